@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { app, BrowserWindow, session, shell } from 'electron';
+import { registerStationIpc } from './ipc';
+import { contentSecurityPolicy, isTrustedRendererUrl, secureWebPreferences } from './security';
+import { createStationHandlers } from './station-handlers';
+
+const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
+const rendererFile = join(__dirname, '../renderer/index.html');
+const backendUrl = process.env['SUPABASE_URL'] ?? null;
+
+function createWindow(): void {
+  const window = new BrowserWindow({
+    width: 1280,
+    height: 800,
+    minWidth: 900,
+    minHeight: 600,
+    show: false,
+    title: 'GigManager Station',
+    backgroundColor: '#101418',
+    webPreferences: secureWebPreferences(join(__dirname, '../preload/index.cjs')),
+  });
+  window.once('ready-to-show', () => window.show());
+
+  // The station never navigates away from its own document or opens windows; links to the
+  // outside world go to the system browser.
+  window.webContents.on('will-navigate', (event) => event.preventDefault());
+  window.webContents.on('will-redirect', (event) => event.preventDefault());
+  window.webContents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+
+  if (devServerUrl !== undefined) void window.loadURL(devServerUrl);
+  else void window.loadFile(rendererFile);
+}
+
+void app.whenReady().then(() => {
+  const csp = contentSecurityPolicy({
+    connectSources: backendUrl === null ? [] : [new URL(backendUrl).origin],
+    dev: devServerUrl !== undefined,
+    ...(devServerUrl === undefined ? {} : { devServerUrl }),
+  });
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } });
+  });
+  // The station asks for no browser permissions (camera, notifications…) in this window.
+  session.defaultSession.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
+
+  registerStationIpc(
+    createStationHandlers({
+      appVersion: app.getVersion(),
+      host: 'electron',
+      backendUrl,
+      startedAt: new Date(),
+      now: () => new Date(),
+    }),
+    (url) =>
+      isTrustedRendererUrl(url, devServerUrl === undefined ? { file: rendererFile } : { devServerUrl }),
+  );
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('web-contents-created', (_event, contents) => {
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});

@@ -1,0 +1,73 @@
+import type { WebPreferences } from 'electron';
+
+/**
+ * The window's security settings live here, apart from the Electron calls, so a plain Node test
+ * can assert them. The renderer gets nothing but the preload's StationApi.
+ */
+export function secureWebPreferences(preloadPath: string): WebPreferences {
+  return {
+    preload: preloadPath,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    experimentalFeatures: false,
+    webviewTag: false,
+    spellcheck: false,
+  };
+}
+
+export interface CspOptions {
+  /** Origins the renderer may fetch from (the backend). */
+  connectSources: string[];
+  /** The Vite dev server needs inline styles and its HMR socket; production does not. */
+  dev: boolean;
+  devServerUrl?: string;
+}
+
+export function contentSecurityPolicy(options: CspOptions): string {
+  const connect = ["'self'", ...options.connectSources];
+  const script = ["'self'"];
+  const style = ["'self'"];
+  if (options.dev && options.devServerUrl) {
+    const dev = new URL(options.devServerUrl);
+    connect.push(dev.origin, `ws://${dev.host}`);
+    style.push("'unsafe-inline'");
+  }
+  return [
+    "default-src 'none'",
+    `script-src ${script.join(' ')}`,
+    `style-src ${style.join(' ')}`,
+    "img-src 'self' data:",
+    "font-src 'self'",
+    `connect-src ${connect.join(' ')}`,
+    "media-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/**
+ * Whether an IPC message comes from our own top-level renderer document: the packaged
+ * file:// index.html, or the dev server's origin during `npm run dev`.
+ */
+export function isTrustedRendererUrl(url: string, rendererEntry: { file?: string; devServerUrl?: string }): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (rendererEntry.devServerUrl !== undefined) {
+    return parsed.origin === new URL(rendererEntry.devServerUrl).origin;
+  }
+  if (rendererEntry.file !== undefined) {
+    return parsed.protocol === 'file:' && decodeURIComponent(parsed.pathname) === rendererEntry.file;
+  }
+  return false;
+}
