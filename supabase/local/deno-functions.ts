@@ -1,0 +1,148 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
+import { freePort } from './ports';
+import type { Watchdog } from './watchdog';
+
+export interface EdgeFunction {
+  name: string;
+  entry: string;
+  port: number;
+  verifyJwt: boolean;
+}
+
+export interface FunctionsOptions {
+  /** Folders laid out like supabase/functions: <name>/index.ts, `_shared` skipped. */
+  dirs: string[];
+  env: Record<string, string>;
+  verifyJwt: (name: string) => boolean;
+  watchdog: Watchdog;
+  log: (line: string) => void;
+}
+
+export interface RunningFunctions {
+  functions: Map<string, EdgeFunction>;
+  stop(): Promise<void>;
+}
+
+/** The deno binary shipped by the `deno` npm package. */
+export function denoBinary(): string {
+  const require = createRequire(import.meta.url);
+  const packageDir = dirname(require.resolve('deno/package.json'));
+  const binary = join(packageDir, process.platform === 'win32' ? 'deno.exe' : 'deno');
+  if (!existsSync(binary)) {
+    throw new Error(`the deno binary is missing at ${binary}: run "npm ci" (deno's install script must be allowed)`);
+  }
+  return binary;
+}
+
+async function discover(dirs: string[]): Promise<{ name: string; entry: string }[]> {
+  const found = new Map<string, string>();
+  for (const dir of dirs) {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (!entry.isDirectory() || entry.name.startsWith('_') || entry.name.startsWith('.')) continue;
+      const index = join(dir, entry.name, 'index.ts');
+      if (existsSync(index)) found.set(entry.name, index);
+    }
+  }
+  return [...found].map(([name, entry]) => ({ name, entry }));
+}
+
+/** Secrets in supabase/functions/.env, as `supabase functions serve` reads them. */
+export async function readEnvFile(path: string): Promise<Record<string, string>> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  const env: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (match?.[1] !== undefined) env[match[1]] = (match[2] ?? '').replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return env;
+}
+
+function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        reject(new Error(`exited (${child.exitCode ?? child.signalCode}) before listening`));
+        return;
+      }
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`did not listen on port ${port} within ${timeoutMs} ms`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+/**
+ * One Deno process per function (Supabase's edge runtime isolates them too), each serving its
+ * `Deno.serve` handler on its own loopback port; the gateway proxies /functions/v1/<name>.
+ */
+export async function startFunctions(options: FunctionsOptions): Promise<RunningFunctions> {
+  const deno = denoBinary();
+  const children: ChildProcess[] = [];
+  const functions = new Map<string, EdgeFunction>();
+  const stop = async (): Promise<void> => {
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) {
+              resolve();
+              return;
+            }
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+  };
+  try {
+    for (const { name, entry } of await discover(options.dirs)) {
+      const port = await freePort();
+      const child = spawn(
+        deno,
+        ['run', '--allow-net', '--allow-env', '--allow-read', '--no-prompt', entry],
+        {
+          env: {
+            ...process.env,
+            ...options.env,
+            DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${port}`,
+            NO_COLOR: '1',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      children.push(child);
+      if (child.pid !== undefined) options.watchdog.watchPid(child.pid);
+      const forward = (chunk: Buffer): void => {
+        for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') options.log(`[fn ${name}] ${line}`);
+      };
+      child.stdout?.on('data', forward);
+      child.stderr?.on('data', forward);
+      try {
+        await waitForPort(port, child, 60_000);
+      } catch (error) {
+        throw new Error(`edge function "${name}" ${error instanceof Error ? error.message : String(error)}`);
+      }
+      functions.set(name, { name, entry, port, verifyJwt: options.verifyJwt(name) });
+      options.log(`serving edge function ${name} on 127.0.0.1:${port}`);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { functions, stop };
+}

@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { readSupabaseConfig } from './config';
+import { readEnvFile, startFunctions, type EdgeFunction, type RunningFunctions } from './deno-functions';
+import { startGateway } from './gateway/server';
+import { RpcCatalog } from './gateway/rpc-catalog';
+import { JwtKeys } from './jwt';
+import { applyMigrations, listMigrations } from './migrate';
+import { startNetRelay, type RunningRelay } from './net-relay';
+import { defaultDataDir, SUPABASE_DIR } from './paths';
+import { freePort } from './ports';
+import { startPostgres, type RunningPostgres } from './postgres';
+import { Watchdog } from './watchdog';
+
+export interface LocalStackOptions {
+  /** Persistent data folder (database + JWT secret). Ignored with `fresh`. */
+  dataDir?: string;
+  /** A throwaway database in the OS temp folder, deleted on stop. */
+  fresh?: boolean;
+  /** Gateway port; 0 picks a free one. Default: config.toml [api] port (54321). */
+  port?: number;
+  /** PostgreSQL port; default a free one. */
+  dbPort?: number;
+  migrationsDir?: string;
+  functionsDirs?: string[];
+  configPath?: string;
+  /** SQL files applied after the migrations on every start (test fixtures). */
+  extraSqlFiles?: string[];
+  functionEnv?: Record<string, string>;
+  jwtExpirySeconds?: number;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  url: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  /** Superuser connection string, like `supabase status` prints. */
+  dbUrl: string;
+  jwtSecret: string;
+  keys: JwtKeys;
+  functions: Map<string, EdgeFunction>;
+  /** Waits until every webhook request queued so far has been sent. */
+  drainWebhooks(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function loadOrCreateSecret(dir: string, fresh: boolean): Promise<string> {
+  const file = join(dir, 'jwt-secret');
+  if (!fresh && existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const secret = randomBytes(32).toString('base64url');
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = options.log ?? (() => undefined);
+  const now = options.now ?? Date.now;
+  const config = await readSupabaseConfig(options.configPath ?? join(SUPABASE_DIR, 'config.toml'));
+  const root = options.fresh === true ? await mkdtemp(join(tmpdir(), 'gigmanager-stack-')) : (options.dataDir ?? defaultDataDir());
+  await mkdir(root, { recursive: true });
+
+  const watchdog = new Watchdog();
+  if (options.fresh === true) watchdog.removeDirWhenDone(root);
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async (): Promise<void> => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((error: unknown) => log(`stop: ${error instanceof Error ? error.message : String(error)}`));
+    }
+    watchdog.release();
+    if (options.fresh === true) await rm(root, { recursive: true, force: true });
+  };
+
+  try {
+    const jwtSecret = await loadOrCreateSecret(root, options.fresh === true);
+    const keys = new JwtKeys(jwtSecret, now);
+    const dbPort = options.dbPort ?? (await freePort());
+    const postgres: RunningPostgres = await startPostgres({
+      dataDir: join(root, 'postgres'),
+      port: dbPort,
+      durable: options.fresh !== true,
+      watchdog,
+      log,
+    });
+    cleanups.push(() => postgres.stop());
+
+    const admin = new pg.Pool({ connectionString: postgres.superuserUrl, max: 10 });
+    cleanups.push(() => admin.end());
+    const bootstrap = await readFile(new URL('./bootstrap.sql', import.meta.url), 'utf8');
+    await admin.query(bootstrap);
+    const authenticatorPassword = randomBytes(18).toString('base64url');
+    await admin.query(`alter role authenticator with password '${authenticatorPassword}'`);
+    const migrationClient = await admin.connect();
+    try {
+      await applyMigrations(
+        migrationClient,
+        await listMigrations(options.migrationsDir ?? join(SUPABASE_DIR, 'migrations')),
+        log,
+      );
+      for (const file of options.extraSqlFiles ?? []) await migrationClient.query(await readFile(file, 'utf8'));
+    } finally {
+      migrationClient.release();
+    }
+
+    const rpcPool = new pg.Pool({
+      connectionString: `postgresql://authenticator:${authenticatorPassword}@127.0.0.1:${dbPort}/postgres`,
+      max: 40,
+    });
+    cleanups.push(() => rpcPool.end());
+    const catalog = new RpcCatalog(rpcPool);
+
+    const hasNetStandIn =
+      (await admin.query("select to_regclass('net.http_request_queue') is not null as present")).rows[0]?.present === true;
+    let relay: RunningRelay | null = null;
+    if (hasNetStandIn) {
+      relay = await startNetRelay({
+        superuserUrl: postgres.superuserUrl,
+        pool: admin,
+        onSchemaReload: () => catalog.clear(),
+        log,
+      });
+      const running = relay;
+      cleanups.push(() => running.stop());
+    }
+
+    const port = options.port === 0 ? await freePort() : (options.port ?? config.api.port);
+    const url = `http://127.0.0.1:${port}`;
+    const anonKey = await keys.apiKey('anon');
+    const serviceRoleKey = await keys.apiKey('service_role');
+
+    const functionsDirs = options.functionsDirs ?? [join(SUPABASE_DIR, 'functions')];
+    const functionSecrets = await readEnvFile(join(functionsDirs[0] ?? '', '.env'));
+    const functions: RunningFunctions = await startFunctions({
+      dirs: functionsDirs,
+      env: {
+        ...functionSecrets,
+        ...options.functionEnv,
+        SUPABASE_URL: url,
+        SUPABASE_ANON_KEY: anonKey,
+        SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
+        SUPABASE_DB_URL: postgres.superuserUrl,
+      },
+      verifyJwt: (name) => config.functions[name]?.verify_jwt ?? true,
+      watchdog,
+      log,
+    });
+    cleanups.push(() => functions.stop());
+
+    const server: Server = await startGateway({
+      host: '127.0.0.1',
+      port,
+      keys,
+      apiKeys: new Set([anonKey, serviceRoleKey]),
+      rpc: { pool: rpcPool, catalog, exposedSchemas: config.api.schemas.filter((s) => s !== 'graphql_public'), maxBodyBytes: 10 * 1024 * 1024 },
+      auth: {
+        pool: admin,
+        keys,
+        siteUrl: url,
+        jwtExpirySeconds: options.jwtExpirySeconds ?? config.auth.jwt_expiry,
+        refreshTokenReuseSeconds: config.auth.refresh_token_reuse_interval,
+        now,
+      },
+      functions: () => functions.functions,
+      log,
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+
+    return {
+      url,
+      anonKey,
+      serviceRoleKey,
+      dbUrl: postgres.superuserUrl,
+      jwtSecret,
+      keys,
+      functions: functions.functions,
+      drainWebhooks: async () => {
+        await relay?.drain();
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,13 @@
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import WebSocket from 'ws';
+
+/**
+ * A supabase-js client for Node tests and scripts. Node 20 has no global WebSocket, which
+ * supabase-js's realtime client insists on at construction, so `ws` is passed as its transport.
+ */
+export function nodeSupabaseClient(url: string, key: string): SupabaseClient {
+  return createClient(url, key, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
+  });
+}
