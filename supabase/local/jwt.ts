@@ -1,5 +1,8 @@
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 
+const API_KEY_ISSUED_AT = 1_764_000_000; // 2025-11-24
+const API_KEY_EXPIRES_AT = 2_079_360_000; // ten years later
+
 /** HS256 tokens signed with the stack's secret, shaped like the ones GoTrue and the CLI mint. */
 export class JwtKeys {
   private readonly key: Uint8Array;
@@ -16,10 +19,12 @@ export class JwtKeys {
     return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(this.key);
   }
 
-  /** The anon / service_role API keys, like `supabase start` prints (issuer supabase-demo, ~10 years). */
+  /**
+   * The anon / service_role API keys, minted like `supabase start` does: issuer supabase-demo,
+   * fixed issue and expiry times, so a data folder keeps the same keys across restarts.
+   */
   apiKey(role: 'anon' | 'service_role'): Promise<string> {
-    const iat = Math.floor(this.now() / 1000);
-    return this.sign({ iss: 'supabase-demo', role, iat, exp: iat + 10 * 365 * 24 * 3600 });
+    return this.sign({ iss: 'supabase-demo', role, iat: API_KEY_ISSUED_AT, exp: API_KEY_EXPIRES_AT });
   }
 
   async verify(token: string): Promise<VerifyResult> {

@@ -73,8 +73,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const cleanup of cleanups.splice(0).reverse()) {
       await cleanup().catch((error: unknown) => log(`stop: ${error instanceof Error ? error.message : String(error)}`));
     }
+    // Our own removal first: releasing the watchdog makes it remove the folder too.
+    if (options.fresh === true) await rm(root, { recursive: true, force: true, maxRetries: 3 });
     watchdog.release();
-    if (options.fresh === true) await rm(root, { recursive: true, force: true });
   };
 
   try {
@@ -91,6 +92,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(() => postgres.stop());
 
     const admin = new pg.Pool({ connectionString: postgres.superuserUrl, max: 10 });
+    // An idle client dropped by the server (e.g. during shutdown) must not crash the process.
+    admin.on('error', (error) => log(`admin pool: ${error.message}`));
     cleanups.push(() => admin.end());
     const bootstrap = await readFile(new URL('./bootstrap.sql', import.meta.url), 'utf8');
     await admin.query(bootstrap);
@@ -112,6 +115,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       connectionString: `postgresql://authenticator:${authenticatorPassword}@127.0.0.1:${dbPort}/postgres`,
       max: 40,
     });
+    rpcPool.on('error', (error) => log(`rpc pool: ${error.message}`));
     cleanups.push(() => rpcPool.end());
     const catalog = new RpcCatalog(rpcPool);
 

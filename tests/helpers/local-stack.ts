@@ -35,6 +35,7 @@ export async function startTestStack(options: Omit<LocalStackOptions, 'fresh' | 
     throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- stack log ---\n${lines.join('\n')}`);
   }
   const db = new pg.Pool({ connectionString: stack.dbUrl, max: 4 });
+  db.on('error', () => undefined);
   const admin = nodeSupabaseClient(stack.url, stack.serviceRoleKey);
   return {
     ...stack,
