@@ -135,7 +135,7 @@ export async function startFunctions(options: FunctionsOptions): Promise<Running
       try {
         await waitForPort(port, child, 60_000);
       } catch (error) {
-        throw new Error(`edge function "${name}" ${error instanceof Error ? error.message : String(error)}`);
+        throw new Error(`edge function "${name}" ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
       functions.set(name, { name, entry, port, verifyJwt: options.verifyJwt(name) });
       options.log(`serving edge function ${name} on 127.0.0.1:${port}`);

@@ -63,7 +63,7 @@ export async function applyMigrations(
     } catch (error) {
       await client.query('rollback');
       const message = error instanceof Error ? error.message : String(error);
-      throw new Error(`migration ${file.version}_${file.name}.sql failed: ${message}`);
+      throw new Error(`migration ${file.version}_${file.name}.sql failed: ${message}`, { cause: error });
     }
     log(`applied migration ${file.version}_${file.name}`);
     newlyApplied.push(file.version);

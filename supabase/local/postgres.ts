@@ -88,6 +88,7 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     throw new Error(
       `PostgreSQL did not start on port ${options.port} with data in ${options.dataDir}` +
         (error instanceof Error ? `: ${error.message}` : ''),
+      { cause: error },
     );
   }
   return {

@@ -120,7 +120,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const catalog = new RpcCatalog(rpcPool);
 
     const hasNetStandIn =
-      (await admin.query("select to_regclass('net.http_request_queue') is not null as present")).rows[0]?.present === true;
+      (await admin.query<{ present: boolean }>("select to_regclass('net.http_request_queue') is not null as present")).rows[0]
+        ?.present === true;
     let relay: RunningRelay | null = null;
     if (hasNetStandIn) {
       relay = await startNetRelay({

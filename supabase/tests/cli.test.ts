@@ -31,7 +31,7 @@ function startCli(args: string[]): Promise<{ child: ChildProcess; ready: Ready; 
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.once('line', (line) => resolve({ child, ready: JSON.parse(line) as Ready, stderr: () => stderr }));
     child.once('exit', (code) => reject(new Error(`backend exited with ${code} before it was ready: ${stderr}`)));
   });
@@ -99,7 +99,7 @@ describe.skipIf(process.platform !== 'linux')('npm run backend', () => {
     child.kill('SIGINT');
     expect(await exited(child)).toBe(0);
     expect(await processesMentioning(`-p ${dbPortOf(ready)} `)).toEqual([]);
-    expect(await eventually(async () => !existsSync(dirname(dataDir)), 5000)).toBe(true);
+    expect(await eventually(() => Promise.resolve(!existsSync(dirname(dataDir))), 5000)).toBe(true);
   });
 
   it('leaves no orphan when killed with SIGKILL: the watchdog stops PostgreSQL and Deno', async () => {

@@ -1,7 +1,6 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../../tests/helpers/local-stack';
-import { nodeSupabaseClient } from '../../tests/helpers/supabase-client';
+import { nodeSupabaseClient, type NodeSupabaseClient } from '../../tests/helpers/supabase-client';
 
 // supabase-js, unchanged, against the local stack: the calls the station and PWA make.
 let stack: TestStack;
@@ -17,7 +16,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-function client(): SupabaseClient {
+function client(): NodeSupabaseClient {
   return nodeSupabaseClient(stack.url, stack.anonKey);
 }
 

@@ -32,7 +32,9 @@ export async function startTestStack(options: Omit<LocalStackOptions, 'fresh' | 
       },
     });
   } catch (error) {
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- stack log ---\n${lines.join('\n')}`);
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- stack log ---\n${lines.join('\n')}`, {
+      cause: error,
+    });
   }
   const db = new pg.Pool({ connectionString: stack.dbUrl, max: 4 });
   db.on('error', () => undefined);

@@ -1,0 +1,32 @@
+import { parseArgs } from 'node:util';
+
+/**
+ * `npm run bench -- <name> [options]`: each benchmark sets up its own data, prints a readable
+ * table and, as its very last line, one JSON object with its figures.
+ */
+type Bench = (args: string[]) => Promise<Record<string, unknown>>;
+
+const benches: Record<string, Bench> = {};
+
+async function main(): Promise<number> {
+  const { positionals } = parseArgs({ allowPositionals: true, strict: false });
+  const [name, ...rest] = positionals;
+  const bench = name === undefined ? undefined : benches[name];
+  if (bench === undefined) {
+    const known = Object.keys(benches);
+    process.stderr.write(
+      `usage: npm run bench -- <name>\n${known.length === 0 ? 'No benchmarks exist yet: they arrive with the backend, queue, scan, UI, PWA and push issues.' : `benchmarks: ${known.join(', ')}`}\n`,
+    );
+    return 2;
+  }
+  process.stdout.write(`${JSON.stringify(await bench(rest))}\n`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,65 @@
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../supabase/local/paths';
+
+// The import boundaries are enforced by the project's real ESLint config: lint code as if it
+// were written into a file of each folder and check what is reported.
+const eslint = new ESLint({ cwd: PROJECT_ROOT });
+
+async function violations(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: `${PROJECT_ROOT}/${filePath}` });
+  return (result?.messages ?? [])
+    .filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-globals')
+    .map((m) => m.message);
+}
+
+describe('import boundaries', () => {
+  it.each([
+    ["import { app } from 'electron';", /Only main\/ and preload\/ may import electron/],
+    ["import { readFile } from 'node:fs/promises';", /Node built-ins are not available here/],
+    ["import { readFile } from 'fs';", /Node built-ins are not available here/],
+    ["import Database from 'better-sqlite3';", /Storage and device drivers are platform adapters/],
+    ["import { openDB } from 'idb';", /Storage and device drivers are platform adapters/],
+    ["import { useState } from 'react';", /core\/ is platform-free: no UI framework/],
+    ["import { startLocalStack } from '../supabase/local/stack';", /never imports the local stand-in stack/],
+  ])('reports %s in core/', async (code, message) => {
+    const found = await violations('core/station-api.ts', `${code}\nexport const x = 1;\n`);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(message);
+  });
+
+  it('reports DOM and Node globals in core/', async () => {
+    const found = await violations(
+      'core/station-api.ts',
+      'export const a = window.location.href;\nexport const b = process.env;\nexport const c = indexedDB;\n',
+    );
+    expect(found).toEqual([
+      `Unexpected use of 'window'. core/ is platform-free: "window" is a DOM global; take it as a dependency.`,
+      `Unexpected use of 'process'. core/ is platform-free: "process" is a Node global; take it as a dependency.`,
+      `Unexpected use of 'indexedDB'. core/ is platform-free: "indexedDB" is a DOM global; take it as a dependency.`,
+    ]);
+  });
+
+  it.each([
+    ["import { ipcRenderer } from 'electron';", /Only main\/ and preload\/ may import electron/],
+    ["import { join } from 'node:path';", /Node built-ins are not available here/],
+    ["import Database from 'better-sqlite3';", /platform adapters/],
+  ])('reports %s in renderer/', async (code, message) => {
+    const found = await violations('renderer/src/App.tsx', `${code}\nexport const x = 1;\n`);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(message);
+  });
+
+  it('reports Node built-ins in the sandboxed preload', async () => {
+    const found = await violations('preload/index.ts', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n");
+    expect(found).toEqual([
+      "'node:fs' import is restricted from being used by a pattern. A sandboxed preload has no Node built-ins: expose StationApi and nothing else.",
+    ]);
+  });
+
+  it('allows what each folder may use', async () => {
+    expect(await violations('core/station-api.ts', "import { z } from 'zod';\nexport const s = z.string();\n")).toEqual([]);
+    expect(await violations('main/ipc.ts', "import { ipcMain } from 'electron';\nimport { join } from 'node:path';\nexport const x = [ipcMain, join];\n")).toEqual([]);
+    expect(await violations('renderer/src/App.tsx', "import { useState } from 'react';\nexport const x = useState;\n")).toEqual([]);
+  });
+});
