@@ -35,11 +35,8 @@ function createWindow(): void {
 }
 
 void app.whenReady().then(() => {
-  const csp = contentSecurityPolicy({
-    connectSources: backendUrl === null ? [] : [new URL(backendUrl).origin],
-    dev: devServerUrl !== undefined,
-    ...(devServerUrl === undefined ? {} : { devServerUrl }),
-  });
+  // The packaged page also carries this policy in a <meta> tag (file:// has no headers).
+  const csp = contentSecurityPolicy(devServerUrl === undefined ? {} : { devServerUrl });
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } });
   });

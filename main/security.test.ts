@@ -16,11 +16,11 @@ describe('window security settings', () => {
     });
   });
 
-  it('builds a strict production CSP that allows only the backend origin', () => {
-    const csp = contentSecurityPolicy({ connectSources: ['http://127.0.0.1:54321'], dev: false });
+  it('builds a strict production CSP: the renderer connects only to itself', () => {
+    const csp = contentSecurityPolicy();
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("script-src 'self'");
-    expect(csp).toContain("connect-src 'self' http://127.0.0.1:54321");
+    expect(csp).toContain("connect-src 'self';");
     expect(csp).toContain("object-src 'none'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('unsafe-inline');
@@ -28,7 +28,7 @@ describe('window security settings', () => {
   });
 
   it('loosens only styles and the HMR socket for the dev server', () => {
-    const csp = contentSecurityPolicy({ connectSources: [], dev: true, devServerUrl: 'http://localhost:5173/' });
+    const csp = contentSecurityPolicy({ devServerUrl: 'http://localhost:5173/' });
     expect(csp).toContain("style-src 'self' 'unsafe-inline'");
     expect(csp).toContain('ws://localhost:5173');
     expect(csp).toContain("script-src 'self';");

@@ -20,19 +20,16 @@ export function secureWebPreferences(preloadPath: string): WebPreferences {
   };
 }
 
-export interface CspOptions {
-  /** Origins the renderer may fetch from (the backend). */
-  connectSources: string[];
-  /** The Vite dev server needs inline styles and its HMR socket; production does not. */
-  dev: boolean;
-  devServerUrl?: string;
-}
-
-export function contentSecurityPolicy(options: CspOptions): string {
-  const connect = ["'self'", ...options.connectSources];
+/**
+ * The station renderer talks to nothing but StationApi (the main process owns the network), so
+ * it may connect only to itself. The Vite dev server additionally needs inline styles and its
+ * HMR socket.
+ */
+export function contentSecurityPolicy(options: { devServerUrl?: string } = {}): string {
+  const connect = ["'self'"];
   const script = ["'self'"];
   const style = ["'self'"];
-  if (options.dev && options.devServerUrl) {
+  if (options.devServerUrl !== undefined) {
     const dev = new URL(options.devServerUrl);
     connect.push(dev.origin, `ws://${dev.host}`);
     style.push("'unsafe-inline'");
