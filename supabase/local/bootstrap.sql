@@ -148,6 +148,31 @@ begin
       error_msg text,
       created timestamptz not null default now()
     );
+    -- pg_net appends params as a URL-encoded query string.
+    execute $fn$
+      create function net._local_urlencode(value text) returns text
+      language sql immutable
+      as $body$
+        select coalesce(string_agg(
+          case when ch ~ '^[A-Za-z0-9_.~-]$' then ch
+               else upper(regexp_replace(encode(convert_to(ch, 'UTF8'), 'hex'), '(..)', '%\1', 'g'))
+          end, '' order by ord), '')
+        from regexp_split_to_table(value, '') with ordinality as t(ch, ord)
+      $body$
+    $fn$;
+    execute $fn$
+      create function net._local_url_with_params(url text, params jsonb) returns text
+      language sql immutable
+      as $body$
+        select case
+          when params is null or params = '{}'::jsonb then url
+          else url || case when position('?' in url) > 0 then '&' else '?' end || (
+            select string_agg(net._local_urlencode(key) || '=' || net._local_urlencode(value), '&' order by key)
+            from jsonb_each_text(params)
+          )
+        end
+      $body$
+    $fn$;
     execute $fn$
       create function net.http_post(
         url text,
@@ -160,12 +185,8 @@ begin
       as $body$
       declare
         request_id bigint;
-        full_url text := url;
+        full_url text := net._local_url_with_params(url, params);
       begin
-        if params is not null and params <> '{}'::jsonb then
-          full_url := url || case when position('?' in url) > 0 then '&' else '?' end ||
-            (select string_agg(key || '=' || value, '&') from jsonb_each_text(params));
-        end if;
         insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
         values ('POST', full_url, coalesce(headers, '{}'::jsonb), body, timeout_milliseconds)
         returning id into request_id;
@@ -185,12 +206,8 @@ begin
       as $body$
       declare
         request_id bigint;
-        full_url text := url;
+        full_url text := net._local_url_with_params(url, params);
       begin
-        if params is not null and params <> '{}'::jsonb then
-          full_url := url || case when position('?' in url) > 0 then '&' else '?' end ||
-            (select string_agg(key || '=' || value, '&') from jsonb_each_text(params));
-        end if;
         insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
         values ('GET', full_url, coalesce(headers, '{}'::jsonb), null, timeout_milliseconds)
         returning id into request_id;

@@ -38,7 +38,7 @@ async function addHook(name: string, path: string, timeoutMs: number): Promise<v
     `create trigger ${name} after insert on public.webhook_probe for each row
      when (new.label like '${name}%')
      execute function supabase_functions.http_request('${receiverUrl}${path}', 'POST',
-       '{"Content-Type":"application/json","x-webhook-secret":"s3cret"}', '{"source":"probe"}', '${timeoutMs}')`,
+       '{"Content-Type":"application/json","x-webhook-secret":"s3cret"}', '{"source":"probe & co","n":"é"}', '${timeoutMs}')`,
   );
 }
 
@@ -53,7 +53,7 @@ describe('database webhooks through the pg_net stand-in', () => {
     await stack.db.query("insert into public.webhook_probe (label) values ('hook_ok 1')");
     await stack.drainWebhooks();
     const hit = received.find((r) => r.path.startsWith('/hook'));
-    expect(hit?.path).toBe('/hook?source=probe');
+    expect(hit?.path).toBe('/hook?n=%C3%A9&source=probe%20%26%20co');
     expect(hit?.headers['x-webhook-secret']).toBe('s3cret');
     expect(hit?.body).toEqual({
       type: 'INSERT',
