@@ -43,6 +43,8 @@ export interface LocalStack {
   serviceRoleKey: string;
   /** Superuser connection string, like `supabase status` prints. */
   dbUrl: string;
+  /** The role the gateway connects as (login, no privileges of its own; it switches role per request). */
+  authenticatorUrl: string;
   jwtSecret: string;
   keys: JwtKeys;
   functions: Map<string, EdgeFunction>;
@@ -111,8 +113,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       migrationClient.release();
     }
 
+    const authenticatorUrl = `postgresql://authenticator:${authenticatorPassword}@127.0.0.1:${dbPort}/postgres`;
     const rpcPool = new pg.Pool({
-      connectionString: `postgresql://authenticator:${authenticatorPassword}@127.0.0.1:${dbPort}/postgres`,
+      connectionString: authenticatorUrl,
       max: 40,
     });
     rpcPool.on('error', (error) => log(`rpc pool: ${error.message}`));
@@ -187,6 +190,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       anonKey,
       serviceRoleKey,
       dbUrl: postgres.superuserUrl,
+      authenticatorUrl,
       jwtSecret,
       keys,
       functions: functions.functions,
