@@ -496,7 +496,7 @@ as $$
 declare
   max_ops constant integer := 500;
   op jsonb;
-  op_id uuid;
+  this_op uuid;
   previous app.sync_ops;
   outcome jsonb;
   entity_key text;
@@ -523,21 +523,21 @@ begin
       results := results || jsonb_build_array(app.rejected(null, null, null, 'invalid_op', 'each op must be a JSON object'));
       continue;
     end if;
-    op_id := app.as_uuid(op -> 'id');
-    if op_id is null then
+    this_op := app.as_uuid(op -> 'id');
+    if this_op is null then
       results := results || jsonb_build_array(app.rejected(null, op ->> 'table', null, 'invalid_op', 'op.id must be a UUID'));
       continue;
     end if;
-    if op_id = any (seen) then
-      results := results || jsonb_build_array(app.rejected(op_id, op ->> 'table', null, 'duplicate_op', 'the same op id appears twice in this batch'));
+    if this_op = any (seen) then
+      results := results || jsonb_build_array(app.rejected(this_op, op ->> 'table', null, 'duplicate_op', 'the same op id appears twice in this batch'));
       continue;
     end if;
-    seen := seen || op_id;
+    seen := seen || this_op;
 
-    select * into previous from app.sync_ops s where s.device_id = push_changes.device_id and s.op_id = push_changes.op_id;
+    select * into previous from app.sync_ops s where s.device_id = push_changes.device_id and s.op_id = this_op;
     if found then
       if previous.user_id is distinct from auth.uid() then
-        results := results || jsonb_build_array(app.rejected(op_id, op ->> 'table', null, 'op_id_reused', 'this op id was used by another user'));
+        results := results || jsonb_build_array(app.rejected(this_op, op ->> 'table', null, 'op_id_reused', 'this op id was used by another user'));
       else
         results := results || jsonb_build_array(previous.result);
       end if;
@@ -547,7 +547,7 @@ begin
     -- Later ops on an entity wait behind an earlier one that did not apply.
     entity_key := coalesce(op ->> 'table', '') || ':' || coalesce(op -> 'payload' ->> 'id', '');
     if entity_key = any (held) then
-      results := results || jsonb_build_array(app.result(op_id, 'retry', op ->> 'table', app.as_uuid(op -> 'payload' -> 'id'),
+      results := results || jsonb_build_array(app.result(this_op, 'retry', op ->> 'table', app.as_uuid(op -> 'payload' -> 'id'),
         jsonb_build_object('code', 'held', 'message', 'an earlier op on this entity did not apply')));
       continue;
     end if;
@@ -556,10 +556,10 @@ begin
       outcome := app.apply_op(op, push_changes.device_id);
     exception
       when serialization_failure or deadlock_detected or lock_not_available or query_canceled then
-        outcome := app.result(op_id, 'retry', op ->> 'table', app.as_uuid(op -> 'payload' -> 'id'),
+        outcome := app.result(this_op, 'retry', op ->> 'table', app.as_uuid(op -> 'payload' -> 'id'),
           jsonb_build_object('code', 'transient', 'message', sqlerrm));
       when others then
-        outcome := app.rejected(op_id, op ->> 'table', app.as_uuid(op -> 'payload' -> 'id'),
+        outcome := app.rejected(this_op, op ->> 'table', app.as_uuid(op -> 'payload' -> 'id'),
           case
             when sqlstate in ('22P02', '22007', '22008', '22003', '22001') then 'invalid_field'
             when sqlstate = '23514' then 'constraint_violation'
@@ -575,7 +575,7 @@ begin
     end if;
     if outcome ->> 'status' <> 'retry' then
       insert into app.sync_ops (device_id, op_id, user_id, seq, result)
-      values (push_changes.device_id, op_id, auth.uid(),
+      values (push_changes.device_id, this_op, auth.uid(),
               case when (op ->> 'seq') ~ '^[0-9]{1,18}$' then (op ->> 'seq')::bigint end, outcome);
     end if;
     results := results || jsonb_build_array(outcome);
