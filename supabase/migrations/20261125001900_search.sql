@@ -61,7 +61,7 @@ begin
                and upper(a.serial_number) like '%' || pattern || '%'
              limit 200) as t
     union all
-    select 'asset', t.id, t.name, t.serial_number, 'text', 4, extensions.ts_rank(t.search_vector, tsq)
+    select 'asset', t.id, t.name, t.serial_number, 'text', 4, pg_catalog.ts_rank(t.search_vector, tsq)
       from (select a.id, a.name, a.serial_number, a.search_vector
               from public.assets a
              where 'asset' = any (kinds) and tsq is not null and a.org_id = any (orgs) and a.deleted_at is null
@@ -90,7 +90,7 @@ begin
              order by g.code = q desc
              limit 200) as t
     union all
-    select 'gig', t.id, t.name, t.code, 'text', 4, extensions.ts_rank(t.search_vector, tsq)
+    select 'gig', t.id, t.name, t.code, 'text', 4, pg_catalog.ts_rank(t.search_vector, tsq)
       from (select g.id, g.name, g.code, g.search_vector
               from public.gigs g
              where 'gig' = any (kinds) and tsq is not null and g.org_id = any (orgs) and g.deleted_at is null
