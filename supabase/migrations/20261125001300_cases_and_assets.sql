@@ -110,5 +110,5 @@ as $$
     union
     select c.id from public.cases c join tree on c.parent_case_id = tree.id where c.deleted_at is null
   )
-  select a.id from public.assets a join tree on a.case_id = tree.id where a.deleted_at is null
+  select a.id from public.assets a where a.case_id = any (array(select id from tree)) and a.deleted_at is null
 $$;
