@@ -185,10 +185,9 @@ export function generateOrg(seed: number, size: SeedSize, orgSlug: string): OrgD
   const random = seededRandom(seed);
   const gigs: GigRow[] = [];
   let tree = 0;
-  let largest = 0;
   // The flagship festival: the largest tree, at least 1,000 gigs (a quarter of a large seed).
   const flagship = Math.min(size.gigs, Math.max(Math.min(1000, size.gigs), Math.floor(size.gigs / 4)));
-  largest = buildTree(random, tree, FESTIVAL_LEVELS, flagship, 1, FESTIVAL_LEVELS.length, gigs);
+  let largest = buildTree(random, tree, FESTIVAL_LEVELS, flagship, 1, FESTIVAL_LEVELS.length, gigs);
   while (gigs.length < size.gigs) {
     tree += 1;
     const remaining = size.gigs - gigs.length;

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DEMO_LOGINS, DEMO_PASSWORD, seedDatabase } from '../../scripts/seed/seed';
 import { startLocalStack, type LocalStack } from './stack';
 
 const usage = `Usage: npm run backend -- [--fresh] [--port N] [--db-port N] [--data-dir DIR] [--verbose]
@@ -11,6 +12,7 @@ When ready it prints one JSON line: {"url","anonKey","serviceRoleKey","dbUrl"}. 
   --port N       gateway port (default 54321, 0 = any free port)
   --db-port N    PostgreSQL port (default: a free port)
   --data-dir DIR persistent data folder (default: $GIGMANAGER_DATA_DIR or the user data folder)
+  --no-demo      do not load the demo data into an empty database
   --verbose      log PostgreSQL, Deno and gateway messages to stderr`;
 
 function parsePort(value: string | undefined, flag: string): number | undefined {
@@ -18,6 +20,24 @@ function parsePort(value: string | undefined, flag: string): number | undefined 
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${flag} must be a port number, got "${value}"`);
   return port;
+}
+
+/** An empty database gets the small demo dataset, so the station has something to show. */
+async function loadDemoIfEmpty(stack: LocalStack): Promise<void> {
+  const pg = (await import('pg')).default;
+  const client = new pg.Client({ connectionString: stack.dbUrl });
+  await client.connect();
+  let empty: boolean;
+  try {
+    empty = (await client.query<{ n: number }>('select count(*)::int as n from public.organizations')).rows[0]?.n === 0;
+  } finally {
+    await client.end();
+  }
+  if (!empty) return;
+  await seedDatabase(stack.dbUrl, { gigs: 80, assets: 400, staff: 12, seed: 42 });
+  process.stderr.write(
+    `loaded the demo data; sign in with password "${DEMO_PASSWORD}" as ${DEMO_LOGINS.map((l) => `${l.email} (${l.role})`).join(', ')}\n`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -30,6 +50,7 @@ async function main(): Promise<void> {
         'db-port': { type: 'string' },
         'data-dir': { type: 'string' },
         verbose: { type: 'boolean', default: false },
+        'no-demo': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -74,8 +95,10 @@ async function main(): Promise<void> {
       ...(dbPort === undefined ? {} : { dbPort }),
       log: verbose ? (line) => process.stderr.write(`${line}\n`) : () => undefined,
     });
+    if (!values['no-demo']) await loadDemoIfEmpty(stack);
   } catch (error) {
     process.stderr.write(`the local stack did not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    await stack?.stop();
     process.exit(1);
   }
   if (stopping) return;

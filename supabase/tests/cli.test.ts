@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeSupabaseClient } from '../../tests/helpers/supabase-client';
+import { DEMO_PASSWORD } from '../../scripts/seed/seed';
 import { PROJECT_ROOT } from '../local/paths';
 
 // `npm run backend` as a user runs it: a child process that prints one JSON line and must leave
@@ -80,6 +81,12 @@ describe.skipIf(process.platform !== 'linux')('npm run backend', () => {
     expect(anon.status).toBe(401);
     const service = await nodeSupabaseClient(ready.url, ready.serviceRoleKey).rpc('session_info');
     expect(service.data).toMatchObject({ role: 'service_role' });
+    // An empty database gets the demo data and its documented logins.
+    const manager = nodeSupabaseClient(ready.url, ready.anonKey);
+    const signIn = await manager.auth.signInWithPassword({ email: 'manager@northlight.test', password: DEMO_PASSWORD });
+    expect(signIn.error).toBeNull();
+    const found = await manager.rpc('search', { query: 'festival', kinds: ['gig'] });
+    expect((found.data as unknown[]).length).toBeGreaterThan(0);
 
     const port = dbPortOf(ready);
     expect(await processesMentioning(`-p ${port} `)).toHaveLength(1);

@@ -44,7 +44,7 @@ export async function searchBench(args: string[]): Promise<Record<string, unknow
     for (const q of queries) timings.push(await call(q.query));
 
     const kinds: Kind[] = ['exact serial', 'prefix', 'infix', 'name'];
-    const rows = kinds.map((kind) => {
+    const rows: (string | number)[][] = kinds.map((kind) => {
       const list = timings.filter((_, i) => queries[i]?.kind === kind);
       return [kind, list.length, percentile(list, 50), percentile(list, 95), percentile(list, 99)];
     });

@@ -55,7 +55,10 @@ async function versionOf(table: 'assets' | 'gigs' | 'cases', id: string): Promis
 }
 
 async function movementsOf(asset: string): Promise<{ kind: string; gig_id: string | null; condition: string | null }[]> {
-  const { rows } = await stack.db.query('select kind, gig_id, condition from public.asset_movements where asset_id = $1 order by id', [asset]);
+  const { rows } = await stack.db.query<{ kind: string; gig_id: string | null; condition: string | null }>(
+    'select kind, gig_id, condition from public.asset_movements where asset_id = $1 order by id',
+    [asset],
+  );
   return rows;
 }
 

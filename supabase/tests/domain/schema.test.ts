@@ -18,8 +18,13 @@ afterAll(async () => {
 });
 
 async function gigRow(id: string): Promise<{ path: string; version: number; parent_gig_id: string | null; deleted_at: Date | null }> {
-  const { rows } = await stack.db.query('select path::text, version, parent_gig_id, deleted_at from public.gigs where id = $1', [id]);
-  return rows[0];
+  const { rows } = await stack.db.query<{ path: string; version: number; parent_gig_id: string | null; deleted_at: Date | null }>(
+    'select path::text, version, parent_gig_id, deleted_at from public.gigs where id = $1',
+    [id],
+  );
+  const row = rows[0];
+  if (row === undefined) throw new Error(`gig ${id} not found`);
+  return row;
 }
 
 describe('gig hierarchy', () => {
