@@ -18,7 +18,7 @@ interface BackendHandle {
  * (or a core's worth of JavaScript) with the benchmark's client.
  */
 function startBackend(): Promise<BackendHandle> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'supabase/local/cli.ts'), '--fresh', '--port', '0'], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'supabase/local/cli.ts'), '--fresh', '--port', '0', '--no-demo'], {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -70,6 +70,14 @@ describe('search ranking', () => {
     expect(await search("'; drop table public.assets; --")).toEqual([]);
   });
 
+  it('keeps infix search in step when a serial changes', async () => {
+    const id = await insertAsset(stack.db, org.id, 'RENAME-ABC123', { name: 'Relabelled amp' });
+    expect((await search('abc12')).map((h) => h.id)).toContain(id);
+    await stack.db.query("update public.assets set serial_number = 'RENAME-XYZ789' where id = $1", [id]);
+    expect((await search('abc12')).map((h) => h.id)).not.toContain(id);
+    expect((await search('xyz78')).map((h) => [h.id, h.match])).toContainEqual([id, 'infix']);
+  });
+
   it('honours kinds and limit', async () => {
     expect((await search('mic', { kinds: ['case'] })).map((h) => h.kind)).toEqual(['case']);
     expect(await search('mic', { limit: 2 })).toHaveLength(2);
