@@ -13,6 +13,12 @@ alter table app.asset_serial_suffixes enable row level security;
 
 drop index public.assets_serial_trgm_idx;
 
+-- Assets that exist before this migration get their suffixes too.
+insert into app.asset_serial_suffixes (org_id, asset_id, suffix)
+select a.org_id, a.id, substr(upper(a.serial_number), i)
+  from public.assets a
+ cross join lateral generate_series(2, length(a.serial_number) - 2) as i;
+
 create function app.index_serial_suffixes()
 returns trigger
 language plpgsql security definer set search_path = ''
