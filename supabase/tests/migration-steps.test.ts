@@ -52,25 +52,6 @@ describe('migrations with data in place', () => {
     }
   });
 
-  it('20261125002200 indexes the serials of assets that existed before it', async () => {
-    const target = '20261125002200';
-    const client = await scratchDatabase('suffixes');
-    try {
-      await applyMigrations(client, upTo(target, false), () => undefined);
-      await client.query("insert into public.organizations (id, name, slug) values ('00000000-0000-4000-8000-00000000000b', 'Before', 'before')");
-      await client.query(
-        "insert into public.assets (org_id, serial_number, name, category) values ('00000000-0000-4000-8000-00000000000b', 'OLD-123456', 'Old amp', 'Audio')",
-      );
-      await applyMigrations(client, upTo(target, true), () => undefined);
-      const { rows } = await client.query<{ suffix: string }>('select suffix from app.asset_serial_suffixes order by suffix');
-      expect(rows.map((r) => r.suffix)).toEqual(['-123456', '123456', '23456', '3456', '456', 'D-123456', 'LD-123456']);
-      const assets = await client.query<{ serial_number: string; version: number }>('select serial_number, version from public.assets');
-      expect(assets.rows).toEqual([{ serial_number: 'OLD-123456', version: 1 }]);
-    } finally {
-      await client.end();
-    }
-  });
-
   it('20261125001600 starts logging changes for rows that existed before it, on their next write', async () => {
     const target = '20261125001600';
     const client = await scratchDatabase('changelog');
