@@ -1,0 +1,305 @@
+import type { z } from 'zod';
+import type { Random } from '../random';
+import { backoffDelay, type BackoffPolicy } from './backoff';
+import { newOpSchema, type ConflictChoice, type NewOp, type PushResult, type QueuedOp, type QueueStats } from './model';
+import { rebase } from './optimistic';
+import type { Outcome, QueueStore } from './queue-store';
+import { toWire, TransportError, type SyncTransport } from './transport';
+
+/** Time as the engine sees it: injected so tests are deterministic. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface SyncStatus extends QueueStats {
+  online: boolean;
+  draining: boolean;
+  pulling: boolean;
+  lastSuccessAt: number | null;
+  lastError: string | null;
+  lastErrorAt: number | null;
+}
+
+export interface SyncEngineOptions {
+  store: QueueStore;
+  transport: SyncTransport;
+  clock: Clock;
+  random: Random;
+  newId: () => string;
+  batchSize?: number;
+  pullLimit?: number;
+  backoff?: BackoffPolicy;
+  /** How often to try when idle or after failures (the "timer" trigger). */
+  pollMs?: number;
+}
+
+export class InvalidOpError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidOpError';
+  }
+}
+
+/**
+ * Pushes the durable queue and pulls changes, each on its own: a stuck push never holds up a
+ * pull. Drains on enqueue, on a timer, and when connectivity comes back. Connectivity is a
+ * judgement from two signals — what the platform says and what the last request did — because
+ * neither alone is right (captive portals, flaky OS reports).
+ */
+export class SyncEngine {
+  private readonly store: QueueStore;
+  private readonly transport: SyncTransport;
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly newId: () => string;
+  private readonly batchSize: number;
+  private readonly pullLimit: number;
+  private readonly backoff: BackoffPolicy;
+  private readonly pollMs: number;
+  private readonly listeners = new Set<(status: SyncStatus) => void>();
+  private draining: Promise<void> | null = null;
+  private pulling: Promise<void> | null = null;
+  private timer: unknown = null;
+  private running = false;
+  private platformOnline = true;
+  private reachable = true;
+  private lastSuccessAt: number | null = null;
+  private lastError: string | null = null;
+  private lastErrorAt: number | null = null;
+
+  constructor(options: SyncEngineOptions) {
+    this.store = options.store;
+    this.transport = options.transport;
+    this.clock = options.clock;
+    this.random = options.random;
+    this.newId = options.newId;
+    this.batchSize = options.batchSize ?? 200;
+    this.pullLimit = options.pullLimit ?? 500;
+    this.backoff = options.backoff ?? { baseMs: 1000, maxMs: 5 * 60_000 };
+    this.pollMs = options.pollMs ?? 15_000;
+  }
+
+  /** Resets ops a crash left in flight, then drains and pulls on a timer until stopped. */
+  async start(): Promise<void> {
+    await this.store.recoverInFlight();
+    this.running = true;
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Validates and durably queues an op, then tries to send it. */
+  async enqueue(input: unknown): Promise<QueuedOp> {
+    const parsed = newOpSchema.safeParse(input);
+    if (!parsed.success) throw new InvalidOpError(describe(parsed.error));
+    const op = await this.store.enqueue(parsed.data satisfies NewOp, { id: this.newId(), now: this.clock.now() });
+    await this.emit();
+    if (this.running) this.schedule(0);
+    return op;
+  }
+
+  /** The platform's own online/offline signal (browser events, OS network state). */
+  setPlatformOnline(online: boolean): void {
+    const cameBack = online && !this.platformOnline;
+    this.platformOnline = online;
+    if (cameBack && this.running) {
+      this.reachable = true;
+      this.schedule(0);
+    }
+    void this.emit();
+  }
+
+  /** Pushes until the queue has nothing ready (single flight). */
+  drain(): Promise<void> {
+    this.draining ??= this.drainLoop().finally(() => {
+      this.draining = null;
+      void this.emit();
+    });
+    return this.draining;
+  }
+
+  /** Pulls until the server has nothing newer (single flight). */
+  pull(): Promise<void> {
+    this.pulling ??= this.pullLoop().finally(() => {
+      this.pulling = null;
+      void this.emit();
+    });
+    return this.pulling;
+  }
+
+  /** Both, independently: one failing does not stop the other. */
+  async syncNow(): Promise<void> {
+    await Promise.allSettled([this.drain(), this.pull()]);
+  }
+
+  async resolveConflict(id: string, choice: ConflictChoice): Promise<void> {
+    await this.store.resolveConflict(id, choice, { newOpId: this.newId(), now: this.clock.now() });
+    await this.emit();
+    if (this.running) this.schedule(0);
+  }
+
+  async resolveConflicts(ids: string[], choice: ConflictChoice): Promise<void> {
+    for (const id of ids) await this.store.resolveConflict(id, choice, { newOpId: this.newId(), now: this.clock.now() });
+    await this.emit();
+    if (this.running) this.schedule(0);
+  }
+
+  async retryQuarantined(id: string): Promise<void> {
+    await this.store.retryQuarantined(id, { newOpId: this.newId(), now: this.clock.now() });
+    await this.emit();
+    if (this.running) this.schedule(0);
+  }
+
+  async discardQuarantined(id: string): Promise<void> {
+    await this.store.discardQuarantined(id);
+    await this.emit();
+  }
+
+  async status(): Promise<SyncStatus> {
+    return {
+      ...(await this.store.stats()),
+      online: this.platformOnline && this.reachable,
+      draining: this.draining !== null,
+      pulling: this.pulling !== null,
+      lastSuccessAt: this.lastSuccessAt,
+      lastError: this.lastError,
+      lastErrorAt: this.lastErrorAt,
+    };
+  }
+
+  subscribe(listener: (status: SyncStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private async emit(): Promise<void> {
+    if (this.listeners.size === 0) return;
+    const status = await this.status();
+    for (const listener of this.listeners) listener(status);
+  }
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = null;
+      void this.tick();
+    }, ms);
+  }
+
+  private async tick(): Promise<void> {
+    // Offline by the platform's word: still probe on the timer, in case the word is wrong.
+    await this.syncNow();
+    this.schedule(this.pollMs);
+  }
+
+  private succeeded(): void {
+    this.reachable = true;
+    this.lastSuccessAt = this.clock.now();
+  }
+
+  private failed(message: string, unreachable: boolean): void {
+    if (unreachable) this.reachable = false;
+    this.lastError = message;
+    this.lastErrorAt = this.clock.now();
+  }
+
+  private async drainLoop(): Promise<void> {
+    const deviceId = await this.store.deviceId();
+    let refreshed = false;
+    for (;;) {
+      const batch = await this.store.readyBatch(this.clock.now(), this.batchSize);
+      if (batch.length === 0) return;
+      await this.store.markSyncing(batch.map((op) => op.id));
+      await this.emit();
+      let results: PushResult[];
+      try {
+        results = await this.transport.push(deviceId, batch.map(toWire));
+      } catch (error) {
+        if (error instanceof TransportError && error.kind === 'unauthorized' && !refreshed) {
+          refreshed = true;
+          const renewed = await this.transport.refreshSession().catch(() => false);
+          // A 401 is the session's problem, not the ops': they go back untouched.
+          await this.store.settle(batch.map((op) => this.retry(op, 'session expired; refreshed', false, 0)), this.clock.now());
+          if (renewed) continue;
+          this.failed('signed out: sign in again to sync', false);
+          return;
+        }
+        const message = error instanceof Error ? error.message : String(error);
+        const unreachable = error instanceof TransportError && ['network', 'timeout'].includes(error.kind);
+        this.failed(message, unreachable);
+        await this.store.settle(batch.map((op) => this.retry(op, message, true)), this.clock.now());
+        return;
+      }
+      refreshed = false;
+      this.succeeded();
+      const outcomes = this.outcomes(batch, results);
+      await this.store.settle(outcomes, this.clock.now());
+      await this.emit();
+      if (outcomes.some((o) => o.kind === 'retry' && o.failure)) return;
+    }
+  }
+
+  private outcomes(batch: QueuedOp[], results: PushResult[]): Outcome[] {
+    return batch.map((op, index) => {
+      const result = results[index];
+      if (result?.op_id !== op.id) {
+        return this.retry(op, `the server's answer did not match op ${op.id}`, true);
+      }
+      switch (result.status) {
+        case 'applied':
+          return { kind: 'applied', op, row: result.row ?? null };
+        case 'conflict':
+          return {
+            kind: 'conflict',
+            op,
+            serverRow: result.row ?? null,
+            changedFields: result.changed_fields ?? [],
+            message: result.message ?? 'changed on the server',
+          };
+        case 'rejected':
+          return { kind: 'rejected', op, code: result.code ?? 'rejected', message: result.message ?? 'refused by the server' };
+        case 'retry':
+          return result.code === 'held'
+            ? this.retry(op, 'waiting for an earlier op on the same item', false, 0)
+            : this.retry(op, result.message ?? 'the server asked to retry', true);
+      }
+    });
+  }
+
+  private retry(op: QueuedOp, error: string, failure: boolean, delayMs?: number): Outcome {
+    const attempt = failure ? op.retryCount : 0;
+    const wait = delayMs ?? backoffDelay(this.backoff, attempt, this.random);
+    return { kind: 'retry', op, error, nextAttemptAt: this.clock.now() + wait, failure };
+  }
+
+  private async pullLoop(): Promise<void> {
+    for (;;) {
+      let page;
+      try {
+        page = await this.transport.pull(await this.store.cursor(), this.pullLimit);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (error instanceof TransportError && error.kind === 'unauthorized' && (await this.transport.refreshSession().catch(() => false))) {
+          continue;
+        }
+        this.failed(message, error instanceof TransportError && ['network', 'timeout'].includes(error.kind));
+        return;
+      }
+      this.succeeded();
+      await this.store.applyPull(page, rebase);
+      if (!page.has_more) return;
+    }
+  }
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'op'}: ${issue.message}`).join('; ');
+}
+

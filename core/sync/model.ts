@@ -1,0 +1,131 @@
+import { z } from 'zod';
+
+/**
+ * The station's sync vocabulary: queued operations (the seed's SyncOperation, grown up), what the
+ * server answers for each, and the pages pulls return. Everything read back from storage or the
+ * network goes through these schemas.
+ */
+export const OP_TABLES = ['gigs', 'assets', 'cases'] as const;
+export type OpTable = (typeof OP_TABLES)[number];
+
+export const ACTIONS: Record<OpTable, readonly string[]> = {
+  gigs: ['create', 'update', 'set_status', 'move', 'delete'],
+  assets: ['check_out', 'check_in', 'update'],
+  cases: ['check_out', 'check_in'],
+};
+
+/** Ops whose server check needs the row's version (critical fields). */
+export const NEEDS_BASE_VERSION: Record<OpTable, readonly string[]> = {
+  gigs: ['set_status', 'move'],
+  assets: ['check_out'],
+  cases: ['check_out'],
+};
+
+export const MAX_PAYLOAD_BYTES = 16 * 1024;
+
+const uuid = z.uuid();
+
+export const newOpSchema = z
+  .strictObject({
+    table: z.enum(OP_TABLES),
+    action: z.string(),
+    payload: z.record(z.string(), z.unknown()),
+    base_version: z.number().int().positive().nullable().optional(),
+  })
+  .superRefine((op, ctx) => {
+    if (!ACTIONS[op.table].includes(op.action)) {
+      ctx.addIssue({ code: 'custom', path: ['action'], message: `unknown action "${op.action}" for ${op.table}; expected one of ${ACTIONS[op.table].join(', ')}` });
+    }
+    if (!uuid.safeParse(op.payload['id']).success) {
+      ctx.addIssue({ code: 'custom', path: ['payload', 'id'], message: 'payload.id must be the UUID of the row the op acts on' });
+    }
+    const size = new TextEncoder().encode(JSON.stringify(op.payload)).length;
+    if (size > MAX_PAYLOAD_BYTES) {
+      ctx.addIssue({ code: 'custom', path: ['payload'], message: `payload is ${size} bytes; the limit is ${MAX_PAYLOAD_BYTES}` });
+    }
+    if (NEEDS_BASE_VERSION[op.table].includes(op.action) && (op.base_version === undefined || op.base_version === null)) {
+      ctx.addIssue({ code: 'custom', path: ['base_version'], message: `${op.table}.${op.action} needs base_version (the row version it was decided on)` });
+    }
+  });
+export type NewOp = z.infer<typeof newOpSchema>;
+
+export const OP_STATUSES = ['pending', 'syncing', 'failed'] as const;
+export type OpStatus = (typeof OP_STATUSES)[number];
+
+export const queuedOpSchema = z.object({
+  id: uuid,
+  seq: z.number().int().nonnegative(),
+  timestamp: z.number().int(),
+  table: z.enum(OP_TABLES),
+  action: z.string(),
+  payload: z.record(z.string(), z.unknown()),
+  baseVersion: z.number().int().nullable(),
+  status: z.enum(OP_STATUSES),
+  retryCount: z.number().int().nonnegative(),
+  nextAttemptAt: z.number().int(),
+  lastError: z.string().nullable(),
+});
+export type QueuedOp = z.infer<typeof queuedOpSchema>;
+
+export function entityKey(op: { table: string; payload: Record<string, unknown> }): string {
+  return `${op.table}:${String(op.payload['id'])}`;
+}
+
+export type Row = Record<string, unknown> & { id: string };
+export const rowSchema = z.looseObject({ id: uuid });
+
+export const pushResultSchema = z.object({
+  op_id: uuid.nullable(),
+  status: z.enum(['applied', 'conflict', 'rejected', 'retry']),
+  table: z.string().nullable(),
+  entity_id: uuid.nullable(),
+  code: z.string().optional(),
+  message: z.string().optional(),
+  row: rowSchema.nullable().optional(),
+  changed_fields: z.array(z.string()).optional(),
+  base_version: z.number().int().optional(),
+});
+export type PushResult = z.infer<typeof pushResultSchema>;
+export const pushResponseSchema = z.object({ results: z.array(pushResultSchema) });
+
+export const CACHED_TABLES = ['gigs', 'assets', 'cases', 'kit_assignments', 'gig_staff'] as const;
+export type CachedTable = (typeof CACHED_TABLES)[number];
+
+export const pullPageSchema = z.object({
+  changes: z.partialRecord(z.enum(CACHED_TABLES), z.array(rowSchema)),
+  tombstones: z.array(z.object({ table: z.enum(CACHED_TABLES), id: uuid, deleted_at: z.string().nullable().optional() })),
+  cursor: z.string().regex(/^\d+:\d+$/),
+  has_more: z.boolean(),
+});
+export type PullPage = z.infer<typeof pullPageSchema>;
+
+export interface Conflict {
+  id: string;
+  op: QueuedOp;
+  serverRow: Row | null;
+  changedFields: string[];
+  message: string;
+  detectedAt: number;
+}
+
+export interface QuarantinedOp {
+  id: string;
+  op: QueuedOp;
+  code: string;
+  message: string;
+  quarantinedAt: number;
+}
+
+export type ConflictChoice = 'keep_local' | 'use_server';
+
+/** What the queue looks like right now (the Sync screen reads this). */
+export interface QueueStats {
+  depth: number;
+  pending: number;
+  syncing: number;
+  failed: number;
+  held: number;
+  conflicts: number;
+  quarantined: number;
+  oldestPendingAt: number | null;
+}

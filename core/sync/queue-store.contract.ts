@@ -1,0 +1,166 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { NewOp, QueuedOp, Row } from './model';
+import { rebase } from './optimistic';
+import type { QueueStore } from './queue-store';
+
+/**
+ * The QueueStore contract, run against every implementation (better-sqlite3 now, IndexedDB in
+ * the PWA). `open` returns a fresh, empty store.
+ */
+export function queueStoreContract(name: string, open: () => Promise<QueueStore>): void {
+  const ASSET = '00000000-0000-4000-8000-0000000000a1';
+  const OTHER = '00000000-0000-4000-8000-0000000000a2';
+  const GIG = '00000000-0000-4000-8000-0000000000f1';
+  let ids = 0;
+  const nextId = (): string => `00000000-0000-4000-9000-${String((ids += 1)).padStart(12, '0')}`;
+  const checkOut = (asset: string, version: number): NewOp => ({ table: 'assets', action: 'check_out', payload: { id: asset, gig_id: GIG }, base_version: version });
+  const checkIn = (asset: string): NewOp => ({ table: 'assets', action: 'check_in', payload: { id: asset, condition: 'ok' } });
+  const serverAsset = (id: string, version: number, extra: Record<string, unknown> = {}): Row => ({
+    id,
+    version,
+    status: 'available',
+    current_gig_id: null,
+    serial_number: `SER-${id.slice(-4)}`,
+    ...extra,
+  });
+
+  describe(`QueueStore contract: ${name}`, () => {
+    let store: QueueStore;
+    beforeEach(async () => {
+      store = await open();
+    });
+
+    const seedAsset = (row: Row): Promise<void> =>
+      store.applyPull({ changes: { assets: [row] }, tombstones: [], cursor: '1:1', has_more: false }, rebase);
+
+    it('gives every op the next device sequence and keeps a stable device id', async () => {
+      const a = await store.enqueue(checkIn(ASSET), { id: nextId(), now: 1000 });
+      const b = await store.enqueue(checkIn(OTHER), { id: nextId(), now: 1001 });
+      expect(b.seq).toBe(a.seq + 1);
+      expect(a).toMatchObject({ status: 'pending', retryCount: 0, baseVersion: null, timestamp: 1000, table: 'assets', action: 'check_in' });
+      expect(await store.deviceId()).toBe(await store.deviceId());
+    });
+
+    it('shows queued ops in the cached row until the server answers', async () => {
+      await seedAsset(serverAsset(ASSET, 4));
+      await store.enqueue(checkOut(ASSET, 4), { id: nextId(), now: 1 });
+      expect(await store.getCached('assets', ASSET)).toMatchObject({ status: 'checked_out', current_gig_id: GIG, version: 5 });
+    });
+
+    it('sends an entity’s ops in order and holds the rest of a chain behind one that is waiting', async () => {
+      const first = await store.enqueue(checkOut(ASSET, 1), { id: nextId(), now: 1 });
+      const second = await store.enqueue(checkIn(ASSET), { id: nextId(), now: 2 });
+      const other = await store.enqueue(checkIn(OTHER), { id: nextId(), now: 3 });
+      expect((await store.readyBatch(10, 10)).map((op) => op.id)).toEqual([first.id, second.id, other.id]);
+      await store.settle([{ kind: 'retry', op: first, error: 'offline', nextAttemptAt: 1000, failure: true }], 10);
+      expect((await store.readyBatch(10, 10)).map((op) => op.id)).toEqual([other.id]);
+      expect((await store.readyBatch(1000, 10)).map((op) => op.id)).toEqual([first.id, second.id, other.id]);
+      expect((await store.readyBatch(1000, 2)).map((op) => op.id)).toEqual([first.id, second.id]);
+    });
+
+    it('keeps in-flight ops out of batches and puts them back after a crash', async () => {
+      const op = await store.enqueue(checkIn(ASSET), { id: nextId(), now: 1 });
+      await store.markSyncing([op.id]);
+      expect(await store.readyBatch(10, 10)).toEqual([]);
+      expect((await store.stats()).syncing).toBe(1);
+      expect(await store.recoverInFlight()).toBe(1);
+      expect((await store.readyBatch(10, 10)).map((o) => o.id)).toEqual([op.id]);
+    });
+
+    it('removes an applied op and caches the server row with later queued ops on top', async () => {
+      await seedAsset(serverAsset(ASSET, 1));
+      const out = await store.enqueue(checkOut(ASSET, 1), { id: nextId(), now: 1 });
+      await store.enqueue(checkIn(ASSET), { id: nextId(), now: 2 });
+      await store.settle([{ kind: 'applied', op: out, row: serverAsset(ASSET, 2, { status: 'checked_out', current_gig_id: GIG }) }], 5);
+      expect((await store.stats()).depth).toBe(1);
+      expect(await store.getCached('assets', ASSET)).toMatchObject({ status: 'available', current_gig_id: null, version: 3 });
+    });
+
+    it('records a conflict, holds the entity, and resolves it either way', async () => {
+      await seedAsset(serverAsset(ASSET, 1));
+      const out = await store.enqueue(checkOut(ASSET, 1), { id: nextId(), now: 1 });
+      const later = await store.enqueue(checkIn(ASSET), { id: nextId(), now: 2 });
+      const server = serverAsset(ASSET, 3, { status: 'checked_out', current_gig_id: '00000000-0000-4000-8000-0000000000f2' });
+      await store.settle([{ kind: 'conflict', op: out, serverRow: server, changedFields: ['status', 'current_gig_id'], message: 'changed' }], 5);
+      const [conflict] = await store.conflicts();
+      expect(conflict).toMatchObject({ id: out.id, changedFields: ['status', 'current_gig_id'], serverRow: server });
+      expect(await store.readyBatch(10, 10)).toEqual([]);
+      expect((await store.stats()).held).toBe(1);
+
+      await store.resolveConflict(out.id, 'keep_local', { newOpId: nextId(), now: 6 });
+      const batch = await store.readyBatch(10, 10);
+      expect(batch.map((op) => [op.action, op.seq, op.baseVersion])).toEqual([
+        ['check_out', out.seq, 3],
+        ['check_in', later.seq, null],
+      ]);
+      expect(batch[0]?.id).not.toBe(out.id);
+
+      await store.settle([{ kind: 'conflict', op: batch[0] as QueuedOp, serverRow: server, changedFields: ['status'], message: 'again' }], 7);
+      await store.resolveConflict(batch[0]?.id ?? '', 'use_server', { newOpId: nextId(), now: 8 });
+      expect(await store.conflicts()).toEqual([]);
+      expect((await store.readyBatch(10, 10)).map((op) => op.id)).toEqual([later.id]);
+      expect(await store.getCached('assets', ASSET)).toMatchObject({ status: 'available', version: 4 });
+    });
+
+    it('quarantines a rejected op with its reason, takes it out of the cached row, and can retry or discard it', async () => {
+      await seedAsset(serverAsset(ASSET, 1));
+      const out = await store.enqueue(checkOut(ASSET, 1), { id: nextId(), now: 1 });
+      const after = await store.enqueue(checkIn(ASSET), { id: nextId(), now: 2 });
+      const free = await store.enqueue(checkIn(OTHER), { id: nextId(), now: 3 });
+      await store.settle([{ kind: 'rejected', op: out, code: 'asset_quarantined', message: 'SER-00a1 is quarantined' }], 5);
+      expect(await store.quarantined()).toMatchObject([{ id: out.id, code: 'asset_quarantined', message: 'SER-00a1 is quarantined' }]);
+      expect((await store.readyBatch(10, 10)).map((op) => op.id)).toEqual([free.id]);
+      expect(await store.getCached('assets', ASSET)).toMatchObject({ status: 'available', version: 2 });
+
+      await store.retryQuarantined(out.id, { newOpId: nextId(), now: 6 });
+      expect((await store.readyBatch(10, 10)).map((op) => [op.action, op.seq])).toEqual([
+        ['check_out', out.seq],
+        ['check_in', after.seq],
+        ['check_in', free.seq],
+      ]);
+      const [retried] = await store.readyBatch(10, 1);
+      await store.settle([{ kind: 'rejected', op: retried as QueuedOp, code: 'asset_quarantined', message: 'still' }], 7);
+      await store.discardQuarantined(retried?.id ?? '');
+      expect(await store.quarantined()).toEqual([]);
+      expect((await store.readyBatch(10, 10)).map((op) => op.id)).toEqual([after.id, free.id]);
+    });
+
+    it('counts a failure only when something went wrong with the op', async () => {
+      const op = await store.enqueue(checkIn(ASSET), { id: nextId(), now: 1 });
+      await store.settle([{ kind: 'retry', op, error: 'waiting', nextAttemptAt: 0, failure: false }], 2);
+      expect((await store.listQueue(10))[0]).toMatchObject({ status: 'pending', retryCount: 0, lastError: null });
+      await store.settle([{ kind: 'retry', op, error: '503 from the server', nextAttemptAt: 50, failure: true }], 3);
+      expect((await store.listQueue(10))[0]).toMatchObject({ status: 'failed', retryCount: 1, lastError: '503 from the server', nextAttemptAt: 50 });
+    });
+
+    it('applies a pulled page with tombstones and its cursor together, rebasing queued ops', async () => {
+      await seedAsset(serverAsset(ASSET, 1));
+      await seedAsset(serverAsset(OTHER, 1));
+      await store.enqueue(checkOut(ASSET, 2), { id: nextId(), now: 1 });
+      await store.applyPull(
+        {
+          changes: { assets: [serverAsset(ASSET, 2, { serial_number: 'RENAMED' })] },
+          tombstones: [{ table: 'assets', id: OTHER }],
+          cursor: '42:7',
+          has_more: false,
+        },
+        rebase,
+      );
+      expect(await store.getCached('assets', ASSET)).toMatchObject({ serial_number: 'RENAMED', status: 'checked_out', version: 3 });
+      expect(await store.getCached('assets', OTHER)).toBeNull();
+      expect(await store.cursor()).toBe('42:7');
+    });
+
+    it('reports depth, states and the oldest queued op', async () => {
+      const a = await store.enqueue(checkIn(ASSET), { id: nextId(), now: 100 });
+      await store.enqueue(checkIn(OTHER), { id: nextId(), now: 200 });
+      await store.settle([{ kind: 'retry', op: a, error: 'x', nextAttemptAt: 10, failure: true }], 5);
+      expect(await store.stats()).toMatchObject({ depth: 2, pending: 1, failed: 1, syncing: 0, conflicts: 0, quarantined: 0, oldestPendingAt: 100 });
+    });
+
+    it('refuses to resolve what does not exist', async () => {
+      await expect(store.resolveConflict('00000000-0000-4000-8000-000000000999', 'keep_local', { newOpId: nextId(), now: 1 })).rejects.toThrow(/no conflict/);
+      await expect(store.discardQuarantined('00000000-0000-4000-8000-000000000999')).rejects.toThrow(/no quarantined op/);
+    });
+  });
+}

@@ -1,0 +1,62 @@
+import type { CachedTable, Conflict, ConflictChoice, NewOp, PullPage, QueuedOp, QuarantinedOp, QueueStats, Row } from './model';
+
+/**
+ * Durable queue, caches, conflicts, quarantine and sync state: the one storage contract the
+ * engine uses. better-sqlite3 (station) and IndexedDB (PWA) implement it and pass one contract
+ * suite. Every method is atomic: it happens entirely or not at all.
+ */
+export interface QueueStore {
+  /** This installation's stable id, created on first use. */
+  deviceId(): Promise<string>;
+
+  /** Writes the op durably (with the next device sequence) and applies it to the cached row. */
+  enqueue(op: NewOp, meta: { id: string; now: number }): Promise<QueuedOp>;
+  /**
+   * Up to `limit` ops ready to send, oldest first, at most the first waiting op of any entity
+   * chain: an entity whose earlier op is backing off, in flight, in conflict or quarantined
+   * sends nothing.
+   */
+  readyBatch(now: number, limit: number): Promise<QueuedOp[]>;
+  markSyncing(ids: string[]): Promise<void>;
+  /** After a crash, ops left "syncing" go back to pending (the server dedupes replays). */
+  recoverInFlight(): Promise<number>;
+  /** Records the server's answers (or a failure) for a batch in one transaction. */
+  settle(outcomes: Outcome[], now: number): Promise<void>;
+  /** Ops still queued for these entities, in order (for rebasing pulled rows). */
+  queuedFor(keys: string[]): Promise<QueuedOp[]>;
+  listQueue(limit: number): Promise<QueuedOp[]>;
+
+  /** Applies a pulled page and moves the cursor in one transaction. */
+  applyPull(page: PullPage, rebase: (serverRow: Row | null, queued: QueuedOp[]) => Row | null): Promise<void>;
+  cursor(): Promise<string | null>;
+  getCached(table: CachedTable, id: string): Promise<Row | null>;
+  countCached(table: CachedTable): Promise<number>;
+
+  conflicts(): Promise<Conflict[]>;
+  /** keep_local re-queues the op (new id, same place in its entity's order) on the server's version. */
+  resolveConflict(id: string, choice: ConflictChoice, meta: { newOpId: string; now: number }): Promise<void>;
+  quarantined(): Promise<QuarantinedOp[]>;
+  retryQuarantined(id: string, meta: { newOpId: string; now: number }): Promise<void>;
+  discardQuarantined(id: string): Promise<void>;
+
+  stats(): Promise<QueueStats>;
+  getMeta(key: string): Promise<string | null>;
+  setMeta(key: string, value: string): Promise<void>;
+}
+
+export type Outcome =
+  | { kind: 'applied'; op: QueuedOp; row: Row | null }
+  | { kind: 'conflict'; op: QueuedOp; serverRow: Row | null; changedFields: string[]; message: string }
+  | { kind: 'rejected'; op: QueuedOp; code: string; message: string }
+  /** Not applied yet; `failure` false when nothing went wrong with this op (it was held). */
+  | { kind: 'retry'; op: QueuedOp; error: string; nextAttemptAt: number; failure: boolean };
+
+export class QueueStoreError extends Error {
+  constructor(
+    readonly code: 'invalid_op' | 'not_found' | 'corrupt',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'QueueStoreError';
+  }
+}

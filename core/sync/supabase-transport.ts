@@ -1,0 +1,47 @@
+import type { z } from 'zod';
+import { pullPageSchema, pushResponseSchema, type PullPage, type PushResult } from './model';
+import { TransportError, type SyncTransport, type WireOp } from './transport';
+
+/** The part of a supabase-js client the transport uses (any client that has it will do). */
+export interface RpcClient {
+  rpc(
+    fn: string,
+    args: Record<string, unknown>,
+  ): {
+    abortSignal(signal: AbortSignal): PromiseLike<{ data: unknown; error: { message: string; code?: string } | null; status: number }>;
+  };
+  auth: { refreshSession(): Promise<{ error: unknown }> };
+}
+
+function classify(status: number, message: string): TransportError {
+  if (status === 0) return new TransportError('network', message, status);
+  if (status === 401) return new TransportError('unauthorized', message, status);
+  if (status >= 500) return new TransportError('server', message, status);
+  return new TransportError('refused', message, status);
+}
+
+/** push_changes / pull_changes over supabase-js `.rpc()`, with a timeout per call. */
+export function supabaseTransport(client: RpcClient, options: { timeoutMs: number }): SyncTransport {
+  async function call<T>(fn: string, args: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
+    const signal = AbortSignal.timeout(options.timeoutMs);
+    let response;
+    try {
+      response = await client.rpc(fn, args).abortSignal(signal);
+    } catch (error) {
+      throw new TransportError('network', error instanceof Error ? error.message : String(error));
+    }
+    if (response.error !== null) {
+      if (signal.aborted) throw new TransportError('timeout', `${fn} took longer than ${options.timeoutMs} ms`);
+      throw classify(response.status, `${fn}: ${response.error.message}`);
+    }
+    const parsed = schema.safeParse(response.data);
+    if (!parsed.success) throw new TransportError('protocol', `${fn} answered in an unexpected shape: ${parsed.error.message}`);
+    return parsed.data;
+  }
+  return {
+    push: async (deviceId: string, ops: WireOp[]): Promise<PushResult[]> =>
+      (await call('push_changes', { device_id: deviceId, ops }, pushResponseSchema)).results,
+    pull: (cursor: string | null, limit: number): Promise<PullPage> => call('pull_changes', { cursor, limit }, pullPageSchema),
+    refreshSession: async () => (await client.auth.refreshSession()).error === null,
+  };
+}

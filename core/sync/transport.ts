@@ -1,0 +1,55 @@
+import type { PullPage, PushResult, QueuedOp } from './model';
+
+/** How the engine reaches the server. Injected, so tests can fault it. */
+export interface SyncTransport {
+  push(deviceId: string, ops: WireOp[]): Promise<PushResult[]>;
+  pull(cursor: string | null, limit: number): Promise<PullPage>;
+  /** Gets a fresh access token (after a 401); resolves false when the session is gone. */
+  refreshSession(): Promise<boolean>;
+}
+
+export interface WireOp {
+  id: string;
+  seq: number;
+  created_at: string;
+  table: string;
+  action: string;
+  payload: Record<string, unknown>;
+  base_version: number | null;
+}
+
+export function toWire(op: QueuedOp): WireOp {
+  return {
+    id: op.id,
+    seq: op.seq,
+    created_at: new Date(op.timestamp).toISOString(),
+    table: op.table,
+    action: op.action,
+    payload: op.payload,
+    base_version: op.baseVersion,
+  };
+}
+
+export type TransportErrorKind =
+  /** No answer: offline, DNS, connection refused or dropped. */
+  | 'network'
+  | 'timeout'
+  /** 5xx: the server may or may not have committed; replays are safe. */
+  | 'server'
+  /** 401: refresh the session and try again. */
+  | 'unauthorized'
+  /** The whole request was refused (4xx): a bug or a limit, not the network. */
+  | 'refused'
+  /** The answer did not have the expected shape. */
+  | 'protocol';
+
+export class TransportError extends Error {
+  constructor(
+    readonly kind: TransportErrorKind,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'TransportError';
+  }
+}

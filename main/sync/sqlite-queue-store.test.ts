@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { queueStoreContract } from '../../core/sync/queue-store.contract';
+import { migrate } from './migrations';
+import { SqliteQueueStore } from './sqlite-queue-store';
+
+const dir = mkdtempSync(join(tmpdir(), 'queue-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+const open = (): SqliteQueueStore => new SqliteQueueStore({ path: join(dir, `store-${(files += 1)}.sqlite`), newId: randomUUID });
+
+queueStoreContract('better-sqlite3 on disk', () => Promise.resolve(open()));
+
+describe('SqliteQueueStore on disk', () => {
+  it('runs in WAL mode with synchronous=FULL', () => {
+    const store = open();
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
+    store.close();
+  });
+
+  it('keeps queued ops and the device id across a reopen', async () => {
+    const path = join(dir, 'reopen.sqlite');
+    const first = new SqliteQueueStore({ path, newId: randomUUID });
+    const device = await first.deviceId();
+    await first.enqueue({ table: 'assets', action: 'check_in', payload: { id: randomUUID() } }, { id: randomUUID(), now: 1 });
+    first.close();
+    const second = new SqliteQueueStore({ path, newId: randomUUID });
+    expect(await second.deviceId()).toBe(device);
+    expect((await second.stats()).depth).toBe(1);
+    const next = await second.enqueue({ table: 'assets', action: 'check_in', payload: { id: randomUUID() } }, { id: randomUUID(), now: 2 });
+    expect(next.seq).toBe(2);
+    second.close();
+  });
+
+  it('quarantines an op whose stored payload is corrupt, keeping the raw text, without touching others', async () => {
+    const store = open();
+    const bad = await store.enqueue({ table: 'assets', action: 'check_in', payload: { id: randomUUID() } }, { id: randomUUID(), now: 1 });
+    const good = await store.enqueue({ table: 'assets', action: 'check_in', payload: { id: randomUUID() } }, { id: randomUUID(), now: 2 });
+    store.db.prepare('update pending_sync set payload = ? where id = ?').run('{"id": "truncated…', bad.id);
+    expect((await store.readyBatch(10, 10)).map((op) => op.id)).toEqual([good.id]);
+    const [quarantined] = await store.quarantined();
+    expect(quarantined).toMatchObject({ id: bad.id, code: 'corrupt_payload' });
+    expect(quarantined?.message).toContain('{"id": "truncated…');
+    await expect(store.retryQuarantined(bad.id, { newOpId: randomUUID(), now: 3 })).rejects.toThrow(/corrupt payload; it can only be discarded/);
+    store.close();
+  });
+
+  it('refuses a database from a newer app version', () => {
+    const path = join(dir, 'future.sqlite');
+    const db = new Database(path);
+    db.pragma('user_version = 99');
+    db.close();
+    expect(() => new SqliteQueueStore({ path, newId: randomUUID })).toThrow(/schema 99, newer than this app/);
+  });
+});
+
+describe('station database migrations', () => {
+  it('002 adds entity keys to ops queued under 001 and indexes them', () => {
+    const db = new Database(join(dir, 'migrate.sqlite'));
+    expect(migrate(db, 1)).toBe(1);
+    db.prepare(
+      `insert into pending_sync (id, seq, timestamp, action, "table", payload, status) values ('op-1', 1, 5, 'check_in', 'assets', '{"id":"abc"}', 'pending')`,
+    ).run();
+    expect(migrate(db)).toBe(2);
+    expect(db.prepare('select id, entity_key, payload from pending_sync').all()).toEqual([{ id: 'op-1', entity_key: 'assets:abc', payload: '{"id":"abc"}' }]);
+    const indexes = (db.prepare("select name from sqlite_master where type = 'index' and tbl_name = 'pending_sync'").all() as { name: string }[]).map((r) => r.name);
+    expect(indexes).toEqual(expect.arrayContaining(['pending_sync_entity_idx', 'pending_sync_ready_idx']));
+    db.close();
+  });
+});

@@ -1,0 +1,493 @@
+import Database from 'better-sqlite3';
+import {
+  entityKey,
+  queuedOpSchema,
+  rowSchema,
+  type CachedTable,
+  type Conflict,
+  type ConflictChoice,
+  type NewOp,
+  type PullPage,
+  type QueuedOp,
+  type QuarantinedOp,
+  type QueueStats,
+  type Row,
+} from '../../core/sync/model';
+import { rebase } from '../../core/sync/optimistic';
+import { QueueStoreError, type Outcome, type QueueStore } from '../../core/sync/queue-store';
+import { migrate } from './migrations';
+
+interface OpRecord {
+  id: string;
+  seq: number;
+  timestamp: number;
+  action: string;
+  table: string;
+  payload: string;
+  base_version: number | null;
+  status: string;
+  retry_count: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  entity_key: string;
+}
+
+interface CacheRecord {
+  row: string | null;
+  server_row: string | null;
+}
+
+const CACHE_TABLE: Record<CachedTable, { table: string; entity: string | null }> = {
+  gigs: { table: 'gig_cache', entity: null },
+  assets: { table: 'asset_cache', entity: null },
+  cases: { table: 'entity_cache', entity: 'cases' },
+  kit_assignments: { table: 'entity_cache', entity: 'kit_assignments' },
+  gig_staff: { table: 'entity_cache', entity: 'gig_staff' },
+};
+
+export interface SqliteQueueStoreOptions {
+  /** A file path (":memory:" only in tests that need no durability). */
+  path: string;
+  newId: () => string;
+}
+
+/** Store methods report failures as rejections, never as synchronous throws. */
+function attempt<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+/**
+ * The station's QueueStore: one SQLite file in WAL mode with synchronous=FULL, so an op is on
+ * disk before enqueue returns and survives a crash or power loss.
+ */
+export class SqliteQueueStore implements QueueStore {
+  readonly db: Database.Database;
+  private readonly newId: () => string;
+
+  constructor(options: SqliteQueueStoreOptions) {
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+    this.newId = options.newId;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  deviceId(): Promise<string> {
+    return attempt(() =>
+      this.db.transaction(() => {
+        const existing = this.meta('device_id');
+        if (existing !== null) return existing;
+        const id = `station-${this.newId()}`;
+        this.writeMeta('device_id', id);
+        return id;
+      })(),
+    );
+  }
+
+  enqueue(op: NewOp, meta: { id: string; now: number }): Promise<QueuedOp> {
+    return attempt(() =>
+      this.db.transaction(() => {
+        const seq = Number(this.meta('next_seq') ?? '1');
+        this.writeMeta('next_seq', String(seq + 1));
+        const queued: QueuedOp = {
+          id: meta.id,
+          seq,
+          timestamp: meta.now,
+          table: op.table,
+          action: op.action,
+          payload: op.payload,
+          baseVersion: op.base_version ?? null,
+          status: 'pending',
+          retryCount: 0,
+          nextAttemptAt: 0,
+          lastError: null,
+        };
+        this.insertOp(queued);
+        this.refreshCache(op.table, String(op.payload['id']), meta.now);
+        return queued;
+      })(),
+    );
+  }
+
+  readyBatch(now: number, limit: number): Promise<QueuedOp[]> {
+    const held = this.heldKeys();
+    const blocked = new Set<string>();
+    const batch: QueuedOp[] = [];
+    const corrupt: OpRecord[] = [];
+    for (const record of this.db.prepare('select * from pending_sync order by seq').iterate() as Iterable<OpRecord>) {
+      if (batch.length >= limit) break;
+      const key = record.entity_key;
+      if (blocked.has(key)) continue;
+      if (held.has(key) || record.status === 'syncing' || record.next_attempt_at > now) {
+        blocked.add(key);
+        continue;
+      }
+      const op = this.parseOp(record);
+      if (op === null) {
+        corrupt.push(record);
+        blocked.add(key);
+        continue;
+      }
+      batch.push(op);
+    }
+    if (corrupt.length > 0) this.quarantineCorrupt(corrupt, now);
+    return Promise.resolve(batch);
+  }
+
+  markSyncing(ids: string[]): Promise<void> {
+    const mark = this.db.prepare("update pending_sync set status = 'syncing' where id = ?");
+    return attempt(() =>
+      this.db.transaction(() => {
+        for (const id of ids) mark.run(id);
+      })(),
+    );
+  }
+
+  recoverInFlight(): Promise<number> {
+    return Promise.resolve(this.db.prepare("update pending_sync set status = 'pending' where status = 'syncing'").run().changes);
+  }
+
+  settle(outcomes: Outcome[], now: number): Promise<void> {
+    return attempt(() =>
+      this.db.transaction(() => {
+        for (const outcome of outcomes) {
+          const { op } = outcome;
+          const key = entityKey(op);
+          const id = String(op.payload['id']);
+          switch (outcome.kind) {
+            case 'applied':
+              this.deleteOp(op.id);
+              if (outcome.row !== null) this.writeServerRow(op.table, outcome.row, now);
+              this.refreshCache(op.table, id, now);
+              break;
+            case 'conflict':
+              this.deleteOp(op.id);
+              this.db
+                .prepare('insert or replace into conflicts (id, entity_key, op, server_row, changed_fields, message, detected_at) values (?, ?, ?, ?, ?, ?, ?)')
+                .run(op.id, key, JSON.stringify(op), outcome.serverRow === null ? null : JSON.stringify(outcome.serverRow), JSON.stringify(outcome.changedFields), outcome.message, now);
+              if (outcome.serverRow !== null) this.writeServerRow(op.table, outcome.serverRow, now);
+              this.refreshCache(op.table, id, now);
+              break;
+            case 'rejected':
+              this.deleteOp(op.id);
+              this.db
+                .prepare('insert or replace into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
+                .run(op.id, key, JSON.stringify(op), outcome.code, outcome.message, now);
+              this.refreshCache(op.table, id, now);
+              break;
+            case 'retry':
+              this.db
+                .prepare('update pending_sync set status = ?, retry_count = retry_count + ?, next_attempt_at = ?, last_error = ? where id = ?')
+                .run(outcome.failure ? 'failed' : 'pending', outcome.failure ? 1 : 0, outcome.nextAttemptAt, outcome.failure ? outcome.error : null, op.id);
+              break;
+          }
+        }
+      })(),
+    );
+  }
+
+  queuedFor(keys: string[]): Promise<QueuedOp[]> {
+    const select = this.db.prepare('select * from pending_sync where entity_key = ? order by seq');
+    const ops: QueuedOp[] = [];
+    for (const key of keys) {
+      for (const record of select.all(key) as OpRecord[]) {
+        const op = this.parseOp(record);
+        if (op !== null) ops.push(op);
+      }
+    }
+    return Promise.resolve(ops);
+  }
+
+  listQueue(limit: number): Promise<QueuedOp[]> {
+    const records = this.db.prepare('select * from pending_sync order by seq limit ?').all(limit) as OpRecord[];
+    return Promise.resolve(records.map((r) => this.parseOp(r)).filter((op): op is QueuedOp => op !== null));
+  }
+
+  applyPull(page: PullPage, rebaseRow: (serverRow: Row | null, queued: QueuedOp[]) => Row | null): Promise<void> {
+    const now = Date.now();
+    return attempt(() =>
+      this.db.transaction(() => {
+        for (const [table, rows] of Object.entries(page.changes) as [CachedTable, Row[]][]) {
+          for (const row of rows) {
+            this.writeServerRow(table, row, now);
+            this.refreshCache(table, row.id, now, rebaseRow);
+          }
+        }
+        for (const tombstone of page.tombstones) this.deleteCached(tombstone.table, tombstone.id);
+        this.writeMeta('cursor', page.cursor);
+      })(),
+    );
+  }
+
+  cursor(): Promise<string | null> {
+    return Promise.resolve(this.meta('cursor'));
+  }
+
+  getCached(table: CachedTable, id: string): Promise<Row | null> {
+    const record = this.cacheRecord(table, id);
+    return attempt(() => (record?.row == null ? null : this.parseRow(record.row)));
+  }
+
+  countCached(table: CachedTable): Promise<number> {
+    const { table: name, entity } = CACHE_TABLE[table];
+    const row = (entity === null
+      ? this.db.prepare(`select count(*) as n from ${name} where row is not null`).get()
+      : this.db.prepare(`select count(*) as n from ${name} where entity = ? and row is not null`).get(entity)) as { n: number };
+    return Promise.resolve(row.n);
+  }
+
+  conflicts(): Promise<Conflict[]> {
+    const rows = this.db.prepare('select * from conflicts order by detected_at, id').all() as {
+      id: string;
+      op: string;
+      server_row: string | null;
+      changed_fields: string;
+      message: string;
+      detected_at: number;
+    }[];
+    return attempt(() =>
+      rows.map((r) => ({
+        id: r.id,
+        op: queuedOpSchema.parse(JSON.parse(r.op)),
+        serverRow: r.server_row === null ? null : this.parseRow(r.server_row),
+        changedFields: JSON.parse(r.changed_fields) as string[],
+        message: r.message,
+        detectedAt: r.detected_at,
+      })),
+    );
+  }
+
+  resolveConflict(id: string, choice: ConflictChoice, meta: { newOpId: string; now: number }): Promise<void> {
+    return attempt(() =>
+      this.db.transaction(() => {
+        const record = this.db.prepare('select op, server_row from conflicts where id = ?').get(id) as { op: string; server_row: string | null } | undefined;
+        if (record === undefined) throw new QueueStoreError('not_found', `no conflict ${id}`);
+        const op = queuedOpSchema.parse(JSON.parse(record.op));
+        this.db.prepare('delete from conflicts where id = ?').run(id);
+        if (choice === 'keep_local') {
+          const serverVersion = record.server_row === null ? null : (this.parseRow(record.server_row)['version'] as number | undefined);
+          // Same place in its entity's order (same seq), new id: the server already answered the old one.
+          this.insertOp({ ...op, id: meta.newOpId, baseVersion: serverVersion ?? op.baseVersion, status: 'pending', retryCount: 0, nextAttemptAt: 0, lastError: null });
+        }
+        this.refreshCache(op.table, String(op.payload['id']), meta.now);
+      })(),
+    );
+  }
+
+  quarantined(): Promise<QuarantinedOp[]> {
+    const rows = this.db.prepare('select * from quarantine order by quarantined_at, id').all() as {
+      id: string;
+      op: string;
+      code: string;
+      message: string;
+      quarantined_at: number;
+    }[];
+    return attempt(() =>
+      rows.map((r) => ({ id: r.id, op: queuedOpSchema.parse(JSON.parse(r.op)), code: r.code, message: r.message, quarantinedAt: r.quarantined_at })),
+    );
+  }
+
+  retryQuarantined(id: string, meta: { newOpId: string; now: number }): Promise<void> {
+    return attempt(() =>
+      this.db.transaction(() => {
+        const record = this.db.prepare('select op, code from quarantine where id = ?').get(id) as { op: string; code: string } | undefined;
+        if (record === undefined) throw new QueueStoreError('not_found', `no quarantined op ${id}`);
+        if (record.code === 'corrupt_payload') throw new QueueStoreError('corrupt', `op ${id} has a corrupt payload; it can only be discarded`);
+        const op = queuedOpSchema.parse(JSON.parse(record.op));
+        this.db.prepare('delete from quarantine where id = ?').run(id);
+        this.insertOp({ ...op, id: meta.newOpId, status: 'pending', retryCount: 0, nextAttemptAt: 0, lastError: null });
+        this.refreshCache(op.table, String(op.payload['id']), meta.now);
+      })(),
+    );
+  }
+
+  discardQuarantined(id: string): Promise<void> {
+    return attempt(() =>
+      this.db.transaction(() => {
+        const record = this.db.prepare('select op from quarantine where id = ?').get(id) as { op: string } | undefined;
+        if (record === undefined) throw new QueueStoreError('not_found', `no quarantined op ${id}`);
+        this.db.prepare('delete from quarantine where id = ?').run(id);
+        const op = queuedOpSchema.safeParse(JSON.parse(record.op));
+        if (op.success) this.refreshCache(op.data.table, String(op.data.payload['id']), Date.now());
+      })(),
+    );
+  }
+
+  stats(): Promise<QueueStats> {
+    const counts = this.db
+      .prepare(
+        `select count(*) as depth,
+                coalesce(sum(status = 'pending'), 0) as pending,
+                coalesce(sum(status = 'syncing'), 0) as syncing,
+                coalesce(sum(status = 'failed'), 0) as failed,
+                coalesce(sum(entity_key in (select entity_key from conflicts union select entity_key from quarantine)), 0) as held,
+                min(timestamp) as oldest
+           from pending_sync`,
+      )
+      .get() as { depth: number; pending: number; syncing: number; failed: number; held: number; oldest: number | null };
+    const conflicts = (this.db.prepare('select count(*) as n from conflicts').get() as { n: number }).n;
+    const quarantined = (this.db.prepare('select count(*) as n from quarantine').get() as { n: number }).n;
+    return Promise.resolve({
+      depth: counts.depth,
+      pending: counts.pending,
+      syncing: counts.syncing,
+      failed: counts.failed,
+      held: counts.held,
+      conflicts,
+      quarantined,
+      oldestPendingAt: counts.oldest,
+    });
+  }
+
+  getMeta(key: string): Promise<string | null> {
+    return Promise.resolve(this.meta(key));
+  }
+
+  setMeta(key: string, value: string): Promise<void> {
+    this.writeMeta(key, value);
+    return Promise.resolve();
+  }
+
+  // --- internals (always inside the caller's transaction) ---------------------------------
+
+  private meta(key: string): string | null {
+    const row = this.db.prepare('select value from sync_state where key = ?').get(key) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  private writeMeta(key: string, value: string): void {
+    this.db.prepare('insert into sync_state (key, value) values (?, ?) on conflict (key) do update set value = excluded.value').run(key, value);
+  }
+
+  private insertOp(op: QueuedOp): void {
+    this.db
+      .prepare(
+        `insert into pending_sync (id, seq, timestamp, action, "table", payload, base_version, status, retry_count, next_attempt_at, last_error, entity_key)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(op.id, op.seq, op.timestamp, op.action, op.table, JSON.stringify(op.payload), op.baseVersion, op.status, op.retryCount, op.nextAttemptAt, op.lastError, entityKey(op));
+  }
+
+  private deleteOp(id: string): void {
+    this.db.prepare('delete from pending_sync where id = ?').run(id);
+  }
+
+  private parseOp(record: OpRecord): QueuedOp | null {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(record.payload);
+    } catch {
+      return null;
+    }
+    const parsed = queuedOpSchema.safeParse({
+      id: record.id,
+      seq: record.seq,
+      timestamp: record.timestamp,
+      table: record.table,
+      action: record.action,
+      payload,
+      baseVersion: record.base_version,
+      status: record.status,
+      retryCount: record.retry_count,
+      nextAttemptAt: record.next_attempt_at,
+      lastError: record.last_error,
+    });
+    return parsed.success ? parsed.data : null;
+  }
+
+  /** An op whose stored form no longer parses is kept, raw, in quarantine: never dropped. */
+  private quarantineCorrupt(records: OpRecord[], now: number): void {
+    this.db.transaction(() => {
+      for (const record of records) {
+        const op: QueuedOp = {
+          id: record.id,
+          seq: record.seq,
+          timestamp: record.timestamp,
+          table: (['gigs', 'assets', 'cases'].includes(record.table) ? record.table : 'assets') as QueuedOp['table'],
+          action: record.action,
+          payload: {},
+          baseVersion: record.base_version,
+          status: 'failed',
+          retryCount: record.retry_count,
+          nextAttemptAt: record.next_attempt_at,
+          lastError: 'corrupt payload',
+        };
+        this.db
+          .prepare('insert or replace into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
+          .run(record.id, record.entity_key, JSON.stringify(op), 'corrupt_payload', `stored op cannot be read (${record.table}.${record.action}): ${record.payload.slice(0, 2000)}`, now);
+        this.deleteOp(record.id);
+      }
+    })();
+  }
+
+  private heldKeys(): Set<string> {
+    const rows = this.db.prepare('select entity_key from conflicts union select entity_key from quarantine').all() as { entity_key: string }[];
+    return new Set(rows.map((r) => r.entity_key));
+  }
+
+  private parseRow(text: string): Row {
+    const parsed = rowSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) throw new QueueStoreError('corrupt', `a cached row is not readable: ${parsed.error.message}`);
+    return parsed.data;
+  }
+
+  private cacheRecord(table: CachedTable, id: string): CacheRecord | undefined {
+    const { table: name, entity } = CACHE_TABLE[table];
+    return (entity === null
+      ? this.db.prepare(`select row, server_row from ${name} where id = ?`).get(id)
+      : this.db.prepare(`select row, server_row from ${name} where entity = ? and id = ?`).get(entity, id)) as CacheRecord | undefined;
+  }
+
+  private writeServerRow(table: string, row: Row, now: number): void {
+    const cached = CACHE_TABLE[table as CachedTable];
+    if (cached === undefined) return;
+    const text = JSON.stringify(row);
+    if (cached.entity === null) {
+      this.db
+        .prepare(`insert into ${cached.table} (id, row, server_row, updated_at) values (?, ?, ?, ?) on conflict (id) do update set server_row = excluded.server_row, updated_at = excluded.updated_at`)
+        .run(row.id, text, text, now);
+    } else {
+      this.db
+        .prepare(`insert into ${cached.table} (entity, id, row, server_row, updated_at) values (?, ?, ?, ?, ?) on conflict (entity, id) do update set server_row = excluded.server_row, updated_at = excluded.updated_at`)
+        .run(cached.entity, row.id, text, text, now);
+    }
+  }
+
+  /** The station's view of a row: the server's last word with the still-queued ops on top. */
+  private refreshCache(table: string, id: string, now: number, rebaseRow = rebase): void {
+    const cached = CACHE_TABLE[table as CachedTable];
+    if (cached === undefined) return;
+    const record = this.cacheRecord(table as CachedTable, id);
+    const server = record?.server_row == null ? null : this.parseRow(record.server_row);
+    const queued = (this.db.prepare('select * from pending_sync where entity_key = ? order by seq').all(`${table}:${id}`) as OpRecord[])
+      .map((r) => this.parseOp(r))
+      .filter((op): op is QueuedOp => op !== null);
+    const view = rebaseRow(server, queued);
+    const text = view === null ? null : JSON.stringify(view);
+    if (record === undefined && text === null) return;
+    if (cached.entity === null) {
+      this.db
+        .prepare(`insert into ${cached.table} (id, row, server_row, updated_at) values (?, ?, ?, ?) on conflict (id) do update set row = excluded.row, updated_at = excluded.updated_at`)
+        .run(id, text, record?.server_row ?? null, now);
+    } else {
+      this.db
+        .prepare(`insert into ${cached.table} (entity, id, row, server_row, updated_at) values (?, ?, ?, ?, ?) on conflict (entity, id) do update set row = excluded.row, updated_at = excluded.updated_at`)
+        .run(cached.entity, id, text, record?.server_row ?? null, now);
+    }
+  }
+
+  private deleteCached(table: CachedTable, id: string): void {
+    const { table: name, entity } = CACHE_TABLE[table];
+    if (entity === null) this.db.prepare(`delete from ${name} where id = ?`).run(id);
+    else this.db.prepare(`delete from ${name} where entity = ? and id = ?`).run(entity, id);
+  }
+}

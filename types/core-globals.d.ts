@@ -1,0 +1,9 @@
+// Web-standard globals that every runtime core/ runs in provides (Node 18+, browsers, service
+// workers), declared for the core-only typecheck, which has neither DOM nor Node types.
+declare interface AbortSignal {
+  readonly aborted: boolean;
+}
+declare var AbortSignal: { timeout(ms: number): AbortSignal };
+declare class TextEncoder {
+  encode(input?: string): Uint8Array;
+}
