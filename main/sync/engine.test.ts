@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../core/random';
+import { InvalidOpError, SyncEngine } from '../../core/sync/engine';
+import type { PullPage, PushResult } from '../../core/sync/model';
+import { TransportError, type SyncTransport, type WireOp } from '../../core/sync/transport';
+import { FakeClock } from '../../tests/helpers/fake-clock';
+import { SqliteQueueStore } from './sqlite-queue-store';
+
+// The engine over a real SQLite store, with a scripted transport and a fake clock.
+const dir = mkdtempSync(join(tmpdir(), 'engine-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const ASSET = '00000000-0000-4000-8000-0000000000a1';
+const GIG = '00000000-0000-4000-8000-0000000000f1';
+
+class ScriptedTransport implements SyncTransport {
+  pushes: WireOp[][] = [];
+  pulls = 0;
+  refreshes = 0;
+  pushPlan: ((ops: WireOp[]) => PushResult[] | Error)[] = [];
+  pullPlan: (() => PullPage | Error)[] = [];
+  refreshWorks = true;
+
+  push(_device: string, ops: WireOp[]): Promise<PushResult[]> {
+    this.pushes.push(ops);
+    const step = this.pushPlan.shift() ?? applyAll;
+    const result = step(ops);
+    return result instanceof Error ? Promise.reject(result) : Promise.resolve(result);
+  }
+
+  pull(): Promise<PullPage> {
+    this.pulls += 1;
+    const step = this.pullPlan.shift() ?? (() => ({ changes: {}, tombstones: [], cursor: '1:1', has_more: false }));
+    const result = step();
+    return result instanceof Error ? Promise.reject(result) : Promise.resolve(result);
+  }
+
+  refreshSession(): Promise<boolean> {
+    this.refreshes += 1;
+    return Promise.resolve(this.refreshWorks);
+  }
+}
+
+const applyAll = (ops: WireOp[]): PushResult[] =>
+  ops.map((op) => ({ op_id: op.id, status: 'applied', table: op.table, entity_id: String(op.payload['id']), row: null }));
+
+let clock: FakeClock;
+let transport: ScriptedTransport;
+let store: SqliteQueueStore;
+let engine: SyncEngine;
+let n = 0;
+
+beforeEach(() => {
+  clock = new FakeClock();
+  transport = new ScriptedTransport();
+  store = new SqliteQueueStore({ path: join(dir, `engine-${(n += 1)}.sqlite`), newId: randomUUID });
+  engine = new SyncEngine({ store, transport, clock, random: seededRandom(1), newId: randomUUID, backoff: { baseMs: 1000, maxMs: 8000 } });
+});
+
+const checkIn = { table: 'assets', action: 'check_in', payload: { id: ASSET, condition: 'ok' } };
+
+describe('enqueue', () => {
+  it.each([
+    ['an unknown action', { table: 'assets', action: 'teleport', payload: { id: ASSET } }, 'action: unknown action "teleport" for assets; expected one of check_out, check_in, update'],
+    ['an unknown table', { table: 'memberships', action: 'update', payload: { id: ASSET } }, 'table: Invalid option: expected one of "gigs"|"assets"|"cases"'],
+    ['a payload without an id', { table: 'assets', action: 'check_in', payload: {} }, 'payload.id: payload.id must be the UUID of the row the op acts on'],
+    ['a check-out without base_version', { table: 'assets', action: 'check_out', payload: { id: ASSET, gig_id: GIG } }, 'base_version: assets.check_out needs base_version (the row version it was decided on)'],
+    ['an oversized payload', { table: 'assets', action: 'update', payload: { id: ASSET, fields: { notes: 'x'.repeat(17000) } } }, /^payload: payload is \d+ bytes; the limit is 16384$/],
+    ['a stored Authorization header', { table: 'assets', action: 'check_in', payload: { id: ASSET }, authorization: 'Bearer stolen' }, 'op: Unrecognized key: "authorization"'],
+  ])('refuses %s with a specific message and writes nothing', async (_label, op, message) => {
+    const attempt = engine.enqueue(op);
+    await expect(attempt).rejects.toBeInstanceOf(InvalidOpError);
+    await expect(attempt).rejects.toThrow(message);
+    expect((await store.stats()).depth).toBe(0);
+  });
+});
+
+describe('push', () => {
+  it('refreshes the session on a 401 and retries without counting a failure', async () => {
+    await engine.enqueue(checkIn);
+    transport.pushPlan = [() => new TransportError('unauthorized', 'JWT expired', 401)];
+    await engine.drain();
+    expect(transport.refreshes).toBe(1);
+    expect(transport.pushes).toHaveLength(2);
+    expect((await store.stats()).depth).toBe(0);
+  });
+
+  it('stops and asks for a sign-in when the session cannot be refreshed, losing nothing', async () => {
+    await engine.enqueue(checkIn);
+    transport.refreshWorks = false;
+    transport.pushPlan = [() => new TransportError('unauthorized', 'JWT expired', 401)];
+    await engine.drain();
+    expect((await store.listQueue(5))[0]).toMatchObject({ status: 'pending', retryCount: 0 });
+    expect((await engine.status()).lastError).toBe('signed out: sign in again to sync');
+  });
+
+  it('backs off exponentially with jitter up to the cap after network failures', async () => {
+    await engine.enqueue(checkIn);
+    const waits: number[] = [];
+    for (let attempt = 0; attempt < 6; attempt += 1) {
+      transport.pushPlan = [() => new TransportError('network', 'connect ECONNREFUSED')];
+      await clock.advance(10 * 60_000);
+      await engine.drain();
+      const [op] = await store.listQueue(1);
+      waits.push((op?.nextAttemptAt ?? 0) - clock.now());
+      expect(op).toMatchObject({ status: 'failed', retryCount: attempt + 1, lastError: 'connect ECONNREFUSED' });
+    }
+    waits.forEach((wait, attempt) => {
+      expect(wait).toBeGreaterThanOrEqual(0);
+      expect(wait).toBeLessThanOrEqual(Math.min(8000, 1000 * 2 ** attempt));
+    });
+    expect(new Set(waits).size).toBeGreaterThan(1);
+    expect((await engine.status()).online).toBe(false);
+  });
+
+  it('maps each answer onto its op: applied, conflict, rejected, held', async () => {
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    for (const id of ids) await engine.enqueue({ table: 'assets', action: 'check_in', payload: { id } });
+    transport.pushPlan = [
+      (ops) => [
+        { op_id: ops[0]?.id ?? null, status: 'applied', table: 'assets', entity_id: ids[0] ?? null, row: { id: ids[0] ?? '', version: 2, status: 'available' } },
+        { op_id: ops[1]?.id ?? null, status: 'conflict', table: 'assets', entity_id: ids[1] ?? null, row: { id: ids[1] ?? '', version: 9 }, changed_fields: ['status'], message: 'changed' },
+        { op_id: ops[2]?.id ?? null, status: 'rejected', table: 'assets', entity_id: ids[2] ?? null, code: 'asset_retired', message: 'retired' },
+      ],
+    ];
+    await engine.drain();
+    expect(await store.getCached('assets', ids[0] ?? '')).toMatchObject({ version: 2 });
+    expect((await store.conflicts()).map((c) => c.changedFields)).toEqual([['status']]);
+    expect((await store.quarantined()).map((q) => [q.code, q.message])).toEqual([['asset_retired', 'retired']]);
+    expect(await engine.status()).toMatchObject({ depth: 0, conflicts: 1, quarantined: 1, online: true });
+  });
+
+  it('treats an answer that does not match the op as a failure to retry', async () => {
+    await engine.enqueue(checkIn);
+    transport.pushPlan = [() => [{ op_id: randomUUID(), status: 'applied', table: 'assets', entity_id: ASSET }]];
+    await engine.drain();
+    expect((await store.listQueue(1))[0]).toMatchObject({ status: 'failed', retryCount: 1 });
+  });
+});
+
+describe('triggers and independence', () => {
+  it('drains on enqueue, and again when the platform says it is back online', async () => {
+    await engine.start();
+    await engine.enqueue(checkIn);
+    await clock.advance(0);
+    expect(transport.pushes).toHaveLength(1);
+
+    engine.setPlatformOnline(false);
+    transport.pushPlan = [() => new TransportError('network', 'offline')];
+    await engine.enqueue({ table: 'assets', action: 'check_in', payload: { id: randomUUID() } });
+    await clock.advance(0);
+    expect((await store.stats()).failed).toBe(1);
+    await clock.advance(60_000);
+    engine.setPlatformOnline(true);
+    await clock.advance(0);
+    expect((await store.stats()).depth).toBe(0);
+    engine.stop();
+  });
+
+  it('keeps pulling while pushes fail', async () => {
+    await engine.enqueue(checkIn);
+    transport.pushPlan = [() => new TransportError('server', '503', 503)];
+    transport.pullPlan = [
+      () => ({ changes: { gigs: [{ id: GIG, name: 'Main Stage', version: 1 }] }, tombstones: [], cursor: '5:1', has_more: true }),
+      () => ({ changes: {}, tombstones: [], cursor: '5:2', has_more: false }),
+    ];
+    await engine.syncNow();
+    expect(await store.getCached('gigs', GIG)).toMatchObject({ name: 'Main Stage' });
+    expect(await store.cursor()).toBe('5:2');
+    expect((await store.stats()).failed).toBe(1);
+  });
+
+  it('tells subscribers about status changes', async () => {
+    const seen: number[] = [];
+    engine.subscribe((status) => seen.push(status.depth));
+    await engine.enqueue(checkIn);
+    await engine.drain();
+    expect(seen[0]).toBe(1);
+    expect(seen[seen.length - 1]).toBe(0);
+  });
+});
