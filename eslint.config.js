@@ -96,9 +96,24 @@ export const boundaries = [
   },
 ];
 
+// Tests beside their module keep the folder's boundaries but may use the shared test helpers.
+const mainPatterns = [noUi, { group: ['**/renderer/**'], message: 'main/ must not import renderer code.' }];
+boundaries.push(
+  {
+    name: 'boundaries/core-tests',
+    files: ['core/**/*.test.ts', 'core/**/*.contract.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noNode, noElectron, noNativeStores, noUi] }] },
+  },
+  {
+    name: 'boundaries/main-tests',
+    files: ['main/**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: mainPatterns }] },
+  },
+);
+
 export default tseslint.config(
   {
-    ignores: ['out/**', 'dist/**', 'coverage/**', 'node_modules/**', 'supabase/functions/**', 'tests/fixtures/functions/**', 'test-results/**'],
+    ignores: ['types/**', 'out/**', 'dist/**', 'coverage/**', 'node_modules/**', 'supabase/functions/**', 'tests/fixtures/functions/**', 'test-results/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

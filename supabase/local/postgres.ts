@@ -79,7 +79,16 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
   if (existsSync(join(options.dataDir, 'PG_VERSION'))) {
     await stopStalePostmaster(options.dataDir, options.log);
   } else {
-    await pg.initialise();
+    try {
+      await pg.initialise();
+    } catch (error) {
+      const hint = isRoot
+        ? ' (as root, PostgreSQL runs as the "postgres" user: every folder above the data folder must be enterable by it)'
+        : '';
+      throw new Error(`could not create a database in ${options.dataDir}${hint}: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
   }
   options.watchdog.watchPostmaster(join(options.dataDir, 'postmaster.pid'));
   try {
