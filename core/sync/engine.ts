@@ -33,6 +33,8 @@ export interface SyncEngineOptions {
   backoff?: BackoffPolicy;
   /** How often to try when idle or after failures (the "timer" trigger). */
   pollMs?: number;
+  /** Batches in flight at once (default 2). */
+  concurrency?: number;
 }
 
 export class InvalidOpError extends Error {
@@ -58,6 +60,7 @@ export class SyncEngine {
   private readonly pullLimit: number;
   private readonly backoff: BackoffPolicy;
   private readonly pollMs: number;
+  private readonly concurrency: number;
   private readonly listeners = new Set<(status: SyncStatus) => void>();
   private draining: Promise<void> | null = null;
   private pulling: Promise<void> | null = null;
@@ -79,6 +82,7 @@ export class SyncEngine {
     this.pullLimit = options.pullLimit ?? 500;
     this.backoff = options.backoff ?? { baseMs: 1000, maxMs: 5 * 60_000 };
     this.pollMs = options.pollMs ?? 15_000;
+    this.concurrency = options.concurrency ?? 2;
   }
 
   /** Resets ops a crash left in flight, then drains and pulls on a timer until stopped. */
@@ -210,13 +214,20 @@ export class SyncEngine {
     this.lastErrorAt = this.clock.now();
   }
 
+  /**
+   * Up to `concurrency` batches in flight at once. They never share an entity: claiming marks
+   * ops in flight, and an entity with an op in flight sends nothing else.
+   */
   private async drainLoop(): Promise<void> {
     const deviceId = await this.store.deviceId();
+    await Promise.all(Array.from({ length: this.concurrency }, () => this.sendBatches(deviceId)));
+  }
+
+  private async sendBatches(deviceId: string): Promise<void> {
     let refreshed = false;
     for (;;) {
-      const batch = await this.store.readyBatch(this.clock.now(), this.batchSize);
+      const batch = await this.store.claimBatch(this.clock.now(), this.batchSize);
       if (batch.length === 0) return;
-      await this.store.markSyncing(batch.map((op) => op.id));
       await this.emit();
       let results: PushResult[];
       try {

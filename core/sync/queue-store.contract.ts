@@ -58,6 +58,15 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
       expect((await store.readyBatch(1000, 2)).map((op) => op.id)).toEqual([first.id, second.id]);
     });
 
+    it('never hands the same op to two concurrent claims', async () => {
+      for (let i = 0; i < 6; i += 1) await store.enqueue(checkIn(`00000000-0000-4000-8000-00000000010${i}`), { id: nextId(), now: i });
+      const [first, second] = await Promise.all([store.claimBatch(10, 4), store.claimBatch(10, 4)]);
+      const ids = [...(first ?? []), ...(second ?? [])].map((op) => op.id);
+      expect(ids).toHaveLength(6);
+      expect(new Set(ids).size).toBe(6);
+      expect((await store.stats()).syncing).toBe(6);
+    });
+
     it('keeps in-flight ops out of batches and puts them back after a crash', async () => {
       const op = await store.enqueue(checkIn(ASSET), { id: nextId(), now: 1 });
       await store.markSyncing([op.id]);

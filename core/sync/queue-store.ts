@@ -18,6 +18,8 @@ export interface QueueStore {
    */
   readyBatch(now: number, limit: number): Promise<QueuedOp[]>;
   markSyncing(ids: string[]): Promise<void>;
+  /** readyBatch and markSyncing as one step, so concurrent senders never take the same op. */
+  claimBatch(now: number, limit: number): Promise<QueuedOp[]>;
   /** After a crash, ops left "syncing" go back to pending (the server dedupes replays). */
   recoverInFlight(): Promise<number>;
   /** Records the server's answers (or a failure) for a batch in one transaction. */

@@ -81,6 +81,18 @@ export class SqliteQueueStore implements QueueStore {
     this.db.close();
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Prepared once, reused: preparing is a large share of a small statement's cost. */
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   deviceId(): Promise<string> {
     return attempt(() =>
       this.db.transaction(() => {
@@ -119,11 +131,15 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   readyBatch(now: number, limit: number): Promise<QueuedOp[]> {
+    return attempt(() => this.readySync(now, limit));
+  }
+
+  private readySync(now: number, limit: number): QueuedOp[] {
     const held = this.heldKeys();
     const blocked = new Set<string>();
     const batch: QueuedOp[] = [];
     const corrupt: OpRecord[] = [];
-    for (const record of this.db.prepare('select * from pending_sync order by seq').iterate() as Iterable<OpRecord>) {
+    for (const record of this.stmt('select * from pending_sync order by seq').iterate() as Iterable<OpRecord>) {
       if (batch.length >= limit) break;
       const key = record.entity_key;
       if (blocked.has(key)) continue;
@@ -140,11 +156,11 @@ export class SqliteQueueStore implements QueueStore {
       batch.push(op);
     }
     if (corrupt.length > 0) this.quarantineCorrupt(corrupt, now);
-    return Promise.resolve(batch);
+    return batch;
   }
 
   markSyncing(ids: string[]): Promise<void> {
-    const mark = this.db.prepare("update pending_sync set status = 'syncing' where id = ?");
+    const mark = this.stmt("update pending_sync set status = 'syncing' where id = ?");
     return attempt(() =>
       this.db.transaction(() => {
         for (const id of ids) mark.run(id);
@@ -152,8 +168,19 @@ export class SqliteQueueStore implements QueueStore {
     );
   }
 
+  claimBatch(now: number, limit: number): Promise<QueuedOp[]> {
+    return attempt(() =>
+      this.db.transaction(() => {
+        const batch = this.readySync(now, limit);
+        const mark = this.stmt("update pending_sync set status = 'syncing' where id = ?");
+        for (const op of batch) mark.run(op.id);
+        return batch.map((op) => ({ ...op, status: 'syncing' as const }));
+      })(),
+    );
+  }
+
   recoverInFlight(): Promise<number> {
-    return Promise.resolve(this.db.prepare("update pending_sync set status = 'pending' where status = 'syncing'").run().changes);
+    return Promise.resolve(this.stmt("update pending_sync set status = 'pending' where status = 'syncing'").run().changes);
   }
 
   settle(outcomes: Outcome[], now: number): Promise<void> {
@@ -196,7 +223,7 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   queuedFor(keys: string[]): Promise<QueuedOp[]> {
-    const select = this.db.prepare('select * from pending_sync where entity_key = ? order by seq');
+    const select = this.stmt('select * from pending_sync where entity_key = ? order by seq');
     const ops: QueuedOp[] = [];
     for (const key of keys) {
       for (const record of select.all(key) as OpRecord[]) {
@@ -208,7 +235,7 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   listQueue(limit: number): Promise<QueuedOp[]> {
-    const records = this.db.prepare('select * from pending_sync order by seq limit ?').all(limit) as OpRecord[];
+    const records = this.stmt('select * from pending_sync order by seq limit ?').all(limit) as OpRecord[];
     return Promise.resolve(records.map((r) => this.parseOp(r)).filter((op): op is QueuedOp => op !== null));
   }
 
@@ -240,13 +267,13 @@ export class SqliteQueueStore implements QueueStore {
   countCached(table: CachedTable): Promise<number> {
     const { table: name, entity } = CACHE_TABLE[table];
     const row = (entity === null
-      ? this.db.prepare(`select count(*) as n from ${name} where row is not null`).get()
-      : this.db.prepare(`select count(*) as n from ${name} where entity = ? and row is not null`).get(entity)) as { n: number };
+      ? this.stmt(`select count(*) as n from ${name} where row is not null`).get()
+      : this.stmt(`select count(*) as n from ${name} where entity = ? and row is not null`).get(entity)) as { n: number };
     return Promise.resolve(row.n);
   }
 
   conflicts(): Promise<Conflict[]> {
-    const rows = this.db.prepare('select * from conflicts order by detected_at, id').all() as {
+    const rows = this.stmt('select * from conflicts order by detected_at, id').all() as {
       id: string;
       op: string;
       server_row: string | null;
@@ -269,10 +296,10 @@ export class SqliteQueueStore implements QueueStore {
   resolveConflict(id: string, choice: ConflictChoice, meta: { newOpId: string; now: number }): Promise<void> {
     return attempt(() =>
       this.db.transaction(() => {
-        const record = this.db.prepare('select op, server_row from conflicts where id = ?').get(id) as { op: string; server_row: string | null } | undefined;
+        const record = this.stmt('select op, server_row from conflicts where id = ?').get(id) as { op: string; server_row: string | null } | undefined;
         if (record === undefined) throw new QueueStoreError('not_found', `no conflict ${id}`);
         const op = queuedOpSchema.parse(JSON.parse(record.op));
-        this.db.prepare('delete from conflicts where id = ?').run(id);
+        this.stmt('delete from conflicts where id = ?').run(id);
         if (choice === 'keep_local') {
           const serverVersion = record.server_row === null ? null : (this.parseRow(record.server_row)['version'] as number | undefined);
           // Same place in its entity's order (same seq), new id: the server already answered the old one.
@@ -284,7 +311,7 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   quarantined(): Promise<QuarantinedOp[]> {
-    const rows = this.db.prepare('select * from quarantine order by quarantined_at, id').all() as {
+    const rows = this.stmt('select * from quarantine order by quarantined_at, id').all() as {
       id: string;
       op: string;
       code: string;
@@ -299,11 +326,11 @@ export class SqliteQueueStore implements QueueStore {
   retryQuarantined(id: string, meta: { newOpId: string; now: number }): Promise<void> {
     return attempt(() =>
       this.db.transaction(() => {
-        const record = this.db.prepare('select op, code from quarantine where id = ?').get(id) as { op: string; code: string } | undefined;
+        const record = this.stmt('select op, code from quarantine where id = ?').get(id) as { op: string; code: string } | undefined;
         if (record === undefined) throw new QueueStoreError('not_found', `no quarantined op ${id}`);
         if (record.code === 'corrupt_payload') throw new QueueStoreError('corrupt', `op ${id} has a corrupt payload; it can only be discarded`);
         const op = queuedOpSchema.parse(JSON.parse(record.op));
-        this.db.prepare('delete from quarantine where id = ?').run(id);
+        this.stmt('delete from quarantine where id = ?').run(id);
         this.insertOp({ ...op, id: meta.newOpId, status: 'pending', retryCount: 0, nextAttemptAt: 0, lastError: null });
         this.refreshCache(op.table, String(op.payload['id']), meta.now);
       })(),
@@ -313,9 +340,9 @@ export class SqliteQueueStore implements QueueStore {
   discardQuarantined(id: string): Promise<void> {
     return attempt(() =>
       this.db.transaction(() => {
-        const record = this.db.prepare('select op from quarantine where id = ?').get(id) as { op: string } | undefined;
+        const record = this.stmt('select op from quarantine where id = ?').get(id) as { op: string } | undefined;
         if (record === undefined) throw new QueueStoreError('not_found', `no quarantined op ${id}`);
-        this.db.prepare('delete from quarantine where id = ?').run(id);
+        this.stmt('delete from quarantine where id = ?').run(id);
         const op = queuedOpSchema.safeParse(JSON.parse(record.op));
         if (op.success) this.refreshCache(op.data.table, String(op.data.payload['id']), Date.now());
       })(),
@@ -334,8 +361,8 @@ export class SqliteQueueStore implements QueueStore {
            from pending_sync`,
       )
       .get() as { depth: number; pending: number; syncing: number; failed: number; held: number; oldest: number | null };
-    const conflicts = (this.db.prepare('select count(*) as n from conflicts').get() as { n: number }).n;
-    const quarantined = (this.db.prepare('select count(*) as n from quarantine').get() as { n: number }).n;
+    const conflicts = (this.stmt('select count(*) as n from conflicts').get() as { n: number }).n;
+    const quarantined = (this.stmt('select count(*) as n from quarantine').get() as { n: number }).n;
     return Promise.resolve({
       depth: counts.depth,
       pending: counts.pending,
@@ -360,12 +387,12 @@ export class SqliteQueueStore implements QueueStore {
   // --- internals (always inside the caller's transaction) ---------------------------------
 
   private meta(key: string): string | null {
-    const row = this.db.prepare('select value from sync_state where key = ?').get(key) as { value: string } | undefined;
+    const row = this.stmt('select value from sync_state where key = ?').get(key) as { value: string } | undefined;
     return row?.value ?? null;
   }
 
   private writeMeta(key: string, value: string): void {
-    this.db.prepare('insert into sync_state (key, value) values (?, ?) on conflict (key) do update set value = excluded.value').run(key, value);
+    this.stmt('insert into sync_state (key, value) values (?, ?) on conflict (key) do update set value = excluded.value').run(key, value);
   }
 
   private insertOp(op: QueuedOp): void {
@@ -378,7 +405,7 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   private deleteOp(id: string): void {
-    this.db.prepare('delete from pending_sync where id = ?').run(id);
+    this.stmt('delete from pending_sync where id = ?').run(id);
   }
 
   private parseOp(record: OpRecord): QueuedOp | null {
@@ -430,7 +457,7 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   private heldKeys(): Set<string> {
-    const rows = this.db.prepare('select entity_key from conflicts union select entity_key from quarantine').all() as { entity_key: string }[];
+    const rows = this.stmt('select entity_key from conflicts union select entity_key from quarantine').all() as { entity_key: string }[];
     return new Set(rows.map((r) => r.entity_key));
   }
 
@@ -443,8 +470,8 @@ export class SqliteQueueStore implements QueueStore {
   private cacheRecord(table: CachedTable, id: string): CacheRecord | undefined {
     const { table: name, entity } = CACHE_TABLE[table];
     return (entity === null
-      ? this.db.prepare(`select row, server_row from ${name} where id = ?`).get(id)
-      : this.db.prepare(`select row, server_row from ${name} where entity = ? and id = ?`).get(entity, id)) as CacheRecord | undefined;
+      ? this.stmt(`select row, server_row from ${name} where id = ?`).get(id)
+      : this.stmt(`select row, server_row from ${name} where entity = ? and id = ?`).get(entity, id)) as CacheRecord | undefined;
   }
 
   private writeServerRow(table: string, row: Row, now: number): void {
@@ -468,7 +495,7 @@ export class SqliteQueueStore implements QueueStore {
     if (cached === undefined) return;
     const record = this.cacheRecord(table as CachedTable, id);
     const server = record?.server_row == null ? null : this.parseRow(record.server_row);
-    const queued = (this.db.prepare('select * from pending_sync where entity_key = ? order by seq').all(`${table}:${id}`) as OpRecord[])
+    const queued = (this.stmt('select * from pending_sync where entity_key = ? order by seq').all(`${table}:${id}`) as OpRecord[])
       .map((r) => this.parseOp(r))
       .filter((op): op is QueuedOp => op !== null);
     const view = rebaseRow(server, queued);
@@ -487,7 +514,7 @@ export class SqliteQueueStore implements QueueStore {
 
   private deleteCached(table: CachedTable, id: string): void {
     const { table: name, entity } = CACHE_TABLE[table];
-    if (entity === null) this.db.prepare(`delete from ${name} where id = ?`).run(id);
-    else this.db.prepare(`delete from ${name} where entity = ? and id = ?`).run(entity, id);
+    if (entity === null) this.stmt(`delete from ${name} where id = ?`).run(id);
+    else this.stmt(`delete from ${name} where entity = ? and id = ?`).run(entity, id);
   }
 }

@@ -32,47 +32,50 @@ begin
   orgs := case when auth.role() = 'service_role' then array(select o.id from public.organizations o)
                else array(select app.my_org_ids()) end;
 
+  -- One ordered index range per organization (an `org_id = any(...)` condition would make the
+  -- planner scan the whole log and sort it), merged.
   with pulled as (
     select c.seq, c.txid, c.entity, c.entity_id
-      from app.sync_changes c
-     where c.org_id = any (orgs)
-       and (c.txid, c.seq) > (after_txid, after_seq)
-       and c.txid < horizon
+      from unnest(orgs) as o (id)
+     cross join lateral (
+       select l.seq, l.txid, l.entity, l.entity_id
+         from app.sync_changes l
+        where l.org_id = o.id
+          and (l.txid, l.seq) > (after_txid, after_seq)
+          and l.txid < horizon
+        order by l.txid, l.seq
+        limit max_rows
+     ) as c
      order by c.txid, c.seq
      limit max_rows
   ),
   latest as (
     select distinct p.entity, p.entity_id from pulled p
   ),
-  current_rows as (
-    select 'gigs' as entity, g.id, g.deleted_at, to_jsonb(g) - 'search_vector' as row
-      from public.gigs g where g.id in (select entity_id from latest where entity = 'gigs')
-    union all
-    select 'assets', a.id, a.deleted_at, to_jsonb(a) - 'search_vector'
-      from public.assets a where a.id in (select entity_id from latest where entity = 'assets')
-    union all
-    select 'cases', c.id, c.deleted_at, to_jsonb(c)
-      from public.cases c where c.id in (select entity_id from latest where entity = 'cases')
-    union all
-    select 'kit_assignments', k.id, null, to_jsonb(k)
-      from public.kit_assignments k where k.id in (select entity_id from latest where entity = 'kit_assignments')
-    union all
-    select 'gig_staff', s.id, null, to_jsonb(s)
-      from public.gig_staff s where s.id in (select entity_id from latest where entity = 'gig_staff')
-  ),
-  -- A row that is gone or soft-deleted becomes a tombstone.
+  -- Each entity's current row by key lookups; a row that is gone or soft-deleted becomes a
+  -- tombstone. (Joining a union of all tables instead leaves the planner a nested loop over it.)
   resolved as (
-    select l.entity, l.entity_id, r.row, r.row is null or r.deleted_at is not null as gone, r.deleted_at
-      from latest l left join current_rows r on r.entity = l.entity and r.id = l.entity_id
+    select l.entity, l.entity_id,
+           coalesce(to_jsonb(g) - 'search_vector', to_jsonb(a) - 'search_vector', to_jsonb(c), to_jsonb(k), to_jsonb(s)) as row,
+           coalesce(g.deleted_at, a.deleted_at, c.deleted_at) as deleted_at
+      from latest l
+      left join public.gigs g on l.entity = 'gigs' and g.id = l.entity_id
+      left join public.assets a on l.entity = 'assets' and a.id = l.entity_id
+      left join public.cases c on l.entity = 'cases' and c.id = l.entity_id
+      left join public.kit_assignments k on l.entity = 'kit_assignments' and k.id = l.entity_id
+      left join public.gig_staff s on l.entity = 'gig_staff' and s.id = l.entity_id
+  ),
+  flagged as (
+    select r.*, r.row is null or r.deleted_at is not null as gone from resolved r
   )
   select (select count(*) from pulled),
          (select p.txid::text || ':' || p.seq::text from pulled p order by p.txid desc, p.seq desc limit 1),
          coalesce((select jsonb_object_agg(t.entity, t.rows)
-                     from (select entity, jsonb_agg(row order by entity_id) as rows from resolved where not gone group by entity) t),
+                     from (select entity, jsonb_agg(row order by entity_id) as rows from flagged where not gone group by entity) t),
                   '{}'::jsonb),
          coalesce((select jsonb_agg(jsonb_build_object('table', entity, 'id', entity_id, 'deleted_at', deleted_at)
                                     order by entity, entity_id)
-                     from resolved where gone), '[]'::jsonb)
+                     from flagged where gone), '[]'::jsonb)
     into taken, next_cursor, rows_by_table, tombstones;
 
   return jsonb_build_object(

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { hierarchyBench } from './hierarchy';
+import { queueBench } from './queue';
 import { searchBench } from './search';
 
 /**
@@ -8,7 +9,7 @@ import { searchBench } from './search';
  */
 type Bench = (args: string[]) => Promise<Record<string, unknown>>;
 
-const benches: Record<string, Bench> = { hierarchy: hierarchyBench, search: searchBench };
+const benches: Record<string, Bench> = { hierarchy: hierarchyBench, search: searchBench, queue: queueBench };
 
 async function main(): Promise<number> {
   const { positionals } = parseArgs({ allowPositionals: true, strict: false });
