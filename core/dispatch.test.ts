@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { createDispatcher, type StationHandlers } from './dispatch';
 import { StationCallError, unwrap } from './result';
 
+const unused = (): Promise<never> => Promise.reject(new Error('not used in this test'));
+
 const handlers: StationHandlers = {
+  getSyncStatus: unused,
+  syncNow: unused,
+  listQueue: unused,
+  listConflicts: unused,
+  resolveConflicts: unused,
+  listQuarantine: unused,
+  retryQuarantined: unused,
+  discardQuarantined: unused,
   getInfo: () =>
     Promise.resolve({
       appName: 'GigManager Station',

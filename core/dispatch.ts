@@ -3,8 +3,8 @@ import { fail, ok, type StationResult } from './result';
 import {
   isStationMethod,
   stationApiSchema,
-  type StationApi,
   type StationMethod,
+  type StationMethods,
   type StationReturn,
 } from './station-api';
 
@@ -19,7 +19,7 @@ export interface DispatchRequest {
   trustedSender: boolean;
 }
 
-export type StationHandlers = StationApi;
+export type StationHandlers = StationMethods;
 
 function describeIssues(error: z.ZodError): string {
   return error.issues

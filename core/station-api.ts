@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { queuedOpSchema, rowSchema } from './sync/model';
 
 /**
  * The only surface the renderer sees. Every implementation (Electron preload, the browser
@@ -26,9 +27,59 @@ export const pingResultSchema = z.object({
 });
 export type PingResult = z.infer<typeof pingResultSchema>;
 
+export const syncStatusSchema = z.object({
+  depth: z.number().int(),
+  pending: z.number().int(),
+  syncing: z.number().int(),
+  failed: z.number().int(),
+  held: z.number().int(),
+  conflicts: z.number().int(),
+  quarantined: z.number().int(),
+  oldestPendingAt: z.number().nullable(),
+  online: z.boolean(),
+  draining: z.boolean(),
+  pulling: z.boolean(),
+  lastSuccessAt: z.number().nullable(),
+  lastError: z.string().nullable(),
+  lastErrorAt: z.number().nullable(),
+});
+export type SyncStatusView = z.infer<typeof syncStatusSchema>;
+
+export const conflictSchema = z.object({
+  id: z.uuid(),
+  op: queuedOpSchema,
+  serverRow: rowSchema.nullable(),
+  changedFields: z.array(z.string()),
+  message: z.string(),
+  detectedAt: z.number(),
+});
+
+export const quarantinedOpSchema = z.object({
+  id: z.uuid(),
+  op: queuedOpSchema,
+  code: z.string(),
+  message: z.string(),
+  quarantinedAt: z.number(),
+});
+
+export const resolveConflictsInputSchema = z.strictObject({
+  ids: z.array(z.uuid()).min(1, 'name at least one conflict').max(1000, 'resolve at most 1000 conflicts at once'),
+  choice: z.enum(['keep_local', 'use_server']),
+});
+
+const opRefSchema = z.strictObject({ id: z.uuid() });
+
 export const stationApiSchema = {
   getInfo: { args: z.tuple([]), result: stationInfoSchema },
   ping: { args: z.tuple([pingInputSchema]), result: pingResultSchema },
+  getSyncStatus: { args: z.tuple([]), result: syncStatusSchema },
+  syncNow: { args: z.tuple([]), result: syncStatusSchema },
+  listQueue: { args: z.tuple([z.strictObject({ limit: z.number().int().min(1).max(1000) })]), result: z.array(queuedOpSchema) },
+  listConflicts: { args: z.tuple([]), result: z.array(conflictSchema) },
+  resolveConflicts: { args: z.tuple([resolveConflictsInputSchema]), result: z.object({ resolved: z.number().int() }) },
+  listQuarantine: { args: z.tuple([]), result: z.array(quarantinedOpSchema) },
+  retryQuarantined: { args: z.tuple([opRefSchema]), result: syncStatusSchema },
+  discardQuarantined: { args: z.tuple([opRefSchema]), result: syncStatusSchema },
 } as const;
 
 export type StationMethod = keyof typeof stationApiSchema;
@@ -37,10 +88,19 @@ export const stationMethods = Object.keys(stationApiSchema) as StationMethod[];
 export type StationArgs<M extends StationMethod> = z.infer<(typeof stationApiSchema)[M]['args']>;
 export type StationReturn<M extends StationMethod> = z.infer<(typeof stationApiSchema)[M]['result']>;
 
-/** The renderer-facing API: one async method per entry of the schema map. */
-export type StationApi = {
+/** The renderer-facing API: one async method per entry of the schema map, plus events. */
+export type StationMethods = {
   [M in StationMethod]: (...args: StationArgs<M>) => Promise<StationReturn<M>>;
 };
+
+/** Pushed from the host whenever the queue or connectivity changes; returns an unsubscribe. */
+export interface StationEvents {
+  onSyncStatus(listener: (status: SyncStatusView) => void): () => void;
+}
+
+export type StationApi = StationMethods & StationEvents;
+
+export const SYNC_STATUS_EVENT = 'station:event:syncStatus';
 
 /** The IPC channel that carries one method. One channel per method, never a generic bridge. */
 export function channelFor(method: StationMethod): `station:${StationMethod}` {

@@ -1,14 +1,16 @@
 import { join } from 'node:path';
 import { app, BrowserWindow, session, shell } from 'electron';
+import { SYNC_STATUS_EVENT } from '../core/station-api';
 import { registerStationIpc } from './ipc';
 import { contentSecurityPolicy, isTrustedRendererUrl, secureWebPreferences } from './security';
 import { createStationHandlers } from './station-handlers';
+import { createStationServices } from './station-services';
 
 const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
 const rendererFile = join(__dirname, '../renderer/index.html');
 const backendUrl = process.env['SUPABASE_URL'] ?? null;
 
-function createWindow(): void {
+function createWindow(): BrowserWindow {
   const window = new BrowserWindow({
     width: 1280,
     height: 800,
@@ -32,9 +34,10 @@ function createWindow(): void {
 
   if (devServerUrl !== undefined) void window.loadURL(devServerUrl);
   else void window.loadFile(rendererFile);
+  return window;
 }
 
-void app.whenReady().then(() => {
+void app.whenReady().then(async () => {
   // The packaged page also carries this policy in a <meta> tag (file:// has no headers).
   const csp = contentSecurityPolicy(devServerUrl === undefined ? {} : { devServerUrl });
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
@@ -43,6 +46,15 @@ void app.whenReady().then(() => {
   // The station asks for no browser permissions (camera, notifications…) in this window.
   session.defaultSession.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
 
+  const anonKey = process.env['SUPABASE_ANON_KEY'];
+  const email = process.env['STATION_EMAIL'];
+  const password = process.env['STATION_PASSWORD'];
+  const services = await createStationServices({
+    dataDir: app.getPath('userData'),
+    backend: backendUrl !== null && anonKey !== undefined ? { url: backendUrl, anonKey } : null,
+    credentials: email !== undefined && password !== undefined ? { email, password } : null,
+    log: (line) => console.error(line),
+  });
   registerStationIpc(
     createStationHandlers({
       appVersion: app.getVersion(),
@@ -50,14 +62,19 @@ void app.whenReady().then(() => {
       backendUrl,
       startedAt: new Date(),
       now: () => new Date(),
+      sync: services,
     }),
     (url) =>
       isTrustedRendererUrl(url, devServerUrl === undefined ? { file: rendererFile } : { devServerUrl }),
   );
-  createWindow();
+  const window = createWindow();
+  services.engine.subscribe((status) => {
+    if (!window.isDestroyed()) window.webContents.send(SYNC_STATUS_EVENT, status);
+  });
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
   });
+  app.on('before-quit', () => services.stop());
 });
 
 app.on('web-contents-created', (_event, contents) => {

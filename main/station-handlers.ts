@@ -1,4 +1,6 @@
 import type { StationHandlers } from '../core/dispatch';
+import type { SyncEngine } from '../core/sync/engine';
+import type { QueueStore } from '../core/sync/queue-store';
 import type { StationInfo } from '../core/station-api';
 
 export interface StationHandlerContext {
@@ -7,10 +9,12 @@ export interface StationHandlerContext {
   backendUrl: string | null;
   startedAt: Date;
   now: () => Date;
+  sync: { engine: SyncEngine; store: QueueStore };
 }
 
 /** The main-process implementation of StationApi; it runs in plain Node as well as Electron. */
 export function createStationHandlers(context: StationHandlerContext): StationHandlers {
+  const { engine, store } = context.sync;
   return {
     getInfo: () =>
       Promise.resolve({
@@ -22,5 +26,25 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
         startedAt: context.startedAt.toISOString(),
       }),
     ping: (input) => Promise.resolve({ message: input.message, receivedAt: context.now().toISOString() }),
+    getSyncStatus: () => engine.status(),
+    syncNow: async () => {
+      await engine.syncNow();
+      return engine.status();
+    },
+    listQueue: ({ limit }) => store.listQueue(limit),
+    listConflicts: () => store.conflicts(),
+    resolveConflicts: async ({ ids, choice }) => {
+      await engine.resolveConflicts(ids, choice);
+      return { resolved: ids.length };
+    },
+    listQuarantine: () => store.quarantined(),
+    retryQuarantined: async ({ id }) => {
+      await engine.retryQuarantined(id);
+      return engine.status();
+    },
+    discardQuarantined: async ({ id }) => {
+      await engine.discardQuarantined(id);
+      return engine.status();
+    },
   };
 }

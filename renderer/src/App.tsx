@@ -1,10 +1,16 @@
 import { useEffect, useState } from 'react';
-import type { StationInfo } from '../../core/station-api';
+import type { StationInfo, SyncStatusView } from '../../core/station-api';
 
 type Load = { state: 'loading' } | { state: 'ready'; info: StationInfo } | { state: 'failed'; message: string };
 
 export function App() {
   const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const [sync, setSync] = useState<SyncStatusView | null>(null);
+
+  useEffect(() => {
+    window.station.getSyncStatus().then(setSync, () => setSync(null));
+    return window.station.onSyncStatus(setSync);
+  }, []);
 
   useEffect(() => {
     let cancelled = false;
@@ -34,6 +40,12 @@ export function App() {
           <dd>{load.info.host}</dd>
           <dt>Backend</dt>
           <dd>{load.info.backendUrl ?? 'not configured'}</dd>
+          <dt>Sync</dt>
+          <dd>
+            {sync === null
+              ? 'unknown'
+              : `${sync.online ? 'online' : 'offline'} · ${sync.depth} queued · ${sync.conflicts} conflicts · ${sync.quarantined} quarantined`}
+          </dd>
         </dl>
       )}
     </main>

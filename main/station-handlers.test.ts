@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { createDispatcher } from '../core/dispatch';
+import { seededRandom } from '../core/random';
+import { SyncEngine } from '../core/sync/engine';
+import type { SyncTransport } from '../core/sync/transport';
+import { FakeClock } from '../tests/helpers/fake-clock';
+import { createStationHandlers } from './station-handlers';
+import { SqliteQueueStore } from './sync/sqlite-queue-store';
+
+// The sync part of StationApi through the same dispatcher the IPC and WebSocket hosts use.
+const dir = mkdtempSync(join(tmpdir(), 'handlers-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const ASSET = '00000000-0000-4000-8000-0000000000a1';
+let dispatch: ReturnType<typeof createDispatcher>;
+let store: SqliteQueueStore;
+let engine: SyncEngine;
+let n = 0;
+
+const rejectingTransport: SyncTransport = {
+  push: (_device, ops) =>
+    Promise.resolve(ops.map((op) => ({ op_id: op.id, status: 'rejected' as const, table: op.table, entity_id: String(op.payload['id']), code: 'asset_retired', message: 'retired' }))),
+  pull: () => Promise.resolve({ changes: {}, tombstones: [], cursor: '1:1', has_more: false }),
+  refreshSession: () => Promise.resolve(true),
+};
+
+beforeEach(() => {
+  store = new SqliteQueueStore({ path: join(dir, `h-${(n += 1)}.sqlite`), newId: randomUUID });
+  engine = new SyncEngine({ store, transport: rejectingTransport, clock: new FakeClock(), random: seededRandom(3), newId: randomUUID });
+  const now = new Date('2026-11-25T09:00:00Z');
+  dispatch = createDispatcher(
+    createStationHandlers({ appVersion: '0.1.0', host: 'browser', backendUrl: null, startedAt: now, now: () => now, sync: { engine, store } }),
+  );
+});
+
+const call = (method: string, ...args: unknown[]) => dispatch({ method, args, trustedSender: true });
+
+describe('StationApi sync methods', () => {
+  it('reports the queue status in the contract’s shape', async () => {
+    await engine.enqueue({ table: 'assets', action: 'check_in', payload: { id: ASSET } });
+    expect(await call('getSyncStatus')).toMatchObject({ ok: true, value: { depth: 1, pending: 1, online: true, lastError: null } });
+    expect(await call('listQueue', { limit: 10 })).toMatchObject({ ok: true, value: [{ table: 'assets', action: 'check_in' }] });
+  });
+
+  it('syncs on request and lists, retries and discards quarantined ops', async () => {
+    await engine.enqueue({ table: 'assets', action: 'check_in', payload: { id: ASSET } });
+    expect(await call('syncNow')).toMatchObject({ ok: true, value: { depth: 0, quarantined: 1 } });
+    const listed = await call('listQuarantine');
+    expect(listed).toMatchObject({ ok: true, value: [{ code: 'asset_retired', message: 'retired' }] });
+    const id = (listed as { value: { id: string }[] }).value[0]?.id;
+    expect(await call('retryQuarantined', { id })).toMatchObject({ ok: true, value: { depth: 1, quarantined: 0 } });
+    await call('syncNow');
+    const again = (await call('listQuarantine')) as { value: { id: string }[] };
+    expect(await call('discardQuarantined', { id: again.value[0]?.id })).toMatchObject({ ok: true, value: { depth: 0, quarantined: 0 } });
+  });
+
+  it.each([
+    ['listQueue', [{ limit: 0 }], 'listQueue: 0.limit: Too small: expected number to be >=1'],
+    ['resolveConflicts', [{ ids: [], choice: 'keep_local' }], 'resolveConflicts: 0.ids: name at least one conflict'],
+    ['resolveConflicts', [{ ids: [ASSET], choice: 'merge' }], 'resolveConflicts: 0.choice: Invalid option: expected one of "keep_local"|"use_server"'],
+    ['retryQuarantined', [{ id: 'nope' }], 'retryQuarantined: 0.id: Invalid UUID'],
+  ])('refuses bad arguments to %s', async (method, args, message) => {
+    expect(await call(method, ...args)).toEqual({ ok: false, error: { code: 'invalid_arguments', message } });
+  });
+
+  it('reports a conflict that does not exist as a failed call, not a crash', async () => {
+    expect(await call('resolveConflicts', { ids: [ASSET], choice: 'use_server' })).toEqual({
+      ok: false,
+      error: { code: 'handler_failed', message: `resolveConflicts failed: no conflict ${ASSET}` },
+    });
+  });
+});
