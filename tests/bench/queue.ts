@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { SqliteQueueStore } from '../../main/sync/sqlite-queue-store';
 import { openStation } from '../helpers/station';
 import { nodeSupabaseClient } from '../helpers/supabase-client';
-import { startBackend } from './backend-process';
+import { startBackend } from '../helpers/backend-process';
 import { percentile, round, table } from './stats';
 
 /**

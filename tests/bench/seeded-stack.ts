@@ -1,50 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { DEMO_PASSWORD, ORGS, seedDatabase, type SeedSummary } from '../../scripts/seed/seed';
-import { PROJECT_ROOT } from '../../supabase/local/paths';
 import { nodeSupabaseClient, type NodeSupabaseClient } from '../helpers/supabase-client';
-
-interface BackendHandle {
-  url: string;
-  anonKey: string;
-  dbUrl: string;
-  stop(): Promise<void>;
-}
-
-/**
- * `npm run backend -- --fresh` in its own process, so the gateway does not share an event loop
- * (or a core's worth of JavaScript) with the benchmark's client.
- */
-function startBackend(): Promise<BackendHandle> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'supabase/local/cli.ts'), '--fresh', '--port', '0', '--no-demo'], {
-    cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const stop = (): Promise<void> =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null) resolve();
-      else {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }
-    });
-  return new Promise((resolve, reject) => {
-    if (child.stdout === null) {
-      reject(new Error('backend has no stdout'));
-      return;
-    }
-    createInterface({ input: child.stdout }).once('line', (line) => {
-      const ready = JSON.parse(line) as { url: string; anonKey: string; dbUrl: string };
-      resolve({ ...ready, stop });
-    });
-    child.once('exit', (code) => reject(new Error(`the backend exited with ${code} before it was ready`)));
-  });
-}
+import { startBackend, type BackendProcess } from '../helpers/backend-process';
 
 export interface SeededStack {
-  stack: BackendHandle;
+  stack: BackendProcess;
   seed: SeedSummary;
   manager: NodeSupabaseClient;
   managerId: string;

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { randomInt, seededRandom } from '../../core/random';
 import { freePort } from '../../supabase/local/ports';
 import { PROJECT_ROOT } from '../../supabase/local/paths';
+import { startBackend, type BackendProcess } from '../helpers/backend-process';
 import { nodeSupabaseClient } from '../helpers/supabase-client';
 
 // Exactly once, whatever happens to the station process or the backend: SIGKILL at random
@@ -23,27 +24,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Backend {
-  url: string;
-  anonKey: string;
-  serviceRoleKey: string;
-  dbUrl: string;
-  child: ChildProcess;
-}
-
-function startBackend(args: string[]): Promise<Backend> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'supabase/local/cli.ts'), '--no-demo', ...args], {
-    cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', (line) => resolve({ ...(JSON.parse(line) as Omit<Backend, 'child'>), child }));
-    child.once('exit', (code) => reject(new Error(`backend exited (${code}): ${stderr}`)));
-  });
-}
+type Backend = BackendProcess;
 
 const exited = (child: ChildProcess): Promise<void> =>
   child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
@@ -117,7 +98,8 @@ async function verifyExactlyOnce(backend: Backend, opIds: string[], stationDb: s
 
 describe('crash safety', () => {
   it('drains 2,000 ops exactly once through 20+ SIGKILLs of the station process', async () => {
-    const backend = await startBackend(['--fresh', '--port', '0']);
+    const backend = await startBackend();
+    children.push(backend.child);
     const { env, opIds } = await arrange(backend, 1000);
     expect(opIds).toHaveLength(2000);
     const random = seededRandom(20);
@@ -137,8 +119,7 @@ describe('crash safety', () => {
     }
     expect(kills).toBeGreaterThanOrEqual(20);
     await verifyExactlyOnce(backend, opIds, env['STATION_DB'] ?? '');
-    backend.child.kill('SIGTERM');
-    await exited(backend.child);
+    await backend.stop();
   }, 240_000);
 
   it('drains exactly once when the backend is killed and restarted mid-drain', async () => {
@@ -147,6 +128,7 @@ describe('crash safety', () => {
     const dbPort = await freePort();
     const args = ['--data-dir', dataDir, '--port', String(port), '--db-port', String(dbPort)];
     let backend = await startBackend(args);
+    children.push(backend.child);
     const { env, opIds } = await arrange(backend, 400);
     const worker = startWorker(env);
     await worker.ready;
@@ -160,9 +142,9 @@ describe('crash safety', () => {
     await exited(backend.child);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     backend = await startBackend(args);
+    children.push(backend.child);
     expect(await worker.done).toBe(true);
     await verifyExactlyOnce(backend, opIds, env['STATION_DB'] ?? '');
-    backend.child.kill('SIGTERM');
-    await exited(backend.child);
+    await backend.stop();
   }, 240_000);
 });

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { PROJECT_ROOT } from '../../supabase/local/paths';
 
 export interface BackendProcess {
+  child: ChildProcess;
   url: string;
   anonKey: string;
   serviceRoleKey: string;
@@ -14,13 +15,13 @@ export interface BackendProcess {
 }
 
 /**
- * `npm run backend -- --fresh --no-demo` in its own process, so the gateway does not share an
- * event loop with the benchmark's client.
+ * `npm run backend -- --no-demo [args]` in its own process (a fresh database on a free port by
+ * default), so the gateway does not share an event loop with the caller, and can be killed.
  */
-export function startBackend(): Promise<BackendProcess> {
+export function startBackend(args: string[] = ['--fresh', '--port', '0']): Promise<BackendProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', join(PROJECT_ROOT, 'supabase/local/cli.ts'), '--fresh', '--port', '0', '--no-demo'],
+    ['--import', 'tsx', join(PROJECT_ROOT, 'supabase/local/cli.ts'), '--no-demo', ...args],
     { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return new Promise((resolve, reject) => {
@@ -33,6 +34,7 @@ export function startBackend(): Promise<BackendProcess> {
       const pool = new pg.Pool({ connectionString: ready.dbUrl, max: 2 });
       resolve({
         ...ready,
+        child,
         sql: async <T extends pg.QueryResultRow>(text: string, params: unknown[] = []) => (await pool.query<T>(text, params)).rows,
         stop: async () => {
           await pool.end();
