@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { PROJECT_ROOT } from '../supabase/local/paths';
+import { DEMO_PASSWORD, seedDemoIfEmpty } from './seed/seed';
 import { startLocalStack, type LocalStack } from '../supabase/local/stack';
 import { findElectronBinary, missingElectronExplanation } from './electron-binary';
 
@@ -31,6 +32,10 @@ async function main(): Promise<number> {
     stack = await startLocalStack();
     env['SUPABASE_URL'] = stack.url;
     env['SUPABASE_ANON_KEY'] = stack.anonKey;
+    await seedDemoIfEmpty(stack.dbUrl);
+    // The demo station account, unless told otherwise.
+    env['STATION_EMAIL'] ??= 'station@northlight.test';
+    env['STATION_PASSWORD'] ??= DEMO_PASSWORD;
     process.stdout.write(`local backend ready at ${stack.url}\n`);
   }
   try {

@@ -84,3 +84,17 @@ export async function seedDatabase(dbUrl: string, options: SeedOptions): Promise
     await client.end();
   }
 }
+
+/** The small demo dataset, loaded only into a database without organizations. Returns whether it loaded. */
+export async function seedDemoIfEmpty(dbUrl: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: dbUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>('select count(*)::int as n from public.organizations');
+    if (rows[0]?.n !== 0) return false;
+  } finally {
+    await client.end();
+  }
+  await seedDatabase(dbUrl, { gigs: 80, assets: 400, staff: 12, seed: 42 });
+  return true;
+}

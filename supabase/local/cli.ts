@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEMO_LOGINS, DEMO_PASSWORD, seedDatabase } from '../../scripts/seed/seed';
+import { DEMO_LOGINS, DEMO_PASSWORD, seedDemoIfEmpty } from '../../scripts/seed/seed';
 import { startLocalStack, type LocalStack } from './stack';
 
 const usage = `Usage: npm run backend -- [--fresh] [--port N] [--db-port N] [--data-dir DIR] [--verbose]
@@ -24,17 +24,7 @@ function parsePort(value: string | undefined, flag: string): number | undefined 
 
 /** An empty database gets the small demo dataset, so the station has something to show. */
 async function loadDemoIfEmpty(stack: LocalStack): Promise<void> {
-  const pg = (await import('pg')).default;
-  const client = new pg.Client({ connectionString: stack.dbUrl });
-  await client.connect();
-  let empty: boolean;
-  try {
-    empty = (await client.query<{ n: number }>('select count(*)::int as n from public.organizations')).rows[0]?.n === 0;
-  } finally {
-    await client.end();
-  }
-  if (!empty) return;
-  await seedDatabase(stack.dbUrl, { gigs: 80, assets: 400, staff: 12, seed: 42 });
+  if (!(await seedDemoIfEmpty(stack.dbUrl))) return;
   process.stderr.write(
     `loaded the demo data; sign in with password "${DEMO_PASSWORD}" as ${DEMO_LOGINS.map((l) => `${l.email} (${l.role})`).join(', ')}\n`,
   );
