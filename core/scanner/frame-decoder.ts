@@ -12,8 +12,14 @@ export interface FrameConfig {
 
 export const DEFAULT_FRAME: FrameConfig = { prefix: '', suffix: '\r', maxLength: 256 };
 
-// Printable ASCII plus GS (0x1d, the GS1 FNC1 separator) is what barcodes carry.
-const PRINTABLE = /^[\x20-\x7e\x1d]+$/;
+/** Printable ASCII plus GS (0x1d, the GS1 FNC1 separator) is what barcodes carry. */
+function printable(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (!((code >= 0x20 && code <= 0x7e) || code === 0x1d)) return false;
+  }
+  return text.length > 0;
+}
 
 /**
  * Turns a byte stream into scans: frames split across chunks, several frames per chunk, and
@@ -64,7 +70,7 @@ export class FrameDecoder {
       rejected.push({ reason: 'too_long', bytes: raw.length });
       return null;
     }
-    if (!PRINTABLE.test(body)) {
+    if (!printable(body)) {
       rejected.push({ reason: 'unprintable', bytes: raw.length });
       return null;
     }
