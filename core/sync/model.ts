@@ -88,7 +88,7 @@ export const pushResultSchema = z.object({
 export type PushResult = z.infer<typeof pushResultSchema>;
 export const pushResponseSchema = z.object({ results: z.array(pushResultSchema) });
 
-export const CACHED_TABLES = ['gigs', 'assets', 'cases', 'kit_assignments', 'gig_staff'] as const;
+export const CACHED_TABLES = ['gigs', 'assets', 'cases', 'kit_assignments', 'gig_staff', 'staff_profiles'] as const;
 export type CachedTable = (typeof CACHED_TABLES)[number];
 
 export const pullPageSchema = z.object({

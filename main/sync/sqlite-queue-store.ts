@@ -43,6 +43,7 @@ const CACHE_TABLE: Record<CachedTable, { table: string; entity: string | null }>
   cases: { table: 'entity_cache', entity: 'cases' },
   kit_assignments: { table: 'entity_cache', entity: 'kit_assignments' },
   gig_staff: { table: 'entity_cache', entity: 'gig_staff' },
+  staff_profiles: { table: 'entity_cache', entity: 'staff_profiles' },
 };
 
 export interface SqliteQueueStoreOptions {

@@ -6,7 +6,7 @@ create table app.sync_changes (
   seq bigint generated always as identity primary key,
   txid xid8 not null default pg_current_xact_id(),
   org_id uuid not null,
-  entity text not null check (entity in ('gigs', 'assets', 'cases', 'kit_assignments', 'gig_staff')),
+  entity text not null check (entity in ('gigs', 'assets', 'cases', 'kit_assignments', 'gig_staff', 'staff_profiles')),
   entity_id uuid not null,
   hard_deleted boolean not null default false
 );
@@ -33,7 +33,7 @@ do $$
 declare
   synced text;
 begin
-  foreach synced in array array['gigs', 'assets', 'cases', 'kit_assignments', 'gig_staff'] loop
+  foreach synced in array array['gigs', 'assets', 'cases', 'kit_assignments', 'gig_staff', 'staff_profiles'] loop
     execute format(
       'create trigger %1$s_log_insert after insert on public.%1$I referencing new table as new_rows
          for each statement execute function app.log_changes()', synced);

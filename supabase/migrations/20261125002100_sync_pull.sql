@@ -1,5 +1,5 @@
 -- pull_changes(cursor, limit): rows changed after the cursor (gigs, assets, cases, kit
--- assignments, gig staff) and tombstones for deleted ones, in commit-safe order; see
+-- assignments, gig staff, staff profiles — so stations know badges offline) and tombstones for deleted ones, in commit-safe order; see
 -- app.sync_changes. The cursor is opaque to clients: "<transaction id>:<sequence>".
 create function public.pull_changes(cursor text default null, "limit" integer default 500)
 returns jsonb
@@ -56,7 +56,8 @@ begin
   -- tombstone. (Joining a union of all tables instead leaves the planner a nested loop over it.)
   resolved as (
     select l.entity, l.entity_id,
-           coalesce(to_jsonb(g) - 'search_vector', to_jsonb(a) - 'search_vector', to_jsonb(c), to_jsonb(k), to_jsonb(s)) as row,
+           coalesce(to_jsonb(g) - 'search_vector', to_jsonb(a) - 'search_vector', to_jsonb(c), to_jsonb(k), to_jsonb(s),
+                    to_jsonb(p) - 'user_id') as row,
            coalesce(g.deleted_at, a.deleted_at, c.deleted_at) as deleted_at
       from latest l
       left join public.gigs g on l.entity = 'gigs' and g.id = l.entity_id
@@ -64,6 +65,7 @@ begin
       left join public.cases c on l.entity = 'cases' and c.id = l.entity_id
       left join public.kit_assignments k on l.entity = 'kit_assignments' and k.id = l.entity_id
       left join public.gig_staff s on l.entity = 'gig_staff' and s.id = l.entity_id
+      left join public.staff_profiles p on l.entity = 'staff_profiles' and p.id = l.entity_id
   ),
   flagged as (
     select r.*, r.row is null or r.deleted_at is not null as gone from resolved r

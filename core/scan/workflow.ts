@@ -1,0 +1,291 @@
+import type { ScanEvent } from '../scanner/types';
+import type { NewOp, QueuedOp, Row } from '../sync/model';
+import { parseBarcode, type Command } from './barcode';
+import type { ScanCatalog } from './catalog';
+
+/**
+ * The warehouse scan workflow. A scan resolves against the station's caches (so it works
+ * offline), becomes an op that is durably queued *before* the operator hears anything, and ends
+ * in feedback with a kind for colour and sound. The server stays the judge: what it refuses
+ * later shows up in the conflict and quarantine views, not as a blocking dialog here.
+ */
+export type FeedbackKind = 'ok' | 'warning' | 'error';
+export type Mode = 'check_out' | 'check_in';
+export type Condition = 'ok' | 'damaged' | 'missing_parts';
+
+export interface Feedback {
+  kind: FeedbackKind;
+  message: string;
+  /** The normalised code the feedback is about. */
+  code: string;
+  scan: ScanEvent;
+  /** Ops queued for this scan (none for warnings about nothing to do, and for errors). */
+  queued: string[];
+}
+
+export interface Progress {
+  gigId: string;
+  planned: number;
+  scanned: number;
+  missing: number;
+  extra: number;
+}
+
+export interface SessionState {
+  mode: Mode;
+  gig: Row | null;
+  operator: Row | null;
+  condition: Condition;
+  progress: Progress | null;
+}
+
+export interface WorkflowDeps {
+  catalog: ScanCatalog;
+  enqueue: (op: NewOp) => Promise<QueuedOp>;
+  /** Same code again within this window: a warning, not a second op. */
+  duplicateWindowMs: number;
+}
+
+interface Accepted {
+  code: string;
+  undo: NewOp[];
+}
+
+const UNAVAILABLE: Record<string, string> = {
+  quarantined: 'is quarantined',
+  lost: 'is marked lost',
+  retired: 'is retired',
+  in_maintenance: 'is in maintenance',
+};
+
+export class ScanSession {
+  private mode: Mode = 'check_out';
+  private gig: Row | null = null;
+  private operator: Row | null = null;
+  private condition: Condition = 'ok';
+  private readonly recent = new Map<string, number>();
+  private readonly history: Accepted[] = [];
+  /** Case contents sent out in this session: the caches learn them only from the server. */
+  private readonly sentInCases = new Map<string, Set<string>>();
+
+  constructor(private readonly deps: WorkflowDeps) {}
+
+  async state(): Promise<SessionState> {
+    return { mode: this.mode, gig: this.gig, operator: this.operator, condition: this.condition, progress: await this.progress() };
+  }
+
+  async handle(scan: ScanEvent): Promise<Feedback> {
+    const parsed = parseBarcode(scan.code);
+    if (parsed.kind === 'empty') return this.feedback('error', 'empty scan', '', scan);
+    const code = parsed.kind === 'command' ? `CMD:${parsed.command}` : parsed.code;
+    const last = this.recent.get(code);
+    this.recent.set(code, scan.receivedAt);
+    if (parsed.kind === 'code' && last !== undefined && scan.receivedAt - last < this.deps.duplicateWindowMs) {
+      return this.feedback('warning', `${code} scanned again — counted once`, code, scan);
+    }
+    if (parsed.kind === 'command') return this.command(parsed.command, code, scan);
+
+    const gig = await this.deps.catalog.findGig(code);
+    if (gig !== null) return this.selectGig(gig, code, scan);
+    const staff = await this.deps.catalog.findStaff(code);
+    if (staff !== null) {
+      this.operator = staff;
+      return this.feedback('ok', `operator: ${String(staff['display_name'])}`, code, scan);
+    }
+    const box = await this.deps.catalog.findCase(code);
+    if (box !== null) return this.mode === 'check_out' ? this.checkOutCase(box, code, scan) : this.checkInCase(box, code, scan);
+    const asset = await this.deps.catalog.findAsset(code);
+    if (asset !== null) return this.mode === 'check_out' ? this.checkOutAsset(asset, code, scan) : this.checkInAsset(asset, code, scan);
+    this.recent.delete(code);
+    return this.feedback('error', `unknown barcode ${code}`, code, scan);
+  }
+
+  private feedback(kind: FeedbackKind, message: string, code: string, scan: ScanEvent, queued: QueuedOp[] = []): Feedback {
+    return { kind, message, code, scan, queued: queued.map((op) => op.id) };
+  }
+
+  private async command(command: Command, code: string, scan: ScanEvent): Promise<Feedback> {
+    switch (command) {
+      case 'CHECK-OUT':
+        this.mode = 'check_out';
+        return this.feedback('ok', this.gig === null ? 'check-out: scan a gig' : `check-out to ${String(this.gig['name'])}`, code, scan);
+      case 'CHECK-IN':
+        this.mode = 'check_in';
+        this.condition = 'ok';
+        return this.feedback('ok', 'check-in: scan items', code, scan);
+      case 'OK':
+      case 'DAMAGED':
+      case 'MISSING-PARTS':
+        this.condition = command === 'OK' ? 'ok' : command === 'DAMAGED' ? 'damaged' : 'missing_parts';
+        return this.feedback('ok', `next check-in: ${this.condition.replace('_', ' ')}`, code, scan);
+      case 'DONE': {
+        const progress = await this.progress();
+        this.gig = null;
+        if (progress !== null && progress.missing > 0) {
+          return this.feedback('warning', `done — ${progress.missing} planned item(s) not scanned`, code, scan);
+        }
+        return this.feedback('ok', 'done', code, scan);
+      }
+      case 'UNDO': {
+        const last = this.history.pop();
+        if (last === undefined) return this.feedback('warning', 'nothing to undo', code, scan);
+        const queued: QueuedOp[] = [];
+        for (const op of last.undo) queued.push(await this.deps.enqueue(op));
+        this.recent.delete(last.code);
+        if (last.undo[0]?.table === 'cases') {
+          const contents = await this.deps.catalog.caseContents(String(last.undo[0].payload['id']));
+          for (const sent of this.sentInCases.values()) for (const item of contents) sent.delete(item.id);
+        }
+        return this.feedback('ok', `undone: ${last.code}`, code, scan, queued);
+      }
+    }
+  }
+
+  private async selectGig(gig: Row, code: string, scan: ScanEvent): Promise<Feedback> {
+    if (gig['status'] === 'completed' || gig['status'] === 'cancelled') {
+      return this.feedback('error', `${String(gig['name'])} is ${String(gig['status'])}`, code, scan);
+    }
+    this.gig = gig;
+    this.mode = 'check_out';
+    const progress = await this.progress();
+    return this.feedback('ok', `picking for ${String(gig['name'])}: ${progress?.scanned ?? 0}/${progress?.planned ?? 0}`, code, scan);
+  }
+
+  private unavailable(asset: Row): string | null {
+    const status = String(asset['status']);
+    if (status === 'checked_out' && asset['current_gig_id'] !== this.gig?.id) {
+      return `${String(asset['serial_number'])} is checked out to another gig`;
+    }
+    const reason = UNAVAILABLE[status];
+    return reason === undefined ? null : `${String(asset['serial_number'])} ${reason}`;
+  }
+
+  private async checkOutAsset(asset: Row, code: string, scan: ScanEvent): Promise<Feedback> {
+    const gig = this.gig;
+    if (gig === null) return this.feedback('error', 'scan a gig before checking items out', code, scan);
+    if (asset['status'] === 'checked_out' && asset['current_gig_id'] === gig.id) {
+      return this.feedback('warning', `${String(asset['serial_number'])} is already out to this gig`, code, scan);
+    }
+    const blocked = this.unavailable(asset);
+    if (blocked !== null) return this.feedback('error', blocked, code, scan);
+
+    const warning = await this.planWarning([asset], gig.id);
+    const op = await this.deps.enqueue({
+      table: 'assets',
+      action: 'check_out',
+      payload: { id: asset.id, gig_id: gig.id },
+      base_version: Number(asset['version']),
+    });
+    this.history.push({ code, undo: [{ table: 'assets', action: 'check_in', payload: { id: asset.id, condition: 'ok' } }] });
+    const name = `${String(asset['serial_number'])} ${String(asset['name'])}`;
+    return warning === null
+      ? this.feedback('ok', `${name} → ${String(gig['name'])}`, code, scan, [op])
+      : this.feedback('warning', `${name}: ${warning}`, code, scan, [op]);
+  }
+
+  private async checkOutCase(box: Row, code: string, scan: ScanEvent): Promise<Feedback> {
+    const gig = this.gig;
+    if (gig === null) return this.feedback('error', 'scan a gig before checking items out', code, scan);
+    const contents = await this.deps.catalog.caseContents(box.id);
+    const blocked = contents.map((a) => this.unavailable(a)).filter((r): r is string => r !== null);
+    if (blocked.length > 0) return this.feedback('error', `case ${String(box['barcode'])} cannot go out: ${blocked.join('; ')}`, code, scan);
+    const warning = await this.planWarning(contents, gig.id);
+    const op = await this.deps.enqueue({ table: 'cases', action: 'check_out', payload: { id: box.id, gig_id: gig.id }, base_version: Number(box['version']) });
+    const sent = this.sentInCases.get(gig.id) ?? new Set<string>();
+    for (const item of contents) sent.add(item.id);
+    this.sentInCases.set(gig.id, sent);
+    this.history.push({ code, undo: [{ table: 'cases', action: 'check_in', payload: { id: box.id, condition: 'ok' } }] });
+    const message = `case ${String(box['barcode'])} (${contents.length} items) → ${String(gig['name'])}`;
+    return warning === null ? this.feedback('ok', message, code, scan, [op]) : this.feedback('warning', `${message}: ${warning}`, code, scan, [op]);
+  }
+
+  private async checkInAsset(asset: Row, code: string, scan: ScanEvent): Promise<Feedback> {
+    if (asset['status'] === 'retired') return this.feedback('error', `${String(asset['serial_number'])} is retired`, code, scan);
+    if (asset['status'] === 'available' && this.condition === 'ok') {
+      return this.feedback('warning', `${String(asset['serial_number'])} is already in`, code, scan);
+    }
+    const fromGig = asset['current_gig_id'];
+    const op = await this.deps.enqueue({ table: 'assets', action: 'check_in', payload: { id: asset.id, condition: this.condition } });
+    if (typeof fromGig === 'string') {
+      this.history.push({
+        code,
+        undo: [{ table: 'assets', action: 'check_out', payload: { id: asset.id, gig_id: fromGig }, base_version: Number(asset['version']) + 1 }],
+      });
+    }
+    const condition = this.condition;
+    this.condition = 'ok';
+    if (condition === 'damaged') return this.feedback('warning', `${String(asset['serial_number'])} in, damaged → quarantine`, code, scan, [op]);
+    if (condition === 'missing_parts') return this.feedback('warning', `${String(asset['serial_number'])} in, missing parts → maintenance`, code, scan, [op]);
+    return this.feedback('ok', `${String(asset['serial_number'])} in`, code, scan, [op]);
+  }
+
+  private async checkInCase(box: Row, code: string, scan: ScanEvent): Promise<Feedback> {
+    const op = await this.deps.enqueue({ table: 'cases', action: 'check_in', payload: { id: box.id, condition: this.condition } });
+    this.condition = 'ok';
+    return this.feedback('ok', `case ${String(box['barcode'])} in`, code, scan, [op]);
+  }
+
+  /** Wrong-gig and over-allocation warnings for items about to go out to `gigId`. */
+  private async planWarning(items: Row[], gigId: string): Promise<string | null> {
+    const plan = await this.plan(gigId);
+    if (plan.specific.size === 0 && plan.bulk.size === 0) return null;
+    const out = await this.outTo(gigId);
+    for (const item of items) {
+      if (plan.specific.has(item.id)) continue;
+      const category = String(item['category']);
+      const quota = plan.bulk.get(category);
+      if (quota === undefined) return 'not on this gig’s pick list';
+      const used = out.filter((a) => !plan.specific.has(a.id) && a['category'] === category).length;
+      if (used + 1 > quota) return `over-allocated: ${category} planned ${quota}, this is ${used + 1}`;
+    }
+    return null;
+  }
+
+  /** What is out to the gig: the caches, plus case contents this session sent out. */
+  private async outTo(gigId: string): Promise<Row[]> {
+    const cached = await this.deps.catalog.assetsOutTo(gigId);
+    const ids = new Set(cached.map((a) => a.id));
+    const extra: Row[] = [];
+    for (const id of this.sentInCases.get(gigId) ?? []) {
+      if (ids.has(id)) continue;
+      const asset = await this.deps.catalog.findAssetById(id);
+      if (asset !== null) extra.push(asset);
+    }
+    return [...cached, ...extra];
+  }
+
+  private async plan(gigId: string): Promise<{ specific: Set<string>; bulk: Map<string, number> }> {
+    const specific = new Set<string>();
+    const bulk = new Map<string, number>();
+    for (const line of await this.deps.catalog.pickList(gigId)) {
+      if (typeof line['asset_id'] === 'string') specific.add(line['asset_id']);
+      else if (typeof line['case_id'] === 'string') for (const a of await this.deps.catalog.caseContents(line['case_id'])) specific.add(a.id);
+      else if (typeof line['category'] === 'string') bulk.set(line['category'], (bulk.get(line['category']) ?? 0) + Number(line['quantity'] ?? 0));
+    }
+    return { specific, bulk };
+  }
+
+  private async progress(): Promise<Progress | null> {
+    if (this.gig === null) return null;
+    const { specific, bulk } = await this.plan(this.gig.id);
+    const out = await this.outTo(this.gig.id);
+    const outIds = new Set(out.map((a) => a.id));
+    let scanned = [...specific].filter((id) => outIds.has(id)).length;
+    let extra = 0;
+    const usedBulk = new Map<string, number>();
+    for (const asset of out) {
+      if (specific.has(asset.id)) continue;
+      const category = String(asset['category']);
+      const used = usedBulk.get(category) ?? 0;
+      if (used < (bulk.get(category) ?? 0)) {
+        usedBulk.set(category, used + 1);
+        scanned += 1;
+      } else {
+        extra += 1;
+      }
+    }
+    const plannedBulk = [...bulk.values()].reduce((a, b) => a + b, 0);
+    const planned = specific.size + plannedBulk;
+    return { gigId: this.gig.id, planned, scanned, missing: planned - scanned, extra };
+  }
+}
