@@ -66,10 +66,21 @@ describe('station database migrations', () => {
     db.prepare(
       `insert into pending_sync (id, seq, timestamp, action, "table", payload, status) values ('op-1', 1, 5, 'check_in', 'assets', '{"id":"abc"}', 'pending')`,
     ).run();
-    expect(migrate(db)).toBe(2);
+    expect(migrate(db, 2)).toBe(2);
     expect(db.prepare('select id, entity_key, payload from pending_sync').all()).toEqual([{ id: 'op-1', entity_key: 'assets:abc', payload: '{"id":"abc"}' }]);
     const indexes = (db.prepare("select name from sqlite_master where type = 'index' and tbl_name = 'pending_sync'").all() as { name: string }[]).map((r) => r.name);
     expect(indexes).toEqual(expect.arrayContaining(['pending_sync_entity_idx', 'pending_sync_ready_idx']));
+    db.close();
+  });
+
+  it('003 adds lookup indexes that serve serial, code and badge lookups', () => {
+    const db = new Database(join(dir, 'migrate-3.sqlite'));
+    migrate(db, 2);
+    db.prepare(`insert into asset_cache (id, row, server_row, updated_at) values ('a1', '{"id":"a1","serial_number":"spk-1"}', null, 1)`).run();
+    expect(migrate(db)).toBe(3);
+    const plan = db.prepare("explain query plan select row from asset_cache where upper(json_extract(row, '$.serial_number')) = 'SPK-1'").all() as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX asset_cache_serial_idx/);
+    expect(db.prepare("select id from asset_cache where upper(json_extract(row, '$.serial_number')) = 'SPK-1'").all()).toEqual([{ id: 'a1' }]);
     db.close();
   });
 });
