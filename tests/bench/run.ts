@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { hierarchyBench } from './hierarchy';
 import { queueBench } from './queue';
+import { scanBench } from './scan';
 import { searchBench } from './search';
 
 /**
@@ -9,7 +10,7 @@ import { searchBench } from './search';
  */
 type Bench = (args: string[]) => Promise<Record<string, unknown>>;
 
-const benches: Record<string, Bench> = { hierarchy: hierarchyBench, search: searchBench, queue: queueBench };
+const benches: Record<string, Bench> = { hierarchy: hierarchyBench, search: searchBench, queue: queueBench, scan: scanBench };
 
 async function main(): Promise<number> {
   const { positionals } = parseArgs({ allowPositionals: true, strict: false });
