@@ -1,0 +1,108 @@
+import { HidKeyboardDecoder, type KeyboardLayout } from '../../core/scanner/hid-keyboard';
+import { HidPosDecoder } from '../../core/scanner/hid-pos';
+import type { ScanEvent } from '../../core/scanner/types';
+
+/** The parts of node-hid the station uses, so a station without libusb still starts. */
+export interface HidDevice {
+  on(event: 'data', listener: (report: Buffer) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  close(): Promise<void>;
+}
+export interface HidDeviceInfo {
+  vendorId: number;
+  productId: number;
+  path?: string | undefined;
+  serialNumber?: string | undefined;
+  product?: string | undefined;
+  usagePage?: number | undefined;
+  usage?: number | undefined;
+}
+export interface HidModule {
+  devicesAsync(): Promise<HidDeviceInfo[]>;
+  HIDAsync: { open(path: string, options?: { nonExclusive?: boolean }): Promise<HidDevice> };
+}
+
+export type HidAvailability = { available: true; hid: HidModule } | { available: false; reason: string };
+
+/**
+ * node-hid is loaded lazily: its native module needs libusb/hidraw support, and a station
+ * without it must still start and say why HID scanners are unavailable.
+ */
+export async function loadHid(load: () => Promise<unknown> = () => import('node-hid')): Promise<HidAvailability> {
+  try {
+    const mod = (await load()) as HidModule & { default?: HidModule };
+    const hid = typeof mod.devicesAsync === 'function' ? mod : mod.default;
+    if (hid === undefined || typeof hid.devicesAsync !== 'function') return { available: false, reason: 'node-hid did not load correctly' };
+    return { available: true, hid };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      available: false,
+      reason: `USB HID scanners are unavailable: ${message}. On Linux install libusb-1.0-0 (and a udev rule for access); serial and keyboard-wedge scanners still work.`,
+    };
+  }
+}
+
+/** HID POS scanners use usage page 0x8C; keyboard-mode scanners are keyboards (page 0x01, usage 0x06). */
+export function isScannerCandidate(device: HidDeviceInfo): boolean {
+  return device.usagePage === 0x8c || (device.usagePage === 0x01 && device.usage === 0x06);
+}
+
+export interface HidScannerConfig {
+  deviceId: string;
+  path: string;
+  mode: 'keyboard' | 'pos';
+  layout: KeyboardLayout;
+}
+
+/**
+ * A USB HID scanner read directly. The device is opened exclusively where the OS allows it:
+ * on macOS that keeps a keyboard-mode scanner from also typing into the focused window; on Linux
+ * hidraw reads alongside the keyboard driver (add the udev rule that unbinds the scanner from
+ * hid-generic's keyboard input, or its scans also type); on Windows keyboard-class devices cannot
+ * be opened at all — use the scanner's HID POS mode there.
+ */
+export class HidScanner {
+  private device: HidDevice | null = null;
+  private readonly listeners = new Set<(scan: ScanEvent) => void>();
+  lastError: string | null = null;
+
+  constructor(
+    readonly config: HidScannerConfig,
+    private readonly hid: HidModule,
+    private readonly now: () => number,
+  ) {}
+
+  onScan(listener: (scan: ScanEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async start(): Promise<void> {
+    const device = await this.hid.HIDAsync.open(this.config.path, { nonExclusive: false });
+    this.device = device;
+    const keyboard = new HidKeyboardDecoder(this.config.layout);
+    const pos = new HidPosDecoder();
+    device.on('data', (report) => {
+      if (this.config.mode === 'keyboard') {
+        for (const code of keyboard.push(report)) this.emit({ deviceId: this.config.deviceId, code, receivedAt: this.now() });
+      } else {
+        const scan = pos.push(report);
+        if (scan !== null) this.emit({ deviceId: this.config.deviceId, code: scan.code, symbology: scan.symbology, receivedAt: this.now() });
+      }
+    });
+    device.on('error', (error) => {
+      this.lastError = error.message;
+    });
+  }
+
+  async stop(): Promise<void> {
+    const device = this.device;
+    this.device = null;
+    await device?.close();
+  }
+
+  private emit(scan: ScanEvent): void {
+    for (const listener of this.listeners) listener(scan);
+  }
+}
