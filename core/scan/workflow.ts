@@ -74,7 +74,12 @@ export class ScanSession {
     return { mode: this.mode, gig: this.gig, operator: this.operator, condition: this.condition, progress: await this.progress() };
   }
 
-  async handle(scan: ScanEvent): Promise<Feedback> {
+  /**
+   * `role` is the scanner's: a dock-door scanner set to "out" always checks out, a returns-bench
+   * scanner set to "in" always checks in; "any" follows the session's mode.
+   */
+  async handle(scan: ScanEvent, role: 'out' | 'in' | 'any' = 'any'): Promise<Feedback> {
+    const mode: Mode = role === 'in' ? 'check_in' : role === 'out' ? 'check_out' : this.mode;
     const parsed = parseBarcode(scan.code);
     if (parsed.kind === 'empty') return this.feedback('error', 'empty scan', '', scan);
     const code = parsed.kind === 'command' ? `CMD:${parsed.command}` : parsed.code;
@@ -93,9 +98,9 @@ export class ScanSession {
       return this.feedback('ok', `operator: ${String(staff['display_name'])}`, code, scan);
     }
     const box = await this.deps.catalog.findCase(code);
-    if (box !== null) return this.mode === 'check_out' ? this.checkOutCase(box, code, scan) : this.checkInCase(box, code, scan);
+    if (box !== null) return mode === 'check_out' ? this.checkOutCase(box, code, scan) : this.checkInCase(box, code, scan);
     const asset = await this.deps.catalog.findAsset(code);
-    if (asset !== null) return this.mode === 'check_out' ? this.checkOutAsset(asset, code, scan) : this.checkInAsset(asset, code, scan);
+    if (asset !== null) return mode === 'check_out' ? this.checkOutAsset(asset, code, scan) : this.checkInAsset(asset, code, scan);
     this.recent.delete(code);
     return this.feedback('error', `unknown barcode ${code}`, code, scan);
   }

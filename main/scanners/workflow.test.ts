@@ -170,6 +170,13 @@ describe('scan workflow', () => {
     expect(await store.getCached('assets', id(102))).toMatchObject({ status: 'quarantined' });
   });
 
+  it('follows the scanner’s role: an "in" scanner checks in while the session picks', async () => {
+    await scan('GIG-000001');
+    const feedback = await session.handle({ deviceId: 'returns', code: 'SPK-3', receivedAt: (time += 2000) }, 'in');
+    expect(feedback).toMatchObject({ kind: 'ok', message: 'SPK-3 in' });
+    expect(await scan('SPK-1')).toMatchObject({ kind: 'ok', message: 'SPK-1 Item 1 → Main Stage' });
+  });
+
   it('knows the operator by badge and warns at DONE about what is missing', async () => {
     expect(await scan('B-NOR-00001')).toMatchObject({ kind: 'ok', message: 'operator: Noor Berg' });
     await scan('GIG-000001');
