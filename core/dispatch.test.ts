@@ -13,6 +13,11 @@ const handlers: StationHandlers = {
   listQuarantine: unused,
   retryQuarantined: unused,
   discardQuarantined: unused,
+  listScanners: unused,
+  discoverScanners: unused,
+  saveScanners: unused,
+  submitScan: unused,
+  getScanState: unused,
   getInfo: () =>
     Promise.resolve({
       appName: 'GigManager Station',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scannerConfigSchema, scannerRoleSchema } from './scanner/config';
 import { queuedOpSchema, rowSchema } from './sync/model';
 
 /**
@@ -69,6 +70,56 @@ export const resolveConflictsInputSchema = z.strictObject({
 
 const opRefSchema = z.strictObject({ id: z.uuid() });
 
+export const scanEventSchema = z.object({
+  deviceId: z.string(),
+  code: z.string(),
+  symbology: z.string().optional(),
+  receivedAt: z.number(),
+});
+export type ScanEventView = z.infer<typeof scanEventSchema>;
+
+export const feedbackSchema = z.object({
+  kind: z.enum(['ok', 'warning', 'error']),
+  message: z.string(),
+  code: z.string(),
+  scan: scanEventSchema,
+  queued: z.array(z.uuid()),
+});
+export type FeedbackView = z.infer<typeof feedbackSchema>;
+
+export const scannerStatusSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: scannerRoleSchema,
+  kind: z.enum(['serial', 'hid']),
+  present: z.boolean(),
+  state: z.enum(['absent', 'opening', 'open', 'reconnecting', 'unavailable']),
+  detail: z.string().nullable(),
+});
+
+export const scanStateSchema = z.object({
+  mode: z.enum(['check_out', 'check_in']),
+  gig: rowSchema.nullable(),
+  operator: rowSchema.nullable(),
+  condition: z.enum(['ok', 'damaged', 'missing_parts']),
+  progress: z.object({ gigId: z.string(), planned: z.number(), scanned: z.number(), missing: z.number(), extra: z.number() }).nullable(),
+});
+
+export const discoveredScannersSchema = z.object({
+  serial: z.array(z.object({ path: z.string(), manufacturer: z.string().optional() })),
+  hid: z.array(
+    z.object({
+      vendorId: z.number(),
+      productId: z.number(),
+      serialNumber: z.string().optional(),
+      product: z.string().optional(),
+      path: z.string().optional(),
+      usagePage: z.number().optional(),
+    }),
+  ),
+  hidUnavailable: z.string().nullable(),
+});
+
 export const stationApiSchema = {
   getInfo: { args: z.tuple([]), result: stationInfoSchema },
   ping: { args: z.tuple([pingInputSchema]), result: pingResultSchema },
@@ -80,6 +131,18 @@ export const stationApiSchema = {
   listQuarantine: { args: z.tuple([]), result: z.array(quarantinedOpSchema) },
   retryQuarantined: { args: z.tuple([opRefSchema]), result: syncStatusSchema },
   discardQuarantined: { args: z.tuple([opRefSchema]), result: syncStatusSchema },
+  listScanners: { args: z.tuple([]), result: z.array(scannerStatusSchema) },
+  discoverScanners: { args: z.tuple([]), result: discoveredScannersSchema },
+  saveScanners: {
+    args: z.tuple([z.strictObject({ scanners: z.array(scannerConfigSchema).max(32, 'a station takes at most 32 scanners') })]),
+    result: z.array(scannerStatusSchema),
+  },
+  /** A scan the renderer detected itself (keyboard wedge, camera). */
+  submitScan: {
+    args: z.tuple([z.strictObject({ code: z.string().min(1).max(256), deviceId: z.string().min(1).max(100) })]),
+    result: feedbackSchema,
+  },
+  getScanState: { args: z.tuple([]), result: scanStateSchema },
 } as const;
 
 export type StationMethod = keyof typeof stationApiSchema;
@@ -96,11 +159,16 @@ export type StationMethods = {
 /** Pushed from the host whenever the queue or connectivity changes; returns an unsubscribe. */
 export interface StationEvents {
   onSyncStatus(listener: (status: SyncStatusView) => void): () => void;
+  /** Every raw scan from every device (the scanner test page shows them). */
+  onScan(listener: (scan: ScanEventView) => void): () => void;
+  onScanFeedback(listener: (feedback: FeedbackView) => void): () => void;
 }
 
 export type StationApi = StationMethods & StationEvents;
 
 export const SYNC_STATUS_EVENT = 'station:event:syncStatus';
+export const SCAN_EVENT = 'station:event:scan';
+export const SCAN_FEEDBACK_EVENT = 'station:event:scanFeedback';
 
 /** The IPC channel that carries one method. One channel per method, never a generic bridge. */
 export function channelFor(method: StationMethod): `station:${StationMethod}` {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { app, BrowserWindow, session, shell } from 'electron';
-import { SYNC_STATUS_EVENT } from '../core/station-api';
+import { SCAN_EVENT, SCAN_FEEDBACK_EVENT, SYNC_STATUS_EVENT } from '../core/station-api';
 import { registerStationIpc } from './ipc';
 import { contentSecurityPolicy, isTrustedRendererUrl, secureWebPreferences } from './security';
 import { createStationHandlers } from './station-handlers';
@@ -63,18 +63,22 @@ void app.whenReady().then(async () => {
       startedAt: new Date(),
       now: () => new Date(),
       sync: services,
+      scanning: services.scanning,
     }),
     (url) =>
       isTrustedRendererUrl(url, devServerUrl === undefined ? { file: rendererFile } : { devServerUrl }),
   );
   const window = createWindow();
-  services.engine.subscribe((status) => {
-    if (!window.isDestroyed()) window.webContents.send(SYNC_STATUS_EVENT, status);
-  });
+  const send = (channel: string, value: unknown): void => {
+    if (!window.isDestroyed()) window.webContents.send(channel, value);
+  };
+  services.engine.subscribe((status) => send(SYNC_STATUS_EVENT, status));
+  services.scanning.onScan((scan) => send(SCAN_EVENT, scan));
+  services.scanning.onFeedback((feedback) => send(SCAN_FEEDBACK_EVENT, feedback));
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
   });
-  app.on('before-quit', () => services.stop());
+  app.on('before-quit', () => void services.stop());
 });
 
 app.on('web-contents-created', (_event, contents) => {

@@ -8,7 +8,10 @@ import { seededRandom } from '../core/random';
 import { SyncEngine } from '../core/sync/engine';
 import type { SyncTransport } from '../core/sync/transport';
 import { FakeClock } from '../tests/helpers/fake-clock';
+import { DeviceManager } from './scanners/device-manager';
+import { ScanningService } from './scanners/scanning-service';
 import { createStationHandlers } from './station-handlers';
+import { SqliteScanCatalog } from './sync/sqlite-catalog';
 import { SqliteQueueStore } from './sync/sqlite-queue-store';
 
 // The sync part of StationApi through the same dispatcher the IPC and WebSocket hosts use.
@@ -32,12 +35,52 @@ beforeEach(() => {
   store = new SqliteQueueStore({ path: join(dir, `h-${(n += 1)}.sqlite`), newId: randomUUID });
   engine = new SyncEngine({ store, transport: rejectingTransport, clock: new FakeClock(), random: seededRandom(3), newId: randomUUID });
   const now = new Date('2026-11-25T09:00:00Z');
+  const devices = new DeviceManager({
+    hid: { available: false, reason: 'no HID here' },
+    listSerialPorts: () => Promise.resolve([{ path: '/dev/ttyUSB0', manufacturer: 'FTDI' }]),
+    now: () => now.getTime(),
+    random: seededRandom(5),
+    pollMs: 60_000,
+    log: () => undefined,
+  });
+  const scanning = new ScanningService({ store, engine, catalog: new SqliteScanCatalog(store.db), devices, now: () => now.getTime(), log: () => undefined });
   dispatch = createDispatcher(
-    createStationHandlers({ appVersion: '0.1.0', host: 'browser', backendUrl: null, startedAt: now, now: () => now, sync: { engine, store } }),
+    createStationHandlers({ appVersion: '0.1.0', host: 'browser', backendUrl: null, startedAt: now, now: () => now, sync: { engine, store }, scanning }),
   );
 });
 
 const call = (method: string, ...args: unknown[]) => dispatch({ method, args, trustedSender: true });
+
+describe('StationApi scanner methods', () => {
+  it('discovers ports, saves scanner settings in the station database and lists their status', async () => {
+    expect(await call('discoverScanners')).toEqual({ ok: true, value: { serial: [{ path: '/dev/ttyUSB0', manufacturer: 'FTDI' }], hid: [], hidUnavailable: 'no HID here' } });
+    const saved = await call('saveScanners', { scanners: [{ kind: 'serial', id: 'dock', name: 'Dock door', role: 'out', path: join(dir, 'no-such-port') }] });
+    expect(saved).toMatchObject({ ok: true, value: [{ id: 'dock', name: 'Dock door', role: 'out', present: false, state: 'absent' }] });
+    expect(JSON.parse((await store.getMeta('scanners')) ?? '[]')).toMatchObject([{ id: 'dock', suffix: '\r', baudRate: 9600 }]);
+  });
+
+  it('refuses invalid scanner settings and duplicate ids, keeping the old ones', async () => {
+    expect(await call('saveScanners', { scanners: [{ kind: 'serial', id: 'a', name: 'A', role: 'sideways', path: '/dev/x' }] })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_arguments' },
+    });
+    const twice = { kind: 'serial', id: 'a', name: 'A', role: 'in', path: '/dev/x' };
+    expect(await call('saveScanners', { scanners: [twice, twice] })).toEqual({
+      ok: false,
+      error: { code: 'handler_failed', message: 'saveScanners failed: two scanners share the id "a"' },
+    });
+    expect(await store.getMeta('scanners')).toBeNull();
+  });
+
+  it('runs a wedge scan from the renderer through the workflow', async () => {
+    expect(await call('submitScan', { code: 'NOT-A-THING', deviceId: 'wedge' })).toMatchObject({
+      ok: true,
+      value: { kind: 'error', message: 'unknown barcode NOT-A-THING', queued: [], scan: { deviceId: 'wedge', code: 'NOT-A-THING' } },
+    });
+    expect(await call('getScanState')).toMatchObject({ ok: true, value: { mode: 'check_out', gig: null, progress: null } });
+    expect(await call('submitScan', { code: '', deviceId: 'wedge' })).toMatchObject({ ok: false, error: { code: 'invalid_arguments' } });
+  });
+});
 
 describe('StationApi sync methods', () => {
   it('reports the queue status in the contract’s shape', async () => {

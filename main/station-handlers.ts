@@ -2,6 +2,7 @@ import type { StationHandlers } from '../core/dispatch';
 import type { SyncEngine } from '../core/sync/engine';
 import type { QueueStore } from '../core/sync/queue-store';
 import type { StationInfo } from '../core/station-api';
+import type { ScanningService } from './scanners/scanning-service';
 
 export interface StationHandlerContext {
   appVersion: string;
@@ -10,11 +11,13 @@ export interface StationHandlerContext {
   startedAt: Date;
   now: () => Date;
   sync: { engine: SyncEngine; store: QueueStore };
+  scanning: ScanningService;
 }
 
 /** The main-process implementation of StationApi; it runs in plain Node as well as Electron. */
 export function createStationHandlers(context: StationHandlerContext): StationHandlers {
   const { engine, store } = context.sync;
+  const { scanning } = context;
   return {
     getInfo: () =>
       Promise.resolve({
@@ -46,5 +49,10 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
       await engine.discardQuarantined(id);
       return engine.status();
     },
+    listScanners: () => Promise.resolve(scanning.list()),
+    discoverScanners: () => scanning.discover(),
+    saveScanners: ({ scanners }) => scanning.save(scanners),
+    submitScan: (input) => scanning.submit(input),
+    getScanState: () => scanning.state(),
   };
 }

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createClient, type SupportedStorage } from '@supabase/supabase-js';
 import WebSocket from 'ws';
+import { SerialPort } from 'serialport';
 import { SyncEngine } from '../core/sync/engine';
+import { DeviceManager } from './scanners/device-manager';
+import { loadHid } from './scanners/hid-scanner';
+import { ScanningService } from './scanners/scanning-service';
+import { SqliteScanCatalog } from './sync/sqlite-catalog';
 import { supabaseTransport } from '../core/sync/supabase-transport';
 import { SqliteQueueStore } from './sync/sqlite-queue-store';
 import { systemClock } from './sync/system-clock';
@@ -19,7 +24,8 @@ export interface StationConfig {
 export interface StationServices {
   store: SqliteQueueStore;
   engine: SyncEngine;
-  stop(): void;
+  scanning: ScanningService;
+  stop(): Promise<void>;
 }
 
 /** supabase-js keeps its session in the station database, so a restart stays signed in. */
@@ -60,11 +66,31 @@ export async function createStationServices(config: StationConfig): Promise<Stat
     newId: randomUUID,
   });
   if (config.backend !== null) await engine.start();
+
+  const hid = await loadHid();
+  if (!hid.available) config.log(hid.reason);
+  const devices = new DeviceManager({
+    hid,
+    // Listing needs udevadm on Linux; a station without it simply lists no ports.
+    listSerialPorts: async () => {
+      // serialport's PortInfo type comes from a package TypeScript cannot see here; name its shape.
+      const ports = (await SerialPort.list().catch(() => [])) as { path: string; manufacturer?: string | undefined }[];
+      return ports.map((p) => ({ path: p.path, manufacturer: p.manufacturer }));
+    },
+    now: () => Date.now(),
+    random: Math.random,
+    pollMs: 2000,
+    log: config.log,
+  });
+  const scanning = new ScanningService({ store, engine, catalog: new SqliteScanCatalog(store.db), devices, now: () => Date.now(), log: config.log });
+  await scanning.start();
   return {
     store,
     engine,
-    stop: () => {
+    scanning,
+    stop: async () => {
       engine.stop();
+      await scanning.stop();
       store.close();
     },
   };
