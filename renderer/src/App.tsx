@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { StationInfo, SyncStatusView } from '../../core/station-api';
+import { ScannerPanel } from './ScannerPanel';
 
 type Load = { state: 'loading' } | { state: 'ready'; info: StationInfo } | { state: 'failed'; message: string };
 
@@ -48,6 +49,7 @@ export function App() {
           </dd>
         </dl>
       )}
+      <ScannerPanel />
     </main>
   );
 }
