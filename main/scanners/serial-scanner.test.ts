@@ -1,8 +1,9 @@
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../core/random';
+import { randomInt, seededRandom } from '../../core/random';
 import type { ScanEvent } from '../../core/scanner/types';
 import { PtyPair } from '../../tests/helpers/socat';
 import { SerialScanner, type SerialScannerStatus } from './serial-scanner';
@@ -78,6 +79,39 @@ describe('SerialScanner over a socat pty', () => {
     await until(() => scans.length === 1);
     expect(scans.map((s) => s.code)).toEqual(['OK-1']);
     expect(rejected).toEqual(['unprintable']);
+  });
+
+  it('recognises every valid frame among 10,000 fuzzed frames sent over the link, without crashing', async () => {
+    const { pair, scanner, scans } = await setup();
+    let rejected = 0;
+    scanner.onRejected(() => (rejected += 1));
+    const random = seededRandom(99);
+    const expected: string[] = [];
+    let stream = '';
+    for (let i = 0; i < 10_000; i += 1) {
+      if (random() < 0.85) {
+        const code = Array.from({ length: randomInt(random, 1, 48) }, () => String.fromCharCode(randomInt(random, 0x21, 0x7e))).join('');
+        expected.push(code);
+        stream += `${code}\r\n`;
+      } else {
+        stream += `${Array.from({ length: randomInt(random, 1, 20) }, () => String.fromCharCode(randomInt(random, 0x80, 0xff))).join('')}\r\n`;
+      }
+    }
+    // Written asynchronously: a synchronous write to a full pty would block the event loop that
+    // has to read the other end.
+    const handle = await open(pair.scanner, 'w');
+    try {
+      for (let at = 0; at < stream.length; ) {
+        const size = randomInt(random, 1, 4096);
+        await handle.write(Buffer.from(stream.slice(at, at + size), 'latin1'));
+        at += size;
+      }
+    } finally {
+      await handle.close();
+    }
+    await until(() => scans.length >= expected.length, 20_000);
+    expect(scans.map((s) => s.code)).toEqual(expected);
+    expect(rejected).toBe(10_000 - expected.length);
   });
 
   it('reconnects after the cable is pulled and plugged back in', async () => {
