@@ -69,7 +69,7 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
 
     it('keeps in-flight ops out of batches and puts them back after a crash', async () => {
       const op = await store.enqueue(checkIn(ASSET), { id: nextId(), now: 1 });
-      await store.markSyncing([op.id]);
+      expect((await store.claimBatch(10, 10)).map((o) => o.id)).toEqual([op.id]);
       expect(await store.readyBatch(10, 10)).toEqual([]);
       expect((await store.stats()).syncing).toBe(1);
       expect(await store.recoverInFlight()).toBe(1);

@@ -17,8 +17,7 @@ export interface QueueStore {
    * sends nothing.
    */
   readyBatch(now: number, limit: number): Promise<QueuedOp[]>;
-  markSyncing(ids: string[]): Promise<void>;
-  /** readyBatch and markSyncing as one step, so concurrent senders never take the same op. */
+  /** readyBatch, with the ops marked in flight in the same step: concurrent senders never share one. */
   claimBatch(now: number, limit: number): Promise<QueuedOp[]>;
   /** After a crash, ops left "syncing" go back to pending (the server dedupes replays). */
   recoverInFlight(): Promise<number>;

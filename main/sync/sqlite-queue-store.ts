@@ -160,15 +160,6 @@ export class SqliteQueueStore implements QueueStore {
     return batch;
   }
 
-  markSyncing(ids: string[]): Promise<void> {
-    const mark = this.stmt("update pending_sync set status = 'syncing' where id = ?");
-    return attempt(() =>
-      this.db.transaction(() => {
-        for (const id of ids) mark.run(id);
-      })(),
-    );
-  }
-
   claimBatch(now: number, limit: number): Promise<QueuedOp[]> {
     return attempt(() =>
       this.db.transaction(() => {
