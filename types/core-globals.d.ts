@@ -7,3 +7,4 @@ declare var AbortSignal: { timeout(ms: number): AbortSignal };
 declare class TextEncoder {
   encode(input?: string): Uint8Array;
 }
+declare function setTimeout(handler: () => void, ms?: number): unknown;

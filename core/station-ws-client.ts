@@ -1,0 +1,109 @@
+import { StationCallError, type StationError } from './result';
+import {
+  stationApiSchema,
+  type FeedbackView,
+  type ScanEventView,
+  type StationApi,
+  type StationMethod,
+  type StationReturn,
+  type SyncStatusView,
+} from './station-api';
+import { wireMessageSchema } from './wire';
+
+type Listener<T> = (value: T) => void;
+
+/** The browser's WebSocket constructor, or one that behaves like it (tests pass `ws`). */
+export type WebSocketLike = new (url: string) => {
+  readyState: number;
+  send(data: string): void;
+  close(): void;
+  addEventListener(type: 'open' | 'close' | 'message', listener: (event: { data?: unknown }) => void): void;
+};
+
+/**
+ * StationApi over the browser host's WebSocket: the same methods and events the Electron
+ * preload exposes. Calls made while (re)connecting wait for the connection.
+ */
+export function webSocketStation(url: string, Socket: WebSocketLike): StationApi & { close(): void } {
+  let socket: InstanceType<WebSocketLike> | null = null;
+  let opened: Promise<void> | null = null;
+  let nextId = 0;
+  let closed = false;
+  const pending = new Map<number, { method: StationMethod; resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  const listeners = { syncStatus: new Set<Listener<SyncStatusView>>(), scan: new Set<Listener<ScanEventView>>(), scanFeedback: new Set<Listener<FeedbackView>>() };
+
+  const connect = (): Promise<void> => {
+    opened ??= new Promise<void>((resolve) => {
+      const ws = new Socket(url);
+      socket = ws;
+      ws.addEventListener('open', () => resolve());
+      ws.addEventListener('message', (event) => {
+        const parsed = wireMessageSchema.safeParse(JSON.parse(String(event.data)));
+        if (!parsed.success) return;
+        const message = parsed.data;
+        if ('event' in message) {
+          for (const listener of listeners[message.event]) (listener as Listener<unknown>)(message.value);
+          return;
+        }
+        const call = pending.get(message.id);
+        if (call === undefined) return;
+        pending.delete(message.id);
+        if (!message.result.ok) {
+          call.reject(new StationCallError(message.result.error as StationError));
+          return;
+        }
+        const value = stationApiSchema[call.method].result.safeParse(message.result.value);
+        if (value.success) call.resolve(value.data);
+        else call.reject(new Error(`${call.method}: the station answered in an unexpected shape`));
+      });
+      ws.addEventListener('close', () => {
+        socket = null;
+        opened = null;
+        for (const call of pending.values()) call.reject(new Error('the station connection closed'));
+        pending.clear();
+        if (!closed) setTimeout(() => void connect(), 1000);
+      });
+    });
+    return opened;
+  };
+
+  const invoke = async <M extends StationMethod>(method: M, ...args: unknown[]): Promise<StationReturn<M>> => {
+    await connect();
+    const id = (nextId += 1);
+    return new Promise<StationReturn<M>>((resolve, reject) => {
+      pending.set(id, { method, resolve: resolve as (value: unknown) => void, reject });
+      socket?.send(JSON.stringify({ id, method, args }));
+    });
+  };
+
+  const on = <K extends keyof typeof listeners>(key: K, listener: (typeof listeners)[K] extends Set<infer L> ? L : never): (() => void) => {
+    (listeners[key] as Set<typeof listener>).add(listener);
+    void connect();
+    return () => (listeners[key] as Set<typeof listener>).delete(listener);
+  };
+
+  return {
+    getInfo: () => invoke('getInfo'),
+    ping: (input) => invoke('ping', input),
+    getSyncStatus: () => invoke('getSyncStatus'),
+    syncNow: () => invoke('syncNow'),
+    listQueue: (input) => invoke('listQueue', input),
+    listConflicts: () => invoke('listConflicts'),
+    resolveConflicts: (input) => invoke('resolveConflicts', input),
+    listQuarantine: () => invoke('listQuarantine'),
+    retryQuarantined: (input) => invoke('retryQuarantined', input),
+    discardQuarantined: (input) => invoke('discardQuarantined', input),
+    listScanners: () => invoke('listScanners'),
+    discoverScanners: () => invoke('discoverScanners'),
+    saveScanners: (input) => invoke('saveScanners', input),
+    submitScan: (input) => invoke('submitScan', input),
+    getScanState: () => invoke('getScanState'),
+    onSyncStatus: (listener) => on('syncStatus', listener),
+    onScan: (listener) => on('scan', listener),
+    onScanFeedback: (listener) => on('scanFeedback', listener),
+    close: () => {
+      closed = true;
+      socket?.close();
+    },
+  } satisfies StationApi & { close(): void };
+}

@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../core/random';
+import { StationCallError } from '../../core/result';
+import { SyncEngine } from '../../core/sync/engine';
+import type { WireMessage } from '../../core/wire';
+import { webSocketStation, type WebSocketLike } from '../../core/station-ws-client';
+import { FakeClock } from '../../tests/helpers/fake-clock';
+import { DeviceManager } from '../scanners/device-manager';
+import { ScanningService } from '../scanners/scanning-service';
+import { createStationHandlers } from '../station-handlers';
+import { SqliteScanCatalog } from '../sync/sqlite-catalog';
+import { SqliteQueueStore } from '../sync/sqlite-queue-store';
+import { startBrowserHost, type BrowserHost } from './server';
+
+// The browser host: the station's handlers over a loopback WebSocket, plus the built renderer.
+const dir = mkdtempSync(join(tmpdir(), 'browser-host-'));
+const renderer = join(dir, 'renderer');
+mkdirSync(join(renderer, 'assets'), { recursive: true });
+writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>GigManager Station</title>');
+writeFileSync(join(renderer, 'assets', 'app.js'), 'console.log(1)');
+writeFileSync(join(dir, 'secret.txt'), 'not for the browser');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let host: BrowserHost;
+let store: SqliteQueueStore;
+let engine: SyncEngine;
+let n = 0;
+
+beforeEach(async () => {
+  store = new SqliteQueueStore({ path: join(dir, `host-${(n += 1)}.sqlite`), newId: randomUUID });
+  engine = new SyncEngine({
+    store,
+    transport: { push: () => Promise.reject(new Error('offline')), pull: () => Promise.reject(new Error('offline')), refreshSession: () => Promise.resolve(false) },
+    clock: new FakeClock(),
+    random: seededRandom(1),
+    newId: randomUUID,
+  });
+  const devices = new DeviceManager({ hid: { available: false, reason: 'none' }, listSerialPorts: () => Promise.resolve([]), now: () => 1, random: seededRandom(2), pollMs: 60_000, log: () => undefined });
+  const scanning = new ScanningService({ store, engine, catalog: new SqliteScanCatalog(store.db), devices, now: () => 1, log: () => undefined });
+  const now = new Date('2026-11-25T10:00:00Z');
+  host = await startBrowserHost({
+    handlers: createStationHandlers({ appVersion: '0.1.0', host: 'browser', backendUrl: null, startedAt: now, now: () => now, sync: { engine, store }, scanning }),
+    rendererDir: renderer,
+    port: 0,
+    subscribe: (emit) => {
+      const off = engine.subscribe((status) => emit({ event: 'syncStatus', value: status }));
+      const offScan = scanning.onScan((scan) => emit({ event: 'scan', value: scan }));
+      return () => {
+        off();
+        offScan();
+      };
+    },
+  });
+});
+afterEach(async () => {
+  await host.close();
+  store.close();
+});
+
+function connect(options: { token?: string; origin?: string | null } = {}): Promise<WebSocket> {
+  const headers: Record<string, string> = {};
+  const origin = options.origin === undefined ? host.url : options.origin;
+  if (origin !== null) headers['Origin'] = origin;
+  const ws = new WebSocket(`${host.url.replace('http', 'ws')}/station?token=${options.token ?? host.token}`, { headers });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`refused with ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+function request(ws: WebSocket, id: number, method: string, args: unknown[]): Promise<WireMessage> {
+  return new Promise((resolve) => {
+    const onMessage = (data: Buffer): void => {
+      const message = JSON.parse(data.toString('utf8')) as WireMessage;
+      if ('id' in message && message.id === id) {
+        ws.off('message', onMessage);
+        resolve(message);
+      }
+    };
+    ws.on('message', onMessage);
+    ws.send(JSON.stringify({ id, method, args }));
+  });
+}
+
+describe('browser host', () => {
+  it('binds to loopback and answers StationApi calls over the WebSocket', async () => {
+    expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(host.openUrl).toBe(`${host.url}/#token=${host.token}`);
+    const ws = await connect();
+    expect(await request(ws, 1, 'getInfo', [])).toMatchObject({ id: 1, result: { ok: true, value: { host: 'browser', appVersion: '0.1.0' } } });
+    expect(await request(ws, 2, 'ping', [{ message: 'x', extra: 1 }])).toMatchObject({ id: 2, result: { ok: false, error: { code: 'invalid_arguments' } } });
+    expect(await request(ws, 3, 'query', ['select 1'])).toMatchObject({ id: 3, result: { ok: false, error: { code: 'unknown_method' } } });
+    ws.close();
+  });
+
+  it.each([
+    ['a wrong token', { token: 'guess' }, 401],
+    ['a foreign origin', { origin: 'https://evil.example' }, 403],
+    ['no origin at all', { origin: null }, 403],
+  ])('refuses %s at the handshake', async (_label, options, status) => {
+    await expect(connect(options)).rejects.toThrow(`refused with ${status}`);
+  });
+
+  it('closes a connection that sends something that is not a request', async () => {
+    const ws = await connect();
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.send('{"id": "one", "method": 5}');
+    expect(await closed).toBe(1007);
+  });
+
+  it('pushes sync status events to connected pages', async () => {
+    const ws = await connect();
+    const event = new Promise<WireMessage>((resolve) => ws.once('message', (data: Buffer) => resolve(JSON.parse(data.toString('utf8')) as WireMessage)));
+    await engine.enqueue({ table: 'assets', action: 'check_in', payload: { id: randomUUID() } });
+    expect(await event).toMatchObject({ event: 'syncStatus', value: { depth: 1 } });
+    ws.close();
+  });
+
+  it('serves the renderer with a CSP that allows only its own socket, and nothing outside it', async () => {
+    const page = await fetch(`${host.url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('GigManager Station');
+    expect(page.headers.get('content-security-policy')).toContain(`connect-src 'self' ws://${host.url.replace('http://', '')}`);
+    expect((await fetch(`${host.url}/assets/app.js`)).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect((await fetch(`${host.url}/..%2fsecret.txt`)).status).toBe(404);
+    expect((await fetch(`${host.url}/assets/%2e%2e/%2e%2e/secret.txt`)).status).toBe(404);
+  });
+
+  it('is what the renderer’s WebSocket client talks to, methods and events alike', async () => {
+    // The renderer's client, given `ws` with this page's Origin, as a browser would send it.
+    const Socket = class extends WebSocket {
+      constructor(url: string) {
+        super(url, { headers: { Origin: host.url } });
+      }
+    } as unknown as WebSocketLike;
+    const station = webSocketStation(`${host.url.replace('http', 'ws')}/station?token=${host.token}`, Socket);
+    try {
+      expect(await station.getInfo()).toMatchObject({ host: 'browser' });
+      const statuses: number[] = [];
+      station.onSyncStatus((s) => statuses.push(s.depth));
+      await engine.enqueue({ table: 'assets', action: 'check_in', payload: { id: randomUUID() } });
+      await expect.poll(() => statuses.at(-1)).toBe(1);
+      await expect(station.resolveConflicts({ ids: [randomUUID()], choice: 'use_server' })).rejects.toBeInstanceOf(StationCallError);
+      expect((await station.submitScan({ code: 'WHO-KNOWS', deviceId: 'wedge' })).kind).toBe('error');
+    } finally {
+      station.close();
+    }
+  });
+});
