@@ -35,7 +35,6 @@ export function missingElectronExplanation(binary: { expectedAt: string | null }
     'Electron downloads its binary separately from npm: run "npx install-electron" on a machine that can reach',
     "Electron's release downloads, or point ELECTRON_OVERRIDE_DIST_PATH at a folder that holds an unpacked Electron",
     'build matching node_modules/electron/package.json. Installs made with ELECTRON_SKIP_BINARY_DOWNLOAD=1 (as CI does)',
-    'skip it on purpose. Everything else works without it: "npm run backend" starts the local backend and "npm test"',
-    'runs the test suite.',
+    'skip it on purpose. Meanwhile the same station opens in your browser: the address follows.',
   ].join(' ');
 }

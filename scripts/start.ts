@@ -2,6 +2,9 @@ import { spawn } from 'node:child_process';
 import { PROJECT_ROOT } from '../supabase/local/paths';
 import { DEMO_PASSWORD, seedDemoIfEmpty } from './seed/seed';
 import { startLocalStack, type LocalStack } from '../supabase/local/stack';
+import { join } from 'node:path';
+import { runBrowserStation } from '../main/browser-host/run';
+import { stationDataDir } from '../main/station-data-dir';
 import { findElectronBinary, missingElectronExplanation } from './electron-binary';
 
 /**
@@ -16,28 +19,51 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<n
   });
 }
 
+async function startBackend(env: NodeJS.ProcessEnv): Promise<LocalStack | null> {
+  if (env['SUPABASE_URL'] !== undefined && env['SUPABASE_URL'] !== '') return null;
+  process.stdout.write('starting the local backend…\n');
+  const port = env['GIGMANAGER_BACKEND_PORT'];
+  const stack = await startLocalStack(port === undefined ? {} : { port: Number(port) });
+  env['SUPABASE_URL'] = stack.url;
+  env['SUPABASE_ANON_KEY'] = stack.anonKey;
+  await seedDemoIfEmpty(stack.dbUrl);
+  // The demo station account, unless told otherwise.
+  env['STATION_EMAIL'] ??= 'station@northlight.test';
+  env['STATION_PASSWORD'] ??= DEMO_PASSWORD;
+  process.stdout.write(`local backend ready at ${stack.url}\n`);
+  return stack;
+}
+
+/** Without Electron, the same station runs behind the browser host until Ctrl-C. */
+async function runInBrowser(env: NodeJS.ProcessEnv, stack: LocalStack | null): Promise<number> {
+  const station = await runBrowserStation({
+    dataDir: stationDataDir(env),
+    backend: { url: env['SUPABASE_URL'] ?? '', anonKey: env['SUPABASE_ANON_KEY'] ?? '' },
+    credentials: { email: env['STATION_EMAIL'] ?? '', password: env['STATION_PASSWORD'] ?? '' },
+    log: (line) => process.stderr.write(`${line}\n`),
+    rendererDir: join(PROJECT_ROOT, 'out', 'renderer'),
+    port: Number(env['STATION_PORT'] ?? '0'),
+    appVersion: '0.1.0',
+  });
+  process.stdout.write(`station ready: open ${station.openUrl}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await station.stop();
+  await stack?.stop();
+  return 0;
+}
+
 async function main(): Promise<number> {
   const electron = findElectronBinary();
-  if (!electron.found) {
-    process.stderr.write(`${missingElectronExplanation(electron)}\n`);
-    return 1;
-  }
+  if (!electron.found) process.stderr.write(`${missingElectronExplanation(electron)}\n`);
   const built = await run(process.execPath, [`${PROJECT_ROOT}/node_modules/electron-vite/bin/electron-vite.js`, 'build'], process.env);
   if (built !== 0) return built;
 
-  let stack: LocalStack | null = null;
   const env: NodeJS.ProcessEnv = { ...process.env };
-  if (env['SUPABASE_URL'] === undefined || env['SUPABASE_URL'] === '') {
-    process.stdout.write('starting the local backend…\n');
-    stack = await startLocalStack();
-    env['SUPABASE_URL'] = stack.url;
-    env['SUPABASE_ANON_KEY'] = stack.anonKey;
-    await seedDemoIfEmpty(stack.dbUrl);
-    // The demo station account, unless told otherwise.
-    env['STATION_EMAIL'] ??= 'station@northlight.test';
-    env['STATION_PASSWORD'] ??= DEMO_PASSWORD;
-    process.stdout.write(`local backend ready at ${stack.url}\n`);
-  }
+  const stack = await startBackend(env);
+  if (!electron.found) return runInBrowser(env, stack);
   try {
     return await run(electron.path, ['.'], env);
   } finally {

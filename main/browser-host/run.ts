@@ -1,0 +1,49 @@
+import type { WireMessage } from '../../core/wire';
+import { createStationHandlers } from '../station-handlers';
+import { createStationServices, type StationConfig } from '../station-services';
+import { startBrowserHost } from './server';
+
+export interface RunningBrowserStation {
+  openUrl: string;
+  stop(): Promise<void>;
+}
+
+/** The whole station without Electron: services (SQLite, scanners, sync) behind the browser host. */
+export async function runBrowserStation(
+  config: StationConfig & { rendererDir: string; port: number; appVersion: string },
+): Promise<RunningBrowserStation> {
+  const services = await createStationServices(config);
+  try {
+    const host = await startBrowserHost({
+      handlers: createStationHandlers({
+        appVersion: config.appVersion,
+        host: 'browser',
+        backendUrl: config.backend?.url ?? null,
+        startedAt: new Date(),
+        now: () => new Date(),
+        sync: services,
+        scanning: services.scanning,
+      }),
+      rendererDir: config.rendererDir,
+      port: config.port,
+      subscribe: (emit: (message: WireMessage) => void) => {
+        const offs = [
+          services.engine.subscribe((value) => emit({ event: 'syncStatus', value })),
+          services.scanning.onScan((value) => emit({ event: 'scan', value })),
+          services.scanning.onFeedback((value) => emit({ event: 'scanFeedback', value })),
+        ];
+        return () => offs.forEach((off) => off());
+      },
+    });
+    return {
+      openUrl: host.openUrl,
+      stop: async () => {
+        await host.close();
+        await services.stop();
+      },
+    };
+  } catch (error) {
+    await services.stop();
+    throw error;
+  }
+}
