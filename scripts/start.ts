@@ -62,8 +62,11 @@ async function runInBrowser(env: NodeJS.ProcessEnv, stack: LocalStack | null): P
 async function main(): Promise<number> {
   const electron = findElectronBinary();
   if (!electron.found) process.stderr.write(`${missingElectronExplanation(electron)}\n`);
-  const built = await run(process.execPath, [`${PROJECT_ROOT}/node_modules/electron-vite/bin/electron-vite.js`, 'build'], process.env);
-  if (built !== 0) return built;
+  // STATION_SKIP_BUILD=1 reuses the last build (tests do, so they never rebuild under each other).
+  if (process.env['STATION_SKIP_BUILD'] !== '1') {
+    const built = await run(process.execPath, [`${PROJECT_ROOT}/node_modules/electron-vite/bin/electron-vite.js`, 'build'], process.env);
+    if (built !== 0) return built;
+  }
 
   const env: NodeJS.ProcessEnv = { ...process.env };
   const stack = await startBackend(env);

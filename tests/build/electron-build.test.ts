@@ -1,14 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../supabase/local/paths';
 
 // `npm run build` works without the Electron binary and produces what a sandboxed window needs.
-const out = join(PROJECT_ROOT, 'out');
+// Built into its own folder: other tests serve out/ (which `npm test` builds first).
+const out = mkdtempSync(join(tmpdir(), 'electron-build-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 beforeAll(() => {
-  const result = spawnSync(process.execPath, [join(PROJECT_ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
+  const result = spawnSync(process.execPath, [join(PROJECT_ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--outDir', out], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
     env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: join(PROJECT_ROOT, 'no-electron-here') },
