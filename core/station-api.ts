@@ -170,6 +170,14 @@ export const SYNC_STATUS_EVENT = 'station:event:syncStatus';
 export const SCAN_EVENT = 'station:event:scan';
 export const SCAN_FEEDBACK_EVENT = 'station:event:scanFeedback';
 
+/**
+ * Every StationApi method as a call through `invoke` (one per method, each on its own channel):
+ * what the Electron preload and the WebSocket client both expose.
+ */
+export function stationMethodsVia(invoke: (method: StationMethod, ...args: unknown[]) => Promise<unknown>): StationMethods {
+  return Object.fromEntries(stationMethods.map((method) => [method, (...args: unknown[]) => invoke(method, ...args)])) as StationMethods;
+}
+
 /** The IPC channel that carries one method. One channel per method, never a generic bridge. */
 export function channelFor(method: StationMethod): `station:${StationMethod}` {
   return `station:${method}`;

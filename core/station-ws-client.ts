@@ -1,11 +1,11 @@
 import { StationCallError, type StationError } from './result';
 import {
   stationApiSchema,
+  stationMethodsVia,
   type FeedbackView,
   type ScanEventView,
   type StationApi,
   type StationMethod,
-  type StationReturn,
   type SyncStatusView,
 } from './station-api';
 import { wireMessageSchema } from './wire';
@@ -67,11 +67,11 @@ export function webSocketStation(url: string, Socket: WebSocketLike): StationApi
     return opened;
   };
 
-  const invoke = async <M extends StationMethod>(method: M, ...args: unknown[]): Promise<StationReturn<M>> => {
+  const invoke = async (method: StationMethod, ...args: unknown[]): Promise<unknown> => {
     await connect();
     const id = (nextId += 1);
-    return new Promise<StationReturn<M>>((resolve, reject) => {
-      pending.set(id, { method, resolve: resolve as (value: unknown) => void, reject });
+    return new Promise<unknown>((resolve, reject) => {
+      pending.set(id, { method, resolve, reject });
       socket?.send(JSON.stringify({ id, method, args }));
     });
   };
@@ -83,21 +83,7 @@ export function webSocketStation(url: string, Socket: WebSocketLike): StationApi
   };
 
   return {
-    getInfo: () => invoke('getInfo'),
-    ping: (input) => invoke('ping', input),
-    getSyncStatus: () => invoke('getSyncStatus'),
-    syncNow: () => invoke('syncNow'),
-    listQueue: (input) => invoke('listQueue', input),
-    listConflicts: () => invoke('listConflicts'),
-    resolveConflicts: (input) => invoke('resolveConflicts', input),
-    listQuarantine: () => invoke('listQuarantine'),
-    retryQuarantined: (input) => invoke('retryQuarantined', input),
-    discardQuarantined: (input) => invoke('discardQuarantined', input),
-    listScanners: () => invoke('listScanners'),
-    discoverScanners: () => invoke('discoverScanners'),
-    saveScanners: (input) => invoke('saveScanners', input),
-    submitScan: (input) => invoke('submitScan', input),
-    getScanState: () => invoke('getScanState'),
+    ...stationMethodsVia(invoke),
     onSyncStatus: (listener) => on('syncStatus', listener),
     onScan: (listener) => on('scan', listener),
     onScanFeedback: (listener) => on('scanFeedback', listener),

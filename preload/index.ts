@@ -2,19 +2,19 @@ import { contextBridge, ipcRenderer } from 'electron';
 import { unwrap, type StationResult } from '../core/result';
 import {
   channelFor,
+  stationMethodsVia,
   SCAN_EVENT,
   SCAN_FEEDBACK_EVENT,
   SYNC_STATUS_EVENT,
   type StationApi,
   type StationMethod,
-  type StationReturn,
   type SyncStatusView,
   type ScanEventView,
   type FeedbackView,
 } from '../core/station-api';
 
-async function invoke<M extends StationMethod>(method: M, ...args: unknown[]): Promise<StationReturn<M>> {
-  const result = (await ipcRenderer.invoke(channelFor(method), ...args)) as StationResult<StationReturn<M>>;
+async function invoke(method: StationMethod, ...args: unknown[]): Promise<unknown> {
+  const result = (await ipcRenderer.invoke(channelFor(method), ...args)) as StationResult<unknown>;
   return unwrap(result);
 }
 
@@ -28,21 +28,7 @@ function subscribe<T>(channel: string, listener: (value: T) => void): () => void
 }
 
 const station = {
-  getInfo: () => invoke('getInfo'),
-  ping: (input) => invoke('ping', input),
-  getSyncStatus: () => invoke('getSyncStatus'),
-  syncNow: () => invoke('syncNow'),
-  listQueue: (input) => invoke('listQueue', input),
-  listConflicts: () => invoke('listConflicts'),
-  resolveConflicts: (input) => invoke('resolveConflicts', input),
-  listQuarantine: () => invoke('listQuarantine'),
-  retryQuarantined: (input) => invoke('retryQuarantined', input),
-  discardQuarantined: (input) => invoke('discardQuarantined', input),
-  listScanners: () => invoke('listScanners'),
-  discoverScanners: () => invoke('discoverScanners'),
-  saveScanners: (input) => invoke('saveScanners', input),
-  submitScan: (input) => invoke('submitScan', input),
-  getScanState: () => invoke('getScanState'),
+  ...stationMethodsVia(invoke),
   onSyncStatus: (listener) => subscribe<SyncStatusView>(SYNC_STATUS_EVENT, listener),
   onScan: (listener) => subscribe<ScanEventView>(SCAN_EVENT, listener),
   onScanFeedback: (listener) => subscribe<FeedbackView>(SCAN_FEEDBACK_EVENT, listener),
