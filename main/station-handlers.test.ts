@@ -43,7 +43,7 @@ beforeEach(() => {
     pollMs: 60_000,
     log: () => undefined,
   });
-  const scanning = new ScanningService({ store, engine, catalog: new SqliteScanCatalog(store.db), devices, now: () => now.getTime(), log: () => undefined });
+  const scanning = new ScanningService({ store, engine, catalog: new SqliteScanCatalog(store), devices, now: () => now.getTime(), log: () => undefined });
   dispatch = createDispatcher(
     createStationHandlers({ appVersion: '0.1.0', host: 'browser', backendUrl: null, startedAt: now, now: () => now, sync: { engine, store }, scanning }),
   );

@@ -33,10 +33,7 @@ function sessionStorage(store: SqliteQueueStore): SupportedStorage {
   return {
     getItem: (key: string) => store.getMeta(`auth:${key}`),
     setItem: (key: string, value: string) => store.setMeta(`auth:${key}`, value),
-    removeItem: async (key: string) => {
-      store.db.prepare('delete from sync_state where key = ?').run(`auth:${key}`);
-      await Promise.resolve();
-    },
+    removeItem: (key: string) => store.deleteMeta(`auth:${key}`),
   };
 }
 
@@ -82,7 +79,7 @@ export async function createStationServices(config: StationConfig): Promise<Stat
     pollMs: 2000,
     log: config.log,
   });
-  const scanning = new ScanningService({ store, engine, catalog: new SqliteScanCatalog(store.db), devices, now: () => Date.now(), log: config.log });
+  const scanning = new ScanningService({ store, engine, catalog: new SqliteScanCatalog(store), devices, now: () => Date.now(), log: config.log });
   await scanning.start();
   return {
     store,

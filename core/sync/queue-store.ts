@@ -23,8 +23,6 @@ export interface QueueStore {
   recoverInFlight(): Promise<number>;
   /** Records the server's answers (or a failure) for a batch in one transaction. */
   settle(outcomes: Outcome[], now: number): Promise<void>;
-  /** Ops still queued for these entities, in order (for rebasing pulled rows). */
-  queuedFor(keys: string[]): Promise<QueuedOp[]>;
   listQueue(limit: number): Promise<QueuedOp[]>;
 
   /** Applies a pulled page and moves the cursor in one transaction. */

@@ -41,7 +41,7 @@ beforeEach(async () => {
     newId: randomUUID,
   });
   const devices = new DeviceManager({ hid: { available: false, reason: 'none' }, listSerialPorts: () => Promise.resolve([]), now: () => 1, random: seededRandom(2), pollMs: 60_000, log: () => undefined });
-  const scanning = new ScanningService({ store, engine, catalog: new SqliteScanCatalog(store.db), devices, now: () => 1, log: () => undefined });
+  const scanning = new ScanningService({ store, engine, catalog: new SqliteScanCatalog(store), devices, now: () => 1, log: () => undefined });
   const now = new Date('2026-11-25T10:00:00Z');
   host = await startBrowserHost({
     handlers: createStationHandlers({ appVersion: '0.1.0', host: 'browser', backendUrl: null, startedAt: now, now: () => now, sync: { engine, store }, scanning }),

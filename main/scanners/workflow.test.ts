@@ -84,7 +84,7 @@ beforeEach(async () => {
     },
     rebase,
   );
-  session = new ScanSession({ catalog: new SqliteScanCatalog(store.db), enqueue: (op) => engine.enqueue(op), duplicateWindowMs: 1500 });
+  session = new ScanSession({ catalog: new SqliteScanCatalog(store), enqueue: (op) => engine.enqueue(op), duplicateWindowMs: 1500 });
 });
 
 const scan = (code: string, gapMs = 2000): Promise<ReturnType<ScanSession['handle']> extends Promise<infer F> ? F : never> =>

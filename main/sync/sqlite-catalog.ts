@@ -1,13 +1,14 @@
-import type Database from 'better-sqlite3';
 import type { ScanCatalog } from '../../core/scan/catalog';
 import { rowSchema, type Row } from '../../core/sync/model';
+import type { SqliteQueueStore } from './sqlite-queue-store';
 
 /** ScanCatalog over the station database's caches (the station's view: queued ops applied). */
 export class SqliteScanCatalog implements ScanCatalog {
-  constructor(private readonly db: Database.Database) {}
+  /** Reads through the store's prepared-statement cache: a scan runs several lookups. */
+  constructor(private readonly store: SqliteQueueStore) {}
 
   private rows(sql: string, ...params: unknown[]): Row[] {
-    return (this.db.prepare(sql).all(...params) as { row: string | null }[])
+    return (this.store.stmt(sql).all(...params) as { row: string | null }[])
       .filter((r): r is { row: string } => r.row !== null)
       .map((r) => rowSchema.parse(JSON.parse(r.row)) as Row);
   }

@@ -85,7 +85,7 @@ export class SqliteQueueStore implements QueueStore {
   private readonly statements = new Map<string, Database.Statement>();
 
   /** Prepared once, reused: preparing is a large share of a small statement's cost. */
-  private stmt(sql: string): Database.Statement {
+  stmt(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
     if (statement === undefined) {
       statement = this.db.prepare(sql);
@@ -190,40 +190,25 @@ export class SqliteQueueStore implements QueueStore {
               break;
             case 'conflict':
               this.deleteOp(op.id);
-              this.db
-                .prepare('insert or replace into conflicts (id, entity_key, op, server_row, changed_fields, message, detected_at) values (?, ?, ?, ?, ?, ?, ?)')
+              this.stmt('insert or replace into conflicts (id, entity_key, op, server_row, changed_fields, message, detected_at) values (?, ?, ?, ?, ?, ?, ?)')
                 .run(op.id, key, JSON.stringify(op), outcome.serverRow === null ? null : JSON.stringify(outcome.serverRow), JSON.stringify(outcome.changedFields), outcome.message, now);
               if (outcome.serverRow !== null) this.writeServerRow(op.table, outcome.serverRow, now);
               this.refreshCache(op.table, id, now);
               break;
             case 'rejected':
               this.deleteOp(op.id);
-              this.db
-                .prepare('insert or replace into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
+              this.stmt('insert or replace into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
                 .run(op.id, key, JSON.stringify(op), outcome.code, outcome.message, now);
               this.refreshCache(op.table, id, now);
               break;
             case 'retry':
-              this.db
-                .prepare('update pending_sync set status = ?, retry_count = retry_count + ?, next_attempt_at = ?, last_error = ? where id = ?')
+              this.stmt('update pending_sync set status = ?, retry_count = retry_count + ?, next_attempt_at = ?, last_error = ? where id = ?')
                 .run(outcome.failure ? 'failed' : 'pending', outcome.failure ? 1 : 0, outcome.nextAttemptAt, outcome.failure ? outcome.error : null, op.id);
               break;
           }
         }
       })(),
     );
-  }
-
-  queuedFor(keys: string[]): Promise<QueuedOp[]> {
-    const select = this.stmt('select * from pending_sync where entity_key = ? order by seq');
-    const ops: QueuedOp[] = [];
-    for (const key of keys) {
-      for (const record of select.all(key) as OpRecord[]) {
-        const op = this.parseOp(record);
-        if (op !== null) ops.push(op);
-      }
-    }
-    return Promise.resolve(ops);
   }
 
   listQueue(limit: number): Promise<QueuedOp[]> {
@@ -342,8 +327,7 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   stats(): Promise<QueueStats> {
-    const counts = this.db
-      .prepare(
+    const counts = this.stmt(
         `select count(*) as depth,
                 coalesce(sum(status = 'pending'), 0) as pending,
                 coalesce(sum(status = 'syncing'), 0) as syncing,
@@ -371,6 +355,11 @@ export class SqliteQueueStore implements QueueStore {
     return Promise.resolve(this.meta(key));
   }
 
+  deleteMeta(key: string): Promise<void> {
+    this.stmt('delete from sync_state where key = ?').run(key);
+    return Promise.resolve();
+  }
+
   setMeta(key: string, value: string): Promise<void> {
     this.writeMeta(key, value);
     return Promise.resolve();
@@ -388,8 +377,7 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   private insertOp(op: QueuedOp): void {
-    this.db
-      .prepare(
+    this.stmt(
         `insert into pending_sync (id, seq, timestamp, action, "table", payload, base_version, status, retry_count, next_attempt_at, last_error, entity_key)
          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -440,8 +428,7 @@ export class SqliteQueueStore implements QueueStore {
           nextAttemptAt: record.next_attempt_at,
           lastError: 'corrupt payload',
         };
-        this.db
-          .prepare('insert or replace into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
+        this.stmt('insert or replace into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
           .run(record.id, record.entity_key, JSON.stringify(op), 'corrupt_payload', `stored op cannot be read (${record.table}.${record.action}): ${record.payload.slice(0, 2000)}`, now);
         this.deleteOp(record.id);
       }
@@ -471,12 +458,10 @@ export class SqliteQueueStore implements QueueStore {
     if (cached === undefined) return;
     const text = JSON.stringify(row);
     if (cached.entity === null) {
-      this.db
-        .prepare(`insert into ${cached.table} (id, row, server_row, updated_at) values (?, ?, ?, ?) on conflict (id) do update set server_row = excluded.server_row, updated_at = excluded.updated_at`)
+      this.stmt(`insert into ${cached.table} (id, row, server_row, updated_at) values (?, ?, ?, ?) on conflict (id) do update set server_row = excluded.server_row, updated_at = excluded.updated_at`)
         .run(row.id, text, text, now);
     } else {
-      this.db
-        .prepare(`insert into ${cached.table} (entity, id, row, server_row, updated_at) values (?, ?, ?, ?, ?) on conflict (entity, id) do update set server_row = excluded.server_row, updated_at = excluded.updated_at`)
+      this.stmt(`insert into ${cached.table} (entity, id, row, server_row, updated_at) values (?, ?, ?, ?, ?) on conflict (entity, id) do update set server_row = excluded.server_row, updated_at = excluded.updated_at`)
         .run(cached.entity, row.id, text, text, now);
     }
   }
@@ -494,12 +479,10 @@ export class SqliteQueueStore implements QueueStore {
     const text = view === null ? null : JSON.stringify(view);
     if (record === undefined && text === null) return;
     if (cached.entity === null) {
-      this.db
-        .prepare(`insert into ${cached.table} (id, row, server_row, updated_at) values (?, ?, ?, ?) on conflict (id) do update set row = excluded.row, updated_at = excluded.updated_at`)
+      this.stmt(`insert into ${cached.table} (id, row, server_row, updated_at) values (?, ?, ?, ?) on conflict (id) do update set row = excluded.row, updated_at = excluded.updated_at`)
         .run(id, text, record?.server_row ?? null, now);
     } else {
-      this.db
-        .prepare(`insert into ${cached.table} (entity, id, row, server_row, updated_at) values (?, ?, ?, ?, ?) on conflict (entity, id) do update set row = excluded.row, updated_at = excluded.updated_at`)
+      this.stmt(`insert into ${cached.table} (entity, id, row, server_row, updated_at) values (?, ?, ?, ?, ?) on conflict (entity, id) do update set row = excluded.row, updated_at = excluded.updated_at`)
         .run(cached.entity, id, text, record?.server_row ?? null, now);
     }
   }
