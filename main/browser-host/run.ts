@@ -1,7 +1,14 @@
+import { readFileSync } from 'node:fs';
 import type { WireMessage } from '../../core/wire';
 import { createStationHandlers } from '../station-handlers';
 import { createStationServices, type StationConfig } from '../station-services';
 import { startBrowserHost } from './server';
+
+/** The version in the project's package.json (Electron reports its own through app.getVersion()). */
+export function projectVersion(): string {
+  const manifest = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(manifest) as { version: string }).version;
+}
 
 export interface RunningBrowserStation {
   openUrl: string;
