@@ -291,18 +291,22 @@ export class SyncEngine {
   }
 
   private async pullLoop(): Promise<void> {
+    let refreshed = false;
     for (;;) {
       let page;
       try {
         page = await this.transport.pull(await this.store.cursor(), this.pullLimit);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        if (error instanceof TransportError && error.kind === 'unauthorized' && (await this.transport.refreshSession().catch(() => false))) {
-          continue;
+        // One refresh per 401, as for pushes: a token refused again right after is not retried forever.
+        if (error instanceof TransportError && error.kind === 'unauthorized' && !refreshed) {
+          refreshed = true;
+          if (await this.transport.refreshSession().catch(() => false)) continue;
         }
         this.failed(message, error instanceof TransportError && ['network', 'timeout'].includes(error.kind));
         return;
       }
+      refreshed = false;
       this.succeeded();
       await this.store.applyPull(page, rebase);
       if (!page.has_more) return;

@@ -174,6 +174,18 @@ describe('triggers and independence', () => {
     expect((await store.stats()).failed).toBe(1);
   });
 
+  it('refreshes the session once when a pull gets a 401, and stops if the token is refused again', async () => {
+    transport.pullPlan = [
+      () => new TransportError('unauthorized', 'JWT expired', 401),
+      () => new TransportError('unauthorized', 'JWT expired', 401),
+      () => ({ changes: {}, tombstones: [], cursor: '9:9', has_more: false }),
+    ];
+    await engine.pull();
+    expect(transport.refreshes).toBe(1);
+    expect(transport.pulls).toBe(2);
+    expect((await engine.status()).lastError).toBe('JWT expired');
+  });
+
   it('tells subscribers about status changes', async () => {
     const seen: number[] = [];
     engine.subscribe((status) => seen.push(status.depth));
