@@ -381,10 +381,12 @@ begin
     if box.version <> base_version then
       return app.conflict(op_id, tbl, entity, base_version, array['contents']);
     end if;
-    select array_agg(app.unavailable_reason(a, gig_id) order by a.serial_number) filter (where app.unavailable_reason(a, gig_id) is not null)
+    select array_agg(r.reason order by r.serial_number)
       into reasons
-      from public.assets a
-     where a.id in (select app.case_contents(entity));
+      from (select a.serial_number, app.unavailable_reason(a, gig_id) as reason
+              from public.assets a
+             where a.id in (select app.case_contents(entity))) as r
+     where r.reason is not null;
     if reasons is not null then
       return app.rejected(op_id, tbl, entity, 'case_contents_unavailable',
         format('case %s cannot go out: %s', box.barcode, array_to_string(reasons, '; ')));
