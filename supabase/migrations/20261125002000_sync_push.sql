@@ -553,9 +553,11 @@ begin
     return '{}'::jsonb;
   end if;
 
-  insert into public.asset_movements (org_id, asset_id, kind, gig_id, actor_user_id, device_id, client_op_id, occurred_at)
+  insert into public.asset_movements (org_id, asset_id, kind, gig_id, condition, actor_user_id, device_id, client_op_id, occurred_at)
   select a.org_id, a.id, c.action::public.movement_kind,
          case when c.action = 'check_out' then c.gig_id else a.current_gig_id end,
+         -- The fast path takes only check-ins in good condition; record it as the per-op path does.
+         case when c.action = 'check_in' then 'ok'::public.asset_condition end,
          auth.uid(), device, c.op_id, c.occurred
     from unnest(taken) c join public.assets a on a.id = c.entity;
   update public.assets a
