@@ -18,6 +18,14 @@ const handlers: StationHandlers = {
   saveScanners: unused,
   submitScan: unused,
   getScanState: unused,
+  listGigs: unused,
+  listAssets: unused,
+  getAssetHistory: unused,
+  setGigStatus: unused,
+  getSettings: unused,
+  saveSettings: unused,
+  signIn: unused,
+  signOut: unused,
   getInfo: () =>
     Promise.resolve({
       appName: 'GigManager Station',

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { scannerConfigSchema, scannerRoleSchema } from './scanner/config';
 import { queuedOpSchema, rowSchema } from './sync/model';
+import {
+  assetHistorySchema,
+  assetListItemSchema,
+  gigListItemSchema,
+  saveSettingsInputSchema,
+  setGigStatusInputSchema,
+  signInInputSchema,
+  stationSettingsSchema,
+  type CacheChanged,
+} from './station-views';
 
 /**
  * The only surface the renderer sees. Every implementation (Electron preload, the browser
@@ -143,6 +153,15 @@ export const stationApiSchema = {
     result: feedbackSchema,
   },
   getScanState: { args: z.tuple([]), result: scanStateSchema },
+  listGigs: { args: z.tuple([]), result: z.array(gigListItemSchema) },
+  listAssets: { args: z.tuple([]), result: z.array(assetListItemSchema) },
+  getAssetHistory: { args: z.tuple([z.strictObject({ assetId: z.uuid() })]), result: assetHistorySchema },
+  /** Queues a status change decided on the cached row's version (a conflict if the server moved on). */
+  setGigStatus: { args: z.tuple([setGigStatusInputSchema]), result: queuedOpSchema },
+  getSettings: { args: z.tuple([]), result: stationSettingsSchema },
+  saveSettings: { args: z.tuple([saveSettingsInputSchema]), result: stationSettingsSchema },
+  signIn: { args: z.tuple([signInInputSchema]), result: stationSettingsSchema },
+  signOut: { args: z.tuple([]), result: stationSettingsSchema },
 } as const;
 
 export type StationMethod = keyof typeof stationApiSchema;
@@ -162,13 +181,39 @@ export interface StationEvents {
   /** Every raw scan from every device (the scanner test page shows them). */
   onScan(listener: (scan: ScanEventView) => void): () => void;
   onScanFeedback(listener: (feedback: FeedbackView) => void): () => void;
+  /** The caches changed (a pull, a scan, a settled op): lists on screen reload what they show. */
+  onCacheChanged(listener: (change: CacheChanged) => void): () => void;
 }
 
 export type StationApi = StationMethods & StationEvents;
 
-export const SYNC_STATUS_EVENT = 'station:event:syncStatus';
-export const SCAN_EVENT = 'station:event:scan';
-export const SCAN_FEEDBACK_EVENT = 'station:event:scanFeedback';
+/** Each event's name on the wire and its IPC channel. */
+export const STATION_EVENTS = {
+  syncStatus: 'station:event:syncStatus',
+  scan: 'station:event:scan',
+  scanFeedback: 'station:event:scanFeedback',
+  cacheChanged: 'station:event:cacheChanged',
+} as const;
+export type StationEventName = keyof typeof STATION_EVENTS;
+export const stationEventNames = Object.keys(STATION_EVENTS) as StationEventName[];
+
+/** What each event carries. */
+export interface StationEventValues {
+  syncStatus: SyncStatusView;
+  scan: ScanEventView;
+  scanFeedback: FeedbackView;
+  cacheChanged: CacheChanged;
+}
+
+/** The StationEvents methods over a per-event subscribe function (preload and WebSocket client). */
+export function stationEventsVia(subscribe: <E extends StationEventName>(event: E, listener: (value: StationEventValues[E]) => void) => () => void): StationEvents {
+  return {
+    onSyncStatus: (listener) => subscribe('syncStatus', listener),
+    onScan: (listener) => subscribe('scan', listener),
+    onScanFeedback: (listener) => subscribe('scanFeedback', listener),
+    onCacheChanged: (listener) => subscribe('cacheChanged', listener),
+  };
+}
 
 /**
  * Every StationApi method as a call through `invoke` (one per method, each on its own channel):

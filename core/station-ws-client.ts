@@ -1,12 +1,12 @@
 import { StationCallError, type StationError } from './result';
 import {
   stationApiSchema,
+  stationEventNames,
+  stationEventsVia,
   stationMethodsVia,
-  type FeedbackView,
-  type ScanEventView,
   type StationApi,
+  type StationEventName,
   type StationMethod,
-  type SyncStatusView,
 } from './station-api';
 import { wireMessageSchema } from './wire';
 
@@ -30,7 +30,7 @@ export function webSocketStation(url: string, Socket: WebSocketLike): StationApi
   let nextId = 0;
   let closed = false;
   const pending = new Map<number, { method: StationMethod; resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  const listeners = { syncStatus: new Set<Listener<SyncStatusView>>(), scan: new Set<Listener<ScanEventView>>(), scanFeedback: new Set<Listener<FeedbackView>>() };
+  const listeners = new Map<StationEventName, Set<Listener<never>>>(stationEventNames.map((name) => [name, new Set()]));
 
   const connect = (): Promise<void> => {
     opened ??= new Promise<void>((resolve) => {
@@ -42,7 +42,7 @@ export function webSocketStation(url: string, Socket: WebSocketLike): StationApi
         if (!parsed.success) return;
         const message = parsed.data;
         if ('event' in message) {
-          for (const listener of listeners[message.event]) (listener as Listener<unknown>)(message.value);
+          for (const listener of listeners.get(message.event) ?? []) (listener as Listener<unknown>)(message.value);
           return;
         }
         const call = pending.get(message.id);
@@ -76,17 +76,16 @@ export function webSocketStation(url: string, Socket: WebSocketLike): StationApi
     });
   };
 
-  const on = <K extends keyof typeof listeners>(key: K, listener: (typeof listeners)[K] extends Set<infer L> ? L : never): (() => void) => {
-    (listeners[key] as Set<typeof listener>).add(listener);
+  const on = <T>(event: StationEventName, listener: Listener<T>): (() => void) => {
+    const set = listeners.get(event) as Set<Listener<T>>;
+    set.add(listener);
     void connect();
-    return () => (listeners[key] as Set<typeof listener>).delete(listener);
+    return () => set.delete(listener);
   };
 
   return {
     ...stationMethodsVia(invoke),
-    onSyncStatus: (listener) => on('syncStatus', listener),
-    onScan: (listener) => on('scan', listener),
-    onScanFeedback: (listener) => on('scanFeedback', listener),
+    ...stationEventsVia(on),
     close: () => {
       closed = true;
       socket?.close();

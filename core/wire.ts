@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stationEventNames } from './station-api';
 
 /**
  * The browser host's WebSocket messages: requests carry a StationApi method and its arguments,
@@ -18,7 +19,7 @@ export const wireResultSchema = z.union([
 
 export const wireMessageSchema = z.union([
   z.object({ id: z.number().int(), result: wireResultSchema }),
-  z.object({ event: z.enum(['syncStatus', 'scan', 'scanFeedback']), value: z.unknown() }),
+  z.object({ event: z.enum(stationEventNames), value: z.unknown() }),
 ]);
 export type WireMessage = z.infer<typeof wireMessageSchema>;
 

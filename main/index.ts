@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { app, BrowserWindow, session, shell } from 'electron';
-import { SCAN_EVENT, SCAN_FEEDBACK_EVENT, SYNC_STATUS_EVENT } from '../core/station-api';
+import { STATION_EVENTS } from '../core/station-api';
 import { registerStationIpc } from './ipc';
 import { contentSecurityPolicy, isTrustedRendererUrl, secureWebPreferences } from './security';
 import { createStationHandlers } from './station-handlers';
+import { subscribeStationEvents } from './station-events';
 import { createStationServices } from './station-services';
 
 const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
@@ -59,22 +60,20 @@ void app.whenReady().then(async () => {
     createStationHandlers({
       appVersion: app.getVersion(),
       host: 'electron',
-      backendUrl,
       startedAt: new Date(),
       now: () => new Date(),
       sync: services,
       scanning: services.scanning,
+      backend: services.backend,
+      views: services.views,
     }),
     (url) =>
       isTrustedRendererUrl(url, devServerUrl === undefined ? { file: rendererFile } : { devServerUrl }),
   );
   const window = createWindow();
-  const send = (channel: string, value: unknown): void => {
-    if (!window.isDestroyed()) window.webContents.send(channel, value);
-  };
-  services.engine.subscribe((status) => send(SYNC_STATUS_EVENT, status));
-  services.scanning.onScan((scan) => send(SCAN_EVENT, scan));
-  services.scanning.onFeedback((feedback) => send(SCAN_FEEDBACK_EVENT, feedback));
+  subscribeStationEvents(services, (event, value) => {
+    if (!window.isDestroyed()) window.webContents.send(STATION_EVENTS[event], value);
+  });
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
   });

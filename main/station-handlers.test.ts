@@ -1,25 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { createDispatcher } from '../core/dispatch';
-import { seededRandom } from '../core/random';
-import { SyncEngine } from '../core/sync/engine';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SyncEngine } from '../core/sync/engine';
 import type { SyncTransport } from '../core/sync/transport';
-import { FakeClock } from '../tests/helpers/fake-clock';
-import { DeviceManager } from './scanners/device-manager';
-import { ScanningService } from './scanners/scanning-service';
-import { createStationHandlers } from './station-handlers';
-import { SqliteScanCatalog } from './sync/sqlite-catalog';
-import { SqliteQueueStore } from './sync/sqlite-queue-store';
+import { stationHarness, type StationHarness } from '../tests/helpers/station-harness';
+import type { SqliteQueueStore } from './sync/sqlite-queue-store';
 
 // The sync part of StationApi through the same dispatcher the IPC and WebSocket hosts use.
 const dir = mkdtempSync(join(tmpdir(), 'handlers-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const ASSET = '00000000-0000-4000-8000-0000000000a1';
-let dispatch: ReturnType<typeof createDispatcher>;
+let dispatch: StationHarness['dispatch'];
 let store: SqliteQueueStore;
 let engine: SyncEngine;
 let n = 0;
@@ -31,23 +24,12 @@ const rejectingTransport: SyncTransport = {
   refreshSession: () => Promise.resolve(true),
 };
 
+let harness: StationHarness;
 beforeEach(() => {
-  store = new SqliteQueueStore({ path: join(dir, `h-${(n += 1)}.sqlite`), newId: randomUUID });
-  engine = new SyncEngine({ store, transport: rejectingTransport, clock: new FakeClock(), random: seededRandom(3), newId: randomUUID });
-  const now = new Date('2026-11-25T09:00:00Z');
-  const devices = new DeviceManager({
-    hid: { available: false, reason: 'no HID here' },
-    listSerialPorts: () => Promise.resolve([{ path: '/dev/ttyUSB0', manufacturer: 'FTDI' }]),
-    now: () => now.getTime(),
-    random: seededRandom(5),
-    pollMs: 60_000,
-    log: () => undefined,
-  });
-  const scanning = new ScanningService({ store, engine, catalog: new SqliteScanCatalog(store), devices, now: () => now.getTime(), log: () => undefined });
-  dispatch = createDispatcher(
-    createStationHandlers({ appVersion: '0.1.0', host: 'browser', backendUrl: null, startedAt: now, now: () => now, sync: { engine, store }, scanning }),
-  );
+  harness = stationHarness({ dir, name: `h-${(n += 1)}`, transport: rejectingTransport, listSerialPorts: () => Promise.resolve([{ path: '/dev/ttyUSB0', manufacturer: 'FTDI' }]) });
+  ({ store, engine, dispatch } = harness);
 });
+afterEach(() => harness.stop());
 
 const call = (method: string, ...args: unknown[]) => dispatch({ method, args, trustedSender: true });
 

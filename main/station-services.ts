@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { createClient, type SupportedStorage } from '@supabase/supabase-js';
-import WebSocket from 'ws';
 import { SerialPort } from 'serialport';
 import { SyncEngine } from '../core/sync/engine';
 import { DeviceManager } from './scanners/device-manager';
 import { loadHid } from './scanners/hid-scanner';
 import { ScanningService } from './scanners/scanning-service';
+import { BackendLink } from './backend-link';
 import { SqliteScanCatalog } from './sync/sqlite-catalog';
-import { supabaseTransport } from '../core/sync/supabase-transport';
 import { SqliteQueueStore } from './sync/sqlite-queue-store';
+import { SqliteStationViews } from './sync/sqlite-views';
 import { systemClock } from './sync/system-clock';
 
 export interface StationConfig {
   /** Folder for the station database (the app's user data folder). */
   dataDir: string;
+  /** The launch default; a backend saved in Settings wins. */
   backend: { url: string; anonKey: string } | null;
   /** Signs in once when there is no stored session (STATION_EMAIL / STATION_PASSWORD). */
   credentials: { email: string; password: string } | null;
@@ -25,16 +25,9 @@ export interface StationServices {
   store: SqliteQueueStore;
   engine: SyncEngine;
   scanning: ScanningService;
+  backend: BackendLink;
+  views: SqliteStationViews;
   stop(): Promise<void>;
-}
-
-/** supabase-js keeps its session in the station database, so a restart stays signed in. */
-function sessionStorage(store: SqliteQueueStore): SupportedStorage {
-  return {
-    getItem: (key: string) => store.getMeta(`auth:${key}`),
-    setItem: (key: string, value: string) => store.setMeta(`auth:${key}`, value),
-    removeItem: (key: string) => store.deleteMeta(`auth:${key}`),
-  };
 }
 
 /**
@@ -43,26 +36,20 @@ function sessionStorage(store: SqliteQueueStore): SupportedStorage {
  */
 export async function createStationServices(config: StationConfig): Promise<StationServices> {
   const store = new SqliteQueueStore({ path: join(config.dataDir, 'station.sqlite'), newId: randomUUID });
-  const backend = config.backend ?? { url: 'http://127.0.0.1:54321', anonKey: 'not-configured' };
-  const client = createClient(backend.url, backend.anonKey, {
-    auth: { storage: sessionStorage(store), persistSession: true, autoRefreshToken: true, detectSessionInUrl: false },
-    realtime: { transport: WebSocket as never },
-  });
-  if (config.backend !== null && config.credentials !== null) {
-    const { data } = await client.auth.getSession();
-    if (data.session === null) {
-      const { error } = await client.auth.signInWithPassword(config.credentials);
-      if (error !== null) config.log(`station sign-in failed: ${error.message}; queued work is kept until it succeeds`);
-    }
+  const backend = new BackendLink(store, config.backend);
+  if (backend.url !== null && config.credentials !== null && (await backend.settings()).signedInAs === null) {
+    await backend
+      .signIn(config.credentials.email, config.credentials.password)
+      .catch((error: unknown) => config.log(`station ${error instanceof Error ? error.message : String(error)}; queued work is kept until it succeeds`));
   }
   const engine = new SyncEngine({
     store,
-    transport: supabaseTransport(client, { timeoutMs: 15_000 }),
+    transport: backend.transport,
     clock: systemClock,
     random: Math.random,
     newId: randomUUID,
   });
-  if (config.backend !== null) await engine.start();
+  await engine.start();
 
   const hid = await loadHid();
   if (!hid.available) config.log(hid.reason);
@@ -85,6 +72,8 @@ export async function createStationServices(config: StationConfig): Promise<Stat
     store,
     engine,
     scanning,
+    backend,
+    views: new SqliteStationViews(store),
     stop: async () => {
       engine.stop();
       await scanning.stop();

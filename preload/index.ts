@@ -2,24 +2,20 @@ import { contextBridge, ipcRenderer } from 'electron';
 import { unwrap, type StationResult } from '../core/result';
 import {
   channelFor,
+  stationEventsVia,
   stationMethodsVia,
-  SCAN_EVENT,
-  SCAN_FEEDBACK_EVENT,
-  SYNC_STATUS_EVENT,
+  STATION_EVENTS,
   type StationApi,
   type StationMethod,
-  type SyncStatusView,
-  type ScanEventView,
-  type FeedbackView,
 } from '../core/station-api';
-
 async function invoke(method: StationMethod, ...args: unknown[]): Promise<unknown> {
   const result = (await ipcRenderer.invoke(channelFor(method), ...args)) as StationResult<unknown>;
   return unwrap(result);
 }
 
 /** One listener per event channel, removable: the renderer never sees ipcRenderer itself. */
-function subscribe<T>(channel: string, listener: (value: T) => void): () => void {
+function subscribe<T>(event: keyof typeof STATION_EVENTS, listener: (value: T) => void): () => void {
+  const channel = STATION_EVENTS[event];
   const forward = (_event: Electron.IpcRendererEvent, value: T): void => listener(value);
   ipcRenderer.on(channel, forward);
   return () => {
@@ -29,9 +25,7 @@ function subscribe<T>(channel: string, listener: (value: T) => void): () => void
 
 const station = {
   ...stationMethodsVia(invoke),
-  onSyncStatus: (listener) => subscribe<SyncStatusView>(SYNC_STATUS_EVENT, listener),
-  onScan: (listener) => subscribe<ScanEventView>(SCAN_EVENT, listener),
-  onScanFeedback: (listener) => subscribe<FeedbackView>(SCAN_FEEDBACK_EVENT, listener),
+  ...stationEventsVia(subscribe),
 } satisfies StationApi;
 
 contextBridge.exposeInMainWorld('station', station);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { WireMessage } from '../../core/wire';
 import { createStationHandlers } from '../station-handlers';
+import { subscribeStationEvents } from '../station-events';
 import { createStationServices, type StationConfig } from '../station-services';
 import { startBrowserHost } from './server';
 
@@ -25,22 +26,16 @@ export async function runBrowserStation(
       handlers: createStationHandlers({
         appVersion: config.appVersion,
         host: 'browser',
-        backendUrl: config.backend?.url ?? null,
         startedAt: new Date(),
         now: () => new Date(),
         sync: services,
         scanning: services.scanning,
+        backend: services.backend,
+        views: services.views,
       }),
       rendererDir: config.rendererDir,
       port: config.port,
-      subscribe: (emit: (message: WireMessage) => void) => {
-        const offs = [
-          services.engine.subscribe((value) => emit({ event: 'syncStatus', value })),
-          services.scanning.onScan((value) => emit({ event: 'scan', value })),
-          services.scanning.onFeedback((value) => emit({ event: 'scanFeedback', value })),
-        ];
-        return () => offs.forEach((off) => off());
-      },
+      subscribe: (emit: (message: WireMessage) => void) => subscribeStationEvents(services, (event, value) => emit({ event, value })),
     });
     return {
       openUrl: host.openUrl,

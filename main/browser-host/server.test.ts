@@ -4,17 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../core/random';
 import { StationCallError } from '../../core/result';
-import { SyncEngine } from '../../core/sync/engine';
+import type { SyncEngine } from '../../core/sync/engine';
 import type { WireMessage } from '../../core/wire';
 import { webSocketStation, type WebSocketLike } from '../../core/station-ws-client';
-import { FakeClock } from '../../tests/helpers/fake-clock';
-import { DeviceManager } from '../scanners/device-manager';
-import { ScanningService } from '../scanners/scanning-service';
-import { createStationHandlers } from '../station-handlers';
-import { SqliteScanCatalog } from '../sync/sqlite-catalog';
-import { SqliteQueueStore } from '../sync/sqlite-queue-store';
+import { stationHarness, type StationHarness } from '../../tests/helpers/station-harness';
+import { subscribeStationEvents } from '../station-events';
 import { startBrowserHost, type BrowserHost } from './server';
 
 // The browser host: the station's handlers over a loopback WebSocket, plus the built renderer.
@@ -27,39 +22,23 @@ writeFileSync(join(dir, 'secret.txt'), 'not for the browser');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let host: BrowserHost;
-let store: SqliteQueueStore;
 let engine: SyncEngine;
 let n = 0;
 
+let harness: StationHarness;
 beforeEach(async () => {
-  store = new SqliteQueueStore({ path: join(dir, `host-${(n += 1)}.sqlite`), newId: randomUUID });
-  engine = new SyncEngine({
-    store,
-    transport: { push: () => Promise.reject(new Error('offline')), pull: () => Promise.reject(new Error('offline')), refreshSession: () => Promise.resolve(false) },
-    clock: new FakeClock(),
-    random: seededRandom(1),
-    newId: randomUUID,
-  });
-  const devices = new DeviceManager({ hid: { available: false, reason: 'none' }, listSerialPorts: () => Promise.resolve([]), now: () => 1, random: seededRandom(2), pollMs: 60_000, log: () => undefined });
-  const scanning = new ScanningService({ store, engine, catalog: new SqliteScanCatalog(store), devices, now: () => 1, log: () => undefined });
-  const now = new Date('2026-11-25T10:00:00Z');
+  harness = stationHarness({ dir, name: `host-${(n += 1)}` });
+  ({ engine } = harness);
   host = await startBrowserHost({
-    handlers: createStationHandlers({ appVersion: '0.1.0', host: 'browser', backendUrl: null, startedAt: now, now: () => now, sync: { engine, store }, scanning }),
+    handlers: harness.handlers,
     rendererDir: renderer,
     port: 0,
-    subscribe: (emit) => {
-      const off = engine.subscribe((status) => emit({ event: 'syncStatus', value: status }));
-      const offScan = scanning.onScan((scan) => emit({ event: 'scan', value: scan }));
-      return () => {
-        off();
-        offScan();
-      };
-    },
+    subscribe: (emit) => subscribeStationEvents(harness, (event, value) => emit({ event, value })),
   });
 });
 afterEach(async () => {
   await host.close();
-  store.close();
+  await harness.stop();
 });
 
 function connect(options: { token?: string; origin?: string | null } = {}): Promise<WebSocket> {

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import {
+  CACHED_TABLES,
   entityKey,
   queuedOpSchema,
   rowSchema,
@@ -80,6 +81,27 @@ export class SqliteQueueStore implements QueueStore {
 
   close(): void {
     this.db.close();
+  }
+
+  private readonly changeListeners = new Set<(tables: ReadonlySet<CachedTable>) => void>();
+  private touched = new Set<CachedTable>();
+
+  /** Tables whose cached rows changed, reported once per turn of the event loop. */
+  onCacheChange(listener: (tables: ReadonlySet<CachedTable>) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private touch(table: CachedTable): void {
+    if (this.changeListeners.size === 0) return;
+    if (this.touched.size === 0) {
+      queueMicrotask(() => {
+        const tables = this.touched;
+        this.touched = new Set();
+        for (const listener of this.changeListeners) listener(tables);
+      });
+    }
+    this.touched.add(table);
   }
 
   private readonly statements = new Map<string, Database.Statement>();
@@ -209,6 +231,15 @@ export class SqliteQueueStore implements QueueStore {
         }
       })(),
     );
+  }
+
+  /** Queued ops on these entities ("assets:<id>", "cases:<id>"), in queue order. */
+  queuedFor(entityKeys: string[]): QueuedOp[] {
+    if (entityKeys.length === 0) return [];
+    const records = this.db
+      .prepare(`select * from pending_sync where entity_key in (${entityKeys.map(() => '?').join(', ')}) order by seq`)
+      .all(...entityKeys) as OpRecord[];
+    return records.map((r) => this.parseOp(r)).filter((op): op is QueuedOp => op !== null);
   }
 
   listQueue(limit: number): Promise<QueuedOp[]> {
@@ -351,6 +382,19 @@ export class SqliteQueueStore implements QueueStore {
     });
   }
 
+  getMetaSync(key: string): string | null {
+    return this.meta(key);
+  }
+
+  /** Another backend's data must not linger: empty the caches and forget the pull cursor. */
+  resetForNewBackend(): void {
+    this.db.transaction(() => {
+      for (const table of ['gig_cache', 'asset_cache', 'entity_cache']) this.db.prepare(`delete from ${table}`).run();
+      this.stmt('delete from sync_state where key = ?').run('cursor');
+    })();
+    for (const table of CACHED_TABLES) this.touch(table);
+  }
+
   getMeta(key: string): Promise<string | null> {
     return Promise.resolve(this.meta(key));
   }
@@ -470,6 +514,7 @@ export class SqliteQueueStore implements QueueStore {
   private refreshCache(table: string, id: string, now: number, rebaseRow = rebase): void {
     const cached = CACHE_TABLE[table as CachedTable];
     if (cached === undefined) return;
+    this.touch(table as CachedTable);
     const record = this.cacheRecord(table as CachedTable, id);
     const server = record?.server_row == null ? null : this.parseRow(record.server_row);
     const queued = (this.stmt('select * from pending_sync where entity_key = ? order by seq').all(`${table}:${id}`) as OpRecord[])
@@ -488,6 +533,7 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   private deleteCached(table: CachedTable, id: string): void {
+    this.touch(table);
     const { table: name, entity } = CACHE_TABLE[table];
     if (entity === null) this.stmt(`delete from ${name} where id = ?`).run(id);
     else this.stmt(`delete from ${name} where entity = ? and id = ?`).run(entity, id);

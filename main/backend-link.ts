@@ -1,0 +1,133 @@
+import { hostname } from 'node:os';
+import { createClient, type SupabaseClient, type SupportedStorage } from '@supabase/supabase-js';
+import WebSocket from 'ws';
+import { z } from 'zod';
+import { movementSchema, type Movement, type StationSettings } from '../core/station-views';
+import { supabaseTransport } from '../core/sync/supabase-transport';
+import { TransportError, type SyncTransport } from '../core/sync/transport';
+import type { SqliteQueueStore } from './sync/sqlite-queue-store';
+
+export interface BackendConfig {
+  url: string;
+  anonKey: string;
+}
+
+const storedBackendSchema = z.object({ url: z.url(), anonKey: z.string().min(1) });
+
+/** supabase-js keeps its session in the station database, so a restart stays signed in. */
+function sessionStorage(store: SqliteQueueStore): SupportedStorage {
+  return {
+    getItem: (key: string) => store.getMeta(`auth:${key}`),
+    setItem: (key: string, value: string) => store.setMeta(`auth:${key}`, value),
+    removeItem: (key: string) => store.deleteMeta(`auth:${key}`),
+  };
+}
+
+/**
+ * The station's link to its Supabase project: which backend (a saved setting wins over the
+ * launch default), the signed-in session, and a sync transport that always goes through the
+ * current client — so switching backend or account needs no new engine.
+ */
+export class BackendLink {
+  private config: BackendConfig | null;
+  private client: SupabaseClient | null = null;
+  private inner: SyncTransport | null = null;
+
+  constructor(
+    private readonly store: SqliteQueueStore,
+    launchDefault: BackendConfig | null,
+  ) {
+    const saved = store.getMetaSync('backend');
+    const parsed = saved === null ? null : storedBackendSchema.safeParse(JSON.parse(saved));
+    this.config = parsed?.success === true ? parsed.data : launchDefault;
+    this.connect();
+  }
+
+  private connect(): void {
+    if (this.config === null) {
+      this.client = null;
+      this.inner = null;
+      return;
+    }
+    this.client = createClient(this.config.url, this.config.anonKey, {
+      auth: { storage: sessionStorage(this.store), persistSession: true, autoRefreshToken: true, detectSessionInUrl: false },
+      realtime: { transport: WebSocket as never },
+    });
+    this.inner = supabaseTransport(this.client, { timeoutMs: 15_000 });
+  }
+
+  get url(): string | null {
+    return this.config?.url ?? null;
+  }
+
+  readonly transport: SyncTransport = {
+    push: (deviceId, ops) => this.current().push(deviceId, ops),
+    pull: (cursor, limit) => this.current().pull(cursor, limit),
+    refreshSession: () => this.current().refreshSession(),
+  };
+
+  private current(): SyncTransport {
+    if (this.inner === null) throw new TransportError('network', 'no backend configured: set one in Settings');
+    return this.inner;
+  }
+
+  async settings(): Promise<StationSettings> {
+    const session = this.client === null ? null : (await this.client.auth.getSession()).data.session;
+    return {
+      stationName: this.store.getMetaSync('station_name') ?? hostname(),
+      backendUrl: this.config?.url ?? null,
+      anonKey: this.config?.anonKey ?? null,
+      signedInAs: session?.user.email ?? null,
+    };
+  }
+
+  async setStationName(name: string): Promise<void> {
+    await this.store.setMeta('station_name', name);
+  }
+
+  /**
+   * Points the station at another project. Queued work belongs to the old one, so the switch is
+   * refused while anything is queued, in conflict or quarantined; the caches and the pull cursor
+   * are the old project's and are dropped, and so is its session.
+   */
+  async configure(next: BackendConfig): Promise<void> {
+    if (this.config?.url === next.url && this.config.anonKey === next.anonKey) return;
+    const stats = await this.store.stats();
+    const unsent = stats.depth + stats.conflicts + stats.quarantined;
+    if (unsent > 0) {
+      throw new Error(`${unsent} op(s) for ${this.config?.url ?? 'the current backend'} are not synced yet (queued, in conflict or quarantined); sync or discard them before switching backend`);
+    }
+    await this.client?.auth.signOut({ scope: 'local' }).catch(() => undefined);
+    this.store.resetForNewBackend();
+    await this.store.setMeta('backend', JSON.stringify(next));
+    this.config = next;
+    this.connect();
+  }
+
+  async signIn(email: string, password: string): Promise<void> {
+    if (this.client === null) throw new Error('no backend configured: set one in Settings first');
+    const { error } = await this.client.auth.signInWithPassword({ email, password });
+    if (error !== null) throw new Error(`sign-in failed: ${error.message}`);
+  }
+
+  async signOut(): Promise<void> {
+    await this.client?.auth.signOut({ scope: 'local' });
+  }
+
+  /** The asset's movements from the server, or why they could not be fetched. */
+  async assetHistory(assetId: string): Promise<{ movements: Movement[] } | { unavailable: string }> {
+    if (this.client === null) return { unavailable: 'no backend configured' };
+    const response = await this.client
+      .rpc('get_asset_history', { p_asset_id: assetId })
+      .abortSignal(AbortSignal.timeout(5000))
+      .then(
+        (r) => r,
+        (error: unknown) => ({ data: null, error: { message: error instanceof Error ? error.message : String(error) }, status: 0 }),
+      );
+    if (response.error !== null) {
+      return { unavailable: response.status === 0 ? 'offline: the history comes from the server' : `the server refused: ${response.error.message}` };
+    }
+    const parsed = z.array(movementSchema).safeParse(response.data);
+    return parsed.success ? { movements: parsed.data } : { unavailable: 'the server answered in an unexpected shape' };
+  }
+}

@@ -1,0 +1,60 @@
+import type { AssetListItem, GigListItem } from '../../core/station-views';
+import type { QueuedOp } from '../../core/sync/model';
+import type { SqliteQueueStore } from './sqlite-queue-store';
+
+type GigRecord = [string, string | null, string, string, string, string | null, string | null, number, number, number];
+type AssetRecord = [string, string, string | null, string, string, string, string | null, string | null];
+
+/**
+ * The screens' lists, read straight from the caches' JSON with SQLite's json functions: only the
+ * columns a list shows, as positional rows (20k assets in one statement, no per-row JSON.parse).
+ */
+export class SqliteStationViews {
+  constructor(private readonly store: SqliteQueueStore) {}
+
+  listGigs(): GigListItem[] {
+    const records = this.store
+      .stmt(
+        `select g.id, g.row ->> '$.parent_gig_id', g.row ->> '$.code', g.row ->> '$.name', g.row ->> '$.status',
+                g.row ->> '$.starts_at', g.row ->> '$.venue', coalesce(g.row ->> '$.version', 1), coalesce(o.n, 0), coalesce(p.n, 0)
+           from gig_cache g
+           left join (select row ->> '$.current_gig_id' as gig_id, count(*) as n from asset_cache
+                       where row ->> '$.status' = 'checked_out' group by 1) o on o.gig_id = g.id
+           left join (select row ->> '$.gig_id' as gig_id, sum(coalesce(row ->> '$.quantity', 1)) as n from entity_cache
+                       where entity = 'kit_assignments' and row is not null group by 1) p on p.gig_id = g.id
+          where g.row is not null and g.row ->> '$.deleted_at' is null
+          order by g.row ->> '$.starts_at', g.row ->> '$.name'`,
+      )
+      .raw()
+      .all() as GigRecord[];
+    return records.map(([id, parentId, code, name, status, startsAt, venue, version, assetsOut, planned]) => ({
+      id,
+      parentId,
+      code,
+      name,
+      status,
+      startsAt,
+      venue,
+      version,
+      assetsOut,
+      planned,
+    }));
+  }
+
+  listAssets(): AssetListItem[] {
+    const records = this.store
+      .stmt(
+        `select id, row ->> '$.serial_number', row ->> '$.barcode', row ->> '$.name', row ->> '$.category', row ->> '$.status',
+                row ->> '$.current_gig_id', row ->> '$.case_id'
+           from asset_cache where row is not null and row ->> '$.deleted_at' is null`,
+      )
+      .raw()
+      .all() as AssetRecord[];
+    return records.map(([id, serial, barcode, name, category, status, gigId, caseId]) => ({ id, serial, barcode, name, category, status, gigId, caseId }));
+  }
+
+  /** Queued ops on the asset or on the case it is in (what the history cannot show yet). */
+  queuedFor(assetId: string, caseId: string | null): QueuedOp[] {
+    return this.store.queuedFor(caseId === null ? [`assets:${assetId}`] : [`assets:${assetId}`, `cases:${caseId}`]);
+  }
+}

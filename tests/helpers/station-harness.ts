@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { createDispatcher, type StationHandlers } from '../../core/dispatch';
+import { seededRandom } from '../../core/random';
+import { SyncEngine } from '../../core/sync/engine';
+import type { SyncTransport } from '../../core/sync/transport';
+import { BackendLink, type BackendConfig } from '../../main/backend-link';
+import { DeviceManager } from '../../main/scanners/device-manager';
+import { ScanningService } from '../../main/scanners/scanning-service';
+import { createStationHandlers } from '../../main/station-handlers';
+import { SqliteScanCatalog } from '../../main/sync/sqlite-catalog';
+import { SqliteQueueStore } from '../../main/sync/sqlite-queue-store';
+import { SqliteStationViews } from '../../main/sync/sqlite-views';
+import { FakeClock } from './fake-clock';
+
+export interface StationHarness {
+  store: SqliteQueueStore;
+  engine: SyncEngine;
+  scanning: ScanningService;
+  backend: BackendLink;
+  views: SqliteStationViews;
+  handlers: StationHandlers;
+  dispatch: ReturnType<typeof createDispatcher>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The station's main-process services in a test, on a real SQLite file, with an injected clock and
+ * transport (no backend unless one is given): what createStationServices builds, minus devices.
+ */
+export function stationHarness(options: {
+  dir: string;
+  name?: string;
+  transport?: SyncTransport;
+  backend?: BackendConfig | null;
+  now?: Date;
+  listSerialPorts?: () => Promise<{ path: string; manufacturer?: string }[]>;
+}): StationHarness {
+  const now = options.now ?? new Date('2026-11-25T09:00:00Z');
+  const store = new SqliteQueueStore({ path: join(options.dir, `${options.name ?? randomUUID()}.sqlite`), newId: randomUUID });
+  const backend = new BackendLink(store, options.backend ?? null);
+  const engine = new SyncEngine({ store, transport: options.transport ?? backend.transport, clock: new FakeClock(now.getTime()), random: seededRandom(3), newId: randomUUID });
+  const devices = new DeviceManager({
+    hid: { available: false, reason: 'no HID here' },
+    listSerialPorts: options.listSerialPorts ?? (() => Promise.resolve([])),
+    now: () => now.getTime(),
+    random: seededRandom(5),
+    pollMs: 60_000,
+    log: () => undefined,
+  });
+  const scanning = new ScanningService({ store, engine, catalog: new SqliteScanCatalog(store), devices, now: () => now.getTime(), log: () => undefined });
+  const views = new SqliteStationViews(store);
+  const handlers = createStationHandlers({ appVersion: '0.1.0', host: 'browser', startedAt: now, now: () => now, sync: { engine, store }, scanning, backend, views });
+  return {
+    store,
+    engine,
+    scanning,
+    backend,
+    views,
+    handlers,
+    dispatch: createDispatcher(handlers),
+    stop: async () => {
+      engine.stop();
+      await scanning.stop();
+      store.close();
+    },
+  };
+}
