@@ -14,6 +14,7 @@ const handlers: StationHandlers = {
   retryQuarantined: unused,
   discardQuarantined: unused,
   listScanners: unused,
+  getScannerConfigs: unused,
   discoverScanners: unused,
   saveScanners: unused,
   submitScan: unused,

@@ -115,6 +115,8 @@ export const scanStateSchema = z.object({
   progress: z.object({ gigId: z.string(), planned: z.number(), scanned: z.number(), missing: z.number(), extra: z.number() }).nullable(),
 });
 
+export type ScanStateView = z.infer<typeof scanStateSchema>;
+
 export const discoveredScannersSchema = z.object({
   serial: z.array(z.object({ path: z.string(), manufacturer: z.string().optional() })),
   hid: z.array(
@@ -142,6 +144,8 @@ export const stationApiSchema = {
   retryQuarantined: { args: z.tuple([opRefSchema]), result: syncStatusSchema },
   discardQuarantined: { args: z.tuple([opRefSchema]), result: syncStatusSchema },
   listScanners: { args: z.tuple([]), result: z.array(scannerStatusSchema) },
+  /** The saved scanner settings, for editing (saveScanners replaces them as a whole). */
+  getScannerConfigs: { args: z.tuple([]), result: z.array(scannerConfigSchema) },
   discoverScanners: { args: z.tuple([]), result: discoveredScannersSchema },
   saveScanners: {
     args: z.tuple([z.strictObject({ scanners: z.array(scannerConfigSchema).max(32, 'a station takes at most 32 scanners') })]),

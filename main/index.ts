@@ -1,5 +1,6 @@
-import { join } from 'node:path';
-import { app, BrowserWindow, session, shell } from 'electron';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
 import { STATION_EVENTS } from '../core/station-api';
 import { registerStationIpc } from './ipc';
 import { contentSecurityPolicy, isTrustedRendererUrl, secureWebPreferences } from './security';
@@ -10,6 +11,14 @@ import { createStationServices } from './station-services';
 const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
 const rendererFile = join(__dirname, '../renderer/index.html');
 const backendUrl = process.env['SUPABASE_URL'] ?? null;
+
+// A second station on one machine (or a test) keeps its database in its own folder. Electron
+// takes the userData path only before ready, and only for a folder that exists.
+const userDataDir = process.env['STATION_USER_DATA_DIR'];
+if (userDataDir !== undefined && userDataDir !== '') {
+  mkdirSync(resolve(userDataDir), { recursive: true });
+  app.setPath('userData', resolve(userDataDir));
+}
 
 function createWindow(): BrowserWindow {
   const window = new BrowserWindow({
@@ -57,6 +66,7 @@ void app.whenReady().then(async () => {
     log: (line) => console.error(line),
   });
   registerStationIpc(
+    ipcMain,
     createStationHandlers({
       appVersion: app.getVersion(),
       host: 'electron',

@@ -1,12 +1,15 @@
-import { ipcMain, type IpcMainInvokeEvent } from 'electron';
+import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { createDispatcher, type StationHandlers } from '../core/dispatch';
 import { channelFor, stationMethods } from '../core/station-api';
+
+/** The part of ipcMain the station uses: main/index.ts passes the real one, tests an in-memory pair. */
+export type StationIpcMain = Pick<IpcMain, 'handle' | 'removeHandler'>;
 
 /**
  * Binds one ipcMain channel per StationApi method. The sender's frame must be our own top-level
  * renderer document; the dispatcher then parses the arguments with zod.
  */
-export function registerStationIpc(handlers: StationHandlers, isTrustedUrl: (url: string) => boolean): () => void {
+export function registerStationIpc(ipcMain: StationIpcMain, handlers: StationHandlers, isTrustedUrl: (url: string) => boolean): () => void {
   const dispatch = createDispatcher(handlers);
   const trusted = (event: IpcMainInvokeEvent): boolean => {
     const frame = event.senderFrame;

@@ -54,6 +54,7 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
       return engine.status();
     },
     listScanners: () => Promise.resolve(scanning.list()),
+    getScannerConfigs: () => scanning.configs(),
     discoverScanners: () => scanning.discover(),
     saveScanners: ({ scanners }) => scanning.save(scanners),
     submitScan: (input) => scanning.submit(input),

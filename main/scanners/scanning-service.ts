@@ -37,13 +37,24 @@ export class ScanningService {
   }
 
   async start(): Promise<void> {
-    const raw = await this.deps.store.getMeta('scanners');
-    if (raw !== null) {
-      const parsed = storedConfigs.safeParse(JSON.parse(raw));
-      if (parsed.success) this.deps.devices.configure(parsed.data);
-      else this.deps.log(`ignoring unreadable scanner settings: ${parsed.error.message}`);
-    }
+    this.deps.devices.configure(await this.configs());
     this.deps.devices.start();
+  }
+
+  /** The saved settings; unreadable ones are logged and treated as none. */
+  async configs(): Promise<ScannerConfig[]> {
+    const raw = await this.deps.store.getMeta('scanners');
+    if (raw === null) return [];
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw;
+    }
+    const parsed = storedConfigs.safeParse(value);
+    if (parsed.success) return parsed.data;
+    this.deps.log(`ignoring unreadable scanner settings: ${parsed.error.message}`);
+    return [];
   }
 
   stop(): Promise<void> {

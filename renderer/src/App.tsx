@@ -1,55 +1,113 @@
-import { useEffect, useState } from 'react';
-import type { StationInfo, SyncStatusView } from '../../core/station-api';
-import { ScannerPanel } from './ScannerPanel';
+import { useCallback, useEffect, useState } from 'react';
+import type { FeedbackView, StationInfo } from '../../core/station-api';
+import type { StationSettings } from '../../core/station-views';
+import { AssetsScreen } from './screens/AssetsScreen';
+import { ConflictsScreen } from './screens/ConflictsScreen';
+import { GigsScreen } from './screens/GigsScreen';
+import { RECENT, ScanScreen } from './screens/ScanScreen';
+import { ScannersScreen } from './screens/ScannersScreen';
+import { SettingsScreen } from './screens/SettingsScreen';
+import { SyncScreen } from './screens/SyncScreen';
+import { beep } from './sound';
+import { errorText, useStationLists, useSyncStatus } from './station-data';
+import { useKeyboardWedge } from './useKeyboardWedge';
+
+const SCREENS = [
+  ['scan', 'Scan'],
+  ['gigs', 'Gigs'],
+  ['assets', 'Assets'],
+  ['sync', 'Sync'],
+  ['conflicts', 'Conflicts'],
+  ['scanners', 'Scanners'],
+  ['settings', 'Settings'],
+] as const;
+export type Screen = (typeof SCREENS)[number][0];
 
 type Load = { state: 'loading' } | { state: 'ready'; info: StationInfo } | { state: 'failed'; message: string };
 
 export function App() {
   const [load, setLoad] = useState<Load>({ state: 'loading' });
-  const [sync, setSync] = useState<SyncStatusView | null>(null);
+  const [screen, setScreen] = useState<Screen>('scan');
+  const [settings, setSettings] = useState<StationSettings | null>(null);
+  const [recent, setRecent] = useState<readonly FeedbackView[]>([]);
+  const sync = useSyncStatus();
+  const lists = useStationLists();
 
   useEffect(() => {
-    window.station.getSyncStatus().then(setSync, () => setSync(null));
-    return window.station.onSyncStatus(setSync);
-  }, []);
-
-  useEffect(() => {
-    let cancelled = false;
+    let live = true;
     window.station.getInfo().then(
-      (info) => {
-        if (!cancelled) setLoad({ state: 'ready', info });
-      },
-      (error: unknown) => {
-        if (!cancelled) setLoad({ state: 'failed', message: error instanceof Error ? error.message : String(error) });
-      },
+      (info) => live && setLoad({ state: 'ready', info }),
+      (error: unknown) => live && setLoad({ state: 'failed', message: errorText(error) }),
     );
+    window.station.getSettings().then((value) => live && setSettings(value), () => undefined);
     return () => {
-      cancelled = true;
+      live = false;
     };
   }, []);
 
+  // Feedback for every scan, whichever screen is open and whichever scanner it came from.
+  useEffect(
+    () =>
+      window.station.onScanFeedback((value) => {
+        setRecent((list) => [value, ...list].slice(0, RECENT));
+        beep(value.kind);
+      }),
+    [],
+  );
+
+  // A keyboard-wedge scanner works on every screen (fields being typed in keep their keys).
+  const submitWedge = useCallback((code: string) => {
+    void window.station.submitScan({ code, deviceId: 'keyboard-wedge' });
+  }, []);
+  useKeyboardWedge(submitWedge);
+
+  // F1–F7 switch screens: reachable with a scanner in one hand.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent): void => {
+      const match = /^F([1-7])$/.exec(event.key);
+      if (match === null) return;
+      event.preventDefault();
+      setScreen(SCREENS[Number(match[1]) - 1]?.[0] ?? 'scan');
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  if (load.state === 'loading') return <p className="splash">Connecting to the station…</p>;
+  if (load.state === 'failed') return <p role="alert" className="splash">The station did not answer: {load.message}</p>;
+
+  const online = sync?.online ?? false;
   return (
-    <main className="shell">
-      <h1>GigManager Station</h1>
-      {load.state === 'loading' && <p>Connecting to the station…</p>}
-      {load.state === 'failed' && <p role="alert">The station did not answer: {load.message}</p>}
-      {load.state === 'ready' && (
-        <dl className="info">
-          <dt>Version</dt>
-          <dd>{load.info.appVersion}</dd>
-          <dt>Host</dt>
-          <dd>{load.info.host}</dd>
-          <dt>Backend</dt>
-          <dd>{load.info.backendUrl ?? 'not configured'}</dd>
-          <dt>Sync</dt>
-          <dd>
-            {sync === null
-              ? 'unknown'
-              : `${sync.online ? 'online' : 'offline'} · ${sync.depth} queued · ${sync.conflicts} conflicts · ${sync.quarantined} quarantined`}
-          </dd>
-        </dl>
-      )}
-      <ScannerPanel />
-    </main>
+    <div className="app">
+      <header className="topbar">
+        <h1>
+          GigManager Station <span className="station-name">{settings?.stationName ?? ''}</span>
+        </h1>
+        <p className={`connectivity ${online ? 'is-online' : 'is-offline'}`} role="status" aria-label="Connection">
+          <span className="dot" aria-hidden="true" />
+          {online ? 'Online' : 'Offline'}
+          {sync !== null && sync.depth > 0 && <span className="pill">{sync.depth} queued</span>}
+        </p>
+      </header>
+      <nav className="tabs" aria-label="Screens">
+        {SCREENS.map(([id, label], i) => (
+          <button key={id} type="button" className={screen === id ? 'tab active' : 'tab'} aria-current={screen === id ? 'page' : undefined} onClick={() => setScreen(id)}>
+            {label}
+            {id === 'conflicts' && sync !== null && sync.conflicts > 0 && <span className="badge">{sync.conflicts}</span>}
+            {id === 'sync' && sync !== null && sync.quarantined > 0 && <span className="badge">{sync.quarantined}</span>}
+            <kbd>F{i + 1}</kbd>
+          </button>
+        ))}
+      </nav>
+      <main className="screen" data-screen={screen}>
+        {screen === 'scan' && <ScanScreen recent={recent} sync={sync} />}
+        {screen === 'gigs' && <GigsScreen lists={lists} />}
+        {screen === 'assets' && <AssetsScreen lists={lists} />}
+        {screen === 'sync' && <SyncScreen sync={sync} />}
+        {screen === 'conflicts' && <ConflictsScreen sync={sync} />}
+        {screen === 'scanners' && <ScannersScreen feedback={recent[0] ?? null} />}
+        {screen === 'settings' && <SettingsScreen key={settings === null ? 'loading' : 'ready'} info={load.info} settings={settings} onSaved={setSettings} />}
+      </main>
+    </div>
   );
 }

@@ -1,0 +1,152 @@
+import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { GIG_STATUS_TRANSITIONS, type GigStatus } from '../../../core/station-views';
+import { ancestry, visibleGigRows } from '../../../core/views/gig-tree';
+import { errorText, type StationLists } from '../station-data';
+import { useVirtualRows } from '../virtual';
+
+const ROW_HEIGHT = 56;
+
+function date(iso: string | null): string {
+  return iso === null ? '' : new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** The gig hierarchy as a virtualized tree: expand/collapse, roll-ups, search, breadcrumb, status. */
+export function GigsScreen({ lists }: { lists: StationLists }) {
+  const { tree } = lists;
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const [query, setQuery] = useState('');
+  const [selected, setSelected] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const rows = useMemo(() => visibleGigRows(tree, expanded, query), [tree, expanded, query]);
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualRows(rows.length, scroller, ROW_HEIGHT, 8);
+
+  const toggle = (id: string): void =>
+    setExpanded((set) => {
+      const next = new Set(set);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+
+  const select = (index: number): void => {
+    const row = rows[Math.max(0, Math.min(rows.length - 1, index))];
+    if (row === undefined) return;
+    setSelected(row.gig.id);
+    virtualizer.scrollToIndex(rows.indexOf(row), { align: 'auto' });
+  };
+
+  const onKey = (event: KeyboardEvent): void => {
+    const at = rows.findIndex((r) => r.gig.id === selected);
+    const row = rows[at];
+    if (event.key === 'ArrowDown') select(at + 1);
+    else if (event.key === 'ArrowUp') select(at - 1);
+    else if (row !== undefined && (event.key === 'ArrowRight' || event.key === 'ArrowLeft' || event.key === 'Enter')) {
+      const open = event.key === 'ArrowRight' ? true : event.key === 'ArrowLeft' ? false : !row.expanded;
+      if (row.hasChildren && open !== row.expanded) toggle(row.gig.id);
+      else if (event.key === 'ArrowLeft' && row.gig.parentId !== null) setSelected(row.gig.parentId);
+    } else return;
+    event.preventDefault();
+  };
+
+  const gig = selected === null ? undefined : tree.byId.get(selected);
+  const rollup = gig === undefined ? undefined : tree.rollup.get(gig.id);
+  const changeStatus = (status: GigStatus): void => {
+    if (gig === undefined) return;
+    window.station.setGigStatus({ gigId: gig.id, status }).then(
+      () => setMessage(`${gig.name}: ${status} — queued`),
+      (e: unknown) => setMessage(errorText(e)),
+    );
+  };
+
+  return (
+    <div className="split">
+      <section className="list-pane" aria-label="Gigs">
+        <div className="toolbar">
+          <input type="search" aria-label="Search gigs" placeholder="Search gigs by name, code or venue" value={query} onChange={(e) => setQuery(e.target.value)} />
+          <span className="count" data-testid="gig-count">
+            {lists.loaded ? `${rows.length} shown · ${tree.byId.size} gigs` : 'Loading…'}
+          </span>
+        </div>
+        <div className="virtual-scroll" ref={scroller} role="tree" aria-label="Gig hierarchy" tabIndex={0} onKeyDown={onKey}>
+          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+            {virtualizer.getVirtualItems().map((item) => {
+              const row = rows[item.index];
+              if (row === undefined) return null;
+              const r = tree.rollup.get(row.gig.id);
+              return (
+                <div
+                  key={row.gig.id}
+                  role="treeitem"
+                  aria-level={row.depth + 1}
+                  aria-expanded={row.hasChildren ? row.expanded : undefined}
+                  aria-selected={row.gig.id === selected}
+                  className={`row gig-row${row.gig.id === selected ? ' selected' : ''}${row.match ? ' match' : ''}`}
+                  style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT, paddingLeft: `${0.5 + row.depth * 1.5}rem` }}
+                  onClick={() => setSelected(row.gig.id)}
+                >
+                  <button type="button" className="twisty" aria-label={row.expanded ? 'Collapse' : 'Expand'} disabled={!row.hasChildren} onClick={() => toggle(row.gig.id)}>
+                    {row.hasChildren ? (row.expanded ? '▾' : '▸') : ''}
+                  </button>
+                  <span className="gig-name">{row.gig.name}</span>
+                  <span className={`status status-${row.gig.status}`}>{row.gig.status.replace('_', ' ')}</span>
+                  <span className="muted">{date(row.gig.startsAt)}</span>
+                  <span className="counts" title="assets out / planned (whole subtree)">
+                    {r?.assetsOut ?? 0}/{r?.planned ?? 0}
+                  </span>
+                </div>
+              );
+            })}
+          </div>
+        </div>
+      </section>
+      <aside className="detail-pane" aria-label="Gig detail">
+        {gig === undefined ? (
+          <p className="muted">Select a gig (arrow keys, Enter to expand).</p>
+        ) : (
+          <>
+            <nav aria-label="Breadcrumb" className="breadcrumb">
+              {ancestry(tree, gig.id).map((step, i, all) => (
+                <span key={step.id}>
+                  <button type="button" className="link" onClick={() => setSelected(step.id)}>
+                    {step.name}
+                  </button>
+                  {i < all.length - 1 && ' › '}
+                </span>
+              ))}
+            </nav>
+            <h2>{gig.name}</h2>
+            <dl className="facts">
+              <dt>Code</dt>
+              <dd>{gig.code}</dd>
+              <dt>Status</dt>
+              <dd data-testid="gig-status">{gig.status.replace('_', ' ')}</dd>
+              <dt>Starts</dt>
+              <dd>{date(gig.startsAt) || '—'}</dd>
+              <dt>Venue</dt>
+              <dd>{gig.venue ?? '—'}</dd>
+              <dt>Assets out</dt>
+              <dd>
+                {gig.assetsOut} here · {rollup?.assetsOut ?? 0} with sub-gigs
+              </dd>
+              <dt>Planned</dt>
+              <dd>
+                {gig.planned} here · {rollup?.planned ?? 0} with sub-gigs
+              </dd>
+              <dt>Sub-gigs</dt>
+              <dd>{(rollup?.gigs ?? 1) - 1}</dd>
+            </dl>
+            <div className="actions">
+              {(GIG_STATUS_TRANSITIONS[gig.status as GigStatus] ?? []).map((status) => (
+                <button key={status} type="button" className="big" onClick={() => changeStatus(status)}>
+                  Set {status.replace('_', ' ')}
+                </button>
+              ))}
+            </div>
+            {message !== null && <p role="status">{message}</p>}
+          </>
+        )}
+      </aside>
+    </div>
+  );
+}

@@ -1,0 +1,139 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import type { FeedbackView, ScanStateView, SyncStatusView } from '../../../core/station-api';
+import { errorText } from '../station-data';
+
+export const RECENT = 8;
+
+function command(code: string): void {
+  void window.station.submitScan({ code: `CMD:${code}`, deviceId: 'screen' });
+}
+
+/**
+ * Home: what is being picked for whom, the last scan large enough to read from the dock door,
+ * and the pick list's progress. Feedback never waits on a dialog: a warning stays until the next
+ * scan replaces it. Every panel has a fixed size, so nothing jumps when scans arrive.
+ */
+export function ScanScreen({ recent, sync }: { recent: readonly FeedbackView[]; sync: SyncStatusView | null }) {
+  const [state, setState] = useState<ScanStateView | null>(null);
+  const feedback = recent[0] ?? null;
+  const [typed, setTyped] = useState('');
+  const [error, setError] = useState<string | null>(null);
+
+  const refresh = useCallback(() => {
+    window.station.getScanState().then(setState, (e: unknown) => setError(errorText(e)));
+  }, []);
+  // Every scan may change the gig, mode or progress.
+  useEffect(refresh, [feedback, refresh]);
+
+  const submitTyped = (event: FormEvent): void => {
+    event.preventDefault();
+    const code = typed.trim();
+    if (code === '') return;
+    setTyped('');
+    window.station.submitScan({ code, deviceId: 'screen' }).then(
+      () => setError(null),
+      (e: unknown) => setError(errorText(e)),
+    );
+  };
+
+  const progress = state?.progress ?? null;
+  const done = progress === null || progress.planned === 0 ? 0 : Math.min(100, Math.round((progress.scanned / progress.planned) * 100));
+  return (
+    <div className="scan-screen">
+      <section className="scan-context" aria-label="Session">
+        <div>
+          <span className="label">Gig</span>
+          <strong data-testid="active-gig">{state?.gig == null ? 'Scan a gig barcode' : String(state.gig['name'])}</strong>
+        </div>
+        <div>
+          <span className="label">Operator</span>
+          <strong>{state?.operator == null ? '—' : String(state.operator['display_name'])}</strong>
+        </div>
+        <div>
+          <span className="label">Mode</span>
+          <strong data-testid="scan-mode" className={`mode mode-${state?.mode ?? 'check_out'}`}>
+            {state?.mode === 'check_in' ? `Check-in (${state.condition.replace('_', ' ')})` : 'Check-out'}
+          </strong>
+        </div>
+        <div>
+          <span className="label">Queue</span>
+          <strong data-testid="queue-depth">{sync === null ? '—' : `${sync.depth} to sync`}</strong>
+        </div>
+      </section>
+
+      <section className={`last-scan last-scan-${feedback?.kind ?? 'idle'}`} aria-live="assertive" aria-label="Last scan" data-testid="last-scan">
+        <p className="last-scan-message">{feedback?.message ?? 'Ready to scan'}</p>
+        <p className="last-scan-code">{feedback?.code ?? ' '}</p>
+      </section>
+
+      <section className="progress" aria-label="Pick list">
+        <div className="progress-bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={done}>
+          <div style={{ width: `${done}%` }} />
+        </div>
+        <dl className="progress-counts" data-testid="progress">
+          <div>
+            <dt>Planned</dt>
+            <dd>{progress?.planned ?? 0}</dd>
+          </div>
+          <div>
+            <dt>Scanned</dt>
+            <dd>{progress?.scanned ?? 0}</dd>
+          </div>
+          <div>
+            <dt>Missing</dt>
+            <dd>{progress?.missing ?? 0}</dd>
+          </div>
+          <div>
+            <dt>Extra</dt>
+            <dd>{progress?.extra ?? 0}</dd>
+          </div>
+        </dl>
+      </section>
+
+      <section className="scan-actions" aria-label="Actions">
+        <button type="button" className={state?.mode !== 'check_in' ? 'big active' : 'big'} onClick={() => command('CHECK-OUT')}>
+          Check-out
+        </button>
+        <button type="button" className={state?.mode === 'check_in' ? 'big active' : 'big'} onClick={() => command('CHECK-IN')}>
+          Check-in
+        </button>
+        {state?.mode === 'check_in' && (
+          <>
+            <button type="button" className="big" onClick={() => command('DAMAGED')}>
+              Next: damaged
+            </button>
+            <button type="button" className="big" onClick={() => command('MISSING-PARTS')}>
+              Next: missing parts
+            </button>
+          </>
+        )}
+        <button type="button" className="big" onClick={() => command('UNDO')}>
+          Undo last
+        </button>
+        <button type="button" className="big" onClick={() => command('DONE')}>
+          Done
+        </button>
+      </section>
+
+      <form className="manual-entry" onSubmit={submitTyped}>
+        <label htmlFor="manual-code">Type a code</label>
+        <input id="manual-code" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false} placeholder="serial, barcode, gig code or CMD:…" />
+        <button type="submit" className="big">
+          Enter
+        </button>
+      </form>
+      {error !== null && <p role="alert">{error}</p>}
+
+      <section aria-label="Recent scans">
+        <h2>Recent scans</h2>
+        <ol className="recent">
+          {Array.from({ length: RECENT }, (_, i) => recent[i]).map((f, i) => (
+            <li key={i} className={f === undefined ? 'recent-empty' : `recent-${f.kind}`}>
+              {f === undefined ? ' ' : f.message}
+            </li>
+          ))}
+        </ol>
+      </section>
+    </div>
+  );
+}

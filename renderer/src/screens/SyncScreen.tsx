@@ -1,0 +1,139 @@
+import { useEffect, useRef, useState } from 'react';
+import type { z } from 'zod';
+import type { quarantinedOpSchema, SyncStatusView } from '../../../core/station-api';
+import type { QueuedOp } from '../../../core/sync/model';
+import { ago, errorText, useNow } from '../station-data';
+import { useVirtualRows } from '../virtual';
+
+type Quarantined = z.infer<typeof quarantinedOpSchema>;
+const QUEUE_ROWS = 1000;
+const ROW_HEIGHT = 44;
+
+function describe(op: QueuedOp): string {
+  const target = op.payload['gig_id'] ?? op.payload['to'] ?? op.payload['condition'];
+  return `${op.table}.${op.action}${typeof target === 'string' ? ` → ${target}` : ''}`;
+}
+
+/** The queue as the operator needs it: is it moving, how far behind, and what needs a decision. */
+export function SyncScreen({ sync }: { sync: SyncStatusView | null }) {
+  const now = useNow();
+  const [queue, setQueue] = useState<QueuedOp[]>([]);
+  const [quarantine, setQuarantine] = useState<Quarantined[]>([]);
+  const [message, setMessage] = useState<string | null>(null);
+  // The largest backlog seen since the queue was last empty: progress is measured against it.
+  const [peak, setPeak] = useState(0);
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualRows(queue.length, scroller, ROW_HEIGHT, 6);
+
+  const depth = sync?.depth ?? 0;
+  const nextPeak = depth === 0 ? 0 : Math.max(peak, depth);
+  if (nextPeak !== peak) setPeak(nextPeak);
+  useEffect(() => {
+    let live = true;
+    const t = window.setTimeout(() => {
+      void window.station.listQueue({ limit: QUEUE_ROWS }).then((q) => live && setQueue(q), () => undefined);
+      void window.station.listQuarantine().then((q) => live && setQuarantine(q), () => undefined);
+    }, 200);
+    return () => {
+      live = false;
+      window.clearTimeout(t);
+    };
+  }, [sync]);
+
+  const act = (label: string, call: () => Promise<unknown>): void => {
+    call().then(
+      () => setMessage(`${label}: done`),
+      (e: unknown) => setMessage(`${label}: ${errorText(e)}`),
+    );
+  };
+  const drained = peak === 0 ? 100 : Math.round(((peak - depth) / peak) * 100);
+
+  return (
+    <div className="sync-screen">
+      <section className="cards" aria-label="Sync status">
+        <div className={`card ${sync?.online === true ? 'good' : 'bad'}`}>
+          <span className="label">Connection</span>
+          <strong data-testid="sync-online">{sync === null ? '—' : sync.online ? 'Online' : 'Offline'}</strong>
+        </div>
+        <div className="card">
+          <span className="label">Queued</span>
+          <strong data-testid="sync-depth">{depth}</strong>
+          <small>
+            {sync?.pending ?? 0} pending · {sync?.syncing ?? 0} sending · {sync?.failed ?? 0} retrying · {sync?.held ?? 0} held
+          </small>
+        </div>
+        <div className="card">
+          <span className="label">Oldest pending</span>
+          <strong>{sync?.oldestPendingAt == null ? '—' : ago(sync.oldestPendingAt, now)}</strong>
+        </div>
+        <div className="card">
+          <span className="label">Last sync</span>
+          <strong>{ago(sync?.lastSuccessAt ?? null, now)}</strong>
+        </div>
+        <div className={`card ${sync?.lastError == null ? '' : 'bad'}`}>
+          <span className="label">Last error</span>
+          <strong className="small-text">{sync?.lastError ?? 'none'}</strong>
+          {sync?.lastErrorAt != null && <small>{ago(sync.lastErrorAt, now)}</small>}
+        </div>
+      </section>
+
+      <section aria-label="Progress" className="drain">
+        <div className="progress-bar" role="progressbar" aria-label="Backlog sent" aria-valuemin={0} aria-valuemax={100} aria-valuenow={drained}>
+          <div style={{ width: `${drained}%` }} />
+        </div>
+        <p>{peak === 0 ? 'Nothing waiting.' : `${peak - depth} of ${peak} sent${sync?.draining === true ? ' — sending…' : ''}`}</p>
+        <button type="button" className="big" onClick={() => act('Sync now', () => window.station.syncNow())}>
+          Sync now
+        </button>
+        {message !== null && <p role="status">{message}</p>}
+      </section>
+
+      <section aria-label="Quarantined">
+        <h2>Quarantined ({quarantine.length})</h2>
+        {quarantine.length === 0 && <p className="muted">Nothing refused by the server.</p>}
+        <ul className="quarantine">
+          {quarantine.map((q) => (
+            <li key={q.id}>
+              <div>
+                <strong>{describe(q.op)}</strong> <span className="mono muted">{String(q.op.payload['id']).slice(0, 8)}</span>
+                <p>
+                  Server said: <em>{q.message}</em> ({q.code}) · {ago(q.quarantinedAt, now)}
+                </p>
+              </div>
+              <button type="button" className="big" disabled={q.code === 'corrupt_payload'} onClick={() => act('Retry', () => window.station.retryQuarantined({ id: q.id }))}>
+                Retry
+              </button>
+              <button type="button" className="big danger" onClick={() => act('Discard', () => window.station.discardQuarantined({ id: q.id }))}>
+                Discard
+              </button>
+            </li>
+          ))}
+        </ul>
+      </section>
+
+      <section aria-label="Queue">
+        <h2>
+          Queue ({depth}
+          {depth > QUEUE_ROWS ? `, first ${QUEUE_ROWS} shown` : ''})
+        </h2>
+        <div className="virtual-scroll short" ref={scroller} data-testid="queue-list">
+          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+            {virtualizer.getVirtualItems().map((item) => {
+              const op = queue[item.index];
+              if (op === undefined) return null;
+              return (
+                <div key={op.id} className="row queue-row" style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}>
+                  <span className="mono">#{op.seq}</span>
+                  <span>{describe(op)}</span>
+                  <span className={`state state-${op.status}`}>{op.status}</span>
+                  <span className="muted">{op.retryCount > 0 ? `${op.retryCount} retries` : ''}</span>
+                  <span className="muted small-text">{op.lastError ?? ''}</span>
+                </div>
+              );
+            })}
+          </div>
+        </div>
+      </section>
+    </div>
+  );
+}
