@@ -137,8 +137,13 @@ export class SyncEngine {
     return this.pulling;
   }
 
-  /** Both, independently: one failing does not stop the other. */
+  /**
+   * Both, independently: one failing does not stop the other. An operator pressing "Sync now"
+   * (or a backend that is back) should not wait out backoffs grown while it was away.
+   */
   async syncNow(): Promise<void> {
+    await this.store.retryNow();
+    this.reachable = true;
     await Promise.allSettled([this.drain(), this.pull()]);
   }
 

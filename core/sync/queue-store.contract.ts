@@ -142,6 +142,24 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
       expect((await store.listQueue(10))[0]).toMatchObject({ status: 'failed', retryCount: 1, lastError: '503 from the server', nextAttemptAt: 50 });
     });
 
+    it('makes every backed-off op ready at once when asked to sync now, keeping its failure count', async () => {
+      const first = await store.enqueue(checkIn(ASSET), { id: nextId(), now: 1 });
+      const second = await store.enqueue(checkIn(OTHER), { id: nextId(), now: 1 });
+      await store.settle(
+        [
+          { kind: 'retry', op: first, error: 'offline', nextAttemptAt: 60_000, failure: true },
+          { kind: 'retry', op: second, error: 'offline', nextAttemptAt: 90_000, failure: true },
+        ],
+        2,
+      );
+      expect(await store.readyBatch(3, 10)).toEqual([]);
+      expect(await store.retryNow()).toBe(2);
+      expect((await store.readyBatch(3, 10)).map((op) => [op.id, op.retryCount])).toEqual([
+        [first.id, 1],
+        [second.id, 1],
+      ]);
+    });
+
     it('applies a pulled page with tombstones and its cursor together, rebasing queued ops', async () => {
       await seedAsset(serverAsset(ASSET, 1));
       await seedAsset(serverAsset(OTHER, 1));

@@ -24,6 +24,8 @@ export interface QueueStore {
   /** Records the server's answers (or a failure) for a batch in one transaction. */
   settle(outcomes: Outcome[], now: number): Promise<void>;
   listQueue(limit: number): Promise<QueuedOp[]>;
+  /** "Sync now": every op waiting out a backoff becomes ready (its failure count stays). */
+  retryNow(): Promise<number>;
 
   /** Applies a pulled page and moves the cursor in one transaction. */
   applyPull(page: PullPage, rebase: (serverRow: Row | null, queued: QueuedOp[]) => Row | null): Promise<void>;

@@ -117,6 +117,19 @@ describe('push', () => {
     expect((await engine.status()).online).toBe(false);
   });
 
+  it('sends backed-off ops at once on "sync now" instead of waiting out the backoff', async () => {
+    await engine.enqueue(checkIn);
+    transport.pushPlan = [() => new TransportError('network', 'connect ECONNREFUSED')];
+    await engine.drain();
+    expect((await store.listQueue(1))[0]?.nextAttemptAt).toBeGreaterThan(clock.now());
+    await engine.drain();
+    expect(transport.pushes).toHaveLength(1);
+    await engine.syncNow();
+    expect(transport.pushes).toHaveLength(2);
+    expect(await store.listQueue(1)).toEqual([]);
+    expect((await engine.status()).online).toBe(true);
+  });
+
   it('maps each answer onto its op: applied, conflict, rejected, held', async () => {
     const ids = [randomUUID(), randomUUID(), randomUUID()];
     for (const id of ids) await engine.enqueue({ table: 'assets', action: 'check_in', payload: { id } });

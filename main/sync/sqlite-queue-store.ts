@@ -233,6 +233,10 @@ export class SqliteQueueStore implements QueueStore {
     );
   }
 
+  retryNow(): Promise<number> {
+    return attempt(() => this.stmt("update pending_sync set next_attempt_at = 0 where status <> 'syncing' and next_attempt_at > 0").run().changes);
+  }
+
   /** Queued ops on these entities ("assets:<id>", "cases:<id>"), in queue order. */
   queuedFor(entityKeys: string[]): QueuedOp[] {
     if (entityKeys.length === 0) return [];
