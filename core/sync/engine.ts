@@ -209,8 +209,11 @@ export class SyncEngine {
   }
 
   private succeeded(): void {
+    const cameBack = !this.reachable;
     this.reachable = true;
     this.lastSuccessAt = this.clock.now();
+    // The server answers again: what backed off while it was away goes now, not minutes later.
+    if (cameBack) void this.store.retryNow().then(() => this.drain(), () => undefined);
   }
 
   private failed(message: string, unreachable: boolean): void {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { seededRandom } from '../../core/random';
 import { InvalidOpError, SyncEngine } from '../../core/sync/engine';
 import type { PullPage, PushResult } from '../../core/sync/model';
@@ -128,6 +128,16 @@ describe('push', () => {
     expect(transport.pushes).toHaveLength(2);
     expect(await store.listQueue(1)).toEqual([]);
     expect((await engine.status()).online).toBe(true);
+  });
+
+  it('sends backed-off ops as soon as a pull finds the server reachable again', async () => {
+    await engine.enqueue(checkIn);
+    transport.pushPlan = [() => new TransportError('network', 'connect ECONNREFUSED')];
+    await engine.drain();
+    expect((await engine.status()).online).toBe(false);
+    await engine.pull();
+    await vi.waitFor(async () => expect(await store.listQueue(1)).toEqual([]));
+    expect(transport.pushes).toHaveLength(2);
   });
 
   it('maps each answer onto its op: applied, conflict, rejected, held', async () => {
