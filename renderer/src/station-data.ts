@@ -78,8 +78,13 @@ export function useStationLists(): StationLists {
   return { gigs, tree, assets: index, loaded };
 }
 
+/**
+ * What the station said, for an operator: the dispatcher's "handler_failed: signIn failed: …"
+ * framing is for logs (and only the message survives Electron's contextBridge anyway).
+ */
 export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^handler_failed: \w+ failed: /, '').replace(/^invalid_arguments: \w+: /, '');
 }
 
 export function ago(ms: number | null, now: number): string {

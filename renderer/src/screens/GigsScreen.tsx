@@ -84,6 +84,7 @@ export function GigsScreen({ lists }: { lists: StationLists }) {
                   className={`row gig-row${row.gig.id === selected ? ' selected' : ''}${row.match ? ' match' : ''}`}
                   style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT, paddingLeft: `${0.5 + row.depth * 1.5}rem` }}
                   onClick={() => setSelected(row.gig.id)}
+                  data-code={row.gig.code}
                 >
                   <button type="button" className="twisty" aria-label={row.expanded ? 'Collapse' : 'Expand'} disabled={!row.hasChildren} onClick={() => toggle(row.gig.id)}>
                     {row.hasChildren ? (row.expanded ? '▾' : '▸') : ''}
@@ -130,7 +131,7 @@ export function GigsScreen({ lists }: { lists: StationLists }) {
                 {gig.assetsOut} here · {rollup?.assetsOut ?? 0} with sub-gigs
               </dd>
               <dt>Planned</dt>
-              <dd>
+              <dd data-testid="gig-planned">
                 {gig.planned} here · {rollup?.planned ?? 0} with sub-gigs
               </dd>
               <dt>Sub-gigs</dt>
