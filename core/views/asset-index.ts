@@ -29,6 +29,8 @@ export class AssetIndex {
   readonly entries: readonly AssetEntry[];
   private readonly haystacks: string[];
   private readonly orders = new Map<AssetSort, number[]>();
+  private readonly unfiltered = new Map<AssetSort, AssetEntry[]>();
+  private facetCache: ReturnType<AssetIndex['countFacets']> | null = null;
 
   constructor(assets: readonly AssetListItem[], gigName: (id: string) => string | undefined) {
     this.entries = assets.map((asset) => {
@@ -42,8 +44,13 @@ export class AssetIndex {
     return this.entries.length;
   }
 
-  /** Distinct values with counts, for the filter menus. */
-  facets(): { statuses: [string, number][]; categories: [string, number][]; locations: [string, string, number][] } {
+  /** Distinct values with counts, for the filter menus (counted once per index). */
+  facets(): ReturnType<AssetIndex['countFacets']> {
+    this.facetCache ??= this.countFacets();
+    return this.facetCache;
+  }
+
+  private countFacets(): { statuses: [string, number][]; categories: [string, number][]; locations: [string, string, number][] } {
     const statuses = new Map<string, number>();
     const categories = new Map<string, number>();
     const locations = new Map<string, [string, number]>();
@@ -61,8 +68,18 @@ export class AssetIndex {
     };
   }
 
+  /** Opening the list (no filter) reuses the last answer: the screen mounts without a pass over every asset. */
   query(filter: AssetFilter, sort: AssetSort): AssetEntry[] {
     const needle = filter.query.trim().toLowerCase();
+    const everything = needle === '' && filter.status === null && filter.category === null && filter.location === null;
+    if (everything) {
+      let all = this.unfiltered.get(sort);
+      if (all === undefined) {
+        all = this.order(sort).map((i) => this.entries[i] as AssetEntry);
+        this.unfiltered.set(sort, all);
+      }
+      return all;
+    }
     const out: AssetEntry[] = [];
     for (const i of this.order(sort)) {
       const entry = this.entries[i] as AssetEntry;

@@ -3,6 +3,7 @@ import { hierarchyBench } from './hierarchy';
 import { queueBench } from './queue';
 import { scanBench } from './scan';
 import { searchBench } from './search';
+import { uiBench } from './ui';
 
 /**
  * `npm run bench -- <name> [options]`: each benchmark sets up its own data, prints a readable
@@ -10,7 +11,7 @@ import { searchBench } from './search';
  */
 type Bench = (args: string[]) => Promise<Record<string, unknown>>;
 
-const benches: Record<string, Bench> = { hierarchy: hierarchyBench, search: searchBench, queue: queueBench, scan: scanBench };
+const benches: Record<string, Bench> = { hierarchy: hierarchyBench, search: searchBench, queue: queueBench, scan: scanBench, ui: uiBench };
 
 async function main(): Promise<number> {
   const { positionals } = parseArgs({ allowPositionals: true, strict: false });

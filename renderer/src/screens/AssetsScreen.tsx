@@ -12,6 +12,8 @@ export function AssetsScreen({ lists }: { lists: StationLists }) {
   const [filter, setFilter] = useState<AssetFilter>({ query: '', status: null, category: null, location: null });
   const [sort, setSort] = useState<AssetSort>('serial');
   const [selected, setSelected] = useState<string | null>(null);
+  // Thousands of gigs can hold assets: their options are built when the menu is first used, not on mount.
+  const [locationMenu, setLocationMenu] = useState(false);
   const rows = useMemo(() => index.query(filter, sort), [index, filter, sort]);
   const facets = useMemo(() => index.facets(), [index]);
   const scroller = useRef<HTMLDivElement>(null);
@@ -51,9 +53,15 @@ export function AssetsScreen({ lists }: { lists: StationLists }) {
               </option>
             ))}
           </select>
-          <select aria-label="Location" value={filter.location ?? ''} onChange={(e) => set({ location: e.target.value === '' ? null : e.target.value })}>
+          <select
+            aria-label="Location"
+            value={filter.location ?? ''}
+            onFocus={() => setLocationMenu(true)}
+            onPointerDown={() => setLocationMenu(true)}
+            onChange={(e) => set({ location: e.target.value === '' ? null : e.target.value })}
+          >
             <option value="">Anywhere</option>
-            {facets.locations.map(([id, label, count]) => (
+            {(locationMenu ? facets.locations : facets.locations.filter(([id]) => id === filter.location)).map(([id, label, count]) => (
               <option key={id} value={id}>
                 {label} ({count})
               </option>
