@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { seededRandom, type Random } from '../../core/random';
 import { rebase } from '../../core/sync/optimistic';
 import type { Row } from '../../core/sync/model';
@@ -46,7 +47,7 @@ async function fillCaches(store: SqliteQueueStore): Promise<void> {
       name: `${category} item ${i % 97}`,
       category,
       status,
-      current_gig_id: status === 'checked_out' ? (pick(random, gigs).id as string) : null,
+      current_gig_id: status === 'checked_out' ? pick(random, gigs).id : null,
       case_id: null,
       version: 1,
     };
@@ -106,10 +107,10 @@ window.__probe = {
 };
 `;
 
-interface MountResult {
-  ms: number;
-  rows: number;
-}
+// What the probe reports, parsed: it crosses from the page.
+const mountSchema = z.object({ ms: z.number(), rows: z.number().int() });
+const scrollSchema = z.object({ deltas: z.array(z.number()), rows: z.number().int(), top: z.number() });
+const typeSchema = z.object({ times: z.array(z.number()), shown: z.string() });
 
 /**
  * The station's asset list in Chromium, production build, 20k assets: how long the Assets screen
@@ -137,12 +138,12 @@ export async function uiBench(): Promise<Record<string, unknown>> {
     await page.getByTestId('asset-count').filter({ hasText: `${ASSETS} of ${ASSETS}` }).waitFor({ timeout: 60_000 });
     const loadMs = performance.now() - loadStart;
 
-    const mounts: MountResult[] = [];
-    for (let i = 0; i < MOUNTS; i += 1) mounts.push((await page.evaluate('window.__probe.mount()')) as MountResult);
-    const scroll = (await page.evaluate(`window.__probe.scroll(${SCROLL_FRAMES})`)) as { deltas: number[]; rows: number; top: number };
+    const mounts: z.infer<typeof mountSchema>[] = [];
+    for (let i = 0; i < MOUNTS; i += 1) mounts.push(mountSchema.parse(await page.evaluate('window.__probe.mount()')));
+    const scroll = scrollSchema.parse(await page.evaluate(`window.__probe.scroll(${SCROLL_FRAMES})`));
     // A serial typed, cleared, then a name fragment: each prefix is one keystroke.
     const queries = [...['m', 'mi', 'mic', 'mic-', 'mic-1', 'mic-10', 'mic-100'], ...['mic-10', 'mic-1', 'mic-', 'mic', 'mi', 'm', ''], ...['i', 'it', 'ite', 'item', 'item ', 'item 4', 'item 42']];
-    const filter = (await page.evaluate(`window.__probe.type(${JSON.stringify(queries)})`)) as { times: number[]; shown: string };
+    const filter = typeSchema.parse(await page.evaluate(`window.__probe.type(${JSON.stringify(queries)})`));
 
     const mountMs = mounts.map((m) => m.ms);
     const domRows = Math.max(...mounts.map((m) => m.rows), scroll.rows);
