@@ -10,7 +10,7 @@ import { PROJECT_ROOT } from '../../supabase/local/paths';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 
 // The built app in a real Electron window (main process, sandboxed preload, contextBridge, IPC),
-// against a local stack with the demo data: the path browser-station.test.ts takes through the
+// against a local stack with the demo data: the path station-flows.test.ts takes through the
 // browser host. It needs the Electron binary, which CI installs without (ELECTRON_SKIP_BINARY_DOWNLOAD).
 const binary = findElectronBinary();
 const hasDisplay = process.platform !== 'linux' || ['DISPLAY', 'WAYLAND_DISPLAY'].some((name) => (process.env[name] ?? '') !== '');
