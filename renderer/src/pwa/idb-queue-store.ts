@@ -1,0 +1,491 @@
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import {
+  CACHED_TABLES,
+  entityKey,
+  queuedOpSchema,
+  rowSchema,
+  type CachedTable,
+  type Conflict,
+  type ConflictChoice,
+  type NewOp,
+  type PullPage,
+  type QueuedOp,
+  type QuarantinedOp,
+  type QueueStats,
+  type Row,
+} from '../../../core/sync/model';
+import { rebase } from '../../../core/sync/optimistic';
+import { QueueStoreError, type Outcome, type QueueStore } from '../../../core/sync/queue-store';
+
+/** A queued op as stored: the op's fields, with its entity key for ordering and holds. */
+interface OpRecord {
+  id: string;
+  seq: number;
+  timestamp: number;
+  table: string;
+  action: string;
+  payload: unknown;
+  baseVersion: number | null;
+  status: string;
+  retryCount: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  entityKey: string;
+}
+
+interface CacheRecord {
+  id: string;
+  row: Row | null;
+  serverRow: Row | null;
+  updatedAt: number;
+}
+
+interface EntityRecord extends CacheRecord {
+  entity: string;
+}
+
+interface StationDb extends DBSchema {
+  pending_sync: { key: string; value: OpRecord; indexes: { seq: number; entity: [string, number] } };
+  gig_cache: { key: string; value: CacheRecord };
+  asset_cache: { key: string; value: CacheRecord };
+  entity_cache: { key: [string, string]; value: EntityRecord; indexes: { entity: string } };
+  conflicts: { key: string; value: { id: string; entityKey: string; op: QueuedOp; serverRow: Row | null; changedFields: string[]; message: string; detectedAt: number } };
+  quarantine: { key: string; value: { id: string; entityKey: string; op: QueuedOp; code: string; message: string; quarantinedAt: number } };
+  sync_state: { key: string; value: { key: string; value: string } };
+}
+
+type Names = StoreNames<StationDb>;
+type Tx = IDBPTransaction<StationDb, Names[], 'readwrite' | 'readonly'>;
+type WriteTx = IDBPTransaction<StationDb, Names[], 'readwrite'>;
+
+const ALL: Names[] = ['pending_sync', 'gig_cache', 'asset_cache', 'entity_cache', 'conflicts', 'quarantine', 'sync_state'];
+const SIMPLE_CACHE: Partial<Record<CachedTable, 'gig_cache' | 'asset_cache'>> = { gigs: 'gig_cache', assets: 'asset_cache' };
+
+/**
+ * The PWA's QueueStore on IndexedDB (idb), with the seed's store names: `pending_sync`,
+ * `gig_cache`, `asset_cache`, plus what the engine needs. Every method is one transaction, and
+ * awaits nothing but IndexedDB inside it (a transaction commits as soon as it has no requests
+ * pending). IndexedDB serializes read-write transactions over the same stores, so two tabs or a
+ * tab and the service worker never claim the same op.
+ */
+export class IdbQueueStore implements QueueStore {
+  private constructor(
+    private readonly db: IDBPDatabase<StationDb>,
+    private readonly newId: () => string,
+  ) {}
+
+  static async open(name: string, options: { newId: () => string; indexedDB?: IDBFactory }): Promise<IdbQueueStore> {
+    const db = await openDB<StationDb>(name, 1, {
+      upgrade(database) {
+        const ops = database.createObjectStore('pending_sync', { keyPath: 'id' });
+        ops.createIndex('seq', 'seq', { unique: true });
+        ops.createIndex('entity', ['entityKey', 'seq']);
+        database.createObjectStore('gig_cache', { keyPath: 'id' });
+        database.createObjectStore('asset_cache', { keyPath: 'id' });
+        database.createObjectStore('entity_cache', { keyPath: ['entity', 'id'] }).createIndex('entity', 'entity');
+        database.createObjectStore('conflicts', { keyPath: 'id' });
+        database.createObjectStore('quarantine', { keyPath: 'id' });
+        database.createObjectStore('sync_state', { keyPath: 'key' });
+      },
+      // Another context upgraded the schema: this one closes so the upgrade can proceed.
+      blocking() {
+        db.close();
+      },
+    });
+    return new IdbQueueStore(db, options.newId);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private tx(mode: 'readwrite'): WriteTx;
+  private tx(mode: 'readonly'): Tx;
+  private tx(mode: 'readwrite' | 'readonly'): Tx {
+    // Durability "strict": an enqueue resolves only once the op is flushed, like SQLite's FULL.
+    return this.db.transaction(ALL, mode, { durability: mode === 'readwrite' ? 'strict' : 'default' });
+  }
+
+  private async write<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
+    const tx = this.tx('readwrite');
+    try {
+      const result = await work(tx);
+      await tx.done;
+      return result;
+    } catch (error) {
+      // Nothing of a failed method may stay: abort, and let the abort's own rejection go.
+      tx.done.catch(() => undefined);
+      try {
+        tx.abort();
+      } catch {
+        // already finished
+      }
+      throw error;
+    }
+  }
+
+  async deviceId(): Promise<string> {
+    return this.write(async (tx) => {
+      const existing = await meta(tx, 'device_id');
+      if (existing !== null) return existing;
+      const id = `pwa-${this.newId()}`;
+      await tx.objectStore('sync_state').put({ key: 'device_id', value: id });
+      return id;
+    });
+  }
+
+  async enqueue(op: NewOp, info: { id: string; now: number }): Promise<QueuedOp> {
+    return this.write(async (tx) => {
+      const seq = Number((await meta(tx, 'next_seq')) ?? '1');
+      await tx.objectStore('sync_state').put({ key: 'next_seq', value: String(seq + 1) });
+      const queued: QueuedOp = {
+        id: info.id,
+        seq,
+        timestamp: info.now,
+        table: op.table,
+        action: op.action,
+        payload: op.payload,
+        baseVersion: op.base_version ?? null,
+        status: 'pending',
+        retryCount: 0,
+        nextAttemptAt: 0,
+        lastError: null,
+      };
+      await tx.objectStore('pending_sync').add(toRecord(queued));
+      await refreshCache(tx, op.table, String(op.payload['id']), info.now);
+      return queued;
+    });
+  }
+
+  async readyBatch(now: number, limit: number): Promise<QueuedOp[]> {
+    return this.write((tx) => ready(tx, now, limit));
+  }
+
+  async claimBatch(now: number, limit: number): Promise<QueuedOp[]> {
+    return this.write(async (tx) => {
+      const batch = await ready(tx, now, limit);
+      const ops = tx.objectStore('pending_sync');
+      for (const op of batch) await ops.put(toRecord({ ...op, status: 'syncing' }));
+      return batch.map((op) => ({ ...op, status: 'syncing' as const }));
+    });
+  }
+
+  async recoverInFlight(): Promise<number> {
+    return this.write(async (tx) => {
+      let n = 0;
+      for (let cursor = await tx.objectStore('pending_sync').openCursor(); cursor !== null; cursor = await cursor.continue()) {
+        if (cursor.value.status !== 'syncing') continue;
+        await cursor.update({ ...cursor.value, status: 'pending' });
+        n += 1;
+      }
+      return n;
+    });
+  }
+
+  async retryNow(): Promise<number> {
+    return this.write(async (tx) => {
+      let n = 0;
+      for (let cursor = await tx.objectStore('pending_sync').openCursor(); cursor !== null; cursor = await cursor.continue()) {
+        if (cursor.value.status === 'syncing' || cursor.value.nextAttemptAt <= 0) continue;
+        await cursor.update({ ...cursor.value, nextAttemptAt: 0 });
+        n += 1;
+      }
+      return n;
+    });
+  }
+
+  async settle(outcomes: Outcome[], now: number): Promise<void> {
+    await this.write(async (tx) => {
+      const ops = tx.objectStore('pending_sync');
+      for (const outcome of outcomes) {
+        const { op } = outcome;
+        const key = entityKey(op);
+        const id = String(op.payload['id']);
+        switch (outcome.kind) {
+          case 'applied':
+            await ops.delete(op.id);
+            if (outcome.row !== null) await writeServerRow(tx, op.table, outcome.row, now);
+            await refreshCache(tx, op.table, id, now);
+            break;
+          case 'conflict':
+            await ops.delete(op.id);
+            await tx.objectStore('conflicts').put({ id: op.id, entityKey: key, op, serverRow: outcome.serverRow, changedFields: outcome.changedFields, message: outcome.message, detectedAt: now });
+            if (outcome.serverRow !== null) await writeServerRow(tx, op.table, outcome.serverRow, now);
+            await refreshCache(tx, op.table, id, now);
+            break;
+          case 'rejected':
+            await ops.delete(op.id);
+            await tx.objectStore('quarantine').put({ id: op.id, entityKey: key, op, code: outcome.code, message: outcome.message, quarantinedAt: now });
+            await refreshCache(tx, op.table, id, now);
+            break;
+          case 'retry': {
+            const record = await ops.get(op.id);
+            if (record === undefined) break;
+            await ops.put({
+              ...record,
+              status: outcome.failure ? 'failed' : 'pending',
+              retryCount: record.retryCount + (outcome.failure ? 1 : 0),
+              nextAttemptAt: outcome.nextAttemptAt,
+              lastError: outcome.failure ? outcome.error : null,
+            });
+            break;
+          }
+        }
+      }
+    });
+  }
+
+  async listQueue(limit: number): Promise<QueuedOp[]> {
+    const tx = this.tx('readonly');
+    const out: QueuedOp[] = [];
+    for (let cursor = await tx.objectStore('pending_sync').index('seq').openCursor(); cursor !== null && out.length < limit; cursor = await cursor.continue()) {
+      const op = parseOp(cursor.value);
+      if (op !== null) out.push(op);
+    }
+    return out;
+  }
+
+  async applyPull(page: PullPage, rebaseRow: (serverRow: Row | null, queued: QueuedOp[]) => Row | null): Promise<void> {
+    const now = Date.now();
+    await this.write(async (tx) => {
+      for (const [table, rows] of Object.entries(page.changes) as [CachedTable, Row[]][]) {
+        for (const row of rows) {
+          await writeServerRow(tx, table, row, now);
+          await refreshCache(tx, table, row.id, now, rebaseRow);
+        }
+      }
+      for (const tombstone of page.tombstones) await deleteCached(tx, tombstone.table, tombstone.id);
+      await tx.objectStore('sync_state').put({ key: 'cursor', value: page.cursor });
+    });
+  }
+
+  async cursor(): Promise<string | null> {
+    return this.getMeta('cursor');
+  }
+
+  async getCached(table: CachedTable, id: string): Promise<Row | null> {
+    const record = await cacheRecord(this.tx('readonly'), table, id);
+    return record?.row == null ? null : parseRow(record.row);
+  }
+
+  /** Every cached row of a table (the crew views read whole lists). */
+  async listCached(table: CachedTable): Promise<Row[]> {
+    const tx = this.tx('readonly');
+    const simple = SIMPLE_CACHE[table];
+    const records = simple === undefined ? await tx.objectStore('entity_cache').index('entity').getAll(table) : await tx.objectStore(simple).getAll();
+    return records.flatMap((r) => (r.row === null ? [] : [r.row]));
+  }
+
+  async countCached(table: CachedTable): Promise<number> {
+    return (await this.listCached(table)).length;
+  }
+
+  async conflicts(): Promise<Conflict[]> {
+    const records = await this.tx('readonly').objectStore('conflicts').getAll();
+    return records
+      .sort((a, b) => a.detectedAt - b.detectedAt || (a.id < b.id ? -1 : 1))
+      .map((r) => ({ id: r.id, op: queuedOpSchema.parse(r.op), serverRow: r.serverRow === null ? null : parseRow(r.serverRow), changedFields: r.changedFields, message: r.message, detectedAt: r.detectedAt }));
+  }
+
+  async resolveConflict(id: string, choice: ConflictChoice, info: { newOpId: string; now: number }): Promise<void> {
+    await this.write(async (tx) => {
+      const record = await tx.objectStore('conflicts').get(id);
+      if (record === undefined) throw new QueueStoreError('not_found', `no conflict ${id}`);
+      const op = queuedOpSchema.parse(record.op);
+      await tx.objectStore('conflicts').delete(id);
+      if (choice === 'keep_local') {
+        const serverVersion = record.serverRow?.['version'];
+        // Same place in its entity's order (same seq), new id: the server already answered the old one.
+        await tx.objectStore('pending_sync').put(
+          toRecord({ ...op, id: info.newOpId, baseVersion: typeof serverVersion === 'number' ? serverVersion : op.baseVersion, status: 'pending', retryCount: 0, nextAttemptAt: 0, lastError: null }),
+        );
+      }
+      await refreshCache(tx, op.table, String(op.payload['id']), info.now);
+    });
+  }
+
+  async quarantined(): Promise<QuarantinedOp[]> {
+    const records = await this.tx('readonly').objectStore('quarantine').getAll();
+    return records
+      .sort((a, b) => a.quarantinedAt - b.quarantinedAt || (a.id < b.id ? -1 : 1))
+      .map((r) => ({ id: r.id, op: queuedOpSchema.parse(r.op), code: r.code, message: r.message, quarantinedAt: r.quarantinedAt }));
+  }
+
+  async retryQuarantined(id: string, info: { newOpId: string; now: number }): Promise<void> {
+    await this.write(async (tx) => {
+      const record = await tx.objectStore('quarantine').get(id);
+      if (record === undefined) throw new QueueStoreError('not_found', `no quarantined op ${id}`);
+      if (record.code === 'corrupt_payload') throw new QueueStoreError('corrupt', `op ${id} has a corrupt payload; it can only be discarded`);
+      const op = queuedOpSchema.parse(record.op);
+      await tx.objectStore('quarantine').delete(id);
+      await tx.objectStore('pending_sync').put(toRecord({ ...op, id: info.newOpId, status: 'pending', retryCount: 0, nextAttemptAt: 0, lastError: null }));
+      await refreshCache(tx, op.table, String(op.payload['id']), info.now);
+    });
+  }
+
+  async discardQuarantined(id: string): Promise<void> {
+    await this.write(async (tx) => {
+      const record = await tx.objectStore('quarantine').get(id);
+      if (record === undefined) throw new QueueStoreError('not_found', `no quarantined op ${id}`);
+      await tx.objectStore('quarantine').delete(id);
+      const op = queuedOpSchema.safeParse(record.op);
+      if (op.success) await refreshCache(tx, op.data.table, String(op.data.payload['id']), Date.now());
+    });
+  }
+
+  async stats(): Promise<QueueStats> {
+    const tx = this.tx('readonly');
+    const held = await heldKeys(tx);
+    const records = await tx.objectStore('pending_sync').getAll();
+    const conflicts = await tx.objectStore('conflicts').count();
+    const quarantined = await tx.objectStore('quarantine').count();
+    let oldest: number | null = null;
+    const counts = { pending: 0, syncing: 0, failed: 0, held: 0 };
+    for (const r of records) {
+      if (r.status === 'pending' || r.status === 'syncing' || r.status === 'failed') counts[r.status] += 1;
+      if (held.has(r.entityKey)) counts.held += 1;
+      oldest = oldest === null ? r.timestamp : Math.min(oldest, r.timestamp);
+    }
+    return { depth: records.length, ...counts, conflicts, quarantined, oldestPendingAt: oldest };
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    return meta(this.tx('readonly'), key);
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.write(async (tx) => {
+      await tx.objectStore('sync_state').put({ key, value });
+    });
+  }
+
+  async deleteMeta(key: string): Promise<void> {
+    await this.write(async (tx) => {
+      await tx.objectStore('sync_state').delete(key);
+    });
+  }
+
+  /** Empties the caches and the cursor (sign-out of one organization, another backend). */
+  async resetCaches(): Promise<void> {
+    await this.write(async (tx) => {
+      for (const name of ['gig_cache', 'asset_cache', 'entity_cache'] as const) await tx.objectStore(name).clear();
+      await tx.objectStore('sync_state').delete('cursor');
+    });
+  }
+}
+
+// --- helpers: each runs inside the caller's transaction -----------------------------------
+
+async function meta(tx: Tx, key: string): Promise<string | null> {
+  return (await tx.objectStore('sync_state').get(key))?.value ?? null;
+}
+
+function toRecord(op: QueuedOp): OpRecord {
+  return { ...op, entityKey: entityKey(op) };
+}
+
+function parseOp(record: OpRecord): QueuedOp | null {
+  const { entityKey: _key, ...op } = record;
+  const parsed = queuedOpSchema.safeParse(op);
+  return parsed.success ? parsed.data : null;
+}
+
+function parseRow(value: unknown): Row {
+  const parsed = rowSchema.safeParse(value);
+  if (!parsed.success) throw new QueueStoreError('corrupt', `a cached row is not readable: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+async function heldKeys(tx: Tx): Promise<Set<string>> {
+  const conflicts = await tx.objectStore('conflicts').getAll();
+  const quarantine = await tx.objectStore('quarantine').getAll();
+  return new Set([...conflicts.map((c) => c.entityKey), ...quarantine.map((q) => q.entityKey)]);
+}
+
+async function ready(tx: WriteTx, now: number, limit: number): Promise<QueuedOp[]> {
+  const held = await heldKeys(tx);
+  const blocked = new Set<string>();
+  const batch: QueuedOp[] = [];
+  const corrupt: OpRecord[] = [];
+  for (let cursor = await tx.objectStore('pending_sync').index('seq').openCursor(); cursor !== null && batch.length < limit; cursor = await cursor.continue()) {
+    const record = cursor.value;
+    if (blocked.has(record.entityKey)) continue;
+    if (held.has(record.entityKey) || record.status === 'syncing' || record.nextAttemptAt > now) {
+      blocked.add(record.entityKey);
+      continue;
+    }
+    const op = parseOp(record);
+    if (op === null) {
+      corrupt.push(record);
+      blocked.add(record.entityKey);
+      continue;
+    }
+    batch.push(op);
+  }
+  // An op whose stored form no longer parses is kept, raw, in quarantine: never dropped.
+  for (const record of corrupt) {
+    const op: QueuedOp = {
+      id: record.id,
+      seq: record.seq,
+      timestamp: record.timestamp,
+      table: (['gigs', 'assets', 'cases'].includes(record.table) ? record.table : 'assets') as QueuedOp['table'],
+      action: record.action,
+      payload: {},
+      baseVersion: record.baseVersion,
+      status: 'failed',
+      retryCount: record.retryCount,
+      nextAttemptAt: record.nextAttemptAt,
+      lastError: 'corrupt payload',
+    };
+    await tx.objectStore('quarantine').put({
+      id: record.id,
+      entityKey: record.entityKey,
+      op,
+      code: 'corrupt_payload',
+      message: `stored op cannot be read (${record.table}.${record.action}): ${JSON.stringify(record.payload).slice(0, 2000)}`,
+      quarantinedAt: now,
+    });
+    await tx.objectStore('pending_sync').delete(record.id);
+  }
+  return batch;
+}
+
+async function cacheRecord(tx: Tx, table: CachedTable, id: string): Promise<CacheRecord | undefined> {
+  const simple = SIMPLE_CACHE[table];
+  return simple === undefined ? tx.objectStore('entity_cache').get([table, id]) : tx.objectStore(simple).get(id);
+}
+
+async function putCache(tx: WriteTx, table: CachedTable, record: CacheRecord): Promise<void> {
+  const simple = SIMPLE_CACHE[table];
+  if (simple === undefined) await tx.objectStore('entity_cache').put({ ...record, entity: table });
+  else await tx.objectStore(simple).put(record);
+}
+
+function isCached(table: string): table is CachedTable {
+  return (CACHED_TABLES as readonly string[]).includes(table);
+}
+
+async function writeServerRow(tx: WriteTx, table: string, row: Row, now: number): Promise<void> {
+  if (!isCached(table)) return;
+  const existing = await cacheRecord(tx, table, row.id);
+  await putCache(tx, table, { id: row.id, row: existing?.row ?? row, serverRow: row, updatedAt: now });
+}
+
+/** The view of a row: the server's last word with the still-queued ops on top. */
+async function refreshCache(tx: WriteTx, table: string, id: string, now: number, rebaseRow = rebase): Promise<void> {
+  if (!isCached(table)) return;
+  const record = await cacheRecord(tx, table, id);
+  const server = record?.serverRow == null ? null : parseRow(record.serverRow);
+  const queued = (await tx.objectStore('pending_sync').index('entity').getAll(IDBKeyRange.bound([`${table}:${id}`, -Infinity], [`${table}:${id}`, Infinity])))
+    .map(parseOp)
+    .filter((op): op is QueuedOp => op !== null);
+  const view = rebaseRow(server, queued);
+  if (record === undefined && view === null) return;
+  await putCache(tx, table, { id, row: view, serverRow: record?.serverRow ?? null, updatedAt: now });
+}
+
+async function deleteCached(tx: WriteTx, table: CachedTable, id: string): Promise<void> {
+  const simple = SIMPLE_CACHE[table];
+  if (simple === undefined) await tx.objectStore('entity_cache').delete([table, id]);
+  else await tx.objectStore(simple).delete(id);
+}
