@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { createClient, type SupabaseClient, type SupportedStorage } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import { z } from 'zod';
+import type { StationBackend } from '../core/station-handlers';
 import { movementSchema, type Movement, type StationSettings } from '../core/station-views';
 import { supabaseTransport } from '../core/sync/supabase-transport';
 import { TransportError, type SyncTransport } from '../core/sync/transport';
@@ -28,7 +29,7 @@ function sessionStorage(store: SqliteQueueStore): SupportedStorage {
  * launch default), the signed-in session, and a sync transport that always goes through the
  * current client — so switching backend or account needs no new engine.
  */
-export class BackendLink {
+export class BackendLink implements StationBackend {
   private config: BackendConfig | null;
   private client: SupabaseClient | null = null;
   private inner: SyncTransport | null = null;

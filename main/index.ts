@@ -4,7 +4,7 @@ import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
 import { STATION_EVENTS } from '../core/station-api';
 import { registerStationIpc } from './ipc';
 import { contentSecurityPolicy, isTrustedRendererUrl, secureWebPreferences } from './security';
-import { createStationHandlers } from './station-handlers';
+import { createStationHandlers } from '../core/station-handlers';
 import { subscribeStationEvents } from './station-events';
 import { createStationServices } from './station-services';
 
@@ -70,6 +70,7 @@ void app.whenReady().then(async () => {
     createStationHandlers({
       appVersion: app.getVersion(),
       host: 'electron',
+      platform: `${process.platform}-${process.arch}`,
       startedAt: new Date(),
       now: () => new Date(),
       sync: services,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { WireMessage } from '../../core/wire';
-import { createStationHandlers } from '../station-handlers';
+import { createStationHandlers } from '../../core/station-handlers';
 import { subscribeStationEvents } from '../station-events';
 import { createStationServices, type StationConfig } from '../station-services';
 import { startBrowserHost } from './server';
@@ -26,6 +26,7 @@ export async function runBrowserStation(
       handlers: createStationHandlers({
         appVersion: config.appVersion,
         host: 'browser',
+        platform: `${process.platform}-${process.arch}`,
         startedAt: new Date(),
         now: () => new Date(),
         sync: services,

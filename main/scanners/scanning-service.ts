@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ScanCatalog } from '../../core/scan/catalog';
+import type { StationScanning } from '../../core/station-handlers';
 import { ScanSession, type Feedback, type SessionState } from '../../core/scan/workflow';
 import { scannerConfigSchema, type ScannerConfig, type ScannerStatus } from '../../core/scanner/config';
 import type { ScanEvent } from '../../core/scanner/types';
@@ -14,7 +15,7 @@ const storedConfigs = z.array(scannerConfigSchema);
  * device's role) and scans the renderer detects (keyboard wedge) go through one ScanSession; raw
  * scans and feedback are published for the UI. Scanner settings live in the station database.
  */
-export class ScanningService {
+export class ScanningService implements StationScanning {
   readonly session: ScanSession;
   private readonly scanListeners = new Set<(scan: ScanEvent) => void>();
   private readonly feedbackListeners = new Set<(feedback: Feedback) => void>();

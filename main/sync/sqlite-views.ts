@@ -1,4 +1,5 @@
 import type { AssetListItem, GigListItem } from '../../core/station-views';
+import type { StationViews } from '../../core/station-handlers';
 import type { QueuedOp } from '../../core/sync/model';
 import type { SqliteQueueStore } from './sqlite-queue-store';
 
@@ -9,10 +10,10 @@ type AssetRecord = [string, string, string | null, string, string, string, strin
  * The screens' lists, read straight from the caches' JSON with SQLite's json functions: only the
  * columns a list shows, as positional rows (20k assets in one statement, no per-row JSON.parse).
  */
-export class SqliteStationViews {
+export class SqliteStationViews implements StationViews {
   constructor(private readonly store: SqliteQueueStore) {}
 
-  listGigs(): GigListItem[] {
+  listGigs(): Promise<GigListItem[]> {
     const records = this.store
       .stmt(
         `select g.id, g.row ->> '$.parent_gig_id', g.row ->> '$.code', g.row ->> '$.name', g.row ->> '$.status',
@@ -27,7 +28,8 @@ export class SqliteStationViews {
       )
       .raw()
       .all() as GigRecord[];
-    return records.map(([id, parentId, code, name, status, startsAt, venue, version, assetsOut, planned]) => ({
+    return Promise.resolve(
+      records.map(([id, parentId, code, name, status, startsAt, venue, version, assetsOut, planned]) => ({
       id,
       parentId,
       code,
@@ -38,10 +40,11 @@ export class SqliteStationViews {
       version,
       assetsOut,
       planned,
-    }));
+    })),
+    );
   }
 
-  listAssets(): AssetListItem[] {
+  listAssets(): Promise<AssetListItem[]> {
     const records = this.store
       .stmt(
         `select id, row ->> '$.serial_number', row ->> '$.barcode', row ->> '$.name', row ->> '$.category', row ->> '$.status',
@@ -50,11 +53,11 @@ export class SqliteStationViews {
       )
       .raw()
       .all() as AssetRecord[];
-    return records.map(([id, serial, barcode, name, category, status, gigId, caseId]) => ({ id, serial, barcode, name, category, status, gigId, caseId }));
+    return Promise.resolve(records.map(([id, serial, barcode, name, category, status, gigId, caseId]) => ({ id, serial, barcode, name, category, status, gigId, caseId })));
   }
 
   /** Queued ops on the asset or on the case it is in (what the history cannot show yet). */
-  queuedFor(assetId: string, caseId: string | null): QueuedOp[] {
-    return this.store.queuedFor(caseId === null ? [`assets:${assetId}`] : [`assets:${assetId}`, `cases:${caseId}`]);
+  queuedFor(assetId: string, caseId: string | null): Promise<QueuedOp[]> {
+    return Promise.resolve(this.store.queuedFor(caseId === null ? [`assets:${assetId}`] : [`assets:${assetId}`, `cases:${caseId}`]));
   }
 }

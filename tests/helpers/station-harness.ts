@@ -7,7 +7,7 @@ import type { SyncTransport } from '../../core/sync/transport';
 import { BackendLink, type BackendConfig } from '../../main/backend-link';
 import { DeviceManager } from '../../main/scanners/device-manager';
 import { ScanningService } from '../../main/scanners/scanning-service';
-import { createStationHandlers } from '../../main/station-handlers';
+import { createStationHandlers } from '../../core/station-handlers';
 import { SqliteScanCatalog } from '../../main/sync/sqlite-catalog';
 import { SqliteQueueStore } from '../../main/sync/sqlite-queue-store';
 import { SqliteStationViews } from '../../main/sync/sqlite-views';
@@ -50,7 +50,7 @@ export function stationHarness(options: {
   });
   const scanning = new ScanningService({ store, engine, catalog: new SqliteScanCatalog(store), devices, now: () => now.getTime(), log: () => undefined });
   const views = new SqliteStationViews(store);
-  const handlers = createStationHandlers({ appVersion: '0.1.0', host: 'browser', startedAt: now, now: () => now, sync: { engine, store }, scanning, backend, views });
+  const handlers = createStationHandlers({ appVersion: '0.1.0', host: 'browser', platform: `${process.platform}-${process.arch}`, startedAt: now, now: () => now, sync: { engine, store }, scanning, backend, views });
   return {
     store,
     engine,

@@ -1,24 +1,56 @@
-import type { StationHandlers } from '../core/dispatch';
-import type { SyncEngine } from '../core/sync/engine';
-import type { QueueStore } from '../core/sync/queue-store';
-import type { StationInfo } from '../core/station-api';
-import { GIG_STATUS_TRANSITIONS, type GigStatus } from '../core/station-views';
-import type { BackendLink } from './backend-link';
-import type { ScanningService } from './scanners/scanning-service';
-import type { SqliteStationViews } from './sync/sqlite-views';
+import type { StationHandlers } from './dispatch';
+import type { ScannerConfig } from './scanner/config';
+import type { StationInfo, StationReturn } from './station-api';
+import { GIG_STATUS_TRANSITIONS, type AssetListItem, type GigListItem, type GigStatus, type Movement, type StationSettings } from './station-views';
+import type { SyncEngine } from './sync/engine';
+import type { QueuedOp } from './sync/model';
+import type { QueueStore } from './sync/queue-store';
+
+/** Which backend, the session, and the server-side reads the screens need. */
+export interface StationBackend {
+  readonly url: string | null;
+  settings(): Promise<StationSettings>;
+  setStationName(name: string): Promise<void>;
+  configure(next: { url: string; anonKey: string }): Promise<void>;
+  signIn(email: string, password: string): Promise<void>;
+  signOut(): Promise<void>;
+  assetHistory(assetId: string): Promise<{ movements: Movement[] } | { unavailable: string }>;
+}
+
+/** The screens' lists, read from the station's caches. */
+export interface StationViews {
+  listGigs(): Promise<GigListItem[]>;
+  listAssets(): Promise<AssetListItem[]>;
+  /** Queued ops on the asset or on the case it is in. */
+  queuedFor(assetId: string, caseId: string | null): Promise<QueuedOp[]>;
+}
+
+/** Scanners and the scan session (a phone has no serial or HID devices: empty lists). */
+export interface StationScanning {
+  list(): StationReturn<'listScanners'>;
+  configs(): Promise<ScannerConfig[]>;
+  discover(): Promise<StationReturn<'discoverScanners'>>;
+  save(configs: ScannerConfig[]): Promise<StationReturn<'saveScanners'>>;
+  submit(input: { code: string; deviceId: string }): Promise<StationReturn<'submitScan'>>;
+  state(): Promise<StationReturn<'getScanState'>>;
+}
 
 export interface StationHandlerContext {
   appVersion: string;
   host: StationInfo['host'];
+  platform: string;
   startedAt: Date;
   now: () => Date;
   sync: { engine: SyncEngine; store: QueueStore };
-  scanning: ScanningService;
-  backend: BackendLink;
-  views: SqliteStationViews;
+  scanning: StationScanning;
+  backend: StationBackend;
+  views: StationViews;
 }
 
-/** The main-process implementation of StationApi; it runs in plain Node as well as Electron. */
+/**
+ * StationApi's implementation over the station's services, wherever they run: Electron's main
+ * process and the browser host (SQLite, devices) or the crew PWA's page (IndexedDB, no devices).
+ */
 export function createStationHandlers(context: StationHandlerContext): StationHandlers {
   const { engine, store } = context.sync;
   const { scanning, backend, views } = context;
@@ -28,7 +60,7 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
         appName: 'GigManager Station',
         appVersion: context.appVersion,
         host: context.host,
-        platform: `${process.platform}-${process.arch}`,
+        platform: context.platform,
         backendUrl: backend.url,
         startedAt: context.startedAt.toISOString(),
       }),
@@ -59,13 +91,13 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
     saveScanners: ({ scanners }) => scanning.save(scanners),
     submitScan: (input) => scanning.submit(input),
     getScanState: () => scanning.state(),
-    listGigs: () => Promise.resolve(views.listGigs()),
-    listAssets: () => Promise.resolve(views.listAssets()),
+    listGigs: () => views.listGigs(),
+    listAssets: () => views.listAssets(),
     getAssetHistory: async ({ assetId }) => {
       const asset = await store.getCached('assets', assetId);
       if (asset === null) throw new Error(`no asset ${assetId} on this station`);
       const caseId = typeof asset['case_id'] === 'string' ? asset['case_id'] : null;
-      const pending = views.queuedFor(assetId, caseId).map((op) => ({
+      const pending = (await views.queuedFor(assetId, caseId)).map((op) => ({
         id: op.id,
         action: `${op.table}.${op.action}`,
         timestamp: op.timestamp,
