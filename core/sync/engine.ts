@@ -35,6 +35,11 @@ export interface SyncEngineOptions {
   pollMs?: number;
   /** Batches in flight at once (default 2). */
   concurrency?: number;
+  /**
+   * Runs a drain (and crash recovery) so that only one engine sharing this store does it at a
+   * time: the PWA's tabs and its service worker pass a Web Lock. One engine alone needs none.
+   */
+  exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 export class InvalidOpError extends Error {
@@ -61,6 +66,7 @@ export class SyncEngine {
   private readonly backoff: BackoffPolicy;
   private readonly pollMs: number;
   private readonly concurrency: number;
+  private readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>;
   private readonly listeners = new Set<(status: SyncStatus) => void>();
   private draining: Promise<void> | null = null;
   private pulling: Promise<void> | null = null;
@@ -83,11 +89,13 @@ export class SyncEngine {
     this.backoff = options.backoff ?? { baseMs: 1000, maxMs: 5 * 60_000 };
     this.pollMs = options.pollMs ?? 15_000;
     this.concurrency = options.concurrency ?? 2;
+    this.exclusive = options.exclusive ?? ((work) => work());
   }
 
   /** Resets ops a crash left in flight, then drains and pulls on a timer until stopped. */
   async start(): Promise<void> {
-    await this.store.recoverInFlight();
+    // Under the lock: another engine's batch in flight is not a crash to recover from.
+    await this.exclusive(() => this.store.recoverInFlight());
     this.running = true;
     this.schedule(0);
   }
@@ -121,7 +129,7 @@ export class SyncEngine {
 
   /** Pushes until the queue has nothing ready (single flight). */
   drain(): Promise<void> {
-    this.draining ??= this.drainLoop().finally(() => {
+    this.draining ??= this.exclusive(() => this.drainLoop()).finally(() => {
       this.draining = null;
       void this.emit();
     });

@@ -117,6 +117,29 @@ describe('push', () => {
     expect((await engine.status()).online).toBe(false);
   });
 
+  it('drains only inside the exclusive section it is given (one drainer across tabs and the worker)', async () => {
+    let holder: Promise<void> = Promise.resolve();
+    const log: string[] = [];
+    const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
+      const run = holder.then(async () => {
+        log.push('enter');
+        try {
+          return await work();
+        } finally {
+          log.push('leave');
+        }
+      });
+      holder = run.then(() => undefined, () => undefined);
+      return run;
+    };
+    const other = new SyncEngine({ store, transport, clock, random: seededRandom(2), newId: randomUUID, exclusive });
+    const mine = new SyncEngine({ store, transport, clock, random: seededRandom(3), newId: randomUUID, exclusive });
+    await mine.enqueue(checkIn);
+    await Promise.all([mine.drain(), other.drain()]);
+    expect(log).toEqual(['enter', 'leave', 'enter', 'leave']);
+    expect(transport.pushes.flat()).toHaveLength(1);
+  });
+
   it('sends backed-off ops at once on "sync now" instead of waiting out the backoff', async () => {
     await engine.enqueue(checkIn);
     transport.pushPlan = [() => new TransportError('network', 'connect ECONNREFUSED')];
