@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import WebSocket from 'ws';
 import { SerialPort } from 'serialport';
 import { SyncEngine } from '../core/sync/engine';
 import { DeviceManager } from './scanners/device-manager';
 import { loadHid } from './scanners/hid-scanner';
 import { ScanningService } from './scanners/scanning-service';
-import { BackendLink } from './backend-link';
+import { BackendLink } from '../core/backend-link';
 import { SqliteScanCatalog } from './sync/sqlite-catalog';
 import { SqliteQueueStore } from './sync/sqlite-queue-store';
 import { SqliteStationViews } from './sync/sqlite-views';
@@ -36,7 +38,12 @@ export interface StationServices {
  */
 export async function createStationServices(config: StationConfig): Promise<StationServices> {
   const store = new SqliteQueueStore({ path: join(config.dataDir, 'station.sqlite'), newId: randomUUID });
-  const backend = new BackendLink(store, config.backend);
+  const backend = new BackendLink(store, {
+    saved: store.getMetaSync('backend'),
+    launchDefault: config.backend,
+    defaultStationName: hostname(),
+    realtimeTransport: WebSocket,
+  });
   if (backend.url !== null && config.credentials !== null && (await backend.settings()).signedInAs === null) {
     await backend
       .signIn(config.credentials.email, config.credentials.password)

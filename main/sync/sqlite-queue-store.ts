@@ -391,12 +391,14 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   /** Another backend's data must not linger: empty the caches and forget the pull cursor. */
-  resetForNewBackend(): void {
-    this.db.transaction(() => {
-      for (const table of ['gig_cache', 'asset_cache', 'entity_cache']) this.db.prepare(`delete from ${table}`).run();
-      this.stmt('delete from sync_state where key = ?').run('cursor');
-    })();
-    for (const table of CACHED_TABLES) this.touch(table);
+  resetForNewBackend(): Promise<void> {
+    return attempt(() => {
+      this.db.transaction(() => {
+        for (const table of ['gig_cache', 'asset_cache', 'entity_cache']) this.db.prepare(`delete from ${table}`).run();
+        this.stmt('delete from sync_state where key = ?').run('cursor');
+      })();
+      for (const table of CACHED_TABLES) this.touch(table);
+    });
   }
 
   getMeta(key: string): Promise<string | null> {

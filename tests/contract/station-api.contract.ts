@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StationCallError } from '../../core/result';
 import { stationInfoSchema, type FeedbackView, type StationApi, type SyncStatusView } from '../../core/station-api';
@@ -185,7 +184,7 @@ export function stationApiContract(name: string, connect: () => Promise<Connecte
     });
 
     it('saveSettings changes the station name and getSettings reads it back', async () => {
-      expect(await api.getSettings()).toEqual({ stationName: hostname(), backendUrl: null, anonKey: null, signedInAs: null });
+      expect(await api.getSettings()).toEqual({ stationName: 'test-station', backendUrl: null, anonKey: null, signedInAs: null });
       const saved = await api.saveSettings({ stationName: '  Dock door 1 ' });
       expect(saved).toEqual({ stationName: 'Dock door 1', backendUrl: null, anonKey: null, signedInAs: null });
       expect(await api.getSettings()).toEqual(saved);

@@ -4,7 +4,7 @@ import { createDispatcher, type StationHandlers } from '../../core/dispatch';
 import { seededRandom } from '../../core/random';
 import { SyncEngine } from '../../core/sync/engine';
 import type { SyncTransport } from '../../core/sync/transport';
-import { BackendLink, type BackendConfig } from '../../main/backend-link';
+import { BackendLink, type BackendConfig } from '../../core/backend-link';
 import { DeviceManager } from '../../main/scanners/device-manager';
 import { ScanningService } from '../../main/scanners/scanning-service';
 import { createStationHandlers } from '../../core/station-handlers';
@@ -38,7 +38,7 @@ export function stationHarness(options: {
 }): StationHarness {
   const now = options.now ?? new Date('2026-11-25T09:00:00Z');
   const store = new SqliteQueueStore({ path: join(options.dir, `${options.name ?? randomUUID()}.sqlite`), newId: randomUUID });
-  const backend = new BackendLink(store, options.backend ?? null);
+  const backend = new BackendLink(store, { saved: store.getMetaSync('backend'), launchDefault: options.backend ?? null, defaultStationName: 'test-station' });
   const engine = new SyncEngine({ store, transport: options.transport ?? backend.transport, clock: new FakeClock(now.getTime()), random: seededRandom(3), newId: randomUUID });
   const devices = new DeviceManager({
     hid: { available: false, reason: 'no HID here' },

@@ -99,6 +99,31 @@ export class IdbQueueStore implements QueueStore {
     this.db.close();
   }
 
+  private readonly changeListeners = new Set<() => void>();
+
+  /** Called after a write that may have changed cached rows (lists reload, lookups re-index). */
+  onCacheChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) listener();
+  }
+
+  /** Queued ops on these entities ("assets:<id>"), in queue order. */
+  async queuedFor(entityKeys: string[]): Promise<QueuedOp[]> {
+    const index = this.tx('readonly').objectStore('pending_sync').index('entity');
+    const out: QueuedOp[] = [];
+    for (const key of entityKeys) {
+      for (const record of await index.getAll(IDBKeyRange.bound([key, -Infinity], [key, Infinity]))) {
+        const op = parseOp(record);
+        if (op !== null) out.push(op);
+      }
+    }
+    return out.sort((a, b) => a.seq - b.seq);
+  }
+
   private tx(mode: 'readwrite'): WriteTx;
   private tx(mode: 'readonly'): Tx;
   private tx(mode: 'readwrite' | 'readonly'): Tx {
@@ -154,7 +179,7 @@ export class IdbQueueStore implements QueueStore {
       await tx.objectStore('pending_sync').add(toRecord(queued));
       await refreshCache(tx, op.table, String(op.payload['id']), info.now);
       return queued;
-    });
+    }).finally(() => this.changed());
   }
 
   async readyBatch(now: number, limit: number): Promise<QueuedOp[]> {
@@ -233,6 +258,7 @@ export class IdbQueueStore implements QueueStore {
         }
       }
     });
+    this.changed();
   }
 
   async listQueue(limit: number): Promise<QueuedOp[]> {
@@ -257,6 +283,7 @@ export class IdbQueueStore implements QueueStore {
       for (const tombstone of page.tombstones) await deleteCached(tx, tombstone.table, tombstone.id);
       await tx.objectStore('sync_state').put({ key: 'cursor', value: page.cursor });
     });
+    this.changed();
   }
 
   async cursor(): Promise<string | null> {
@@ -302,6 +329,7 @@ export class IdbQueueStore implements QueueStore {
       }
       await refreshCache(tx, op.table, String(op.payload['id']), info.now);
     });
+    this.changed();
   }
 
   async quarantined(): Promise<QuarantinedOp[]> {
@@ -321,6 +349,7 @@ export class IdbQueueStore implements QueueStore {
       await tx.objectStore('pending_sync').put(toRecord({ ...op, id: info.newOpId, status: 'pending', retryCount: 0, nextAttemptAt: 0, lastError: null }));
       await refreshCache(tx, op.table, String(op.payload['id']), info.now);
     });
+    this.changed();
   }
 
   async discardQuarantined(id: string): Promise<void> {
@@ -331,6 +360,7 @@ export class IdbQueueStore implements QueueStore {
       const op = queuedOpSchema.safeParse(record.op);
       if (op.success) await refreshCache(tx, op.data.table, String(op.data.payload['id']), Date.now());
     });
+    this.changed();
   }
 
   async stats(): Promise<QueueStats> {
@@ -365,12 +395,13 @@ export class IdbQueueStore implements QueueStore {
     });
   }
 
-  /** Empties the caches and the cursor (sign-out of one organization, another backend). */
-  async resetCaches(): Promise<void> {
+  /** Another backend's data must not linger: empty the caches and forget the pull cursor. */
+  async resetForNewBackend(): Promise<void> {
     await this.write(async (tx) => {
       for (const name of ['gig_cache', 'asset_cache', 'entity_cache'] as const) await tx.objectStore(name).clear();
       await tx.objectStore('sync_state').delete('cursor');
     });
+    this.changed();
   }
 }
 

@@ -1,12 +1,30 @@
-import { hostname } from 'node:os';
 import { createClient, type SupabaseClient, type SupportedStorage } from '@supabase/supabase-js';
-import WebSocket from 'ws';
 import { z } from 'zod';
-import type { StationBackend } from '../core/station-handlers';
-import { movementSchema, type Movement, type StationSettings } from '../core/station-views';
-import { supabaseTransport } from '../core/sync/supabase-transport';
-import { TransportError, type SyncTransport } from '../core/sync/transport';
-import type { SqliteQueueStore } from './sync/sqlite-queue-store';
+import type { StationBackend } from './station-handlers';
+import { movementSchema, type Movement, type StationSettings } from './station-views';
+import type { QueueStats } from './sync/model';
+import { supabaseTransport } from './sync/supabase-transport';
+import { TransportError, type SyncTransport } from './sync/transport';
+
+/** What the link keeps in the station's store: settings, the session, and a reset for a new backend. */
+export interface BackendStore {
+  getMeta(key: string): Promise<string | null>;
+  setMeta(key: string, value: string): Promise<void>;
+  deleteMeta(key: string): Promise<void>;
+  stats(): Promise<QueueStats>;
+  /** Another backend's data must not linger: empty the caches and forget the pull cursor. */
+  resetForNewBackend(): Promise<void>;
+}
+
+export interface BackendLinkOptions {
+  /** The stored `backend` setting as read from the store (null when none). */
+  saved: string | null;
+  /** The launch default (environment, build configuration); a saved backend wins. */
+  launchDefault: BackendConfig | null;
+  defaultStationName: string;
+  /** supabase-js realtime needs a WebSocket class where there is no global one (Node 20). */
+  realtimeTransport?: unknown;
+}
 
 export interface BackendConfig {
   url: string;
@@ -15,8 +33,18 @@ export interface BackendConfig {
 
 const storedBackendSchema = z.object({ url: z.url(), anonKey: z.string().min(1) });
 
-/** supabase-js keeps its session in the station database, so a restart stays signed in. */
-function sessionStorage(store: SqliteQueueStore): SupportedStorage {
+function parseSaved(raw: string | null): BackendConfig | null {
+  if (raw === null) return null;
+  try {
+    const parsed = storedBackendSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** supabase-js keeps its session in the station's store, so a restart stays signed in. */
+function sessionStorage(store: BackendStore): SupportedStorage {
   return {
     getItem: (key: string) => store.getMeta(`auth:${key}`),
     setItem: (key: string, value: string) => store.setMeta(`auth:${key}`, value),
@@ -35,12 +63,10 @@ export class BackendLink implements StationBackend {
   private inner: SyncTransport | null = null;
 
   constructor(
-    private readonly store: SqliteQueueStore,
-    launchDefault: BackendConfig | null,
+    private readonly store: BackendStore,
+    private readonly options: BackendLinkOptions,
   ) {
-    const saved = store.getMetaSync('backend');
-    const parsed = saved === null ? null : storedBackendSchema.safeParse(JSON.parse(saved));
-    this.config = parsed?.success === true ? parsed.data : launchDefault;
+    this.config = parseSaved(options.saved) ?? options.launchDefault;
     this.connect();
   }
 
@@ -52,7 +78,7 @@ export class BackendLink implements StationBackend {
     }
     this.client = createClient(this.config.url, this.config.anonKey, {
       auth: { storage: sessionStorage(this.store), persistSession: true, autoRefreshToken: true, detectSessionInUrl: false },
-      realtime: { transport: WebSocket as never },
+      ...(this.options.realtimeTransport === undefined ? {} : { realtime: { transport: this.options.realtimeTransport as never } }),
     });
     this.inner = supabaseTransport(this.client, { timeoutMs: 15_000 });
   }
@@ -75,7 +101,7 @@ export class BackendLink implements StationBackend {
   async settings(): Promise<StationSettings> {
     const session = this.client === null ? null : (await this.client.auth.getSession()).data.session;
     return {
-      stationName: this.store.getMetaSync('station_name') ?? hostname(),
+      stationName: (await this.store.getMeta('station_name')) ?? this.options.defaultStationName,
       backendUrl: this.config?.url ?? null,
       anonKey: this.config?.anonKey ?? null,
       signedInAs: session?.user.email ?? null,
@@ -99,7 +125,7 @@ export class BackendLink implements StationBackend {
       throw new Error(`${unsent} op(s) for ${this.config?.url ?? 'the current backend'} are not synced yet (queued, in conflict or quarantined); sync or discard them before switching backend`);
     }
     await this.client?.auth.signOut({ scope: 'local' }).catch(() => undefined);
-    this.store.resetForNewBackend();
+    await this.store.resetForNewBackend();
     await this.store.setMeta('backend', JSON.stringify(next));
     this.config = next;
     this.connect();
