@@ -25,7 +25,8 @@ export type Screen = (typeof SCREENS)[number][0];
 
 type Load = { state: 'loading' } | { state: 'ready'; info: StationInfo } | { state: 'failed'; message: string };
 
-export function App() {
+/** The station (Electron, browser host) or the crew PWA: phones have no scanner settings page. */
+export function App({ variant = 'station' }: { variant?: 'station' | 'crew' }) {
   const [load, setLoad] = useState<Load>({ state: 'loading' });
   const [screen, setScreen] = useState<Screen>('scan');
   const [settings, setSettings] = useState<StationSettings | null>(null);
@@ -81,7 +82,7 @@ export function App() {
     <div className="app">
       <header className="topbar">
         <h1>
-          GigManager Station <span className="station-name">{settings?.stationName ?? ''}</span>
+          {variant === 'crew' ? 'GigManager Crew' : 'GigManager Station'} <span className="station-name">{settings?.stationName ?? ''}</span>
         </h1>
         <p className={`connectivity ${online ? 'is-online' : 'is-offline'}`} role="status" aria-label="Connection">
           <span className="dot" aria-hidden="true" />
@@ -90,12 +91,12 @@ export function App() {
         </p>
       </header>
       <nav className="tabs" aria-label="Screens">
-        {SCREENS.map(([id, label], i) => (
+        {SCREENS.filter(([id]) => variant === 'station' || id !== 'scanners').map(([id, label]) => (
           <button key={id} type="button" className={screen === id ? 'tab active' : 'tab'} aria-current={screen === id ? 'page' : undefined} onClick={() => setScreen(id)}>
             {label}
             {id === 'conflicts' && sync !== null && sync.conflicts > 0 && <span className="badge">{sync.conflicts}</span>}
             {id === 'sync' && sync !== null && sync.quarantined > 0 && <span className="badge">{sync.quarantined}</span>}
-            <kbd>F{i + 1}</kbd>
+            <kbd>F{SCREENS.findIndex(([screenId]) => screenId === id) + 1}</kbd>
           </button>
         ))}
       </nav>
