@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, ORGS, seedDemoIfEmpty } from '../../scripts/seed/seed';
 import { serveWeb, type WebServer } from '../../scripts/serve-web';
 import { PROJECT_ROOT } from '../../supabase/local/paths';
+import { randomUUID } from 'node:crypto';
 import { launchChromium } from '../helpers/chromium';
+import { nodeSupabaseClient } from '../helpers/supabase-client';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 
 // The crew PWA's offline loop in Chromium: the production web build (service worker, precache,
@@ -90,6 +92,24 @@ async function pickGigAndAssets(count: number, offset: number): Promise<{ gig: {
   return { gig, serials };
 }
 
+/** A signed-in crew phone with the caches filled and the service worker in control, now offline. */
+async function offlinePhone(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  await signIn(page);
+  await tab(page, 'Assets');
+  await expect.poll(() => page.getByTestId('asset-count').innerText(), { timeout: 30_000 }).toBe('400 of 400');
+  await page.waitForFunction('navigator.serviceWorker.controller !== null', undefined, { timeout: 15_000 });
+  await context.setOffline(true);
+  return page;
+}
+
+async function scanOut(page: Page, gigCode: string, serials: string[]): Promise<void> {
+  await tab(page, 'Scan');
+  await typeScan(page, gigCode);
+  for (const serial of serials) await typeScan(page, serial);
+  await expect.poll(() => queued(page), { timeout: 15_000 }).toBe(serials.length);
+}
+
 async function offlineRun(context: BrowserContext, options: { offset: number; name: string; via: 'background-sync' | 'fallback' }): Promise<void> {
   const page = await context.newPage();
   await signIn(page);
@@ -172,6 +192,116 @@ describe('the crew PWA offline', () => {
     await context.addInitScript('delete ServiceWorkerRegistration.prototype.sync');
     try {
       await offlineRun(context, { offset: 1, name: 'pwa-fallback', via: 'fallback' });
+    } finally {
+      await context.close();
+    }
+  }, 180_000);
+
+  it('pushes each op once when two tabs come back online together', async () => {
+    const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+    try {
+      const { gig, serials } = await pickGigAndAssets(10, 2);
+      const first = await offlinePhone(context);
+      await scanOut(first, gig.code, serials);
+      const second = await context.newPage();
+      await second.goto(web.url);
+      await expect.poll(() => queued(second)).toBe(10);
+      // Every push from the tabs and the service worker, by op id.
+      const sent: string[] = [];
+      context.on('request', (request) => {
+        if (!request.url().endsWith('/rest/v1/rpc/push_changes')) return;
+        const body = JSON.parse(request.postData() ?? '{}') as { ops?: { id: string }[] };
+        sent.push(...(body.ops ?? []).map((op) => op.id));
+      });
+      await context.setOffline(false);
+      await Promise.all([first, second].map((page) => expect.poll(() => queued(page), { timeout: 60_000 }).toBe(0)));
+      expect(sent).toHaveLength(10);
+      expect(new Set(sent).size).toBe(10);
+      await drainedExactlyOnce(serials, gig.id);
+    } finally {
+      await context.close();
+    }
+  }, 180_000);
+
+  it('replays with a fresh token when the stored one expired while offline', async () => {
+    const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+    try {
+      const { gig, serials } = await pickGigAndAssets(5, 3);
+      const page = await offlinePhone(context);
+      await scanOut(page, gig.code, serials);
+      // The session's access token is now expired and no longer valid; only its refresh token works.
+      const stale = String(
+        await page.evaluate(`(async () => {
+          const db = await new Promise((resolve, reject) => { const r = indexedDB.open('gigmanager-crew'); r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
+          const store = db.transaction('sync_state', 'readwrite').objectStore('sync_state');
+          const key = 'auth:sb-127-auth-token';
+          const record = await new Promise((resolve) => { const r = store.get(key); r.onsuccess = () => resolve(r.result); });
+          const session = JSON.parse(record.value);
+          session.access_token = session.access_token.slice(0, -8) + 'AAAAAAAA';
+          session.expires_at = Math.floor(Date.now() / 1000) - 60;
+          await new Promise((resolve) => { const r = store.put({ key, value: JSON.stringify(session) }); r.onsuccess = () => resolve(undefined); });
+          db.close();
+          return session.access_token;
+        })()`),
+      );
+      await page.close();
+      const tokens: string[] = [];
+      context.on('request', (request) => {
+        if (request.url().endsWith('/rest/v1/rpc/push_changes')) tokens.push(request.headers()['authorization'] ?? '');
+      });
+      await context.setOffline(false);
+      const back = await context.newPage();
+      await back.goto(web.url);
+      await expect.poll(() => queued(back), { timeout: 60_000 }).toBe(0);
+      await drainedExactlyOnce(serials, gig.id);
+      expect(tokens.length).toBeGreaterThan(0);
+      expect(tokens.every((t) => t !== `Bearer ${stale}`)).toBe(true);
+      await back.close();
+    } finally {
+      await context.close();
+    }
+  }, 180_000);
+
+  it('resolves from the phone a conflict the station created, both ways', async () => {
+    const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+    try {
+      const { gig, serials } = await pickGigAndAssets(2, 4);
+      const [keep, drop] = serials as [string, string];
+      const page = await offlinePhone(context);
+      await scanOut(page, gig.code, [keep, drop]);
+      // Meanwhile the warehouse station takes both items out to another gig and back in.
+      const station = nodeSupabaseClient(stack.url, stack.anonKey);
+      const { error } = await station.auth.signInWithPassword({ email: 'station@northlight.test', password: DEMO_PASSWORD });
+      if (error !== null) throw error;
+      const { gig: other } = await pickGigAndAssets(1, 5);
+      const assets = (await stack.db.query<{ id: string; version: number }>('select id, version from public.assets where serial_number = any($1) order by serial_number', [serials])).rows;
+      const ops = assets.flatMap((a) => [
+        { id: randomUUID(), table: 'assets', action: 'check_out', payload: { id: a.id, gig_id: other.id }, base_version: a.version },
+        { id: randomUUID(), table: 'assets', action: 'check_in', payload: { id: a.id, condition: 'ok' } },
+      ]);
+      const pushed = await station.rpc('push_changes', { device_id: 'warehouse-station', ops });
+      expect((pushed.data as { results: { status: string }[] }).results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied', 'applied']);
+
+      await context.setOffline(false);
+      await page.getByRole('button', { name: /^Conflicts/ }).click();
+      const cards = page.getByTestId('conflict');
+      await expect.poll(() => cards.count(), { timeout: 60_000 }).toBe(2);
+      await page.screenshot({ path: join(SHOTS, 'pwa-conflicts.png') });
+      const byAsset = (serial: string) => cards.filter({ hasText: serial }).first();
+      expect(await byAsset(keep).getByTestId('local-current_gig_id').innerText()).toBe(gig.id);
+      expect(await byAsset(keep).getByTestId('server-current_gig_id').innerText()).toBe('empty');
+      await byAsset(drop).getByRole('button', { name: 'Use Server' }).click();
+      await expect.poll(() => cards.count(), { timeout: 15_000 }).toBe(1);
+      await cards.first().getByRole('button', { name: 'Keep Local' }).click();
+      await expect.poll(() => cards.count(), { timeout: 15_000 }).toBe(0);
+      await expect.poll(() => queued(page), { timeout: 60_000 }).toBe(0);
+      const final = await stack.db.query<{ serial_number: string; status: string; current_gig_id: string | null }>(
+        'select serial_number, status::text, current_gig_id from public.assets where serial_number = any($1) order by serial_number',
+        [serials],
+      );
+      const bySerial = Object.fromEntries(final.rows.map((r) => [r.serial_number, [r.status, r.current_gig_id]]));
+      expect(bySerial[drop]).toEqual(['available', null]);
+      expect(bySerial[keep]).toEqual(['checked_out', gig.id]);
     } finally {
       await context.close();
     }

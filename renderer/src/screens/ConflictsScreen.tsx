@@ -84,7 +84,9 @@ export function ConflictsScreen({ sync }: { sync: SyncStatusView | null }) {
       {conflicts.length === 0 && <p className="muted">No conflicts. Changes the server refused because someone else changed the same thing first show up here.</p>}
       <ul className="conflicts">
         {conflicts.map((conflict) => {
-          const name = show(conflict.serverRow?.['name'] ?? conflict.serverRow?.['serial_number'] ?? conflict.op.payload['id']);
+          const serial = conflict.serverRow?.['serial_number'];
+          const label = show(conflict.serverRow?.['name'] ?? conflict.op.payload['id']);
+          const name = typeof serial === 'string' ? `${serial} ${label}` : label;
           return (
             <li key={conflict.id} className="conflict" data-testid="conflict">
               <header>
