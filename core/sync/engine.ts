@@ -112,7 +112,8 @@ export class SyncEngine {
     if (!parsed.success) throw new InvalidOpError(describe(parsed.error));
     const op = await this.store.enqueue(parsed.data satisfies NewOp, { id: this.newId(), now: this.clock.now() });
     await this.emit();
-    if (this.running) this.schedule(0);
+    // Offline by the platform's word, the op waits for the timer's probe or the platform's "online".
+    if (this.running && this.platformOnline) this.schedule(0);
     return op;
   }
 
@@ -152,6 +153,11 @@ export class SyncEngine {
   async syncNow(): Promise<void> {
     await this.store.retryNow();
     this.reachable = true;
+    await this.attempt();
+  }
+
+  /** A drain and a pull, as the timer and triggers run them: backoffs stand. */
+  private async attempt(): Promise<void> {
     await Promise.allSettled([this.drain(), this.pull()]);
   }
 
@@ -212,7 +218,7 @@ export class SyncEngine {
 
   private async tick(): Promise<void> {
     // Offline by the platform's word: still probe on the timer, in case the word is wrong.
-    await this.syncNow();
+    await this.attempt();
     this.schedule(this.pollMs);
   }
 

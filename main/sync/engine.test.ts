@@ -15,6 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'engine-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const ASSET = '00000000-0000-4000-8000-0000000000a1';
+const OTHER_ASSET = '00000000-0000-4000-8000-0000000000a2';
 const GIG = '00000000-0000-4000-8000-0000000000f1';
 
 class ScriptedTransport implements SyncTransport {
@@ -153,6 +154,23 @@ describe('push', () => {
     expect((await engine.status()).online).toBe(true);
   });
 
+  it('keeps an op backing off when more work is queued or the timer fires: only "sync now" cuts it short', async () => {
+    transport.pushPlan = Array.from({ length: 10 }, () => () => new TransportError('network', 'connect ECONNREFUSED'));
+    transport.pullPlan = Array.from({ length: 10 }, () => () => new TransportError('network', 'connect ECONNREFUSED'));
+    await engine.start();
+    const first = await engine.enqueue(checkIn);
+    await clock.advance(0);
+    expect((await store.listQueue(1))[0]).toMatchObject({ id: first.id, retryCount: 1 });
+    // More work, and the timer: the backed-off op is not sent again before its time.
+    await engine.enqueue({ table: 'assets', action: 'check_in', payload: { id: OTHER_ASSET, condition: 'ok' } });
+    await clock.advance(0);
+    const sent = (): number => transport.pushes.flat().filter((op) => op.id === first.id).length;
+    expect(sent()).toBe(1);
+    await engine.syncNow();
+    expect(sent()).toBe(2);
+    engine.stop();
+  });
+
   it('sends backed-off ops as soon as a pull finds the server reachable again', async () => {
     await engine.enqueue(checkIn);
     transport.pushPlan = [() => new TransportError('network', 'connect ECONNREFUSED')];
@@ -199,6 +217,10 @@ describe('triggers and independence', () => {
     transport.pushPlan = [() => new TransportError('network', 'offline')];
     await engine.enqueue({ table: 'assets', action: 'check_in', payload: { id: randomUUID() } });
     await clock.advance(0);
+    // The platform says offline: no attempt per enqueue…
+    expect(transport.pushes).toHaveLength(1);
+    // …but the timer still probes, in case the platform is wrong.
+    await clock.advance(15_000);
     expect((await store.stats()).failed).toBe(1);
     await clock.advance(60_000);
     engine.setPlatformOnline(true);

@@ -32,7 +32,8 @@ export function App({ variant = 'station' }: { variant?: 'station' | 'crew' }) {
   const [settings, setSettings] = useState<StationSettings | null>(null);
   const [recent, setRecent] = useState<readonly FeedbackView[]>([]);
   const sync = useSyncStatus();
-  const lists = useStationLists();
+  // A station PC keeps its lists warm (screens open instantly); a phone loads them when shown.
+  const lists = useStationLists(variant === 'station' || screen === 'gigs' || screen === 'assets');
 
   useEffect(() => {
     let live = true;

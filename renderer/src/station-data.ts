@@ -34,9 +34,10 @@ const RELOAD_EVERY_MS = 1000;
 
 /**
  * Every gig and asset the station holds, kept in the page so lists, search and filters never
- * wait on the station: loaded at start, reloaded (throttled) when the caches change.
+ * wait on the station: loaded at start, reloaded (throttled) when the caches change. While not
+ * `enabled` (a phone not showing a list) nothing is loaded or reloaded.
  */
-export function useStationLists(): StationLists {
+export function useStationLists(enabled = true): StationLists {
   const [gigs, setGigs] = useState<readonly GigListItem[]>([]);
   const [assets, setAssets] = useState<readonly AssetListItem[]>([]);
   const [loaded, setLoaded] = useState(false);
@@ -44,6 +45,7 @@ export function useStationLists(): StationLists {
   const lastLoad = useRef(0);
 
   useEffect(() => {
+    if (!enabled) return;
     let live = true;
     const load = (): void => {
       lastLoad.current = performance.now();
@@ -70,8 +72,9 @@ export function useStationLists(): StationLists {
       live = false;
       off();
       if (timer.current !== null) window.clearTimeout(timer.current);
+      timer.current = null;
     };
-  }, []);
+  }, [enabled]);
 
   const tree = useMemo(() => buildGigTree(gigs), [gigs]);
   const index = useMemo(() => new AssetIndex(assets, (id) => tree.byId.get(id)?.name), [assets, tree]);

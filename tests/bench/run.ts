@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { hierarchyBench } from './hierarchy';
+import { pwaBench } from './pwa';
 import { queueBench } from './queue';
 import { scanBench } from './scan';
 import { searchBench } from './search';
@@ -11,7 +12,7 @@ import { uiBench } from './ui';
  */
 type Bench = (args: string[]) => Promise<Record<string, unknown>>;
 
-const benches: Record<string, Bench> = { hierarchy: hierarchyBench, search: searchBench, queue: queueBench, scan: scanBench, ui: uiBench };
+const benches: Record<string, Bench> = { hierarchy: hierarchyBench, search: searchBench, queue: queueBench, scan: scanBench, ui: uiBench, pwa: pwaBench };
 
 async function main(): Promise<number> {
   const { positionals } = parseArgs({ allowPositionals: true, strict: false });

@@ -32,9 +32,41 @@ export class IdbScanCatalog implements ScanCatalog {
   private lookup: Promise<Lookup> | null = null;
 
   constructor(private readonly store: IdbQueueStore) {
-    store.onCacheChange(() => {
-      this.lookup = null;
+    store.onCacheChange((keys) => {
+      // A scan changes one asset: update it in place. Anything else (a pull, other tables) rebuilds.
+      const ids = [...keys].map((key) => key.split(':'));
+      if (this.lookup === null || ids.length > 50 || ids.some(([table]) => table !== 'assets')) {
+        this.lookup = null;
+        return;
+      }
+      const current = this.lookup;
+      this.lookup = current.then(async (lookup) => {
+        for (const [, id] of ids) if (id !== undefined) this.replaceAsset(lookup, id, await store.getCached('assets', id));
+        return lookup;
+      });
     });
+  }
+
+  private replaceAsset(lookup: Lookup, id: string, row: Row | null): void {
+    const old = lookup.assetsById.get(id);
+    if (old !== undefined) {
+      for (const code of [upper(old['barcode']), upper(old['serial_number'])]) if (code !== null) lookup.assetsByCode.delete(code);
+      for (const [map, key] of [
+        [lookup.assetsByCase, old['case_id']],
+        [lookup.assetsByGig, old['current_gig_id']],
+      ] as const) {
+        if (typeof key !== 'string') continue;
+        const list = map.get(key)?.filter((a) => a.id !== id) ?? [];
+        if (list.length === 0) map.delete(key);
+        else map.set(key, list);
+      }
+      lookup.assetsById.delete(id);
+    }
+    if (row === null) return;
+    lookup.assetsById.set(id, row);
+    for (const code of [upper(row['barcode']), upper(row['serial_number'])]) if (code !== null) lookup.assetsByCode.set(code, row);
+    push(lookup.assetsByCase, row['case_id'], row);
+    push(lookup.assetsByGig, row['current_gig_id'], row);
   }
 
   private index(): Promise<Lookup> {

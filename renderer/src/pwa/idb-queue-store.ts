@@ -45,7 +45,7 @@ interface EntityRecord extends CacheRecord {
 }
 
 interface StationDb extends DBSchema {
-  pending_sync: { key: string; value: OpRecord; indexes: { seq: number; entity: [string, number] } };
+  pending_sync: { key: string; value: OpRecord; indexes: { seq: number; entity: [string, number]; status: string } };
   gig_cache: { key: string; value: CacheRecord };
   asset_cache: { key: string; value: CacheRecord };
   entity_cache: { key: [string, string]; value: EntityRecord; indexes: { entity: string } };
@@ -80,6 +80,7 @@ export class IdbQueueStore implements QueueStore {
         const ops = database.createObjectStore('pending_sync', { keyPath: 'id' });
         ops.createIndex('seq', 'seq', { unique: true });
         ops.createIndex('entity', ['entityKey', 'seq']);
+        ops.createIndex('status', 'status');
         database.createObjectStore('gig_cache', { keyPath: 'id' });
         database.createObjectStore('asset_cache', { keyPath: 'id' });
         database.createObjectStore('entity_cache', { keyPath: ['entity', 'id'] }).createIndex('entity', 'entity');
@@ -99,16 +100,15 @@ export class IdbQueueStore implements QueueStore {
     this.db.close();
   }
 
-  private readonly changeListeners = new Set<() => void>();
+  private readonly changeListeners = new Set<(keys: ReadonlySet<string>) => void>();
 
-  /** Called after a write that may have changed cached rows (lists reload, lookups re-index). */
-  onCacheChange(listener: () => void): () => void {
+  /**
+   * Called after a committed write changed cached rows, with their keys ("assets:<id>"): lists
+   * reload, and lookups update just those rows.
+   */
+  onCacheChange(listener: (keys: ReadonlySet<string>) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
-  }
-
-  private changed(): void {
-    for (const listener of this.changeListeners) listener();
   }
 
   /** Queued ops on these entities ("assets:<id>"), in queue order. */
@@ -133,9 +133,12 @@ export class IdbQueueStore implements QueueStore {
 
   private async write<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
     const tx = this.tx('readwrite');
+    const keys = new Set<string>();
+    touchedBy.set(tx, keys);
     try {
       const result = await work(tx);
       await tx.done;
+      if (keys.size > 0) for (const listener of this.changeListeners) listener(keys);
       return result;
     } catch (error) {
       // Nothing of a failed method may stay: abort, and let the abort's own rejection go.
@@ -179,7 +182,7 @@ export class IdbQueueStore implements QueueStore {
       await tx.objectStore('pending_sync').add(toRecord(queued));
       await refreshCache(tx, op.table, String(op.payload['id']), info.now);
       return queued;
-    }).finally(() => this.changed());
+    });
   }
 
   async readyBatch(now: number, limit: number): Promise<QueuedOp[]> {
@@ -258,7 +261,6 @@ export class IdbQueueStore implements QueueStore {
         }
       }
     });
-    this.changed();
   }
 
   async listQueue(limit: number): Promise<QueuedOp[]> {
@@ -283,7 +285,6 @@ export class IdbQueueStore implements QueueStore {
       for (const tombstone of page.tombstones) await deleteCached(tx, tombstone.table, tombstone.id);
       await tx.objectStore('sync_state').put({ key: 'cursor', value: page.cursor });
     });
-    this.changed();
   }
 
   async cursor(): Promise<string | null> {
@@ -329,7 +330,6 @@ export class IdbQueueStore implements QueueStore {
       }
       await refreshCache(tx, op.table, String(op.payload['id']), info.now);
     });
-    this.changed();
   }
 
   async quarantined(): Promise<QuarantinedOp[]> {
@@ -349,7 +349,6 @@ export class IdbQueueStore implements QueueStore {
       await tx.objectStore('pending_sync').put(toRecord({ ...op, id: info.newOpId, status: 'pending', retryCount: 0, nextAttemptAt: 0, lastError: null }));
       await refreshCache(tx, op.table, String(op.payload['id']), info.now);
     });
-    this.changed();
   }
 
   async discardQuarantined(id: string): Promise<void> {
@@ -360,23 +359,26 @@ export class IdbQueueStore implements QueueStore {
       const op = queuedOpSchema.safeParse(record.op);
       if (op.success) await refreshCache(tx, op.data.table, String(op.data.payload['id']), Date.now());
     });
-    this.changed();
   }
 
+  /** Counts from the indexes, not the records: status is read after every scan. */
   async stats(): Promise<QueueStats> {
     const tx = this.tx('readonly');
+    const ops = tx.objectStore('pending_sync');
     const held = await heldKeys(tx);
-    const records = await tx.objectStore('pending_sync').getAll();
-    const conflicts = await tx.objectStore('conflicts').count();
-    const quarantined = await tx.objectStore('quarantine').count();
-    let oldest: number | null = null;
-    const counts = { pending: 0, syncing: 0, failed: 0, held: 0 };
-    for (const r of records) {
-      if (r.status === 'pending' || r.status === 'syncing' || r.status === 'failed') counts[r.status] += 1;
-      if (held.has(r.entityKey)) counts.held += 1;
-      oldest = oldest === null ? r.timestamp : Math.min(oldest, r.timestamp);
-    }
-    return { depth: records.length, ...counts, conflicts, quarantined, oldestPendingAt: oldest };
+    const [depth, pending, syncing, failed, conflicts, quarantined, first] = await Promise.all([
+      ops.count(),
+      ops.index('status').count('pending'),
+      ops.index('status').count('syncing'),
+      ops.index('status').count('failed'),
+      tx.objectStore('conflicts').count(),
+      tx.objectStore('quarantine').count(),
+      ops.index('seq').openCursor(),
+    ]);
+    let heldCount = 0;
+    for (const key of held) heldCount += await ops.index('entity').count(IDBKeyRange.bound([key, -Infinity], [key, Infinity]));
+    // Seq order is enqueue order, so the first op is the oldest.
+    return { depth, pending, syncing, failed, held: heldCount, conflicts, quarantined, oldestPendingAt: first?.value.timestamp ?? null };
   }
 
   async getMeta(key: string): Promise<string | null> {
@@ -401,11 +403,13 @@ export class IdbQueueStore implements QueueStore {
       for (const name of ['gig_cache', 'asset_cache', 'entity_cache'] as const) await tx.objectStore(name).clear();
       await tx.objectStore('sync_state').delete('cursor');
     });
-    this.changed();
   }
 }
 
 // --- helpers: each runs inside the caller's transaction -----------------------------------
+
+/** The cached rows each write transaction touched, reported once it commits. */
+const touchedBy = new WeakMap<Tx, Set<string>>();
 
 async function meta(tx: Tx, key: string): Promise<string | null> {
   return (await tx.objectStore('sync_state').get(key))?.value ?? null;
@@ -438,8 +442,9 @@ async function ready(tx: WriteTx, now: number, limit: number): Promise<QueuedOp[
   const blocked = new Set<string>();
   const batch: QueuedOp[] = [];
   const corrupt: OpRecord[] = [];
-  for (let cursor = await tx.objectStore('pending_sync').index('seq').openCursor(); cursor !== null && batch.length < limit; cursor = await cursor.continue()) {
-    const record = cursor.value;
+  // One getAll, not a cursor: a request per record costs more than reading a few thousand at once.
+  for (const record of await tx.objectStore('pending_sync').index('seq').getAll()) {
+    if (batch.length >= limit) break;
     if (blocked.has(record.entityKey)) continue;
     if (held.has(record.entityKey) || record.status === 'syncing' || record.nextAttemptAt > now) {
       blocked.add(record.entityKey);
@@ -505,6 +510,7 @@ async function writeServerRow(tx: WriteTx, table: string, row: Row, now: number)
 /** The view of a row: the server's last word with the still-queued ops on top. */
 async function refreshCache(tx: WriteTx, table: string, id: string, now: number, rebaseRow = rebase): Promise<void> {
   if (!isCached(table)) return;
+  touchedBy.get(tx)?.add(`${table}:${id}`);
   const record = await cacheRecord(tx, table, id);
   const server = record?.serverRow == null ? null : parseRow(record.serverRow);
   const queued = (await tx.objectStore('pending_sync').index('entity').getAll(IDBKeyRange.bound([`${table}:${id}`, -Infinity], [`${table}:${id}`, Infinity])))
@@ -516,6 +522,7 @@ async function refreshCache(tx: WriteTx, table: string, id: string, now: number,
 }
 
 async function deleteCached(tx: WriteTx, table: CachedTable, id: string): Promise<void> {
+  touchedBy.get(tx)?.add(`${table}:${id}`);
   const simple = SIMPLE_CACHE[table];
   if (simple === undefined) await tx.objectStore('entity_cache').delete([table, id]);
   else await tx.objectStore(simple).delete(id);

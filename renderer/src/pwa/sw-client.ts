@@ -27,7 +27,13 @@ export function registerServiceWorker(engine: SyncEngine): void {
     await registration.sync?.register(SYNC_TAG).catch(() => undefined);
   };
   const drain = (): void => void engine.syncNow();
-  window.addEventListener('online', drain);
+  // The browser's word on connectivity: no push attempt per scan while it says offline.
+  engine.setPlatformOnline(navigator.onLine);
+  window.addEventListener('offline', () => engine.setPlatformOnline(false));
+  window.addEventListener('online', () => {
+    engine.setPlatformOnline(true);
+    drain();
+  });
   window.addEventListener('focus', drain);
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') drain();
