@@ -158,8 +158,18 @@ async function offlineRun(context: BrowserContext, options: { offset: number; na
       });
     });
     await cdp.send('ServiceWorker.enable');
-    await cdp.send('ServiceWorker.dispatchSyncEvent', { origin: web.url, registrationId: await registrations, tag: 'gigmanager-drain', lastChance: false });
-    await expect.poll(() => movementsFor(serials, gig.id), { timeout: 60_000 }).toBe(20);
+    const registrationId = await registrations;
+    // As the browser does after a failed `sync` (the network may come back a moment later than
+    // the event), fire it again until the queue is drained — at most every 3 s.
+    await expect
+      .poll(
+        async () => {
+          await cdp.send('ServiceWorker.dispatchSyncEvent', { origin: web.url, registrationId, tag: 'gigmanager-drain', lastChance: false });
+          return movementsFor(serials, gig.id);
+        },
+        { timeout: 60_000, interval: 3000 },
+      )
+      .toBe(20);
     await blank.close();
   } else {
     // The fallback: the app opened (or focused, or back online) with work queued drains it.
@@ -206,9 +216,9 @@ describe('the crew PWA offline', () => {
       const second = await context.newPage();
       await second.goto(web.url);
       await expect.poll(() => queued(second)).toBe(10);
-      // Every push from the tabs and the service worker, by op id.
+      // Every push that reached the server, from the tabs and the service worker, by op id.
       const sent: string[] = [];
-      context.on('request', (request) => {
+      context.on('requestfinished', (request) => {
         if (!request.url().endsWith('/rest/v1/rpc/push_changes')) return;
         const body = JSON.parse(request.postData() ?? '{}') as { ops?: { id: string }[] };
         sent.push(...(body.ops ?? []).map((op) => op.id));

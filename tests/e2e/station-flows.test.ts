@@ -303,7 +303,8 @@ describe('the station in Chromium', () => {
 
   it('takes a keyboard-wedge burst as a scan on any screen, and shows every screen', async () => {
     await screen('F6', 'scanners');
-    await page.keyboard.type('CMD:CHECK-IN', { delay: 2 });
+    // As fast as the keyboard path allows: a scanner's keys come a few ms apart (≤ 35 ms counts).
+    await page.keyboard.type('CMD:CHECK-IN');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('.frames code').first().innerText(), { timeout: 15_000 }).toBe('"CMD:CHECK-IN"');
     await shot('scanners');
@@ -320,5 +321,5 @@ describe('the station in Chromium', () => {
     await expect.poll(() => page.getByTestId('signed-in-as').innerText()).toBe('Signed in as manager@northlight.test');
     await shot('settings');
     expect(pageErrors).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });

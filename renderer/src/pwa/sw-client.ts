@@ -47,7 +47,8 @@ export function registerServiceWorker(engine: SyncEngine): void {
     if (waiting > 0 && timer === null) {
       timer = window.setTimeout(() => {
         timer = null;
-        drain();
+        // A poll is not an operator's "sync now": backoffs stand, and the browser's word counts.
+        if (navigator.onLine) void engine.drain();
       }, pollDelay());
     }
   });
