@@ -21,6 +21,8 @@ const handlers: StationHandlers = {
   getScanState: unused,
   listGigs: unused,
   listAssets: unused,
+  listMyGigs: unused,
+  getPickList: unused,
   getAssetHistory: unused,
   setGigStatus: unused,
   getSettings: unused,

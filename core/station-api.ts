@@ -5,6 +5,8 @@ import {
   assetHistorySchema,
   assetListItemSchema,
   gigListItemSchema,
+  myGigSchema,
+  pickLineSchema,
   saveSettingsInputSchema,
   setGigStatusInputSchema,
   signInInputSchema,
@@ -159,6 +161,9 @@ export const stationApiSchema = {
   getScanState: { args: z.tuple([]), result: scanStateSchema },
   listGigs: { args: z.tuple([]), result: z.array(gigListItemSchema) },
   listAssets: { args: z.tuple([]), result: z.array(assetListItemSchema) },
+  /** The signed-in person's assigned gigs, soonest first (the crew's schedule). */
+  listMyGigs: { args: z.tuple([]), result: z.array(myGigSchema) },
+  getPickList: { args: z.tuple([z.strictObject({ gigId: z.uuid() })]), result: z.array(pickLineSchema) },
   getAssetHistory: { args: z.tuple([z.strictObject({ assetId: z.uuid() })]), result: assetHistorySchema },
   /** Queues a status change decided on the cached row's version (a conflict if the server moved on). */
   setGigStatus: { args: z.tuple([setGigStatusInputSchema]), result: queuedOpSchema },

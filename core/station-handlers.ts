@@ -1,6 +1,8 @@
 import type { StationHandlers } from './dispatch';
 import type { ScannerConfig } from './scanner/config';
 import type { StationInfo, StationReturn } from './station-api';
+import { buildMyGigs } from './views/my-gigs';
+import type { PickLine } from './views/pick-list';
 import { GIG_STATUS_TRANSITIONS, type AssetListItem, type GigListItem, type GigStatus, type Movement, type StationSettings } from './station-views';
 import type { SyncEngine } from './sync/engine';
 import type { QueuedOp } from './sync/model';
@@ -21,6 +23,9 @@ export interface StationBackend {
 export interface StationViews {
   listGigs(): Promise<GigListItem[]>;
   listAssets(): Promise<AssetListItem[]>;
+  /** Gig assignments of the staff profile with this email. */
+  myAssignments(email: string): Promise<{ gigId: string; role: string }[]>;
+  pickList(gigId: string): Promise<PickLine[]>;
   /** Queued ops on the asset or on the case it is in. */
   queuedFor(assetId: string, caseId: string | null): Promise<QueuedOp[]>;
 }
@@ -93,6 +98,11 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
     getScanState: () => scanning.state(),
     listGigs: () => views.listGigs(),
     listAssets: () => views.listAssets(),
+    listMyGigs: async () => {
+      const { signedInAs } = await backend.settings();
+      return signedInAs === null ? [] : buildMyGigs(await views.listGigs(), await views.myAssignments(signedInAs));
+    },
+    getPickList: ({ gigId }) => views.pickList(gigId),
     getAssetHistory: async ({ assetId }) => {
       const asset = await store.getCached('assets', assetId);
       if (asset === null) throw new Error(`no asset ${assetId} on this station`);

@@ -33,6 +33,16 @@ export const gigListItemSchema = z.object({
 });
 export type GigListItem = z.infer<typeof gigListItemSchema>;
 
+export const myGigSchema = gigListItemSchema.extend({ role: z.string(), path: z.array(z.string()) });
+export type MyGig = z.infer<typeof myGigSchema>;
+
+export const pickLineSchema = z.object({
+  kind: z.enum(['asset', 'case', 'bulk']),
+  label: z.string(),
+  planned: z.number().int().nonnegative(),
+  out: z.number().int().nonnegative(),
+});
+
 export const assetListItemSchema = z.object({
   id: z.uuid(),
   serial: z.string(),

@@ -1,6 +1,8 @@
 import type { AssetListItem, GigListItem } from '../../core/station-views';
 import type { StationViews } from '../../core/station-handlers';
-import type { QueuedOp } from '../../core/sync/model';
+import { rowSchema, type QueuedOp } from '../../core/sync/model';
+import { pickListFromCatalog, type PickLine } from '../../core/views/pick-list';
+import { SqliteScanCatalog } from './sqlite-catalog';
 import type { SqliteQueueStore } from './sqlite-queue-store';
 
 type GigRecord = [string, string | null, string, string, string, string | null, string | null, number, number, number];
@@ -11,7 +13,11 @@ type AssetRecord = [string, string, string | null, string, string, string, strin
  * columns a list shows, as positional rows (20k assets in one statement, no per-row JSON.parse).
  */
 export class SqliteStationViews implements StationViews {
-  constructor(private readonly store: SqliteQueueStore) {}
+  private readonly catalog: SqliteScanCatalog;
+
+  constructor(private readonly store: SqliteQueueStore) {
+    this.catalog = new SqliteScanCatalog(store);
+  }
 
   listGigs(): Promise<GigListItem[]> {
     const records = this.store
@@ -54,6 +60,25 @@ export class SqliteStationViews implements StationViews {
       .raw()
       .all() as AssetRecord[];
     return Promise.resolve(records.map(([id, serial, barcode, name, category, status, gigId, caseId]) => ({ id, serial, barcode, name, category, status, gigId, caseId })));
+  }
+
+  myAssignments(email: string): Promise<{ gigId: string; role: string }[]> {
+    const rows = this.store
+      .stmt(
+        `select gs.row ->> '$.gig_id', gs.row ->> '$.role' from entity_cache gs
+           join entity_cache sp on sp.entity = 'staff_profiles' and sp.id = gs.row ->> '$.staff_id'
+          where gs.entity = 'gig_staff' and gs.row is not null and lower(sp.row ->> '$.email') = lower(?)`,
+      )
+      .raw()
+      .all(email) as [string, string][];
+    return Promise.resolve(rows.map(([gigId, role]) => ({ gigId, role })));
+  }
+
+  pickList(gigId: string): Promise<PickLine[]> {
+    return pickListFromCatalog(gigId, this.catalog, (id) => {
+      const text = this.store.stmt(`select row from entity_cache where entity = 'cases' and id = ?`).pluck().get(id) as string | null | undefined;
+      return Promise.resolve(text == null ? null : rowSchema.parse(JSON.parse(text)));
+    });
   }
 
   /** Queued ops on the asset or on the case it is in (what the history cannot show yet). */

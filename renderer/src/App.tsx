@@ -4,6 +4,7 @@ import type { StationSettings } from '../../core/station-views';
 import { AssetsScreen } from './screens/AssetsScreen';
 import { ConflictsScreen } from './screens/ConflictsScreen';
 import { GigsScreen } from './screens/GigsScreen';
+import { MyGigsScreen } from './screens/MyGigsScreen';
 import { RECENT, ScanScreen } from './screens/ScanScreen';
 import { ScannersScreen } from './screens/ScannersScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
@@ -12,23 +13,31 @@ import { beep } from './sound';
 import { errorText, useStationLists, useSyncStatus } from './station-data';
 import { useKeyboardWedge } from './useKeyboardWedge';
 
-const SCREENS = [
-  ['scan', 'Scan'],
-  ['gigs', 'Gigs'],
-  ['assets', 'Assets'],
-  ['sync', 'Sync'],
-  ['conflicts', 'Conflicts'],
-  ['scanners', 'Scanners'],
-  ['settings', 'Settings'],
-] as const;
-export type Screen = (typeof SCREENS)[number][0];
+const ALL_SCREENS = {
+  mine: 'My gigs',
+  scan: 'Scan',
+  gigs: 'Gigs',
+  assets: 'Assets',
+  sync: 'Sync',
+  conflicts: 'Conflicts',
+  scanners: 'Scanners',
+  settings: 'Settings',
+} as const;
+export type Screen = keyof typeof ALL_SCREENS;
+
+/** In order: F1, F2… A phone has no scanner settings; its home is the crew member's schedule. */
+const SCREENS: Record<'station' | 'crew', readonly Screen[]> = {
+  station: ['scan', 'gigs', 'assets', 'sync', 'conflicts', 'scanners', 'settings'],
+  crew: ['mine', 'scan', 'gigs', 'assets', 'sync', 'conflicts', 'settings'],
+};
 
 type Load = { state: 'loading' } | { state: 'ready'; info: StationInfo } | { state: 'failed'; message: string };
 
 /** The station (Electron, browser host) or the crew PWA: phones have no scanner settings page. */
 export function App({ variant = 'station' }: { variant?: 'station' | 'crew' }) {
   const [load, setLoad] = useState<Load>({ state: 'loading' });
-  const [screen, setScreen] = useState<Screen>('scan');
+  const screens = SCREENS[variant];
+  const [screen, setScreen] = useState<Screen>(screens[0] ?? 'scan');
   const [settings, setSettings] = useState<StationSettings | null>(null);
   const [recent, setRecent] = useState<readonly FeedbackView[]>([]);
   const sync = useSyncStatus();
@@ -63,17 +72,17 @@ export function App({ variant = 'station' }: { variant?: 'station' | 'crew' }) {
   }, []);
   useKeyboardWedge(submitWedge);
 
-  // F1–F7 switch screens: reachable with a scanner in one hand.
+  // F-keys switch screens: reachable with a scanner in one hand.
   useEffect(() => {
     const onKey = (event: KeyboardEvent): void => {
-      const match = /^F([1-7])$/.exec(event.key);
-      if (match === null) return;
+      const next = screens[Number(/^F([1-9])$/.exec(event.key)?.[1] ?? 0) - 1];
+      if (next === undefined) return;
       event.preventDefault();
-      setScreen(SCREENS[Number(match[1]) - 1]?.[0] ?? 'scan');
+      setScreen(next);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  }, [screens]);
 
   if (load.state === 'loading') return <p className="splash">Connecting to the station…</p>;
   if (load.state === 'failed') return <p role="alert" className="splash">The station did not answer: {load.message}</p>;
@@ -92,16 +101,17 @@ export function App({ variant = 'station' }: { variant?: 'station' | 'crew' }) {
         </p>
       </header>
       <nav className="tabs" aria-label="Screens">
-        {SCREENS.filter(([id]) => variant === 'station' || id !== 'scanners').map(([id, label]) => (
+        {screens.map((id, i) => (
           <button key={id} type="button" className={screen === id ? 'tab active' : 'tab'} aria-current={screen === id ? 'page' : undefined} onClick={() => setScreen(id)}>
-            {label}
+            {ALL_SCREENS[id]}
             {id === 'conflicts' && sync !== null && sync.conflicts > 0 && <span className="badge">{sync.conflicts}</span>}
             {id === 'sync' && sync !== null && sync.quarantined > 0 && <span className="badge">{sync.quarantined}</span>}
-            <kbd>F{SCREENS.findIndex(([screenId]) => screenId === id) + 1}</kbd>
+            <kbd>F{i + 1}</kbd>
           </button>
         ))}
       </nav>
       <main className="screen" data-screen={screen}>
+        {screen === 'mine' && <MyGigsScreen onPick={() => setScreen('scan')} />}
         {screen === 'scan' && <ScanScreen recent={recent} sync={sync} />}
         {screen === 'gigs' && <GigsScreen lists={lists} />}
         {screen === 'assets' && <AssetsScreen lists={lists} />}

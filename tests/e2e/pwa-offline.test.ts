@@ -38,9 +38,9 @@ async function signIn(page: Page): Promise<void> {
 }
 
 /** Phones tap: the tab buttons, which also waits for the app to be up. */
-async function tab(page: Page, name: 'Scan' | 'Gigs' | 'Assets' | 'Settings'): Promise<void> {
+async function tab(page: Page, name: 'My gigs' | 'Scan' | 'Gigs' | 'Assets' | 'Settings'): Promise<void> {
   await page.getByRole('button', { name: new RegExp(`^${name}`) }).click();
-  await page.locator(`main[data-screen="${name.toLowerCase()}"]`).waitFor();
+  await page.locator(`main[data-screen="${name === 'My gigs' ? 'mine' : name.toLowerCase()}"]`).waitFor();
 }
 
 /** The queue depth as the app's StationApi reports it (once the app is up). */
@@ -187,6 +187,43 @@ async function offlineRun(context: BrowserContext, options: { offset: number; na
 }
 
 describe('the crew PWA offline', () => {
+  it("shows the crew member's own schedule and a gig's pick list with what is out", async () => {
+    const context = await browser.newContext({ viewport: { width: 420, height: 860 } });
+    try {
+      const page = await context.newPage();
+      await signIn(page);
+      const expected = (
+        await stack.db.query<{ id: string; name: string; role: string }>(
+          `select g.id, g.name, gs.role from public.gig_staff gs join public.staff_profiles sp on sp.id = gs.staff_id join public.gigs g on g.id = gs.gig_id
+            where sp.email = 'crew@northlight.test' and g.deleted_at is null order by g.starts_at nulls last, g.name`,
+        )
+      ).rows;
+      expect(expected.length).toBeGreaterThan(0);
+      await tab(page, 'My gigs');
+      const items = page.getByTestId('my-gig');
+      await expect.poll(() => items.count(), { timeout: 30_000 }).toBe(expected.length);
+      const texts = await items.allInnerTexts();
+      expected.forEach((gig, i) => {
+        expect(texts[i]).toContain(gig.name);
+        expect(texts[i]).toContain(gig.role);
+      });
+      // A gig with a pick list shows each line with how much is out.
+      const withKit = (
+        await stack.db.query<{ id: string; lines: number }>(
+          'select gig_id as id, count(*)::int as lines from public.kit_assignments where gig_id = any($1) group by gig_id order by 2 desc limit 1',
+          [expected.map((g) => g.id)],
+        )
+      ).rows[0];
+      const target = withKit === undefined ? 0 : expected.findIndex((g) => g.id === withKit.id);
+      await items.nth(target).click();
+      await expect.poll(() => page.getByTestId('pick-list').locator('li').count(), { timeout: 15_000 }).toBe(withKit?.lines ?? 0);
+      await page.screenshot({ path: join(SHOTS, 'pwa-my-gigs.png') });
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
+
   it('opens offline from its precache, queues 20 check-outs in IndexedDB across a closed tab, and the service worker drains them once on `sync`', async () => {
     const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
     try {

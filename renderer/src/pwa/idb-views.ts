@@ -1,6 +1,8 @@
 import type { StationViews } from '../../../core/station-handlers';
 import type { AssetListItem, GigListItem } from '../../../core/station-views';
+import type { ScanCatalog } from '../../../core/scan/catalog';
 import type { QueuedOp, Row } from '../../../core/sync/model';
+import { pickListFromCatalog, type PickLine } from '../../../core/views/pick-list';
 import type { IdbQueueStore } from './idb-queue-store';
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
@@ -8,7 +10,19 @@ const maybe = (value: unknown): string | null => (typeof value === 'string' ? va
 
 /** The screens' lists from the PWA's caches: the same shapes the station's SQLite views give. */
 export class IdbStationViews implements StationViews {
-  constructor(private readonly store: IdbQueueStore) {}
+  constructor(
+    private readonly store: IdbQueueStore,
+    private readonly catalog: ScanCatalog,
+  ) {}
+
+  async myAssignments(email: string): Promise<{ gigId: string; role: string }[]> {
+    const mine = new Set((await this.store.listCached('staff_profiles')).filter((p) => text(p['email']).toLowerCase() === email.toLowerCase()).map((p) => p.id));
+    return (await this.store.listCached('gig_staff')).filter((a) => mine.has(text(a['staff_id']))).map((a) => ({ gigId: text(a['gig_id']), role: text(a['role']) }));
+  }
+
+  pickList(gigId: string): Promise<PickLine[]> {
+    return pickListFromCatalog(gigId, this.catalog, (id) => this.store.getCached('cases', id));
+  }
 
   async listGigs(): Promise<GigListItem[]> {
     const [gigs, assets, kit] = await Promise.all([this.store.listCached('gigs'), this.store.listCached('assets'), this.store.listCached('kit_assignments')]);

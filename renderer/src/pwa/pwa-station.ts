@@ -33,8 +33,8 @@ class PwaScanning implements StationScanning {
   private readonly feedbackListeners = new Set<(feedback: Feedback) => void>();
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(store: IdbQueueStore, engine: SyncEngine) {
-    this.session = new ScanSession({ catalog: new IdbScanCatalog(store), enqueue: (op) => engine.enqueue(op), duplicateWindowMs: 1500 });
+  constructor(catalog: IdbScanCatalog, engine: SyncEngine) {
+    this.session = new ScanSession({ catalog, enqueue: (op) => engine.enqueue(op), duplicateWindowMs: 1500 });
   }
 
   onScan(listener: (scan: ScanEvent) => void): () => void {
@@ -96,7 +96,8 @@ export async function createPwaStation(options: { launchDefault: BackendConfig |
   const store = await IdbQueueStore.open(STORE_NAME, { newId: () => crypto.randomUUID() });
   const backend = new BackendLink(store, { saved: await store.getMeta('backend'), launchDefault: options.launchDefault, defaultStationName: 'Crew phone' });
   const engine = new SyncEngine({ store, transport: backend.transport, clock: browserClock, random: Math.random, newId: () => crypto.randomUUID(), exclusive });
-  const scanning = new PwaScanning(store, engine);
+  const catalog = new IdbScanCatalog(store);
+  const scanning = new PwaScanning(catalog, engine);
   const handlers = createStationHandlers({
     appVersion: options.appVersion,
     host: 'pwa',
@@ -106,7 +107,7 @@ export async function createPwaStation(options: { launchDefault: BackendConfig |
     sync: { engine, store },
     scanning,
     backend,
-    views: new IdbStationViews(store),
+    views: new IdbStationViews(store, catalog),
   });
   const dispatch = createDispatcher(handlers);
 
