@@ -29,7 +29,7 @@ export default defineConfig({
         icons: [{ src: 'icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
       },
       injectManifest: {
-        globPatterns: ['**/*.{js,css,html,svg,webmanifest}'],
+        globPatterns: ['**/*.{js,css,html,svg,webmanifest,wasm}'],
         maximumFileSizeToCacheInBytes: 5 * 1024 * 1024,
         rollupFormat: 'es',
       },

@@ -5,11 +5,12 @@ import { PROJECT_ROOT } from '../supabase/local/paths';
 
 /**
  * The crew PWA's policy: its own code only, the backend over http(s) — an invite link may name
- * any Supabase project, so connect-src cannot name one — and the camera as a blob/media stream.
+ * any Supabase project, so connect-src cannot name one — the camera as a media stream, and
+ * WebAssembly for the barcode reader where the platform has none.
  */
 export const WEB_CSP = [
   "default-src 'none'",
-  "script-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
   "worker-src 'self'",
   "manifest-src 'self'",
   "style-src 'self'",

@@ -112,7 +112,7 @@ export function App({ variant = 'station' }: { variant?: 'station' | 'crew' }) {
       </nav>
       <main className="screen" data-screen={screen}>
         {screen === 'mine' && <MyGigsScreen onPick={() => setScreen('scan')} />}
-        {screen === 'scan' && <ScanScreen recent={recent} sync={sync} />}
+        {screen === 'scan' && <ScanScreen recent={recent} sync={sync} camera={variant === 'crew'} />}
         {screen === 'gigs' && <GigsScreen lists={lists} />}
         {screen === 'assets' && <AssetsScreen lists={lists} />}
         {screen === 'sync' && <SyncScreen sync={sync} />}

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { FeedbackView, ScanStateView, SyncStatusView } from '../../../core/station-api';
 import { errorText } from '../station-data';
+import { CameraScanner } from './CameraScanner';
 
 export const RECENT = 8;
 
@@ -13,7 +14,7 @@ function command(code: string): void {
  * and the pick list's progress. Feedback never waits on a dialog: a warning stays until the next
  * scan replaces it. Every panel has a fixed size, so nothing jumps when scans arrive.
  */
-export function ScanScreen({ recent, sync }: { recent: readonly FeedbackView[]; sync: SyncStatusView | null }) {
+export function ScanScreen({ recent, sync, camera = false }: { recent: readonly FeedbackView[]; sync: SyncStatusView | null; camera?: boolean }) {
   const [state, setState] = useState<ScanStateView | null>(null);
   const feedback = recent[0] ?? null;
   const [typed, setTyped] = useState('');
@@ -114,6 +115,8 @@ export function ScanScreen({ recent, sync }: { recent: readonly FeedbackView[]; 
           Done
         </button>
       </section>
+
+      {camera && <CameraScanner />}
 
       <form className="manual-entry" onSubmit={submitTyped}>
         <label htmlFor="manual-code">Type a code</label>
