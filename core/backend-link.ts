@@ -24,6 +24,11 @@ export interface BackendLinkOptions {
   defaultStationName: string;
   /** supabase-js realtime needs a WebSocket class where there is no global one (Node 20). */
   realtimeTransport?: unknown;
+  /**
+   * Refresh the session on a timer (default). A service worker's short-lived link does not: it
+   * refreshes when a request needs it, and leaves no timer behind when it is done.
+   */
+  autoRefreshToken?: boolean;
 }
 
 export interface BackendConfig {
@@ -77,7 +82,7 @@ export class BackendLink implements StationBackend {
       return;
     }
     this.client = createClient(this.config.url, this.config.anonKey, {
-      auth: { storage: sessionStorage(this.store), persistSession: true, autoRefreshToken: true, detectSessionInUrl: false },
+      auth: { storage: sessionStorage(this.store), persistSession: true, autoRefreshToken: this.options.autoRefreshToken ?? true, detectSessionInUrl: false },
       ...(this.options.realtimeTransport === undefined ? {} : { realtime: { transport: this.options.realtimeTransport as never } }),
     });
     this.inner = supabaseTransport(this.client, { timeoutMs: 15_000 });

@@ -37,7 +37,8 @@ export interface SyncEngineOptions {
   concurrency?: number;
   /**
    * Runs a drain (and crash recovery) so that only one engine sharing this store does it at a
-   * time: the PWA's tabs and its service worker pass a Web Lock. One engine alone needs none.
+   * time: the PWA's tabs and its service worker pass a Web Lock. Engines that share a store must
+   * pass one (each drain first takes back ops left in flight); one engine alone needs none.
    */
   exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
 }
@@ -130,7 +131,12 @@ export class SyncEngine {
 
   /** Pushes until the queue has nothing ready (single flight). */
   drain(): Promise<void> {
-    this.draining ??= this.exclusive(() => this.drainLoop()).finally(() => {
+    // Holding the exclusive section, no other drain is mid-flight: an op still marked in flight was
+    // left by a context that closed or crashed (a tab shut mid-push), and goes back to pending.
+    this.draining ??= this.exclusive(async () => {
+      await this.store.recoverInFlight();
+      await this.drainLoop();
+    }).finally(() => {
       this.draining = null;
       void this.emit();
     });

@@ -141,6 +141,16 @@ describe('push', () => {
     expect(transport.pushes.flat()).toHaveLength(1);
   });
 
+  it('sends ops another engine left in flight (a tab closed mid-push) at its next drain', async () => {
+    await engine.enqueue(checkIn);
+    const abandoned = await store.claimBatch(clock.now(), 10);
+    expect(abandoned).toHaveLength(1);
+    const next = new SyncEngine({ store, transport, clock, random: seededRandom(4), newId: randomUUID });
+    await next.drain();
+    expect(transport.pushes.flat().map((op) => op.id)).toEqual([abandoned[0]?.id]);
+    expect(await store.listQueue(1)).toEqual([]);
+  });
+
   it('sends backed-off ops at once on "sync now" instead of waiting out the backoff', async () => {
     await engine.enqueue(checkIn);
     transport.pushPlan = [() => new TransportError('network', 'connect ECONNREFUSED')];

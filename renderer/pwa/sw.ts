@@ -40,7 +40,7 @@ worker.addEventListener('activate', (event) => event.waitUntil(worker.clients.cl
 async function drain(): Promise<void> {
   const store = await IdbQueueStore.open(STORE_NAME, { newId: () => crypto.randomUUID() });
   try {
-    const backend = new BackendLink(store, { saved: await store.getMeta('backend'), launchDefault: null, defaultStationName: 'Crew phone' });
+    const backend = new BackendLink(store, { saved: await store.getMeta('backend'), launchDefault: null, defaultStationName: 'Crew phone', autoRefreshToken: false });
     const engine = new SyncEngine({ store, transport: backend.transport, clock: browserClock, random: Math.random, newId: () => crypto.randomUUID(), exclusive });
     await engine.syncNow();
     const status = await engine.status();
@@ -52,9 +52,17 @@ async function drain(): Promise<void> {
   }
 }
 
+/** A failed drain is logged where developers look (the worker's console) and rethrown for the browser. */
+function drainLogged(): Promise<void> {
+  return drain().catch((error: unknown) => {
+    console.error(`queue drain failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw error;
+  });
+}
+
 worker.addEventListener('sync', (event) => {
-  if (event.tag === SYNC_TAG) event.waitUntil(drain());
+  if (event.tag === SYNC_TAG) event.waitUntil(drainLogged());
 });
 worker.addEventListener('message', (event) => {
-  if (event.data === 'drain') event.waitUntil(drain());
+  if (event.data === 'drain') event.waitUntil(drainLogged());
 });

@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,7 +7,7 @@ import { DEMO_PASSWORD, ORGS, seedDemoIfEmpty } from '../../scripts/seed/seed';
 import { serveWeb, type WebServer } from '../../scripts/serve-web';
 import { PROJECT_ROOT } from '../../supabase/local/paths';
 import { randomUUID } from 'node:crypto';
-import { launchChromium } from '../helpers/chromium';
+import { launchChromium, launchPersistentChromium } from '../helpers/chromium';
 import { nodeSupabaseClient } from '../helpers/supabase-client';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 
@@ -27,6 +29,11 @@ afterAll(async () => {
   await web?.close();
   await stack?.stop();
 });
+
+/** Polls an expression in the page (evaluated over CDP: the app's CSP forbids eval in the page). */
+async function controlled(page: Page): Promise<void> {
+  await expect.poll(() => page.evaluate('navigator.serviceWorker.controller !== null'), { timeout: 15_000 }).toBe(true);
+}
 
 async function signIn(page: Page): Promise<void> {
   await page.goto(`${web.url}/#backend=${encodeURIComponent(stack.url)}&anon=${encodeURIComponent(stack.anonKey)}`);
@@ -98,7 +105,7 @@ async function offlinePhone(context: BrowserContext): Promise<Page> {
   await signIn(page);
   await tab(page, 'Assets');
   await expect.poll(() => page.getByTestId('asset-count').innerText(), { timeout: 30_000 }).toBe('400 of 400');
-  await page.waitForFunction('navigator.serviceWorker.controller !== null', undefined, { timeout: 15_000 });
+  await controlled(page);
   await context.setOffline(true);
   return page;
 }
@@ -120,7 +127,7 @@ async function offlineRun(context: BrowserContext, options: { offset: number; na
   await tab(page, 'Gigs');
   await expect.poll(() => page.getByTestId('gig-count').innerText(), { timeout: 30_000 }).toMatch(/ 80 gigs$/);
   // The service worker has installed (and precached the shell) and controls the page.
-  await page.waitForFunction('navigator.serviceWorker.controller !== null', undefined, { timeout: 15_000 });
+  await controlled(page);
 
   // Offline: a reload still opens the app shell and the cached gig.
   await context.setOffline(true);
@@ -187,6 +194,25 @@ async function offlineRun(context: BrowserContext, options: { offset: number; na
 }
 
 describe('the crew PWA offline', () => {
+  it('is installable: Chromium reports no installability errors once the worker controls the page', async () => {
+    const profile = mkdtempSync(join(tmpdir(), 'pwa-profile-'));
+    const context = await launchPersistentChromium(profile);
+    try {
+      const page = await context.newPage();
+      await page.goto(web.url);
+      await controlled(page);
+      const cdp = await context.newCDPSession(page);
+      expect(await cdp.send('Page.getInstallabilityErrors')).toEqual({ installabilityErrors: [] });
+      const manifest = await cdp.send('Page.getAppManifest');
+      expect(manifest.errors).toEqual([]);
+      expect(JSON.parse(manifest.data ?? '{}')).toMatchObject({ name: 'GigManager Crew', display: 'standalone' });
+    } finally {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+
   it("shows the crew member's own schedule and a gig's pick list with what is out", async () => {
     const context = await browser.newContext({ viewport: { width: 420, height: 860 } });
     try {
