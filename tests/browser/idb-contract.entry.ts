@@ -1,0 +1,8 @@
+import { queueStoreContract } from '../../core/sync/queue-store.contract';
+import { IdbQueueStore } from '../../renderer/src/pwa/idb-queue-store';
+import { runAll } from './vitest-shim';
+
+// The QueueStore contract against Chromium's own IndexedDB (bundled by the e2e test).
+let n = 0;
+queueStoreContract('IndexedDB in Chromium', () => IdbQueueStore.open(`contract-${Date.now()}-${(n += 1)}`, { newId: () => crypto.randomUUID() }));
+(globalThis as { runContract?: typeof runAll }).runContract = runAll;
