@@ -4,9 +4,8 @@ import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
 import { STATION_EVENTS } from '../core/station-api';
 import { registerStationIpc } from './ipc';
 import { contentSecurityPolicy, isTrustedRendererUrl, secureWebPreferences } from './security';
-import { createStationHandlers } from '../core/station-handlers';
 import { subscribeStationEvents } from './station-events';
-import { createStationServices } from './station-services';
+import { createStationServices, stationHandlersFor } from './station-services';
 
 const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
 const rendererFile = join(__dirname, '../renderer/index.html');
@@ -67,17 +66,7 @@ void app.whenReady().then(async () => {
   });
   registerStationIpc(
     ipcMain,
-    createStationHandlers({
-      appVersion: app.getVersion(),
-      host: 'electron',
-      platform: `${process.platform}-${process.arch}`,
-      startedAt: new Date(),
-      now: () => new Date(),
-      sync: services,
-      scanning: services.scanning,
-      backend: services.backend,
-      views: services.views,
-    }),
+    stationHandlersFor(services, { appVersion: app.getVersion(), kind: 'electron' }),
     (url) =>
       isTrustedRendererUrl(url, devServerUrl === undefined ? { file: rendererFile } : { devServerUrl }),
   );

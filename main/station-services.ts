@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { SerialPort } from 'serialport';
+import type { StationHandlers } from '../core/dispatch';
+import { createStationHandlers } from '../core/station-handlers';
 import { SyncEngine } from '../core/sync/engine';
 import { DeviceManager } from './scanners/device-manager';
 import { loadHid } from './scanners/hid-scanner';
@@ -87,4 +89,19 @@ export async function createStationServices(config: StationConfig): Promise<Stat
       store.close();
     },
   };
+}
+
+/** StationApi over these services, for either host (the Electron window or the browser host). */
+export function stationHandlersFor(services: StationServices, host: { appVersion: string; kind: 'electron' | 'browser' }): StationHandlers {
+  return createStationHandlers({
+    appVersion: host.appVersion,
+    host: host.kind,
+    platform: `${process.platform}-${process.arch}`,
+    startedAt: new Date(),
+    now: () => new Date(),
+    sync: services,
+    scanning: services.scanning,
+    backend: services.backend,
+    views: services.views,
+  });
 }

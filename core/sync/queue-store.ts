@@ -1,4 +1,4 @@
-import type { CachedTable, Conflict, ConflictChoice, NewOp, PullPage, QueuedOp, QuarantinedOp, QueueStats, Row } from './model';
+import { OP_TABLES, type CachedTable, type Conflict, type ConflictChoice, type NewOp, type PullPage, type QueuedOp, type QuarantinedOp, type QueueStats, type Row } from './model';
 
 /**
  * Durable queue, caches, conflicts, quarantine and sync state: the one storage contract the
@@ -60,4 +60,35 @@ export class QueueStoreError extends Error {
     super(message);
     this.name = 'QueueStoreError';
   }
+}
+
+/** An op sent again (kept local, retried): a new id — the server answered the old one — in the same place of its entity's order, with fresh retry state. */
+export function requeued(op: QueuedOp, newId: string, baseVersion: number | null = op.baseVersion): QueuedOp {
+  return { ...op, id: newId, baseVersion, status: 'pending', retryCount: 0, nextAttemptAt: 0, lastError: null };
+}
+
+/**
+ * What quarantine keeps of an op whose stored form no longer parses: its envelope as an op with
+ * no payload, and a message holding the raw stored text (never dropped, only discarded by hand).
+ */
+export function corruptOp(
+  record: { id: string; seq: number; timestamp: number; table: string; action: string; baseVersion: number | null; retryCount: number; nextAttemptAt: number },
+  rawPayload: string,
+): { op: QueuedOp; message: string } {
+  return {
+    op: {
+      id: record.id,
+      seq: record.seq,
+      timestamp: record.timestamp,
+      table: (OP_TABLES as readonly string[]).includes(record.table) ? (record.table as QueuedOp['table']) : 'assets',
+      action: record.action,
+      payload: {},
+      baseVersion: record.baseVersion,
+      status: 'failed',
+      retryCount: record.retryCount,
+      nextAttemptAt: record.nextAttemptAt,
+      lastError: 'corrupt payload',
+    },
+    message: `stored op cannot be read (${record.table}.${record.action}): ${rawPayload.slice(0, 2000)}`,
+  };
 }

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { WireMessage } from '../../core/wire';
-import { createStationHandlers } from '../../core/station-handlers';
 import { subscribeStationEvents } from '../station-events';
-import { createStationServices, type StationConfig } from '../station-services';
+import { createStationServices, stationHandlersFor, type StationConfig } from '../station-services';
 import { startBrowserHost } from './server';
 
 /** The version in the project's package.json (Electron reports its own through app.getVersion()). */
@@ -23,17 +22,7 @@ export async function runBrowserStation(
   const services = await createStationServices(config);
   try {
     const host = await startBrowserHost({
-      handlers: createStationHandlers({
-        appVersion: config.appVersion,
-        host: 'browser',
-        platform: `${process.platform}-${process.arch}`,
-        startedAt: new Date(),
-        now: () => new Date(),
-        sync: services,
-        scanning: services.scanning,
-        backend: services.backend,
-        views: services.views,
-      }),
+      handlers: stationHandlersFor(services, { appVersion: config.appVersion, kind: 'browser' }),
       rendererDir: config.rendererDir,
       port: config.port,
       subscribe: (emit: (message: WireMessage) => void) => subscribeStationEvents(services, (event, value) => emit({ event, value })),

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { ScanCatalog } from '../../core/scan/catalog';
 import type { StationScanning } from '../../core/station-handlers';
-import { ScanSession, type Feedback, type SessionState } from '../../core/scan/workflow';
+import { ScanPipeline } from '../../core/scan/pipeline';
+import type { Feedback, SessionState } from '../../core/scan/workflow';
 import { scannerConfigSchema, type ScannerConfig, type ScannerStatus } from '../../core/scanner/config';
 import type { ScanEvent } from '../../core/scanner/types';
 import type { SyncEngine } from '../../core/sync/engine';
@@ -12,15 +13,11 @@ const storedConfigs = z.array(scannerConfigSchema);
 
 /**
  * Scanners → workflow → feedback, for one station: the device manager's scans (with each
- * device's role) and scans the renderer detects (keyboard wedge) go through one ScanSession; raw
- * scans and feedback are published for the UI. Scanner settings live in the station database.
+ * device's role) and scans the renderer detects (keyboard wedge) go through one ScanPipeline.
+ * Scanner settings live in the station database.
  */
 export class ScanningService implements StationScanning {
-  readonly session: ScanSession;
-  private readonly scanListeners = new Set<(scan: ScanEvent) => void>();
-  private readonly feedbackListeners = new Set<(feedback: Feedback) => void>();
-  // One scan at a time, in arrival order: feedback must match the order operators scanned in.
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly pipeline: ScanPipeline;
 
   constructor(
     private readonly deps: {
@@ -33,8 +30,11 @@ export class ScanningService implements StationScanning {
       duplicateWindowMs?: number;
     },
   ) {
-    this.session = new ScanSession({ catalog: deps.catalog, enqueue: (op) => deps.engine.enqueue(op), duplicateWindowMs: deps.duplicateWindowMs ?? 1500 });
-    deps.devices.onScan((scan) => void this.process(scan, scan.role));
+    this.pipeline = new ScanPipeline(
+      { catalog: deps.catalog, enqueue: (op) => deps.engine.enqueue(op), duplicateWindowMs: deps.duplicateWindowMs ?? 1500 },
+      (error) => deps.log(`scan failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
+    deps.devices.onScan((scan) => void this.pipeline.process(scan, scan.role));
   }
 
   async start(): Promise<void> {
@@ -63,13 +63,11 @@ export class ScanningService implements StationScanning {
   }
 
   onScan(listener: (scan: ScanEvent) => void): () => void {
-    this.scanListeners.add(listener);
-    return () => this.scanListeners.delete(listener);
+    return this.pipeline.onScan(listener);
   }
 
   onFeedback(listener: (feedback: Feedback) => void): () => void {
-    this.feedbackListeners.add(listener);
-    return () => this.feedbackListeners.delete(listener);
+    return this.pipeline.onFeedback(listener);
   }
 
   list(): ScannerStatus[] {
@@ -93,21 +91,10 @@ export class ScanningService implements StationScanning {
   }
 
   submit(input: { code: string; deviceId: string }): Promise<Feedback> {
-    return this.process({ deviceId: input.deviceId, code: input.code, receivedAt: this.deps.now() }, 'any');
+    return this.pipeline.process({ deviceId: input.deviceId, code: input.code, receivedAt: this.deps.now() }, 'any');
   }
 
   state(): Promise<SessionState> {
-    return this.session.state();
-  }
-
-  private process(scan: ScanEvent, role: 'out' | 'in' | 'any'): Promise<Feedback> {
-    const result = this.queue.then(async () => {
-      for (const listener of this.scanListeners) listener(scan);
-      const feedback = await this.session.handle(scan, role);
-      for (const listener of this.feedbackListeners) listener(feedback);
-      return feedback;
-    });
-    this.queue = result.catch((error: unknown) => this.deps.log(`scan failed: ${error instanceof Error ? error.message : String(error)}`));
-    return result;
+    return this.pipeline.state();
   }
 }

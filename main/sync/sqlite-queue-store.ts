@@ -15,7 +15,7 @@ import {
   type Row,
 } from '../../core/sync/model';
 import { rebase } from '../../core/sync/optimistic';
-import { QueueStoreError, type Outcome, type QueueStore } from '../../core/sync/queue-store';
+import { corruptOp, QueueStoreError, requeued, type Outcome, type QueueStore } from '../../core/sync/queue-store';
 import { migrate } from './migrations';
 
 interface OpRecord {
@@ -315,7 +315,7 @@ export class SqliteQueueStore implements QueueStore {
         if (choice === 'keep_local') {
           const serverVersion = record.server_row === null ? null : (this.parseRow(record.server_row)['version'] as number | undefined);
           // Same place in its entity's order (same seq), new id: the server already answered the old one.
-          this.insertOp({ ...op, id: meta.newOpId, baseVersion: serverVersion ?? op.baseVersion, status: 'pending', retryCount: 0, nextAttemptAt: 0, lastError: null });
+          this.insertOp(requeued(op, meta.newOpId, serverVersion ?? op.baseVersion));
         }
         this.refreshCache(op.table, String(op.payload['id']), meta.now);
       })(),
@@ -343,7 +343,7 @@ export class SqliteQueueStore implements QueueStore {
         if (record.code === 'corrupt_payload') throw new QueueStoreError('corrupt', `op ${id} has a corrupt payload; it can only be discarded`);
         const op = queuedOpSchema.parse(JSON.parse(record.op));
         this.stmt('delete from quarantine where id = ?').run(id);
-        this.insertOp({ ...op, id: meta.newOpId, status: 'pending', retryCount: 0, nextAttemptAt: 0, lastError: null });
+        this.insertOp(requeued(op, meta.newOpId));
         this.refreshCache(op.table, String(op.payload['id']), meta.now);
       })(),
     );
@@ -465,21 +465,12 @@ export class SqliteQueueStore implements QueueStore {
   private quarantineCorrupt(records: OpRecord[], now: number): void {
     this.db.transaction(() => {
       for (const record of records) {
-        const op: QueuedOp = {
-          id: record.id,
-          seq: record.seq,
-          timestamp: record.timestamp,
-          table: (['gigs', 'assets', 'cases'].includes(record.table) ? record.table : 'assets') as QueuedOp['table'],
-          action: record.action,
-          payload: {},
-          baseVersion: record.base_version,
-          status: 'failed',
-          retryCount: record.retry_count,
-          nextAttemptAt: record.next_attempt_at,
-          lastError: 'corrupt payload',
-        };
+        const { op, message } = corruptOp(
+          { ...record, baseVersion: record.base_version, retryCount: record.retry_count, nextAttemptAt: record.next_attempt_at },
+          record.payload,
+        );
         this.stmt('insert or replace into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
-          .run(record.id, record.entity_key, JSON.stringify(op), 'corrupt_payload', `stored op cannot be read (${record.table}.${record.action}): ${record.payload.slice(0, 2000)}`, now);
+          .run(record.id, record.entity_key, JSON.stringify(op), 'corrupt_payload', message, now);
         this.deleteOp(record.id);
       }
     })();

@@ -15,7 +15,7 @@ import {
   type Row,
 } from '../../../core/sync/model';
 import { rebase } from '../../../core/sync/optimistic';
-import { QueueStoreError, type Outcome, type QueueStore } from '../../../core/sync/queue-store';
+import { corruptOp, QueueStoreError, requeued, type Outcome, type QueueStore } from '../../../core/sync/queue-store';
 
 /** A queued op as stored: the op's fields, with its entity key for ordering and holds. */
 interface OpRecord {
@@ -325,7 +325,7 @@ export class IdbQueueStore implements QueueStore {
         const serverVersion = record.serverRow?.['version'];
         // Same place in its entity's order (same seq), new id: the server already answered the old one.
         await tx.objectStore('pending_sync').put(
-          toRecord({ ...op, id: info.newOpId, baseVersion: typeof serverVersion === 'number' ? serverVersion : op.baseVersion, status: 'pending', retryCount: 0, nextAttemptAt: 0, lastError: null }),
+          toRecord(requeued(op, info.newOpId, typeof serverVersion === 'number' ? serverVersion : op.baseVersion)),
         );
       }
       await refreshCache(tx, op.table, String(op.payload['id']), info.now);
@@ -346,7 +346,7 @@ export class IdbQueueStore implements QueueStore {
       if (record.code === 'corrupt_payload') throw new QueueStoreError('corrupt', `op ${id} has a corrupt payload; it can only be discarded`);
       const op = queuedOpSchema.parse(record.op);
       await tx.objectStore('quarantine').delete(id);
-      await tx.objectStore('pending_sync').put(toRecord({ ...op, id: info.newOpId, status: 'pending', retryCount: 0, nextAttemptAt: 0, lastError: null }));
+      await tx.objectStore('pending_sync').put(toRecord(requeued(op, info.newOpId)));
       await refreshCache(tx, op.table, String(op.payload['id']), info.now);
     });
   }
@@ -460,27 +460,8 @@ async function ready(tx: WriteTx, now: number, limit: number): Promise<QueuedOp[
   }
   // An op whose stored form no longer parses is kept, raw, in quarantine: never dropped.
   for (const record of corrupt) {
-    const op: QueuedOp = {
-      id: record.id,
-      seq: record.seq,
-      timestamp: record.timestamp,
-      table: (['gigs', 'assets', 'cases'].includes(record.table) ? record.table : 'assets') as QueuedOp['table'],
-      action: record.action,
-      payload: {},
-      baseVersion: record.baseVersion,
-      status: 'failed',
-      retryCount: record.retryCount,
-      nextAttemptAt: record.nextAttemptAt,
-      lastError: 'corrupt payload',
-    };
-    await tx.objectStore('quarantine').put({
-      id: record.id,
-      entityKey: record.entityKey,
-      op,
-      code: 'corrupt_payload',
-      message: `stored op cannot be read (${record.table}.${record.action}): ${JSON.stringify(record.payload).slice(0, 2000)}`,
-      quarantinedAt: now,
-    });
+    const { op, message } = corruptOp(record, JSON.stringify(record.payload));
+    await tx.objectStore('quarantine').put({ id: record.id, entityKey: record.entityKey, op, code: 'corrupt_payload', message, quarantinedAt: now });
     await tx.objectStore('pending_sync').delete(record.id);
   }
   return batch;

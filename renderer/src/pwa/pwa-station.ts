@@ -1,8 +1,8 @@
 import { BackendLink, type BackendConfig } from '../../../core/backend-link';
 import { createDispatcher } from '../../../core/dispatch';
 import { unwrap } from '../../../core/result';
-import { ScanSession, type Feedback } from '../../../core/scan/workflow';
-import type { ScanEvent } from '../../../core/scanner/types';
+import { ScanPipeline } from '../../../core/scan/pipeline';
+import type { Feedback } from '../../../core/scan/workflow';
 import { createStationHandlers, type StationScanning } from '../../../core/station-handlers';
 import { stationEventsVia, stationMethodsVia, type StationApi, type StationEventName, type StationEventValues } from '../../../core/station-api';
 import { SyncEngine, type Clock } from '../../../core/sync/engine';
@@ -28,23 +28,10 @@ export function exclusive<T>(work: () => Promise<T>): Promise<T> {
 
 /** The crew phone has no serial or HID scanners: scans come from the camera or a keyboard wedge. */
 class PwaScanning implements StationScanning {
-  readonly session: ScanSession;
-  private readonly scanListeners = new Set<(scan: ScanEvent) => void>();
-  private readonly feedbackListeners = new Set<(feedback: Feedback) => void>();
-  private queue: Promise<unknown> = Promise.resolve();
+  readonly pipeline: ScanPipeline;
 
   constructor(catalog: IdbScanCatalog, engine: SyncEngine) {
-    this.session = new ScanSession({ catalog, enqueue: (op) => engine.enqueue(op), duplicateWindowMs: 1500 });
-  }
-
-  onScan(listener: (scan: ScanEvent) => void): () => void {
-    this.scanListeners.add(listener);
-    return () => this.scanListeners.delete(listener);
-  }
-
-  onFeedback(listener: (feedback: Feedback) => void): () => void {
-    this.feedbackListeners.add(listener);
-    return () => this.feedbackListeners.delete(listener);
+    this.pipeline = new ScanPipeline({ catalog, enqueue: (op) => engine.enqueue(op), duplicateWindowMs: 1500 });
   }
 
   list(): [] {
@@ -63,21 +50,12 @@ class PwaScanning implements StationScanning {
     return Promise.reject(new Error('scanner settings belong to a station; on a phone, pair a Bluetooth scanner in keyboard mode'));
   }
 
-  /** One scan at a time, in arrival order. */
   submit(input: { code: string; deviceId: string }): Promise<Feedback> {
-    const scan: ScanEvent = { deviceId: input.deviceId, code: input.code, receivedAt: Date.now() };
-    const result = this.queue.then(async () => {
-      for (const listener of this.scanListeners) listener(scan);
-      const feedback = await this.session.handle(scan, 'any');
-      for (const listener of this.feedbackListeners) listener(feedback);
-      return feedback;
-    });
-    this.queue = result.catch(() => undefined);
-    return result;
+    return this.pipeline.process({ deviceId: input.deviceId, code: input.code, receivedAt: Date.now() }, 'any');
   }
 
-  state(): ReturnType<ScanSession['state']> {
-    return this.session.state();
+  state(): ReturnType<ScanPipeline['state']> {
+    return this.pipeline.state();
   }
 }
 
@@ -117,8 +95,8 @@ export async function createPwaStation(options: { launchDefault: BackendConfig |
   };
   const offs = [
     engine.subscribe((status) => emit('syncStatus', status)),
-    scanning.onScan((scan) => emit('scan', scan)),
-    scanning.onFeedback((feedback) => emit('scanFeedback', feedback)),
+    scanning.pipeline.onScan((scan) => emit('scan', scan)),
+    scanning.pipeline.onFeedback((feedback) => emit('scanFeedback', feedback)),
     store.onCacheChange(() => emit('cacheChanged', { topics: ['gigs', 'assets', 'other'] })),
   ];
   // The service worker drained or pulled: this page's lists and status catch up.
