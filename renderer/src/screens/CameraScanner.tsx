@@ -1,5 +1,4 @@
 import { useEffect, useRef, useState } from 'react';
-import { createDetector } from '../pwa/barcode-detector';
 import { errorText } from '../station-data';
 
 const EVERY_MS = 150;
@@ -20,6 +19,8 @@ export function CameraScanner() {
     const last = { code: '', at: 0 };
     void (async () => {
       try {
+        // Loaded when the camera is first used: the station's screens never pay for the reader.
+        const { createDetector } = await import('../pwa/barcode-detector');
         const detector = await createDetector();
         stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
         if (stopped || video.current === null) return;
