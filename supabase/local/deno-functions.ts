@@ -4,6 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
+import { PROJECT_ROOT } from './paths';
 import { freePort } from './ports';
 import type { Watchdog } from './watchdog';
 
@@ -25,6 +26,10 @@ export interface FunctionsOptions {
 
 export interface RunningFunctions {
   functions: Map<string, EdgeFunction>;
+  /** Stops one function's process: the gateway answers 502 for it until it is started again. */
+  stopOne(name: string): Promise<void>;
+  /** Starts a stopped function again on its port. */
+  startOne(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -86,63 +91,82 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Prom
   });
 }
 
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve();
+      return;
+    }
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
 /**
  * One Deno process per function (Supabase's edge runtime isolates them too), each serving its
- * `Deno.serve` handler on its own loopback port; the gateway proxies /functions/v1/<name>.
+ * `Deno.serve` handler on its own loopback port; the gateway proxies /functions/v1/<name>. They
+ * run from the project root, so bare npm imports resolve through package.json and node_modules
+ * (no download at run time); a deployment resolves them through each function's deno.json.
  */
 export async function startFunctions(options: FunctionsOptions): Promise<RunningFunctions> {
   const deno = denoBinary();
-  const children: ChildProcess[] = [];
+  const children = new Map<string, ChildProcess>();
   const functions = new Map<string, EdgeFunction>();
   const stop = async (): Promise<void> => {
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) {
-              resolve();
-              return;
-            }
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all([...children.values()].map(stopChild));
+  };
+  const spawnFunction = async (fn: EdgeFunction): Promise<void> => {
+    const child = spawn(deno, ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--no-prompt', fn.entry], {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...process.env,
+        ...options.env,
+        DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${fn.port}`,
+        NO_COLOR: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.set(fn.name, child);
+    if (child.pid !== undefined) options.watchdog.watchPid(child.pid);
+    const forward = (chunk: Buffer): void => {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') options.log(`[fn ${fn.name}] ${line}`);
+    };
+    child.stdout?.on('data', forward);
+    child.stderr?.on('data', forward);
+    try {
+      await waitForPort(fn.port, child, 60_000);
+    } catch (error) {
+      throw new Error(`edge function "${fn.name}" ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    options.log(`serving edge function ${fn.name} on 127.0.0.1:${fn.port}`);
+  };
+  const known = (name: string): EdgeFunction => {
+    const fn = functions.get(name);
+    if (fn === undefined) throw new Error(`no edge function "${name}"`);
+    return fn;
   };
   try {
     for (const { name, entry } of await discover(options.dirs)) {
-      const port = await freePort();
-      const child = spawn(
-        deno,
-        ['run', '--allow-net', '--allow-env', '--allow-read', '--no-prompt', entry],
-        {
-          env: {
-            ...process.env,
-            ...options.env,
-            DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${port}`,
-            NO_COLOR: '1',
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      children.push(child);
-      if (child.pid !== undefined) options.watchdog.watchPid(child.pid);
-      const forward = (chunk: Buffer): void => {
-        for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') options.log(`[fn ${name}] ${line}`);
-      };
-      child.stdout?.on('data', forward);
-      child.stderr?.on('data', forward);
-      try {
-        await waitForPort(port, child, 60_000);
-      } catch (error) {
-        throw new Error(`edge function "${name}" ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-      }
-      functions.set(name, { name, entry, port, verifyJwt: options.verifyJwt(name) });
-      options.log(`serving edge function ${name} on 127.0.0.1:${port}`);
+      const fn: EdgeFunction = { name, entry, port: await freePort(), verifyJwt: options.verifyJwt(name) };
+      await spawnFunction(fn);
+      functions.set(name, fn);
     }
   } catch (error) {
     await stop();
     throw error;
   }
-  return { functions, stop };
+  return {
+    functions,
+    stopOne: async (name) => {
+      known(name);
+      const child = children.get(name);
+      if (child !== undefined) await stopChild(child);
+    },
+    startOne: async (name) => {
+      const child = children.get(name);
+      if (child !== undefined && child.exitCode === null && child.signalCode === null) return;
+      await spawnFunction(known(name));
+    },
+    stop,
+  };
 }

@@ -12,6 +12,7 @@ import { RpcCatalog } from './gateway/rpc-catalog';
 import { JwtKeys } from './jwt';
 import { applyMigrations, listMigrations } from './migrate';
 import { startNetRelay, type RunningRelay } from './net-relay';
+import { loadOrCreatePushKeys, type PushKeys } from './push-keys';
 import { defaultDataDir, SUPABASE_DIR } from './paths';
 import { freePort } from './ports';
 import { startPostgres, type RunningPostgres } from './postgres';
@@ -33,6 +34,8 @@ export interface LocalStackOptions {
   extraSqlFiles?: string[];
   functionEnv?: Record<string, string>;
   jwtExpirySeconds?: number;
+  /** How often the stack runs the notification sweep (pg_cron's job on Supabase); 0 turns it off. Default 60 s. */
+  sweepIntervalMs?: number;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -48,8 +51,15 @@ export interface LocalStack {
   jwtSecret: string;
   keys: JwtKeys;
   functions: Map<string, EdgeFunction>;
+  /** What notify-staff signs with and the PWA subscribes with (public key), and the webhook's secret. */
+  push: PushKeys;
   /** Waits until every webhook request queued so far has been sent. */
   drainWebhooks(): Promise<void>;
+  /** Runs the notification sweep now (what the timer and pg_cron do) and waits for its request. */
+  sweepNotifications(): Promise<void>;
+  /** Stops / restarts one edge function's process (the gateway answers 502 meanwhile). */
+  stopFunction(name: string): Promise<void>;
+  startFunction(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -144,9 +154,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const functionsDirs = options.functionsDirs ?? [join(SUPABASE_DIR, 'functions')];
     const functionSecrets = await readEnvFile(join(functionsDirs[0] ?? '', '.env'));
+    const push = await loadOrCreatePushKeys(root, options.fresh === true, functionSecrets);
     const functions: RunningFunctions = await startFunctions({
       dirs: functionsDirs,
       env: {
+        VAPID_PUBLIC_KEY: push.vapidPublicKey,
+        VAPID_PRIVATE_KEY: push.vapidPrivateKey,
+        VAPID_SUBJECT: push.vapidSubject,
+        NOTIFY_STAFF_SECRET: push.notifySecret,
         ...functionSecrets,
         ...options.functionEnv,
         SUPABASE_URL: url,
@@ -185,6 +200,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
     );
 
+    // The outbox webhook points at this stack's notify-staff, and the sweep re-drives what it missed.
+    const hasOutbox =
+      (await admin.query<{ present: boolean }>("select to_regprocedure('app.sweep_notification_outbox()') is not null as present")).rows[0]?.present === true;
+    const sweep = async (): Promise<void> => {
+      if (!hasOutbox) return;
+      await admin.query('select app.sweep_notification_outbox()');
+      await relay?.drain();
+    };
+    if (hasOutbox && functions.functions.has('notify-staff')) {
+      await admin.query('select app.install_notify_staff_webhook($1, $2)', [`${url}/functions/v1/notify-staff`, push.notifySecret]);
+      const interval = options.sweepIntervalMs ?? 60_000;
+      if (interval > 0) {
+        const timer = setInterval(() => void sweep().catch((error: unknown) => log(`notification sweep: ${error instanceof Error ? error.message : String(error)}`)), interval);
+        timer.unref();
+        cleanups.push(() => {
+          clearInterval(timer);
+          return Promise.resolve();
+        });
+      }
+    }
+
     return {
       url,
       anonKey,
@@ -194,9 +230,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       jwtSecret,
       keys,
       functions: functions.functions,
+      push,
       drainWebhooks: async () => {
         await relay?.drain();
       },
+      sweepNotifications: sweep,
+      stopFunction: (name) => functions.stopOne(name),
+      startFunction: (name) => functions.startOne(name),
       stop,
     };
   } catch (error) {

@@ -29,7 +29,7 @@ interface Echo {
 
 describe('edge functions', () => {
   it('serves every function folder and skips _shared', () => {
-    expect([...stack.functions.keys()].sort()).toEqual(['echo', 'health', 'public-echo']);
+    expect([...stack.functions.keys()].sort()).toEqual(['echo', 'health', 'notify-staff', 'public-echo']);
   });
 
   it('forwards method, path, query, headers and body, and gives functions the project env', async () => {

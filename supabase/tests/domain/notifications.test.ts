@@ -1,8 +1,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asUser, createOrg, failure, insertGig, type Org } from '../../../tests/helpers/domain';
-import { startTestStack, type TestStack } from '../../../tests/helpers/local-stack';
+import { FIXTURES, startTestStack, type TestStack } from '../../../tests/helpers/local-stack';
 import { nodeSupabaseClient } from '../../../tests/helpers/supabase-client';
 
 // Push subscriptions, the gig-change outbox, claiming and completing deliveries, the webhook.
@@ -57,7 +58,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/functions/v1/notify-staff`;
-  stack = await startTestStack();
+  // SQL only: without notify-staff no webhook is installed, so the test claims the rows itself.
+  stack = await startTestStack({ functionsDirs: [join(FIXTURES, 'functions')] });
   org = await createOrg(stack, 'notify');
   other = await createOrg(stack, 'notify-rival');
   for (const member of Object.values(org.members)) {
