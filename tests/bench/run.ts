@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { hierarchyBench } from './hierarchy';
+import { pushBench } from './push';
 import { pwaBench } from './pwa';
 import { queueBench } from './queue';
 import { scanBench } from './scan';
@@ -12,7 +13,7 @@ import { uiBench } from './ui';
  */
 type Bench = (args: string[]) => Promise<Record<string, unknown>>;
 
-const benches: Record<string, Bench> = { hierarchy: hierarchyBench, search: searchBench, queue: queueBench, scan: scanBench, ui: uiBench, pwa: pwaBench };
+const benches: Record<string, Bench> = { hierarchy: hierarchyBench, search: searchBench, queue: queueBench, scan: scanBench, ui: uiBench, pwa: pwaBench, push: pushBench };
 
 async function main(): Promise<number> {
   const { positionals } = parseArgs({ allowPositionals: true, strict: false });
