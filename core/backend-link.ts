@@ -36,6 +36,16 @@ export interface BackendConfig {
   anonKey: string;
 }
 
+/** A browser's push subscription as the backend stores it (keys base64url). */
+export interface PushSubscriptionRecord {
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  userAgent: string | null;
+}
+
+const vapidKeySchema = z.object({ vapid_public_key: z.string().regex(/^[A-Za-z0-9_-]{86,88}={0,2}$/) });
+
 const storedBackendSchema = z.object({ url: z.url(), anonKey: z.string().min(1) });
 
 function parseSaved(raw: string | null): BackendConfig | null {
@@ -144,6 +154,36 @@ export class BackendLink implements StationBackend {
 
   async signOut(): Promise<void> {
     await this.client?.auth.signOut({ scope: 'local' });
+  }
+
+  /** The VAPID public key the project's notify-staff function signs pushes with. */
+  async vapidPublicKey(): Promise<string> {
+    if (this.client === null) throw new Error('no backend configured: set one in Settings first');
+    const answer = await this.client.functions.invoke<unknown>('notify-staff', { method: 'GET', timeout: 10_000 });
+    const error: unknown = answer.error;
+    const data: unknown = answer.data;
+    if (error !== null) throw new Error(`the backend's notification key could not be fetched: ${error instanceof Error ? error.message : 'no answer'}`);
+    const parsed = vapidKeySchema.safeParse(data);
+    if (!parsed.success) throw new Error('the backend answered an unexpected notification key');
+    return parsed.data.vapid_public_key;
+  }
+
+  /** Saves this browser's push subscription for the signed-in member (it follows whoever signs in here). */
+  async savePushSubscription(subscription: PushSubscriptionRecord): Promise<void> {
+    if (this.client === null) throw new Error('no backend configured: set one in Settings first');
+    const { error } = await this.client.rpc('save_push_subscription', {
+      endpoint: subscription.endpoint,
+      p256dh: subscription.p256dh,
+      auth: subscription.auth,
+      user_agent: subscription.userAgent,
+    });
+    if (error !== null) throw new Error(`notifications could not be turned on: ${error.message}`);
+  }
+
+  async deletePushSubscription(endpoint: string): Promise<void> {
+    if (this.client === null) throw new Error('no backend configured: set one in Settings first');
+    const { error } = await this.client.rpc('delete_push_subscription', { endpoint });
+    if (error !== null) throw new Error(`the server still has this device's subscription: ${error.message}`);
   }
 
   /** The asset's movements from the server, or why they could not be fetched. */

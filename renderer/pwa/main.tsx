@@ -1,6 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from '../src/App';
+import { CrewPush } from '../src/pwa/crew-push';
+import { onOpenGig } from '../src/pwa/open-gig';
 import { createPwaStation } from '../src/pwa/pwa-station';
 import { registerServiceWorker } from '../src/pwa/sw-client';
 import '../src/styles.css';
@@ -23,11 +25,14 @@ async function start(): Promise<void> {
   }
   Object.defineProperty(window, 'station', { value: station.api, writable: false });
   registerServiceWorker(station.engine);
+  const push = new CrewPush({ backend: station.backend, meta: station.store, registration: () => navigator.serviceWorker.ready });
+  // Offline or signed out this fails quietly; the next start tries again.
+  void push.refresh().catch(() => undefined);
   const root = document.getElementById('root');
   if (root === null) throw new Error('index.html has no #root element');
   createRoot(root).render(
     <StrictMode>
-      <App variant="crew" />
+      <App variant="crew" push={push} onOpenGig={onOpenGig} />
     </StrictMode>,
   );
 }

@@ -5,12 +5,29 @@ import { SyncEngine } from '../../core/sync/engine';
 import { IdbQueueStore } from '../src/pwa/idb-queue-store';
 import { browserClock, CHANNEL, exclusive, STORE_NAME } from '../src/pwa/pwa-station';
 import { SYNC_TAG } from '../src/pwa/sw-client';
+import { renewSubscription } from '../src/pwa/crew-push';
+import { notificationFor } from '../src/pwa/notification';
 
 // The service worker's globals, named here: the project's web types are the DOM's, not a worker's.
 interface ExtendableEventLike extends Event {
   waitUntil(work: Promise<unknown>): void;
   readonly tag?: string;
   readonly data?: unknown;
+}
+interface PushEventLike extends ExtendableEventLike {
+  readonly data: { json(): unknown } | null;
+}
+interface NotificationEventLike extends ExtendableEventLike {
+  readonly notification: Notification;
+}
+interface PushSubscriptionChangeEventLike extends ExtendableEventLike {
+  readonly oldSubscription?: PushSubscription | null;
+  readonly newSubscription?: PushSubscription | null;
+}
+interface WindowClientLike {
+  readonly url: string;
+  focus(): Promise<WindowClientLike>;
+  postMessage(message: unknown): void;
 }
 declare global {
   interface Window {
@@ -20,8 +37,16 @@ declare global {
 }
 const worker = self as unknown as {
   skipWaiting(): Promise<void>;
-  clients: { claim(): Promise<void> };
+  registration: ServiceWorkerRegistration;
+  clients: {
+    claim(): Promise<void>;
+    matchAll(options: { type: 'window'; includeUncontrolled: boolean }): Promise<WindowClientLike[]>;
+    openWindow(url: string): Promise<WindowClientLike | null>;
+  };
   addEventListener(type: 'install' | 'activate' | 'sync' | 'message', listener: (event: ExtendableEventLike) => void): void;
+  addEventListener(type: 'push', listener: (event: PushEventLike) => void): void;
+  addEventListener(type: 'notificationclick', listener: (event: NotificationEventLike) => void): void;
+  addEventListener(type: 'pushsubscriptionchange', listener: (event: PushSubscriptionChangeEventLike) => void): void;
 };
 
 // The app shell, precached at install: the app opens with no network.
@@ -32,24 +57,31 @@ registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html')));
 worker.addEventListener('install', () => void worker.skipWaiting());
 worker.addEventListener('activate', (event) => event.waitUntil(worker.clients.claim()));
 
+/** The page's store and backend link (its session in IndexedDB), for as long as `work` runs. */
+async function withBackend<T>(work: (store: IdbQueueStore, backend: BackendLink) => Promise<T>): Promise<T> {
+  const store = await IdbQueueStore.open(STORE_NAME, { newId: () => crypto.randomUUID() });
+  try {
+    const backend = new BackendLink(store, { saved: await store.getMeta('backend'), launchDefault: null, defaultStationName: 'Crew phone', autoRefreshToken: false });
+    return await work(store, backend);
+  } finally {
+    store.close();
+  }
+}
+
 /**
  * Drains the queue from the worker: the same store, engine and session the page uses, under the
  * same Web Lock, so a tab and the worker never push at once. A fresh token comes from the
  * session in IndexedDB (refreshed by supabase-js when expired), never from a stored request.
  */
 async function drain(): Promise<void> {
-  const store = await IdbQueueStore.open(STORE_NAME, { newId: () => crypto.randomUUID() });
-  try {
-    const backend = new BackendLink(store, { saved: await store.getMeta('backend'), launchDefault: null, defaultStationName: 'Crew phone', autoRefreshToken: false });
+  await withBackend(async (store, backend) => {
     const engine = new SyncEngine({ store, transport: backend.transport, clock: browserClock, random: Math.random, newId: () => crypto.randomUUID(), exclusive });
     await engine.syncNow();
     const status = await engine.status();
     new BroadcastChannel(CHANNEL).postMessage('changed');
     // Rejecting asks the browser to fire `sync` again later (with its own backoff).
     if (status.depth - status.held > 0 && !status.online) throw new Error(`still ${status.depth} queued: ${status.lastError ?? 'offline'}`);
-  } finally {
-    store.close();
-  }
+  });
 }
 
 /** A failed drain is logged where developers look (the worker's console) and rethrown for the browser. */
@@ -65,4 +97,51 @@ worker.addEventListener('sync', (event) => {
 });
 worker.addEventListener('message', (event) => {
   if (event.data === 'drain') event.waitUntil(drainLogged());
+});
+
+// A gig changed: one notification per gig (its tag), the newest text replacing the older one.
+worker.addEventListener('push', (event) => {
+  let data: unknown = null;
+  try {
+    data = event.data?.json() ?? null;
+  } catch {
+    // not JSON: shown as the generic notification
+  }
+  const { title, options } = notificationFor(data, worker.registration.scope);
+  event.waitUntil(worker.registration.showNotification(title, options));
+});
+
+// A tap opens the gig: in the app window already open (focused, told which gig), else a new one.
+worker.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const data = event.notification.data as { url?: unknown; gigId?: unknown } | null;
+  const url = typeof data?.url === 'string' ? data.url : worker.registration.scope;
+  const gigId = typeof data?.gigId === 'string' ? data.gigId : null;
+  event.waitUntil(
+    (async () => {
+      const windows = await worker.clients.matchAll({ type: 'window', includeUncontrolled: true });
+      const open = windows.find((client) => client.url.startsWith(worker.registration.scope));
+      if (open === undefined) {
+        await worker.clients.openWindow(url);
+        return;
+      }
+      await open.focus();
+      if (gigId !== null) open.postMessage({ type: 'open-gig', gigId });
+    })(),
+  );
+});
+
+// The push service replaced the subscription (Firefox does; Chromium rarely): keep the server in step.
+worker.addEventListener('pushsubscriptionchange', (event) => {
+  event.waitUntil(
+    withBackend((store, backend) =>
+      renewSubscription({
+        registration: worker.registration,
+        backend,
+        meta: store,
+        oldEndpoint: event.oldSubscription?.endpoint ?? null,
+        newSubscription: event.newSubscription ?? null,
+      }),
+    ).catch((error: unknown) => console.error(`push subscription not renewed: ${error instanceof Error ? error.message : String(error)}`)),
+  );
 });

@@ -3,7 +3,8 @@ import type { FeedbackView, StationInfo } from '../../core/station-api';
 import type { StationSettings } from '../../core/station-views';
 import { AssetsScreen } from './screens/AssetsScreen';
 import { ConflictsScreen } from './screens/ConflictsScreen';
-import { GigsScreen } from './screens/GigsScreen';
+import type { CrewPush } from './pwa/crew-push';
+import { GigsScreen, type GigFocus } from './screens/GigsScreen';
 import { MyGigsScreen } from './screens/MyGigsScreen';
 import { RECENT, ScanScreen } from './screens/ScanScreen';
 import { ScannersScreen } from './screens/ScannersScreen';
@@ -34,10 +35,19 @@ const SCREENS: Record<'station' | 'crew', readonly Screen[]> = {
 type Load = { state: 'loading' } | { state: 'ready'; info: StationInfo } | { state: 'failed'; message: string };
 
 /** The station (Electron, browser host) or the crew PWA: phones have no scanner settings page. */
-export function App({ variant = 'station' }: { variant?: 'station' | 'crew' }) {
+export interface AppProps {
+  variant?: 'station' | 'crew';
+  /** The crew PWA's notifications (absent on a station). */
+  push?: CrewPush;
+  /** Where requests to show a gig come from (a tapped notification). */
+  onOpenGig?: (listener: (gigId: string) => void) => () => void;
+}
+
+export function App({ variant = 'station', push, onOpenGig }: AppProps) {
   const [load, setLoad] = useState<Load>({ state: 'loading' });
   const screens = SCREENS[variant];
   const [screen, setScreen] = useState<Screen>(screens[0] ?? 'scan');
+  const [gigFocus, setGigFocus] = useState<GigFocus | null>(null);
   const [settings, setSettings] = useState<StationSettings | null>(null);
   const [recent, setRecent] = useState<readonly FeedbackView[]>([]);
   const sync = useSyncStatus();
@@ -55,6 +65,15 @@ export function App({ variant = 'station' }: { variant?: 'station' | 'crew' }) {
       live = false;
     };
   }, []);
+
+  useEffect(
+    () =>
+      onOpenGig?.((gigId) => {
+        setScreen('gigs');
+        setGigFocus((previous) => ({ gigId, seq: (previous?.seq ?? 0) + 1 }));
+      }),
+    [onOpenGig],
+  );
 
   // Feedback for every scan, whichever screen is open and whichever scanner it came from.
   useEffect(
@@ -111,9 +130,9 @@ export function App({ variant = 'station' }: { variant?: 'station' | 'crew' }) {
         ))}
       </nav>
       <main className="screen" data-screen={screen}>
-        {screen === 'mine' && <MyGigsScreen onPick={() => setScreen('scan')} />}
+        {screen === 'mine' && <MyGigsScreen onPick={() => setScreen('scan')} push={push} />}
         {screen === 'scan' && <ScanScreen recent={recent} sync={sync} camera={variant === 'crew'} />}
-        {screen === 'gigs' && <GigsScreen lists={lists} />}
+        {screen === 'gigs' && <GigsScreen lists={lists} focus={gigFocus} />}
         {screen === 'assets' && <AssetsScreen lists={lists} />}
         {screen === 'sync' && <SyncScreen sync={sync} />}
         {screen === 'conflicts' && <ConflictsScreen sync={sync} />}

@@ -62,6 +62,7 @@ class PwaScanning implements StationScanning {
 export interface PwaStation {
   api: StationApi;
   store: IdbQueueStore;
+  backend: BackendLink;
   engine: SyncEngine;
   stop(): void;
 }
@@ -119,6 +120,7 @@ export async function createPwaStation(options: { launchDefault: BackendConfig |
   return {
     api,
     store,
+    backend,
     engine,
     stop: () => {
       engine.stop();

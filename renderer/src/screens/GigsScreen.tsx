@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { GIG_STATUS_TRANSITIONS, type GigStatus } from '../../../core/station-views';
 import { ancestry, visibleGigRows } from '../../../core/views/gig-tree';
 import { errorText, type StationLists } from '../station-data';
@@ -11,15 +11,35 @@ function date(iso: string | null): string {
 }
 
 /** The gig hierarchy as a virtualized tree: expand/collapse, roll-ups, search, breadcrumb, status. */
-export function GigsScreen({ lists }: { lists: StationLists }) {
+export interface GigFocus {
+  gigId: string;
+  /** A new request each time (the same gig may be asked for twice). */
+  seq: number;
+}
+
+export function GigsScreen({ lists, focus = null }: { lists: StationLists; focus?: GigFocus | null }) {
   const { tree } = lists;
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [query, setQuery] = useState('');
   const [selected, setSelected] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const [shown, setShown] = useState<GigFocus | null>(null);
+  // A gig asked for from outside (a tapped notification): select it and open the path to it.
+  if (focus !== null && focus !== shown && tree.byId.has(focus.gigId)) {
+    setShown(focus);
+    setSelected(focus.gigId);
+    setQuery('');
+    setExpanded((set) => new Set([...set, ...ancestry(tree, focus.gigId).slice(0, -1).map((g) => g.id)]));
+  }
   const rows = useMemo(() => visibleGigRows(tree, expanded, query), [tree, expanded, query]);
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualRows(rows.length, scroller, ROW_HEIGHT, 8);
+  useEffect(() => {
+    const at = shown === null ? -1 : rows.findIndex((r) => r.gig.id === shown.gigId);
+    if (at >= 0) virtualizer.scrollToIndex(at, { align: 'center' });
+    // Only when a new focus arrives: the operator's own scrolling must not be undone.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [shown]);
 
   const toggle = (id: string): void =>
     setExpanded((set) => {

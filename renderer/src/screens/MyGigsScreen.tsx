@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react';
 import type { z } from 'zod';
 import type { MyGig, pickLineSchema } from '../../../core/station-views';
+import type { CrewPush } from '../pwa/crew-push';
 import { errorText } from '../station-data';
+import { PushPrompt } from './PushPrompt';
 
 type PickLine = z.infer<typeof pickLineSchema>;
 
@@ -17,7 +19,7 @@ function time(iso: string | null): string {
  * The crew member's schedule: their assigned gigs by day, with the path above each and their
  * role; a gig opens its pick list with what is already out. "Pick" starts scanning for it.
  */
-export function MyGigsScreen({ onPick }: { onPick: () => void }) {
+export function MyGigsScreen({ onPick, push }: { onPick: () => void; push?: CrewPush | undefined }) {
   const [gigs, setGigs] = useState<MyGig[] | null>(null);
   const [open, setOpen] = useState<MyGig | null>(null);
   const [lines, setLines] = useState<PickLine[] | null>(null);
@@ -53,6 +55,7 @@ export function MyGigsScreen({ onPick }: { onPick: () => void }) {
     <div className="split mine">
       <section className="list-pane" aria-label="My gigs">
         {error !== null && <p role="alert">{error}</p>}
+        {push !== undefined && gigs !== null && gigs.length > 0 && <PushPrompt push={push} />}
         {gigs === null && <p className="muted">Loading…</p>}
         {gigs?.length === 0 && <p className="muted">No gigs assigned to you on this device yet. Sign in as yourself in Settings; assignments arrive with the next sync.</p>}
         {[...days].map(([label, list]) => (

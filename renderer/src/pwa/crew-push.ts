@@ -1,0 +1,145 @@
+import type { BackendLink, PushSubscriptionRecord } from '../../../core/backend-link';
+
+/** What the dashboard shows: nothing to offer, blocked in the browser, off (asked or not yet), or on. */
+export type PushState = { state: 'unsupported'; reason: string } | { state: 'blocked' } | { state: 'off'; dismissed: boolean } | { state: 'on' };
+
+/** Where the crew app keeps small settings (the IndexedDB store's meta table). */
+export interface PushMeta {
+  getMeta(key: string): Promise<string | null>;
+  setMeta(key: string, value: string): Promise<void>;
+}
+
+type PushBackend = Pick<BackendLink, 'vapidPublicKey' | 'savePushSubscription' | 'deletePushSubscription'>;
+
+/** The key the current subscription was made with: the worker re-subscribes with it. */
+const KEY_META = 'push_vapid_key';
+const DISMISSED_META = 'push_prompt_dismissed';
+
+function toBase64url(buffer: ArrayBuffer | null): string {
+  if (buffer === null) throw new Error('the browser returned a push subscription without keys');
+  let binary = '';
+  for (const byte of new Uint8Array(buffer)) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+function fromBase64url(value: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(value.replaceAll('-', '+').replaceAll('_', '/'));
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+export function subscriptionRecord(subscription: PushSubscription): PushSubscriptionRecord {
+  return {
+    endpoint: subscription.endpoint,
+    p256dh: toBase64url(subscription.getKey('p256dh')),
+    auth: toBase64url(subscription.getKey('auth')),
+    userAgent: navigator.userAgent.slice(0, 500),
+  };
+}
+
+function subscribe(registration: ServiceWorkerRegistration, key: string): Promise<PushSubscription> {
+  // userVisibleOnly: every push shows a notification (browsers require the promise).
+  return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: fromBase64url(key) });
+}
+
+/**
+ * The crew member's choice to be told about changes to their gigs: the browser's permission is
+ * asked only when they tap "Turn on" (never on load), the subscription is made with the backend's
+ * VAPID key and saved through an RPC; turning off removes it on both ends.
+ */
+export class CrewPush {
+  constructor(
+    private readonly deps: {
+      backend: PushBackend;
+      meta: PushMeta;
+      registration: () => Promise<ServiceWorkerRegistration>;
+    },
+  ) {}
+
+  private supported(): string | null {
+    if (!('serviceWorker' in navigator)) return 'this browser has no service workers';
+    if (!('PushManager' in window) || !('Notification' in window)) return 'this browser cannot receive push notifications (on iPhone: add the app to the home screen first)';
+    return null;
+  }
+
+  async state(): Promise<PushState> {
+    const unsupported = this.supported();
+    if (unsupported !== null) return { state: 'unsupported', reason: unsupported };
+    if (Notification.permission === 'denied') return { state: 'blocked' };
+    const subscription = await (await this.deps.registration()).pushManager.getSubscription();
+    if (subscription !== null && Notification.permission === 'granted') return { state: 'on' };
+    return { state: 'off', dismissed: (await this.deps.meta.getMeta(DISMISSED_META)) === 'yes' };
+  }
+
+  /** Call from a tap: browsers only show the permission prompt for a user gesture. */
+  async enable(): Promise<PushState> {
+    const unsupported = this.supported();
+    if (unsupported !== null) return { state: 'unsupported', reason: unsupported };
+    const permission = await Notification.requestPermission();
+    if (permission === 'denied') return { state: 'blocked' };
+    if (permission !== 'granted') return { state: 'off', dismissed: false };
+    const key = await this.deps.backend.vapidPublicKey();
+    const registration = await this.deps.registration();
+    let subscription = await registration.pushManager.getSubscription();
+    // Made with another backend's key: that project could never reach it.
+    const current = subscription?.options.applicationServerKey ?? null;
+    if (subscription !== null && (current === null || toBase64url(current) !== key)) {
+      await subscription.unsubscribe();
+      subscription = null;
+    }
+    subscription ??= await subscribe(registration, key);
+    await this.deps.meta.setMeta(KEY_META, key);
+    try {
+      await this.deps.backend.savePushSubscription(subscriptionRecord(subscription));
+    } catch (error) {
+      // Not saved means nobody would ever push to it: do not leave the browser half-subscribed.
+      await subscription.unsubscribe().catch(() => undefined);
+      throw error;
+    }
+    return { state: 'on' };
+  }
+
+  /** Removes the subscription on the server (if reachable) and in the browser. */
+  async disable(): Promise<PushState> {
+    const subscription = await (await this.deps.registration()).pushManager.getSubscription();
+    if (subscription !== null) {
+      // Offline, the server keeps it until the push service answers 410 for it; it is pruned then.
+      await this.deps.backend.deletePushSubscription(subscription.endpoint).catch(() => undefined);
+      await subscription.unsubscribe();
+    }
+    await this.deps.meta.setMeta(DISMISSED_META, 'yes');
+    return this.state();
+  }
+
+  async dismiss(): Promise<PushState> {
+    await this.deps.meta.setMeta(DISMISSED_META, 'yes');
+    return this.state();
+  }
+
+  /** On start: the server learns this device again (a new sign-in on the phone takes it over). */
+  async refresh(): Promise<void> {
+    if ((await this.state()).state !== 'on') return;
+    const subscription = await (await this.deps.registration()).pushManager.getSubscription();
+    if (subscription !== null) await this.deps.backend.savePushSubscription(subscriptionRecord(subscription));
+  }
+}
+
+/**
+ * `pushsubscriptionchange` in the worker: the push service replaced or dropped the subscription.
+ * Subscribe again with the same key where the browser did not already, save the new one, and
+ * forget the old endpoint on the server.
+ */
+export async function renewSubscription(input: {
+  registration: ServiceWorkerRegistration;
+  backend: PushBackend;
+  meta: PushMeta;
+  oldEndpoint: string | null;
+  newSubscription: PushSubscription | null;
+}): Promise<void> {
+  const key = await input.meta.getMeta(KEY_META);
+  if (input.newSubscription === null && key === null) return;
+  const subscription = input.newSubscription ?? (await subscribe(input.registration, key ?? ''));
+  await input.backend.savePushSubscription(subscriptionRecord(subscription));
+  if (input.oldEndpoint !== null && input.oldEndpoint !== subscription.endpoint) {
+    await input.backend.deletePushSubscription(input.oldEndpoint).catch(() => undefined);
+  }
+}
