@@ -6,7 +6,7 @@ import { IdbQueueStore } from '../src/pwa/idb-queue-store';
 import { browserClock, CHANNEL, exclusive, STORE_NAME } from '../src/pwa/pwa-station';
 import { SYNC_TAG } from '../src/pwa/sw-client';
 import { renewSubscription } from '../src/pwa/crew-push';
-import { notificationFor } from '../src/pwa/notification';
+import { newestOf, notificationFor } from '../src/pwa/notification';
 
 // The service worker's globals, named here: the project's web types are the DOM's, not a worker's.
 interface ExtendableEventLike extends Event {
@@ -100,6 +100,8 @@ worker.addEventListener('message', (event) => {
 });
 
 // A gig changed: one notification per gig (its tag), the newest text replacing the older one.
+// Pushes are handled one after another, so each sees what the one before it put on screen.
+let showing: Promise<void> = Promise.resolve();
 worker.addEventListener('push', (event) => {
   let data: unknown = null;
   try {
@@ -107,8 +109,13 @@ worker.addEventListener('push', (event) => {
   } catch {
     // not JSON: shown as the generic notification
   }
-  const { title, options } = notificationFor(data, worker.registration.scope);
-  event.waitUntil(worker.registration.showNotification(title, options));
+  const incoming = notificationFor(data, worker.registration.scope);
+  showing = showing.catch(() => undefined).then(async () => {
+    const shown = await worker.registration.getNotifications({ tag: incoming.options.tag ?? '' });
+    const { title, options } = newestOf(incoming, shown);
+    await worker.registration.showNotification(title, options);
+  });
+  event.waitUntil(showing);
 });
 
 // A tap opens the gig: in the app window already open (focused, told which gig), else a new one.
@@ -125,8 +132,8 @@ worker.addEventListener('notificationclick', (event) => {
         await worker.clients.openWindow(url);
         return;
       }
-      await open.focus();
       if (gigId !== null) open.postMessage({ type: 'open-gig', gigId });
+      await open.focus();
     })(),
   );
 });

@@ -32,7 +32,7 @@ export function subscriptionRecord(subscription: PushSubscription): PushSubscrip
     endpoint: subscription.endpoint,
     p256dh: toBase64url(subscription.getKey('p256dh')),
     auth: toBase64url(subscription.getKey('auth')),
-    userAgent: navigator.userAgent.slice(0, 500),
+    userAgent: typeof navigator === 'undefined' ? null : navigator.userAgent.slice(0, 500),
   };
 }
 

@@ -9,6 +9,8 @@ export const gigNotificationSchema = z.object({
   icon: z.string().max(200).optional(),
   gig_id: z.uuid(),
   kind: z.enum(['schedule', 'status', 'venue']),
+  /** Increases with every change: pushes may arrive out of order, the newest must win. */
+  outbox_id: z.number().int().positive(),
 });
 export type GigNotification = z.infer<typeof gigNotificationSchema>;
 
@@ -40,10 +42,34 @@ export function notificationFor(data: unknown, scope: string): NotificationToSho
       tag: message.tag,
       renotify: true,
       icon: new URL(message.icon ?? 'icon.svg', scope).href,
-      data: { url: gigAppUrl(scope, message.gig_id), gigId: message.gig_id },
+      data: { url: gigAppUrl(scope, message.gig_id), gigId: message.gig_id, outboxId: message.outbox_id },
     },
   };
 }
 
 /** What notificationclick tells an open page (and the page checks). */
 export const openGigMessageSchema = z.object({ type: z.literal('open-gig'), gigId: z.uuid() });
+
+/** A notification on screen, as getNotifications() lists it. */
+export interface ShownNotification {
+  title: string;
+  body: string;
+  icon: string;
+  data: unknown;
+}
+
+function outboxId(data: unknown): number {
+  const value = (data as { outboxId?: unknown } | null)?.outboxId;
+  return typeof value === 'number' ? value : 0;
+}
+
+/**
+ * Two changes of one gig can reach the phone in either order. When the one on screen for the
+ * tag is newer, it is shown again unchanged (quietly: no renotify) instead of the older text —
+ * a push must still show something.
+ */
+export function newestOf(incoming: NotificationToShow, shown: readonly ShownNotification[]): NotificationToShow {
+  const newer = shown.filter((n) => outboxId(n.data) > outboxId(incoming.options.data)).sort((a, b) => outboxId(b.data) - outboxId(a.data))[0];
+  if (newer === undefined) return incoming;
+  return { title: newer.title, options: { body: newer.body, icon: newer.icon, tag: incoming.options.tag ?? '', data: newer.data, renotify: false } };
+}

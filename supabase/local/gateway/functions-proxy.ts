@@ -1,7 +1,7 @@
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { EdgeFunction } from '../deno-functions';
 import { bearerToken, type JwtKeys } from '../jwt';
-import { CORS_HEADERS, header, sendJson } from './http';
+import { header, sendJson } from './http';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
 
@@ -43,7 +43,9 @@ export async function handleFunction(
     const upstream = request(
       { host: '127.0.0.1', port: fn.port, method: req.method, path: `/${rest}${url.search}`, headers },
       (upstreamRes) => {
-        const responseHeaders: Record<string, string | string[]> = { ...CORS_HEADERS };
+        // CORS is the function's own business on Supabase (the gateway adds none to its answers):
+        // adding ours too would send Access-Control-Allow-Origin twice, which browsers refuse.
+        const responseHeaders: Record<string, string | string[]> = {};
         for (const [key, value] of Object.entries(upstreamRes.headers)) {
           if (value !== undefined && !HOP_BY_HOP.has(key)) responseHeaders[key] = value;
         }
