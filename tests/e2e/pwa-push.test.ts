@@ -59,7 +59,7 @@ function pushManagerStandIn(sub: { endpoint: string; p256dh: string; auth: strin
 }
 
 async function probe(): Promise<PushProbe> {
-  return (await page.evaluate('window.__pushProbe')) as PushProbe;
+  return page.evaluate<PushProbe>('window.__pushProbe');
 }
 
 async function tab(name: 'My gigs' | 'Gigs' | 'Settings'): Promise<void> {
@@ -77,9 +77,9 @@ function arrivalsForMe(since: number): Arrival[] {
 }
 
 async function shownNotifications(tag: string): Promise<{ title: string; body: string }[]> {
-  return (await page.evaluate(
+  return page.evaluate<{ title: string; body: string }[]>(
     `navigator.serviceWorker.ready.then((r) => r.getNotifications({ tag: ${JSON.stringify(tag)} })).then((list) => list.map((n) => ({ title: n.title, body: n.body })))`,
-  )) as { title: string; body: string }[];
+  );
 }
 
 beforeAll(async () => {
