@@ -72,6 +72,12 @@ async function eventually(check: () => Promise<boolean>, timeoutMs: number): Pro
 
 const dbPortOf = (ready: Ready): string => new URL(ready.dbUrl).port;
 
+/** One Deno process per function folder (`_shared` is not a function). */
+const functionCount = async (): Promise<number> =>
+  (await readdir(join(PROJECT_ROOT, 'supabase', 'functions'), { withFileTypes: true })).filter(
+    (entry) => entry.isDirectory() && !entry.name.startsWith('_') && existsSync(join(PROJECT_ROOT, 'supabase', 'functions', entry.name, 'index.ts')),
+  ).length;
+
 describe.skipIf(process.platform !== 'linux')('npm run backend', () => {
   it('prints its JSON line, serves supabase-js, and stops everything on SIGTERM', async () => {
     const { child, ready, stderr } = await startCli(['--fresh', '--port', '0']);
@@ -90,7 +96,7 @@ describe.skipIf(process.platform !== 'linux')('npm run backend', () => {
 
     const port = dbPortOf(ready);
     expect(await processesMentioning(`-p ${port} `)).toHaveLength(1);
-    expect(await denoOf(ready)).toHaveLength(1);
+    expect(await denoOf(ready)).toHaveLength(await functionCount());
     child.kill('SIGTERM');
     expect({ code: await exited(child), stderr: stderr() }).toEqual({ code: 0, stderr: expect.any(String) as string });
     expect(await processesMentioning(`-p ${port} `)).toEqual([]);
