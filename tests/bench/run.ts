@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { hierarchyBench } from './hierarchy';
+import { pullBench } from './pull';
 import { pushBench } from './push';
 import { pwaBench } from './pwa';
 import { queueBench } from './queue';
@@ -13,7 +14,7 @@ import { uiBench } from './ui';
  */
 type Bench = (args: string[]) => Promise<Record<string, unknown>>;
 
-const benches: Record<string, Bench> = { hierarchy: hierarchyBench, search: searchBench, queue: queueBench, scan: scanBench, ui: uiBench, pwa: pwaBench, push: pushBench };
+const benches: Record<string, Bench> = { hierarchy: hierarchyBench, search: searchBench, queue: queueBench, scan: scanBench, ui: uiBench, pwa: pwaBench, push: pushBench, pull: pullBench };
 
 async function main(): Promise<number> {
   const { positionals } = parseArgs({ allowPositionals: true, strict: false });
