@@ -1,4 +1,5 @@
 import { BackendLink, type BackendConfig } from '../../../core/backend-link';
+import { coalesceCacheChanges, isCachedTable } from '../../../core/cache-topics';
 import { createDispatcher } from '../../../core/dispatch';
 import { unwrap } from '../../../core/result';
 import { ScanPipeline } from '../../../core/scan/pipeline';
@@ -94,11 +95,13 @@ export async function createPwaStation(options: { launchDefault: BackendConfig |
   const emit = <E extends StationEventName>(event: E, value: StationEventValues[E]): void => {
     for (const listener of listeners.get(event) ?? []) (listener as (v: StationEventValues[E]) => void)(value);
   };
+  const changes = coalesceCacheChanges((change) => emit('cacheChanged', change), 150, browserClock);
   const offs = [
     engine.subscribe((status) => emit('syncStatus', status)),
     scanning.pipeline.onScan((scan) => emit('scan', scan)),
     scanning.pipeline.onFeedback((feedback) => emit('scanFeedback', feedback)),
-    store.onCacheChange(() => emit('cacheChanged', { topics: ['gigs', 'assets', 'other'] })),
+    store.onCacheChange((keys) => changes.add([...keys].map((key) => key.slice(0, key.indexOf(':'))).filter(isCachedTable))),
+    () => changes.stop(),
   ];
   // The service worker drained or pulled: this page's lists and status catch up.
   const channel = new BroadcastChannel(CHANNEL);

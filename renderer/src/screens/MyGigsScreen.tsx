@@ -33,7 +33,10 @@ export function MyGigsScreen({ onPick, push }: { onPick: () => void; push?: Crew
         (e: unknown) => live && setError(errorText(e)),
       );
     load();
-    const off = window.station.onCacheChanged(load);
+    // Assignments and gigs, not gear: a scan changes assets and must not reload the schedule.
+    const off = window.station.onCacheChanged((change) => {
+      if (change.topics.includes('gigs') || change.topics.includes('other')) load();
+    });
     return () => {
       live = false;
       off();
