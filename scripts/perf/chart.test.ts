@@ -32,6 +32,6 @@ describe('latency vs scale chart', () => {
   it('marks a missing figure "n/a" instead of drawing it as zero', () => {
     const svg = latencyVsScaleSvg(results, [1, 10]);
     expect(svg.match(/>n\/a</g)?.length).toBe(5);
-    expect(svg).toContain('scale 10 (50000 gigs, 200000 assets)');
+    expect(svg).toContain('scale 10 (50,000 gigs, 200,000 assets)');
   });
 });

@@ -70,9 +70,9 @@ export function latencyVsScaleSvg(results: Recorded[], scales: number[], series:
     parts.push(`<text x="${left + g * groupWidth + groupWidth / 2}" y="${height - bottom + 18}" text-anchor="middle">${escape(s.label)}</text>`);
   });
   scales.forEach((scale, b) => {
-    const x = left + b * 150;
+    const x = left + b * 300;
     parts.push(`<rect x="${x}" y="${height - 28}" width="12" height="12" fill="${colours[b % colours.length]}"/>`);
-    parts.push(`<text x="${x + 18}" y="${height - 18}">scale ${scale} (${5000 * scale} gigs, ${20000 * scale} assets)</text>`);
+    parts.push(`<text x="${x + 18}" y="${height - 18}">scale ${scale} (${(5000 * scale).toLocaleString('en-US')} gigs, ${(20000 * scale).toLocaleString('en-US')} assets)</text>`);
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;

@@ -10,18 +10,18 @@ const PERF_DIR = join(PROJECT_ROOT, 'docs', 'perf');
 const RESULTS = join(PERF_DIR, 'results.json');
 const resultsSchema = z.object({ machine: z.string(), recorded: z.array(recordedSchema) });
 
-/** The last line of a benchmark's output: its JSON figures. */
+/** A benchmark's figures: the last line of its output that is its JSON (stderr may follow when captured together). */
 function lastJsonLine(output: string, source: string): Recorded {
-  const line = output.trim().split('\n').pop() ?? '';
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    throw new Error(`${source}: the last line is not a benchmark's JSON: ${line.slice(0, 120)}`);
+  for (const line of output.trim().split('\n').reverse()) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const parsed = recordedSchema.safeParse(JSON.parse(line));
+      if (parsed.success) return parsed.data;
+    } catch {
+      // not JSON after all: keep looking
+    }
   }
-  const parsed = recordedSchema.safeParse(value);
-  if (!parsed.success) throw new Error(`${source}: the last line has no "bench" field`);
-  return parsed.data;
+  throw new Error(`${source}: no benchmark JSON line (one with a "bench" field) in the output`);
 }
 
 /**
