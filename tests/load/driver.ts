@@ -15,6 +15,7 @@ export interface LoadRun {
   /** Per step name (sign_in, get_gig_hierarchy, search, …). */
   endpoints: Map<string, EndpointStats>;
   maxVus: number;
+  /** From the first VU's start to the last one's end (graceful ramp-down included). */
   durationS: number;
   /** Op ids the server answered `applied`, per device. */
   applied: Set<string>;
@@ -192,5 +193,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   }
   await Promise.all(finished);
   await pool.close();
+  run.durationS = elapsedS();
   return run;
 }
