@@ -29,6 +29,7 @@ const handlers: StationHandlers = {
   saveSettings: unused,
   signIn: unused,
   signOut: unused,
+  getDiagnostics: unused,
   getInfo: () =>
     Promise.resolve({
       appName: 'GigManager Station',

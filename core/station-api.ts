@@ -134,6 +134,17 @@ export const discoveredScannersSchema = z.object({
   hidUnavailable: z.string().nullable(),
 });
 
+/** What support needs to help with a station or phone: versions, queue state, settings without secrets, recent log. */
+export const diagnosticsSchema = z.object({
+  generatedAt: z.iso.datetime(),
+  info: stationInfoSchema,
+  sync: syncStatusSchema,
+  settings: z.object({ stationName: z.string(), backendUrl: z.string().nullable(), signedInAs: z.string().nullable() }),
+  scanners: z.array(scannerStatusSchema),
+  log: z.array(z.string()),
+});
+export type Diagnostics = z.infer<typeof diagnosticsSchema>;
+
 export const stationApiSchema = {
   getInfo: { args: z.tuple([]), result: stationInfoSchema },
   ping: { args: z.tuple([pingInputSchema]), result: pingResultSchema },
@@ -171,6 +182,8 @@ export const stationApiSchema = {
   saveSettings: { args: z.tuple([saveSettingsInputSchema]), result: stationSettingsSchema },
   signIn: { args: z.tuple([signInInputSchema]), result: stationSettingsSchema },
   signOut: { args: z.tuple([]), result: stationSettingsSchema },
+  /** For "Export diagnostics": no keys, tokens or passwords (the log is redacted when written). */
+  getDiagnostics: { args: z.tuple([]), result: diagnosticsSchema },
 } as const;
 
 export type StationMethod = keyof typeof stationApiSchema;

@@ -50,6 +50,8 @@ export interface StationHandlerContext {
   scanning: StationScanning;
   backend: StationBackend;
   views: StationViews;
+  /** The host's recent log lines (the station's rotating log; none in the PWA). */
+  recentLog?: (count: number) => string[];
 }
 
 /**
@@ -59,16 +61,28 @@ export interface StationHandlerContext {
 export function createStationHandlers(context: StationHandlerContext): StationHandlers {
   const { engine, store } = context.sync;
   const { scanning, backend, views } = context;
+  const info = (): StationInfo => ({
+    appName: 'GigManager Station',
+    appVersion: context.appVersion,
+    host: context.host,
+    platform: context.platform,
+    backendUrl: backend.url,
+    startedAt: context.startedAt.toISOString(),
+  });
   return {
-    getInfo: () =>
-      Promise.resolve({
-        appName: 'GigManager Station',
-        appVersion: context.appVersion,
-        host: context.host,
-        platform: context.platform,
-        backendUrl: backend.url,
-        startedAt: context.startedAt.toISOString(),
-      }),
+    getInfo: () => Promise.resolve(info()),
+    getDiagnostics: async () => {
+      const settings = await backend.settings();
+      return {
+        generatedAt: context.now().toISOString(),
+        info: info(),
+        sync: await engine.status(),
+        // The anon key is left out with the session: a bundle gets mailed around.
+        settings: { stationName: settings.stationName, backendUrl: settings.backendUrl, signedInAs: settings.signedInAs },
+        scanners: scanning.list(),
+        log: context.recentLog?.(500) ?? [],
+      };
+    },
     ping: (input) => Promise.resolve({ message: input.message, receivedAt: context.now().toISOString() }),
     getSyncStatus: () => engine.status(),
     syncNow: async () => {

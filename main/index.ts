@@ -1,11 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
 import { STATION_EVENTS } from '../core/station-api';
 import { registerStationIpc } from './ipc';
+import { RotatingLog } from './logging';
+import { abiMismatch } from './native-modules';
 import { contentSecurityPolicy, isTrustedRendererUrl, secureWebPreferences } from './security';
 import { subscribeStationEvents } from './station-events';
-import { createStationServices, stationHandlersFor } from './station-services';
+import type { StationServices, stationHandlersFor } from './station-services';
 
 const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
 const rendererFile = join(__dirname, '../renderer/index.html');
@@ -47,6 +49,10 @@ function createWindow(): BrowserWindow {
 }
 
 void app.whenReady().then(async () => {
+  // Structured, rotated, redacted; "Export diagnostics" includes its last lines.
+  const log = new RotatingLog({ dir: join(app.getPath('userData'), 'logs') });
+  log.write('info', 'station starting', { version: app.getVersion(), electron: process.versions.electron, platform: `${process.platform}-${process.arch}` });
+  process.on('unhandledRejection', (reason) => log.write('error', `unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
   // The packaged page also carries this policy in a <meta> tag (file:// has no headers).
   const csp = contentSecurityPolicy(devServerUrl === undefined ? {} : { devServerUrl });
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
@@ -58,15 +64,33 @@ void app.whenReady().then(async () => {
   const anonKey = process.env['SUPABASE_ANON_KEY'];
   const email = process.env['STATION_EMAIL'];
   const password = process.env['STATION_PASSWORD'];
-  const services = await createStationServices({
-    dataDir: app.getPath('userData'),
-    backend: backendUrl !== null && anonKey !== undefined ? { url: backendUrl, anonKey } : null,
-    credentials: email !== undefined && password !== undefined ? { email, password } : null,
-    log: (line) => console.error(line),
-  });
+  // The services (SQLite, scanners) load native addons: built for the wrong ABI, they fail here,
+  // and the person at the station gets the reason and the fix instead of a crash.
+  let services: StationServices;
+  let handlersFor: typeof stationHandlersFor;
+  try {
+    const station = await import('./station-services');
+    handlersFor = station.stationHandlersFor;
+    services = await station.createStationServices({
+      dataDir: app.getPath('userData'),
+      backend: backendUrl !== null && anonKey !== undefined ? { url: backendUrl, anonKey } : null,
+      credentials: email !== undefined && password !== undefined ? { email, password } : null,
+      log: (line) => {
+        console.error(line);
+        log.write('info', line);
+      },
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const explanation = abiMismatch(error, { electron: process.versions.electron, node: process.versions.node })?.explanation ?? `The station could not start: ${message}`;
+    log.write('error', explanation);
+    dialog.showErrorBox('GigManager Station cannot start', explanation);
+    app.exit(1);
+    return;
+  }
   registerStationIpc(
     ipcMain,
-    stationHandlersFor(services, { appVersion: app.getVersion(), kind: 'electron' }),
+    handlersFor(services, { appVersion: app.getVersion(), kind: 'electron', recentLog: (count) => log.tail(count) }),
     (url) =>
       isTrustedRendererUrl(url, devServerUrl === undefined ? { file: rendererFile } : { devServerUrl }),
   );

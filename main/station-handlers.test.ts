@@ -99,3 +99,22 @@ describe('StationApi sync methods', () => {
     });
   });
 });
+
+describe('StationApi diagnostics', () => {
+  it('bundles versions, queue state, settings and the recent log, without the anon key or the session', async () => {
+    const anonKey = 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.anon-key-signature-for-test';
+    const logged = ['{"level":"info","msg":"station starting"}'];
+    const h = stationHarness({ dir, name: `diag-${(n += 1)}`, backend: { url: 'https://proj.supabase.co', anonKey }, recentLog: (count) => logged.slice(-count) });
+    try {
+      await h.store.setMeta('auth:sb-proj-auth-token', JSON.stringify({ access_token: 'secret-access-token', refresh_token: 'secret-refresh' }));
+      const result = await h.dispatch({ method: 'getDiagnostics', args: [], trustedSender: true });
+      expect(result.ok).toBe(true);
+      const bundle = result.ok ? result.value : null;
+      expect(bundle).toMatchObject({ info: { appVersion: '0.1.0', host: 'browser' }, settings: { stationName: 'test-station', backendUrl: 'https://proj.supabase.co' }, log: logged, sync: { depth: 0 } });
+      const text = JSON.stringify(bundle);
+      for (const secret of [anonKey, 'secret-access-token', 'secret-refresh']) expect(text).not.toContain(secret);
+    } finally {
+      await h.stop();
+    }
+  });
+});

@@ -92,8 +92,12 @@ export async function createStationServices(config: StationConfig): Promise<Stat
 }
 
 /** StationApi over these services, for either host (the Electron window or the browser host). */
-export function stationHandlersFor(services: StationServices, host: { appVersion: string; kind: 'electron' | 'browser' }): StationHandlers {
+export function stationHandlersFor(
+  services: StationServices,
+  host: { appVersion: string; kind: 'electron' | 'browser'; recentLog?: (count: number) => string[] },
+): StationHandlers {
   return createStationHandlers({
+    ...(host.recentLog === undefined ? {} : { recentLog: host.recentLog }),
     appVersion: host.appVersion,
     host: host.kind,
     platform: `${process.platform}-${process.arch}`,

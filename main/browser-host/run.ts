@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { WireMessage } from '../../core/wire';
+import { RotatingLog } from '../logging';
 import { subscribeStationEvents } from '../station-events';
 import { createStationServices, stationHandlersFor, type StationConfig } from '../station-services';
 import { startBrowserHost } from './server';
@@ -19,10 +21,17 @@ export interface RunningBrowserStation {
 export async function runBrowserStation(
   config: StationConfig & { rendererDir: string; port: number; appVersion: string },
 ): Promise<RunningBrowserStation> {
-  const services = await createStationServices(config);
+  const log = new RotatingLog({ dir: join(config.dataDir, 'logs') });
+  const services = await createStationServices({
+    ...config,
+    log: (line) => {
+      config.log(line);
+      log.write('info', line);
+    },
+  });
   try {
     const host = await startBrowserHost({
-      handlers: stationHandlersFor(services, { appVersion: config.appVersion, kind: 'browser' }),
+      handlers: stationHandlersFor(services, { appVersion: config.appVersion, kind: 'browser', recentLog: (count) => log.tail(count) }),
       rendererDir: config.rendererDir,
       port: config.port,
       subscribe: (emit: (message: WireMessage) => void) => subscribeStationEvents(services, (event, value) => emit({ event, value })),

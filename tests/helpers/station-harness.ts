@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
 import { join } from 'node:path';
 import { createDispatcher, type StationHandlers } from '../../core/dispatch';
 import { seededRandom } from '../../core/random';
@@ -35,10 +36,11 @@ export function stationHarness(options: {
   backend?: BackendConfig | null;
   now?: Date;
   listSerialPorts?: () => Promise<{ path: string; manufacturer?: string }[]>;
+  recentLog?: (count: number) => string[];
 }): StationHarness {
   const now = options.now ?? new Date('2026-11-25T09:00:00Z');
   const store = new SqliteQueueStore({ path: join(options.dir, `${options.name ?? randomUUID()}.sqlite`), newId: randomUUID });
-  const backend = new BackendLink(store, { saved: store.getMetaSync('backend'), launchDefault: options.backend ?? null, defaultStationName: 'test-station' });
+  const backend = new BackendLink(store, { saved: store.getMetaSync('backend'), launchDefault: options.backend ?? null, defaultStationName: 'test-station', realtimeTransport: WebSocket, autoRefreshToken: false });
   const engine = new SyncEngine({ store, transport: options.transport ?? backend.transport, clock: new FakeClock(now.getTime()), random: seededRandom(3), newId: randomUUID });
   const devices = new DeviceManager({
     hid: { available: false, reason: 'no HID here' },
@@ -50,7 +52,7 @@ export function stationHarness(options: {
   });
   const scanning = new ScanningService({ store, engine, catalog: new SqliteScanCatalog(store), devices, now: () => now.getTime(), log: () => undefined });
   const views = new SqliteStationViews(store);
-  const handlers = createStationHandlers({ appVersion: '0.1.0', host: 'browser', platform: `${process.platform}-${process.arch}`, startedAt: now, now: () => now, sync: { engine, store }, scanning, backend, views });
+  const handlers = createStationHandlers({ ...(options.recentLog === undefined ? {} : { recentLog: options.recentLog }), appVersion: '0.1.0', host: 'browser', platform: `${process.platform}-${process.arch}`, startedAt: now, now: () => now, sync: { engine, store }, scanning, backend, views });
   return {
     store,
     engine,

@@ -12,6 +12,22 @@ export function SettingsScreen({ info, settings, onSaved }: { info: StationInfo;
   const [password, setPassword] = useState('');
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
 
+  /** Saves the bundle as a file the user can attach to a support request (a download, on every host). */
+  const exportDiagnostics = (): void => {
+    window.station.getDiagnostics().then(
+      (bundle) => {
+        const link = document.createElement('a');
+        const url = URL.createObjectURL(new Blob([JSON.stringify(bundle, null, 2)], { type: 'application/json' }));
+        link.href = url;
+        link.download = `gigmanager-diagnostics-${bundle.generatedAt.replace(/[:.]/g, '-')}.json`;
+        link.click();
+        setTimeout(() => URL.revokeObjectURL(url), 10_000);
+        setMessage({ ok: true, text: `Diagnostics saved as ${link.download} (no keys or passwords in it)` });
+      },
+      (e: unknown) => setMessage({ ok: false, text: errorText(e) }),
+    );
+  };
+
   const run = (event: FormEvent, call: () => Promise<StationSettings>, done: string): void => {
     event.preventDefault();
     call().then(
@@ -89,6 +105,9 @@ export function SettingsScreen({ info, settings, onSaved }: { info: StationInfo;
           <dt>Platform</dt>
           <dd>{info.platform}</dd>
         </dl>
+        <button type="button" className="big" onClick={exportDiagnostics}>
+          Export diagnostics
+        </button>
       </section>
     </div>
   );
