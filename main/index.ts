@@ -11,7 +11,8 @@ import type { StationServices, stationHandlersFor } from './station-services';
 
 const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
 const rendererFile = join(__dirname, '../renderer/index.html');
-const backendUrl = process.env['SUPABASE_URL'] ?? null;
+// An empty variable means none (a shell's `SUPABASE_URL= npm start`).
+const backendUrl = process.env['SUPABASE_URL'] === undefined || process.env['SUPABASE_URL'] === '' ? null : process.env['SUPABASE_URL'];
 
 // A second station on one machine (or a test) keeps its database in its own folder. Electron
 // takes the userData path only before ready, and only for a folder that exists.

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { serveStatic } from '../main/browser-host/static-files';
+import { permissionsPolicy, serveStatic } from '../main/browser-host/static-files';
 import { PROJECT_ROOT } from '../supabase/local/paths';
 
 /**
@@ -23,6 +23,9 @@ export const WEB_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** The crew PWA uses the camera (scanning); notifications are asked for in the app, not by policy. */
+export const WEB_PERMISSIONS = permissionsPolicy(['camera']);
+
 export interface WebServer {
   url: string;
   close(): Promise<void>;
@@ -34,7 +37,7 @@ export function serveWeb(options: { dir?: string; port?: number } = {}): Promise
   const server: Server = createServer((req, res) => {
     // Every navigation gets the app shell (the service worker does the same offline).
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    void serveStatic(dir, /\.[a-z0-9]+$/i.test(path) ? path : '/index.html', res, WEB_CSP);
+    void serveStatic(dir, /\.[a-z0-9]+$/i.test(path) ? path : '/index.html', res, WEB_CSP, WEB_PERMISSIONS);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

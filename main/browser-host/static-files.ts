@@ -14,8 +14,14 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
+/** Browser features a page may use at all; `feature=()` switches one off for the page and its frames. */
+export function permissionsPolicy(allowed: readonly string[]): string {
+  const features = ['camera', 'microphone', 'geolocation', 'usb', 'serial', 'hid', 'bluetooth', 'payment', 'display-capture', 'midi'];
+  return features.map((feature) => `${feature}=${allowed.includes(feature) ? '(self)' : '()'}`).join(', ');
+}
+
 /** Serves the built renderer; nothing outside its folder, whatever the path says. */
-export async function serveStatic(root: string, urlPath: string, res: ServerResponse, csp: string): Promise<void> {
+export async function serveStatic(root: string, urlPath: string, res: ServerResponse, csp: string, policy = permissionsPolicy([])): Promise<void> {
   let relative: string;
   try {
     relative = decodeURIComponent(urlPath.split('?')[0] ?? '/');
@@ -34,6 +40,7 @@ export async function serveStatic(root: string, urlPath: string, res: ServerResp
     res.writeHead(200, {
       'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
       'Content-Security-Policy': csp,
+      'Permissions-Policy': policy,
       'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'no-store',
     });
