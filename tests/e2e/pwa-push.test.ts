@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -186,5 +187,14 @@ describe('crew notifications', () => {
     await expect.poll(async () => (await stack.db.query('select 1 from public.user_push_subscriptions where endpoint = $1', [subscription.endpoint])).rowCount, { timeout: 15_000 }).toBe(0);
     expect((await probe()).unsubscribed).toBe(1);
     await expect.poll(() => page.getByRole('region', { name: 'Notifications' }).count()).toBe(0);
+  });
+
+  it('exports diagnostics from Settings as a download, without keys or the session', async () => {
+    await tab('Settings');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export diagnostics' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^gigmanager-diagnostics-.+\.json$/);
+    const text = readFileSync(await download.path(), 'utf8');
+    expect(JSON.parse(text)).toMatchObject({ info: { host: 'pwa', appName: 'GigManager Station' }, settings: { signedInAs: 'crew@northlight.test', backendUrl: stack.url }, sync: { online: true } });
+    for (const secret of [stack.anonKey, 'access_token', 'refresh_token', 'eyJ']) expect(text).not.toContain(secret);
   });
 });
