@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, crashReporter, dialog, ipcMain, session, shell } from 'electron';
 import { STATION_EVENTS } from '../core/station-api';
 import { registerStationIpc } from './ipc';
 import { RotatingLog } from './logging';
@@ -53,6 +53,9 @@ void app.whenReady().then(async () => {
   // Structured, rotated, redacted; "Export diagnostics" includes its last lines.
   const log = new RotatingLog({ dir: join(app.getPath('userData'), 'logs') });
   log.write('info', 'station starting', { version: app.getVersion(), electron: process.versions.electron, platform: `${process.platform}-${process.arch}` });
+  // Native crashes leave a minidump in the crashDumps folder for support; nothing is uploaded.
+  crashReporter.start({ uploadToServer: false });
+  process.on('uncaughtExceptionMonitor', (error) => log.write('error', `uncaught exception: ${error.stack ?? error.message}`));
   process.on('unhandledRejection', (reason) => log.write('error', `unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
   // The packaged page also carries this policy in a <meta> tag (file:// has no headers).
   const csp = contentSecurityPolicy(devServerUrl === undefined ? {} : { devServerUrl });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -33,6 +33,8 @@ interface MainReport {
   trustedInfo: { ok: boolean };
   polluted: boolean;
   errorBoxes: unknown[];
+  crashReporter: { uploadToServer?: boolean } | null;
+  logFile: string;
 }
 
 let main: MainReport;
@@ -54,6 +56,12 @@ describe('the built main process', () => {
     expect(main.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, nodeIntegrationInSubFrames: false, webSecurity: true, allowRunningInsecureContent: false, webviewTag: false, preload: PRELOAD });
     expect(main.loaded).toEqual({ file: RENDERER });
     expect(main.errorBoxes).toEqual([]);
+  });
+
+  it('keeps crash dumps local and writes its structured log in the user data folder', () => {
+    expect(main.crashReporter).toEqual({ uploadToServer: false });
+    const first = JSON.parse(readFileSync(main.logFile, 'utf8').split('\n')[0] ?? '{}') as Record<string, unknown>;
+    expect(first).toMatchObject({ level: 'info', msg: 'station starting', version: '0.0.0-security-test' });
   });
 
   it('sends a strict CSP with every response', () => {

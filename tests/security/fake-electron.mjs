@@ -12,6 +12,7 @@ const state = {
   openedExternal: [],
   errorBoxes: [],
   exited: null,
+  crashReporter: null,
 };
 globalThis.__fakeElectron = state;
 
@@ -94,4 +95,6 @@ export const shell = {
 
 export const dialog = { showErrorBox: (title, content) => state.errorBoxes.push({ title, content }) };
 
-export default { app, BrowserWindow, ipcMain, session, shell, dialog };
+export const crashReporter = { start: (options) => (state.crashReporter = options) };
+
+export default { app, BrowserWindow, ipcMain, session, shell, dialog, crashReporter };

@@ -76,5 +76,7 @@ console.log(JSON.stringify({
   trustedInfo: info,
   polluted: {}.polluted === true,
   errorBoxes: state.errorBoxes,
+  crashReporter: state.crashReporter,
+  logFile: process.env.STATION_USER_DATA_DIR + '/logs/station.log',
 }));
 setTimeout(() => process.exit(0), 500);
