@@ -6,9 +6,9 @@ import { pngSize } from './png';
 
 const SOURCE = join(PROJECT_ROOT, 'resources', 'icon.svg');
 /** Linux icon theme sizes (electron-builder takes the folder); 1024 for macOS/Windows conversion. */
-export const LINUX_SIZES = [16, 24, 32, 48, 64, 128, 256, 512, 1024] as const;
+const LINUX_SIZES = [16, 24, 32, 48, 64, 128, 256, 512, 1024] as const;
 /** The crew PWA's install icons (Android wants 192 and 512). */
-export const PWA_SIZES = [192, 512] as const;
+const PWA_SIZES = [192, 512] as const;
 
 /**
  * `npm run icons`: every app icon from the one source image, resources/icon.svg, rasterised by

@@ -1,28 +1,17 @@
 import pg from 'pg';
-import { z } from 'zod';
 import { ORGS } from '../../scripts/seed/seed';
 import type { Scenario } from './scenario';
 import type { LoadUser } from './steps';
 
 /** What k6 and the Node driver read: the cohort, the org, and the pull cursor to start from. */
-export const usersFileSchema = z.object({
-  orgId: z.uuid(),
-  festivalId: z.uuid(),
-  cursor: z.string().nullable(),
-  users: z.array(
-    z.object({
-      email: z.string(),
-      password: z.string(),
-      device_id: z.string(),
-      gig_id: z.uuid(),
-      root_gig_id: z.uuid(),
-      assets: z.array(z.object({ id: z.uuid(), version: z.number().int() })),
-    }),
-  ),
-});
-export type UsersFile = z.infer<typeof usersFileSchema>;
+export interface UsersFile {
+  orgId: string;
+  festivalId: string;
+  cursor: string | null;
+  users: LoadUser[];
+}
 
-export const LOAD_PASSWORD = 'gigmanager-load-test';
+const LOAD_PASSWORD = 'gigmanager-load-test';
 
 /**
  * Arranges the scenario's crew in a seeded database (`npm run seed`), idempotently: N crew members
