@@ -238,6 +238,21 @@ describe('notify-staff', () => {
     expect(venue[0]).toMatchObject({ urgency: 'normal', payload: { body: 'Venue: Pier 4', kind: 'venue' } });
   });
 
+  it('prunes delivered notifications after a week with the sweep, never undelivered ones', async () => {
+    const old = await stack.db.query<{ id: number }>(
+      `insert into app.notification_outbox (org_id, gig_id, kind, title, body, url, tag, delivered_at, next_attempt_at)
+       values ($1, $2::uuid, 'status', 'Old', 'Status: confirmed', '/gigs/' || $2::text, 'gig-' || $2::text, now() - interval '8 days', now() + interval '1 hour'),
+              ($1, $2::uuid, 'status', 'Recent', 'Status: confirmed', '/gigs/' || $2::text, 'gig-' || $2::text, now() - interval '6 days', now() + interval '1 hour'),
+              ($1, $2::uuid, 'status', 'Stuck', 'Status: confirmed', '/gigs/' || $2::text, 'gig-' || $2::text, null, now() + interval '1 hour')
+       returning id`,
+      [org.id, gigs.club],
+    );
+    await stack.db.query("update app.notification_outbox set created_at = now() - interval '9 days' where id = any($1)", [old.rows.map((r) => r.id)]);
+    await stack.sweepNotifications();
+    const left = await stack.db.query<{ title: string }>('select title from app.notification_outbox where id = any($1) order by id', [old.rows.map((r) => r.id)]);
+    expect(left.rows.map((r) => r.title)).toEqual(['Recent', 'Stuck']);
+  });
+
   it('serves the VAPID public key the PWA subscribes with', async () => {
     const response = await fetch(`${stack.url}/functions/v1/notify-staff`);
     expect(await response.json()).toEqual({ vapid_public_key: stack.push.vapidPublicKey });
