@@ -193,7 +193,7 @@ export class IdbQueueStore implements QueueStore {
     return this.write(async (tx) => {
       const batch = await ready(tx, now, limit);
       const ops = tx.objectStore('pending_sync');
-      for (const op of batch) await ops.put(toRecord({ ...op, status: 'syncing' }));
+      await Promise.all(batch.map((op) => ops.put(toRecord({ ...op, status: 'syncing' }))));
       return batch.map((op) => ({ ...op, status: 'syncing' as const }));
     });
   }
@@ -225,7 +225,7 @@ export class IdbQueueStore implements QueueStore {
   async settle(outcomes: Outcome[], now: number): Promise<void> {
     await this.write(async (tx) => {
       const ops = tx.objectStore('pending_sync');
-      for (const outcome of outcomes) {
+      const settleOne = async (outcome: Outcome): Promise<void> => {
         const { op } = outcome;
         const key = entityKey(op);
         const id = String(op.payload['id']);
@@ -259,7 +259,14 @@ export class IdbQueueStore implements QueueStore {
             break;
           }
         }
-      }
+      };
+      // Entities settle side by side (no round trip per request across the batch); one entity's
+      // ops in queue order, so its cache ends on the newest server row.
+      const byEntity = new Map<string, Outcome[]>();
+      for (const outcome of outcomes) byEntity.set(entityKey(outcome.op), [...(byEntity.get(entityKey(outcome.op)) ?? []), outcome]);
+      await Promise.all([...byEntity.values()].map(async (list) => {
+        for (const outcome of list) await settleOne(outcome);
+      }));
     });
   }
 
