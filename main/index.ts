@@ -56,7 +56,11 @@ void app.whenReady().then(async () => {
   // Native crashes leave a minidump in the crashDumps folder for support; nothing is uploaded.
   crashReporter.start({ uploadToServer: false });
   process.on('uncaughtExceptionMonitor', (error) => log.write('error', `uncaught exception: ${error.stack ?? error.message}`));
-  process.on('unhandledRejection', (reason) => log.write('error', `unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
+  process.on('unhandledRejection', (reason) => {
+    const text = `unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`;
+    console.error(text);
+    log.write('error', text);
+  });
   // The packaged page also carries this policy in a <meta> tag (file:// has no headers).
   const csp = contentSecurityPolicy(devServerUrl === undefined ? {} : { devServerUrl });
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {

@@ -33,10 +33,17 @@ describe('the station log', () => {
   it('never writes secrets: password/token/key fields, JWTs and bearer tokens are redacted', () => {
     const log = new RotatingLog({ dir: logDir(), now: clock });
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
-    log.write('error', `push refused for Bearer abc.def and ${jwt}`, { password: 'hunter2', accessToken: 'tok', anonKey: 'k', url: 'https://x' });
+    log.write('error', `push refused for Bearer abc.def and ${jwt}`, {
+      password: 'hunter2',
+      accessToken: 'tok',
+      anonKey: 'k',
+      url: 'https://x',
+      request: { headers: { cookie: 'c=1', 'x-api-key': 'xyz' }, session: { user: 'u' }, note: `token ${jwt}` },
+      list: [{ jwt: 'j' }],
+    });
     const text = readFileSync(log.file, 'utf8');
-    for (const secret of ['hunter2', '"tok"', jwt, 'abc.def', '"k"']) expect(text).not.toContain(secret);
-    expect(JSON.parse(text)).toMatchObject({ password: '[redacted]', accessToken: '[redacted]', anonKey: '[redacted]', url: 'https://x' });
+    for (const secret of ['hunter2', '"tok"', jwt, 'abc.def', '"k"', 'c=1', 'xyz', '"u"', '"j"']) expect(text).not.toContain(secret);
+    expect(JSON.parse(text)).toMatchObject({ password: '[redacted]', accessToken: '[redacted]', anonKey: '[redacted]', url: 'https://x', request: { headers: { cookie: '[redacted]', 'x-api-key': '[redacted]' }, session: '[redacted]', note: 'token [redacted]' }, list: [{ jwt: '[redacted]' }] });
   });
 
   it('continues the current file after a restart', () => {

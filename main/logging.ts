@@ -14,7 +14,7 @@ export interface RotatingLogOptions {
 }
 
 /** Field names whose values never reach a log file. */
-const SECRET_FIELD = /pass(word)?|secret|token|authorization|api[-_]?key|anon[-_]?key|service[-_]?role|private/i;
+const SECRET_FIELD = /pass(word)?|secret|token|authorization|key|service[-_]?role|private|session|cookie|credential|jwt/i;
 /** JWTs and bearer tokens inside messages. */
 const SECRET_TEXT = [/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g, /Bearer\s+[A-Za-z0-9._-]+/gi];
 
@@ -22,11 +22,13 @@ function redactText(text: string): string {
   return SECRET_TEXT.reduce((out, pattern) => out.replace(pattern, '[redacted]'), text);
 }
 
-function redact(fields: Record<string, unknown>): Record<string, unknown> {
+function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 8) return '[too deep]';
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fields)) {
-    out[key] = SECRET_FIELD.test(key) ? '[redacted]' : typeof value === 'string' ? redactText(value) : value;
-  }
+  for (const [key, inner] of Object.entries(value)) out[key] = SECRET_FIELD.test(key) ? '[redacted]' : redact(inner, depth + 1);
   return out;
 }
 
@@ -51,7 +53,7 @@ export class RotatingLog {
   }
 
   write(level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
-    const line = `${JSON.stringify({ ts: this.now().toISOString(), level, msg: redactText(message), ...redact(fields) })}\n`;
+    const line = `${JSON.stringify({ ts: this.now().toISOString(), level, msg: redactText(message), ...(redact(fields) as Record<string, unknown>) })}\n`;
     if (this.size > 0 && this.size + Buffer.byteLength(line) > this.maxBytes) this.rotate();
     appendFileSync(this.file, line);
     this.size += Buffer.byteLength(line);

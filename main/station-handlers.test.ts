@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SyncEngine } from '../core/sync/engine';
 import type { SyncTransport } from '../core/sync/transport';
 import { stationHarness, type StationHarness } from '../tests/helpers/station-harness';
+import { RotatingLog } from './logging';
 import type { SqliteQueueStore } from './sync/sqlite-queue-store';
 
 // The sync part of StationApi through the same dispatcher the IPC and WebSocket hosts use.
@@ -113,6 +114,20 @@ describe('StationApi diagnostics', () => {
       expect(bundle).toMatchObject({ info: { appVersion: '0.1.0', host: 'browser' }, settings: { stationName: 'test-station', backendUrl: 'https://proj.supabase.co' }, log: logged, sync: { depth: 0 } });
       const text = JSON.stringify(bundle);
       for (const secret of [anonKey, 'secret-access-token', 'secret-refresh']) expect(text).not.toContain(secret);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('carries the station log’s lines as written, with secrets already redacted', async () => {
+    const log = new RotatingLog({ dir: join(dir, `log-${(n += 1)}`) });
+    log.write('warn', 'sync push refused: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXZhbHVl', { refreshToken: 'r-secret' });
+    const h = stationHarness({ dir, name: `diag-${(n += 1)}`, recentLog: (count) => log.tail(count) });
+    try {
+      const result = await h.dispatch({ method: 'getDiagnostics', args: [], trustedSender: true });
+      const text = JSON.stringify(result);
+      expect(text).toContain('sync push refused: Bearer [redacted]');
+      for (const secret of ['eyJhbGciOiJIUzI1NiJ9', 'r-secret']) expect(text).not.toContain(secret);
     } finally {
       await h.stop();
     }

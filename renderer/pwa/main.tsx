@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from '../src/App';
+import type { StationApi } from '../../core/station-api';
 import { CrewPush } from '../src/pwa/crew-push';
 import { onOpenGig } from '../src/pwa/open-gig';
 import { createPwaStation } from '../src/pwa/pwa-station';
@@ -23,9 +24,27 @@ async function start(): Promise<void> {
     await station.api.saveSettings({ backend: fromLink }).catch((error: unknown) => console.warn(`invite link not applied: ${String(error)}`));
     history.replaceState(null, '', window.location.pathname);
   }
-  Object.defineProperty(window, 'station', { value: station.api, writable: false });
   registerServiceWorker(station.engine);
   const push = new CrewPush({ backend: station.backend, meta: station.store, registration: () => navigator.serviceWorker.ready });
+  // A phone's notifications belong to whoever is signed in: forgotten on sign-out or a backend
+  // switch (before the session goes), saved again for the next sign-in.
+  const api: StationApi = {
+    ...station.api,
+    signOut: async () => {
+      await push.forget().catch(() => undefined);
+      return station.api.signOut();
+    },
+    signIn: async (input) => {
+      const settings = await station.api.signIn(input);
+      void push.refresh().catch(() => undefined);
+      return settings;
+    },
+    saveSettings: async (input) => {
+      if (input.backend !== undefined) await push.forget().catch(() => undefined);
+      return station.api.saveSettings(input);
+    },
+  };
+  Object.defineProperty(window, 'station', { value: api, writable: false });
   // Offline or signed out this fails quietly; the next start tries again.
   void push.refresh().catch(() => undefined);
   const root = document.getElementById('root');

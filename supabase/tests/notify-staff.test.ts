@@ -90,7 +90,7 @@ async function callFunction(headers: Record<string, string>): Promise<{ status: 
 beforeAll(async () => {
   push = await startPushService();
   // The function trusts the push service's throwaway certificate; the sweep runs when a test says.
-  stack = await startTestStack({ functionEnv: { NODE_EXTRA_CA_CERTS: push.caFile }, sweepIntervalMs: 0 });
+  stack = await startTestStack({ functionEnv: { NODE_EXTRA_CA_CERTS: push.caFile, PUSH_SERVICE_HOSTS: '127.0.0.1' }, sweepIntervalMs: 0 });
   org = await createOrg(stack, 'push-e2e');
   gigs.festival = await insertGig(stack.db, org.id, { name: 'Harbour Festival', status: 'confirmed', startsAt: '2027-07-01T10:00:00Z' });
   gigs.day = await insertGig(stack.db, org.id, { name: 'Friday', parent: gigs.festival, status: 'confirmed', startsAt: '2027-07-01T10:00:00Z' });
@@ -138,7 +138,7 @@ describe('notify-staff', () => {
     expect((subscription.data as { last_success_at: string | null }[])[0]?.last_success_at).not.toBeNull();
   });
 
-  it('gives three rapid updates of one gig the same tag, delivered in order with the latest text last', async () => {
+  it('gives three rapid updates of one gig the same tag, each text delivered once to every recipient', async () => {
     const since = push.arrivals.length;
     for (const time of ['22:00', '22:15', '22:30']) await moveStart(gigs.set, `2027-07-01T${time}:00Z`);
     await stack.drainWebhooks();
@@ -251,6 +251,34 @@ describe('notify-staff', () => {
     await stack.sweepNotifications();
     const left = await stack.db.query<{ title: string }>('select title from app.notification_outbox where id = any($1) order by id', [old.rows.map((r) => r.id)]);
     expect(left.rows.map((r) => r.title)).toEqual(['Recent', 'Stuck']);
+  });
+
+  it('never sends to a host that is not a push service, and prunes such a subscription', async () => {
+    const probe = await person('Prober');
+    await assign(gigs.club, probe);
+    const internal = 'https://169.254.169.254/latest/meta-data/iam';
+    const saved = await probe.client.rpc('save_push_subscription', { endpoint: internal, p256dh: probe.subscription.p256dh, auth: probe.subscription.auth });
+    expect(saved.error).toBeNull();
+    await stack.db.query("delete from public.user_push_subscriptions where endpoint = $1", [probe.subscription.endpoint]);
+    const before = push.arrivals.length;
+    await moveStart(gigs.club, '2027-07-02T23:00:00Z');
+    await stack.drainWebhooks();
+    await delivered(gigs.club);
+    expect(recipients(arrivalsFor(gigs.club, before))).toEqual(ids(people.clubTech));
+    expect((await stack.db.query('select 1 from public.user_push_subscriptions where endpoint = $1', [internal])).rowCount).toBe(0);
+    expect((await outboxRow(gigs.club)).last_error).toContain('169.254.169.254 is not a push service this project sends to');
+    // And what push services answer stays with the backend: members cannot read last_error.
+    const read = await asUser(stack, { userId: people.setTech.userId }, (db) => failure(db, 'select last_error from public.user_push_subscriptions'));
+    expect(read.code).toBe('42501');
+  });
+
+  it('notifies only current members: someone who left the company is skipped', async () => {
+    await stack.db.query('delete from public.memberships where user_id = $1', [people.clubTech.userId]);
+    const before = push.arrivals.length;
+    await moveStart(gigs.club, '2027-07-03T00:30:00Z');
+    await stack.drainWebhooks();
+    await delivered(gigs.club);
+    expect(arrivalsFor(gigs.club, before)).toEqual([]);
   });
 
   it('serves the VAPID public key the PWA subscribes with', async () => {

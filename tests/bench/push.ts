@@ -30,7 +30,7 @@ export async function pushBench(args: string[]): Promise<Record<string, unknown>
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const push = await startPushService();
   log('starting a fresh local stack…');
-  const stack = await startTestStack({ functionEnv: { NODE_EXTRA_CA_CERTS: push.caFile }, sweepIntervalMs: 0 });
+  const stack = await startTestStack({ functionEnv: { NODE_EXTRA_CA_CERTS: push.caFile, PUSH_SERVICE_HOSTS: '127.0.0.1' }, sweepIntervalMs: 0 });
   try {
     const orgId = randomUUID();
     await stack.db.query("insert into public.organizations (id, name, slug) values ($1, 'Bench festival org', 'bench-push')", [orgId]);

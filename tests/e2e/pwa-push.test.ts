@@ -85,7 +85,7 @@ async function shownNotifications(tag: string): Promise<{ title: string; body: s
 
 beforeAll(async () => {
   push = await startPushService();
-  stack = await startTestStack({ functionEnv: { NODE_EXTRA_CA_CERTS: push.caFile }, sweepIntervalMs: 0 });
+  stack = await startTestStack({ functionEnv: { NODE_EXTRA_CA_CERTS: push.caFile, PUSH_SERVICE_HOSTS: '127.0.0.1' }, sweepIntervalMs: 0 });
   await seedDemoIfEmpty(stack.dbUrl);
   web = await serveWeb();
   browser = await launchChromium();
@@ -187,6 +187,9 @@ describe('crew notifications', () => {
     await expect.poll(async () => (await stack.db.query('select 1 from public.user_push_subscriptions where endpoint = $1', [subscription.endpoint])).rowCount, { timeout: 15_000 }).toBe(0);
     expect((await probe()).unsubscribed).toBe(1);
     await expect.poll(() => page.getByRole('region', { name: 'Notifications' }).count()).toBe(0);
+    // Turning off is not for ever: the dashboard keeps a way back.
+    await page.getByText('Notifications are off.').waitFor();
+    expect(await page.getByRole('button', { name: 'Turn on', exact: true }).count()).toBe(1);
   });
 
   it('exports diagnostics from Settings as a download, without keys or the session', async () => {
@@ -196,5 +199,17 @@ describe('crew notifications', () => {
     const text = readFileSync(await download.path(), 'utf8');
     expect(JSON.parse(text)).toMatchObject({ info: { host: 'pwa', appName: 'GigManager Station' }, settings: { signedInAs: 'crew@northlight.test', backendUrl: stack.url }, sync: { online: true } });
     for (const secret of [stack.anonKey, 'access_token', 'refresh_token', 'eyJ']) expect(text).not.toContain(secret);
+  });
+
+  it('forgets this device’s subscription when the member signs out', async () => {
+    await tab('My gigs');
+    await page.getByRole('button', { name: 'Turn on', exact: true }).click();
+    await page.getByText('Notifications are on for this device.').waitFor({ timeout: 15_000 });
+    const saved = async (): Promise<number | null> => (await stack.db.query('select 1 from public.user_push_subscriptions where endpoint = $1', [subscription.endpoint])).rowCount;
+    expect(await saved()).toBe(1);
+    await tab('Settings');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(saved, { timeout: 15_000 }).toBe(0);
+    expect((await probe()).unsubscribed).toBe(2);
   });
 });

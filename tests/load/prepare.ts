@@ -16,7 +16,8 @@ const LOAD_PASSWORD = 'gigmanager-load-test';
 /**
  * Arranges the scenario's crew in a seeded database (`npm run seed`), idempotently: N crew members
  * of the seeded company (load-crew-<n>@northlight.test) each assigned to a set of its largest
- * festival, each with their own available gear, and a push-subscription-free start. Superuser
+ * festival, each with their own available gear, and none of an earlier run's test push
+ * subscriptions. Superuser
  * SQL: this is the seeder's job, not the app's.
  */
 export async function prepareFestival(dbUrl: string, scenario: Scenario, log: (line: string) => void): Promise<UsersFile> {
@@ -53,6 +54,9 @@ export async function prepareFestival(dbUrl: string, scenario: Scenario, log: (l
     log(`festival ${festival.id}: ${festival.size} gigs, ${sets.length} sets; arranging ${count} crew members with ${needed} assets…`);
 
     await client.query('begin');
+    // The cohort's test subscriptions (push.load.invalid) from an earlier run go: nothing may try to
+    // deliver to them between runs, and each run starts without any.
+    await client.query("delete from public.user_push_subscriptions where endpoint like 'https://push.load.invalid/%'");
     const hash = (await client.query<{ hash: string }>("select extensions.crypt($1, extensions.gen_salt('bf', 10)) as hash", [LOAD_PASSWORD])).rows[0]?.hash ?? '';
     const emails = Array.from({ length: count }, (_, i) => `load-crew-${i + 1}@northlight.test`);
     await client.query(

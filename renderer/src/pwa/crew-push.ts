@@ -110,6 +110,21 @@ export class CrewPush {
     return this.state();
   }
 
+  /**
+   * Signing out (or switching backend): this phone must not keep showing the last member's gigs.
+   * The server forgets the subscription while the session still allows it, the browser drops it,
+   * and the next person gets the ask afresh.
+   */
+  async forget(): Promise<void> {
+    if (this.supported() !== null) return;
+    const subscription = await (await this.deps.registration()).pushManager.getSubscription();
+    if (subscription !== null) {
+      await this.deps.backend.deletePushSubscription(subscription.endpoint).catch(() => undefined);
+      await subscription.unsubscribe();
+    }
+    await this.deps.meta.setMeta(DISMISSED_META, 'no');
+  }
+
   async dismiss(): Promise<PushState> {
     await this.deps.meta.setMeta(DISMISSED_META, 'yes');
     return this.state();

@@ -30,7 +30,17 @@ export function PushPrompt({ push }: { push: CrewPush }) {
       .finally(() => setBusy(false));
   };
 
-  if (state === null || state.state === 'unsupported' || (state.state === 'off' && state.dismissed && error === null)) return null;
+  if (state === null || state.state === 'unsupported') return null;
+  if (state.state === 'off' && state.dismissed && error === null) {
+    return (
+      <p className="muted push-off" aria-label="Notifications">
+        Notifications are off.{' '}
+        <button type="button" className="link" disabled={busy} onClick={() => run(() => push.enable())}>
+          Turn on
+        </button>
+      </p>
+    );
+  }
   return (
     <section className="push-prompt" aria-label="Notifications" data-state={state.state}>
       {state.state === 'off' && (

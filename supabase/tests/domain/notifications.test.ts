@@ -97,6 +97,8 @@ describe('push subscriptions', () => {
     const bad = async (args: Record<string, unknown>): Promise<string | undefined> =>
       (await org.members.crew.client.rpc('save_push_subscription', { endpoint: 'https://push.example/ok', p256dh: key('A'), auth: secret('A'), ...args })).error?.message;
     expect(await bad({ endpoint: 'http://push.example/plain' })).toBe("endpoint must be the push service's https URL");
+    expect(await bad({ endpoint: 'https://x y/' })).toBe("endpoint must be the push service's https URL");
+    expect(await bad({ endpoint: 'https:///no-host' })).toBe("endpoint must be the push service's https URL");
     expect(await bad({ p256dh: 'short' })).toBe("p256dh must be the subscription's base64url P-256 public key");
     expect(await bad({ auth: 'x'.repeat(40) })).toBe("auth must be the subscription's base64url 16-byte secret");
     const anon = await nodeSupabaseClient(stack.url, stack.anonKey).rpc('save_push_subscription', { endpoint: 'https://push.example/a', p256dh: key('A'), auth: secret('A') });
@@ -156,9 +158,17 @@ describe('the outbox', () => {
     const crew = subs.find((s) => s.endpoint.endsWith('crew-1'))?.id;
     const manager = subs.find((s) => s.endpoint.endsWith('manager-1'))?.id;
     const [ok, flaky, gone] = rows as [number, number, number];
-    expect((await service.rpc('complete_notification', { outbox_id: ok, results: [{ subscription_id: crew, status: 201 }, { subscription_id: manager, status: 201 }] })).error).toBeNull();
-    expect((await service.rpc('complete_notification', { outbox_id: flaky, results: [{ subscription_id: crew, status: 503, error: 'busy' }, { subscription_id: manager, status: 201 }] })).error).toBeNull();
-    expect((await service.rpc('complete_notification', { outbox_id: gone, results: [{ subscription_id: manager, status: 410 }] })).error).toBeNull();
+    const tokens = new Map((await stack.db.query<{ id: string; claim_token: string }>('select id, claim_token from app.notification_outbox where id = any($1)', [rows])).rows.map((r) => [Number(r.id), r.claim_token]));
+    const complete = async (outboxId: number, results: unknown[], token = tokens.get(outboxId)): Promise<unknown> => {
+      const answer = await service.rpc('complete_notification', { outbox_id: outboxId, claim_token: token, results });
+      if (answer.error !== null) throw new Error(answer.error.message);
+      return answer.data;
+    };
+    // A sender whose lease was taken over changes nothing.
+    expect(await complete(ok, [{ subscription_id: crew, status: 410 }], '00000000-0000-4000-8000-000000000000')).toBe(false);
+    expect(await complete(ok, [{ subscription_id: crew, status: 201 }, { subscription_id: manager, status: 201 }])).toBe(true);
+    expect(await complete(flaky, [{ subscription_id: crew, status: 503, error: 'busy' }, { subscription_id: manager, status: 201 }])).toBe(true);
+    expect(await complete(gone, [{ subscription_id: manager, status: 410 }])).toBe(true);
     const state = (await stack.db.query('select id, delivered_at is not null as delivered, next_attempt_at > now() as later, last_error from app.notification_outbox where id = any($1) order by id', [rows])).rows;
     expect(state).toEqual([
       { id: String(ok), delivered: true, later: false, last_error: null },
@@ -174,7 +184,8 @@ describe('the outbox', () => {
 
   it('calls notify-staff through the database webhook with the shared secret on every outbox insert', async () => {
     await stack.db.query('select app.install_notify_staff_webhook($1, $2)', [receiverUrl, 'a-long-shared-secret']);
-    await expect(stack.db.query("select app.install_notify_staff_webhook('ftp://x', 'a-long-shared-secret')")).rejects.toThrow("function_url must be the notify-staff function's URL");
+    await expect(stack.db.query("select app.install_notify_staff_webhook('ftp://x', 'a-long-shared-secret')")).rejects.toThrow("function_url must be the notify-staff function's https URL (http only on loopback)");
+    await expect(stack.db.query("select app.install_notify_staff_webhook('http://push.example/notify-staff', 'a-long-shared-secret')")).rejects.toThrow('http only on loopback');
     await stack.db.query("update public.gigs set starts_at = '2027-07-02T22:00:00Z' where id = $1", [elsewhere]);
     await stack.drainWebhooks();
     const hit = received.at(-1);
