@@ -41,7 +41,7 @@ export async function pushBench(args: string[]): Promise<Record<string, unknown>
     };
     let staffCount = 0;
     const subscriptions: TestSubscription[] = [];
-    /** Users with a staff profile, assigned to the gig, each with one browser subscription. */
+    /** Members with a staff profile, assigned to the gig, each with one browser subscription. */
     const staff = async (gigId: string, count: number): Promise<void> => {
       const rows = Array.from({ length: count }, () => {
         staffCount += 1;
@@ -52,6 +52,7 @@ export async function pushBench(args: string[]): Promise<Record<string, unknown>
       await stack.db.query(
         `with input as (select * from jsonb_to_recordset($1::jsonb) as x(user_id uuid, n int, endpoint text, p256dh text, auth text)),
               users as (insert into auth.users (id, email, role, aud) select user_id, 'bench' || n || '@push.example', 'authenticated', 'authenticated' from input returning id),
+              members as (insert into public.memberships (org_id, user_id, role) select $2, id, 'crew' from users),
               profiles as (insert into public.staff_profiles (org_id, user_id, display_name, badge_code)
                            select $2, user_id, 'Crew ' || n, 'BP-' || n from input where user_id in (select id from users) returning id, user_id),
               -- Data-modifying CTEs all run to completion, read or not.
