@@ -4,7 +4,7 @@ import { CACHED_TABLES, type CachedTable } from './sync/model';
 type Topic = CacheChanged['topics'][number];
 
 /** Which screens a cached table feeds: gig screens, asset screens, or the rest (staff). */
-export const CACHE_TOPIC: Record<CachedTable, Topic> = {
+const CACHE_TOPIC: Record<CachedTable, Topic> = {
   gigs: 'gigs',
   kit_assignments: 'gigs',
   assets: 'assets',

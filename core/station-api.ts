@@ -143,7 +143,6 @@ export const diagnosticsSchema = z.object({
   scanners: z.array(scannerStatusSchema),
   log: z.array(z.string()),
 });
-export type Diagnostics = z.infer<typeof diagnosticsSchema>;
 
 export const stationApiSchema = {
   getInfo: { args: z.tuple([]), result: stationInfoSchema },

@@ -27,7 +27,7 @@ function fromBase64url(value: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
-export function subscriptionRecord(subscription: PushSubscription): PushSubscriptionRecord {
+function subscriptionRecord(subscription: PushSubscription): PushSubscriptionRecord {
   return {
     endpoint: subscription.endpoint,
     p256dh: toBase64url(subscription.getKey('p256dh')),

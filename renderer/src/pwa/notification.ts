@@ -12,7 +12,6 @@ export const gigNotificationSchema = z.object({
   /** Increases with every change: pushes may arrive out of order, the newest must win. */
   outbox_id: z.number().int().positive(),
 });
-export type GigNotification = z.infer<typeof gigNotificationSchema>;
 
 export interface NotificationToShow {
   title: string;

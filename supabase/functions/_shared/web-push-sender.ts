@@ -50,7 +50,7 @@ function bytes(base64url: string): number {
 }
 
 /** Why this subscription can never be sent to (it is then pruned), or null. */
-export function unusable(target: PushTarget, allowedHosts: readonly string[]): string | null {
+function unusable(target: PushTarget, allowedHosts: readonly string[]): string | null {
   let url: URL;
   try {
     url = new URL(target.endpoint);
