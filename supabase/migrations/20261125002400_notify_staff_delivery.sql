@@ -1,13 +1,30 @@
--- Web Push, hardened after review:
--- * endpoints must look like a push service URL (a host, no spaces) — a malformed one used to stall
---   every notification of the gigs it was subscribed under;
--- * members read their subscriptions' bookkeeping, not the push service's raw answers (last_error);
--- * a claim carries a token and only its holder completes it (a slow sender whose lease ran out
---   can no longer settle a row another sender took over); leases last 5 minutes;
--- * only current members of the organization are notified;
--- * a change is retried for 12 hours (the push TTL) at most, and a retry is dropped when a newer
---   change of the same gig exists;
--- * the webhook target (with its secret) is locked away, and must be https unless on loopback.
+-- Delivering the outbox (…002300): the notify-staff target, claims and outcomes, the sweep and
+-- retention.
+-- * The target (URL + shared secret) is kept where the sweep can read it, locked away (RLS, no
+--   grants); it must be https unless on loopback. The webhook and the sweep wait 30 s (the
+--   function's budget is 25 s).
+-- * A claim carries a token and a 5-minute lease; only its holder completes it. Only current
+--   members of the organization are notified. A retry goes only to the subscriptions not yet
+--   reached, for 12 hours (the push TTL) at most, and is dropped once a newer change of the same
+--   gig exists.
+-- * Endpoints must look like a push service URL (a host, no spaces); members read their
+--   subscriptions' bookkeeping, not what push services answered (last_error).
+-- * The sweep re-drives anything a webhook missed (function down, network, timeout): pg_cron runs
+--   it every minute where the extension is enabled; elsewhere a scheduler calls
+--   `select app.sweep_notification_outbox()`. It also prunes delivered rows after a week;
+--   undelivered rows are never pruned.
+
+create table app.notify_staff_target (
+  singleton boolean primary key default true check (singleton),
+  function_url text not null,
+  secret text not null,
+  installed_at timestamptz not null default now()
+);
+alter table app.notify_staff_target enable row level security;
+revoke all on app.notify_staff_target from public, anon, authenticated, service_role;
+
+alter table app.notification_outbox add column delivered_to uuid[] not null default '{}';
+alter table app.notification_outbox add column claim_token uuid;
 
 create or replace function public.save_push_subscription(endpoint text, p256dh text, auth text, user_agent text default null)
 returns uuid
@@ -40,8 +57,6 @@ $$;
 
 revoke select on public.user_push_subscriptions from authenticated;
 grant select (id, user_id, endpoint, user_agent, created_at, last_success_at, failure_count) on public.user_push_subscriptions to authenticated;
-
-alter table app.notification_outbox add column claim_token uuid;
 
 drop function public.claim_notification_outbox(integer, integer);
 create function public.claim_notification_outbox(max_rows integer default 20, lease_seconds integer default 300)
@@ -167,9 +182,6 @@ $$;
 revoke execute on function public.complete_notification(bigint, uuid, jsonb) from public, anon, authenticated;
 grant execute on function public.complete_notification(bigint, uuid, jsonb) to service_role;
 
-alter table app.notify_staff_target enable row level security;
-revoke all on app.notify_staff_target from public, anon, authenticated, service_role;
-
 create or replace function app.install_notify_staff_webhook(function_url text, secret text)
 returns void
 language plpgsql security definer set search_path = ''
@@ -195,19 +207,21 @@ end
 $$;
 revoke execute on function app.install_notify_staff_webhook(text, text) from public;
 
--- Re-installs the webhook where one exists, so it gets the longer timeout.
-do $$
-declare
-  target app.notify_staff_target;
-begin
-  select * into target from app.notify_staff_target;
-  if found then
-    perform app.install_notify_staff_webhook(target.function_url, target.secret);
-  end if;
-end
+create function app.prune_notification_outbox(keep interval default interval '7 days')
+returns integer
+language sql security definer set search_path = ''
+as $$
+  with gone as (
+    delete from app.notification_outbox o
+     where o.delivered_at is not null and o.delivered_at < now() - keep
+    returning 1)
+  select count(*)::integer from gone
 $$;
+revoke execute on function app.prune_notification_outbox(interval) from public;
 
-create or replace function app.sweep_notification_outbox()
+-- Calls notify-staff once if any outbox row is due and unclaimed (after pruning); returns the
+-- pg_net request id, or null when there was nothing to do (or no target installed yet).
+create function app.sweep_notification_outbox()
 returns bigint
 language plpgsql security definer set search_path = ''
 as $$
@@ -234,3 +248,11 @@ begin
 end
 $$;
 revoke execute on function app.sweep_notification_outbox() from public;
+
+do $$
+begin
+  if exists (select from pg_extension where extname = 'pg_cron') then
+    perform cron.schedule('notify-staff-sweep', '* * * * *', 'select app.sweep_notification_outbox()');
+  end if;
+end
+$$;
