@@ -1,9 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { seedDatabase } from '../../scripts/seed/seed';
+import { seededStack } from '../bench/seeded-stack';
 import { percentile, round, table } from '../bench/stats';
-import { startBackend } from '../helpers/backend-process';
 import { runLoad, type LoadRun } from './driver';
 import { checkIntegrity } from './integrity';
 import { prepareFestival } from './prepare';
@@ -68,11 +67,10 @@ async function main(): Promise<number> {
   const maxVus = values.vus === undefined ? undefined : Math.round(positiveNumber(values.vus, 'vus', 1));
   const timeScale = positiveNumber(values['time-scale'], 'time-scale', 1);
   const seed = Math.round(positiveNumber(values.seed, 'seed', 7));
-  log('starting a fresh local stack…');
-  const stack = await startBackend();
+  // The benchmarks' fresh stack at scale 1: the seed's 5k gigs, 20k assets, 500 staff.
+  const env = await seededStack(1, log);
+  const { stack } = env;
   try {
-    const seeded = await seedDatabase(stack.dbUrl, { gigs: 5000, assets: 20000, staff: 500, seed: 42, progress: log });
-    log(`seeded in ${seeded.seconds.toFixed(1)} s`);
     const cohort = await prepareFestival(stack.dbUrl, scenario, log);
     log(`running "${scenario.name}": up to ${maxVus ?? scenario.users.count} virtual users…`);
     const run = await runLoad({ url: stack.url, anonKey: stack.anonKey, scenario, cohort, timeScale, ...(maxVus === undefined ? {} : { maxVus }), seed, log });
@@ -100,6 +98,7 @@ async function main(): Promise<number> {
     // A CI job running this fails when the scenario's thresholds or the data's integrity do.
     return result.thresholds_ok && result.integrity_ok ? 0 : 3;
   } finally {
+    await env.db.end();
     await stack.stop();
   }
 }

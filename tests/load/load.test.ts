@@ -2,9 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { transform } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDatabase } from '../../scripts/seed/seed';
 import { SUPABASE_DIR } from '../../supabase/local/paths';
-import { startBackend, type BackendProcess } from '../helpers/backend-process';
+import { seededStack, type SeededStack } from '../bench/seeded-stack';
 import { runLoad, targetAt, type LoadRun } from './driver';
 import { checkIntegrity } from './integrity';
 import { prepareFestival, type UsersFile } from './prepare';
@@ -92,19 +91,20 @@ describe('load scenario and k6 scripts', () => {
 });
 
 describe('the Node load driver on a local stack', () => {
-  let stack: BackendProcess;
+  let env: SeededStack;
   let cohort: UsersFile;
   let run: LoadRun;
 
   beforeAll(async () => {
-    stack = await startBackend();
-    await seedDatabase(stack.dbUrl, { gigs: 5000, assets: 20000, staff: 500, seed: 42, progress: () => undefined });
+    env = await seededStack(1, () => undefined);
+    const { stack } = env;
     const scenario = await loadScenario('festival');
     cohort = await prepareFestival(stack.dbUrl, { ...scenario, users: { ...scenario.users, count: 12 } }, () => undefined);
     run = await runLoad({ url: stack.url, anonKey: stack.anonKey, scenario, cohort, maxVus: 12, timeScale: 0.12, seed: 3 });
   }, 180_000);
   afterAll(async () => {
-    await stack?.stop();
+    await env?.db.end();
+    await env?.stack.stop();
   });
 
   it('runs every step of the scenario without errors and keeps the data whole', async () => {
@@ -112,7 +112,7 @@ describe('the Node load driver on a local stack', () => {
     expect(run.errorSamples).toEqual([]);
     expect(run.maxVus).toBe(12);
     expect(run.applied.size).toBeGreaterThan(0);
-    const report = await checkIntegrity(stack.dbUrl, cohort, run);
+    const report = await checkIntegrity(env.stack.dbUrl, cohort, run);
     expect(report).toMatchObject({ ok: true, problems: [], appliedOps: run.applied.size, movements: run.applied.size });
   });
 
@@ -124,7 +124,7 @@ describe('the Node load driver on a local stack', () => {
       foreignRows: 1,
       finalAssets: new Map([...run.finalAssets, [asset![0], { ...asset![1], version: asset![1].version + 1 }]]),
     };
-    const report = await checkIntegrity(stack.dbUrl, cohort, tampered);
+    const report = await checkIntegrity(env.stack.dbUrl, cohort, tampered);
     expect(report.ok).toBe(false);
     expect(report.problems).toEqual([
       '1 applied op(s) have no movement',

@@ -55,6 +55,10 @@ export class CrewPush {
     },
   ) {}
 
+  private async current(): Promise<PushSubscription | null> {
+    return (await this.deps.registration()).pushManager.getSubscription();
+  }
+
   private supported(): string | null {
     if (!('serviceWorker' in navigator)) return 'this browser has no service workers';
     if (!('PushManager' in window) || !('Notification' in window)) return 'this browser cannot receive push notifications (on iPhone: add the app to the home screen first)';
@@ -65,7 +69,7 @@ export class CrewPush {
     const unsupported = this.supported();
     if (unsupported !== null) return { state: 'unsupported', reason: unsupported };
     if (Notification.permission === 'denied') return { state: 'blocked' };
-    const subscription = await (await this.deps.registration()).pushManager.getSubscription();
+    const subscription = await this.current();
     if (subscription !== null && Notification.permission === 'granted') return { state: 'on' };
     return { state: 'off', dismissed: (await this.deps.meta.getMeta(DISMISSED_META)) === 'yes' };
   }
@@ -100,7 +104,7 @@ export class CrewPush {
 
   /** Removes the subscription on the server (if reachable) and in the browser. */
   async disable(): Promise<PushState> {
-    const subscription = await (await this.deps.registration()).pushManager.getSubscription();
+    const subscription = await this.current();
     if (subscription !== null) {
       // Offline, the server keeps it until the push service answers 410 for it; it is pruned then.
       await this.deps.backend.deletePushSubscription(subscription.endpoint).catch(() => undefined);
@@ -117,7 +121,7 @@ export class CrewPush {
    */
   async forget(): Promise<void> {
     if (this.supported() !== null) return;
-    const subscription = await (await this.deps.registration()).pushManager.getSubscription();
+    const subscription = await this.current();
     if (subscription !== null) {
       await this.deps.backend.deletePushSubscription(subscription.endpoint).catch(() => undefined);
       await subscription.unsubscribe();
@@ -132,8 +136,8 @@ export class CrewPush {
 
   /** On start: the server learns this device again (a new sign-in on the phone takes it over). */
   async refresh(): Promise<void> {
-    if ((await this.state()).state !== 'on') return;
-    const subscription = await (await this.deps.registration()).pushManager.getSubscription();
+    if (this.supported() !== null || Notification.permission !== 'granted') return;
+    const subscription = await this.current();
     if (subscription !== null) await this.deps.backend.savePushSubscription(subscriptionRecord(subscription));
   }
 }
