@@ -22,8 +22,6 @@ export interface BackendLinkOptions {
   /** The launch default (environment, build configuration); a saved backend wins. */
   launchDefault: BackendConfig | null;
   defaultStationName: string;
-  /** supabase-js realtime needs a WebSocket class where there is no global one (Node 20). */
-  realtimeTransport?: unknown;
   /**
    * Refresh the session on a timer (default). A service worker's short-lived link does not: it
    * refreshes when a request needs it, and leaves no timer behind when it is done.
@@ -93,7 +91,6 @@ export class BackendLink implements StationBackend {
     }
     this.client = createClient(this.config.url, this.config.anonKey, {
       auth: { storage: sessionStorage(this.store), persistSession: true, autoRefreshToken: this.options.autoRefreshToken ?? true, detectSessionInUrl: false },
-      ...(this.options.realtimeTransport === undefined ? {} : { realtime: { transport: this.options.realtimeTransport as never } }),
     });
     this.inner = supabaseTransport(this.client, { timeoutMs: 15_000 });
   }

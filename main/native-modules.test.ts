@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { abiMismatch } from './native-modules';
 
-// Node's own wording (ERR_DLOPEN_FAILED), as Electron 45 prints it for an addon built by npm install on Node 20.
+// Node's own wording (ERR_DLOPEN_FAILED), as Electron 45 prints it for an addon built by npm install for another ABI.
 const nodeError = Object.assign(
   new Error(
     "The module '/opt/GigManager Station/resources/app.asar.unpacked/node_modules/better-sqlite3/build/Release/better_sqlite3.node'\n" +

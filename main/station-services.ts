@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { SerialPort } from 'serialport';
 import type { StationHandlers } from '../core/dispatch';
 import { createStationHandlers } from '../core/station-handlers';
@@ -44,7 +43,6 @@ export async function createStationServices(config: StationConfig): Promise<Stat
     saved: store.getMetaSync('backend'),
     launchDefault: config.backend,
     defaultStationName: hostname(),
-    realtimeTransport: WebSocket,
   });
   if (backend.url !== null && config.credentials !== null && (await backend.settings()).signedInAs === null) {
     await backend

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import WebSocket from 'ws';
 import { join } from 'node:path';
 import { createDispatcher, type StationHandlers } from '../../core/dispatch';
 import { seededRandom } from '../../core/random';
@@ -40,7 +39,7 @@ export function stationHarness(options: {
 }): StationHarness {
   const now = options.now ?? new Date('2026-11-25T09:00:00Z');
   const store = new SqliteQueueStore({ path: join(options.dir, `${options.name ?? randomUUID()}.sqlite`), newId: randomUUID });
-  const backend = new BackendLink(store, { saved: store.getMetaSync('backend'), launchDefault: options.backend ?? null, defaultStationName: 'test-station', realtimeTransport: WebSocket, autoRefreshToken: false });
+  const backend = new BackendLink(store, { saved: store.getMetaSync('backend'), launchDefault: options.backend ?? null, defaultStationName: 'test-station', autoRefreshToken: false });
   const engine = new SyncEngine({ store, transport: options.transport ?? backend.transport, clock: new FakeClock(now.getTime()), random: seededRandom(3), newId: randomUUID });
   const devices = new DeviceManager({
     hid: { available: false, reason: 'no HID here' },

@@ -1,14 +1,9 @@
-import { createClient, type RealtimeClientOptions } from '@supabase/supabase-js';
-import WebSocket from 'ws';
+import { createClient } from '@supabase/supabase-js';
 
-/**
- * A supabase-js client for Node tests and scripts. Node 20 has no global WebSocket, which
- * supabase-js's realtime client insists on at construction, so `ws` is passed as its transport.
- */
+/** A supabase-js client for Node tests and scripts: no stored session, no refresh timer. */
 export function nodeSupabaseClient(url: string, key: string) {
   return createClient(url, key, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    realtime: { transport: WebSocket as unknown as NonNullable<RealtimeClientOptions['transport']> },
   });
 }
 
