@@ -8,9 +8,25 @@ import {
   type StationEventName,
   type StationMethod,
 } from './station-api';
-import { wireMessageSchema } from './wire';
+import { MAX_WIRE_BYTES, wireMessageSchema } from './wire';
 
 type Listener<T> = (value: T) => void;
+
+const utf8 = new TextEncoder();
+
+/** The host closes the whole socket (1009) for a frame over MAX_WIRE_BYTES: refuse that one call here instead. */
+function oversized(method: StationMethod, bytes: number): StationCallError {
+  const size = (n: number): string => n.toLocaleString('en-US');
+  return new StationCallError({ code: 'invalid_arguments', message: `${method}: the request is ${size(bytes)} bytes; the station takes at most ${size(MAX_WIRE_BYTES)}` });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The browser's WebSocket constructor, or one that behaves like it (tests pass `ws`). */
 export type WebSocketLike = new (url: string) => {
@@ -38,7 +54,7 @@ export function webSocketStation(url: string, Socket: WebSocketLike): StationApi
       socket = ws;
       ws.addEventListener('open', () => resolve());
       ws.addEventListener('message', (event) => {
-        const parsed = wireMessageSchema.safeParse(JSON.parse(String(event.data)));
+        const parsed = wireMessageSchema.safeParse(parseJson(String(event.data)));
         if (!parsed.success) return;
         const message = parsed.data;
         if ('event' in message) {
@@ -68,11 +84,20 @@ export function webSocketStation(url: string, Socket: WebSocketLike): StationApi
   };
 
   const invoke = async (method: StationMethod, ...args: unknown[]): Promise<unknown> => {
-    await connect();
     const id = (nextId += 1);
+    const text = JSON.stringify({ id, method, args });
+    // Bytes, as the host counts them: a string of 3-byte characters is 3× its length.
+    const bytes = utf8.encode(text).byteLength;
+    if (bytes > MAX_WIRE_BYTES) throw oversized(method, bytes);
+    await connect();
     return new Promise<unknown>((resolve, reject) => {
+      // Closed again between opening and now: the call fails rather than waiting for ever.
+      if (socket === null) {
+        reject(new Error('the station connection closed'));
+        return;
+      }
       pending.set(id, { method, resolve, reject });
-      socket?.send(JSON.stringify({ id, method, args }));
+      socket.send(text);
     });
   };
 

@@ -22,18 +22,17 @@ export async function runBrowserStation(
   config: StationConfig & { rendererDir: string; port: number; appVersion: string },
 ): Promise<RunningBrowserStation> {
   const log = new RotatingLog({ dir: join(config.dataDir, 'logs') });
-  const services = await createStationServices({
-    ...config,
-    log: (line) => {
-      config.log(line);
-      log.write('info', line);
-    },
-  });
+  const write = (line: string): void => {
+    config.log(line);
+    log.write('info', line);
+  };
+  const services = await createStationServices({ ...config, log: write });
   try {
     const host = await startBrowserHost({
       handlers: stationHandlersFor(services, { appVersion: config.appVersion, kind: 'browser', recentLog: (count) => log.tail(count) }),
       rendererDir: config.rendererDir,
       port: config.port,
+      log: write,
       subscribe: (emit: (message: WireMessage) => void) => subscribeStationEvents(services, (event, value) => emit({ event, value })),
     });
     return {

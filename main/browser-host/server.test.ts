@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { connect as tcpConnect } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StationCallError } from '../../core/result';
+import { MAX_WIRE_BYTES } from '../../core/wire';
 import type { SyncEngine } from '../../core/sync/engine';
 import type { WireMessage } from '../../core/wire';
 import { webSocketStation, type WebSocketLike } from '../../core/station-ws-client';
@@ -129,6 +131,65 @@ describe('browser host', () => {
       expect((await station.submitScan({ code: 'WHO-KNOWS', deviceId: 'wedge' })).kind).toBe('error');
     } finally {
       station.close();
+    }
+  });
+
+  it('fails an oversized call in the page’s client with a typed error, and keeps the connection', async () => {
+    let sockets = 0;
+    const Socket = class extends WebSocket {
+      constructor(url: string) {
+        super(url, { headers: { Origin: host.url } });
+        sockets += 1;
+      }
+    } as unknown as WebSocketLike;
+    const station = webSocketStation(`${host.url.replace('http', 'ws')}/station?token=${host.token}`, Socket);
+    try {
+      expect(await station.getInfo()).toMatchObject({ host: 'browser' });
+      // 90,000 characters, 270,000 bytes in UTF-8: the limit is on bytes, as the host counts them.
+      const huge = '€'.repeat(90_000);
+      expect(huge.length).toBeLessThan(MAX_WIRE_BYTES);
+      const refused = await station.submitScan({ code: huge, deviceId: 'wedge' }).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(StationCallError);
+      expect(refused).toMatchObject({ code: 'invalid_arguments' });
+      expect(String(refused)).toMatch(/submitScan: the request is 270,\d{3} bytes; the station takes at most 262,144/);
+      // The same socket goes on answering: nothing was sent, nothing was closed.
+      expect(await station.getInfo()).toMatchObject({ host: 'browser' });
+      expect(sockets).toBe(1);
+    } finally {
+      station.close();
+    }
+  });
+
+  it('cuts off a client that dribbles its headers (slowloris), and serves others meanwhile', async () => {
+    const quick = await startBrowserHost({ handlers: harness.handlers, rendererDir: renderer, port: 0, subscribe: () => () => undefined, timeouts: { headersMs: 500, requestMs: 2000 } });
+    try {
+      const port = Number(new URL(quick.url).port);
+      const socket = tcpConnect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+      const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
+      const started = Date.now();
+      socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n`);
+      // One more header line every 100 ms, never the blank line that ends them.
+      let n = 0;
+      const drip = setInterval(() => socket.writable && socket.write(`X-Drip-${(n += 1)}: x\r\n`), 100);
+      try {
+        expect((await fetch(`${quick.url}/`)).status).toBe(200);
+        // Generous: the bound proves it is cut off at all (Node's default waits 60 s and checks every 30 s).
+        const at = await Promise.race([closed, new Promise<null>((resolve) => setTimeout(() => resolve(null), 15_000))]);
+        expect(at).not.toBeNull();
+        expect((at ?? 0) - started).toBeGreaterThanOrEqual(400);
+        expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      } finally {
+        clearInterval(drip);
+        socket.destroy();
+      }
+    } finally {
+      await quick.close();
     }
   });
 });

@@ -17,6 +17,10 @@ export interface BrowserHostOptions {
   /** Events to push to every connected page. */
   subscribe: (emit: (message: WireMessage) => void) => () => void;
   token?: string;
+  /** Where the host reports connections it dropped and errors it survived (the station's log). */
+  log?: (line: string) => void;
+  /** How long a client may take to send its request headers, and the whole request (slow clients hold a socket). */
+  timeouts?: { headersMs: number; requestMs: number };
 }
 
 export interface BrowserHost {
@@ -27,6 +31,17 @@ export interface BrowserHost {
   close(): Promise<void>;
 }
 
+/** The close code `ws` sent for a frame it refused (1009 too big, 1007 bad UTF-8, 1002 protocol), kept on the error. */
+function closeCodeOf(error: Error): number | null {
+  for (const key of Object.getOwnPropertySymbols(error)) {
+    const value: unknown = (error as unknown as Record<symbol, unknown>)[key];
+    if (typeof value === 'number') return value;
+  }
+  return null;
+}
+
+const DEFAULT_TIMEOUTS = { headersMs: 10_000, requestMs: 30_000 };
+
 /**
  * The station in a browser: the same handlers Electron's IPC dispatches to, over a WebSocket on
  * 127.0.0.1, plus the built renderer. Only pages from this origin holding the random token may
@@ -34,12 +49,17 @@ export interface BrowserHost {
  */
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
   const token = options.token ?? randomBytes(24).toString('base64url');
+  const log = options.log ?? (() => undefined);
+  const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
   const dispatch = createDispatcher(options.handlers);
   const root = resolve(options.rendererDir);
   let origin = '';
   const csp = (): string => contentSecurityPolicy().replace("connect-src 'self'", `connect-src 'self' ws://${origin.replace(/^http:\/\//, '')}`);
 
-  const server: Server = createServer((req, res) => {
+  // A client that never finishes its headers (slowloris) is cut off: Node checks the timeouts
+  // every `connectionsCheckingInterval`, so that is kept well below them.
+  const limits = { headersTimeout: timeouts.headersMs, requestTimeout: timeouts.requestMs, connectionsCheckingInterval: Math.max(100, Math.min(1000, timeouts.headersMs / 4)) };
+  const server: Server = createServer(limits, (req, res) => {
     if (req.method !== 'GET') {
       res.writeHead(405).end();
       return;
@@ -51,8 +71,12 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const refuse = (socket: Duplex, status: number, reason: string): void => {
     socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   };
-  server.on('upgrade', (req: IncomingMessage, socket, head) => {
-    const url = new URL(req.url ?? '/', origin);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head) => {
+    // The socket is ours from here: a peer that resets it must not become an uncaught 'error'.
+    socket.on('error', (error) => log(`browser host: upgrade connection failed: ${error.message}`));
+    // `//` or `/\\` is a request target `new URL` refuses (and would throw here, outside any handler).
+    const url = URL.parse(req.url ?? '/', origin);
+    if (url === null) return refuse(socket, 400, 'Bad Request');
     if (url.pathname !== '/station') return refuse(socket, 404, 'Not Found');
     if (req.headers.origin !== origin) return refuse(socket, 403, 'Forbidden');
     if (url.searchParams.get('token') !== token) return refuse(socket, 401, 'Unauthorized');
@@ -67,6 +91,10 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   wss.on('connection', (ws: WebSocket) => {
     clients.add(ws);
     ws.on('close', () => clients.delete(ws));
+    // A frame `ws` refuses (over 256 KiB, invalid UTF-8, a reserved opcode, unmasked, a fragmented
+    // control frame…) is an 'error' on this socket: ws has already sent the close code; without a
+    // listener the error would end the whole process (queue, sync and scanners with it).
+    ws.on('error', (error) => log(`browser host: dropped a connection (${closeCodeOf(error) ?? 'no close code'}): ${error.message}`));
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         ws.close(1003, 'text frames only');
@@ -95,6 +123,9 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     server.once('error', fail);
     server.listen(options.port, '127.0.0.1', () => ready());
   });
+  // After listening, an 'error' on the server (accept failing when the process is out of file
+  // descriptors) is logged, not fatal: the connections already open keep working.
+  server.on('error', (error) => log(`browser host: server error: ${error.message}`));
   const port = (server.address() as AddressInfo).port;
   origin = `http://127.0.0.1:${port}`;
   return {
