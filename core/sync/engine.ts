@@ -30,8 +30,11 @@ export interface SyncEngineOptions {
   newId: () => string;
   batchSize?: number;
   pullLimit?: number;
+  /** Per-op backoff: how long an op waits after its batch failed for good (or the server asked). */
   backoff?: BackoffPolicy;
-  /** How often to try when idle or after failures (the "timer" trigger). */
+  /** Retries of one batch inside a drain, after a transient failure (see BatchRetryPolicy). */
+  batchRetry?: BatchRetryPolicy;
+  /** How often to pull, and to retry pushes when idle or after failures (the timers). */
   pollMs?: number;
   /** Batches in flight at once (default 2). */
   concurrency?: number;
@@ -41,6 +44,27 @@ export interface SyncEngineOptions {
    * pass one (each drain first takes back ops left in flight); one engine alone needs none.
    */
   exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
+}
+
+/**
+ * A batch that failed on the way (no answer, a reset, a timeout, a 5xx, a garbled answer) is sent
+ * again after a short jittered backoff, right away inside the same drain: the server dedupes by op
+ * id, so a replay of a batch it already committed returns the original answers. After `attempts`
+ * failures in a row the network is taken to be down: the batch goes back with the per-op backoff
+ * and the timers take over.
+ */
+export interface BatchRetryPolicy extends BackoffPolicy {
+  attempts: number;
+}
+
+/** Failures worth retrying at once: the request may simply not have made it (or back). */
+const TRANSIENT: readonly string[] = ['network', 'timeout', 'server', 'protocol'];
+/** Failures that say the server cannot be reached (rather than that it answered badly). */
+const UNREACHABLE: readonly string[] = ['network', 'timeout'];
+
+/** One drain's shared state: when one sender finds the network down, the others stop too. */
+interface DrainRun {
+  down: boolean;
 }
 
 export class InvalidOpError extends Error {
@@ -65,13 +89,17 @@ export class SyncEngine {
   private readonly batchSize: number;
   private readonly pullLimit: number;
   private readonly backoff: BackoffPolicy;
+  private readonly batchRetry: BatchRetryPolicy;
   private readonly pollMs: number;
   private readonly concurrency: number;
   private readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>;
   private readonly listeners = new Set<(status: SyncStatus) => void>();
   private draining: Promise<void> | null = null;
+  /** Asked to drain while a drain was running: it goes round once more before it ends. */
+  private drainAgain = false;
   private pulling: Promise<void> | null = null;
-  private timer: unknown = null;
+  private pushTimer: unknown = null;
+  private pullTimer: unknown = null;
   private running = false;
   private platformOnline = true;
   private reachable = true;
@@ -88,23 +116,29 @@ export class SyncEngine {
     this.batchSize = options.batchSize ?? 200;
     this.pullLimit = options.pullLimit ?? 500;
     this.backoff = options.backoff ?? { baseMs: 1000, maxMs: 5 * 60_000 };
+    this.batchRetry = options.batchRetry ?? { baseMs: 250, maxMs: 8000, attempts: 8 };
     this.pollMs = options.pollMs ?? 15_000;
     this.concurrency = options.concurrency ?? 2;
     this.exclusive = options.exclusive ?? ((work) => work());
   }
 
-  /** Resets ops a crash left in flight, then drains and pulls on a timer until stopped. */
+  /**
+   * Resets ops a crash left in flight, then drains and pulls until stopped, each on its own
+   * timer: a pull never waits for a drain, nor a drain for a pull.
+   */
   async start(): Promise<void> {
     // Under the lock: another engine's batch in flight is not a crash to recover from.
     await this.exclusive(() => this.store.recoverInFlight());
     this.running = true;
-    this.schedule(0);
+    this.schedulePush(0);
+    this.schedulePull(0);
   }
 
   stop(): void {
     this.running = false;
-    if (this.timer !== null) this.clock.clearTimeout(this.timer);
-    this.timer = null;
+    for (const timer of [this.pushTimer, this.pullTimer]) if (timer !== null) this.clock.clearTimeout(timer);
+    this.pushTimer = null;
+    this.pullTimer = null;
   }
 
   /** Validates and durably queues an op, then tries to send it. */
@@ -114,7 +148,7 @@ export class SyncEngine {
     const op = await this.store.enqueue(parsed.data satisfies NewOp, { id: this.newId(), now: this.clock.now() });
     await this.emit();
     // Offline by the platform's word, the op waits for the timer's probe or the platform's "online".
-    if (this.running && this.platformOnline) this.schedule(0);
+    if (this.platformOnline) this.schedulePush(0);
     return op;
   }
 
@@ -124,18 +158,31 @@ export class SyncEngine {
     this.platformOnline = online;
     if (cameBack && this.running) {
       this.reachable = true;
-      this.schedule(0);
+      this.schedulePush(0);
+      this.schedulePull(0);
     }
     void this.emit();
   }
 
-  /** Pushes until the queue has nothing ready (single flight). */
+  /**
+   * Pushes until the queue has nothing ready or the network is clearly down (single flight: a
+   * call during a drain makes that drain go round once more, so nothing queued meanwhile waits).
+   */
   drain(): Promise<void> {
+    if (this.draining !== null) {
+      this.drainAgain = true;
+      return this.draining;
+    }
     // Holding the exclusive section, no other drain is mid-flight: an op still marked in flight was
     // left by a context that closed or crashed (a tab shut mid-push), and goes back to pending.
-    this.draining ??= this.exclusive(async () => {
+    this.draining = this.exclusive(async () => {
       await this.store.recoverInFlight();
-      await this.drainLoop();
+      let run: DrainRun;
+      do {
+        this.drainAgain = false;
+        run = { down: false };
+        await this.drainLoop(run);
+      } while (this.drainAgain && !run.down);
     }).finally(() => {
       this.draining = null;
       void this.emit();
@@ -170,19 +217,19 @@ export class SyncEngine {
   async resolveConflict(id: string, choice: ConflictChoice): Promise<void> {
     await this.store.resolveConflict(id, choice, { newOpId: this.newId(), now: this.clock.now() });
     await this.emit();
-    if (this.running) this.schedule(0);
+    this.schedulePush(0);
   }
 
   async resolveConflicts(ids: string[], choice: ConflictChoice): Promise<void> {
     for (const id of ids) await this.store.resolveConflict(id, choice, { newOpId: this.newId(), now: this.clock.now() });
     await this.emit();
-    if (this.running) this.schedule(0);
+    this.schedulePush(0);
   }
 
   async retryQuarantined(id: string): Promise<void> {
     await this.store.retryQuarantined(id, { newOpId: this.newId(), now: this.clock.now() });
     await this.emit();
-    if (this.running) this.schedule(0);
+    this.schedulePush(0);
   }
 
   async discardQuarantined(id: string): Promise<void> {
@@ -213,19 +260,37 @@ export class SyncEngine {
     for (const listener of this.listeners) listener(status);
   }
 
-  private schedule(ms: number): void {
+  /** The push loop: drain now (or in `ms`), then again every poll period. */
+  private schedulePush(ms: number): void {
     if (!this.running) return;
-    if (this.timer !== null) this.clock.clearTimeout(this.timer);
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = null;
-      void this.tick();
+    if (this.pushTimer !== null) this.clock.clearTimeout(this.pushTimer);
+    this.pushTimer = this.clock.setTimeout(() => {
+      this.pushTimer = null;
+      // Offline by the platform's word: still probe on the timer, in case the word is wrong.
+      void this.drain()
+        .catch(() => undefined)
+        .then(() => {
+          if (this.pushTimer === null) this.schedulePush(this.pollMs);
+        });
     }, ms);
   }
 
-  private async tick(): Promise<void> {
-    // Offline by the platform's word: still probe on the timer, in case the word is wrong.
-    await this.attempt();
-    this.schedule(this.pollMs);
+  /** The pull timer: pull now (or in `ms`), then every poll period, whatever pushes are doing. */
+  private schedulePull(ms: number): void {
+    if (!this.running) return;
+    if (this.pullTimer !== null) this.clock.clearTimeout(this.pullTimer);
+    this.pullTimer = this.clock.setTimeout(() => {
+      this.pullTimer = null;
+      void this.pull()
+        .catch(() => undefined)
+        .then(() => {
+          if (this.pullTimer === null) this.schedulePull(this.pollMs);
+        });
+    }, ms);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.clock.setTimeout(resolve, ms));
   }
 
   private succeeded(): void {
@@ -246,42 +311,61 @@ export class SyncEngine {
    * Up to `concurrency` batches in flight at once. They never share an entity: claiming marks
    * ops in flight, and an entity with an op in flight sends nothing else.
    */
-  private async drainLoop(): Promise<void> {
+  private async drainLoop(run: DrainRun): Promise<void> {
     const deviceId = await this.store.deviceId();
-    await Promise.all(Array.from({ length: this.concurrency }, () => this.sendBatches(deviceId)));
+    await Promise.all(Array.from({ length: this.concurrency }, () => this.sendBatches(deviceId, run)));
   }
 
-  private async sendBatches(deviceId: string): Promise<void> {
-    let refreshed = false;
-    for (;;) {
+  /**
+   * Claims and sends batches until nothing is ready. A batch that failed on the way is retried
+   * here (see BatchRetryPolicy); an op the server asked to retry backs off on its own while the
+   * rest of the queue goes on.
+   */
+  private async sendBatches(deviceId: string, run: DrainRun): Promise<void> {
+    while (!run.down) {
       const batch = await this.store.claimBatch(this.clock.now(), this.batchSize);
       if (batch.length === 0) return;
       await this.emit();
-      let results: PushResult[];
+      const results = await this.pushBatch(deviceId, batch, run);
+      if (results === null) return;
+      this.succeeded();
+      await this.store.settle(this.outcomes(batch, results), this.clock.now());
+      await this.emit();
+    }
+  }
+
+  /** Sends one claimed batch, retrying transient failures; null once the batch went back to the queue. */
+  private async pushBatch(deviceId: string, batch: QueuedOp[], run: DrainRun): Promise<PushResult[] | null> {
+    let refreshed = false;
+    let failures = 0;
+    for (;;) {
       try {
-        results = await this.transport.push(deviceId, batch.map(toWire));
+        return await this.transport.push(deviceId, batch.map(toWire));
       } catch (error) {
         if (error instanceof TransportError && error.kind === 'unauthorized' && !refreshed) {
           refreshed = true;
-          const renewed = await this.transport.refreshSession().catch(() => false);
+          if (await this.transport.refreshSession().catch(() => false)) continue;
           // A 401 is the session's problem, not the ops': they go back untouched.
-          await this.store.settle(batch.map((op) => this.retry(op, 'session expired; refreshed', false, 0)), this.clock.now());
-          if (renewed) continue;
+          await this.store.settle(batch.map((op) => this.retry(op, 'session expired', false, 0)), this.clock.now());
           this.failed('signed out: sign in again to sync', false);
-          return;
+          run.down = true;
+          return null;
         }
         const message = error instanceof Error ? error.message : String(error);
-        const unreachable = error instanceof TransportError && ['network', 'timeout'].includes(error.kind);
-        this.failed(message, unreachable);
-        await this.store.settle(batch.map((op) => this.retry(op, message, true)), this.clock.now());
-        return;
+        const kind = error instanceof TransportError ? error.kind : 'network';
+        failures += 1;
+        const transient = TRANSIENT.includes(kind);
+        const down = transient && (failures >= this.batchRetry.attempts || !this.platformOnline || run.down);
+        if (!transient || down) {
+          if (down) run.down = true;
+          this.failed(message, UNREACHABLE.includes(kind));
+          await this.store.settle(batch.map((op) => this.retry(op, message, true)), this.clock.now());
+          return null;
+        }
+        // Reachability is judged when the batch is given up on, not at every blip.
+        this.failed(message, false);
+        await this.sleep(backoffDelay(this.batchRetry, failures - 1, this.random));
       }
-      refreshed = false;
-      this.succeeded();
-      const outcomes = this.outcomes(batch, results);
-      await this.store.settle(outcomes, this.clock.now());
-      await this.emit();
-      if (outcomes.some((o) => o.kind === 'retry' && o.failure)) return;
     }
   }
 

@@ -25,16 +25,21 @@ class ScriptedTransport implements SyncTransport {
   pushPlan: ((ops: WireOp[]) => PushResult[] | Error)[] = [];
   pullPlan: (() => PullPage | Error)[] = [];
   refreshWorks = true;
+  /** While set, pushes (or pulls) stay open until released: a request that hangs. */
+  holdPushes: Promise<void> | null = null;
+  holdPulls: Promise<void> | null = null;
 
-  push(_device: string, ops: WireOp[]): Promise<PushResult[]> {
+  async push(_device: string, ops: WireOp[]): Promise<PushResult[]> {
     this.pushes.push(ops);
+    if (this.holdPushes !== null) await this.holdPushes;
     const step = this.pushPlan.shift() ?? applyAll;
     const result = step(ops);
     return result instanceof Error ? Promise.reject(result) : Promise.resolve(result);
   }
 
-  pull(): Promise<PullPage> {
+  async pull(): Promise<PullPage> {
     this.pulls += 1;
+    if (this.holdPulls !== null) await this.holdPulls;
     const step = this.pullPlan.shift() ?? (() => ({ changes: {}, tombstones: [], cursor: '1:1', has_more: false }));
     const result = step();
     return result instanceof Error ? Promise.reject(result) : Promise.resolve(result);
@@ -63,6 +68,35 @@ beforeEach(() => {
 });
 
 const checkIn = { table: 'assets', action: 'check_in', payload: { id: ASSET, condition: 'ok' } };
+
+/** The engine with no retries inside a drain: what happens to ops once a batch is given up on. */
+function perOpBackoffOnly(): void {
+  engine = new SyncEngine({ store, transport, clock, random: seededRandom(1), newId: randomUUID, backoff: { baseMs: 1000, maxMs: 8000 }, batchRetry: { baseMs: 250, maxMs: 8000, attempts: 1 } });
+}
+
+/** A gate a test opens when it chooses: what a hanging request waits on. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open = (): void => undefined;
+  const wait = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { wait, open };
+}
+
+/** Runs work whose retries wait on the fake clock, moving time in small steps until it settles; resolves with the fake time it took. */
+async function withTime(work: Promise<unknown>, stepMs = 50, boundMs = 10 * 60_000): Promise<number> {
+  let settled = false;
+  const done = work.finally(() => {
+    settled = true;
+  });
+  const start = clock.now();
+  while (!settled) {
+    if (clock.now() - start > boundMs) throw new Error(`still running after ${boundMs} ms of fake time`);
+    await clock.advance(stepMs);
+  }
+  await done;
+  return clock.now() - start;
+}
 
 describe('enqueue', () => {
   it.each([
@@ -100,6 +134,7 @@ describe('push', () => {
   });
 
   it('backs off exponentially with jitter up to the cap after network failures', async () => {
+    perOpBackoffOnly();
     await engine.enqueue(checkIn);
     const waits: number[] = [];
     for (let attempt = 0; attempt < 6; attempt += 1) {
@@ -152,6 +187,7 @@ describe('push', () => {
   });
 
   it('sends backed-off ops at once on "sync now" instead of waiting out the backoff', async () => {
+    perOpBackoffOnly();
     await engine.enqueue(checkIn);
     transport.pushPlan = [() => new TransportError('network', 'connect ECONNREFUSED')];
     await engine.drain();
@@ -165,6 +201,7 @@ describe('push', () => {
   });
 
   it('keeps an op backing off when more work is queued or the timer fires: only "sync now" cuts it short', async () => {
+    perOpBackoffOnly();
     transport.pushPlan = Array.from({ length: 10 }, () => () => new TransportError('network', 'connect ECONNREFUSED'));
     transport.pullPlan = Array.from({ length: 10 }, () => () => new TransportError('network', 'connect ECONNREFUSED'));
     await engine.start();
@@ -182,6 +219,7 @@ describe('push', () => {
   });
 
   it('sends backed-off ops as soon as a pull finds the server reachable again', async () => {
+    perOpBackoffOnly();
     await engine.enqueue(checkIn);
     transport.pushPlan = [() => new TransportError('network', 'connect ECONNREFUSED')];
     await engine.drain();
@@ -240,6 +278,7 @@ describe('triggers and independence', () => {
   });
 
   it('keeps pulling while pushes fail', async () => {
+    perOpBackoffOnly();
     await engine.enqueue(checkIn);
     transport.pushPlan = [() => new TransportError('server', '503', 503)];
     transport.pullPlan = [
@@ -271,5 +310,120 @@ describe('triggers and independence', () => {
     await engine.drain();
     expect(seen[0]).toBe(1);
     expect(seen[seen.length - 1]).toBe(0);
+  });
+});
+
+describe('pulls and pushes on their own schedules (issue 15, item 10)', () => {
+  it('applies a remote change within one pull period while a push hangs', async () => {
+    const hang = gate();
+    transport.holdPushes = hang.wait;
+    await engine.start();
+    await engine.enqueue(checkIn);
+    await clock.advance(0);
+    expect(transport.pushes).toHaveLength(1);
+    expect((await engine.status()).draining).toBe(true);
+    transport.pullPlan = [() => ({ changes: { gigs: [{ id: GIG, name: 'Changed elsewhere', version: 2 }] }, tombstones: [], cursor: '7:1', has_more: false })];
+    await clock.advance(15_000);
+    expect(await store.getCached('gigs', GIG)).toMatchObject({ name: 'Changed elsewhere' });
+    expect((await engine.status()).draining).toBe(true);
+    // Still one push in flight: the pull timer never starts a second drain.
+    expect(transport.pushes).toHaveLength(1);
+    hang.open();
+    await vi.waitFor(async () => expect((await store.stats()).depth).toBe(0));
+    engine.stop();
+  });
+
+  it('keeps pushing on its own timer while a pull hangs, with one pull in flight', async () => {
+    const hang = gate();
+    transport.holdPulls = hang.wait;
+    transport.pushPlan = [() => new TransportError('refused', 'payload too large', 413)];
+    await engine.start();
+    await engine.enqueue(checkIn);
+    await clock.advance(0);
+    expect(transport.pushes).toHaveLength(1);
+    expect((await store.stats()).failed).toBe(1);
+    await clock.advance(15_000);
+    expect(transport.pushes).toHaveLength(2);
+    expect((await store.stats()).depth).toBe(0);
+    expect(transport.pulls).toBe(1);
+    hang.open();
+    engine.stop();
+  });
+
+  it('drains again for an op queued while a drain was finishing', async () => {
+    const hang = gate();
+    transport.holdPushes = hang.wait;
+    await engine.enqueue(checkIn);
+    const first = engine.drain();
+    await clock.advance(0);
+    // Queued while the only drain is waiting on its last answer: that drain must not end without it.
+    const later = await engine.enqueue({ table: 'assets', action: 'check_in', payload: { id: OTHER_ASSET, condition: 'ok' } });
+    const second = engine.drain();
+    transport.holdPushes = null;
+    hang.open();
+    await Promise.all([first, second]);
+    expect(transport.pushes.flat().map((op) => op.id)).toContain(later.id);
+    expect((await store.stats()).depth).toBe(0);
+  });
+});
+
+describe('retries per batch under a flaky network (issue 15, item 11)', () => {
+  const many = async (count: number): Promise<void> => {
+    for (let i = 0; i < count; i += 1) await engine.enqueue({ table: 'assets', action: 'check_in', payload: { id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, condition: 'ok' } });
+  };
+
+  it('retries a failed batch with a short backoff inside the drain, not at the next timer tick', async () => {
+    engine = new SyncEngine({ store, transport, clock, random: seededRandom(7), newId: randomUUID, batchSize: 5, concurrency: 1 });
+    await many(20);
+    transport.pushPlan = [
+      () => new TransportError('server', '503 from the gateway', 503),
+      applyAll,
+      () => new TransportError('network', 'socket hang up'),
+      () => new TransportError('timeout', 'push_changes took longer than 15000 ms'),
+      applyAll,
+      () => new TransportError('network', 'ECONNRESET'),
+      applyAll,
+      applyAll,
+    ];
+    const took = await withTime(engine.drain());
+    expect((await store.stats()).depth).toBe(0);
+    expect(transport.pushes).toHaveLength(8);
+    // Four failures, each waiting a jittered backoff of at most a few seconds: well inside one poll period.
+    expect(took).toBeLessThan(15_000);
+    expect((await engine.status()).online).toBe(true);
+  });
+
+  it('gives up on a batch when the network is clearly down, leaving the ops to the engine’s backoff', async () => {
+    await many(3);
+    transport.pushPlan = Array.from({ length: 50 }, () => () => new TransportError('network', 'connect ECONNREFUSED'));
+    await withTime(engine.drain());
+    const pushesWhenDown = transport.pushes.length;
+    expect(pushesWhenDown).toBeGreaterThan(2);
+    expect(pushesWhenDown).toBeLessThanOrEqual(10);
+    expect((await engine.status()).online).toBe(false);
+    expect((await store.listQueue(10)).map((op) => [op.status, op.retryCount])).toEqual([
+      ['failed', 1],
+      ['failed', 1],
+      ['failed', 1],
+    ]);
+  });
+
+  it('stops retrying as soon as the platform says it is offline', async () => {
+    await many(2);
+    transport.pushPlan = Array.from({ length: 50 }, () => () => new TransportError('network', 'connect ENETUNREACH'));
+    const drained = engine.drain();
+    await clock.advance(0);
+    engine.setPlatformOnline(false);
+    await withTime(drained);
+    expect(transport.pushes.length).toBeLessThanOrEqual(2);
+    expect((await store.stats()).failed).toBe(2);
+  });
+
+  it('does not retry a request the server refused as a whole', async () => {
+    await many(1);
+    transport.pushPlan = [() => new TransportError('refused', 'payload too large', 413)];
+    await withTime(engine.drain());
+    expect(transport.pushes).toHaveLength(1);
+    expect((await store.listQueue(1))[0]).toMatchObject({ status: 'failed', retryCount: 1, lastError: 'payload too large' });
   });
 });

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { faultsBench } from './faults';
 import { hierarchyBench } from './hierarchy';
 import { pullBench } from './pull';
 import { pushBench } from './push';
@@ -14,7 +15,7 @@ import { uiBench } from './ui';
  */
 type Bench = (args: string[]) => Promise<Record<string, unknown>>;
 
-const benches: Record<string, Bench> = { hierarchy: hierarchyBench, search: searchBench, queue: queueBench, scan: scanBench, ui: uiBench, pwa: pwaBench, push: pushBench, pull: pullBench };
+const benches: Record<string, Bench> = { hierarchy: hierarchyBench, search: searchBench, queue: queueBench, scan: scanBench, ui: uiBench, pwa: pwaBench, push: pushBench, pull: pullBench, faults: faultsBench };
 
 async function main(): Promise<number> {
   const { positionals } = parseArgs({ allowPositionals: true, strict: false });
