@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type pg from 'pg';
 import { z } from 'zod';
 import { bearerToken, type JwtKeys } from '../jwt';
-import { header, readBody, sendEmpty, sendJson } from './http';
+import { header, readJsonBody, sendEmpty, sendJson } from './http';
 
 /**
  * The slice of GoTrue the app uses: password and refresh-token grants, the current user,
@@ -81,15 +81,32 @@ function userJson(row: UserRow): Record<string, unknown> {
   };
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const raw = await readBody(req, 64 * 1024);
-  if (raw.length === 0) return {};
-  try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
-  } catch {
-    return undefined;
+/** GoTrue reads at most this much of a request body (larger ones are refused with 413). */
+const AUTH_BODY_LIMIT = 64 * 1024;
+
+/**
+ * The request body as GoTrue's retrieveRequestParams sees it: 413 past the limit, 400 bad_json
+ * for anything that does not parse as a JSON object. Null means the error was already answered.
+ */
+async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+  const body = await readJsonBody(req, res, AUTH_BODY_LIMIT, undefined);
+  if (!body.ok) {
+    if (body.reason === 'too_large') {
+      authError(req, res, 413, 'request_entity_too_large', `Request body too large (max ${body.limitBytes} bytes)`);
+    } else {
+      authError(req, res, 400, 'bad_json', `Could not parse request body as JSON: ${body.detail}`);
+    }
+    return null;
   }
+  if (body.value === null || typeof body.value !== 'object' || Array.isArray(body.value)) {
+    authError(req, res, 400, 'bad_json', 'Could not parse request body as JSON: the body must be a JSON object');
+    return null;
+  }
+  return body.value;
 }
+
+// Any 8-4-4-4-12 hex id, as GoTrue's uuid.FromString accepts (zod's uuid() would refuse version-0 ids).
+const uuid = z.guid();
 
 function newRefreshToken(): string {
   return randomBytes(12).toString('base64url');
@@ -133,7 +150,9 @@ async function issueSession(
 }
 
 async function passwordLogin(req: IncomingMessage, res: ServerResponse, ctx: AuthContext): Promise<void> {
-  const body = passwordGrant.safeParse(await readJson(req));
+  const json = await readJson(req, res);
+  if (json === null) return;
+  const body = passwordGrant.safeParse(json);
   if (!body.success) {
     authError(req, res, 400, 'validation_failed', 'An email address and a password are required');
     return;
@@ -151,7 +170,7 @@ async function passwordLogin(req: IncomingMessage, res: ServerResponse, ctx: Aut
       authError(req, res, 400, 'invalid_credentials', 'Invalid login credentials');
       return;
     }
-    if (user.banned_until !== null && user.banned_until.getTime() > ctx.now()) {
+    if (isBanned(user.banned_until, ctx)) {
       authError(req, res, 400, 'user_banned', 'User is banned');
       return;
     }
@@ -190,10 +209,17 @@ interface TokenRow {
   revoked: boolean;
   updated_at: Date;
   session_id: string;
+  banned_until: Date | null;
+}
+
+function isBanned(bannedUntil: Date | null, ctx: AuthContext): boolean {
+  return bannedUntil !== null && bannedUntil.getTime() > ctx.now();
 }
 
 async function refreshLogin(req: IncomingMessage, res: ServerResponse, ctx: AuthContext): Promise<void> {
-  const body = refreshGrant.safeParse(await readJson(req));
+  const json = await readJson(req, res);
+  if (json === null) return;
+  const body = refreshGrant.safeParse(json);
   if (!body.success) {
     authError(req, res, 400, 'validation_failed', 'A refresh_token is required');
     return;
@@ -202,13 +228,22 @@ async function refreshLogin(req: IncomingMessage, res: ServerResponse, ctx: Auth
   try {
     await client.query('begin');
     const found = await client.query<TokenRow>(
-      'select id, token, user_id, revoked, updated_at, session_id from auth.refresh_tokens where token = $1 for update',
+      `select t.id, t.token, t.user_id, t.revoked, t.updated_at, t.session_id, u.banned_until
+         from auth.refresh_tokens t left join auth.users u on u.id = t.user_id::uuid
+        where t.token = $1 for update of t`,
       [body.data.refresh_token],
     );
     const row = found.rows[0];
     if (row === undefined) {
       await client.query('rollback');
       authError(req, res, 400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found');
+      return;
+    }
+    // GoTrue checks the ban before anything else, so a banned user's token is neither rotated
+    // nor revoked: lifting the ban lets the same session refresh again.
+    if (isBanned(row.banned_until, ctx)) {
+      await client.query('rollback');
+      authError(req, res, 400, 'user_banned', 'Invalid Refresh Token: User Banned');
       return;
     }
     let token: string;
@@ -271,6 +306,10 @@ async function currentUser(req: IncomingMessage, res: ServerResponse, ctx: AuthC
     authError(req, res, 403, 'bad_jwt', 'invalid JWT: unable to parse or verify signature, or missing sub claim');
     return;
   }
+  if (!uuid.safeParse(sub).success) {
+    authError(req, res, 400, 'bad_jwt', 'invalid claim: sub claim must be a UUID');
+    return;
+  }
   const found = await ctx.pool.query<UserRow>(
     `select ${USER_COLUMNS} from auth.users where id = $1::uuid and deleted_at is null`,
     [sub],
@@ -291,6 +330,10 @@ async function logout(req: IncomingMessage, res: ServerResponse, url: URL, ctx: 
     authError(req, res, 403, 'bad_jwt', 'invalid JWT: unable to parse or verify signature');
     return;
   }
+  if (!uuid.safeParse(sub).success || !uuid.safeParse(sessionId).success) {
+    authError(req, res, 400, 'bad_jwt', 'invalid claim: sub and session_id claims must be UUIDs');
+    return;
+  }
   const scope = url.searchParams.get('scope') ?? 'global';
   if (scope === 'local') {
     await ctx.pool.query('delete from auth.sessions where id = $1', [sessionId]);
@@ -308,7 +351,9 @@ async function adminCreateUser(req: IncomingMessage, res: ServerResponse, ctx: A
     authError(req, res, 403, 'not_admin', 'User not allowed');
     return;
   }
-  const body = createUserBody.safeParse(await readJson(req));
+  const json = await readJson(req, res);
+  if (json === null) return;
+  const body = createUserBody.safeParse(json);
   if (!body.success) {
     authError(req, res, 400, 'validation_failed', body.error.issues.map((issue) => issue.message).join('; '));
     return;

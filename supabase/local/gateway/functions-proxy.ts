@@ -55,6 +55,10 @@ export async function handleFunction(
         upstreamRes.on('error', () => resolve());
       },
     );
+    // A client that goes away takes its upstream request with it instead of leaving it open.
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
     upstream.on('error', (error) => {
       if (!res.headersSent) {
         sendJson(res, 502, { code: 'BOOT_ERROR', message: `function "${name}" is not reachable: ${error.message}` });

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pg from 'pg';
-import { header, readBody, RequestBodyError, sendEmpty, sendJson, sendRawJson } from './http';
+import { header, readJsonBody, sendEmpty, sendJson, sendRawJson } from './http';
 import { isPgError, postgrestErrorFromPg, statusForSqlState } from './postgrest-errors';
 import { matchOverload, type RpcCatalog, type RpcFunction } from './rpc-catalog';
 import type { RequestIdentity } from './identity';
@@ -47,21 +47,6 @@ function buildCall(fn: RpcFunction, args: { name: string; type: string }[] | 'si
     : `select to_json(_r)::text as body from ${source}`;
 }
 
-function parseArgs(req: IncomingMessage, url: URL, raw: Buffer): Record<string, unknown> | null {
-  if (req.method === 'GET' || req.method === 'HEAD') {
-    return Object.fromEntries(url.searchParams.entries());
-  }
-  if (raw.length === 0) return {};
-  try {
-    const parsed: unknown = JSON.parse(raw.toString('utf8'));
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
-  }
-}
-
 export async function handleRpc(
   req: IncomingMessage,
   res: ServerResponse,
@@ -82,28 +67,27 @@ export async function handleRpc(
     return;
   }
 
-  let raw: Buffer;
-  try {
-    raw = await readBody(req, ctx.maxBodyBytes);
-  } catch (error) {
-    if (error instanceof RequestBodyError) {
-      sendJson(res, error.status, { code: 'PGRST413', message: error.message, details: null, hint: null });
-      return;
-    }
-    throw error;
+  // GET/HEAD take their arguments from the query string; a body is still read (and bounded) so
+  // the connection stays in step.
+  const read = await readJsonBody(req, res, ctx.maxBodyBytes, {});
+  if (!read.ok && read.reason === 'too_large') {
+    sendJson(res, 413, { code: 'PGRST413', message: `request body is larger than ${read.limitBytes} bytes`, details: null, hint: null });
+    return;
   }
-  const body = parseArgs(req, url, raw);
-  if (body === null) {
+  const body: unknown =
+    req.method === 'GET' || req.method === 'HEAD' ? Object.fromEntries(url.searchParams.entries()) : read.ok ? read.value : null;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     sendJson(res, 400, {
       code: 'PGRST102',
       message: 'Empty or invalid json',
-      details: 'The request body must be a JSON object of named arguments.',
+      details: read.ok ? 'The request body must be a JSON object of named arguments.' : read.detail,
       hint: null,
     });
     return;
   }
 
-  const keys = Object.keys(body);
+  const args = body as Record<string, unknown>;
+  const keys = Object.keys(args);
   const match = matchOverload(await ctx.catalog.overloads(schema, fnName), keys);
   if (match.kind === 'none') {
     notFound(res, schema, fnName, keys);
@@ -131,7 +115,7 @@ export async function handleRpc(
   }
 
   const sql = buildCall(match.fn, match.kind === 'single-json' ? 'single-json' : match.args);
-  const params = match.kind === 'single-json' || match.args.length > 0 ? [JSON.stringify(body)] : [];
+  const params = match.kind === 'single-json' || match.args.length > 0 ? [JSON.stringify(args)] : [];
   const client = await ctx.pool.connect();
   let released = false;
   try {

@@ -18,13 +18,23 @@ export interface GatewayOptions {
   log: (line: string) => void;
 }
 
+const BASE_URL = 'http://gateway.invalid';
+
 /**
  * One loopback HTTP server speaking the Supabase shapes the app uses, in place of Kong +
  * PostgREST + GoTrue + the edge runtime: /rest/v1/rpc/:fn, /auth/v1/*, /functions/v1/:name.
  */
 export function startGateway(options: GatewayOptions): Promise<Server> {
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? `${options.host}:${options.port}`}`);
+    // The request target alone decides the route: the Host header is the client's to send and
+    // may be anything (a fixed base keeps a bad one from throwing).
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', BASE_URL);
+    } catch {
+      sendJson(res, 400, { message: 'request target is not a valid URL' }, { Connection: 'close' });
+      return;
+    }
     if (req.method === 'OPTIONS') {
       sendEmpty(res, 204);
       return;
@@ -45,7 +55,11 @@ export function startGateway(options: GatewayOptions): Promise<Server> {
         return;
       }
       const rpc = /^\/rest\/v1\/rpc\/([A-Za-z_][A-Za-z0-9_$]*)\/?$/.exec(url.pathname);
-      if (rpc?.[1] !== undefined && who.ok && ['POST', 'GET', 'HEAD'].includes(req.method ?? '')) {
+      if (rpc?.[1] !== undefined && who.ok) {
+        if (!['POST', 'GET', 'HEAD'].includes(req.method ?? '')) {
+          sendJson(res, 405, { code: 'PGRST117', message: `Unsupported HTTP method: ${req.method ?? ''}`, details: null, hint: null });
+          return;
+        }
         await handleRpc(req, res, url, rpc[1], who.identity, options.rpc);
         return;
       }
