@@ -3,7 +3,7 @@ import { Pool } from 'undici';
 import { seededRandom } from '../../core/random';
 import type { UsersFile } from './prepare';
 import type { Scenario } from './scenario';
-import { applyAnswer, stepRequest, type LoadUser, type VuState } from './steps';
+import { applyAnswer, startState, stepRequest, type LoadUser, type VuState } from './steps';
 
 export interface EndpointStats {
   requests: number;
@@ -25,8 +25,10 @@ export interface LoadRun {
   foreignRows: number;
   /** Ids search returned (checked against the organization afterwards). */
   searchHits: Set<string>;
-  /** The virtual users' view of their gear at the end. */
+  /** The virtual users' view of their gear at the end: items they heard of from the server. */
   finalAssets: Map<string, { version: number; out: boolean }>;
+  /** Item versions the users file had behind (a reused file), taken from the server's answers. */
+  refreshed: number;
   /** The first few errors, for the report. */
   errorSamples: string[];
 }
@@ -83,6 +85,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
     foreignRows: 0,
     searchHits: new Set(),
     finalAssets: new Map(),
+    refreshed: 0,
     errorSamples: [],
   };
   const stats = (name: string): EndpointStats => {
@@ -128,6 +131,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       const body: unknown = text === '' ? null : JSON.parse(text);
       const outcome = applyAnswer(step, state, body);
       for (const id of outcome.applied) run.applied.add(id);
+      run.refreshed += outcome.refreshed.length;
       if (outcome.unexpected.length > 0) fail(entry, `${request.name}: ops not applied: ${outcome.unexpected.join(', ')}`);
       if (step === 'pull') {
         const changes = (body as { changes: Record<string, { org_id?: string }[]> }).changes;
@@ -152,7 +156,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   const vu = async (index: number): Promise<void> => {
     const user = cohort.users[index];
     if (user === undefined) return;
-    const state: VuState = { accessToken: null, cursor: cohort.cursor, assets: user.assets.map((a) => ({ ...a, out: false })) };
+    const state: VuState = startState(user, cohort.cursor);
     try {
       for (const step of scenario.once) {
         if (!(await send(step, user, state)) && step === 'sign_in') return;
@@ -165,7 +169,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
         }
       }
     } finally {
-      for (const asset of state.assets) run.finalAssets.set(asset.id, { version: asset.version, out: asset.out });
+      // An item its crew member never heard of from the server (no answer, no pulled row) has no
+      // "last heard" state to compare; the movement checks still cover it.
+      for (const asset of state.assets) if (asset.heard) run.finalAssets.set(asset.id, { version: asset.version, out: asset.out });
       active.delete(index);
       stopping.delete(index);
     }

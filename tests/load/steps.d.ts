@@ -1,3 +1,5 @@
+import type { Scenario } from './scenario';
+
 /** One crew member of the load cohort, as prepared (users file). */
 export interface LoadUser {
   email: string;
@@ -11,7 +13,8 @@ export interface LoadUser {
 export interface VuState {
   accessToken: string | null;
   cursor: string | null;
-  assets: { id: string; version: number; out: boolean }[];
+  /** `heard`: the version came from the server in this run, not from the users file. */
+  assets: { id: string; version: number; out: boolean; heard: boolean }[];
 }
 
 export interface StepRequest {
@@ -29,4 +32,10 @@ export function stepRequest(
   tools: { random: () => number; newId: () => string; now: () => string; searchTerms: string[] },
 ): StepRequest;
 
-export function applyAnswer(step: string, state: VuState, body: unknown): { applied: string[]; unexpected: string[] };
+export function requestName(step: string): string;
+
+export function k6Thresholds(scenario: Pick<Scenario, 'once' | 'loop' | 'thresholds'>): Record<string, string[]>;
+
+export function startState(user: LoadUser, cursor: string | null): VuState;
+
+export function applyAnswer(step: string, state: VuState, body: unknown): { applied: string[]; unexpected: string[]; refreshed: string[] };
