@@ -123,3 +123,15 @@ export async function failure(client: pg.ClientBase, sql: string, params: unknow
   await client.query('release savepoint probe');
   throw new Error(`expected to fail: ${sql}`);
 }
+
+/**
+ * Polls `condition` until it holds, failing after `timeoutMs` (generous: the machine may be busy).
+ * For waiting on another connection's state (a lock wait, a row appearing), never a fixed sleep.
+ */
+export async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
