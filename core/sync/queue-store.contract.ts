@@ -1,13 +1,24 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { quarantinedOpSchema } from '../station-api';
 import type { NewOp, QueuedOp, Row } from './model';
 import { rebase } from './optimistic';
 import type { QueueStore } from './queue-store';
 
 /**
- * The QueueStore contract, run against every implementation (better-sqlite3 now, IndexedDB in
- * the PWA). `open` returns a fresh, empty store.
+ * Overwrites fields of a queued op underneath the store, as a bad migration, a bug elsewhere or a
+ * damaged disk could: field names are QueuedOp's; a `RawText` payload is stored as that text
+ * where the store keeps text (SQLite), and as that string value where it keeps values (IndexedDB).
  */
-export function queueStoreContract(name: string, open: () => Promise<QueueStore>): void {
+export type DamageOp = (store: QueueStore, opId: string, patch: Partial<Record<keyof QueuedOp, unknown>>) => Promise<void>;
+export class RawText {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * The QueueStore contract, run against every implementation (better-sqlite3 now, IndexedDB in
+ * the PWA). `open` returns a fresh, empty store; `damage` corrupts a stored op in place.
+ */
+export function queueStoreContract(name: string, open: () => Promise<QueueStore>, damage: DamageOp): void {
   const ASSET = '00000000-0000-4000-8000-0000000000a1';
   const OTHER = '00000000-0000-4000-8000-0000000000a2';
   const GIG = '00000000-0000-4000-8000-0000000000f1';
@@ -183,6 +194,58 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
       await store.enqueue(checkIn(OTHER), { id: nextId(), now: 200 });
       await store.settle([{ kind: 'retry', op: a, error: 'x', nextAttemptAt: 10, failure: true }], 5);
       expect(await store.stats()).toMatchObject({ depth: 2, pending: 1, failed: 1, syncing: 0, conflicts: 0, quarantined: 0, oldestPendingAt: 100 });
+    });
+
+    it('keeps the newest server row when an older one arrives later (a pull that raced a push)', async () => {
+      await seedAsset(serverAsset(ASSET, 1));
+      const out = await store.enqueue(checkOut(ASSET, 1), { id: nextId(), now: 1 });
+      // The push's answer (version 2) lands first; the pull's page was read before the push committed.
+      await store.settle([{ kind: 'applied', op: out, row: serverAsset(ASSET, 2, { status: 'checked_out', current_gig_id: GIG }) }], 5);
+      await store.applyPull({ changes: { assets: [serverAsset(ASSET, 1)] }, tombstones: [], cursor: '3:1', has_more: false }, rebase);
+      expect(await store.getCached('assets', ASSET)).toMatchObject({ status: 'checked_out', current_gig_id: GIG, version: 2 });
+      expect(await store.cursor()).toBe('3:1');
+      await store.applyPull({ changes: { assets: [serverAsset(ASSET, 3, { status: 'available', current_gig_id: null })] }, tombstones: [], cursor: '4:1', has_more: false }, rebase);
+      expect(await store.getCached('assets', ASSET)).toMatchObject({ status: 'available', version: 3 });
+    });
+
+    it('lists and discards corrupt queued ops of any shape, holding only their own entity', async () => {
+      const shapes: [string, Partial<Record<keyof QueuedOp, unknown>>, RegExp][] = [
+        ['an id that is not a UUID', { id: 'op-17' }, /id/],
+        ['a payload that is not JSON', { payload: new RawText('{"id": "truncated…') }, /truncated…/],
+        ['a payload that is not an object', { payload: [1, 2, 3] }, /payload/],
+        ['a payload without the row id', { payload: { condition: 'ok' } }, /payload\.id/],
+        ['a timestamp of the wrong type', { timestamp: 'yesterday' }, /timestamp/],
+        ['a sequence of the wrong type', { seq: 'seven' }, /seq/],
+        ['an unknown table', { table: 'memberships' }, /memberships/],
+        ['an unknown action', { action: 'teleport' }, /teleport/],
+        ['an unknown status', { status: 'lost' }, /status/],
+      ];
+      const good = await store.enqueue(checkIn(ASSET), { id: nextId(), now: 1 });
+      const entity = (i: number): string => `00000000-0000-4000-8000-0000000002${String(i).padStart(2, '0')}`;
+      const damaged: QueuedOp[] = [];
+      for (const [i] of shapes.entries()) damaged.push(await store.enqueue(checkIn(entity(i)), { id: nextId(), now: 10 + i }));
+      const behind = await store.enqueue(checkIn(entity(0)), { id: nextId(), now: 50 });
+      for (const [i, [, patch]] of shapes.entries()) await damage(store, damaged[i]?.id ?? '', patch);
+
+      expect((await store.claimBatch(100, 100)).map((op) => op.id)).toEqual([good.id]);
+      const listed = await store.quarantined();
+      expect(listed).toHaveLength(shapes.length);
+      expect((await store.stats()).quarantined).toBe(shapes.length);
+      for (const entry of listed) {
+        // What the station API hands the Sync screen must hold for every entry, whatever was stored.
+        expect(quarantinedOpSchema.safeParse(entry).error).toBeUndefined();
+        expect(entry.code).toBe('corrupt_payload');
+      }
+      for (const [label, , why] of shapes) {
+        expect(listed.some((entry) => why.test(entry.message)), `${label} is listed with why`).toBe(true);
+      }
+      await expect(store.retryQuarantined(listed[0]?.id ?? '', { newOpId: nextId(), now: 60 })).rejects.toThrow(/corrupt/);
+      // The op behind the corrupt one on the same entity waits for the operator.
+      expect(await store.claimBatch(100, 100)).toEqual([]);
+      for (const entry of listed) await store.discardQuarantined(entry.id);
+      expect(await store.quarantined()).toEqual([]);
+      expect(await store.stats()).toMatchObject({ quarantined: 0, held: 0 });
+      expect((await store.claimBatch(100, 100)).map((op) => op.id)).toEqual([behind.id]);
     });
 
     it('refuses to resolve what does not exist', async () => {

@@ -1,4 +1,5 @@
-import { OP_TABLES, type CachedTable, type Conflict, type ConflictChoice, type NewOp, type PullPage, type QueuedOp, type QuarantinedOp, type QueueStats, type Row } from './model';
+import { z } from 'zod';
+import { ACTIONS, OP_TABLES, queuedOpSchema, type CachedTable, type Conflict, type ConflictChoice, type NewOp, type PullPage, type QueuedOp, type QuarantinedOp, type QueueStats, type Row } from './model';
 
 /**
  * Durable queue, caches, conflicts, quarantine and sync state: the one storage contract the
@@ -68,27 +69,69 @@ export function requeued(op: QueuedOp, newId: string, baseVersion: number | null
 }
 
 /**
- * What quarantine keeps of an op whose stored form no longer parses: its envelope as an op with
- * no payload, and a message holding the raw stored text (never dropped, only discarded by hand).
+ * A queued op as it is read back from storage. Anything written by another version, a bad
+ * migration or a damaged disk can be there: every field is checked, and the action and row id
+ * against what the op vocabulary allows, so a corrupt op is caught here, before it is sent.
  */
-export function corruptOp(
-  record: { id: string; seq: number; timestamp: number; table: string; action: string; baseVersion: number | null; retryCount: number; nextAttemptAt: number },
-  rawPayload: string,
-): { op: QueuedOp; message: string } {
+const storedOpSchema = queuedOpSchema.superRefine((op, ctx) => {
+  if (!ACTIONS[op.table].includes(op.action)) ctx.addIssue({ code: 'custom', path: ['action'], message: `unknown action "${op.action}" for ${op.table}` });
+  if (!z.uuid().safeParse(op.payload['id']).success) ctx.addIssue({ code: 'custom', path: ['payload', 'id'], message: 'not the UUID of a row' });
+});
+
+export type StoredOpRead = { ok: true; op: QueuedOp } | { ok: false; problems: string };
+
+/** Reads a stored op; `payloadError` when the store could not even decode the payload. */
+export function readStoredOp(fields: Record<string, unknown>, payloadError?: string): StoredOpRead {
+  const parsed = storedOpSchema.safeParse(payloadError === undefined ? fields : { ...fields, payload: {} });
+  const problems = [
+    ...(payloadError === undefined ? [] : [`payload: ${payloadError}`]),
+    ...(parsed.success ? [] : parsed.error.issues.filter((issue) => payloadError === undefined || issue.path[0] !== 'payload').map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
+  ];
+  return parsed.success && problems.length === 0 ? { ok: true, op: parsed.data } : { ok: false, problems: problems.join('; ') };
+}
+
+/** Quarantine's code for an op that cannot be read: it can only be discarded, never sent. */
+export const CORRUPT_CODE = 'corrupt_payload';
+
+/**
+ * What quarantine keeps of an op that cannot be read, whatever its shape: an envelope that reads
+ * (under `id`, a UUID the operator can discard it by), the fields that could be salvaged, and a
+ * message with why it is corrupt and everything that was stored (never dropped; discarded by hand).
+ */
+export function corruptEntry(stored: Record<string, unknown>, problems: string, id: string, payloadText: string): { op: QueuedOp; code: string; message: string } {
+  const int = (value: unknown, fallback: number): number => (Number.isSafeInteger(value) ? (value as number) : fallback);
+  const table = (OP_TABLES as readonly unknown[]).includes(stored['table']) ? (stored['table'] as QueuedOp['table']) : 'assets';
+  const { payload: _payload, ...envelope } = stored;
   return {
     op: {
-      id: record.id,
-      seq: record.seq,
-      timestamp: record.timestamp,
-      table: (OP_TABLES as readonly string[]).includes(record.table) ? (record.table as QueuedOp['table']) : 'assets',
-      action: record.action,
+      id,
+      seq: Math.max(0, int(stored['seq'], 0)),
+      timestamp: int(stored['timestamp'], 0),
+      table,
+      action: typeof stored['action'] === 'string' ? stored['action'] : '(unreadable)',
       payload: {},
-      baseVersion: record.baseVersion,
+      baseVersion: Number.isSafeInteger(stored['baseVersion']) ? (stored['baseVersion'] as number) : null,
       status: 'failed',
-      retryCount: record.retryCount,
-      nextAttemptAt: record.nextAttemptAt,
-      lastError: 'corrupt payload',
+      retryCount: Math.max(0, int(stored['retryCount'], 0)),
+      nextAttemptAt: int(stored['nextAttemptAt'], 0),
+      lastError: 'corrupt: cannot be read',
     },
-    message: `stored op cannot be read (${record.table}.${record.action}): ${rawPayload.slice(0, 2000)}`,
+    code: CORRUPT_CODE,
+    message: `stored op cannot be read (${problems}); stored as ${JSON.stringify(envelope).slice(0, 1000)} with payload ${payloadText.slice(0, 2000)}`,
   };
+}
+
+/** The key a corrupt op is quarantined under: its own id when that is a UUID not yet taken. */
+export function quarantineKey(storedId: unknown, taken: (id: string) => boolean, newId: () => string): string {
+  return typeof storedId === 'string' && z.uuid().safeParse(storedId).success && !taken(storedId) ? storedId : newId();
+}
+
+/**
+ * Server versions only go up: a row older than the one already cached (a pull page read before a
+ * push committed, landing after the push's answer) must not replace it.
+ */
+export function isOlderRow(incoming: Row, current: Row | null): boolean {
+  const next = incoming['version'];
+  const now = current?.['version'];
+  return typeof next === 'number' && typeof now === 'number' && next < now;
 }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { queueStoreContract } from '../../core/sync/queue-store.contract';
+import type { QueuedOp } from '../../core/sync/model';
+import { queueStoreContract, RawText, type DamageOp } from '../../core/sync/queue-store.contract';
 import { migrate } from './migrations';
 import { SqliteQueueStore } from './sqlite-queue-store';
 
@@ -13,7 +14,35 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 const open = (): SqliteQueueStore => new SqliteQueueStore({ path: join(dir, `store-${(files += 1)}.sqlite`), newId: randomUUID });
 
-queueStoreContract('better-sqlite3 on disk', () => Promise.resolve(open()));
+const COLUMNS: Record<keyof QueuedOp, string> = {
+  id: 'id',
+  seq: 'seq',
+  timestamp: 'timestamp',
+  table: '"table"',
+  action: 'action',
+  payload: 'payload',
+  baseVersion: 'base_version',
+  status: 'status',
+  retryCount: 'retry_count',
+  nextAttemptAt: 'next_attempt_at',
+  lastError: 'last_error',
+};
+
+/** Writes straight into the row (SQLite keeps whatever type it is given; the payload is text). */
+const damage: DamageOp = (store, opId, patch) => {
+  const { db } = store as SqliteQueueStore;
+  // The status check constraint stands in the way of an unknown status; a damaged file has none.
+  db.pragma('ignore_check_constraints = on');
+  for (const [field, value] of Object.entries(patch) as [keyof QueuedOp, unknown][]) {
+    const stored = value instanceof RawText ? value.text : field === 'payload' ? JSON.stringify(value) : value;
+    db.prepare(`update pending_sync set ${COLUMNS[field]} = ? where id = ?`).run(stored, opId);
+    if (field === 'id') opId = String(value);
+  }
+  db.pragma('ignore_check_constraints = off');
+  return Promise.resolve();
+};
+
+queueStoreContract('better-sqlite3 on disk', () => Promise.resolve(open()), damage);
 
 describe('SqliteQueueStore on disk', () => {
   it('runs in WAL mode with synchronous=FULL', () => {
@@ -47,6 +76,26 @@ describe('SqliteQueueStore on disk', () => {
     expect(quarantined).toMatchObject({ id: bad.id, code: 'corrupt_payload' });
     expect(quarantined?.message).toContain('{"id": "truncated…');
     await expect(store.retryQuarantined(bad.id, { newOpId: randomUUID(), now: 3 })).rejects.toThrow(/corrupt payload; it can only be discarded/);
+    store.close();
+  });
+
+  it('lists and discards a quarantine entry an older version kept under a non-UUID id, next to readable ones', async () => {
+    const store = open();
+    const refused = await store.enqueue({ table: 'assets', action: 'check_in', payload: { id: randomUUID() } }, { id: randomUUID(), now: 1 });
+    await store.settle([{ kind: 'rejected', op: refused, code: 'asset_retired', message: 'retired' }], 2);
+    // What the previous version wrote for a corrupt queue row whose id was "op-17".
+    const oldEnvelope = { ...refused, id: 'op-17', payload: {}, status: 'failed', lastError: 'corrupt payload' };
+    store.db.prepare('insert into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
+      .run('op-17', 'assets:x', JSON.stringify(oldEnvelope), 'corrupt_payload', 'stored op cannot be read (assets.check_in): {}', 3);
+    store.db.prepare('insert into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
+      .run(randomUUID(), 'assets:y', 'not json at all', 'asset_retired', 'retired', 4);
+    const listed = await store.quarantined();
+    expect(listed.map((q) => q.code)).toEqual(['asset_retired', 'corrupt_payload', 'corrupt_payload']);
+    expect(listed[1]?.message).toMatch(/quarantine entry "op-17"/);
+    expect(listed[2]?.message).toMatch(/not json at all/);
+    expect((await store.stats()).quarantined).toBe(3);
+    for (const entry of listed.slice(1)) await store.discardQuarantined(entry.id);
+    expect((await store.quarantined()).map((q) => q.id)).toEqual([refused.id]);
     store.close();
   });
 

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { z } from 'zod';
 import {
   CACHED_TABLES,
   entityKey,
@@ -15,7 +16,7 @@ import {
   type Row,
 } from '../../core/sync/model';
 import { rebase } from '../../core/sync/optimistic';
-import { corruptOp, QueueStoreError, requeued, type Outcome, type QueueStore } from '../../core/sync/queue-store';
+import { CORRUPT_CODE, corruptEntry, isOlderRow, quarantineKey, QueueStoreError, readStoredOp, requeued, type Outcome, type QueueStore, type StoredOpRead } from '../../core/sync/queue-store';
 import { migrate } from './migrations';
 
 interface OpRecord {
@@ -31,6 +32,42 @@ interface OpRecord {
   next_attempt_at: number;
   last_error: string | null;
   entity_key: string;
+}
+
+interface QuarantineRecord {
+  id: string;
+  entity_key: string;
+  op: string;
+  code: string;
+  message: string;
+  quarantined_at: number;
+}
+
+const uuidSchema = z.uuid();
+
+function parseJson(text: unknown): { value: unknown; error?: string } {
+  try {
+    return { value: JSON.parse(String(text)) };
+  } catch (error) {
+    return { value: undefined, error: `not valid JSON (${error instanceof Error ? error.message : String(error)})` };
+  }
+}
+
+/** A stored row under QueuedOp's field names, for reading and for quarantine's report. */
+function opFields(record: OpRecord, payload: unknown): Record<string, unknown> {
+  return {
+    id: record.id,
+    seq: record.seq,
+    timestamp: record.timestamp,
+    table: record.table,
+    action: record.action,
+    payload,
+    baseVersion: record.base_version,
+    status: record.status,
+    retryCount: record.retry_count,
+    nextAttemptAt: record.next_attempt_at,
+    lastError: record.last_error,
+  };
 }
 
 interface CacheRecord {
@@ -161,7 +198,7 @@ export class SqliteQueueStore implements QueueStore {
     const held = this.heldKeys();
     const blocked = new Set<string>();
     const batch: QueuedOp[] = [];
-    const corrupt: OpRecord[] = [];
+    const corrupt: { record: OpRecord; problems: string }[] = [];
     for (const record of this.stmt('select * from pending_sync order by seq').iterate() as Iterable<OpRecord>) {
       if (batch.length >= limit) break;
       const key = record.entity_key;
@@ -170,13 +207,13 @@ export class SqliteQueueStore implements QueueStore {
         blocked.add(key);
         continue;
       }
-      const op = this.parseOp(record);
-      if (op === null) {
-        corrupt.push(record);
+      const read = this.readOp(record);
+      if (!read.ok) {
+        corrupt.push({ record, problems: read.problems });
         blocked.add(key);
         continue;
       }
-      batch.push(op);
+      batch.push(read.op);
     }
     if (corrupt.length > 0) this.quarantineCorrupt(corrupt, now);
     return batch;
@@ -322,16 +359,34 @@ export class SqliteQueueStore implements QueueStore {
     );
   }
 
+  /**
+   * Every quarantined op, whatever was stored: an entry that no longer reads (an older version
+   * kept a corrupt op under its non-UUID id, or the row was damaged) is rewritten as a corrupt
+   * entry first, so one odd row never hides the others.
+   */
   quarantined(): Promise<QuarantinedOp[]> {
-    const rows = this.stmt('select * from quarantine order by quarantined_at, id').all() as {
-      id: string;
-      op: string;
-      code: string;
-      message: string;
-      quarantined_at: number;
-    }[];
     return attempt(() =>
-      rows.map((r) => ({ id: r.id, op: queuedOpSchema.parse(JSON.parse(r.op)), code: r.code, message: r.message, quarantinedAt: r.quarantined_at })),
+      this.db.transaction(() => {
+        const rows = this.stmt('select * from quarantine order by quarantined_at, id').all() as QuarantineRecord[];
+        const out: QuarantinedOp[] = [];
+        for (const r of rows) {
+          const op = parseJson(r.op);
+          const read = queuedOpSchema.safeParse(op.value);
+          if (read.success && read.data.id === r.id && uuidSchema.safeParse(r.id).success) {
+            out.push({ id: r.id, op: read.data, code: r.code, message: r.message, quarantinedAt: r.quarantined_at });
+            continue;
+          }
+          const problems = [`quarantine entry ${JSON.stringify(r.id)}`, ...(op.error === undefined ? [] : [`op: ${op.error}`]), ...(read.success ? [] : read.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))].join('; ');
+          const stored = typeof op.value === 'object' && op.value !== null ? (op.value as Record<string, unknown>) : {};
+          const entry = corruptEntry({ ...stored, id: r.id }, problems, quarantineKey(r.id, () => false, this.newId), op.error === undefined ? JSON.stringify(stored['payload'] ?? null) : r.op);
+          const message = `${entry.message}; quarantined as ${r.code}: ${r.message}`.slice(0, 4000);
+          this.stmt('delete from quarantine where id = ?').run(r.id);
+          this.stmt('insert into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
+            .run(entry.op.id, r.entity_key, JSON.stringify(entry.op), CORRUPT_CODE, message, r.quarantined_at);
+          out.push({ id: entry.op.id, op: entry.op, code: CORRUPT_CODE, message, quarantinedAt: r.quarantined_at });
+        }
+        return out;
+      })(),
     );
   }
 
@@ -340,8 +395,9 @@ export class SqliteQueueStore implements QueueStore {
       this.db.transaction(() => {
         const record = this.stmt('select op, code from quarantine where id = ?').get(id) as { op: string; code: string } | undefined;
         if (record === undefined) throw new QueueStoreError('not_found', `no quarantined op ${id}`);
-        if (record.code === 'corrupt_payload') throw new QueueStoreError('corrupt', `op ${id} has a corrupt payload; it can only be discarded`);
-        const op = queuedOpSchema.parse(JSON.parse(record.op));
+        const read = queuedOpSchema.safeParse(parseJson(record.op).value);
+        if (record.code === CORRUPT_CODE || !read.success) throw new QueueStoreError('corrupt', `op ${id} has a corrupt payload; it can only be discarded`);
+        const op = read.data;
         this.stmt('delete from quarantine where id = ?').run(id);
         this.insertOp(requeued(op, meta.newOpId));
         this.refreshCache(op.table, String(op.payload['id']), meta.now);
@@ -355,7 +411,7 @@ export class SqliteQueueStore implements QueueStore {
         const record = this.stmt('select op from quarantine where id = ?').get(id) as { op: string } | undefined;
         if (record === undefined) throw new QueueStoreError('not_found', `no quarantined op ${id}`);
         this.stmt('delete from quarantine where id = ?').run(id);
-        const op = queuedOpSchema.safeParse(JSON.parse(record.op));
+        const op = queuedOpSchema.safeParse(parseJson(record.op).value);
         if (op.success) this.refreshCache(op.data.table, String(op.data.payload['id']), Date.now());
       })(),
     );
@@ -439,38 +495,24 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   private parseOp(record: OpRecord): QueuedOp | null {
-    let payload: unknown;
-    try {
-      payload = JSON.parse(record.payload);
-    } catch {
-      return null;
-    }
-    const parsed = queuedOpSchema.safeParse({
-      id: record.id,
-      seq: record.seq,
-      timestamp: record.timestamp,
-      table: record.table,
-      action: record.action,
-      payload,
-      baseVersion: record.base_version,
-      status: record.status,
-      retryCount: record.retry_count,
-      nextAttemptAt: record.next_attempt_at,
-      lastError: record.last_error,
-    });
-    return parsed.success ? parsed.data : null;
+    const read = this.readOp(record);
+    return read.ok ? read.op : null;
   }
 
-  /** An op whose stored form no longer parses is kept, raw, in quarantine: never dropped. */
-  private quarantineCorrupt(records: OpRecord[], now: number): void {
+  private readOp(record: OpRecord): StoredOpRead {
+    const payload = parseJson(record.payload);
+    return readStoredOp(opFields(record, payload.value), payload.error);
+  }
+
+  /** An op that cannot be read is kept, raw, in quarantine (under a key it can be discarded by): never dropped. */
+  private quarantineCorrupt(records: { record: OpRecord; problems: string }[], now: number): void {
     this.db.transaction(() => {
-      for (const record of records) {
-        const { op, message } = corruptOp(
-          { ...record, baseVersion: record.base_version, retryCount: record.retry_count, nextAttemptAt: record.next_attempt_at },
-          record.payload,
-        );
-        this.stmt('insert or replace into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
-          .run(record.id, record.entity_key, JSON.stringify(op), 'corrupt_payload', message, now);
+      const taken = (id: string): boolean => this.stmt('select 1 from quarantine where id = ?').get(id) !== undefined;
+      for (const { record, problems } of records) {
+        const payload = parseJson(record.payload);
+        const entry = corruptEntry(opFields(record, payload.value), problems, quarantineKey(record.id, taken, this.newId), String(record.payload));
+        this.stmt('insert into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
+          .run(entry.op.id, String(record.entity_key), JSON.stringify(entry.op), entry.code, entry.message, now);
         this.deleteOp(record.id);
       }
     })();
@@ -497,6 +539,8 @@ export class SqliteQueueStore implements QueueStore {
   private writeServerRow(table: string, row: Row, now: number): void {
     const cached = CACHE_TABLE[table as CachedTable];
     if (cached === undefined) return;
+    const current = this.cacheRecord(table as CachedTable, row.id)?.server_row;
+    if (current != null && isOlderRow(row, this.parseRow(current))) return;
     const text = JSON.stringify(row);
     if (cached.entity === null) {
       this.stmt(`insert into ${cached.table} (id, row, server_row, updated_at) values (?, ?, ?, ?) on conflict (id) do update set server_row = excluded.server_row, updated_at = excluded.updated_at`)

@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { queueStoreContract } from '../../../core/sync/queue-store.contract';
+import { damageIdbOp } from '../../../tests/helpers/idb-damage';
 import { IdbQueueStore } from './idb-queue-store';
 
 const randomUUID = (): string => crypto.randomUUID();
@@ -19,7 +20,7 @@ afterEach(() => {
   for (const store of opened.splice(0)) store.close();
 });
 
-queueStoreContract('IndexedDB (idb, fake-indexeddb)', open);
+queueStoreContract('IndexedDB (idb, fake-indexeddb)', open, damageIdbOp);
 
 describe('IndexedDB store specifics', () => {
   it('keeps the queue across a reopen (a closed tab, a new one)', async () => {
@@ -51,5 +52,18 @@ describe('IndexedDB store specifics', () => {
     expect(quarantined?.message).toContain('not an object');
     await expect(reopened.retryQuarantined(op.id, { newOpId: randomUUID(), now: 6 })).rejects.toThrow('corrupt payload');
     reopened.close();
+  });
+
+  it('finds, lists and discards an op whose record lost its seq (in no index, yet counted)', async () => {
+    const store = await open();
+    const op = await store.enqueue({ table: 'assets', action: 'check_in', payload: { id: randomUUID(), condition: 'ok' } }, { id: randomUUID(), now: 5 });
+    await damageIdbOp(store, op.id, { seq: undefined, retryCount: undefined });
+    expect((await store.stats()).depth).toBe(1);
+    expect(await store.claimBatch(10, 10)).toEqual([]);
+    const [entry] = await store.quarantined();
+    expect(entry).toMatchObject({ id: op.id, code: 'corrupt_payload' });
+    expect(entry?.message).toMatch(/seq/);
+    await store.discardQuarantined(op.id);
+    expect(await store.stats()).toMatchObject({ depth: 0, quarantined: 0 });
   });
 });

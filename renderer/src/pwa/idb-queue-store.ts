@@ -1,4 +1,5 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { z } from 'zod';
 import {
   CACHED_TABLES,
   entityKey,
@@ -15,7 +16,7 @@ import {
   type Row,
 } from '../../../core/sync/model';
 import { rebase } from '../../../core/sync/optimistic';
-import { corruptOp, QueueStoreError, requeued, type Outcome, type QueueStore } from '../../../core/sync/queue-store';
+import { CORRUPT_CODE, corruptEntry, isOlderRow, quarantineKey, QueueStoreError, readStoredOp, requeued, type Outcome, type QueueStore, type StoredOpRead } from '../../../core/sync/queue-store';
 
 /** A queued op as stored: the op's fields, with its entity key for ordering and holds. */
 interface OpRecord {
@@ -32,6 +33,17 @@ interface OpRecord {
   lastError: string | null;
   entityKey: string;
 }
+
+interface QuarantineRecord {
+  id: string;
+  entityKey: string;
+  op: QueuedOp;
+  code: string;
+  message: string;
+  quarantinedAt: number;
+}
+
+const uuidSchema = z.uuid();
 
 interface CacheRecord {
   id: string;
@@ -50,7 +62,7 @@ interface StationDb extends DBSchema {
   asset_cache: { key: string; value: CacheRecord };
   entity_cache: { key: [string, string]; value: EntityRecord; indexes: { entity: string } };
   conflicts: { key: string; value: { id: string; entityKey: string; op: QueuedOp; serverRow: Row | null; changedFields: string[]; message: string; detectedAt: number } };
-  quarantine: { key: string; value: { id: string; entityKey: string; op: QueuedOp; code: string; message: string; quarantinedAt: number } };
+  quarantine: { key: string; value: QuarantineRecord };
   sync_state: { key: string; value: { key: string; value: string } };
 }
 
@@ -98,6 +110,10 @@ export class IdbQueueStore implements QueueStore {
 
   close(): void {
     this.db.close();
+  }
+
+  get databaseName(): string {
+    return this.db.name;
   }
 
   private readonly changeListeners = new Set<(keys: ReadonlySet<string>) => void>();
@@ -186,12 +202,12 @@ export class IdbQueueStore implements QueueStore {
   }
 
   async readyBatch(now: number, limit: number): Promise<QueuedOp[]> {
-    return this.write((tx) => ready(tx, now, limit));
+    return this.write((tx) => ready(tx, now, limit, this.newId));
   }
 
   async claimBatch(now: number, limit: number): Promise<QueuedOp[]> {
     return this.write(async (tx) => {
-      const batch = await ready(tx, now, limit);
+      const batch = await ready(tx, now, limit, this.newId);
       const ops = tx.objectStore('pending_sync');
       await Promise.all(batch.map((op) => ops.put(toRecord({ ...op, status: 'syncing' }))));
       return batch.map((op) => ({ ...op, status: 'syncing' as const }));
@@ -339,8 +355,32 @@ export class IdbQueueStore implements QueueStore {
     });
   }
 
+  /**
+   * Every quarantined op, whatever was stored: an entry that no longer reads (an older version
+   * kept a corrupt op under its non-UUID id, or the record was damaged) is rewritten as a corrupt
+   * entry first, so one odd record never hides the others.
+   */
   async quarantined(): Promise<QuarantinedOp[]> {
-    const records = await this.tx('readonly').objectStore('quarantine').getAll();
+    const readable = (r: QuarantineRecord): boolean => {
+      const read = queuedOpSchema.safeParse(r.op);
+      return read.success && read.data.id === r.id && uuidSchema.safeParse(r.id).success;
+    };
+    let records = await this.tx('readonly').objectStore('quarantine').getAll();
+    if (!records.every(readable)) {
+      await this.write(async (tx) => {
+        const store = tx.objectStore('quarantine');
+        for (const r of await store.getAll()) {
+          if (readable(r)) continue;
+          const read = queuedOpSchema.safeParse(r.op);
+          const problems = [`quarantine entry ${JSON.stringify(r.id)}`, ...(read.success ? [] : read.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))].join('; ');
+          const stored = typeof r.op === 'object' && (r.op as unknown) !== null ? (r.op as unknown as Record<string, unknown>) : {};
+          const entry = corruptEntry({ ...stored, id: r.id }, problems, quarantineKey(r.id, () => false, this.newId), JSON.stringify(stored['payload'] ?? null));
+          await store.delete(r.id);
+          await store.put({ id: entry.op.id, entityKey: String(r.entityKey), op: entry.op, code: CORRUPT_CODE, message: `${entry.message}; quarantined as ${String(r.code)}: ${String(r.message)}`.slice(0, 4000), quarantinedAt: Number(r.quarantinedAt) || 0 });
+        }
+      });
+      records = await this.tx('readonly').objectStore('quarantine').getAll();
+    }
     return records
       .sort((a, b) => a.quarantinedAt - b.quarantinedAt || (a.id < b.id ? -1 : 1))
       .map((r) => ({ id: r.id, op: queuedOpSchema.parse(r.op), code: r.code, message: r.message, quarantinedAt: r.quarantinedAt }));
@@ -350,8 +390,9 @@ export class IdbQueueStore implements QueueStore {
     await this.write(async (tx) => {
       const record = await tx.objectStore('quarantine').get(id);
       if (record === undefined) throw new QueueStoreError('not_found', `no quarantined op ${id}`);
-      if (record.code === 'corrupt_payload') throw new QueueStoreError('corrupt', `op ${id} has a corrupt payload; it can only be discarded`);
-      const op = queuedOpSchema.parse(record.op);
+      const read = queuedOpSchema.safeParse(record.op);
+      if (record.code === CORRUPT_CODE || !read.success) throw new QueueStoreError('corrupt', `op ${id} has a corrupt payload; it can only be discarded`);
+      const op = read.data;
       await tx.objectStore('quarantine').delete(id);
       await tx.objectStore('pending_sync').put(toRecord(requeued(op, info.newOpId)));
       await refreshCache(tx, op.table, String(op.payload['id']), info.now);
@@ -426,10 +467,14 @@ function toRecord(op: QueuedOp): OpRecord {
   return { ...op, entityKey: entityKey(op) };
 }
 
-function parseOp(record: OpRecord): QueuedOp | null {
+function readOp(record: OpRecord): StoredOpRead {
   const { entityKey: _key, ...op } = record;
-  const parsed = queuedOpSchema.safeParse(op);
-  return parsed.success ? parsed.data : null;
+  return readStoredOp(op);
+}
+
+function parseOp(record: OpRecord): QueuedOp | null {
+  const read = readOp(record);
+  return read.ok ? read.op : null;
 }
 
 function parseRow(value: unknown): Row {
@@ -444,34 +489,47 @@ async function heldKeys(tx: Tx): Promise<Set<string>> {
   return new Set([...conflicts.map((c) => c.entityKey), ...quarantine.map((q) => q.entityKey)]);
 }
 
-async function ready(tx: WriteTx, now: number, limit: number): Promise<QueuedOp[]> {
+async function ready(tx: WriteTx, now: number, limit: number, newId: () => string): Promise<QueuedOp[]> {
   const held = await heldKeys(tx);
   const blocked = new Set<string>();
   const batch: QueuedOp[] = [];
-  const corrupt: OpRecord[] = [];
+  const corrupt: { record: OpRecord; problems: string }[] = [];
   // One getAll, not a cursor: a request per record costs more than reading a few thousand at once.
-  for (const record of await tx.objectStore('pending_sync').index('seq').getAll()) {
+  // The store, not the seq index: a record whose seq is missing or not a number is in no index,
+  // and would otherwise sit in the queue's count forever, never sent and never listed.
+  const records = (await tx.objectStore('pending_sync').getAll()).sort((a, b) => seqOrder(a) - seqOrder(b));
+  for (const record of records) {
     if (batch.length >= limit) break;
-    if (blocked.has(record.entityKey)) continue;
-    if (held.has(record.entityKey) || record.status === 'syncing' || record.nextAttemptAt > now) {
-      blocked.add(record.entityKey);
+    const key = String(record.entityKey);
+    if (blocked.has(key)) continue;
+    if (held.has(key) || record.status === 'syncing' || record.nextAttemptAt > now) {
+      blocked.add(key);
       continue;
     }
-    const op = parseOp(record);
-    if (op === null) {
-      corrupt.push(record);
-      blocked.add(record.entityKey);
+    const read = readOp(record);
+    if (!read.ok) {
+      corrupt.push({ record, problems: read.problems });
+      blocked.add(key);
       continue;
     }
-    batch.push(op);
+    batch.push(read.op);
   }
-  // An op whose stored form no longer parses is kept, raw, in quarantine: never dropped.
-  for (const record of corrupt) {
-    const { op, message } = corruptOp(record, JSON.stringify(record.payload));
-    await tx.objectStore('quarantine').put({ id: record.id, entityKey: record.entityKey, op, code: 'corrupt_payload', message, quarantinedAt: now });
+  // An op that cannot be read is kept, raw, in quarantine (under a key it can be discarded by): never dropped.
+  const quarantine = tx.objectStore('quarantine');
+  const taken = new Set(corrupt.length === 0 ? [] : (await quarantine.getAllKeys()).map(String));
+  for (const { record, problems } of corrupt) {
+    const { entityKey: _key, ...stored } = record;
+    const entry = corruptEntry(stored, problems, quarantineKey(record.id, (id) => taken.has(id), newId), JSON.stringify(record.payload) ?? 'undefined');
+    taken.add(entry.op.id);
+    await quarantine.put({ id: entry.op.id, entityKey: String(record.entityKey), op: entry.op, code: entry.code, message: entry.message, quarantinedAt: now });
     await tx.objectStore('pending_sync').delete(record.id);
   }
   return batch;
+}
+
+/** Queue order; a record without a numeric seq first, so that it is found (and quarantined) rather than skipped. */
+function seqOrder(record: OpRecord): number {
+  return typeof record.seq === 'number' ? record.seq : Number.MIN_SAFE_INTEGER;
 }
 
 async function cacheRecord(tx: Tx, table: CachedTable, id: string): Promise<CacheRecord | undefined> {
@@ -492,6 +550,7 @@ function isCached(table: string): table is CachedTable {
 async function writeServerRow(tx: WriteTx, table: string, row: Row, now: number): Promise<void> {
   if (!isCached(table)) return;
   const existing = await cacheRecord(tx, table, row.id);
+  if (existing?.serverRow != null && isOlderRow(row, existing.serverRow)) return;
   await putCache(tx, table, { id: row.id, row: existing?.row ?? row, serverRow: row, updatedAt: now });
 }
 

@@ -1,0 +1,26 @@
+import { openDB } from 'idb';
+import { RawText, type DamageOp } from '../../core/sync/queue-store.contract';
+import type { IdbQueueStore } from '../../renderer/src/pwa/idb-queue-store';
+
+/**
+ * Corrupts a queued op underneath an IdbQueueStore through a second connection to its database,
+ * as a bad migration or another version of the app could: `undefined` removes the field.
+ */
+export const damageIdbOp: DamageOp = async (store, opId, patch) => {
+  const db = await openDB((store as IdbQueueStore).databaseName);
+  try {
+    const record = (await db.get('pending_sync', opId)) as Record<string, unknown> | undefined;
+    if (record === undefined) throw new Error(`no queued op ${opId} to damage`);
+    const damaged: Record<string, unknown> = { ...record };
+    for (const [field, value] of Object.entries(patch)) {
+      if (value === undefined) delete damaged[field];
+      else damaged[field] = value instanceof RawText ? value.text : value;
+    }
+    const tx = db.transaction('pending_sync', 'readwrite');
+    await tx.store.delete(opId);
+    await tx.store.put(damaged);
+    await tx.done;
+  } finally {
+    db.close();
+  }
+};
