@@ -70,7 +70,7 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     password: SUPERUSER_PASSWORD,
     persistent: true,
     createPostgresUser: isRoot,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'], // hosted Supabase runs lc_collate = lc_ctype = C.UTF-8
     postgresFlags: flags,
     onLog: (message: unknown) => options.log(String(message).trimEnd()),
     onError: (error: unknown) => options.log(`postgres: ${error instanceof Error ? error.message : String(error)}`),
