@@ -80,26 +80,28 @@ async function main(): Promise<number> {
   const runs = positiveNumber(values.runs, 'runs', 1);
   if (!Number.isInteger(runs) || runs > 20) throw new Error(`--runs must be a whole number from 1 to 20, got "${String(values.runs)}"`);
 
-  const results: { run: LoadRun; loadAvg: number[]; thresholdsOk: boolean; integrityOk: boolean; requests: number; errors: number }[] = [];
+  const results: { run: LoadRun; loadBefore: number; loadAvg: number[]; thresholdsOk: boolean; integrityOk: boolean; requests: number; errors: number }[] = [];
   for (let index = 1; index <= runs; index += 1) {
     // Every repetition is the same experiment from the start: a fresh stack, seeded at scale 1
     // (the seed's 5k gigs, 20k assets, 500 staff), a fresh cohort.
+    const loadBefore = round(loadavg()[0] ?? Number.NaN, 2);
     const env = await seededStack(1, log);
     const { stack } = env;
     try {
       const cohort = await prepareFestival(stack.dbUrl, scenario, log);
-      // The machine's load as the run starts (seeding done): the figures hold only next to it.
+      // The machine's load before this run's stack started (what else runs here) and as the VUs
+      // start (seeding included): the figures hold only next to them.
       const loadAvg = loadavg().map((l) => round(l, 2));
       log(`run ${index}/${runs}: "${scenario.name}", up to ${maxVus ?? scenario.users.count} virtual users, load average ${loadAvg.join(' ')}…`);
       const run = await runLoad({ url: stack.url, anonKey: stack.anonKey, scenario, cohort, timeScale, ...(maxVus === undefined ? {} : { maxVus }), seed: seed + index - 1, log });
       const integrity = await checkIntegrity(stack.dbUrl, cohort, run);
       const { requests, errors, all, rows } = report(run);
       const errorRate = requests === 0 ? 1 : errors / requests;
-      process.stdout.write(`run ${index}/${runs} (load average at start ${loadAvg.join(' ')}):\n`);
+      process.stdout.write(`run ${index}/${runs} (1-min load average ${loadBefore} before the stack, ${loadAvg[0] ?? ''} as the VUs start):\n`);
       process.stdout.write(`${table(['endpoint', 'requests', 'errors', 'p50 ms', 'p95 ms', 'p99 ms'], rows)}\n`);
       process.stdout.write(`integrity: ${integrity.ok ? 'ok' : integrity.problems.join('; ')} (${integrity.appliedOps} ops applied, ${integrity.movements} movements)\n`);
       if (run.errorSamples.length > 0) process.stdout.write(`first errors:\n  ${run.errorSamples.join('\n  ')}\n`);
-      results.push({ run, loadAvg, thresholdsOk: thresholdsMet(scenario, run, all, errorRate), integrityOk: integrity.ok, requests, errors });
+      results.push({ run, loadBefore, loadAvg, thresholdsOk: thresholdsMet(scenario, run, all, errorRate), integrityOk: integrity.ok, requests, errors });
     } finally {
       await env.db.end();
       await stack.stop();
@@ -113,12 +115,13 @@ async function main(): Promise<number> {
     node: process.version,
     vus: Math.max(...results.map((r) => r.run.maxVus)),
     time_scale: timeScale,
+    load_avg_1m_before_stack: results.map((r) => r.loadBefore),
     load_avg_1m_at_start: results.map((r) => r.loadAvg[0] ?? Number.NaN),
   };
   process.stdout.write(
     `\nspread over ${runs} run(s), min / median / max (ms):\n${table(['endpoint', 'requests', 'errors', 'p50 ms', 'p95 ms', 'p99 ms'], spreadRows(summary))}\n` +
       `conditions: ${conditions.cores} cores, ${conditions.memory_gib} GiB, Node ${conditions.node}, ${conditions.vus} VUs, time scale ${timeScale}, ` +
-      `1-min load average at each run's start: ${conditions.load_avg_1m_at_start.join(', ')}\n`,
+      `1-min load average per run before its stack started: ${conditions.load_avg_1m_before_stack.join(', ')}, as its VUs started: ${conditions.load_avg_1m_at_start.join(', ')}\n`,
   );
   const requests = results.reduce((n, r) => n + r.requests, 0);
   const errors = results.reduce((n, r) => n + r.errors, 0);
