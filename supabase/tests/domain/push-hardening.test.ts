@@ -353,3 +353,41 @@ describe('item 5: role rules, soft-deleted gigs, existence', () => {
     expect(created).toMatchObject({ status: 'applied', row: { id: unknown, name: 'Brand new' } });
   });
 });
+
+describe('the same class of defect elsewhere in the push path', () => {
+  for (const path of ['fast', 'per-op'] as const) {
+    it(`refuses an ill-typed base_version on a check-in (${path} path)`, async () => {
+      const asset = await insertAsset(stack.db, org.id, `BASEV-${path}`.toUpperCase());
+      const gig = await insertGig(stack.db, org.id, { status: 'confirmed' });
+      await push('crew', [op('assets', 'check_out', { id: asset, gig_id: gig }, { base_version: 1 })]);
+      const batch: Op[] = [op('assets', 'check_in', { id: asset }, { base_version: 'two' })];
+      if (path === 'per-op') batch.push(perOpMarker());
+      const [result] = await push('crew', batch);
+      expect(result).toMatchObject({ status: 'rejected', code: 'invalid_field', message: 'op.base_version must be a positive integer' });
+      expect(await movements(asset)).toEqual([['check_out', gig]]);
+    });
+  }
+
+  it('checks a lost asset in through its case as it would alone (one check-in rule)', async () => {
+    const box = await insertCase(stack.db, org.id, 'LOSTBOX-1');
+    const lost = await insertAsset(stack.db, org.id, 'LOSTBOX-1-A', { caseId: box, status: 'lost' });
+    const alone = await insertAsset(stack.db, org.id, 'LOST-ALONE', { status: 'lost' });
+    const [viaCase] = await push('crew', [op('cases', 'check_in', { id: box })]);
+    const [single] = await push('crew', [op('assets', 'check_in', { id: alone })]);
+    expect(single?.status).toBe('applied');
+    expect(viaCase).toMatchObject({ status: 'applied', assets_moved: 1 });
+    expect((await assetState(lost)).status).toBe('available');
+    expect(await movements(lost)).toEqual([['check_in', null]]);
+  });
+
+  it('refuses gig field values that are not text instead of storing JSON as a name', async () => {
+    const gig = await insertGig(stack.db, org.id, { name: 'Plain' });
+    const [update] = await push('manager', [op('gigs', 'update', { id: gig, fields: { name: { html: '<b>' } } })]);
+    expect(update).toMatchObject({ status: 'rejected', code: 'invalid_field', message: 'payload.fields.name must be a string' });
+    const id = randomUUID();
+    const [create] = await push('manager', [op('gigs', 'create', { id, org_id: org.id, name: 'Venue probe', venue: ['a', 'b'] })]);
+    expect(create).toMatchObject({ status: 'rejected', code: 'invalid_field', message: 'payload.venue must be a string' });
+    const { rows } = await stack.db.query('select name from public.gigs where id = any($1::uuid[])', [[gig, id]]);
+    expect(rows).toEqual([{ name: 'Plain' }]);
+  });
+});
