@@ -1,6 +1,6 @@
 import { queueStoreContract } from '../../core/sync/queue-store.contract';
 import { IdbQueueStore } from '../../renderer/src/pwa/idb-queue-store';
-import { damageIdbOp } from '../helpers/idb-damage';
+import { damageIdbOp } from '../../renderer/src/pwa/idb-damage';
 import { runAll } from './vitest-shim';
 
 // The QueueStore contract against Chromium's own IndexedDB (bundled by the e2e test).

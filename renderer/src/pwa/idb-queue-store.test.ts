@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { queueStoreContract } from '../../../core/sync/queue-store.contract';
-import { damageIdbOp } from '../../../tests/helpers/idb-damage';
+import { damageIdbOp } from './idb-damage';
 import { IdbQueueStore } from './idb-queue-store';
 
 const randomUUID = (): string => crypto.randomUUID();

@@ -1,9 +1,10 @@
 import { openDB } from 'idb';
-import { RawText, type DamageOp } from '../../core/sync/queue-store.contract';
-import type { IdbQueueStore } from '../../renderer/src/pwa/idb-queue-store';
+import { RawText, type DamageOp } from '../../../core/sync/queue-store.contract';
+import type { IdbQueueStore } from './idb-queue-store';
 
 /**
- * Corrupts a queued op underneath an IdbQueueStore through a second connection to its database,
+ * Test support beside the store it damages, like the contract it serves (never imported by the
+ * app): corrupts a queued op underneath an IdbQueueStore through a second connection to its database,
  * as a bad migration or another version of the app could: `undefined` removes the field.
  */
 export const damageIdbOp: DamageOp = async (store, opId, patch) => {
@@ -17,8 +18,9 @@ export const damageIdbOp: DamageOp = async (store, opId, patch) => {
       else damaged[field] = value instanceof RawText ? value.text : value;
     }
     const tx = db.transaction('pending_sync', 'readwrite');
-    await tx.store.delete(opId);
-    await tx.store.put(damaged);
+    const ops = tx.objectStore('pending_sync');
+    await ops.delete(opId);
+    await ops.put(damaged);
     await tx.done;
   } finally {
     db.close();
