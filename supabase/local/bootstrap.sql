@@ -296,10 +296,5 @@ begin
 end
 $$;
 
--- Migration history, in the table the Supabase CLI uses ---------------------------------------
-create schema if not exists supabase_migrations;
-create table if not exists supabase_migrations.schema_migrations (
-  version text primary key,
-  statements text[],
-  name text
-);
+-- Migration history: `supabase db push` creates and keeps supabase_migrations.schema_migrations
+-- itself (data folders from before the CLI already have the same table and are adopted as they are).

@@ -10,7 +10,7 @@ import { readEnvFile, startFunctions, type EdgeFunction, type RunningFunctions }
 import { startGateway } from './gateway/server';
 import { RpcCatalog } from './gateway/rpc-catalog';
 import { JwtKeys } from './jwt';
-import { applyMigrations, listMigrations } from './migrate';
+import { pushMigrations } from './migrate';
 import { startNetRelay, type RunningRelay } from './net-relay';
 import { loadOrCreatePushKeys, type PushKeys } from './push-keys';
 import { defaultDataDir, SUPABASE_DIR } from './paths';
@@ -111,17 +111,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await admin.query(bootstrap);
     const authenticatorPassword = randomBytes(18).toString('base64url');
     await admin.query(`alter role authenticator with password '${authenticatorPassword}'`);
-    const migrationClient = await admin.connect();
-    try {
-      await applyMigrations(
-        migrationClient,
-        await listMigrations(options.migrationsDir ?? join(SUPABASE_DIR, 'migrations')),
-        log,
-      );
-      for (const file of options.extraSqlFiles ?? []) await migrationClient.query(await readFile(file, 'utf8'));
-    } finally {
-      migrationClient.release();
-    }
+    // The Supabase CLI applies the migrations (`supabase db push`, as on a hosted project) and
+    // keeps their history in supabase_migrations.schema_migrations, the table it creates.
+    await pushMigrations({ dbUrl: postgres.superuserUrl, migrationsDir: options.migrationsDir ?? join(SUPABASE_DIR, 'migrations'), log });
+    for (const file of options.extraSqlFiles ?? []) await admin.query(await readFile(file, 'utf8'));
 
     const authenticatorUrl = `postgresql://authenticator:${authenticatorPassword}@127.0.0.1:${dbPort}/postgres`;
     const rpcPool = new pg.Pool({

@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../../tests/helpers/local-stack';
-import { applyMigrations, listMigrations } from '../local/migrate';
+import { listMigrations } from '../local/migrate';
 import { SUPABASE_DIR } from '../local/paths';
 
 let stack: TestStack;
@@ -34,32 +34,6 @@ describe('migrations', () => {
     await writeFile(join(dir, 'no-version.sql'), 'select 1;');
     await expect(listMigrations(dir)).rejects.toThrow('migration file "no-version.sql" is not named <digits>_<name>.sql');
     await rm(join(dir, 'no-version.sql'));
-  });
-
-  it('applies only new migrations on re-run, and a failing one leaves no trace', async () => {
-    const run = join(dir, 'run');
-    await rm(run, { recursive: true, force: true });
-    await mkdir(run);
-    await writeFile(join(run, '30000101000000_make_table.sql'), 'create table public.migration_probe (id int);');
-    const client = await stack.db.connect();
-    try {
-      expect(await applyMigrations(client, await listMigrations(run), () => undefined)).toEqual(['30000101000000']);
-      expect(await applyMigrations(client, await listMigrations(run), () => undefined)).toEqual([]);
-
-      await writeFile(
-        join(run, '30000102000000_broken.sql'),
-        'create table public.half_made (id int); select * from missing_table;',
-      );
-      await expect(applyMigrations(client, await listMigrations(run), () => undefined)).rejects.toThrow(
-        /migration 30000102000000_broken.sql failed: relation "missing_table" does not exist/,
-      );
-      const left = await client.query("select to_regclass('public.half_made') as t");
-      expect(left.rows[0]?.t).toBeNull();
-      const recorded = await client.query("select 1 from supabase_migrations.schema_migrations where version = '30000102000000'");
-      expect(recorded.rowCount).toBe(0);
-    } finally {
-      client.release();
-    }
   });
 
   it('runs the compatibility bootstrap again without changing what exists', async () => {
