@@ -82,9 +82,10 @@ describe('push subscriptions', () => {
     const mine = await org.members.crew.client.rpc('list_push_subscriptions');
     expect((mine.data as { endpoint: string }[]).map((r) => r.endpoint)).toEqual(['https://push.example/crew-1']);
     expect((await stack.db.query('select p256dh from public.user_push_subscriptions where id = $1', [id])).rows).toEqual([{ p256dh: key('B') }]);
-    // Row-level security, as another organization's admin reaches the table.
-    const seen = await asUser(stack, { userId: other.members.admin.userId }, async (db) => (await db.query<{ n: number }>('select count(*)::int as n from public.user_push_subscriptions')).rows[0]);
-    expect(seen).toEqual({ n: 0 });
+    // Another organization's admin reaching the table directly: no client reads it (issue 15 #4).
+    const seen = await asUser(stack, { userId: other.members.admin.userId }, (db) => failure(db, 'select count(*)::int as n from public.user_push_subscriptions'));
+    expect(seen.code).toBe('42501');
+    expect((await other.members.admin.client.rpc('list_push_subscriptions')).data).toEqual([]);
     const removeOthers = await other.members.admin.client.rpc('delete_push_subscription', { endpoint: 'https://push.example/crew-1' });
     expect(removeOthers.data).toBe(false);
     const write = await asUser(stack, { userId: other.members.admin.userId }, (db) =>
