@@ -42,6 +42,11 @@ export interface PushSubscriptionRecord {
   userAgent: string | null;
 }
 
+/** Work that belongs to the current backend and would be lost by a switch: queued, in conflict or quarantined. */
+export function unsyncedCount(stats: Pick<QueueStats, 'depth' | 'conflicts' | 'quarantined'>): number {
+  return stats.depth + stats.conflicts + stats.quarantined;
+}
+
 const vapidKeySchema = z.object({ vapid_public_key: z.string().regex(/^[A-Za-z0-9_-]{86,88}={0,2}$/) });
 
 const storedBackendSchema = z.object({ url: z.url(), anonKey: z.string().min(1) });
@@ -74,6 +79,11 @@ export class BackendLink implements StationBackend {
   private config: BackendConfig | null;
   private client: SupabaseClient | null = null;
   private inner: SyncTransport | null = null;
+  /**
+   * Runs once a switch is allowed, while the old session still exists: the crew app removes this
+   * phone's push subscription from the old backend here (Settings and invite links alike).
+   */
+  beforeSwitch: (() => Promise<void>) | null = null;
 
   constructor(
     private readonly store: BackendStore,
@@ -131,11 +141,11 @@ export class BackendLink implements StationBackend {
    */
   async configure(next: BackendConfig): Promise<void> {
     if (this.config?.url === next.url && this.config.anonKey === next.anonKey) return;
-    const stats = await this.store.stats();
-    const unsent = stats.depth + stats.conflicts + stats.quarantined;
+    const unsent = unsyncedCount(await this.store.stats());
     if (unsent > 0) {
       throw new Error(`${unsent} op(s) for ${this.config?.url ?? 'the current backend'} are not synced yet (queued, in conflict or quarantined); sync or discard them before switching backend`);
     }
+    await this.beforeSwitch?.();
     await this.client?.auth.signOut({ scope: 'local' }).catch(() => undefined);
     await this.store.resetForNewBackend();
     await this.store.setMeta('backend', JSON.stringify(next));

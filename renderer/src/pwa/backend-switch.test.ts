@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { BackendLink, type BackendStore } from '../../../core/backend-link';
+import type { QueueStats } from '../../../core/sync/model';
+
+// A backend switch (Settings or an accepted invite link) in BackendLink.configure: refused while
+// anything is unsynced — and then nothing else happens, notifications included — otherwise the
+// crew app's hook turns off the old backend's notifications before the old session goes.
+function memoryStore(unsynced: Partial<QueueStats>) {
+  const meta = new Map<string, string>();
+  const events: string[] = [];
+  const store: BackendStore = {
+    getMeta: (key) => Promise.resolve(meta.get(key) ?? null),
+    setMeta: (key, value) => {
+      if (!key.startsWith('auth:')) events.push(`set ${key}`);
+      meta.set(key, value);
+      return Promise.resolve();
+    },
+    deleteMeta: (key) => {
+      meta.delete(key);
+      return Promise.resolve();
+    },
+    stats: () => Promise.resolve({ depth: 0, pending: 0, syncing: 0, failed: 0, held: 0, conflicts: 0, quarantined: 0, oldestPendingAt: null, ...unsynced }),
+    resetForNewBackend: () => {
+      events.push('reset');
+      return Promise.resolve();
+    },
+  };
+  return { store, events, meta };
+}
+
+const OLD = { url: 'http://127.0.0.1:9/old', anonKey: 'old-key' };
+const NEW = { url: 'https://new-project.supabase.co', anonKey: 'new-key' };
+
+describe('switching backend', () => {
+  it.each([
+    ['queued', { depth: 2 }],
+    ['in conflict', { conflicts: 1 }],
+    ['quarantined', { quarantined: 1 }],
+  ])('is refused while anything is %s, and leaves notifications and settings alone', async (_label, stats) => {
+    const { store, events } = memoryStore(stats);
+    const link = new BackendLink(store, { saved: JSON.stringify(OLD), launchDefault: null, defaultStationName: 'Crew phone', autoRefreshToken: false });
+    link.beforeSwitch = () => {
+      events.push('notifications off');
+      return Promise.resolve();
+    };
+    await expect(link.configure(NEW)).rejects.toThrow(/not synced yet/);
+    expect(events).toEqual([]);
+    expect(link.url).toBe(OLD.url);
+  });
+
+  it('turns off the old backend’s notifications first, then drops its data and saves the new one', async () => {
+    const { store, events, meta } = memoryStore({});
+    const link = new BackendLink(store, { saved: JSON.stringify(OLD), launchDefault: null, defaultStationName: 'Crew phone', autoRefreshToken: false });
+    link.beforeSwitch = () => {
+      // Still the old backend: the subscription is deleted there, with the old session.
+      events.push(`notifications off at ${link.url ?? 'none'}`);
+      return Promise.resolve();
+    };
+    await link.configure(NEW);
+    expect(events).toEqual([`notifications off at ${OLD.url}`, 'reset', 'set backend']);
+    expect(JSON.parse(meta.get('backend') ?? 'null')).toEqual(NEW);
+    expect(link.url).toBe(NEW.url);
+  });
+
+  it('does nothing at all for the backend already in use', async () => {
+    const { store, events } = memoryStore({});
+    const link = new BackendLink(store, { saved: JSON.stringify(OLD), launchDefault: null, defaultStationName: 'Crew phone', autoRefreshToken: false });
+    link.beforeSwitch = () => {
+      events.push('notifications off');
+      return Promise.resolve();
+    };
+    await link.configure(OLD);
+    expect(events).toEqual([]);
+  });
+});
