@@ -38,8 +38,9 @@ begin
     end if;
     after_txid := split_part(cursor, ':', 1)::xid8;
     after_seq := split_part(cursor, ':', 2)::bigint;
-    if after_txid >= pg_snapshot_xmax(pg_current_snapshot())
-       or after_seq > (select s.last_value from app.sync_changes_seq_seq s) then
+    -- (Entries are ordered by transaction id first: a sequence number past the log only skips the
+    -- rest of its own transaction, so the transaction id is what is checked.)
+    if after_txid >= pg_snapshot_xmax(pg_current_snapshot()) then
       raise exception 'cursor % is ahead of this server''s change log', quote_literal(left(cursor, 60)) using errcode = '22023',
         hint = 'pull from the start (cursor null)';
     end if;

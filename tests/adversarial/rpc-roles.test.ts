@@ -207,13 +207,13 @@ describe('pull cursors and limits that are not what the server issued', () => {
     expect(answer.message).toMatch(/^cursor .+ is not one this server issued$/);
   });
 
-  it.each([
-    ['a transaction id the server has not reached', '18446744073709551615:0'],
-    ['a sequence the log has not reached', '1:9223372036854775807'],
-  ])('refuses a cursor past the change log (%s) instead of silently skipping every change', async (_label, cursor) => {
-    const answer = await refused(cursor);
-    expect(answer).toMatchObject({ status: 400, code: '22023', hint: 'pull from the start (cursor null)' });
-    expect(answer.message).toMatch(/is ahead of this server's change log$/);
+  it('refuses a cursor past the change log (a transaction id the server has not reached) instead of silently skipping every change', async () => {
+    const { rows } = await stack.db.query<{ next: string }>("select (pg_snapshot_xmax(pg_current_snapshot())::text::numeric + 1000)::text as next");
+    for (const cursor of ['18446744073709551615:0', `${rows[0]?.next ?? ''}:1`]) {
+      const answer = await refused(cursor);
+      expect(answer).toMatchObject({ status: 400, code: '22023', hint: 'pull from the start (cursor null)' });
+      expect(answer.message).toMatch(/is ahead of this server's change log$/);
+    }
   });
 
   it('still accepts the cursor it issued last, and the start', async () => {
