@@ -97,7 +97,7 @@ describe('the other organization with forged ids', () => {
     const before = await dataDigest(stack);
     const foreign = { gig: who.b.child, parent: who.b.root, org: who.b.org.id };
     const none = { gig: randomUUID(), parent: randomUUID(), org: randomUUID() };
-    const ops = (t: typeof none): Op[] => [
+    const ops = (t: { gig: string; parent: string; org: string }): Op[] => [
       op('assets', 'check_out', { id: who.a.inBox, gig_id: t.gig }, { base_version: 1 }),
       op('cases', 'check_out', { id: who.a.box, gig_id: t.gig }, { base_version: 1 }),
       op('gigs', 'create', { id: randomUUID(), parent_gig_id: t.parent, name: 'Smuggled' }),
