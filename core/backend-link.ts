@@ -110,7 +110,7 @@ export class BackendLink implements StationBackend {
   }
 
   readonly transport: SyncTransport = {
-    push: (deviceId, ops) => this.current().push(deviceId, ops),
+    push: (deviceId, ops, options) => this.current().push(deviceId, ops, options),
     pull: (cursor, limit) => this.current().pull(cursor, limit),
     refreshSession: () => this.current().refreshSession(),
   };

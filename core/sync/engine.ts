@@ -4,6 +4,7 @@ import { backoffDelay, type BackoffPolicy } from './backoff';
 import { newOpSchema, type ConflictChoice, type NewOp, type PushResult, type QueuedOp, type QueueStats } from './model';
 import { rebase } from './optimistic';
 import type { Outcome, QueueStore } from './queue-store';
+import { DEFAULT_REQUEST_TIMING, RequestTimer, type RequestTiming } from './request-timer';
 import { toWire, TransportError, type SyncTransport } from './transport';
 
 /** Time as the engine sees it: injected so tests are deterministic. */
@@ -36,8 +37,15 @@ export interface SyncEngineOptions {
   batchRetry?: BatchRetryPolicy;
   /** How often to pull, and to retry pushes when idle or after failures (the timers). */
   pollMs?: number;
-  /** Batches in flight at once (default 2). */
+  /** Batches making progress at once (default 2). */
   concurrency?: number;
+  /**
+   * Batches claimed at once, counting those whose answer is overdue or that wait out a retry
+   * (default 3 × concurrency): the bound on what hedging may start beside them.
+   */
+  maxBatches?: number;
+  /** How long to wait for a push's answer (see RequestTimer); maxMs is the configured timeout. */
+  timing?: Partial<RequestTiming>;
   /**
    * Runs a drain (and crash recovery) so that only one engine sharing this store does it at a
    * time: the PWA's tabs and its service worker pass a Web Lock. Engines that share a store must
@@ -62,9 +70,24 @@ const TRANSIENT: readonly string[] = ['network', 'timeout', 'server', 'protocol'
 /** Failures that say the server cannot be reached (rather than that it answered badly). */
 const UNREACHABLE: readonly string[] = ['network', 'timeout'];
 
-/** One drain's shared state: when one sender finds the network down, the others stop too. */
+/**
+ * One drain's shared state. When one sender finds the network down, the others stop too.
+ * `active` batches make progress; a batch whose answer is overdue or that waits out a retry is
+ * stalled, and no longer counts, so another may start beside it (hedging), up to `claimed` ≤
+ * maxBatches. The stalled batch keeps its ops (in flight: nothing else of their entity chains
+ * is sent) until its own answer or retry settles them.
+ */
 interface DrainRun {
   down: boolean;
+  active: number;
+  claimed: number;
+  /** Starts another sender (it claims only if there is room). */
+  spawn: () => void;
+}
+
+/** One claimed batch, as the drain's accounting sees it. */
+interface Slot {
+  stalled: boolean;
 }
 
 export class InvalidOpError extends Error {
@@ -92,6 +115,8 @@ export class SyncEngine {
   private readonly batchRetry: BatchRetryPolicy;
   private readonly pollMs: number;
   private readonly concurrency: number;
+  private readonly maxBatches: number;
+  private readonly timer: RequestTimer;
   private readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>;
   private readonly listeners = new Set<(status: SyncStatus) => void>();
   private draining: Promise<void> | null = null;
@@ -119,6 +144,8 @@ export class SyncEngine {
     this.batchRetry = options.batchRetry ?? { baseMs: 250, maxMs: 8000, attempts: 8 };
     this.pollMs = options.pollMs ?? 15_000;
     this.concurrency = options.concurrency ?? 2;
+    this.maxBatches = Math.max(this.concurrency, options.maxBatches ?? 3 * this.concurrency);
+    this.timer = new RequestTimer({ ...DEFAULT_REQUEST_TIMING, ...options.timing });
     this.exclusive = options.exclusive ?? ((work) => work());
   }
 
@@ -177,12 +204,11 @@ export class SyncEngine {
     // left by a context that closed or crashed (a tab shut mid-push), and goes back to pending.
     this.draining = this.exclusive(async () => {
       await this.store.recoverInFlight();
-      let run: DrainRun;
+      let down: boolean;
       do {
         this.drainAgain = false;
-        run = { down: false };
-        await this.drainLoop(run);
-      } while (this.drainAgain && !run.down);
+        down = await this.drainLoop();
+      } while (this.drainAgain && !down);
     }).finally(() => {
       this.draining = null;
       void this.emit();
@@ -308,39 +334,84 @@ export class SyncEngine {
   }
 
   /**
-   * Up to `concurrency` batches in flight at once. They never share an entity: claiming marks
-   * ops in flight, and an entity with an op in flight sends nothing else.
+   * Up to `concurrency` batches making progress at once, and more beside those that stall (see
+   * DrainRun), never more than `maxBatches` claimed. They never share an entity: claiming marks
+   * ops in flight, and an entity with an op in flight sends nothing else. Resolves true when the
+   * network was found down.
    */
-  private async drainLoop(run: DrainRun): Promise<void> {
+  private async drainLoop(): Promise<boolean> {
     const deviceId = await this.store.deviceId();
-    await Promise.all(Array.from({ length: this.concurrency }, () => this.sendBatches(deviceId, run)));
+    const senders: Promise<void>[] = [];
+    const run: DrainRun = { down: false, active: 0, claimed: 0, spawn: () => senders.push(this.sendBatches(deviceId, run)) };
+    for (let i = 0; i < this.concurrency; i += 1) run.spawn();
+    // Senders started while waiting are waited for too; the first failure is reported after all end.
+    const failures: Error[] = [];
+    for (let i = 0; i < senders.length; i += 1) {
+      await senders[i]?.catch((error: unknown) => {
+        failures.push(error instanceof Error ? error : new Error(JSON.stringify(error)));
+        run.down = true;
+      });
+    }
+    const [failure] = failures;
+    if (failure !== undefined) throw failure;
+    return run.down;
+  }
+
+  private roomFor(run: DrainRun): boolean {
+    return !run.down && run.active < this.concurrency && run.claimed < this.maxBatches;
   }
 
   /**
-   * Claims and sends batches until nothing is ready. A batch that failed on the way is retried
-   * here (see BatchRetryPolicy); an op the server asked to retry backs off on its own while the
-   * rest of the queue goes on.
+   * A batch stops making progress: another sender may start beside it while most requests are
+   * answered (a network that fails throughout gets no more requests than it already has).
+   */
+  private stall(run: DrainRun, slot: Slot): void {
+    if (slot.stalled) return;
+    slot.stalled = true;
+    run.active -= 1;
+    if (this.timer.flaky() && this.roomFor(run)) run.spawn();
+  }
+
+  private resume(run: DrainRun, slot: Slot): void {
+    if (!slot.stalled) return;
+    slot.stalled = false;
+    run.active += 1;
+  }
+
+  /**
+   * Claims and sends batches until nothing is ready (or others are making enough progress). A
+   * batch that failed on the way is retried here (see BatchRetryPolicy); an op the server asked
+   * to retry backs off on its own while the rest of the queue goes on.
    */
   private async sendBatches(deviceId: string, run: DrainRun): Promise<void> {
-    while (!run.down) {
-      const batch = await this.store.claimBatch(this.clock.now(), this.batchSize);
-      if (batch.length === 0) return;
-      await this.emit();
-      const results = await this.pushBatch(deviceId, batch, run);
-      if (results === null) return;
-      this.succeeded();
-      await this.store.settle(this.outcomes(batch, results), this.clock.now());
-      await this.emit();
+    while (this.roomFor(run)) {
+      const slot: Slot = { stalled: false };
+      run.active += 1;
+      run.claimed += 1;
+      try {
+        const batch = await this.store.claimBatch(this.clock.now(), this.batchSize);
+        if (batch.length === 0) return;
+        await this.emit();
+        const results = await this.pushBatch(deviceId, batch, run, slot);
+        if (results === null) return;
+        this.succeeded();
+        await this.store.settle(this.outcomes(batch, results), this.clock.now());
+        await this.emit();
+      } finally {
+        if (!slot.stalled) run.active -= 1;
+        run.claimed -= 1;
+      }
     }
   }
 
   /** Sends one claimed batch, retrying transient failures; null once the batch went back to the queue. */
-  private async pushBatch(deviceId: string, batch: QueuedOp[], run: DrainRun): Promise<PushResult[] | null> {
+  private async pushBatch(deviceId: string, batch: QueuedOp[], run: DrainRun, slot: Slot): Promise<PushResult[] | null> {
     let refreshed = false;
     let failures = 0;
+    let abandoned = false;
     for (;;) {
       try {
-        return await this.transport.push(deviceId, batch.map(toWire));
+        return await this.send(deviceId, batch, run, slot, failures === 0);
       } catch (error) {
         if (error instanceof TransportError && error.kind === 'unauthorized' && !refreshed) {
           refreshed = true;
@@ -354,7 +425,11 @@ export class SyncEngine {
         const message = error instanceof Error ? error.message : String(error);
         const kind = error instanceof TransportError ? error.kind : 'network';
         failures += 1;
-        const transient = TRANSIENT.includes(kind);
+        if (kind === 'timeout') abandoned = true;
+        // A request given up on may still be running on the server: a re-send that collides with
+        // it there (the op ids' unique key, 409) says nothing about the ops; the next one replays.
+        const collided = abandoned && error instanceof TransportError && error.kind === 'refused' && error.status === 409;
+        const transient = TRANSIENT.includes(kind) || collided;
         const down = transient && (failures >= this.batchRetry.attempts || !this.platformOnline || run.down);
         if (!transient || down) {
           if (down) run.down = true;
@@ -364,9 +439,65 @@ export class SyncEngine {
         }
         // Reachability is judged when the batch is given up on, not at every blip.
         this.failed(message, false);
-        await this.sleep(backoffDelay(this.batchRetry, failures - 1, this.random));
+        // After a timeout the wait has been taken (and the next one is longer): send again at once.
+        if (kind === 'timeout') continue;
+        this.stall(run, slot);
+        // Most requests answered: this batch was unlucky, not the network down; no need to wait longer each time.
+        await this.sleep(backoffDelay(this.batchRetry, this.timer.flaky() ? 0 : failures - 1, this.random));
+        this.resume(run, slot);
       }
     }
+  }
+
+  /**
+   * One request, given up on (aborted) when its answer is later than the learnt timeout; once
+   * it is overdue (later than the answers usually are), the batch stalls so another may start.
+   * Only a first sending's answer is timed (see RequestTimer).
+   */
+  private send(deviceId: string, batch: QueuedOp[], run: DrainRun, slot: Slot, first: boolean): Promise<PushResult[]> {
+    const controller = new AbortController();
+    const sentAt = this.clock.now();
+    const timeoutMs = this.timer.timeoutMs();
+    const hedgeMs = this.timer.hedgeMs();
+    return new Promise<PushResult[]>((resolve, reject) => {
+      let open = true;
+      const close = (): boolean => {
+        if (!open) return false;
+        open = false;
+        if (hedge !== null) this.clock.clearTimeout(hedge);
+        this.clock.clearTimeout(deadline);
+        this.resume(run, slot);
+        return true;
+      };
+      const hedge = hedgeMs !== null && hedgeMs < timeoutMs ? this.clock.setTimeout(() => open && this.stall(run, slot), hedgeMs) : null;
+      const deadline = this.clock.setTimeout(() => {
+        if (!close()) return;
+        this.timer.failed(true);
+        controller.abort();
+        reject(new TransportError('timeout', `push_changes: no answer within ${timeoutMs} ms; sending again`));
+      }, timeoutMs);
+      let request: Promise<PushResult[]>;
+      try {
+        request = this.transport.push(deviceId, batch.map(toWire), { signal: controller.signal });
+      } catch (error) {
+        request = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+      request.then(
+        (results) => {
+          if (!close()) return;
+          this.timer.answered(first ? this.clock.now() - sentAt : null);
+          resolve(results);
+        },
+        (error: unknown) => {
+          if (!close()) return;
+          // Failures on the way judge the network; a refusal or a 401 is an answer.
+          const kind = error instanceof TransportError ? error.kind : 'network';
+          if (TRANSIENT.includes(kind)) this.timer.failed(kind === 'timeout');
+          else this.timer.answered(null);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
   }
 
   private outcomes(batch: QueuedOp[], results: PushResult[]): Outcome[] {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { pullPageSchema, pushResponseSchema, type PullPage, type PushResult } from './model';
-import { TransportError, type SyncTransport, type WireOp } from './transport';
+import { TransportError, type PushOptions, type SyncTransport, type WireOp } from './transport';
 
 /** The part of a supabase-js client the transport uses (any client that has it will do). */
 export interface RpcClient {
@@ -22,16 +22,19 @@ function classify(status: number, message: string): TransportError {
 
 /** push_changes / pull_changes over supabase-js `.rpc()`, with a timeout per call. */
 export function supabaseTransport(client: RpcClient, options: { timeoutMs: number }): SyncTransport {
-  async function call<T>(fn: string, args: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
-    const signal = AbortSignal.timeout(options.timeoutMs);
+  async function call<T>(fn: string, args: Record<string, unknown>, schema: z.ZodType<T>, given?: AbortSignal): Promise<T> {
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const signal = given === undefined ? timeout : either(timeout, given);
     let response;
     try {
       response = await client.rpc(fn, args).abortSignal(signal);
     } catch (error) {
+      if (given?.aborted === true) throw new TransportError('timeout', `${fn}: given up on by the caller`);
       throw new TransportError('network', error instanceof Error ? error.message : String(error));
     }
     if (response.error !== null) {
-      if (signal.aborted) throw new TransportError('timeout', `${fn} took longer than ${options.timeoutMs} ms`);
+      if (given?.aborted === true) throw new TransportError('timeout', `${fn}: given up on by the caller`);
+      if (timeout.aborted) throw new TransportError('timeout', `${fn} took longer than ${options.timeoutMs} ms`);
       throw classify(response.status, `${fn}: ${response.error.message}`);
     }
     const parsed = schema.safeParse(response.data);
@@ -39,9 +42,20 @@ export function supabaseTransport(client: RpcClient, options: { timeoutMs: numbe
     return parsed.data;
   }
   return {
-    push: async (deviceId: string, ops: WireOp[]): Promise<PushResult[]> =>
-      (await call('push_changes', { device_id: deviceId, ops }, pushResponseSchema)).results,
+    push: async (deviceId: string, ops: WireOp[], pushOptions?: PushOptions): Promise<PushResult[]> =>
+      (await call('push_changes', { device_id: deviceId, ops }, pushResponseSchema, pushOptions?.signal)).results,
     pull: (cursor: string | null, limit: number): Promise<PullPage> => call('pull_changes', { cursor, limit }, pullPageSchema),
     refreshSession: async () => (await client.auth.refreshSession()).error === null,
   };
+}
+
+/** A signal aborted when either is (AbortSignal.any is missing from older mobile browsers). */
+function either(a: AbortSignal, b: AbortSignal): AbortSignal {
+  if (a.aborted) return a;
+  if (b.aborted) return b;
+  const controller = new AbortController();
+  const abort = (): void => controller.abort();
+  a.addEventListener('abort', abort, { once: true });
+  b.addEventListener('abort', abort, { once: true });
+  return controller.signal;
 }

@@ -2,10 +2,15 @@ import type { PullPage, PushResult, QueuedOp } from './model';
 
 /** How the engine reaches the server. Injected, so tests can fault it. */
 export interface SyncTransport {
-  push(deviceId: string, ops: WireOp[]): Promise<PushResult[]>;
+  push(deviceId: string, ops: WireOp[], options?: PushOptions): Promise<PushResult[]>;
   pull(cursor: string | null, limit: number): Promise<PullPage>;
   /** Gets a fresh access token (after a 401); resolves false when the session is gone. */
   refreshSession(): Promise<boolean>;
+}
+
+export interface PushOptions {
+  /** Aborted when the engine gives up waiting: the transport drops the request (and its connection). */
+  signal?: AbortSignal;
 }
 
 export interface WireOp {

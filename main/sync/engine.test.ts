@@ -326,8 +326,8 @@ describe('pulls and pushes on their own schedules (issue 15, item 10)', () => {
     await clock.advance(15_000);
     expect(await store.getCached('gigs', GIG)).toMatchObject({ name: 'Changed elsewhere' });
     expect((await engine.status()).draining).toBe(true);
-    // Still one push in flight: the pull timer never starts a second drain.
-    expect(transport.pushes).toHaveLength(1);
+    // The pull timer never starts a second drain: every push is the hung op, sent again after its timeouts.
+    expect(new Set(transport.pushes.flat().map((op) => op.id)).size).toBe(1);
     hang.open();
     await vi.waitFor(async () => expect((await store.stats()).depth).toBe(0));
     engine.stop();
@@ -425,5 +425,25 @@ describe('retries per batch under a flaky network (issue 15, item 11)', () => {
     await withTime(engine.drain());
     expect(transport.pushes).toHaveLength(1);
     expect((await store.listQueue(1))[0]).toMatchObject({ status: 'failed', retryCount: 1, lastError: 'payload too large' });
+  });
+});
+
+describe('replay_expired after the server’s retention (issue 15 follow-up to item 3)', () => {
+  it('re-issues an op the operator retries after replay_expired with a new id and a created_at of now', async () => {
+    const op = await engine.enqueue({ table: 'assets', action: 'check_out', payload: { id: ASSET, gig_id: GIG }, base_version: 3 });
+    transport.pushPlan = [
+      (ops) => ops.map((o) => ({ op_id: o.id, status: 'rejected', table: 'assets', entity_id: ASSET, code: 'replay_expired', message: 'op created at … is older than the server remembers' })),
+    ];
+    await engine.drain();
+    expect((await store.quarantined()).map((q) => [q.id, q.code])).toEqual([[op.id, 'replay_expired']]);
+    // The operator looks at it 40 days later (the clock is injected) and retries.
+    await clock.advance(40 * 86_400_000);
+    await engine.retryQuarantined(op.id);
+    await engine.drain();
+    const sent = transport.pushes[1]?.[0];
+    expect(sent?.id).not.toBe(op.id);
+    expect(sent).toMatchObject({ action: 'check_out', base_version: 3, created_at: new Date(clock.now()).toISOString() });
+    expect(sent?.seq).toBeGreaterThan(op.seq);
+    expect(await store.stats()).toMatchObject({ depth: 0, quarantined: 0 });
   });
 });

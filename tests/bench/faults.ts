@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { seededRandom } from '../../core/random';
@@ -20,6 +20,8 @@ const PASSWORD = 'bench-password';
 interface RunResult {
   batch: number;
   faults: boolean;
+  /** The machine's 1-minute load average when the run started (the figures depend on it). */
+  load: number;
   drainS: number;
   requests: number;
   faulted: number;
@@ -83,12 +85,13 @@ export async function faultsBench(args: string[]): Promise<Record<string, unknow
     });
     process.stdout.write(
       `\nsync recovery: ${OPS} queued ops through a faulting proxy (${FAULT_RATE * 100} % of requests; client timeout ${timeoutMs} ms)\n\n${table(
-        ['batch', 'drain s (no faults)', 'drain s (faults)', 'slowdown', 'requests', 'faulted', 'faults by kind', 'lost', 'duplicated', 'conflicts', 'quarantined'],
+        ['batch', 'drain s (no faults)', 'drain s (faults)', 'slowdown', 'load (1 min)', 'requests', 'faulted', 'faults by kind', 'lost', 'duplicated', 'conflicts', 'quarantined'],
         rows.map((r) => [
           r.batch === 200 ? '200 (default)' : String(r.batch),
           round(r.clean.drainS, 1),
           round(r.faulted.drainS, 1),
           round(r.slowdown, 2),
+          `${round(r.clean.load, 1)} / ${round(r.faulted.load, 1)}`,
           r.faulted.requests,
           r.faulted.faulted,
           r.faulted.byKind,
@@ -112,7 +115,7 @@ export async function faultsBench(args: string[]): Promise<Record<string, unknow
       slowdown: round(worst.slowdown, 2),
       batch: worst.batch,
       client_timeout_ms: timeoutMs,
-      runs: rows.map((r) => ({ batch: r.batch, drain_s: round(r.faulted.drainS, 2), drain_s_no_faults: round(r.clean.drainS, 2), slowdown: round(r.slowdown, 2), faulted_requests: r.faulted.faulted, requests: r.faulted.requests })),
+      runs: rows.map((r) => ({ batch: r.batch, drain_s: round(r.faulted.drainS, 2), drain_s_no_faults: round(r.clean.drainS, 2), slowdown: round(r.slowdown, 2), faulted_requests: r.faulted.faulted, requests: r.faulted.requests, load_1m: [round(r.clean.load, 2), round(r.faulted.load, 2)] })),
     };
   } finally {
     await proxy.stop();
@@ -159,6 +162,8 @@ async function drainRun(options: {
   const engine = new SyncEngine({
     store,
     transport: supabaseTransport(client, { timeoutMs: options.timeoutMs }),
+    // The engine's learnt timeout never waits longer than the transport's own.
+    timing: { maxMs: options.timeoutMs },
     clock: systemClock,
     random: seededRandom(options.run),
     newId: randomUUID,
@@ -168,6 +173,7 @@ async function drainRun(options: {
   proxy.faulting = options.faults;
   const started = performance.now();
   await engine.start();
+  const load = loadavg()[0] ?? 0;
   const deadline = Date.now() + 30 * 60_000;
   for (;;) {
     const stats = await store.stats();
@@ -190,6 +196,7 @@ async function drainRun(options: {
   return {
     batch: options.batch,
     faults: options.faults,
+    load,
     drainS,
     requests: counts.requests,
     faulted: counts.faulted,
