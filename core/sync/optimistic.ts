@@ -47,5 +47,16 @@ export function applyOptimistic(op: QueuedOp, row: Row | null): Row | null {
 }
 
 export function rebase(serverRow: Row | null, pending: QueuedOp[]): Row | null {
-  return pending.reduce<Row | null>((row, op) => applyOptimistic(op, row), serverRow);
+  return pending.reduce<Row | null>((row, op) => (alreadyIn(op, serverRow) ? row : applyOptimistic(op, row)), serverRow);
+}
+
+/**
+ * An op in flight that was decided on a version the server's row has moved past is in that row
+ * already (a pull read it after the server applied the op, before the push's answer came) or
+ * will be refused as a conflict: either way it is not applied on top again. An op without a
+ * base version cannot be told apart this way; it is shown on top until the answer comes.
+ */
+function alreadyIn(op: QueuedOp, serverRow: Row | null): boolean {
+  const version = serverRow?.['version'];
+  return op.status === 'syncing' && op.baseVersion !== null && typeof version === 'number' && version > op.baseVersion;
 }

@@ -1,15 +1,21 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { quarantinedOpSchema } from '../station-api';
-import type { NewOp, QueuedOp, Row } from './model';
+import { conflictSchema, quarantinedOpSchema } from '../station-api';
+import type { Conflict, NewOp, QueuedOp, Row } from './model';
 import { rebase } from './optimistic';
 import type { QueueStore } from './queue-store';
 
 /**
- * Overwrites fields of a queued op underneath the store, as a bad migration, a bug elsewhere or a
- * damaged disk could: field names are QueuedOp's; a `RawText` payload is stored as that text
- * where the store keeps text (SQLite), and as that string value where it keeps values (IndexedDB).
+ * Overwrites fields of a queued op (or, with `target` 'conflict', of a stored conflict) underneath
+ * the store, as a bad migration, a bug elsewhere or a damaged disk could: field names are
+ * QueuedOp's (Conflict's); a `RawText` value is stored as that text where the store keeps text
+ * (SQLite's JSON columns), and as that string value where it keeps values (IndexedDB).
  */
-export type DamageOp = (store: QueueStore, opId: string, patch: Partial<Record<keyof QueuedOp, unknown>>) => Promise<void>;
+export type DamageOp = (
+  store: QueueStore,
+  id: string,
+  patch: Partial<Record<keyof QueuedOp | keyof Conflict, unknown>>,
+  target?: 'queue' | 'conflict',
+) => Promise<void>;
 export class RawText {
   constructor(readonly text: string) {}
 }
@@ -145,6 +151,31 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
       expect((await store.readyBatch(10, 10)).map((op) => op.id)).toEqual([after.id, free.id]);
     });
 
+    it('re-issues a replay_expired op the operator retries as a new op decided now, still ahead of its item’s later ops', async () => {
+      const old = await store.enqueue(checkOut(ASSET, 1), { id: nextId(), now: 1000 });
+      const later = await store.enqueue(checkIn(ASSET), { id: nextId(), now: 2000 });
+      const other = await store.enqueue(checkIn(OTHER), { id: nextId(), now: 3000 });
+      await store.settle([{ kind: 'rejected', op: old, code: 'replay_expired', message: 'op created at … is older than the server remembers' }], 5000);
+      const newId = nextId();
+      await store.retryQuarantined(old.id, { newOpId: newId, now: 90_000_000 });
+      const queue = await store.listQueue(10);
+      // A new op: new id, created now, the next device sequence; the item's later op still follows it.
+      expect(queue.map((op) => op.id)).toEqual([other.id, newId, later.id]);
+      const [, reissued, moved] = queue;
+      expect(reissued).toMatchObject({ action: 'check_out', timestamp: 90_000_000, baseVersion: 1, status: 'pending', retryCount: 0, lastError: null });
+      expect(reissued?.seq).toBeGreaterThan(other.seq);
+      expect(moved).toMatchObject({ id: later.id, timestamp: 2000 });
+      expect(moved?.seq).toBeGreaterThan(reissued?.seq ?? Infinity);
+      expect((await store.enqueue(checkIn(OTHER), { id: nextId(), now: 90_000_001 })).seq).toBeGreaterThan(moved?.seq ?? Infinity);
+      expect((await store.readyBatch(90_000_002, 10)).map((op) => op.id).slice(0, 3)).toEqual([other.id, newId, later.id]);
+
+      // Any other refusal, retried, keeps the op's time and place.
+      const [first] = await store.claimBatch(90_000_003, 1);
+      await store.settle([{ kind: 'rejected', op: first as QueuedOp, code: 'asset_quarantined', message: 'quarantined' }], 90_000_004);
+      await store.retryQuarantined(first?.id ?? '', { newOpId: nextId(), now: 95_000_000 });
+      expect((await store.listQueue(10))[0]).toMatchObject({ seq: first?.seq, timestamp: first?.timestamp });
+    });
+
     it('counts a failure only when something went wrong with the op', async () => {
       const op = await store.enqueue(checkIn(ASSET), { id: nextId(), now: 1 });
       await store.settle([{ kind: 'retry', op, error: 'waiting', nextAttemptAt: 0, failure: false }], 2);
@@ -208,6 +239,19 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
       expect(await store.getCached('assets', ASSET)).toMatchObject({ status: 'available', version: 3 });
     });
 
+    it('does not apply an op in flight again on top of a pulled row that already includes it', async () => {
+      await seedAsset(serverAsset(ASSET, 1));
+      const out = await store.enqueue(checkOut(ASSET, 1), { id: nextId(), now: 1 });
+      await store.enqueue(checkIn(ASSET), { id: nextId(), now: 2 });
+      expect((await store.claimBatch(10, 1)).map((op) => op.id)).toEqual([out.id]);
+      // The server applied the check-out; a pull reads its row before the push's answer arrives.
+      await store.applyPull({ changes: { assets: [serverAsset(ASSET, 2, { status: 'checked_out', current_gig_id: GIG })] }, tombstones: [], cursor: '2:1', has_more: false }, rebase);
+      // The check-in still queued behind it goes on top, once: version 3, not 4.
+      expect(await store.getCached('assets', ASSET)).toMatchObject({ status: 'available', current_gig_id: null, version: 3 });
+      await store.settle([{ kind: 'applied', op: { ...out, status: 'syncing' }, row: serverAsset(ASSET, 2, { status: 'checked_out', current_gig_id: GIG }) }], 3);
+      expect(await store.getCached('assets', ASSET)).toMatchObject({ status: 'available', version: 3 });
+    });
+
     it('lists and discards corrupt queued ops of any shape, holding only their own entity', async () => {
       const shapes: [string, Partial<Record<keyof QueuedOp, unknown>>, RegExp][] = [
         ['an id that is not a UUID', { id: 'op-17' }, /id/],
@@ -246,6 +290,56 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
       expect(await store.quarantined()).toEqual([]);
       expect(await store.stats()).toMatchObject({ quarantined: 0, held: 0 });
       expect((await store.claimBatch(100, 100)).map((op) => op.id)).toEqual([behind.id]);
+    });
+
+    it('lists the conflicts it can read, repairs damaged ones whose op reads and quarantines the rest, holding only their own entity', async () => {
+      const shapes: [string, Partial<Record<keyof Conflict, unknown>>, 'repaired' | 'corrupt', RegExp][] = [
+        ['a conflict id that is not a UUID', { id: 'conflict-7' }, 'repaired', /conflict-7/],
+        ['an op that is not JSON', { op: new RawText('{"id": "truncated…') }, 'corrupt', /truncated…/],
+        ['an op of the wrong shape', { op: { id: 'op-1', seq: 'seven', table: 'assets' } }, 'corrupt', /seq/],
+        ['a server row without an id', { serverRow: { version: 3 } }, 'repaired', /serverRow/],
+        ['changed fields that are not a list', { changedFields: new RawText('status') }, 'repaired', /changedFields/],
+        ['a detection time of the wrong type', { detectedAt: 'yesterday' }, 'repaired', /detectedAt/],
+      ];
+      const entity = (i: number): string => `00000000-0000-4000-8000-0000000003${String(i).padStart(2, '0')}`;
+      const conflictOn = async (asset: string, now: number): Promise<QueuedOp> => {
+        const op = await store.enqueue(checkOut(asset, 1), { id: nextId(), now });
+        await store.settle([{ kind: 'conflict', op, serverRow: serverAsset(asset, 2), changedFields: ['status'], message: 'changed on the server' }], now);
+        return op;
+      };
+      const good = await conflictOn(ASSET, 1);
+      const damaged: QueuedOp[] = [];
+      const behind: QueuedOp[] = [];
+      for (const [i] of shapes.entries()) {
+        damaged.push(await conflictOn(entity(i), 10 + i));
+        behind.push(await store.enqueue(checkIn(entity(i)), { id: nextId(), now: 30 + i }));
+      }
+      for (const [i, [, patch]] of shapes.entries()) await damage(store, damaged[i]?.id ?? '', patch, 'conflict');
+
+      const listed = await store.conflicts();
+      const quarantined = await store.quarantined();
+      const repaired = shapes.filter(([, , fate]) => fate === 'repaired');
+      const corrupt = shapes.filter(([, , fate]) => fate === 'corrupt');
+      // What the station API hands the Conflicts and Sync screens must hold for every entry.
+      for (const entry of listed) expect(conflictSchema.safeParse(entry).error).toBeUndefined();
+      for (const entry of quarantined) expect(quarantinedOpSchema.safeParse(entry).error).toBeUndefined();
+      expect(listed).toHaveLength(1 + repaired.length);
+      expect(listed.find((c) => c.id === good.id)).toMatchObject({ changedFields: ['status'], message: 'changed on the server' });
+      for (const [label, , , why] of repaired) expect(listed.some((c) => c.id !== good.id && why.test(c.message)), `${label} is listed with why`).toBe(true);
+      expect(quarantined).toHaveLength(corrupt.length);
+      for (const [label, , , why] of corrupt) expect(quarantined.some((q) => q.code === 'corrupt_payload' && why.test(q.message)), `${label} is quarantined with why`).toBe(true);
+      expect(await store.stats()).toMatchObject({ conflicts: 1 + repaired.length, quarantined: corrupt.length });
+      // Listing again changes nothing.
+      expect((await store.conflicts()).map((c) => c.id)).toEqual(listed.map((c) => c.id));
+
+      // Every damaged entity still holds the op behind it until the operator decides.
+      expect(await store.claimBatch(100, 100)).toEqual([]);
+      for (const entry of listed) await store.resolveConflict(entry.id, entry.id === good.id ? 'keep_local' : 'use_server', { newOpId: nextId(), now: 60 });
+      for (const entry of quarantined) await store.discardQuarantined(entry.id);
+      expect(await store.stats()).toMatchObject({ conflicts: 0, quarantined: 0, held: 0 });
+      const ready = (await store.claimBatch(100, 100)).map((op) => op.id);
+      expect(ready).toHaveLength(1 + behind.length);
+      expect(ready).toEqual(expect.arrayContaining(behind.map((op) => op.id)));
     });
 
     it('refuses to resolve what does not exist', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACTIONS, OP_TABLES, queuedOpSchema, type CachedTable, type Conflict, type ConflictChoice, type NewOp, type PullPage, type QueuedOp, type QuarantinedOp, type QueueStats, type Row } from './model';
+import { ACTIONS, OP_TABLES, queuedOpSchema, rowSchema, type CachedTable, type Conflict, type ConflictChoice, type NewOp, type PullPage, type QueuedOp, type QuarantinedOp, type QueueStats, type Row } from './model';
 
 /**
  * Durable queue, caches, conflicts, quarantine and sync state: the one storage contract the
@@ -38,6 +38,11 @@ export interface QueueStore {
   /** keep_local re-queues the op (new id, same place in its entity's order) on the server's version. */
   resolveConflict(id: string, choice: ConflictChoice, meta: { newOpId: string; now: number }): Promise<void>;
   quarantined(): Promise<QuarantinedOp[]>;
+  /**
+   * Sends a quarantined op again: under a new id (the server answered the old one) in the same
+   * place of its entity's order — or, refused as REPLAY_EXPIRED, re-issued as an op decided now
+   * (see reissued), with its entity's later queued ops moved behind it.
+   */
   retryQuarantined(id: string, meta: { newOpId: string; now: number }): Promise<void>;
   discardQuarantined(id: string): Promise<void>;
 
@@ -66,6 +71,23 @@ export class QueueStoreError extends Error {
 /** An op sent again (kept local, retried): a new id — the server answered the old one — in the same place of its entity's order, with fresh retry state. */
 export function requeued(op: QueuedOp, newId: string, baseVersion: number | null = op.baseVersion): QueuedOp {
   return { ...op, id: newId, baseVersion, status: 'pending', retryCount: 0, nextAttemptAt: 0, lastError: null };
+}
+
+/**
+ * The server's answer for an op it no longer remembers, created before its pruning watermark
+ * (ops are remembered for 30 days, see migration 20261203000100_push_hardening): it may have been
+ * applied already, so the server will never apply it under that created_at again.
+ */
+export const REPLAY_EXPIRED = 'replay_expired';
+
+/**
+ * A REPLAY_EXPIRED op the operator chose to send again: a new op decided now — new id, created
+ * now (the server judges replays by created_at, and the operator's decision is today's), the
+ * next device sequence `seq` — with fresh retry state. Its entity's later queued ops must follow
+ * it, so the store gives them the sequences after `seq`.
+ */
+export function reissued(op: QueuedOp, newId: string, now: number, seq: number): QueuedOp {
+  return { ...requeued(op, newId), seq, timestamp: now };
 }
 
 /**
@@ -119,6 +141,71 @@ export function corruptEntry(stored: Record<string, unknown>, problems: string, 
     code: CORRUPT_CODE,
     message: `stored op cannot be read (${problems}); stored as ${JSON.stringify(envelope).slice(0, 1000)} with payload ${payloadText.slice(0, 2000)}`,
   };
+}
+
+export interface StoredConflict {
+  id: unknown;
+  op: unknown;
+  serverRow: unknown;
+  changedFields: unknown;
+  message: unknown;
+  detectedAt: unknown;
+}
+
+export type StoredConflictRead =
+  /** `damage` says what could not be read (and is now in the message); the store rewrites the record. */
+  | { ok: true; conflict: Conflict; damage: string | null }
+  /** The op itself cannot be read: nothing to resolve; the store quarantines it as corrupt. */
+  | { ok: false; problems: string; op: Record<string, unknown> };
+
+const changedFieldsSchema = z.array(z.string());
+
+/**
+ * Reads a stored conflict, whatever was stored. The op is what the operator decides on: when it
+ * reads, the conflict is listed even if the rest is damaged — a server row, changed fields or a
+ * detection time that cannot be read are shown as unknown (none, none, `now`) and the message
+ * says why; an id that is not a UUID becomes the op's. When the op cannot be read there is
+ * nothing to resolve, and it goes to quarantine as corrupt (see corruptEntry) to be discarded.
+ * `decodeErrors`: fields the store could not even decode (SQLite's JSON columns).
+ */
+export function readStoredConflict(stored: StoredConflict, now: number, decodeErrors: Partial<Record<'op' | 'serverRow' | 'changedFields', string>> = {}): StoredConflictRead {
+  const opFields = isRecord(stored.op) ? stored.op : {};
+  const op = decodeErrors.op !== undefined || !isRecord(stored.op) ? null : readStoredOp(stored.op);
+  if (op === null || !op.ok) {
+    const why = op === null ? `op: ${decodeErrors.op ?? `not an object (${typeof stored.op})`}` : op.problems;
+    return { ok: false, problems: `conflict ${JSON.stringify(stored.id)}: ${why}`, op: opFields };
+  }
+  const damage: string[] = [];
+  const field = <T>(name: 'serverRow' | 'changedFields' | 'detectedAt', read: { success: true; data: T } | { success: false; error?: z.ZodError }, fallback: T): T => {
+    if (read.success) return read.data;
+    const error = name === 'detectedAt' ? undefined : decodeErrors[name];
+    damage.push(`${name}: ${error ?? read.error?.issues.map((i) => `${i.path.join('.') || 'value'} ${i.message}`).join(', ') ?? 'unreadable'}`);
+    return fallback;
+  };
+  const idRead = z.uuid().safeParse(stored.id);
+  if (!idRead.success) damage.push(`id: ${JSON.stringify(stored.id)} is not a UUID (listed under the op's id)`);
+  const serverRow = field<Conflict['serverRow']>('serverRow', decodeErrors.serverRow !== undefined ? { success: false } : rowSchema.nullable().safeParse(stored.serverRow), null);
+  const changedFields = field('changedFields', decodeErrors.changedFields !== undefined ? { success: false } : changedFieldsSchema.safeParse(stored.changedFields), []);
+  const detectedAt = field('detectedAt', Number.isSafeInteger(stored.detectedAt) ? { success: true, data: stored.detectedAt as number } : { success: false }, now);
+  if (typeof stored.message !== 'string') damage.push(`message: not text (${typeof stored.message})`);
+  const message = typeof stored.message === 'string' ? stored.message : 'changed on the server';
+  const note = damage.length === 0 ? null : damage.join('; ');
+  return {
+    ok: true,
+    conflict: {
+      id: idRead.success ? idRead.data : op.op.id,
+      op: op.op,
+      serverRow,
+      changedFields,
+      message: note === null ? message : `${message} (this stored conflict was partly unreadable and is shown without those parts: ${note})`.slice(0, 4000),
+      detectedAt,
+    },
+    damage: note,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The key a corrupt op is quarantined under: its own id when that is a UUID not yet taken. */

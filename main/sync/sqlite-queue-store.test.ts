@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { QueuedOp } from '../../core/sync/model';
+import type { Conflict, QueuedOp } from '../../core/sync/model';
 import { queueStoreContract, RawText, type DamageOp } from '../../core/sync/queue-store.contract';
 import { migrate } from './migrations';
 import { SqliteQueueStore } from './sqlite-queue-store';
@@ -28,15 +28,28 @@ const COLUMNS: Record<keyof QueuedOp, string> = {
   lastError: 'last_error',
 };
 
-/** Writes straight into the row (SQLite keeps whatever type it is given; the payload is text). */
-const damage: DamageOp = (store, opId, patch) => {
+const CONFLICT_COLUMNS: Record<keyof Conflict, string> = {
+  id: 'id',
+  op: 'op',
+  serverRow: 'server_row',
+  changedFields: 'changed_fields',
+  message: 'message',
+  detectedAt: 'detected_at',
+};
+const JSON_COLUMNS = new Set(['payload', 'op', 'server_row', 'changed_fields']);
+
+/** Writes straight into the row (SQLite keeps whatever type it is given; JSON columns are text). */
+const damage: DamageOp = (store, id, patch, target = 'queue') => {
   const { db } = store as SqliteQueueStore;
+  const [table, columns] = target === 'queue' ? ['pending_sync', COLUMNS as Record<string, string>] : ['conflicts', CONFLICT_COLUMNS as Record<string, string>];
   // The status check constraint stands in the way of an unknown status; a damaged file has none.
   db.pragma('ignore_check_constraints = on');
-  for (const [field, value] of Object.entries(patch) as [keyof QueuedOp, unknown][]) {
-    const stored = value instanceof RawText ? value.text : field === 'payload' ? JSON.stringify(value) : value;
-    db.prepare(`update pending_sync set ${COLUMNS[field]} = ? where id = ?`).run(stored, opId);
-    if (field === 'id') opId = String(value);
+  for (const [field, value] of Object.entries(patch)) {
+    const column = columns[field];
+    if (column === undefined) throw new Error(`no column for ${field} in ${table}`);
+    const stored = value instanceof RawText ? value.text : JSON_COLUMNS.has(column) ? JSON.stringify(value) : value;
+    db.prepare(`update ${table} set ${column} = ? where id = ?`).run(stored, id);
+    if (field === 'id') id = String(value);
   }
   db.pragma('ignore_check_constraints = off');
   return Promise.resolve();

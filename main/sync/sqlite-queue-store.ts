@@ -16,7 +16,22 @@ import {
   type Row,
 } from '../../core/sync/model';
 import { rebase } from '../../core/sync/optimistic';
-import { CORRUPT_CODE, corruptEntry, isOlderRow, quarantineKey, QueueStoreError, readStoredOp, requeued, type Outcome, type QueueStore, type StoredOpRead } from '../../core/sync/queue-store';
+import {
+  CORRUPT_CODE,
+  corruptEntry,
+  isOlderRow,
+  quarantineKey,
+  QueueStoreError,
+  readStoredConflict,
+  readStoredOp,
+  reissued,
+  REPLAY_EXPIRED,
+  requeued,
+  type Outcome,
+  type QueueStore,
+  type StoredConflictRead,
+  type StoredOpRead,
+} from '../../core/sync/queue-store';
 import { migrate } from './migrations';
 
 interface OpRecord {
@@ -68,6 +83,16 @@ function opFields(record: OpRecord, payload: unknown): Record<string, unknown> {
     nextAttemptAt: record.next_attempt_at,
     lastError: record.last_error,
   };
+}
+
+interface ConflictRecord {
+  id: string;
+  entity_key: string;
+  op: string;
+  server_row: string | null;
+  changed_fields: string;
+  message: string;
+  detected_at: number;
 }
 
 interface CacheRecord {
@@ -168,11 +193,9 @@ export class SqliteQueueStore implements QueueStore {
   enqueue(op: NewOp, meta: { id: string; now: number }): Promise<QueuedOp> {
     return attempt(() =>
       this.db.transaction(() => {
-        const seq = Number(this.meta('next_seq') ?? '1');
-        this.writeMeta('next_seq', String(seq + 1));
         const queued: QueuedOp = {
           id: meta.id,
-          seq,
+          seq: this.nextSeq(),
           timestamp: meta.now,
           table: op.table,
           action: op.action,
@@ -321,41 +344,71 @@ export class SqliteQueueStore implements QueueStore {
     return Promise.resolve(row.n);
   }
 
+  /**
+   * Every conflict, whatever was stored: a damaged record whose op reads is rewritten readable
+   * (what could not be read is named in its message), one whose op does not goes to quarantine
+   * as corrupt — one odd record never hides the others (see readStoredConflict).
+   */
   conflicts(): Promise<Conflict[]> {
-    const rows = this.stmt('select * from conflicts order by detected_at, id').all() as {
-      id: string;
-      op: string;
-      server_row: string | null;
-      changed_fields: string;
-      message: string;
-      detected_at: number;
-    }[];
+    const now = Date.now();
     return attempt(() =>
-      rows.map((r) => ({
-        id: r.id,
-        op: queuedOpSchema.parse(JSON.parse(r.op)),
-        serverRow: r.server_row === null ? null : this.parseRow(r.server_row),
-        changedFields: JSON.parse(r.changed_fields) as string[],
-        message: r.message,
-        detectedAt: r.detected_at,
-      })),
+      this.db.transaction(() => {
+        const out: Conflict[] = [];
+        for (const r of this.stmt('select * from conflicts').all() as ConflictRecord[]) {
+          const read = this.readConflict(r, now);
+          if (read.ok && read.damage === null) {
+            out.push(read.conflict);
+            continue;
+          }
+          this.stmt('delete from conflicts where id = ?').run(r.id);
+          if (read.ok) {
+            const taken = (key: string): boolean => this.stmt('select 1 from conflicts where id = ?').get(key) !== undefined;
+            const conflict = { ...read.conflict, id: taken(read.conflict.id) ? this.newId() : read.conflict.id };
+            this.stmt('insert into conflicts (id, entity_key, op, server_row, changed_fields, message, detected_at) values (?, ?, ?, ?, ?, ?, ?)')
+              .run(conflict.id, String(r.entity_key), JSON.stringify(conflict.op), conflict.serverRow === null ? null : JSON.stringify(conflict.serverRow), JSON.stringify(conflict.changedFields), conflict.message, conflict.detectedAt);
+            out.push(conflict);
+          } else {
+            const taken = (key: string): boolean => this.stmt('select 1 from quarantine where id = ?').get(key) !== undefined;
+            const entry = corruptEntry({ ...read.op, id: r.id }, read.problems, quarantineKey(r.id, taken, this.newId), String(r.op));
+            this.stmt('insert into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
+              .run(entry.op.id, String(r.entity_key), JSON.stringify(entry.op), entry.code, entry.message, now);
+          }
+        }
+        return out.sort((a, b) => a.detectedAt - b.detectedAt || (a.id < b.id ? -1 : 1));
+      })(),
     );
   }
 
   resolveConflict(id: string, choice: ConflictChoice, meta: { newOpId: string; now: number }): Promise<void> {
     return attempt(() =>
       this.db.transaction(() => {
-        const record = this.stmt('select op, server_row from conflicts where id = ?').get(id) as { op: string; server_row: string | null } | undefined;
+        const record = this.stmt('select * from conflicts where id = ?').get(id) as ConflictRecord | undefined;
         if (record === undefined) throw new QueueStoreError('not_found', `no conflict ${id}`);
-        const op = queuedOpSchema.parse(JSON.parse(record.op));
+        const read = this.readConflict(record, meta.now);
+        if (!read.ok) throw new QueueStoreError('corrupt', `conflict ${id} cannot be read (${read.problems}); list the conflicts to move it to quarantine, where it can be discarded`);
+        const { op, serverRow } = read.conflict;
         this.stmt('delete from conflicts where id = ?').run(id);
         if (choice === 'keep_local') {
-          const serverVersion = record.server_row === null ? null : (this.parseRow(record.server_row)['version'] as number | undefined);
+          const serverVersion = serverRow?.['version'];
           // Same place in its entity's order (same seq), new id: the server already answered the old one.
-          this.insertOp(requeued(op, meta.newOpId, serverVersion ?? op.baseVersion));
+          this.insertOp(requeued(op, meta.newOpId, typeof serverVersion === 'number' ? serverVersion : op.baseVersion));
         }
         this.refreshCache(op.table, String(op.payload['id']), meta.now);
       })(),
+    );
+  }
+
+  private readConflict(r: ConflictRecord, now: number): StoredConflictRead {
+    const op = parseJson(r.op);
+    const serverRow = r.server_row === null ? { value: null } : parseJson(r.server_row);
+    const changed = parseJson(r.changed_fields);
+    const errors = Object.fromEntries(
+      Object.entries({ op: op.error, serverRow: serverRow.error, changedFields: changed.error }).filter(([, error]) => error !== undefined),
+    );
+    return readStoredConflict(
+      { id: r.id, op: op.value, serverRow: serverRow.value, changedFields: changed.value, message: r.message, detectedAt: r.detected_at },
+      now,
+      errors,
     );
   }
 
@@ -399,7 +452,15 @@ export class SqliteQueueStore implements QueueStore {
         if (record.code === CORRUPT_CODE || !read.success) throw new QueueStoreError('corrupt', `op ${id} has a corrupt payload; it can only be discarded`);
         const op = read.data;
         this.stmt('delete from quarantine where id = ?').run(id);
-        this.insertOp(requeued(op, meta.newOpId));
+        if (record.code === REPLAY_EXPIRED) {
+          const key = entityKey(op);
+          const behind = this.stmt('select id from pending_sync where entity_key = ? and seq > ? order by seq').all(key, op.seq) as { id: string }[];
+          this.insertOp(reissued(op, meta.newOpId, meta.now, this.nextSeq()));
+          const move = this.stmt('update pending_sync set seq = ? where id = ?');
+          for (const later of behind) move.run(this.nextSeq(), later.id);
+        } else {
+          this.insertOp(requeued(op, meta.newOpId));
+        }
         this.refreshCache(op.table, String(op.payload['id']), meta.now);
       })(),
     );
@@ -476,6 +537,13 @@ export class SqliteQueueStore implements QueueStore {
   private meta(key: string): string | null {
     const row = this.stmt('select value from sync_state where key = ?').get(key) as { value: string } | undefined;
     return row?.value ?? null;
+  }
+
+  /** The next device sequence (queue order), taken. */
+  private nextSeq(): number {
+    const seq = Number(this.meta('next_seq') ?? '1');
+    this.writeMeta('next_seq', String(seq + 1));
+    return seq;
   }
 
   private writeMeta(key: string, value: string): void {

@@ -132,6 +132,36 @@ describe('sync against the local stack', () => {
     s.store.close();
   });
 
+  it('answers replay_expired for an op older than the pruning watermark, and applies the operator’s retry once, as of now', async () => {
+    const [asset = ''] = await assets(1, 'EXPIRED');
+    const s = await station('expired');
+    const day = 86_400_000;
+    // Scanned 40 days ago on a station that has been off since; the server forgets ops after 30 days.
+    const old = await s.store.enqueue({ table: 'assets', action: 'check_out', payload: { id: asset, gig_id: gig }, base_version: 1 }, { id: randomUUID(), now: Date.now() - 40 * day });
+    await stack.db.query('select app.prune_sync_ops($1::timestamptz)', [new Date(Date.now() - 30 * day).toISOString()]);
+    await drainUntilSettled(s);
+    const [entry] = await s.store.quarantined();
+    expect(entry).toMatchObject({ id: old.id, code: 'replay_expired' });
+    expect((await movementsPerOp([old.id])).size).toBe(0);
+
+    // Retried, again and again (a drain after each): one movement, under a new op id, dated now.
+    const retriedAt = Date.now();
+    await s.engine.retryQuarantined(old.id);
+    await drainUntilSettled(s);
+    await s.store.recoverInFlight();
+    await drainUntilSettled(s);
+    expect(await s.store.stats()).toMatchObject({ depth: 0, quarantined: 0 });
+    const { rows } = await stack.db.query<{ client_op_id: string; occurred_at: Date }>(
+      "select client_op_id::text, occurred_at from public.asset_movements where asset_id = $1 and kind = 'check_out'",
+      [asset],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.client_op_id).not.toBe(old.id);
+    expect(rows[0]?.occurred_at.getTime()).toBeGreaterThanOrEqual(retriedAt - 1000);
+    expect(await s.store.getCached('assets', asset)).toMatchObject({ status: 'checked_out', current_gig_id: gig });
+    s.store.close();
+  });
+
   it('gives one of two offline stations the status change and the other a conflict, resolved either way', async () => {
     const contested = await insertGig(stack.db, org.id, { name: 'Contested load-in' });
     const a = await station('conflict-a', 'manager');

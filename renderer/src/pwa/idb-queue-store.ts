@@ -16,7 +16,22 @@ import {
   type Row,
 } from '../../../core/sync/model';
 import { rebase } from '../../../core/sync/optimistic';
-import { CORRUPT_CODE, corruptEntry, isOlderRow, quarantineKey, QueueStoreError, readStoredOp, requeued, type Outcome, type QueueStore, type StoredOpRead } from '../../../core/sync/queue-store';
+import {
+  CORRUPT_CODE,
+  corruptEntry,
+  isOlderRow,
+  quarantineKey,
+  QueueStoreError,
+  readStoredConflict,
+  readStoredOp,
+  reissued,
+  REPLAY_EXPIRED,
+  requeued,
+  type Outcome,
+  type QueueStore,
+  type StoredConflictRead,
+  type StoredOpRead,
+} from '../../../core/sync/queue-store';
 
 /** A queued op as stored: the op's fields, with its entity key for ordering and holds. */
 interface OpRecord {
@@ -180,11 +195,9 @@ export class IdbQueueStore implements QueueStore {
 
   async enqueue(op: NewOp, info: { id: string; now: number }): Promise<QueuedOp> {
     return this.write(async (tx) => {
-      const seq = Number((await meta(tx, 'next_seq')) ?? '1');
-      await tx.objectStore('sync_state').put({ key: 'next_seq', value: String(seq + 1) });
       const queued: QueuedOp = {
         id: info.id,
-        seq,
+        seq: await nextSeq(tx),
         timestamp: info.now,
         table: op.table,
         action: op.action,
@@ -331,21 +344,52 @@ export class IdbQueueStore implements QueueStore {
     return (await this.listCached(table)).length;
   }
 
+  /**
+   * Every conflict, whatever was stored: a damaged record whose op reads is rewritten readable
+   * (what could not be read is named in its message), one whose op does not goes to quarantine
+   * as corrupt — one odd record never hides the others (see readStoredConflict).
+   */
   async conflicts(): Promise<Conflict[]> {
-    const records = await this.tx('readonly').objectStore('conflicts').getAll();
-    return records
-      .sort((a, b) => a.detectedAt - b.detectedAt || (a.id < b.id ? -1 : 1))
-      .map((r) => ({ id: r.id, op: queuedOpSchema.parse(r.op), serverRow: r.serverRow === null ? null : parseRow(r.serverRow), changedFields: r.changedFields, message: r.message, detectedAt: r.detectedAt }));
+    const now = Date.now();
+    const sorted = (list: Conflict[]): Conflict[] => list.sort((a, b) => a.detectedAt - b.detectedAt || (a.id < b.id ? -1 : 1));
+    const reads = (await this.tx('readonly').objectStore('conflicts').getAll()).map((r) => readConflict(r, now));
+    if (reads.every((read) => read.ok && read.damage === null)) return sorted(reads.flatMap((read) => (read.ok ? [read.conflict] : [])));
+    return this.write(async (tx) => {
+      const out: Conflict[] = [];
+      const conflicts = tx.objectStore('conflicts');
+      const quarantine = tx.objectStore('quarantine');
+      for (const r of await conflicts.getAll()) {
+        const read = readConflict(r, now);
+        if (read.ok && read.damage === null) {
+          out.push(read.conflict);
+          continue;
+        }
+        await conflicts.delete(r.id);
+        if (read.ok) {
+          const id = (await conflicts.getKey(read.conflict.id)) === undefined ? read.conflict.id : this.newId();
+          const conflict = { ...read.conflict, id };
+          await conflicts.put({ ...conflict, entityKey: String(r.entityKey) });
+          out.push(conflict);
+        } else {
+          const taken = new Set((await quarantine.getAllKeys()).map(String));
+          const entry = corruptEntry({ ...read.op, id: r.id }, read.problems, quarantineKey(r.id, (key) => taken.has(key), this.newId), JSON.stringify(r.op) ?? 'undefined');
+          await quarantine.put({ id: entry.op.id, entityKey: String(r.entityKey), op: entry.op, code: entry.code, message: entry.message, quarantinedAt: now });
+        }
+      }
+      return sorted(out);
+    });
   }
 
   async resolveConflict(id: string, choice: ConflictChoice, info: { newOpId: string; now: number }): Promise<void> {
     await this.write(async (tx) => {
       const record = await tx.objectStore('conflicts').get(id);
       if (record === undefined) throw new QueueStoreError('not_found', `no conflict ${id}`);
-      const op = queuedOpSchema.parse(record.op);
+      const read = readConflict(record, info.now);
+      if (!read.ok) throw new QueueStoreError('corrupt', `conflict ${id} cannot be read (${read.problems}); list the conflicts to move it to quarantine, where it can be discarded`);
+      const { op } = read.conflict;
       await tx.objectStore('conflicts').delete(id);
       if (choice === 'keep_local') {
-        const serverVersion = record.serverRow?.['version'];
+        const serverVersion = read.conflict.serverRow?.['version'];
         // Same place in its entity's order (same seq), new id: the server already answered the old one.
         await tx.objectStore('pending_sync').put(
           toRecord(requeued(op, info.newOpId, typeof serverVersion === 'number' ? serverVersion : op.baseVersion)),
@@ -393,8 +437,16 @@ export class IdbQueueStore implements QueueStore {
       const read = queuedOpSchema.safeParse(record.op);
       if (record.code === CORRUPT_CODE || !read.success) throw new QueueStoreError('corrupt', `op ${id} has a corrupt payload; it can only be discarded`);
       const op = read.data;
+      const ops = tx.objectStore('pending_sync');
       await tx.objectStore('quarantine').delete(id);
-      await tx.objectStore('pending_sync').put(toRecord(requeued(op, info.newOpId)));
+      if (record.code === REPLAY_EXPIRED) {
+        const key = entityKey(op);
+        const behind = await ops.index('entity').getAll(IDBKeyRange.bound([key, op.seq], [key, Infinity], true));
+        await ops.put(toRecord(reissued(op, info.newOpId, info.now, await nextSeq(tx))));
+        for (const later of behind) await ops.put({ ...later, seq: await nextSeq(tx) });
+      } else {
+        await ops.put(toRecord(requeued(op, info.newOpId)));
+      }
       await refreshCache(tx, op.table, String(op.payload['id']), info.now);
     });
   }
@@ -463,6 +515,13 @@ async function meta(tx: Tx, key: string): Promise<string | null> {
   return (await tx.objectStore('sync_state').get(key))?.value ?? null;
 }
 
+/** The next device sequence (queue order), taken. */
+async function nextSeq(tx: WriteTx): Promise<number> {
+  const seq = Number((await meta(tx, 'next_seq')) ?? '1');
+  await tx.objectStore('sync_state').put({ key: 'next_seq', value: String(seq + 1) });
+  return seq;
+}
+
 function toRecord(op: QueuedOp): OpRecord {
   return { ...op, entityKey: entityKey(op) };
 }
@@ -470,6 +529,10 @@ function toRecord(op: QueuedOp): OpRecord {
 function readOp(record: OpRecord): StoredOpRead {
   const { entityKey: _key, ...op } = record;
   return readStoredOp(op);
+}
+
+function readConflict(record: StationDb['conflicts']['value'], now: number): StoredConflictRead {
+  return readStoredConflict(record, now);
 }
 
 function parseOp(record: OpRecord): QueuedOp | null {

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { z } from 'zod';
 import type { quarantinedOpSchema, SyncStatusView } from '../../../core/station-api';
 import type { QueuedOp } from '../../../core/sync/model';
+import { quarantineWords } from '../../../core/sync/quarantine-words';
 import { ago, errorText, useNow } from '../station-data';
 import { useVirtualRows } from '../virtual';
 
@@ -92,22 +93,26 @@ export function SyncScreen({ sync }: { sync: SyncStatusView | null }) {
         <h2>Quarantined ({quarantine.length})</h2>
         {quarantine.length === 0 && <p className="muted">Nothing refused by the server.</p>}
         <ul className="quarantine">
-          {quarantine.map((q) => (
-            <li key={q.id}>
-              <div>
-                <strong>{describe(q.op)}</strong> <span className="mono muted">{String(q.op.payload['id']).slice(0, 8)}</span>
-                <p>
-                  Server said: <em>{q.message}</em> ({q.code}) · {ago(q.quarantinedAt, now)}
-                </p>
-              </div>
-              <button type="button" className="big" disabled={q.code === 'corrupt_payload'} onClick={() => act('Retry', () => window.station.retryQuarantined({ id: q.id }))}>
-                Retry
-              </button>
-              <button type="button" className="big danger" onClick={() => act('Discard', () => window.station.discardQuarantined({ id: q.id }))}>
-                Discard
-              </button>
-            </li>
-          ))}
+          {quarantine.map((q) => {
+            const words = quarantineWords(q, now);
+            return (
+              <li key={q.id} data-testid="quarantined">
+                <div>
+                  <strong>{describe(q.op)}</strong> <span className="mono muted">{String(q.op.payload['id']).slice(0, 8)}</span>
+                  <p>
+                    {words.text}
+                    {words.code !== null && ` (${words.code})`} · {ago(q.quarantinedAt, now)}
+                  </p>
+                </div>
+                <button type="button" className="big" disabled={!words.canRetry} onClick={() => act('Retry', () => window.station.retryQuarantined({ id: q.id }))}>
+                  Retry
+                </button>
+                <button type="button" className="big danger" onClick={() => act('Discard', () => window.station.discardQuarantined({ id: q.id }))}>
+                  Discard
+                </button>
+              </li>
+            );
+          })}
         </ul>
       </section>
 
