@@ -203,6 +203,22 @@ describe('an answer held past its time does not stall the drain', () => {
     expect(network.sent.slice(-3).every((s) => s.abortedAt === null)).toBe(true);
   });
 
+  it('retries an unlucky batch after the base backoff while most requests are answered, instead of waiting longer each time', async () => {
+    // The batch holding entity 0 fails five times in a row; every other request is answered.
+    const unlucky = (ops: WireOp[]): boolean => ops.some((op) => op.payload['id'] === entity(0));
+    const network: SimulatedNetwork = new SimulatedNetwork(clock, 40);
+    network.plan = (_k, ops) => (unlucky(ops) && network.sent.filter((s) => unlucky(s.ops)).length <= 5 ? new TransportError('server', '503', 503) : 'answer');
+    const engine = engineOver(network, { batchSize: 10, concurrency: 2 });
+    await queue(engine, 200);
+    await withTime(engine.drain());
+    const tries = network.sent.filter((s) => unlucky(s.ops));
+    expect(tries).toHaveLength(6);
+    const gaps = tries.slice(1).map((t, i) => t.sentAt - (tries[i]?.answeredAt ?? 0));
+    // The base backoff is a jittered wait of at most 250 ms; exponential would reach 2 s and more.
+    for (const gap of gaps) expect(gap).toBeLessThanOrEqual(250);
+    expect((await store.stats()).depth).toBe(0);
+  });
+
   it('sends again when the retry of an abandoned request collides with it on the server (409)', async () => {
     const network = new SimulatedNetwork(clock, 40, (k) => (k === 0 ? 'hang' : k === 1 ? new TransportError('refused', 'push_changes: duplicate key value violates unique constraint "sync_ops_pkey"', 409) : 'answer'));
     const engine = engineOver(network, { batchSize: 10, concurrency: 1 });
