@@ -330,6 +330,8 @@ $$;
 -- The per-asset writer above is the only one now.
 drop function app.move_asset(public.assets, public.movement_kind, uuid, public.asset_condition, uuid, text, timestamptz);
 
+-- Judged under a shared lock on the parent, so a parent deleted meanwhile is waited for and seen
+-- (the race found by tests/adversarial/rpc-races.test.ts).
 create or replace function app.op_gig_write(op_id uuid, action text, entity uuid, payload jsonb, base_version integer)
 returns jsonb
 language plpgsql set search_path = extensions
@@ -355,7 +357,8 @@ begin
       return app.rejected(op_id, 'gigs', entity, 'invalid_field', 'payload.parent_gig_id must be a UUID or null');
     end if;
     if parent_id is not null then
-      select * into new_parent from public.gigs g where g.id = parent_id and g.deleted_at is null;
+      -- Locked (shared) so a delete of the parent committing meanwhile is waited for and seen.
+      select * into new_parent from public.gigs g where g.id = parent_id and g.deleted_at is null for share;
       if not found or app.my_role(new_parent.org_id) is null then
         return app.rejected(op_id, 'gigs', entity, 'not_found', format('parent gig %s not found', parent_id));
       end if;
@@ -485,7 +488,7 @@ begin
         return app.conflict(op_id, 'gigs', entity, base_version, array['parent_gig_id']);
       end if;
       if parent_id is not null then
-        select * into new_parent from public.gigs g where g.id = parent_id and g.deleted_at is null;
+        select * into new_parent from public.gigs g where g.id = parent_id and g.deleted_at is null for share;
         if not found or new_parent.org_id <> gig.org_id then
           return app.rejected(op_id, 'gigs', entity, 'not_found', format('parent gig %s not found', parent_id));
         end if;
@@ -637,6 +640,8 @@ begin
 end
 $$;
 
+-- A twin of an op that committed first (a retried request racing the original) answers with the
+-- first copy's stored result and its own effect is undone, instead of failing the batch on sync_ops_pkey.
 create or replace function public.push_changes(device_id text, ops jsonb)
 returns jsonb
 language plpgsql security definer set search_path = extensions
@@ -655,6 +660,8 @@ declare
   seen uuid[] := '{}';
   fast jsonb := '{}'::jsonb;
   position integer := -1;
+  stored boolean;
+  violated text;
 begin
   if auth.uid() is null then
     raise exception 'push_changes needs a signed-in user' using errcode = '42501';
@@ -740,9 +747,26 @@ begin
       continue;
     end if;
 
+    -- The op's effect and its record commit together. A twin of this op (the same device and op
+    -- id: a retried request racing the original) that committed meanwhile makes the record
+    -- collide; then this attempt's effect is undone with the block and the twin's answer stands.
+    stored := false;
     begin
       outcome := app.apply_op(op, push_changes.device_id);
+      if outcome ->> 'status' <> 'retry' then
+        insert into app.sync_ops (device_id, op_id, user_id, seq, op_created_at, result)
+        values (push_changes.device_id, this_op, auth.uid(),
+                case when (op ->> 'seq') ~ '^[0-9]{1,18}$' then (op ->> 'seq')::bigint end, created, outcome);
+        stored := true;
+      end if;
     exception
+      when unique_violation then
+        get stacked diagnostics violated = constraint_name;
+        if violated = 'sync_ops_pkey' then
+          outcome := null;
+        else
+          outcome := app.rejected(this_op, op ->> 'table', app.as_uuid(op -> 'payload' -> 'id'), 'already_exists', sqlerrm);
+        end if;
       when serialization_failure or deadlock_detected or lock_not_available or query_canceled then
         outcome := app.result(this_op, 'retry', op ->> 'table', app.as_uuid(op -> 'payload' -> 'id'),
           jsonb_build_object('code', 'transient', 'message', sqlerrm));
@@ -751,20 +775,30 @@ begin
           case
             when sqlstate in ('22P02', '22007', '22008', '22003', '22001') then 'invalid_field'
             when sqlstate = '23514' then 'constraint_violation'
-            when sqlstate = '23505' then 'already_exists'
             when sqlstate = '23503' then 'invalid_reference'
             else 'invalid'
           end,
           sqlerrm);
     end;
+    -- A refusal that undid the op's effect is recorded now (unless a twin recorded its answer first).
+    if outcome is not null and not stored and outcome ->> 'status' <> 'retry' then
+      insert into app.sync_ops (device_id, op_id, user_id, seq, op_created_at, result)
+      values (push_changes.device_id, this_op, auth.uid(),
+              case when (op ->> 'seq') ~ '^[0-9]{1,18}$' then (op ->> 'seq')::bigint end, created, outcome)
+      on conflict on constraint sync_ops_pkey do nothing;
+      if not found then
+        outcome := null;
+      end if;
+    end if;
+    if outcome is null then
+      select * into previous from app.sync_ops s where s.device_id = push_changes.device_id and s.op_id = this_op;
+      outcome := case when previous.user_id is distinct from auth.uid()
+                      then app.rejected(this_op, op ->> 'table', null, 'op_id_reused', 'this op id was used by another user')
+                      else previous.result end;
+    end if;
 
     if outcome ->> 'status' in ('conflict', 'rejected') then
       held := held || entity_key;
-    end if;
-    if outcome ->> 'status' <> 'retry' then
-      insert into app.sync_ops (device_id, op_id, user_id, seq, op_created_at, result)
-      values (push_changes.device_id, this_op, auth.uid(),
-              case when (op ->> 'seq') ~ '^[0-9]{1,18}$' then (op ->> 'seq')::bigint end, created, outcome);
     end if;
     results := results || (outcome);
   end loop;

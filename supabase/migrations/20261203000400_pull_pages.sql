@@ -1,9 +1,17 @@
--- pull_changes takes only cursors this server issued (issue 15, adversarial suite: "cursor strings
+-- A new device's first pull_changes page scanned whole tables (issue 15, item 9's INFO note).
+-- The page's entities were resolved by left-joining them to all six synced tables. For a cursor
+-- far behind (null / 0:0 — a new device — or any page of a long backlog) the planner expects a
+-- full page of `limit` rows and hashes every synced table whole (Seq Scan on gigs, assets, cases,
+-- kit assignments, gig staff, staff profiles: ~1,050 buffers at scale 1 for a 1,000-row page),
+-- whatever tables the page names. Now each table is read by primary key for the page's ids of
+-- that table only (a bitmap/index scan: ~100 buffers), the rest unchanged: the same change-log
+-- range, commit-safe cursor, tombstones (row gone or soft-deleted) and answer, row for row.
+--
+-- It also takes only cursors this server issued (issue 15, adversarial suite: "cursor strings
 -- that are not cursors"). A cursor with digits out of range answered 22003 ("value … is out of
 -- range for type xid8"), and a cursor past the server's change log (forged, or kept by a device
 -- across a restore of an older backup) was accepted and silently skipped every change until the
--- log caught up with it. Both are refused with 22023 and a hint to pull from the start. The body
--- is …000400_pull_first_page's, with the cursor checks added.
+-- log caught up with it. Both are refused with 22023 and a hint to pull from the start.
 
 create or replace function public.pull_changes(cursor text default null, "limit" integer default 500)
 returns jsonb
