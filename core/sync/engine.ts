@@ -535,10 +535,16 @@ export class SyncEngine {
 
   private async pullLoop(): Promise<void> {
     let refreshed = false;
+    // A cursor the server refuses (one side restored from an older backup) is forgotten, once per
+    // pull: the next page is asked from the start, and the full pull re-sends every current row
+    // and tombstone. The stored cursor moves only with the first page applied, so a pull from the
+    // start that fails on the way leaves it as it was and the next pull asks the same way.
+    let restarted = false;
+    let fromStart = false;
     for (;;) {
       let page;
       try {
-        page = await this.transport.pull(await this.store.cursor(), this.pullLimit);
+        page = await this.transport.pull(fromStart ? null : await this.store.cursor(), this.pullLimit);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         // One refresh per 401, as for pushes: a token refused again right after is not retried forever.
@@ -546,12 +552,18 @@ export class SyncEngine {
           refreshed = true;
           if (await this.transport.refreshSession().catch(() => false)) continue;
         }
+        if (error instanceof TransportError && error.kind === 'cursor_refused' && !restarted) {
+          restarted = true;
+          fromStart = true;
+          continue;
+        }
         this.failed(message, error instanceof TransportError && ['network', 'timeout'].includes(error.kind));
         return;
       }
       refreshed = false;
       this.succeeded();
       await this.store.applyPull(page, rebase);
+      fromStart = false;
       if (!page.has_more) return;
     }
   }

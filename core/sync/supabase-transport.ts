@@ -13,6 +13,13 @@ export interface RpcClient {
   auth: { refreshSession(): Promise<{ error: unknown }> };
 }
 
+/**
+ * What pull_changes raises for a cursor it did not issue or that is past its change log
+ * (migration 20261203000500_pull_cursor_checks). Only a pull that sent a cursor can be told this;
+ * the same code on a pull from the start is a plain refusal.
+ */
+const CURSOR_REFUSED = '22023';
+
 function classify(status: number, message: string): TransportError {
   if (status === 0) return new TransportError('network', message, status);
   if (status === 401) return new TransportError('unauthorized', message, status);
@@ -35,6 +42,9 @@ export function supabaseTransport(client: RpcClient, options: { timeoutMs: numbe
     if (response.error !== null) {
       if (given?.aborted === true) throw new TransportError('timeout', `${fn}: given up on by the caller`);
       if (timeout.aborted) throw new TransportError('timeout', `${fn} took longer than ${options.timeoutMs} ms`);
+      if (fn === 'pull_changes' && args['cursor'] !== null && response.error.code === CURSOR_REFUSED) {
+        throw new TransportError('cursor_refused', `${fn}: ${response.error.message}`, response.status);
+      }
       throw classify(response.status, `${fn}: ${response.error.message}`);
     }
     const parsed = schema.safeParse(response.data);

@@ -46,7 +46,12 @@ export type TransportErrorKind =
   /** The whole request was refused (4xx): a bug or a limit, not the network. */
   | 'refused'
   /** The answer did not have the expected shape. */
-  | 'protocol';
+  | 'protocol'
+  /**
+   * pull_changes refused the cursor (SQLSTATE 22023: malformed, out of range, or past the
+   * server's change log — one side restored from an older backup): pull from the start.
+   */
+  | 'cursor_refused';
 
 export class TransportError extends Error {
   constructor(

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../core/random';
 import type { PullPage, PushResult } from '../../core/sync/model';
+import { rebase } from '../../core/sync/optimistic';
 import { TransportError, type SyncTransport, type WireOp } from '../../core/sync/transport';
 import { createOrg, insertGig, type Org } from '../helpers/domain';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
@@ -159,6 +160,37 @@ describe('sync against the local stack', () => {
     expect(rows[0]?.client_op_id).not.toBe(old.id);
     expect(rows[0]?.occurred_at.getTime()).toBeGreaterThanOrEqual(retriedAt - 1000);
     expect(await s.store.getCached('assets', asset)).toMatchObject({ status: 'checked_out', current_gig_id: gig });
+    s.store.close();
+  });
+
+  it('pulls from the start when the server refuses a cursor past its change log (a restore of an older backup), once, and ends with the server\'s rows and no error', async () => {
+    const [asset = ''] = await assets(1, 'RESTORED');
+    const renamed = await insertGig(stack.db, org.id, { name: 'Main Stage Friday' });
+    const s = await station('restored');
+    await s.engine.pull();
+    expect(await s.store.getCached('gigs', renamed)).toMatchObject({ name: 'Main Stage Friday' });
+    // The station kept a position the server never reached: its log is behind what the station saw.
+    const { rows: now } = await stack.db.query<{ txid: string }>('select pg_current_xact_id()::text as txid');
+    const ahead = `${BigInt(now[0]?.txid ?? '0') + 1_000_000n}:0`;
+    await s.store.applyPull({ changes: {}, tombstones: [], cursor: ahead, has_more: false }, rebase);
+    // Meanwhile the server changes: a rename and a deletion the station has not seen.
+    await stack.db.query("update public.gigs set name = 'Main Stage Saturday', version = version + 1 where id = $1", [renamed]);
+    await stack.db.query('update public.assets set deleted_at = now(), version = version + 1 where id = $1', [asset]);
+    const queued = await s.engine.enqueue({ table: 'gigs', action: 'update', payload: { id: renamed, fields: { notes: 'doors 19:00' } }, base_version: null });
+    const calls: (string | null)[] = [];
+    const spied = s.transport.pull.bind(s.transport);
+    s.transport.pull = (cursor, limit) => {
+      calls.push(cursor);
+      return spied(cursor, limit);
+    };
+
+    await s.engine.pull();
+    expect(calls.slice(0, 2)).toEqual([ahead, null]);
+    expect((await s.engine.status()).lastError).toBeNull();
+    expect(await s.store.cursor()).not.toBe(ahead);
+    expect(await s.store.getCached('gigs', renamed)).toMatchObject({ name: 'Main Stage Saturday', notes: 'doors 19:00' });
+    expect(await s.store.getCached('assets', asset)).toBeNull();
+    expect((await s.store.listQueue(5)).map((op) => op.id)).toEqual([queued.id]);
     s.store.close();
   });
 
