@@ -29,7 +29,9 @@ async function row(endpoint: string): Promise<{ user_id: string; p256dh: string;
 }
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  // No edge functions and no sweep: the outbox rows stay for the test's own claim, instead of
+  // racing the stack's notify-staff webhook for them.
+  stack = await startTestStack({ functionsDirs: [], sweepIntervalMs: 0 });
   org = await createOrg(stack, 'takeover');
   rival = await createOrg(stack, 'takeover-rival');
   gig = await insertGig(stack.db, org.id, { name: 'Takeover gig', status: 'confirmed' });
