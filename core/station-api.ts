@@ -75,6 +75,9 @@ export const quarantinedOpSchema = z.object({
   quarantinedAt: z.number(),
 });
 
+/** A quarantined op as the Sync screen lists it: with what it was, in words (quarantineLabel). */
+export const quarantineEntrySchema = quarantinedOpSchema.extend({ label: z.string() });
+
 export const resolveConflictsInputSchema = z.strictObject({
   ids: z.array(z.uuid()).min(1, 'name at least one conflict').max(1000, 'resolve at most 1000 conflicts at once'),
   choice: z.enum(['keep_local', 'use_server']),
@@ -152,7 +155,7 @@ export const stationApiSchema = {
   listQueue: { args: z.tuple([z.strictObject({ limit: z.number().int().min(1).max(1000) })]), result: z.array(queuedOpSchema) },
   listConflicts: { args: z.tuple([]), result: z.array(conflictSchema) },
   resolveConflicts: { args: z.tuple([resolveConflictsInputSchema]), result: z.object({ resolved: z.number().int() }) },
-  listQuarantine: { args: z.tuple([]), result: z.array(quarantinedOpSchema) },
+  listQuarantine: { args: z.tuple([]), result: z.array(quarantineEntrySchema) },
   retryQuarantined: { args: z.tuple([opRefSchema]), result: syncStatusSchema },
   discardQuarantined: { args: z.tuple([opRefSchema]), result: syncStatusSchema },
   listScanners: { args: z.tuple([]), result: z.array(scannerStatusSchema) },

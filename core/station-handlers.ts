@@ -6,6 +6,7 @@ import type { PickLine } from './views/pick-list';
 import { GIG_STATUS_TRANSITIONS, type AssetListItem, type GigListItem, type GigStatus, type Movement, type StationSettings } from './station-views';
 import type { SyncEngine } from './sync/engine';
 import type { QueuedOp } from './sync/model';
+import { quarantineLabel } from './sync/quarantine-words';
 import type { QueueStore } from './sync/queue-store';
 
 /** Which backend, the session, and the server-side reads the screens need. */
@@ -95,7 +96,8 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
       await engine.resolveConflicts(ids, choice);
       return { resolved: ids.length };
     },
-    listQuarantine: () => store.quarantined(),
+    listQuarantine: async () =>
+      Promise.all((await store.quarantined()).map(async (entry) => ({ ...entry, label: await quarantineLabel(entry, (table, id) => store.getCached(table, id)) }))),
     retryQuarantined: async ({ id }) => {
       await engine.retryQuarantined(id);
       return engine.status();

@@ -1,4 +1,4 @@
-import type { QuarantinedOp } from './model';
+import type { QuarantinedOp, Row } from './model';
 import { CORRUPT_CODE, REPLAY_EXPIRED } from './queue-store';
 
 /** What the operator reads about a quarantined op, and whether Retry is offered. */
@@ -45,4 +45,71 @@ export function quarantineWords(entry: Pick<QuarantinedOp, 'op' | 'code' | 'mess
 function day(at: number, now: number, timeZone?: string): string {
   const year = (ms: number): string => new Intl.DateTimeFormat('en-GB', { year: 'numeric', timeZone }).format(ms);
   return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', ...(year(at) === year(now) ? {} : { year: 'numeric' }), timeZone }).format(at);
+}
+
+/** Reads a row from the station's caches (null when the station does not hold it). */
+export type CachedLookup = (table: 'assets' | 'gigs' | 'cases', id: string) => Promise<Row | null>;
+
+/**
+ * What a quarantined op was, in words, with the names the station holds: "Check-out of Shure
+ * SM58 · MIC-1042 to Main Stage Friday". Never an id or `table.action`: a row the station does not
+ * hold is "an asset not on this station" (or gig, case), and an op it cannot read says so.
+ */
+export async function quarantineLabel(entry: Pick<QuarantinedOp, 'op' | 'code'>, lookup: CachedLookup): Promise<string> {
+  const { op } = entry;
+  const id = op.payload['id'];
+  if (entry.code === CORRUPT_CODE || typeof id !== 'string') return 'A change this station can no longer read';
+  const read = async (table: 'assets' | 'gigs' | 'cases', key: unknown): Promise<Row | null> =>
+    typeof key === 'string' ? lookup(table, key).catch(() => null) : null;
+  const asset = async (): Promise<string> => assetWords(await read('assets', id));
+  const gig = async (key: unknown): Promise<string> => gigWords(await read('gigs', key));
+  const kase = async (): Promise<string> => caseWords(await read('cases', id));
+  switch (`${op.table}.${op.action}`) {
+    case 'assets.check_out':
+      return `Check-out of ${await asset()} to ${await gig(op.payload['gig_id'])}`;
+    case 'assets.check_in':
+      return `Check-in of ${await asset()}${CONDITION[String(op.payload['condition'])] ?? ''}`;
+    case 'assets.update':
+      return `Edit of ${await asset()}`;
+    case 'cases.check_out':
+      return `Check-out of ${await kase()} to ${await gig(op.payload['gig_id'])}`;
+    case 'cases.check_in':
+      return `Check-in of ${await kase()}`;
+    case 'gigs.create':
+      return typeof op.payload['name'] === 'string' ? `New gig ${op.payload['name']}` : 'A new gig';
+    case 'gigs.update':
+      return `Edit of ${await gig(id)}`;
+    case 'gigs.set_status':
+      return `Status of ${await gig(id)} set to ${String(op.payload['to']).replaceAll('_', ' ')}`;
+    case 'gigs.move':
+      return op.payload['parent_gig_id'] == null
+        ? `Move of ${await gig(id)} to the top level`
+        : `Move of ${await gig(id)} under ${await gig(op.payload['parent_gig_id'])}`;
+    case 'gigs.delete':
+      return `Deletion of ${await gig(id)}`;
+    default:
+      return `A change to ${op.table === 'assets' ? await asset() : op.table === 'gigs' ? await gig(id) : await kase()}`;
+  }
+}
+
+const CONDITION: Record<string, string> = { damaged: ', damaged', missing_parts: ', parts missing' };
+
+const text = (row: Row | null, field: string): string | null => {
+  const value = row?.[field];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+};
+
+/** "Shure SM58 · MIC-1042" (name and serial, whichever the station holds). */
+function assetWords(row: Row | null): string {
+  const named = [text(row, 'name'), text(row, 'serial_number')].filter((part): part is string => part !== null);
+  return named.length > 0 ? named.join(' · ') : 'an asset not on this station';
+}
+
+function gigWords(row: Row | null): string {
+  return text(row, 'name') ?? 'a gig not on this station';
+}
+
+function caseWords(row: Row | null): string {
+  const named = [text(row, 'name'), text(row, 'barcode')].filter((part): part is string => part !== null);
+  return named.length > 0 ? `case ${named.join(' · ')}` : 'a case not on this station';
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -19,6 +19,8 @@ const dir = mkdtempSync(join(tmpdir(), 'sync-screen-'));
 chmodSync(dir, 0o755);
 const SHOTS = join(PROJECT_ROOT, 'test-results', 'screens');
 mkdirSync(SHOTS, { recursive: true });
+/** The README's copies of the shots (the station's common laptop screen, 1366×768). */
+const DOC_SHOTS = join(PROJECT_ROOT, 'docs', 'screenshots');
 const DAY = 86_400_000;
 
 let stack: TestStack;
@@ -39,11 +41,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+async function shoot(name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  copyFileSync(join(SHOTS, `${name}.png`), join(DOC_SHOTS, `station-${name}.png`));
+}
+
 describe('the Sync screen and an op the server no longer remembers', () => {
   it('explains replay_expired in words, and Retry applies the scan once, as of now', async () => {
-    const gig = await insertGig(stack.db, org.id, { name: 'Autumn tour', status: 'confirmed' });
+    const gig = await insertGig(stack.db, org.id, { name: 'Main Stage Friday', status: 'confirmed' });
     const { rows } = await stack.db.query<{ id: string }>(
-      "insert into public.assets (org_id, serial_number, name, category) values ($1, 'OLD-SCAN-1', 'Wireless mic', 'Audio') returning id",
+      "insert into public.assets (org_id, serial_number, name, category) values ($1, 'MIC-1042', 'Shure SM58', 'Audio') returning id",
       [org.id],
     );
     const asset = rows[0]?.id ?? '';
@@ -63,7 +70,7 @@ describe('the Sync screen and an op the server no longer remembers', () => {
       port: 0,
       appVersion: 'test',
     });
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     await page.goto(station.openUrl);
     await page.getByRole('status', { name: 'Connection' }).filter({ hasText: 'Online' }).waitFor({ timeout: 30_000 });
     await page.keyboard.press('F4');
@@ -74,7 +81,10 @@ describe('the Sync screen and an op the server no longer remembers', () => {
     expect(text).toMatch(/The server no longer remembers this check-out scan from \d{1,2} [A-Z][a-z]{2}/);
     expect(text).toContain("Check the item's history; Retry applies it now.");
     expect(text).not.toContain('replay_expired');
-    await page.screenshot({ path: join(SHOTS, 'sync-replay-expired.png') });
+    // What it was, in words with the station's names: no ids, no `table.action`.
+    await expect.poll(() => entry.getByTestId('quarantined-label').innerText(), { timeout: 30_000 }).toBe('Check-out of Shure SM58 · MIC-1042 to Main Stage Friday');
+    expect(await page.locator('main').innerText()).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}|\b[0-9a-f]{8}\b|assets\.check_out/);
+    await shoot('sync-replay-expired');
 
     const retriedAt = Date.now();
     await entry.getByRole('button', { name: 'Retry' }).click();
@@ -87,6 +97,6 @@ describe('the Sync screen and an op the server no longer remembers', () => {
     expect(moved.rows).toHaveLength(1);
     expect(moved.rows[0]?.client_op_id).not.toBe(old.id);
     expect(moved.rows[0]?.occurred_at.getTime()).toBeGreaterThanOrEqual(retriedAt - 1000);
-    await page.screenshot({ path: join(SHOTS, 'sync-replay-expired-retried.png') });
+    await shoot('sync-replay-expired-retried');
   }, 120_000);
 });

@@ -1,12 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
 import type { z } from 'zod';
-import type { quarantinedOpSchema, SyncStatusView } from '../../../core/station-api';
+import type { quarantineEntrySchema, SyncStatusView } from '../../../core/station-api';
 import type { QueuedOp } from '../../../core/sync/model';
 import { quarantineWords } from '../../../core/sync/quarantine-words';
 import { ago, errorText, useNow } from '../station-data';
 import { useVirtualRows } from '../virtual';
 
-type Quarantined = z.infer<typeof quarantinedOpSchema>;
+type Quarantined = z.infer<typeof quarantineEntrySchema>;
 const QUEUE_ROWS = 1000;
 const ROW_HEIGHT = 44;
 
@@ -98,7 +98,7 @@ export function SyncScreen({ sync }: { sync: SyncStatusView | null }) {
             return (
               <li key={q.id} data-testid="quarantined">
                 <div>
-                  <strong>{describe(q.op)}</strong> <span className="mono muted">{String(q.op.payload['id']).slice(0, 8)}</span>
+                  <strong data-testid="quarantined-label">{q.label}</strong>
                   <p>
                     {words.text}
                     {words.code !== null && ` (${words.code})`} · {ago(q.quarantinedAt, now)}
