@@ -213,6 +213,36 @@ export function quarantineKey(storedId: unknown, taken: (id: string) => boolean,
   return typeof storedId === 'string' && z.uuid().safeParse(storedId).success && !taken(storedId) ? storedId : newId();
 }
 
+/** A quarantine entry as stored; `op` decoded (`opError` when the store could not decode it, `rawOp` its text). */
+export interface StoredQuarantine {
+  id: string;
+  op: unknown;
+  code: string;
+  message: string;
+  quarantinedAt: number;
+}
+
+/**
+ * Reads a stored quarantine entry. One that no longer reads (an older version kept a corrupt op
+ * under its non-UUID id, or the record was damaged) comes back as the corrupt entry to store in its
+ * place, under a key it can be discarded by: one odd entry never hides the others.
+ */
+export function readStoredQuarantine(stored: StoredQuarantine, newId: () => string, opError?: string, rawOp = ''): { ok: boolean; entry: QuarantinedOp } {
+  const read = queuedOpSchema.safeParse(stored.op);
+  if (read.success && read.data.id === stored.id && z.uuid().safeParse(stored.id).success) {
+    return { ok: true, entry: { id: stored.id, op: read.data, code: stored.code, message: stored.message, quarantinedAt: stored.quarantinedAt } };
+  }
+  const problems = [
+    `quarantine entry ${JSON.stringify(stored.id)}`,
+    ...(opError === undefined ? [] : [`op: ${opError}`]),
+    ...(read.success ? [] : read.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)),
+  ].join('; ');
+  const fields = isRecord(stored.op) ? stored.op : {};
+  const corrupt = corruptEntry({ ...fields, id: stored.id }, problems, quarantineKey(stored.id, () => false, newId), opError === undefined ? JSON.stringify(fields['payload'] ?? null) : rawOp);
+  const message = `${corrupt.message}; quarantined as ${stored.code}: ${stored.message}`.slice(0, 4000);
+  return { ok: false, entry: { id: corrupt.op.id, op: corrupt.op, code: CORRUPT_CODE, message, quarantinedAt: stored.quarantinedAt } };
+}
+
 /**
  * Server versions only go up: a row older than the one already cached (a pull page read before a
  * push committed, landing after the push's answer) must not replace it.

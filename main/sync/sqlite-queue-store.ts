@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import { z } from 'zod';
 import {
   CACHED_TABLES,
   entityKey,
@@ -24,6 +23,7 @@ import {
   QueueStoreError,
   readStoredConflict,
   readStoredOp,
+  readStoredQuarantine,
   reissued,
   REPLAY_EXPIRED,
   requeued,
@@ -57,8 +57,6 @@ interface QuarantineRecord {
   message: string;
   quarantined_at: number;
 }
-
-const uuidSchema = z.uuid();
 
 function parseJson(text: unknown): { value: unknown; error?: string } {
   try {
@@ -424,19 +422,13 @@ export class SqliteQueueStore implements QueueStore {
         const out: QuarantinedOp[] = [];
         for (const r of rows) {
           const op = parseJson(r.op);
-          const read = queuedOpSchema.safeParse(op.value);
-          if (read.success && read.data.id === r.id && uuidSchema.safeParse(r.id).success) {
-            out.push({ id: r.id, op: read.data, code: r.code, message: r.message, quarantinedAt: r.quarantined_at });
-            continue;
+          const read = readStoredQuarantine({ id: r.id, op: op.value, code: r.code, message: r.message, quarantinedAt: r.quarantined_at }, this.newId, op.error, r.op);
+          if (!read.ok) {
+            this.stmt('delete from quarantine where id = ?').run(r.id);
+            this.stmt('insert into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
+              .run(read.entry.id, r.entity_key, JSON.stringify(read.entry.op), read.entry.code, read.entry.message, read.entry.quarantinedAt);
           }
-          const problems = [`quarantine entry ${JSON.stringify(r.id)}`, ...(op.error === undefined ? [] : [`op: ${op.error}`]), ...(read.success ? [] : read.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))].join('; ');
-          const stored = typeof op.value === 'object' && op.value !== null ? (op.value as Record<string, unknown>) : {};
-          const entry = corruptEntry({ ...stored, id: r.id }, problems, quarantineKey(r.id, () => false, this.newId), op.error === undefined ? JSON.stringify(stored['payload'] ?? null) : r.op);
-          const message = `${entry.message}; quarantined as ${r.code}: ${r.message}`.slice(0, 4000);
-          this.stmt('delete from quarantine where id = ?').run(r.id);
-          this.stmt('insert into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
-            .run(entry.op.id, r.entity_key, JSON.stringify(entry.op), CORRUPT_CODE, message, r.quarantined_at);
-          out.push({ id: entry.op.id, op: entry.op, code: CORRUPT_CODE, message, quarantinedAt: r.quarantined_at });
+          out.push(read.entry);
         }
         return out;
       })(),

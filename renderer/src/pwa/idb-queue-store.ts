@@ -1,5 +1,4 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import { z } from 'zod';
 import {
   CACHED_TABLES,
   entityKey,
@@ -24,6 +23,7 @@ import {
   QueueStoreError,
   readStoredConflict,
   readStoredOp,
+  readStoredQuarantine,
   reissued,
   REPLAY_EXPIRED,
   requeued,
@@ -57,8 +57,6 @@ interface QuarantineRecord {
   message: string;
   quarantinedAt: number;
 }
-
-const uuidSchema = z.uuid();
 
 interface CacheRecord {
   id: string;
@@ -405,22 +403,17 @@ export class IdbQueueStore implements QueueStore {
    * entry first, so one odd record never hides the others.
    */
   async quarantined(): Promise<QuarantinedOp[]> {
-    const readable = (r: QuarantineRecord): boolean => {
-      const read = queuedOpSchema.safeParse(r.op);
-      return read.success && read.data.id === r.id && uuidSchema.safeParse(r.id).success;
-    };
+    const read = (r: QuarantineRecord) =>
+      readStoredQuarantine({ id: r.id, op: r.op, code: String(r.code), message: String(r.message), quarantinedAt: Number(r.quarantinedAt) || 0 }, this.newId);
     let records = await this.tx('readonly').objectStore('quarantine').getAll();
-    if (!records.every(readable)) {
+    if (!records.every((r) => read(r).ok)) {
       await this.write(async (tx) => {
         const store = tx.objectStore('quarantine');
         for (const r of await store.getAll()) {
-          if (readable(r)) continue;
-          const read = queuedOpSchema.safeParse(r.op);
-          const problems = [`quarantine entry ${JSON.stringify(r.id)}`, ...(read.success ? [] : read.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))].join('; ');
-          const stored = typeof r.op === 'object' && (r.op as unknown) !== null ? (r.op as unknown as Record<string, unknown>) : {};
-          const entry = corruptEntry({ ...stored, id: r.id }, problems, quarantineKey(r.id, () => false, this.newId), JSON.stringify(stored['payload'] ?? null));
+          const { ok, entry } = read(r);
+          if (ok) continue;
           await store.delete(r.id);
-          await store.put({ id: entry.op.id, entityKey: String(r.entityKey), op: entry.op, code: CORRUPT_CODE, message: `${entry.message}; quarantined as ${String(r.code)}: ${String(r.message)}`.slice(0, 4000), quarantinedAt: Number(r.quarantinedAt) || 0 });
+          await store.put({ ...entry, entityKey: String(r.entityKey) });
         }
       });
       records = await this.tx('readonly').objectStore('quarantine').getAll();
