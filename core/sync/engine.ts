@@ -85,6 +85,9 @@ interface DrainRun {
   spawn: () => void;
 }
 
+/** The engine's two timer-driven loops. */
+type Loop = 'push' | 'pull';
+
 /** One claimed batch, as the drain's accounting sees it. */
 interface Slot {
   stalled: boolean;
@@ -123,8 +126,7 @@ export class SyncEngine {
   /** Asked to drain while a drain was running: it goes round once more before it ends. */
   private drainAgain = false;
   private pulling: Promise<void> | null = null;
-  private pushTimer: unknown = null;
-  private pullTimer: unknown = null;
+  private readonly timers: Record<Loop, unknown> = { push: null, pull: null };
   private running = false;
   private platformOnline = true;
   private reachable = true;
@@ -163,9 +165,11 @@ export class SyncEngine {
 
   stop(): void {
     this.running = false;
-    for (const timer of [this.pushTimer, this.pullTimer]) if (timer !== null) this.clock.clearTimeout(timer);
-    this.pushTimer = null;
-    this.pullTimer = null;
+    for (const loop of ['push', 'pull'] as const) {
+      const pending = this.timers[loop];
+      if (pending !== null) this.clock.clearTimeout(pending);
+      this.timers[loop] = null;
+    }
   }
 
   /** Validates and durably queues an op, then tries to send it. */
@@ -288,29 +292,26 @@ export class SyncEngine {
 
   /** The push loop: drain now (or in `ms`), then again every poll period. */
   private schedulePush(ms: number): void {
-    if (!this.running) return;
-    if (this.pushTimer !== null) this.clock.clearTimeout(this.pushTimer);
-    this.pushTimer = this.clock.setTimeout(() => {
-      this.pushTimer = null;
-      // Offline by the platform's word: still probe on the timer, in case the word is wrong.
-      void this.drain()
-        .catch(() => undefined)
-        .then(() => {
-          if (this.pushTimer === null) this.schedulePush(this.pollMs);
-        });
-    }, ms);
+    // Offline by the platform's word: still probe on the timer, in case the word is wrong.
+    this.schedule('push', ms);
   }
 
   /** The pull timer: pull now (or in `ms`), then every poll period, whatever pushes are doing. */
   private schedulePull(ms: number): void {
+    this.schedule('pull', ms);
+  }
+
+  /** One loop's timer: run it in `ms`, then every poll period; each loop has its own timer. */
+  private schedule(loop: Loop, ms: number): void {
     if (!this.running) return;
-    if (this.pullTimer !== null) this.clock.clearTimeout(this.pullTimer);
-    this.pullTimer = this.clock.setTimeout(() => {
-      this.pullTimer = null;
-      void this.pull()
+    const pending = this.timers[loop];
+    if (pending !== null) this.clock.clearTimeout(pending);
+    this.timers[loop] = this.clock.setTimeout(() => {
+      this.timers[loop] = null;
+      void (loop === 'push' ? this.drain() : this.pull())
         .catch(() => undefined)
         .then(() => {
-          if (this.pullTimer === null) this.schedulePull(this.pollMs);
+          if (this.timers[loop] === null) this.schedule(loop, this.pollMs);
         });
     }, ms);
   }
