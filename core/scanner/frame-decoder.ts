@@ -1,79 +1,232 @@
-import type { RejectedInput } from './types';
+import { MAX_CODE_BYTES, type SerialFraming, type SerialScannerSettings } from './config';
+import type { FrameEnd, RejectedInput, RejectReason } from './types';
 
-/** How a serial scanner frames its scans. */
+/** How a serial scanner frames its scans (the serial part of a scanner's settings). */
 export interface FrameConfig {
-  /** Bytes the scanner sends before each code (often none). */
-  prefix: string;
-  /** The terminator after each code: "\r", "\n", "\r\n" or any custom string. */
-  suffix: string;
-  /** Longer frames are line noise, not barcodes. */
+  framing: SerialFraming;
+  /** The end of frame when framing is `terminator`. */
+  terminator?: string | undefined;
+  /** Silence (ms) that ends a frame (`auto` before any line end, `silence`) or discards a partial one. */
+  gapMs: number;
+  stripPrefix: string;
+  stripSuffix: string;
+  minLength: number;
   maxLength: number;
 }
 
-export const DEFAULT_FRAME: FrameConfig = { prefix: '', suffix: '\r', maxLength: 256 };
+export const DEFAULT_FRAME: FrameConfig = { framing: 'auto', gapMs: 100, stripPrefix: '', stripSuffix: '', minLength: 4, maxLength: MAX_CODE_BYTES };
 
-/** Printable ASCII plus GS (0x1d, the GS1 FNC1 separator) is what barcodes carry. */
-function printable(text: string): boolean {
-  for (let i = 0; i < text.length; i += 1) {
-    const code = text.charCodeAt(i);
-    if (!((code >= 0x20 && code <= 0x7e) || code === 0x1d)) return false;
+/** The framing part of a serial scanner's saved settings. */
+export function frameConfigOf(settings: SerialScannerSettings): FrameConfig {
+  const { framing, terminator, gapMs, stripPrefix, stripSuffix, minLength, maxLength } = settings;
+  return { framing, terminator, gapMs, stripPrefix, stripSuffix, minLength, maxLength };
+}
+
+export interface DecodedFrame {
+  code: string;
+  ended: FrameEnd;
+}
+
+export interface DecodeResult {
+  frames: DecodedFrame[];
+  rejected: RejectedInput[];
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+/** Slack for noise around a frame before it counts as over-long (power-up garbage is short). */
+const NOISE_SLACK = 256;
+const PREVIEW_CHARS = 48;
+
+/**
+ * Bytes barcodes carry: printable ASCII, and the separators of GS1 and ISO/IEC 15434 data
+ * (GS 0x1d, RS 0x1e, EOT 0x04). Everything else — NUL, 0xFF and other 8-bit bytes scanners send
+ * on power-up or wake, stray control bytes — is noise. Where frames end by silence or a custom
+ * terminator, line breaks inside a 2D code are data too.
+ */
+function isData(byte: number, lineBreaksAreData: boolean): boolean {
+  if (byte >= 0x20 && byte <= 0x7e) return true;
+  if (byte === 0x1d || byte === 0x1e || byte === 0x04) return true;
+  return lineBreaksAreData && (byte === CR || byte === LF || byte === 0x09);
+}
+
+/** The start of what was received, control bytes made visible, for the Scanners screen. */
+export function previewBytes(text: string): string {
+  let out = '';
+  for (const ch of text.slice(0, PREVIEW_CHARS)) {
+    const byte = ch.charCodeAt(0);
+    if (byte < 0x20) out += String.fromCharCode(0x2400 + byte);
+    else if (byte === 0x7f) out += '\u2421';
+    else if (byte > 0x7e) out += `\\x${byte.toString(16).padStart(2, '0')}`;
+    else out += ch;
   }
-  return text.length > 0;
+  return text.length > PREVIEW_CHARS ? `${out}…` : out;
 }
 
 /**
- * Turns a byte stream into scans: frames split across chunks, several frames per chunk, and
- * noise between them. Never throws; what is not a frame is reported as rejected.
+ * Turns a serial byte stream into scans. Frames end at a line end or custom terminator, or at a
+ * pause (`gapMs`), as the framing says; frames split across chunks and several per chunk both
+ * work. Nothing that is not a whole, clean code is ever emitted: noise before a frame is dropped
+ * (resynchronisation), noise inside one rejects it, an over-long frame is dropped whole (never
+ * its head or tail), a frame cut by silence is discarded when a terminator was expected. Every
+ * rejection is reported. Time comes from the caller (`at`), so the decoder is pure; the caller
+ * calls `idle` at `deadline()` when no bytes arrive. Never throws.
  */
 export class FrameDecoder {
-  private buffer = '';
+  /** The current frame's bytes (latin1: one char per byte), up to the cap. */
+  private buf = '';
+  /** Bytes of the current frame beyond the cap (the frame is then too long, whatever follows). */
+  private overflow = 0;
+  /** The last bytes seen, to find a custom terminator even in an overflowing frame. */
+  private tail = '';
+  private last = -Infinity;
+  /** Set when a frame ended at CR or LF: the other one right after completes the pair. */
+  private pairAfter: { byte: number; at: number; ended: 'CR' | 'LF' } | null = null;
+  private sawLineEnd = false;
+  /** The line end this scanner was last seen sending, for the raw view. */
+  lineEnd: FrameEnd | null = null;
+  private readonly cap: number;
 
   constructor(private readonly config: FrameConfig) {
-    if (config.suffix === '') throw new Error('a serial scanner needs a frame terminator (suffix)');
+    const terminator = config.framing === 'terminator' ? (config.terminator ?? '') : '';
+    this.cap = config.maxLength + config.stripPrefix.length + config.stripSuffix.length + terminator.length + NOISE_SLACK;
   }
 
-  push(chunk: Uint8Array): { frames: string[]; rejected: RejectedInput[] } {
-    // latin1 maps every byte to one char, so byte counts and noise survive unchanged.
-    this.buffer += Array.from(chunk, (b) => String.fromCharCode(b)).join('');
-    const frames: string[] = [];
-    const rejected: RejectedInput[] = [];
-    let end: number;
-    while ((end = this.buffer.indexOf(this.config.suffix)) >= 0) {
-      const raw = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end + this.config.suffix.length);
-      const frame = this.accept(raw, rejected);
-      if (frame !== null) frames.push(frame);
-    }
-    // A full frame may sit in the buffer with all but the last byte of its terminator.
-    const limit = this.config.prefix.length + this.config.maxLength + this.config.suffix.length;
-    if (this.buffer.length > limit) {
-      rejected.push({ reason: 'no_terminator', bytes: this.buffer.length });
-      this.buffer = '';
-    }
-    return { frames, rejected };
+  /** When `idle` next has something to decide, or null when nothing is pending. */
+  deadline(): number | null {
+    return this.buf === '' && this.overflow === 0 ? null : this.last + this.config.gapMs;
   }
 
-  private accept(raw: string, rejected: RejectedInput[]): string | null {
-    // Noise before a prefix is dropped with the frame it precedes; CR/LF pairs leave stray
-    // line ends that are not frames at all.
-    let body = raw.replace(/^[\r\n]+/, '');
-    if (body === '') return null;
-    if (this.config.prefix !== '') {
-      const at = body.lastIndexOf(this.config.prefix);
-      if (at < 0) {
-        rejected.push({ reason: 'missing_prefix', bytes: raw.length });
-        return null;
+  /** Time passed with no bytes: a frame pending longer than `gapMs` ends or is discarded. */
+  idle(at: number): DecodeResult {
+    const result: DecodeResult = { frames: [], rejected: [] };
+    this.gap(at, result);
+    return result;
+  }
+
+  push(chunk: Uint8Array, at: number): DecodeResult {
+    const result: DecodeResult = { frames: [], rejected: [] };
+    this.gap(at, result);
+    for (const byte of chunk) this.byte(byte, at, result);
+    this.last = at;
+    return result;
+  }
+
+  private gap(at: number, result: DecodeResult): void {
+    if (at - this.last < this.config.gapMs) return;
+    this.pairAfter = null;
+    if (this.buf === '' && this.overflow === 0) return;
+    const { framing } = this.config;
+    if (framing === 'silence' || (framing === 'auto' && !this.sawLineEnd)) this.end('silence', result);
+    else this.discard('incomplete', result);
+  }
+
+  private byte(byte: number, at: number, result: DecodeResult): void {
+    const { framing } = this.config;
+    if (framing === 'auto' || framing === 'line' || framing === 'silence') {
+      if (byte === CR || byte === LF) {
+        const pair = this.pairAfter;
+        this.pairAfter = null;
+        if (pair !== null && this.buf === '' && this.overflow === 0 && byte === pair.byte && at - pair.at < this.config.gapMs) {
+          this.lineEnd = pair.ended === 'CR' ? 'CRLF' : 'LFCR';
+          return;
+        }
+        const ended = byte === CR ? 'CR' : 'LF';
+        this.lineEnd = ended;
+        this.sawLineEnd = true;
+        this.pairAfter = { byte: byte === CR ? LF : CR, at, ended };
+        this.end(ended, result);
+        return;
       }
-      body = body.slice(at + this.config.prefix.length);
     }
+    this.pairAfter = null;
+    if (framing === 'terminator') {
+      const terminator = this.config.terminator ?? '';
+      this.tail = (this.tail + String.fromCharCode(byte)).slice(-terminator.length);
+      if (this.tail === terminator) {
+        this.tail = '';
+        // The terminator's own bytes are not part of the code.
+        const stored = Math.max(0, terminator.length - 1 - this.overflow);
+        this.buf = this.buf.slice(0, this.buf.length - stored);
+        this.overflow = Math.max(0, this.overflow - (terminator.length - 1));
+        this.lineEnd = 'terminator';
+        this.end('terminator', result);
+        return;
+      }
+    }
+    if (this.buf.length < this.cap) this.buf += String.fromCharCode(byte);
+    else this.overflow += 1;
+  }
+
+  /** A frame ended: strip what surrounds the code, check it, and emit or reject it. */
+  private end(ended: FrameEnd, result: DecodeResult): void {
+    const raw = this.buf;
+    const bytes = raw.length + this.overflow;
+    const overflowed = this.overflow > 0;
+    this.buf = '';
+    this.overflow = 0;
+    this.tail = '';
+    if (bytes === 0) return;
+    if (overflowed) {
+      result.rejected.push({ reason: 'too_long', bytes, preview: previewBytes(raw) });
+      return;
+    }
+    const lineBreaksAreData = this.config.framing === 'silence' || this.config.framing === 'terminator';
+    // Resynchronise: noise before the code (power-up, wake) is dropped and reported; line breaks
+    // around a silence- or terminator-framed code are the scanner's habit, not data.
+    let start = 0;
+    while (start < raw.length && !isData(raw.charCodeAt(start), false)) start += 1;
+    let stop = raw.length;
+    while (stop > start && (raw.charCodeAt(stop - 1) === CR || raw.charCodeAt(stop - 1) === LF)) stop -= 1;
+    const leading = raw.slice(0, start).replace(/[\r\n]/g, '');
+    let body = raw.slice(start, stop);
+    const { stripPrefix, stripSuffix } = this.config;
+    if (stripPrefix !== '') {
+      // A prefix made of control bytes (STX) was skipped as noise above: look for it in the raw frame.
+      const at = raw.indexOf(stripPrefix);
+      if (at < 0 || at > start) {
+        this.reject(result, 'missing_prefix', bytes, raw);
+        return;
+      }
+      body = raw.slice(at + stripPrefix.length, stop);
+      const skipped = raw.slice(0, at).replace(/[\r\n]/g, '');
+      if (skipped !== '') this.reject(result, 'noise', skipped.length, skipped);
+    } else if (leading !== '') {
+      this.reject(result, 'noise', leading.length, leading);
+    }
+    if (body === '') return;
+    for (let i = 0; i < body.length; i += 1) {
+      if (!isData(body.charCodeAt(i), lineBreaksAreData)) {
+        this.reject(result, 'noise', bytes, raw);
+        return;
+      }
+    }
+    if (stripSuffix !== '' && body.endsWith(stripSuffix)) body = body.slice(0, body.length - stripSuffix.length);
     if (body.length > this.config.maxLength) {
-      rejected.push({ reason: 'too_long', bytes: raw.length });
-      return null;
+      this.reject(result, 'too_long', bytes, raw);
+      return;
     }
-    if (!printable(body)) {
-      rejected.push({ reason: 'unprintable', bytes: raw.length });
-      return null;
+    if (body.length < this.config.minLength) {
+      this.reject(result, 'too_short', bytes, raw);
+      return;
     }
-    return body;
+    result.frames.push({ code: body, ended });
+  }
+
+  private discard(reason: RejectReason, result: DecodeResult): void {
+    const raw = this.buf;
+    const overflowed = this.overflow > 0;
+    const bytes = raw.length + this.overflow;
+    this.buf = '';
+    this.overflow = 0;
+    this.tail = '';
+    if (bytes === 0) return;
+    // Silence after nothing but noise is noise, not a cut frame.
+    const allNoise = !overflowed && [...raw].every((ch) => !isData(ch.charCodeAt(0), false));
+    this.reject(result, overflowed ? 'too_long' : allNoise ? 'noise' : reason, bytes, raw);
+  }
+
+  private reject(result: DecodeResult, reason: RejectReason, bytes: number, raw: string): void {
+    result.rejected.push({ reason, bytes, preview: previewBytes(raw) });
   }
 }

@@ -4,7 +4,10 @@
  * Reading them directly (instead of as typed text) means scans arrive whatever has focus, and
  * each scanner stays distinguishable.
  */
-export type KeyboardLayout = 'us' | 'de';
+import type { KeyboardLayout } from './config';
+import type { HidDecodeResult } from './types';
+
+export type { KeyboardLayout };
 
 const SHIFT = 0x02 | 0x20; // left or right shift
 const ENTER = 0x28;
@@ -12,7 +15,7 @@ const KEYPAD_ENTER = 0x58;
 
 type KeyMap = Record<number, [string, string]>;
 
-function letters(layout: KeyboardLayout): KeyMap {
+function letters(layout: 'us' | 'de'): KeyMap {
   const map: KeyMap = {};
   for (let code = 0x04; code <= 0x1d; code += 1) {
     let ch = String.fromCharCode(0x61 + code - 0x04);
@@ -45,7 +48,7 @@ const DE: KeyMap = {
   0x33: ['ö', 'Ö'], 0x34: ['ä', 'Ä'], 0x35: ['^', '°'], 0x36: [',', ';'], 0x37: ['.', ':'], 0x38: ['-', '_'],
 };
 
-const LAYOUTS: Record<KeyboardLayout, KeyMap> = { us: US, de: DE };
+const LAYOUTS: Record<KeyboardLayout, KeyMap> = { us: US, uk: US, de: DE, fr: US };
 
 /** Decodes a stream of boot reports into completed lines (scans end with Enter). */
 export class HidKeyboardDecoder {
@@ -58,8 +61,8 @@ export class HidKeyboardDecoder {
   }
 
   /** Feeds one report; returns the scans it completed (usually none or one). */
-  push(report: Uint8Array): string[] {
-    if (report.length < 8) return [];
+  push(report: Uint8Array): HidDecodeResult {
+    if (report.length < 8) return { scans: [], rejected: [] };
     const shifted = ((report[0] ?? 0) & SHIFT) !== 0;
     const pressed = new Set<number>();
     for (let i = 2; i < 8; i += 1) {
@@ -80,6 +83,6 @@ export class HidKeyboardDecoder {
       if (chars !== undefined) this.line += shifted ? chars[1] : chars[0];
     }
     this.held = pressed;
-    return done;
+    return { scans: done.map((code) => ({ code })), rejected: [] };
   }
 }

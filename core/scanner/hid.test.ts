@@ -16,7 +16,7 @@ function typed(keys: [number, number][]): Uint8Array[] {
 }
 
 function decode(decoder: HidKeyboardDecoder, reports: Uint8Array[]): string[] {
-  return reports.flatMap((r) => decoder.push(r));
+  return reports.flatMap((r) => decoder.push(r).scans.map((s) => s.code));
 }
 
 describe('HID boot keyboard reports', () => {
@@ -52,7 +52,7 @@ describe('HID boot keyboard reports', () => {
 
   it('ignores short reports and empty lines', () => {
     const decoder = new HidKeyboardDecoder('us');
-    expect(decoder.push(Uint8Array.from([0, 0, 4]))).toEqual([]);
+    expect(decoder.push(Uint8Array.from([0, 0, 4])).scans).toEqual([]);
     expect(decode(decoder, typed([[0, ENTER]]))).toEqual([]);
   });
 });
@@ -69,20 +69,20 @@ describe('HID POS scanned-data reports', () => {
   };
 
   it('decodes the code and its AIM symbology identifier', () => {
-    expect(new HidPosDecoder().push(pos(']C1', 'SPK-100042C'))).toEqual({ code: 'SPK-100042C', symbology: ']C1' });
+    expect(new HidPosDecoder().push(pos(']C1', 'SPK-100042C')).scans).toEqual([{ code: 'SPK-100042C', symbology: ']C1' }]);
   });
 
   it('joins a code continued over several reports', () => {
     const decoder = new HidPosDecoder();
-    expect(decoder.push(pos(']C0', 'LONG-SERIAL-', true, 20))).toBeNull();
-    expect(decoder.push(pos(']C0', '0001', false, 20))).toEqual({ code: 'LONG-SERIAL-0001', symbology: ']C0' });
+    expect(decoder.push(pos(']C0', 'LONG-SERIAL-', true, 20)).scans).toEqual([]);
+    expect(decoder.push(pos(']C0', '0001', false, 20)).scans).toEqual([{ code: 'LONG-SERIAL-0001', symbology: ']C0' }]);
   });
 
   it('ignores other reports and empty data', () => {
     const decoder = new HidPosDecoder();
     const other = pos(']C1', 'X');
     other[0] = 0x05;
-    expect(decoder.push(other)).toBeNull();
-    expect(decoder.push(pos(']C1', ''))).toBeNull();
+    expect(decoder.push(other).scans).toEqual([]);
+    expect(decoder.push(pos(']C1', '')).scans).toEqual([]);
   });
 });

@@ -7,8 +7,43 @@ export interface ScanEvent {
   receivedAt: number;
 }
 
-/** Bytes a driver could not turn into a scan: reported, never thrown. */
+/**
+ * Why input did not become a scan. Every driver reports these (never throws), and the Scanners
+ * screen shows them in words.
+ */
+export type RejectReason =
+  /** Bytes no barcode carries (NUL, 0xFF, 8-bit, control) inside a frame. */
+  | 'noise'
+  /** Longer than the scanner's maximum: dropped whole, never cut to its head or tail. */
+  | 'too_long'
+  /** Shorter than the minimum code length (line noise, a stray key). */
+  | 'too_short'
+  /** The configured prefix was not there. */
+  | 'missing_prefix'
+  /** Silence in the middle of a frame that should have ended with a terminator (a pulled cable). */
+  | 'incomplete'
+  /** A malformed device report (HID POS length, stuck continuation). */
+  | 'malformed'
+  /** A person pressed keys during a keyboard-wedge burst: the burst is dropped whole. */
+  | 'mixed_with_typing';
+
 export interface RejectedInput {
-  reason: 'unprintable' | 'too_long' | 'missing_prefix' | 'no_terminator';
+  reason: RejectReason;
   bytes: number;
+  /** The start of what was received, with control bytes written out ("␀", "\\xff"), for the raw view. */
+  preview: string;
+}
+
+/** How a frame ended, for the raw view ("what was received"). */
+export type FrameEnd = 'CR' | 'LF' | 'CRLF' | 'LFCR' | 'silence' | 'terminator';
+
+/** What a device sent, as the Scanners screen's live raw view shows it. */
+export type DeviceInput =
+  | { deviceId: string; at: number; kind: 'scan'; code: string; ended?: FrameEnd }
+  | { deviceId: string; at: number; kind: 'rejected'; reason: RejectReason; bytes: number; preview: string };
+
+/** What a HID report decoder returns for one report. */
+export interface HidDecodeResult {
+  scans: { code: string; symbology?: string }[];
+  rejected: RejectedInput[];
 }

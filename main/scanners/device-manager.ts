@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Random } from '../../core/random';
 import type { ScannerConfig, ScannerRole, ScannerStatus } from '../../core/scanner/config';
+import { frameConfigOf } from '../../core/scanner/frame-decoder';
 import type { ScanEvent } from '../../core/scanner/types';
 import { HidScanner, isScannerCandidate, type HidAvailability, type HidDeviceInfo } from './hid-scanner';
 import { SerialScanner } from './serial-scanner';
@@ -125,7 +126,7 @@ export class DeviceManager {
         dataBits: config.dataBits,
         parity: config.parity,
         stopBits: config.stopBits,
-        frame: { prefix: config.prefix, suffix: config.suffix, maxLength: 256 },
+        frame: frameConfigOf(config),
         reconnect: { baseMs: 250, maxMs: 5000 },
       },
       { now: this.deps.now, random: this.deps.random },

@@ -84,12 +84,8 @@ export class HidScanner {
     const keyboard = new HidKeyboardDecoder(this.config.layout);
     const pos = new HidPosDecoder();
     device.on('data', (report) => {
-      if (this.config.mode === 'keyboard') {
-        for (const code of keyboard.push(report)) this.emit({ deviceId: this.config.deviceId, code, receivedAt: this.now() });
-      } else {
-        const scan = pos.push(report);
-        if (scan !== null) this.emit({ deviceId: this.config.deviceId, code: scan.code, symbology: scan.symbology, receivedAt: this.now() });
-      }
+      const { scans } = this.config.mode === 'keyboard' ? keyboard.push(report) : pos.push(report);
+      for (const scan of scans) this.emit({ deviceId: this.config.deviceId, ...scan, receivedAt: this.now() });
     });
     device.on('error', (error) => {
       this.lastError = error.message;

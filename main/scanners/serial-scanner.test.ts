@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { randomInt, seededRandom } from '../../core/random';
+import { DEFAULT_FRAME } from '../../core/scanner/frame-decoder';
 import type { ScanEvent } from '../../core/scanner/types';
 import { PtyPair } from '../../tests/helpers/socat';
 import { SerialScanner, type SerialScannerStatus } from './serial-scanner';
@@ -28,7 +29,7 @@ async function setup(suffix = '\r\n'): Promise<{ pair: PtyPair; scanner: SerialS
       dataBits: 8,
       parity: 'none',
       stopBits: 1,
-      frame: { prefix: '', suffix, maxLength: 64 },
+      frame: { ...DEFAULT_FRAME, framing: suffix === '\r\n' ? 'line' : 'terminator', terminator: suffix, maxLength: 64 },
       reconnect: { baseMs: 50, maxMs: 200 },
     },
     { now: () => (now += 1), random: seededRandom(4) },

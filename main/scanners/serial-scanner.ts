@@ -1,8 +1,8 @@
 import { SerialPort } from 'serialport';
 import { backoffDelay } from '../../core/sync/backoff';
 import type { Random } from '../../core/random';
-import { FrameDecoder, type FrameConfig } from '../../core/scanner/frame-decoder';
-import type { RejectedInput, ScanEvent } from '../../core/scanner/types';
+import { FrameDecoder, type DecodeResult, type FrameConfig } from '../../core/scanner/frame-decoder';
+import type { DeviceInput, RejectedInput, ScanEvent } from '../../core/scanner/types';
 
 export interface SerialScannerConfig {
   deviceId: string;
@@ -35,11 +35,14 @@ export class SerialScanner {
   private port: SerialPort | null = null;
   private decoder: FrameDecoder;
   private timer: NodeJS.Timeout | null = null;
+  /** Wakes the decoder when a frame has been pending for its gap (silence framing, a pulled cable). */
+  private idleTimer: NodeJS.Timeout | null = null;
   private attempt = 0;
   private stopped = true;
   private readonly scanListeners = new Set<(scan: ScanEvent) => void>();
   private readonly statusListeners = new Set<(status: SerialScannerStatus) => void>();
   private readonly rejectListeners = new Set<(rejected: RejectedInput) => void>();
+  private readonly inputListeners = new Set<(input: DeviceInput) => void>();
   status: SerialScannerStatus = { state: 'stopped' };
 
   constructor(
@@ -64,6 +67,17 @@ export class SerialScanner {
     return () => this.rejectListeners.delete(listener);
   }
 
+  /** Every frame and rejection, for the Scanners screen's raw view. */
+  onInput(listener: (input: DeviceInput) => void): () => void {
+    this.inputListeners.add(listener);
+    return () => this.inputListeners.delete(listener);
+  }
+
+  /** The line end this scanner was last seen sending (CR, CRLF…), for the Scanners screen. */
+  get lineEnd(): string | null {
+    return this.decoder.lineEnd;
+  }
+
   start(): void {
     this.stopped = false;
     this.open();
@@ -73,6 +87,7 @@ export class SerialScanner {
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    this.clearIdle();
     const port = this.port;
     this.port = null;
     if (port?.isOpen === true) await new Promise<void>((resolve) => port.close(() => resolve()));
@@ -99,12 +114,9 @@ export class SerialScanner {
     });
     this.port = port;
     port.on('data', (chunk: Buffer) => {
-      const { frames, rejected } = this.decoder.push(chunk);
-      for (const r of rejected) for (const listener of this.rejectListeners) listener(r);
-      for (const code of frames) {
-        const scan: ScanEvent = { deviceId: this.config.deviceId, code, receivedAt: this.deps.now() };
-        for (const listener of this.scanListeners) listener(scan);
-      }
+      if (this.port !== port) return;
+      this.deliver(this.decoder.push(chunk, this.deps.now()));
+      this.armIdle();
     });
     port.on('close', () => this.lost(port, 'the port closed (unplugged?)'));
     port.on('error', (error: Error) => this.lost(port, error.message));
@@ -118,9 +130,43 @@ export class SerialScanner {
     });
   }
 
+  private deliver({ frames, rejected }: DecodeResult): void {
+    const at = this.deps.now();
+    for (const r of rejected) {
+      for (const listener of this.rejectListeners) listener(r);
+      for (const listener of this.inputListeners) listener({ deviceId: this.config.deviceId, at, kind: 'rejected', reason: r.reason, bytes: r.bytes, preview: r.preview });
+    }
+    for (const frame of frames) {
+      for (const listener of this.inputListeners) listener({ deviceId: this.config.deviceId, at, kind: 'scan', code: frame.code, ended: frame.ended });
+      const scan: ScanEvent = { deviceId: this.config.deviceId, code: frame.code, receivedAt: at };
+      for (const listener of this.scanListeners) listener(scan);
+    }
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
+  /** Asks the decoder again once its gap has passed with no bytes. */
+  private armIdle(): void {
+    this.clearIdle();
+    const deadline = this.decoder.deadline();
+    if (deadline === null) return;
+    this.idleTimer = setTimeout(
+      () => {
+        this.idleTimer = null;
+        this.deliver(this.decoder.idle(this.deps.now()));
+        this.armIdle();
+      },
+      Math.max(1, deadline - this.deps.now()),
+    );
+  }
+
   private lost(port: SerialPort, message: string): void {
     if (this.stopped || this.port !== port) return;
     this.port = null;
+    this.clearIdle();
     port.removeAllListeners();
     if (port.isOpen) port.close(() => undefined);
     const inMs = backoffDelay(this.config.reconnect, this.attempt, this.deps.random);

@@ -3,6 +3,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededRandom } from '../../core/random';
+import { DEFAULT_FRAME } from '../../core/scanner/frame-decoder';
 import { ScanSession, type Feedback } from '../../core/scan/workflow';
 import { SyncEngine } from '../../core/sync/engine';
 import { rebase } from '../../core/sync/optimistic';
@@ -58,7 +59,7 @@ export async function scanBench(): Promise<Record<string, unknown>> {
     const session = new ScanSession({ catalog: new SqliteScanCatalog(store), enqueue: (op) => engine.enqueue(op), duplicateWindowMs: 1500 });
     await pair.start();
     const scanner = new SerialScanner(
-      { deviceId: 'serial:bench', path: pair.device, baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1, frame: { prefix: '', suffix: '\r\n', maxLength: 64 }, reconnect: { baseMs: 50, maxMs: 500 } },
+      { deviceId: 'serial:bench', path: pair.device, baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1, frame: { ...DEFAULT_FRAME, framing: 'line' }, reconnect: { baseMs: 50, maxMs: 500 } },
       { now: () => performance.now(), random: seededRandom(2) },
     );
     let resolveFeedback: ((f: Feedback) => void) | null = null;

@@ -50,7 +50,7 @@ export function ScannersScreen({ feedback }: { feedback: FeedbackView | null }) 
     event.preventDefault();
     const name = draft.name.trim() || draft.path;
     const id = `serial:${draft.path}`;
-    save([...configs.filter((c) => c.id !== id), { kind: 'serial', id, name, role: draft.role, path: draft.path, baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1, prefix: '', suffix: '\r' }], `added ${name}`);
+    save([...configs.filter((c) => c.id !== id), { kind: 'serial', id, name, role: draft.role, path: draft.path, baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1, framing: 'auto', gapMs: 100, stripPrefix: '', stripSuffix: '', minLength: 4, maxLength: 8192 }], `added ${name}`);
     setDraft({ name: '', path: '', role: 'any' });
   };
 
