@@ -104,9 +104,13 @@ export class FrameDecoder {
     return result;
   }
 
+  /**
+   * Bytes received at `at`. Silence is judged only by `idle` (called by the caller's timer, or
+   * before `push` when replaying): bytes that arrive together after the station was busy are not
+   * a pause on the wire.
+   */
   push(chunk: Uint8Array, at: number): DecodeResult {
     const result: DecodeResult = { frames: [], rejected: [] };
-    this.gap(at, result);
     for (const byte of chunk) this.byte(byte, at, result);
     this.last = at;
     return result;

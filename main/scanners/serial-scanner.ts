@@ -148,19 +148,28 @@ export class SerialScanner {
     this.idleTimer = null;
   }
 
-  /** Asks the decoder again once its gap has passed with no bytes. */
+  /**
+   * Asks the decoder again once its gap has passed with no bytes. A silence counts only when the
+   * station was listening: a timer that fires well after its deadline means the event loop was
+   * busy (a long SQLite write) while bytes may still be on their way through the OS, so it looks
+   * again half a gap later instead of ending a frame that is still arriving.
+   */
   private armIdle(): void {
     this.clearIdle();
     const deadline = this.decoder.deadline();
     if (deadline === null) return;
-    this.idleTimer = setTimeout(
-      () => {
+    const gapMs = this.config.frame.gapMs;
+    const wait = (ms: number, due: number): void => {
+      this.idleTimer = setTimeout(() => {
         this.idleTimer = null;
-        this.deliver(this.decoder.idle(this.deps.now()));
+        const now = this.deps.now();
+        if (this.decoder.deadline() !== deadline) return this.armIdle();
+        if (now - due > gapMs / 2) return wait(gapMs / 2, now + gapMs / 2);
+        this.deliver(this.decoder.idle(now));
         this.armIdle();
-      },
-      Math.max(1, deadline - this.deps.now()),
-    );
+      }, ms);
+    };
+    wait(Math.max(1, deadline - this.deps.now()), deadline);
   }
 
   private lost(port: SerialPort, message: string): void {
