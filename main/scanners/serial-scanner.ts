@@ -2,7 +2,59 @@ import { SerialPort } from 'serialport';
 import { backoffDelay } from '../../core/sync/backoff';
 import type { Random } from '../../core/random';
 import { FrameDecoder, type DecodeResult, type FrameConfig } from '../../core/scanner/frame-decoder';
-import type { DeviceInput, RejectedInput, ScanEvent } from '../../core/scanner/types';
+import type { UsbIdentity } from '../../core/scanner/config';
+import type { DeviceInput, FrameEnd, RejectedInput, ScanEvent } from '../../core/scanner/types';
+
+/** A serial port as the station lists it for the Scanners screen and finds scanners by. */
+export interface SerialPortInfo {
+  path: string;
+  manufacturer?: string | undefined;
+  /** USB vendor and product id, as numbers (serialport reports hex strings). */
+  vendorId?: number | undefined;
+  productId?: number | undefined;
+  serialNumber?: string | undefined;
+  /** The /dev/serial/by-id link (Linux): a path that follows the scanner across re-enumeration. */
+  byIdPath?: string | undefined;
+}
+
+/** What serialport's `SerialPort.list()` reports for one port. */
+export interface RawPortInfo {
+  path: string;
+  manufacturer?: string | undefined;
+  serialNumber?: string | undefined;
+  pnpId?: string | undefined;
+  vendorId?: string | undefined;
+  productId?: string | undefined;
+}
+
+function usbId(hex: string | undefined): number | undefined {
+  if (hex === undefined || !/^(0x)?[0-9a-f]{1,4}$/i.test(hex)) return undefined;
+  return parseInt(hex.replace(/^0x/i, ''), 16);
+}
+
+/**
+ * A port as serialport lists it, made usable: ids as numbers, and on Linux the by-id name
+ * (serialport's `pnpId`) as the full /dev/serial/by-id path. Elsewhere pnpId is a driver
+ * instance id (Windows "USB\\VID_…"), not a path. Absent fields are left out.
+ */
+export function serialPortInfo(raw: RawPortInfo, platform: NodeJS.Platform = process.platform): SerialPortInfo {
+  const info: SerialPortInfo = { path: raw.path };
+  if (raw.manufacturer !== undefined && raw.manufacturer !== '') info.manufacturer = raw.manufacturer;
+  const vendorId = usbId(raw.vendorId);
+  const productId = usbId(raw.productId);
+  if (vendorId !== undefined && productId !== undefined) {
+    info.vendorId = vendorId;
+    info.productId = productId;
+  }
+  if (raw.serialNumber !== undefined && raw.serialNumber !== '') info.serialNumber = raw.serialNumber;
+  if (platform === 'linux' && raw.pnpId !== undefined && raw.pnpId !== '') info.byIdPath = `/dev/serial/by-id/${raw.pnpId}`;
+  return info;
+}
+
+/** Whether a listed port is the USB scanner with this identity (a serial number, when saved, must match). */
+export function isUsbIdentity(port: SerialPortInfo, usb: UsbIdentity): boolean {
+  return port.vendorId === usb.vendorId && port.productId === usb.productId && (usb.serialNumber === undefined || port.serialNumber === usb.serialNumber);
+}
 
 export interface SerialScannerConfig {
   deviceId: string;
@@ -33,6 +85,8 @@ export interface SerialScannerDeps {
  */
 export class SerialScanner {
   private port: SerialPort | null = null;
+  /** Settles when the current port's open has answered (success or not). */
+  private opened: Promise<void> = Promise.resolve();
   private decoder: FrameDecoder;
   private timer: NodeJS.Timeout | null = null;
   /** Wakes the decoder when a frame has been pending for its gap (silence framing, a pulled cable). */
@@ -74,7 +128,7 @@ export class SerialScanner {
   }
 
   /** The line end this scanner was last seen sending (CR, CRLF…), for the Scanners screen. */
-  get lineEnd(): string | null {
+  get lineEnd(): FrameEnd | null {
     return this.decoder.lineEnd;
   }
 
@@ -83,6 +137,10 @@ export class SerialScanner {
     this.open();
   }
 
+  /**
+   * Stops reading. A port still opening is closed once its open answers (serialport calls back
+   * after this), so no descriptor is left behind; nothing is emitted after stop begins.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
@@ -90,8 +148,12 @@ export class SerialScanner {
     this.clearIdle();
     const port = this.port;
     this.port = null;
-    if (port?.isOpen === true) await new Promise<void>((resolve) => port.close(() => resolve()));
-    this.setStatus({ state: 'stopped' });
+    if (port !== null) {
+      await this.opened;
+      port.removeAllListeners('data');
+      if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    }
+    if (this.status.state !== 'stopped') this.setStatus({ state: 'stopped' });
   }
 
   private setStatus(status: SerialScannerStatus): void {
@@ -120,13 +182,18 @@ export class SerialScanner {
     });
     port.on('close', () => this.lost(port, 'the port closed (unplugged?)'));
     port.on('error', (error: Error) => this.lost(port, error.message));
-    port.open((error) => {
-      if (error !== null) {
-        this.lost(port, error.message);
-        return;
-      }
-      this.attempt = 0;
-      this.setStatus({ state: 'open' });
+    this.opened = new Promise<void>((resolve) => {
+      port.open((error) => {
+        resolve();
+        // Stopped (or replaced) while opening: stop() closes this port; it is not ours to report.
+        if (this.port !== port) return;
+        if (error !== null) {
+          this.lost(port, error.message);
+          return;
+        }
+        this.attempt = 0;
+        this.setStatus({ state: 'open' });
+      });
     });
   }
 
