@@ -18,6 +18,7 @@ const handlers: StationHandlers = {
   discoverScanners: unused,
   saveScanners: unused,
   submitScan: unused,
+  setScannerTest: unused,
   getScanState: unused,
   listGigs: unused,
   listAssets: unused,

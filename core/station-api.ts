@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { scannerConfigSchema, scannerRoleSchema } from './scanner/config';
+import { MAX_CODE_BYTES, scannerConfigSchema, scannerRoleSchema } from './scanner/config';
 import { queuedOpSchema, rowSchema } from './sync/model';
 import {
   assetHistorySchema,
@@ -112,6 +112,16 @@ export const scannerStatusSchema = z.object({
   detail: z.string().nullable(),
 });
 
+const rejectReasonSchema = z.enum(['noise', 'too_long', 'too_short', 'missing_prefix', 'incomplete', 'malformed', 'mixed_with_typing']);
+const frameEndSchema = z.enum(['CR', 'LF', 'CRLF', 'LFCR', 'silence', 'terminator']);
+
+/** What a device sent, for the Scanners screen's live raw view (scans and rejections alike). */
+export const deviceInputSchema = z.discriminatedUnion('kind', [
+  z.object({ deviceId: z.string(), at: z.number(), kind: z.literal('scan'), code: z.string(), ended: frameEndSchema.optional() }),
+  z.object({ deviceId: z.string(), at: z.number(), kind: z.literal('rejected'), reason: rejectReasonSchema, bytes: z.number(), preview: z.string() }),
+]);
+export type DeviceInputView = z.infer<typeof deviceInputSchema>;
+
 export const scanStateSchema = z.object({
   mode: z.enum(['check_out', 'check_in']),
   gig: rowSchema.nullable(),
@@ -123,7 +133,17 @@ export const scanStateSchema = z.object({
 export type ScanStateView = z.infer<typeof scanStateSchema>;
 
 export const discoveredScannersSchema = z.object({
-  serial: z.array(z.object({ path: z.string(), manufacturer: z.string().optional() })),
+  serial: z.array(
+    z.object({
+      path: z.string(),
+      manufacturer: z.string().optional(),
+      vendorId: z.number().optional(),
+      productId: z.number().optional(),
+      serialNumber: z.string().optional(),
+      /** The /dev/serial/by-id link, stable across re-enumeration (Linux). */
+      byId: z.string().optional(),
+    }),
+  ),
   hid: z.array(
     z.object({
       vendorId: z.number(),
@@ -168,9 +188,14 @@ export const stationApiSchema = {
   },
   /** A scan the renderer detected itself (keyboard wedge, camera). */
   submitScan: {
-    args: z.tuple([z.strictObject({ code: z.string().min(1).max(256), deviceId: z.string().min(1).max(100) })]),
+    args: z.tuple([z.strictObject({ code: z.string().min(1).max(MAX_CODE_BYTES), deviceId: z.string().min(1).max(100) })]),
     result: feedbackSchema,
   },
+  /**
+   * While the Scanners screen is open, scans are test scans: shown and described, never acted on.
+   * A lease the screen renews; `seconds: 0` ends it (a closed window cannot leave it on).
+   */
+  setScannerTest: { args: z.tuple([z.strictObject({ seconds: z.number().int().min(0).max(30) })]), result: z.object({ testing: z.boolean() }) },
   getScanState: { args: z.tuple([]), result: scanStateSchema },
   listGigs: { args: z.tuple([]), result: z.array(gigListItemSchema) },
   listAssets: { args: z.tuple([]), result: z.array(assetListItemSchema) },
@@ -205,6 +230,8 @@ export interface StationEvents {
   /** Every raw scan from every device (the scanner test page shows them). */
   onScan(listener: (scan: ScanEventView) => void): () => void;
   onScanFeedback(listener: (feedback: FeedbackView) => void): () => void;
+  /** Raw input from serial and HID scanners: frames and rejections with their reason. */
+  onScannerInput(listener: (input: DeviceInputView) => void): () => void;
   /** The caches changed (a pull, a scan, a settled op): lists on screen reload what they show. */
   onCacheChanged(listener: (change: CacheChanged) => void): () => void;
 }
@@ -216,6 +243,7 @@ export const STATION_EVENTS = {
   syncStatus: 'station:event:syncStatus',
   scan: 'station:event:scan',
   scanFeedback: 'station:event:scanFeedback',
+  scannerInput: 'station:event:scannerInput',
   cacheChanged: 'station:event:cacheChanged',
 } as const;
 export type StationEventName = keyof typeof STATION_EVENTS;
@@ -226,6 +254,7 @@ export interface StationEventValues {
   syncStatus: SyncStatusView;
   scan: ScanEventView;
   scanFeedback: FeedbackView;
+  scannerInput: DeviceInputView;
   cacheChanged: CacheChanged;
 }
 
@@ -235,6 +264,7 @@ export function stationEventsVia(subscribe: <E extends StationEventName>(event: 
     onSyncStatus: (listener) => subscribe('syncStatus', listener),
     onScan: (listener) => subscribe('scan', listener),
     onScanFeedback: (listener) => subscribe('scanFeedback', listener),
+    onScannerInput: (listener) => subscribe('scannerInput', listener),
     onCacheChanged: (listener) => subscribe('cacheChanged', listener),
   };
 }

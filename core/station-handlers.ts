@@ -38,6 +38,8 @@ export interface StationScanning {
   discover(): Promise<StationReturn<'discoverScanners'>>;
   save(configs: ScannerConfig[]): Promise<StationReturn<'saveScanners'>>;
   submit(input: { code: string; deviceId: string }): Promise<StationReturn<'submitScan'>>;
+  /** Scans become test scans for `seconds` (0 ends it). */
+  setTest(seconds: number): StationReturn<'setScannerTest'>;
   state(): Promise<StationReturn<'getScanState'>>;
 }
 
@@ -111,6 +113,7 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
     discoverScanners: () => scanning.discover(),
     saveScanners: ({ scanners }) => scanning.save(scanners),
     submitScan: (input) => scanning.submit(input),
+    setScannerTest: ({ seconds }) => Promise.resolve(scanning.setTest(seconds)),
     getScanState: () => scanning.state(),
     listGigs: () => views.listGigs(),
     listAssets: () => views.listAssets(),

@@ -18,6 +18,7 @@ export function subscribeStationEvents(services: Pick<StationServices, 'engine' 
     services.engine.subscribe((value) => emit('syncStatus', value)),
     services.scanning.onScan((value) => emit('scan', value)),
     services.scanning.onFeedback((value) => emit('scanFeedback', value)),
+    services.scanning.onInput((value) => emit('scannerInput', value)),
     services.store.onCacheChange((tables) => changes.add(tables)),
   ];
   return () => {

@@ -30,14 +30,23 @@ export class ScanPipeline {
   }
 
   process(scan: ScanEvent, role: 'out' | 'in' | 'any'): Promise<Feedback> {
+    return this.run(scan, () => this.session.handle(scan, role));
+  }
+
+  private run(scan: ScanEvent, decide: () => Promise<Feedback>): Promise<Feedback> {
     const result = this.queue.then(async () => {
       for (const listener of this.scanListeners) listener(scan);
-      const feedback = await this.session.handle(scan, role);
+      const feedback = await decide();
       for (const listener of this.feedbackListeners) listener(feedback);
       return feedback;
     });
     this.queue = result.catch(this.onError);
     return result;
+  }
+
+  /** A test scan: shown and described like any scan, with no effect on the session or queue. */
+  test(scan: ScanEvent): Promise<Feedback> {
+    return this.run(scan, () => this.session.describe(scan));
   }
 
   state(): Promise<SessionState> {

@@ -90,19 +90,48 @@ export class ScanSession {
     }
     if (parsed.kind === 'command') return this.command(parsed.command, code, scan);
 
-    const gig = await this.deps.catalog.findGig(code);
-    if (gig !== null) return this.selectGig(gig, code, scan);
-    const staff = await this.deps.catalog.findStaff(code);
-    if (staff !== null) {
-      this.operator = staff;
-      return this.feedback('ok', `operator: ${String(staff['display_name'])}`, code, scan);
+    const found = await this.resolve(code);
+    switch (found?.kind) {
+      case 'gig':
+        return this.selectGig(found.row, code, scan);
+      case 'staff':
+        this.operator = found.row;
+        return this.feedback('ok', `operator: ${String(found.row['display_name'])}`, code, scan);
+      case 'case':
+        return mode === 'check_out' ? this.checkOutCase(found.row, code, scan) : this.checkInCase(found.row, code, scan);
+      case 'asset':
+        return mode === 'check_out' ? this.checkOutAsset(found.row, code, scan) : this.checkInAsset(found.row, code, scan);
+      case undefined:
+        this.recent.delete(code);
+        return this.feedback('error', `unknown barcode ${code}`, code, scan);
     }
+  }
+
+  /**
+   * What a scan would mean, with no effect at all: no gig selected, nothing queued, no duplicate
+   * window (the Scanners screen's test area).
+   */
+  async describe(scan: ScanEvent): Promise<Feedback> {
+    const parsed = parseBarcode(scan.code);
+    if (parsed.kind === 'empty') return this.feedback('error', 'test scan: empty', '', scan);
+    if (parsed.kind === 'command') return this.feedback('ok', `test scan: command ${parsed.command.toLowerCase()} — nothing was changed`, `CMD:${parsed.command}`, scan);
+    const found = await this.resolve(parsed.code);
+    if (found === null) return this.feedback('warning', `test scan: ${parsed.code} is not a known barcode`, parsed.code, scan);
+    const what =
+      found.kind === 'staff' ? `operator ${String(found.row['display_name'])}` : found.kind === 'case' ? `case ${String(found.row['name'] ?? found.row['barcode'])}` : `${found.kind} ${String(found.row['name'])}`;
+    return this.feedback('ok', `test scan: ${parsed.code} is ${what} — nothing was changed`, parsed.code, scan);
+  }
+
+  /** One lookup order for every use: gig, operator badge, case, asset. */
+  private async resolve(code: string): Promise<{ kind: 'gig' | 'staff' | 'case' | 'asset'; row: Row } | null> {
+    const gig = await this.deps.catalog.findGig(code);
+    if (gig !== null) return { kind: 'gig', row: gig };
+    const staff = await this.deps.catalog.findStaff(code);
+    if (staff !== null) return { kind: 'staff', row: staff };
     const box = await this.deps.catalog.findCase(code);
-    if (box !== null) return mode === 'check_out' ? this.checkOutCase(box, code, scan) : this.checkInCase(box, code, scan);
+    if (box !== null) return { kind: 'case', row: box };
     const asset = await this.deps.catalog.findAsset(code);
-    if (asset !== null) return mode === 'check_out' ? this.checkOutAsset(asset, code, scan) : this.checkInAsset(asset, code, scan);
-    this.recent.delete(code);
-    return this.feedback('error', `unknown barcode ${code}`, code, scan);
+    return asset === null ? null : { kind: 'asset', row: asset };
   }
 
   private feedback(kind: FeedbackKind, message: string, code: string, scan: ScanEvent, queued: QueuedOp[] = []): Feedback {

@@ -127,7 +127,7 @@ export class FrameDecoder {
 
   private byte(byte: number, at: number, result: DecodeResult): void {
     const { framing } = this.config;
-    if (framing === 'auto' || framing === 'line' || framing === 'silence') {
+    if (framing === 'auto' || framing === 'line') {
       if (byte === CR || byte === LF) {
         const pair = this.pairAfter;
         this.pairAfter = null;

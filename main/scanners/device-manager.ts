@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Random } from '../../core/random';
 import type { ScannerConfig, ScannerRole, ScannerStatus } from '../../core/scanner/config';
 import { frameConfigOf } from '../../core/scanner/frame-decoder';
-import type { ScanEvent } from '../../core/scanner/types';
+import type { DeviceInput, ScanEvent } from '../../core/scanner/types';
 import { HidScanner, isScannerCandidate, type HidAvailability, type HidDeviceInfo } from './hid-scanner';
 import { SerialScanner } from './serial-scanner';
 
@@ -33,6 +33,7 @@ export class DeviceManager {
   private readonly running = new Map<string, Running>();
   private readonly statuses = new Map<string, ScannerStatus>();
   private readonly listeners = new Set<(scan: RoutedScan) => void>();
+  private readonly inputListeners = new Set<(input: DeviceInput) => void>();
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
 
@@ -46,6 +47,12 @@ export class DeviceManager {
   onScan(listener: (scan: RoutedScan) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Every driver's raw input (frames and rejections), for the Scanners screen's raw view. */
+  onInput(listener: (input: DeviceInput) => void): () => void {
+    this.inputListeners.add(listener);
+    return () => this.inputListeners.delete(listener);
   }
 
   list(): ScannerStatus[] {
@@ -132,6 +139,9 @@ export class DeviceManager {
       { now: this.deps.now, random: this.deps.random },
     );
     driver.onScan((scan) => this.route(config, scan));
+    driver.onInput((input) => {
+      for (const listener of this.inputListeners) listener({ ...input, deviceId: config.id });
+    });
     driver.onStatus((status) => {
       const state = status.state === 'stopped' ? 'absent' : status.state;
       this.setStatus(config, status.state !== 'stopped', state, status.state === 'reconnecting' ? status.error : null);

@@ -4,7 +4,7 @@ import type { StationScanning } from '../../core/station-handlers';
 import { ScanPipeline } from '../../core/scan/pipeline';
 import type { Feedback, SessionState } from '../../core/scan/workflow';
 import { scannerConfigSchema, type ScannerConfig, type ScannerStatus } from '../../core/scanner/config';
-import type { ScanEvent } from '../../core/scanner/types';
+import type { DeviceInput, ScanEvent } from '../../core/scanner/types';
 import type { SyncEngine } from '../../core/sync/engine';
 import type { QueueStore } from '../../core/sync/queue-store';
 import type { DeviceManager } from './device-manager';
@@ -18,6 +18,8 @@ const storedConfigs = z.array(scannerConfigSchema);
  */
 export class ScanningService implements StationScanning {
   private readonly pipeline: ScanPipeline;
+  /** Until when scans are test scans (the Scanners screen renews this lease while it is open). */
+  private testUntil = -Infinity;
 
   constructor(
     private readonly deps: {
@@ -34,7 +36,7 @@ export class ScanningService implements StationScanning {
       { catalog: deps.catalog, enqueue: (op) => deps.engine.enqueue(op), duplicateWindowMs: deps.duplicateWindowMs ?? 1500 },
       (error) => deps.log(`scan failed: ${error instanceof Error ? error.message : String(error)}`),
     );
-    deps.devices.onScan((scan) => void this.pipeline.process(scan, scan.role));
+    deps.devices.onScan((scan) => void (this.testing() ? this.pipeline.test(scan) : this.pipeline.process(scan, scan.role)));
   }
 
   async start(): Promise<void> {
@@ -91,7 +93,21 @@ export class ScanningService implements StationScanning {
   }
 
   submit(input: { code: string; deviceId: string }): Promise<Feedback> {
-    return this.pipeline.process({ deviceId: input.deviceId, code: input.code, receivedAt: this.deps.now() }, 'any');
+    const scan = { deviceId: input.deviceId, code: input.code, receivedAt: this.deps.now() };
+    return this.testing() ? this.pipeline.test(scan) : this.pipeline.process(scan, 'any');
+  }
+
+  setTest(seconds: number): { testing: boolean } {
+    this.testUntil = seconds === 0 ? -Infinity : this.deps.now() + seconds * 1000;
+    return { testing: this.testing() };
+  }
+
+  private testing(): boolean {
+    return this.deps.now() < this.testUntil;
+  }
+
+  onInput(listener: (input: DeviceInput) => void): () => void {
+    return this.deps.devices.onInput(listener);
   }
 
   state(): Promise<SessionState> {

@@ -55,6 +55,11 @@ class PwaScanning implements StationScanning {
     return this.pipeline.process({ deviceId: input.deviceId, code: input.code, receivedAt: Date.now() }, 'any');
   }
 
+  /** A phone has no Scanners screen: its scans are never test scans. */
+  setTest(): { testing: false } {
+    return { testing: false };
+  }
+
   state(): ReturnType<ScanPipeline['state']> {
     return this.pipeline.state();
   }
