@@ -8,6 +8,7 @@ import { SyncEngine } from '../core/sync/engine';
 import { DeviceManager } from './scanners/device-manager';
 import { loadHid } from './scanners/hid-scanner';
 import { ScanningService } from './scanners/scanning-service';
+import { serialPortInfo, type RawPortInfo } from './scanners/serial-scanner';
 import { BackendLink } from '../core/backend-link';
 import { SqliteScanCatalog } from './sync/sqlite-catalog';
 import { SqliteQueueStore } from './sync/sqlite-queue-store';
@@ -62,11 +63,12 @@ export async function createStationServices(config: StationConfig): Promise<Stat
   if (!hid.available) config.log(hid.reason);
   const devices = new DeviceManager({
     hid,
-    // Listing needs udevadm on Linux; a station without it simply lists no ports.
+    // Listing needs udevadm on Linux; when it fails the device manager lists no ports and looks
+    // for USB-identified scanners at their saved path.
     listSerialPorts: async () => {
       // serialport's PortInfo type comes from a package TypeScript cannot see here; name its shape.
-      const ports = (await SerialPort.list().catch(() => [])) as { path: string; manufacturer?: string | undefined }[];
-      return ports.map((p) => ({ path: p.path, manufacturer: p.manufacturer }));
+      const ports = (await SerialPort.list()) as RawPortInfo[];
+      return ports.map((p) => serialPortInfo(p));
     },
     now: () => Date.now(),
     random: Math.random,

@@ -1,15 +1,18 @@
 import { existsSync } from 'node:fs';
 import type { Random } from '../../core/random';
-import type { ScannerConfig, ScannerRole, ScannerStatus } from '../../core/scanner/config';
+import type { HidScannerSettings, ScannerConfig, ScannerRole, ScannerStatus, SerialScannerSettings } from '../../core/scanner/config';
 import { frameConfigOf } from '../../core/scanner/frame-decoder';
 import type { DeviceInput, ScanEvent } from '../../core/scanner/types';
 import { HidScanner, isScannerCandidate, type HidAvailability, type HidDeviceInfo } from './hid-scanner';
-import { SerialScanner } from './serial-scanner';
+import { isUsbIdentity, SerialScanner, type SerialPortInfo } from './serial-scanner';
 
 export interface DeviceManagerDeps {
   hid: HidAvailability;
-  /** Serial ports the OS lists (a failure to list, e.g. no udevadm, is "none"). */
-  listSerialPorts: () => Promise<{ path: string; manufacturer?: string | undefined }[]>;
+  /**
+   * Serial ports the OS lists, with USB identity where known. May reject (e.g. no udevadm): then
+   * discovery lists none and USB-identified scanners are looked for at their saved path.
+   */
+  listSerialPorts: () => Promise<SerialPortInfo[]>;
   now: () => number;
   random: Random;
   pollMs: number;
@@ -21,27 +24,59 @@ export interface RoutedScan extends ScanEvent {
   deviceName: string;
 }
 
-type Running = { kind: 'serial'; driver: SerialScanner } | { kind: 'hid'; driver: HidScanner; path: string };
+/** What the Scanners screen can pick from. */
+export interface DiscoveredScanners {
+  serial: SerialPortInfo[];
+  hid: HidDeviceInfo[];
+  hidUnavailable: string | null;
+}
+
+type Running = { kind: 'serial'; driver: SerialScanner; path: string; key: string } | { kind: 'hid'; driver: HidScanner; path: string; key: string };
+type DeviceState = Pick<ScannerStatus, 'present' | 'state' | 'detail'>;
+
+/** The settings a running driver was built from: a change to any of them restarts it (name and role do not). */
+function driverKey(config: ScannerConfig): string {
+  const { name: _name, role: _role, ...settings } = config;
+  return JSON.stringify(settings);
+}
 
 /**
- * Keeps the configured scanners running: finds each by its stable identity (serial path, or
- * HID vendor/product/serial number), starts it when it arrives, stops it when it goes, and
- * routes every scan on with the device's name and role. Several scanners at once.
+ * Keeps the configured scanners running: finds each by its stable identity (USB vendor/product/
+ * serial number where saved, else the serial path; HID vendor/product/serial number), starts it
+ * where it is, moves it when it reappears elsewhere, stops it when it goes, and routes every scan
+ * on with the device's current name and role. Settings changes apply to running devices at once.
+ * Several scanners at once.
  */
 export class DeviceManager {
   private configs: ScannerConfig[] = [];
   private readonly running = new Map<string, Running>();
-  private readonly statuses = new Map<string, ScannerStatus>();
+  private readonly states = new Map<string, DeviceState>();
+  /** Drivers being stopped, by scanner id: a new driver for the id waits for its port to be let go. */
+  private readonly closing = new Map<string, Promise<void>>();
   private readonly listeners = new Set<(scan: RoutedScan) => void>();
   private readonly inputListeners = new Set<(input: DeviceInput) => void>();
   private timer: NodeJS.Timeout | null = null;
-  private polling: Promise<void> | null = null;
+  private phase: 'idle' | 'started' | 'stopped' = 'idle';
+  /** Polls and stops run one at a time, in order. */
+  private chain: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: DeviceManagerDeps) {}
 
+  /**
+   * New settings, applied to running devices now: a removed scanner stops (nothing it sends after
+   * this is routed), a changed port or framing restarts its driver, a name or role change applies
+   * to the next scan.
+   */
   configure(configs: ScannerConfig[]): void {
     this.configs = configs;
-    for (const id of [...this.statuses.keys()]) if (!configs.some((c) => c.id === id)) this.statuses.delete(id);
+    const byId = new Map(configs.map((c) => [c.id, c]));
+    for (const id of [...this.states.keys()]) if (!byId.has(id)) this.states.delete(id);
+    for (const [id, running] of [...this.running]) {
+      const config = byId.get(id);
+      if (config === undefined || driverKey(config) !== running.key) this.detach(id);
+      if (config !== undefined && driverKey(config) !== running.key) this.states.delete(id);
+    }
+    if (this.phase === 'started') void this.poll();
   }
 
   onScan(listener: (scan: RoutedScan) => void): () => void {
@@ -49,20 +84,23 @@ export class DeviceManager {
     return () => this.listeners.delete(listener);
   }
 
-  /** Every driver's raw input (frames and rejections), for the Scanners screen's raw view. */
+  /** What every scanner sends, scans and rejected input alike, for the Scanners screen's raw view. */
   onInput(listener: (input: DeviceInput) => void): () => void {
     this.inputListeners.add(listener);
     return () => this.inputListeners.delete(listener);
   }
 
   list(): ScannerStatus[] {
-    return this.configs.map(
-      (c) => this.statuses.get(c.id) ?? { id: c.id, name: c.name, role: c.role, kind: c.kind, present: false, state: 'absent', detail: null },
-    );
+    return this.configs.map((c) => ({ id: c.id, name: c.name, role: c.role, kind: c.kind, ...(this.states.get(c.id) ?? this.notYetSeen(c)) }));
   }
 
-  /** What could be configured: serial ports and HID devices that look like scanners. */
-  async discover(): Promise<{ serial: { path: string; manufacturer?: string | undefined }[]; hid: HidDeviceInfo[]; hidUnavailable: string | null }> {
+  private notYetSeen(config: ScannerConfig): DeviceState {
+    if (config.kind === 'hid' && !this.deps.hid.available) return { present: false, state: 'unavailable', detail: this.deps.hid.reason };
+    return { present: false, state: 'absent', detail: null };
+  }
+
+  /** What could be configured: serial ports (with USB identity where the OS gives it) and HID devices that look like scanners. */
+  async discover(): Promise<DiscoveredScanners> {
     const serial = await this.deps.listSerialPorts().catch(() => []);
     if (!this.deps.hid.available) return { serial, hid: [], hidUnavailable: this.deps.hid.reason };
     const hid = (await this.deps.hid.hid.devicesAsync().catch(() => [])).filter(isScannerCandidate);
@@ -70,65 +108,150 @@ export class DeviceManager {
   }
 
   start(): void {
+    if (this.phase !== 'idle') return;
+    this.phase = 'started';
     const loop = (): void => {
-      this.polling = this.poll().finally(() => {
-        this.polling = null;
-        this.timer = setTimeout(loop, this.deps.pollMs);
+      void this.poll().finally(() => {
+        if (this.phase === 'started') this.timer = setTimeout(loop, this.deps.pollMs);
       });
     };
     loop();
   }
 
   async stop(): Promise<void> {
+    this.phase = 'stopped';
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    await this.polling;
-    for (const id of [...this.running.keys()]) await this.stopDevice(id);
+    await this.exclusive(async () => {
+      for (const id of [...this.running.keys()]) {
+        this.detach(id);
+        this.setState(id, { present: false, state: 'absent', detail: null });
+      }
+      await Promise.all(this.closing.values());
+    });
   }
 
-  /** One pass of arrival / removal detection (the timer calls it; tests may too). */
-  async poll(): Promise<void> {
-    const hidDevices = this.deps.hid.available ? await this.deps.hid.hid.devicesAsync().catch(() => []) : [];
-    for (const config of this.configs) {
-      if (config.kind === 'serial') {
-        const present = existsSync(config.path);
-        if (present && !this.running.has(config.id)) this.startSerial(config);
-        if (!present && this.running.has(config.id)) await this.stopDevice(config.id);
-        if (!present) this.setStatus(config, false, 'absent', null);
-      } else {
-        if (!this.deps.hid.available) {
-          this.setStatus(config, false, 'unavailable', this.deps.hid.reason);
-          continue;
-        }
-        const match = hidDevices.find(
-          (d) =>
-            d.vendorId === config.vendorId &&
-            d.productId === config.productId &&
-            (config.serialNumber === undefined || d.serialNumber === config.serialNumber) &&
-            d.path !== undefined,
-        );
-        const running = this.running.get(config.id);
-        if (match?.path !== undefined && running === undefined) await this.startHid(config, match.path);
-        if (match === undefined && running !== undefined) await this.stopDevice(config.id);
-        if (match === undefined) this.setStatus(config, false, 'absent', null);
-      }
+  /** Read through a method: the phase changes while a pass awaits, which narrowing cannot see. */
+  private isStopped(): boolean {
+    return this.phase === 'stopped';
+  }
+
+  /** One pass of arrival / removal detection (the timer calls it; tests and settings saves may too). */
+  poll(): Promise<void> {
+    return this.exclusive(() => this.pollOnce());
+  }
+
+  private exclusive(work: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(work);
+    this.chain = next.catch((error: unknown) => this.deps.log(`scanners: ${error instanceof Error ? error.message : String(error)}`));
+    return next;
+  }
+
+  private async pollOnce(): Promise<void> {
+    if (this.isStopped()) return;
+    const configs = this.configs;
+    const needPorts = configs.some((c) => c.kind === 'serial' && c.usb !== undefined);
+    const ports = needPorts ? await this.deps.listSerialPorts().catch(() => null) : null;
+    const hidDevices = this.deps.hid.available && configs.some((c) => c.kind === 'hid') ? await this.deps.hid.hid.devicesAsync().catch(() => []) : [];
+    const claimed = new Set<string>();
+    for (const config of configs) {
+      // Settings replaced or the manager stopped while this pass awaited: the next pass decides.
+      if (this.isStopped() || !this.configs.includes(config)) return;
+      if (config.kind === 'serial') await this.pollSerial(config, this.locate(config, ports, claimed));
+      else await this.pollHid(config, hidDevices);
     }
   }
 
-  private route(config: ScannerConfig, scan: ScanEvent): void {
-    const routed: RoutedScan = { ...scan, deviceId: config.id, role: config.role, deviceName: config.name };
+  /**
+   * Where a serial scanner is now. A USB identity is looked for in the OS list (the saved path
+   * first, for two identical scanners without serial numbers); when the OS cannot list ports, or
+   * lists nothing at the saved path, the saved path is used if it exists. A path-only scanner is
+   * its path (a /dev/serial/by-id path follows re-enumeration by itself).
+   */
+  private locate(config: SerialScannerSettings, ports: SerialPortInfo[] | null, claimed: Set<string>): string | null {
+    const usb = config.usb;
+    let path: string | null = existsSync(config.path) ? config.path : null;
+    if (usb !== undefined && ports !== null) {
+      const candidates = ports.filter((p) => isUsbIdentity(p, usb) && !claimed.has(p.path));
+      const match = candidates.find((p) => p.path === config.path || p.byIdPath === config.path) ?? candidates[0];
+      if (match !== undefined) path = match.path;
+      // Another device now answers at the saved path: it is not this scanner.
+      else if (ports.some((p) => p.path === config.path && p.vendorId !== undefined)) path = null;
+    }
+    if (path !== null) claimed.add(path);
+    return path;
+  }
+
+  private async pollSerial(config: SerialScannerSettings, path: string | null): Promise<void> {
+    const running = this.running.get(config.id);
+    if (running !== undefined && running.path !== path) await this.stopDevice(config.id);
+    if (path === null) {
+      this.setState(config.id, { present: false, state: 'absent', detail: null });
+      return;
+    }
+    if (!this.running.has(config.id)) await this.startSerial(config, path);
+  }
+
+  private async pollHid(config: HidScannerSettings, devices: HidDeviceInfo[]): Promise<void> {
+    if (!this.deps.hid.available) {
+      this.setState(config.id, { present: false, state: 'unavailable', detail: this.deps.hid.reason });
+      return;
+    }
+    const match = devices.find(
+      (d) =>
+        d.vendorId === config.vendorId &&
+        d.productId === config.productId &&
+        (config.serialNumber === undefined || d.serialNumber === config.serialNumber) &&
+        d.path !== undefined,
+    );
+    const running = this.running.get(config.id);
+    // Replugged between two polls: the same scanner at a new hidraw node.
+    if (running !== undefined && running.path !== match?.path) await this.stopDevice(config.id);
+    if (match?.path === undefined) {
+      this.setState(config.id, { present: false, state: 'absent', detail: null });
+      return;
+    }
+    if (!this.running.has(config.id)) await this.startHid(config, match.path);
+  }
+
+  /** The current settings of a scanner, or undefined once it was removed. */
+  private current(id: string): ScannerConfig | undefined {
+    return this.configs.find((c) => c.id === id);
+  }
+
+  private isCurrent(id: string, driver: SerialScanner | HidScanner): boolean {
+    return this.running.get(id)?.driver === driver;
+  }
+
+  /** Routes by the settings as they are now, and only from the driver currently running for the id. */
+  private route(id: string, driver: SerialScanner | HidScanner, scan: ScanEvent): void {
+    const config = this.current(id);
+    if (config === undefined || !this.isCurrent(id, driver)) return;
+    const routed: RoutedScan = { ...scan, deviceId: id, role: config.role, deviceName: config.name };
     for (const listener of this.listeners) listener(routed);
   }
 
-  private setStatus(config: ScannerConfig, present: boolean, state: ScannerStatus['state'], detail: string | null): void {
-    this.statuses.set(config.id, { id: config.id, name: config.name, role: config.role, kind: config.kind, present, state, detail });
+  private relay(id: string, driver: SerialScanner | HidScanner, input: DeviceInput): void {
+    if (!this.isCurrent(id, driver)) return;
+    for (const listener of this.inputListeners) listener({ ...input, deviceId: id });
   }
 
-  private startSerial(config: Extract<ScannerConfig, { kind: 'serial' }>): void {
+  private setState(id: string, state: DeviceState): void {
+    this.states.set(id, state);
+  }
+
+  private serialDetail(driver: SerialScanner, path: string): string {
+    const lineEnd = driver.lineEnd;
+    return lineEnd === null ? `on ${path}` : `on ${path}; last frame ended with ${lineEnd}`;
+  }
+
+  private async startSerial(config: SerialScannerSettings, path: string): Promise<void> {
+    await this.closing.get(config.id);
+    if (this.isStopped() || this.current(config.id) !== config || this.running.has(config.id)) return;
     const driver = new SerialScanner(
       {
         deviceId: config.id,
-        path: config.path,
+        path,
         baudRate: config.baudRate,
         dataBits: config.dataBits,
         parity: config.parity,
@@ -138,36 +261,71 @@ export class DeviceManager {
       },
       { now: this.deps.now, random: this.deps.random },
     );
-    driver.onScan((scan) => this.route(config, scan));
+    driver.onScan((scan) => this.route(config.id, driver, scan));
     driver.onInput((input) => {
-      for (const listener of this.inputListeners) listener({ ...input, deviceId: config.id });
+      if (input.kind === 'scan' && this.isCurrent(config.id, driver) && driver.status.state === 'open') {
+        this.setState(config.id, { present: true, state: 'open', detail: this.serialDetail(driver, path) });
+      }
+      this.relay(config.id, driver, input);
     });
     driver.onStatus((status) => {
-      const state = status.state === 'stopped' ? 'absent' : status.state;
-      this.setStatus(config, status.state !== 'stopped', state, status.state === 'reconnecting' ? status.error : null);
+      if (!this.isCurrent(config.id, driver) || status.state === 'stopped') return;
+      const detail = status.state === 'reconnecting' ? `${path}: ${status.error}` : this.serialDetail(driver, path);
+      this.setState(config.id, { present: true, state: status.state, detail });
     });
-    this.running.set(config.id, { kind: 'serial', driver });
+    this.running.set(config.id, { kind: 'serial', driver, path, key: driverKey(config) });
     driver.start();
   }
 
-  private async startHid(config: Extract<ScannerConfig, { kind: 'hid' }>, path: string): Promise<void> {
+  private async startHid(config: HidScannerSettings, path: string): Promise<void> {
     if (!this.deps.hid.available) return;
+    await this.closing.get(config.id);
+    if (this.isStopped() || this.current(config.id) !== config || this.running.has(config.id)) return;
     const driver = new HidScanner({ deviceId: config.id, path, mode: config.mode, layout: config.layout }, this.deps.hid.hid, this.deps.now);
-    driver.onScan((scan) => this.route(config, scan));
+    driver.onScan((scan) => this.route(config.id, driver, scan));
+    driver.onInput((input) => this.relay(config.id, driver, input));
+    driver.onError((message) => {
+      if (!this.isCurrent(config.id, driver)) return;
+      // The driver has closed the device; the next poll opens it again wherever it is listed.
+      this.running.delete(config.id);
+      this.setState(config.id, { present: true, state: 'reconnecting', detail: `read error on ${path}: ${message}` });
+      this.deps.log(`scanner ${config.name}: read error on ${path}: ${message}`);
+    });
+    this.setState(config.id, { present: true, state: 'opening', detail: `on ${path}` });
     try {
       await driver.start();
-      this.running.set(config.id, { kind: 'hid', driver, path });
-      this.setStatus(config, true, 'open', null);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.setStatus(config, true, 'unavailable', `cannot open ${path}: ${message}`);
+      this.setState(config.id, { present: true, state: 'unavailable', detail: `cannot open ${path}: ${message}` });
       this.deps.log(`scanner ${config.name}: cannot open ${path}: ${message}`);
+      return;
     }
+    // Removed, changed or stopped while the device was opening: it is not wanted any more.
+    if (this.isStopped() || this.current(config.id) !== config || this.running.has(config.id)) {
+      await driver.stop();
+      return;
+    }
+    this.running.set(config.id, { kind: 'hid', driver, path, key: driverKey(config) });
+    this.setState(config.id, { present: true, state: 'open', detail: `on ${path}` });
+  }
+
+  /** Takes a driver out of service now (nothing it emits is routed any more) and closes it in the background. */
+  private detach(id: string): void {
+    const running = this.running.get(id);
+    if (running === undefined) return;
+    this.running.delete(id);
+    const previous = this.closing.get(id) ?? Promise.resolve();
+    const closed = previous
+      .then(() => running.driver.stop())
+      .catch((error: unknown) => this.deps.log(`scanner ${id}: closing failed: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => {
+        if (this.closing.get(id) === closed) this.closing.delete(id);
+      });
+    this.closing.set(id, closed);
   }
 
   private async stopDevice(id: string): Promise<void> {
-    const running = this.running.get(id);
-    this.running.delete(id);
-    await running?.driver.stop();
+    this.detach(id);
+    await this.closing.get(id);
   }
 }

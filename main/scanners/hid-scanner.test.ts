@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { ScanEvent } from '../../core/scanner/types';
+import type { DeviceInput, ScanEvent } from '../../core/scanner/types';
 import { HidScanner, isScannerCandidate, loadHid, type HidDevice, type HidModule } from './hid-scanner';
 
 // No HID devices or /dev/uhid here: the driver is fed recorded reports through a stand-in device.
@@ -53,6 +53,25 @@ describe('HID scanners', () => {
     data.set([0x02, 5, 0x5d, 0x43, 0x31, ...Buffer.from('AB-12')], 0);
     device.emit('data', data);
     expect(scans).toEqual([{ deviceId: 'hid:pos', code: 'AB-12', symbology: ']C1', receivedAt: 7 }]);
+  });
+
+  it('closes the device on a read error, reports it once, and emits nothing after', async () => {
+    const device = new RecordedDevice();
+    const scanner = new HidScanner({ deviceId: 'hid:gun', path: '/dev/hidraw3', mode: 'keyboard', layout: 'us' }, module(device, {}), () => 5);
+    const scans: ScanEvent[] = [];
+    const inputs: DeviceInput[] = [];
+    const errors: string[] = [];
+    scanner.onScan((s) => scans.push(s));
+    scanner.onInput((i) => inputs.push(i));
+    scanner.onError((message) => errors.push(message));
+    await scanner.start();
+    for (const r of [report(0, 0x1e), release, report(0, 0x28), release]) device.emit('data', r);
+    device.emit('error', new Error('could not read from HID device'));
+    await expect.poll(() => errors).toEqual(['could not read from HID device']);
+    expect(device.closed).toBe(true);
+    for (const r of [report(0, 0x1f), release, report(0, 0x28), release]) device.emit('data', r);
+    expect(scans.map((s) => s.code)).toEqual(['1']);
+    expect(inputs).toEqual([{ deviceId: 'hid:gun', at: 5, kind: 'scan', code: '1' }]);
   });
 
   it('says why HID is unavailable instead of crashing when node-hid cannot load', async () => {

@@ -1,6 +1,6 @@
 import { HidKeyboardDecoder, type KeyboardLayout } from '../../core/scanner/hid-keyboard';
 import { HidPosDecoder } from '../../core/scanner/hid-pos';
-import type { ScanEvent } from '../../core/scanner/types';
+import type { DeviceInput, HidDecodeResult, ScanEvent } from '../../core/scanner/types';
 
 /** The parts of node-hid the station uses, so a station without libusb still starts. */
 export interface HidDevice {
@@ -65,6 +65,8 @@ export interface HidScannerConfig {
 export class HidScanner {
   private device: HidDevice | null = null;
   private readonly listeners = new Set<(scan: ScanEvent) => void>();
+  private readonly inputListeners = new Set<(input: DeviceInput) => void>();
+  private readonly errorListeners = new Set<(message: string) => void>();
   lastError: string | null = null;
 
   constructor(
@@ -78,17 +80,38 @@ export class HidScanner {
     return () => this.listeners.delete(listener);
   }
 
+  /** Every scan and rejected report, for the Scanners screen's raw view. */
+  onInput(listener: (input: DeviceInput) => void): () => void {
+    this.inputListeners.add(listener);
+    return () => this.inputListeners.delete(listener);
+  }
+
+  /**
+   * A read error (unplugged mid-read, a hub reset): the device has already been closed when
+   * listeners hear of it, and the driver emits nothing more; whoever runs it opens a new one.
+   */
+  onError(listener: (message: string) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
+  }
+
   async start(): Promise<void> {
     const device = await this.hid.HIDAsync.open(this.config.path, { nonExclusive: false });
     this.device = device;
     const keyboard = new HidKeyboardDecoder(this.config.layout);
     const pos = new HidPosDecoder();
     device.on('data', (report) => {
-      const { scans } = this.config.mode === 'keyboard' ? keyboard.push(report) : pos.push(report);
-      for (const scan of scans) this.emit({ deviceId: this.config.deviceId, ...scan, receivedAt: this.now() });
+      if (this.device !== device) return;
+      this.deliver(this.config.mode === 'keyboard' ? keyboard.push(report) : pos.push(report));
     });
     device.on('error', (error) => {
+      if (this.device !== device) return;
+      this.device = null;
       this.lastError = error.message;
+      // node-hid stops reading after an error; close so the node is free for the reopen.
+      void device.close().catch(() => undefined).then(() => {
+        for (const listener of this.errorListeners) listener(error.message);
+      });
     });
   }
 
@@ -98,7 +121,14 @@ export class HidScanner {
     await device?.close();
   }
 
-  private emit(scan: ScanEvent): void {
-    for (const listener of this.listeners) listener(scan);
+  private deliver({ scans, rejected }: HidDecodeResult): void {
+    const at = this.now();
+    const deviceId = this.config.deviceId;
+    for (const r of rejected) for (const listener of this.inputListeners) listener({ deviceId, at, kind: 'rejected', reason: r.reason, bytes: r.bytes, preview: r.preview });
+    for (const scan of scans) {
+      for (const listener of this.inputListeners) listener({ deviceId, at, kind: 'scan', code: scan.code });
+      const event: ScanEvent = { deviceId, ...scan, receivedAt: at };
+      for (const listener of this.listeners) listener(event);
+    }
   }
 }

@@ -11,7 +11,7 @@ import { randomInt, seededRandom } from '../../core/random';
 import { DEFAULT_FRAME, type FrameConfig } from '../../core/scanner/frame-decoder';
 import type { ScanEvent } from '../../core/scanner/types';
 import { PtyPair } from '../../tests/helpers/socat';
-import { SerialScanner, serialPortInfo, type SerialScannerStatus } from './serial-scanner';
+import { SerialScanner, serialPortInfo, type RawPortInfo, type SerialScannerStatus } from './serial-scanner';
 
 // Real serial I/O through a socat pty pair: the scanner end is written like a scanner would.
 const dir = mkdtempSync(join(tmpdir(), 'serial-'));
@@ -221,7 +221,8 @@ describe('serialPortInfo: the station\u2019s serial port list', () => {
         '',
       ].join('\n'),
     );
-    const ports = await linuxList((() => spawn('cat', [recorded])) as unknown as typeof spawn);
+    // serialport's PortInfo type comes from a package the linter cannot see; name its shape.
+    const ports = (await linuxList((() => spawn('cat', [recorded])) as unknown as typeof spawn)) as RawPortInfo[];
     expect(ports.map((p) => serialPortInfo(p, 'linux'))).toEqual([
       {
         path: '/dev/ttyACM0',
