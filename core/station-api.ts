@@ -141,7 +141,7 @@ export const discoveredScannersSchema = z.object({
       productId: z.number().optional(),
       serialNumber: z.string().optional(),
       /** The /dev/serial/by-id link, stable across re-enumeration (Linux). */
-      byId: z.string().optional(),
+      byIdPath: z.string().optional(),
     }),
   ),
   hid: z.array(

@@ -39,7 +39,42 @@ describe('StationApi scanner methods', () => {
     expect(await call('discoverScanners')).toEqual({ ok: true, value: { serial: [{ path: '/dev/ttyUSB0', manufacturer: 'FTDI' }], hid: [], hidUnavailable: 'no HID here' } });
     const saved = await call('saveScanners', { scanners: [{ kind: 'serial', id: 'dock', name: 'Dock door', role: 'out', path: join(dir, 'no-such-port') }] });
     expect(saved).toMatchObject({ ok: true, value: [{ id: 'dock', name: 'Dock door', role: 'out', present: false, state: 'absent' }] });
-    expect(JSON.parse((await store.getMeta('scanners')) ?? '[]')).toMatchObject([{ id: 'dock', suffix: '\r', baudRate: 9600 }]);
+    expect(JSON.parse((await store.getMeta('scanners')) ?? '[]')).toMatchObject([{ id: 'dock', framing: 'auto', gapMs: 100, minLength: 4, maxLength: 8192, baudRate: 9600 }]);
+  });
+
+  it('upgrades settings saved before framing existed: a line-end suffix reads any line end, others stay custom', async () => {
+    await store.setMeta(
+      'scanners',
+      JSON.stringify([
+        { kind: 'serial', id: 'old-crlf', name: 'Old CRLF', role: 'out', path: '/dev/ttyS0', baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1, prefix: '', suffix: '\r\n' },
+        { kind: 'serial', id: 'old-etx', name: 'Old ETX', role: 'in', path: '/dev/ttyS1', baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1, prefix: '\x02', suffix: '\x03' },
+      ]),
+    );
+    expect(await call('getScannerConfigs')).toMatchObject({
+      ok: true,
+      value: [
+        { id: 'old-crlf', framing: 'auto', stripPrefix: '' },
+        { id: 'old-etx', framing: 'terminator', terminator: '\x03', stripPrefix: '\x02' },
+      ],
+    });
+  });
+
+  it('refuses port settings that cannot work, in words, and keeps the old ones', async () => {
+    const custom = { kind: 'serial', id: 'a', name: 'A', role: 'in', path: '/dev/x', framing: 'terminator' };
+    expect(await call('saveScanners', { scanners: [custom] })).toMatchObject({ ok: false, error: { code: 'invalid_arguments', message: expect.stringContaining('a custom terminator is needed') } });
+    expect(await call('saveScanners', { scanners: [{ ...custom, framing: 'auto', minLength: 40, maxLength: 20 }] })).toMatchObject({ ok: false, error: { code: 'invalid_arguments' } });
+    expect(await call('saveScanners', { scanners: [{ ...custom, framing: 'auto', maxLength: 100_000 }] })).toMatchObject({ ok: false, error: { code: 'invalid_arguments' } });
+    expect(await store.getMeta('scanners')).toBeNull();
+  });
+
+  it('while the Scanners screen holds the test lease, a scan is described and changes nothing; after it, scans act', async () => {
+    expect(await call('setScannerTest', { seconds: 10 })).toEqual({ ok: true, value: { testing: true } });
+    expect(await call('submitScan', { code: 'CMD:CHECK-IN', deviceId: 'keyboard-wedge' })).toMatchObject({ ok: true, value: { kind: 'ok', message: 'test scan: command check-in — nothing was changed', queued: [] } });
+    expect(await call('getScanState')).toMatchObject({ ok: true, value: { mode: 'check_out' } });
+    expect(await call('setScannerTest', { seconds: 0 })).toEqual({ ok: true, value: { testing: false } });
+    await call('submitScan', { code: 'CMD:CHECK-IN', deviceId: 'keyboard-wedge' });
+    expect(await call('getScanState')).toMatchObject({ ok: true, value: { mode: 'check_in' } });
+    expect(await call('setScannerTest', { seconds: 31 })).toMatchObject({ ok: false, error: { code: 'invalid_arguments' } });
   });
 
   it('refuses invalid scanner settings and duplicate ids, keeping the old ones', async () => {

@@ -61,7 +61,7 @@ describe('FrameDecoder', () => {
   });
 
   it('shows control bytes in previews', () => {
-    expect(previewBytes('\x00\xffMIC\r')).toBe('\u2400\\xffMIC\u240d');
+    expect(previewBytes('\x00\xffMIC\r')).toBe('\\x00\\xffMIC\\r');
     expect(previewBytes('A'.repeat(60))).toBe(`${'A'.repeat(48)}…`);
   });
 

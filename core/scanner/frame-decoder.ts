@@ -1,5 +1,6 @@
 import { MAX_CODE_BYTES, type SerialFraming, type SerialScannerSettings } from './config';
 import type { FrameEnd, RejectedInput, RejectReason } from './types';
+import { escapeBytes } from './words';
 
 /** How a serial scanner frames its scans (the serial part of a scanner's settings). */
 export interface FrameConfig {
@@ -50,17 +51,10 @@ function isData(byte: number, lineBreaksAreData: boolean): boolean {
   return lineBreaksAreData && (byte === CR || byte === LF || byte === 0x09);
 }
 
-/** The start of what was received, control bytes made visible, for the Scanners screen. */
+/** The start of what was received, control bytes written as escapes (\x00, \r), for the Scanners screen. */
 export function previewBytes(text: string): string {
-  let out = '';
-  for (const ch of text.slice(0, PREVIEW_CHARS)) {
-    const byte = ch.charCodeAt(0);
-    if (byte < 0x20) out += String.fromCharCode(0x2400 + byte);
-    else if (byte === 0x7f) out += '\u2421';
-    else if (byte > 0x7e) out += `\\x${byte.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return text.length > PREVIEW_CHARS ? `${out}…` : out;
+  const head = escapeBytes(text.slice(0, PREVIEW_CHARS));
+  return text.length > PREVIEW_CHARS ? `${head}…` : head;
 }
 
 /**
