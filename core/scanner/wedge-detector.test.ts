@@ -1,32 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { scannerKeyEvents, seededRandom } from '../../tests/bench/wedge';
-import { loadFixtures } from '../../tests/fixtures/scanners/load';
 import { WedgeDetector, type WedgeKeyEvent, type WedgeOutput } from './wedge-detector';
-
-// The wedge corpus (tests/fixtures/scanners/wedge/*.json): key events as Chromium reports them for
-// real scanners and people, in the KeyboardEvent fields the detector reads.
-const keyEvent = z.strictObject({
-  type: z.enum(['keydown', 'keyup']),
-  key: z.string().min(1),
-  code: z.string(),
-  at: z.number(),
-  shiftKey: z.boolean(),
-  ctrlKey: z.boolean(),
-  altKey: z.boolean(),
-  metaKey: z.boolean().optional(),
-  repeat: z.boolean(),
-  modifierState: z.strictObject({ AltGraph: z.boolean().optional(), CapsLock: z.boolean().optional() }),
-});
-const wedgeConfig = z.strictObject({
-  maxGapMs: z.number().optional(),
-  minLength: z.number().optional(),
-  terminators: z.array(z.string()).optional(),
-  undoCapsLock: z.boolean().optional(),
-  heldLimitMs: z.number().optional(),
-  resumeMs: z.number().optional(),
-});
-const corpus = loadFixtures('wedge', { event: keyEvent, config: wedgeConfig });
 
 const replay = (detector: WedgeDetector, events: readonly WedgeKeyEvent[]): WedgeOutput[] => events.flatMap((e) => detector.event(e));
 
@@ -40,20 +14,7 @@ const typed = (text: string, start: number, gap: number, hold: number): WedgeKey
     return [down(key, code, start + i * gap), up(key, code, start + i * gap + hold)];
   }).sort((a, b) => a.at - b.at);
 
-describe('keyboard wedge corpus (every recorded device stream)', () => {
-  it('holds fixtures', () => {
-    expect(corpus.length).toBeGreaterThanOrEqual(10);
-  });
-
-  for (const f of corpus) {
-    it(`${f.file}: ${f.device}`, () => {
-      const out = replay(new WedgeDetector(f.config), f.events);
-      expect(out.flatMap((o) => (o.kind === 'scan' ? [o.code] : []))).toEqual(f.expect.scans);
-      expect(out.flatMap((o) => (o.kind === 'rejected' ? [o.reason] : []))).toEqual(f.expect.rejected);
-    });
-  }
-});
-
+// Every recorded device stream is replayed in tests/scanners/wedge-corpus.test.ts (it reads files).
 describe('keyboard wedge detector (injected clock)', () => {
   it('takes a Shift-per-capital burst at an 8 ms poll as one exact scan, with its terminator', () => {
     const out = replay(new WedgeDetector(), scannerKeyEvents('CASE-650525', { start: 1000, pollMs: 8 }));
