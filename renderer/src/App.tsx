@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import type { RejectedInput } from '../../core/scanner/types';
 import type { FeedbackView, StationInfo } from '../../core/station-api';
 import type { StationSettings } from '../../core/station-views';
 import { AssetsScreen } from './screens/AssetsScreen';
@@ -85,11 +86,22 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
     [],
   );
 
-  // A keyboard-wedge scanner works on every screen (fields being typed in keep their keys).
+  // A keyboard-wedge scanner works on every screen (fields being typed in keep their keys). A burst
+  // a person typed into, or one that stalled, is dropped whole and the operator is asked to rescan.
+  const [wedgeProblem, setWedgeProblem] = useState<string | null>(null);
   const submitWedge = useCallback((code: string) => {
+    setWedgeProblem(null);
     void window.station.submitScan({ code, deviceId: 'keyboard-wedge' });
   }, []);
-  useKeyboardWedge(submitWedge);
+  const rejectWedge = useCallback((rejected: RejectedInput) => {
+    setWedgeProblem(rejected.reason === 'mixed_with_typing' ? 'A key was pressed during the scan — scan again' : 'The scan arrived incomplete — scan again');
+  }, []);
+  useKeyboardWedge(submitWedge, rejectWedge);
+  useEffect(() => {
+    if (wedgeProblem === null) return;
+    const timer = window.setTimeout(() => setWedgeProblem(null), 8000);
+    return () => window.clearTimeout(timer);
+  }, [wedgeProblem]);
 
   // F-keys switch screens: reachable with a scanner in one hand.
   useEffect(() => {
@@ -118,6 +130,11 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
           {online ? 'Online' : 'Offline'}
           {sync !== null && sync.depth > 0 && <span className="pill">{sync.depth} queued</span>}
         </p>
+        {wedgeProblem !== null && (
+          <p role="alert" className="last-scan-warning" data-testid="wedge-rejected">
+            {wedgeProblem}
+          </p>
+        )}
       </header>
       <nav className="tabs" aria-label="Screens">
         {screens.map((id, i) => (
