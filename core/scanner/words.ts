@@ -24,6 +24,11 @@ export function rejectedInWords(reason: RejectReason, bytes: number, limits: { m
   }
 }
 
+/** Why a keyboard-wedge burst was dropped, as the top bar says it (the person is asked to rescan). */
+export function wedgeRejectedInWords(reason: RejectReason): string {
+  return reason === 'mixed_with_typing' ? 'A key was pressed during the scan — scan again' : 'The scan arrived incomplete — scan again';
+}
+
 /** A scanner's connection state in words. */
 export const SCANNER_STATE_WORDS = {
   absent: 'not connected',

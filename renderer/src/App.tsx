@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { RejectedInput } from '../../core/scanner/types';
+import { wedgeRejectedInWords } from '../../core/scanner/words';
 import type { FeedbackView, StationInfo } from '../../core/station-api';
 import type { StationSettings } from '../../core/station-views';
 import { AssetsScreen } from './screens/AssetsScreen';
@@ -94,7 +95,7 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
     void window.station.submitScan({ code, deviceId: 'keyboard-wedge' });
   }, []);
   const rejectWedge = useCallback((rejected: RejectedInput) => {
-    setWedgeProblem(rejected.reason === 'mixed_with_typing' ? 'A key was pressed during the scan — scan again' : 'The scan arrived incomplete — scan again');
+    setWedgeProblem(wedgeRejectedInWords(rejected.reason));
   }, []);
   useKeyboardWedge(submitWedge, rejectWedge);
   useEffect(() => {
@@ -130,12 +131,13 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
           {online ? 'Online' : 'Offline'}
           {sync !== null && sync.depth > 0 && <span className="pill">{sync.depth} queued</span>}
         </p>
-        {wedgeProblem !== null && (
-          <p role="alert" className="last-scan-warning" data-testid="wedge-rejected">
-            {wedgeProblem}
-          </p>
-        )}
       </header>
+      {/* Over the top bar, not in the flow: nothing on the Scan screen moves when it appears. */}
+      {wedgeProblem !== null && (
+        <p role="alert" className="wedge-alert" data-testid="wedge-rejected">
+          {wedgeProblem}
+        </p>
+      )}
       <nav className="tabs" aria-label="Screens">
         {screens.map((id, i) => (
           <button key={id} type="button" className={screen === id ? 'tab active' : 'tab'} aria-current={screen === id ? 'page' : undefined} onClick={() => setScreen(id)}>

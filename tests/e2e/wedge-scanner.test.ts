@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, CDPSession, Page } from 'playwright-core';
@@ -31,6 +31,19 @@ let station: RunningBrowserStation;
 let web: WebServer;
 let browser: Browser;
 const pageErrors: string[] = [];
+const SHOTS = join(PROJECT_ROOT, 'test-results', 'screens');
+mkdirSync(SHOTS, { recursive: true });
+
+/** A screenshot, also copied to the README's docs/screenshots. */
+async function shoot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  copyFileSync(join(SHOTS, `${name}.png`), join(PROJECT_ROOT, 'docs', 'screenshots', `${name}.png`));
+}
+
+/** A phone never scrolls sideways. */
+async function noSideScroll(page: Page): Promise<void> {
+  expect(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBeLessThanOrEqual(0);
+}
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -155,7 +168,7 @@ describe('a keyboard-wedge scanner (Shift per capital) in Chromium', () => {
   it('the station takes scans on the Scan screen, Enter or Tab suffix, and leaves a focused text field its keys', async () => {
     const [{ gig, assets }] = await pickData();
     const [scanned, searched, manual] = assets;
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(station.openUrl);
     await page.getByRole('status', { name: 'Connection' }).filter({ hasText: 'Online' }).waitFor({ timeout: 60_000 });
@@ -184,6 +197,7 @@ describe('a keyboard-wedge scanner (Shift per capital) in Chromium', () => {
     // A person presses "j" during a burst: the burst is dropped whole, the operator asked to rescan.
     await scannerTypes(page, manual.serial_number, { person: { key: 'j', code: 'KeyJ', keyCode: 74, atMs: 40, holdMs: 90 } });
     await expect.poll(() => page.getByTestId('wedge-rejected').innerText(), { timeout: 30_000 }).toBe('A key was pressed during the scan — scan again');
+    await shoot(page, 'station-wedge-rejected');
 
     // The Scan screen's code box has focus: the scan goes into the box, and Enter submits the
     // box's form — once (the detector does not also take it; the rejected burst above was not taken).
@@ -218,7 +232,7 @@ describe('a keyboard-wedge scanner (Shift per capital) in Chromium', () => {
   it('the crew PWA takes scans on the Scan screen and leaves a focused search box its keys', async () => {
     const [, { gig, assets }] = await pickData();
     const [scanned, searched] = assets;
-    const context = await browser.newContext({ viewport: { width: 420, height: 860 } });
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(`${web.url}/#backend=${encodeURIComponent(stack.url)}&anon=${encodeURIComponent(stack.anonKey)}`);
@@ -251,6 +265,16 @@ describe('a keyboard-wedge scanner (Shift per capital) in Chromium', () => {
     await scannerTypes(page, 'CMD:CHECK-IN');
     await expect.poll(() => page.getByTestId('scan-mode').innerText(), { timeout: 30_000 }).toContain('Check-in');
     expect((await recent(page)).filter((line) => line.includes(searched.serial_number))).toEqual([]);
+
+    // A person's key during a burst on the phone: dropped whole, asked to rescan, in the top bar.
+    await page.evaluate('document.activeElement instanceof HTMLElement && document.activeElement.blur()');
+    await scannerTypes(page, scanned.serial_number, { person: { key: 'j', code: 'KeyJ', keyCode: 74, atMs: 40, holdMs: 90 } });
+    await expect.poll(() => page.getByTestId('wedge-rejected').innerText(), { timeout: 30_000 }).toBe('A key was pressed during the scan — scan again');
+    await noSideScroll(page);
+    await shoot(page, 'crew-wedge-rejected-360');
+    await page.setViewportSize({ width: 414, height: 896 });
+    await noSideScroll(page);
+    await shoot(page, 'crew-wedge-rejected-414');
 
     await expect.poll(() => checkOuts(scanned.id, gig.id), { timeout: 60_000, interval: 500 }).toBe(1);
     expect(await checkOuts(searched.id, gig.id)).toBe(0);
