@@ -34,6 +34,12 @@ describe('keyboard wedge detector (injected clock)', () => {
     expect(out.flatMap((o) => (o.kind === 'typing' ? o.keys : []))).toEqual(['h', 'e', 'l', 'l', 'o', 'Enter']);
   });
 
+  it('drops a burst longer than a 2D code can be whole (too_long), never submits it', () => {
+    const code = 'A'.repeat(8193);
+    const out = replay(new WedgeDetector(), scannerKeyEvents(code, { start: 0, pollMs: 1 }));
+    expect(out).toEqual([{ kind: 'rejected', reason: 'too_long', bytes: 8193, preview: `${'A'.repeat(48)}…` }]);
+  });
+
   it('does not treat a fast but short burst as a scan', () => {
     expect(replay(new WedgeDetector(), scannerKeyEvents('ok', { start: 0, pollMs: 2 }))).toEqual([
       { kind: 'typing', keys: ['o', 'k'] },

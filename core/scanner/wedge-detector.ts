@@ -1,3 +1,5 @@
+import { MAX_CODE_BYTES } from './config';
+import { previewBytes } from './frame-decoder';
 import type { RejectedInput } from './types';
 
 /**
@@ -96,17 +98,6 @@ function swapCase(ch: string): string {
   if (ch >= 'a' && ch <= 'z') return ch.toUpperCase();
   if (ch >= 'A' && ch <= 'Z') return ch.toLowerCase();
   return ch;
-}
-
-/** The start of a rejected burst, control characters (GS from FNC1) written out. */
-function preview(chars: readonly string[]): string {
-  return chars
-    .slice(0, 40)
-    .map((c) => {
-      const n = c.charCodeAt(0);
-      return n < 0x20 || n === 0x7f ? `\\x${n.toString(16).padStart(2, '0')}` : c;
-    })
-    .join('');
 }
 
 export class WedgeDetector {
@@ -217,9 +208,9 @@ export class WedgeDetector {
     this.last = at;
     if (this.chars.length < this.config.minLength) return [...this.release(), { kind: 'typing', keys: [terminator] }];
     const chars = this.chars;
-    const reason = this.mixed ? 'mixed_with_typing' : this.tail ? 'incomplete' : null;
+    const reason = this.mixed ? 'mixed_with_typing' : this.tail ? 'incomplete' : chars.length > MAX_CODE_BYTES ? 'too_long' : null;
     this.release();
-    if (reason !== null) return [{ kind: 'rejected', reason, bytes: chars.length, preview: preview(chars) }];
+    if (reason !== null) return [{ kind: 'rejected', reason, bytes: chars.length, preview: previewBytes(chars.join('')) }];
     return [{ kind: 'scan', code: chars.join(''), terminator }];
   }
 

@@ -26,7 +26,9 @@ export function rejectedInWords(reason: RejectReason, bytes: number, limits: { m
 
 /** Why a keyboard-wedge burst was dropped, as the top bar says it (the person is asked to rescan). */
 export function wedgeRejectedInWords(reason: RejectReason): string {
-  return reason === 'mixed_with_typing' ? 'A key was pressed during the scan — scan again' : 'The scan arrived incomplete — scan again';
+  if (reason === 'mixed_with_typing') return 'A key was pressed during the scan — scan again';
+  if (reason === 'too_long') return 'The scan was longer than 8,192 characters — nothing was scanned';
+  return 'The scan arrived incomplete — scan again';
 }
 
 /** A scanner's connection state in words. */
