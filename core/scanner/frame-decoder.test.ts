@@ -60,6 +60,22 @@ describe('FrameDecoder', () => {
     expect(result.rejected.map((r) => [r.reason, r.bytes])).toEqual([['too_long', 400]]);
   });
 
+  it('reports a frame that is only its prefix (never drops input silently)', () => {
+    const result = decode({ framing: 'terminator', terminator: '\x03', stripPrefix: '\x02' }, [[0, '\x02\x03']]);
+    expect(result.rejected.map((r) => r.reason)).toEqual(['too_short']);
+  });
+
+  it('keeps what it learnt of the line end across a reconnect: a cut first frame is discarded, not scanned', () => {
+    const decoder = new FrameDecoder(DEFAULT_FRAME);
+    decoder.push(bytes('SPK-10004\r'), 0);
+    decoder.reset();
+    const after = replay(decoder, [{ at: 1000, bytes: bytes('SPK-10') }]);
+    expect(after.frames).toEqual([]);
+    expect(after.rejected.map((r) => r.reason)).toEqual(['incomplete']);
+    const restarted = replay(new FrameDecoder(DEFAULT_FRAME, 'CRLF'), [{ at: 0, bytes: bytes('SPK-10') }]);
+    expect(restarted.rejected.map((r) => r.reason)).toEqual(['incomplete']);
+  });
+
   it('shows control bytes in previews', () => {
     expect(previewBytes('\x00\xffMIC\r')).toBe('\\x00\\xffMIC\\r');
     expect(previewBytes('A'.repeat(60))).toBe(`${'A'.repeat(48)}…`);

@@ -1,5 +1,6 @@
 import { MAX_CODE_BYTES, type SerialFraming, type SerialScannerSettings } from './config';
 import type { FrameEnd, RejectedInput, RejectReason } from './types';
+import { isCodeChar } from './code-chars';
 import { escapeBytes } from './words';
 
 /** How a serial scanner frames its scans (the serial part of a scanner's settings). */
@@ -39,16 +40,9 @@ const LF = 0x0a;
 const NOISE_SLACK = 256;
 const PREVIEW_CHARS = 48;
 
-/**
- * Bytes barcodes carry: printable ASCII, and the separators of GS1 and ISO/IEC 15434 data
- * (GS 0x1d, RS 0x1e, EOT 0x04). Everything else — NUL, 0xFF and other 8-bit bytes scanners send
- * on power-up or wake, stray control bytes — is noise. Where frames end by silence or a custom
- * terminator, line breaks inside a 2D code are data too.
- */
+/** A byte of a code (see code-chars.ts); where frames end by silence or a custom terminator, line breaks inside a 2D code are data too. */
 function isData(byte: number, lineBreaksAreData: boolean): boolean {
-  if (byte >= 0x20 && byte <= 0x7e) return true;
-  if (byte === 0x1d || byte === 0x1e || byte === 0x04) return true;
-  return lineBreaksAreData && (byte === CR || byte === LF || byte === 0x09);
+  return isCodeChar(byte) || (lineBreaksAreData && (byte === CR || byte === LF || byte === 0x09));
 }
 
 /** The start of what was received, control bytes written as escapes (\x00, \r), for the Scanners screen. */
@@ -81,9 +75,27 @@ export class FrameDecoder {
   lineEnd: FrameEnd | null = null;
   private readonly cap: number;
 
-  constructor(private readonly config: FrameConfig) {
+  /**
+   * `lineEnd`: what this scanner was seen sending before (a reconnect, a restarted driver), so a
+   * line-end scanner's cut frame is discarded from its first frame on, not framed by silence.
+   */
+  constructor(
+    private readonly config: FrameConfig,
+    lineEnd: FrameEnd | null = null,
+  ) {
+    this.lineEnd = lineEnd;
+    this.sawLineEnd = lineEnd !== null && lineEnd !== 'silence' && lineEnd !== 'terminator';
     const terminator = config.framing === 'terminator' ? (config.terminator ?? '') : '';
     this.cap = config.maxLength + config.stripPrefix.length + config.stripSuffix.length + terminator.length + NOISE_SLACK;
+  }
+
+  /** Forgets a frame in progress (the connection was lost), keeping what was learnt of the line end. */
+  reset(): void {
+    this.buf = '';
+    this.overflow = 0;
+    this.tail = '';
+    this.pairAfter = null;
+    this.last = -Infinity;
   }
 
   /** When `idle` next has something to decide, or null when nothing is pending. */
@@ -192,7 +204,11 @@ export class FrameDecoder {
     } else if (leading !== '') {
       this.reject(result, 'noise', leading.length, leading);
     }
-    if (body === '') return;
+    if (body === '') {
+      // Only a prefix (or line noise around one): dropped, and said so.
+      if (stripPrefix !== '') this.reject(result, 'too_short', bytes, raw);
+      return;
+    }
     for (let i = 0; i < body.length; i += 1) {
       if (!isData(body.charCodeAt(i), lineBreaksAreData)) {
         this.reject(result, 'noise', bytes, raw);

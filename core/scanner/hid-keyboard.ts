@@ -5,6 +5,7 @@
  * each scanner stays distinguishable. A key code is a key *position*; which character it types
  * depends on the keyboard layout the scanner was set to ("keyboard country"), chosen per device.
  */
+import { isCodeText } from './code-chars';
 import { MAX_CODE_BYTES, type KeyboardLayout } from './config';
 import { previewBytes } from './frame-decoder';
 import type { HidDecodeResult, RejectedInput } from './types';
@@ -144,6 +145,9 @@ export function charOf(map: KeyMap, code: number, modifiers: number, capsLock: b
  * case, so a scanner that toggles Caps Lock before capitals still reads right. Reports of
  * ErrorRollOver (too many keys at once) are skipped: they say nothing about which keys are up.
  */
+/** The report id of a numbered keyboard collection (9-byte reports). */
+const KEYBOARD_REPORT_ID = 0x01;
+
 export class HidKeyboardDecoder {
   private held = new Set<number>();
   private line = '';
@@ -159,9 +163,19 @@ export class HidKeyboardDecoder {
   }
 
   /** Feeds one report; returns the scans it completed (usually none or one) and what was dropped. */
-  push(report: Uint8Array): HidDecodeResult {
+  push(input: Uint8Array): HidDecodeResult {
     const result: HidDecodeResult = { scans: [], rejected: [] };
-    if (report.length < 8) return result;
+    // A boot report is 8 bytes. A scanner whose keyboard collection numbers its reports sends the
+    // report id first (9 bytes, id 1 by convention); other ids belong to other collections (media
+    // keys) and are not keyboard input. Anything else is not a keyboard report at all.
+    let report = input;
+    if (input.length === 9) {
+      if (input[0] !== KEYBOARD_REPORT_ID) return result;
+      report = input.subarray(1);
+    } else if (input.length !== 8) {
+      result.rejected.push({ reason: 'malformed', bytes: input.length, preview: previewBytes(String.fromCharCode(...input.subarray(0, 16))) });
+      return result;
+    }
     const keys = Array.from(report.subarray(2, 8));
     if (keys.some(isErrorCode)) return result;
     const modifiers = report[0] ?? 0;
@@ -203,7 +217,7 @@ export class HidKeyboardDecoder {
   private endLine(result: HidDecodeResult): void {
     if (this.overLong) {
       // Already reported when it passed the limit.
-    } else if (this.unknownKeys > 0) {
+    } else if (this.unknownKeys > 0 || !isCodeText(this.line)) {
       result.rejected.push(rejection('noise', this.line.length + this.unknownKeys, this.line));
     } else if (this.line !== '') {
       result.scans.push({ code: this.line });

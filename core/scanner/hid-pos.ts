@@ -17,6 +17,7 @@
 
 import { MAX_CODE_BYTES } from './config';
 import { previewBytes } from './frame-decoder';
+import { isCodeText } from './code-chars';
 import type { HidDecodeResult, RejectReason } from './types';
 
 const HEADER = 5;
@@ -79,7 +80,8 @@ export class HidPosDecoder {
     const code = this.pending;
     const symbology = this.symbology;
     this.reset();
-    if (code !== '') result.scans.push(symbology === '' ? { code } : { code, symbology });
+    if (code !== '' && !isCodeText(code)) reject('noise', code);
+    else if (code !== '') result.scans.push(symbology === '' ? { code } : { code, symbology });
     return result;
   }
 

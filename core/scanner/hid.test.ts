@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_CODE_BYTES } from './config';
-import { HidKeyboardDecoder } from './hid-keyboard';
+import { charOf, HidKeyboardDecoder, LAYOUTS } from './hid-keyboard';
 import { HidPosDecoder } from './hid-pos';
 import type { HidDecodeResult } from './types';
 
@@ -93,16 +93,23 @@ describe('HID boot keyboard reports', () => {
     expect(decode(new HidKeyboardDecoder('de'), typed([[LEFT_CTRL | 0x04, 0x14], [0, ENTER]]))).toEqual(['@']);
   });
 
-  it('decodes UK £ " @ and the ISO keys', () => {
-    const reports = typed([[SHIFT, 0x20], [SHIFT, 0x1f], [SHIFT, 0x34], [0, 0x32], [SHIFT, 0x32], [0, 0x64], [SHIFT, 0x64], [0, ENTER]]);
-    expect(decode(new HidKeyboardDecoder('uk'), reports)).toEqual(['£"@#~\\|']);
+  it('decodes UK " @ and the ISO keys; £ is mapped but a code carrying it is noise (no barcode here carries it)', () => {
+    const reports = typed([[SHIFT, 0x1f], [SHIFT, 0x34], [0, 0x32], [SHIFT, 0x32], [0, 0x64], [SHIFT, 0x64], [0, ENTER]]);
+    expect(decode(new HidKeyboardDecoder('uk'), reports)).toEqual(['"@#~\\|']);
+    expect(charOf(LAYOUTS.uk, 0x20, SHIFT, false)).toBe('£');
+    expect(run(new HidKeyboardDecoder('uk'), typed([[SHIFT, 0x20], [0, 0x22], [0, ENTER]]))).toEqual({ scans: [], rejected: ['noise'] });
   });
 
   it('decodes French AZERTY: letters moved, digits with Shift, AltGr symbols', () => {
     const reports = typed([
       [0, 0x14], [0, 0x04], [0, 0x1a], [0, 0x1d], [0, 0x33], [0, 0x10], [0, 0x1f], [SHIFT, 0x1f], [RIGHT_ALT, 0x27], [RIGHT_ALT, 0x2d], [0, 0x64], [0, ENTER],
     ]);
-    expect(decode(new HidKeyboardDecoder('fr'), reports)).toEqual(['aqzwm,é2@]<']);
+    // "é" (the unshifted 2 key) is mapped, and a code carrying it is noise: a scanner set to a
+    // layout other than its own types "é" where it meant "2" — never a wrong code.
+    expect(run(new HidKeyboardDecoder('fr'), reports)).toEqual({ scans: [], rejected: ['noise'] });
+    expect(charOf(LAYOUTS.fr, 0x1f, 0, false)).toBe('é');
+    const ascii = typed([[0, 0x14], [0, 0x04], [0, 0x1a], [0, 0x1d], [0, 0x33], [0, 0x10], [SHIFT, 0x1f], [RIGHT_ALT, 0x27], [RIGHT_ALT, 0x2d], [0, 0x64], [0, ENTER]]);
+    expect(decode(new HidKeyboardDecoder('fr'), ascii)).toEqual(['aqzwm,2@]<']);
   });
 
   it('ignores an ErrorRollOver report: it is not a release, so the held key is not typed again', () => {
@@ -194,5 +201,11 @@ describe('HID POS scanned-data reports', () => {
 
   it('reports a report too short to hold any data as malformed', () => {
     expect(new HidPosDecoder().push(Uint8Array.from([2, 1, 0x5d, 0x43, 0x30, 0x41, 0, 0])).rejected.map((r) => r.reason)).toEqual(['malformed']);
+  });
+
+  it('drops a POS code carrying bytes no barcode carries (8-bit, control) as noise, as every scanner kind does', () => {
+    const report = new Uint8Array(64);
+    report.set([0x02, 6, 0x5d, 0x43, 0x30, 0x4d, 0x49, 0x43, 0xff, 0x31, 0x32]);
+    expect(run(new HidPosDecoder(), [report])).toEqual({ scans: [], rejected: ['noise'] });
   });
 });

@@ -1,3 +1,4 @@
+import { isCodeText } from './code-chars';
 import { MAX_CODE_BYTES } from './config';
 import { previewBytes } from './frame-decoder';
 import type { RejectedInput } from './types';
@@ -113,6 +114,8 @@ export class WedgeDetector {
   private mixed = false;
   /** The burst is the tail of a stalled one. */
   private tail = false;
+  /** When Caps Lock was last pressed. */
+  private capsToggledAt = -Infinity;
   /** Character keys down now (event.code → when pressed). */
   private readonly held = new Map<string, number>();
 
@@ -131,6 +134,7 @@ export class WedgeDetector {
     }
     if (MODIFIERS.has(e.key)) {
       this.last = e.at;
+      if (e.key === 'CapsLock' && e.type === 'keydown') this.capsToggledAt = e.at;
       return out;
     }
     if (e.type === 'keyup') {
@@ -149,7 +153,8 @@ export class WedgeDetector {
     if (isCharacter(e.key) && !meta) {
       const altGraph = e.modifierState?.AltGraph === true || (e.ctrlKey && e.altKey);
       if (altGraph) ch = e.key;
-      else if (e.ctrlKey) ch = e.key === ']' ? GS : null;
+      // By position, as the HID decoder reads Ctrl keys: on a German host the key is "+".
+      else if (e.ctrlKey) ch = e.key === ']' || e.code === 'BracketRight' ? GS : null;
       else if (!e.altKey) ch = e.key;
     }
     if (ch === null) {
@@ -161,7 +166,10 @@ export class WedgeDetector {
       return out;
     }
 
-    if (this.config.undoCapsLock && e.modifierState?.CapsLock === true) ch = swapCase(ch);
+    // Undo the host's Caps Lock, unless the scanner pressed Caps Lock itself for this burst (some
+    // keyboard styles toggle it instead of holding Shift): then the case is what it meant.
+    const scannerCaps = this.capsToggledAt >= (this.open() ? this.started : e.at) - this.config.maxGapMs;
+    if (this.config.undoCapsLock && e.modifierState?.CapsLock === true && !scannerCaps) ch = swapCase(ch);
     if (this.open()) {
       if (this.personHolds(e.at)) this.mixed = true;
     } else {
@@ -181,6 +189,11 @@ export class WedgeDetector {
     if (!this.open() || at - this.last <= this.config.maxGapMs) return [];
     this.stalledAt = this.last;
     return this.release();
+  }
+
+  /** Characters in the burst in progress: from the second on, a key is the scanner's, not a person's. */
+  get burstLength(): number {
+    return this.chars.length;
   }
 
   /** Forget the burst in progress (keys went to a text field instead). */
@@ -208,10 +221,11 @@ export class WedgeDetector {
     this.last = at;
     if (this.chars.length < this.config.minLength) return [...this.release(), { kind: 'typing', keys: [terminator] }];
     const chars = this.chars;
-    const reason = this.mixed ? 'mixed_with_typing' : this.tail ? 'incomplete' : chars.length > MAX_CODE_BYTES ? 'too_long' : null;
+    const text = chars.join('');
+    const reason = this.mixed ? 'mixed_with_typing' : this.tail ? 'incomplete' : chars.length > MAX_CODE_BYTES ? 'too_long' : !isCodeText(text) ? 'noise' : null;
     this.release();
-    if (reason !== null) return [{ kind: 'rejected', reason, bytes: chars.length, preview: previewBytes(chars.join('')) }];
-    return [{ kind: 'scan', code: chars.join(''), terminator }];
+    if (reason !== null) return [{ kind: 'rejected', reason, bytes: chars.length, preview: previewBytes(text) }];
+    return [{ kind: 'scan', code: text, terminator }];
   }
 
   private release(): WedgeOutput[] {

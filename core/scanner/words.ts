@@ -28,6 +28,7 @@ export function rejectedInWords(reason: RejectReason, bytes: number, limits: { m
 export function wedgeRejectedInWords(reason: RejectReason): string {
   if (reason === 'mixed_with_typing') return 'A key was pressed during the scan — scan again';
   if (reason === 'too_long') return 'The scan was longer than 8,192 characters — nothing was scanned';
+  if (reason === 'noise') return 'The scan had characters no barcode carries — check the scanner’s keyboard layout';
   return 'The scan arrived incomplete — scan again';
 }
 

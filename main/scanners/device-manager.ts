@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Random } from '../../core/random';
 import type { HidScannerSettings, ScannerConfig, ScannerRole, ScannerStatus, SerialScannerSettings } from '../../core/scanner/config';
 import { frameConfigOf } from '../../core/scanner/frame-decoder';
-import type { DeviceInput, ScanEvent } from '../../core/scanner/types';
+import type { DeviceInput, FrameEnd, ScanEvent } from '../../core/scanner/types';
 import { HidScanner, isScannerCandidate, type HidAvailability, type HidDeviceInfo } from './hid-scanner';
 import { isUsbIdentity, SerialScanner, type SerialPortInfo } from './serial-scanner';
 
@@ -53,6 +53,8 @@ export class DeviceManager {
   private readonly states = new Map<string, DeviceState>();
   /** Drivers being stopped, by scanner id: a new driver for the id waits for its port to be let go. */
   private readonly closing = new Map<string, Promise<void>>();
+  /** The line end each serial scanner was seen sending, kept across its driver's restarts. */
+  private readonly lineEnds = new Map<string, FrameEnd>();
   private readonly listeners = new Set<(scan: RoutedScan) => void>();
   private readonly inputListeners = new Set<(input: DeviceInput) => void>();
   private timer: NodeJS.Timeout | null = null;
@@ -153,33 +155,52 @@ export class DeviceManager {
     const needPorts = configs.some((c) => c.kind === 'serial' && c.usb !== undefined);
     const ports = needPorts ? await this.deps.listSerialPorts().catch(() => null) : null;
     const hidDevices = this.deps.hid.available && configs.some((c) => c.kind === 'hid') ? await this.deps.hid.hid.devicesAsync().catch(() => []) : [];
-    const claimed = new Set<string>();
+    const paths = this.locate(configs.filter((c): c is SerialScannerSettings => c.kind === 'serial'), ports);
     for (const config of configs) {
       // Settings replaced or the manager stopped while this pass awaited: the next pass decides.
       if (this.isStopped() || !this.configs.includes(config)) return;
-      if (config.kind === 'serial') await this.pollSerial(config, this.locate(config, ports, claimed));
+      if (config.kind === 'serial') await this.pollSerial(config, paths.get(config.id) ?? null);
       else await this.pollHid(config, hidDevices);
     }
   }
 
   /**
-   * Where a serial scanner is now. A USB identity is looked for in the OS list (the saved path
-   * first, for two identical scanners without serial numbers); when the OS cannot list ports, or
-   * lists nothing at the saved path, the saved path is used if it exists. A path-only scanner is
-   * its path (a /dev/serial/by-id path follows re-enumeration by itself).
+   * Where each serial scanner is now. A USB identity is looked for in the OS list: first every
+   * scanner still at its saved path (or by-id link) keeps it — so of two identical scanners
+   * without serial numbers, the one that did not move is never taken for the other — then the
+   * scanners that moved take the remaining ports of their identity. When the OS cannot list ports,
+   * the saved path is used if it exists. A path-only scanner is its path (a /dev/serial/by-id path
+   * follows re-enumeration by itself).
    */
-  private locate(config: SerialScannerSettings, ports: SerialPortInfo[] | null, claimed: Set<string>): string | null {
-    const usb = config.usb;
-    let path: string | null = existsSync(config.path) ? config.path : null;
-    if (usb !== undefined && ports !== null) {
-      const candidates = ports.filter((p) => isUsbIdentity(p, usb) && !claimed.has(p.path));
-      const match = candidates.find((p) => p.path === config.path || p.byIdPath === config.path) ?? candidates[0];
-      if (match !== undefined) path = match.path;
-      // Another device now answers at the saved path: it is not this scanner.
-      else if (ports.some((p) => p.path === config.path && p.vendorId !== undefined)) path = null;
+  private locate(configs: SerialScannerSettings[], ports: SerialPortInfo[] | null): Map<string, string | null> {
+    const found = new Map<string, string | null>();
+    const claimed = new Set<string>();
+    const identified = (config: SerialScannerSettings): SerialPortInfo[] =>
+      ports === null || config.usb === undefined ? [] : ports.filter((p) => isUsbIdentity(p, config.usb as NonNullable<typeof config.usb>) && !claimed.has(p.path));
+    for (const config of configs) {
+      if (config.usb === undefined || ports === null) {
+        found.set(config.id, existsSync(config.path) ? config.path : null);
+        continue;
+      }
+      const stayed = identified(config).find((p) => p.path === config.path || p.byIdPath === config.path);
+      if (stayed !== undefined) {
+        found.set(config.id, stayed.path);
+        claimed.add(stayed.path);
+      }
     }
-    if (path !== null) claimed.add(path);
-    return path;
+    for (const config of configs) {
+      if (found.has(config.id)) continue;
+      const moved = identified(config)[0];
+      if (moved !== undefined) {
+        claimed.add(moved.path);
+        found.set(config.id, moved.path);
+        continue;
+      }
+      // Not listed with its identity: the saved path, unless another USB device now answers there.
+      const other = ports?.some((p) => p.path === config.path && p.vendorId !== undefined) ?? false;
+      found.set(config.id, !other && !claimed.has(config.path) && existsSync(config.path) ? config.path : null);
+    }
+    return found;
   }
 
   private async pollSerial(config: SerialScannerSettings, path: string | null): Promise<void> {
@@ -257,12 +278,14 @@ export class DeviceManager {
         parity: config.parity,
         stopBits: config.stopBits,
         frame: frameConfigOf(config),
+        lineEnd: this.lineEnds.get(config.id) ?? null,
         reconnect: { baseMs: 250, maxMs: 5000 },
       },
       { now: this.deps.now, random: this.deps.random },
     );
     driver.onScan((scan) => this.route(config.id, driver, scan));
     driver.onInput((input) => {
+      if (driver.lineEnd !== null) this.lineEnds.set(config.id, driver.lineEnd);
       if (input.kind === 'scan' && this.isCurrent(config.id, driver) && driver.status.state === 'open') {
         this.setState(config.id, { present: true, state: 'open', detail: this.serialDetail(driver, path) });
       }

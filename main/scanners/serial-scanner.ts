@@ -64,6 +64,8 @@ export interface SerialScannerConfig {
   parity: 'none' | 'even' | 'odd';
   stopBits: 1 | 2;
   frame: FrameConfig;
+  /** The line end this scanner was seen sending before (a driver restarted after a settings change). */
+  lineEnd?: FrameEnd | null;
   /** Reopen after an unplug or error: exponential backoff with jitter. */
   reconnect: { baseMs: number; maxMs: number };
 }
@@ -103,7 +105,7 @@ export class SerialScanner {
     readonly config: SerialScannerConfig,
     private readonly deps: SerialScannerDeps,
   ) {
-    this.decoder = new FrameDecoder(config.frame);
+    this.decoder = new FrameDecoder(config.frame, config.lineEnd ?? null);
   }
 
   onScan(listener: (scan: ScanEvent) => void): () => void {
@@ -164,8 +166,8 @@ export class SerialScanner {
   private open(): void {
     if (this.stopped) return;
     this.setStatus({ state: 'opening' });
-    // A fresh decoder per connection: half a frame from before an unplug is not a scan.
-    this.decoder = new FrameDecoder(this.config.frame);
+    // Half a frame from before an unplug is not a scan; the line end the scanner sends is kept.
+    this.decoder.reset();
     const port = new SerialPort({
       path: this.config.path,
       baudRate: this.config.baudRate,
@@ -219,24 +221,25 @@ export class SerialScanner {
    * Asks the decoder again once its gap has passed with no bytes. A silence counts only when the
    * station was listening: a timer that fires well after its deadline means the event loop was
    * busy (a long SQLite write) while bytes may still be on their way through the OS, so it looks
-   * again half a gap later instead of ending a frame that is still arriving.
+   * again half a gap later instead of ending a frame that is still arriving — once: if by then no
+   * byte came, the silence was real (waiting on under sustained load would join the next scan on).
    */
   private armIdle(): void {
     this.clearIdle();
     const deadline = this.decoder.deadline();
     if (deadline === null) return;
     const gapMs = this.config.frame.gapMs;
-    const wait = (ms: number, due: number): void => {
+    const wait = (ms: number, due: number, lookedAgain: boolean): void => {
       this.idleTimer = setTimeout(() => {
         this.idleTimer = null;
         const now = this.deps.now();
         if (this.decoder.deadline() !== deadline) return this.armIdle();
-        if (now - due > gapMs / 2) return wait(gapMs / 2, now + gapMs / 2);
+        if (!lookedAgain && now - due > gapMs / 2) return wait(gapMs / 2, now + gapMs / 2, true);
         this.deliver(this.decoder.idle(now));
         this.armIdle();
       }, ms);
     };
-    wait(Math.max(1, deadline - this.deps.now()), deadline);
+    wait(Math.max(1, deadline - this.deps.now()), deadline, false);
   }
 
   private lost(port: SerialPort, message: string): void {

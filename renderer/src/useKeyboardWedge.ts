@@ -57,6 +57,10 @@ export function useKeyboardWedge(onScan: (code: string) => void, onRejected?: (r
         if (output.kind === 'scan') onScan(output.code);
         else onRejected?.(output);
       }
+      // Inside a burst every key is the scanner's: a space in "MIC 1042" must not press the focused
+      // button (Chromium clicks on Space's keyup) or scroll the page. A person's lone key (the
+      // burst's first) keeps its default.
+      if (event.key.length === 1 && detector.burstLength >= 2) event.preventDefault();
     };
     window.addEventListener('keydown', onKey, true);
     window.addEventListener('keyup', onKey, true);

@@ -19,6 +19,12 @@ const ROLES: [ScannerRole, string][] = [
 const LAYOUTS: Record<KeyboardLayout, string> = { us: 'US English', uk: 'UK English', de: 'German', fr: 'French (AZERTY)' };
 const ENDED: Record<string, string> = { CR: 'ended with CR', LF: 'ended with LF', CRLF: 'ended with CR LF', LFCR: 'ended with LF CR', silence: 'ended by a pause', terminator: 'ended with the custom end' };
 
+/** A scanned code as the raw view shows it: escaped, and a 2D code's first 120 characters with its length. */
+function shown(code: string): string {
+  const text = escapeBytes(code.slice(0, 120));
+  return code.length > 120 ? `${text}… (${code.length.toLocaleString('en')} characters)` : text;
+}
+
 /** One line of a device's live raw view. */
 type RawLine = { key: number; kind: 'scan' | 'rejected'; text: string; note: string };
 
@@ -64,12 +70,12 @@ export function ScannersScreen({ feedback }: { feedback: FeedbackView | null }) 
     const offInput = window.station.onScannerInput((input: DeviceInputView) => {
       const config = configsRef.current.find((c) => c.id === input.deviceId);
       const limits = config?.kind === 'serial' ? config : {};
-      if (input.kind === 'scan') push(input.deviceId, { kind: 'scan', text: escapeBytes(input.code), note: input.ended === undefined ? '' : ENDED[input.ended] ?? '' });
+      if (input.kind === 'scan') push(input.deviceId, { kind: 'scan', text: shown(input.code), note: input.ended === undefined ? '' : ENDED[input.ended] ?? '' });
       else push(input.deviceId, { kind: 'rejected', text: input.preview, note: rejectedInWords(input.reason, input.bytes, limits) });
     });
     // Scans the renderer itself detects (keyboard wedge, camera) have no device driver behind them.
     const offScan = window.station.onScan((scan) => {
-      if (!configsRef.current.some((c) => c.id === scan.deviceId)) push(scan.deviceId, { kind: 'scan', text: escapeBytes(scan.code), note: scan.symbology ?? '' });
+      if (!configsRef.current.some((c) => c.id === scan.deviceId)) push(scan.deviceId, { kind: 'scan', text: shown(scan.code), note: scan.symbology ?? '' });
     });
     return () => {
       window.clearInterval(timer);
@@ -100,7 +106,8 @@ export function ScannersScreen({ feedback }: { feedback: FeedbackView | null }) 
     const port = ports.find((p) => p.path === draft.path || p.byIdPath === draft.path);
     const name = draft.name.trim() || port?.manufacturer || draft.path;
     const usb = port?.vendorId !== undefined && port.productId !== undefined ? { vendorId: port.vendorId, productId: port.productId, ...(port.serialNumber === undefined ? {} : { serialNumber: port.serialNumber }) } : undefined;
-    const id = usb === undefined ? `serial:${draft.path}` : `serial:${usb.vendorId.toString(16)}:${usb.productId.toString(16)}:${usb.serialNumber ?? draft.path}`;
+    // Ids are at most 100 characters; long by-id paths keep their distinctive end.
+    const id = (usb === undefined ? `serial:${draft.path}` : `serial:${usb.vendorId.toString(16)}:${usb.productId.toString(16)}:${usb.serialNumber ?? draft.path}`).slice(-100);
     const config = scannerConfigSchema.safeParse({ kind: 'serial', id, name, role: draft.role, path: draft.path, ...(usb === undefined ? {} : { usb }) });
     if (!config.success) {
       setMessage(config.error.issues.map((i) => i.message).join('; '));

@@ -17,7 +17,7 @@ const FRAMINGS: [SerialFraming, string][] = [
   ['terminator', 'Custom characters'],
 ];
 
-function lineSetting(c: SerialScannerSettings): string {
+function lineSetting(c: Pick<SerialScannerSettings, 'dataBits' | 'parity' | 'stopBits'>): string {
   return `${c.dataBits}${c.parity[0]?.toUpperCase() ?? 'N'}${c.stopBits}`;
 }
 
@@ -26,6 +26,9 @@ function lineSetting(c: SerialScannerSettings): string {
  * code lengths. Bytes are typed with escapes (\r, \n, \t, \xHH) and checked before saving.
  */
 export function SerialSettingsForm({ config, onSave }: { config: SerialScannerSettings; onSave: (next: SerialScannerSettings) => void }) {
+  // A saved setting outside the usual choices (8O1, 7N2, 250000 baud) is offered as it is, never reset.
+  const lineSettings = { ...LINE_SETTINGS, [lineSetting(config)]: { dataBits: config.dataBits, parity: config.parity, stopBits: config.stopBits } };
+  const baudRates = BAUD_RATES.includes(config.baudRate) ? BAUD_RATES : [...BAUD_RATES, config.baudRate].sort((a, b) => a - b);
   const [draft, setDraft] = useState({
     baudRate: String(config.baudRate),
     line: lineSetting(config),
@@ -55,7 +58,7 @@ export function SerialSettingsForm({ config, onSave }: { config: SerialScannerSe
     setError(null);
     onSave({
       ...config,
-      ...(LINE_SETTINGS[draft.line] ?? LINE_SETTINGS['8N1']),
+      ...(lineSettings[draft.line] ?? LINE_SETTINGS['8N1']),
       baudRate: Number(draft.baudRate),
       framing: draft.framing,
       terminator: draft.framing === 'terminator' ? (bytes.terminator ?? undefined) : undefined,
@@ -72,7 +75,7 @@ export function SerialSettingsForm({ config, onSave }: { config: SerialScannerSe
       <label>
         Baud rate
         <select value={draft.baudRate} onChange={(e) => set({ baudRate: e.target.value })}>
-          {BAUD_RATES.map((rate) => (
+          {baudRates.map((rate) => (
             <option key={rate} value={rate}>
               {rate}
             </option>
@@ -82,7 +85,7 @@ export function SerialSettingsForm({ config, onSave }: { config: SerialScannerSe
       <label>
         Data bits, parity, stop bits
         <select value={draft.line} onChange={(e) => set({ line: e.target.value })}>
-          {Object.keys(LINE_SETTINGS).map((key) => (
+          {Object.keys(lineSettings).map((key) => (
             <option key={key} value={key}>
               {key}
             </option>

@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { afterAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../core/random';
+import { DEFAULT_FRAME, type FrameConfig } from '../../core/scanner/frame-decoder';
+import type { DeviceInput, ScanEvent } from '../../core/scanner/types';
+import { SerialScanner } from '../../main/scanners/serial-scanner';
+import { PtyPair } from '../helpers/socat';
+
+const dir = mkdtempSync(join(tmpdir(), 'adv-serial-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function rig(frame: Partial<FrameConfig> = {}): Promise<{ pair: PtyPair; scanner: SerialScanner; scans: ScanEvent[]; inputs: DeviceInput[]; write: (s: string) => void }> {
+  const name = Math.random().toString(36).slice(2, 8);
+  const pair = new PtyPair(join(dir, `st-${name}`), join(dir, `sc-${name}`));
+  await pair.start();
+  const scanner = new SerialScanner(
+    { deviceId: 'serial:adv', path: pair.device, baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1, frame: { ...DEFAULT_FRAME, ...frame }, reconnect: { baseMs: 50, maxMs: 200 } },
+    { now: () => performance.now(), random: seededRandom(7) },
+  );
+  const scans: ScanEvent[] = [];
+  const inputs: DeviceInput[] = [];
+  scanner.onScan((s) => scans.push(s));
+  scanner.onInput((i) => inputs.push(i));
+  scanner.start();
+  await until(() => scanner.status.state === 'open');
+  return { pair, scanner, scans, inputs, write: (s) => writeFileSync(pair.scanner, Buffer.from(s, 'latin1')) };
+}
+
+describe('probe: auto framing after a reconnect', () => {
+  it('a CR scanner that already sent line ends is not framed by silence after its port reopens (a cut frame is not a scan)', async () => {
+    const { pair, scanner, scans, inputs, write } = await rig();
+    try {
+      write('SPK-10004\r');
+      await until(() => scans.length === 1);
+      // USB-CDC scanner unplugged and plugged back (same path): the driver reopens the port.
+      await pair.stop();
+      await until(() => scanner.status.state === 'reconnecting');
+      await pair.start();
+      await until(() => scanner.status.state === 'open');
+      // The next frame is cut (cable pulled at the adapter mid-frame) and the line goes quiet.
+      write('SPK-10');
+      await until(() => inputs.length >= 2, 5000);
+      expect(scans.map((s) => s.code)).toEqual(['SPK-10004']);
+      expect(inputs.at(-1)).toMatchObject({ kind: 'rejected', reason: 'incomplete' });
+    } finally {
+      await scanner.stop();
+      await pair.stop();
+    }
+  });
+});
+
+describe('probe: silence framing while the event loop is busy for a while', () => {
+  it('two Zebra no-suffix scans 1 s apart, the station busy in 300 ms blocks meanwhile, stay two scans', async () => {
+    const { pair, scanner, scans, write } = await rig({ framing: 'silence' });
+    let busyUntil = 0;
+    // A long sync pull: synchronous SQLite work in 300 ms slices with the loop free between them.
+    const busy = setInterval(() => {
+      if (Date.now() > busyUntil) return;
+      const end = Date.now() + 300;
+      while (Date.now() < end) {
+        /* busy */
+      }
+    }, 1);
+    try {
+      write('CODE-0001');
+      // The first scan has been read (its frame is pending) before the station gets busy.
+      await until(() => (scanner as unknown as { decoder: { deadline(): number | null } }).decoder.deadline() !== null);
+      busyUntil = Date.now() + 2500;
+      // The operator's pause between two scans (part of the scenario, not a wait for a result).
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      write('CODE-0002');
+      await until(() => Date.now() > busyUntil + 200, 15_000);
+      // Barrier: a third scan once the station is idle; everything before it has been decided.
+      write('CODE-0003');
+      await until(() => scans.some((s) => s.code.endsWith('CODE-0003')), 15_000);
+      expect(scans.map((s) => s.code)).toEqual(['CODE-0001', 'CODE-0002', 'CODE-0003']);
+    } finally {
+      clearInterval(busy);
+      await scanner.stop();
+      await pair.stop();
+    }
+  });
+});
