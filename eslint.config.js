@@ -1,13 +1,41 @@
 // @ts-check
 import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = [
-  'assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs',
-  'fs/promises', 'http', 'http2', 'https', 'module', 'net', 'os', 'path', 'perf_hooks', 'process',
-  'readline', 'stream', 'timers', 'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+  'assert',
+  'async_hooks',
+  'buffer',
+  'child_process',
+  'cluster',
+  'crypto',
+  'dgram',
+  'dns',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'http2',
+  'https',
+  'module',
+  'net',
+  'os',
+  'path',
+  'perf_hooks',
+  'process',
+  'readline',
+  'stream',
+  'timers',
+  'tls',
+  'url',
+  'util',
+  'v8',
+  'vm',
+  'worker_threads',
+  'zlib',
 ];
 
 const noNode = {
@@ -40,9 +68,10 @@ export const boundaries = [
       'no-restricted-imports': ['error', { patterns: [noNode, noElectron, noNativeStores, noUi, noStandIns] }],
       'no-restricted-globals': [
         'error',
-        ...['window', 'document', 'navigator', 'localStorage', 'sessionStorage', 'indexedDB', 'self', 'location'].map(
-          (name) => ({ name, message: `core/ is platform-free: "${name}" is a DOM global; take it as a dependency.` }),
-        ),
+        ...['window', 'document', 'navigator', 'localStorage', 'sessionStorage', 'indexedDB', 'self', 'location'].map((name) => ({
+          name,
+          message: `core/ is platform-free: "${name}" is a DOM global; take it as a dependency.`,
+        })),
         ...['process', 'Buffer', 'require', '__dirname', '__filename', 'global'].map((name) => ({
           name,
           message: `core/ is platform-free: "${name}" is a Node global; take it as a dependency.`,
@@ -113,7 +142,16 @@ boundaries.push(
 
 export default tseslint.config(
   {
-    ignores: ['types/**', 'out/**', 'dist/**', 'coverage/**', 'node_modules/**', 'supabase/functions/**', 'tests/fixtures/functions/**', 'test-results/**'],
+    ignores: [
+      'types/**',
+      'out/**',
+      'dist/**',
+      'coverage/**',
+      'node_modules/**',
+      'supabase/functions/**',
+      'tests/fixtures/functions/**',
+      'test-results/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -163,4 +201,6 @@ export default tseslint.config(
     languageOptions: { globals: globals.browser },
   },
   ...boundaries,
+  // Layout is Prettier's (checked by `npm run lint`): no ESLint rule may disagree with it.
+  prettier,
 );

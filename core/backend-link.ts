@@ -100,7 +100,12 @@ export class BackendLink implements StationBackend {
       return;
     }
     this.client = createClient(this.config.url, this.config.anonKey, {
-      auth: { storage: sessionStorage(this.store), persistSession: true, autoRefreshToken: this.options.autoRefreshToken ?? true, detectSessionInUrl: false },
+      auth: {
+        storage: sessionStorage(this.store),
+        persistSession: true,
+        autoRefreshToken: this.options.autoRefreshToken ?? true,
+        detectSessionInUrl: false,
+      },
     });
     this.inner = supabaseTransport(this.client, { timeoutMs: 15_000 });
   }
@@ -143,7 +148,9 @@ export class BackendLink implements StationBackend {
     if (this.config?.url === next.url && this.config.anonKey === next.anonKey) return;
     const unsent = unsyncedCount(await this.store.stats());
     if (unsent > 0) {
-      throw new Error(`${unsent} op(s) for ${this.config?.url ?? 'the current backend'} are not synced yet (queued, in conflict or quarantined); sync or discard them before switching backend`);
+      throw new Error(
+        `${unsent} op(s) for ${this.config?.url ?? 'the current backend'} are not synced yet (queued, in conflict or quarantined); sync or discard them before switching backend`,
+      );
     }
     await this.beforeSwitch?.();
     await this.client?.auth.signOut({ scope: 'local' }).catch(() => undefined);
@@ -169,7 +176,8 @@ export class BackendLink implements StationBackend {
     const answer = await this.client.functions.invoke<unknown>('notify-staff', { method: 'GET', timeout: 10_000 });
     const error: unknown = answer.error;
     const data: unknown = answer.data;
-    if (error !== null) throw new Error(`the backend's notification key could not be fetched: ${error instanceof Error ? error.message : 'no answer'}`);
+    if (error !== null)
+      throw new Error(`the backend's notification key could not be fetched: ${error instanceof Error ? error.message : 'no answer'}`);
     const parsed = vapidKeySchema.safeParse(data);
     if (!parsed.success) throw new Error('the backend answered an unexpected notification key');
     return parsed.data.vapid_public_key;
@@ -204,7 +212,9 @@ export class BackendLink implements StationBackend {
         (error: unknown) => ({ data: null, error: { message: error instanceof Error ? error.message : String(error) }, status: 0 }),
       );
     if (response.error !== null) {
-      return { unavailable: response.status === 0 ? 'offline: the history comes from the server' : `the server refused: ${response.error.message}` };
+      return {
+        unavailable: response.status === 0 ? 'offline: the history comes from the server' : `the server refused: ${response.error.message}`,
+      };
     }
     const parsed = z.array(movementSchema).safeParse(response.data);
     return parsed.success ? { movements: parsed.data } : { unavailable: 'the server answered in an unexpected shape' };

@@ -26,7 +26,11 @@ export interface CoalescingTimer {
  * Cache changes become one `cacheChanged` per `ms` with the topics touched meanwhile: a pull of
  * 20k rows or a burst of scans is one reload, and a scan (assets) does not reload gig screens.
  */
-export function coalesceCacheChanges(emit: (change: CacheChanged) => void, ms: number, timer: CoalescingTimer): { add(tables: Iterable<CachedTable>): void; stop(): void } {
+export function coalesceCacheChanges(
+  emit: (change: CacheChanged) => void,
+  ms: number,
+  timer: CoalescingTimer,
+): { add(tables: Iterable<CachedTable>): void; stop(): void } {
   let topics = new Set<Topic>();
   let pending: unknown = null;
   return {

@@ -1,12 +1,6 @@
 import type { z } from 'zod';
 import { fail, ok, type StationResult } from './result';
-import {
-  isStationMethod,
-  stationApiSchema,
-  type StationMethod,
-  type StationMethods,
-  type StationReturn,
-} from './station-api';
+import { isStationMethod, stationApiSchema, type StationMethod, type StationMethods, type StationReturn } from './station-api';
 
 /**
  * Host-side dispatcher shared by every StationApi transport. It decides nothing about where a
@@ -22,9 +16,7 @@ export interface DispatchRequest {
 export type StationHandlers = StationMethods;
 
 function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(arguments)'}: ${issue.message}`)
-    .join('; ');
+  return error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(arguments)'}: ${issue.message}`).join('; ');
 }
 
 export function createDispatcher(handlers: StationHandlers) {

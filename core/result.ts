@@ -2,12 +2,7 @@
  * What crosses a process boundary: never a thrown exception (it loses its type and cause on
  * the way), always an explicit result.
  */
-export type StationErrorCode =
-  | 'untrusted_sender'
-  | 'unknown_method'
-  | 'invalid_arguments'
-  | 'handler_failed'
-  | 'invalid_result';
+export type StationErrorCode = 'untrusted_sender' | 'unknown_method' | 'invalid_arguments' | 'handler_failed' | 'invalid_result';
 
 export interface StationError {
   code: StationErrorCode;

@@ -118,7 +118,14 @@ const frameEndSchema = z.enum(['CR', 'LF', 'CRLF', 'LFCR', 'silence', 'terminato
 /** What a device sent, for the Scanners screen's live raw view (scans and rejections alike). */
 export const deviceInputSchema = z.discriminatedUnion('kind', [
   z.object({ deviceId: z.string(), at: z.number(), kind: z.literal('scan'), code: z.string(), ended: frameEndSchema.optional() }),
-  z.object({ deviceId: z.string(), at: z.number(), kind: z.literal('rejected'), reason: rejectReasonSchema, bytes: z.number(), preview: z.string() }),
+  z.object({
+    deviceId: z.string(),
+    at: z.number(),
+    kind: z.literal('rejected'),
+    reason: rejectReasonSchema,
+    bytes: z.number(),
+    preview: z.string(),
+  }),
 ]);
 export type DeviceInputView = z.infer<typeof deviceInputSchema>;
 
@@ -195,7 +202,10 @@ export const stationApiSchema = {
    * While the Scanners screen is open, scans are test scans: shown and described, never acted on.
    * A lease the screen renews; `seconds: 0` ends it (a closed window cannot leave it on).
    */
-  setScannerTest: { args: z.tuple([z.strictObject({ seconds: z.number().int().min(0).max(30) })]), result: z.object({ testing: z.boolean() }) },
+  setScannerTest: {
+    args: z.tuple([z.strictObject({ seconds: z.number().int().min(0).max(30) })]),
+    result: z.object({ testing: z.boolean() }),
+  },
   getScanState: { args: z.tuple([]), result: scanStateSchema },
   listGigs: { args: z.tuple([]), result: z.array(gigListItemSchema) },
   listAssets: { args: z.tuple([]), result: z.array(assetListItemSchema) },
@@ -259,7 +269,9 @@ export interface StationEventValues {
 }
 
 /** The StationEvents methods over a per-event subscribe function (preload and WebSocket client). */
-export function stationEventsVia(subscribe: <E extends StationEventName>(event: E, listener: (value: StationEventValues[E]) => void) => () => void): StationEvents {
+export function stationEventsVia(
+  subscribe: <E extends StationEventName>(event: E, listener: (value: StationEventValues[E]) => void) => () => void,
+): StationEvents {
   return {
     onSyncStatus: (listener) => subscribe('syncStatus', listener),
     onScan: (listener) => subscribe('scan', listener),

@@ -3,7 +3,14 @@ import type { ScannerConfig } from './scanner/config';
 import type { StationInfo, StationReturn } from './station-api';
 import { buildMyGigs } from './views/my-gigs';
 import type { PickLine } from './views/pick-list';
-import { GIG_STATUS_TRANSITIONS, type AssetListItem, type GigListItem, type GigStatus, type Movement, type StationSettings } from './station-views';
+import {
+  GIG_STATUS_TRANSITIONS,
+  type AssetListItem,
+  type GigListItem,
+  type GigStatus,
+  type Movement,
+  type StationSettings,
+} from './station-views';
 import type { SyncEngine } from './sync/engine';
 import type { QueuedOp } from './sync/model';
 import { quarantineLabel } from './sync/quarantine-words';
@@ -99,7 +106,12 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
       return { resolved: ids.length };
     },
     listQuarantine: async () =>
-      Promise.all((await store.quarantined()).map(async (entry) => ({ ...entry, label: await quarantineLabel(entry, (table, id) => store.getCached(table, id)) }))),
+      Promise.all(
+        (await store.quarantined()).map(async (entry) => ({
+          ...entry,
+          label: await quarantineLabel(entry, (table, id) => store.getCached(table, id)),
+        })),
+      ),
     retryQuarantined: async ({ id }) => {
       await engine.retryQuarantined(id);
       return engine.status();
@@ -134,7 +146,9 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
         status: op.status,
       }));
       const server = await backend.assetHistory(assetId);
-      return 'movements' in server ? { movements: server.movements, unavailable: null, pending } : { movements: null, unavailable: server.unavailable, pending };
+      return 'movements' in server
+        ? { movements: server.movements, unavailable: null, pending }
+        : { movements: null, unavailable: server.unavailable, pending };
     },
     setGigStatus: async ({ gigId, status }) => {
       const gig = await store.getCached('gigs', gigId);
@@ -142,7 +156,12 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
       const from = String(gig['status']) as GigStatus;
       if (from === status) throw new Error(`${String(gig['name'])} is already ${status}`);
       if (!(GIG_STATUS_TRANSITIONS[from] ?? []).includes(status)) throw new Error(`a gig cannot go from ${from} to ${status}`);
-      return engine.enqueue({ table: 'gigs', action: 'set_status', payload: { id: gigId, to: status }, base_version: Number(gig['version']) });
+      return engine.enqueue({
+        table: 'gigs',
+        action: 'set_status',
+        payload: { id: gigId, to: status },
+        base_version: Number(gig['version']),
+      });
     },
     getSettings: () => backend.settings(),
     saveSettings: async ({ stationName, backend: next }) => {

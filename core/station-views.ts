@@ -88,12 +88,7 @@ export const stationSettingsSchema = z.object({
 export type StationSettings = z.infer<typeof stationSettingsSchema>;
 
 export const saveSettingsInputSchema = z.strictObject({
-  stationName: z
-    .string()
-    .trim()
-    .min(1, 'station name must not be empty')
-    .max(60, 'station name is longer than 60 characters')
-    .optional(),
+  stationName: z.string().trim().min(1, 'station name must not be empty').max(60, 'station name is longer than 60 characters').optional(),
   backend: z
     .strictObject({
       url: z.url({ protocol: /^https?$/, error: 'backend URL must be an http(s) address' }),

@@ -17,7 +17,10 @@ const utf8 = new TextEncoder();
 /** The host closes the whole socket (1009) for a frame over MAX_WIRE_BYTES: refuse that one call here instead. */
 function oversized(method: StationMethod, bytes: number): StationCallError {
   const size = (n: number): string => n.toLocaleString('en-US');
-  return new StationCallError({ code: 'invalid_arguments', message: `${method}: the request is ${size(bytes)} bytes; the station takes at most ${size(MAX_WIRE_BYTES)}` });
+  return new StationCallError({
+    code: 'invalid_arguments',
+    message: `${method}: the request is ${size(bytes)} bytes; the station takes at most ${size(MAX_WIRE_BYTES)}`,
+  });
 }
 
 function parseJson(text: string): unknown {

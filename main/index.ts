@@ -52,7 +52,11 @@ function createWindow(): BrowserWindow {
 void app.whenReady().then(async () => {
   // Structured, rotated, redacted; "Export diagnostics" includes its last lines.
   const log = new RotatingLog({ dir: join(app.getPath('userData'), 'logs') });
-  log.write('info', 'station starting', { version: app.getVersion(), electron: process.versions.electron, platform: `${process.platform}-${process.arch}` });
+  log.write('info', 'station starting', {
+    version: app.getVersion(),
+    electron: process.versions.electron,
+    platform: `${process.platform}-${process.arch}`,
+  });
   // Native crashes leave a minidump in the crashDumps folder for support; nothing is uploaded.
   crashReporter.start({ uploadToServer: false });
   process.on('uncaughtExceptionMonitor', (error) => log.write('error', `uncaught exception: ${error.stack ?? error.message}`));
@@ -90,7 +94,9 @@ void app.whenReady().then(async () => {
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const explanation = abiMismatch(error, { electron: process.versions.electron, node: process.versions.node })?.explanation ?? `The station could not start: ${message}`;
+    const explanation =
+      abiMismatch(error, { electron: process.versions.electron, node: process.versions.node })?.explanation ??
+      `The station could not start: ${message}`;
     log.write('error', explanation);
     dialog.showErrorBox('GigManager Station cannot start', explanation);
     app.exit(1);
@@ -99,8 +105,7 @@ void app.whenReady().then(async () => {
   registerStationIpc(
     ipcMain,
     handlersFor(services, { appVersion: app.getVersion(), kind: 'electron', recentLog: (count) => log.tail(count) }),
-    (url) =>
-      isTrustedRendererUrl(url, devServerUrl === undefined ? { file: rendererFile } : { devServerUrl }),
+    (url) => isTrustedRendererUrl(url, devServerUrl === undefined ? { file: rendererFile } : { devServerUrl }),
   );
   const window = createWindow();
   subscribeStationEvents(services, (event, value) => {

@@ -16,9 +16,7 @@ export function registerStationIpc(ipcMain: StationIpcMain, handlers: StationHan
     return frame !== null && frame.parent === null && isTrustedUrl(frame.url);
   };
   for (const method of stationMethods) {
-    ipcMain.handle(channelFor(method), (event, ...args: unknown[]) =>
-      dispatch({ method, args, trustedSender: trusted(event) }),
-    );
+    ipcMain.handle(channelFor(method), (event, ...args: unknown[]) => dispatch({ method, args, trustedSender: trusted(event) }));
   }
   return () => {
     for (const method of stationMethods) ipcMain.removeHandler(channelFor(method));

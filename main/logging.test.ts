@@ -17,7 +17,12 @@ describe('the station log', () => {
   it('writes one JSON object per line with time, level and fields', () => {
     const log = new RotatingLog({ dir: logDir(), now: clock });
     log.write('warn', 'sync failed', { depth: 3 });
-    expect(JSON.parse(readFileSync(log.file, 'utf8'))).toEqual({ ts: '2026-11-25T09:00:00.000Z', level: 'warn', msg: 'sync failed', depth: 3 });
+    expect(JSON.parse(readFileSync(log.file, 'utf8'))).toEqual({
+      ts: '2026-11-25T09:00:00.000Z',
+      level: 'warn',
+      msg: 'sync failed',
+      depth: 3,
+    });
   });
 
   it('rotates by size and keeps only the configured number of old files', () => {
@@ -43,7 +48,14 @@ describe('the station log', () => {
     });
     const text = readFileSync(log.file, 'utf8');
     for (const secret of ['hunter2', '"tok"', jwt, 'abc.def', '"k"', 'c=1', 'xyz', '"u"', '"j"']) expect(text).not.toContain(secret);
-    expect(JSON.parse(text)).toMatchObject({ password: '[redacted]', accessToken: '[redacted]', anonKey: '[redacted]', url: 'https://x', request: { headers: { cookie: '[redacted]', 'x-api-key': '[redacted]' }, session: '[redacted]', note: 'token [redacted]' }, list: [{ jwt: '[redacted]' }] });
+    expect(JSON.parse(text)).toMatchObject({
+      password: '[redacted]',
+      accessToken: '[redacted]',
+      anonKey: '[redacted]',
+      url: 'https://x',
+      request: { headers: { cookie: '[redacted]', 'x-api-key': '[redacted]' }, session: '[redacted]', note: 'token [redacted]' },
+      list: [{ jwt: '[redacted]' }],
+    });
   });
 
   it('continues the current file after a restart', () => {

@@ -68,13 +68,19 @@ export class RotatingLog {
   /** The last `count` lines across the rotated files. */
   tail(count: number): string[] {
     const lines: string[] = [];
-    for (const file of this.files()) lines.push(...readFileSync(file, 'utf8').split('\n').filter((l) => l !== ''));
+    for (const file of this.files())
+      lines.push(
+        ...readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
     return lines.slice(-count);
   }
 
   private rotate(): void {
     rmSync(`${this.file}.${this.keep}`, { force: true });
-    for (let i = this.keep - 1; i >= 1; i -= 1) if (existsSync(`${this.file}.${i}`)) renameSync(`${this.file}.${i}`, `${this.file}.${i + 1}`);
+    for (let i = this.keep - 1; i >= 1; i -= 1)
+      if (existsSync(`${this.file}.${i}`)) renameSync(`${this.file}.${i}`, `${this.file}.${i + 1}`);
     renameSync(this.file, `${this.file}.1`);
     this.size = 0;
   }

@@ -20,7 +20,9 @@ describe('native module ABI mismatch', () => {
   });
 
   it('finds scoped packages', () => {
-    const scoped = new Error(nodeError.message.replace('better-sqlite3/build/Release/better_sqlite3.node', '@serialport/bindings-cpp/build/Release/bindings.node'));
+    const scoped = new Error(
+      nodeError.message.replace('better-sqlite3/build/Release/better_sqlite3.node', '@serialport/bindings-cpp/build/Release/bindings.node'),
+    );
     expect(abiMismatch(scoped, { electron: undefined, node: '20.20.2' })).toMatchObject({ module: '@serialport/bindings-cpp' });
   });
 

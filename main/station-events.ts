@@ -9,7 +9,11 @@ export type EmitStationEvent = <E extends StationEventName>(event: E, value: Sta
  * socket). Cache changes are coalesced: a pull of 20k rows or a burst of scans is one reload
  * per `coalesceMs`, not one per row.
  */
-export function subscribeStationEvents(services: Pick<StationServices, 'engine' | 'scanning' | 'store'>, emit: EmitStationEvent, coalesceMs = 150): () => void {
+export function subscribeStationEvents(
+  services: Pick<StationServices, 'engine' | 'scanning' | 'store'>,
+  emit: EmitStationEvent,
+  coalesceMs = 150,
+): () => void {
   const changes = coalesceCacheChanges((change) => emit('cacheChanged', change), coalesceMs, {
     setTimeout: (fn, ms) => setTimeout(fn, ms),
     clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),

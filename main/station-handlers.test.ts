@@ -20,14 +20,28 @@ let n = 0;
 
 const rejectingTransport: SyncTransport = {
   push: (_device, ops) =>
-    Promise.resolve(ops.map((op) => ({ op_id: op.id, status: 'rejected' as const, table: op.table, entity_id: String(op.payload['id']), code: 'asset_retired', message: 'retired' }))),
+    Promise.resolve(
+      ops.map((op) => ({
+        op_id: op.id,
+        status: 'rejected' as const,
+        table: op.table,
+        entity_id: String(op.payload['id']),
+        code: 'asset_retired',
+        message: 'retired',
+      })),
+    ),
   pull: () => Promise.resolve({ changes: {}, tombstones: [], cursor: '1:1', has_more: false }),
   refreshSession: () => Promise.resolve(true),
 };
 
 let harness: StationHarness;
 beforeEach(() => {
-  harness = stationHarness({ dir, name: `h-${(n += 1)}`, transport: rejectingTransport, listSerialPorts: () => Promise.resolve([{ path: '/dev/ttyUSB0', manufacturer: 'FTDI' }]) });
+  harness = stationHarness({
+    dir,
+    name: `h-${(n += 1)}`,
+    transport: rejectingTransport,
+    listSerialPorts: () => Promise.resolve([{ path: '/dev/ttyUSB0', manufacturer: 'FTDI' }]),
+  });
   ({ store, engine, dispatch } = harness);
 });
 afterEach(() => harness.stop());
@@ -36,18 +50,49 @@ const call = (method: string, ...args: unknown[]) => dispatch({ method, args, tr
 
 describe('StationApi scanner methods', () => {
   it('discovers ports, saves scanner settings in the station database and lists their status', async () => {
-    expect(await call('discoverScanners')).toEqual({ ok: true, value: { serial: [{ path: '/dev/ttyUSB0', manufacturer: 'FTDI' }], hid: [], hidUnavailable: 'no HID here' } });
-    const saved = await call('saveScanners', { scanners: [{ kind: 'serial', id: 'dock', name: 'Dock door', role: 'out', path: join(dir, 'no-such-port') }] });
+    expect(await call('discoverScanners')).toEqual({
+      ok: true,
+      value: { serial: [{ path: '/dev/ttyUSB0', manufacturer: 'FTDI' }], hid: [], hidUnavailable: 'no HID here' },
+    });
+    const saved = await call('saveScanners', {
+      scanners: [{ kind: 'serial', id: 'dock', name: 'Dock door', role: 'out', path: join(dir, 'no-such-port') }],
+    });
     expect(saved).toMatchObject({ ok: true, value: [{ id: 'dock', name: 'Dock door', role: 'out', present: false, state: 'absent' }] });
-    expect(JSON.parse((await store.getMeta('scanners')) ?? '[]')).toMatchObject([{ id: 'dock', framing: 'auto', gapMs: 100, minLength: 4, maxLength: 8192, baudRate: 9600 }]);
+    expect(JSON.parse((await store.getMeta('scanners')) ?? '[]')).toMatchObject([
+      { id: 'dock', framing: 'auto', gapMs: 100, minLength: 4, maxLength: 8192, baudRate: 9600 },
+    ]);
   });
 
   it('upgrades settings saved before framing existed: a line-end suffix reads any line end, others stay custom', async () => {
     await store.setMeta(
       'scanners',
       JSON.stringify([
-        { kind: 'serial', id: 'old-crlf', name: 'Old CRLF', role: 'out', path: '/dev/ttyS0', baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1, prefix: '', suffix: '\r\n' },
-        { kind: 'serial', id: 'old-etx', name: 'Old ETX', role: 'in', path: '/dev/ttyS1', baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1, prefix: '\x02', suffix: '\x03' },
+        {
+          kind: 'serial',
+          id: 'old-crlf',
+          name: 'Old CRLF',
+          role: 'out',
+          path: '/dev/ttyS0',
+          baudRate: 9600,
+          dataBits: 8,
+          parity: 'none',
+          stopBits: 1,
+          prefix: '',
+          suffix: '\r\n',
+        },
+        {
+          kind: 'serial',
+          id: 'old-etx',
+          name: 'Old ETX',
+          role: 'in',
+          path: '/dev/ttyS1',
+          baudRate: 9600,
+          dataBits: 8,
+          parity: 'none',
+          stopBits: 1,
+          prefix: '\x02',
+          suffix: '\x03',
+        },
       ]),
     );
     expect(await call('getScannerConfigs')).toMatchObject({
@@ -61,15 +106,27 @@ describe('StationApi scanner methods', () => {
 
   it('refuses port settings that cannot work, in words, and keeps the old ones', async () => {
     const custom = { kind: 'serial', id: 'a', name: 'A', role: 'in', path: '/dev/x', framing: 'terminator' };
-    expect(await call('saveScanners', { scanners: [custom] })).toMatchObject({ ok: false, error: { code: 'invalid_arguments', message: expect.stringContaining('a custom terminator is needed') } });
-    expect(await call('saveScanners', { scanners: [{ ...custom, framing: 'auto', minLength: 40, maxLength: 20 }] })).toMatchObject({ ok: false, error: { code: 'invalid_arguments' } });
-    expect(await call('saveScanners', { scanners: [{ ...custom, framing: 'auto', maxLength: 100_000 }] })).toMatchObject({ ok: false, error: { code: 'invalid_arguments' } });
+    expect(await call('saveScanners', { scanners: [custom] })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_arguments', message: expect.stringContaining('a custom terminator is needed') },
+    });
+    expect(await call('saveScanners', { scanners: [{ ...custom, framing: 'auto', minLength: 40, maxLength: 20 }] })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_arguments' },
+    });
+    expect(await call('saveScanners', { scanners: [{ ...custom, framing: 'auto', maxLength: 100_000 }] })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_arguments' },
+    });
     expect(await store.getMeta('scanners')).toBeNull();
   });
 
   it('while the Scanners screen holds the test lease, a scan is described and changes nothing; after it, scans act', async () => {
     expect(await call('setScannerTest', { seconds: 10 })).toEqual({ ok: true, value: { testing: true } });
-    expect(await call('submitScan', { code: 'CMD:CHECK-IN', deviceId: 'keyboard-wedge' })).toMatchObject({ ok: true, value: { kind: 'ok', message: 'test scan: command check-in — nothing was changed', queued: [] } });
+    expect(await call('submitScan', { code: 'CMD:CHECK-IN', deviceId: 'keyboard-wedge' })).toMatchObject({
+      ok: true,
+      value: { kind: 'ok', message: 'test scan: command check-in — nothing was changed', queued: [] },
+    });
     expect(await call('getScanState')).toMatchObject({ ok: true, value: { mode: 'check_out' } });
     expect(await call('setScannerTest', { seconds: 0 })).toEqual({ ok: true, value: { testing: false } });
     await call('submitScan', { code: 'CMD:CHECK-IN', deviceId: 'keyboard-wedge' });
@@ -78,7 +135,9 @@ describe('StationApi scanner methods', () => {
   });
 
   it('refuses invalid scanner settings and duplicate ids, keeping the old ones', async () => {
-    expect(await call('saveScanners', { scanners: [{ kind: 'serial', id: 'a', name: 'A', role: 'sideways', path: '/dev/x' }] })).toMatchObject({
+    expect(
+      await call('saveScanners', { scanners: [{ kind: 'serial', id: 'a', name: 'A', role: 'sideways', path: '/dev/x' }] }),
+    ).toMatchObject({
       ok: false,
       error: { code: 'invalid_arguments' },
     });
@@ -122,7 +181,11 @@ describe('StationApi sync methods', () => {
   it.each([
     ['listQueue', [{ limit: 0 }], 'listQueue: 0.limit: Too small: expected number to be >=1'],
     ['resolveConflicts', [{ ids: [], choice: 'keep_local' }], 'resolveConflicts: 0.ids: name at least one conflict'],
-    ['resolveConflicts', [{ ids: [ASSET], choice: 'merge' }], 'resolveConflicts: 0.choice: Invalid option: expected one of "keep_local"|"use_server"'],
+    [
+      'resolveConflicts',
+      [{ ids: [ASSET], choice: 'merge' }],
+      'resolveConflicts: 0.choice: Invalid option: expected one of "keep_local"|"use_server"',
+    ],
     ['retryQuarantined', [{ id: 'nope' }], 'retryQuarantined: 0.id: Invalid UUID'],
   ])('refuses bad arguments to %s', async (method, args, message) => {
     expect(await call(method, ...args)).toEqual({ ok: false, error: { code: 'invalid_arguments', message } });
@@ -140,13 +203,26 @@ describe('StationApi diagnostics', () => {
   it('bundles versions, queue state, settings and the recent log, without the anon key or the session', async () => {
     const anonKey = 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.anon-key-signature-for-test';
     const logged = ['{"level":"info","msg":"station starting"}'];
-    const h = stationHarness({ dir, name: `diag-${(n += 1)}`, backend: { url: 'https://proj.supabase.co', anonKey }, recentLog: (count) => logged.slice(-count) });
+    const h = stationHarness({
+      dir,
+      name: `diag-${(n += 1)}`,
+      backend: { url: 'https://proj.supabase.co', anonKey },
+      recentLog: (count) => logged.slice(-count),
+    });
     try {
-      await h.store.setMeta('auth:sb-proj-auth-token', JSON.stringify({ access_token: 'secret-access-token', refresh_token: 'secret-refresh' }));
+      await h.store.setMeta(
+        'auth:sb-proj-auth-token',
+        JSON.stringify({ access_token: 'secret-access-token', refresh_token: 'secret-refresh' }),
+      );
       const result = await h.dispatch({ method: 'getDiagnostics', args: [], trustedSender: true });
       expect(result.ok).toBe(true);
       const bundle = result.ok ? result.value : null;
-      expect(bundle).toMatchObject({ info: { appVersion: '0.1.0', host: 'browser' }, settings: { stationName: 'test-station', backendUrl: 'https://proj.supabase.co' }, log: logged, sync: { depth: 0 } });
+      expect(bundle).toMatchObject({
+        info: { appVersion: '0.1.0', host: 'browser' },
+        settings: { stationName: 'test-station', backendUrl: 'https://proj.supabase.co' },
+        log: logged,
+        sync: { depth: 0 },
+      });
       const text = JSON.stringify(bundle);
       for (const secret of [anonKey, 'secret-access-token', 'secret-refresh']) expect(text).not.toContain(secret);
     } finally {

@@ -48,7 +48,9 @@ export async function createStationServices(config: StationConfig): Promise<Stat
   if (backend.url !== null && config.credentials !== null && (await backend.settings()).signedInAs === null) {
     await backend
       .signIn(config.credentials.email, config.credentials.password)
-      .catch((error: unknown) => config.log(`station ${error instanceof Error ? error.message : String(error)}; queued work is kept until it succeeds`));
+      .catch((error: unknown) =>
+        config.log(`station ${error instanceof Error ? error.message : String(error)}; queued work is kept until it succeeds`),
+      );
   }
   const engine = new SyncEngine({
     store,
@@ -75,7 +77,14 @@ export async function createStationServices(config: StationConfig): Promise<Stat
     pollMs: 2000,
     log: config.log,
   });
-  const scanning = new ScanningService({ store, engine, catalog: new SqliteScanCatalog(store), devices, now: () => Date.now(), log: config.log });
+  const scanning = new ScanningService({
+    store,
+    engine,
+    catalog: new SqliteScanCatalog(store),
+    devices,
+    now: () => Date.now(),
+    log: config.log,
+  });
   await scanning.start();
   return {
     store,

@@ -1,13 +1,6 @@
 import type { IpcRenderer, IpcRendererEvent } from 'electron';
 import { unwrap, type StationResult } from '../core/result';
-import {
-  channelFor,
-  stationEventsVia,
-  stationMethodsVia,
-  STATION_EVENTS,
-  type StationApi,
-  type StationMethod,
-} from '../core/station-api';
+import { channelFor, stationEventsVia, stationMethodsVia, STATION_EVENTS, type StationApi, type StationMethod } from '../core/station-api';
 
 /** The part of ipcRenderer the bridge uses: the preload passes the real one, tests an in-memory pair. */
 export type StationIpcRenderer = Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener'>;

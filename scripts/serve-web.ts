@@ -53,10 +53,13 @@ async function main(): Promise<void> {
   const web = await serveWeb({ port: Number(process.env['CREW_PORT'] ?? 5174) });
   const url = process.env['SUPABASE_URL'];
   const anon = process.env['SUPABASE_ANON_KEY'];
-  const invite = url !== undefined && anon !== undefined ? `${web.url}/#backend=${encodeURIComponent(url)}&anon=${encodeURIComponent(anon)}` : web.url;
+  const invite =
+    url !== undefined && anon !== undefined ? `${web.url}/#backend=${encodeURIComponent(url)}&anon=${encodeURIComponent(anon)}` : web.url;
   process.stdout.write(`crew PWA at ${invite}\n`);
   if (url === undefined || anon === undefined) {
-    process.stdout.write('set SUPABASE_URL and SUPABASE_ANON_KEY to print an invite link that points the app at a backend (or enter it in Settings)\n');
+    process.stdout.write(
+      'set SUPABASE_URL and SUPABASE_ANON_KEY to print an invite link that points the app at a backend (or enter it in Settings)\n',
+    );
   }
 }
 

@@ -33,7 +33,13 @@ describe('npm start without the Electron binary', () => {
     const data = tempDir('start-data-');
     const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'scripts/start.ts')], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: tempDir('no-electron-'), GIGMANAGER_DATA_DIR: data, GIGMANAGER_BACKEND_PORT: '0', STATION_SKIP_BUILD: '1' },
+      env: {
+        ...process.env,
+        ELECTRON_OVERRIDE_DIST_PATH: tempDir('no-electron-'),
+        GIGMANAGER_DATA_DIR: data,
+        GIGMANAGER_BACKEND_PORT: '0',
+        STATION_SKIP_BUILD: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);

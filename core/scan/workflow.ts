@@ -114,11 +114,16 @@ export class ScanSession {
   async describe(scan: ScanEvent): Promise<Feedback> {
     const parsed = parseBarcode(scan.code);
     if (parsed.kind === 'empty') return this.feedback('error', 'test scan: empty', '', scan);
-    if (parsed.kind === 'command') return this.feedback('ok', `test scan: command ${parsed.command.toLowerCase()} — nothing was changed`, `CMD:${parsed.command}`, scan);
+    if (parsed.kind === 'command')
+      return this.feedback('ok', `test scan: command ${parsed.command.toLowerCase()} — nothing was changed`, `CMD:${parsed.command}`, scan);
     const found = await this.resolve(parsed.code);
     if (found === null) return this.feedback('warning', `test scan: ${parsed.code} is not a known barcode`, parsed.code, scan);
     const what =
-      found.kind === 'staff' ? `operator ${String(found.row['display_name'])}` : found.kind === 'case' ? `case ${String(found.row['name'] ?? found.row['barcode'])}` : `${found.kind} ${String(found.row['name'])}`;
+      found.kind === 'staff'
+        ? `operator ${String(found.row['display_name'])}`
+        : found.kind === 'case'
+          ? `case ${String(found.row['name'] ?? found.row['barcode'])}`
+          : `${found.kind} ${String(found.row['name'])}`;
     return this.feedback('ok', `test scan: ${parsed.code} is ${what} — nothing was changed`, parsed.code, scan);
   }
 
@@ -222,15 +227,23 @@ export class ScanSession {
     if (gig === null) return this.feedback('error', 'scan a gig before checking items out', code, scan);
     const contents = await this.deps.catalog.caseContents(box.id);
     const blocked = contents.map((a) => this.unavailable(a)).filter((r): r is string => r !== null);
-    if (blocked.length > 0) return this.feedback('error', `case ${String(box['barcode'])} cannot go out: ${blocked.join('; ')}`, code, scan);
+    if (blocked.length > 0)
+      return this.feedback('error', `case ${String(box['barcode'])} cannot go out: ${blocked.join('; ')}`, code, scan);
     const warning = await this.planWarning(contents, gig.id);
-    const op = await this.deps.enqueue({ table: 'cases', action: 'check_out', payload: { id: box.id, gig_id: gig.id }, base_version: Number(box['version']) });
+    const op = await this.deps.enqueue({
+      table: 'cases',
+      action: 'check_out',
+      payload: { id: box.id, gig_id: gig.id },
+      base_version: Number(box['version']),
+    });
     const sent = this.sentInCases.get(gig.id) ?? new Set<string>();
     for (const item of contents) sent.add(item.id);
     this.sentInCases.set(gig.id, sent);
     this.history.push({ code, undo: [{ table: 'cases', action: 'check_in', payload: { id: box.id, condition: 'ok' } }] });
     const message = `case ${String(box['barcode'])} (${contents.length} items) → ${String(gig['name'])}`;
-    return warning === null ? this.feedback('ok', message, code, scan, [op]) : this.feedback('warning', `${message}: ${warning}`, code, scan, [op]);
+    return warning === null
+      ? this.feedback('ok', message, code, scan, [op])
+      : this.feedback('warning', `${message}: ${warning}`, code, scan, [op]);
   }
 
   private async checkInAsset(asset: Row, code: string, scan: ScanEvent): Promise<Feedback> {
@@ -243,13 +256,17 @@ export class ScanSession {
     if (typeof fromGig === 'string') {
       this.history.push({
         code,
-        undo: [{ table: 'assets', action: 'check_out', payload: { id: asset.id, gig_id: fromGig }, base_version: Number(asset['version']) + 1 }],
+        undo: [
+          { table: 'assets', action: 'check_out', payload: { id: asset.id, gig_id: fromGig }, base_version: Number(asset['version']) + 1 },
+        ],
       });
     }
     const condition = this.condition;
     this.condition = 'ok';
-    if (condition === 'damaged') return this.feedback('warning', `${String(asset['serial_number'])} in, damaged → quarantine`, code, scan, [op]);
-    if (condition === 'missing_parts') return this.feedback('warning', `${String(asset['serial_number'])} in, missing parts → maintenance`, code, scan, [op]);
+    if (condition === 'damaged')
+      return this.feedback('warning', `${String(asset['serial_number'])} in, damaged → quarantine`, code, scan, [op]);
+    if (condition === 'missing_parts')
+      return this.feedback('warning', `${String(asset['serial_number'])} in, missing parts → maintenance`, code, scan, [op]);
     return this.feedback('ok', `${String(asset['serial_number'])} in`, code, scan, [op]);
   }
 
@@ -293,8 +310,10 @@ export class ScanSession {
     const bulk = new Map<string, number>();
     for (const line of await this.deps.catalog.pickList(gigId)) {
       if (typeof line['asset_id'] === 'string') specific.add(line['asset_id']);
-      else if (typeof line['case_id'] === 'string') for (const a of await this.deps.catalog.caseContents(line['case_id'])) specific.add(a.id);
-      else if (typeof line['category'] === 'string') bulk.set(line['category'], (bulk.get(line['category']) ?? 0) + Number(line['quantity'] ?? 0));
+      else if (typeof line['case_id'] === 'string')
+        for (const a of await this.deps.catalog.caseContents(line['case_id'])) specific.add(a.id);
+      else if (typeof line['category'] === 'string')
+        bulk.set(line['category'], (bulk.get(line['category']) ?? 0) + Number(line['quantity'] ?? 0));
     }
     return { specific, bulk };
   }

@@ -59,7 +59,10 @@ const serialSchema = z
     minLength: z.number().int().min(1).max(64).default(4),
     maxLength: z.number().int().min(8).max(MAX_CODE_BYTES).default(MAX_CODE_BYTES),
   })
-  .refine((c) => c.framing !== 'terminator' || c.terminator !== undefined, { message: 'a custom terminator is needed when framing is "terminator"', path: ['terminator'] })
+  .refine((c) => c.framing !== 'terminator' || c.terminator !== undefined, {
+    message: 'a custom terminator is needed when framing is "terminator"',
+    path: ['terminator'],
+  })
   .refine((c) => c.minLength <= c.maxLength, { message: 'the minimum code length is above the maximum', path: ['minLength'] });
 
 const hidSchema = z.strictObject({
@@ -84,7 +87,10 @@ function upgradeLegacySerial(value: unknown): unknown {
   const record = value as Record<string, unknown>;
   if (record.kind !== 'serial' || !('suffix' in record || 'prefix' in record) || 'framing' in record) return value;
   const { prefix, suffix, ...rest } = record;
-  const framing = suffix === undefined || (typeof suffix === 'string' && LINE_ENDS.has(suffix)) ? { framing: 'auto' } : { framing: 'terminator', terminator: suffix };
+  const framing =
+    suffix === undefined || (typeof suffix === 'string' && LINE_ENDS.has(suffix))
+      ? { framing: 'auto' }
+      : { framing: 'terminator', terminator: suffix };
   return { ...rest, ...framing, ...(prefix === undefined ? {} : { stripPrefix: prefix }) };
 }
 

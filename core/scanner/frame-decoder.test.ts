@@ -12,7 +12,13 @@ const decode = (config: Partial<FrameConfig>, writes: [number, string][]) =>
 
 describe('FrameDecoder', () => {
   it('frames a scanner with no suffix by silence, and later line ends by their bytes', () => {
-    expect(decode({}, [[0, 'MIC-1042'], [50, '-B'], [400, 'SPK-100042']]).frames).toEqual([
+    expect(
+      decode({}, [
+        [0, 'MIC-1042'],
+        [50, '-B'],
+        [400, 'SPK-100042'],
+      ]).frames,
+    ).toEqual([
       { code: 'MIC-1042-B', ended: 'silence' },
       { code: 'SPK-100042', ended: 'silence' },
     ]);
@@ -29,7 +35,11 @@ describe('FrameDecoder', () => {
   });
 
   it('after a line end was seen, silence mid-frame discards the frame instead of emitting it', () => {
-    const result = decode({}, [[0, 'MIC-1\r'], [200, 'SPK-10004'], [2200, 'MIC-7\r']]);
+    const result = decode({}, [
+      [0, 'MIC-1\r'],
+      [200, 'SPK-10004'],
+      [2200, 'MIC-7\r'],
+    ]);
     expect(result.frames.map((f) => f.code)).toEqual(['MIC-1', 'MIC-7']);
     expect(result.rejected).toEqual([{ reason: 'incomplete', bytes: 9, preview: 'SPK-10004' }]);
   });
@@ -41,7 +51,12 @@ describe('FrameDecoder', () => {
   });
 
   it('with framing "silence", a trailing CR or CRLF is the scanner habit, not data', () => {
-    expect(decode({ framing: 'silence' }, [[0, 'MIC-1042\r\n'], [300, 'A\r\nB-12']]).frames.map((f) => f.code)).toEqual(['MIC-1042', 'A\r\nB-12']);
+    expect(
+      decode({ framing: 'silence' }, [
+        [0, 'MIC-1042\r\n'],
+        [300, 'A\r\nB-12'],
+      ]).frames.map((f) => f.code),
+    ).toEqual(['MIC-1042', 'A\r\nB-12']);
   });
 
   it('drops an over-long frame whole, across chunks, with bounded memory, and never emits its tail', () => {
@@ -50,12 +65,16 @@ describe('FrameDecoder', () => {
     for (let i = 0; i < 10_000; i += 1) out.push(decoder.push(bytes('ABCDEFGHIJ'), i));
     out.push(decoder.push(bytes('TAIL-1234\r'), 10_000));
     expect(out.flatMap((r) => r.frames)).toEqual([]);
-    expect(out.flatMap((r) => r.rejected)).toEqual([{ reason: 'too_long', bytes: 100_009, preview: `${'ABCDEFGHIJ'.repeat(5)}`.slice(0, 48) + '…' }]);
+    expect(out.flatMap((r) => r.rejected)).toEqual([
+      { reason: 'too_long', bytes: 100_009, preview: `${'ABCDEFGHIJ'.repeat(5)}`.slice(0, 48) + '…' },
+    ]);
     expect(decoder.push(bytes('MIC-1042\r'), 10_001).frames.map((f) => f.code)).toEqual(['MIC-1042']);
   });
 
   it('finds a custom terminator even at the end of an over-long frame', () => {
-    const result = decode({ framing: 'terminator', terminator: '\x03\x04', maxLength: 16 }, [[0, `${'X'.repeat(400)}\x03\x04MIC-1042\x03\x04`]]);
+    const result = decode({ framing: 'terminator', terminator: '\x03\x04', maxLength: 16 }, [
+      [0, `${'X'.repeat(400)}\x03\x04MIC-1042\x03\x04`],
+    ]);
     expect(result.frames.map((f) => f.code)).toEqual(['MIC-1042']);
     expect(result.rejected.map((r) => [r.reason, r.bytes])).toEqual([['too_long', 400]]);
   });

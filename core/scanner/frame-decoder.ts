@@ -16,7 +16,14 @@ export interface FrameConfig {
   maxLength: number;
 }
 
-export const DEFAULT_FRAME: FrameConfig = { framing: 'auto', gapMs: 100, stripPrefix: '', stripSuffix: '', minLength: 4, maxLength: MAX_CODE_BYTES };
+export const DEFAULT_FRAME: FrameConfig = {
+  framing: 'auto',
+  gapMs: 100,
+  stripPrefix: '',
+  stripSuffix: '',
+  minLength: 4,
+  maxLength: MAX_CODE_BYTES,
+};
 
 /** The framing part of a serial scanner's saved settings. */
 export function frameConfigOf(settings: SerialScannerSettings): FrameConfig {

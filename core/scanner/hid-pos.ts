@@ -58,7 +58,11 @@ export class HidPosDecoder {
 
     if (length > 0 && data === '') {
       // It says it carries data and carries none: the code it belongs to cannot be trusted.
-      reject('malformed', this.pending + latin1(report.subarray(HEADER, HEADER + capacity)), this.pending.length + Math.min(length, capacity));
+      reject(
+        'malformed',
+        this.pending + latin1(report.subarray(HEADER, HEADER + capacity)),
+        this.pending.length + Math.min(length, capacity),
+      );
       this.reset();
       return result;
     }

@@ -36,14 +36,28 @@ describe('HID boot keyboard reports', () => {
   it('decodes letters, digits and shifted characters on a US layout', () => {
     // "Spk-9A!" then Enter: S (shift+0x16), p 0x13, k 0x0e, - 0x2d, 9 0x26, A (right shift+0x04), ! (shift+0x1e)
     const reports = typed([
-      [SHIFT, 0x16], [0, 0x13], [0, 0x0e], [0, 0x2d], [0, 0x26], [RIGHT_SHIFT, 0x04], [SHIFT, 0x1e], [0, ENTER],
+      [SHIFT, 0x16],
+      [0, 0x13],
+      [0, 0x0e],
+      [0, 0x2d],
+      [0, 0x26],
+      [RIGHT_SHIFT, 0x04],
+      [SHIFT, 0x1e],
+      [0, ENTER],
     ]);
     expect(decode(new HidKeyboardDecoder('us'), reports)).toEqual(['Spk-9A!']);
   });
 
   it('decodes the same key positions on a German layout', () => {
     // Key 0x1c is "z" on QWERTZ, 0x1d is "y"; 0x38 is "-"; shift+0x24 is "/"; shift+0x1f is '"'.
-    const reports = typed([[0, 0x1c], [0, 0x1d], [0, 0x38], [SHIFT, 0x24], [SHIFT, 0x1f], [0, ENTER]]);
+    const reports = typed([
+      [0, 0x1c],
+      [0, 0x1d],
+      [0, 0x38],
+      [SHIFT, 0x24],
+      [SHIFT, 0x1f],
+      [0, ENTER],
+    ]);
     expect(decode(new HidKeyboardDecoder('de'), reports)).toEqual(['zy-/"']);
     expect(decode(new HidKeyboardDecoder('us'), reports)).toEqual(['yz/&@']);
   });
@@ -51,9 +65,16 @@ describe('HID boot keyboard reports', () => {
   it('counts a repeated character once per press, and a held key once', () => {
     // "AA": press, release, press, release. Then "B" held across three reports.
     const reports = [
-      report(SHIFT, 0x04), release(), report(SHIFT, 0x04), release(),
-      report(SHIFT, 0x05), report(SHIFT, 0x05), report(SHIFT, 0x05), release(),
-      report(0, ENTER), release(),
+      report(SHIFT, 0x04),
+      release(),
+      report(SHIFT, 0x04),
+      release(),
+      report(SHIFT, 0x05),
+      report(SHIFT, 0x05),
+      report(SHIFT, 0x05),
+      release(),
+      report(0, ENTER),
+      release(),
     ];
     expect(decode(new HidKeyboardDecoder('us'), reports)).toEqual(['AAB']);
   });
@@ -72,54 +93,151 @@ describe('HID boot keyboard reports', () => {
   it('keeps GS1 FNC1 sent as Ctrl+] as GS (0x1D), and gives Ctrl+D EOT and Ctrl+Shift+6 RS', () => {
     // "]C1" "01" FNC1 "10" Enter, US layout; then RS, EOT.
     const reports = typed([
-      [0, 0x30], [SHIFT, 0x06], [0, 0x1e], [0, 0x27], [0, 0x1e], [LEFT_CTRL, 0x30], [0, 0x1e], [0, 0x27],
-      [LEFT_CTRL | SHIFT, 0x23], [0x10, 0x07], [0, ENTER],
+      [0, 0x30],
+      [SHIFT, 0x06],
+      [0, 0x1e],
+      [0, 0x27],
+      [0, 0x1e],
+      [LEFT_CTRL, 0x30],
+      [0, 0x1e],
+      [0, 0x27],
+      [LEFT_CTRL | SHIFT, 0x23],
+      [0x10, 0x07],
+      [0, ENTER],
     ]);
     expect(decode(new HidKeyboardDecoder('us'), reports)).toEqual([']C101\x1d10\x1e\x04']);
   });
 
   it('uses the US key position for Ctrl on every layout (Ctrl+] is GS on a German scanner too)', () => {
-    const reports = typed([[0, 0x1e], [LEFT_CTRL, 0x30], [0, 0x1f], [0, ENTER]]);
+    const reports = typed([
+      [0, 0x1e],
+      [LEFT_CTRL, 0x30],
+      [0, 0x1f],
+      [0, ENTER],
+    ]);
     expect(decode(new HidKeyboardDecoder('de'), reports)).toEqual(['1\x1d2']);
   });
 
-  it('decodes the German AltGr AIM prefix ]C0 and @ # \' < > on the ISO keys', () => {
+  it("decodes the German AltGr AIM prefix ]C0 and @ # ' < > on the ISO keys", () => {
     const reports = typed([
-      [RIGHT_ALT, 0x26], [SHIFT, 0x06], [SHIFT, 0x27], // ]C=
-      [RIGHT_ALT, 0x14], [0, 0x32], [SHIFT, 0x32], [0, 0x64], [SHIFT, 0x64], [RIGHT_ALT, 0x64], [0, ENTER],
+      [RIGHT_ALT, 0x26],
+      [SHIFT, 0x06],
+      [SHIFT, 0x27], // ]C=
+      [RIGHT_ALT, 0x14],
+      [0, 0x32],
+      [SHIFT, 0x32],
+      [0, 0x64],
+      [SHIFT, 0x64],
+      [RIGHT_ALT, 0x64],
+      [0, ENTER],
     ]);
-    expect(decode(new HidKeyboardDecoder('de'), reports)).toEqual([']C=@#\'<>|']);
+    expect(decode(new HidKeyboardDecoder('de'), reports)).toEqual(["]C=@#'<>|"]);
     // Ctrl+Alt is AltGr on Windows, and some scanners send it that way.
-    expect(decode(new HidKeyboardDecoder('de'), typed([[LEFT_CTRL | 0x04, 0x14], [0, ENTER]]))).toEqual(['@']);
+    expect(
+      decode(
+        new HidKeyboardDecoder('de'),
+        typed([
+          [LEFT_CTRL | 0x04, 0x14],
+          [0, ENTER],
+        ]),
+      ),
+    ).toEqual(['@']);
   });
 
   it('decodes UK " @ and the ISO keys; £ is mapped but a code carrying it is noise (no barcode here carries it)', () => {
-    const reports = typed([[SHIFT, 0x1f], [SHIFT, 0x34], [0, 0x32], [SHIFT, 0x32], [0, 0x64], [SHIFT, 0x64], [0, ENTER]]);
+    const reports = typed([
+      [SHIFT, 0x1f],
+      [SHIFT, 0x34],
+      [0, 0x32],
+      [SHIFT, 0x32],
+      [0, 0x64],
+      [SHIFT, 0x64],
+      [0, ENTER],
+    ]);
     expect(decode(new HidKeyboardDecoder('uk'), reports)).toEqual(['"@#~\\|']);
     expect(charOf(LAYOUTS.uk, 0x20, SHIFT, false)).toBe('£');
-    expect(run(new HidKeyboardDecoder('uk'), typed([[SHIFT, 0x20], [0, 0x22], [0, ENTER]]))).toEqual({ scans: [], rejected: ['noise'] });
+    expect(
+      run(
+        new HidKeyboardDecoder('uk'),
+        typed([
+          [SHIFT, 0x20],
+          [0, 0x22],
+          [0, ENTER],
+        ]),
+      ),
+    ).toEqual({ scans: [], rejected: ['noise'] });
   });
 
   it('decodes French AZERTY: letters moved, digits with Shift, AltGr symbols', () => {
     const reports = typed([
-      [0, 0x14], [0, 0x04], [0, 0x1a], [0, 0x1d], [0, 0x33], [0, 0x10], [0, 0x1f], [SHIFT, 0x1f], [RIGHT_ALT, 0x27], [RIGHT_ALT, 0x2d], [0, 0x64], [0, ENTER],
+      [0, 0x14],
+      [0, 0x04],
+      [0, 0x1a],
+      [0, 0x1d],
+      [0, 0x33],
+      [0, 0x10],
+      [0, 0x1f],
+      [SHIFT, 0x1f],
+      [RIGHT_ALT, 0x27],
+      [RIGHT_ALT, 0x2d],
+      [0, 0x64],
+      [0, ENTER],
     ]);
     // "é" (the unshifted 2 key) is mapped, and a code carrying it is noise: a scanner set to a
     // layout other than its own types "é" where it meant "2" — never a wrong code.
     expect(run(new HidKeyboardDecoder('fr'), reports)).toEqual({ scans: [], rejected: ['noise'] });
     expect(charOf(LAYOUTS.fr, 0x1f, 0, false)).toBe('é');
-    const ascii = typed([[0, 0x14], [0, 0x04], [0, 0x1a], [0, 0x1d], [0, 0x33], [0, 0x10], [SHIFT, 0x1f], [RIGHT_ALT, 0x27], [RIGHT_ALT, 0x2d], [0, 0x64], [0, ENTER]]);
+    const ascii = typed([
+      [0, 0x14],
+      [0, 0x04],
+      [0, 0x1a],
+      [0, 0x1d],
+      [0, 0x33],
+      [0, 0x10],
+      [SHIFT, 0x1f],
+      [RIGHT_ALT, 0x27],
+      [RIGHT_ALT, 0x2d],
+      [0, 0x64],
+      [0, ENTER],
+    ]);
     expect(decode(new HidKeyboardDecoder('fr'), ascii)).toEqual(['aqzwm,2@]<']);
   });
 
   it('ignores an ErrorRollOver report: it is not a release, so the held key is not typed again', () => {
-    const reports = [report(0, 0x04), ROLLOVER, report(0, 0x04), release(), report(0, 0x05), Uint8Array.from([0, 0, 3, 3, 3, 3, 3, 3]), release(), report(0, ENTER), release()];
+    const reports = [
+      report(0, 0x04),
+      ROLLOVER,
+      report(0, 0x04),
+      release(),
+      report(0, 0x05),
+      Uint8Array.from([0, 0, 3, 3, 3, 3, 3, 3]),
+      release(),
+      report(0, ENTER),
+      release(),
+    ];
     expect(decode(new HidKeyboardDecoder('us'), reports)).toEqual(['ab']);
   });
 
   it('tracks Caps Lock presses: letters invert case while it is on, across lines', () => {
     const caps = [report(0, 0x39), release()];
-    const reports = [...caps, ...typed([[0, 0x06], [SHIFT, 0x04], [0, 0x1f], [0, ENTER]]), ...typed([[0, 0x16], [0, ENTER]]), ...caps, ...typed([[0, 0x16], [0, ENTER]])];
+    const reports = [
+      ...caps,
+      ...typed([
+        [0, 0x06],
+        [SHIFT, 0x04],
+        [0, 0x1f],
+        [0, ENTER],
+      ]),
+      ...typed([
+        [0, 0x16],
+        [0, ENTER],
+      ]),
+      ...caps,
+      ...typed([
+        [0, 0x16],
+        [0, ENTER],
+      ]),
+    ];
     expect(decode(new HidKeyboardDecoder('us'), reports)).toEqual(['Ca2', 'S', 's']);
   });
 
@@ -138,7 +256,17 @@ describe('HID boot keyboard reports', () => {
     const decoder = new HidKeyboardDecoder('us');
     const result = decoder.push(report(0, 0x04));
     expect(result.rejected).toEqual([]);
-    const all = run(decoder, [release(), report(0, 0x3e), release(), ...typed([[0, 0x05], [0, ENTER], [0, 0x06], [0, ENTER]])]);
+    const all = run(decoder, [
+      release(),
+      report(0, 0x3e),
+      release(),
+      ...typed([
+        [0, 0x05],
+        [0, ENTER],
+        [0, 0x06],
+        [0, ENTER],
+      ]),
+    ]);
     expect(all).toEqual({ scans: ['c'], rejected: ['noise'] });
   });
 });
@@ -148,8 +276,14 @@ describe('HID POS scanned-data reports', () => {
     const bytes = new Uint8Array(size);
     bytes[0] = 0x02;
     bytes[1] = length;
-    bytes.set(Array.from(symbology, (c) => c.charCodeAt(0)), 2);
-    bytes.set(Array.from(data, (c) => c.charCodeAt(0)), 5);
+    bytes.set(
+      Array.from(symbology, (c) => c.charCodeAt(0)),
+      2,
+    );
+    bytes.set(
+      Array.from(data, (c) => c.charCodeAt(0)),
+      5,
+    );
     bytes[size - 3] = 0x6a; // Honeywell code id 'j'
     bytes[size - 1] = more ? 1 : 0;
     return bytes;
@@ -175,7 +309,10 @@ describe('HID POS scanned-data reports', () => {
 
   it('clamps a too-large length byte to the data region: no NUL padding, no trailer bytes in the code', () => {
     const decoder = new HidPosDecoder();
-    expect(decoder.push(pos(']C0', 'SPK-10004', false, 64, 0xff))).toEqual({ scans: [{ code: 'SPK-10004', symbology: ']C0' }], rejected: [] });
+    expect(decoder.push(pos(']C0', 'SPK-10004', false, 64, 0xff))).toEqual({
+      scans: [{ code: 'SPK-10004', symbology: ']C0' }],
+      rejected: [],
+    });
     expect(decoder.push(pos(']C0', 'A'.repeat(56), false, 64, 60)).scans).toEqual([{ code: 'A'.repeat(56), symbology: ']C0' }]);
   });
 
@@ -200,7 +337,9 @@ describe('HID POS scanned-data reports', () => {
   });
 
   it('reports a report too short to hold any data as malformed', () => {
-    expect(new HidPosDecoder().push(Uint8Array.from([2, 1, 0x5d, 0x43, 0x30, 0x41, 0, 0])).rejected.map((r) => r.reason)).toEqual(['malformed']);
+    expect(new HidPosDecoder().push(Uint8Array.from([2, 1, 0x5d, 0x43, 0x30, 0x41, 0, 0])).rejected.map((r) => r.reason)).toEqual([
+      'malformed',
+    ]);
   });
 
   it('drops a POS code carrying bytes no barcode carries (8-bit, control) as noise, as every scanner kind does', () => {

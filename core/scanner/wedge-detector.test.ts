@@ -4,15 +4,27 @@ import { WedgeDetector, type WedgeKeyEvent, type WedgeOutput } from './wedge-det
 
 const replay = (detector: WedgeDetector, events: readonly WedgeKeyEvent[]): WedgeOutput[] => events.flatMap((e) => detector.event(e));
 
-const down = (key: string, code: string, at: number, extra: Partial<WedgeKeyEvent> = {}): WedgeKeyEvent => ({ type: 'keydown', key, code, at, shiftKey: false, ctrlKey: false, altKey: false, repeat: false, ...extra });
+const down = (key: string, code: string, at: number, extra: Partial<WedgeKeyEvent> = {}): WedgeKeyEvent => ({
+  type: 'keydown',
+  key,
+  code,
+  at,
+  shiftKey: false,
+  ctrlKey: false,
+  altKey: false,
+  repeat: false,
+  ...extra,
+});
 const up = (key: string, code: string, at: number): WedgeKeyEvent => ({ ...down(key, code, at), type: 'keyup' });
 /** A person's keys: each held `hold` ms, `gap` ms between presses. */
 const typed = (text: string, start: number, gap: number, hold: number): WedgeKeyEvent[] =>
-  [...text].flatMap((ch, i) => {
-    const key = ch === '\n' ? 'Enter' : ch;
-    const code = ch === '\n' ? 'Enter' : `Key${ch.toUpperCase()}`;
-    return [down(key, code, start + i * gap), up(key, code, start + i * gap + hold)];
-  }).sort((a, b) => a.at - b.at);
+  [...text]
+    .flatMap((ch, i) => {
+      const key = ch === '\n' ? 'Enter' : ch;
+      const code = ch === '\n' ? 'Enter' : `Key${ch.toUpperCase()}`;
+      return [down(key, code, start + i * gap), up(key, code, start + i * gap + hold)];
+    })
+    .sort((a, b) => a.at - b.at);
 
 // Every recorded device stream is replayed in tests/scanners/wedge-corpus.test.ts (it reads files).
 describe('keyboard wedge detector (injected clock)', () => {
@@ -57,19 +69,54 @@ describe('keyboard wedge detector (injected clock)', () => {
 
   it('a modifier keydown keeps the burst alive; its auto-repeat does not', () => {
     // 30 ms from "A" to Shift, 30 ms from Shift to "B": the modifier is activity.
-    const alive = [down('A', 'KeyA', 0), up('A', 'KeyA', 5), down('Shift', 'ShiftLeft', 30, { shiftKey: true }), down('B', 'KeyB', 60, { shiftKey: true }), up('B', 'KeyB', 65, ), down('C', 'KeyC', 70), up('C', 'KeyC', 75), down('D', 'KeyD', 80), up('D', 'KeyD', 85), down('Enter', 'Enter', 90)];
+    const alive = [
+      down('A', 'KeyA', 0),
+      up('A', 'KeyA', 5),
+      down('Shift', 'ShiftLeft', 30, { shiftKey: true }),
+      down('B', 'KeyB', 60, { shiftKey: true }),
+      up('B', 'KeyB', 65),
+      down('C', 'KeyC', 70),
+      up('C', 'KeyC', 75),
+      down('D', 'KeyD', 80),
+      up('D', 'KeyD', 85),
+      down('Enter', 'Enter', 90),
+    ];
     expect(replay(new WedgeDetector(), alive)).toEqual([{ kind: 'scan', code: 'ABCD', terminator: 'Enter' }]);
     const repeated = alive.map((e) => (e.key === 'Shift' ? { ...e, repeat: true } : e));
     expect(replay(new WedgeDetector(), repeated).filter((o) => o.kind === 'scan')).toEqual([]);
   });
 
   it('keeps AltGr characters (Windows Ctrl+Alt and Linux AltGraph), makes Ctrl+] GS, and gives other shortcuts back', () => {
-    const tail = [down('1', 'Digit1', 30), up('1', 'Digit1', 32), down('2', 'Digit2', 34), up('2', 'Digit2', 36), down('Enter', 'Enter', 38)];
-    const win = [down('A', 'KeyA', 0, { shiftKey: true }), up('A', 'KeyA', 2), down('@', 'KeyQ', 10, { ctrlKey: true, altKey: true }), up('@', 'KeyQ', 12), ...tail];
+    const tail = [
+      down('1', 'Digit1', 30),
+      up('1', 'Digit1', 32),
+      down('2', 'Digit2', 34),
+      up('2', 'Digit2', 36),
+      down('Enter', 'Enter', 38),
+    ];
+    const win = [
+      down('A', 'KeyA', 0, { shiftKey: true }),
+      up('A', 'KeyA', 2),
+      down('@', 'KeyQ', 10, { ctrlKey: true, altKey: true }),
+      up('@', 'KeyQ', 12),
+      ...tail,
+    ];
     expect(replay(new WedgeDetector(), win)).toEqual([{ kind: 'scan', code: 'A@12', terminator: 'Enter' }]);
-    const linux = [down('A', 'KeyA', 0, { shiftKey: true }), up('A', 'KeyA', 2), down('@', 'KeyQ', 10, { modifierState: { AltGraph: true } }), up('@', 'KeyQ', 12), ...tail];
+    const linux = [
+      down('A', 'KeyA', 0, { shiftKey: true }),
+      up('A', 'KeyA', 2),
+      down('@', 'KeyQ', 10, { modifierState: { AltGraph: true } }),
+      up('@', 'KeyQ', 12),
+      ...tail,
+    ];
     expect(replay(new WedgeDetector(), linux)).toEqual([{ kind: 'scan', code: 'A@12', terminator: 'Enter' }]);
-    const gs = [down('A', 'KeyA', 0, { shiftKey: true }), up('A', 'KeyA', 2), down(']', 'BracketRight', 10, { ctrlKey: true }), up(']', 'BracketRight', 12), ...tail];
+    const gs = [
+      down('A', 'KeyA', 0, { shiftKey: true }),
+      up('A', 'KeyA', 2),
+      down(']', 'BracketRight', 10, { ctrlKey: true }),
+      up(']', 'BracketRight', 12),
+      ...tail,
+    ];
     expect(replay(new WedgeDetector(), gs)).toEqual([{ kind: 'scan', code: 'A\x1d12', terminator: 'Enter' }]);
     // Ctrl+C alone is a person's shortcut: typing, not part of anything.
     expect(replay(new WedgeDetector(), [down('c', 'KeyC', 0, { ctrlKey: true })])).toEqual([{ kind: 'typing', keys: ['c'] }]);
@@ -88,11 +135,21 @@ describe('keyboard wedge detector (injected clock)', () => {
   it('drops a burst whole when a person holds a key during it, and the next scan is clean', () => {
     const burst = scannerKeyEvents('CASE-650525', { start: 0, pollMs: 8 });
     const person = [down('j', 'KeyJ', 41), up('j', 'KeyJ', 120)];
-    const out = replay(new WedgeDetector(), [...burst, ...person].sort((a, b) => a.at - b.at));
-    expect(out.filter((o) => o.kind !== 'typing')).toEqual([{ kind: 'rejected', reason: 'mixed_with_typing', bytes: 12, preview: expect.stringMatching(/^CA.*j.*525$/) }]);
+    const out = replay(
+      new WedgeDetector(),
+      [...burst, ...person].sort((a, b) => a.at - b.at),
+    );
+    expect(out.filter((o) => o.kind !== 'typing')).toEqual([
+      { kind: 'rejected', reason: 'mixed_with_typing', bytes: 12, preview: expect.stringMatching(/^CA.*j.*525$/) },
+    ]);
     const detector = new WedgeDetector();
-    replay(detector, [...burst, ...person].sort((a, b) => a.at - b.at));
-    expect(replay(detector, scannerKeyEvents('CASE-650526', { start: 1000, pollMs: 8 }))).toEqual([{ kind: 'scan', code: 'CASE-650526', terminator: 'Enter' }]);
+    replay(
+      detector,
+      [...burst, ...person].sort((a, b) => a.at - b.at),
+    );
+    expect(replay(detector, scannerKeyEvents('CASE-650526', { start: 1000, pollMs: 8 }))).toEqual([
+      { kind: 'scan', code: 'CASE-650526', terminator: 'Enter' },
+    ]);
   });
 
   it('a person key pressed just before the burst and still held makes it mixed; a lost keyup long ago does not', () => {
@@ -110,11 +167,17 @@ describe('keyboard wedge detector (injected clock)', () => {
   it('an arrow key, a shortcut or a modified terminator inside a burst rejects it instead of emitting its tail', () => {
     const burst = scannerKeyEvents('CASE-650525', { start: 0, pollMs: 2 });
     const arrow = [...burst.slice(0, 10), down('ArrowDown', 'ArrowDown', burst[9]!.at + 0.5), ...burst.slice(10)];
-    expect(replay(new WedgeDetector(), arrow).filter((o) => o.kind !== 'typing')).toEqual([expect.objectContaining({ kind: 'rejected', reason: 'mixed_with_typing' })]);
+    expect(replay(new WedgeDetector(), arrow).filter((o) => o.kind !== 'typing')).toEqual([
+      expect.objectContaining({ kind: 'rejected', reason: 'mixed_with_typing' }),
+    ]);
     const shortcut = [...burst.slice(0, 10), down('v', 'KeyV', burst[9]!.at + 0.5, { ctrlKey: true }), ...burst.slice(10)];
-    expect(replay(new WedgeDetector(), shortcut).filter((o) => o.kind !== 'typing')).toEqual([expect.objectContaining({ kind: 'rejected', reason: 'mixed_with_typing' })]);
+    expect(replay(new WedgeDetector(), shortcut).filter((o) => o.kind !== 'typing')).toEqual([
+      expect.objectContaining({ kind: 'rejected', reason: 'mixed_with_typing' }),
+    ]);
     const shiftedEnter = burst.map((e) => (e.key === 'Enter' ? { ...e, shiftKey: true } : e));
-    expect(replay(new WedgeDetector(), shiftedEnter).filter((o) => o.kind !== 'typing')).toEqual([expect.objectContaining({ kind: 'rejected', reason: 'mixed_with_typing' })]);
+    expect(replay(new WedgeDetector(), shiftedEnter).filter((o) => o.kind !== 'typing')).toEqual([
+      expect.objectContaining({ kind: 'rejected', reason: 'mixed_with_typing' }),
+    ]);
   });
 
   it('a burst that stalls mid-code and resumes is rejected as incomplete, never emitted as its tail', () => {
@@ -150,7 +213,9 @@ describe('keyboard wedge detector (injected clock)', () => {
 
   it('honours configured thresholds', () => {
     const slowScanner = new WedgeDetector({ maxGapMs: 80, minLength: 3, terminators: ['Tab'] });
-    expect(replay(slowScanner, scannerKeyEvents('ABC', { start: 0, pollMs: 25, terminator: 'Tab' }))).toEqual([{ kind: 'scan', code: 'ABC', terminator: 'Tab' }]);
+    expect(replay(slowScanner, scannerKeyEvents('ABC', { start: 0, pollMs: 25, terminator: 'Tab' }))).toEqual([
+      { kind: 'scan', code: 'ABC', terminator: 'Tab' },
+    ]);
   });
 
   it('passes non-character keys through at once when no burst is open', () => {

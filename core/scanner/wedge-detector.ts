@@ -62,7 +62,14 @@ export interface WedgeConfig {
   resumeMs: number;
 }
 
-export const DEFAULT_WEDGE: WedgeConfig = { maxGapMs: 35, minLength: 4, terminators: ['Enter', 'Tab'], undoCapsLock: true, heldLimitMs: 1000, resumeMs: 200 };
+export const DEFAULT_WEDGE: WedgeConfig = {
+  maxGapMs: 35,
+  minLength: 4,
+  terminators: ['Enter', 'Tab'],
+  undoCapsLock: true,
+  heldLimitMs: 1000,
+  resumeMs: 200,
+};
 
 /** A browser key event as the detector needs it (a KeyboardEvent, or a recorded fixture's line). */
 export interface WedgeKeyEvent {
@@ -81,9 +88,7 @@ export interface WedgeKeyEvent {
 }
 
 export type WedgeOutput =
-  | { kind: 'scan'; code: string; terminator: string }
-  | { kind: 'typing'; keys: string[] }
-  | ({ kind: 'rejected' } & RejectedInput);
+  { kind: 'scan'; code: string; terminator: string } | { kind: 'typing'; keys: string[] } | ({ kind: 'rejected' } & RejectedInput);
 
 /** Keys that change other keys; they never end or break a burst. */
 const MODIFIERS = new Set(['Shift', 'Control', 'Alt', 'AltGraph', 'Meta', 'CapsLock', 'NumLock', 'OS', 'Fn']);
@@ -222,7 +227,15 @@ export class WedgeDetector {
     if (this.chars.length < this.config.minLength) return [...this.release(), { kind: 'typing', keys: [terminator] }];
     const chars = this.chars;
     const text = chars.join('');
-    const reason = this.mixed ? 'mixed_with_typing' : this.tail ? 'incomplete' : chars.length > MAX_CODE_BYTES ? 'too_long' : !isCodeText(text) ? 'noise' : null;
+    const reason = this.mixed
+      ? 'mixed_with_typing'
+      : this.tail
+        ? 'incomplete'
+        : chars.length > MAX_CODE_BYTES
+          ? 'too_long'
+          : !isCodeText(text)
+            ? 'noise'
+            : null;
     this.release();
     if (reason !== null) return [{ kind: 'rejected', reason, bytes: chars.length, preview: previewBytes(text) }];
     return [{ kind: 'scan', code: text, terminator }];

@@ -11,7 +11,9 @@ describe('scanner words', () => {
   });
 
   it('says why input was dropped, with the limit', () => {
-    expect(rejectedInWords('too_long', 9001, { maxLength: 8192 })).toBe('Too long (9,001 bytes, the limit is 8,192) — dropped whole, no part of it was scanned.');
+    expect(rejectedInWords('too_long', 9001, { maxLength: 8192 })).toBe(
+      'Too long (9,001 bytes, the limit is 8,192) — dropped whole, no part of it was scanned.',
+    );
     expect(rejectedInWords('incomplete', 9)).toContain('cable pulled?');
   });
 });

@@ -325,7 +325,11 @@ export class SyncEngine {
     this.reachable = true;
     this.lastSuccessAt = this.clock.now();
     // The server answers again: what backed off while it was away goes now, not minutes later.
-    if (cameBack) void this.store.retryNow().then(() => this.drain(), () => undefined);
+    if (cameBack)
+      void this.store.retryNow().then(
+        () => this.drain(),
+        () => undefined,
+      );
   }
 
   private failed(message: string, unreachable: boolean): void {
@@ -418,7 +422,10 @@ export class SyncEngine {
           refreshed = true;
           if (await this.transport.refreshSession().catch(() => false)) continue;
           // A 401 is the session's problem, not the ops': they go back untouched.
-          await this.store.settle(batch.map((op) => this.retry(op, 'session expired', false, 0)), this.clock.now());
+          await this.store.settle(
+            batch.map((op) => this.retry(op, 'session expired', false, 0)),
+            this.clock.now(),
+          );
           this.failed('signed out: sign in again to sync', false);
           run.down = true;
           return null;
@@ -435,7 +442,10 @@ export class SyncEngine {
         if (!transient || down) {
           if (down) run.down = true;
           this.failed(message, UNREACHABLE.includes(kind));
-          await this.store.settle(batch.map((op) => this.retry(op, message, true)), this.clock.now());
+          await this.store.settle(
+            batch.map((op) => this.retry(op, message, true)),
+            this.clock.now(),
+          );
           return null;
         }
         // Reachability is judged when the batch is given up on, not at every blip.
@@ -573,4 +583,3 @@ export class SyncEngine {
 function describe(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'op'}: ${issue.message}`).join('; ');
 }
-

@@ -34,7 +34,11 @@ export const newOpSchema = z
   })
   .superRefine((op, ctx) => {
     if (!ACTIONS[op.table].includes(op.action)) {
-      ctx.addIssue({ code: 'custom', path: ['action'], message: `unknown action "${op.action}" for ${op.table}; expected one of ${ACTIONS[op.table].join(', ')}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['action'],
+        message: `unknown action "${op.action}" for ${op.table}; expected one of ${ACTIONS[op.table].join(', ')}`,
+      });
     }
     if (!uuid.safeParse(op.payload['id']).success) {
       ctx.addIssue({ code: 'custom', path: ['payload', 'id'], message: 'payload.id must be the UUID of the row the op acts on' });
@@ -44,7 +48,11 @@ export const newOpSchema = z
       ctx.addIssue({ code: 'custom', path: ['payload'], message: `payload is ${size} bytes; the limit is ${MAX_PAYLOAD_BYTES}` });
     }
     if (NEEDS_BASE_VERSION[op.table].includes(op.action) && (op.base_version === undefined || op.base_version === null)) {
-      ctx.addIssue({ code: 'custom', path: ['base_version'], message: `${op.table}.${op.action} needs base_version (the row version it was decided on)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['base_version'],
+        message: `${op.table}.${op.action} needs base_version (the row version it was decided on)`,
+      });
     }
   });
 export type NewOp = z.infer<typeof newOpSchema>;

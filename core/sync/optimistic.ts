@@ -7,8 +7,7 @@ import type { QueuedOp, Row } from './model';
  */
 export function applyOptimistic(op: QueuedOp, row: Row | null): Row | null {
   const version = typeof row?.['version'] === 'number' ? row['version'] : 0;
-  const bumped = (changes: Record<string, unknown>): Row | null =>
-    row === null ? null : { ...row, ...changes, version: version + 1 };
+  const bumped = (changes: Record<string, unknown>): Row | null => (row === null ? null : { ...row, ...changes, version: version + 1 });
   const fields = (op.payload['fields'] ?? {}) as Record<string, unknown>;
   switch (op.table) {
     case 'assets':

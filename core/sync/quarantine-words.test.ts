@@ -20,7 +20,15 @@ describe('what the Sync screen says about a quarantined op', () => {
   const now = Date.UTC(2026, 10, 25, 8);
 
   it('explains replay_expired in words, with the scan’s date, tells the operator to check the history, and offers Retry', () => {
-    const words = quarantineWords({ op: op(Date.UTC(2026, 9, 12, 14)), code: 'replay_expired', message: 'op created at 2026-10-12 … is older than the server remembers' }, now, 'UTC');
+    const words = quarantineWords(
+      {
+        op: op(Date.UTC(2026, 9, 12, 14)),
+        code: 'replay_expired',
+        message: 'op created at 2026-10-12 … is older than the server remembers',
+      },
+      now,
+      'UTC',
+    );
     expect(words).toEqual({
       text: "The server no longer remembers this check-out scan from 12 Oct (it keeps sent changes for 30 days), so it cannot tell whether it was applied. Check the item's history; Retry applies it now.",
       code: null,
@@ -30,12 +38,21 @@ describe('what the Sync screen says about a quarantined op', () => {
   });
 
   it('names the year when the scan is from another one, and other kinds of change', () => {
-    expect(quarantineWords({ op: op(Date.UTC(2025, 11, 30), 'gigs', 'set_status'), code: 'replay_expired', message: '' }, now, 'UTC').text).toMatch(/^The server no longer remembers this change from 30 Dec 2025 /);
+    expect(
+      quarantineWords({ op: op(Date.UTC(2025, 11, 30), 'gigs', 'set_status'), code: 'replay_expired', message: '' }, now, 'UTC').text,
+    ).toMatch(/^The server no longer remembers this change from 30 Dec 2025 /);
   });
 
   it('offers only Discard for an op damaged on the station, and keeps the server’s own words and code otherwise', () => {
-    expect(quarantineWords({ op: op(now), code: 'corrupt_payload', message: 'stored op cannot be read' }, now, 'UTC')).toMatchObject({ canRetry: false, code: null });
-    expect(quarantineWords({ op: op(now), code: 'asset_retired', message: 'SER-1 is retired' }, now, 'UTC')).toEqual({ text: 'Server said: SER-1 is retired', code: 'asset_retired', canRetry: true });
+    expect(quarantineWords({ op: op(now), code: 'corrupt_payload', message: 'stored op cannot be read' }, now, 'UTC')).toMatchObject({
+      canRetry: false,
+      code: null,
+    });
+    expect(quarantineWords({ op: op(now), code: 'asset_retired', message: 'SER-1 is retired' }, now, 'UTC')).toEqual({
+      text: 'Server said: SER-1 is retired',
+      code: 'asset_retired',
+      canRetry: true,
+    });
   });
 });
 
@@ -77,7 +94,11 @@ describe('the heading of a quarantined op, in words', () => {
       await label('cases', 'check_in', { id: UNKNOWN }),
       await label('gigs', 'update', { id: UNKNOWN, fields: {} }),
     ];
-    expect(words).toEqual(['Check-out of an asset not on this station to a gig not on this station', 'Check-in of a case not on this station', 'Edit of a gig not on this station']);
+    expect(words).toEqual([
+      'Check-out of an asset not on this station to a gig not on this station',
+      'Check-in of a case not on this station',
+      'Edit of a gig not on this station',
+    ]);
     for (const w of words) expect(w).not.toMatch(/[0-9a-f]{8}|\w+\.\w+/);
   });
 

@@ -36,7 +36,11 @@ export function quarantineWords(entry: Pick<QuarantinedOp, 'op' | 'code' | 'mess
     };
   }
   if (entry.code === CORRUPT_CODE) {
-    return { text: `Damaged in this station's storage; it cannot be sent and can only be discarded. ${entry.message}`, code: null, canRetry: false };
+    return {
+      text: `Damaged in this station's storage; it cannot be sent and can only be discarded. ${entry.message}`,
+      code: null,
+      canRetry: false,
+    };
   }
   return { text: `Server said: ${entry.message}`, code: entry.code, canRetry: true };
 }
@@ -44,7 +48,12 @@ export function quarantineWords(entry: Pick<QuarantinedOp, 'op' | 'code' | 'mess
 /** "12 Oct", with the year when it is not this year's. */
 function day(at: number, now: number, timeZone?: string): string {
   const year = (ms: number): string => new Intl.DateTimeFormat('en-GB', { year: 'numeric', timeZone }).format(ms);
-  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', ...(year(at) === year(now) ? {} : { year: 'numeric' }), timeZone }).format(at);
+  return new Intl.DateTimeFormat('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    ...(year(at) === year(now) ? {} : { year: 'numeric' }),
+    timeZone,
+  }).format(at);
 }
 
 /** Reads a row from the station's caches (null when the station does not hold it). */

@@ -30,7 +30,12 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
   const GIG = '00000000-0000-4000-8000-0000000000f1';
   let ids = 0;
   const nextId = (): string => `00000000-0000-4000-9000-${String((ids += 1)).padStart(12, '0')}`;
-  const checkOut = (asset: string, version: number): NewOp => ({ table: 'assets', action: 'check_out', payload: { id: asset, gig_id: GIG }, base_version: version });
+  const checkOut = (asset: string, version: number): NewOp => ({
+    table: 'assets',
+    action: 'check_out',
+    payload: { id: asset, gig_id: GIG },
+    base_version: version,
+  });
   const checkIn = (asset: string): NewOp => ({ table: 'assets', action: 'check_in', payload: { id: asset, condition: 'ok' } });
   const serverAsset = (id: string, version: number, extra: Record<string, unknown> = {}): Row => ({
     id,
@@ -54,7 +59,14 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
       const a = await store.enqueue(checkIn(ASSET), { id: nextId(), now: 1000 });
       const b = await store.enqueue(checkIn(OTHER), { id: nextId(), now: 1001 });
       expect(b.seq).toBe(a.seq + 1);
-      expect(a).toMatchObject({ status: 'pending', retryCount: 0, baseVersion: null, timestamp: 1000, table: 'assets', action: 'check_in' });
+      expect(a).toMatchObject({
+        status: 'pending',
+        retryCount: 0,
+        baseVersion: null,
+        timestamp: 1000,
+        table: 'assets',
+        action: 'check_in',
+      });
       expect(await store.deviceId()).toBe(await store.deviceId());
     });
 
@@ -107,7 +119,10 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
       const out = await store.enqueue(checkOut(ASSET, 1), { id: nextId(), now: 1 });
       const later = await store.enqueue(checkIn(ASSET), { id: nextId(), now: 2 });
       const server = serverAsset(ASSET, 3, { status: 'checked_out', current_gig_id: '00000000-0000-4000-8000-0000000000f2' });
-      await store.settle([{ kind: 'conflict', op: out, serverRow: server, changedFields: ['status', 'current_gig_id'], message: 'changed' }], 5);
+      await store.settle(
+        [{ kind: 'conflict', op: out, serverRow: server, changedFields: ['status', 'current_gig_id'], message: 'changed' }],
+        5,
+      );
       const [conflict] = await store.conflicts();
       expect(conflict).toMatchObject({ id: out.id, changedFields: ['status', 'current_gig_id'], serverRow: server });
       expect(await store.readyBatch(10, 10)).toEqual([]);
@@ -121,7 +136,10 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
       ]);
       expect(batch[0]?.id).not.toBe(out.id);
 
-      await store.settle([{ kind: 'conflict', op: batch[0] as QueuedOp, serverRow: server, changedFields: ['status'], message: 'again' }], 7);
+      await store.settle(
+        [{ kind: 'conflict', op: batch[0] as QueuedOp, serverRow: server, changedFields: ['status'], message: 'again' }],
+        7,
+      );
       await store.resolveConflict(batch[0]?.id ?? '', 'use_server', { newOpId: nextId(), now: 8 });
       expect(await store.conflicts()).toEqual([]);
       expect((await store.readyBatch(10, 10)).map((op) => op.id)).toEqual([later.id]);
@@ -155,14 +173,24 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
       const old = await store.enqueue(checkOut(ASSET, 1), { id: nextId(), now: 1000 });
       const later = await store.enqueue(checkIn(ASSET), { id: nextId(), now: 2000 });
       const other = await store.enqueue(checkIn(OTHER), { id: nextId(), now: 3000 });
-      await store.settle([{ kind: 'rejected', op: old, code: 'replay_expired', message: 'op created at … is older than the server remembers' }], 5000);
+      await store.settle(
+        [{ kind: 'rejected', op: old, code: 'replay_expired', message: 'op created at … is older than the server remembers' }],
+        5000,
+      );
       const newId = nextId();
       await store.retryQuarantined(old.id, { newOpId: newId, now: 90_000_000 });
       const queue = await store.listQueue(10);
       // A new op: new id, created now, the next device sequence; the item's later op still follows it.
       expect(queue.map((op) => op.id)).toEqual([other.id, newId, later.id]);
       const [, reissued, moved] = queue;
-      expect(reissued).toMatchObject({ action: 'check_out', timestamp: 90_000_000, baseVersion: 1, status: 'pending', retryCount: 0, lastError: null });
+      expect(reissued).toMatchObject({
+        action: 'check_out',
+        timestamp: 90_000_000,
+        baseVersion: 1,
+        status: 'pending',
+        retryCount: 0,
+        lastError: null,
+      });
       expect(reissued?.seq).toBeGreaterThan(other.seq);
       expect(moved).toMatchObject({ id: later.id, timestamp: 2000 });
       expect(moved?.seq).toBeGreaterThan(reissued?.seq ?? Infinity);
@@ -181,7 +209,12 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
       await store.settle([{ kind: 'retry', op, error: 'waiting', nextAttemptAt: 0, failure: false }], 2);
       expect((await store.listQueue(10))[0]).toMatchObject({ status: 'pending', retryCount: 0, lastError: null });
       await store.settle([{ kind: 'retry', op, error: '503 from the server', nextAttemptAt: 50, failure: true }], 3);
-      expect((await store.listQueue(10))[0]).toMatchObject({ status: 'failed', retryCount: 1, lastError: '503 from the server', nextAttemptAt: 50 });
+      expect((await store.listQueue(10))[0]).toMatchObject({
+        status: 'failed',
+        retryCount: 1,
+        lastError: '503 from the server',
+        nextAttemptAt: 50,
+      });
     });
 
     it('makes every backed-off op ready at once when asked to sync now, keeping its failure count', async () => {
@@ -224,7 +257,15 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
       const a = await store.enqueue(checkIn(ASSET), { id: nextId(), now: 100 });
       await store.enqueue(checkIn(OTHER), { id: nextId(), now: 200 });
       await store.settle([{ kind: 'retry', op: a, error: 'x', nextAttemptAt: 10, failure: true }], 5);
-      expect(await store.stats()).toMatchObject({ depth: 2, pending: 1, failed: 1, syncing: 0, conflicts: 0, quarantined: 0, oldestPendingAt: 100 });
+      expect(await store.stats()).toMatchObject({
+        depth: 2,
+        pending: 1,
+        failed: 1,
+        syncing: 0,
+        conflicts: 0,
+        quarantined: 0,
+        oldestPendingAt: 100,
+      });
     });
 
     it('keeps the newest server row when an older one arrives later (a pull that raced a push)', async () => {
@@ -235,7 +276,15 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
       await store.applyPull({ changes: { assets: [serverAsset(ASSET, 1)] }, tombstones: [], cursor: '3:1', has_more: false }, rebase);
       expect(await store.getCached('assets', ASSET)).toMatchObject({ status: 'checked_out', current_gig_id: GIG, version: 2 });
       expect(await store.cursor()).toBe('3:1');
-      await store.applyPull({ changes: { assets: [serverAsset(ASSET, 3, { status: 'available', current_gig_id: null })] }, tombstones: [], cursor: '4:1', has_more: false }, rebase);
+      await store.applyPull(
+        {
+          changes: { assets: [serverAsset(ASSET, 3, { status: 'available', current_gig_id: null })] },
+          tombstones: [],
+          cursor: '4:1',
+          has_more: false,
+        },
+        rebase,
+      );
       expect(await store.getCached('assets', ASSET)).toMatchObject({ status: 'available', version: 3 });
     });
 
@@ -245,10 +294,27 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
       await store.enqueue(checkIn(ASSET), { id: nextId(), now: 2 });
       expect((await store.claimBatch(10, 1)).map((op) => op.id)).toEqual([out.id]);
       // The server applied the check-out; a pull reads its row before the push's answer arrives.
-      await store.applyPull({ changes: { assets: [serverAsset(ASSET, 2, { status: 'checked_out', current_gig_id: GIG })] }, tombstones: [], cursor: '2:1', has_more: false }, rebase);
+      await store.applyPull(
+        {
+          changes: { assets: [serverAsset(ASSET, 2, { status: 'checked_out', current_gig_id: GIG })] },
+          tombstones: [],
+          cursor: '2:1',
+          has_more: false,
+        },
+        rebase,
+      );
       // The check-in still queued behind it goes on top, once: version 3, not 4.
       expect(await store.getCached('assets', ASSET)).toMatchObject({ status: 'available', current_gig_id: null, version: 3 });
-      await store.settle([{ kind: 'applied', op: { ...out, status: 'syncing' }, row: serverAsset(ASSET, 2, { status: 'checked_out', current_gig_id: GIG }) }], 3);
+      await store.settle(
+        [
+          {
+            kind: 'applied',
+            op: { ...out, status: 'syncing' },
+            row: serverAsset(ASSET, 2, { status: 'checked_out', current_gig_id: GIG }),
+          },
+        ],
+        3,
+      );
       expect(await store.getCached('assets', ASSET)).toMatchObject({ status: 'available', version: 3 });
     });
 
@@ -281,7 +347,10 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
         expect(entry.code).toBe('corrupt_payload');
       }
       for (const [label, , why] of shapes) {
-        expect(listed.some((entry) => why.test(entry.message)), `${label} is listed with why`).toBe(true);
+        expect(
+          listed.some((entry) => why.test(entry.message)),
+          `${label} is listed with why`,
+        ).toBe(true);
       }
       await expect(store.retryQuarantined(listed[0]?.id ?? '', { newOpId: nextId(), now: 60 })).rejects.toThrow(/corrupt/);
       // The op behind the corrupt one on the same entity waits for the operator.
@@ -304,7 +373,10 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
       const entity = (i: number): string => `00000000-0000-4000-8000-0000000003${String(i).padStart(2, '0')}`;
       const conflictOn = async (asset: string, now: number): Promise<QueuedOp> => {
         const op = await store.enqueue(checkOut(asset, 1), { id: nextId(), now });
-        await store.settle([{ kind: 'conflict', op, serverRow: serverAsset(asset, 2), changedFields: ['status'], message: 'changed on the server' }], now);
+        await store.settle(
+          [{ kind: 'conflict', op, serverRow: serverAsset(asset, 2), changedFields: ['status'], message: 'changed on the server' }],
+          now,
+        );
         return op;
       };
       const good = await conflictOn(ASSET, 1);
@@ -325,16 +397,25 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
       for (const entry of quarantined) expect(quarantinedOpSchema.safeParse(entry).error).toBeUndefined();
       expect(listed).toHaveLength(1 + repaired.length);
       expect(listed.find((c) => c.id === good.id)).toMatchObject({ changedFields: ['status'], message: 'changed on the server' });
-      for (const [label, , , why] of repaired) expect(listed.some((c) => c.id !== good.id && why.test(c.message)), `${label} is listed with why`).toBe(true);
+      for (const [label, , , why] of repaired)
+        expect(
+          listed.some((c) => c.id !== good.id && why.test(c.message)),
+          `${label} is listed with why`,
+        ).toBe(true);
       expect(quarantined).toHaveLength(corrupt.length);
-      for (const [label, , , why] of corrupt) expect(quarantined.some((q) => q.code === 'corrupt_payload' && why.test(q.message)), `${label} is quarantined with why`).toBe(true);
+      for (const [label, , , why] of corrupt)
+        expect(
+          quarantined.some((q) => q.code === 'corrupt_payload' && why.test(q.message)),
+          `${label} is quarantined with why`,
+        ).toBe(true);
       expect(await store.stats()).toMatchObject({ conflicts: 1 + repaired.length, quarantined: corrupt.length });
       // Listing again changes nothing.
       expect((await store.conflicts()).map((c) => c.id)).toEqual(listed.map((c) => c.id));
 
       // Every damaged entity still holds the op behind it until the operator decides.
       expect(await store.claimBatch(100, 100)).toEqual([]);
-      for (const entry of listed) await store.resolveConflict(entry.id, entry.id === good.id ? 'keep_local' : 'use_server', { newOpId: nextId(), now: 60 });
+      for (const entry of listed)
+        await store.resolveConflict(entry.id, entry.id === good.id ? 'keep_local' : 'use_server', { newOpId: nextId(), now: 60 });
       for (const entry of quarantined) await store.discardQuarantined(entry.id);
       expect(await store.stats()).toMatchObject({ conflicts: 0, quarantined: 0, held: 0 });
       const ready = (await store.claimBatch(100, 100)).map((op) => op.id);
@@ -343,7 +424,9 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
     });
 
     it('refuses to resolve what does not exist', async () => {
-      await expect(store.resolveConflict('00000000-0000-4000-8000-000000000999', 'keep_local', { newOpId: nextId(), now: 1 })).rejects.toThrow(/no conflict/);
+      await expect(
+        store.resolveConflict('00000000-0000-4000-8000-000000000999', 'keep_local', { newOpId: nextId(), now: 1 }),
+      ).rejects.toThrow(/no conflict/);
       await expect(store.discardQuarantined('00000000-0000-4000-8000-000000000999')).rejects.toThrow(/no quarantined op/);
     });
   });

@@ -1,5 +1,19 @@
 import { z } from 'zod';
-import { ACTIONS, OP_TABLES, queuedOpSchema, rowSchema, type CachedTable, type Conflict, type ConflictChoice, type NewOp, type PullPage, type QueuedOp, type QuarantinedOp, type QueueStats, type Row } from './model';
+import {
+  ACTIONS,
+  OP_TABLES,
+  queuedOpSchema,
+  rowSchema,
+  type CachedTable,
+  type Conflict,
+  type ConflictChoice,
+  type NewOp,
+  type PullPage,
+  type QueuedOp,
+  type QuarantinedOp,
+  type QueueStats,
+  type Row,
+} from './model';
 
 /**
  * Durable queue, caches, conflicts, quarantine and sync state: the one storage contract the
@@ -96,8 +110,10 @@ export function reissued(op: QueuedOp, newId: string, now: number, seq: number):
  * against what the op vocabulary allows, so a corrupt op is caught here, before it is sent.
  */
 const storedOpSchema = queuedOpSchema.superRefine((op, ctx) => {
-  if (!ACTIONS[op.table].includes(op.action)) ctx.addIssue({ code: 'custom', path: ['action'], message: `unknown action "${op.action}" for ${op.table}` });
-  if (!z.uuid().safeParse(op.payload['id']).success) ctx.addIssue({ code: 'custom', path: ['payload', 'id'], message: 'not the UUID of a row' });
+  if (!ACTIONS[op.table].includes(op.action))
+    ctx.addIssue({ code: 'custom', path: ['action'], message: `unknown action "${op.action}" for ${op.table}` });
+  if (!z.uuid().safeParse(op.payload['id']).success)
+    ctx.addIssue({ code: 'custom', path: ['payload', 'id'], message: 'not the UUID of a row' });
 });
 
 export type StoredOpRead = { ok: true; op: QueuedOp } | { ok: false; problems: string };
@@ -107,7 +123,11 @@ export function readStoredOp(fields: Record<string, unknown>, payloadError?: str
   const parsed = storedOpSchema.safeParse(payloadError === undefined ? fields : { ...fields, payload: {} });
   const problems = [
     ...(payloadError === undefined ? [] : [`payload: ${payloadError}`]),
-    ...(parsed.success ? [] : parsed.error.issues.filter((issue) => payloadError === undefined || issue.path[0] !== 'payload').map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
+    ...(parsed.success
+      ? []
+      : parsed.error.issues
+          .filter((issue) => payloadError === undefined || issue.path[0] !== 'payload')
+          .map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
   ];
   return parsed.success && problems.length === 0 ? { ok: true, op: parsed.data } : { ok: false, problems: problems.join('; ') };
 }
@@ -120,7 +140,12 @@ export const CORRUPT_CODE = 'corrupt_payload';
  * (under `id`, a UUID the operator can discard it by), the fields that could be salvaged, and a
  * message with why it is corrupt and everything that was stored (never dropped; discarded by hand).
  */
-export function corruptEntry(stored: Record<string, unknown>, problems: string, id: string, payloadText: string): { op: QueuedOp; code: string; message: string } {
+export function corruptEntry(
+  stored: Record<string, unknown>,
+  problems: string,
+  id: string,
+  payloadText: string,
+): { op: QueuedOp; code: string; message: string } {
   const int = (value: unknown, fallback: number): number => (Number.isSafeInteger(value) ? (value as number) : fallback);
   const table = (OP_TABLES as readonly unknown[]).includes(stored['table']) ? (stored['table'] as QueuedOp['table']) : 'assets';
   const { payload: _payload, ...envelope } = stored;
@@ -168,7 +193,11 @@ const changedFieldsSchema = z.array(z.string());
  * nothing to resolve, and it goes to quarantine as corrupt (see corruptEntry) to be discarded.
  * `decodeErrors`: fields the store could not even decode (SQLite's JSON columns).
  */
-export function readStoredConflict(stored: StoredConflict, now: number, decodeErrors: Partial<Record<'op' | 'serverRow' | 'changedFields', string>> = {}): StoredConflictRead {
+export function readStoredConflict(
+  stored: StoredConflict,
+  now: number,
+  decodeErrors: Partial<Record<'op' | 'serverRow' | 'changedFields', string>> = {},
+): StoredConflictRead {
   const opFields = isRecord(stored.op) ? stored.op : {};
   const op = decodeErrors.op !== undefined || !isRecord(stored.op) ? null : readStoredOp(stored.op);
   if (op === null || !op.ok) {
@@ -176,17 +205,35 @@ export function readStoredConflict(stored: StoredConflict, now: number, decodeEr
     return { ok: false, problems: `conflict ${JSON.stringify(stored.id)}: ${why}`, op: opFields };
   }
   const damage: string[] = [];
-  const field = <T>(name: 'serverRow' | 'changedFields' | 'detectedAt', read: { success: true; data: T } | { success: false; error?: z.ZodError }, fallback: T): T => {
+  const field = <T>(
+    name: 'serverRow' | 'changedFields' | 'detectedAt',
+    read: { success: true; data: T } | { success: false; error?: z.ZodError },
+    fallback: T,
+  ): T => {
     if (read.success) return read.data;
     const error = name === 'detectedAt' ? undefined : decodeErrors[name];
-    damage.push(`${name}: ${error ?? read.error?.issues.map((i) => `${i.path.join('.') || 'value'} ${i.message}`).join(', ') ?? 'unreadable'}`);
+    damage.push(
+      `${name}: ${error ?? read.error?.issues.map((i) => `${i.path.join('.') || 'value'} ${i.message}`).join(', ') ?? 'unreadable'}`,
+    );
     return fallback;
   };
   const idRead = z.uuid().safeParse(stored.id);
   if (!idRead.success) damage.push(`id: ${JSON.stringify(stored.id)} is not a UUID (listed under the op's id)`);
-  const serverRow = field<Conflict['serverRow']>('serverRow', decodeErrors.serverRow !== undefined ? { success: false } : rowSchema.nullable().safeParse(stored.serverRow), null);
-  const changedFields = field('changedFields', decodeErrors.changedFields !== undefined ? { success: false } : changedFieldsSchema.safeParse(stored.changedFields), []);
-  const detectedAt = field('detectedAt', Number.isSafeInteger(stored.detectedAt) ? { success: true, data: stored.detectedAt as number } : { success: false }, now);
+  const serverRow = field<Conflict['serverRow']>(
+    'serverRow',
+    decodeErrors.serverRow !== undefined ? { success: false } : rowSchema.nullable().safeParse(stored.serverRow),
+    null,
+  );
+  const changedFields = field(
+    'changedFields',
+    decodeErrors.changedFields !== undefined ? { success: false } : changedFieldsSchema.safeParse(stored.changedFields),
+    [],
+  );
+  const detectedAt = field(
+    'detectedAt',
+    Number.isSafeInteger(stored.detectedAt) ? { success: true, data: stored.detectedAt as number } : { success: false },
+    now,
+  );
   if (typeof stored.message !== 'string') damage.push(`message: not text (${typeof stored.message})`);
   const message = typeof stored.message === 'string' ? stored.message : 'changed on the server';
   const note = damage.length === 0 ? null : damage.join('; ');
@@ -197,7 +244,10 @@ export function readStoredConflict(stored: StoredConflict, now: number, decodeEr
       op: op.op,
       serverRow,
       changedFields,
-      message: note === null ? message : `${message} (this stored conflict was partly unreadable and is shown without those parts: ${note})`.slice(0, 4000),
+      message:
+        note === null
+          ? message
+          : `${message} (this stored conflict was partly unreadable and is shown without those parts: ${note})`.slice(0, 4000),
       detectedAt,
     },
     damage: note,
@@ -227,10 +277,18 @@ export interface StoredQuarantine {
  * under its non-UUID id, or the record was damaged) comes back as the corrupt entry to store in its
  * place, under a key it can be discarded by: one odd entry never hides the others.
  */
-export function readStoredQuarantine(stored: StoredQuarantine, newId: () => string, opError?: string, rawOp = ''): { ok: boolean; entry: QuarantinedOp } {
+export function readStoredQuarantine(
+  stored: StoredQuarantine,
+  newId: () => string,
+  opError?: string,
+  rawOp = '',
+): { ok: boolean; entry: QuarantinedOp } {
   const read = queuedOpSchema.safeParse(stored.op);
   if (read.success && read.data.id === stored.id && z.uuid().safeParse(stored.id).success) {
-    return { ok: true, entry: { id: stored.id, op: read.data, code: stored.code, message: stored.message, quarantinedAt: stored.quarantinedAt } };
+    return {
+      ok: true,
+      entry: { id: stored.id, op: read.data, code: stored.code, message: stored.message, quarantinedAt: stored.quarantinedAt },
+    };
   }
   const problems = [
     `quarantine entry ${JSON.stringify(stored.id)}`,
@@ -238,7 +296,12 @@ export function readStoredQuarantine(stored: StoredQuarantine, newId: () => stri
     ...(read.success ? [] : read.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)),
   ].join('; ');
   const fields = isRecord(stored.op) ? stored.op : {};
-  const corrupt = corruptEntry({ ...fields, id: stored.id }, problems, quarantineKey(stored.id, () => false, newId), opError === undefined ? JSON.stringify(fields['payload'] ?? null) : rawOp);
+  const corrupt = corruptEntry(
+    { ...fields, id: stored.id },
+    problems,
+    quarantineKey(stored.id, () => false, newId),
+    opError === undefined ? JSON.stringify(fields['payload'] ?? null) : rawOp,
+  );
   const message = `${corrupt.message}; quarantined as ${stored.code}: ${stored.message}`.slice(0, 4000);
   return { ok: false, entry: { id: corrupt.op.id, op: corrupt.op, code: CORRUPT_CODE, message, quarantinedAt: stored.quarantinedAt } };
 }

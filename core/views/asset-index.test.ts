@@ -6,7 +6,17 @@ const GIG = '00000000-0000-4000-8000-00000000000a';
 let n = 0;
 function asset(serial: string, name: string, category: string, extra: Partial<AssetListItem> = {}): AssetListItem {
   n += 1;
-  return { id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, serial, barcode: null, name, category, status: 'available', gigId: null, caseId: null, ...extra };
+  return {
+    id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    serial,
+    barcode: null,
+    name,
+    category,
+    status: 'available',
+    gigId: null,
+    caseId: null,
+    ...extra,
+  };
 }
 
 const assets = [
@@ -43,9 +53,19 @@ describe('asset index', () => {
   it('labels locations and counts facets', () => {
     expect(index.entries.map((e) => e.locationLabel)).toEqual(['Warehouse', 'Main Stage', 'Warehouse', 'Main Stage']);
     expect(index.facets()).toEqual({
-      statuses: [['available', 1], ['checked_out', 2], ['in_maintenance', 1]],
-      categories: [['Audio', 3], ['Lighting', 1]],
-      locations: [[WAREHOUSE, 'Warehouse', 2], [GIG, 'Main Stage', 2]],
+      statuses: [
+        ['available', 1],
+        ['checked_out', 2],
+        ['in_maintenance', 1],
+      ],
+      categories: [
+        ['Audio', 3],
+        ['Lighting', 1],
+      ],
+      locations: [
+        [WAREHOUSE, 'Warehouse', 2],
+        [GIG, 'Main Stage', 2],
+      ],
     });
   });
 });

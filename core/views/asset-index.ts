@@ -64,7 +64,9 @@ export class AssetIndex {
     return {
       statuses: [...statuses].sort(byName),
       categories: [...categories].sort(byName),
-      locations: [...locations].map(([id, [label, count]]): [string, string, number] => [id, label, count]).sort((a, b) => (a[0] === WAREHOUSE ? -1 : b[0] === WAREHOUSE ? 1 : a[1].localeCompare(b[1]))),
+      locations: [...locations]
+        .map(([id, [label, count]]): [string, string, number] => [id, label, count])
+        .sort((a, b) => (a[0] === WAREHOUSE ? -1 : b[0] === WAREHOUSE ? 1 : a[1].localeCompare(b[1]))),
     };
   }
 
@@ -96,9 +98,19 @@ export class AssetIndex {
     let order = this.orders.get(sort);
     if (order === undefined) {
       const key = (e: AssetEntry): string =>
-        sort === 'serial' ? e.asset.serial : sort === 'name' ? e.asset.name : sort === 'category' ? e.asset.category : sort === 'status' ? e.asset.status : e.locationLabel;
+        sort === 'serial'
+          ? e.asset.serial
+          : sort === 'name'
+            ? e.asset.name
+            : sort === 'category'
+              ? e.asset.category
+              : sort === 'status'
+                ? e.asset.status
+                : e.locationLabel;
       const keys = this.entries.map((e) => `${key(e).toLowerCase()}\u0000${e.asset.serial.toLowerCase()}`);
-      order = keys.map((_, i) => i).sort((a, b) => ((keys[a] as string) < (keys[b] as string) ? -1 : (keys[a] as string) > (keys[b] as string) ? 1 : 0));
+      order = keys
+        .map((_, i) => i)
+        .sort((a, b) => ((keys[a] as string) < (keys[b] as string) ? -1 : (keys[a] as string) > (keys[b] as string) ? 1 : 0));
       this.orders.set(sort, order);
     }
     return order;

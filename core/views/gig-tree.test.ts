@@ -41,13 +41,25 @@ describe('gig tree', () => {
   it('shows roots collapsed, and the children of what is expanded, in order', () => {
     expect(names(visibleGigRows(tree, new Set()))).toEqual(['Northlight Festival', 'Harbour Club Night', 'Orphan rehearsal']);
     const open = visibleGigRows(tree, new Set([festival.id, day.id, stage.id]));
-    expect(names(open)).toEqual(['Northlight Festival', '-Friday', '--Main Stage', '---Headliner set', '---Support set', 'Harbour Club Night', 'Orphan rehearsal']);
+    expect(names(open)).toEqual([
+      'Northlight Festival',
+      '-Friday',
+      '--Main Stage',
+      '---Headliner set',
+      '---Support set',
+      'Harbour Club Night',
+      'Orphan rehearsal',
+    ]);
     expect(open[0]).toMatchObject({ hasChildren: true, expanded: true });
     expect(open[3]).toMatchObject({ hasChildren: false, expanded: false });
   });
 
   it('a collapsed parent hides an expanded child', () => {
-    expect(names(visibleGigRows(tree, new Set([day.id, stage.id])))).toEqual(['Northlight Festival', 'Harbour Club Night', 'Orphan rehearsal']);
+    expect(names(visibleGigRows(tree, new Set([day.id, stage.id])))).toEqual([
+      'Northlight Festival',
+      'Harbour Club Night',
+      'Orphan rehearsal',
+    ]);
   });
 
   it('search shows matches with the path to them, by name, code or venue', () => {

@@ -65,7 +65,11 @@ export function buildGigTree(items: readonly GigListItem[]): GigTree {
 }
 
 function matches(gig: GigListItem, needle: string): boolean {
-  return gig.name.toLowerCase().includes(needle) || gig.code.toLowerCase().includes(needle) || (gig.venue?.toLowerCase().includes(needle) ?? false);
+  return (
+    gig.name.toLowerCase().includes(needle) ||
+    gig.code.toLowerCase().includes(needle) ||
+    (gig.venue?.toLowerCase().includes(needle) ?? false)
+  );
 }
 
 export function visibleGigRows(tree: GigTree, expanded: ReadonlySet<string>, query = ''): GigRow[] {

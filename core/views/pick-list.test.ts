@@ -3,7 +3,14 @@ import type { Row } from '../sync/model';
 import { buildPickList } from './pick-list';
 
 const GIG = 'g1';
-const asset = (id: string, extra: Record<string, unknown> = {}): Row => ({ id, serial_number: id.toUpperCase(), name: 'Item', category: 'Audio', current_gig_id: null, ...extra });
+const asset = (id: string, extra: Record<string, unknown> = {}): Row => ({
+  id,
+  serial_number: id.toUpperCase(),
+  name: 'Item',
+  category: 'Audio',
+  current_gig_id: null,
+  ...extra,
+});
 
 describe('pick list', () => {
   it('counts named assets, case contents and bulk lines as the scan workflow does', () => {

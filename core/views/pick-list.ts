@@ -34,12 +34,22 @@ export function buildPickList(gigId: string, source: PickListSource): PickLine[]
     if (typeof line['asset_id'] === 'string') {
       const asset = source.assetsById.get(line['asset_id']);
       named.add(line['asset_id']);
-      lines.push({ kind: 'asset', label: asset === undefined ? 'asset not on this device' : `${str(asset['serial_number'])} ${str(asset['name'])}`, planned: 1, out: outIds.has(line['asset_id']) ? 1 : 0 });
+      lines.push({
+        kind: 'asset',
+        label: asset === undefined ? 'asset not on this device' : `${str(asset['serial_number'])} ${str(asset['name'])}`,
+        planned: 1,
+        out: outIds.has(line['asset_id']) ? 1 : 0,
+      });
     } else if (typeof line['case_id'] === 'string') {
       const box = source.casesById.get(line['case_id']);
       const contents = source.caseContents(line['case_id']);
       for (const item of contents) named.add(item.id);
-      lines.push({ kind: 'case', label: `case ${str(box?.['barcode'], 'not on this device')}`, planned: contents.length, out: contents.filter((a) => outIds.has(a.id)).length });
+      lines.push({
+        kind: 'case',
+        label: `case ${str(box?.['barcode'], 'not on this device')}`,
+        planned: contents.length,
+        out: contents.filter((a) => outIds.has(a.id)).length,
+      });
     }
   }
   const bulkOut = new Map<string, number>();
@@ -60,7 +70,11 @@ export function buildPickList(gigId: string, source: PickListSource): PickLine[]
 }
 
 /** The pick list from the scan catalog's lookups (the station's SQLite or the phone's IndexedDB). */
-export async function pickListFromCatalog(gigId: string, catalog: ScanCatalog, caseById: (id: string) => Promise<Row | null>): Promise<PickLine[]> {
+export async function pickListFromCatalog(
+  gigId: string,
+  catalog: ScanCatalog,
+  caseById: (id: string) => Promise<Row | null>,
+): Promise<PickLine[]> {
   const kit = await catalog.pickList(gigId);
   const assetsById = new Map<string, Row>();
   const casesById = new Map<string, Row>();
@@ -76,5 +90,11 @@ export async function pickListFromCatalog(gigId: string, catalog: ScanCatalog, c
       contents.set(line['case_id'], await catalog.caseContents(line['case_id']));
     }
   }
-  return buildPickList(gigId, { kit, assetsById, casesById, caseContents: (id) => contents.get(id) ?? [], outToGig: await catalog.assetsOutTo(gigId) });
+  return buildPickList(gigId, {
+    kit,
+    assetsById,
+    casesById,
+    caseContents: (id) => contents.get(id) ?? [],
+    outToGig: await catalog.assetsOutTo(gigId),
+  });
 }

@@ -28,11 +28,23 @@ beforeAll(async () => {
   const dataDir = join(dir, 'station');
   mkdirSync(dataDir, { recursive: true });
   const store = new SqliteQueueStore({ path: join(dataDir, 'station.sqlite'), newId: randomUUID });
-  await store.applyPull({ changes: { gigs: [{ id: GIG, code: 'GIG-000001', name: 'Main Stage', status: 'confirmed', version: 1 }] }, tombstones: [], cursor: '1:1', has_more: false }, (row) => row);
+  await store.applyPull(
+    {
+      changes: { gigs: [{ id: GIG, code: 'GIG-000001', name: 'Main Stage', status: 'confirmed', version: 1 }] },
+      tombstones: [],
+      cursor: '1:1',
+      has_more: false,
+    },
+    (row) => row,
+  );
   store.close();
   const env: NodeJS.ProcessEnv = { ...process.env, GIGMANAGER_DATA_DIR: dir, STATION_PORT: '0' };
   for (const key of ['SUPABASE_URL', 'SUPABASE_ANON_KEY', 'STATION_EMAIL', 'STATION_PASSWORD']) delete env[key];
-  child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'main/browser-host/cli.ts')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'main/browser-host/cli.ts')], {
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const stdout = child.stdout;
   if (stdout === null) throw new Error('the host has no stdout');
@@ -87,7 +99,14 @@ function call(ws: WebSocket, method: string, args: unknown[] = []): Promise<Wire
 }
 
 /** One frame, by hand: any opcode, FIN and RSV bits, masked or not, and a length that may lie. */
-function frame(options: { opcode: number; payload: Buffer; fin?: boolean; rsv?: number; masked?: boolean; declaredLength?: number }): Buffer {
+function frame(options: {
+  opcode: number;
+  payload: Buffer;
+  fin?: boolean;
+  rsv?: number;
+  masked?: boolean;
+  declaredLength?: number;
+}): Buffer {
   const { opcode, payload, fin = true, rsv = 0, masked = true } = options;
   const length = options.declaredLength ?? payload.length;
   const head = [(fin ? 0x80 : 0) | (rsv << 4) | opcode];
@@ -198,7 +217,14 @@ describe('browser host under attack: one bad WebSocket frame closes that connect
     ['RSV1 set without an extension', [frame({ opcode: 0x1, payload: request, rsv: 4 })], 1002],
     ['a continuation frame with nothing to continue', [frame({ opcode: 0x0, payload: request })], 1002],
     ['a close frame with a reserved code', [frame({ opcode: 0x8, payload: Buffer.from([0x03, 0xe7]) })], 1002],
-    ['a message split in fragments that add up to over 256 KiB', [frame({ opcode: 0x1, payload: Buffer.alloc(200 * 1024, 0x20), fin: false }), frame({ opcode: 0x0, payload: Buffer.alloc(100 * 1024, 0x20) })], 1009],
+    [
+      'a message split in fragments that add up to over 256 KiB',
+      [
+        frame({ opcode: 0x1, payload: Buffer.alloc(200 * 1024, 0x20), fin: false }),
+        frame({ opcode: 0x0, payload: Buffer.alloc(100 * 1024, 0x20) }),
+      ],
+      1009,
+    ],
   ])('%s', async (_label, frames, code) => {
     const answer = await attack(frames);
     expect(answer.status).toBe('HTTP/1.1 101 Switching Protocols');
@@ -217,7 +243,11 @@ describe('browser host under attack: HTTP and the upgrade', () => {
     ['an upgrade to a path that is not a URL', () => handshake('//'), /^HTTP\/1\.1 400 /],
     ['an upgrade to a backslash path', () => handshake('/\\'), /^HTTP\/1\.1 400 /],
     ['an upgrade without a key', () => handshake(undefined, { 'Sec-WebSocket-Key': '' }), /^HTTP\/1\.1 400 /],
-    ['an upgrade with a protocol version ws does not speak', () => handshake(undefined, { 'Sec-WebSocket-Version': '7' }), /^HTTP\/1\.1 400 /],
+    [
+      'an upgrade with a protocol version ws does not speak',
+      () => handshake(undefined, { 'Sec-WebSocket-Version': '7' }),
+      /^HTTP\/1\.1 400 /,
+    ],
     ['an upgrade with a wrong token', () => handshake('/station?token=guess'), /^HTTP\/1\.1 401 /],
     ['a request line with a 100 KiB URL', () => `GET /${'a'.repeat(100 * 1024)} HTTP/1.1\r\nHost: x\r\n\r\n`, /^HTTP\/1\.1 431 /],
     ['an upgrade with a 100 KiB URL', () => handshake(`/station?token=${'a'.repeat(100 * 1024)}`), /^HTTP\/1\.1 431 /],
@@ -232,7 +262,9 @@ describe('browser host under attack: HTTP and the upgrade', () => {
   });
 
   it('survives clients that reset the connection right after an upgrade it refuses', async () => {
-    await Promise.all(Array.from({ length: 40 }, (_, i) => raw(handshake(i % 2 === 0 ? '/elsewhere' : '/station?token=guess'), { reset: true })));
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => raw(handshake(i % 2 === 0 ? '/elsewhere' : '/station?token=guess'), { reset: true })),
+    );
     await stillServing();
   });
 
@@ -242,7 +274,9 @@ describe('browser host under attack: HTTP and the upgrade', () => {
     const depth = (before.result.value as { depth: number }).depth;
     const fresh = await station();
     try {
-      expect(await call(fresh, 'setGigStatus', [{ gigId: GIG, status: 'in_progress' }])).toMatchObject({ result: { ok: true, value: { table: 'gigs', action: 'set_status' } } });
+      expect(await call(fresh, 'setGigStatus', [{ gigId: GIG, status: 'in_progress' }])).toMatchObject({
+        result: { ok: true, value: { table: 'gigs', action: 'set_status' } },
+      });
       expect(await call(fresh, 'getSyncStatus')).toMatchObject({ result: { ok: true, value: { depth: depth + 1 } } });
     } finally {
       fresh.close();

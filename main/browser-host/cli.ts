@@ -13,8 +13,14 @@ const env = process.env;
 
 const station = await runBrowserStation({
   dataDir: stationDataDir(env),
-  backend: env['SUPABASE_URL'] !== undefined && env['SUPABASE_ANON_KEY'] !== undefined ? { url: env['SUPABASE_URL'], anonKey: env['SUPABASE_ANON_KEY'] } : null,
-  credentials: env['STATION_EMAIL'] !== undefined && env['STATION_PASSWORD'] !== undefined ? { email: env['STATION_EMAIL'], password: env['STATION_PASSWORD'] } : null,
+  backend:
+    env['SUPABASE_URL'] !== undefined && env['SUPABASE_ANON_KEY'] !== undefined
+      ? { url: env['SUPABASE_URL'], anonKey: env['SUPABASE_ANON_KEY'] }
+      : null,
+  credentials:
+    env['STATION_EMAIL'] !== undefined && env['STATION_PASSWORD'] !== undefined
+      ? { email: env['STATION_EMAIL'], password: env['STATION_PASSWORD'] }
+      : null,
   log: (line) => process.stderr.write(`${line}\n`),
   rendererDir: join(root, 'out', 'renderer'),
   port: Number(env['STATION_PORT'] ?? '0'),

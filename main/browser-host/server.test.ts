@@ -74,8 +74,14 @@ describe('browser host', () => {
     expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(host.openUrl).toBe(`${host.url}/#token=${host.token}`);
     const ws = await connect();
-    expect(await request(ws, 1, 'getInfo', [])).toMatchObject({ id: 1, result: { ok: true, value: { host: 'browser', appVersion: '0.1.0' } } });
-    expect(await request(ws, 2, 'ping', [{ message: 'x', extra: 1 }])).toMatchObject({ id: 2, result: { ok: false, error: { code: 'invalid_arguments' } } });
+    expect(await request(ws, 1, 'getInfo', [])).toMatchObject({
+      id: 1,
+      result: { ok: true, value: { host: 'browser', appVersion: '0.1.0' } },
+    });
+    expect(await request(ws, 2, 'ping', [{ message: 'x', extra: 1 }])).toMatchObject({
+      id: 2,
+      result: { ok: false, error: { code: 'invalid_arguments' } },
+    });
     expect(await request(ws, 3, 'query', ['select 1'])).toMatchObject({ id: 3, result: { ok: false, error: { code: 'unknown_method' } } });
     ws.close();
   });
@@ -97,7 +103,9 @@ describe('browser host', () => {
 
   it('pushes sync status events to connected pages', async () => {
     const ws = await connect();
-    const event = new Promise<WireMessage>((resolve) => ws.once('message', (data: Buffer) => resolve(JSON.parse(data.toString('utf8')) as WireMessage)));
+    const event = new Promise<WireMessage>((resolve) =>
+      ws.once('message', (data: Buffer) => resolve(JSON.parse(data.toString('utf8')) as WireMessage)),
+    );
     await engine.enqueue({ table: 'assets', action: 'check_in', payload: { id: randomUUID() } });
     expect(await event).toMatchObject({ event: 'syncStatus', value: { depth: 1 } });
     ws.close();
@@ -164,7 +172,13 @@ describe('browser host', () => {
   });
 
   it('cuts off a client that dribbles its headers (slowloris), and serves others meanwhile', async () => {
-    const quick = await startBrowserHost({ handlers: harness.handlers, rendererDir: renderer, port: 0, subscribe: () => () => undefined, timeouts: { headersMs: 500, requestMs: 2000 } });
+    const quick = await startBrowserHost({
+      handlers: harness.handlers,
+      rendererDir: renderer,
+      port: 0,
+      subscribe: () => () => undefined,
+      timeouts: { headersMs: 500, requestMs: 2000 },
+    });
     try {
       const port = Number(new URL(quick.url).port);
       const socket = tcpConnect(port, '127.0.0.1');

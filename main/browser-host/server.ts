@@ -54,11 +54,16 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const dispatch = createDispatcher(options.handlers);
   const root = resolve(options.rendererDir);
   let origin = '';
-  const csp = (): string => contentSecurityPolicy().replace("connect-src 'self'", `connect-src 'self' ws://${origin.replace(/^http:\/\//, '')}`);
+  const csp = (): string =>
+    contentSecurityPolicy().replace("connect-src 'self'", `connect-src 'self' ws://${origin.replace(/^http:\/\//, '')}`);
 
   // A client that never finishes its headers (slowloris) is cut off: Node checks the timeouts
   // every `connectionsCheckingInterval`, so that is kept well below them.
-  const limits = { headersTimeout: timeouts.headersMs, requestTimeout: timeouts.requestMs, connectionsCheckingInterval: Math.max(100, Math.min(1000, timeouts.headersMs / 4)) };
+  const limits = {
+    headersTimeout: timeouts.headersMs,
+    requestTimeout: timeouts.requestMs,
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, timeouts.headersMs / 4)),
+  };
   const server: Server = createServer(limits, (req, res) => {
     if (req.method !== 'GET') {
       res.writeHead(405).end();

@@ -21,7 +21,13 @@ export function permissionsPolicy(allowed: readonly string[]): string {
 }
 
 /** Serves the built renderer; nothing outside its folder, whatever the path says. */
-export async function serveStatic(root: string, urlPath: string, res: ServerResponse, csp: string, policy = permissionsPolicy([])): Promise<void> {
+export async function serveStatic(
+  root: string,
+  urlPath: string,
+  res: ServerResponse,
+  csp: string,
+  policy = permissionsPolicy([]),
+): Promise<void> {
   let relative: string;
   try {
     relative = decodeURIComponent(urlPath.split('?')[0] ?? '/');

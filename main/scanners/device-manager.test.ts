@@ -57,7 +57,13 @@ class Udev {
     Promise.resolve(
       [...this.attached]
         .filter(([path]) => existsSync(path))
-        .map(([path, usb]) => ({ path, manufacturer: 'Honeywell', vendorId: usb.vendorId, productId: usb.productId, serialNumber: usb.serialNumber })),
+        .map(([path, usb]) => ({
+          path,
+          manufacturer: 'Honeywell',
+          vendorId: usb.vendorId,
+          productId: usb.productId,
+          serialNumber: usb.serialNumber,
+        })),
     );
 }
 
@@ -68,7 +74,11 @@ function serial(id: string, role: 'out' | 'in' | 'any', path: string, extra: Rec
   return scannerConfigSchema.parse({ kind: 'serial', id, name: `Scanner ${id}`, role, path, ...extra });
 }
 
-function managerWith(listSerialPorts: () => Promise<SerialPortInfo[]>): { manager: DeviceManager; scans: RoutedScan[]; inputs: DeviceInput[] } {
+function managerWith(listSerialPorts: () => Promise<SerialPortInfo[]>): {
+  manager: DeviceManager;
+  scans: RoutedScan[];
+  inputs: DeviceInput[];
+} {
   const manager = new DeviceManager({
     hid: { available: false, reason: 'no HID in this test' },
     listSerialPorts,
@@ -84,7 +94,8 @@ function managerWith(listSerialPorts: () => Promise<SerialPortInfo[]>): { manage
   return { manager, scans, inputs };
 }
 
-const status = (manager: DeviceManager, id: string): ReturnType<DeviceManager['list']>[number] | undefined => manager.list().find((s) => s.id === id);
+const status = (manager: DeviceManager, id: string): ReturnType<DeviceManager['list']>[number] | undefined =>
+  manager.list().find((s) => s.id === id);
 
 describe('DeviceManager', () => {
   it('starts scanners as they arrive, routes scans with name and role, and notices removal', async () => {
@@ -101,7 +112,15 @@ describe('DeviceManager', () => {
     manager.configure([
       scannerConfigSchema.parse({ kind: 'serial', id: 'dock', name: 'Dock door', role: 'out', path: dock.device, suffix: '\r\n' }),
       scannerConfigSchema.parse({ kind: 'serial', id: 'returns', name: 'Returns bench', role: 'in', path: returns.device, suffix: '\r\n' }),
-      scannerConfigSchema.parse({ kind: 'hid', id: 'gun', name: 'Handheld', role: 'any', vendorId: 0x0c2e, productId: 0x0b61, mode: 'keyboard' }),
+      scannerConfigSchema.parse({
+        kind: 'hid',
+        id: 'gun',
+        name: 'Handheld',
+        role: 'any',
+        vendorId: 0x0c2e,
+        productId: 0x0b61,
+        mode: 'keyboard',
+      }),
     ]);
     const scans: RoutedScan[] = [];
     manager.onScan((scan) => scans.push(scan));
@@ -241,8 +260,15 @@ describe('DeviceManager', () => {
       ]);
 
       // The scanner moved to another port (and another baud rate): the old port is let go.
-      manager.configure([scannerConfigSchema.parse({ kind: 'serial', id: 'dock', name: 'Returns door', role: 'in', path: moved.device, baudRate: 19200 })]);
-      await until(() => openDescriptors(dock.device) === 0 && status(manager, 'dock')?.state === 'open' && (status(manager, 'dock')?.detail ?? '').includes(moved.device));
+      manager.configure([
+        scannerConfigSchema.parse({ kind: 'serial', id: 'dock', name: 'Returns door', role: 'in', path: moved.device, baudRate: 19200 }),
+      ]);
+      await until(
+        () =>
+          openDescriptors(dock.device) === 0 &&
+          status(manager, 'dock')?.state === 'open' &&
+          (status(manager, 'dock')?.detail ?? '').includes(moved.device),
+      );
       write(moved.scanner, 'SPK-3\r\n');
       await until(() => scans.length === 3);
       expect(scans[2]).toMatchObject({ deviceId: 'dock', role: 'in', code: 'SPK-3' });
@@ -323,7 +349,8 @@ class StandInHid extends EventEmitter implements HidDevice {
   }
   /** Types `text` (lower-case letters, digits, '-') and Enter as a keyboard-mode scanner would. */
   type(text: string): void {
-    const usage = (ch: string): number => (ch === '-' ? 0x2d : ch === '0' ? 0x27 : ch >= '1' && ch <= '9' ? 0x1e + ch.charCodeAt(0) - 0x31 : 0x04 + ch.charCodeAt(0) - 0x61);
+    const usage = (ch: string): number =>
+      ch === '-' ? 0x2d : ch === '0' ? 0x27 : ch >= '1' && ch <= '9' ? 0x1e + ch.charCodeAt(0) - 0x31 : 0x04 + ch.charCodeAt(0) - 0x61;
     for (const key of [...[...text].map(usage), 0x28]) {
       this.emit('data', Buffer.from([0, 0, key, 0, 0, 0, 0, 0]));
       this.emit('data', Buffer.alloc(8));
@@ -350,8 +377,26 @@ function hidBus(): { module: HidModule; listed: HidDeviceInfo[]; opened: StandIn
 const GUN = { vendorId: 0x05e0, productId: 0x1200, serialNumber: 'S4821', usagePage: 0x01, usage: 0x06 };
 
 function hidManager(module: HidModule): { manager: DeviceManager; scans: RoutedScan[]; inputs: DeviceInput[] } {
-  const manager = new DeviceManager({ hid: { available: true, hid: module }, listSerialPorts: () => Promise.resolve([]), now: () => 9, random: seededRandom(2), pollMs: 60_000, log: () => undefined });
-  manager.configure([scannerConfigSchema.parse({ kind: 'hid', id: 'gun', name: 'Handheld', role: 'any', vendorId: GUN.vendorId, productId: GUN.productId, serialNumber: GUN.serialNumber, mode: 'keyboard' })]);
+  const manager = new DeviceManager({
+    hid: { available: true, hid: module },
+    listSerialPorts: () => Promise.resolve([]),
+    now: () => 9,
+    random: seededRandom(2),
+    pollMs: 60_000,
+    log: () => undefined,
+  });
+  manager.configure([
+    scannerConfigSchema.parse({
+      kind: 'hid',
+      id: 'gun',
+      name: 'Handheld',
+      role: 'any',
+      vendorId: GUN.vendorId,
+      productId: GUN.productId,
+      serialNumber: GUN.serialNumber,
+      mode: 'keyboard',
+    }),
+  ]);
   const scans: RoutedScan[] = [];
   const inputs: DeviceInput[] = [];
   manager.onScan((scan) => scans.push(scan));
@@ -372,7 +417,10 @@ describe('DeviceManager with HID scanners', () => {
     opened[0]?.emit('error', new Error('could not read from HID device'));
     await until(() => status(manager, 'gun')?.state === 'reconnecting');
     expect(opened[0]?.closed).toBe(true);
-    expect(status(manager, 'gun')).toMatchObject({ state: 'reconnecting', detail: expect.stringContaining('could not read from HID device') as string });
+    expect(status(manager, 'gun')).toMatchObject({
+      state: 'reconnecting',
+      detail: expect.stringContaining('could not read from HID device') as string,
+    });
 
     await manager.poll();
     expect(opened.map((d) => d.path)).toEqual(['/dev/hidraw3', '/dev/hidraw3']);

@@ -31,7 +31,8 @@ export interface DiscoveredScanners {
   hidUnavailable: string | null;
 }
 
-type Running = { kind: 'serial'; driver: SerialScanner; path: string; key: string } | { kind: 'hid'; driver: HidScanner; path: string; key: string };
+type Running =
+  { kind: 'serial'; driver: SerialScanner; path: string; key: string } | { kind: 'hid'; driver: HidScanner; path: string; key: string };
 type DeviceState = Pick<ScannerStatus, 'present' | 'state' | 'detail'>;
 
 /** The settings a running driver was built from: a change to any of them restarts it (name and role do not). */
@@ -93,7 +94,13 @@ export class DeviceManager {
   }
 
   list(): ScannerStatus[] {
-    return this.configs.map((c) => ({ id: c.id, name: c.name, role: c.role, kind: c.kind, ...(this.states.get(c.id) ?? this.notYetSeen(c)) }));
+    return this.configs.map((c) => ({
+      id: c.id,
+      name: c.name,
+      role: c.role,
+      kind: c.kind,
+      ...(this.states.get(c.id) ?? this.notYetSeen(c)),
+    }));
   }
 
   private notYetSeen(config: ScannerConfig): DeviceState {
@@ -154,8 +161,12 @@ export class DeviceManager {
     const configs = this.configs;
     const needPorts = configs.some((c) => c.kind === 'serial' && c.usb !== undefined);
     const ports = needPorts ? await this.deps.listSerialPorts().catch(() => null) : null;
-    const hidDevices = this.deps.hid.available && configs.some((c) => c.kind === 'hid') ? await this.deps.hid.hid.devicesAsync().catch(() => []) : [];
-    const paths = this.locate(configs.filter((c): c is SerialScannerSettings => c.kind === 'serial'), ports);
+    const hidDevices =
+      this.deps.hid.available && configs.some((c) => c.kind === 'hid') ? await this.deps.hid.hid.devicesAsync().catch(() => []) : [];
+    const paths = this.locate(
+      configs.filter((c): c is SerialScannerSettings => c.kind === 'serial'),
+      ports,
+    );
     for (const config of configs) {
       // Settings replaced or the manager stopped while this pass awaited: the next pass decides.
       if (this.isStopped() || !this.configs.includes(config)) return;
@@ -176,7 +187,9 @@ export class DeviceManager {
     const found = new Map<string, string | null>();
     const claimed = new Set<string>();
     const identified = (config: SerialScannerSettings): SerialPortInfo[] =>
-      ports === null || config.usb === undefined ? [] : ports.filter((p) => isUsbIdentity(p, config.usb as NonNullable<typeof config.usb>) && !claimed.has(p.path));
+      ports === null || config.usb === undefined
+        ? []
+        : ports.filter((p) => isUsbIdentity(p, config.usb as NonNullable<typeof config.usb>) && !claimed.has(p.path));
     for (const config of configs) {
       if (config.usb === undefined || ports === null) {
         found.set(config.id, existsSync(config.path) ? config.path : null);
@@ -304,7 +317,11 @@ export class DeviceManager {
     if (!this.deps.hid.available) return;
     await this.closing.get(config.id);
     if (this.isStopped() || this.current(config.id) !== config || this.running.has(config.id)) return;
-    const driver = new HidScanner({ deviceId: config.id, path, mode: config.mode, layout: config.layout }, this.deps.hid.hid, this.deps.now);
+    const driver = new HidScanner(
+      { deviceId: config.id, path, mode: config.mode, layout: config.layout },
+      this.deps.hid.hid,
+      this.deps.now,
+    );
     driver.onScan((scan) => this.route(config.id, driver, scan));
     driver.onInput((input) => this.relay(config.id, driver, input));
     driver.onError((message) => {

@@ -32,7 +32,11 @@ describe('HID scanners', () => {
   it('reads a keyboard-mode scanner from its reports, opened exclusively', async () => {
     const device = new RecordedDevice();
     const opened: { path?: string; exclusive?: boolean } = {};
-    const scanner = new HidScanner({ deviceId: 'hid:0c2e:0b61', path: '/dev/hidraw3', mode: 'keyboard', layout: 'us' }, module(device, opened), () => 42);
+    const scanner = new HidScanner(
+      { deviceId: 'hid:0c2e:0b61', path: '/dev/hidraw3', mode: 'keyboard', layout: 'us' },
+      module(device, opened),
+      () => 42,
+    );
     const scans: ScanEvent[] = [];
     scanner.onScan((s) => scans.push(s));
     await scanner.start();
@@ -57,7 +61,11 @@ describe('HID scanners', () => {
 
   it('closes the device on a read error, reports it once, and emits nothing after', async () => {
     const device = new RecordedDevice();
-    const scanner = new HidScanner({ deviceId: 'hid:gun', path: '/dev/hidraw3', mode: 'keyboard', layout: 'us' }, module(device, {}), () => 5);
+    const scanner = new HidScanner(
+      { deviceId: 'hid:gun', path: '/dev/hidraw3', mode: 'keyboard', layout: 'us' },
+      module(device, {}),
+      () => 5,
+    );
     const scans: ScanEvent[] = [];
     const inputs: DeviceInput[] = [];
     const errors: string[] = [];
@@ -78,7 +86,9 @@ describe('HID scanners', () => {
     const result = await loadHid(() => Promise.reject(new Error('libusb-1.0.so.0: cannot open shared object file')));
     expect(result).toEqual({
       available: false,
-      reason: expect.stringMatching(/^USB HID scanners are unavailable: libusb-1\.0\.so\.0: cannot open shared object file\. On Linux install libusb-1\.0-0/) as string,
+      reason: expect.stringMatching(
+        /^USB HID scanners are unavailable: libusb-1\.0\.so\.0: cannot open shared object file\. On Linux install libusb-1\.0-0/,
+      ) as string,
     });
   });
 

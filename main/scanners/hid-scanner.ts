@@ -109,9 +109,12 @@ export class HidScanner {
       this.device = null;
       this.lastError = error.message;
       // node-hid stops reading after an error; close so the node is free for the reopen.
-      void device.close().catch(() => undefined).then(() => {
-        for (const listener of this.errorListeners) listener(error.message);
-      });
+      void device
+        .close()
+        .catch(() => undefined)
+        .then(() => {
+          for (const listener of this.errorListeners) listener(error.message);
+        });
     });
   }
 
@@ -124,7 +127,9 @@ export class HidScanner {
   private deliver({ scans, rejected }: HidDecodeResult): void {
     const at = this.now();
     const deviceId = this.config.deviceId;
-    for (const r of rejected) for (const listener of this.inputListeners) listener({ deviceId, at, kind: 'rejected', reason: r.reason, bytes: r.bytes, preview: r.preview });
+    for (const r of rejected)
+      for (const listener of this.inputListeners)
+        listener({ deviceId, at, kind: 'rejected', reason: r.reason, bytes: r.bytes, preview: r.preview });
     for (const scan of scans) {
       for (const listener of this.inputListeners) listener({ deviceId, at, kind: 'scan', code: scan.code });
       const event: ScanEvent = { deviceId, ...scan, receivedAt: at };

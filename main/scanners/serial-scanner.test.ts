@@ -51,7 +51,9 @@ function scannerOn(path: string, frame: Partial<FrameConfig> = {}): SerialScanne
   );
 }
 
-async function setup(frame: Partial<FrameConfig> = {}): Promise<{ pair: PtyPair; scanner: SerialScanner; scans: ScanEvent[]; statuses: SerialScannerStatus[]; write: (text: string) => void }> {
+async function setup(
+  frame: Partial<FrameConfig> = {},
+): Promise<{ pair: PtyPair; scanner: SerialScanner; scans: ScanEvent[]; statuses: SerialScannerStatus[]; write: (text: string) => void }> {
   const name = Math.random().toString(36).slice(2, 8);
   const pair = new PtyPair(join(dir, `station-${name}`), join(dir, `scanner-${name}`));
   await pair.start();
@@ -129,7 +131,7 @@ describe('SerialScanner over a socat pty', () => {
     // has to read the other end.
     const handle = await open(pair.scanner, 'w');
     try {
-      for (let at = 0; at < stream.length; ) {
+      for (let at = 0; at < stream.length;) {
         const size = randomInt(random, 1, 4096);
         await handle.write(Buffer.from(stream.slice(at, at + size), 'latin1'));
         at += size;
@@ -237,7 +239,19 @@ describe('serialPortInfo: the station\u2019s serial port list', () => {
   });
 
   it('keeps what other systems report and drops ids that are not hex', () => {
-    expect(serialPortInfo({ path: 'COM3', manufacturer: 'Zebra', vendorId: '05E0', productId: '1701', serialNumber: 'S1', pnpId: 'USB\\VID_05E0&PID_1701\\S1' }, 'win32')).toEqual({
+    expect(
+      serialPortInfo(
+        {
+          path: 'COM3',
+          manufacturer: 'Zebra',
+          vendorId: '05E0',
+          productId: '1701',
+          serialNumber: 'S1',
+          pnpId: 'USB\\VID_05E0&PID_1701\\S1',
+        },
+        'win32',
+      ),
+    ).toEqual({
       path: 'COM3',
       manufacturer: 'Zebra',
       vendorId: 0x05e0,

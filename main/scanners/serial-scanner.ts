@@ -53,7 +53,11 @@ export function serialPortInfo(raw: RawPortInfo, platform: NodeJS.Platform = pro
 
 /** Whether a listed port is the USB scanner with this identity (a serial number, when saved, must match). */
 export function isUsbIdentity(port: SerialPortInfo, usb: UsbIdentity): boolean {
-  return port.vendorId === usb.vendorId && port.productId === usb.productId && (usb.serialNumber === undefined || port.serialNumber === usb.serialNumber);
+  return (
+    port.vendorId === usb.vendorId &&
+    port.productId === usb.productId &&
+    (usb.serialNumber === undefined || port.serialNumber === usb.serialNumber)
+  );
 }
 
 export interface SerialScannerConfig {
@@ -71,10 +75,7 @@ export interface SerialScannerConfig {
 }
 
 export type SerialScannerStatus =
-  | { state: 'opening' }
-  | { state: 'open' }
-  | { state: 'reconnecting'; attempt: number; inMs: number; error: string }
-  | { state: 'stopped' };
+  { state: 'opening' } | { state: 'open' } | { state: 'reconnecting'; attempt: number; inMs: number; error: string } | { state: 'stopped' };
 
 export interface SerialScannerDeps {
   now: () => number;
@@ -203,10 +204,12 @@ export class SerialScanner {
     const at = this.deps.now();
     for (const r of rejected) {
       for (const listener of this.rejectListeners) listener(r);
-      for (const listener of this.inputListeners) listener({ deviceId: this.config.deviceId, at, kind: 'rejected', reason: r.reason, bytes: r.bytes, preview: r.preview });
+      for (const listener of this.inputListeners)
+        listener({ deviceId: this.config.deviceId, at, kind: 'rejected', reason: r.reason, bytes: r.bytes, preview: r.preview });
     }
     for (const frame of frames) {
-      for (const listener of this.inputListeners) listener({ deviceId: this.config.deviceId, at, kind: 'scan', code: frame.code, ended: frame.ended });
+      for (const listener of this.inputListeners)
+        listener({ deviceId: this.config.deviceId, at, kind: 'scan', code: frame.code, ended: frame.ended });
       const scan: ScanEvent = { deviceId: this.config.deviceId, code: frame.code, receivedAt: at };
       for (const listener of this.scanListeners) listener(scan);
     }

@@ -103,7 +103,15 @@ beforeEach(() => {
 });
 
 function engineOver(network: SyncTransport, options: Partial<SyncEngineOptions> = {}): SyncEngine {
-  return new SyncEngine({ store, transport: network, clock, random: seededRandom(5), newId: randomUUID, backoff: { baseMs: 1000, maxMs: 8000 }, ...options });
+  return new SyncEngine({
+    store,
+    transport: network,
+    clock,
+    random: seededRandom(5),
+    newId: randomUUID,
+    backoff: { baseMs: 1000, maxMs: 8000 },
+    ...options,
+  });
 }
 
 /** `count` entities with `perEntity` ops each, queued in rounds (a chain per entity). */
@@ -173,7 +181,11 @@ describe('an answer held past its time does not stall the drain', () => {
     // Everything but the hung batch was answered while it hung…
     expect(others.flatMap((s) => s.ops).filter((op) => !hungOps.has(op.id))).toHaveLength(90);
     // …and its ops went out again only after it was given up on.
-    expect(network.sent.filter((s) => s.n !== 3 && s.ops.some((op) => hungOps.has(op.id))).every((s) => s.sentAt >= (hung?.abortedAt ?? Infinity))).toBe(true);
+    expect(
+      network.sent
+        .filter((s) => s.n !== 3 && s.ops.some((op) => hungOps.has(op.id)))
+        .every((s) => s.sentAt >= (hung?.abortedAt ?? Infinity)),
+    ).toBe(true);
     expect((await store.stats()).depth).toBe(0);
     expect(network.applied.size).toBe(100);
   });
@@ -207,7 +219,8 @@ describe('an answer held past its time does not stall the drain', () => {
     // The batch holding entity 0 fails five times in a row; every other request is answered.
     const unlucky = (ops: WireOp[]): boolean => ops.some((op) => op.payload['id'] === entity(0));
     const network: SimulatedNetwork = new SimulatedNetwork(clock, 40);
-    network.plan = (_k, ops) => (unlucky(ops) && network.sent.filter((s) => unlucky(s.ops)).length <= 5 ? new TransportError('server', '503', 503) : 'answer');
+    network.plan = (_k, ops) =>
+      unlucky(ops) && network.sent.filter((s) => unlucky(s.ops)).length <= 5 ? new TransportError('server', '503', 503) : 'answer';
     const engine = engineOver(network, { batchSize: 10, concurrency: 2 });
     await queue(engine, 200);
     await withTime(engine.drain());
@@ -220,7 +233,13 @@ describe('an answer held past its time does not stall the drain', () => {
   });
 
   it('sends again when the retry of an abandoned request collides with it on the server (409)', async () => {
-    const network = new SimulatedNetwork(clock, 40, (k) => (k === 0 ? 'hang' : k === 1 ? new TransportError('refused', 'push_changes: duplicate key value violates unique constraint "sync_ops_pkey"', 409) : 'answer'));
+    const network = new SimulatedNetwork(clock, 40, (k) =>
+      k === 0
+        ? 'hang'
+        : k === 1
+          ? new TransportError('refused', 'push_changes: duplicate key value violates unique constraint "sync_ops_pkey"', 409)
+          : 'answer',
+    );
     const engine = engineOver(network, { batchSize: 10, concurrency: 1 });
     await queue(engine, 5);
     await withTime(engine.drain());

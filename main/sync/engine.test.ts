@@ -71,7 +71,15 @@ const checkIn = { table: 'assets', action: 'check_in', payload: { id: ASSET, con
 
 /** The engine with no retries inside a drain: what happens to ops once a batch is given up on. */
 function perOpBackoffOnly(): void {
-  engine = new SyncEngine({ store, transport, clock, random: seededRandom(1), newId: randomUUID, backoff: { baseMs: 1000, maxMs: 8000 }, batchRetry: { baseMs: 250, maxMs: 8000, attempts: 1 } });
+  engine = new SyncEngine({
+    store,
+    transport,
+    clock,
+    random: seededRandom(1),
+    newId: randomUUID,
+    backoff: { baseMs: 1000, maxMs: 8000 },
+    batchRetry: { baseMs: 250, maxMs: 8000, attempts: 1 },
+  });
 }
 
 /** A gate a test opens when it chooses: what a hanging request waits on. */
@@ -100,12 +108,36 @@ async function withTime(work: Promise<unknown>, stepMs = 50, boundMs = 10 * 60_0
 
 describe('enqueue', () => {
   it.each([
-    ['an unknown action', { table: 'assets', action: 'teleport', payload: { id: ASSET } }, 'action: unknown action "teleport" for assets; expected one of check_out, check_in, update'],
-    ['an unknown table', { table: 'memberships', action: 'update', payload: { id: ASSET } }, 'table: Invalid option: expected one of "gigs"|"assets"|"cases"'],
-    ['a payload without an id', { table: 'assets', action: 'check_in', payload: {} }, 'payload.id: payload.id must be the UUID of the row the op acts on'],
-    ['a check-out without base_version', { table: 'assets', action: 'check_out', payload: { id: ASSET, gig_id: GIG } }, 'base_version: assets.check_out needs base_version (the row version it was decided on)'],
-    ['an oversized payload', { table: 'assets', action: 'update', payload: { id: ASSET, fields: { notes: 'x'.repeat(17000) } } }, /^payload: payload is \d+ bytes; the limit is 16384$/],
-    ['a stored Authorization header', { table: 'assets', action: 'check_in', payload: { id: ASSET }, authorization: 'Bearer stolen' }, 'op: Unrecognized key: "authorization"'],
+    [
+      'an unknown action',
+      { table: 'assets', action: 'teleport', payload: { id: ASSET } },
+      'action: unknown action "teleport" for assets; expected one of check_out, check_in, update',
+    ],
+    [
+      'an unknown table',
+      { table: 'memberships', action: 'update', payload: { id: ASSET } },
+      'table: Invalid option: expected one of "gigs"|"assets"|"cases"',
+    ],
+    [
+      'a payload without an id',
+      { table: 'assets', action: 'check_in', payload: {} },
+      'payload.id: payload.id must be the UUID of the row the op acts on',
+    ],
+    [
+      'a check-out without base_version',
+      { table: 'assets', action: 'check_out', payload: { id: ASSET, gig_id: GIG } },
+      'base_version: assets.check_out needs base_version (the row version it was decided on)',
+    ],
+    [
+      'an oversized payload',
+      { table: 'assets', action: 'update', payload: { id: ASSET, fields: { notes: 'x'.repeat(17000) } } },
+      /^payload: payload is \d+ bytes; the limit is 16384$/,
+    ],
+    [
+      'a stored Authorization header',
+      { table: 'assets', action: 'check_in', payload: { id: ASSET }, authorization: 'Bearer stolen' },
+      'op: Unrecognized key: "authorization"',
+    ],
   ])('refuses %s with a specific message and writes nothing', async (_label, op, message) => {
     const attempt = engine.enqueue(op);
     await expect(attempt).rejects.toBeInstanceOf(InvalidOpError);
@@ -165,7 +197,10 @@ describe('push', () => {
           log.push('leave');
         }
       });
-      holder = run.then(() => undefined, () => undefined);
+      holder = run.then(
+        () => undefined,
+        () => undefined,
+      );
       return run;
     };
     const other = new SyncEngine({ store, transport, clock, random: seededRandom(2), newId: randomUUID, exclusive });
@@ -234,9 +269,30 @@ describe('push', () => {
     for (const id of ids) await engine.enqueue({ table: 'assets', action: 'check_in', payload: { id } });
     transport.pushPlan = [
       (ops) => [
-        { op_id: ops[0]?.id ?? null, status: 'applied', table: 'assets', entity_id: ids[0] ?? null, row: { id: ids[0] ?? '', version: 2, status: 'available' } },
-        { op_id: ops[1]?.id ?? null, status: 'conflict', table: 'assets', entity_id: ids[1] ?? null, row: { id: ids[1] ?? '', version: 9 }, changed_fields: ['status'], message: 'changed' },
-        { op_id: ops[2]?.id ?? null, status: 'rejected', table: 'assets', entity_id: ids[2] ?? null, code: 'asset_retired', message: 'retired' },
+        {
+          op_id: ops[0]?.id ?? null,
+          status: 'applied',
+          table: 'assets',
+          entity_id: ids[0] ?? null,
+          row: { id: ids[0] ?? '', version: 2, status: 'available' },
+        },
+        {
+          op_id: ops[1]?.id ?? null,
+          status: 'conflict',
+          table: 'assets',
+          entity_id: ids[1] ?? null,
+          row: { id: ids[1] ?? '', version: 9 },
+          changed_fields: ['status'],
+          message: 'changed',
+        },
+        {
+          op_id: ops[2]?.id ?? null,
+          status: 'rejected',
+          table: 'assets',
+          entity_id: ids[2] ?? null,
+          code: 'asset_retired',
+          message: 'retired',
+        },
       ],
     ];
     await engine.drain();
@@ -322,7 +378,9 @@ describe('pulls and pushes on their own schedules (issue 15, item 10)', () => {
     await clock.advance(0);
     expect(transport.pushes).toHaveLength(1);
     expect((await engine.status()).draining).toBe(true);
-    transport.pullPlan = [() => ({ changes: { gigs: [{ id: GIG, name: 'Changed elsewhere', version: 2 }] }, tombstones: [], cursor: '7:1', has_more: false })];
+    transport.pullPlan = [
+      () => ({ changes: { gigs: [{ id: GIG, name: 'Changed elsewhere', version: 2 }] }, tombstones: [], cursor: '7:1', has_more: false }),
+    ];
     await clock.advance(15_000);
     expect(await store.getCached('gigs', GIG)).toMatchObject({ name: 'Changed elsewhere' });
     expect((await engine.status()).draining).toBe(true);
@@ -369,7 +427,12 @@ describe('pulls and pushes on their own schedules (issue 15, item 10)', () => {
 
 describe('retries per batch under a flaky network (issue 15, item 11)', () => {
   const many = async (count: number): Promise<void> => {
-    for (let i = 0; i < count; i += 1) await engine.enqueue({ table: 'assets', action: 'check_in', payload: { id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, condition: 'ok' } });
+    for (let i = 0; i < count; i += 1)
+      await engine.enqueue({
+        table: 'assets',
+        action: 'check_in',
+        payload: { id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, condition: 'ok' },
+      });
   };
 
   it('retries a failed batch with a short backoff inside the drain, not at the next timer tick', async () => {
@@ -432,7 +495,15 @@ describe('replay_expired after the server’s retention (issue 15 follow-up to i
   it('re-issues an op the operator retries after replay_expired with a new id and a created_at of now', async () => {
     const op = await engine.enqueue({ table: 'assets', action: 'check_out', payload: { id: ASSET, gig_id: GIG }, base_version: 3 });
     transport.pushPlan = [
-      (ops) => ops.map((o) => ({ op_id: o.id, status: 'rejected', table: 'assets', entity_id: ASSET, code: 'replay_expired', message: 'op created at … is older than the server remembers' })),
+      (ops) =>
+        ops.map((o) => ({
+          op_id: o.id,
+          status: 'rejected',
+          table: 'assets',
+          entity_id: ASSET,
+          code: 'replay_expired',
+          message: 'op created at … is older than the server remembers',
+        })),
     ];
     await engine.drain();
     expect((await store.quarantined()).map((q) => [q.id, q.code])).toEqual([[op.id, 'replay_expired']]);

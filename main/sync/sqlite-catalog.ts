@@ -32,7 +32,10 @@ export class SqliteScanCatalog implements ScanCatalog {
   }
 
   findCase(barcode: string): Promise<Row | null> {
-    return this.first(`select row from entity_cache where entity = 'cases' and upper(json_extract(row, '$.barcode')) = ?`, barcode.toUpperCase());
+    return this.first(
+      `select row from entity_cache where entity = 'cases' and upper(json_extract(row, '$.barcode')) = ?`,
+      barcode.toUpperCase(),
+    );
   }
 
   findGig(code: string): Promise<Row | null> {
@@ -40,13 +43,19 @@ export class SqliteScanCatalog implements ScanCatalog {
   }
 
   findStaff(badge: string): Promise<Row | null> {
-    return this.first(`select row from entity_cache where entity = 'staff_profiles' and upper(json_extract(row, '$.badge_code')) = ?`, badge.toUpperCase());
+    return this.first(
+      `select row from entity_cache where entity = 'staff_profiles' and upper(json_extract(row, '$.badge_code')) = ?`,
+      badge.toUpperCase(),
+    );
   }
 
   caseContents(caseId: string): Promise<Row[]> {
     const cases = [caseId];
     for (let i = 0; i < cases.length && i < 1000; i += 1) {
-      for (const child of this.rows(`select row from entity_cache where entity = 'cases' and json_extract(row, '$.parent_case_id') = ?`, cases[i])) {
+      for (const child of this.rows(
+        `select row from entity_cache where entity = 'cases' and json_extract(row, '$.parent_case_id') = ?`,
+        cases[i],
+      )) {
         if (!cases.includes(child.id)) cases.push(child.id);
       }
     }
@@ -54,7 +63,9 @@ export class SqliteScanCatalog implements ScanCatalog {
   }
 
   pickList(gigId: string): Promise<Row[]> {
-    return Promise.resolve(this.rows(`select row from entity_cache where entity = 'kit_assignments' and json_extract(row, '$.gig_id') = ?`, gigId));
+    return Promise.resolve(
+      this.rows(`select row from entity_cache where entity = 'kit_assignments' and json_extract(row, '$.gig_id') = ?`, gigId),
+    );
   }
 
   assetsOutTo(gigId: string): Promise<Row[]> {

@@ -41,7 +41,8 @@ const JSON_COLUMNS = new Set(['payload', 'op', 'server_row', 'changed_fields']);
 /** Writes straight into the row (SQLite keeps whatever type it is given; JSON columns are text). */
 const damage: DamageOp = (store, id, patch, target = 'queue') => {
   const { db } = store as SqliteQueueStore;
-  const [table, columns] = target === 'queue' ? ['pending_sync', COLUMNS as Record<string, string>] : ['conflicts', CONFLICT_COLUMNS as Record<string, string>];
+  const [table, columns] =
+    target === 'queue' ? ['pending_sync', COLUMNS as Record<string, string>] : ['conflicts', CONFLICT_COLUMNS as Record<string, string>];
   // The status check constraint stands in the way of an unknown status; a damaged file has none.
   db.pragma('ignore_check_constraints = on');
   for (const [field, value] of Object.entries(patch)) {
@@ -88,19 +89,26 @@ describe('SqliteQueueStore on disk', () => {
     const [quarantined] = await store.quarantined();
     expect(quarantined).toMatchObject({ id: bad.id, code: 'corrupt_payload' });
     expect(quarantined?.message).toContain('{"id": "truncated…');
-    await expect(store.retryQuarantined(bad.id, { newOpId: randomUUID(), now: 3 })).rejects.toThrow(/corrupt payload; it can only be discarded/);
+    await expect(store.retryQuarantined(bad.id, { newOpId: randomUUID(), now: 3 })).rejects.toThrow(
+      /corrupt payload; it can only be discarded/,
+    );
     store.close();
   });
 
   it('lists and discards a quarantine entry an older version kept under a non-UUID id, next to readable ones', async () => {
     const store = open();
-    const refused = await store.enqueue({ table: 'assets', action: 'check_in', payload: { id: randomUUID() } }, { id: randomUUID(), now: 1 });
+    const refused = await store.enqueue(
+      { table: 'assets', action: 'check_in', payload: { id: randomUUID() } },
+      { id: randomUUID(), now: 1 },
+    );
     await store.settle([{ kind: 'rejected', op: refused, code: 'asset_retired', message: 'retired' }], 2);
     // What the previous version wrote for a corrupt queue row whose id was "op-17".
     const oldEnvelope = { ...refused, id: 'op-17', payload: {}, status: 'failed', lastError: 'corrupt payload' };
-    store.db.prepare('insert into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
+    store.db
+      .prepare('insert into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
       .run('op-17', 'assets:x', JSON.stringify(oldEnvelope), 'corrupt_payload', 'stored op cannot be read (assets.check_in): {}', 3);
-    store.db.prepare('insert into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
+    store.db
+      .prepare('insert into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
       .run(randomUUID(), 'assets:y', 'not json at all', 'asset_retired', 'retired', 4);
     const listed = await store.quarantined();
     expect(listed.map((q) => q.code)).toEqual(['asset_retired', 'corrupt_payload', 'corrupt_payload']);
@@ -129,8 +137,12 @@ describe('station database migrations', () => {
       `insert into pending_sync (id, seq, timestamp, action, "table", payload, status) values ('op-1', 1, 5, 'check_in', 'assets', '{"id":"abc"}', 'pending')`,
     ).run();
     expect(migrate(db, 2)).toBe(2);
-    expect(db.prepare('select id, entity_key, payload from pending_sync').all()).toEqual([{ id: 'op-1', entity_key: 'assets:abc', payload: '{"id":"abc"}' }]);
-    const indexes = (db.prepare("select name from sqlite_master where type = 'index' and tbl_name = 'pending_sync'").all() as { name: string }[]).map((r) => r.name);
+    expect(db.prepare('select id, entity_key, payload from pending_sync').all()).toEqual([
+      { id: 'op-1', entity_key: 'assets:abc', payload: '{"id":"abc"}' },
+    ]);
+    const indexes = (
+      db.prepare("select name from sqlite_master where type = 'index' and tbl_name = 'pending_sync'").all() as { name: string }[]
+    ).map((r) => r.name);
     expect(indexes).toEqual(expect.arrayContaining(['pending_sync_entity_idx', 'pending_sync_ready_idx']));
     db.close();
   });
@@ -138,11 +150,17 @@ describe('station database migrations', () => {
   it('003 adds lookup indexes that serve serial, code and badge lookups', () => {
     const db = new Database(join(dir, 'migrate-3.sqlite'));
     migrate(db, 2);
-    db.prepare(`insert into asset_cache (id, row, server_row, updated_at) values ('a1', '{"id":"a1","serial_number":"spk-1"}', null, 1)`).run();
+    db.prepare(
+      `insert into asset_cache (id, row, server_row, updated_at) values ('a1', '{"id":"a1","serial_number":"spk-1"}', null, 1)`,
+    ).run();
     expect(migrate(db)).toBe(3);
-    const plan = db.prepare("explain query plan select row from asset_cache where upper(json_extract(row, '$.serial_number')) = 'SPK-1'").all() as { detail: string }[];
+    const plan = db
+      .prepare("explain query plan select row from asset_cache where upper(json_extract(row, '$.serial_number')) = 'SPK-1'")
+      .all() as { detail: string }[];
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX asset_cache_serial_idx/);
-    expect(db.prepare("select id from asset_cache where upper(json_extract(row, '$.serial_number')) = 'SPK-1'").all()).toEqual([{ id: 'a1' }]);
+    expect(db.prepare("select id from asset_cache where upper(json_extract(row, '$.serial_number')) = 'SPK-1'").all()).toEqual([
+      { id: 'a1' },
+    ]);
     db.close();
   });
 });

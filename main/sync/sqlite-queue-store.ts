@@ -270,20 +270,37 @@ export class SqliteQueueStore implements QueueStore {
               break;
             case 'conflict':
               this.deleteOp(op.id);
-              this.stmt('insert or replace into conflicts (id, entity_key, op, server_row, changed_fields, message, detected_at) values (?, ?, ?, ?, ?, ?, ?)')
-                .run(op.id, key, JSON.stringify(op), outcome.serverRow === null ? null : JSON.stringify(outcome.serverRow), JSON.stringify(outcome.changedFields), outcome.message, now);
+              this.stmt(
+                'insert or replace into conflicts (id, entity_key, op, server_row, changed_fields, message, detected_at) values (?, ?, ?, ?, ?, ?, ?)',
+              ).run(
+                op.id,
+                key,
+                JSON.stringify(op),
+                outcome.serverRow === null ? null : JSON.stringify(outcome.serverRow),
+                JSON.stringify(outcome.changedFields),
+                outcome.message,
+                now,
+              );
               if (outcome.serverRow !== null) this.writeServerRow(op.table, outcome.serverRow, now);
               this.refreshCache(op.table, id, now);
               break;
             case 'rejected':
               this.deleteOp(op.id);
-              this.stmt('insert or replace into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
-                .run(op.id, key, JSON.stringify(op), outcome.code, outcome.message, now);
+              this.stmt(
+                'insert or replace into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)',
+              ).run(op.id, key, JSON.stringify(op), outcome.code, outcome.message, now);
               this.refreshCache(op.table, id, now);
               break;
             case 'retry':
-              this.stmt('update pending_sync set status = ?, retry_count = retry_count + ?, next_attempt_at = ?, last_error = ? where id = ?')
-                .run(outcome.failure ? 'failed' : 'pending', outcome.failure ? 1 : 0, outcome.nextAttemptAt, outcome.failure ? outcome.error : null, op.id);
+              this.stmt(
+                'update pending_sync set status = ?, retry_count = retry_count + ?, next_attempt_at = ?, last_error = ? where id = ?',
+              ).run(
+                outcome.failure ? 'failed' : 'pending',
+                outcome.failure ? 1 : 0,
+                outcome.nextAttemptAt,
+                outcome.failure ? outcome.error : null,
+                op.id,
+              );
               break;
           }
         }
@@ -292,7 +309,9 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   retryNow(): Promise<number> {
-    return attempt(() => this.stmt("update pending_sync set next_attempt_at = 0 where status <> 'syncing' and next_attempt_at > 0").run().changes);
+    return attempt(
+      () => this.stmt("update pending_sync set next_attempt_at = 0 where status <> 'syncing' and next_attempt_at > 0").run().changes,
+    );
   }
 
   /** Queued ops on these entities ("assets:<id>", "cases:<id>"), in queue order. */
@@ -336,9 +355,11 @@ export class SqliteQueueStore implements QueueStore {
 
   countCached(table: CachedTable): Promise<number> {
     const { table: name, entity } = CACHE_TABLE[table];
-    const row = (entity === null
-      ? this.stmt(`select count(*) as n from ${name} where row is not null`).get()
-      : this.stmt(`select count(*) as n from ${name} where entity = ? and row is not null`).get(entity)) as { n: number };
+    const row = (
+      entity === null
+        ? this.stmt(`select count(*) as n from ${name} where row is not null`).get()
+        : this.stmt(`select count(*) as n from ${name} where entity = ? and row is not null`).get(entity)
+    ) as { n: number };
     return Promise.resolve(row.n);
   }
 
@@ -362,14 +383,29 @@ export class SqliteQueueStore implements QueueStore {
           if (read.ok) {
             const taken = (key: string): boolean => this.stmt('select 1 from conflicts where id = ?').get(key) !== undefined;
             const conflict = { ...read.conflict, id: taken(read.conflict.id) ? this.newId() : read.conflict.id };
-            this.stmt('insert into conflicts (id, entity_key, op, server_row, changed_fields, message, detected_at) values (?, ?, ?, ?, ?, ?, ?)')
-              .run(conflict.id, String(r.entity_key), JSON.stringify(conflict.op), conflict.serverRow === null ? null : JSON.stringify(conflict.serverRow), JSON.stringify(conflict.changedFields), conflict.message, conflict.detectedAt);
+            this.stmt(
+              'insert into conflicts (id, entity_key, op, server_row, changed_fields, message, detected_at) values (?, ?, ?, ?, ?, ?, ?)',
+            ).run(
+              conflict.id,
+              String(r.entity_key),
+              JSON.stringify(conflict.op),
+              conflict.serverRow === null ? null : JSON.stringify(conflict.serverRow),
+              JSON.stringify(conflict.changedFields),
+              conflict.message,
+              conflict.detectedAt,
+            );
             out.push(conflict);
           } else {
             const taken = (key: string): boolean => this.stmt('select 1 from quarantine where id = ?').get(key) !== undefined;
             const entry = corruptEntry({ ...read.op, id: r.id }, read.problems, quarantineKey(r.id, taken, this.newId), String(r.op));
-            this.stmt('insert into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
-              .run(entry.op.id, String(r.entity_key), JSON.stringify(entry.op), entry.code, entry.message, now);
+            this.stmt('insert into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)').run(
+              entry.op.id,
+              String(r.entity_key),
+              JSON.stringify(entry.op),
+              entry.code,
+              entry.message,
+              now,
+            );
           }
         }
         return out.sort((a, b) => a.detectedAt - b.detectedAt || (a.id < b.id ? -1 : 1));
@@ -383,7 +419,11 @@ export class SqliteQueueStore implements QueueStore {
         const record = this.stmt('select * from conflicts where id = ?').get(id) as ConflictRecord | undefined;
         if (record === undefined) throw new QueueStoreError('not_found', `no conflict ${id}`);
         const read = this.readConflict(record, meta.now);
-        if (!read.ok) throw new QueueStoreError('corrupt', `conflict ${id} cannot be read (${read.problems}); list the conflicts to move it to quarantine, where it can be discarded`);
+        if (!read.ok)
+          throw new QueueStoreError(
+            'corrupt',
+            `conflict ${id} cannot be read (${read.problems}); list the conflicts to move it to quarantine, where it can be discarded`,
+          );
         const { op, serverRow } = read.conflict;
         this.stmt('delete from conflicts where id = ?').run(id);
         if (choice === 'keep_local') {
@@ -422,11 +462,22 @@ export class SqliteQueueStore implements QueueStore {
         const out: QuarantinedOp[] = [];
         for (const r of rows) {
           const op = parseJson(r.op);
-          const read = readStoredQuarantine({ id: r.id, op: op.value, code: r.code, message: r.message, quarantinedAt: r.quarantined_at }, this.newId, op.error, r.op);
+          const read = readStoredQuarantine(
+            { id: r.id, op: op.value, code: r.code, message: r.message, quarantinedAt: r.quarantined_at },
+            this.newId,
+            op.error,
+            r.op,
+          );
           if (!read.ok) {
             this.stmt('delete from quarantine where id = ?').run(r.id);
-            this.stmt('insert into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
-              .run(read.entry.id, r.entity_key, JSON.stringify(read.entry.op), read.entry.code, read.entry.message, read.entry.quarantinedAt);
+            this.stmt('insert into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)').run(
+              read.entry.id,
+              r.entity_key,
+              JSON.stringify(read.entry.op),
+              read.entry.code,
+              read.entry.message,
+              read.entry.quarantinedAt,
+            );
           }
           out.push(read.entry);
         }
@@ -441,12 +492,15 @@ export class SqliteQueueStore implements QueueStore {
         const record = this.stmt('select op, code from quarantine where id = ?').get(id) as { op: string; code: string } | undefined;
         if (record === undefined) throw new QueueStoreError('not_found', `no quarantined op ${id}`);
         const read = queuedOpSchema.safeParse(parseJson(record.op).value);
-        if (record.code === CORRUPT_CODE || !read.success) throw new QueueStoreError('corrupt', `op ${id} has a corrupt payload; it can only be discarded`);
+        if (record.code === CORRUPT_CODE || !read.success)
+          throw new QueueStoreError('corrupt', `op ${id} has a corrupt payload; it can only be discarded`);
         const op = read.data;
         this.stmt('delete from quarantine where id = ?').run(id);
         if (record.code === REPLAY_EXPIRED) {
           const key = entityKey(op);
-          const behind = this.stmt('select id from pending_sync where entity_key = ? and seq > ? order by seq').all(key, op.seq) as { id: string }[];
+          const behind = this.stmt('select id from pending_sync where entity_key = ? and seq > ? order by seq').all(key, op.seq) as {
+            id: string;
+          }[];
           this.insertOp(reissued(op, meta.newOpId, meta.now, this.nextSeq()));
           const move = this.stmt('update pending_sync set seq = ? where id = ?');
           for (const later of behind) move.run(this.nextSeq(), later.id);
@@ -472,15 +526,14 @@ export class SqliteQueueStore implements QueueStore {
 
   stats(): Promise<QueueStats> {
     const counts = this.stmt(
-        `select count(*) as depth,
+      `select count(*) as depth,
                 coalesce(sum(status = 'pending'), 0) as pending,
                 coalesce(sum(status = 'syncing'), 0) as syncing,
                 coalesce(sum(status = 'failed'), 0) as failed,
                 coalesce(sum(entity_key in (select entity_key from conflicts union select entity_key from quarantine)), 0) as held,
                 min(timestamp) as oldest
            from pending_sync`,
-      )
-      .get() as { depth: number; pending: number; syncing: number; failed: number; held: number; oldest: number | null };
+    ).get() as { depth: number; pending: number; syncing: number; failed: number; held: number; oldest: number | null };
     const conflicts = (this.stmt('select count(*) as n from conflicts').get() as { n: number }).n;
     const quarantined = (this.stmt('select count(*) as n from quarantine').get() as { n: number }).n;
     return Promise.resolve({
@@ -544,10 +597,22 @@ export class SqliteQueueStore implements QueueStore {
 
   private insertOp(op: QueuedOp): void {
     this.stmt(
-        `insert into pending_sync (id, seq, timestamp, action, "table", payload, base_version, status, retry_count, next_attempt_at, last_error, entity_key)
+      `insert into pending_sync (id, seq, timestamp, action, "table", payload, base_version, status, retry_count, next_attempt_at, last_error, entity_key)
          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(op.id, op.seq, op.timestamp, op.action, op.table, JSON.stringify(op.payload), op.baseVersion, op.status, op.retryCount, op.nextAttemptAt, op.lastError, entityKey(op));
+    ).run(
+      op.id,
+      op.seq,
+      op.timestamp,
+      op.action,
+      op.table,
+      JSON.stringify(op.payload),
+      op.baseVersion,
+      op.status,
+      op.retryCount,
+      op.nextAttemptAt,
+      op.lastError,
+      entityKey(op),
+    );
   }
 
   private deleteOp(id: string): void {
@@ -570,9 +635,20 @@ export class SqliteQueueStore implements QueueStore {
       const taken = (id: string): boolean => this.stmt('select 1 from quarantine where id = ?').get(id) !== undefined;
       for (const { record, problems } of records) {
         const payload = parseJson(record.payload);
-        const entry = corruptEntry(opFields(record, payload.value), problems, quarantineKey(record.id, taken, this.newId), String(record.payload));
-        this.stmt('insert into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
-          .run(entry.op.id, String(record.entity_key), JSON.stringify(entry.op), entry.code, entry.message, now);
+        const entry = corruptEntry(
+          opFields(record, payload.value),
+          problems,
+          quarantineKey(record.id, taken, this.newId),
+          String(record.payload),
+        );
+        this.stmt('insert into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)').run(
+          entry.op.id,
+          String(record.entity_key),
+          JSON.stringify(entry.op),
+          entry.code,
+          entry.message,
+          now,
+        );
         this.deleteOp(record.id);
       }
     })();
@@ -591,9 +667,11 @@ export class SqliteQueueStore implements QueueStore {
 
   private cacheRecord(table: CachedTable, id: string): CacheRecord | undefined {
     const { table: name, entity } = CACHE_TABLE[table];
-    return (entity === null
-      ? this.stmt(`select row, server_row from ${name} where id = ?`).get(id)
-      : this.stmt(`select row, server_row from ${name} where entity = ? and id = ?`).get(entity, id)) as CacheRecord | undefined;
+    return (
+      entity === null
+        ? this.stmt(`select row, server_row from ${name} where id = ?`).get(id)
+        : this.stmt(`select row, server_row from ${name} where entity = ? and id = ?`).get(entity, id)
+    ) as CacheRecord | undefined;
   }
 
   private writeServerRow(table: string, row: Row, now: number): void {
@@ -603,11 +681,13 @@ export class SqliteQueueStore implements QueueStore {
     if (current != null && isOlderRow(row, this.parseRow(current))) return;
     const text = JSON.stringify(row);
     if (cached.entity === null) {
-      this.stmt(`insert into ${cached.table} (id, row, server_row, updated_at) values (?, ?, ?, ?) on conflict (id) do update set server_row = excluded.server_row, updated_at = excluded.updated_at`)
-        .run(row.id, text, text, now);
+      this.stmt(
+        `insert into ${cached.table} (id, row, server_row, updated_at) values (?, ?, ?, ?) on conflict (id) do update set server_row = excluded.server_row, updated_at = excluded.updated_at`,
+      ).run(row.id, text, text, now);
     } else {
-      this.stmt(`insert into ${cached.table} (entity, id, row, server_row, updated_at) values (?, ?, ?, ?, ?) on conflict (entity, id) do update set server_row = excluded.server_row, updated_at = excluded.updated_at`)
-        .run(cached.entity, row.id, text, text, now);
+      this.stmt(
+        `insert into ${cached.table} (entity, id, row, server_row, updated_at) values (?, ?, ?, ?, ?) on conflict (entity, id) do update set server_row = excluded.server_row, updated_at = excluded.updated_at`,
+      ).run(cached.entity, row.id, text, text, now);
     }
   }
 
@@ -625,11 +705,13 @@ export class SqliteQueueStore implements QueueStore {
     const text = view === null ? null : JSON.stringify(view);
     if (record === undefined && text === null) return;
     if (cached.entity === null) {
-      this.stmt(`insert into ${cached.table} (id, row, server_row, updated_at) values (?, ?, ?, ?) on conflict (id) do update set row = excluded.row, updated_at = excluded.updated_at`)
-        .run(id, text, record?.server_row ?? null, now);
+      this.stmt(
+        `insert into ${cached.table} (id, row, server_row, updated_at) values (?, ?, ?, ?) on conflict (id) do update set row = excluded.row, updated_at = excluded.updated_at`,
+      ).run(id, text, record?.server_row ?? null, now);
     } else {
-      this.stmt(`insert into ${cached.table} (entity, id, row, server_row, updated_at) values (?, ?, ?, ?, ?) on conflict (entity, id) do update set row = excluded.row, updated_at = excluded.updated_at`)
-        .run(cached.entity, id, text, record?.server_row ?? null, now);
+      this.stmt(
+        `insert into ${cached.table} (entity, id, row, server_row, updated_at) values (?, ?, ?, ?, ?) on conflict (entity, id) do update set row = excluded.row, updated_at = excluded.updated_at`,
+      ).run(cached.entity, id, text, record?.server_row ?? null, now);
     }
   }
 

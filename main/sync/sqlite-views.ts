@@ -36,17 +36,17 @@ export class SqliteStationViews implements StationViews {
       .all() as GigRecord[];
     return Promise.resolve(
       records.map(([id, parentId, code, name, status, startsAt, venue, version, assetsOut, planned]) => ({
-      id,
-      parentId,
-      code,
-      name,
-      status,
-      startsAt,
-      venue,
-      version,
-      assetsOut,
-      planned,
-    })),
+        id,
+        parentId,
+        code,
+        name,
+        status,
+        startsAt,
+        venue,
+        version,
+        assetsOut,
+        planned,
+      })),
     );
   }
 
@@ -59,7 +59,18 @@ export class SqliteStationViews implements StationViews {
       )
       .raw()
       .all() as AssetRecord[];
-    return Promise.resolve(records.map(([id, serial, barcode, name, category, status, gigId, caseId]) => ({ id, serial, barcode, name, category, status, gigId, caseId })));
+    return Promise.resolve(
+      records.map(([id, serial, barcode, name, category, status, gigId, caseId]) => ({
+        id,
+        serial,
+        barcode,
+        name,
+        category,
+        status,
+        gigId,
+        caseId,
+      })),
+    );
   }
 
   myAssignments(email: string): Promise<{ gigId: string; role: string }[]> {
@@ -76,7 +87,8 @@ export class SqliteStationViews implements StationViews {
 
   pickList(gigId: string): Promise<PickLine[]> {
     return pickListFromCatalog(gigId, this.catalog, (id) => {
-      const text = this.store.stmt(`select row from entity_cache where entity = 'cases' and id = ?`).pluck().get(id) as string | null | undefined;
+      const text = this.store.stmt(`select row from entity_cache where entity = 'cases' and id = ?`).pluck().get(id) as
+        string | null | undefined;
       return Promise.resolve(text == null ? null : rowSchema.parse(JSON.parse(text)));
     });
   }

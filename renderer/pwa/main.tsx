@@ -17,7 +17,10 @@ import '../src/styles.css';
  */
 const invite = parseInvite(window.location.hash);
 const env = import.meta.env as Record<string, string | undefined>;
-const fromBuild = env['VITE_SUPABASE_URL'] !== undefined && env['VITE_SUPABASE_ANON_KEY'] !== undefined ? { url: env['VITE_SUPABASE_URL'], anonKey: env['VITE_SUPABASE_ANON_KEY'] } : null;
+const fromBuild =
+  env['VITE_SUPABASE_URL'] !== undefined && env['VITE_SUPABASE_ANON_KEY'] !== undefined
+    ? { url: env['VITE_SUPABASE_URL'], anonKey: env['VITE_SUPABASE_ANON_KEY'] }
+    : null;
 
 async function start(): Promise<void> {
   const station = await createPwaStation({ launchDefault: fromBuild, appVersion: env['VITE_APP_VERSION'] ?? 'web' });

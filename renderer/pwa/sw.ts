@@ -61,7 +61,12 @@ worker.addEventListener('activate', (event) => event.waitUntil(worker.clients.cl
 async function withBackend<T>(work: (store: IdbQueueStore, backend: BackendLink) => Promise<T>): Promise<T> {
   const store = await IdbQueueStore.open(STORE_NAME, { newId: () => crypto.randomUUID() });
   try {
-    const backend = new BackendLink(store, { saved: await store.getMeta('backend'), launchDefault: null, defaultStationName: 'Crew phone', autoRefreshToken: false });
+    const backend = new BackendLink(store, {
+      saved: await store.getMeta('backend'),
+      launchDefault: null,
+      defaultStationName: 'Crew phone',
+      autoRefreshToken: false,
+    });
     return await work(store, backend);
   } finally {
     store.close();
@@ -75,7 +80,14 @@ async function withBackend<T>(work: (store: IdbQueueStore, backend: BackendLink)
  */
 async function drain(): Promise<void> {
   await withBackend(async (store, backend) => {
-    const engine = new SyncEngine({ store, transport: backend.transport, clock: browserClock, random: Math.random, newId: () => crypto.randomUUID(), exclusive });
+    const engine = new SyncEngine({
+      store,
+      transport: backend.transport,
+      clock: browserClock,
+      random: Math.random,
+      newId: () => crypto.randomUUID(),
+      exclusive,
+    });
     await engine.syncNow();
     const status = await engine.status();
     new BroadcastChannel(CHANNEL).postMessage('changed');
@@ -110,11 +122,13 @@ worker.addEventListener('push', (event) => {
     // not JSON: shown as the generic notification
   }
   const incoming = notificationFor(data, worker.registration.scope);
-  showing = showing.catch(() => undefined).then(async () => {
-    const shown = await worker.registration.getNotifications({ tag: incoming.options.tag ?? '' });
-    const { title, options } = newestOf(incoming, shown);
-    await worker.registration.showNotification(title, options);
-  });
+  showing = showing
+    .catch(() => undefined)
+    .then(async () => {
+      const shown = await worker.registration.getNotifications({ tag: incoming.options.tag ?? '' });
+      const { title, options } = newestOf(incoming, shown);
+      await worker.registration.showNotification(title, options);
+    });
   event.waitUntil(showing);
 });
 

@@ -62,7 +62,10 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
       (info) => live && setLoad({ state: 'ready', info }),
       (error: unknown) => live && setLoad({ state: 'failed', message: errorText(error) }),
     );
-    window.station.getSettings().then((value) => live && setSettings(value), () => undefined);
+    window.station.getSettings().then(
+      (value) => live && setSettings(value),
+      () => undefined,
+    );
     return () => {
       live = false;
     };
@@ -117,14 +120,20 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
   }, [screens]);
 
   if (load.state === 'loading') return <p className="splash">Connecting to the station…</p>;
-  if (load.state === 'failed') return <p role="alert" className="splash">The station did not answer: {load.message}</p>;
+  if (load.state === 'failed')
+    return (
+      <p role="alert" className="splash">
+        The station did not answer: {load.message}
+      </p>
+    );
 
   const online = sync?.online ?? false;
   return (
     <div className="app">
       <header className="topbar">
         <h1>
-          {variant === 'crew' ? 'GigManager Crew' : 'GigManager Station'} <span className="station-name">{settings?.stationName ?? ''}</span>
+          {variant === 'crew' ? 'GigManager Crew' : 'GigManager Station'}{' '}
+          <span className="station-name">{settings?.stationName ?? ''}</span>
         </h1>
         <p className={`connectivity ${online ? 'is-online' : 'is-offline'}`} role="status" aria-label="Connection">
           <span className="dot" aria-hidden="true" />
@@ -140,7 +149,13 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
       )}
       <nav className="tabs" aria-label="Screens">
         {screens.map((id, i) => (
-          <button key={id} type="button" className={screen === id ? 'tab active' : 'tab'} aria-current={screen === id ? 'page' : undefined} onClick={() => setScreen(id)}>
+          <button
+            key={id}
+            type="button"
+            className={screen === id ? 'tab active' : 'tab'}
+            aria-current={screen === id ? 'page' : undefined}
+            onClick={() => setScreen(id)}
+          >
             {ALL_SCREENS[id]}
             {id === 'conflicts' && sync !== null && sync.conflicts > 0 && <span className="badge">{sync.conflicts}</span>}
             {id === 'sync' && sync !== null && sync.quarantined > 0 && <span className="badge">{sync.quarantined}</span>}
@@ -156,7 +171,9 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
         {screen === 'sync' && <SyncScreen sync={sync} />}
         {screen === 'conflicts' && <ConflictsScreen sync={sync} />}
         {screen === 'scanners' && <ScannersScreen feedback={recent[0] ?? null} />}
-        {screen === 'settings' && <SettingsScreen key={settings === null ? 'loading' : 'ready'} info={load.info} settings={settings} onSaved={setSettings} />}
+        {screen === 'settings' && (
+          <SettingsScreen key={settings === null ? 'loading' : 'ready'} info={load.info} settings={settings} onSaved={setSettings} />
+        )}
       </main>
     </div>
   );

@@ -41,7 +41,11 @@ function wedgeEvent(event: KeyboardEvent): WedgeKeyEvent {
  * detector does not also take it. Times are the events' own timeStamps (no timer, one clock: a
  * stalled burst is noticed at the next key).
  */
-export function useKeyboardWedge(onScan: (code: string) => void, onRejected?: (rejected: RejectedInput) => void, config?: Partial<WedgeConfig>): void {
+export function useKeyboardWedge(
+  onScan: (code: string) => void,
+  onRejected?: (rejected: RejectedInput) => void,
+  config?: Partial<WedgeConfig>,
+): void {
   useEffect(() => {
     const detector = new WedgeDetector(config);
     const onKey = (event: KeyboardEvent): void => {

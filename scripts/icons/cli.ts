@@ -22,7 +22,9 @@ async function main(): Promise<void> {
     const page = await browser.newPage();
     const render = async (size: number): Promise<Buffer> => {
       await page.setViewportSize({ width: size, height: size });
-      await page.setContent(`<html><body style="margin:0;background:transparent">${svg.replace('<svg ', `<svg width="${size}" height="${size}" `)}</body></html>`);
+      await page.setContent(
+        `<html><body style="margin:0;background:transparent">${svg.replace('<svg ', `<svg width="${size}" height="${size}" `)}</body></html>`,
+      );
       const png = await page.screenshot({ omitBackground: true, clip: { x: 0, y: 0, width: size, height: size } });
       const measured = pngSize(png);
       if (measured?.width !== size || measured.height !== size) throw new Error(`rendered ${JSON.stringify(measured)} for ${size}px`);

@@ -64,15 +64,21 @@ export function latencyVsScaleSvg(results: Recorded[], scales: number[], series:
         parts.push(`<text x="${x + barWidth / 2}" y="${y(0) - 4}" text-anchor="middle" fill="#999999">n/a</text>`);
         return;
       }
-      parts.push(`<rect x="${x + 2}" y="${y(value)}" width="${barWidth - 4}" height="${y(0) - y(value)}" fill="${colours[b % colours.length]}" data-series="${escape(s.label)}" data-scale="${scale}" data-value="${value}"/>`);
+      parts.push(
+        `<rect x="${x + 2}" y="${y(value)}" width="${barWidth - 4}" height="${y(0) - y(value)}" fill="${colours[b % colours.length]}" data-series="${escape(s.label)}" data-scale="${scale}" data-value="${value}"/>`,
+      );
       parts.push(`<text x="${x + barWidth / 2}" y="${y(value) - 4}" text-anchor="middle">${round1(value)}</text>`);
     });
-    parts.push(`<text x="${left + g * groupWidth + groupWidth / 2}" y="${height - bottom + 18}" text-anchor="middle">${escape(s.label)}</text>`);
+    parts.push(
+      `<text x="${left + g * groupWidth + groupWidth / 2}" y="${height - bottom + 18}" text-anchor="middle">${escape(s.label)}</text>`,
+    );
   });
   scales.forEach((scale, b) => {
     const x = left + b * 300;
     parts.push(`<rect x="${x}" y="${height - 28}" width="12" height="12" fill="${colours[b % colours.length]}"/>`);
-    parts.push(`<text x="${x + 18}" y="${height - 18}">scale ${scale} (${(5000 * scale).toLocaleString('en-US')} gigs, ${(20000 * scale).toLocaleString('en-US')} assets)</text>`);
+    parts.push(
+      `<text x="${x + 18}" y="${height - 18}">scale ${scale} (${(5000 * scale).toLocaleString('en-US')} gigs, ${(20000 * scale).toLocaleString('en-US')} assets)</text>`,
+    );
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;

@@ -30,7 +30,10 @@ function lastJsonLine(output: string, source: string): Recorded {
  * docs/perf/latency-vs-scale.svg from them.
  */
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { record: { type: 'boolean' }, machine: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { record: { type: 'boolean' }, machine: { type: 'string' } },
+  });
   const current = existsSync(RESULTS) ? resultsSchema.parse(JSON.parse(await readFile(RESULTS, 'utf8'))) : { machine: '', recorded: [] };
   if (values.record === true) {
     if (positionals.length === 0) throw new Error('--record needs the files a benchmark run printed to');

@@ -1,15 +1,5 @@
 import { pick, randomInt, randomUuid, seededRandom, type Random } from '../../core/random';
-import {
-  BULK_CATEGORIES,
-  CATEGORIES,
-  FESTIVAL_NAMES,
-  FIRST_NAMES,
-  LAST_NAMES,
-  STAFF_ROLES,
-  STAGES,
-  TOUR_ARTISTS,
-  VENUES,
-} from './catalog';
+import { BULK_CATEGORIES, CATEGORIES, FESTIVAL_NAMES, FIRST_NAMES, LAST_NAMES, STAFF_ROLES, STAGES, TOUR_ARTISTS, VENUES } from './catalog';
 
 /**
  * Deterministic, realistic data for one organization: festivals and tours 5–8 levels deep (the
@@ -133,7 +123,15 @@ function statusFor(random: Random, startsAt: number): GigRow['status'] {
  * Builds one tree of up to `budget` gigs: first a spine straight down to `minDepth` levels (so
  * every tree is at least that deep), then breadth-first fill with each level's fan-out.
  */
-function buildTree(random: Random, tree: number, levels: Level[], budget: number, codeBase: number, minDepth: number, gigs: GigRow[]): number {
+function buildTree(
+  random: Random,
+  tree: number,
+  levels: Level[],
+  budget: number,
+  codeBase: number,
+  minDepth: number,
+  gigs: GigRow[],
+): number {
   const start = EPOCH + randomInt(random, -300, 300) * DAY;
   const mine: GigRow[] = [];
   const children = new Map<string, number>();
@@ -211,7 +209,17 @@ export function generateOrg(seed: number, size: SeedSize, orgSlug: string): OrgD
     const kind = pick(random, CATEGORIES);
     const r = random();
     const status: AssetRow['status'] =
-      r < 0.85 ? 'available' : r < 0.93 ? 'checked_out' : r < 0.96 ? 'in_maintenance' : r < 0.98 ? 'quarantined' : r < 0.99 ? 'lost' : 'retired';
+      r < 0.85
+        ? 'available'
+        : r < 0.93
+          ? 'checked_out'
+          : r < 0.96
+            ? 'in_maintenance'
+            : r < 0.98
+              ? 'quarantined'
+              : r < 0.99
+                ? 'lost'
+                : 'retired';
     const currentGig = status === 'checked_out' && openLeaves.length > 0 ? pick(random, openLeaves).id : null;
     assets.push({
       id: randomUuid(random),
@@ -245,9 +253,19 @@ export function generateOrg(seed: number, size: SeedSize, orgSlug: string): OrgD
     if (gig.depth >= 3 && random() < 0.5) {
       for (let k = randomInt(random, 1, 4); k > 0; k -= 1) {
         const r = random();
-        if (r < 0.5 && assets.length > 0) kit.push({ id: randomUuid(random), gig: gig.id, asset: pick(random, assets).id, caseId: null, category: null, quantity: null });
-        else if (r < 0.7 && cases.length > 0) kit.push({ id: randomUuid(random), gig: gig.id, asset: null, caseId: pick(random, cases).id, category: null, quantity: null });
-        else kit.push({ id: randomUuid(random), gig: gig.id, asset: null, caseId: null, category: pick(random, BULK_CATEGORIES), quantity: randomInt(random, 2, 40) });
+        if (r < 0.5 && assets.length > 0)
+          kit.push({ id: randomUuid(random), gig: gig.id, asset: pick(random, assets).id, caseId: null, category: null, quantity: null });
+        else if (r < 0.7 && cases.length > 0)
+          kit.push({ id: randomUuid(random), gig: gig.id, asset: null, caseId: pick(random, cases).id, category: null, quantity: null });
+        else
+          kit.push({
+            id: randomUuid(random),
+            gig: gig.id,
+            asset: null,
+            caseId: null,
+            category: pick(random, BULK_CATEGORIES),
+            quantity: randomInt(random, 2, 40),
+          });
       }
     }
     if (staff.length > 0) {

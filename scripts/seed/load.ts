@@ -53,9 +53,23 @@ export async function loadOrg(client: pg.ClientBase, data: OrgData, options: Loa
     client,
     'auth.users',
     ['id', 'aud', 'role', 'email', 'encrypted_password', 'email_confirmed_at', 'raw_app_meta_data', 'raw_user_meta_data'],
-    map(data.staff, (s) => [s.userId, 'authenticated', 'authenticated', s.email, options.passwordHash, '2026-01-01T00:00:00Z', '{"provider":"email","providers":["email"]}', JSON.stringify({ name: s.name })]),
+    map(data.staff, (s) => [
+      s.userId,
+      'authenticated',
+      'authenticated',
+      s.email,
+      options.passwordHash,
+      '2026-01-01T00:00:00Z',
+      '{"provider":"email","providers":["email"]}',
+      JSON.stringify({ name: s.name }),
+    ]),
   );
-  await copyRows(client, 'public.memberships', ['org_id', 'user_id', 'role'], map(data.staff, (s) => [orgId, s.userId, s.role]));
+  await copyRows(
+    client,
+    'public.memberships',
+    ['org_id', 'user_id', 'role'],
+    map(data.staff, (s) => [orgId, s.userId, s.role]),
+  );
   await copyRows(
     client,
     'public.staff_profiles',
@@ -72,7 +86,12 @@ export async function loadOrg(client: pg.ClientBase, data: OrgData, options: Loa
   );
   progress(`  ${options.orgSlug}: ${gigs} gigs (largest tree ${data.largestTreeNodes}, ${data.maxDepth} levels)`);
 
-  await copyRows(client, 'public.cases', ['id', 'org_id', 'parent_case_id', 'barcode', 'name'], map(data.cases, (c) => [c.id, orgId, c.parent, c.barcode, c.name]));
+  await copyRows(
+    client,
+    'public.cases',
+    ['id', 'org_id', 'parent_case_id', 'barcode', 'name'],
+    map(data.cases, (c) => [c.id, orgId, c.parent, c.barcode, c.name]),
+  );
   const assets = await copyRows(
     client,
     'public.assets',
@@ -87,7 +106,12 @@ export async function loadOrg(client: pg.ClientBase, data: OrgData, options: Loa
     ['id', 'org_id', 'gig_id', 'asset_id', 'case_id', 'category', 'quantity'],
     map(data.kit, (k) => [k.id, orgId, k.gig, k.asset, k.caseId, k.category, k.quantity]),
   );
-  await copyRows(client, 'public.gig_staff', ['id', 'org_id', 'gig_id', 'staff_id', 'role'], map(data.gigStaff, (s) => [s.id, orgId, s.gig, s.staff, s.role]));
+  await copyRows(
+    client,
+    'public.gig_staff',
+    ['id', 'org_id', 'gig_id', 'staff_id', 'role'],
+    map(data.gigStaff, (s) => [s.id, orgId, s.gig, s.staff, s.role]),
+  );
   progress(`  ${options.orgSlug}: ${data.kit.length} kit assignments, ${data.gigStaff.length} crew assignments`);
 
   let written = 0;

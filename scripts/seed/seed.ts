@@ -49,18 +49,26 @@ export async function seedDatabase(dbUrl: string, options: SeedOptions): Promise
     progress(`generating data (seed ${options.seed})…`);
     const main = generateOrg(options.seed, options, 'northlight');
     const second = generateOrg(options.seed + 1, { gigs: 40, assets: 120, staff: 6 }, 'harbour');
-    const hash = await client.query<{ hash: string }>("select extensions.crypt($1, extensions.gen_salt('bf', 10)) as hash", [DEMO_PASSWORD]);
+    const hash = await client.query<{ hash: string }>("select extensions.crypt($1, extensions.gen_salt('bf', 10)) as hash", [
+      DEMO_PASSWORD,
+    ]);
     const passwordHash = hash.rows[0]?.hash ?? '';
 
     await client.query('begin');
-    await loadOrg(client, main, { orgId: ORGS.northlight.id, orgName: ORGS.northlight.name, orgSlug: 'northlight', passwordHash, progress });
+    await loadOrg(client, main, {
+      orgId: ORGS.northlight.id,
+      orgName: ORGS.northlight.name,
+      orgSlug: 'northlight',
+      passwordHash,
+      progress,
+    });
     await loadOrg(client, second, { orgId: ORGS.harbour.id, orgName: ORGS.harbour.name, orgSlug: 'harbour', passwordHash, progress });
     for (const login of DEMO_LOGINS) {
       const data: OrgData = login.org === 'northlight' ? main : second;
       const member = data.staff.find((s) => s.role === login.role) ?? data.staff[0];
       if (member === undefined) continue;
       await client.query('update auth.users set email = $1 where id = $2', [login.email, member.userId]);
-      await client.query("update public.memberships set role = $1 where user_id = $2", [login.role, member.userId]);
+      await client.query('update public.memberships set role = $1 where user_id = $2', [login.role, member.userId]);
       await client.query('update public.staff_profiles set email = $1 where user_id = $2', [login.email, member.userId]);
     }
     await client.query('commit');

@@ -42,9 +42,7 @@ export class JwtKeys {
 }
 
 export type VerifyResult =
-  | { ok: true; claims: JWTPayload }
-  | { ok: false; reason: 'expired' }
-  | { ok: false; reason: 'invalid'; detail: string };
+  { ok: true; claims: JWTPayload } | { ok: false; reason: 'expired' } | { ok: false; reason: 'invalid'; detail: string };
 
 export function bearerToken(header: string | undefined): string | null {
   if (header === undefined) return null;

@@ -63,9 +63,7 @@ export async function startNetRelay(options: NetRelayOptions): Promise<RunningRe
           ? error.message
           : String(error);
     }
-    options.log(
-      `pg_net ${request.method} ${request.url} → ${status ?? errorMessage ?? 'error'} (${Date.now() - started} ms)`,
-    );
+    options.log(`pg_net ${request.method} ${request.url} → ${status ?? errorMessage ?? 'error'} (${Date.now() - started} ms)`);
     await options.pool.query(
       `insert into net._http_response (id, status_code, content_type, headers, content, timed_out, error_msg)
        values ($1, $2, $3, $4, $5, $6, $7) on conflict (id) do nothing`,

@@ -55,11 +55,16 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
   if (isRoot) await chmod(join(options.dataDir, '..'), 0o755);
 
   const flags = [
-    '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'unix_socket_directories=',
-    '-c', 'max_connections=200',
-    '-c', 'shared_buffers=256MB',
-    '-c', 'work_mem=16MB',
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'unix_socket_directories=',
+    '-c',
+    'max_connections=200',
+    '-c',
+    'shared_buffers=256MB',
+    '-c',
+    'work_mem=16MB',
   ];
   if (!options.durable) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
 
@@ -85,9 +90,12 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
       const hint = isRoot
         ? ' (as root, PostgreSQL runs as the "postgres" user: every folder above the data folder must be enterable by it)'
         : '';
-      throw new Error(`could not create a database in ${options.dataDir}${hint}: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-      });
+      throw new Error(
+        `could not create a database in ${options.dataDir}${hint}: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
   options.watchdog.watchPostmaster(join(options.dataDir, 'postmaster.pid'));

@@ -13,7 +13,12 @@ export interface PushKeys {
   notifySecret: string;
 }
 
-const storedSchema = z.object({ vapidPublicKey: z.string(), vapidPrivateKey: z.string(), vapidSubject: z.string(), notifySecret: z.string().min(16) });
+const storedSchema = z.object({
+  vapidPublicKey: z.string(),
+  vapidPrivateKey: z.string(),
+  vapidSubject: z.string(),
+  notifySecret: z.string().min(16),
+});
 
 /** A VAPID key pair (P-256): the public key as the uncompressed point, the private key as 32 bytes, both base64url. */
 export function generateVapidKeys(): { publicKey: string; privateKey: string } {
@@ -39,7 +44,12 @@ export async function loadOrCreatePushKeys(dir: string, fresh: boolean, fromEnv:
   }
   if (stored === null) {
     const vapid = generateVapidKeys();
-    stored = { vapidPublicKey: vapid.publicKey, vapidPrivateKey: vapid.privateKey, vapidSubject: 'mailto:crew-notifications@gigmanager.invalid', notifySecret: randomBytes(24).toString('base64url') };
+    stored = {
+      vapidPublicKey: vapid.publicKey,
+      vapidPrivateKey: vapid.privateKey,
+      vapidSubject: 'mailto:crew-notifications@gigmanager.invalid',
+      notifySecret: randomBytes(24).toString('base64url'),
+    };
     await writeFile(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
   }
   return {

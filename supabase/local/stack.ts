@@ -126,8 +126,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const catalog = new RpcCatalog(rpcPool);
 
     const hasNetStandIn =
-      (await admin.query<{ present: boolean }>("select to_regclass('net.http_request_queue') is not null as present")).rows[0]
-        ?.present === true;
+      (await admin.query<{ present: boolean }>("select to_regclass('net.http_request_queue') is not null as present")).rows[0]?.present ===
+      true;
     let relay: RunningRelay | null = null;
     if (hasNetStandIn) {
       relay = await startNetRelay({
@@ -173,7 +173,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port,
       keys,
       apiKeys: new Set([anonKey, serviceRoleKey]),
-      rpc: { pool: rpcPool, catalog, exposedSchemas: config.api.schemas.filter((s) => s !== 'graphql_public'), maxBodyBytes: 10 * 1024 * 1024 },
+      rpc: {
+        pool: rpcPool,
+        catalog,
+        exposedSchemas: config.api.schemas.filter((s) => s !== 'graphql_public'),
+        maxBodyBytes: 10 * 1024 * 1024,
+      },
       auth: {
         pool: admin,
         keys,
@@ -195,7 +200,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // The outbox webhook points at this stack's notify-staff, and the sweep re-drives what it missed.
     const hasOutbox =
-      (await admin.query<{ present: boolean }>("select to_regprocedure('app.sweep_notification_outbox()') is not null as present")).rows[0]?.present === true;
+      (await admin.query<{ present: boolean }>("select to_regprocedure('app.sweep_notification_outbox()') is not null as present")).rows[0]
+        ?.present === true;
     const sweep = async (): Promise<void> => {
       if (!hasOutbox) return;
       await admin.query('select app.sweep_notification_outbox()');
@@ -205,7 +211,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await admin.query('select app.install_notify_staff_webhook($1, $2)', [`${url}/functions/v1/notify-staff`, push.notifySecret]);
       const interval = options.sweepIntervalMs ?? 60_000;
       if (interval > 0) {
-        const timer = setInterval(() => void sweep().catch((error: unknown) => log(`notification sweep: ${error instanceof Error ? error.message : String(error)}`)), interval);
+        const timer = setInterval(
+          () =>
+            void sweep().catch((error: unknown) => log(`notification sweep: ${error instanceof Error ? error.message : String(error)}`)),
+          interval,
+        );
         timer.unref();
         cleanups.push(() => {
           clearInterval(timer);

@@ -231,7 +231,9 @@ describe('Supabase advisors (splinter lints) over the migrated schema', () => {
       await client.query('create policy lint_probe_all on public.lint_probe for all to authenticated using (true)');
       await client.query('create table public.lint_probe_rls (id uuid primary key, owner uuid)');
       await client.query('alter table public.lint_probe_rls enable row level security');
-      await client.query('create policy lint_probe_rls_own on public.lint_probe_rls for select to authenticated using (owner = auth.uid())');
+      await client.query(
+        'create policy lint_probe_rls_own on public.lint_probe_rls for select to authenticated using (owner = auth.uid())',
+      );
       await client.query("create function public.lint_probe_fn() returns int language sql security definer as 'select 1'");
       await client.query('grant execute on function public.lint_probe_fn() to anon, authenticated');
       await client.query('create view public.lint_probe_users as select id, email from auth.users');

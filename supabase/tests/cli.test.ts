@@ -75,7 +75,8 @@ const dbPortOf = (ready: Ready): string => new URL(ready.dbUrl).port;
 /** One Deno process per function folder (`_shared` is not a function). */
 const functionCount = async (): Promise<number> =>
   (await readdir(join(PROJECT_ROOT, 'supabase', 'functions'), { withFileTypes: true })).filter(
-    (entry) => entry.isDirectory() && !entry.name.startsWith('_') && existsSync(join(PROJECT_ROOT, 'supabase', 'functions', entry.name, 'index.ts')),
+    (entry) =>
+      entry.isDirectory() && !entry.name.startsWith('_') && existsSync(join(PROJECT_ROOT, 'supabase', 'functions', entry.name, 'index.ts')),
   ).length;
 
 describe.skipIf(process.platform !== 'linux')('npm run backend', () => {

@@ -224,7 +224,11 @@ describe('request bodies the gateway cannot take', () => {
       const connection = await RawConnection.open(stack.url);
       try {
         await connection.write(
-          requestHead('POST', path, { apikey: stack.anonKey, 'Content-Type': 'application/json', 'Content-Length': String(50 * 1024 * 1024) }),
+          requestHead('POST', path, {
+            apikey: stack.anonKey,
+            'Content-Type': 'application/json',
+            'Content-Length': String(50 * 1024 * 1024),
+          }),
         );
         await connection.write('{"email":"');
         const res = await connection.response(10_000);
@@ -293,9 +297,7 @@ describe('the same class of defect elsewhere in the gateway', () => {
   it('answers a Host header that is not a URL authority without a 500', async () => {
     const connection = await RawConnection.open(stack.url);
     try {
-      await connection.write(
-        `GET /auth/v1/health HTTP/1.1\r\nHost: [not a host\r\napikey: ${stack.anonKey}\r\nConnection: close\r\n\r\n`,
-      );
+      await connection.write(`GET /auth/v1/health HTTP/1.1\r\nHost: [not a host\r\napikey: ${stack.anonKey}\r\nConnection: close\r\n\r\n`);
       const res = await connection.response();
       expect(res.status).toBe(200);
       expect(JSON.parse(res.body)).toMatchObject({ name: 'GoTrue (local stand-in)' });

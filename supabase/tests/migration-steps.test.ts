@@ -53,7 +53,9 @@ describe('migrations with data in place', () => {
       const organizations = files.findIndex((file) => file.name === 'organizations_and_staff');
       expect(organizations).toBeGreaterThanOrEqual(0);
       await push(client, files.slice(0, organizations + 1));
-      await client.query("insert into public.organizations (id, name, slug) values ('00000000-0000-4000-8000-00000000000a', 'Step', 'step')");
+      await client.query(
+        "insert into public.organizations (id, name, slug) values ('00000000-0000-4000-8000-00000000000a', 'Step', 'step')",
+      );
       await push(client, files);
       const { rows } = await client.query<{ n: number }>('select count(*)::int as n from supabase_migrations.schema_migrations');
       expect(rows[0]?.n).toBe(files.length);
@@ -69,7 +71,9 @@ describe('migrations with data in place', () => {
     const client = await scratchDatabase('changelog');
     try {
       await push(client, upTo(target, false));
-      await client.query("insert into public.organizations (id, name, slug) values ('00000000-0000-4000-8000-00000000000c', 'Log', 'logs')");
+      await client.query(
+        "insert into public.organizations (id, name, slug) values ('00000000-0000-4000-8000-00000000000c', 'Log', 'logs')",
+      );
       const { rows } = await client.query<{ id: string }>(
         "insert into public.gigs (org_id, name) values ('00000000-0000-4000-8000-00000000000c', 'Pre-existing') returning id",
       );

@@ -19,7 +19,8 @@ interface Person {
 }
 
 const gigs: Record<'festival' | 'day' | 'stage' | 'set' | 'otherSet' | 'club', string> = {} as never;
-const people: Record<'festivalLead' | 'dayLead' | 'stageHand' | 'setTech' | 'otherSetTech' | 'clubTech' | 'unassigned', Person> = {} as never;
+const people: Record<'festivalLead' | 'dayLead' | 'stageHand' | 'setTech' | 'otherSetTech' | 'clubTech' | 'unassigned', Person> =
+  {} as never;
 
 /** A crew member with a staff profile, signed in, whose phone saved a subscription through the RPC. */
 async function person(name: string): Promise<Person> {
@@ -36,7 +37,12 @@ async function person(name: string): Promise<Person> {
   const { error } = await client.auth.signInWithPassword({ email, password });
   if (error !== null) throw error;
   const subscription = push.subscribe();
-  const saved = await client.rpc('save_push_subscription', { endpoint: subscription.endpoint, p256dh: subscription.p256dh, auth: subscription.auth, user_agent: 'push-service test' });
+  const saved = await client.rpc('save_push_subscription', {
+    endpoint: subscription.endpoint,
+    p256dh: subscription.p256dh,
+    auth: subscription.auth,
+    user_agent: 'push-service test',
+  });
   if (saved.error !== null) throw new Error(saved.error.message);
   return { userId, client, subscription };
 }
@@ -48,7 +54,9 @@ async function assign(gigId: string, who: Person): Promise<void> {
   );
 }
 
-async function outboxRow(gigId: string): Promise<{ id: number; attempts: number; delivered: boolean; claimed: boolean; next_due: boolean; last_error: string | null }> {
+async function outboxRow(
+  gigId: string,
+): Promise<{ id: number; attempts: number; delivered: boolean; claimed: boolean; next_due: boolean; last_error: string | null }> {
   const { rows } = await stack.db.query(
     `select id, attempts, delivered_at is not null as delivered, claimed_until is not null as claimed,
             next_attempt_at <= now() as next_due, last_error
@@ -83,7 +91,11 @@ async function moveStart(gigId: string, startsAt: string): Promise<void> {
 }
 
 async function callFunction(headers: Record<string, string>): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${stack.url}/functions/v1/notify-staff`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: '{}' });
+  const response = await fetch(`${stack.url}/functions/v1/notify-staff`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: '{}',
+  });
   return { status: response.status, body: await response.json() };
 }
 
@@ -93,10 +105,30 @@ beforeAll(async () => {
   stack = await startTestStack({ functionEnv: { NODE_EXTRA_CA_CERTS: push.caFile, PUSH_SERVICE_HOSTS: '127.0.0.1' }, sweepIntervalMs: 0 });
   org = await createOrg(stack, 'push-e2e');
   gigs.festival = await insertGig(stack.db, org.id, { name: 'Harbour Festival', status: 'confirmed', startsAt: '2027-07-01T10:00:00Z' });
-  gigs.day = await insertGig(stack.db, org.id, { name: 'Friday', parent: gigs.festival, status: 'confirmed', startsAt: '2027-07-01T10:00:00Z' });
-  gigs.stage = await insertGig(stack.db, org.id, { name: 'Main stage', parent: gigs.day, status: 'confirmed', startsAt: '2027-07-01T12:00:00Z' });
-  gigs.set = await insertGig(stack.db, org.id, { name: 'Headliner', parent: gigs.stage, status: 'confirmed', startsAt: '2027-07-01T21:00:00Z' });
-  gigs.otherSet = await insertGig(stack.db, org.id, { name: 'Opener', parent: gigs.stage, status: 'confirmed', startsAt: '2027-07-01T18:00:00Z' });
+  gigs.day = await insertGig(stack.db, org.id, {
+    name: 'Friday',
+    parent: gigs.festival,
+    status: 'confirmed',
+    startsAt: '2027-07-01T10:00:00Z',
+  });
+  gigs.stage = await insertGig(stack.db, org.id, {
+    name: 'Main stage',
+    parent: gigs.day,
+    status: 'confirmed',
+    startsAt: '2027-07-01T12:00:00Z',
+  });
+  gigs.set = await insertGig(stack.db, org.id, {
+    name: 'Headliner',
+    parent: gigs.stage,
+    status: 'confirmed',
+    startsAt: '2027-07-01T21:00:00Z',
+  });
+  gigs.otherSet = await insertGig(stack.db, org.id, {
+    name: 'Opener',
+    parent: gigs.stage,
+    status: 'confirmed',
+    startsAt: '2027-07-01T18:00:00Z',
+  });
   gigs.club = await insertGig(stack.db, org.id, { name: 'Club night', status: 'confirmed', startsAt: '2027-07-02T21:00:00Z' });
   people.festivalLead = await person('FestivalLead');
   people.dayLead = await person('DayLead');
@@ -131,7 +163,14 @@ describe('notify-staff', () => {
     expect(push.arrivals.slice(since)).toHaveLength(4);
     expect(push.rejections).toEqual([]);
     for (const arrival of arrivals) {
-      expect(arrival.payload).toMatchObject({ title: 'Headliner', body: 'Now Thu 01 Jul 21:30 UTC', url: `/gigs/${gigs.set}`, tag: `gig-${gigs.set}`, kind: 'schedule', gig_id: gigs.set });
+      expect(arrival.payload).toMatchObject({
+        title: 'Headliner',
+        body: 'Now Thu 01 Jul 21:30 UTC',
+        url: `/gigs/${gigs.set}`,
+        tag: `gig-${gigs.set}`,
+        kind: 'schedule',
+        gig_id: gigs.set,
+      });
       expect(arrival).toMatchObject({ ttl: 43_200, urgency: 'high', topic: gigs.set.replaceAll('-', '') });
     }
     const subscription = await people.setTech.client.rpc('list_push_subscriptions');
@@ -146,7 +185,10 @@ describe('notify-staff', () => {
 
     const forSetTech = arrivalsFor(gigs.set, since).filter((a) => a.subscriptionId === people.setTech.subscription.id);
     expect(forSetTech.map((a) => (a.payload as { tag: string }).tag)).toEqual(Array(3).fill(`gig-${gigs.set}`));
-    const outbox = await stack.db.query<{ body: string }>('select body from app.notification_outbox where gig_id = $1 order by id desc limit 3', [gigs.set]);
+    const outbox = await stack.db.query<{ body: string }>(
+      'select body from app.notification_outbox where gig_id = $1 order by id desc limit 3',
+      [gigs.set],
+    );
     expect(new Set(forSetTech.map((a) => (a.payload as { body: string }).body))).toEqual(new Set(outbox.rows.map((r) => r.body)));
     expect(outbox.rows[0]?.body).toBe('Now Thu 01 Jul 22:30 UTC');
   });
@@ -159,7 +201,9 @@ describe('notify-staff', () => {
     await delivered(gigs.day);
 
     expect(recipients(arrivalsFor(gigs.day, since))).toEqual(ids(people.festivalLead));
-    const left = await stack.db.query('select 1 from public.user_push_subscriptions where endpoint = $1', [people.dayLead.subscription.endpoint]);
+    const left = await stack.db.query('select 1 from public.user_push_subscriptions where endpoint = $1', [
+      people.dayLead.subscription.endpoint,
+    ]);
     expect(left.rowCount).toBe(0);
     expect((await outboxRow(gigs.day)).last_error).toContain('410');
   });
@@ -176,7 +220,10 @@ describe('notify-staff', () => {
     const waiting = await outboxRow(gigs.stage);
     expect(waiting).toMatchObject({ delivered: false, claimed: false, attempts: 1, next_due: false });
     expect(waiting.last_error).toContain('503');
-    const failing = await stack.db.query<{ failure_count: number }>('select failure_count from public.user_push_subscriptions where endpoint = $1', [people.stageHand.subscription.endpoint]);
+    const failing = await stack.db.query<{ failure_count: number }>(
+      'select failure_count from public.user_push_subscriptions where endpoint = $1',
+      [people.stageHand.subscription.endpoint],
+    );
     expect(failing.rows[0]?.failure_count).toBe(1);
 
     // The backoff (1 minute) has passed: the sweep re-drives the row.
@@ -197,7 +244,9 @@ describe('notify-staff', () => {
       await moveStart(gigs.club, '2027-07-02T22:00:00Z');
       await moveStart(gigs.otherSet, '2027-07-01T18:30:00Z');
       await stack.drainWebhooks();
-      const failed = await stack.db.query<{ status_code: number | null }>('select status_code from net._http_response order by id desc limit 2');
+      const failed = await stack.db.query<{ status_code: number | null }>(
+        'select status_code from net._http_response order by id desc limit 2',
+      );
       expect(failed.rows.map((r) => r.status_code)).toEqual([502, 502]);
       expect(await outboxRow(gigs.club)).toMatchObject({ delivered: false, attempts: 0 });
       await stack.sweepNotifications();
@@ -224,12 +273,18 @@ describe('notify-staff', () => {
     expect(pending).toMatchObject({ delivered: false, attempts: 0 });
 
     expect(await callFunction({})).toMatchObject({ status: 401, body: { error: { code: 'missing_secret' } } });
-    expect(await callFunction({ 'x-notify-secret': 'not-the-secret-at-all' })).toMatchObject({ status: 403, body: { error: { code: 'wrong_secret' } } });
+    expect(await callFunction({ 'x-notify-secret': 'not-the-secret-at-all' })).toMatchObject({
+      status: 403,
+      body: { error: { code: 'wrong_secret' } },
+    });
     expect(await callFunction({ Authorization: `Bearer ${stack.serviceRoleKey}` })).toMatchObject({ status: 401 });
     expect(await outboxRow(gigs.club)).toMatchObject({ delivered: false, attempts: 0, claimed: false });
 
     const since = push.arrivals.length;
-    const both = await Promise.all([callFunction({ 'x-notify-secret': stack.push.notifySecret }), callFunction({ 'x-notify-secret': stack.push.notifySecret })]);
+    const both = await Promise.all([
+      callFunction({ 'x-notify-secret': stack.push.notifySecret }),
+      callFunction({ 'x-notify-secret': stack.push.notifySecret }),
+    ]);
     expect(both.map((r) => r.status)).toEqual([200, 200]);
     expect(both.map((r) => (r.body as { rows: number }).rows).sort()).toEqual([0, 1]);
     await delivered(gigs.club);
@@ -247,9 +302,13 @@ describe('notify-staff', () => {
        returning id`,
       [org.id, gigs.club],
     );
-    await stack.db.query("update app.notification_outbox set created_at = now() - interval '9 days' where id = any($1)", [old.rows.map((r) => r.id)]);
+    await stack.db.query("update app.notification_outbox set created_at = now() - interval '9 days' where id = any($1)", [
+      old.rows.map((r) => r.id),
+    ]);
     await stack.sweepNotifications();
-    const left = await stack.db.query<{ title: string }>('select title from app.notification_outbox where id = any($1) order by id', [old.rows.map((r) => r.id)]);
+    const left = await stack.db.query<{ title: string }>('select title from app.notification_outbox where id = any($1) order by id', [
+      old.rows.map((r) => r.id),
+    ]);
     expect(left.rows.map((r) => r.title)).toEqual(['Recent', 'Stuck']);
   });
 
@@ -257,9 +316,13 @@ describe('notify-staff', () => {
     const probe = await person('Prober');
     await assign(gigs.club, probe);
     const internal = 'https://169.254.169.254/latest/meta-data/iam';
-    const saved = await probe.client.rpc('save_push_subscription', { endpoint: internal, p256dh: probe.subscription.p256dh, auth: probe.subscription.auth });
+    const saved = await probe.client.rpc('save_push_subscription', {
+      endpoint: internal,
+      p256dh: probe.subscription.p256dh,
+      auth: probe.subscription.auth,
+    });
     expect(saved.error).toBeNull();
-    await stack.db.query("delete from public.user_push_subscriptions where endpoint = $1", [probe.subscription.endpoint]);
+    await stack.db.query('delete from public.user_push_subscriptions where endpoint = $1', [probe.subscription.endpoint]);
     const before = push.arrivals.length;
     await moveStart(gigs.club, '2027-07-02T23:00:00Z');
     await stack.drainWebhooks();
@@ -268,7 +331,9 @@ describe('notify-staff', () => {
     expect((await stack.db.query('select 1 from public.user_push_subscriptions where endpoint = $1', [internal])).rowCount).toBe(0);
     expect((await outboxRow(gigs.club)).last_error).toContain('169.254.169.254 is not a push service this project sends to');
     // And what push services answer stays with the backend: members cannot read last_error.
-    const read = await asUser(stack, { userId: people.setTech.userId }, (db) => failure(db, 'select last_error from public.user_push_subscriptions'));
+    const read = await asUser(stack, { userId: people.setTech.userId }, (db) =>
+      failure(db, 'select last_error from public.user_push_subscriptions'),
+    );
     expect(read.code).toBe('42501');
   });
 
@@ -292,10 +357,15 @@ describe('notify-staff', () => {
     const removed = await people.setTech.client.rpc('delete_push_subscription', { endpoint: people.clubTech.subscription.endpoint });
     expect(removed.data).toBe(false);
     const direct = await asUser(stack, { userId: people.setTech.userId }, (db) =>
-      failure(db, 'update public.user_push_subscriptions set user_id = $1 where endpoint = $2', [people.setTech.userId, people.clubTech.subscription.endpoint]),
+      failure(db, 'update public.user_push_subscriptions set user_id = $1 where endpoint = $2', [
+        people.setTech.userId,
+        people.clubTech.subscription.endpoint,
+      ]),
     );
     expect(direct.code).toBe('42501');
-    const still = await stack.db.query<{ user_id: string }>('select user_id from public.user_push_subscriptions where endpoint = $1', [people.clubTech.subscription.endpoint]);
+    const still = await stack.db.query<{ user_id: string }>('select user_id from public.user_push_subscriptions where endpoint = $1', [
+      people.clubTech.subscription.endpoint,
+    ]);
     expect(still.rows[0]?.user_id).toBe(people.clubTech.userId);
   });
 });

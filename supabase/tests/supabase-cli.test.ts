@@ -84,7 +84,9 @@ describe('migrations through the Supabase CLI', () => {
     } finally {
       await client.end();
     }
-    await expect(pushMigrations({ dbUrl: url.toString(), migrationsDir: join(scratch, 'missing'), log: () => undefined })).resolves.toEqual([]);
+    await expect(pushMigrations({ dbUrl: url.toString(), migrationsDir: join(scratch, 'missing'), log: () => undefined })).resolves.toEqual(
+      [],
+    );
   });
 
   it('adopts a data folder that the old hand-written runner migrated: nothing applied twice, data kept', async () => {

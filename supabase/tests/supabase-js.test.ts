@@ -70,9 +70,7 @@ describe('supabase-js against the local stack', () => {
     expect((await supabase.rpc('session_info')).data).toMatchObject({ user_id: userId });
 
     // The rotated-away token is refused once the reuse interval has passed.
-    await stack.db.query("update auth.refresh_tokens set updated_at = now() - interval '1 hour' where token = $1", [
-      first?.refresh_token,
-    ]);
+    await stack.db.query("update auth.refresh_tokens set updated_at = now() - interval '1 hour' where token = $1", [first?.refresh_token]);
     const reused = await client().auth.refreshSession({ refresh_token: first?.refresh_token ?? '' });
     expect(reused.error?.code).toBe('refresh_token_already_used');
   });

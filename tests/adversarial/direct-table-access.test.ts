@@ -31,9 +31,17 @@ beforeAll(async () => {
   gig = await insertGig(stack.db, org.id, { name: 'Direct gig', status: 'confirmed' });
   const box = await insertCase(stack.db, org.id, 'DIRECT-CASE');
   asset = await insertAsset(stack.db, org.id, 'DIRECT-A1', { caseId: box });
-  await stack.db.query("insert into public.asset_movements (org_id, asset_id, kind, gig_id) values ($1, $2, 'check_out', $3)", [org.id, asset, gig]);
+  await stack.db.query("insert into public.asset_movements (org_id, asset_id, kind, gig_id) values ($1, $2, 'check_out', $3)", [
+    org.id,
+    asset,
+    gig,
+  ]);
   await stack.db.query("update public.assets set status = 'checked_out', current_gig_id = $2 where id = $1", [asset, gig]);
-  await stack.db.query("insert into public.asset_movements (org_id, asset_id, kind, gig_id) values ($1, $2, 'check_in', $3)", [org.id, asset, gig]);
+  await stack.db.query("insert into public.asset_movements (org_id, asset_id, kind, gig_id) values ($1, $2, 'check_in', $3)", [
+    org.id,
+    asset,
+    gig,
+  ]);
   await stack.db.query("update public.assets set status = 'available', current_gig_id = null where id = $1", [asset]);
   const { rows } = await stack.db.query<{ name: string; kind: string; first_column: string | null }>(
     `select c.relname as name, c.relkind::text as kind,
@@ -119,7 +127,9 @@ describe('statements sent straight to the tables, as PostgREST runs them', () =>
               : [
                   `select * from ${table} limit 1`,
                   `insert into ${table} default values`,
-                  ...(relation.firstColumn === null ? [] : [`update ${table} set ${JSON.stringify(relation.firstColumn)} = ${JSON.stringify(relation.firstColumn)}`]),
+                  ...(relation.firstColumn === null
+                    ? []
+                    : [`update ${table} set ${JSON.stringify(relation.firstColumn)} = ${JSON.stringify(relation.firstColumn)}`]),
                   `delete from ${table}`,
                   `truncate ${table}`,
                 ];
@@ -135,20 +145,36 @@ describe('statements sent straight to the tables, as PostgREST runs them', () =>
 
   it('stops a manager from moving an asset to a gig by PATCHing the assets table', async () => {
     const target = await insertGig(stack.db, org.id, { name: 'Somewhere else', status: 'confirmed' });
-    const before = (await stack.db.query('select status, current_gig_id, version from public.assets where id = $1', [asset])).rows[0] as unknown;
+    const before = (await stack.db.query('select status, current_gig_id, version from public.assets where id = $1', [asset]))
+      .rows[0] as unknown;
     await asUser(stack, { userId: org.members.manager.userId }, async (client) => {
-      const patch = await failure(client, "update public.assets set status = 'checked_out', current_gig_id = $2 where id = $1", [asset, target]);
+      const patch = await failure(client, "update public.assets set status = 'checked_out', current_gig_id = $2 where id = $1", [
+        asset,
+        target,
+      ]);
       expect(patch.code).toBe('42501');
-      const forged = await failure(client, "insert into public.asset_movements (org_id, asset_id, kind, gig_id) values ($1, $2, 'check_out', $3)", [org.id, asset, target]);
+      const forged = await failure(
+        client,
+        "insert into public.asset_movements (org_id, asset_id, kind, gig_id) values ($1, $2, 'check_out', $3)",
+        [org.id, asset, target],
+      );
       expect(forged.code).toBe('42501');
-      const promote = await failure(client, "update public.memberships set role = 'admin' where user_id = $1", [org.members.manager.userId]);
+      const promote = await failure(client, "update public.memberships set role = 'admin' where user_id = $1", [
+        org.members.manager.userId,
+      ]);
       expect(promote.code).toBe('42501');
-      const join = await failure(client, "insert into public.memberships (org_id, user_id, role) values ($1, $2, 'admin')", [other.id, org.members.manager.userId]);
+      const join = await failure(client, "insert into public.memberships (org_id, user_id, role) values ($1, $2, 'admin')", [
+        other.id,
+        org.members.manager.userId,
+      ]);
       expect(join.code).toBe('42501');
     });
-    const after = (await stack.db.query('select status, current_gig_id, version from public.assets where id = $1', [asset])).rows[0] as unknown;
+    const after = (await stack.db.query('select status, current_gig_id, version from public.assets where id = $1', [asset]))
+      .rows[0] as unknown;
     expect(after).toEqual(before);
-    expect((await stack.db.query('select count(*)::int as n from public.asset_movements where asset_id = $1', [asset])).rows[0]).toEqual({ n: 2 });
+    expect((await stack.db.query('select count(*)::int as n from public.asset_movements where asset_id = $1', [asset])).rows[0]).toEqual({
+      n: 2,
+    });
   });
 
   it('stops a crew member from truncating every organization’s plans and memberships (TRUNCATE ignores row level security)', async () => {
@@ -157,8 +183,12 @@ describe('statements sent straight to the tables, as PostgREST runs them', () =>
       expect(await sqlstate(client, 'truncate public.kit_assignments, public.gig_staff')).toBe('42501');
       expect(await sqlstate(client, 'truncate public.memberships')).toBe('42501');
     });
-    expect((await stack.db.query('select count(*)::int as n from public.kit_assignments where org_id = $1', [org.id])).rows[0]).toEqual({ n: 1 });
-    expect((await stack.db.query('select count(*)::int as n from public.memberships where org_id = $1', [org.id])).rows[0]).toEqual({ n: 4 });
+    expect((await stack.db.query('select count(*)::int as n from public.kit_assignments where org_id = $1', [org.id])).rows[0]).toEqual({
+      n: 1,
+    });
+    expect((await stack.db.query('select count(*)::int as n from public.memberships where org_id = $1', [org.id])).rows[0]).toEqual({
+      n: 4,
+    });
   });
 
   it('stops a member from reading soft-deleted rows and other members’ user ids straight from the tables', async () => {
@@ -201,7 +231,9 @@ describe('the RPCs clients use still work for signed-in members', () => {
     const { rows } = await stack.db.query<{ version: number }>('select version from public.assets where id = $1', [asset]);
     const pushed = await client.rpc('push_changes', {
       device_id: 'direct-station',
-      ops: [{ id: randomUUID(), table: 'assets', action: 'check_out', payload: { id: asset, gig_id: gig }, base_version: rows[0]?.version }],
+      ops: [
+        { id: randomUUID(), table: 'assets', action: 'check_out', payload: { id: asset, gig_id: gig }, base_version: rows[0]?.version },
+      ],
     });
     expect((pushed.data as { results: { status: string }[] }).results[0]?.status).toBe('applied');
   });

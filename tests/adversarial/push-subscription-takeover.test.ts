@@ -39,7 +39,11 @@ beforeAll(async () => {
     "insert into public.staff_profiles (org_id, user_id, display_name, badge_code) values ($1, $2, 'Crew', 'TAKEOVER-CREW') returning id",
     [org.id, org.members.crew.userId],
   );
-  await stack.db.query("insert into public.gig_staff (org_id, gig_id, staff_id, role) values ($1, $2, $3, 'Tech')", [org.id, gig, rows[0]?.id]);
+  await stack.db.query("insert into public.gig_staff (org_id, gig_id, staff_id, role) values ($1, $2, $3, 'Tech')", [
+    org.id,
+    gig,
+    rows[0]?.id,
+  ]);
 });
 afterAll(async () => {
   await stack?.stop();
@@ -57,8 +61,12 @@ describe('saving an endpoint someone else owns', () => {
     expect(attack.error?.message).toBe('this push endpoint is registered with other keys');
 
     expect(await row(endpoint)).toEqual({ user_id: org.members.crew.userId, ...keysOf('A') });
-    expect((await stack.db.query('select failure_count from public.user_push_subscriptions where endpoint = $1', [endpoint])).rows).toEqual([{ failure_count: 2 }]);
-    expect(((await org.members.crew.client.rpc('list_push_subscriptions')).data as { endpoint: string }[]).map((s) => s.endpoint)).toContain(endpoint);
+    expect((await stack.db.query('select failure_count from public.user_push_subscriptions where endpoint = $1', [endpoint])).rows).toEqual(
+      [{ failure_count: 2 }],
+    );
+    expect(
+      ((await org.members.crew.client.rpc('list_push_subscriptions')).data as { endpoint: string }[]).map((s) => s.endpoint),
+    ).toContain(endpoint);
     expect((await rival.members.admin.client.rpc('list_push_subscriptions')).data).toEqual([]);
   });
 
@@ -76,7 +84,9 @@ describe('saving an endpoint someone else owns', () => {
     expect((await save(rival.members.admin, endpoint, keysOf('X'))).error?.code).toBe('PT409');
     await stack.db.query("update public.gigs set venue = 'Hall 2' where id = $1", [gig]);
     const claimed = await nodeSupabaseClient(stack.url, stack.serviceRoleKey).rpc('claim_notification_outbox', { max_rows: 50 });
-    const mine = (claimed.data as { gig_id: string; subscriptions: { endpoint: string; p256dh: string }[] }[]).find((c) => c.gig_id === gig);
+    const mine = (claimed.data as { gig_id: string; subscriptions: { endpoint: string; p256dh: string }[] }[]).find(
+      (c) => c.gig_id === gig,
+    );
     expect(mine?.subscriptions.find((s) => s.endpoint === endpoint)?.p256dh).toBe(keysOf('C').p256dh);
   });
 });
@@ -85,17 +95,24 @@ describe('the same browser, another user', () => {
   it('hands the subscription over when the same browser (same endpoint, same keys) saves it for whoever signed in', async () => {
     const endpoint = `https://push.example/send/${randomUUID()}`;
     expect((await save(org.members.crew, endpoint, keysOf('D'))).error).toBeNull();
-    await stack.db.query("update public.user_push_subscriptions set failure_count = 3, last_error = 'gone for a while' where endpoint = $1", [endpoint]);
+    await stack.db.query(
+      "update public.user_push_subscriptions set failure_count = 3, last_error = 'gone for a while' where endpoint = $1",
+      [endpoint],
+    );
     // The crew member signed out offline (the delete never reached the server); a colleague from
     // another company signs in on the same phone and turns notifications on.
     const handOver = await save(rival.members.crew, endpoint, keysOf('D'));
     expect(handOver.error).toBeNull();
     expect(await row(endpoint)).toEqual({ user_id: rival.members.crew.userId, ...keysOf('D') });
-    expect((await stack.db.query('select failure_count, last_error from public.user_push_subscriptions where endpoint = $1', [endpoint])).rows).toEqual([
-      { failure_count: 0, last_error: null },
-    ]);
-    expect(((await org.members.crew.client.rpc('list_push_subscriptions')).data as { endpoint: string }[]).map((s) => s.endpoint)).not.toContain(endpoint);
-    expect(((await rival.members.crew.client.rpc('list_push_subscriptions')).data as { endpoint: string }[]).map((s) => s.endpoint)).toEqual([endpoint]);
+    expect(
+      (await stack.db.query('select failure_count, last_error from public.user_push_subscriptions where endpoint = $1', [endpoint])).rows,
+    ).toEqual([{ failure_count: 0, last_error: null }]);
+    expect(
+      ((await org.members.crew.client.rpc('list_push_subscriptions')).data as { endpoint: string }[]).map((s) => s.endpoint),
+    ).not.toContain(endpoint);
+    expect(
+      ((await rival.members.crew.client.rpc('list_push_subscriptions')).data as { endpoint: string }[]).map((s) => s.endpoint),
+    ).toEqual([endpoint]);
   });
 
   it('treats base64url keys with and without padding as the same keys', async () => {

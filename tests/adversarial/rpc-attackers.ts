@@ -62,10 +62,14 @@ async function orgData(stack: TestStack, slug: string, marker: string): Promise<
   const inBox = await insertAsset(stack.db, org.id, `${marker}-IN`, { caseId: box, name: `Mic ${marker}` });
   const loose = await insertAsset(stack.db, org.id, `${marker}-LOOSE`, { name: `Desk ${marker}` });
   // History and a check-out, so history, hierarchy counts and pulls have something to show.
-  await stack.db.query("insert into public.asset_movements (org_id, asset_id, kind, gig_id) values ($1, $2, 'check_out', $3)", [org.id, loose, child]);
+  await stack.db.query("insert into public.asset_movements (org_id, asset_id, kind, gig_id) values ($1, $2, 'check_out', $3)", [
+    org.id,
+    loose,
+    child,
+  ]);
   await stack.db.query("update public.assets set status = 'checked_out', current_gig_id = $2 where id = $1", [loose, child]);
   const { rows } = await stack.db.query<{ id: string }>(
-    "insert into public.staff_profiles (org_id, display_name, badge_code, email) values ($1, $2, $3, $4) returning id",
+    'insert into public.staff_profiles (org_id, display_name, badge_code, email) values ($1, $2, $3, $4) returning id',
     [org.id, `Tech ${marker}`, `${marker}-BADGE`, `tech.${marker.toLowerCase()}@example.com`],
   );
   const staff = rows[0]?.id ?? '';
@@ -136,7 +140,9 @@ export async function dataDigest(stack: TestStack): Promise<Record<string, strin
   );
   const digest: Record<string, string> = {};
   for (const { name } of [...tables, { name: 'app.sync_changes' }]) {
-    const { rows } = await stack.db.query<{ d: string | null }>(`select md5(string_agg(t::text, '|' order by t::text)) as d from ${name} t`);
+    const { rows } = await stack.db.query<{ d: string | null }>(
+      `select md5(string_agg(t::text, '|' order by t::text)) as d from ${name} t`,
+    );
     digest[name] = rows[0]?.d ?? 'empty';
   }
   return digest;
@@ -144,6 +150,9 @@ export async function dataDigest(stack: TestStack): Promise<Record<string, strin
 
 /** How many ops the server remembers for a user (a refused non-member must leave none). */
 export async function storedOps(stack: TestStack, userId: string | null): Promise<number> {
-  const { rows } = await stack.db.query<{ n: number }>('select count(*)::int as n from app.sync_ops where user_id is not distinct from $1', [userId]);
+  const { rows } = await stack.db.query<{ n: number }>(
+    'select count(*)::int as n from app.sync_ops where user_id is not distinct from $1',
+    [userId],
+  );
   return rows[0]?.n ?? 0;
 }

@@ -96,7 +96,8 @@ function refusalProblem(answer: RpcAnswer): string | null {
   if (answer.status >= 500) return `HTTP ${answer.status}: ${answer.text.slice(0, 200)}`;
   if (answer.status < 400) return null;
   const code = (answer.json as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !SPECIFIC_REFUSALS.test(code)) return `HTTP ${answer.status} with code ${String(code)}: ${answer.text.slice(0, 200)}`;
+  if (typeof code !== 'string' || !SPECIFIC_REFUSALS.test(code))
+    return `HTTP ${answer.status} with code ${String(code)}: ${answer.text.slice(0, 200)}`;
   return null;
 }
 
@@ -121,7 +122,13 @@ function malformed(type: string, w: Attackers): { label: string; value: unknown 
   ];
   switch (type) {
     case 'uuid':
-      return [...common, { label: 'empty', value: '' }, { label: 'not a uuid', value: 'not-a-uuid' }, { label: 'number', value: 42 }, { label: 'array', value: [w.a.root] }];
+      return [
+        ...common,
+        { label: 'empty', value: '' },
+        { label: 'not a uuid', value: 'not-a-uuid' },
+        { label: 'number', value: 42 },
+        { label: 'array', value: [w.a.root] },
+      ];
     case 'text':
       return [
         ...common,

@@ -27,7 +27,13 @@ interface Result {
   message?: string;
 }
 type Op = Record<string, unknown>;
-const op = (table: string, action: string, payload: Record<string, unknown>, extra: Op = {}): Op => ({ id: randomUUID(), table, action, payload, ...extra });
+const op = (table: string, action: string, payload: Record<string, unknown>, extra: Op = {}): Op => ({
+  id: randomUUID(),
+  table,
+  action,
+  payload,
+  ...extra,
+});
 // A gig op keeps a batch off the set-based fast path (every op then goes the per-op way).
 const perOpMarker = (): Op => op('gigs', 'update', { id: randomUUID(), fields: { notes: 'marker' } });
 
@@ -53,7 +59,10 @@ class Request {
   /** push_changes' results, or the error's SQLSTATE and message. */
   async push(device: string, ops: Op[]): Promise<Result[] | { error: string }> {
     try {
-      const { rows } = await this.client.query<{ r: { results: Result[] } }>('select public.push_changes($1, $2::jsonb) as r', [device, JSON.stringify(ops)]);
+      const { rows } = await this.client.query<{ r: { results: Result[] } }>('select public.push_changes($1, $2::jsonb) as r', [
+        device,
+        JSON.stringify(ops),
+      ]);
       return rows[0]?.r.results ?? [];
     } catch (error) {
       const e = error as { code?: string; message: string };
@@ -71,7 +80,10 @@ class Request {
 async function waitingOnLock(request: Request): Promise<void> {
   await waitFor(
     async () => {
-      const { rows } = await stack.db.query<{ waiting: boolean }>("select wait_event_type = 'Lock' as waiting from pg_stat_activity where pid = $1", [request.pid]);
+      const { rows } = await stack.db.query<{ waiting: boolean }>(
+        "select wait_event_type = 'Lock' as waiting from pg_stat_activity where pid = $1",
+        [request.pid],
+      );
       return rows[0]?.waiting === true;
     },
     30_000,
@@ -109,7 +121,10 @@ const statuses = (results: Result[] | { error: string }): unknown =>
   'error' in results ? results.error : results.map((r) => [r.status, r.code ?? null]);
 
 async function gigRow(id: string): Promise<{ status: string; version: number; deleted: boolean; parent_gig_id: string | null }> {
-  const { rows } = await stack.db.query('select status, version, deleted_at is not null as deleted, parent_gig_id from public.gigs where id = $1', [id]);
+  const { rows } = await stack.db.query(
+    'select status, version, deleted_at is not null as deleted, parent_gig_id from public.gigs where id = $1',
+    [id],
+  );
   return rows[0] as { status: string; version: number; deleted: boolean; parent_gig_id: string | null };
 }
 
@@ -137,9 +152,18 @@ describe('the same op delivered twice at once (a retried request racing the orig
         manager.userId ?? '',
         (r) => r.push(device, batch),
       );
-      expect(statuses(first)).toEqual(path === 'per-op' ? [['applied', null], ['rejected', 'not_found']] : [['applied', null]]);
+      expect(statuses(first)).toEqual(
+        path === 'per-op'
+          ? [
+              ['applied', null],
+              ['rejected', 'not_found'],
+            ]
+          : [['applied', null]],
+      );
       expect(second).toEqual(first);
-      const { rows } = await stack.db.query<{ kind: string }>('select kind from public.asset_movements where asset_id = $1 order by id', [asset]);
+      const { rows } = await stack.db.query<{ kind: string }>('select kind from public.asset_movements where asset_id = $1 order by id', [
+        asset,
+      ]);
       expect(rows.map((r) => r.kind)).toEqual(['check_in', 'quarantine']);
     });
   }
@@ -209,9 +233,15 @@ describe('a check-out racing a change of its gig', () => {
   for (const path of ['fast', 'per-op'] as const) {
     for (const change of ['delete', 'complete'] as const) {
       it(`never checks an asset out to a gig that was ${change === 'delete' ? 'deleted' : 'completed'} meanwhile (${path} path)`, async () => {
-        const gig = await insertGig(stack.db, who.a.org.id, { name: `Closing ${change} ${path}`, status: change === 'complete' ? 'in_progress' : 'confirmed' });
+        const gig = await insertGig(stack.db, who.a.org.id, {
+          name: `Closing ${change} ${path}`,
+          status: change === 'complete' ? 'in_progress' : 'confirmed',
+        });
         const asset = await insertAsset(stack.db, who.a.org.id, `CLOSING-${change}-${path}`.toUpperCase());
-        const closing = change === 'delete' ? op('gigs', 'delete', { id: gig }) : op('gigs', 'set_status', { id: gig, to: 'completed' }, { base_version: 1 });
+        const closing =
+          change === 'delete'
+            ? op('gigs', 'delete', { id: gig })
+            : op('gigs', 'set_status', { id: gig, to: 'completed' }, { base_version: 1 });
         const batch: Op[] = [op('assets', 'check_out', { id: asset, gig_id: gig }, { base_version: 1 })];
         if (path === 'per-op') batch.push(perOpMarker());
         const [closed, checkedOut] = await race(
@@ -223,11 +253,19 @@ describe('a check-out racing a change of its gig', () => {
         expect(statuses(closed)).toEqual([['applied', null]]);
         const answer = statuses(checkedOut) as [string, string | null][];
         // Refused outright, or asked to retry (and then refused on what is committed).
-        expect([['rejected', change === 'delete' ? 'not_found' : 'gig_closed'], ['retry', 'transient']]).toContainEqual(answer[0]);
+        expect([
+          ['rejected', change === 'delete' ? 'not_found' : 'gig_closed'],
+          ['retry', 'transient'],
+        ]).toContainEqual(answer[0]);
         const { rows } = await stack.db.query('select status, current_gig_id from public.assets where id = $1', [asset]);
         expect(rows[0]).toEqual({ status: 'available', current_gig_id: null });
-        const retried = await callRpc(stack, who.member(who.a, 'crew'), 'push_changes', { device_id: `again-${randomUUID()}`, ops: batch.slice(0, 1) });
-        expect(statuses((retried.json as { results: Result[] }).results)).toEqual([['rejected', change === 'delete' ? 'not_found' : 'gig_closed']]);
+        const retried = await callRpc(stack, who.member(who.a, 'crew'), 'push_changes', {
+          device_id: `again-${randomUUID()}`,
+          ops: batch.slice(0, 1),
+        });
+        expect(statuses((retried.json as { results: Result[] }).results)).toEqual([
+          ['rejected', change === 'delete' ? 'not_found' : 'gig_closed'],
+        ]);
         const { rows: moves } = await stack.db.query('select kind from public.asset_movements where asset_id = $1', [asset]);
         expect(moves).toEqual([]);
       });
@@ -265,7 +303,10 @@ describe('two writers on the same row', () => {
       expect([statuses(first), statuses(second)]).toEqual(
         order === 'check-out first' ? [[['applied', null]], [['applied', null]]] : [[['applied', 'noop']], [['applied', null]]],
       );
-      const { rows: moves } = await stack.db.query<{ kind: string }>('select kind from public.asset_movements where asset_id = $1 order by id', [asset]);
+      const { rows: moves } = await stack.db.query<{ kind: string }>(
+        'select kind from public.asset_movements where asset_id = $1 order by id',
+        [asset],
+      );
       const { rows: state } = await stack.db.query<{ status: string; out: number }>(
         'select a.status, coalesce(c.checked_out_total, 0) as out from public.assets a left join public.gig_counters c on c.gig_id = $2 where a.id = $1',
         [asset, gig],
@@ -294,11 +335,15 @@ describe('pulls while pushes commit', () => {
       cursor = body.cursor;
       if (!body.has_more) break;
     }
-    const gigs = await Promise.all(Array.from({ length: 6 }, (_, i) => insertGig(stack.db, who.a.org.id, { name: `Pulled ${i}`, status: 'draft' })));
+    const gigs = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => insertGig(stack.db, who.a.org.id, { name: `Pulled ${i}`, status: 'draft' })),
+    );
     // A writer whose transaction stays open while later ones commit: its change must still arrive.
     const late = await Request.open(who.a.org.members.admin.userId);
     const lateGig = gigs[0] ?? '';
-    expect(statuses(await late.push(`late-${randomUUID()}`, [op('gigs', 'update', { id: lateGig, fields: { notes: 'late' } })]))).toEqual([['applied', null]]);
+    expect(statuses(await late.push(`late-${randomUUID()}`, [op('gigs', 'update', { id: lateGig, fields: { notes: 'late' } })]))).toEqual([
+      ['applied', null],
+    ]);
 
     const seen = new Map<string, number>();
     const duplicates: string[] = [];
@@ -333,8 +378,12 @@ describe('pulls while pushes commit', () => {
     expect(seen.get(lateGig)).toBe(1);
     await late.end('commit');
     await pullOnce();
-    const { rows } = await stack.db.query<{ id: string; version: number }>('select id, version from public.gigs where id = any ($1)', [gigs]);
-    expect(Object.fromEntries([...seen].filter(([id]) => gigs.includes(id)))).toEqual(Object.fromEntries(rows.map((r) => [r.id, r.version])));
+    const { rows } = await stack.db.query<{ id: string; version: number }>('select id, version from public.gigs where id = any ($1)', [
+      gigs,
+    ]);
+    expect(Object.fromEntries([...seen].filter(([id]) => gigs.includes(id)))).toEqual(
+      Object.fromEntries(rows.map((r) => [r.id, r.version])),
+    );
     expect(duplicates).toEqual([]);
   });
 });

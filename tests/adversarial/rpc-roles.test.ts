@@ -25,7 +25,13 @@ interface Result {
   message?: string;
 }
 type Op = Record<string, unknown>;
-const op = (table: string, action: string, payload: Record<string, unknown>, extra: Op = {}): Op => ({ id: randomUUID(), table, action, payload, ...extra });
+const op = (table: string, action: string, payload: Record<string, unknown>, extra: Op = {}): Op => ({
+  id: randomUUID(),
+  table,
+  action,
+  payload,
+  ...extra,
+});
 
 async function push(caller: Caller, ops: Op[]): Promise<Result[]> {
   const answer = await callRpc(stack, caller, 'push_changes', { device_id: `dev-${randomUUID()}`, ops });
@@ -126,8 +132,30 @@ describe('the other organization with forged ids', () => {
 describe('each role at the edge of what it may do', () => {
   // What each role may push on its own organization's data (the README's role table).
   const MAY: Record<MemberRole, string[]> = {
-    admin: ['gigs.create', 'gigs.update', 'gigs.set_status', 'gigs.move', 'gigs.delete', 'assets.check_out', 'assets.check_in', 'assets.update', 'cases.check_out', 'cases.check_in'],
-    manager: ['gigs.create', 'gigs.update', 'gigs.set_status', 'gigs.move', 'gigs.delete', 'assets.check_out', 'assets.check_in', 'assets.update', 'cases.check_out', 'cases.check_in'],
+    admin: [
+      'gigs.create',
+      'gigs.update',
+      'gigs.set_status',
+      'gigs.move',
+      'gigs.delete',
+      'assets.check_out',
+      'assets.check_in',
+      'assets.update',
+      'cases.check_out',
+      'cases.check_in',
+    ],
+    manager: [
+      'gigs.create',
+      'gigs.update',
+      'gigs.set_status',
+      'gigs.move',
+      'gigs.delete',
+      'assets.check_out',
+      'assets.check_in',
+      'assets.update',
+      'cases.check_out',
+      'cases.check_in',
+    ],
     station: ['assets.check_out', 'assets.check_in', 'assets.update(notes)', 'cases.check_out', 'cases.check_in'],
     crew: ['assets.check_out', 'assets.check_in', 'cases.check_out', 'cases.check_in'],
   };
@@ -181,13 +209,20 @@ describe('each role at the edge of what it may do', () => {
         deleted: editsGigs,
         status: editsGigs ? 'confirmed' : 'draft',
       });
-      expect(after[1]).toMatchObject({ name: editsGigs ? 'Renamed' : 'Role asset', notes: role === 'crew' ? null : 'checked', status: 'available' });
+      expect(after[1]).toMatchObject({
+        name: editsGigs ? 'Renamed' : 'Role asset',
+        notes: role === 'crew' ? null : 'checked',
+        status: 'available',
+      });
     });
   }
 });
 
 describe('pull cursors and limits that are not what the server issued', () => {
-  const refused = async (cursor: unknown, limit: unknown = 100): Promise<{ status: number; code: string; message: string; hint: string | null }> => {
+  const refused = async (
+    cursor: unknown,
+    limit: unknown = 100,
+  ): Promise<{ status: number; code: string; message: string; hint: string | null }> => {
     const answer = await callRpc(stack, who.member(who.a, 'crew'), 'pull_changes', { cursor, limit });
     const body = answer.json as { code: string; message: string; hint: string | null };
     return { status: answer.status, code: body.code, message: body.message, hint: body.hint };
@@ -208,7 +243,9 @@ describe('pull cursors and limits that are not what the server issued', () => {
   });
 
   it('refuses a cursor past the change log (a transaction id the server has not reached) instead of silently skipping every change', async () => {
-    const { rows } = await stack.db.query<{ next: string }>("select (pg_snapshot_xmax(pg_current_snapshot())::text::numeric + 1000)::text as next");
+    const { rows } = await stack.db.query<{ next: string }>(
+      'select (pg_snapshot_xmax(pg_current_snapshot())::text::numeric + 1000)::text as next',
+    );
     for (const cursor of ['18446744073709551615:0', `${rows[0]?.next ?? ''}:1`]) {
       const answer = await refused(cursor);
       expect(answer).toMatchObject({ status: 400, code: '22023', hint: 'pull from the start (cursor null)' });

@@ -27,7 +27,7 @@ function serial(id: string, role: 'out' | 'in' | 'any', path: string, extra: Rec
 const SAME_MODEL: UsbIdentity = { vendorId: 0x0c2e, productId: 0x0b6a };
 
 describe('probe: identical USB scanners without serial numbers', () => {
-  it('with the dock-door scanner unplugged, the returns bench scanner keeps its own role (not the dock door\'s)', async () => {
+  it("with the dock-door scanner unplugged, the returns bench scanner keeps its own role (not the dock door's)", async () => {
     const dockPath = join(dir, 'ttyACM0'); // the dock-door scanner's saved port: unplugged now
     const bench = new PtyPair(join(dir, 'ttyACM1'), join(dir, 'acm1-scanner'));
     await bench.start();
@@ -65,7 +65,14 @@ describe('probe: one port saved under two scanners', () => {
   it('a scan on the shared port is acted on at most once (never as both "out" and "in")', async () => {
     const pty = new PtyPair(join(dir, 'ttyShared'), join(dir, 'shared-scanner'));
     await pty.start();
-    const manager = new DeviceManager({ hid: { available: false, reason: 'no HID' }, listSerialPorts: () => Promise.resolve([]), now: () => Date.now(), random: seededRandom(3), pollMs: 50, log: () => undefined });
+    const manager = new DeviceManager({
+      hid: { available: false, reason: 'no HID' },
+      listSerialPorts: () => Promise.resolve([]),
+      now: () => Date.now(),
+      random: seededRandom(3),
+      pollMs: 50,
+      log: () => undefined,
+    });
     const scans: RoutedScan[] = [];
     manager.onScan((s) => scans.push(s));
     manager.configure([serial('a', 'out', pty.device), serial('b', 'in', pty.device)]);

@@ -12,7 +12,10 @@ describe('guard: frame decoder splits', () => {
     const all = bytes(frames);
     for (let cut = 0; cut <= all.length; cut += 1) {
       const d = new FrameDecoder(DEFAULT_FRAME);
-      const r = replayTimeline(d, [{ at: 0, bytes: all.subarray(0, cut) }, { at: 5, bytes: all.subarray(cut) }]);
+      const r = replayTimeline(d, [
+        { at: 0, bytes: all.subarray(0, cut) },
+        { at: 5, bytes: all.subarray(cut) },
+      ]);
       expect(r.frames.map((f) => f.code)).toEqual(['CODE-0001', 'CODE-0002', 'CODE-0003', 'CODE-0004']);
       expect(r.rejected).toEqual([]);
     }
@@ -22,7 +25,10 @@ describe('guard: frame decoder splits', () => {
     const all = bytes('AB#!CD#!#EFGH##!#');
     for (let cut = 0; cut <= all.length; cut += 1) {
       const d = new FrameDecoder(cfg);
-      const r = replayTimeline(d, [{ at: 0, bytes: all.subarray(0, cut) }, { at: 5, bytes: all.subarray(cut) }]);
+      const r = replayTimeline(d, [
+        { at: 0, bytes: all.subarray(0, cut) },
+        { at: 5, bytes: all.subarray(cut) },
+      ]);
       expect(r.frames.map((f) => f.code)).toEqual(['AB#!CD', 'EFGH#']);
     }
   });
@@ -40,7 +46,9 @@ describe('guard: HID POS', () => {
   }
   it('a report with another id in the middle of a continued code neither ends nor joins it', () => {
     const d = new HidPosDecoder();
-    const out = [report(2, 'A'.repeat(56), true), report(4, 'STATUS', false), report(2, 'B'.repeat(9), false)].flatMap((r) => d.push(r).scans);
+    const out = [report(2, 'A'.repeat(56), true), report(4, 'STATUS', false), report(2, 'B'.repeat(9), false)].flatMap(
+      (r) => d.push(r).scans,
+    );
     expect(out).toEqual([{ code: 'A'.repeat(56) + 'B'.repeat(9), symbology: ']Q1' }]);
   });
   it('odd report sizes: 7 and 8 bytes are malformed, never a scan', () => {

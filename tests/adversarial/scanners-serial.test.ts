@@ -20,12 +20,23 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
   }
 }
 
-async function rig(frame: Partial<FrameConfig> = {}): Promise<{ pair: PtyPair; scanner: SerialScanner; scans: ScanEvent[]; inputs: DeviceInput[]; write: (s: string) => void }> {
+async function rig(
+  frame: Partial<FrameConfig> = {},
+): Promise<{ pair: PtyPair; scanner: SerialScanner; scans: ScanEvent[]; inputs: DeviceInput[]; write: (s: string) => void }> {
   const name = Math.random().toString(36).slice(2, 8);
   const pair = new PtyPair(join(dir, `st-${name}`), join(dir, `sc-${name}`));
   await pair.start();
   const scanner = new SerialScanner(
-    { deviceId: 'serial:adv', path: pair.device, baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1, frame: { ...DEFAULT_FRAME, ...frame }, reconnect: { baseMs: 50, maxMs: 200 } },
+    {
+      deviceId: 'serial:adv',
+      path: pair.device,
+      baudRate: 9600,
+      dataBits: 8,
+      parity: 'none',
+      stopBits: 1,
+      frame: { ...DEFAULT_FRAME, ...frame },
+      reconnect: { baseMs: 50, maxMs: 200 },
+    },
     { now: () => performance.now(), random: seededRandom(7) },
   );
   const scans: ScanEvent[] = [];

@@ -26,7 +26,14 @@ describe('guard: one port saved under two scanners', () => {
   it('a scan on the shared port is acted on at most once (never as both "out" and "in")', async () => {
     const pty = new PtyPair(join(dir, 'ttyShared'), join(dir, 'shared-scanner'));
     await pty.start();
-    const manager = new DeviceManager({ hid: { available: false, reason: 'no HID' }, listSerialPorts: () => Promise.resolve([]), now: () => Date.now(), random: seededRandom(3), pollMs: 50, log: () => undefined });
+    const manager = new DeviceManager({
+      hid: { available: false, reason: 'no HID' },
+      listSerialPorts: () => Promise.resolve([]),
+      now: () => Date.now(),
+      random: seededRandom(3),
+      pollMs: 50,
+      log: () => undefined,
+    });
     const scans: RoutedScan[] = [];
     manager.onScan((s) => scans.push(s));
     manager.configure([serial('a', 'out', pty.device), serial('b', 'in', pty.device)]);

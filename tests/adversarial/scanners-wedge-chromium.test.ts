@@ -33,7 +33,17 @@ function Harness() {
 createRoot(document.getElementById('root')!).render(<Harness />);
 `,
   );
-  const out = await build({ entryPoints: [entry], bundle: true, write: false, format: 'iife', jsx: 'automatic', define: { 'process.env.NODE_ENV': '"production"' }, logLevel: 'silent', absWorkingDir: PROJECT_ROOT, nodePaths: [join(PROJECT_ROOT, 'node_modules')] });
+  const out = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    jsx: 'automatic',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    logLevel: 'silent',
+    absWorkingDir: PROJECT_ROOT,
+    nodePaths: [join(PROJECT_ROOT, 'node_modules')],
+  });
   const html = `<!doctype html><html><body><div id="root"></div><script>${out.outputFiles[0]?.text ?? ''}</script></body></html>`;
   writeFileSync(join(dir, 'index.html'), html);
   browser = await launchChromium();
@@ -66,7 +76,9 @@ function cdpKeyEvent(e: ScannerKeyEvent, base: number): Record<string, unknown> 
 async function scannerTypes(code: string): Promise<void> {
   const session = await page.context().newCDPSession(page);
   const base = Date.now() / 1000;
-  await Promise.all(scannerKeyEvents(code, { start: 0, pollMs: 8 }).map((e) => session.send('Input.dispatchKeyEvent', cdpKeyEvent(e, base) as never)));
+  await Promise.all(
+    scannerKeyEvents(code, { start: 0, pollMs: 8 }).map((e) => session.send('Input.dispatchKeyEvent', cdpKeyEvent(e, base) as never)),
+  );
 }
 
 async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {

@@ -36,7 +36,8 @@ function parseOptions(args: string[]): { timeoutMs: number; seed: number } {
   const { values } = parseArgs({ args, options: { 'timeout-ms': { type: 'string' }, seed: { type: 'string' } }, strict: false });
   const timeoutMs = Number(values['timeout-ms'] ?? '2000');
   const seed = Number(values.seed ?? '15');
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 200 || timeoutMs > 60_000) throw new Error(`--timeout-ms must be 200..60000, got "${String(values['timeout-ms'])}"`);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 200 || timeoutMs > 60_000)
+    throw new Error(`--timeout-ms must be 200..60000, got "${String(values['timeout-ms'])}"`);
   if (!Number.isInteger(seed)) throw new Error(`--seed must be a whole number, got "${String(values.seed)}"`);
   return { timeoutMs, seed };
 }
@@ -63,7 +64,13 @@ export async function faultsBench(args: string[]): Promise<Record<string, unknow
     const org = randomUUID();
     await backend.sql("insert into public.organizations (id, name, slug) values ($1, 'Bench', 'bench-faults')", [org]);
     await backend.sql("insert into public.memberships (org_id, user_id, role) values ($1, $2, 'station')", [org, created.data.user.id]);
-    const gig = (await backend.sql<{ id: string }>("insert into public.gigs (org_id, name, status) values ($1, 'Faults gig', 'confirmed') returning id", [org]))[0]?.id ?? '';
+    const gig =
+      (
+        await backend.sql<{ id: string }>(
+          "insert into public.gigs (org_id, name, status) values ($1, 'Faults gig', 'confirmed') returning id",
+          [org],
+        )
+      )[0]?.id ?? '';
 
     const runs: RunResult[] = [];
     let n = 0;
@@ -73,7 +80,10 @@ export async function faultsBench(args: string[]): Promise<Record<string, unknow
         log(`batch ${batch}, ${faults ? `${FAULT_RATE * 100} % of requests faulted` : 'no faults'}: draining ${OPS} ops…`);
         runs.push(await drainRun({ backend, proxy, dir, org, gig, email, batch, faults, timeoutMs, run: n }));
         const last = runs[runs.length - 1];
-        if (last !== undefined) log(`  ${round(last.drainS, 1)} s, ${last.faulted}/${last.requests} requests faulted, lost ${last.lost}, duplicated ${last.duplicated}`);
+        if (last !== undefined)
+          log(
+            `  ${round(last.drainS, 1)} s, ${last.faulted}/${last.requests} requests faulted, lost ${last.lost}, duplicated ${last.duplicated}`,
+          );
       }
     }
 
@@ -85,7 +95,20 @@ export async function faultsBench(args: string[]): Promise<Record<string, unknow
     });
     process.stdout.write(
       `\nsync recovery: ${OPS} queued ops through a faulting proxy (${FAULT_RATE * 100} % of requests; client timeout ${timeoutMs} ms)\n\n${table(
-        ['batch', 'drain s (no faults)', 'drain s (faults)', 'slowdown', 'load (1 min)', 'requests', 'faulted', 'faults by kind', 'lost', 'duplicated', 'conflicts', 'quarantined'],
+        [
+          'batch',
+          'drain s (no faults)',
+          'drain s (faults)',
+          'slowdown',
+          'load (1 min)',
+          'requests',
+          'faulted',
+          'faults by kind',
+          'lost',
+          'duplicated',
+          'conflicts',
+          'quarantined',
+        ],
         rows.map((r) => [
           r.batch === 200 ? '200 (default)' : String(r.batch),
           round(r.clean.drainS, 1),
@@ -115,7 +138,15 @@ export async function faultsBench(args: string[]): Promise<Record<string, unknow
       slowdown: round(worst.slowdown, 2),
       batch: worst.batch,
       client_timeout_ms: timeoutMs,
-      runs: rows.map((r) => ({ batch: r.batch, drain_s: round(r.faulted.drainS, 2), drain_s_no_faults: round(r.clean.drainS, 2), slowdown: round(r.slowdown, 2), faulted_requests: r.faulted.faulted, requests: r.faulted.requests, load_1m: [round(r.clean.load, 2), round(r.faulted.load, 2)] })),
+      runs: rows.map((r) => ({
+        batch: r.batch,
+        drain_s: round(r.faulted.drainS, 2),
+        drain_s_no_faults: round(r.clean.drainS, 2),
+        slowdown: round(r.slowdown, 2),
+        faulted_requests: r.faulted.faulted,
+        requests: r.faulted.requests,
+        load_1m: [round(r.clean.load, 2), round(r.faulted.load, 2)],
+      })),
     };
   } finally {
     await proxy.stop();
@@ -155,7 +186,10 @@ async function drainRun(options: {
     for (const id of assets) {
       const opId = randomUUID();
       opIds.push(opId);
-      void store.enqueue({ table: 'assets', action: 'check_out', payload: { id, gig_id: options.gig }, base_version: 1 }, { id: opId, now: Date.now() });
+      void store.enqueue(
+        { table: 'assets', action: 'check_out', payload: { id, gig_id: options.gig }, base_version: 1 },
+        { id: opId, now: Date.now() },
+      );
     }
   })();
   // The station's engine as it ships (timers, backoff, two batches in flight), at this batch size.

@@ -75,10 +75,22 @@ export async function hierarchyBench(args: string[]): Promise<Record<string, unk
       'largest tree',
       largestIdx.length,
       largest.size,
-      percentile(largestIdx.map((i) => http[i] ?? 0), 50),
-      percentile(largestIdx.map((i) => http[i] ?? 0), 95),
-      percentile(largestIdx.map((i) => db[i] ?? 0), 50),
-      percentile(largestIdx.map((i) => db[i] ?? 0), 95),
+      percentile(
+        largestIdx.map((i) => http[i] ?? 0),
+        50,
+      ),
+      percentile(
+        largestIdx.map((i) => http[i] ?? 0),
+        95,
+      ),
+      percentile(
+        largestIdx.map((i) => db[i] ?? 0),
+        50,
+      ),
+      percentile(
+        largestIdx.map((i) => db[i] ?? 0),
+        95,
+      ),
     ]);
     rows.push(['all calls', plan.length, '', percentile(http, 50), percentile(http, 95), percentile(db, 50), percentile(db, 95)]);
     process.stdout.write(
@@ -97,7 +109,12 @@ export async function hierarchyBench(args: string[]): Promise<Record<string, unk
       http_p95_ms: round(percentile(http, 95)),
       http_p99_ms: round(percentile(http, 99)),
       db_p95_ms: round(percentile(db, 95)),
-      largest_tree_http_ms: round(percentile(largestIdx.map((i) => http[i] ?? 0), 50)),
+      largest_tree_http_ms: round(
+        percentile(
+          largestIdx.map((i) => http[i] ?? 0),
+          50,
+        ),
+      ),
     };
   } finally {
     await env.db.end();

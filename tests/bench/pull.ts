@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { seededStack } from './seeded-stack';
 import { parseScale, percentile, round, table } from './stats';
 
-const pullAnswer = z.object({ changes: z.record(z.string(), z.array(z.unknown())), tombstones: z.array(z.unknown()), cursor: z.string().nullable(), has_more: z.boolean() });
+const pullAnswer = z.object({
+  changes: z.record(z.string(), z.array(z.unknown())),
+  tombstones: z.array(z.unknown()),
+  cursor: z.string().nullable(),
+  has_more: z.boolean(),
+});
 
 /**
  * pull_changes through supabase-js over HTTP at a seeded scale: a new device's full pull of the
@@ -14,7 +19,10 @@ export async function pullBench(args: string[]): Promise<Record<string, unknown>
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const env = await seededStack(scale, log);
   try {
-    const pull = async (cursor: string | null, limit: number): Promise<{ ms: number; rows: number; cursor: string | null; more: boolean }> => {
+    const pull = async (
+      cursor: string | null,
+      limit: number,
+    ): Promise<{ ms: number; rows: number; cursor: string | null; more: boolean }> => {
       const started = performance.now();
       const { data, error } = await env.manager.rpc('pull_changes', { cursor, limit });
       const ms = performance.now() - started;
@@ -40,7 +48,9 @@ export async function pullBench(args: string[]): Promise<Record<string, unknown>
     }
     const fullS = (performance.now() - fullStarted) / 1000;
 
-    const { rows: assets } = await env.db.query<{ id: string }>('select id from public.assets where org_id = $1 order by id limit 1000', [env.orgId]);
+    const { rows: assets } = await env.db.query<{ id: string }>('select id from public.assets where org_id = $1 order by id limit 1000', [
+      env.orgId,
+    ]);
     log('measuring 200 incremental pulls (5 changed assets each)…');
     const incremental: number[] = [];
     for (let round_ = 0; round_ < 200; round_ += 1) {
@@ -74,7 +84,14 @@ export async function pullBench(args: string[]): Promise<Record<string, unknown>
         [
           ['full: first page', 1, pageRows[0] ?? 0, result.first_page_ms, result.first_page_ms, result.first_page_ms],
           ['full (pages of 1,000)', pages.length, rows, percentile(pages, 50), percentile(pages, 95), percentile(pages, 99)],
-          ['incremental (5 changes)', incremental.length, incremental.length * 5, percentile(incremental, 50), percentile(incremental, 95), percentile(incremental, 99)],
+          [
+            'incremental (5 changes)',
+            incremental.length,
+            incremental.length * 5,
+            percentile(incremental, 50),
+            percentile(incremental, 95),
+            percentile(incremental, 99),
+          ],
         ],
       )}\nfull pull: ${rows} rows in ${result.full_s} s (${result.rows_per_s} rows/s), first page after ${result.first_page_ms} ms\n`,
     );

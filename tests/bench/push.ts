@@ -15,7 +15,8 @@ function parseRate(args: string[]): number {
   const raw = values.rate;
   if (raw === undefined) return 5;
   const rate = Number(raw);
-  if (typeof raw !== 'string' || !Number.isFinite(rate) || rate <= 0 || rate > 200) throw new Error(`--rate must be updates per second, from 0 to 200, got "${String(raw)}"`);
+  if (typeof raw !== 'string' || !Number.isFinite(rate) || rate <= 0 || rate > 200)
+    throw new Error(`--rate must be updates per second, from 0 to 200, got "${String(raw)}"`);
   return rate;
 }
 
@@ -30,13 +31,19 @@ export async function pushBench(args: string[]): Promise<Record<string, unknown>
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const push = await startPushService();
   log('starting a fresh local stack…');
-  const stack = await startTestStack({ functionEnv: { NODE_EXTRA_CA_CERTS: push.caFile, PUSH_SERVICE_HOSTS: '127.0.0.1' }, sweepIntervalMs: 0 });
+  const stack = await startTestStack({
+    functionEnv: { NODE_EXTRA_CA_CERTS: push.caFile, PUSH_SERVICE_HOSTS: '127.0.0.1' },
+    sweepIntervalMs: 0,
+  });
   try {
     const orgId = randomUUID();
     await stack.db.query("insert into public.organizations (id, name, slug) values ($1, 'Bench festival org', 'bench-push')", [orgId]);
     const gig = async (name: string, parent: string | null): Promise<string> => {
       const id = randomUUID();
-      await stack.db.query("insert into public.gigs (id, org_id, parent_gig_id, name, status, starts_at) values ($1, $2, $3, $4, 'confirmed', '2027-07-01T12:00:00Z')", [id, orgId, parent, name]);
+      await stack.db.query(
+        "insert into public.gigs (id, org_id, parent_gig_id, name, status, starts_at) values ($1, $2, $3, $4, 'confirmed', '2027-07-01T12:00:00Z')",
+        [id, orgId, parent, name],
+      );
       return id;
     };
     let staffCount = 0;
@@ -59,7 +66,19 @@ export async function pushBench(args: string[]): Promise<Record<string, unknown>
               assigned as (insert into public.gig_staff (org_id, gig_id, staff_id, role) select $2, $3, p.id, 'Crew' from profiles p)
          insert into public.user_push_subscriptions (user_id, endpoint, p256dh, auth, user_agent)
          select user_id, endpoint, p256dh, auth, 'push bench' from input`,
-        [JSON.stringify(rows.map((r) => ({ user_id: r.user, n: r.n, endpoint: r.subscription.endpoint, p256dh: r.subscription.p256dh, auth: r.subscription.auth }))), orgId, gigId],
+        [
+          JSON.stringify(
+            rows.map((r) => ({
+              user_id: r.user,
+              n: r.n,
+              endpoint: r.subscription.endpoint,
+              p256dh: r.subscription.p256dh,
+              auth: r.subscription.auth,
+            })),
+          ),
+          orgId,
+          gigId,
+        ],
       );
     };
 
@@ -84,7 +103,8 @@ export async function pushBench(args: string[]): Promise<Record<string, unknown>
 
     log('warming up (5 updates)…');
     const warm = await gig('Warm-up set', festival);
-    for (let i = 0; i < 5; i += 1) await stack.db.query('update public.gigs set starts_at = starts_at + interval \'5 minutes\' where id = $1', [warm]);
+    for (let i = 0; i < 5; i += 1)
+      await stack.db.query("update public.gigs set starts_at = starts_at + interval '5 minutes' where id = $1", [warm]);
     await push.waitFor(() => push.arrivals.length >= 5 * STAFF.festival, 'warm-up deliveries', 30_000);
     const warmArrivals = push.arrivals.length;
 
@@ -96,7 +116,10 @@ export async function pushBench(args: string[]): Promise<Record<string, unknown>
       const due = started + i * interval;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      await stack.db.query("update public.gigs set starts_at = '2027-07-01T20:00:00Z'::timestamptz + $2 * interval '1 minute' where id = $1", [set, i]);
+      await stack.db.query(
+        "update public.gigs set starts_at = '2027-07-01T20:00:00Z'::timestamptz + $2 * interval '1 minute' where id = $1",
+        [set, i],
+      );
       committedAt.set(set, Date.now());
     }
     const expected = sets.length * perUpdate;
@@ -137,7 +160,18 @@ export async function pushBench(args: string[]): Promise<Record<string, unknown>
     process.stdout.write(
       `${table(
         ['path', 'updates', 'deliveries', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'lost'],
-        [['commit → decrypted at push service', result.updates, result.deliveries, result.p50_ms, result.p95_ms, result.p99_ms, result.max_ms, lost]],
+        [
+          [
+            'commit → decrypted at push service',
+            result.updates,
+            result.deliveries,
+            result.p50_ms,
+            result.p95_ms,
+            result.p99_ms,
+            result.max_ms,
+            lost,
+          ],
+        ],
       )}\n`,
     );
     return result;

@@ -37,7 +37,8 @@ export async function pwaBench(): Promise<Record<string, unknown>> {
         [ORGS.northlight.id, OPS],
       )
     ).rows.map((r) => r.serial_number);
-    if (gig === undefined || serials.length < OPS) throw new Error(`the seed has ${serials.length} available loose assets; ${OPS} are needed`);
+    if (gig === undefined || serials.length < OPS)
+      throw new Error(`the seed has ${serials.length} available loose assets; ${OPS} are needed`);
 
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -101,12 +102,22 @@ export async function pwaBench(): Promise<Record<string, unknown>> {
     process.stdout.write(
       `${table(
         ['measure', 'p50', 'p95', 'p99', 'max', 'target'],
-        [['scan → op durable in IndexedDB → feedback (ms)', percentile(scans.times, 50), percentile(scans.times, 95), percentile(scans.times, 99), Math.max(...scans.times), 'p95 ≤ 10']],
+        [
+          [
+            'scan → op durable in IndexedDB → feedback (ms)',
+            percentile(scans.times, 50),
+            percentile(scans.times, 95),
+            percentile(scans.times, 99),
+            Math.max(...scans.times),
+            'p95 ≤ 10',
+          ],
+        ],
       )}\n` +
         `feedback kinds: ${JSON.stringify(scans.kinds)}; queued before reconnect: ${before}\n` +
         `reconnect → queue empty: ${round(drain.ms, 0)} ms for ${before} ops (target ≤ 2000 ms); left queued: ${drain.depth}; check-outs on the server: ${moved}\n`,
     );
-    if (moved !== OPS || drain.depth !== 0) throw new Error(`expected ${OPS} check-outs on the server and an empty queue, got ${moved} and ${drain.depth}`);
+    if (moved !== OPS || drain.depth !== 0)
+      throw new Error(`expected ${OPS} check-outs on the server and an empty queue, got ${moved} and ${drain.depth}`);
     return result;
   } finally {
     await browser.close();

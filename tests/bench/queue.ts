@@ -41,7 +41,12 @@ export async function queueBench(): Promise<Record<string, unknown>> {
       const org = randomUUID();
       await backend.sql("insert into public.organizations (id, name, slug) values ($1, 'Bench', 'bench')", [org]);
       await backend.sql("insert into public.memberships (org_id, user_id, role) values ($1, $2, 'station')", [org, created.data.user.id]);
-      const gig = (await backend.sql<{ id: string }>("insert into public.gigs (org_id, name, status) values ($1, 'Bench gig', 'confirmed') returning id", [org]))[0]?.id;
+      const gig = (
+        await backend.sql<{ id: string }>(
+          "insert into public.gigs (org_id, name, status) values ($1, 'Bench gig', 'confirmed') returning id",
+          [org],
+        )
+      )[0]?.id;
       const assets = (
         await backend.sql<{ id: string }>(
           "insert into public.assets (org_id, serial_number, name, category) select $1, 'Q-' || g, 'Bench item ' || g, 'Audio' from generate_series(1, 10000) g returning id",
@@ -50,9 +55,20 @@ export async function queueBench(): Promise<Record<string, unknown>> {
       ).map((r) => r.id);
       await backend.sql('vacuum analyze');
 
-      const station = await openStation({ url: backend.url, anonKey: backend.anonKey, email, password: 'bench-password', dbPath: join(dir, 'drain.sqlite'), batchSize: 500 });
+      const station = await openStation({
+        url: backend.url,
+        anonKey: backend.anonKey,
+        email,
+        password: 'bench-password',
+        dbPath: join(dir, 'drain.sqlite'),
+        batchSize: 500,
+      });
       station.store.db.transaction(() => {
-        for (const id of assets) void station.store.enqueue({ table: 'assets', action: 'check_out', payload: { id, gig_id: gig }, base_version: 1 }, { id: randomUUID(), now: Date.now() });
+        for (const id of assets)
+          void station.store.enqueue(
+            { table: 'assets', action: 'check_out', payload: { id, gig_id: gig }, base_version: 1 },
+            { id: randomUUID(), now: Date.now() },
+          );
       })();
       log('draining 10,000 ops…');
       const drainStart = performance.now();
@@ -63,7 +79,13 @@ export async function queueBench(): Promise<Record<string, unknown>> {
       station.store.close();
 
       // 3. Pull everything into an empty station.
-      const fresh = await openStation({ url: backend.url, anonKey: backend.anonKey, email, password: 'bench-password', dbPath: join(dir, 'pull.sqlite') });
+      const fresh = await openStation({
+        url: backend.url,
+        anonKey: backend.anonKey,
+        email,
+        password: 'bench-password',
+        dbPath: join(dir, 'pull.sqlite'),
+      });
       log('pulling into an empty station…');
       const pullStart = performance.now();
       await fresh.engine.pull();

@@ -15,7 +15,17 @@ import { uiBench } from './ui';
  */
 type Bench = (args: string[]) => Promise<Record<string, unknown>>;
 
-const benches: Record<string, Bench> = { hierarchy: hierarchyBench, search: searchBench, queue: queueBench, scan: scanBench, ui: uiBench, pwa: pwaBench, push: pushBench, pull: pullBench, faults: faultsBench };
+const benches: Record<string, Bench> = {
+  hierarchy: hierarchyBench,
+  search: searchBench,
+  queue: queueBench,
+  scan: scanBench,
+  ui: uiBench,
+  pwa: pwaBench,
+  push: pushBench,
+  pull: pullBench,
+  faults: faultsBench,
+};
 
 async function main(): Promise<number> {
   const { positionals } = parseArgs({ allowPositionals: true, strict: false });
@@ -24,9 +34,7 @@ async function main(): Promise<number> {
   const bench = name === undefined ? undefined : benches[name];
   if (bench === undefined) {
     const known = Object.keys(benches);
-    process.stderr.write(
-      `usage: npm run bench -- <name> [--scale N]\nbenchmarks: ${known.join(', ')}\n`,
-    );
+    process.stderr.write(`usage: npm run bench -- <name> [--scale N]\nbenchmarks: ${known.join(', ')}\n`);
     return 2;
   }
   process.stdout.write(`${JSON.stringify(await bench(rest))}\n`);

@@ -58,10 +58,23 @@ export async function scanBench(): Promise<Record<string, unknown>> {
       random: seededRandom(1),
       newId: randomUUID,
     });
-    const session = new ScanSession({ catalog: new SqliteScanCatalog(store), enqueue: (op) => engine.enqueue(op), duplicateWindowMs: 1500 });
+    const session = new ScanSession({
+      catalog: new SqliteScanCatalog(store),
+      enqueue: (op) => engine.enqueue(op),
+      duplicateWindowMs: 1500,
+    });
     await pair.start();
     const scanner = new SerialScanner(
-      { deviceId: 'serial:bench', path: pair.device, baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1, frame: DEFAULT_FRAME, reconnect: { baseMs: 50, maxMs: 500 } },
+      {
+        deviceId: 'serial:bench',
+        path: pair.device,
+        baudRate: 115200,
+        dataBits: 8,
+        parity: 'none',
+        stopBits: 1,
+        frame: DEFAULT_FRAME,
+        reconnect: { baseMs: 50, maxMs: 500 },
+      },
       { now: () => performance.now(), random: seededRandom(2) },
     );
     let resolveFeedback: ((f: Feedback) => void) | null = null;

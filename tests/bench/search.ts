@@ -27,7 +27,10 @@ export async function searchBench(args: string[]): Promise<Record<string, unknow
             ? serial.slice(0, randomInt(random, 3, 7))
             : kind === 'infix'
               ? serial.slice(randomInt(random, 2, 4), randomInt(random, 7, 9))
-              : pick(random, asset.name.split(' ').filter((w) => w.length >= 3));
+              : pick(
+                  random,
+                  asset.name.split(' ').filter((w) => w.length >= 3),
+                );
       queries.push({ kind, query });
     }
     const call = async (query: string): Promise<number> => {
@@ -49,7 +52,9 @@ export async function searchBench(args: string[]): Promise<Record<string, unknow
       return [kind, list.length, percentile(list, 50), percentile(list, 95), percentile(list, 99)];
     });
     rows.push(['all', timings.length, percentile(timings, 50), percentile(timings, 95), percentile(timings, 99)]);
-    process.stdout.write(`\nsearch — scale ${scale}: ${env.seed.assets} assets, ${env.seed.gigs} gigs\n\n${table(['query', 'count', 'p50 ms', 'p95 ms', 'p99 ms'], rows)}\n\n`);
+    process.stdout.write(
+      `\nsearch — scale ${scale}: ${env.seed.assets} assets, ${env.seed.gigs} gigs\n\n${table(['query', 'count', 'p50 ms', 'p95 ms', 'p99 ms'], rows)}\n\n`,
+    );
     return {
       bench: 'search',
       scale,

@@ -37,7 +37,11 @@ export function randomFrames(random: Random, count = 10_000): Sent[] {
     } else if (roll < 0.9) {
       const c = code(randomInt(random, 6, 40));
       const at = randomInt(random, 1, c.length - 1);
-      out.push({ frame: `${c.slice(0, at)}${String.fromCharCode(randomInt(random, 0x80, 0xff))}${c.slice(at)}${end}`, code: null, gapAfterMs });
+      out.push({
+        frame: `${c.slice(0, at)}${String.fromCharCode(randomInt(random, 0x80, 0xff))}${c.slice(at)}${end}`,
+        code: null,
+        gapAfterMs,
+      });
     } else if (roll < 0.95) {
       out.push({ frame: `${code(randomInt(random, 1, 3))}${end}`, code: null, gapAfterMs });
     } else {
@@ -85,5 +89,12 @@ export function serialWrongScans(random: Random, config: FrameConfig = DEFAULT_F
       pending.splice(0, index + 1);
     }
   }
-  return { frames: sent.length, valid: expected.length, decoded, wrong_scans: wrong, missed: expected.length - decoded, rejected: result.rejected.length };
+  return {
+    frames: sent.length,
+    valid: expected.length,
+    decoded,
+    wrong_scans: wrong,
+    missed: expected.length - decoded,
+    rejected: result.rejected.length,
+  };
 }

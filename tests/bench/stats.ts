@@ -20,6 +20,7 @@ export function parseScale(args: string[]): number {
   const index = args.indexOf('--scale');
   if (index === -1) return 1;
   const value = Number(args[index + 1]);
-  if (!Number.isInteger(value) || value < 1 || value > 100) throw new Error(`--scale must be a whole number from 1 to 100, got "${args[index + 1] ?? ''}"`);
+  if (!Number.isInteger(value) || value < 1 || value > 100)
+    throw new Error(`--scale must be a whole number from 1 to 100, got "${args[index + 1] ?? ''}"`);
   return value;
 }

@@ -32,7 +32,16 @@ async function fillCaches(store: SqliteQueueStore): Promise<void> {
   let parents: string[] = [];
   for (let i = 0; i < GIGS; i += 1) {
     const parent = i < 50 ? null : pick(random, parents);
-    const gig = { id: id(), parent_gig_id: parent, code: `GIG-${String(i).padStart(6, '0')}`, name: `Gig ${i}`, status: 'confirmed', starts_at: new Date(Date.UTC(2027, 0, 1) + i * 3_600_000).toISOString(), venue: `Hall ${i % 40}`, version: 1 };
+    const gig = {
+      id: id(),
+      parent_gig_id: parent,
+      code: `GIG-${String(i).padStart(6, '0')}`,
+      name: `Gig ${i}`,
+      status: 'confirmed',
+      starts_at: new Date(Date.UTC(2027, 0, 1) + i * 3_600_000).toISOString(),
+      venue: `Hall ${i % 40}`,
+      version: 1,
+    };
     gigs.push(gig);
     parents.push(gig.id);
     if (parents.length > 1500) parents = parents.slice(-1500);
@@ -126,7 +135,15 @@ export async function uiBench(): Promise<Record<string, unknown>> {
   process.stderr.write('filling the station caches…\n');
   await fillCaches(store);
   store.close();
-  const station = await runBrowserStation({ dataDir: dir, backend: null, credentials: null, log: () => undefined, rendererDir: join(PROJECT_ROOT, 'out', 'renderer'), port: 0, appVersion: 'bench' });
+  const station = await runBrowserStation({
+    dataDir: dir,
+    backend: null,
+    credentials: null,
+    log: () => undefined,
+    rendererDir: join(PROJECT_ROOT, 'out', 'renderer'),
+    port: 0,
+    appVersion: 'bench',
+  });
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -135,14 +152,21 @@ export async function uiBench(): Promise<Record<string, unknown>> {
     await page.goto(station.openUrl);
     await page.evaluate(PROBE);
     await page.getByRole('button', { name: /^Assets/ }).click();
-    await page.getByTestId('asset-count').filter({ hasText: `${ASSETS} of ${ASSETS}` }).waitFor({ timeout: 60_000 });
+    await page
+      .getByTestId('asset-count')
+      .filter({ hasText: `${ASSETS} of ${ASSETS}` })
+      .waitFor({ timeout: 60_000 });
     const loadMs = performance.now() - loadStart;
 
     const mounts: z.infer<typeof mountSchema>[] = [];
     for (let i = 0; i < MOUNTS; i += 1) mounts.push(mountSchema.parse(await page.evaluate('window.__probe.mount()')));
     const scroll = scrollSchema.parse(await page.evaluate(`window.__probe.scroll(${SCROLL_FRAMES})`));
     // A serial typed, cleared, then a name fragment: each prefix is one keystroke.
-    const queries = [...['m', 'mi', 'mic', 'mic-', 'mic-1', 'mic-10', 'mic-100'], ...['mic-10', 'mic-1', 'mic-', 'mic', 'mi', 'm', ''], ...['i', 'it', 'ite', 'item', 'item ', 'item 4', 'item 42']];
+    const queries = [
+      ...['m', 'mi', 'mic', 'mic-', 'mic-1', 'mic-10', 'mic-100'],
+      ...['mic-10', 'mic-1', 'mic-', 'mic', 'mi', 'm', ''],
+      ...['i', 'it', 'ite', 'item', 'item ', 'item 4', 'item 42'],
+    ];
     const filter = typeSchema.parse(await page.evaluate(`window.__probe.type(${JSON.stringify(queries)})`));
 
     const mountMs = mounts.map((m) => m.ms);
@@ -164,7 +188,13 @@ export async function uiBench(): Promise<Record<string, unknown>> {
         [
           ['Assets screen mount (ms)', percentile(mountMs, 50), percentile(mountMs, 95), Math.max(...mountMs), '≤ 50'],
           ['scroll frame (ms)', percentile(frames, 50), percentile(frames, 95), Math.max(...frames), 'max ≤ 50'],
-          ['keystroke → list updated (ms)', percentile(filter.times, 50), percentile(filter.times, 95), Math.max(...filter.times), 'p95 ≤ 30'],
+          [
+            'keystroke → list updated (ms)',
+            percentile(filter.times, 50),
+            percentile(filter.times, 95),
+            Math.max(...filter.times),
+            'p95 ≤ 30',
+          ],
         ],
       )}\n` +
         `${ASSETS} assets and ${GIGS} gigs loaded into the page in ${round(loadMs, 0)} ms (first paint of the list included); ` +

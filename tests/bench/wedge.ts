@@ -39,7 +39,8 @@ export function usKeystrokes(text: string): Keystroke[] {
     if (ch === '\x1d') return { key: ']', code: 'BracketRight', keyCode: 221, shift: false, ctrl: true };
     if (ch === ' ') return { key: ' ', code: 'Space', keyCode: 32, shift: false, ctrl: false };
     const upper = ch.toUpperCase();
-    if (upper >= 'A' && upper <= 'Z' && upper.length === 1) return { key: ch, code: `Key${upper}`, keyCode: upper.charCodeAt(0), shift: ch === upper, ctrl: false };
+    if (upper >= 'A' && upper <= 'Z' && upper.length === 1)
+      return { key: ch, code: `Key${upper}`, keyCode: upper.charCodeAt(0), shift: ch === upper, ctrl: false };
     if (ch >= '0' && ch <= '9') return { key: ch, code: `Digit${ch}`, keyCode: ch.charCodeAt(0), shift: false, ctrl: false };
     const shiftedDigit = DIGIT_SHIFTED.indexOf(ch);
     if (shiftedDigit >= 0) return { key: ch, code: `Digit${shiftedDigit}`, keyCode: 48 + shiftedDigit, shift: true, ctrl: false };
@@ -67,11 +68,29 @@ export function scannerKeyEvents(code: string, timing: ScannerTiming): ScannerKe
   let shift = false;
   let ctrl = false;
   const report = (type: 'keydown' | 'keyup', key: string, keyCode: number, keyCodeName: string, location = 0): void => {
-    events.push({ type, key, code: keyCodeName, keyCode, location, at, shiftKey: shift, ctrlKey: ctrl, altKey: false, metaKey: false, repeat: false, modifierState: {} });
+    events.push({
+      type,
+      key,
+      code: keyCodeName,
+      keyCode,
+      location,
+      at,
+      shiftKey: shift,
+      ctrlKey: ctrl,
+      altKey: false,
+      metaKey: false,
+      repeat: false,
+      modifierState: {},
+    });
     at += timing.pollMs + (timing.random === undefined ? 0 : (timing.jitterMs ?? 0) * timing.random());
   };
   const terminator = timing.terminator ?? 'Enter';
-  const strokes: Keystroke[] = [...usKeystrokes(code), terminator === 'Enter' ? { key: 'Enter', code: 'Enter', keyCode: 13, shift: false, ctrl: false } : { key: 'Tab', code: 'Tab', keyCode: 9, shift: false, ctrl: false }];
+  const strokes: Keystroke[] = [
+    ...usKeystrokes(code),
+    terminator === 'Enter'
+      ? { key: 'Enter', code: 'Enter', keyCode: 13, shift: false, ctrl: false }
+      : { key: 'Tab', code: 'Tab', keyCode: 9, shift: false, ctrl: false },
+  ];
   for (const stroke of strokes) {
     if (stroke.shift) {
       shift = true;
@@ -109,7 +128,8 @@ export function seededRandom(seed: number): () => number {
 
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const digits = (random: () => number, n: number): string => Array.from({ length: n }, () => String(Math.floor(random() * 10))).join('');
-const letters = (random: () => number, n: number, alphabet = UPPER): string => Array.from({ length: n }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+const letters = (random: () => number, n: number, alphabet = UPPER): string =>
+  Array.from({ length: n }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
 
 /** Codes as labels carry them: case and asset tags with capitals, serials, commands. */
 function randomCode(random: () => number): string {
@@ -126,7 +146,10 @@ function randomCode(random: () => number): string {
  * up to 2 ms of jitter, Enter suffix, 0.15–1.5 s apart) through one WedgeDetector. A burst is exact
  * when it gives exactly its code, wrong when any other code comes out, missed when nothing does.
  */
-export function wedgeExactRatio(seed: number, bursts = 2000): { bursts: number; exact: number; wrong: number; missed: number; ratio: number } {
+export function wedgeExactRatio(
+  seed: number,
+  bursts = 2000,
+): { bursts: number; exact: number; wrong: number; missed: number; ratio: number } {
   const random = seededRandom(seed);
   const detector = new WedgeDetector();
   let at = 1000;

@@ -5,5 +5,9 @@ import { runAll } from './vitest-shim';
 
 // The QueueStore contract against Chromium's own IndexedDB (bundled by the e2e test).
 let n = 0;
-queueStoreContract('IndexedDB in Chromium', () => IdbQueueStore.open(`contract-${Date.now()}-${(n += 1)}`, { newId: () => crypto.randomUUID() }), damageIdbOp);
+queueStoreContract(
+  'IndexedDB in Chromium',
+  () => IdbQueueStore.open(`contract-${Date.now()}-${(n += 1)}`, { newId: () => crypto.randomUUID() }),
+  damageIdbOp,
+);
 (globalThis as { runContract?: typeof runAll }).runContract = runAll;

@@ -34,7 +34,16 @@ export function it(name: string, run: Hook): void {
 }
 
 export const expect = ((value: unknown, message?: string) => {
-  setState({ assertionCalls: 0, isExpectingAssertions: false, isExpectingAssertionsError: null, expectedAssertionsNumber: null, expectedAssertionsNumberErrorGen: null }, expect);
+  setState(
+    {
+      assertionCalls: 0,
+      isExpectingAssertions: false,
+      isExpectingAssertionsError: null,
+      expectedAssertionsNumber: null,
+      expectedAssertionsNumberErrorGen: null,
+    },
+    expect,
+  );
   return chai.expect(value, message);
 }) as unknown as ExpectStatic;
 Object.assign(expect, chai.expect);

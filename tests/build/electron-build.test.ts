@@ -11,12 +11,16 @@ const out = mkdtempSync(join(tmpdir(), 'electron-build-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 beforeAll(() => {
-  const result = spawnSync(process.execPath, [join(PROJECT_ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--outDir', out], {
-    cwd: PROJECT_ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: join(PROJECT_ROOT, 'no-electron-here') },
-    timeout: 120_000,
-  });
+  const result = spawnSync(
+    process.execPath,
+    [join(PROJECT_ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--outDir', out],
+    {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: join(PROJECT_ROOT, 'no-electron-here') },
+      timeout: 120_000,
+    },
+  );
   if (result.status !== 0) throw new Error(`electron-vite build failed:\n${result.stdout}\n${result.stderr}`);
 });
 

@@ -72,7 +72,10 @@ describe('Electron IPC: who may call', () => {
       (e: unknown) => e,
     );
     expect(refused).toBeInstanceOf(StationCallError);
-    expect(refused).toMatchObject({ code: 'untrusted_sender', message: 'untrusted_sender: refused saveSettings: the caller is not the station window' });
+    expect(refused).toMatchObject({
+      code: 'untrusted_sender',
+      message: 'untrusted_sender: refused saveSettings: the caller is not the station window',
+    });
     expect(await station.harness.backend.settings()).toEqual(before);
     station.ipc.senderFrame = { url: trustedUrl, parent: null };
     expect(await api.ping({ message: 'back' })).toMatchObject({ message: 'back' });

@@ -29,15 +29,81 @@ const ASSET_GONE = '00000000-0000-4000-8000-000000000b03';
 const CASE = '00000000-0000-4000-8000-000000000c01';
 
 const gigs: Row[] = [
-  { id: GIG_TOUR, parent_gig_id: null, code: 'GIG-000001', name: 'Autumn tour', status: 'confirmed', starts_at: '2026-12-01T18:00:00Z', venue: 'Arena', version: 4 },
-  { id: GIG_LEEDS, parent_gig_id: GIG_TOUR, code: 'GIG-000002', name: 'Autumn tour: Leeds', status: 'draft', starts_at: '2026-12-02T18:00:00Z', venue: 'Leeds Hall', version: 2 },
-  { id: GIG_DONE, parent_gig_id: null, code: 'GIG-000003', name: 'Spring gala', status: 'completed', starts_at: '2026-04-01T18:00:00Z', venue: null, version: 7 },
-  { id: GIG_GONE, parent_gig_id: null, code: 'GIG-000004', name: 'Cancelled and deleted', status: 'cancelled', starts_at: '2026-05-01T18:00:00Z', venue: null, version: 1 },
+  {
+    id: GIG_TOUR,
+    parent_gig_id: null,
+    code: 'GIG-000001',
+    name: 'Autumn tour',
+    status: 'confirmed',
+    starts_at: '2026-12-01T18:00:00Z',
+    venue: 'Arena',
+    version: 4,
+  },
+  {
+    id: GIG_LEEDS,
+    parent_gig_id: GIG_TOUR,
+    code: 'GIG-000002',
+    name: 'Autumn tour: Leeds',
+    status: 'draft',
+    starts_at: '2026-12-02T18:00:00Z',
+    venue: 'Leeds Hall',
+    version: 2,
+  },
+  {
+    id: GIG_DONE,
+    parent_gig_id: null,
+    code: 'GIG-000003',
+    name: 'Spring gala',
+    status: 'completed',
+    starts_at: '2026-04-01T18:00:00Z',
+    venue: null,
+    version: 7,
+  },
+  {
+    id: GIG_GONE,
+    parent_gig_id: null,
+    code: 'GIG-000004',
+    name: 'Cancelled and deleted',
+    status: 'cancelled',
+    starts_at: '2026-05-01T18:00:00Z',
+    venue: null,
+    version: 1,
+  },
 ];
 const assets: Row[] = [
-  { id: ASSET_OUT, serial_number: 'SN-0001', barcode: 'A-0001', name: 'Moving head', category: 'lighting', status: 'checked_out', current_gig_id: GIG_TOUR, case_id: CASE, version: 3 },
-  { id: ASSET_HOME, serial_number: 'SN-0002', barcode: null, name: 'Stage box', category: 'audio', status: 'available', current_gig_id: null, case_id: null, version: 1 },
-  { id: ASSET_GONE, serial_number: 'SN-0003', barcode: 'A-0003', name: 'Scrapped hazer', category: 'effects', status: 'retired', current_gig_id: null, case_id: null, version: 5 },
+  {
+    id: ASSET_OUT,
+    serial_number: 'SN-0001',
+    barcode: 'A-0001',
+    name: 'Moving head',
+    category: 'lighting',
+    status: 'checked_out',
+    current_gig_id: GIG_TOUR,
+    case_id: CASE,
+    version: 3,
+  },
+  {
+    id: ASSET_HOME,
+    serial_number: 'SN-0002',
+    barcode: null,
+    name: 'Stage box',
+    category: 'audio',
+    status: 'available',
+    current_gig_id: null,
+    case_id: null,
+    version: 1,
+  },
+  {
+    id: ASSET_GONE,
+    serial_number: 'SN-0003',
+    barcode: 'A-0003',
+    name: 'Scrapped hazer',
+    category: 'effects',
+    status: 'retired',
+    current_gig_id: null,
+    case_id: null,
+    version: 5,
+  },
 ];
 const kitAssignments: Row[] = [
   { id: '00000000-0000-4000-8000-000000000d01', gig_id: GIG_LEEDS, asset_id: ASSET_HOME, quantity: 3 },
@@ -46,7 +112,10 @@ const kitAssignments: Row[] = [
 
 /** Two pulls, as a sync would bring them: everything, then tombstones for one gig and one asset. */
 async function fillCaches(harness: StationHarness): Promise<void> {
-  await harness.store.applyPull({ changes: { gigs, assets, kit_assignments: kitAssignments }, tombstones: [], cursor: '1:1', has_more: false }, (row) => row);
+  await harness.store.applyPull(
+    { changes: { gigs, assets, kit_assignments: kitAssignments }, tombstones: [], cursor: '1:1', has_more: false },
+    (row) => row,
+  );
   await harness.store.applyPull(
     {
       changes: {},
@@ -62,7 +131,11 @@ async function fillCaches(harness: StationHarness): Promise<void> {
 }
 
 /** The next event a subscription delivers that matches, or a failure naming what never came. */
-function nextEvent<T>(name: string, subscribe: (listener: (value: T) => void) => () => void, matches: (value: T) => boolean = () => true): Promise<T> {
+function nextEvent<T>(
+  name: string,
+  subscribe: (listener: (value: T) => void) => () => void,
+  matches: (value: T) => boolean = () => true,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
@@ -110,10 +183,26 @@ export function stationApiContract(name: string, connect: () => Promise<Connecte
     });
 
     it.each([
-      ['ping with a 300-character message', (s: StationApi) => s.ping({ message: 'x'.repeat(300) }), 'ping: 0.message: message is longer than 256 characters'],
-      ['setGigStatus with a gig id that is not a UUID', (s: StationApi) => s.setGigStatus({ gigId: 'GIG-000001', status: 'confirmed' }), 'setGigStatus: 0.gigId: Invalid UUID'],
-      ['signIn with a bad email', (s: StationApi) => s.signIn({ email: 'station at northlight', password: 'x' }), 'signIn: 0.email: enter an email address'],
-      ['saveSettings with an empty station name', (s: StationApi) => s.saveSettings({ stationName: '' }), 'saveSettings: 0.stationName: station name must not be empty'],
+      [
+        'ping with a 300-character message',
+        (s: StationApi) => s.ping({ message: 'x'.repeat(300) }),
+        'ping: 0.message: message is longer than 256 characters',
+      ],
+      [
+        'setGigStatus with a gig id that is not a UUID',
+        (s: StationApi) => s.setGigStatus({ gigId: 'GIG-000001', status: 'confirmed' }),
+        'setGigStatus: 0.gigId: Invalid UUID',
+      ],
+      [
+        'signIn with a bad email',
+        (s: StationApi) => s.signIn({ email: 'station at northlight', password: 'x' }),
+        'signIn: 0.email: enter an email address',
+      ],
+      [
+        'saveSettings with an empty station name',
+        (s: StationApi) => s.saveSettings({ stationName: '' }),
+        'saveSettings: 0.stationName: station name must not be empty',
+      ],
     ])('refuses %s as invalid_arguments, with the field and the reason', async (_label, call, message) => {
       const error = await call(api).then(
         () => null,
@@ -126,14 +215,65 @@ export function stationApiContract(name: string, connect: () => Promise<Connecte
     it('listGigs and listAssets return exactly what the caches hold, tombstoned rows gone', async () => {
       await fillCaches(harness);
       expect(await api.listGigs()).toEqual([
-        { id: GIG_DONE, parentId: null, code: 'GIG-000003', name: 'Spring gala', status: 'completed', startsAt: '2026-04-01T18:00:00Z', venue: null, version: 7, assetsOut: 0, planned: 0 },
-        { id: GIG_TOUR, parentId: null, code: 'GIG-000001', name: 'Autumn tour', status: 'confirmed', startsAt: '2026-12-01T18:00:00Z', venue: 'Arena', version: 4, assetsOut: 1, planned: 0 },
-        { id: GIG_LEEDS, parentId: GIG_TOUR, code: 'GIG-000002', name: 'Autumn tour: Leeds', status: 'draft', startsAt: '2026-12-02T18:00:00Z', venue: 'Leeds Hall', version: 2, assetsOut: 0, planned: 4 },
+        {
+          id: GIG_DONE,
+          parentId: null,
+          code: 'GIG-000003',
+          name: 'Spring gala',
+          status: 'completed',
+          startsAt: '2026-04-01T18:00:00Z',
+          venue: null,
+          version: 7,
+          assetsOut: 0,
+          planned: 0,
+        },
+        {
+          id: GIG_TOUR,
+          parentId: null,
+          code: 'GIG-000001',
+          name: 'Autumn tour',
+          status: 'confirmed',
+          startsAt: '2026-12-01T18:00:00Z',
+          venue: 'Arena',
+          version: 4,
+          assetsOut: 1,
+          planned: 0,
+        },
+        {
+          id: GIG_LEEDS,
+          parentId: GIG_TOUR,
+          code: 'GIG-000002',
+          name: 'Autumn tour: Leeds',
+          status: 'draft',
+          startsAt: '2026-12-02T18:00:00Z',
+          venue: 'Leeds Hall',
+          version: 2,
+          assetsOut: 0,
+          planned: 4,
+        },
       ]);
       const listed = await api.listAssets();
       expect([...listed].sort((a, b) => a.id.localeCompare(b.id))).toEqual([
-        { id: ASSET_OUT, serial: 'SN-0001', barcode: 'A-0001', name: 'Moving head', category: 'lighting', status: 'checked_out', gigId: GIG_TOUR, caseId: CASE },
-        { id: ASSET_HOME, serial: 'SN-0002', barcode: null, name: 'Stage box', category: 'audio', status: 'available', gigId: null, caseId: null },
+        {
+          id: ASSET_OUT,
+          serial: 'SN-0001',
+          barcode: 'A-0001',
+          name: 'Moving head',
+          category: 'lighting',
+          status: 'checked_out',
+          gigId: GIG_TOUR,
+          caseId: CASE,
+        },
+        {
+          id: ASSET_HOME,
+          serial: 'SN-0002',
+          barcode: null,
+          name: 'Stage box',
+          category: 'audio',
+          status: 'available',
+          gigId: null,
+          caseId: null,
+        },
       ]);
     });
 
@@ -144,7 +284,14 @@ export function stationApiContract(name: string, connect: () => Promise<Connecte
       // Subscribed after the fill's event arrived: whatever comes now is the status change's.
       const changed = nextEvent<CacheChanged>('cacheChanged', (listener) => api.onCacheChanged(listener));
       const op = await api.setGigStatus({ gigId: GIG_LEEDS, status: 'confirmed' });
-      expect(op).toMatchObject({ table: 'gigs', action: 'set_status', payload: { id: GIG_LEEDS, to: 'confirmed' }, baseVersion: 2, status: 'pending', timestamp: Date.parse(NOW) });
+      expect(op).toMatchObject({
+        table: 'gigs',
+        action: 'set_status',
+        payload: { id: GIG_LEEDS, to: 'confirmed' },
+        baseVersion: 2,
+        status: 'pending',
+        timestamp: Date.parse(NOW),
+      });
       expect((await changed).topics).toContain('gigs');
       expect(await api.listQueue({ limit: 10 })).toEqual([op]);
       expect((await api.listGigs()).find((g) => g.id === GIG_LEEDS)).toMatchObject({ status: 'confirmed' });
@@ -163,7 +310,12 @@ export function stationApiContract(name: string, connect: () => Promise<Connecte
     it('submitScan of an unknown code answers with error feedback and pushes the same feedback as an event', async () => {
       const pushed = nextEvent<FeedbackView>('scanFeedback', (listener) => api.onScanFeedback(listener));
       const feedback = await api.submitScan({ code: 'NO-SUCH-CODE', deviceId: 'wedge' });
-      expect(feedback).toMatchObject({ kind: 'error', message: 'unknown barcode NO-SUCH-CODE', queued: [], scan: { deviceId: 'wedge', code: 'NO-SUCH-CODE' } });
+      expect(feedback).toMatchObject({
+        kind: 'error',
+        message: 'unknown barcode NO-SUCH-CODE',
+        queued: [],
+        scan: { deviceId: 'wedge', code: 'NO-SUCH-CODE' },
+      });
       expect(await pushed).toEqual(feedback);
       expect(await api.listQueue({ limit: 10 })).toEqual([]);
     });
@@ -195,13 +347,21 @@ export function stationApiContract(name: string, connect: () => Promise<Connecte
       const before = await api.getSettings();
       await expect(
         api.saveSettings({ stationName: 'Dock door 2', backend: { url: 'http://127.0.0.1:9', anonKey: 'a'.repeat(40) } }),
-      ).rejects.toMatchObject({ name: 'StationCallError', code: 'handler_failed', message: expect.stringMatching(/^handler_failed: saveSettings failed: 1 op\(s\) .* not synced yet/) as unknown });
+      ).rejects.toMatchObject({
+        name: 'StationCallError',
+        code: 'handler_failed',
+        message: expect.stringMatching(/^handler_failed: saveSettings failed: 1 op\(s\) .* not synced yet/) as unknown,
+      });
       expect(await api.getSettings()).toEqual(before);
       expect(await api.listQueue({ limit: 10 })).toMatchObject([{ table: 'assets', payload: { id: ASSET_HOME } }]);
     });
 
     it('onSyncStatus delivers the queue’s new depth after an enqueue', async () => {
-      const status = nextEvent<SyncStatusView>('syncStatus', (listener) => api.onSyncStatus(listener), (s) => s.depth === 1);
+      const status = nextEvent<SyncStatusView>(
+        'syncStatus',
+        (listener) => api.onSyncStatus(listener),
+        (s) => s.depth === 1,
+      );
       await harness.engine.enqueue({ table: 'assets', action: 'check_in', payload: { id: ASSET_HOME } });
       expect(await status).toMatchObject({ depth: 1, pending: 1, conflicts: 0, quarantined: 0 });
     });

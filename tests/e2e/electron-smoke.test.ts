@@ -82,7 +82,9 @@ describe.skipIf(skipReason !== null)('the station in Electron', () => {
     await expect
       .poll(() => page.evaluate(() => (globalThis as unknown as StationWindow).station.getSyncStatus()), { timeout: 30_000 })
       .toMatchObject({ online: true, lastError: null, lastSuccessAt: expect.any(Number) as unknown });
-    expect(await page.evaluate(() => (globalThis as unknown as StationWindow).station.getSettings())).toMatchObject({ signedInAs: 'station@northlight.test' });
+    expect(await page.evaluate(() => (globalThis as unknown as StationWindow).station.getSettings())).toMatchObject({
+      signedInAs: 'station@northlight.test',
+    });
     expect(existsSync(join(userData ?? '', 'station.sqlite'))).toBe(true);
     expect(errors).toEqual([]);
   }, 120_000);

@@ -20,7 +20,10 @@ let browser: Browser;
 
 /** A camera frame: the label on white, as a one-frame MJPEG file Chromium can loop. */
 async function cameraFile(code: string): Promise<string> {
-  await prepareZXingModule({ overrides: { wasmBinary: readFileSync(join(PROJECT_ROOT, 'node_modules/zxing-wasm/dist/writer/zxing_writer.wasm')).buffer }, fireImmediately: true });
+  await prepareZXingModule({
+    overrides: { wasmBinary: readFileSync(join(PROJECT_ROOT, 'node_modules/zxing-wasm/dist/writer/zxing_writer.wasm')).buffer },
+    fireImmediately: true,
+  });
   const { svg, error } = await writeBarcode(code, { format: 'Code128', scale: 3 });
   if (error !== '') throw new Error(`cannot draw ${code}: ${error}`);
   const painter = await launchChromium();
@@ -62,7 +65,11 @@ describe('scanning with the phone camera', () => {
       )
     ).rows[0];
     if (gig === undefined || asset === undefined) throw new Error('the demo data has no suitable gig or asset');
-    browser = await launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${await cameraFile(asset.serial_number)}`]);
+    browser = await launchChromium([
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${await cameraFile(asset.serial_number)}`,
+    ]);
     const context = await browser.newContext({ viewport: { width: 420, height: 860 } });
     await context.grantPermissions(['camera'], { origin: web.url });
     const page = await context.newPage();
@@ -88,7 +95,12 @@ describe('scanning with the phone camera', () => {
 
     // Held in view, the label is one scan, and it reaches the server once.
     const moved = async (): Promise<number> =>
-      (await stack.db.query<{ n: number }>(`select count(*)::int as n from public.asset_movements where asset_id = $1 and kind = 'check_out' and gig_id = $2 and device_id like 'pwa-%'`, [asset.id, gig.id])).rows[0]?.n ?? 0;
+      (
+        await stack.db.query<{ n: number }>(
+          `select count(*)::int as n from public.asset_movements where asset_id = $1 and kind = 'check_out' and gig_id = $2 and device_id like 'pwa-%'`,
+          [asset.id, gig.id],
+        )
+      ).rows[0]?.n ?? 0;
     await expect.poll(moved, { timeout: 30_000 }).toBe(1);
   }, 180_000);
 });

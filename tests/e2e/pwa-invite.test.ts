@@ -47,11 +47,17 @@ async function startRecorder(): Promise<Recorder> {
   });
   await new Promise<void>((ready) => server.listen(0, '127.0.0.1', () => ready()));
   const port = (server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}`, host: `127.0.0.1:${port}`, requests, close: () => new Promise((done) => server.close(() => done())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((done) => server.close(() => done())),
+  };
 }
 
 const hostOf = (url: string): string => new URL(url).host;
-const inviteFor = (backend: string, anon: string): string => `${web.url}/#backend=${encodeURIComponent(backend)}&anon=${encodeURIComponent(anon)}`;
+const inviteFor = (backend: string, anon: string): string =>
+  `${web.url}/#backend=${encodeURIComponent(backend)}&anon=${encodeURIComponent(anon)}`;
 
 /** A fresh load of the app at `url` (a change of hash alone would not start the app again). */
 async function open(url: string): Promise<void> {
@@ -74,7 +80,10 @@ async function probe(): Promise<PushProbe> {
 }
 
 async function subscribedOnServer(): Promise<string[]> {
-  const rows = await stack.db.query<{ email: string }>('select u.email from public.user_push_subscriptions s join auth.users u on u.id = s.user_id where s.endpoint = $1', [subscription.endpoint]);
+  const rows = await stack.db.query<{ email: string }>(
+    'select u.email from public.user_push_subscriptions s join auth.users u on u.id = s.user_id where s.endpoint = $1',
+    [subscription.endpoint],
+  );
   return rows.rows.map((r) => r.email);
 }
 
@@ -107,7 +116,9 @@ beforeAll(async () => {
   subscription = push.subscribe();
   context = await browser.newContext({ viewport: PHONES[0]?.viewport ?? null, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
   await context.grantPermissions(['notifications'], { origin: web.url });
-  await context.addInitScript(pushManagerStandIn({ endpoint: subscription.endpoint, p256dh: subscription.p256dh, auth: subscription.auth }));
+  await context.addInitScript(
+    pushManagerStandIn({ endpoint: subscription.endpoint, p256dh: subscription.p256dh, auth: subscription.auth }),
+  );
   page = await context.newPage();
 }, 180_000);
 
@@ -175,7 +186,9 @@ describe('invite links on the crew phone', { timeout: 120_000 }, () => {
 
   it('keeps everything as it was when declined, and forgets the link', async () => {
     await page.getByRole('button', { name: `Keep ${hostOf(stack.url)}` }).click();
-    await expect.poll(() => page.getByRole('status', { name: 'Invite link' }).innerText(), { timeout: 15_000 }).toContain(`Kept ${hostOf(stack.url)}`);
+    await expect
+      .poll(() => page.getByRole('status', { name: 'Invite link' }).innerText(), { timeout: 15_000 })
+      .toContain(`Kept ${hostOf(stack.url)}`);
     expect(await page.evaluate('window.location.hash')).toBe('');
     expect(await settings()).toMatchObject({ backendUrl: stack.url, anonKey: stack.anonKey, signedInAs: 'crew@northlight.test' });
     expect(await subscribedOnServer()).toEqual(['crew@northlight.test']);
@@ -217,7 +230,9 @@ describe('invite links on the crew phone', { timeout: 120_000 }, () => {
     await open(inviteFor(elsewhere.url, 'sb_publishable_not-ours'));
     await page.getByRole('heading', { name: 'Switch to another backend?' }).waitFor({ timeout: 30_000 });
     const blocked = page.locator('main.invite-screen [role="alert"]');
-    await expect.poll(() => blocked.innerText(), { timeout: 15_000 }).toContain(`1 change made on this phone is not synced to ${hostOf(stack.url)} yet`);
+    await expect
+      .poll(() => blocked.innerText(), { timeout: 15_000 })
+      .toContain(`1 change made on this phone is not synced to ${hostOf(stack.url)} yet`);
     const switchButton = page.getByRole('button', { name: `Switch to ${elsewhere.host}` });
     expect(await switchButton.isDisabled()).toBe(true);
     await shoot('crew-invite-unsynced');
@@ -232,7 +247,9 @@ describe('invite links on the crew phone', { timeout: 120_000 }, () => {
   it('switches when accepted, through the Settings path: the old backend forgets this phone, it is signed out, the new backend is set', async () => {
     expect(await subscribedOnServer()).toEqual(['crew@northlight.test']);
     await page.getByRole('button', { name: `Switch to ${elsewhere.host}` }).click();
-    await expect.poll(() => page.getByRole('status', { name: 'Invite link' }).innerText(), { timeout: 30_000 }).toContain(`Switched to ${elsewhere.host}`);
+    await expect
+      .poll(() => page.getByRole('status', { name: 'Invite link' }).innerText(), { timeout: 30_000 })
+      .toContain(`Switched to ${elsewhere.host}`);
     // Deleted on the old backend with the old session, before it was dropped.
     expect(await subscribedOnServer()).toEqual([]);
     expect((await probe()).unsubscribed).toBe(1);

@@ -82,7 +82,10 @@ async function drainedExactlyOnce(serials: string[], gigId: string): Promise<voi
   expect(rows.rows.map((r) => [r.serial_number, r.n])).toEqual([...serials].sort().map((s) => [s, 1]));
 }
 
-async function pickGigAndAssets(count: number, offset: number): Promise<{ gig: { id: string; code: string; name: string }; serials: string[] }> {
+async function pickGigAndAssets(
+  count: number,
+  offset: number,
+): Promise<{ gig: { id: string; code: string; name: string }; serials: string[] }> {
   const gig = (
     await stack.db.query<{ id: string; code: string; name: string }>(
       `select id, code, name from public.gigs where org_id = $1 and status = 'confirmed' and deleted_at is null
@@ -119,7 +122,10 @@ async function scanOut(page: Page, gigCode: string, serials: string[]): Promise<
   await expect.poll(() => queued(page), { timeout: 15_000 }).toBe(serials.length);
 }
 
-async function offlineRun(context: BrowserContext, options: { offset: number; name: string; via: 'background-sync' | 'fallback' }): Promise<void> {
+async function offlineRun(
+  context: BrowserContext,
+  options: { offset: number; name: string; via: 'background-sync' | 'fallback' },
+): Promise<void> {
   const page = await context.newPage();
   await signIn(page);
   const { gig, serials } = await pickGigAndAssets(20, options.offset);
@@ -173,7 +179,12 @@ async function offlineRun(context: BrowserContext, options: { offset: number; na
     await expect
       .poll(
         async () => {
-          await cdp.send('ServiceWorker.dispatchSyncEvent', { origin: web.url, registrationId, tag: 'gigmanager-drain', lastChance: false });
+          await cdp.send('ServiceWorker.dispatchSyncEvent', {
+            origin: web.url,
+            registrationId,
+            tag: 'gigmanager-drain',
+            lastChance: false,
+          });
           return movementsFor(serials, gig.id);
         },
         { timeout: 60_000, interval: 3000 },
@@ -211,14 +222,15 @@ describe('the crew PWA offline', () => {
       const page = await context.newPage();
       await page.goto(`${web.url}/contract`);
       await page.evaluate(bundle.outputFiles[0]?.text ?? '');
-      const results = z.array(z.object({ name: z.string(), ok: z.boolean(), error: z.string().optional() })).parse(await page.evaluate('runContract()'));
+      const results = z
+        .array(z.object({ name: z.string(), ok: z.boolean(), error: z.string().optional() }))
+        .parse(await page.evaluate('runContract()'));
       expect(results.length).toBeGreaterThanOrEqual(13);
       expect(results.filter((r) => !r.ok)).toEqual([]);
     } finally {
       await context.close();
     }
   }, 60_000);
-
 
   it('is installable: Chromium reports no installability errors once the worker controls the page', async () => {
     const profile = mkdtempSync(join(tmpdir(), 'pwa-profile-'));
@@ -237,7 +249,6 @@ describe('the crew PWA offline', () => {
       rmSync(profile, { recursive: true, force: true });
     }
   }, 60_000);
-
 
   it("shows the crew member's own schedule and a gig's pick list with what is out", async () => {
     const context = await browser.newContext({ viewport: { width: 420, height: 860 } });
@@ -274,7 +285,6 @@ describe('the crew PWA offline', () => {
       await context.close();
     }
   }, 120_000);
-
 
   it('opens offline from its precache, queues 20 check-outs in IndexedDB across a closed tab, and the service worker drains them once on `sync`', async () => {
     const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
@@ -373,13 +383,23 @@ describe('the crew PWA offline', () => {
       const { error } = await station.auth.signInWithPassword({ email: 'station@northlight.test', password: DEMO_PASSWORD });
       if (error !== null) throw error;
       const { gig: other } = await pickGigAndAssets(1, 5);
-      const assets = (await stack.db.query<{ id: string; version: number }>('select id, version from public.assets where serial_number = any($1) order by serial_number', [serials])).rows;
+      const assets = (
+        await stack.db.query<{ id: string; version: number }>(
+          'select id, version from public.assets where serial_number = any($1) order by serial_number',
+          [serials],
+        )
+      ).rows;
       const ops = assets.flatMap((a) => [
         { id: randomUUID(), table: 'assets', action: 'check_out', payload: { id: a.id, gig_id: other.id }, base_version: a.version },
         { id: randomUUID(), table: 'assets', action: 'check_in', payload: { id: a.id, condition: 'ok' } },
       ]);
       const pushed = await station.rpc('push_changes', { device_id: 'warehouse-station', ops });
-      expect((pushed.data as { results: { status: string }[] }).results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied', 'applied']);
+      expect((pushed.data as { results: { status: string }[] }).results.map((r) => r.status)).toEqual([
+        'applied',
+        'applied',
+        'applied',
+        'applied',
+      ]);
 
       await context.setOffline(false);
       await page.getByRole('button', { name: /^Conflicts/ }).click();

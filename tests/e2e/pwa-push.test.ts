@@ -101,7 +101,9 @@ beforeAll(async () => {
   subscription = push.subscribe();
   context = await browser.newContext({ viewport: { width: 420, height: 860 } });
   await context.grantPermissions(['notifications'], { origin: web.url });
-  await context.addInitScript(pushManagerStandIn({ endpoint: subscription.endpoint, p256dh: subscription.p256dh, auth: subscription.auth }));
+  await context.addInitScript(
+    pushManagerStandIn({ endpoint: subscription.endpoint, p256dh: subscription.p256dh, auth: subscription.auth }),
+  );
   page = await context.newPage();
   cdp = await context.newCDPSession(page);
   cdp.on('ServiceWorker.workerRegistrationUpdated', (event) => {
@@ -149,7 +151,13 @@ describe('crew notifications', () => {
     await moveStart(30);
     await stack.drainWebhooks();
     await push.waitFor(() => arrivalsForMe(since).length === 1, 'the crew member’s push');
-    expect(arrivalsForMe(since)[0]?.payload).toMatchObject({ title: gig.name, body: 'Now Thu 01 Jul 20:30 UTC – 21:30', url: `/gigs/${gig.id}`, tag: `gig-${gig.id}`, gig_id: gig.id });
+    expect(arrivalsForMe(since)[0]?.payload).toMatchObject({
+      title: gig.name,
+      body: 'Now Thu 01 Jul 20:30 UTC – 21:30',
+      url: `/gigs/${gig.id}`,
+      tag: `gig-${gig.id}`,
+      gig_id: gig.id,
+    });
     expect(push.rejections).toEqual([]);
   });
 
@@ -167,7 +175,9 @@ describe('crew notifications', () => {
     for (const payload of [payloads[0], payloads[2], payloads[1]]) {
       await cdp.send('ServiceWorker.deliverPushMessage', { origin: web.url, registrationId, data: JSON.stringify(payload) });
     }
-    await expect.poll(() => shownNotifications(`gig-${gig.id}`), { timeout: 10_000 }).toEqual([{ title: gig.name, body: 'Now Thu 01 Jul 21:00 UTC – 22:00' }]);
+    await expect
+      .poll(() => shownNotifications(`gig-${gig.id}`), { timeout: 10_000 })
+      .toEqual([{ title: gig.name, body: 'Now Thu 01 Jul 21:00 UTC – 22:00' }]);
   });
 
   it('opens the gig in the app when the notification is tapped', async () => {
@@ -175,7 +185,9 @@ describe('crew notifications', () => {
     const worker = context.serviceWorkers().find((w) => w.url().startsWith(web.url));
     if (worker === undefined) throw new Error('no service worker');
     // A synthetic click on the notification on screen runs the worker's own notificationclick handler.
-    await worker.evaluate(`registration.getNotifications().then(([n]) => { try { self.dispatchEvent(new NotificationEvent('notificationclick', { notification: n })); } catch {} })`);
+    await worker.evaluate(
+      `registration.getNotifications().then(([n]) => { try { self.dispatchEvent(new NotificationEvent('notificationclick', { notification: n })); } catch {} })`,
+    );
     await page.locator('main[data-screen="gigs"]').waitFor({ timeout: 15_000 });
     await expect.poll(() => page.locator('[aria-selected="true"]').first().innerText(), { timeout: 15_000 }).toContain(gig.name);
     await page.screenshot({ path: join(SHOTS, 'pwa-notification-opened-gig.png') });
@@ -184,7 +196,13 @@ describe('crew notifications', () => {
   it('turns off: the server forgets this device and the ask stays away', async () => {
     await tab('My gigs');
     await page.getByRole('button', { name: 'Turn off' }).click();
-    await expect.poll(async () => (await stack.db.query('select 1 from public.user_push_subscriptions where endpoint = $1', [subscription.endpoint])).rowCount, { timeout: 15_000 }).toBe(0);
+    await expect
+      .poll(
+        async () =>
+          (await stack.db.query('select 1 from public.user_push_subscriptions where endpoint = $1', [subscription.endpoint])).rowCount,
+        { timeout: 15_000 },
+      )
+      .toBe(0);
     expect((await probe()).unsubscribed).toBe(1);
     await expect.poll(() => page.getByRole('region', { name: 'Notifications' }).count()).toBe(0);
     // Turning off is not for ever: the dashboard keeps a way back.
@@ -197,7 +215,11 @@ describe('crew notifications', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export diagnostics' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^gigmanager-diagnostics-.+\.json$/);
     const text = readFileSync(await download.path(), 'utf8');
-    expect(JSON.parse(text)).toMatchObject({ info: { host: 'pwa', appName: 'GigManager Station' }, settings: { signedInAs: 'crew@northlight.test', backendUrl: stack.url }, sync: { online: true } });
+    expect(JSON.parse(text)).toMatchObject({
+      info: { host: 'pwa', appName: 'GigManager Station' },
+      settings: { signedInAs: 'crew@northlight.test', backendUrl: stack.url },
+      sync: { online: true },
+    });
     for (const secret of [stack.anonKey, 'access_token', 'refresh_token', 'eyJ']) expect(text).not.toContain(secret);
   });
 
@@ -205,7 +227,8 @@ describe('crew notifications', () => {
     await tab('My gigs');
     await page.getByRole('button', { name: 'Turn on', exact: true }).click();
     await page.getByText('Notifications are on for this device.').waitFor({ timeout: 15_000 });
-    const saved = async (): Promise<number | null> => (await stack.db.query('select 1 from public.user_push_subscriptions where endpoint = $1', [subscription.endpoint])).rowCount;
+    const saved = async (): Promise<number | null> =>
+      (await stack.db.query('select 1 from public.user_push_subscriptions where endpoint = $1', [subscription.endpoint])).rowCount;
     expect(await saved()).toBe(1);
     await tab('Settings');
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -82,26 +82,40 @@ describe('the Scanners screen with a serial scanner', () => {
     await form.getByLabel('Port').fill(pty.device);
     await form.getByLabel('Name').fill('Dock door');
     await form.getByRole('button', { name: 'Add scanner' }).click();
-    await expect.poll(async () => (await page.getByTestId('scanner').first().innerText()).toLowerCase(), { timeout: 30_000 }).toContain('serial · ready');
+    await expect
+      .poll(async () => (await page.getByTestId('scanner').first().innerText()).toLowerCase(), { timeout: 30_000 })
+      .toContain('serial · ready');
     scanner = await open(pty.scanner, 'w');
 
     // The gig and the asset are in the station's cache once the first pull is in.
-    await expect.poll(async () => {
-      await send('MIC-1042\r');
-      return page.getByTestId('test-scan-result').innerText().catch(() => '');
-    }, { timeout: 30_000, interval: 1000 }).toBe('test scan: MIC-1042 is asset Shure SM58 — nothing was changed');
+    await expect
+      .poll(
+        async () => {
+          await send('MIC-1042\r');
+          return page
+            .getByTestId('test-scan-result')
+            .innerText()
+            .catch(() => '');
+        },
+        { timeout: 30_000, interval: 1000 },
+      )
+      .toBe('test scan: MIC-1042 is asset Shure SM58 — nothing was changed');
     await send('GIG-MSF\r\n');
-    await expect.poll(() => page.getByTestId('test-scan-result').innerText(), { timeout: 15_000 }).toBe('test scan: GIG-MSF is gig Main Stage Friday — nothing was changed');
+    await expect
+      .poll(() => page.getByTestId('test-scan-result').innerText(), { timeout: 15_000 })
+      .toBe('test scan: GIG-MSF is gig Main Stage Friday — nothing was changed');
     await send(`${'Q'.repeat(9000)}\r`);
     await send('\x00\xff\xfe\x80\r');
-    await expect.poll(rawLines, { timeout: 15_000 }).toEqual(
-      expect.arrayContaining([
-        expect.stringContaining('Too long (9,000 bytes, the limit is 8,192) — dropped whole, no part of it was scanned.'),
-        expect.stringContaining('Noise (4 bytes no barcode carries) — dropped.'),
-        expect.stringMatching(/^GIG-MSF ended with CR/),
-        expect.stringMatching(/^MIC-1042 ended with CR/),
-      ]),
-    );
+    await expect
+      .poll(rawLines, { timeout: 15_000 })
+      .toEqual(
+        expect.arrayContaining([
+          expect.stringContaining('Too long (9,000 bytes, the limit is 8,192) — dropped whole, no part of it was scanned.'),
+          expect.stringContaining('Noise (4 bytes no barcode carries) — dropped.'),
+          expect.stringMatching(/^GIG-MSF ended with CR/),
+          expect.stringMatching(/^MIC-1042 ended with CR/),
+        ]),
+      );
     // Test scans changed nothing: no gig picked, nothing queued, nothing moved on the server.
     expect(await page.evaluate<unknown>('window.station.getScanState()')).toMatchObject({ gig: null, mode: 'check_out' });
     await page.locator('details.port summary').click();
@@ -119,7 +133,10 @@ describe('the Scanners screen with a serial scanner', () => {
     await settings.getByLabel('Custom end').fill('\\q');
     await settings.getByRole('button', { name: 'Save port settings' }).click();
     await expect.poll(() => settings.getByRole('alert').innerText(), { timeout: 15_000 }).toContain('broken escape');
-    expect((await page.evaluate<unknown[]>('window.station.getScannerConfigs()'))[0]).toMatchObject({ framing: 'terminator', terminator: '\x03' });
+    expect((await page.evaluate<unknown[]>('window.station.getScannerConfigs()'))[0]).toMatchObject({
+      framing: 'terminator',
+      terminator: '\x03',
+    });
 
     const moved = await stack.db.query('select 1 from public.asset_movements where asset_id = $1', [asset]);
     expect(moved.rows).toHaveLength(0);
@@ -130,6 +147,10 @@ describe('the Scanners screen with a serial scanner', () => {
     await page.locator('main[data-screen="scan"]').waitFor();
     await send('GIG-MSF\x03');
     await send('MIC-1042\x03');
-    await expect.poll(async () => (await stack.db.query('select 1 from public.asset_movements where asset_id = $1', [asset])).rows.length, { timeout: 60_000 }).toBe(1);
+    await expect
+      .poll(async () => (await stack.db.query('select 1 from public.asset_movements where asset_id = $1', [asset])).rows.length, {
+        timeout: 60_000,
+      })
+      .toBe(1);
   }, 180_000);
 });

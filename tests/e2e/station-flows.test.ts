@@ -168,10 +168,11 @@ describe('the station in Chromium', () => {
     if (box === undefined || loose.length !== 20) throw new Error('the seed has no suitable case or 20 loose assets');
     // A planner puts 15 of them on the gig's pick list; the station learns it on its next sync.
     const planned = loose.slice(0, 15);
-    await sql(
-      `insert into public.kit_assignments (org_id, gig_id, asset_id) select $1, $2, unnest($3::uuid[])`,
-      [ORGS.northlight.id, gig.id, planned.map((a) => a.id)],
-    );
+    await sql(`insert into public.kit_assignments (org_id, gig_id, asset_id) select $1, $2, unnest($3::uuid[])`, [
+      ORGS.northlight.id,
+      gig.id,
+      planned.map((a) => a.id),
+    ]);
     await screen('F4', 'sync');
     await page.getByRole('button', { name: 'Sync now' }).click();
     await screen('F2', 'gigs');
@@ -225,9 +226,15 @@ describe('the station in Chromium', () => {
     const expected = [...loose.map((a) => a.id), ...box.contents].sort();
     expect(moved.map((m) => m.asset_id)).toEqual(expected);
     expect(moved.every((m) => m.n === 1)).toBe(true);
-    const others = await sql<{ n: number }>('select count(*)::int as n from public.asset_movements where id > $1 and gig_id <> $2', [last, gig.id]);
+    const others = await sql<{ n: number }>('select count(*)::int as n from public.asset_movements where id > $1 and gig_id <> $2', [
+      last,
+      gig.id,
+    ]);
     expect(others[0]?.n).toBe(0);
-    const out = await sql<{ n: number }>(`select count(*)::int as n from public.assets where id = any($1) and status = 'checked_out' and current_gig_id = $2`, [expected, gig.id]);
+    const out = await sql<{ n: number }>(
+      `select count(*)::int as n from public.assets where id = any($1) and status = 'checked_out' and current_gig_id = $2`,
+      [expected, gig.id],
+    );
     expect(out[0]?.n).toBe(expected.length);
   }, 240_000);
 
@@ -288,7 +295,11 @@ describe('the station in Chromium', () => {
     await expect.poll(() => cards.count(), { timeout: 15_000 }).toBe(0);
 
     const status = async (): Promise<Record<string, string>> =>
-      Object.fromEntries((await sql<{ id: string; status: string }>('select id, status::text from public.gigs where id = any($1)', [[keep.id, drop.id]])).map((r) => [r.id, r.status]));
+      Object.fromEntries(
+        (
+          await sql<{ id: string; status: string }>('select id, status::text from public.gigs where id = any($1)', [[keep.id, drop.id]])
+        ).map((r) => [r.id, r.status]),
+      );
     await expect.poll(status, { timeout: 30_000 }).toEqual({ [keep.id]: 'cancelled', [drop.id]: 'draft' });
     await screen('F2', 'gigs');
     for (const [gig, expected] of [
@@ -310,7 +321,9 @@ describe('the station in Chromium', () => {
     await page.evaluate(burst);
     await expect.poll(() => page.locator('.frames code').first().innerText(), { timeout: 15_000 }).toBe('CMD:CHECK-IN');
     // The Scanners screen is for testing: the command is identified, not carried out.
-    await expect.poll(() => page.getByTestId('test-scan-result').innerText(), { timeout: 15_000 }).toBe('test scan: command check-in — nothing was changed');
+    await expect
+      .poll(() => page.getByTestId('test-scan-result').innerText(), { timeout: 15_000 })
+      .toBe('test scan: command check-in — nothing was changed');
     await shot('scanners');
     await screen('F1', 'scan');
     await expect.poll(() => page.getByTestId('scan-mode').innerText()).toContain('Check-out');

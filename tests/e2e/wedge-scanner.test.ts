@@ -72,7 +72,8 @@ afterAll(async () => {
 const sessions = new WeakMap<Page, CDPSession>();
 
 /** CDP's modifiers bit field: Alt 1, Ctrl 2, Meta 4, Shift 8. */
-const modifiers = (e: ScannerKeyEvent): number => (e.altKey ? 1 : 0) | (e.ctrlKey ? 2 : 0) | (e.metaKey === true ? 4 : 0) | (e.shiftKey ? 8 : 0);
+const modifiers = (e: ScannerKeyEvent): number =>
+  (e.altKey ? 1 : 0) | (e.ctrlKey ? 2 : 0) | (e.metaKey === true ? 4 : 0) | (e.shiftKey ? 8 : 0);
 
 /** What Chromium's keyboard sends for one key event (the shape Playwright's keyboard uses). */
 function cdpKeyEvent(e: ScannerKeyEvent, base: number): Record<string, unknown> {
@@ -109,8 +110,20 @@ async function scannerTypes(page: Page, code: string, options: { terminator?: 'E
   const events = scannerKeyEvents(code, { start: 0, pollMs: 8, terminator: options.terminator ?? 'Enter' });
   const p = options.person;
   if (p !== undefined) {
-    const person = { keyCode: p.keyCode, location: 0, shiftKey: false, ctrlKey: false, altKey: false, metaKey: false, repeat: false, modifierState: {} };
-    events.push({ ...person, type: 'keydown', key: p.key, code: p.code, at: p.atMs + 0.5 }, { ...person, type: 'keyup', key: p.key, code: p.code, at: p.atMs + p.holdMs + 0.5 });
+    const person = {
+      keyCode: p.keyCode,
+      location: 0,
+      shiftKey: false,
+      ctrlKey: false,
+      altKey: false,
+      metaKey: false,
+      repeat: false,
+      modifierState: {},
+    };
+    events.push(
+      { ...person, type: 'keydown', key: p.key, code: p.code, at: p.atMs + 0.5 },
+      { ...person, type: 'keyup', key: p.key, code: p.code, at: p.atMs + p.holdMs + 0.5 },
+    );
     events.sort((a, b) => a.at - b.at);
   }
   const base = Date.now() / 1000;
@@ -120,7 +133,9 @@ async function scannerTypes(page: Page, code: string, options: { terminator?: 'E
 
 /** The focused element, named well enough to tell whether focus moved. */
 const focused = (page: Page): Promise<string> =>
-  page.evaluate("(() => { const e = document.activeElement; return e === null ? 'none' : `${e.tagName}:${e.getAttribute('aria-label') ?? e.id ?? ''}:${e.textContent?.slice(0, 20) ?? ''}`; })()");
+  page.evaluate(
+    "(() => { const e = document.activeElement; return e === null ? 'none' : `${e.tagName}:${e.getAttribute('aria-label') ?? e.id ?? ''}:${e.textContent?.slice(0, 20) ?? ''}`; })()",
+  );
 
 const recent = (page: Page): Promise<string[]> => page.locator('section[aria-label="Recent scans"] li').allInnerTexts();
 
@@ -160,7 +175,10 @@ async function pickData(): Promise<[{ gig: Gig; assets: [Asset, Asset, Asset] },
 }
 
 async function checkOuts(assetId: string, gigId: string): Promise<number> {
-  const rows = await stack.db.query<{ n: number }>(`select count(*)::int as n from public.asset_movements where asset_id = $1 and kind = 'check_out' and gig_id = $2`, [assetId, gigId]);
+  const rows = await stack.db.query<{ n: number }>(
+    `select count(*)::int as n from public.asset_movements where asset_id = $1 and kind = 'check_out' and gig_id = $2`,
+    [assetId, gigId],
+  );
   return rows.rows[0]?.n ?? 0;
 }
 
@@ -196,7 +214,9 @@ describe('a keyboard-wedge scanner (Shift per capital) in Chromium', () => {
 
     // A person presses "j" during a burst: the burst is dropped whole, the operator asked to rescan.
     await scannerTypes(page, manual.serial_number, { person: { key: 'j', code: 'KeyJ', keyCode: 74, atMs: 40, holdMs: 90 } });
-    await expect.poll(() => page.getByTestId('wedge-rejected').innerText(), { timeout: 30_000 }).toBe('A key was pressed during the scan — scan again');
+    await expect
+      .poll(() => page.getByTestId('wedge-rejected').innerText(), { timeout: 30_000 })
+      .toBe('A key was pressed during the scan — scan again');
     await shoot(page, 'station-wedge-rejected');
 
     // The Scan screen's code box has focus: the scan goes into the box, and Enter submits the
@@ -210,7 +230,9 @@ describe('a keyboard-wedge scanner (Shift per capital) in Chromium', () => {
     await page.keyboard.press('F3');
     await page.getByRole('searchbox', { name: 'Search assets' }).click();
     await scannerTypes(page, searched.serial_number);
-    await expect.poll(() => page.getByRole('searchbox', { name: 'Search assets' }).inputValue(), { timeout: 30_000 }).toBe(searched.serial_number);
+    await expect
+      .poll(() => page.getByRole('searchbox', { name: 'Search assets' }).inputValue(), { timeout: 30_000 })
+      .toBe(searched.serial_number);
     await expect.poll(() => page.getByTestId('asset-count').innerText(), { timeout: 30_000 }).toBe('1 of 400');
     // Barrier: a later scan arrives; the searched code never did.
     await page.keyboard.press('F1');
@@ -223,7 +245,9 @@ describe('a keyboard-wedge scanner (Shift per capital) in Chromium', () => {
     expect(lines.filter((line) => line.includes(manual.serial_number))).toHaveLength(1);
 
     // On the server: the scanned and the typed-in-box assets went out once; the searched one not.
-    await expect.poll(async () => [await checkOuts(scanned.id, gig.id), await checkOuts(manual.id, gig.id)], { timeout: 60_000, interval: 500 }).toEqual([1, 1]);
+    await expect
+      .poll(async () => [await checkOuts(scanned.id, gig.id), await checkOuts(manual.id, gig.id)], { timeout: 60_000, interval: 500 })
+      .toEqual([1, 1]);
     expect(await checkOuts(searched.id, gig.id)).toBe(0);
     expect(pageErrors).toEqual([]);
     await page.close();
@@ -259,7 +283,9 @@ describe('a keyboard-wedge scanner (Shift per capital) in Chromium', () => {
     await page.getByRole('button', { name: /^Assets/ }).click();
     await page.getByRole('searchbox', { name: 'Search assets' }).click();
     await scannerTypes(page, searched.serial_number);
-    await expect.poll(() => page.getByRole('searchbox', { name: 'Search assets' }).inputValue(), { timeout: 30_000 }).toBe(searched.serial_number);
+    await expect
+      .poll(() => page.getByRole('searchbox', { name: 'Search assets' }).inputValue(), { timeout: 30_000 })
+      .toBe(searched.serial_number);
     await page.getByRole('button', { name: /^Scan/ }).click();
     await page.locator('main[data-screen="scan"]').waitFor();
     await scannerTypes(page, 'CMD:CHECK-IN');
@@ -269,7 +295,9 @@ describe('a keyboard-wedge scanner (Shift per capital) in Chromium', () => {
     // A person's key during a burst on the phone: dropped whole, asked to rescan, in the top bar.
     await page.evaluate('document.activeElement instanceof HTMLElement && document.activeElement.blur()');
     await scannerTypes(page, scanned.serial_number, { person: { key: 'j', code: 'KeyJ', keyCode: 74, atMs: 40, holdMs: 90 } });
-    await expect.poll(() => page.getByTestId('wedge-rejected').innerText(), { timeout: 30_000 }).toBe('A key was pressed during the scan — scan again');
+    await expect
+      .poll(() => page.getByTestId('wedge-rejected').innerText(), { timeout: 30_000 })
+      .toBe('A key was pressed during the scan — scan again');
     await noSideScroll(page);
     await shoot(page, 'crew-wedge-rejected-360');
     await page.setViewportSize({ width: 414, height: 896 });

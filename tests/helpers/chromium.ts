@@ -10,7 +10,17 @@ function chromiumOptions(extraArgs: string[]): { executablePath: string; args: s
   if (!existsSync(executablePath)) {
     throw new Error(`Chromium not found at ${executablePath}: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`);
   }
-  return { executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs] };
+  return {
+    executablePath,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      ...extraArgs,
+    ],
+  };
 }
 
 export function launchChromium(extraArgs: string[] = []): Promise<Browser> {

@@ -67,7 +67,16 @@ export async function insertAsset(
   await db.query(
     `insert into public.assets (id, org_id, serial_number, barcode, name, category, case_id, status)
      values ($1, $2, $3, $4, $5, $6, $7, coalesce($8::public.asset_status, 'available'))`,
-    [id, orgId, serial, extra.barcode ?? null, extra.name ?? `Asset ${serial}`, extra.category ?? 'Audio', extra.caseId ?? null, extra.status ?? null],
+    [
+      id,
+      orgId,
+      serial,
+      extra.barcode ?? null,
+      extra.name ?? `Asset ${serial}`,
+      extra.category ?? 'Audio',
+      extra.caseId ?? null,
+      extra.status ?? null,
+    ],
   );
   return id;
 }

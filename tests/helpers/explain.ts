@@ -8,7 +8,11 @@ interface PlanNode {
 }
 
 /** The indexes a statement's plan uses, and the tables it reads sequentially. */
-export async function planOf(db: pg.Pool | pg.ClientBase, sql: string, params: unknown[] = []): Promise<{ indexes: string[]; seqScans: string[] }> {
+export async function planOf(
+  db: pg.Pool | pg.ClientBase,
+  sql: string,
+  params: unknown[] = [],
+): Promise<{ indexes: string[]; seqScans: string[] }> {
   const { rows } = await db.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`explain (format json) ${sql}`, params);
   const indexes: string[] = [];
   const seqScans: string[] = [];

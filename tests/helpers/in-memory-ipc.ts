@@ -48,7 +48,8 @@ export function inMemoryIpc(senderFrame: FakeSenderFrame | null): InMemoryIpc {
     ipcRenderer: {
       invoke: async (channel, ...args: unknown[]) => {
         const handler = handlers.get(channel);
-        if (handler === undefined) throw new Error(`Error invoking remote method '${channel}': Error: No handler registered for '${channel}'`);
+        if (handler === undefined)
+          throw new Error(`Error invoking remote method '${channel}': Error: No handler registered for '${channel}'`);
         // Only what registerStationIpc reads; a real event carries much more.
         const event = { senderFrame: pair.senderFrame } as unknown as IpcMainInvokeEvent;
         const result = await handler(event, ...structuredClone(args));

@@ -72,7 +72,8 @@ function vapidProblem(header: string | undefined, audience: string, expectedKey:
     key: { kty: 'EC', crv: 'P-256', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') },
     format: 'jwk',
   });
-  if (!verify('sha256', Buffer.from(`${head}.${body}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, b64url(signature))) return 'the JWT signature does not verify with k';
+  if (!verify('sha256', Buffer.from(`${head}.${body}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, b64url(signature)))
+    return 'the JWT signature does not verify with k';
   const alg = z.object({ alg: z.literal('ES256') }).safeParse(JSON.parse(b64url(head).toString('utf8')));
   if (!alg.success) return 'the JWT is not ES256';
   const claims = vapidClaims.safeParse(JSON.parse(b64url(body).toString('utf8')));
@@ -102,8 +103,23 @@ export async function startPushService(options: { vapidPublicKey?: string; now?:
   const dir = await mkdtemp(join(tmpdir(), 'gigmanager-push-'));
   const [keyFile, certFile] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
   await promisify(execFile)('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
   ]);
   const keys = new Map<string, { ecdh: ECDH; auth: string }>();
   const scripted = new Map<string, number[]>();
@@ -127,7 +143,8 @@ export async function startPushService(options: { vapidPublicKey?: string; now?:
     };
     const problem = vapidProblem(request.headers.authorization, origin, options.vapidPublicKey ?? null, now());
     if (problem !== null) return reject(401, problem);
-    if (request.headers['content-encoding'] !== 'aes128gcm') return reject(415, `Content-Encoding must be aes128gcm, got ${request.headers['content-encoding'] ?? 'none'}`);
+    if (request.headers['content-encoding'] !== 'aes128gcm')
+      return reject(415, `Content-Encoding must be aes128gcm, got ${request.headers['content-encoding'] ?? 'none'}`);
     const ttl = Number(request.headers.ttl);
     if (!Number.isInteger(ttl) || ttl < 0) return reject(400, 'a TTL header is required');
     const status = scripted.get(id)?.shift() ?? 201;
@@ -137,7 +154,9 @@ export async function startPushService(options: { vapidPublicKey?: string; now?:
     }
     let payload: unknown;
     try {
-      payload = JSON.parse(ece.decrypt(body, { version: 'aes128gcm', privateKey: subscription.ecdh, authSecret: subscription.auth }).toString('utf8'));
+      payload = JSON.parse(
+        ece.decrypt(body, { version: 'aes128gcm', privateKey: subscription.ecdh, authSecret: subscription.auth }).toString('utf8'),
+      );
     } catch (error) {
       return reject(400, `payload did not decrypt: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -149,11 +168,14 @@ export async function startPushService(options: { vapidPublicKey?: string; now?:
     response.writeHead(status, { Location: `${origin}/message/${arrivals.length}` }).end();
   };
 
-  const server: Server = createServer({ key: await readFile(keyFile), cert: await readFile(certFile), keepAliveTimeout: 30_000 }, (request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) response.writeHead(500).end(String(error));
-    });
-  });
+  const server: Server = createServer(
+    { key: await readFile(keyFile), cert: await readFile(certFile), keepAliveTimeout: 30_000 },
+    (request, response) => {
+      handle(request, response).catch((error: unknown) => {
+        if (!response.headersSent) response.writeHead(500).end(String(error));
+      });
+    },
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -175,7 +197,13 @@ export async function startPushService(options: { vapidPublicKey?: string; now?:
     waitFor: async (predicate, what, timeoutMs = 15_000) => {
       const deadline = Date.now() + timeoutMs;
       while (!predicate()) {
-        if (Date.now() > deadline) throw new Error(`push service: timed out waiting for ${what} (${arrivals.length} arrivals, ${rejections.length} rejections: ${rejections.slice(0, 3).map((r) => r.reason).join('; ')})`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `push service: timed out waiting for ${what} (${arrivals.length} arrivals, ${rejections.length} rejections: ${rejections
+              .slice(0, 3)
+              .map((r) => r.reason)
+              .join('; ')})`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },

@@ -39,8 +39,19 @@ export function stationHarness(options: {
 }): StationHarness {
   const now = options.now ?? new Date('2026-11-25T09:00:00Z');
   const store = new SqliteQueueStore({ path: join(options.dir, `${options.name ?? randomUUID()}.sqlite`), newId: randomUUID });
-  const backend = new BackendLink(store, { saved: store.getMetaSync('backend'), launchDefault: options.backend ?? null, defaultStationName: 'test-station', autoRefreshToken: false });
-  const engine = new SyncEngine({ store, transport: options.transport ?? backend.transport, clock: new FakeClock(now.getTime()), random: seededRandom(3), newId: randomUUID });
+  const backend = new BackendLink(store, {
+    saved: store.getMetaSync('backend'),
+    launchDefault: options.backend ?? null,
+    defaultStationName: 'test-station',
+    autoRefreshToken: false,
+  });
+  const engine = new SyncEngine({
+    store,
+    transport: options.transport ?? backend.transport,
+    clock: new FakeClock(now.getTime()),
+    random: seededRandom(3),
+    newId: randomUUID,
+  });
   const devices = new DeviceManager({
     hid: { available: false, reason: 'no HID here' },
     listSerialPorts: options.listSerialPorts ?? (() => Promise.resolve([])),
@@ -49,9 +60,27 @@ export function stationHarness(options: {
     pollMs: 60_000,
     log: () => undefined,
   });
-  const scanning = new ScanningService({ store, engine, catalog: new SqliteScanCatalog(store), devices, now: () => now.getTime(), log: () => undefined });
+  const scanning = new ScanningService({
+    store,
+    engine,
+    catalog: new SqliteScanCatalog(store),
+    devices,
+    now: () => now.getTime(),
+    log: () => undefined,
+  });
   const views = new SqliteStationViews(store);
-  const handlers = createStationHandlers({ ...(options.recentLog === undefined ? {} : { recentLog: options.recentLog }), appVersion: '0.1.0', host: 'browser', platform: `${process.platform}-${process.arch}`, startedAt: now, now: () => now, sync: { engine, store }, scanning, backend, views });
+  const handlers = createStationHandlers({
+    ...(options.recentLog === undefined ? {} : { recentLog: options.recentLog }),
+    appVersion: '0.1.0',
+    host: 'browser',
+    platform: `${process.platform}-${process.arch}`,
+    startedAt: now,
+    now: () => now,
+    sync: { engine, store },
+    scanning,
+    backend,
+    views,
+  });
   return {
     store,
     engine,

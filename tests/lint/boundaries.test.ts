@@ -21,9 +21,7 @@ async function violations(filePath: string, code: string): Promise<string[]> {
   const messages = result?.messages ?? [];
   const fatal = messages.filter((m) => m.fatal === true || m.ruleId === null);
   if (fatal.length > 0) throw new Error(`ESLint could not lint ${filePath}: ${fatal.map((m) => m.message).join('; ')}`);
-  return messages
-    .filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-globals')
-    .map((m) => m.message);
+  return messages.filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-globals').map((m) => m.message);
 }
 
 describe('import boundaries', () => {
@@ -64,7 +62,10 @@ describe('import boundaries', () => {
   });
 
   it('reports Node built-ins in the sandboxed preload', async () => {
-    const found = await violations('preload/boundary-probe.ts', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n");
+    const found = await violations(
+      'preload/boundary-probe.ts',
+      "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n",
+    );
     expect(found).toEqual([
       "'node:fs' import is restricted from being used by a pattern. A sandboxed preload has no Node built-ins: expose StationApi and nothing else.",
     ]);
@@ -72,7 +73,14 @@ describe('import boundaries', () => {
 
   it('allows what each folder may use', async () => {
     expect(await violations('core/boundary-probe.ts', "import { z } from 'zod';\nexport const s = z.string();\n")).toEqual([]);
-    expect(await violations('main/boundary-probe.ts', "import { ipcMain } from 'electron';\nimport { join } from 'node:path';\nexport const x = [ipcMain, join];\n")).toEqual([]);
-    expect(await violations('renderer/src/boundary-probe.tsx', "import { useState } from 'react';\nexport const x = useState;\n")).toEqual([]);
+    expect(
+      await violations(
+        'main/boundary-probe.ts',
+        "import { ipcMain } from 'electron';\nimport { join } from 'node:path';\nexport const x = [ipcMain, join];\n",
+      ),
+    ).toEqual([]);
+    expect(await violations('renderer/src/boundary-probe.tsx', "import { useState } from 'react';\nexport const x = useState;\n")).toEqual(
+      [],
+    );
   });
 });

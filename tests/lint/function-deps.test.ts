@@ -14,7 +14,9 @@ const pkg = z
 const installed = { ...pkg.dependencies, ...pkg.devDependencies };
 
 describe('edge function dependencies', () => {
-  const withConfig = readdirSync(FUNCTIONS, { withFileTypes: true }).filter((e) => e.isDirectory() && existsSync(join(FUNCTIONS, e.name, 'deno.json')));
+  const withConfig = readdirSync(FUNCTIONS, { withFileTypes: true }).filter(
+    (e) => e.isDirectory() && existsSync(join(FUNCTIONS, e.name, 'deno.json')),
+  );
 
   it('exist for the functions that import npm packages', () => {
     expect(withConfig.map((e) => e.name)).toContain('notify-staff');
@@ -22,7 +24,9 @@ describe('edge function dependencies', () => {
 
   for (const entry of withConfig) {
     it(`${entry.name}/deno.json pins the versions package.json installs`, () => {
-      const config = z.object({ imports: z.record(z.string(), z.string()) }).parse(JSON.parse(readFileSync(join(FUNCTIONS, entry.name, 'deno.json'), 'utf8')));
+      const config = z
+        .object({ imports: z.record(z.string(), z.string()) })
+        .parse(JSON.parse(readFileSync(join(FUNCTIONS, entry.name, 'deno.json'), 'utf8')));
       for (const [name, specifier] of Object.entries(config.imports)) {
         const match = /^npm:(@?[^@]+)@(.+)$/.exec(specifier);
         expect(match, `${name} → ${specifier} is not an npm:<package>@<version> specifier`).not.toBeNull();

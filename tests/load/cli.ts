@@ -16,7 +16,8 @@ const USAGE = `usage: npm run load -- <scenario> [--vus N] [--time-scale F] [--s
 function positiveNumber(raw: string | boolean | undefined, name: string, fallback: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (typeof raw !== 'string' || !Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got "${String(raw)}"`);
+  if (typeof raw !== 'string' || !Number.isFinite(value) || value <= 0)
+    throw new Error(`--${name} must be a positive number, got "${String(raw)}"`);
   return value;
 }
 
@@ -26,7 +27,14 @@ function report(run: LoadRun): { requests: number; errors: number; all: number[]
   let requests = 0;
   let errors = 0;
   for (const [name, stats] of [...run.endpoints].sort(([a], [b]) => a.localeCompare(b))) {
-    rows.push([name, stats.requests, stats.errors, percentile(stats.latencies, 50), percentile(stats.latencies, 95), percentile(stats.latencies, 99)]);
+    rows.push([
+      name,
+      stats.requests,
+      stats.errors,
+      percentile(stats.latencies, 50),
+      percentile(stats.latencies, 95),
+      percentile(stats.latencies, 99),
+    ]);
     all.push(...stats.latencies);
     requests += stats.requests;
     errors += stats.errors;
@@ -65,7 +73,8 @@ async function main(): Promise<number> {
 
   if (values['prepare-only'] === true) {
     const dbUrl = values['db-url'] ?? process.env['SUPABASE_DB_URL'];
-    if (dbUrl === undefined) throw new Error('--prepare-only needs --db-url (or SUPABASE_DB_URL): the seeded project’s postgres connection string');
+    if (dbUrl === undefined)
+      throw new Error('--prepare-only needs --db-url (or SUPABASE_DB_URL): the seeded project’s postgres connection string');
     const cohort = await prepareFestival(dbUrl, scenario, log);
     const out = resolve(values.out ?? `tests/load/.data/${name}-users.json`);
     await mkdir(dirname(out), { recursive: true });
@@ -80,7 +89,15 @@ async function main(): Promise<number> {
   const runs = positiveNumber(values.runs, 'runs', 1);
   if (!Number.isInteger(runs) || runs > 20) throw new Error(`--runs must be a whole number from 1 to 20, got "${String(values.runs)}"`);
 
-  const results: { run: LoadRun; loadBefore: number; loadAvg: number[]; thresholdsOk: boolean; integrityOk: boolean; requests: number; errors: number }[] = [];
+  const results: {
+    run: LoadRun;
+    loadBefore: number;
+    loadAvg: number[];
+    thresholdsOk: boolean;
+    integrityOk: boolean;
+    requests: number;
+    errors: number;
+  }[] = [];
   for (let index = 1; index <= runs; index += 1) {
     // Every repetition is the same experiment from the start: a fresh stack, seeded at scale 1
     // (the seed's 5k gigs, 20k assets, 500 staff), a fresh cohort.
@@ -92,16 +109,39 @@ async function main(): Promise<number> {
       // The machine's load before this run's stack started (what else runs here) and as the VUs
       // start (seeding included): the figures hold only next to them.
       const loadAvg = loadavg().map((l) => round(l, 2));
-      log(`run ${index}/${runs}: "${scenario.name}", up to ${maxVus ?? scenario.users.count} virtual users, load average ${loadAvg.join(' ')}…`);
-      const run = await runLoad({ url: stack.url, anonKey: stack.anonKey, scenario, cohort, timeScale, ...(maxVus === undefined ? {} : { maxVus }), seed: seed + index - 1, log });
+      log(
+        `run ${index}/${runs}: "${scenario.name}", up to ${maxVus ?? scenario.users.count} virtual users, load average ${loadAvg.join(' ')}…`,
+      );
+      const run = await runLoad({
+        url: stack.url,
+        anonKey: stack.anonKey,
+        scenario,
+        cohort,
+        timeScale,
+        ...(maxVus === undefined ? {} : { maxVus }),
+        seed: seed + index - 1,
+        log,
+      });
       const integrity = await checkIntegrity(stack.dbUrl, cohort, run);
       const { requests, errors, all, rows } = report(run);
       const errorRate = requests === 0 ? 1 : errors / requests;
-      process.stdout.write(`run ${index}/${runs} (1-min load average ${loadBefore} before the stack, ${loadAvg[0] ?? ''} as the VUs start):\n`);
+      process.stdout.write(
+        `run ${index}/${runs} (1-min load average ${loadBefore} before the stack, ${loadAvg[0] ?? ''} as the VUs start):\n`,
+      );
       process.stdout.write(`${table(['endpoint', 'requests', 'errors', 'p50 ms', 'p95 ms', 'p99 ms'], rows)}\n`);
-      process.stdout.write(`integrity: ${integrity.ok ? 'ok' : integrity.problems.join('; ')} (${integrity.appliedOps} ops applied, ${integrity.movements} movements)\n`);
+      process.stdout.write(
+        `integrity: ${integrity.ok ? 'ok' : integrity.problems.join('; ')} (${integrity.appliedOps} ops applied, ${integrity.movements} movements)\n`,
+      );
       if (run.errorSamples.length > 0) process.stdout.write(`first errors:\n  ${run.errorSamples.join('\n  ')}\n`);
-      results.push({ run, loadBefore, loadAvg, thresholdsOk: thresholdsMet(scenario, run, all, errorRate), integrityOk: integrity.ok, requests, errors });
+      results.push({
+        run,
+        loadBefore,
+        loadAvg,
+        thresholdsOk: thresholdsMet(scenario, run, all, errorRate),
+        integrityOk: integrity.ok,
+        requests,
+        errors,
+      });
     } finally {
       await env.db.end();
       await stack.stop();

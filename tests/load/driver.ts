@@ -135,7 +135,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       if (outcome.unexpected.length > 0) fail(entry, `${request.name}: ops not applied: ${outcome.unexpected.join(', ')}`);
       if (step === 'pull') {
         const changes = (body as { changes: Record<string, { org_id?: string }[]> }).changes;
-        for (const rows of Object.values(changes)) for (const row of rows) if (row.org_id !== undefined && row.org_id !== cohort.orgId) run.foreignRows += 1;
+        for (const rows of Object.values(changes))
+          for (const row of rows) if (row.org_id !== undefined && row.org_id !== cohort.orgId) run.foreignRows += 1;
       }
       if (step === 'search') for (const hit of body as { id: string }[]) run.searchHits.add(hit.id);
       return outcome.unexpected.length === 0;

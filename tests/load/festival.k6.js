@@ -48,8 +48,15 @@ let signedIn = false;
 
 function send(step) {
   const request = stepRequest(step, user, state, tools);
-  const headers = { apikey: ANON, 'Content-Type': 'application/json', Authorization: `Bearer ${request.signedIn ? state.accessToken : ANON}` };
-  const response = http.request(request.method, `${BASE}${request.path}`, JSON.stringify(request.body), { headers, tags: { name: request.name } });
+  const headers = {
+    apikey: ANON,
+    'Content-Type': 'application/json',
+    Authorization: `Bearer ${request.signedIn ? state.accessToken : ANON}`,
+  };
+  const response = http.request(request.method, `${BASE}${request.path}`, JSON.stringify(request.body), {
+    headers,
+    tags: { name: request.name },
+  });
   const ok = check(response, { [`${request.name} answered 2xx`]: (r) => r.status >= 200 && r.status < 300 });
   if (ok) {
     const outcome = applyAnswer(step, state, response.json());

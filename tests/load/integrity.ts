@@ -38,7 +38,10 @@ export async function checkIntegrity(dbUrl: string, cohort: UsersFile, run: Load
     if (unacknowledged > 0) problems.push(`${unacknowledged} op(s) applied on the server without the client hearing it (timeouts)`);
 
     const assets = (
-      await db.query<{ id: string; version: number; status: string }>('select id, version, status::text from public.assets where id = any($1)', [[...run.finalAssets.keys()]])
+      await db.query<{ id: string; version: number; status: string }>(
+        'select id, version, status::text from public.assets where id = any($1)',
+        [[...run.finalAssets.keys()]],
+      )
     ).rows;
     const drifted = assets.filter((a) => {
       const seen = run.finalAssets.get(a.id);
@@ -63,7 +66,9 @@ export async function checkIntegrity(dbUrl: string, cohort: UsersFile, run: Load
         `select u.email, s.endpoint from public.user_push_subscriptions s join auth.users u on u.id = s.user_id where s.endpoint like 'https://push.load.invalid/%'`,
       )
     ).rows;
-    const wrongOwner = subscriptions.filter((s) => cohort.users.find((u) => u.email === s.email)?.device_id !== s.endpoint.split('/').pop());
+    const wrongOwner = subscriptions.filter(
+      (s) => cohort.users.find((u) => u.email === s.email)?.device_id !== s.endpoint.split('/').pop(),
+    );
     if (wrongOwner.length > 0) problems.push(`${wrongOwner.length} push subscription(s) saved under another member`);
     return { ok: problems.length === 0, problems, appliedOps: run.applied.size, movements: movements.reduce((sum, m) => sum + m.n, 0) };
   } finally {

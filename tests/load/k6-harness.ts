@@ -95,7 +95,14 @@ export async function k6Harness(script: string, env: Record<string, string>, ans
         },
       },
     },
-    'k6/metrics': { Counter: class Counter { add(): void {} }, Trend: class Trend { add(): void {} } },
+    'k6/metrics': {
+      Counter: class Counter {
+        add(): void {}
+      },
+      Trend: class Trend {
+        add(): void {}
+      },
+    },
     jslib: { uuidv4: randomUUID },
   };
 

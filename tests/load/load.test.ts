@@ -23,14 +23,20 @@ const user: LoadUser = {
   root_gig_id: '00000000-0000-4000-8000-000000000002',
   assets: [{ id: '00000000-0000-4000-8000-000000000003', version: 4 }],
 };
-const tools = { random: () => 0.5, newId: () => '00000000-0000-4000-8000-0000000000ff', now: () => '2027-07-01T12:00:00Z', searchTerms: ['mixer'] };
+const tools = {
+  random: () => 0.5,
+  newId: () => '00000000-0000-4000-8000-0000000000ff',
+  now: () => '2027-07-01T12:00:00Z',
+  searchTerms: ['mixer'],
+};
 
 /** Public SQL functions the migrations define. */
 async function definedRpcs(): Promise<Set<string>> {
   const names = new Set<string>();
   const dir = join(SUPABASE_DIR, 'migrations');
   for (const file of await readdir(dir)) {
-    for (const match of (await readFile(join(dir, file), 'utf8')).matchAll(/create (?:or replace )?function public\.([a-z_]+)\s*\(/g)) names.add(match[1] ?? '');
+    for (const match of (await readFile(join(dir, file), 'utf8')).matchAll(/create (?:or replace )?function public\.([a-z_]+)\s*\(/g))
+      names.add(match[1] ?? '');
   }
   return names;
 }
@@ -66,11 +72,22 @@ describe('load scenario and k6 scripts', () => {
   it('scans gear out with its version, then back in, following the answers', () => {
     const state = startState(user, null);
     const out = stepRequest('push_scans', user, state, tools);
-    expect(out.body).toMatchObject({ device_id: 'load-1', ops: [{ action: 'check_out', base_version: 4, payload: { id: user.assets[0]!.id, gig_id: user.gig_id } }] });
-    const answer = { results: [{ op_id: 'op', status: 'applied', entity_id: user.assets[0]!.id, row: { status: 'checked_out', version: 5 } }] };
+    expect(out.body).toMatchObject({
+      device_id: 'load-1',
+      ops: [{ action: 'check_out', base_version: 4, payload: { id: user.assets[0]!.id, gig_id: user.gig_id } }],
+    });
+    const answer = {
+      results: [{ op_id: 'op', status: 'applied', entity_id: user.assets[0]!.id, row: { status: 'checked_out', version: 5 } }],
+    };
     expect(applyAnswer('push_scans', state, answer)).toEqual({ applied: ['op'], unexpected: [], refreshed: [] });
-    expect(stepRequest('push_scans', user, state, tools).body).toMatchObject({ ops: [{ action: 'check_in', payload: { id: user.assets[0]!.id } }] });
-    expect(applyAnswer('push_scans', state, { results: [{ op_id: 'x', status: 'rejected', code: 'gig_closed', entity_id: user.assets[0]!.id }] })).toEqual({ applied: [], unexpected: ['rejected gig_closed'], refreshed: [] });
+    expect(stepRequest('push_scans', user, state, tools).body).toMatchObject({
+      ops: [{ action: 'check_in', payload: { id: user.assets[0]!.id } }],
+    });
+    expect(
+      applyAnswer('push_scans', state, {
+        results: [{ op_id: 'x', status: 'rejected', code: 'gig_closed', entity_id: user.assets[0]!.id }],
+      }),
+    ).toEqual({ applied: [], unexpected: ['rejected gig_closed'], refreshed: [] });
   });
 
   it('has k6 scripts that parse and import only k6, its jslib and the shared steps', async () => {
@@ -80,8 +97,10 @@ describe('load scenario and k6 scripts', () => {
       const source = await readFile(join(LOAD_DIR, script), 'utf8');
       await expect(transform(source, { loader: 'js', format: 'esm' }), script).resolves.toBeDefined();
       const imports = [...source.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1] ?? '');
-      for (const from of imports) expect(from, `${script} imports ${from}`).toMatch(/^(k6(\/[a-z]+)?|https:\/\/jslib\.k6\.io\/.+|\.\/steps\.js)$/);
-      for (const opened of source.matchAll(/open\('(\.\/[^']+)'\)/g)) await expect(readFile(join(LOAD_DIR, opened[1] ?? ''), 'utf8')).resolves.toBeTruthy();
+      for (const from of imports)
+        expect(from, `${script} imports ${from}`).toMatch(/^(k6(\/[a-z]+)?|https:\/\/jslib\.k6\.io\/.+|\.\/steps\.js)$/);
+      for (const opened of source.matchAll(/open\('(\.\/[^']+)'\)/g))
+        await expect(readFile(join(LOAD_DIR, opened[1] ?? ''), 'utf8')).resolves.toBeTruthy();
     }
   });
 
@@ -89,7 +108,9 @@ describe('load scenario and k6 scripts', () => {
     // A users file from an earlier run: the item moved on to version 9 since the file was written.
     const state = startState(user, 'c0');
     const id = user.assets[0]!.id;
-    const stale = { results: [{ op_id: 'a', status: 'conflict', code: 'version_mismatch', entity_id: id, row: { id, status: 'available', version: 9 } }] };
+    const stale = {
+      results: [{ op_id: 'a', status: 'conflict', code: 'version_mismatch', entity_id: id, row: { id, status: 'available', version: 9 } }],
+    };
     expect(applyAnswer('push_scans', state, stale)).toEqual({ applied: [], unexpected: [], refreshed: [id] });
     expect(stepRequest('push_scans', user, state, tools).body).toMatchObject({ ops: [{ action: 'check_out', base_version: 9 }] });
     // Once the VU has heard the item's version from the server, a conflict means someone else moved it.
@@ -100,9 +121,22 @@ describe('load scenario and k6 scripts', () => {
     const state = startState(user, 'c0');
     const id = user.assets[0]!.id;
     const pulled = (rows: unknown[]) => ({ changes: { assets: rows }, tombstones: [], cursor: 'c1', has_more: false });
-    expect(applyAnswer('pull', state, pulled([{ id, status: 'checked_out', version: 3 }, { id: 'someone-else', status: 'available', version: 40 }]))).toEqual({ applied: [], unexpected: [], refreshed: [] });
+    expect(
+      applyAnswer(
+        'pull',
+        state,
+        pulled([
+          { id, status: 'checked_out', version: 3 },
+          { id: 'someone-else', status: 'available', version: 40 },
+        ]),
+      ),
+    ).toEqual({ applied: [], unexpected: [], refreshed: [] });
     expect(state.assets[0]).toMatchObject({ version: 4, out: false });
-    expect(applyAnswer('pull', state, pulled([{ id, status: 'checked_out', version: 6 }]))).toEqual({ applied: [], unexpected: [], refreshed: [id] });
+    expect(applyAnswer('pull', state, pulled([{ id, status: 'checked_out', version: 6 }]))).toEqual({
+      applied: [],
+      unexpected: [],
+      refreshed: [id],
+    });
     expect(state).toMatchObject({ cursor: 'c1', assets: [{ id, version: 6, out: true }] });
     expect(stepRequest('push_scans', user, state, tools).body).toMatchObject({ ops: [{ action: 'check_in' }] });
   });
@@ -158,8 +192,19 @@ describe('load scenario and k6 scripts', () => {
             results: ops.map((op) =>
               // The users file is stale: the server has the item at version 9.
               op.action === 'check_out' && op.base_version !== 9
-                ? { op_id: op.id, status: 'conflict', code: 'version_mismatch', entity_id: op.payload.id, row: { id: op.payload.id, status: 'available', version: 9 } }
-                : { op_id: op.id, status: 'applied', entity_id: op.payload.id, row: { id: op.payload.id, status: op.action === 'check_out' ? 'checked_out' : 'available', version: 10 } },
+                ? {
+                    op_id: op.id,
+                    status: 'conflict',
+                    code: 'version_mismatch',
+                    entity_id: op.payload.id,
+                    row: { id: op.payload.id, status: 'available', version: 9 },
+                  }
+                : {
+                    op_id: op.id,
+                    status: 'applied',
+                    entity_id: op.payload.id,
+                    row: { id: op.payload.id, status: op.action === 'check_out' ? 'checked_out' : 'available', version: 10 },
+                  },
             ),
           },
         };
@@ -177,23 +222,34 @@ describe('load scenario and k6 scripts', () => {
     });
 
     it('tags every request with its step’s name and gives every step of the scenario a p95 threshold', async () => {
-      const k6 = await k6Harness('festival.k6.js', { SUPABASE_URL: 'http://backend', SUPABASE_ANON_KEY: 'anon', LOAD_USERS: usersFile }, answer);
+      const k6 = await k6Harness(
+        'festival.k6.js',
+        { SUPABASE_URL: 'http://backend', SUPABASE_ANON_KEY: 'anon', LOAD_USERS: usersFile },
+        answer,
+      );
       const vu = k6.initVu(1);
       vu.iterate();
       vu.iterate();
       const steps = [...scenario.once, ...scenario.loop.map((l) => l.step)];
       expect(new Set(k6.requests.map((r) => r.tags['name']))).toEqual(new Set(steps.map(requestName)));
-      for (const step of steps) expect(vu.options.thresholds[`http_req_duration{name:${requestName(step)}}`], step).toEqual([`p(95)<${scenario.thresholds.p95Ms}`]);
+      for (const step of steps)
+        expect(vu.options.thresholds[`http_req_duration{name:${requestName(step)}}`], step).toEqual([`p(95)<${scenario.thresholds.p95Ms}`]);
       expect(vu.options.thresholds).toEqual(k6Thresholds(scenario));
       expect(vu.options.thresholds['http_req_duration']).toEqual(['p(95)<200']);
       // The stale version was taken from the conflict answer and the next round went through.
       expect(k6.failedChecks).toEqual([]);
-      const pushes = k6.requests.filter((r) => r.tags['name'] === 'push_changes').map((r) => (r.body as { ops: { base_version?: number }[] }).ops[0]?.base_version);
+      const pushes = k6.requests
+        .filter((r) => r.tags['name'] === 'push_changes')
+        .map((r) => (r.body as { ops: { base_version?: number }[] }).ops[0]?.base_version);
       expect(pushes).toEqual([4, 9]);
     });
 
     it('parses the users file once, inside the SharedArray, however many VUs start', async () => {
-      const k6 = await k6Harness('festival.k6.js', { SUPABASE_URL: 'http://backend', SUPABASE_ANON_KEY: 'anon', LOAD_USERS: usersFile }, answer);
+      const k6 = await k6Harness(
+        'festival.k6.js',
+        { SUPABASE_URL: 'http://backend', SUPABASE_ANON_KEY: 'anon', LOAD_USERS: usersFile },
+        answer,
+      );
       for (let vu = 1; vu <= 5; vu += 1) k6.initVu(vu).iterate();
       expect(k6.opens.filter((o) => o.path === usersFile)).toEqual([{ path: usersFile, insideSharedArray: true }]);
       expect(new Set(k6.requests.filter((r) => r.tags['name'] === 'sign_in').map((r) => (r.body as { email: string }).email)).size).toBe(3);
@@ -201,13 +257,20 @@ describe('load scenario and k6 scripts', () => {
   });
 
   it('sums repeated runs up as the spread of each step’s and the overall percentiles', () => {
-    const run = (base: number) => new Map([
-      ['search', { requests: 100, errors: 0, latencies: Array.from({ length: 100 }, (_, i) => base + i) }],
-      ['sign_in', { requests: 10, errors: 1, latencies: Array.from({ length: 10 }, (_, i) => base * 10 + i) }],
-    ]);
+    const run = (base: number) =>
+      new Map([
+        ['search', { requests: 100, errors: 0, latencies: Array.from({ length: 100 }, (_, i) => base + i) }],
+        ['sign_in', { requests: 10, errors: 1, latencies: Array.from({ length: 10 }, (_, i) => base * 10 + i) }],
+      ]);
     const spread = summarizeRuns([run(10), run(30), run(20)]);
     expect(spread.runs).toBe(3);
-    expect(spread.steps['search']).toEqual({ requests: 300, errors: 0, p50: { min: 59, median: 69, max: 79 }, p95: { min: 104, median: 114, max: 124 }, p99: { min: 108, median: 118, max: 128 } });
+    expect(spread.steps['search']).toEqual({
+      requests: 300,
+      errors: 0,
+      p50: { min: 59, median: 69, max: 79 },
+      p95: { min: 104, median: 114, max: 124 },
+      p99: { min: 108, median: 118, max: 128 },
+    });
     expect(spread.steps['sign_in']?.errors).toBe(3);
     expect(spread.all.requests).toBe(330);
     expect(spread.all.p95.min).toBeLessThanOrEqual(spread.all.p95.median);
@@ -245,7 +308,13 @@ describe('the Node load driver on a local stack', () => {
     const ids = cohort.users.flatMap((u) => u.assets.map((a) => a.id));
     const { data, error } = await env.manager.rpc('push_changes', {
       device_id: 'load-test-reset',
-      ops: ids.map((id) => ({ id: randomUUID(), created_at: new Date().toISOString(), table: 'assets', action: 'check_in', payload: { id, condition: 'ok' } })),
+      ops: ids.map((id) => ({
+        id: randomUUID(),
+        created_at: new Date().toISOString(),
+        table: 'assets',
+        action: 'check_in',
+        payload: { id, condition: 'ok' },
+      })),
     });
     if (error !== null) throw new Error(error.message);
     expect((data as { results: { status: string }[] }).results.every((r) => r.status === 'applied')).toBe(true);
@@ -259,7 +328,14 @@ describe('the Node load driver on a local stack', () => {
   });
 
   it('runs every step of the scenario without errors and keeps the data whole', () => {
-    expect([...run.endpoints.keys()].sort()).toEqual(['get_gig_hierarchy', 'pull_changes', 'push_changes', 'save_push_subscription', 'search', 'sign_in']);
+    expect([...run.endpoints.keys()].sort()).toEqual([
+      'get_gig_hierarchy',
+      'pull_changes',
+      'push_changes',
+      'save_push_subscription',
+      'search',
+      'sign_in',
+    ]);
     expect(run.errorSamples).toEqual([]);
     expect(run.maxVus).toBe(12);
     expect(run.applied.size).toBeGreaterThan(0);

@@ -57,7 +57,9 @@ export async function prepareFestival(dbUrl: string, scenario: Scenario, log: (l
     // The cohort's test subscriptions (push.load.invalid) from an earlier run go: nothing may try to
     // deliver to them between runs, and each run starts without any.
     await client.query("delete from public.user_push_subscriptions where endpoint like 'https://push.load.invalid/%'");
-    const hash = (await client.query<{ hash: string }>("select extensions.crypt($1, extensions.gen_salt('bf', 10)) as hash", [LOAD_PASSWORD])).rows[0]?.hash ?? '';
+    const hash =
+      (await client.query<{ hash: string }>("select extensions.crypt($1, extensions.gen_salt('bf', 10)) as hash", [LOAD_PASSWORD])).rows[0]
+        ?.hash ?? '';
     const emails = Array.from({ length: count }, (_, i) => `load-crew-${i + 1}@northlight.test`);
     await client.query(
       `insert into auth.users (id, aud, role, email, encrypted_password, email_confirmed_at, raw_app_meta_data, raw_user_meta_data)
@@ -67,7 +69,9 @@ export async function prepareFestival(dbUrl: string, scenario: Scenario, log: (l
       [emails, hash],
     );
     const users = (
-      await client.query<{ id: string; email: string }>('select id, email from auth.users where email = any($1) and deleted_at is null', [emails])
+      await client.query<{ id: string; email: string }>('select id, email from auth.users where email = any($1) and deleted_at is null', [
+        emails,
+      ])
     ).rows;
     const byEmail = new Map(users.map((u) => [u.email, u.id]));
     await client.query(
@@ -101,8 +105,12 @@ export async function prepareFestival(dbUrl: string, scenario: Scenario, log: (l
     await client.query('commit');
 
     const cursor =
-      (await client.query<{ cursor: string }>("select txid::text || ':' || seq as cursor from app.sync_changes where org_id = $1 order by txid desc, seq desc limit 1", [orgId])).rows[0]
-        ?.cursor ?? null;
+      (
+        await client.query<{ cursor: string }>(
+          "select txid::text || ':' || seq as cursor from app.sync_changes where org_id = $1 order by txid desc, seq desc limit 1",
+          [orgId],
+        )
+      ).rows[0]?.cursor ?? null;
     const per = scenario.users.assetsPerUser;
     const prepared: LoadUser[] = assignment.map((a, i) => ({
       email: a.email,

@@ -10,11 +10,22 @@ const step = z.enum(STEPS);
 export const scenarioSchema = z.object({
   name: z.string().regex(/^[a-z0-9-]+$/),
   description: z.string(),
-  users: z.object({ count: z.number().int().min(1).max(10_000), assetsPerUser: z.number().int().min(1).max(50), hierarchyDepth: z.number().int().min(0).max(10) }),
+  users: z.object({
+    count: z.number().int().min(1).max(10_000),
+    assetsPerUser: z.number().int().min(1).max(50),
+    hierarchyDepth: z.number().int().min(0).max(10),
+  }),
   stages: z.array(z.object({ durationS: z.number().positive(), target: z.number().int().min(0) })).min(1),
   thresholds: z.object({ p95Ms: z.number().positive(), errorRate: z.number().min(0).max(1) }),
   once: z.array(step),
-  loop: z.array(z.object({ step, thinkS: z.tuple([z.number().min(0), z.number().min(0)]).refine(([a, b]) => a <= b, 'think time range must be [min, max]') })).min(1),
+  loop: z
+    .array(
+      z.object({
+        step,
+        thinkS: z.tuple([z.number().min(0), z.number().min(0)]).refine(([a, b]) => a <= b, 'think time range must be [min, max]'),
+      }),
+    )
+    .min(1),
   searchTerms: z.array(z.string().min(1)).min(1),
 });
 export type Scenario = z.infer<typeof scenarioSchema>;
@@ -30,6 +41,7 @@ export async function loadScenario(name: string): Promise<Scenario> {
     throw new Error(`no scenario "${name}" (tests/load/${name}.json)`);
   }
   const parsed = scenarioSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`tests/load/${name}.json: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`tests/load/${name}.json: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }

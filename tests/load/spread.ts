@@ -27,13 +27,20 @@ export interface RunsSummary {
 function spreadOf(values: number[]): Spread {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
+  const median =
+    sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
   return { min: round(sorted[0] ?? Number.NaN, 1), median: round(median, 1), max: round(sorted.at(-1) ?? Number.NaN, 1) };
 }
 
 function stepSpread(runs: EndpointStats[]): StepSpread {
   const of = (p: number): Spread => spreadOf(runs.map((r) => percentile(r.latencies, p)));
-  return { requests: runs.reduce((n, r) => n + r.requests, 0), errors: runs.reduce((n, r) => n + r.errors, 0), p50: of(50), p95: of(95), p99: of(99) };
+  return {
+    requests: runs.reduce((n, r) => n + r.requests, 0),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    p50: of(50),
+    p95: of(95),
+    p99: of(99),
+  };
 }
 
 /**
@@ -49,7 +56,11 @@ export function summarizeRuns(runs: Map<string, EndpointStats>[]): RunsSummary {
   const all = stepSpread(
     runs.map((run) => {
       const stats = [...run.values()];
-      return { requests: stats.reduce((n, s) => n + s.requests, 0), errors: stats.reduce((n, s) => n + s.errors, 0), latencies: stats.flatMap((s) => s.latencies) };
+      return {
+        requests: stats.reduce((n, s) => n + s.requests, 0),
+        errors: stats.reduce((n, s) => n + s.errors, 0),
+        latencies: stats.flatMap((s) => s.latencies),
+      };
     }),
   );
   return { runs: runs.length, steps, all };
@@ -58,6 +69,13 @@ export function summarizeRuns(runs: Map<string, EndpointStats>[]): RunsSummary {
 /** The spread as table rows: step, requests, errors, then min / median / max of p50, p95, p99. */
 export function spreadRows(summary: RunsSummary): string[][] {
   const cell = (s: Spread): string => `${s.min} / ${s.median} / ${s.max}`;
-  const row = (name: string, s: StepSpread): string[] => [name, String(s.requests), String(s.errors), cell(s.p50), cell(s.p95), cell(s.p99)];
+  const row = (name: string, s: StepSpread): string[] => [
+    name,
+    String(s.requests),
+    String(s.errors),
+    cell(s.p50),
+    cell(s.p95),
+    cell(s.p99),
+  ];
   return [...Object.entries(summary.steps).map(([name, s]) => row(name, s)), row('all', summary.all)];
 }

@@ -44,7 +44,8 @@ export function k6Thresholds(scenario) {
     http_req_failed: [`rate<${scenario.thresholds.errorRate}`],
     checks: [`rate>${1 - scenario.thresholds.errorRate}`],
   };
-  for (const step of [...scenario.once, ...scenario.loop.map((l) => l.step)]) thresholds[`http_req_duration{name:${requestName(step)}}`] = [p95];
+  for (const step of [...scenario.once, ...scenario.loop.map((l) => l.step)])
+    thresholds[`http_req_duration{name:${requestName(step)}}`] = [p95];
   return thresholds;
 }
 
@@ -94,7 +95,13 @@ function learn(asset, row) {
 export function stepRequest(step, user, state, tools) {
   switch (step) {
     case 'sign_in':
-      return { name: requestName(step), method: 'POST', path: '/auth/v1/token?grant_type=password', body: { email: user.email, password: user.password }, signedIn: false };
+      return {
+        name: requestName(step),
+        method: 'POST',
+        path: '/auth/v1/token?grant_type=password',
+        body: { email: user.email, password: user.password },
+        signedIn: false,
+      };
     case 'save_push_subscription':
       return rpc(step, { endpoint: `https://push.load.invalid/${user.device_id}`, p256dh: P256DH, auth: AUTH, user_agent: 'load test' });
     case 'hierarchy':
@@ -108,7 +115,14 @@ export function stepRequest(step, user, state, tools) {
       const ops = state.assets.map((asset) =>
         asset.out
           ? { id: tools.newId(), created_at: tools.now(), table: 'assets', action: 'check_in', payload: { id: asset.id, condition: 'ok' } }
-          : { id: tools.newId(), created_at: tools.now(), table: 'assets', action: 'check_out', payload: { id: asset.id, gig_id: user.gig_id }, base_version: asset.version },
+          : {
+              id: tools.newId(),
+              created_at: tools.now(),
+              table: 'assets',
+              action: 'check_out',
+              payload: { id: asset.id, gig_id: user.gig_id },
+              base_version: asset.version,
+            },
       );
       return rpc(step, { device_id: user.device_id, ops });
     }
@@ -128,7 +142,11 @@ export function stepRequest(step, user, state, tools) {
  * @returns {{ applied: string[], unexpected: string[], refreshed: string[] }}
  */
 export function applyAnswer(step, state, body) {
-  const outcome = { applied: /** @type {string[]} */ ([]), unexpected: /** @type {string[]} */ ([]), refreshed: /** @type {string[]} */ ([]) };
+  const outcome = {
+    applied: /** @type {string[]} */ ([]),
+    unexpected: /** @type {string[]} */ ([]),
+    refreshed: /** @type {string[]} */ ([]),
+  };
   if (step === 'sign_in') state.accessToken = body.access_token;
   if (step === 'pull') {
     state.cursor = body.cursor;
@@ -145,7 +163,13 @@ export function applyAnswer(step, state, body) {
       if (result.status === 'applied' && asset !== undefined) {
         learn(asset, result.row);
         outcome.applied.push(result.op_id);
-      } else if (result.status === 'conflict' && result.code === 'version_mismatch' && asset !== undefined && !asset.heard && learn(asset, result.row)) {
+      } else if (
+        result.status === 'conflict' &&
+        result.code === 'version_mismatch' &&
+        asset !== undefined &&
+        !asset.heard &&
+        learn(asset, result.row)
+      ) {
         // The users file's version was stale; the op goes again, at the server's version, next round.
         outcome.refreshed.push(asset.id);
       } else {

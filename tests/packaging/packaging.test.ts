@@ -21,7 +21,9 @@ beforeAll(async () => {
 describe('electron-builder configuration', () => {
   it('matches electron-builder’s own schema, and the schema check can fail', async () => {
     await expect(validateConfiguration(config, new DebugLogger(false))).resolves.toBeUndefined();
-    await expect(validateConfiguration({ ...config, linux: { ...config.linux, targett: 'deb' } } as Config, new DebugLogger(false))).rejects.toThrow(/unknown property 'targett'/);
+    await expect(
+      validateConfiguration({ ...config, linux: { ...config.linux, targett: 'deb' } } as Config, new DebugLogger(false)),
+    ).rejects.toThrow(/unknown property 'targett'/);
   });
 
   it('builds AppImage and deb, nsis and dmg, with our app id and name', () => {
@@ -34,7 +36,8 @@ describe('electron-builder configuration', () => {
 
   it('points at icons generated from the one source image, at the sizes each platform needs', () => {
     const linuxIcons = at(String(config.linux?.icon));
-    for (const size of [16, 32, 48, 128, 256, 512]) expect(png(join(linuxIcons, `${size}x${size}.png`)), `${size}px`).toEqual({ width: size, height: size });
+    for (const size of [16, 32, 48, 128, 256, 512])
+      expect(png(join(linuxIcons, `${size}x${size}.png`)), `${size}px`).toEqual({ width: size, height: size });
     for (const icon of [config.win?.icon, config.mac?.icon]) expect(png(at(String(icon)))).toEqual({ width: 1024, height: 1024 });
     expect(readFileSync(at('renderer', 'public', 'icon.svg'), 'utf8')).toBe(readFileSync(at('resources', 'icon.svg'), 'utf8'));
   });
@@ -44,7 +47,10 @@ describe('electron-builder configuration', () => {
     const natives = ['better-sqlite3', 'node-hid', '@serialport/bindings-cpp'];
     for (const name of natives) {
       const binary = join('node_modules', name, 'build', 'Release', 'x.node');
-      expect(patterns.some((p) => minimatch(binary, p)), name).toBe(true);
+      expect(
+        patterns.some((p) => minimatch(binary, p)),
+        name,
+      ).toBe(true);
     }
     // Nothing native in the app's dependencies that the list misses.
     const pkg = JSON.parse(readFileSync(at('package.json'), 'utf8')) as { dependencies: Record<string, string> };
@@ -88,10 +94,17 @@ describe('udev rules for scanners', () => {
 describe('a packaged build', () => {
   const electronBinary = at('node_modules', 'electron', 'dist', process.platform === 'darwin' ? 'Electron.app' : 'electron');
   const hasElectron = existsSync(electronBinary);
-  if (!hasElectron) console.log(`packaging: electron-builder --dir not run: no Electron binary at ${electronBinary} (ELECTRON_SKIP_BINARY_DOWNLOAD / no network for it here)`);
+  if (!hasElectron)
+    console.log(
+      `packaging: electron-builder --dir not run: no Electron binary at ${electronBinary} (ELECTRON_SKIP_BINARY_DOWNLOAD / no network for it here)`,
+    );
 
-  it.skipIf(!hasElectron)('builds unpacked with electron-builder --dir', async () => {
-    await promisify(execFile)('npx', ['electron-builder', '--dir', '--publish', 'never'], { cwd: PROJECT_ROOT, timeout: 600_000 });
-    expect(readdirSync(at('dist')).some((entry) => entry.endsWith('-unpacked'))).toBe(true);
-  }, 600_000);
+  it.skipIf(!hasElectron)(
+    'builds unpacked with electron-builder --dir',
+    async () => {
+      await promisify(execFile)('npx', ['electron-builder', '--dir', '--publish', 'never'], { cwd: PROJECT_ROOT, timeout: 600_000 });
+      expect(readdirSync(at('dist')).some((entry) => entry.endsWith('-unpacked'))).toBe(true);
+    },
+    600_000,
+  );
 });

@@ -8,7 +8,10 @@ import { hexBytes, hexEventSchema, loadFixtures } from '../fixtures/scanners/loa
 
 // The HID part of the scanner corpus, replayed through the real decoders (core tests stay free of
 // Node for the web typecheck, so the files are read here).
-function run(decoder: { push(report: Uint8Array): HidDecodeResult }, reports: Iterable<Uint8Array>): { scans: string[]; rejected: string[] } {
+function run(
+  decoder: { push(report: Uint8Array): HidDecodeResult },
+  reports: Iterable<Uint8Array>,
+): { scans: string[]; rejected: string[] } {
   const out = { scans: [] as string[], rejected: [] as string[] };
   for (const r of reports) {
     const { scans, rejected } = decoder.push(r);
@@ -38,7 +41,10 @@ describe('HID keyboard corpus (tests/fixtures/scanners/hid-keyboard)', () => {
 });
 
 describe('HID POS corpus (tests/fixtures/scanners/hid-pos)', () => {
-  const fixtures = loadFixtures('hid-pos', { event: hexEventSchema, config: z.strictObject({ reportId: z.number().int().min(0).max(255).optional() }) });
+  const fixtures = loadFixtures('hid-pos', {
+    event: hexEventSchema,
+    config: z.strictObject({ reportId: z.number().int().min(0).max(255).optional() }),
+  });
   it('has the recordings the issue names', () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(6);
   });
@@ -49,4 +55,3 @@ describe('HID POS corpus (tests/fixtures/scanners/hid-pos)', () => {
     });
   }
 });
-

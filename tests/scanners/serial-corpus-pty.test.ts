@@ -43,12 +43,24 @@ async function play(path: string, timeline: Timeline): Promise<Timeline> {
   return done;
 }
 
-async function run(fixture: SerialFixture, n: number): Promise<{ scans: string[]; rejected: string[]; meant: { scans: string[]; rejected: string[] } }> {
+async function run(
+  fixture: SerialFixture,
+  n: number,
+): Promise<{ scans: string[]; rejected: string[]; meant: { scans: string[]; rejected: string[] } }> {
   const pair = new PtyPair(join(dir, `station-${n}`), join(dir, `scanner-${n}`));
   await pair.start();
   const config = frameConfigOfFixture(fixture);
   const scanner = new SerialScanner(
-    { deviceId: 'serial:corpus', path: pair.device, baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1, frame: config, reconnect: { baseMs: 50, maxMs: 200 } },
+    {
+      deviceId: 'serial:corpus',
+      path: pair.device,
+      baudRate: 9600,
+      dataBits: 8,
+      parity: 'none',
+      stopBits: 1,
+      frame: config,
+      reconnect: { baseMs: 50, maxMs: 200 },
+    },
     { now: () => performance.now(), random: seededRandom(n) },
   );
   const scans: string[] = [];
@@ -72,17 +84,21 @@ async function run(fixture: SerialFixture, n: number): Promise<{ scans: string[]
 
 describe('the serial corpus over a real serial link, at recorded timing', () => {
   let n = 0;
-  it.each(serialFixtures().map((f) => [f.file, f] as const))('%s', async (_file, fixture) => {
-    // A test machine under load can starve the writer mid-frame, which changes what was sent; such
-    // a run proves nothing about the driver and is played again (at most 3 times).
-    for (let attempt = 1; ; attempt += 1) {
-      const result = await run(fixture, (n += 1));
-      const asRecorded = JSON.stringify(result.meant) === JSON.stringify(fixture.expect);
-      if (!asRecorded && attempt < 3) continue;
-      expect(result.meant).toEqual(fixture.expect);
-      expect(result.scans).toEqual(fixture.expect.scans);
-      expect(result.rejected).toEqual(fixture.expect.rejected);
-      return;
-    }
-  }, 120_000);
+  it.each(serialFixtures().map((f) => [f.file, f] as const))(
+    '%s',
+    async (_file, fixture) => {
+      // A test machine under load can starve the writer mid-frame, which changes what was sent; such
+      // a run proves nothing about the driver and is played again (at most 3 times).
+      for (let attempt = 1; ; attempt += 1) {
+        const result = await run(fixture, (n += 1));
+        const asRecorded = JSON.stringify(result.meant) === JSON.stringify(fixture.expect);
+        if (!asRecorded && attempt < 3) continue;
+        expect(result.meant).toEqual(fixture.expect);
+        expect(result.scans).toEqual(fixture.expect.scans);
+        expect(result.rejected).toEqual(fixture.expect.rejected);
+        return;
+      }
+    },
+    120_000,
+  );
 });

@@ -12,4 +12,3 @@ describe('the serial corpus (tests/fixtures/scanners/serial), replayed through t
     expect(result.rejected.map((r) => r.reason)).toEqual(fixture.expect.rejected);
   });
 });
-

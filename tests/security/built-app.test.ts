@@ -41,19 +41,35 @@ let main: MainReport;
 beforeAll(async () => {
   if (!existsSync(MAIN) || !existsSync(PRELOAD)) throw new Error('no build in out/: npm test builds first; alone, run npm run build');
   // No backend: the station starts on its own (the probe must not depend on one).
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SUPABASE_') && !key.startsWith('STATION_')));
-  const { stdout } = await run(process.execPath, ['--import', join(PROJECT_ROOT, 'tests/security/register.mjs'), join(PROJECT_ROOT, 'tests/security/probe-main.mjs'), MAIN, RENDERER], {
-    cwd: PROJECT_ROOT,
-    env: { ...env, STATION_USER_DATA_DIR: userData },
-    timeout: 60_000,
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('SUPABASE_') && !key.startsWith('STATION_')),
+  );
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', join(PROJECT_ROOT, 'tests/security/register.mjs'), join(PROJECT_ROOT, 'tests/security/probe-main.mjs'), MAIN, RENDERER],
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...env, STATION_USER_DATA_DIR: userData },
+      timeout: 60_000,
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   main = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as MainReport;
 }, 90_000);
 
 describe('the built main process', () => {
   it('opens one isolated, sandboxed window on its own document, with the built preload', () => {
-    expect(main.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, nodeIntegrationInSubFrames: false, webSecurity: true, allowRunningInsecureContent: false, webviewTag: false, preload: PRELOAD });
+    expect(main.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      preload: PRELOAD,
+    });
     expect(main.loaded).toEqual({ file: RENDERER });
     expect(main.errorBoxes).toEqual([]);
   });
@@ -67,7 +83,15 @@ describe('the built main process', () => {
   it('sends a strict CSP with every response', () => {
     const [csp] = main.csp;
     expect(main.csp).toHaveLength(1);
-    for (const directive of ["default-src 'none'", "script-src 'self';", "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"]) expect(csp).toContain(directive);
+    for (const directive of [
+      "default-src 'none'",
+      "script-src 'self';",
+      "connect-src 'self'",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+    ])
+      expect(csp).toContain(directive);
     expect(csp).not.toMatch(/unsafe-(inline|eval)|\*/);
   });
 
@@ -79,7 +103,8 @@ describe('the built main process', () => {
 
   it('grants no browser permission at all (the station uses none)', () => {
     expect(Object.keys(main.permissions).length).toBeGreaterThanOrEqual(10);
-    for (const [permission, granted] of Object.entries(main.permissions)) expect({ permission, granted }).toEqual({ permission, granted: false });
+    for (const [permission, granted] of Object.entries(main.permissions))
+      expect({ permission, granted }).toEqual({ permission, granted: false });
   });
 
   it('handles exactly one IPC channel per StationApi method', () => {
@@ -91,7 +116,8 @@ describe('the built main process', () => {
     expect(Object.keys(main.untrusted).sort()).toEqual(['foreignPage', 'noFrame', 'otherFile', 'subframe']);
     for (const [sender, answers] of Object.entries(main.untrusted)) {
       expect(Object.keys(answers)).toHaveLength(stationMethods.length);
-      for (const [channel, code] of Object.entries(answers)) expect({ sender, channel, code }).toEqual({ sender, channel, code: 'untrusted_sender' });
+      for (const [channel, code] of Object.entries(answers))
+        expect({ sender, channel, code }).toEqual({ sender, channel, code: 'untrusted_sender' });
     }
   });
 
@@ -110,8 +136,17 @@ describe('the built main process', () => {
 
 describe('the built preload', () => {
   it('exposes only window.station: StationApi functions over their own channels', async () => {
-    const { stdout } = await run(process.execPath, [join(PROJECT_ROOT, 'tests/security/probe-preload.cjs'), PRELOAD], { cwd: PROJECT_ROOT, timeout: 30_000 });
-    const report = JSON.parse(stdout.trim()) as { exposedKeys: string[]; members: string[]; memberTypes: string[]; invoked: { channel: string }[]; listened: string[] };
+    const { stdout } = await run(process.execPath, [join(PROJECT_ROOT, 'tests/security/probe-preload.cjs'), PRELOAD], {
+      cwd: PROJECT_ROOT,
+      timeout: 30_000,
+    });
+    const report = JSON.parse(stdout.trim()) as {
+      exposedKeys: string[];
+      members: string[];
+      memberTypes: string[];
+      invoked: { channel: string }[];
+      listened: string[];
+    };
     expect(report.exposedKeys).toEqual(['station']);
     const events = Object.keys(STATION_EVENTS).map((e) => `on${e[0]?.toUpperCase() ?? ''}${e.slice(1)}`);
     expect(report.members).toEqual([...stationMethods, ...events].sort());

@@ -19,15 +19,31 @@ const fire = (listeners, url) => {
   for (const listener of listeners ?? []) listener({ preventDefault: () => (prevented = true) }, url);
   return prevented;
 };
-const headers = await new Promise((resolve) => state.headersHandler({ url: 'file:///x', responseHeaders: {} }, (r) => resolve(r.responseHeaders)));
+const headers = await new Promise((resolve) =>
+  state.headersHandler({ url: 'file:///x', responseHeaders: {} }, (r) => resolve(r.responseHeaders)),
+);
 const permissions = {};
-for (const permission of ['media', 'notifications', 'geolocation', 'midi', 'clipboard-read', 'hid', 'serial', 'usb', 'openExternal', 'fullscreen']) {
+for (const permission of [
+  'media',
+  'notifications',
+  'geolocation',
+  'midi',
+  'clipboard-read',
+  'hid',
+  'serial',
+  'usb',
+  'openExternal',
+  'fullscreen',
+]) {
   permissions[permission] = await new Promise((resolve) => state.permissionHandler({}, permission, resolve, {}));
 }
 const windowOpen = {};
-for (const url of ['https://docs.example.com/help', 'http://insecure.example.com/', 'file:///etc/passwd', 'javascript:alert(1)']) windowOpen[url] = window.webContents.openHandler({ url });
+for (const url of ['https://docs.example.com/help', 'http://insecure.example.com/', 'file:///etc/passwd', 'javascript:alert(1)'])
+  windowOpen[url] = window.webContents.openHandler({ url });
 let webviewPrevented = false;
-const created = { on: (event, listener) => event === 'will-attach-webview' && listener({ preventDefault: () => (webviewPrevented = true) }, {}, {}) };
+const created = {
+  on: (event, listener) => event === 'will-attach-webview' && listener({ preventDefault: () => (webviewPrevented = true) }, {}, {}),
+};
 for (const listener of state.appListeners.get('web-contents-created') ?? []) listener({}, created);
 
 const trusted = { senderFrame: { url: pathToFileURL(rendererFile).href, parent: null } };
@@ -45,7 +61,17 @@ for (const [name, event] of Object.entries(senders)) {
 const deep = {};
 let cursor = deep;
 for (let i = 0; i < 200; i += 1) cursor = cursor.next = {};
-const payloads = { number: [42], string: ['x'], null: [null], array: [[]], boolean: [true], huge: ['x'.repeat(1_000_000)], deep: [deep], extra: [undefined, 1, 2], proto: [JSON.parse('{"__proto__": {"polluted": true}}')] };
+const payloads = {
+  number: [42],
+  string: ['x'],
+  null: [null],
+  array: [[]],
+  boolean: [true],
+  huge: ['x'.repeat(1_000_000)],
+  deep: [deep],
+  extra: [undefined, 1, 2],
+  proto: [JSON.parse('{"__proto__": {"polluted": true}}')],
+};
 const fuzz = {};
 for (const [channel, handler] of state.ipc) {
   fuzz[channel] = {};
@@ -60,23 +86,25 @@ for (const [channel, handler] of state.ipc) {
 }
 const info = await state.ipc.get('station:getInfo')?.(trusted);
 for (const listener of state.appListeners.get('before-quit') ?? []) listener();
-console.log(JSON.stringify({
-  webPreferences: window.options.webPreferences,
-  loaded: window.loaded,
-  csp: headers['Content-Security-Policy'],
-  navigatePrevented: fire(window.webContents.listeners.get('will-navigate'), 'https://evil.example/'),
-  redirectPrevented: fire(window.webContents.listeners.get('will-redirect'), 'https://evil.example/'),
-  windowOpen,
-  openedExternal: state.openedExternal,
-  permissions,
-  webviewPrevented,
-  channels: [...state.ipc.keys()],
-  untrusted,
-  fuzz,
-  trustedInfo: info,
-  polluted: {}.polluted === true,
-  errorBoxes: state.errorBoxes,
-  crashReporter: state.crashReporter,
-  logFile: process.env.STATION_USER_DATA_DIR + '/logs/station.log',
-}));
+console.log(
+  JSON.stringify({
+    webPreferences: window.options.webPreferences,
+    loaded: window.loaded,
+    csp: headers['Content-Security-Policy'],
+    navigatePrevented: fire(window.webContents.listeners.get('will-navigate'), 'https://evil.example/'),
+    redirectPrevented: fire(window.webContents.listeners.get('will-redirect'), 'https://evil.example/'),
+    windowOpen,
+    openedExternal: state.openedExternal,
+    permissions,
+    webviewPrevented,
+    channels: [...state.ipc.keys()],
+    untrusted,
+    fuzz,
+    trustedInfo: info,
+    polluted: {}.polluted === true,
+    errorBoxes: state.errorBoxes,
+    crashReporter: state.crashReporter,
+    logFile: process.env.STATION_USER_DATA_DIR + '/logs/station.log',
+  }),
+);
 setTimeout(() => process.exit(0), 500);

@@ -16,7 +16,14 @@ const CANARIES = {
   NOTIFY_STAFF_SECRET: 'canary-notify-secret-a4c2e8',
   SUPABASE_DB_URL: 'postgresql://postgres:canary-db-password-93d1@db.example:5432/postgres',
 };
-const NAMES = ['SUPABASE_SERVICE_ROLE_KEY', 'VAPID_PRIVATE_KEY', 'NOTIFY_STAFF_SECRET', 'SUPABASE_DB_URL', 'service_role', 'BEGIN PRIVATE KEY'];
+const NAMES = [
+  'SUPABASE_SERVICE_ROLE_KEY',
+  'VAPID_PRIVATE_KEY',
+  'NOTIFY_STAFF_SECRET',
+  'SUPABASE_DB_URL',
+  'service_role',
+  'BEGIN PRIVATE KEY',
+];
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {
@@ -40,8 +47,16 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 beforeAll(async () => {
   // Both builds with the secrets in the environment, as on a developer's machine or a CI runner.
   const env = { ...process.env, ...CANARIES, VITE_SUPABASE_URL: 'https://proj.supabase.co', VITE_SUPABASE_ANON_KEY: 'public-anon-key' };
-  await run('npx', ['vite', 'build', '--config', 'vite.web.config.ts', '--outDir', join(out, 'web'), '--logLevel', 'error'], { cwd: PROJECT_ROOT, env, timeout: 180_000 });
-  await run('npx', ['electron-vite', 'build', '--outDir', join(out, 'station'), '--logLevel', 'error'], { cwd: PROJECT_ROOT, env, timeout: 180_000 });
+  await run('npx', ['vite', 'build', '--config', 'vite.web.config.ts', '--outDir', join(out, 'web'), '--logLevel', 'error'], {
+    cwd: PROJECT_ROOT,
+    env,
+    timeout: 180_000,
+  });
+  await run('npx', ['electron-vite', 'build', '--outDir', join(out, 'station'), '--logLevel', 'error'], {
+    cwd: PROJECT_ROOT,
+    env,
+    timeout: 180_000,
+  });
 }, 240_000);
 
 describe('secrets in what ships to browsers and windows', () => {
@@ -53,7 +68,9 @@ describe('secrets in what ships to browsers and windows', () => {
   });
 
   it('the builds npm test made carry no secret names either', () => {
-    expect(findings([join(PROJECT_ROOT, 'out', 'web'), join(PROJECT_ROOT, 'out', 'renderer'), join(PROJECT_ROOT, 'out', 'preload')], NAMES)).toEqual([]);
+    expect(
+      findings([join(PROJECT_ROOT, 'out', 'web'), join(PROJECT_ROOT, 'out', 'renderer'), join(PROJECT_ROOT, 'out', 'preload')], NAMES),
+    ).toEqual([]);
   });
 });
 
@@ -71,6 +88,7 @@ describe('the crew PWA’s server', () => {
     const policy = response.headers.get('permissions-policy') ?? '';
     expect(policy).toBe(WEB_PERMISSIONS);
     expect(policy).toContain('camera=(self)');
-    for (const feature of ['microphone', 'geolocation', 'usb', 'serial', 'hid', 'bluetooth', 'payment']) expect(policy).toContain(`${feature}=()`);
+    for (const feature of ['microphone', 'geolocation', 'usb', 'serial', 'hid', 'bluetooth', 'payment'])
+      expect(policy).toContain(`${feature}=()`);
   });
 });

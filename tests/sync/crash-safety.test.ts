@@ -40,11 +40,17 @@ async function arrange(backend: Backend, assets: number): Promise<{ env: Record<
   const org = randomUUID();
   await db.query("insert into public.organizations (id, name, slug) values ($1, 'Crash Co', $2)", [org, `crash-${org.slice(0, 8)}`]);
   await db.query("insert into public.memberships (org_id, user_id, role) values ($1, $2, 'station')", [org, data.user.id]);
-  const gig = (await db.query<{ id: string }>("insert into public.gigs (org_id, name, status) values ($1, 'Crash gig', 'confirmed') returning id", [org])).rows[0]?.id;
-  const ids = (await db.query<{ id: string }>(
-    "insert into public.assets (org_id, serial_number, name, category) select $1, 'CRASH-' || g, 'Case ' || g, 'Audio' from generate_series(1, $2) g returning id",
-    [org, assets],
-  )).rows.map((r) => r.id);
+  const gig = (
+    await db.query<{ id: string }>("insert into public.gigs (org_id, name, status) values ($1, 'Crash gig', 'confirmed') returning id", [
+      org,
+    ])
+  ).rows[0]?.id;
+  const ids = (
+    await db.query<{ id: string }>(
+      "insert into public.assets (org_id, serial_number, name, category) select $1, 'CRASH-' || g, 'Case ' || g, 'Audio' from generate_series(1, $2) g returning id",
+      [org, assets],
+    )
+  ).rows.map((r) => r.id);
   await db.end();
   const plan = ids.flatMap((id) => [
     { id: randomUUID(), table: 'assets', action: 'check_out', payload: { id, gig_id: gig }, base_version: 1 },

@@ -49,7 +49,10 @@ beforeEach(async () => {
   store = new SqliteQueueStore({ path: join(dir, `s-${(n += 1)}.sqlite`), newId: randomUUID });
   engine = new SyncEngine({ store, transport, clock: new FakeClock(), random: seededRandom(1), newId: randomUUID });
   // The station last pulled at 99:0 (a position the server no longer has, e.g. restored from an older backup).
-  await store.applyPull({ changes: { gigs: [{ id: GIG, name: 'Old name', version: 1 }] }, tombstones: [], cursor: '99:0', has_more: false }, rebase);
+  await store.applyPull(
+    { changes: { gigs: [{ id: GIG, name: 'Old name', version: 1 }] }, tombstones: [], cursor: '99:0', has_more: false },
+    rebase,
+  );
 });
 
 describe('a refused pull cursor', () => {
@@ -57,7 +60,12 @@ describe('a refused pull cursor', () => {
     transport.plan = [
       () => refused(),
       () => ({ changes: { gigs: [{ id: GIG, name: 'Main Stage Friday', version: 3 }] }, tombstones: [], cursor: '12:4', has_more: true }),
-      () => ({ changes: { assets: [{ id: ASSET, name: 'Shure SM58', serial_number: 'MIC-1042', status: 'available', version: 2 }] }, tombstones: [], cursor: '12:9', has_more: false }),
+      () => ({
+        changes: { assets: [{ id: ASSET, name: 'Shure SM58', serial_number: 'MIC-1042', status: 'available', version: 2 }] },
+        tombstones: [],
+        cursor: '12:9',
+        has_more: false,
+      }),
     ];
     await engine.pull();
     expect(transport.cursors).toEqual(['99:0', null, '12:4']);
@@ -69,7 +77,15 @@ describe('a refused pull cursor', () => {
 
   it('keeps queued ops queued and shows them on top of the full pull', async () => {
     await engine.enqueue({ table: 'gigs', action: 'update', payload: { id: GIG, fields: { notes: 'load-in 14:00' } }, base_version: 1 });
-    transport.plan = [() => refused(), () => ({ changes: { gigs: [{ id: GIG, name: 'Main Stage Friday', notes: null, version: 3 }] }, tombstones: [], cursor: '12:4', has_more: false })];
+    transport.plan = [
+      () => refused(),
+      () => ({
+        changes: { gigs: [{ id: GIG, name: 'Main Stage Friday', notes: null, version: 3 }] },
+        tombstones: [],
+        cursor: '12:4',
+        has_more: false,
+      }),
+    ];
     await engine.pull();
     expect(await store.getCached('gigs', GIG)).toMatchObject({ name: 'Main Stage Friday', notes: 'load-in 14:00' });
     expect((await store.stats()).depth).toBe(1);
@@ -108,11 +124,17 @@ describe('the Supabase transport', () => {
     };
     return { client, calls };
   }
-  const cursorRefusal = { code: '22023', message: "cursor '99:0' is ahead of this server's change log", hint: 'pull from the start (cursor null)' };
+  const cursorRefusal = {
+    code: '22023',
+    message: "cursor '99:0' is ahead of this server's change log",
+    hint: 'pull from the start (cursor null)',
+  };
 
   it('types 22023 from pull_changes on a given cursor as cursor_refused', async () => {
     const { client } = answering(cursorRefusal, 400);
-    const error = await supabaseTransport(client, { timeoutMs: 1000 }).pull('99:0', 500).catch((e: unknown) => e);
+    const error = await supabaseTransport(client, { timeoutMs: 1000 })
+      .pull('99:0', 500)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransportError);
     expect(error).toMatchObject({ kind: 'cursor_refused', status: 400 });
   });
@@ -123,13 +145,17 @@ describe('the Supabase transport', () => {
     ['a 400 without a code', { message: 'Bad Request' }, 400, '99:0'],
   ])('leaves %s a plain refusal', async (_label, answer, status, cursor) => {
     const { client } = answering(answer, status);
-    const error = await supabaseTransport(client, { timeoutMs: 1000 }).pull(cursor, 500).catch((e: unknown) => e);
+    const error = await supabaseTransport(client, { timeoutMs: 1000 })
+      .pull(cursor, 500)
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'refused' });
   });
 
   it('leaves 22023 from push_changes a plain refusal', async () => {
     const { client } = answering({ code: '22023', message: 'ops must be an array' }, 400);
-    const error = await supabaseTransport(client, { timeoutMs: 1000 }).push('device', []).catch((e: unknown) => e);
+    const error = await supabaseTransport(client, { timeoutMs: 1000 })
+      .push('device', [])
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'refused' });
   });
 });

@@ -138,7 +138,10 @@ describe('sync against the local stack', () => {
     const s = await station('expired');
     const day = 86_400_000;
     // Scanned 40 days ago on a station that has been off since; the server forgets ops after 30 days.
-    const old = await s.store.enqueue({ table: 'assets', action: 'check_out', payload: { id: asset, gig_id: gig }, base_version: 1 }, { id: randomUUID(), now: Date.now() - 40 * day });
+    const old = await s.store.enqueue(
+      { table: 'assets', action: 'check_out', payload: { id: asset, gig_id: gig }, base_version: 1 },
+      { id: randomUUID(), now: Date.now() - 40 * day },
+    );
     await stack.db.query('select app.prune_sync_ops($1::timestamptz)', [new Date(Date.now() - 30 * day).toISOString()]);
     await drainUntilSettled(s);
     const [entry] = await s.store.quarantined();
@@ -163,7 +166,7 @@ describe('sync against the local stack', () => {
     s.store.close();
   });
 
-  it('pulls from the start when the server refuses a cursor past its change log (a restore of an older backup), once, and ends with the server\'s rows and no error', async () => {
+  it("pulls from the start when the server refuses a cursor past its change log (a restore of an older backup), once, and ends with the server's rows and no error", async () => {
     const [asset = ''] = await assets(1, 'RESTORED');
     const renamed = await insertGig(stack.db, org.id, { name: 'Main Stage Friday' });
     const s = await station('restored');
@@ -176,7 +179,12 @@ describe('sync against the local stack', () => {
     // Meanwhile the server changes: a rename and a deletion the station has not seen.
     await stack.db.query("update public.gigs set name = 'Main Stage Saturday', version = version + 1 where id = $1", [renamed]);
     await stack.db.query('update public.assets set deleted_at = now(), version = version + 1 where id = $1', [asset]);
-    const queued = await s.engine.enqueue({ table: 'gigs', action: 'update', payload: { id: renamed, fields: { notes: 'doors 19:00' } }, base_version: null });
+    const queued = await s.engine.enqueue({
+      table: 'gigs',
+      action: 'update',
+      payload: { id: renamed, fields: { notes: 'doors 19:00' } },
+      base_version: null,
+    });
     const calls: (string | null)[] = [];
     const spied = s.transport.pull.bind(s.transport);
     s.transport.pull = (cursor, limit) => {
@@ -216,7 +224,9 @@ describe('sync against the local stack', () => {
     // Keep local: re-issued against the server's version, it applies.
     await b.engine.resolveConflict(conflict?.id ?? '', 'keep_local');
     await drainUntilSettled(b);
-    const server = await stack.db.query<{ status: string; version: number }>('select status, version from public.gigs where id = $1', [contested]);
+    const server = await stack.db.query<{ status: string; version: number }>('select status, version from public.gigs where id = $1', [
+      contested,
+    ]);
     expect(server.rows[0]).toEqual({ status: 'cancelled', version: 3 });
     expect(await b.store.stats()).toMatchObject({ depth: 0, conflicts: 0 });
 

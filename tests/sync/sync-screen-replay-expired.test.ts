@@ -56,7 +56,10 @@ describe('the Sync screen and an op the server no longer remembers', () => {
     const asset = rows[0]?.id ?? '';
     // The station was off for 40 days with this scan queued; the server has pruned ops older than 30.
     const queued = new SqliteQueueStore({ path: join(dir, 'station.sqlite'), newId: randomUUID });
-    const old = await queued.enqueue({ table: 'assets', action: 'check_out', payload: { id: asset, gig_id: gig }, base_version: 1 }, { id: randomUUID(), now: Date.now() - 40 * DAY });
+    const old = await queued.enqueue(
+      { table: 'assets', action: 'check_out', payload: { id: asset, gig_id: gig }, base_version: 1 },
+      { id: randomUUID(), now: Date.now() - 40 * DAY },
+    );
     queued.close();
     await stack.db.query('select app.prune_sync_ops($1::timestamptz)', [new Date(Date.now() - 30 * DAY).toISOString()]);
 
@@ -82,7 +85,9 @@ describe('the Sync screen and an op the server no longer remembers', () => {
     expect(text).toContain("Check the item's history; Retry applies it now.");
     expect(text).not.toContain('replay_expired');
     // What it was, in words with the station's names: no ids, no `table.action`.
-    await expect.poll(() => entry.getByTestId('quarantined-label').innerText(), { timeout: 30_000 }).toBe('Check-out of Shure SM58 · MIC-1042 to Main Stage Friday');
+    await expect
+      .poll(() => entry.getByTestId('quarantined-label').innerText(), { timeout: 30_000 })
+      .toBe('Check-out of Shure SM58 · MIC-1042 to Main Stage Friday');
     expect(await page.locator('main').innerText()).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}|\b[0-9a-f]{8}\b|assets\.check_out/);
     await shoot('sync-replay-expired');
 

@@ -25,7 +25,11 @@ function clearHash(): void {
  */
 export function InviteGate({ invite, ...app }: { invite: ParsedInvite } & AppProps) {
   const [step, setStep] = useState<Step>(() =>
-    invite.kind === 'none' ? { step: 'app', notice: null } : invite.kind === 'invalid' ? { step: 'app', notice: { ok: false, text: invite.message } } : { step: 'checking' },
+    invite.kind === 'none'
+      ? { step: 'app', notice: null }
+      : invite.kind === 'invalid'
+        ? { step: 'app', notice: { ok: false, text: invite.message } }
+        : { step: 'checking' },
   );
 
   useEffect(() => {
@@ -49,7 +53,11 @@ export function InviteGate({ invite, ...app }: { invite: ParsedInvite } & AppPro
         }
         setStep({ step: 'applying', invite: found });
         await window.station.saveSettings({ backend: found.backend });
-        if (live) setStep({ step: 'app', notice: { ok: true, text: `Set up from your invite: this app now syncs with ${found.host}. Sign in under Settings.` } });
+        if (live)
+          setStep({
+            step: 'app',
+            notice: { ok: true, text: `Set up from your invite: this app now syncs with ${found.host}. Sign in under Settings.` },
+          });
       } catch (error) {
         clearHash();
         if (live) setStep({ step: 'app', notice: { ok: false, text: `This invite link was not used: ${errorText(error)}` } });
@@ -70,11 +78,20 @@ export function InviteGate({ invite, ...app }: { invite: ParsedInvite } & AppPro
         signedInAs={step.signedInAs}
         onSwitched={() => {
           clearHash();
-          setStep({ step: 'app', notice: { ok: true, text: `Switched to ${step.invite.host}. You are signed out: sign in under Settings with your account there.` } });
+          setStep({
+            step: 'app',
+            notice: {
+              ok: true,
+              text: `Switched to ${step.invite.host}. You are signed out: sign in under Settings with your account there.`,
+            },
+          });
         }}
         onKept={() => {
           clearHash();
-          setStep({ step: 'app', notice: { ok: true, text: `Kept ${step.currentHost ?? 'the current setup'}. The invite link was not used.` } });
+          setStep({
+            step: 'app',
+            notice: { ok: true, text: `Kept ${step.currentHost ?? 'the current setup'}. The invite link was not used.` },
+          });
         }}
       />
     );
@@ -83,7 +100,11 @@ export function InviteGate({ invite, ...app }: { invite: ParsedInvite } & AppPro
   const notice = step.notice;
   return (
     <div className="with-notice">
-      <div className={`invite-notice ${notice.ok ? 'note-ok' : 'note-error'}`} role={notice.ok ? 'status' : 'alert'} aria-label="Invite link">
+      <div
+        className={`invite-notice ${notice.ok ? 'note-ok' : 'note-error'}`}
+        role={notice.ok ? 'status' : 'alert'}
+        aria-label="Invite link"
+      >
         <p>{notice.text}</p>
         <button type="button" onClick={() => setStep({ step: 'app', notice: null })}>
           Dismiss

@@ -19,7 +19,18 @@ function memoryStore(unsynced: Partial<QueueStats>) {
       meta.delete(key);
       return Promise.resolve();
     },
-    stats: () => Promise.resolve({ depth: 0, pending: 0, syncing: 0, failed: 0, held: 0, conflicts: 0, quarantined: 0, oldestPendingAt: null, ...unsynced }),
+    stats: () =>
+      Promise.resolve({
+        depth: 0,
+        pending: 0,
+        syncing: 0,
+        failed: 0,
+        held: 0,
+        conflicts: 0,
+        quarantined: 0,
+        oldestPendingAt: null,
+        ...unsynced,
+      }),
     resetForNewBackend: () => {
       events.push('reset');
       return Promise.resolve();
@@ -38,7 +49,12 @@ describe('switching backend', () => {
     ['quarantined', { quarantined: 1 }],
   ])('is refused while anything is %s, and leaves notifications and settings alone', async (_label, stats) => {
     const { store, events } = memoryStore(stats);
-    const link = new BackendLink(store, { saved: JSON.stringify(OLD), launchDefault: null, defaultStationName: 'Crew phone', autoRefreshToken: false });
+    const link = new BackendLink(store, {
+      saved: JSON.stringify(OLD),
+      launchDefault: null,
+      defaultStationName: 'Crew phone',
+      autoRefreshToken: false,
+    });
     link.beforeSwitch = () => {
       events.push('notifications off');
       return Promise.resolve();
@@ -50,7 +66,12 @@ describe('switching backend', () => {
 
   it('turns off the old backend’s notifications first, then drops its data and saves the new one', async () => {
     const { store, events, meta } = memoryStore({});
-    const link = new BackendLink(store, { saved: JSON.stringify(OLD), launchDefault: null, defaultStationName: 'Crew phone', autoRefreshToken: false });
+    const link = new BackendLink(store, {
+      saved: JSON.stringify(OLD),
+      launchDefault: null,
+      defaultStationName: 'Crew phone',
+      autoRefreshToken: false,
+    });
     link.beforeSwitch = () => {
       // Still the old backend: the subscription is deleted there, with the old session.
       events.push(`notifications off at ${link.url ?? 'none'}`);
@@ -64,7 +85,12 @@ describe('switching backend', () => {
 
   it('does nothing at all for the backend already in use', async () => {
     const { store, events } = memoryStore({});
-    const link = new BackendLink(store, { saved: JSON.stringify(OLD), launchDefault: null, defaultStationName: 'Crew phone', autoRefreshToken: false });
+    const link = new BackendLink(store, {
+      saved: JSON.stringify(OLD),
+      launchDefault: null,
+      defaultStationName: 'Crew phone',
+      autoRefreshToken: false,
+    });
     link.beforeSwitch = () => {
       events.push('notifications off');
       return Promise.resolve();

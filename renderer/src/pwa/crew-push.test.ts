@@ -2,12 +2,20 @@ import { describe, expect, it } from 'vitest';
 import type { PushSubscriptionRecord } from '../../../core/backend-link';
 import { renewSubscription } from './crew-push';
 
-const base64url = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+const base64url = (bytes: Uint8Array): string =>
+  btoa(String.fromCharCode(...bytes))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '');
 
 /** A browser subscription as PushManager returns one (keys as ArrayBuffers). */
 function subscription(endpoint: string, seed: number): PushSubscription {
   const key = (length: number): ArrayBuffer => Uint8Array.from({ length }, (_, i) => (i * 7 + seed) % 256).buffer;
-  return { endpoint, getKey: (name: string) => (name === 'p256dh' ? key(65) : key(16)), options: { applicationServerKey: null, userVisibleOnly: true } } as unknown as PushSubscription;
+  return {
+    endpoint,
+    getKey: (name: string) => (name === 'p256dh' ? key(65) : key(16)),
+    options: { applicationServerKey: null, userVisibleOnly: true },
+  } as unknown as PushSubscription;
 }
 
 function harness(storedKey: string | null) {
@@ -42,7 +50,11 @@ describe('pushsubscriptionchange', () => {
 
   it('saves the browser’s new subscription and forgets the old endpoint on the server', async () => {
     const h = harness(key);
-    await renewSubscription({ ...h, oldEndpoint: 'https://push.example/old', newSubscription: subscription('https://push.example/new', 1) });
+    await renewSubscription({
+      ...h,
+      oldEndpoint: 'https://push.example/old',
+      newSubscription: subscription('https://push.example/new', 1),
+    });
     expect(h.saved.map((s) => s.endpoint)).toEqual(['https://push.example/new']);
     expect(h.saved[0]?.p256dh).toMatch(/^[A-Za-z0-9_-]{87}$/);
     expect(h.saved[0]?.auth).toMatch(/^[A-Za-z0-9_-]{22}$/);

@@ -1,7 +1,8 @@
 import type { BackendLink, PushSubscriptionRecord } from '../../../core/backend-link';
 
 /** What the dashboard shows: nothing to offer, blocked in the browser, off (asked or not yet), or on. */
-export type PushState = { state: 'unsupported'; reason: string } | { state: 'blocked' } | { state: 'off'; dismissed: boolean } | { state: 'on' };
+export type PushState =
+  { state: 'unsupported'; reason: string } | { state: 'blocked' } | { state: 'off'; dismissed: boolean } | { state: 'on' };
 
 /** Where the crew app keeps small settings (the IndexedDB store's meta table). */
 export interface PushMeta {
@@ -61,7 +62,8 @@ export class CrewPush {
 
   private supported(): string | null {
     if (!('serviceWorker' in navigator)) return 'this browser has no service workers';
-    if (!('PushManager' in window) || !('Notification' in window)) return 'this browser cannot receive push notifications (on iPhone: add the app to the home screen first)';
+    if (!('PushManager' in window) || !('Notification' in window))
+      return 'this browser cannot receive push notifications (on iPhone: add the app to the home screen first)';
     return null;
   }
 

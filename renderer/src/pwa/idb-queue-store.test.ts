@@ -26,7 +26,10 @@ describe('IndexedDB store specifics', () => {
   it('keeps the queue across a reopen (a closed tab, a new one)', async () => {
     const name = `reopen-${randomUUID()}`;
     const first = await IdbQueueStore.open(name, { newId: randomUUID });
-    await first.enqueue({ table: 'assets', action: 'check_in', payload: { id: randomUUID(), condition: 'ok' } }, { id: randomUUID(), now: 5 });
+    await first.enqueue(
+      { table: 'assets', action: 'check_in', payload: { id: randomUUID(), condition: 'ok' } },
+      { id: randomUUID(), now: 5 },
+    );
     const device = await first.deviceId();
     first.close();
     const second = await IdbQueueStore.open(name, { newId: randomUUID });
@@ -38,7 +41,10 @@ describe('IndexedDB store specifics', () => {
   it('quarantines an op whose stored payload no longer parses, raw, instead of dropping it', async () => {
     const name = `corrupt-${randomUUID()}`;
     const store = await IdbQueueStore.open(name, { newId: randomUUID });
-    const op = await store.enqueue({ table: 'assets', action: 'check_in', payload: { id: randomUUID(), condition: 'ok' } }, { id: randomUUID(), now: 5 });
+    const op = await store.enqueue(
+      { table: 'assets', action: 'check_in', payload: { id: randomUUID(), condition: 'ok' } },
+      { id: randomUUID(), now: 5 },
+    );
     store.close();
     // Damage the record underneath the store, as a bad migration or a bug elsewhere could.
     const raw = await openDB(name, 1);
@@ -56,7 +62,10 @@ describe('IndexedDB store specifics', () => {
 
   it('finds, lists and discards an op whose record lost its seq (in no index, yet counted)', async () => {
     const store = await open();
-    const op = await store.enqueue({ table: 'assets', action: 'check_in', payload: { id: randomUUID(), condition: 'ok' } }, { id: randomUUID(), now: 5 });
+    const op = await store.enqueue(
+      { table: 'assets', action: 'check_in', payload: { id: randomUUID(), condition: 'ok' } },
+      { id: randomUUID(), now: 5 },
+    );
     await damageIdbOp(store, op.id, { seq: undefined, retryCount: undefined });
     expect((await store.stats()).depth).toBe(1);
     expect(await store.claimBatch(10, 10)).toEqual([]);

@@ -74,7 +74,18 @@ interface StationDb extends DBSchema {
   gig_cache: { key: string; value: CacheRecord };
   asset_cache: { key: string; value: CacheRecord };
   entity_cache: { key: [string, string]; value: EntityRecord; indexes: { entity: string } };
-  conflicts: { key: string; value: { id: string; entityKey: string; op: QueuedOp; serverRow: Row | null; changedFields: string[]; message: string; detectedAt: number } };
+  conflicts: {
+    key: string;
+    value: {
+      id: string;
+      entityKey: string;
+      op: QueuedOp;
+      serverRow: Row | null;
+      changedFields: string[];
+      message: string;
+      detectedAt: number;
+    };
+  };
   quarantine: { key: string; value: QuarantineRecord };
   sync_state: { key: string; value: { key: string; value: string } };
 }
@@ -264,13 +275,23 @@ export class IdbQueueStore implements QueueStore {
             break;
           case 'conflict':
             await ops.delete(op.id);
-            await tx.objectStore('conflicts').put({ id: op.id, entityKey: key, op, serverRow: outcome.serverRow, changedFields: outcome.changedFields, message: outcome.message, detectedAt: now });
+            await tx.objectStore('conflicts').put({
+              id: op.id,
+              entityKey: key,
+              op,
+              serverRow: outcome.serverRow,
+              changedFields: outcome.changedFields,
+              message: outcome.message,
+              detectedAt: now,
+            });
             if (outcome.serverRow !== null) await writeServerRow(tx, op.table, outcome.serverRow, now);
             await refreshCache(tx, op.table, id, now);
             break;
           case 'rejected':
             await ops.delete(op.id);
-            await tx.objectStore('quarantine').put({ id: op.id, entityKey: key, op, code: outcome.code, message: outcome.message, quarantinedAt: now });
+            await tx
+              .objectStore('quarantine')
+              .put({ id: op.id, entityKey: key, op, code: outcome.code, message: outcome.message, quarantinedAt: now });
             await refreshCache(tx, op.table, id, now);
             break;
           case 'retry': {
@@ -291,16 +312,22 @@ export class IdbQueueStore implements QueueStore {
       // ops in queue order, so its cache ends on the newest server row.
       const byEntity = new Map<string, Outcome[]>();
       for (const outcome of outcomes) byEntity.set(entityKey(outcome.op), [...(byEntity.get(entityKey(outcome.op)) ?? []), outcome]);
-      await Promise.all([...byEntity.values()].map(async (list) => {
-        for (const outcome of list) await settleOne(outcome);
-      }));
+      await Promise.all(
+        [...byEntity.values()].map(async (list) => {
+          for (const outcome of list) await settleOne(outcome);
+        }),
+      );
     });
   }
 
   async listQueue(limit: number): Promise<QueuedOp[]> {
     const tx = this.tx('readonly');
     const out: QueuedOp[] = [];
-    for (let cursor = await tx.objectStore('pending_sync').index('seq').openCursor(); cursor !== null && out.length < limit; cursor = await cursor.continue()) {
+    for (
+      let cursor = await tx.objectStore('pending_sync').index('seq').openCursor();
+      cursor !== null && out.length < limit;
+      cursor = await cursor.continue()
+    ) {
       const op = parseOp(cursor.value);
       if (op !== null) out.push(op);
     }
@@ -334,7 +361,8 @@ export class IdbQueueStore implements QueueStore {
   async listCached(table: CachedTable): Promise<Row[]> {
     const tx = this.tx('readonly');
     const simple = SIMPLE_CACHE[table];
-    const records = simple === undefined ? await tx.objectStore('entity_cache').index('entity').getAll(table) : await tx.objectStore(simple).getAll();
+    const records =
+      simple === undefined ? await tx.objectStore('entity_cache').index('entity').getAll(table) : await tx.objectStore(simple).getAll();
     return records.flatMap((r) => (r.row === null ? [] : [r.row]));
   }
 
@@ -370,8 +398,20 @@ export class IdbQueueStore implements QueueStore {
           out.push(conflict);
         } else {
           const taken = new Set((await quarantine.getAllKeys()).map(String));
-          const entry = corruptEntry({ ...read.op, id: r.id }, read.problems, quarantineKey(r.id, (key) => taken.has(key), this.newId), JSON.stringify(r.op) ?? 'undefined');
-          await quarantine.put({ id: entry.op.id, entityKey: String(r.entityKey), op: entry.op, code: entry.code, message: entry.message, quarantinedAt: now });
+          const entry = corruptEntry(
+            { ...read.op, id: r.id },
+            read.problems,
+            quarantineKey(r.id, (key) => taken.has(key), this.newId),
+            JSON.stringify(r.op) ?? 'undefined',
+          );
+          await quarantine.put({
+            id: entry.op.id,
+            entityKey: String(r.entityKey),
+            op: entry.op,
+            code: entry.code,
+            message: entry.message,
+            quarantinedAt: now,
+          });
         }
       }
       return sorted(out);
@@ -383,15 +423,19 @@ export class IdbQueueStore implements QueueStore {
       const record = await tx.objectStore('conflicts').get(id);
       if (record === undefined) throw new QueueStoreError('not_found', `no conflict ${id}`);
       const read = readConflict(record, info.now);
-      if (!read.ok) throw new QueueStoreError('corrupt', `conflict ${id} cannot be read (${read.problems}); list the conflicts to move it to quarantine, where it can be discarded`);
+      if (!read.ok)
+        throw new QueueStoreError(
+          'corrupt',
+          `conflict ${id} cannot be read (${read.problems}); list the conflicts to move it to quarantine, where it can be discarded`,
+        );
       const { op } = read.conflict;
       await tx.objectStore('conflicts').delete(id);
       if (choice === 'keep_local') {
         const serverVersion = read.conflict.serverRow?.['version'];
         // Same place in its entity's order (same seq), new id: the server already answered the old one.
-        await tx.objectStore('pending_sync').put(
-          toRecord(requeued(op, info.newOpId, typeof serverVersion === 'number' ? serverVersion : op.baseVersion)),
-        );
+        await tx
+          .objectStore('pending_sync')
+          .put(toRecord(requeued(op, info.newOpId, typeof serverVersion === 'number' ? serverVersion : op.baseVersion)));
       }
       await refreshCache(tx, op.table, String(op.payload['id']), info.now);
     });
@@ -404,7 +448,10 @@ export class IdbQueueStore implements QueueStore {
    */
   async quarantined(): Promise<QuarantinedOp[]> {
     const read = (r: QuarantineRecord) =>
-      readStoredQuarantine({ id: r.id, op: r.op, code: String(r.code), message: String(r.message), quarantinedAt: Number(r.quarantinedAt) || 0 }, this.newId);
+      readStoredQuarantine(
+        { id: r.id, op: r.op, code: String(r.code), message: String(r.message), quarantinedAt: Number(r.quarantinedAt) || 0 },
+        this.newId,
+      );
     let records = await this.tx('readonly').objectStore('quarantine').getAll();
     if (!records.every((r) => read(r).ok)) {
       await this.write(async (tx) => {
@@ -428,7 +475,8 @@ export class IdbQueueStore implements QueueStore {
       const record = await tx.objectStore('quarantine').get(id);
       if (record === undefined) throw new QueueStoreError('not_found', `no quarantined op ${id}`);
       const read = queuedOpSchema.safeParse(record.op);
-      if (record.code === CORRUPT_CODE || !read.success) throw new QueueStoreError('corrupt', `op ${id} has a corrupt payload; it can only be discarded`);
+      if (record.code === CORRUPT_CODE || !read.success)
+        throw new QueueStoreError('corrupt', `op ${id} has a corrupt payload; it can only be discarded`);
       const op = read.data;
       const ops = tx.objectStore('pending_sync');
       await tx.objectStore('quarantine').delete(id);
@@ -575,9 +623,21 @@ async function ready(tx: WriteTx, now: number, limit: number, newId: () => strin
   const taken = new Set(corrupt.length === 0 ? [] : (await quarantine.getAllKeys()).map(String));
   for (const { record, problems } of corrupt) {
     const { entityKey: _key, ...stored } = record;
-    const entry = corruptEntry(stored, problems, quarantineKey(record.id, (id) => taken.has(id), newId), JSON.stringify(record.payload) ?? 'undefined');
+    const entry = corruptEntry(
+      stored,
+      problems,
+      quarantineKey(record.id, (id) => taken.has(id), newId),
+      JSON.stringify(record.payload) ?? 'undefined',
+    );
     taken.add(entry.op.id);
-    await quarantine.put({ id: entry.op.id, entityKey: String(record.entityKey), op: entry.op, code: entry.code, message: entry.message, quarantinedAt: now });
+    await quarantine.put({
+      id: entry.op.id,
+      entityKey: String(record.entityKey),
+      op: entry.op,
+      code: entry.code,
+      message: entry.message,
+      quarantinedAt: now,
+    });
     await tx.objectStore('pending_sync').delete(record.id);
   }
   return batch;
@@ -616,7 +676,12 @@ async function refreshCache(tx: WriteTx, table: string, id: string, now: number,
   touchedBy.get(tx)?.add(`${table}:${id}`);
   const record = await cacheRecord(tx, table, id);
   const server = record?.serverRow == null ? null : parseRow(record.serverRow);
-  const queued = (await tx.objectStore('pending_sync').index('entity').getAll(IDBKeyRange.bound([`${table}:${id}`, -Infinity], [`${table}:${id}`, Infinity])))
+  const queued = (
+    await tx
+      .objectStore('pending_sync')
+      .index('entity')
+      .getAll(IDBKeyRange.bound([`${table}:${id}`, -Infinity], [`${table}:${id}`, Infinity]))
+  )
     .map(parseOp)
     .filter((op): op is QueuedOp => op !== null);
   const view = rebaseRow(server, queued);

@@ -16,8 +16,14 @@ export class IdbStationViews implements StationViews {
   ) {}
 
   async myAssignments(email: string): Promise<{ gigId: string; role: string }[]> {
-    const mine = new Set((await this.store.listCached('staff_profiles')).filter((p) => text(p['email']).toLowerCase() === email.toLowerCase()).map((p) => p.id));
-    return (await this.store.listCached('gig_staff')).filter((a) => mine.has(text(a['staff_id']))).map((a) => ({ gigId: text(a['gig_id']), role: text(a['role']) }));
+    const mine = new Set(
+      (await this.store.listCached('staff_profiles'))
+        .filter((p) => text(p['email']).toLowerCase() === email.toLowerCase())
+        .map((p) => p.id),
+    );
+    return (await this.store.listCached('gig_staff'))
+      .filter((a) => mine.has(text(a['staff_id'])))
+      .map((a) => ({ gigId: text(a['gig_id']), role: text(a['role']) }));
   }
 
   pickList(gigId: string): Promise<PickLine[]> {
@@ -25,11 +31,19 @@ export class IdbStationViews implements StationViews {
   }
 
   async listGigs(): Promise<GigListItem[]> {
-    const [gigs, assets, kit] = await Promise.all([this.store.listCached('gigs'), this.store.listCached('assets'), this.store.listCached('kit_assignments')]);
+    const [gigs, assets, kit] = await Promise.all([
+      this.store.listCached('gigs'),
+      this.store.listCached('assets'),
+      this.store.listCached('kit_assignments'),
+    ]);
     const out = new Map<string, number>();
-    for (const asset of assets) if (asset['status'] === 'checked_out' && typeof asset['current_gig_id'] === 'string') out.set(asset['current_gig_id'], (out.get(asset['current_gig_id']) ?? 0) + 1);
+    for (const asset of assets)
+      if (asset['status'] === 'checked_out' && typeof asset['current_gig_id'] === 'string')
+        out.set(asset['current_gig_id'], (out.get(asset['current_gig_id']) ?? 0) + 1);
     const planned = new Map<string, number>();
-    for (const line of kit) if (typeof line['gig_id'] === 'string') planned.set(line['gig_id'], (planned.get(line['gig_id']) ?? 0) + (typeof line['quantity'] === 'number' ? line['quantity'] : 1));
+    for (const line of kit)
+      if (typeof line['gig_id'] === 'string')
+        planned.set(line['gig_id'], (planned.get(line['gig_id']) ?? 0) + (typeof line['quantity'] === 'number' ? line['quantity'] : 1));
     return gigs
       .filter((gig: Row) => gig['deleted_at'] == null)
       .map((gig) => ({

@@ -12,8 +12,16 @@ function valid(text: string): Invite {
 
 describe('parseInvite', () => {
   it('reads the backend and the anon key, and names the host to show', () => {
-    expect(valid(hash('https://abcd.supabase.co'))).toEqual({ backend: { url: 'https://abcd.supabase.co', anonKey: ANON }, host: 'abcd.supabase.co', encrypted: true });
-    expect(valid(hash('http://192.168.1.20:54321'))).toEqual({ backend: { url: 'http://192.168.1.20:54321', anonKey: ANON }, host: '192.168.1.20:54321', encrypted: false });
+    expect(valid(hash('https://abcd.supabase.co'))).toEqual({
+      backend: { url: 'https://abcd.supabase.co', anonKey: ANON },
+      host: 'abcd.supabase.co',
+      encrypted: true,
+    });
+    expect(valid(hash('http://192.168.1.20:54321'))).toEqual({
+      backend: { url: 'http://192.168.1.20:54321', anonKey: ANON },
+      host: '192.168.1.20:54321',
+      encrypted: false,
+    });
     // A publishable key of the newer kind is a key too.
     expect(valid(hash('https://abcd.supabase.co', 'sb_publishable_AbC-123')).backend.anonKey).toBe('sb_publishable_AbC-123');
   });
@@ -41,7 +49,11 @@ describe('parseInvite', () => {
     ['a backend without a key', '#backend=https%3A%2F%2Fabcd.supabase.co', /both a backend address and a key/],
     ['a key without a backend', `#anon=${ANON}`, /both a backend address and a key/],
     ['an empty backend', `#backend=&anon=${ANON}`, /both a backend address and a key/],
-    ['a backend named twice', `${hash('https://abcd.supabase.co')}&backend=${encodeURIComponent('https://evil.example')}`, /names more than one backend/],
+    [
+      'a backend named twice',
+      `${hash('https://abcd.supabase.co')}&backend=${encodeURIComponent('https://evil.example')}`,
+      /names more than one backend/,
+    ],
     ['a whole hash that is too long', `#backend=https://a.example&anon=${ANON}&x=${'y'.repeat(9000)}`, /too long/],
   ])('refuses %s with a clear message', (_label, text, message) => {
     const parsed = parseInvite(text);
@@ -59,7 +71,9 @@ describe('decideInvite', () => {
   });
 
   it('asks first on a signed-in phone, naming the backend it would leave and who is signed in', () => {
-    expect(decideInvite(invite, { backendUrl: 'https://old-project.supabase.co', anonKey: 'old', signedInAs: 'crew@northlight.test' }, nothing)).toEqual({
+    expect(
+      decideInvite(invite, { backendUrl: 'https://old-project.supabase.co', anonKey: 'old', signedInAs: 'crew@northlight.test' }, nothing),
+    ).toEqual({
       kind: 'confirm',
       currentHost: 'old-project.supabase.co',
       signedInAs: 'crew@northlight.test',
@@ -68,11 +82,16 @@ describe('decideInvite', () => {
   });
 
   it('asks first on a phone that has a backend even when nobody is signed in', () => {
-    expect(decideInvite(invite, { backendUrl: 'https://old-project.supabase.co', anonKey: 'old', signedInAs: null }, nothing)).toMatchObject({ kind: 'confirm', signedInAs: null });
+    expect(
+      decideInvite(invite, { backendUrl: 'https://old-project.supabase.co', anonKey: 'old', signedInAs: null }, nothing),
+    ).toMatchObject({ kind: 'confirm', signedInAs: null });
   });
 
   it('asks first on a phone with no backend but a session (never switch a signed-in phone unasked)', () => {
-    expect(decideInvite(invite, { backendUrl: null, anonKey: null, signedInAs: 'crew@northlight.test' }, nothing)).toMatchObject({ kind: 'confirm', currentHost: null });
+    expect(decideInvite(invite, { backendUrl: null, anonKey: null, signedInAs: 'crew@northlight.test' }, nothing)).toMatchObject({
+      kind: 'confirm',
+      currentHost: null,
+    });
   });
 
   it('counts queued, conflicting and quarantined changes as unsynced: the switch will be refused', () => {
@@ -81,10 +100,22 @@ describe('decideInvite', () => {
   });
 
   it('does nothing when the invite names the backend the phone already uses', () => {
-    expect(decideInvite(invite, { backendUrl: 'https://new-project.supabase.co', anonKey: invite.backend.anonKey, signedInAs: 'crew@northlight.test' }, nothing)).toEqual({ kind: 'same' });
+    expect(
+      decideInvite(
+        invite,
+        { backendUrl: 'https://new-project.supabase.co', anonKey: invite.backend.anonKey, signedInAs: 'crew@northlight.test' },
+        nothing,
+      ),
+    ).toEqual({ kind: 'same' });
   });
 
   it('asks when only the key differs (another key is another project’s or a forged one)', () => {
-    expect(decideInvite(invite, { backendUrl: 'https://new-project.supabase.co', anonKey: 'other', signedInAs: 'crew@northlight.test' }, nothing)).toMatchObject({ kind: 'confirm' });
+    expect(
+      decideInvite(
+        invite,
+        { backendUrl: 'https://new-project.supabase.co', anonKey: 'other', signedInAs: 'crew@northlight.test' },
+        nothing,
+      ),
+    ).toMatchObject({ kind: 'confirm' });
   });
 });

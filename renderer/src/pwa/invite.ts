@@ -42,7 +42,8 @@ export function parseInvite(hash: string): ParsedInvite {
   if (!KEY.test(anonKey)) return invalid('the key has characters a Supabase key never has.');
   const url = URL.parse(raw);
   if (url === null) return invalid(`“${raw.slice(0, 80)}” is not a web address.`);
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return invalid(`the backend address must start with https:// (only http or https is accepted, not ${url.protocol}).`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return invalid(`the backend address must start with https:// (only http or https is accepted, not ${url.protocol}).`);
   if (url.username !== '' || url.password !== '') return invalid('the backend address must not contain a user name or password.');
   if (url.search !== '' || url.hash !== '') return invalid('the backend address must not carry a query or a fragment.');
   if (url.hostname === '') return invalid('the backend address has no host.');
@@ -60,16 +61,18 @@ export interface CurrentBackend {
  * link), ask on any other, nothing when it names the backend already in use.
  */
 export type InviteDecision =
-  | { kind: 'apply' }
-  | { kind: 'same' }
-  | { kind: 'confirm'; currentHost: string | null; signedInAs: string | null; unsynced: number };
+  { kind: 'apply' } | { kind: 'same' } | { kind: 'confirm'; currentHost: string | null; signedInAs: string | null; unsynced: number };
 
 export function hostOf(url: string | null): string | null {
   if (url === null) return null;
   return URL.parse(url)?.host ?? url;
 }
 
-export function decideInvite(invite: Invite, current: CurrentBackend, stats: Pick<QueueStats, 'depth' | 'conflicts' | 'quarantined'>): InviteDecision {
+export function decideInvite(
+  invite: Invite,
+  current: CurrentBackend,
+  stats: Pick<QueueStats, 'depth' | 'conflicts' | 'quarantined'>,
+): InviteDecision {
   if (current.backendUrl === invite.backend.url && current.anonKey === invite.backend.anonKey) return { kind: 'same' };
   if (current.backendUrl === null && current.signedInAs === null) return { kind: 'apply' };
   return { kind: 'confirm', currentHost: hostOf(current.backendUrl), signedInAs: current.signedInAs, unsynced: unsyncedCount(stats) };

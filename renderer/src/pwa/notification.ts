@@ -31,7 +31,14 @@ export function gigAppUrl(scope: string, gigId: string): string {
 export function notificationFor(data: unknown, scope: string): NotificationToShow {
   const parsed = gigNotificationSchema.safeParse(data);
   if (!parsed.success) {
-    return { title: 'GigManager', options: { body: 'One of your gigs changed. Open the app for details.', tag: 'gigmanager-unknown', data: { url: scope, gigId: null } } };
+    return {
+      title: 'GigManager',
+      options: {
+        body: 'One of your gigs changed. Open the app for details.',
+        tag: 'gigmanager-unknown',
+        data: { url: scope, gigId: null },
+      },
+    };
   }
   const message = parsed.data;
   return {
@@ -68,7 +75,12 @@ function outboxId(data: unknown): number {
  * a push must still show something.
  */
 export function newestOf(incoming: NotificationToShow, shown: readonly ShownNotification[]): NotificationToShow {
-  const newer = shown.filter((n) => outboxId(n.data) > outboxId(incoming.options.data)).sort((a, b) => outboxId(b.data) - outboxId(a.data))[0];
+  const newer = shown
+    .filter((n) => outboxId(n.data) > outboxId(incoming.options.data))
+    .sort((a, b) => outboxId(b.data) - outboxId(a.data))[0];
   if (newer === undefined) return incoming;
-  return { title: newer.title, options: { body: newer.body, icon: newer.icon, tag: incoming.options.tag ?? '', data: newer.data, renotify: false } };
+  return {
+    title: newer.title,
+    options: { body: newer.body, icon: newer.icon, tag: incoming.options.tag ?? '', data: newer.data, renotify: false },
+  };
 }

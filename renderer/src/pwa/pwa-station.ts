@@ -5,7 +5,13 @@ import { unwrap } from '../../../core/result';
 import { ScanPipeline } from '../../../core/scan/pipeline';
 import type { Feedback } from '../../../core/scan/workflow';
 import { createStationHandlers, type StationScanning } from '../../../core/station-handlers';
-import { stationEventsVia, stationMethodsVia, type StationApi, type StationEventName, type StationEventValues } from '../../../core/station-api';
+import {
+  stationEventsVia,
+  stationMethodsVia,
+  type StationApi,
+  type StationEventName,
+  type StationEventValues,
+} from '../../../core/station-api';
 import { SyncEngine, type Clock } from '../../../core/sync/engine';
 import { IdbScanCatalog } from './idb-catalog';
 import { IdbQueueStore } from './idb-queue-store';
@@ -44,7 +50,11 @@ class PwaScanning implements StationScanning {
   }
 
   discover(): Promise<{ serial: []; hid: []; hidUnavailable: string }> {
-    return Promise.resolve({ serial: [], hid: [], hidUnavailable: 'a phone has no serial or USB scanners: use the camera or a Bluetooth scanner in keyboard mode' });
+    return Promise.resolve({
+      serial: [],
+      hid: [],
+      hidUnavailable: 'a phone has no serial or USB scanners: use the camera or a Bluetooth scanner in keyboard mode',
+    });
   }
 
   save(): Promise<never> {
@@ -79,8 +89,19 @@ export interface PwaStation {
  */
 export async function createPwaStation(options: { launchDefault: BackendConfig | null; appVersion: string }): Promise<PwaStation> {
   const store = await IdbQueueStore.open(STORE_NAME, { newId: () => crypto.randomUUID() });
-  const backend = new BackendLink(store, { saved: await store.getMeta('backend'), launchDefault: options.launchDefault, defaultStationName: 'Crew phone' });
-  const engine = new SyncEngine({ store, transport: backend.transport, clock: browserClock, random: Math.random, newId: () => crypto.randomUUID(), exclusive });
+  const backend = new BackendLink(store, {
+    saved: await store.getMeta('backend'),
+    launchDefault: options.launchDefault,
+    defaultStationName: 'Crew phone',
+  });
+  const engine = new SyncEngine({
+    store,
+    transport: backend.transport,
+    clock: browserClock,
+    random: Math.random,
+    newId: () => crypto.randomUUID(),
+    exclusive,
+  });
   const catalog = new IdbScanCatalog(store);
   const scanning = new PwaScanning(catalog, engine);
   const handlers = createStationHandlers({

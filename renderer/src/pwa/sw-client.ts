@@ -19,7 +19,9 @@ function pollDelay(): number {
  */
 export function registerServiceWorker(engine: SyncEngine): void {
   if ('serviceWorker' in navigator) {
-    navigator.serviceWorker.register('./sw.js', { type: 'module', scope: './' }).catch((error: unknown) => console.warn(`service worker not registered: ${String(error)}`));
+    navigator.serviceWorker
+      .register('./sw.js', { type: 'module', scope: './' })
+      .catch((error: unknown) => console.warn(`service worker not registered: ${String(error)}`));
   }
   const requestBackgroundSync = async (): Promise<void> => {
     if (!('serviceWorker' in navigator)) return;

@@ -46,7 +46,8 @@ export function AssetDetail({ entry }: { entry: AssetEntry }) {
         <ol className="history" data-testid="asset-history">
           {history.pending.map((op) => (
             <li key={op.id} className="pending">
-              <strong>{op.action.replace('assets.', '').replace('cases.', 'case ').replace('_', '-')}</strong> · {when(op.timestamp)} · <em>queued on this station</em>
+              <strong>{op.action.replace('assets.', '').replace('cases.', 'case ').replace('_', '-')}</strong> · {when(op.timestamp)} ·{' '}
+              <em>queued on this station</em>
             </li>
           ))}
           {history.movements?.map((m) => (

@@ -36,8 +36,18 @@ export function AssetsScreen({ lists }: { lists: StationLists }) {
     <div className="split">
       <section className="list-pane" aria-label="Assets">
         <div className="toolbar">
-          <input type="search" aria-label="Search assets" placeholder="Search serial, barcode, name" value={filter.query} onChange={(e) => set({ query: e.target.value })} />
-          <select aria-label="Status" value={filter.status ?? ''} onChange={(e) => set({ status: e.target.value === '' ? null : e.target.value })}>
+          <input
+            type="search"
+            aria-label="Search assets"
+            placeholder="Search serial, barcode, name"
+            value={filter.query}
+            onChange={(e) => set({ query: e.target.value })}
+          />
+          <select
+            aria-label="Status"
+            value={filter.status ?? ''}
+            onChange={(e) => set({ status: e.target.value === '' ? null : e.target.value })}
+          >
             <option value="">Any status</option>
             {facets.statuses.map(([status, count]) => (
               <option key={status} value={status}>
@@ -45,7 +55,11 @@ export function AssetsScreen({ lists }: { lists: StationLists }) {
               </option>
             ))}
           </select>
-          <select aria-label="Category" value={filter.category ?? ''} onChange={(e) => set({ category: e.target.value === '' ? null : e.target.value })}>
+          <select
+            aria-label="Category"
+            value={filter.category ?? ''}
+            onChange={(e) => set({ category: e.target.value === '' ? null : e.target.value })}
+          >
             <option value="">Any category</option>
             {facets.categories.map(([category, count]) => (
               <option key={category} value={category}>
@@ -85,7 +99,15 @@ export function AssetsScreen({ lists }: { lists: StationLists }) {
           <span>Status</span>
           <span>Location</span>
         </div>
-        <div className="virtual-scroll" ref={scroller} role="listbox" aria-label="Asset list" tabIndex={0} onKeyDown={onKey} data-testid="asset-list">
+        <div
+          className="virtual-scroll"
+          ref={scroller}
+          role="listbox"
+          aria-label="Asset list"
+          tabIndex={0}
+          onKeyDown={onKey}
+          data-testid="asset-list"
+        >
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
             {virtualizer.getVirtualItems().map((item) => {
               const entry = rows[item.index];
@@ -113,7 +135,11 @@ export function AssetsScreen({ lists }: { lists: StationLists }) {
         </div>
       </section>
       <aside className="detail-pane" aria-label="Asset detail">
-        {chosen === undefined ? <p className="muted">Select an asset to see its history.</p> : <AssetDetail key={`${chosen.asset.id}:${chosen.asset.status}:${chosen.asset.gigId ?? ''}`} entry={chosen} />}
+        {chosen === undefined ? (
+          <p className="muted">Select an asset to see its history.</p>
+        ) : (
+          <AssetDetail key={`${chosen.asset.id}:${chosen.asset.status}:${chosen.asset.gigId ?? ''}`} entry={chosen} />
+        )}
       </aside>
     </div>
   );

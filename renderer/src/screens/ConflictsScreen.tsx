@@ -70,7 +70,11 @@ export function ConflictsScreen({ sync }: { sync: SyncStatusView | null }) {
       <div className="toolbar">
         <h2>Sync Conflicts ({conflicts.length})</h2>
         <label className="check">
-          <input type="checkbox" checked={conflicts.length > 0 && selected.size === conflicts.length} onChange={(e) => setSelected(new Set(e.target.checked ? conflicts.map((c) => c.id) : []))} />
+          <input
+            type="checkbox"
+            checked={conflicts.length > 0 && selected.size === conflicts.length}
+            onChange={(e) => setSelected(new Set(e.target.checked ? conflicts.map((c) => c.id) : []))}
+          />
           Select all
         </label>
         <button type="button" className="big" disabled={selected.size === 0} onClick={() => resolve([...selected], 'keep_local')}>
@@ -81,7 +85,9 @@ export function ConflictsScreen({ sync }: { sync: SyncStatusView | null }) {
         </button>
       </div>
       {message !== null && <p role="status">{message}</p>}
-      {conflicts.length === 0 && <p className="muted">No conflicts. Changes the server refused because someone else changed the same thing first show up here.</p>}
+      {conflicts.length === 0 && (
+        <p className="muted">No conflicts. Changes the server refused because someone else changed the same thing first show up here.</p>
+      )}
       <ul className="conflicts">
         {conflicts.map((conflict) => {
           const serial = conflict.serverRow?.['serial_number'];
@@ -91,7 +97,12 @@ export function ConflictsScreen({ sync }: { sync: SyncStatusView | null }) {
             <li key={conflict.id} className="conflict" data-testid="conflict">
               <header>
                 <label className="check">
-                  <input type="checkbox" checked={selected.has(conflict.id)} onChange={() => toggle(conflict.id)} aria-label={`Select ${name}`} />
+                  <input
+                    type="checkbox"
+                    checked={selected.has(conflict.id)}
+                    onChange={() => toggle(conflict.id)}
+                    aria-label={`Select ${name}`}
+                  />
                   <strong>{name}</strong>
                 </label>
                 <span className="muted">

@@ -29,7 +29,15 @@ export function GigsScreen({ lists, focus = null }: { lists: StationLists; focus
     setShown(focus);
     setSelected(focus.gigId);
     setQuery('');
-    setExpanded((set) => new Set([...set, ...ancestry(tree, focus.gigId).slice(0, -1).map((g) => g.id)]));
+    setExpanded(
+      (set) =>
+        new Set([
+          ...set,
+          ...ancestry(tree, focus.gigId)
+            .slice(0, -1)
+            .map((g) => g.id),
+        ]),
+    );
   }
   const rows = useMemo(() => visibleGigRows(tree, expanded, query), [tree, expanded, query]);
   const scroller = useRef<HTMLDivElement>(null);
@@ -83,7 +91,13 @@ export function GigsScreen({ lists, focus = null }: { lists: StationLists; focus
     <div className="split">
       <section className="list-pane" aria-label="Gigs">
         <div className="toolbar">
-          <input type="search" aria-label="Search gigs" placeholder="Search gigs by name, code or venue" value={query} onChange={(e) => setQuery(e.target.value)} />
+          <input
+            type="search"
+            aria-label="Search gigs"
+            placeholder="Search gigs by name, code or venue"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+          />
           <span className="count" data-testid="gig-count">
             {lists.loaded ? `${rows.length} shown · ${tree.byId.size} gigs` : 'Loading…'}
           </span>
@@ -106,7 +120,13 @@ export function GigsScreen({ lists, focus = null }: { lists: StationLists; focus
                   onClick={() => setSelected(row.gig.id)}
                   data-code={row.gig.code}
                 >
-                  <button type="button" className="twisty" aria-label={row.expanded ? 'Collapse' : 'Expand'} disabled={!row.hasChildren} onClick={() => toggle(row.gig.id)}>
+                  <button
+                    type="button"
+                    className="twisty"
+                    aria-label={row.expanded ? 'Collapse' : 'Expand'}
+                    disabled={!row.hasChildren}
+                    onClick={() => toggle(row.gig.id)}
+                  >
                     {row.hasChildren ? (row.expanded ? '▾' : '▸') : ''}
                   </button>
                   <span className="gig-name">{row.gig.name}</span>

@@ -60,7 +60,11 @@ export function InviteScreen({
       <p className="invite-host" data-testid="invite-new-host">
         {invite.host}
       </p>
-      {!invite.encrypted && <p className="note-error">This address is not encrypted (http://). Only accept it on a network you trust, such as the venue’s own.</p>}
+      {!invite.encrypted && (
+        <p className="note-error">
+          This address is not encrypted (http://). Only accept it on a network you trust, such as the venue’s own.
+        </p>
+      )}
       <dl className="facts">
         <dt>Now syncing with</dt>
         <dd data-testid="invite-current-host">{currentHost ?? 'no backend yet'}</dd>
@@ -77,8 +81,9 @@ export function InviteScreen({
       </ul>
       {unsynced !== null && unsynced > 0 && (
         <p role="alert" className="note-error">
-          {unsynced === 1 ? '1 change' : `${unsynced} changes`} made on this phone {unsynced === 1 ? 'is' : 'are'} not synced to {current} yet. Switching is not possible until{' '}
-          {unsynced === 1 ? 'it is' : 'they are'} sent or discarded: wait here while the phone syncs, or keep the current backend and open the link again later.
+          {unsynced === 1 ? '1 change' : `${unsynced} changes`} made on this phone {unsynced === 1 ? 'is' : 'are'} not synced to {current}{' '}
+          yet. Switching is not possible until {unsynced === 1 ? 'it is' : 'they are'} sent or discarded: wait here while the phone syncs,
+          or keep the current backend and open the link again later.
         </p>
       )}
       <p className="muted">Only switch if your production manager sent you this link and told you to expect it.</p>

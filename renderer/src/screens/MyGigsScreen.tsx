@@ -60,14 +60,23 @@ export function MyGigsScreen({ onPick, push }: { onPick: () => void; push?: Crew
         {error !== null && <p role="alert">{error}</p>}
         {push !== undefined && gigs !== null && gigs.length > 0 && <PushPrompt push={push} />}
         {gigs === null && <p className="muted">Loading…</p>}
-        {gigs?.length === 0 && <p className="muted">No gigs assigned to you on this device yet. Sign in as yourself in Settings; assignments arrive with the next sync.</p>}
+        {gigs?.length === 0 && (
+          <p className="muted">
+            No gigs assigned to you on this device yet. Sign in as yourself in Settings; assignments arrive with the next sync.
+          </p>
+        )}
         {[...days].map(([label, list]) => (
           <div key={label}>
             <h2 className="day">{label}</h2>
             <ul className="schedule">
               {list.map((gig) => (
                 <li key={gig.id}>
-                  <button type="button" className={open?.id === gig.id ? 'schedule-item selected' : 'schedule-item'} onClick={() => show(gig)} data-testid="my-gig">
+                  <button
+                    type="button"
+                    className={open?.id === gig.id ? 'schedule-item selected' : 'schedule-item'}
+                    onClick={() => show(gig)}
+                    data-testid="my-gig"
+                  >
                     <span className="when">{time(gig.startsAt)}</span>
                     <span className="what">
                       <strong>{gig.name}</strong>

@@ -14,7 +14,15 @@ function command(code: string): void {
  * and the pick list's progress. Feedback never waits on a dialog: a warning stays until the next
  * scan replaces it. Every panel has a fixed size, so nothing jumps when scans arrive.
  */
-export function ScanScreen({ recent, sync, camera = false }: { recent: readonly FeedbackView[]; sync: SyncStatusView | null; camera?: boolean }) {
+export function ScanScreen({
+  recent,
+  sync,
+  camera = false,
+}: {
+  recent: readonly FeedbackView[];
+  sync: SyncStatusView | null;
+  camera?: boolean;
+}) {
   const [state, setState] = useState<ScanStateView | null>(null);
   const feedback = recent[0] ?? null;
   const [typed, setTyped] = useState('');
@@ -62,7 +70,12 @@ export function ScanScreen({ recent, sync, camera = false }: { recent: readonly 
         </div>
       </section>
 
-      <section className={`last-scan last-scan-${feedback?.kind ?? 'idle'}`} aria-live="assertive" aria-label="Last scan" data-testid="last-scan">
+      <section
+        className={`last-scan last-scan-${feedback?.kind ?? 'idle'}`}
+        aria-live="assertive"
+        aria-label="Last scan"
+        data-testid="last-scan"
+      >
         <p className="last-scan-message">{feedback?.message ?? 'Ready to scan'}</p>
         <p className="last-scan-code">{feedback?.code ?? ' '}</p>
       </section>
@@ -120,7 +133,14 @@ export function ScanScreen({ recent, sync, camera = false }: { recent: readonly 
 
       <form className="manual-entry" onSubmit={submitTyped}>
         <label htmlFor="manual-code">Type a code</label>
-        <input id="manual-code" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false} placeholder="serial, barcode, gig code or CMD:…" />
+        <input
+          id="manual-code"
+          value={typed}
+          onChange={(e) => setTyped(e.target.value)}
+          autoComplete="off"
+          spellCheck={false}
+          placeholder="serial, barcode, gig code or CMD:…"
+        />
         <button type="submit" className="big">
           Enter
         </button>

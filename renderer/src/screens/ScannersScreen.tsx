@@ -1,6 +1,12 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { z } from 'zod';
-import { keyboardLayoutSchema, scannerConfigSchema, type KeyboardLayout, type ScannerConfig, type ScannerRole } from '../../../core/scanner/config';
+import {
+  keyboardLayoutSchema,
+  scannerConfigSchema,
+  type KeyboardLayout,
+  type ScannerConfig,
+  type ScannerRole,
+} from '../../../core/scanner/config';
 import { escapeBytes, rejectedInWords, SCANNER_STATE_WORDS } from '../../../core/scanner/words';
 import type { DeviceInputView, FeedbackView, discoveredScannersSchema, scannerStatusSchema } from '../../../core/station-api';
 import { errorText } from '../station-data';
@@ -17,7 +23,14 @@ const ROLES: [ScannerRole, string][] = [
   ['in', 'Always checks in'],
 ];
 const LAYOUTS: Record<KeyboardLayout, string> = { us: 'US English', uk: 'UK English', de: 'German', fr: 'French (AZERTY)' };
-const ENDED: Record<string, string> = { CR: 'ended with CR', LF: 'ended with LF', CRLF: 'ended with CR LF', LFCR: 'ended with LF CR', silence: 'ended by a pause', terminator: 'ended with the custom end' };
+const ENDED: Record<string, string> = {
+  CR: 'ended with CR',
+  LF: 'ended with LF',
+  CRLF: 'ended with CR LF',
+  LFCR: 'ended with LF CR',
+  silence: 'ended by a pause',
+  terminator: 'ended with the custom end',
+};
 
 /** A scanned code as the raw view shows it: escaped, and a 2D code's first 120 characters with its length. */
 function shown(code: string): string {
@@ -60,8 +73,15 @@ export function ScannersScreen({ feedback }: { feedback: FeedbackView | null }) 
   }, []);
   useEffect(() => {
     reload();
-    void window.station.discoverScanners().then((found) => setPorts(found.serial), () => undefined);
-    const lease = (): void => void window.station.setScannerTest({ seconds: TEST_LEASE_S }).then((r) => setTesting(r.testing), () => setTesting(false));
+    void window.station.discoverScanners().then(
+      (found) => setPorts(found.serial),
+      () => undefined,
+    );
+    const lease = (): void =>
+      void window.station.setScannerTest({ seconds: TEST_LEASE_S }).then(
+        (r) => setTesting(r.testing),
+        () => setTesting(false),
+      );
     lease();
     const timer = window.setInterval(() => {
       lease();
@@ -70,12 +90,14 @@ export function ScannersScreen({ feedback }: { feedback: FeedbackView | null }) 
     const offInput = window.station.onScannerInput((input: DeviceInputView) => {
       const config = configsRef.current.find((c) => c.id === input.deviceId);
       const limits = config?.kind === 'serial' ? config : {};
-      if (input.kind === 'scan') push(input.deviceId, { kind: 'scan', text: shown(input.code), note: input.ended === undefined ? '' : ENDED[input.ended] ?? '' });
+      if (input.kind === 'scan')
+        push(input.deviceId, { kind: 'scan', text: shown(input.code), note: input.ended === undefined ? '' : (ENDED[input.ended] ?? '') });
       else push(input.deviceId, { kind: 'rejected', text: input.preview, note: rejectedInWords(input.reason, input.bytes, limits) });
     });
     // Scans the renderer itself detects (keyboard wedge, camera) have no device driver behind them.
     const offScan = window.station.onScan((scan) => {
-      if (!configsRef.current.some((c) => c.id === scan.deviceId)) push(scan.deviceId, { kind: 'scan', text: shown(scan.code), note: scan.symbology ?? '' });
+      if (!configsRef.current.some((c) => c.id === scan.deviceId))
+        push(scan.deviceId, { kind: 'scan', text: shown(scan.code), note: scan.symbology ?? '' });
     });
     return () => {
       window.clearInterval(timer);
@@ -105,10 +127,28 @@ export function ScannersScreen({ feedback }: { feedback: FeedbackView | null }) 
     event.preventDefault();
     const port = ports.find((p) => p.path === draft.path || p.byIdPath === draft.path);
     const name = draft.name.trim() || port?.manufacturer || draft.path;
-    const usb = port?.vendorId !== undefined && port.productId !== undefined ? { vendorId: port.vendorId, productId: port.productId, ...(port.serialNumber === undefined ? {} : { serialNumber: port.serialNumber }) } : undefined;
+    const usb =
+      port?.vendorId !== undefined && port.productId !== undefined
+        ? {
+            vendorId: port.vendorId,
+            productId: port.productId,
+            ...(port.serialNumber === undefined ? {} : { serialNumber: port.serialNumber }),
+          }
+        : undefined;
     // Ids are at most 100 characters; long by-id paths keep their distinctive end.
-    const id = (usb === undefined ? `serial:${draft.path}` : `serial:${usb.vendorId.toString(16)}:${usb.productId.toString(16)}:${usb.serialNumber ?? draft.path}`).slice(-100);
-    const config = scannerConfigSchema.safeParse({ kind: 'serial', id, name, role: draft.role, path: draft.path, ...(usb === undefined ? {} : { usb }) });
+    const id = (
+      usb === undefined
+        ? `serial:${draft.path}`
+        : `serial:${usb.vendorId.toString(16)}:${usb.productId.toString(16)}:${usb.serialNumber ?? draft.path}`
+    ).slice(-100);
+    const config = scannerConfigSchema.safeParse({
+      kind: 'serial',
+      id,
+      name,
+      role: draft.role,
+      path: draft.path,
+      ...(usb === undefined ? {} : { usb }),
+    });
     if (!config.success) {
       setMessage(config.error.issues.map((i) => i.message).join('; '));
       return;
@@ -139,12 +179,18 @@ export function ScannersScreen({ feedback }: { feedback: FeedbackView | null }) 
               <div className="device-head">
                 <strong>{device?.name ?? (id === 'keyboard-wedge' ? 'Keyboard-wedge scanner' : id)}</strong>
                 <span className={`state state-${device?.state ?? 'wedge'}`}>
-                  {device === undefined ? 'types like a keyboard' : `${device.kind === 'serial' ? 'serial' : 'USB HID'} · ${SCANNER_STATE_WORDS[device.state]}`}
+                  {device === undefined
+                    ? 'types like a keyboard'
+                    : `${device.kind === 'serial' ? 'serial' : 'USB HID'} · ${SCANNER_STATE_WORDS[device.state]}`}
                 </span>
                 {device?.detail != null && <small className="muted">{device.detail}</small>}
                 {config !== undefined && (
                   <>
-                    <select aria-label={`Role of ${config.name}`} value={config.role} onChange={(e) => replace(id, { role: e.target.value as ScannerRole }, `${config.name}: role changed`)}>
+                    <select
+                      aria-label={`Role of ${config.name}`}
+                      value={config.role}
+                      onChange={(e) => replace(id, { role: e.target.value as ScannerRole }, `${config.name}: role changed`)}
+                    >
                       {ROLES.map(([role, label]) => (
                         <option key={role} value={role}>
                           {label}
@@ -152,7 +198,13 @@ export function ScannersScreen({ feedback }: { feedback: FeedbackView | null }) 
                       ))}
                     </select>
                     {config.kind === 'hid' && config.mode === 'keyboard' && (
-                      <select aria-label={`Keyboard layout of ${config.name}`} value={config.layout} onChange={(e) => replace(id, { layout: keyboardLayoutSchema.parse(e.target.value) }, `${config.name}: layout changed`)}>
+                      <select
+                        aria-label={`Keyboard layout of ${config.name}`}
+                        value={config.layout}
+                        onChange={(e) =>
+                          replace(id, { layout: keyboardLayoutSchema.parse(e.target.value) }, `${config.name}: layout changed`)
+                        }
+                      >
                         {Object.entries(LAYOUTS).map(([layout, label]) => (
                           <option key={layout} value={layout}>
                             {label}
@@ -160,7 +212,16 @@ export function ScannersScreen({ feedback }: { feedback: FeedbackView | null }) 
                         ))}
                       </select>
                     )}
-                    <button type="button" className="danger" onClick={() => save(configs.filter((c) => c.id !== id), `Removed ${config.name}`)}>
+                    <button
+                      type="button"
+                      className="danger"
+                      onClick={() =>
+                        save(
+                          configs.filter((c) => c.id !== id),
+                          `Removed ${config.name}`,
+                        )
+                      }
+                    >
                       Remove
                     </button>
                   </>
@@ -169,9 +230,25 @@ export function ScannersScreen({ feedback }: { feedback: FeedbackView | null }) 
               {config?.kind === 'serial' && (
                 <details className="port">
                   <summary>
-                    Port {config.path} · {config.baudRate} baud · {config.framing === 'terminator' ? `ends with ${escapeBytes(config.terminator ?? '')}` : config.framing === 'silence' ? 'ends by a pause' : config.framing === 'line' ? 'ends with a line end' : 'line end or pause'}
+                    Port {config.path} · {config.baudRate} baud ·{' '}
+                    {config.framing === 'terminator'
+                      ? `ends with ${escapeBytes(config.terminator ?? '')}`
+                      : config.framing === 'silence'
+                        ? 'ends by a pause'
+                        : config.framing === 'line'
+                          ? 'ends with a line end'
+                          : 'line end or pause'}
                   </summary>
-                  <SerialSettingsForm key={JSON.stringify(config)} config={config} onSave={(next) => save(configs.map((c) => (c.id === id ? next : c)), `${config.name}: port settings saved`)} />
+                  <SerialSettingsForm
+                    key={JSON.stringify(config)}
+                    config={config}
+                    onSave={(next) =>
+                      save(
+                        configs.map((c) => (c.id === id ? next : c)),
+                        `${config.name}: port settings saved`,
+                      )
+                    }
+                  />
                 </details>
               )}
               <ol className="frames" aria-label={`What ${device?.name ?? id} sent`}>
@@ -189,7 +266,13 @@ export function ScannersScreen({ feedback }: { feedback: FeedbackView | null }) 
         <h2>Add a serial scanner</h2>
         <label>
           Port
-          <input list="serial-ports" required value={draft.path} onChange={(e) => setDraft({ ...draft, path: e.target.value })} placeholder="/dev/ttyACM0 or COM3" />
+          <input
+            list="serial-ports"
+            required
+            value={draft.path}
+            onChange={(e) => setDraft({ ...draft, path: e.target.value })}
+            placeholder="/dev/ttyACM0 or COM3"
+          />
           <datalist id="serial-ports">
             {ports.map((p) => (
               <option key={p.path} value={p.byIdPath ?? p.path}>

@@ -27,7 +27,10 @@ function lineSetting(c: Pick<SerialScannerSettings, 'dataBits' | 'parity' | 'sto
  */
 export function SerialSettingsForm({ config, onSave }: { config: SerialScannerSettings; onSave: (next: SerialScannerSettings) => void }) {
   // A saved setting outside the usual choices (8O1, 7N2, 250000 baud) is offered as it is, never reset.
-  const lineSettings = { ...LINE_SETTINGS, [lineSetting(config)]: { dataBits: config.dataBits, parity: config.parity, stopBits: config.stopBits } };
+  const lineSettings = {
+    ...LINE_SETTINGS,
+    [lineSetting(config)]: { dataBits: config.dataBits, parity: config.parity, stopBits: config.stopBits },
+  };
   const baudRates = BAUD_RATES.includes(config.baudRate) ? BAUD_RATES : [...BAUD_RATES, config.baudRate].sort((a, b) => a - b);
   const [draft, setDraft] = useState({
     baudRate: String(config.baudRate),
@@ -45,10 +48,16 @@ export function SerialSettingsForm({ config, onSave }: { config: SerialScannerSe
 
   const submit = (event: FormEvent): void => {
     event.preventDefault();
-    const bytes = { terminator: unescapeBytes(draft.terminator), stripPrefix: unescapeBytes(draft.stripPrefix), stripSuffix: unescapeBytes(draft.stripSuffix) };
+    const bytes = {
+      terminator: unescapeBytes(draft.terminator),
+      stripPrefix: unescapeBytes(draft.stripPrefix),
+      stripSuffix: unescapeBytes(draft.stripSuffix),
+    };
     const broken = Object.entries(bytes).find(([, v]) => v === null);
     if (broken !== undefined) {
-      setError(`${broken[0] === 'terminator' ? 'The terminator' : broken[0] === 'stripPrefix' ? 'The prefix' : 'The suffix'} has a broken escape: use \\r, \\n, \\t or \\xHH.`);
+      setError(
+        `${broken[0] === 'terminator' ? 'The terminator' : broken[0] === 'stripPrefix' ? 'The prefix' : 'The suffix'} has a broken escape: use \\r, \\n, \\t or \\xHH.`,
+      );
       return;
     }
     if (draft.framing === 'terminator' && bytes.terminator === '') {

@@ -4,7 +4,15 @@ import type { StationSettings } from '../../../core/station-views';
 import { errorText } from '../station-data';
 
 /** Station name, which backend it syncs with, and who it is signed in as. */
-export function SettingsScreen({ info, settings, onSaved }: { info: StationInfo; settings: StationSettings | null; onSaved: (s: StationSettings) => void }) {
+export function SettingsScreen({
+  info,
+  settings,
+  onSaved,
+}: {
+  info: StationInfo;
+  settings: StationSettings | null;
+  onSaved: (s: StationSettings) => void;
+}) {
   const [name, setName] = useState(settings?.stationName ?? '');
   const [url, setUrl] = useState(settings?.backendUrl ?? '');
   const [anonKey, setAnonKey] = useState(settings?.anonKey ?? '');
@@ -58,9 +66,20 @@ export function SettingsScreen({ info, settings, onSaved }: { info: StationInfo;
         </button>
       </form>
 
-      <form onSubmit={(e) => run(e, () => window.station.saveSettings({ backend: { url: url.trim(), anonKey: anonKey.trim() } }), 'Backend saved; syncing with it now')} aria-label="Backend">
+      <form
+        onSubmit={(e) =>
+          run(
+            e,
+            () => window.station.saveSettings({ backend: { url: url.trim(), anonKey: anonKey.trim() } }),
+            'Backend saved; syncing with it now',
+          )
+        }
+        aria-label="Backend"
+      >
         <h2>Backend</h2>
-        <p className="muted">Switching backend drops this station's cached data (it belongs to the old one) and is refused while anything is still queued.</p>
+        <p className="muted">
+          Switching backend drops this station's cached data (it belongs to the old one) and is refused while anything is still queued.
+        </p>
         <label>
           Supabase URL
           <input type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://your-project.supabase.co" />
@@ -76,7 +95,11 @@ export function SettingsScreen({ info, settings, onSaved }: { info: StationInfo;
 
       <form onSubmit={(e) => run(e, () => window.station.signIn({ email: email.trim(), password }), 'Signed in')} aria-label="Sign in">
         <h2>Account</h2>
-        <p data-testid="signed-in-as">{settings?.signedInAs == null ? 'Not signed in: scans are queued and sent once someone signs in.' : `Signed in as ${settings.signedInAs}`}</p>
+        <p data-testid="signed-in-as">
+          {settings?.signedInAs == null
+            ? 'Not signed in: scans are queued and sent once someone signs in.'
+            : `Signed in as ${settings.signedInAs}`}
+        </p>
         <label>
           Email
           <input type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} />

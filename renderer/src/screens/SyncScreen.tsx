@@ -32,8 +32,14 @@ export function SyncScreen({ sync }: { sync: SyncStatusView | null }) {
   useEffect(() => {
     let live = true;
     const t = window.setTimeout(() => {
-      void window.station.listQueue({ limit: QUEUE_ROWS }).then((q) => live && setQueue(q), () => undefined);
-      void window.station.listQuarantine().then((q) => live && setQuarantine(q), () => undefined);
+      void window.station.listQueue({ limit: QUEUE_ROWS }).then(
+        (q) => live && setQueue(q),
+        () => undefined,
+      );
+      void window.station.listQuarantine().then(
+        (q) => live && setQuarantine(q),
+        () => undefined,
+      );
     }, 200);
     return () => {
       live = false;
@@ -79,7 +85,14 @@ export function SyncScreen({ sync }: { sync: SyncStatusView | null }) {
       </section>
 
       <section aria-label="Progress" className="drain">
-        <div className="progress-bar" role="progressbar" aria-label="Backlog sent" aria-valuemin={0} aria-valuemax={100} aria-valuenow={drained}>
+        <div
+          className="progress-bar"
+          role="progressbar"
+          aria-label="Backlog sent"
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={drained}
+        >
           <div style={{ width: `${drained}%` }} />
         </div>
         <p>{peak === 0 ? 'Nothing waiting.' : `${peak - depth} of ${peak} sent${sync?.draining === true ? ' — sending…' : ''}`}</p>
@@ -104,10 +117,19 @@ export function SyncScreen({ sync }: { sync: SyncStatusView | null }) {
                     {words.code !== null && ` (${words.code})`} · {ago(q.quarantinedAt, now)}
                   </p>
                 </div>
-                <button type="button" className="big" disabled={!words.canRetry} onClick={() => act('Retry', () => window.station.retryQuarantined({ id: q.id }))}>
+                <button
+                  type="button"
+                  className="big"
+                  disabled={!words.canRetry}
+                  onClick={() => act('Retry', () => window.station.retryQuarantined({ id: q.id }))}
+                >
                   Retry
                 </button>
-                <button type="button" className="big danger" onClick={() => act('Discard', () => window.station.discardQuarantined({ id: q.id }))}>
+                <button
+                  type="button"
+                  className="big danger"
+                  onClick={() => act('Discard', () => window.station.discardQuarantined({ id: q.id }))}
+                >
                   Discard
                 </button>
               </li>

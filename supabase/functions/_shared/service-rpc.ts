@@ -14,7 +14,12 @@ const errorBody = z.object({ message: z.string().optional(), code: z.string().op
  * supabase-js' `rpc` does, and parses the answer with the caller's schema: a function only
  * acts on data whose shape it checked.
  */
-export async function serviceRpc<T>(config: ServiceRpcConfig, name: string, args: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
+export async function serviceRpc<T>(
+  config: ServiceRpcConfig,
+  name: string,
+  args: Record<string, unknown>,
+  schema: z.ZodType<T>,
+): Promise<T> {
   const response = await fetch(`${config.url}/rest/v1/rpc/${name}`, {
     method: 'POST',
     headers: {
@@ -38,7 +43,9 @@ export async function serviceRpc<T>(config: ServiceRpcConfig, name: string, args
   }
   const parsed = schema.safeParse(text === '' ? null : JSON.parse(text));
   if (!parsed.success) {
-    throw new Error(`rpc ${name} answered an unexpected shape: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `rpc ${name} answered an unexpected shape: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

@@ -76,15 +76,19 @@ export function createPushSender(vapid: VapidConfig): (target: PushTarget, paylo
     const problem = unusable(target, vapid.allowedHosts);
     if (problem !== null) return { subscription_id: target.id, status: 410, error: `not sent: ${problem}` };
     try {
-      const response = await webpush.sendNotification({ endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } }, payload, {
-        vapidDetails: { subject: vapid.subject, publicKey: vapid.publicKey, privateKey: vapid.privateKey },
-        TTL: options.ttl,
-        urgency: options.urgency,
-        contentEncoding: 'aes128gcm',
-        timeout: vapid.timeoutMs ?? 10_000,
-        agent,
-        ...(options.topic === undefined ? {} : { topic: options.topic }),
-      });
+      const response = await webpush.sendNotification(
+        { endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } },
+        payload,
+        {
+          vapidDetails: { subject: vapid.subject, publicKey: vapid.publicKey, privateKey: vapid.privateKey },
+          TTL: options.ttl,
+          urgency: options.urgency,
+          contentEncoding: 'aes128gcm',
+          timeout: vapid.timeoutMs ?? 10_000,
+          agent,
+          ...(options.topic === undefined ? {} : { topic: options.topic }),
+        },
+      );
       return { subscription_id: target.id, status: response.statusCode, error: null };
     } catch (error) {
       const failure = error as WebPushFailure;

@@ -9,11 +9,26 @@ import { sameSecret } from '../_shared/secret.ts';
 import { serviceRpc, type ServiceRpcConfig } from '../_shared/service-rpc.ts';
 import { createPushSender, PUSH_SERVICE_HOSTS, type PushOptions, type PushOutcome, type PushTarget } from '../_shared/web-push-sender.ts';
 
-const env = readEnv(['SUPABASE_URL', 'SUPABASE_SERVICE_ROLE_KEY', 'NOTIFY_STAFF_SECRET', 'VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY', 'VAPID_SUBJECT']);
+const env = readEnv([
+  'SUPABASE_URL',
+  'SUPABASE_SERVICE_ROLE_KEY',
+  'NOTIFY_STAFF_SECRET',
+  'VAPID_PUBLIC_KEY',
+  'VAPID_PRIVATE_KEY',
+  'VAPID_SUBJECT',
+]);
 const rpc: ServiceRpcConfig = { url: env.SUPABASE_URL, serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY };
 // PUSH_SERVICE_HOSTS (optional, comma-separated) adds push services, e.g. a self-hosted autopush.
-const extraHosts = (Deno.env.get('PUSH_SERVICE_HOSTS') ?? '').split(',').map((h) => h.trim()).filter((h) => h !== '');
-const send = createPushSender({ subject: env.VAPID_SUBJECT, publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY, allowedHosts: [...PUSH_SERVICE_HOSTS, ...extraHosts] });
+const extraHosts = (Deno.env.get('PUSH_SERVICE_HOSTS') ?? '')
+  .split(',')
+  .map((h) => h.trim())
+  .filter((h) => h !== '');
+const send = createPushSender({
+  subject: env.VAPID_SUBJECT,
+  publicKey: env.VAPID_PUBLIC_KEY,
+  privateKey: env.VAPID_PRIVATE_KEY,
+  allowedHosts: [...PUSH_SERVICE_HOSTS, ...extraHosts],
+});
 
 /** Rows per claim, and how long a claim is ours before another sender may take it back. */
 const BATCH = 20;
@@ -82,7 +97,9 @@ async function deliver(row: OutboxRow): Promise<{ sent: number; failed: number }
       const parsed = subscription.safeParse(raw);
       if (!parsed.success) {
         const id = (raw as { id?: unknown } | null)?.id;
-        return Promise.resolve<PushOutcome | null>(typeof id === 'string' ? { subscription_id: id, status: 410, error: 'not sent: malformed subscription' } : null);
+        return Promise.resolve<PushOutcome | null>(
+          typeof id === 'string' ? { subscription_id: id, status: 410, error: 'not sent: malformed subscription' } : null,
+        );
       }
       const target: PushTarget = parsed.data;
       return limited(() => send(target, payload, pushOptions(row)));
@@ -99,7 +116,12 @@ async function deliverDue(): Promise<{ rows: number; sent: number; failed: numbe
   const started = Date.now();
   const total = { rows: 0, sent: 0, failed: 0, malformed: 0 };
   while (Date.now() - started < BUDGET_MS) {
-    const claimed = await serviceRpc(rpc, 'claim_notification_outbox', { max_rows: BATCH, lease_seconds: LEASE_SECONDS }, z.array(z.unknown()));
+    const claimed = await serviceRpc(
+      rpc,
+      'claim_notification_outbox',
+      { max_rows: BATCH, lease_seconds: LEASE_SECONDS },
+      z.array(z.unknown()),
+    );
     if (claimed.length === 0) break;
     const rows: OutboxRow[] = [];
     for (const raw of claimed) {

@@ -182,15 +182,10 @@ async function passwordLogin(req: IncomingMessage, res: ServerResponse, ctx: Aut
     const sessionId = randomUUID();
     const token = newRefreshToken();
     await client.query('insert into auth.sessions (id, user_id) values ($1, $2)', [sessionId, user.id]);
-    await client.query('insert into auth.refresh_tokens (token, user_id, session_id) values ($1, $2, $3)', [
-      token,
+    await client.query('insert into auth.refresh_tokens (token, user_id, session_id) values ($1, $2, $3)', [token, user.id, sessionId]);
+    const updated = await client.query<UserRow>(`update auth.users set last_sign_in_at = now() where id = $1 returning ${USER_COLUMNS}`, [
       user.id,
-      sessionId,
     ]);
-    const updated = await client.query<UserRow>(
-      `update auth.users set last_sign_in_at = now() where id = $1 returning ${USER_COLUMNS}`,
-      [user.id],
-    );
     const session = await issueSession(ctx, client, updated.rows[0] ?? user, sessionId, token, 'password');
     await client.query('commit');
     sendJson(res, 200, session);
@@ -266,15 +261,16 @@ async function refreshLogin(req: IncomingMessage, res: ServerResponse, ctx: Auth
     } else {
       token = newRefreshToken();
       await client.query('update auth.refresh_tokens set revoked = true, updated_at = now() where id = $1', [row.id]);
-      await client.query(
-        'insert into auth.refresh_tokens (token, user_id, session_id, parent) values ($1, $2, $3, $4)',
-        [token, row.user_id, row.session_id, row.token],
-      );
+      await client.query('insert into auth.refresh_tokens (token, user_id, session_id, parent) values ($1, $2, $3, $4)', [
+        token,
+        row.user_id,
+        row.session_id,
+        row.token,
+      ]);
     }
-    const user = await client.query<UserRow>(
-      `select ${USER_COLUMNS} from auth.users where id = $1::uuid and deleted_at is null`,
-      [row.user_id],
-    );
+    const user = await client.query<UserRow>(`select ${USER_COLUMNS} from auth.users where id = $1::uuid and deleted_at is null`, [
+      row.user_id,
+    ]);
     const userRow = user.rows[0];
     if (userRow === undefined) {
       await client.query('rollback');
@@ -296,7 +292,7 @@ async function claimsOf(req: IncomingMessage, ctx: AuthContext): Promise<Record<
   const token = bearerToken(header(req, 'authorization'));
   if (token === null) return null;
   const verified = await ctx.keys.verify(token);
-  return verified.ok ? (verified.claims) : null;
+  return verified.ok ? verified.claims : null;
 }
 
 async function currentUser(req: IncomingMessage, res: ServerResponse, ctx: AuthContext): Promise<void> {
@@ -310,10 +306,7 @@ async function currentUser(req: IncomingMessage, res: ServerResponse, ctx: AuthC
     authError(req, res, 400, 'bad_jwt', 'invalid claim: sub claim must be a UUID');
     return;
   }
-  const found = await ctx.pool.query<UserRow>(
-    `select ${USER_COLUMNS} from auth.users where id = $1::uuid and deleted_at is null`,
-    [sub],
-  );
+  const found = await ctx.pool.query<UserRow>(`select ${USER_COLUMNS} from auth.users where id = $1::uuid and deleted_at is null`, [sub]);
   const user = found.rows[0];
   if (user === undefined) {
     authError(req, res, 403, 'user_not_found', 'User from sub claim in JWT does not exist');

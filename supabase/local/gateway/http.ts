@@ -71,7 +71,8 @@ function exceedsDepth(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i += 1; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i += 1; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;
@@ -88,7 +89,9 @@ function exceedsDepth(text: string, max: number): boolean {
 /** Parses a body as JSON with the depth guard; `emptyAs` is what an empty body means to the route. */
 export function parseJsonBody(raw: Buffer, emptyAs: unknown): BodyResult<unknown> {
   if (raw.length === 0) {
-    return emptyAs === undefined ? { ok: false, status: 400, reason: 'invalid_json', detail: 'unexpected end of JSON input' } : { ok: true, value: emptyAs };
+    return emptyAs === undefined
+      ? { ok: false, status: 400, reason: 'invalid_json', detail: 'unexpected end of JSON input' }
+      : { ok: true, value: emptyAs };
   }
   const text = raw.toString('utf8');
   if (exceedsDepth(text, MAX_JSON_DEPTH)) {

@@ -9,8 +9,7 @@ export interface RequestIdentity {
 }
 
 export type IdentityResult =
-  | { ok: true; identity: RequestIdentity }
-  | { ok: false; status: number; body: Record<string, unknown>; headers: Record<string, string> };
+  { ok: true; identity: RequestIdentity } | { ok: false; status: number; body: Record<string, unknown>; headers: Record<string, string> };
 
 /**
  * What Kong + PostgREST do with the two credentials supabase-js sends: the `apikey` must be one

@@ -99,8 +99,6 @@ export function matchOverload(overloads: RpcFunction[], keys: string[]): Match {
     return { kind: 'named', fn, args: fn.args.filter((arg) => keySet.has(arg.name)) };
   }
   if (named.length > 1) return { kind: 'ambiguous', candidates: named };
-  const single = overloads.find(
-    (fn) => fn.args.length === 1 && fn.args[0]?.name === '' && JSON_TYPES.has(fn.args[0].type),
-  );
+  const single = overloads.find((fn) => fn.args.length === 1 && fn.args[0]?.name === '' && JSON_TYPES.has(fn.args[0].type));
   return single === undefined ? { kind: 'none' } : { kind: 'single-json', fn: single };
 }

@@ -34,14 +34,10 @@ const softDelete = async (table: 'assets' | 'cases', id: string): Promise<void> 
   await stack.db.query(`update public.${table} set deleted_at = now() where id = $1`, [id]);
 };
 const plan = async (gig: string, what: { asset?: string; case?: string; category?: string; quantity?: number }): Promise<void> => {
-  await stack.db.query('insert into public.kit_assignments (org_id, gig_id, asset_id, case_id, category, quantity) values ($1, $2, $3, $4, $5, $6)', [
-    org.id,
-    gig,
-    what.asset ?? null,
-    what.case ?? null,
-    what.category ?? null,
-    what.quantity ?? null,
-  ]);
+  await stack.db.query(
+    'insert into public.kit_assignments (org_id, gig_id, asset_id, case_id, category, quantity) values ($1, $2, $3, $4, $5, $6)',
+    [org.id, gig, what.asset ?? null, what.case ?? null, what.category ?? null, what.quantity ?? null],
+  );
 };
 const checkOut = async (asset: string, gig: string): Promise<void> => {
   await stack.db.query("update public.assets set status = 'checked_out', current_gig_id = $2 where id = $1", [asset, gig]);
@@ -154,7 +150,11 @@ describe('deleted items in a gig’s counts', () => {
   it('keeps assets_returned as history: a returned asset deleted later stays counted as returned', async () => {
     const gig = await insertGig(stack.db, org.id, { name: 'Returned', status: 'confirmed' });
     const asset = await newAsset();
-    await stack.db.query("insert into public.asset_movements (org_id, asset_id, kind, gig_id) values ($1, $2, 'check_in', $3)", [org.id, asset, gig]);
+    await stack.db.query("insert into public.asset_movements (org_id, asset_id, kind, gig_id) values ($1, $2, 'check_in', $3)", [
+      org.id,
+      asset,
+      gig,
+    ]);
     await softDelete('assets', asset);
     expect((await counts(gig)).assets_returned).toBe(1);
   });

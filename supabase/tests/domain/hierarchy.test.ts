@@ -91,7 +91,8 @@ async function randomTree(random: Random, size: number, maxDepth: number): Promi
       const outer = await insertCase(stack.db, org.id, `${prefix}-C${index}`);
       const inner = await insertCase(stack.db, org.id, `${prefix}-C${index}-IN`, outer);
       const contents = randomInt(random, 1, 3);
-      for (let i = 0; i < contents; i += 1) await insertAsset(stack.db, org.id, `${prefix}-C${index}-${i}`, { caseId: i % 2 === 0 ? outer : inner });
+      for (let i = 0; i < contents; i += 1)
+        await insertAsset(stack.db, org.id, `${prefix}-C${index}-${i}`, { caseId: i % 2 === 0 ? outer : inner });
       await stack.db.query('insert into public.kit_assignments (org_id, gig_id, case_id) values ($1, $2, $3)', [org.id, gig.id, outer]);
       add(facts.planned, gig.id, contents);
     }
@@ -120,7 +121,12 @@ async function randomTree(random: Random, size: number, maxDepth: number): Promi
   for (const gig of gigs) {
     for (const staff of staffIds) {
       if (random() < 0.15) {
-        await stack.db.query('insert into public.gig_staff (org_id, gig_id, staff_id, role) values ($1, $2, $3, $4)', [org.id, gig.id, staff, 'crew']);
+        await stack.db.query('insert into public.gig_staff (org_id, gig_id, staff_id, role) values ($1, $2, $3, $4)', [
+          org.id,
+          gig.id,
+          staff,
+          'crew',
+        ]);
         const set = facts.staff.get(gig.id) ?? new Set<string>();
         set.add(staff);
         facts.staff.set(gig.id, set);

@@ -22,14 +22,42 @@ describe('query plans', () => {
     ['exact serial', "select id from public.assets where org_id = $1 and upper(serial_number) = 'SPK-100042C'", 'assets_org_serial_idx'],
     ['serial prefix', "select id from public.assets where org_id = $1 and upper(serial_number) like 'SPK-1000%'", 'assets_org_serial_idx'],
     ['exact barcode', "select id from public.assets where org_id = $1 and upper(barcode) = '4000000000294'", 'assets_org_barcode_idx'],
-    ['serial infix', "select asset_id from app.asset_serial_suffixes where org_id = $1 and suffix like '00042%'", 'asset_serial_suffixes_lookup_idx'],
-    ['asset names', "select id from public.assets where org_id = $1 and search_vector @@ to_tsquery('simple', 'wash:*')", 'assets_search_idx'],
-    ['gig names', "select id from public.gigs where org_id = $1 and search_vector @@ to_tsquery('simple', 'festival:*')", 'gigs_search_idx'],
+    [
+      'serial infix',
+      "select asset_id from app.asset_serial_suffixes where org_id = $1 and suffix like '00042%'",
+      'asset_serial_suffixes_lookup_idx',
+    ],
+    [
+      'asset names',
+      "select id from public.assets where org_id = $1 and search_vector @@ to_tsquery('simple', 'wash:*')",
+      'assets_search_idx',
+    ],
+    [
+      'gig names',
+      "select id from public.gigs where org_id = $1 and search_vector @@ to_tsquery('simple', 'festival:*')",
+      'gigs_search_idx',
+    ],
     ['gig code prefix', "select id from public.gigs where org_id = $1 and code like 'GIG-0001%'", 'gigs_org_code_pattern_idx'],
-    ['children of a gig', "select id from public.gigs where parent_gig_id = (select id from public.gigs where code = 'GIG-000001' and org_id = $1) and org_id = $1", 'gigs_parent_org_idx'],
-    ['subtree', "select id from public.gigs where org_id = $1 and path operator(extensions.<@) (select path from public.gigs where code = 'GIG-000002' and org_id = $1)", 'gigs_path_gist_idx'],
-    ['assets out to a gig', "select count(*) from public.assets where org_id = $1 and current_gig_id = (select id from public.gigs where code = 'GIG-000900' and org_id = $1)", 'assets_current_gig_idx'],
-    ['pull after a cursor', "select seq from app.sync_changes where org_id = $1 and (txid, seq) > ('0'::xid8, 100) order by txid, seq limit 500", 'sync_changes_org_cursor_idx'],
+    [
+      'children of a gig',
+      "select id from public.gigs where parent_gig_id = (select id from public.gigs where code = 'GIG-000001' and org_id = $1) and org_id = $1",
+      'gigs_parent_org_idx',
+    ],
+    [
+      'subtree',
+      "select id from public.gigs where org_id = $1 and path operator(extensions.<@) (select path from public.gigs where code = 'GIG-000002' and org_id = $1)",
+      'gigs_path_gist_idx',
+    ],
+    [
+      'assets out to a gig',
+      "select count(*) from public.assets where org_id = $1 and current_gig_id = (select id from public.gigs where code = 'GIG-000900' and org_id = $1)",
+      'assets_current_gig_idx',
+    ],
+    [
+      'pull after a cursor',
+      "select seq from app.sync_changes where org_id = $1 and (txid, seq) > ('0'::xid8, 100) order by txid, seq limit 500",
+      'sync_changes_org_cursor_idx',
+    ],
   ])('%s uses %s', async (_label, sql, index) => {
     const plan = await planOf(stack.db, sql, [org]);
     expect(plan.indexes).toContain(index);

@@ -114,16 +114,22 @@ describe('pull_changes plan', () => {
     expect(indexes(page.plan)).toContain('assets_pkey');
   });
 
-  it('still answers every table\'s rows and tombstones as before (soft and hard deletes, hidden columns)', async () => {
+  it("still answers every table's rows and tombstones as before (soft and hard deletes, hidden columns)", async () => {
     const { rows: tip } = await stack.db.query<{ cursor: string }>(
       "select txid::text || ':' || seq::text as cursor from app.sync_changes order by txid desc, seq desc limit 1",
     );
     const one = async (sql: string): Promise<string> => (await stack.db.query<{ id: string }>(sql, [org])).rows[0]?.id ?? '';
     const gig = await one('select id from public.gigs where org_id = $1 and deleted_at is null order by id limit 1');
-    const [gone, edited] = (await stack.db.query<{ id: string }>('select id from public.assets where org_id = $1 and deleted_at is null order by id limit 2', [org])).rows.map((r) => r.id);
+    const [gone, edited] = (
+      await stack.db.query<{ id: string }>('select id from public.assets where org_id = $1 and deleted_at is null order by id limit 2', [
+        org,
+      ])
+    ).rows.map((r) => r.id);
     const kase = await one('select id from public.cases where org_id = $1 and deleted_at is null order by id limit 1');
     const kit = await one('select id from public.kit_assignments where org_id = $1 order by id limit 1');
-    const leaver = await one('select s.id from public.staff_profiles s where s.org_id = $1 and exists (select 1 from public.gig_staff g where g.staff_id = s.id) order by s.id limit 1');
+    const leaver = await one(
+      'select s.id from public.staff_profiles s where s.org_id = $1 and exists (select 1 from public.gig_staff g where g.staff_id = s.id) order by s.id limit 1',
+    );
     const renamed = await one('select id from public.staff_profiles where org_id = $1 and user_id is not null order by id desc limit 1');
     const { rows: leaversGigs } = await stack.db.query<{ id: string }>('select id from public.gig_staff where staff_id = $1', [leaver]);
     await stack.db.query('update public.gigs set deleted_at = now() where id = $1', [gig]);
@@ -145,7 +151,14 @@ describe('pull_changes plan', () => {
       if (!answer.has_more) break;
     }
     expect([...tombstones.keys()].sort()).toEqual(
-      [`gigs:${gig}`, `assets:${gone}`, `cases:${kase}`, `kit_assignments:${kit}`, `staff_profiles:${leaver}`, ...leaversGigs.map((g) => `gig_staff:${g.id}`)].sort(),
+      [
+        `gigs:${gig}`,
+        `assets:${gone}`,
+        `cases:${kase}`,
+        `kit_assignments:${kit}`,
+        `staff_profiles:${leaver}`,
+        ...leaversGigs.map((g) => `gig_staff:${g.id}`),
+      ].sort(),
     );
     expect(tombstones.get(`assets:${gone}`)).toEqual(expect.any(String));
     expect(tombstones.get(`kit_assignments:${kit}`)).toBeNull();

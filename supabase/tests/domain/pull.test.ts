@@ -33,7 +33,11 @@ async function pull(cursor: string | null, limit = 500, who: Org = org): Promise
 }
 
 /** Pulls until the server has nothing more, returning every row seen (latest wins) and the cursor. */
-async function pullAll(cursor: string | null, limit = 500, who: Org = org): Promise<{ rows: Map<string, unknown>; tombstones: Set<string>; cursor: string }> {
+async function pullAll(
+  cursor: string | null,
+  limit = 500,
+  who: Org = org,
+): Promise<{ rows: Map<string, unknown>; tombstones: Set<string>; cursor: string }> {
   const rows = new Map<string, unknown>();
   const tombstones = new Set<string>();
   let next = cursor;
@@ -87,7 +91,7 @@ describe('pull_changes', () => {
 
   it('refuses a forged cursor, a bad limit and anonymous callers', async () => {
     const client = org.members.crew.client;
-    const forged = await client.rpc('pull_changes', { cursor: "1:1; drop table app.sync_changes" });
+    const forged = await client.rpc('pull_changes', { cursor: '1:1; drop table app.sync_changes' });
     expect(forged.status).toBe(400);
     expect(forged.error?.message).toMatch(/^cursor '1:1; drop table app.sync_changes' is not one this server issued$/);
     const limit = await client.rpc('pull_changes', { cursor: null, limit: 5000 });
@@ -133,7 +137,9 @@ describe('pull_changes', () => {
     } finally {
       await Promise.all(writers.map((w) => w.end()));
     }
-    const { rows } = await stack.db.query<{ id: string; version: number }>('select id, version from public.gigs where id = any($1)', [gigIds]);
+    const { rows } = await stack.db.query<{ id: string; version: number }>('select id, version from public.gigs where id = any($1)', [
+      gigIds,
+    ]);
     expect(rows).toHaveLength(gigIds.length);
     const missing = rows.filter((r) => seen.get(r.id) !== r.version);
     expect(missing).toEqual([]);

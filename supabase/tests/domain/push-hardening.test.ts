@@ -66,7 +66,10 @@ async function checkedOutTotal(gig: string): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 async function storedOps(device: string): Promise<{ bytes: number }[]> {
-  const { rows } = await stack.db.query<{ bytes: number }>('select octet_length(result::text) as bytes from app.sync_ops where device_id = $1', [device]);
+  const { rows } = await stack.db.query<{ bytes: number }>(
+    'select octet_length(result::text) as bytes from app.sync_ops where device_id = $1',
+    [device],
+  );
   return rows;
 }
 
@@ -120,7 +123,10 @@ describe('item 1: one asset twice in one batch', () => {
       const b = await insertAsset(stack.db, org.id, `DUPID-B-${path}`.toUpperCase());
       const g1 = await insertGig(stack.db, org.id, { status: 'confirmed' });
       const first = op('assets', 'check_out', { id: a, gig_id: g1 }, { base_version: 1 });
-      const batch: Op[] = [first, op('assets', 'check_out', { id: b, gig_id: g1 }, { base_version: 1, id: String(first.id).toUpperCase() })];
+      const batch: Op[] = [
+        first,
+        op('assets', 'check_out', { id: b, gig_id: g1 }, { base_version: 1, id: String(first.id).toUpperCase() }),
+      ];
       if (path === 'per-op') batch.push(perOpMarker());
       const results = await push('crew', batch);
       expect(results.slice(0, 2).map((r) => [r.status, r.code ?? null])).toEqual([
@@ -193,7 +199,11 @@ describe('item 3: bounded sync_ops', () => {
     const client = nodeSupabaseClient(stack.url, stack.anonKey);
     const { error } = await client.auth.signInWithPassword({ email, password: 'pw-nobody-secret' });
     expect(error).toBeNull();
-    const results = await pushAs(client, [op('x'.repeat(100_000), 'update', { id: randomUUID() }), op('gigs', 'create', { id: randomUUID(), name: 'n' })], 'nobody-1');
+    const results = await pushAs(
+      client,
+      [op('x'.repeat(100_000), 'update', { id: randomUUID() }), op('gigs', 'create', { id: randomUUID(), name: 'n' })],
+      'nobody-1',
+    );
     expect(results.map((r) => [r.status, r.code])).toEqual([
       ['rejected', 'not_a_member'],
       ['rejected', 'not_a_member'],
@@ -263,9 +273,17 @@ describe('item 3: bounded sync_ops', () => {
 
     // An op never seen but created before the cut-off gets the same answer; a new one applies.
     const late = await insertAsset(stack.db, org.id, 'PRUNE-3');
-    const [stale] = await push('station', [op('assets', 'check_out', { id: late, gig_id: gig }, { base_version: 1, created_at: hoursAgo(2) })], 'prune-station');
+    const [stale] = await push(
+      'station',
+      [op('assets', 'check_out', { id: late, gig_id: gig }, { base_version: 1, created_at: hoursAgo(2) })],
+      'prune-station',
+    );
     expect(stale).toMatchObject({ status: 'rejected', code: 'replay_expired' });
-    const [now1] = await push('station', [op('assets', 'check_out', { id: late, gig_id: gig }, { base_version: 1, created_at: hoursAgo(0) })], 'prune-station');
+    const [now1] = await push(
+      'station',
+      [op('assets', 'check_out', { id: late, gig_id: gig }, { base_version: 1, created_at: hoursAgo(0) })],
+      'prune-station',
+    );
     expect(now1?.status).toBe('applied');
   });
 
@@ -287,7 +305,9 @@ describe('item 3: bounded sync_ops', () => {
   it('keeps the prune function away from clients', async () => {
     const { error } = await org.members.admin.client.schema('app' as 'public').rpc('prune_sync_ops', {});
     expect(error).not.toBeNull();
-    const { rows } = await stack.db.query<{ ok: boolean }>("select has_function_privilege('authenticated', 'app.prune_sync_ops(timestamptz)', 'execute') as ok");
+    const { rows } = await stack.db.query<{ ok: boolean }>(
+      "select has_function_privilege('authenticated', 'app.prune_sync_ops(timestamptz)', 'execute') as ok",
+    );
     expect(rows[0]?.ok).toBe(false);
   });
 });
@@ -295,9 +315,7 @@ describe('item 3: bounded sync_ops', () => {
 describe('item 5: role rules, soft-deleted gigs, existence', () => {
   it('lets stations edit asset notes only; managers may rename', async () => {
     const asset = await insertAsset(stack.db, org.id, 'ROLE-1', { name: 'Mixer', category: 'Audio' });
-    const results = await push('station', [
-      op('assets', 'update', { id: asset, fields: { name: 'Renamed' } }),
-    ]);
+    const results = await push('station', [op('assets', 'update', { id: asset, fields: { name: 'Renamed' } })]);
     expect(results[0]).toMatchObject({ status: 'rejected', code: 'forbidden', message: 'your role can change only notes of assets' });
     const [category] = await push('station', [op('assets', 'update', { id: asset, fields: { category: 'Lighting', notes: 'n' } })]);
     expect(category).toMatchObject({ status: 'rejected', code: 'forbidden' });
@@ -341,7 +359,12 @@ describe('item 5: role rules, soft-deleted gigs, existence', () => {
     const mine = await insertGig(stack.db, org.id, { name: 'My gig' });
     const [foreign] = await push('manager', [op('gigs', 'create', { id: theirs, org_id: org.id, name: 'Probe' })]);
     const [own] = await push('manager', [op('gigs', 'create', { id: mine, org_id: org.id, name: 'Probe' })]);
-    const strip = (r: Result | undefined, id: string): unknown => ({ ...r, op_id: null, entity_id: r?.entity_id === id ? 'ID' : r?.entity_id, message: r?.message?.replace(id, 'ID') });
+    const strip = (r: Result | undefined, id: string): unknown => ({
+      ...r,
+      op_id: null,
+      entity_id: r?.entity_id === id ? 'ID' : r?.entity_id,
+      message: r?.message?.replace(id, 'ID'),
+    });
     expect(foreign).toMatchObject({ status: 'rejected', code: 'id_unavailable' });
     expect(strip(foreign, theirs)).toEqual(strip(own, mine));
     expect(JSON.stringify(foreign)).not.toMatch(/exist|secret/i);

@@ -69,7 +69,10 @@ describe('check-out and check-in', () => {
     const [result] = await push('station', [checkOut]);
     expect(result).toMatchObject({ op_id: checkOut.id, status: 'applied', table: 'assets', entity_id: asset });
     expect(result?.row).toMatchObject({ status: 'checked_out', current_gig_id: gig, version: 2 });
-    const { rows } = await stack.db.query('select kind, gig_id, device_id, client_op_id, occurred_at from public.asset_movements where asset_id = $1', [asset]);
+    const { rows } = await stack.db.query(
+      'select kind, gig_id, device_id, client_op_id, occurred_at from public.asset_movements where asset_id = $1',
+      [asset],
+    );
     expect(rows).toEqual([
       { kind: 'check_out', gig_id: gig, device_id: 'station-1', client_op_id: checkOut.id, occurred_at: new Date('2026-11-25T07:00:00Z') },
     ]);
@@ -144,7 +147,9 @@ describe('check-out and check-in', () => {
   it('quarantines an asset checked in damaged and counts it as returned', async () => {
     const asset = await insertAsset(stack.db, org.id, 'DMG-1');
     await push('station', [op('assets', 'check_out', { id: asset, gig_id: gig2 }, { base_version: 1 })]);
-    const before = await stack.db.query<{ returned_total: number }>('select returned_total from public.gig_counters where gig_id = $1', [gig2]);
+    const before = await stack.db.query<{ returned_total: number }>('select returned_total from public.gig_counters where gig_id = $1', [
+      gig2,
+    ]);
     const [result] = await push('station', [op('assets', 'check_in', { id: asset, condition: 'damaged' })]);
     expect(result?.row).toMatchObject({ status: 'quarantined', current_gig_id: null });
     expect((await movementsOf(asset)).map((m) => [m.kind, m.condition])).toEqual([
@@ -152,7 +157,9 @@ describe('check-out and check-in', () => {
       ['check_in', 'damaged'],
       ['quarantine', 'damaged'],
     ]);
-    const after = await stack.db.query<{ returned_total: number }>('select returned_total from public.gig_counters where gig_id = $1', [gig2]);
+    const after = await stack.db.query<{ returned_total: number }>('select returned_total from public.gig_counters where gig_id = $1', [
+      gig2,
+    ]);
     expect(after.rows[0]?.returned_total).toBe((before.rows[0]?.returned_total ?? 0) + 1);
   });
 
@@ -171,7 +178,11 @@ describe('check-out and check-in', () => {
     const fine = await insertAsset(stack.db, org.id, 'RACK-2-A', { caseId: blocked });
     await insertAsset(stack.db, org.id, 'RACK-2-B', { caseId: blocked, status: 'quarantined' });
     const [refused] = await push('crew', [op('cases', 'check_out', { id: blocked, gig_id: gig }, { base_version: 1 })]);
-    expect(refused).toMatchObject({ status: 'rejected', code: 'case_contents_unavailable', message: 'case RACK-2 cannot go out: RACK-2-B is quarantined' });
+    expect(refused).toMatchObject({
+      status: 'rejected',
+      code: 'case_contents_unavailable',
+      message: 'case RACK-2 cannot go out: RACK-2-B is quarantined',
+    });
     expect(await movementsOf(fine)).toEqual([]);
 
     const [back] = await push('crew', [op('cases', 'check_in', { id: outer, condition: 'ok' })]);
@@ -200,7 +211,11 @@ describe('conflicts and last-write-wins', () => {
   it('lets the last write to reach the server win for simple fields, whatever the base version', async () => {
     const target = await insertGig(stack.db, org.id);
     await push('manager', [op('gigs', 'update', { id: target, fields: { notes: 'from laptop A' } }, { base_version: 1 })], 'laptop-a');
-    const [late] = await push('admin', [op('gigs', 'update', { id: target, fields: { notes: 'from laptop B', venue: 'Hall 2' } }, { base_version: 1 })], 'laptop-b');
+    const [late] = await push(
+      'admin',
+      [op('gigs', 'update', { id: target, fields: { notes: 'from laptop B', venue: 'Hall 2' } }, { base_version: 1 })],
+      'laptop-b',
+    );
     expect(late?.status).toBe('applied');
     expect(late?.row).toMatchObject({ notes: 'from laptop B', venue: 'Hall 2' });
   });
@@ -208,7 +223,11 @@ describe('conflicts and last-write-wins', () => {
   it('refuses an impossible transition and a cycle', async () => {
     const target = await insertGig(stack.db, org.id);
     const [transition] = await push('manager', [op('gigs', 'set_status', { id: target, to: 'completed' }, { base_version: 1 })]);
-    expect(transition).toMatchObject({ status: 'rejected', code: 'invalid_transition', message: 'gig status cannot change from draft to completed' });
+    expect(transition).toMatchObject({
+      status: 'rejected',
+      code: 'invalid_transition',
+      message: 'gig status cannot change from draft to completed',
+    });
     const child = await insertGig(stack.db, org.id, { parent: target });
     const [cycle] = await push('manager', [op('gigs', 'move', { id: target, parent_gig_id: child }, { base_version: 1 })]);
     expect(cycle).toMatchObject({ status: 'rejected', code: 'cycle' });
@@ -254,12 +273,37 @@ describe('bad input', () => {
   it.each([
     ['a non-object op', 'not an op', 'invalid_op', 'each op must be a JSON object'],
     ['an op without id', { table: 'assets', action: 'check_in', payload: {} }, 'invalid_op', 'op.id must be a UUID'],
-    ['an unknown table', { id: randomUUID(), table: 'memberships', action: 'update', payload: {} }, 'unknown_table', "unknown table 'memberships'; ops may target gigs, assets or cases"],
-    ['an unknown action', { id: randomUUID(), table: 'assets', action: 'teleport', payload: { id: randomUUID() } }, 'unknown_action', "unknown action 'teleport' for assets"],
+    [
+      'an unknown table',
+      { id: randomUUID(), table: 'memberships', action: 'update', payload: {} },
+      'unknown_table',
+      "unknown table 'memberships'; ops may target gigs, assets or cases",
+    ],
+    [
+      'an unknown action',
+      { id: randomUUID(), table: 'assets', action: 'teleport', payload: { id: randomUUID() } },
+      'unknown_action',
+      "unknown action 'teleport' for assets",
+    ],
     ['a missing payload', { id: randomUUID(), table: 'assets', action: 'check_in' }, 'invalid_op', 'op.payload must be a JSON object'],
-    ['a missing entity id', { id: randomUUID(), table: 'assets', action: 'check_in', payload: {} }, 'missing_field', 'payload.id is required (a UUID)'],
-    ['an entity that does not exist', { id: randomUUID(), table: 'assets', action: 'check_in', payload: { id: '00000000-0000-4000-8000-000000000000' } }, 'not_found', 'asset 00000000-0000-4000-8000-000000000000 not found'],
-    ['an ill-typed base_version', { id: randomUUID(), table: 'assets', action: 'check_in', payload: { id: randomUUID() }, base_version: 'two' }, 'invalid_field', 'op.base_version must be a positive integer'],
+    [
+      'a missing entity id',
+      { id: randomUUID(), table: 'assets', action: 'check_in', payload: {} },
+      'missing_field',
+      'payload.id is required (a UUID)',
+    ],
+    [
+      'an entity that does not exist',
+      { id: randomUUID(), table: 'assets', action: 'check_in', payload: { id: '00000000-0000-4000-8000-000000000000' } },
+      'not_found',
+      'asset 00000000-0000-4000-8000-000000000000 not found',
+    ],
+    [
+      'an ill-typed base_version',
+      { id: randomUUID(), table: 'assets', action: 'check_in', payload: { id: randomUUID() }, base_version: 'two' },
+      'invalid_field',
+      'op.base_version must be a positive integer',
+    ],
   ])('rejects %s with a specific code', async (_label, bad, code, message) => {
     const [result] = await push('admin', [bad]);
     expect(result?.status).toBe('rejected');
@@ -270,13 +314,17 @@ describe('bad input', () => {
   it('names the field for field-level errors on real rows', async () => {
     const asset = await insertAsset(stack.db, org.id, 'FIELD-1');
     const target = await insertGig(stack.db, org.id);
-    const results = await push('admin', [
-      op('assets', 'check_in', { id: asset, condition: 'soggy' }),
-      op('assets', 'check_out', { id: asset, gig_id: gig }),
-      op('gigs', 'update', { id: target, fields: { status: 'completed' } }),
-      op('gigs', 'update', { id: target, fields: { starts_at: 'yesterday-ish' } }),
-      op('gigs', 'update', { id: target, fields: { name: '' } }),
-    ], 'bad-fields');
+    const results = await push(
+      'admin',
+      [
+        op('assets', 'check_in', { id: asset, condition: 'soggy' }),
+        op('assets', 'check_out', { id: asset, gig_id: gig }),
+        op('gigs', 'update', { id: target, fields: { status: 'completed' } }),
+        op('gigs', 'update', { id: target, fields: { starts_at: 'yesterday-ish' } }),
+        op('gigs', 'update', { id: target, fields: { name: '' } }),
+      ],
+      'bad-fields',
+    );
     expect(results.map((r) => [r.code, r.message])).toEqual([
       ['invalid_field', 'payload.condition must be ok, damaged or missing_parts'],
       ['held', 'an earlier op on this entity did not apply'],

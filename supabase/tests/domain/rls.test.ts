@@ -32,8 +32,17 @@ async function populate(org: Org, tag: string): Promise<void> {
     [org.id, `${tag} crew`, `${tag}-BADGE`],
   );
   await stack.db.query('insert into public.kit_assignments (org_id, gig_id, asset_id) values ($1, $2, $3)', [org.id, gig, asset]);
-  await stack.db.query('insert into public.gig_staff (org_id, gig_id, staff_id, role) values ($1, $2, $3, $4)', [org.id, gig, rows[0]?.id, 'lead']);
-  await stack.db.query("insert into public.asset_movements (org_id, asset_id, kind, gig_id) values ($1, $2, 'check_out', $3)", [org.id, asset, gig]);
+  await stack.db.query('insert into public.gig_staff (org_id, gig_id, staff_id, role) values ($1, $2, $3, $4)', [
+    org.id,
+    gig,
+    rows[0]?.id,
+    'lead',
+  ]);
+  await stack.db.query("insert into public.asset_movements (org_id, asset_id, kind, gig_id) values ($1, $2, 'check_out', $3)", [
+    org.id,
+    asset,
+    gig,
+  ]);
 }
 
 beforeAll(async () => {
@@ -83,7 +92,9 @@ describe('reading', () => {
 describe('writing', () => {
   it('refuses managers direct writes, in their own organization and in another (they plan through push_changes)', async () => {
     await asUser(stack, { userId: a.members.manager.userId }, async (client) => {
-      expect((await failure(client, 'insert into public.gigs (org_id, name) values ($1, $2)', [a.id, 'Planned by manager'])).code).toBe('42501');
+      expect((await failure(client, 'insert into public.gigs (org_id, name) values ($1, $2)', [a.id, 'Planned by manager'])).code).toBe(
+        '42501',
+      );
       expect((await failure(client, 'insert into public.gigs (org_id, name) values ($1, $2)', [b.id, 'Forged'])).code).toBe('42501');
       expect((await failure(client, "update public.gigs set notes = 'hijacked' where org_id = $1", [b.id])).code).toBe('42501');
       expect((await failure(client, 'delete from public.assets where org_id = $1', [b.id])).code).toBe('42501');
@@ -100,9 +111,16 @@ describe('writing', () => {
   it('stops every member, admins included, from editing memberships directly', async () => {
     for (const role of ['station', 'crew', 'manager', 'admin'] as const) {
       await asUser(stack, { userId: a.members[role].userId }, async (client) => {
-        expect((await failure(client, "update public.memberships set role = 'admin' where user_id = $1", [a.members[role].userId])).code).toBe('42501');
         expect(
-          (await failure(client, "insert into public.memberships (org_id, user_id, role) values ($1, $2, 'admin')", [a.id, b.members.crew.userId])).code,
+          (await failure(client, "update public.memberships set role = 'admin' where user_id = $1", [a.members[role].userId])).code,
+        ).toBe('42501');
+        expect(
+          (
+            await failure(client, "insert into public.memberships (org_id, user_id, role) values ($1, $2, 'admin')", [
+              a.id,
+              b.members.crew.userId,
+            ])
+          ).code,
         ).toBe('42501');
       });
     }
@@ -142,11 +160,22 @@ describe('functions', () => {
   });
 
   it('keeps push_changes from touching another organization’s rows', async () => {
-    const { rows } = await stack.db.query<{ id: string; version: number }>('select id, version from public.assets where org_id = $1 limit 1', [a.id]);
+    const { rows } = await stack.db.query<{ id: string; version: number }>(
+      'select id, version from public.assets where org_id = $1 limit 1',
+      [a.id],
+    );
     const { rows: gigs } = await stack.db.query<{ id: string }>('select id from public.gigs where org_id = $1 limit 1', [b.id]);
     const { data } = await b.members.admin.client.rpc('push_changes', {
       device_id: 'bravo-1',
-      ops: [{ id: randomUUID(), table: 'assets', action: 'check_out', payload: { id: rows[0]?.id, gig_id: gigs[0]?.id }, base_version: rows[0]?.version }],
+      ops: [
+        {
+          id: randomUUID(),
+          table: 'assets',
+          action: 'check_out',
+          payload: { id: rows[0]?.id, gig_id: gigs[0]?.id },
+          base_version: rows[0]?.version,
+        },
+      ],
     });
     expect((data as { results: { code: string }[] }).results[0]?.code).toBe('not_found');
   });

@@ -60,9 +60,7 @@ describe('gig hierarchy', () => {
     await expect(stack.db.query('update public.gigs set parent_gig_id = $1 where id = $2', [bottom, top])).rejects.toThrow(
       /would create a cycle in the hierarchy/,
     );
-    await expect(stack.db.query('update public.gigs set parent_gig_id = id where id = $1', [top])).rejects.toThrow(
-      /gigs_check|cycle/,
-    );
+    await expect(stack.db.query('update public.gigs set parent_gig_id = id where id = $1', [top])).rejects.toThrow(/gigs_check|cycle/);
     expect((await gigRow(top)).parent_gig_id).toBeNull();
   });
 
@@ -111,9 +109,7 @@ describe('assets and cases', () => {
 
   it('ties checked_out to a current gig', async () => {
     const asset = await insertAsset(stack.db, org.id, 'SPK-200');
-    await expect(stack.db.query("update public.assets set status = 'checked_out' where id = $1", [asset])).rejects.toThrow(
-      /assets_check/,
-    );
+    await expect(stack.db.query("update public.assets set status = 'checked_out' where id = $1", [asset])).rejects.toThrow(/assets_check/);
   });
 
   it('refuses a case inside itself', async () => {
@@ -137,7 +133,14 @@ describe('asset_movements', () => {
   it('refuses insert, update and delete to every client role', async () => {
     for (const role of ['admin', 'manager', 'station', 'crew'] as const) {
       await asUser(stack, { userId: org.members[role].userId }, async (client) => {
-        expect((await failure(client, "insert into public.asset_movements (org_id, asset_id, kind) select org_id, id, 'check_in' from public.assets limit 1")).code).toBe('42501');
+        expect(
+          (
+            await failure(
+              client,
+              "insert into public.asset_movements (org_id, asset_id, kind) select org_id, id, 'check_in' from public.assets limit 1",
+            )
+          ).code,
+        ).toBe('42501');
         expect((await failure(client, "update public.asset_movements set kind = 'release'")).code).toBe('42501');
         expect((await failure(client, 'delete from public.asset_movements')).code).toBe('42501');
       });
