@@ -1,16 +1,15 @@
+import { EventObservers } from './observers';
 import { StationCallError, type StationError } from './result';
 import {
   stationApiSchema,
-  stationEventNames,
   stationEventsVia,
   stationMethodsVia,
   type StationApi,
   type StationEventName,
+  type StationEventValues,
   type StationMethod,
 } from './station-api';
 import { MAX_WIRE_BYTES, wireMessageSchema } from './wire';
-
-type Listener<T> = (value: T) => void;
 
 const utf8 = new TextEncoder();
 
@@ -49,7 +48,7 @@ export function webSocketStation(url: string, Socket: WebSocketLike): StationApi
   let nextId = 0;
   let closed = false;
   const pending = new Map<number, { method: StationMethod; resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  const listeners = new Map<StationEventName, Set<Listener<never>>>(stationEventNames.map((name) => [name, new Set()]));
+  const listeners = new EventObservers<StationEventValues>();
 
   const connect = (): Promise<void> => {
     opened ??= new Promise<void>((resolve) => {
@@ -61,7 +60,7 @@ export function webSocketStation(url: string, Socket: WebSocketLike): StationApi
         if (!parsed.success) return;
         const message = parsed.data;
         if ('event' in message) {
-          for (const listener of listeners.get(message.event) ?? []) (listener as Listener<unknown>)(message.value);
+          listeners.emit(message.event, message.value as StationEventValues[typeof message.event]);
           return;
         }
         const call = pending.get(message.id);
@@ -104,11 +103,10 @@ export function webSocketStation(url: string, Socket: WebSocketLike): StationApi
     });
   };
 
-  const on = <T>(event: StationEventName, listener: Listener<T>): (() => void) => {
-    const set = listeners.get(event) as Set<Listener<T>>;
-    set.add(listener);
+  const on = <E extends StationEventName>(event: E, listener: (value: StationEventValues[E]) => void): (() => void) => {
+    const off = listeners.on(event, listener);
     void connect();
-    return () => set.delete(listener);
+    return off;
   };
 
   return {

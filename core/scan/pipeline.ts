@@ -1,3 +1,4 @@
+import { Observers } from '../observers';
 import type { ScanEvent } from '../scanner/types';
 import { ScanSession, type Feedback, type SessionState, type WorkflowDeps } from './workflow';
 
@@ -8,8 +9,8 @@ import { ScanSession, type Feedback, type SessionState, type WorkflowDeps } from
  */
 export class ScanPipeline {
   private readonly session: ScanSession;
-  private readonly scanListeners = new Set<(scan: ScanEvent) => void>();
-  private readonly feedbackListeners = new Set<(feedback: Feedback) => void>();
+  private readonly scans: Observers<ScanEvent>;
+  private readonly feedback: Observers<Feedback>;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -17,16 +18,17 @@ export class ScanPipeline {
     private readonly onError: (error: unknown) => void = () => undefined,
   ) {
     this.session = new ScanSession(deps);
+    // A broken listener (a closed window, a full log) is reported; the scan is still decided.
+    this.scans = new Observers(onError);
+    this.feedback = new Observers(onError);
   }
 
   onScan(listener: (scan: ScanEvent) => void): () => void {
-    this.scanListeners.add(listener);
-    return () => this.scanListeners.delete(listener);
+    return this.scans.add(listener);
   }
 
   onFeedback(listener: (feedback: Feedback) => void): () => void {
-    this.feedbackListeners.add(listener);
-    return () => this.feedbackListeners.delete(listener);
+    return this.feedback.add(listener);
   }
 
   process(scan: ScanEvent, role: 'out' | 'in' | 'any'): Promise<Feedback> {
@@ -35,9 +37,9 @@ export class ScanPipeline {
 
   private run(scan: ScanEvent, decide: () => Promise<Feedback>): Promise<Feedback> {
     const result = this.queue.then(async () => {
-      for (const listener of this.scanListeners) listener(scan);
+      this.scans.emit(scan);
       const feedback = await decide();
-      for (const listener of this.feedbackListeners) listener(feedback);
+      this.feedback.emit(feedback);
       return feedback;
     });
     this.queue = result.catch(this.onError);

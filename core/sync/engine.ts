@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { Observers } from '../observers';
 import type { Random } from '../random';
 import { backoffDelay, type BackoffPolicy } from './backoff';
 import { newOpSchema, type ConflictChoice, type NewOp, type PushResult, type QueuedOp, type QueueStats } from './model';
@@ -52,6 +53,8 @@ export interface SyncEngineOptions {
    * pass one (each drain first takes back ops left in flight); one engine alone needs none.
    */
   exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Where a status listener that throws is reported (the others still hear the status). */
+  onListenerError?: (error: unknown) => void;
 }
 
 /**
@@ -121,7 +124,7 @@ export class SyncEngine {
   private readonly maxBatches: number;
   private readonly timer: RequestTimer;
   private readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>;
-  private readonly listeners = new Set<(status: SyncStatus) => void>();
+  private readonly listeners: Observers<SyncStatus>;
   private draining: Promise<void> | null = null;
   /** Asked to drain while a drain was running: it goes round once more before it ends. */
   private drainAgain = false;
@@ -149,6 +152,7 @@ export class SyncEngine {
     this.maxBatches = Math.max(this.concurrency, options.maxBatches ?? 3 * this.concurrency);
     this.timer = new RequestTimer({ ...DEFAULT_REQUEST_TIMING, ...options.timing });
     this.exclusive = options.exclusive ?? ((work) => work());
+    this.listeners = new Observers(options.onListenerError);
   }
 
   /**
@@ -280,14 +284,13 @@ export class SyncEngine {
   }
 
   subscribe(listener: (status: SyncStatus) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   private async emit(): Promise<void> {
     if (this.listeners.size === 0) return;
     const status = await this.status();
-    for (const listener of this.listeners) listener(status);
+    this.listeners.emit(status);
   }
 
   /** The push loop: drain now (or in `ms`), then again every poll period. */

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { Observers } from '../../core/observers';
 import type { Random } from '../../core/random';
 import type { HidScannerSettings, ScannerConfig, ScannerRole, ScannerStatus, SerialScannerSettings } from '../../core/scanner/config';
 import { frameConfigOf } from '../../core/scanner/frame-decoder';
@@ -56,14 +57,20 @@ export class DeviceManager {
   private readonly closing = new Map<string, Promise<void>>();
   /** The line end each serial scanner was seen sending, kept across its driver's restarts. */
   private readonly lineEnds = new Map<string, FrameEnd>();
-  private readonly listeners = new Set<(scan: RoutedScan) => void>();
-  private readonly inputListeners = new Set<(input: DeviceInput) => void>();
+  private readonly scans: Observers<RoutedScan>;
+  private readonly inputs: Observers<DeviceInput>;
+  /** A listener that throws is logged; the other listeners (and the next scan) go on. */
+  private readonly report = (error: unknown): void =>
+    this.deps.log(`a scanner listener failed: ${error instanceof Error ? error.message : String(error)}`);
   private timer: NodeJS.Timeout | null = null;
   private phase: 'idle' | 'started' | 'stopped' = 'idle';
   /** Polls and stops run one at a time, in order. */
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: DeviceManagerDeps) {}
+  constructor(private readonly deps: DeviceManagerDeps) {
+    this.scans = new Observers(this.report);
+    this.inputs = new Observers(this.report);
+  }
 
   /**
    * New settings, applied to running devices now: a removed scanner stops (nothing it sends after
@@ -83,14 +90,12 @@ export class DeviceManager {
   }
 
   onScan(listener: (scan: RoutedScan) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.scans.add(listener);
   }
 
   /** What every scanner sends, scans and rejected input alike, for the Scanners screen's raw view. */
   onInput(listener: (input: DeviceInput) => void): () => void {
-    this.inputListeners.add(listener);
-    return () => this.inputListeners.delete(listener);
+    return this.inputs.add(listener);
   }
 
   list(): ScannerStatus[] {
@@ -262,12 +267,12 @@ export class DeviceManager {
     const config = this.current(id);
     if (config === undefined || !this.isCurrent(id, driver)) return;
     const routed: RoutedScan = { ...scan, deviceId: id, role: config.role, deviceName: config.name };
-    for (const listener of this.listeners) listener(routed);
+    this.scans.emit(routed);
   }
 
   private relay(id: string, driver: SerialScanner | HidScanner, input: DeviceInput): void {
     if (!this.isCurrent(id, driver)) return;
-    for (const listener of this.inputListeners) listener({ ...input, deviceId: id });
+    this.inputs.emit({ ...input, deviceId: id });
   }
 
   private setState(id: string, state: DeviceState): void {
@@ -294,7 +299,7 @@ export class DeviceManager {
         lineEnd: this.lineEnds.get(config.id) ?? null,
         reconnect: { baseMs: 250, maxMs: 5000 },
       },
-      { now: this.deps.now, random: this.deps.random },
+      { now: this.deps.now, random: this.deps.random, report: this.report },
     );
     driver.onScan((scan) => this.route(config.id, driver, scan));
     driver.onInput((input) => {
@@ -321,6 +326,7 @@ export class DeviceManager {
       { deviceId: config.id, path, mode: config.mode, layout: config.layout },
       this.deps.hid.hid,
       this.deps.now,
+      this.report,
     );
     driver.onScan((scan) => this.route(config.id, driver, scan));
     driver.onInput((input) => this.relay(config.id, driver, input));

@@ -1,3 +1,4 @@
+import { Observers } from '../../core/observers';
 import { HidKeyboardDecoder, type KeyboardLayout } from '../../core/scanner/hid-keyboard';
 import { HidPosDecoder } from '../../core/scanner/hid-pos';
 import type { DeviceInput, HidDecodeResult, ScanEvent } from '../../core/scanner/types';
@@ -64,26 +65,30 @@ export interface HidScannerConfig {
  */
 export class HidScanner {
   private device: HidDevice | null = null;
-  private readonly listeners = new Set<(scan: ScanEvent) => void>();
-  private readonly inputListeners = new Set<(input: DeviceInput) => void>();
-  private readonly errorListeners = new Set<(message: string) => void>();
+  private readonly scans: Observers<ScanEvent>;
+  private readonly inputs: Observers<DeviceInput>;
+  private readonly errors: Observers<string>;
   lastError: string | null = null;
 
   constructor(
     readonly config: HidScannerConfig,
     private readonly hid: HidModule,
     private readonly now: () => number,
-  ) {}
+    /** Where a listener that throws is reported (the other listeners still hear the scan). */
+    report?: (error: unknown) => void,
+  ) {
+    this.scans = new Observers(report);
+    this.inputs = new Observers(report);
+    this.errors = new Observers(report);
+  }
 
   onScan(listener: (scan: ScanEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.scans.add(listener);
   }
 
   /** Every scan and rejected report, for the Scanners screen's raw view. */
   onInput(listener: (input: DeviceInput) => void): () => void {
-    this.inputListeners.add(listener);
-    return () => this.inputListeners.delete(listener);
+    return this.inputs.add(listener);
   }
 
   /**
@@ -91,8 +96,7 @@ export class HidScanner {
    * listeners hear of it, and the driver emits nothing more; whoever runs it opens a new one.
    */
   onError(listener: (message: string) => void): () => void {
-    this.errorListeners.add(listener);
-    return () => this.errorListeners.delete(listener);
+    return this.errors.add(listener);
   }
 
   async start(): Promise<void> {
@@ -113,7 +117,7 @@ export class HidScanner {
         .close()
         .catch(() => undefined)
         .then(() => {
-          for (const listener of this.errorListeners) listener(error.message);
+          this.errors.emit(error.message);
         });
     });
   }
@@ -127,13 +131,11 @@ export class HidScanner {
   private deliver({ scans, rejected }: HidDecodeResult): void {
     const at = this.now();
     const deviceId = this.config.deviceId;
-    for (const r of rejected)
-      for (const listener of this.inputListeners)
-        listener({ deviceId, at, kind: 'rejected', reason: r.reason, bytes: r.bytes, preview: r.preview });
+    for (const r of rejected) this.inputs.emit({ deviceId, at, kind: 'rejected', reason: r.reason, bytes: r.bytes, preview: r.preview });
     for (const scan of scans) {
-      for (const listener of this.inputListeners) listener({ deviceId, at, kind: 'scan', code: scan.code });
+      this.inputs.emit({ deviceId, at, kind: 'scan', code: scan.code });
       const event: ScanEvent = { deviceId, ...scan, receivedAt: at };
-      for (const listener of this.listeners) listener(event);
+      this.scans.emit(event);
     }
   }
 }

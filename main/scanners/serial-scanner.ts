@@ -1,4 +1,5 @@
 import { SerialPort } from 'serialport';
+import { Observers } from '../../core/observers';
 import { backoffDelay } from '../../core/sync/backoff';
 import type { Random } from '../../core/random';
 import { FrameDecoder, type DecodeResult, type FrameConfig } from '../../core/scanner/frame-decoder';
@@ -80,6 +81,8 @@ export type SerialScannerStatus =
 export interface SerialScannerDeps {
   now: () => number;
   random: Random;
+  /** Where a listener that throws is reported (the other listeners still hear the scan). */
+  report?: (error: unknown) => void;
 }
 
 /**
@@ -96,10 +99,10 @@ export class SerialScanner {
   private idleTimer: NodeJS.Timeout | null = null;
   private attempt = 0;
   private stopped = true;
-  private readonly scanListeners = new Set<(scan: ScanEvent) => void>();
-  private readonly statusListeners = new Set<(status: SerialScannerStatus) => void>();
-  private readonly rejectListeners = new Set<(rejected: RejectedInput) => void>();
-  private readonly inputListeners = new Set<(input: DeviceInput) => void>();
+  private readonly scans: Observers<ScanEvent>;
+  private readonly statuses: Observers<SerialScannerStatus>;
+  private readonly rejections: Observers<RejectedInput>;
+  private readonly inputs: Observers<DeviceInput>;
   status: SerialScannerStatus = { state: 'stopped' };
 
   constructor(
@@ -107,27 +110,27 @@ export class SerialScanner {
     private readonly deps: SerialScannerDeps,
   ) {
     this.decoder = new FrameDecoder(config.frame, config.lineEnd ?? null);
+    this.scans = new Observers(deps.report);
+    this.statuses = new Observers(deps.report);
+    this.rejections = new Observers(deps.report);
+    this.inputs = new Observers(deps.report);
   }
 
   onScan(listener: (scan: ScanEvent) => void): () => void {
-    this.scanListeners.add(listener);
-    return () => this.scanListeners.delete(listener);
+    return this.scans.add(listener);
   }
 
   onStatus(listener: (status: SerialScannerStatus) => void): () => void {
-    this.statusListeners.add(listener);
-    return () => this.statusListeners.delete(listener);
+    return this.statuses.add(listener);
   }
 
   onRejected(listener: (rejected: RejectedInput) => void): () => void {
-    this.rejectListeners.add(listener);
-    return () => this.rejectListeners.delete(listener);
+    return this.rejections.add(listener);
   }
 
   /** Every frame and rejection, for the Scanners screen's raw view. */
   onInput(listener: (input: DeviceInput) => void): () => void {
-    this.inputListeners.add(listener);
-    return () => this.inputListeners.delete(listener);
+    return this.inputs.add(listener);
   }
 
   /** The line end this scanner was last seen sending (CR, CRLF…), for the Scanners screen. */
@@ -161,7 +164,7 @@ export class SerialScanner {
 
   private setStatus(status: SerialScannerStatus): void {
     this.status = status;
-    for (const listener of this.statusListeners) listener(status);
+    this.statuses.emit(status);
   }
 
   private open(): void {
@@ -203,15 +206,13 @@ export class SerialScanner {
   private deliver({ frames, rejected }: DecodeResult): void {
     const at = this.deps.now();
     for (const r of rejected) {
-      for (const listener of this.rejectListeners) listener(r);
-      for (const listener of this.inputListeners)
-        listener({ deviceId: this.config.deviceId, at, kind: 'rejected', reason: r.reason, bytes: r.bytes, preview: r.preview });
+      this.rejections.emit(r);
+      this.inputs.emit({ deviceId: this.config.deviceId, at, kind: 'rejected', reason: r.reason, bytes: r.bytes, preview: r.preview });
     }
     for (const frame of frames) {
-      for (const listener of this.inputListeners)
-        listener({ deviceId: this.config.deviceId, at, kind: 'scan', code: frame.code, ended: frame.ended });
+      this.inputs.emit({ deviceId: this.config.deviceId, at, kind: 'scan', code: frame.code, ended: frame.ended });
       const scan: ScanEvent = { deviceId: this.config.deviceId, code: frame.code, receivedAt: at };
-      for (const listener of this.scanListeners) listener(scan);
+      this.scans.emit(scan);
     }
   }
 
