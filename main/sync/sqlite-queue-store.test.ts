@@ -12,7 +12,25 @@ import { SqliteQueueStore } from './sqlite-queue-store';
 const dir = mkdtempSync(join(tmpdir(), 'queue-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
-const open = (): SqliteQueueStore => new SqliteQueueStore({ path: join(dir, `store-${(files += 1)}.sqlite`), newId: randomUUID });
+const paths = new WeakMap<object, string>();
+const open = (): SqliteQueueStore => {
+  const path = join(dir, `store-${(files += 1)}.sqlite`);
+  const store = new SqliteQueueStore({ path, newId: randomUUID });
+  paths.set(store, path);
+  return store;
+};
+
+/** A second connection to the store's file, as another process or a damaged disk would change it. */
+function underneath<T>(store: object, work: (db: Database.Database) => T): T {
+  const path = paths.get(store);
+  if (path === undefined) throw new Error('not a store this test opened');
+  const db = new Database(path);
+  try {
+    return work(db);
+  } finally {
+    db.close();
+  }
+}
 
 const COLUMNS: Record<keyof QueuedOp, string> = {
   id: 'id',
@@ -39,30 +57,29 @@ const CONFLICT_COLUMNS: Record<keyof Conflict, string> = {
 const JSON_COLUMNS = new Set(['payload', 'op', 'server_row', 'changed_fields']);
 
 /** Writes straight into the row (SQLite keeps whatever type it is given; JSON columns are text). */
-const damage: DamageOp = (store, id, patch, target = 'queue') => {
-  const { db } = store as SqliteQueueStore;
-  const [table, columns] =
-    target === 'queue' ? ['pending_sync', COLUMNS as Record<string, string>] : ['conflicts', CONFLICT_COLUMNS as Record<string, string>];
-  // The status check constraint stands in the way of an unknown status; a damaged file has none.
-  db.pragma('ignore_check_constraints = on');
-  for (const [field, value] of Object.entries(patch)) {
-    const column = columns[field];
-    if (column === undefined) throw new Error(`no column for ${field} in ${table}`);
-    const stored = value instanceof RawText ? value.text : JSON_COLUMNS.has(column) ? JSON.stringify(value) : value;
-    db.prepare(`update ${table} set ${column} = ? where id = ?`).run(stored, id);
-    if (field === 'id') id = String(value);
-  }
-  db.pragma('ignore_check_constraints = off');
-  return Promise.resolve();
-};
+const damage: DamageOp = (store, id, patch, target = 'queue') =>
+  underneath(store, (db) => {
+    const [table, columns] =
+      target === 'queue' ? ['pending_sync', COLUMNS as Record<string, string>] : ['conflicts', CONFLICT_COLUMNS as Record<string, string>];
+    // The status check constraint stands in the way of an unknown status; a damaged file has none.
+    db.pragma('ignore_check_constraints = on');
+    for (const [field, value] of Object.entries(patch)) {
+      const column = columns[field];
+      if (column === undefined) throw new Error(`no column for ${field} in ${table}`);
+      const stored = value instanceof RawText ? value.text : JSON_COLUMNS.has(column) ? JSON.stringify(value) : value;
+      db.prepare(`update ${table} set ${column} = ? where id = ?`).run(stored, id);
+      if (field === 'id') id = String(value);
+    }
+    db.pragma('ignore_check_constraints = off');
+    return Promise.resolve();
+  });
 
 queueStoreContract('better-sqlite3 on disk', () => Promise.resolve(open()), damage);
 
 describe('SqliteQueueStore on disk', () => {
   it('runs in WAL mode with synchronous=FULL', () => {
     const store = open();
-    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(store.durability()).toEqual({ journalMode: 'wal', synchronous: 2 });
     store.close();
   });
 
@@ -84,7 +101,7 @@ describe('SqliteQueueStore on disk', () => {
     const store = open();
     const bad = await store.enqueue({ table: 'assets', action: 'check_in', payload: { id: randomUUID() } }, { id: randomUUID(), now: 1 });
     const good = await store.enqueue({ table: 'assets', action: 'check_in', payload: { id: randomUUID() } }, { id: randomUUID(), now: 2 });
-    store.db.prepare('update pending_sync set payload = ? where id = ?').run('{"id": "truncated…', bad.id);
+    underneath(store, (db) => db.prepare('update pending_sync set payload = ? where id = ?').run('{"id": "truncated…', bad.id));
     expect((await store.readyBatch(10, 10)).map((op) => op.id)).toEqual([good.id]);
     const [quarantined] = await store.quarantined();
     expect(quarantined).toMatchObject({ id: bad.id, code: 'corrupt_payload' });
@@ -104,12 +121,11 @@ describe('SqliteQueueStore on disk', () => {
     await store.settle([{ kind: 'rejected', op: refused, code: 'asset_retired', message: 'retired' }], 2);
     // What the previous version wrote for a corrupt queue row whose id was "op-17".
     const oldEnvelope = { ...refused, id: 'op-17', payload: {}, status: 'failed', lastError: 'corrupt payload' };
-    store.db
-      .prepare('insert into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
-      .run('op-17', 'assets:x', JSON.stringify(oldEnvelope), 'corrupt_payload', 'stored op cannot be read (assets.check_in): {}', 3);
-    store.db
-      .prepare('insert into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)')
-      .run(randomUUID(), 'assets:y', 'not json at all', 'asset_retired', 'retired', 4);
+    underneath(store, (db) => {
+      const insert = db.prepare('insert into quarantine (id, entity_key, op, code, message, quarantined_at) values (?, ?, ?, ?, ?, ?)');
+      insert.run('op-17', 'assets:x', JSON.stringify(oldEnvelope), 'corrupt_payload', 'stored op cannot be read (assets.check_in): {}', 3);
+      insert.run(randomUUID(), 'assets:y', 'not json at all', 'asset_retired', 'retired', 4);
+    });
     const listed = await store.quarantined();
     expect(listed.map((q) => q.code)).toEqual(['asset_retired', 'corrupt_payload', 'corrupt_payload']);
     expect(listed[1]?.message).toMatch(/quarantine entry "op-17"/);

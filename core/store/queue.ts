@@ -1,0 +1,620 @@
+/**
+ * The queue's semantics, written once over the storage port (./port.ts): enqueue with the device
+ * sequence, ready selection per entity chain, claims, settling the server's answers, the cached
+ * rows' view (server row + queued ops), conflicts, quarantine (corrupt rows of any shape
+ * included), pulls with tombstones, cache-change events, backend reset and stats. The station
+ * (SQLite), the PWA (IndexedDB) and unit tests (memory) differ only in the storage they pass.
+ */
+import {
+  CACHED_TABLES,
+  entityKey,
+  queuedOpSchema,
+  rowSchema,
+  type CachedTable,
+  type Conflict,
+  type ConflictChoice,
+  type NewOp,
+  type PullPage,
+  type QueuedOp,
+  type QuarantinedOp,
+  type QueueStats,
+  type Row,
+} from '../sync/model';
+import { rebase } from '../sync/optimistic';
+import {
+  CORRUPT_CODE,
+  corruptEntry,
+  isOlderRow,
+  quarantineKey,
+  QueueStoreError,
+  readStoredConflict,
+  readStoredOp,
+  readStoredQuarantine,
+  reissued,
+  REPLAY_EXPIRED,
+  requeued,
+  type Outcome,
+  type QueueStore,
+  type StoredConflictRead,
+  type StoredOpRead,
+} from '../sync/queue-store';
+import { Unreadable, type QueueStorage, type StorageTx, type StoredConflictRecord, type StoredOpRecord, type TxMode } from './port';
+
+/**
+ * What a cache-change listener hears, once per committed transaction that changed the view of
+ * cached rows: the entity keys ("assets:<id>", "gigs:<id>") of every row whose view may have
+ * changed — written, rebased, deleted by a tombstone, or emptied by a backend reset. Never
+ * before the change is committed, never for a transaction that rolled back.
+ */
+export type CacheChange = ReadonlySet<string>;
+
+/** The cached tables a change touched (for listeners that reload whole lists). */
+export function changedTables(change: CacheChange): Set<CachedTable> {
+  const tables = new Set<CachedTable>();
+  for (const key of change) {
+    const table = key.slice(0, key.indexOf(':'));
+    if ((CACHED_TABLES as readonly string[]).includes(table)) tables.add(table as CachedTable);
+  }
+  return tables;
+}
+
+export interface QueueOptions {
+  newId: () => string;
+  /** The only source of time the store itself uses (pull and listing times); callers pass theirs in `meta`. */
+  clock: () => number;
+  /** Prefix of this installation's device id ("station-", "pwa-"). */
+  devicePrefix: string;
+}
+
+/** One op to enqueue, with its id and when it was decided. */
+export interface EnqueueEntry {
+  op: NewOp;
+  id: string;
+  now: number;
+}
+
+type Work<T> = (tx: StorageTx, touched: Set<string>) => Promise<T>;
+
+/** Every method is one transaction; none throws synchronously (each is async). */
+export class Queue implements QueueStore {
+  private readonly listeners = new Set<(change: CacheChange) => void>();
+
+  constructor(
+    protected readonly storage: QueueStorage,
+    private readonly options: QueueOptions,
+  ) {}
+
+  close(): void {
+    this.storage.close();
+  }
+
+  /** See CacheChange. Returns the unsubscribe. */
+  onCacheChange(listener: (change: CacheChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Runs `work` in one transaction and, once it committed, tells listeners which rows it touched. */
+  protected async run<T>(mode: TxMode, work: Work<T>): Promise<T> {
+    const touched = new Set<string>();
+    const result = await this.storage.transaction(mode, (tx) => work(tx, touched));
+    if (touched.size > 0) {
+      for (const listener of [...this.listeners]) {
+        try {
+          listener(touched);
+        } catch (error) {
+          // A listener's failure is its own: the write is committed; report it without failing the caller.
+          setTimeout(() => {
+            throw error;
+          });
+        }
+      }
+    }
+    return result;
+  }
+
+  deviceId(): Promise<string> {
+    return this.run('readwrite', async (tx) => {
+      const existing = await tx.state.get('device_id');
+      if (existing !== null) return existing;
+      const id = `${this.options.devicePrefix}${this.options.newId()}`;
+      await tx.state.put('device_id', id);
+      return id;
+    });
+  }
+
+  async enqueue(op: NewOp, meta: { id: string; now: number }): Promise<QueuedOp> {
+    const [queued] = await this.enqueueMany([{ op, ...meta }]);
+    if (queued === undefined) throw new QueueStoreError('invalid_op', 'nothing was enqueued');
+    return queued;
+  }
+
+  /** Several ops in one transaction: all of them queued, in this order, or none. */
+  enqueueMany(entries: readonly EnqueueEntry[]): Promise<QueuedOp[]> {
+    return this.run('readwrite', async (tx, touched) => {
+      const out: QueuedOp[] = [];
+      for (const { op, id, now } of entries) {
+        const queued: QueuedOp = {
+          id,
+          seq: await nextSeq(tx),
+          timestamp: now,
+          table: op.table,
+          action: op.action,
+          payload: op.payload,
+          baseVersion: op.base_version ?? null,
+          status: 'pending',
+          retryCount: 0,
+          nextAttemptAt: 0,
+          lastError: null,
+        };
+        if ((await tx.ops.get(id)) !== undefined) throw new QueueStoreError('invalid_op', `op ${id} is already queued`);
+        await tx.ops.put({ ...queued, entityKey: entityKey(queued) });
+        await refreshCache(tx, touched, op.table, String(op.payload['id']), now);
+        out.push(queued);
+      }
+      return out;
+    });
+  }
+
+  readyBatch(now: number, limit: number): Promise<QueuedOp[]> {
+    return this.run('readwrite', (tx) => this.ready(tx, now, limit));
+  }
+
+  claimBatch(now: number, limit: number): Promise<QueuedOp[]> {
+    return this.run('readwrite', async (tx) => {
+      const batch = await this.ready(tx, now, limit);
+      for (const op of batch) await tx.ops.patch(op.id, { status: 'syncing' });
+      return batch.map((op) => ({ ...op, status: 'syncing' as const }));
+    });
+  }
+
+  recoverInFlight(): Promise<number> {
+    return this.run('readwrite', async (tx) => {
+      const ids: string[] = [];
+      await tx.ops.scan((op) => {
+        if (op.status === 'syncing') ids.push(op.id);
+        return true;
+      });
+      for (const id of ids) await tx.ops.patch(id, { status: 'pending' });
+      return ids.length;
+    });
+  }
+
+  retryNow(): Promise<number> {
+    return this.run('readwrite', async (tx) => {
+      const ids: string[] = [];
+      await tx.ops.scan((op) => {
+        if (op.status !== 'syncing' && typeof op.nextAttemptAt === 'number' && op.nextAttemptAt > 0) ids.push(op.id);
+        return true;
+      });
+      for (const id of ids) await tx.ops.patch(id, { nextAttemptAt: 0 });
+      return ids.length;
+    });
+  }
+
+  settle(outcomes: Outcome[], now: number): Promise<void> {
+    return this.run('readwrite', async (tx, touched) => {
+      for (const outcome of outcomes) {
+        const { op } = outcome;
+        const key = entityKey(op);
+        const id = String(op.payload['id']);
+        switch (outcome.kind) {
+          case 'applied':
+            await tx.ops.delete(op.id);
+            if (outcome.row !== null) await writeServerRow(tx, op.table, outcome.row, now);
+            await refreshCache(tx, touched, op.table, id, now);
+            break;
+          case 'conflict':
+            await tx.ops.delete(op.id);
+            await tx.conflicts.put({
+              id: op.id,
+              entityKey: key,
+              op,
+              serverRow: outcome.serverRow,
+              changedFields: outcome.changedFields,
+              message: outcome.message,
+              detectedAt: now,
+            });
+            if (outcome.serverRow !== null) await writeServerRow(tx, op.table, outcome.serverRow, now);
+            await refreshCache(tx, touched, op.table, id, now);
+            break;
+          case 'rejected':
+            await tx.ops.delete(op.id);
+            await tx.quarantine.put({ id: op.id, entityKey: key, op, code: outcome.code, message: outcome.message, quarantinedAt: now });
+            await refreshCache(tx, touched, op.table, id, now);
+            break;
+          case 'retry': {
+            const stored = await tx.ops.get(op.id);
+            if (stored === undefined) break;
+            const count = typeof stored.retryCount === 'number' ? stored.retryCount : 0;
+            await tx.ops.patch(op.id, {
+              status: outcome.failure ? 'failed' : 'pending',
+              retryCount: count + (outcome.failure ? 1 : 0),
+              nextAttemptAt: outcome.nextAttemptAt,
+              lastError: outcome.failure ? outcome.error : null,
+            });
+            break;
+          }
+        }
+      }
+    });
+  }
+
+  listQueue(limit: number): Promise<QueuedOp[]> {
+    return this.run('readonly', async (tx) => {
+      const out: QueuedOp[] = [];
+      await tx.ops.scan((stored) => {
+        const read = readOp(stored);
+        if (read.ok) out.push(read.op);
+        return out.length < limit;
+      });
+      return out;
+    });
+  }
+
+  /** Queued ops on these entities ("assets:<id>", "cases:<id>"), in queue order; unreadable ones left out. */
+  queuedFor(entityKeys: readonly string[]): Promise<QueuedOp[]> {
+    return this.run('readonly', async (tx) => {
+      const out: QueuedOp[] = [];
+      for (const key of entityKeys) for (const stored of await tx.ops.forEntity(key)) pushReadable(out, stored);
+      return out.sort((a, b) => a.seq - b.seq);
+    });
+  }
+
+  applyPull(page: PullPage, rebaseRow: (serverRow: Row | null, queued: QueuedOp[]) => Row | null): Promise<void> {
+    const now = this.options.clock();
+    return this.run('readwrite', async (tx, touched) => {
+      for (const [table, rows] of Object.entries(page.changes) as [CachedTable, Row[]][]) {
+        for (const row of rows) {
+          await writeServerRow(tx, table, row, now);
+          await refreshCache(tx, touched, table, row.id, now, rebaseRow);
+        }
+      }
+      for (const tombstone of page.tombstones) {
+        touched.add(`${tombstone.table}:${tombstone.id}`);
+        await tx.cache.delete(tombstone.table, tombstone.id);
+      }
+      await tx.state.put('cursor', page.cursor);
+    });
+  }
+
+  cursor(): Promise<string | null> {
+    return this.run('readonly', (tx) => tx.state.get('cursor'));
+  }
+
+  getCached(table: CachedTable, id: string): Promise<Row | null> {
+    return this.run('readonly', async (tx) => {
+      const record = await tx.cache.get(table, id);
+      return record?.row == null ? null : parseRow(record.row);
+    });
+  }
+
+  /** Every cached row of a table (the crew views read whole lists); rows that cannot be read are left out. */
+  listCached(table: CachedTable): Promise<Row[]> {
+    return this.run('readonly', async (tx) =>
+      (await tx.cache.rows(table)).filter((row): row is Row => typeof row === 'object' && row !== null && !(row instanceof Unreadable)),
+    );
+  }
+
+  countCached(table: CachedTable): Promise<number> {
+    return this.run('readonly', (tx) => tx.cache.count(table));
+  }
+
+  /**
+   * Every conflict, whatever was stored: a damaged record whose op reads is rewritten readable
+   * (what could not be read is named in its message), one whose op does not goes to quarantine
+   * as corrupt — one odd record never hides the others (see readStoredConflict).
+   */
+  async conflicts(): Promise<Conflict[]> {
+    const now = this.options.clock();
+    const sorted = (list: Conflict[]): Conflict[] => list.sort((a, b) => a.detectedAt - b.detectedAt || (a.id < b.id ? -1 : 1));
+    const reads = await this.run('readonly', async (tx) => (await tx.conflicts.all()).map((r) => readConflict(r, now)));
+    if (reads.every((read) => read.ok && read.damage === null)) return sorted(reads.flatMap((read) => (read.ok ? [read.conflict] : [])));
+    return this.run('readwrite', async (tx) => {
+      const out: Conflict[] = [];
+      for (const r of await tx.conflicts.all()) {
+        const read = readConflict(r, now);
+        if (read.ok && read.damage === null) {
+          out.push(read.conflict);
+          continue;
+        }
+        await tx.conflicts.delete(r.id);
+        if (read.ok) {
+          const id = (await tx.conflicts.get(read.conflict.id)) === undefined ? read.conflict.id : this.options.newId();
+          const conflict = { ...read.conflict, id };
+          await tx.conflicts.put({ ...conflict, entityKey: String(r.entityKey) });
+          out.push(conflict);
+        } else {
+          const taken = new Set(await tx.quarantine.keys());
+          const entry = corruptEntry(
+            { ...read.op, id: r.id },
+            read.problems,
+            quarantineKey(r.id, (key) => taken.has(key), this.options.newId),
+            textOf(r.op),
+          );
+          await tx.quarantine.put({
+            id: entry.op.id,
+            entityKey: String(r.entityKey),
+            op: entry.op,
+            code: entry.code,
+            message: entry.message,
+            quarantinedAt: now,
+          });
+        }
+      }
+      return sorted(out);
+    });
+  }
+
+  resolveConflict(id: string, choice: ConflictChoice, meta: { newOpId: string; now: number }): Promise<void> {
+    return this.run('readwrite', async (tx, touched) => {
+      const record = await tx.conflicts.get(id);
+      if (record === undefined) throw new QueueStoreError('not_found', `no conflict ${id}`);
+      const read = readConflict(record, meta.now);
+      if (!read.ok)
+        throw new QueueStoreError(
+          'corrupt',
+          `conflict ${id} cannot be read (${read.problems}); list the conflicts to move it to quarantine, where it can be discarded`,
+        );
+      const { op, serverRow } = read.conflict;
+      await tx.conflicts.delete(id);
+      if (choice === 'keep_local') {
+        const serverVersion = serverRow?.['version'];
+        // Same place in its entity's order (same seq), new id: the server already answered the old one.
+        await putOp(tx, requeued(op, meta.newOpId, typeof serverVersion === 'number' ? serverVersion : op.baseVersion));
+      }
+      await refreshCache(tx, touched, op.table, String(op.payload['id']), meta.now);
+    });
+  }
+
+  /**
+   * Every quarantined op, whatever was stored: an entry that no longer reads (an older version
+   * kept a corrupt op under its non-UUID id, or the record was damaged) is rewritten as a corrupt
+   * entry first, so one odd record never hides the others.
+   */
+  async quarantined(): Promise<QuarantinedOp[]> {
+    const sorted = (list: QuarantinedOp[]): QuarantinedOp[] =>
+      list.sort((a, b) => a.quarantinedAt - b.quarantinedAt || (a.id < b.id ? -1 : 1));
+    const reads = await this.run('readonly', async (tx) => (await tx.quarantine.all()).map((r) => this.readQuarantine(r)));
+    if (reads.every((read) => read.ok)) return sorted(reads.map((read) => read.entry));
+    return this.run('readwrite', async (tx) => {
+      const out: QuarantinedOp[] = [];
+      for (const r of await tx.quarantine.all()) {
+        const read = this.readQuarantine(r);
+        if (!read.ok) {
+          await tx.quarantine.delete(r.id);
+          await tx.quarantine.put({ ...read.entry, entityKey: String(r.entityKey) });
+        }
+        out.push(read.entry);
+      }
+      return sorted(out);
+    });
+  }
+
+  retryQuarantined(id: string, meta: { newOpId: string; now: number }): Promise<void> {
+    return this.run('readwrite', async (tx, touched) => {
+      const record = await tx.quarantine.get(id);
+      if (record === undefined) throw new QueueStoreError('not_found', `no quarantined op ${id}`);
+      const read = queuedOpSchema.safeParse(record.op);
+      if (record.code === CORRUPT_CODE || !read.success)
+        throw new QueueStoreError('corrupt', `op ${id} has a corrupt payload; it can only be discarded`);
+      const op = read.data;
+      await tx.quarantine.delete(id);
+      if (record.code === REPLAY_EXPIRED) {
+        const behind = await tx.ops.forEntity(entityKey(op), op.seq);
+        await putOp(tx, reissued(op, meta.newOpId, meta.now, await nextSeq(tx)));
+        for (const later of behind) await tx.ops.patch(later.id, { seq: await nextSeq(tx) });
+      } else {
+        await putOp(tx, requeued(op, meta.newOpId));
+      }
+      await refreshCache(tx, touched, op.table, String(op.payload['id']), meta.now);
+    });
+  }
+
+  discardQuarantined(id: string): Promise<void> {
+    const now = this.options.clock();
+    return this.run('readwrite', async (tx, touched) => {
+      const record = await tx.quarantine.get(id);
+      if (record === undefined) throw new QueueStoreError('not_found', `no quarantined op ${id}`);
+      await tx.quarantine.delete(id);
+      const op = queuedOpSchema.safeParse(record.op);
+      if (op.success) await refreshCache(tx, touched, op.data.table, String(op.data.payload['id']), now);
+    });
+  }
+
+  stats(): Promise<QueueStats> {
+    return this.run('readonly', async (tx) => {
+      let held = 0;
+      for (const key of await heldKeys(tx)) held += await tx.ops.countForEntity(key);
+      return {
+        depth: await tx.ops.count(),
+        pending: await tx.ops.count('pending'),
+        syncing: await tx.ops.count('syncing'),
+        failed: await tx.ops.count('failed'),
+        held,
+        conflicts: await tx.conflicts.count(),
+        quarantined: await tx.quarantine.count(),
+        oldestPendingAt: await tx.ops.oldestTimestamp(),
+      };
+    });
+  }
+
+  /** Another backend's data must not linger: empty the caches and forget the pull cursor (listeners hear every row that went). */
+  resetForNewBackend(): Promise<void> {
+    return this.run('readwrite', async (tx, touched) => {
+      for (const table of CACHED_TABLES) for (const id of await tx.cache.ids(table)) touched.add(`${table}:${id}`);
+      await tx.cache.clear();
+      await tx.state.delete('cursor');
+    });
+  }
+
+  getMeta(key: string): Promise<string | null> {
+    return this.run('readonly', (tx) => tx.state.get(key));
+  }
+
+  setMeta(key: string, value: string): Promise<void> {
+    return this.run('readwrite', (tx) => tx.state.put(key, value));
+  }
+
+  deleteMeta(key: string): Promise<void> {
+    return this.run('readwrite', (tx) => tx.state.delete(key));
+  }
+
+  /** Up to `limit` ready ops in queue order; ops that cannot be read go to quarantine on the way. */
+  private async ready(tx: StorageTx, now: number, limit: number): Promise<QueuedOp[]> {
+    const held = await heldKeys(tx);
+    const blocked = new Set<string>();
+    const batch: QueuedOp[] = [];
+    const corrupt: { stored: StoredOpRecord; problems: string }[] = [];
+    await tx.ops.scan((stored) => {
+      if (batch.length >= limit) return false;
+      const key = String(stored.entityKey);
+      if (blocked.has(key)) return true;
+      if (held.has(key) || stored.status === 'syncing' || (typeof stored.nextAttemptAt === 'number' && stored.nextAttemptAt > now)) {
+        blocked.add(key);
+        return true;
+      }
+      const read = readOp(stored);
+      if (read.ok) batch.push(read.op);
+      else {
+        corrupt.push({ stored, problems: read.problems });
+        blocked.add(key);
+      }
+      return true;
+    });
+    if (corrupt.length > 0) {
+      // An op that cannot be read is kept, raw, in quarantine (under a key it can be discarded by): never dropped.
+      const taken = new Set(await tx.quarantine.keys());
+      for (const { stored, problems } of corrupt) {
+        const { entityKey: key, payload, ...fields } = stored;
+        const entry = corruptEntry(
+          { ...fields, payload: payload instanceof Unreadable ? undefined : payload },
+          problems,
+          quarantineKey(stored.id, (id) => taken.has(id), this.options.newId),
+          textOf(payload),
+        );
+        taken.add(entry.op.id);
+        await tx.quarantine.put({
+          id: entry.op.id,
+          entityKey: String(key),
+          op: entry.op,
+          code: entry.code,
+          message: entry.message,
+          quarantinedAt: now,
+        });
+        await tx.ops.delete(stored.id);
+      }
+    }
+    return batch;
+  }
+
+  private readQuarantine(r: { readonly [key: string]: unknown; readonly id: string }): { ok: boolean; entry: QuarantinedOp } {
+    const op = r['op'];
+    return readStoredQuarantine(
+      {
+        id: r.id,
+        op: op instanceof Unreadable ? undefined : op,
+        code: String(r['code']),
+        message: String(r['message']),
+        quarantinedAt: Number(r['quarantinedAt']) || 0,
+      },
+      this.options.newId,
+      op instanceof Unreadable ? op.error : undefined,
+      op instanceof Unreadable ? op.text : '',
+    );
+  }
+}
+
+// --- inside the caller's transaction -------------------------------------------------------
+
+/** The next device sequence (queue order), taken. */
+async function nextSeq(tx: StorageTx): Promise<number> {
+  const seq = Number((await tx.state.get('next_seq')) ?? '1');
+  await tx.state.put('next_seq', String(seq + 1));
+  return seq;
+}
+
+function putOp(tx: StorageTx, op: QueuedOp): Promise<void> {
+  return tx.ops.put({ ...op, entityKey: entityKey(op) });
+}
+
+function textOf(value: unknown): string {
+  return value instanceof Unreadable ? value.text : (JSON.stringify(value) ?? 'undefined');
+}
+
+function readOp(stored: StoredOpRecord): StoredOpRead {
+  const { entityKey: _key, payload, ...fields } = stored;
+  return payload instanceof Unreadable
+    ? readStoredOp({ ...fields, payload: undefined }, payload.error)
+    : readStoredOp({ ...fields, payload });
+}
+
+function pushReadable(out: QueuedOp[], stored: StoredOpRecord): void {
+  const read = readOp(stored);
+  if (read.ok) out.push(read.op);
+}
+
+function readConflict(r: StoredConflictRecord, now: number): StoredConflictRead {
+  const errors: Partial<Record<'op' | 'serverRow' | 'changedFields', string>> = {};
+  const decoded = (name: 'op' | 'serverRow' | 'changedFields'): unknown => {
+    const value = r[name];
+    if (!(value instanceof Unreadable)) return value;
+    errors[name] = value.error;
+    return undefined;
+  };
+  return readStoredConflict(
+    {
+      id: r.id,
+      op: decoded('op'),
+      serverRow: decoded('serverRow'),
+      changedFields: decoded('changedFields'),
+      message: r.message,
+      detectedAt: r.detectedAt,
+    },
+    now,
+    errors,
+  );
+}
+
+function parseRow(value: unknown): Row {
+  if (value instanceof Unreadable) throw new QueueStoreError('corrupt', `a cached row is not readable: ${value.error}`);
+  const parsed = rowSchema.safeParse(value);
+  if (!parsed.success) throw new QueueStoreError('corrupt', `a cached row is not readable: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+async function heldKeys(tx: StorageTx): Promise<Set<string>> {
+  return new Set([...(await tx.conflicts.entityKeys()), ...(await tx.quarantine.entityKeys())]);
+}
+
+function isCached(table: string): table is CachedTable {
+  return (CACHED_TABLES as readonly string[]).includes(table);
+}
+
+async function writeServerRow(tx: StorageTx, table: string, row: Row, now: number): Promise<void> {
+  if (!isCached(table)) return;
+  const existing = await tx.cache.get(table, row.id);
+  if (existing === undefined) return tx.cache.write(table, row.id, { row, serverRow: row }, now);
+  if (existing.serverRow != null && isOlderRow(row, parseRow(existing.serverRow))) return;
+  await tx.cache.write(table, row.id, { serverRow: row }, now);
+}
+
+/** The view of a row: the server's last word with the still-queued ops on top. */
+async function refreshCache(
+  tx: StorageTx,
+  touched: Set<string>,
+  table: string,
+  id: string,
+  now: number,
+  rebaseRow: (serverRow: Row | null, queued: QueuedOp[]) => Row | null = rebase,
+): Promise<void> {
+  if (!isCached(table)) return;
+  touched.add(`${table}:${id}`);
+  const record = await tx.cache.get(table, id);
+  const server = record?.serverRow == null ? null : parseRow(record.serverRow);
+  const queued: QueuedOp[] = [];
+  for (const stored of await tx.ops.forEntity(`${table}:${id}`)) pushReadable(queued, stored);
+  const view = rebaseRow(server, queued);
+  if (record === undefined && view === null) return;
+  await tx.cache.write(table, id, { row: view }, now);
+}
