@@ -182,16 +182,17 @@ async function drainRun(options: {
   if (signedIn.error !== null) throw signedIn.error;
   const store = new SqliteQueueStore({ path: join(options.dir, `run-${options.run}.sqlite`), newId: randomUUID });
   const opIds: string[] = [];
-  store.db.transaction(() => {
-    for (const id of assets) {
+  await store.enqueueMany(
+    assets.map((id) => {
       const opId = randomUUID();
       opIds.push(opId);
-      void store.enqueue(
-        { table: 'assets', action: 'check_out', payload: { id, gig_id: options.gig }, base_version: 1 },
-        { id: opId, now: Date.now() },
-      );
-    }
-  })();
+      return {
+        op: { table: 'assets' as const, action: 'check_out', payload: { id, gig_id: options.gig }, base_version: 1 },
+        id: opId,
+        now: Date.now(),
+      };
+    }),
+  );
   // The station's engine as it ships (timers, backoff, two batches in flight), at this batch size.
   const engine = new SyncEngine({
     store,

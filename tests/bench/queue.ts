@@ -63,13 +63,13 @@ export async function queueBench(): Promise<Record<string, unknown>> {
         dbPath: join(dir, 'drain.sqlite'),
         batchSize: 500,
       });
-      station.store.db.transaction(() => {
-        for (const id of assets)
-          void station.store.enqueue(
-            { table: 'assets', action: 'check_out', payload: { id, gig_id: gig }, base_version: 1 },
-            { id: randomUUID(), now: Date.now() },
-          );
-      })();
+      await station.store.enqueueMany(
+        assets.map((id) => ({
+          op: { table: 'assets' as const, action: 'check_out', payload: { id, gig_id: gig }, base_version: 1 },
+          id: randomUUID(),
+          now: Date.now(),
+        })),
+      );
       log('draining 10,000 ops…');
       const drainStart = performance.now();
       await station.engine.drain();

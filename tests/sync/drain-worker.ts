@@ -25,13 +25,13 @@ const station = await openStation({
   backoff: { baseMs: 50, maxMs: 500 },
 });
 
-if ((await station.store.getMeta('plan_queued')) === null) {
+// Nothing queued yet (draining starts only after this): a restart after a kill queues the plan
+// again only if none of it was queued.
+if ((await station.store.getMeta('plan_queued')) === null && (await station.store.stats()).depth === 0) {
   const plan = JSON.parse(readFileSync(env('PLAN'), 'utf8')) as PlannedOp[];
   // One transaction for the whole plan: a kill leaves all of it queued or none of it.
-  station.store.db.transaction(() => {
-    for (const { id, ...op } of plan) void station.store.enqueue(op, { id, now: Date.now() });
-    void station.store.setMeta('plan_queued', 'yes');
-  })();
+  await station.store.enqueueMany(plan.map(({ id, ...op }) => ({ op, id, now: Date.now() })));
+  await station.store.setMeta('plan_queued', 'yes');
 }
 process.stdout.write('ready\n');
 await drainUntilSettled(station, 120_000);
