@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { MAX_CODE_BYTES, scannerConfigSchema, scannerRoleSchema } from './scanner/config';
-import { queuedOpSchema, rowSchema } from './sync/model';
+import { MAX_CODE_BYTES, scannerConfigSchema, scannerStatusSchema } from './scanner/config';
+import { conflictSchema, queuedOpSchema, quarantinedOpSchema } from './sync/model';
+import { gigSchema, staffProfileSchema } from './sync/rows';
 import {
   assetHistorySchema,
   assetListItemSchema,
@@ -58,22 +59,9 @@ export const syncStatusSchema = z.object({
 });
 export type SyncStatusView = z.infer<typeof syncStatusSchema>;
 
-export const conflictSchema = z.object({
-  id: z.uuid(),
-  op: queuedOpSchema,
-  serverRow: rowSchema.nullable(),
-  changedFields: z.array(z.string()),
-  message: z.string(),
-  detectedAt: z.number(),
-});
-
-export const quarantinedOpSchema = z.object({
-  id: z.uuid(),
-  op: queuedOpSchema,
-  code: z.string(),
-  message: z.string(),
-  quarantinedAt: z.number(),
-});
+// Shapes defined where they are produced (the queue's in model.ts, scanners' in scanner/config.ts),
+// re-exported because the API carries them as they are.
+export { conflictSchema, quarantinedOpSchema, scannerStatusSchema };
 
 /** A quarantined op as the Sync screen lists it: with what it was, in words (quarantineLabel). */
 export const quarantineEntrySchema = quarantinedOpSchema.extend({ label: z.string() });
@@ -102,16 +90,6 @@ export const feedbackSchema = z.object({
 });
 export type FeedbackView = z.infer<typeof feedbackSchema>;
 
-export const scannerStatusSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  role: scannerRoleSchema,
-  kind: z.enum(['serial', 'hid']),
-  present: z.boolean(),
-  state: z.enum(['absent', 'opening', 'open', 'reconnecting', 'unavailable']),
-  detail: z.string().nullable(),
-});
-
 const rejectReasonSchema = z.enum(['noise', 'too_long', 'too_short', 'missing_prefix', 'incomplete', 'malformed', 'mixed_with_typing']);
 const frameEndSchema = z.enum(['CR', 'LF', 'CRLF', 'LFCR', 'silence', 'terminator']);
 
@@ -131,8 +109,8 @@ export type DeviceInputView = z.infer<typeof deviceInputSchema>;
 
 export const scanStateSchema = z.object({
   mode: z.enum(['check_out', 'check_in']),
-  gig: rowSchema.nullable(),
-  operator: rowSchema.nullable(),
+  gig: gigSchema.nullable(),
+  operator: staffProfileSchema.nullable(),
   condition: z.enum(['ok', 'damaged', 'missing_parts']),
   progress: z.object({ gigId: z.string(), planned: z.number(), scanned: z.number(), missing: z.number(), extra: z.number() }).nullable(),
 });

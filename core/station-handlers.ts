@@ -3,18 +3,12 @@ import type { ScannerConfig } from './scanner/config';
 import type { StationInfo, StationReturn } from './station-api';
 import { buildMyGigs } from './views/my-gigs';
 import type { PickLine } from './views/pick-list';
-import {
-  GIG_STATUS_TRANSITIONS,
-  type AssetListItem,
-  type GigListItem,
-  type GigStatus,
-  type Movement,
-  type StationSettings,
-} from './station-views';
+import { GIG_STATUS_TRANSITIONS, type AssetListItem, type GigListItem, type Movement, type StationSettings } from './station-views';
 import type { SyncEngine } from './sync/engine';
 import type { QueuedOp } from './sync/model';
 import { quarantineLabel } from './sync/quarantine-words';
 import type { QueueStore } from './sync/queue-store';
+import { decodeRow } from './sync/rows';
 
 /** Which backend, the session, and the server-side reads the screens need. */
 export interface StationBackend {
@@ -135,10 +129,9 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
     },
     getPickList: ({ gigId }) => views.pickList(gigId),
     getAssetHistory: async ({ assetId }) => {
-      const asset = await store.getCached('assets', assetId);
+      const asset = decodeRow('assets', await store.getCached('assets', assetId));
       if (asset === null) throw new Error(`no asset ${assetId} on this station`);
-      const caseId = typeof asset['case_id'] === 'string' ? asset['case_id'] : null;
-      const pending = (await views.queuedFor(assetId, caseId)).map((op) => ({
+      const pending = (await views.queuedFor(assetId, asset.caseId)).map((op) => ({
         id: op.id,
         action: `${op.table}.${op.action}`,
         timestamp: op.timestamp,
@@ -151,17 +144,11 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
         : { movements: null, unavailable: server.unavailable, pending };
     },
     setGigStatus: async ({ gigId, status }) => {
-      const gig = await store.getCached('gigs', gigId);
+      const gig = decodeRow('gigs', await store.getCached('gigs', gigId));
       if (gig === null) throw new Error(`no gig ${gigId} on this station`);
-      const from = String(gig['status']) as GigStatus;
-      if (from === status) throw new Error(`${String(gig['name'])} is already ${status}`);
-      if (!(GIG_STATUS_TRANSITIONS[from] ?? []).includes(status)) throw new Error(`a gig cannot go from ${from} to ${status}`);
-      return engine.enqueue({
-        table: 'gigs',
-        action: 'set_status',
-        payload: { id: gigId, to: status },
-        base_version: Number(gig['version']),
-      });
+      if (gig.status === status) throw new Error(`${gig.name} is already ${status}`);
+      if (!GIG_STATUS_TRANSITIONS[gig.status].includes(status)) throw new Error(`a gig cannot go from ${gig.status} to ${status}`);
+      return engine.enqueue({ table: 'gigs', action: 'set_status', payload: { id: gigId, to: status }, base_version: gig.version });
     },
     getSettings: () => backend.settings(),
     saveSettings: async ({ stationName, backend: next }) => {

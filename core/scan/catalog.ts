@@ -1,17 +1,22 @@
-import type { Row } from '../sync/model';
+import type { Asset, Case, Gig, KitAssignment, StaffProfile } from '../sync/rows';
 
-/** What the scan workflow looks up, offline, in the station's caches. */
+/**
+ * What the scan workflow looks up, offline, in the station's caches. Implementations decode each
+ * row once, where it leaves the store (core/sync/rows.ts): a row that fails its table's schema
+ * is absent here, never an error.
+ */
 export interface ScanCatalog {
   /** An asset by serial number or barcode (case-insensitive). */
-  findAsset(code: string): Promise<Row | null>;
-  findAssetById(id: string): Promise<Row | null>;
-  findCase(barcode: string): Promise<Row | null>;
-  findGig(code: string): Promise<Row | null>;
-  findStaff(badge: string): Promise<Row | null>;
+  findAsset(code: string): Promise<Asset | null>;
+  findAssetById(id: string): Promise<Asset | null>;
+  findCase(barcode: string): Promise<Case | null>;
+  findCaseById(id: string): Promise<Case | null>;
+  findGig(code: string): Promise<Gig | null>;
+  findStaff(badge: string): Promise<StaffProfile | null>;
   /** Every asset in a case, nested cases included. */
-  caseContents(caseId: string): Promise<Row[]>;
+  caseContents(caseId: string): Promise<Asset[]>;
   /** The gig's kit assignments (its pick list). */
-  pickList(gigId: string): Promise<Row[]>;
+  pickList(gigId: string): Promise<KitAssignment[]>;
   /** Assets the station believes are out to the gig now (queued ops included). */
-  assetsOutTo(gigId: string): Promise<Row[]>;
+  assetsOutTo(gigId: string): Promise<Asset[]>;
 }

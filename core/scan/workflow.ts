@@ -1,5 +1,8 @@
+import type { z } from 'zod';
 import type { ScanEvent } from '../scanner/types';
-import type { NewOp, QueuedOp, Row } from '../sync/model';
+import type { feedbackSchema, scanStateSchema } from '../station-api';
+import type { NewOp, QueuedOp } from '../sync/model';
+import type { Asset, Case, Gig, StaffProfile } from '../sync/rows';
 import { parseBarcode, type Command } from './barcode';
 import type { ScanCatalog } from './catalog';
 
@@ -9,35 +12,14 @@ import type { ScanCatalog } from './catalog';
  * in feedback with a kind for colour and sound. The server stays the judge: what it refuses
  * later shows up in the conflict and quarantine views, not as a blocking dialog here.
  */
-export type FeedbackKind = 'ok' | 'warning' | 'error';
-export type Mode = 'check_out' | 'check_in';
-export type Condition = 'ok' | 'damaged' | 'missing_parts';
-
-export interface Feedback {
-  kind: FeedbackKind;
-  message: string;
-  /** The normalised code the feedback is about. */
-  code: string;
-  scan: ScanEvent;
-  /** Ops queued for this scan (none for warnings about nothing to do, and for errors). */
-  queued: string[];
-}
-
-export interface Progress {
-  gigId: string;
-  planned: number;
-  scanned: number;
-  missing: number;
-  extra: number;
-}
-
-export interface SessionState {
-  mode: Mode;
-  gig: Row | null;
-  operator: Row | null;
-  condition: Condition;
-  progress: Progress | null;
-}
+/** What the operator hears about a scan (its shape is station-api's feedbackSchema). */
+export type Feedback = z.infer<typeof feedbackSchema>;
+export type FeedbackKind = Feedback['kind'];
+/** The session as the Scan screen shows it (station-api's scanStateSchema). */
+export type SessionState = z.infer<typeof scanStateSchema>;
+export type Mode = SessionState['mode'];
+export type Condition = SessionState['condition'];
+export type Progress = NonNullable<SessionState['progress']>;
 
 export interface WorkflowDeps {
   catalog: ScanCatalog;
@@ -46,12 +28,16 @@ export interface WorkflowDeps {
   duplicateWindowMs: number;
 }
 
+type Found = { kind: 'gig'; row: Gig } | { kind: 'staff'; row: StaffProfile } | { kind: 'case'; row: Case } | { kind: 'asset'; row: Asset };
+
 interface Accepted {
   code: string;
   undo: NewOp[];
+  /** The case this scan sent out: undoing it forgets the case's contents as sent. */
+  sentCase?: string;
 }
 
-const UNAVAILABLE: Record<string, string> = {
+const UNAVAILABLE: Partial<Record<Asset['status'], string>> = {
   quarantined: 'is quarantined',
   lost: 'is marked lost',
   retired: 'is retired',
@@ -60,8 +46,8 @@ const UNAVAILABLE: Record<string, string> = {
 
 export class ScanSession {
   private mode: Mode = 'check_out';
-  private gig: Row | null = null;
-  private operator: Row | null = null;
+  private gig: Gig | null = null;
+  private operator: StaffProfile | null = null;
   private condition: Condition = 'ok';
   private readonly recent = new Map<string, number>();
   private readonly history: Accepted[] = [];
@@ -96,7 +82,7 @@ export class ScanSession {
         return this.selectGig(found.row, code, scan);
       case 'staff':
         this.operator = found.row;
-        return this.feedback('ok', `operator: ${String(found.row['display_name'])}`, code, scan);
+        return this.feedback('ok', `operator: ${found.row.displayName}`, code, scan);
       case 'case':
         return mode === 'check_out' ? this.checkOutCase(found.row, code, scan) : this.checkInCase(found.row, code, scan);
       case 'asset':
@@ -120,15 +106,15 @@ export class ScanSession {
     if (found === null) return this.feedback('warning', `test scan: ${parsed.code} is not a known barcode`, parsed.code, scan);
     const what =
       found.kind === 'staff'
-        ? `operator ${String(found.row['display_name'])}`
+        ? `operator ${found.row.displayName}`
         : found.kind === 'case'
-          ? `case ${String(found.row['name'] ?? found.row['barcode'])}`
-          : `${found.kind} ${String(found.row['name'])}`;
+          ? `case ${found.row.name ?? found.row.barcode}`
+          : `${found.kind} ${found.row.name}`;
     return this.feedback('ok', `test scan: ${parsed.code} is ${what} — nothing was changed`, parsed.code, scan);
   }
 
   /** One lookup order for every use: gig, operator badge, case, asset. */
-  private async resolve(code: string): Promise<{ kind: 'gig' | 'staff' | 'case' | 'asset'; row: Row } | null> {
+  private async resolve(code: string): Promise<Found | null> {
     const gig = await this.deps.catalog.findGig(code);
     if (gig !== null) return { kind: 'gig', row: gig };
     const staff = await this.deps.catalog.findStaff(code);
@@ -147,7 +133,7 @@ export class ScanSession {
     switch (command) {
       case 'CHECK-OUT':
         this.mode = 'check_out';
-        return this.feedback('ok', this.gig === null ? 'check-out: scan a gig' : `check-out to ${String(this.gig['name'])}`, code, scan);
+        return this.feedback('ok', this.gig === null ? 'check-out: scan a gig' : `check-out to ${this.gig.name}`, code, scan);
       case 'CHECK-IN':
         this.mode = 'check_in';
         this.condition = 'ok';
@@ -171,8 +157,8 @@ export class ScanSession {
         const queued: QueuedOp[] = [];
         for (const op of last.undo) queued.push(await this.deps.enqueue(op));
         this.recent.delete(last.code);
-        if (last.undo[0]?.table === 'cases') {
-          const contents = await this.deps.catalog.caseContents(String(last.undo[0].payload['id']));
+        if (last.sentCase !== undefined) {
+          const contents = await this.deps.catalog.caseContents(last.sentCase);
           for (const sent of this.sentInCases.values()) for (const item of contents) sent.delete(item.id);
         }
         return this.feedback('ok', `undone: ${last.code}`, code, scan, queued);
@@ -180,30 +166,29 @@ export class ScanSession {
     }
   }
 
-  private async selectGig(gig: Row, code: string, scan: ScanEvent): Promise<Feedback> {
-    if (gig['status'] === 'completed' || gig['status'] === 'cancelled') {
-      return this.feedback('error', `${String(gig['name'])} is ${String(gig['status'])}`, code, scan);
+  private async selectGig(gig: Gig, code: string, scan: ScanEvent): Promise<Feedback> {
+    if (gig.status === 'completed' || gig.status === 'cancelled') {
+      return this.feedback('error', `${gig.name} is ${gig.status}`, code, scan);
     }
     this.gig = gig;
     this.mode = 'check_out';
     const progress = await this.progress();
-    return this.feedback('ok', `picking for ${String(gig['name'])}: ${progress?.scanned ?? 0}/${progress?.planned ?? 0}`, code, scan);
+    return this.feedback('ok', `picking for ${gig.name}: ${progress?.scanned ?? 0}/${progress?.planned ?? 0}`, code, scan);
   }
 
-  private unavailable(asset: Row): string | null {
-    const status = String(asset['status']);
-    if (status === 'checked_out' && asset['current_gig_id'] !== this.gig?.id) {
-      return `${String(asset['serial_number'])} is checked out to another gig`;
+  private unavailable(asset: Asset): string | null {
+    if (asset.status === 'checked_out' && asset.currentGigId !== this.gig?.id) {
+      return `${asset.serialNumber} is checked out to another gig`;
     }
-    const reason = UNAVAILABLE[status];
-    return reason === undefined ? null : `${String(asset['serial_number'])} ${reason}`;
+    const reason = UNAVAILABLE[asset.status];
+    return reason === undefined ? null : `${asset.serialNumber} ${reason}`;
   }
 
-  private async checkOutAsset(asset: Row, code: string, scan: ScanEvent): Promise<Feedback> {
+  private async checkOutAsset(asset: Asset, code: string, scan: ScanEvent): Promise<Feedback> {
     const gig = this.gig;
     if (gig === null) return this.feedback('error', 'scan a gig before checking items out', code, scan);
-    if (asset['status'] === 'checked_out' && asset['current_gig_id'] === gig.id) {
-      return this.feedback('warning', `${String(asset['serial_number'])} is already out to this gig`, code, scan);
+    if (asset.status === 'checked_out' && asset.currentGigId === gig.id) {
+      return this.feedback('warning', `${asset.serialNumber} is already out to this gig`, code, scan);
     }
     const blocked = this.unavailable(asset);
     if (blocked !== null) return this.feedback('error', blocked, code, scan);
@@ -213,90 +198,86 @@ export class ScanSession {
       table: 'assets',
       action: 'check_out',
       payload: { id: asset.id, gig_id: gig.id },
-      base_version: Number(asset['version']),
+      base_version: asset.version,
     });
     this.history.push({ code, undo: [{ table: 'assets', action: 'check_in', payload: { id: asset.id, condition: 'ok' } }] });
-    const name = `${String(asset['serial_number'])} ${String(asset['name'])}`;
+    const name = `${asset.serialNumber} ${asset.name}`;
     return warning === null
-      ? this.feedback('ok', `${name} → ${String(gig['name'])}`, code, scan, [op])
+      ? this.feedback('ok', `${name} → ${gig.name}`, code, scan, [op])
       : this.feedback('warning', `${name}: ${warning}`, code, scan, [op]);
   }
 
-  private async checkOutCase(box: Row, code: string, scan: ScanEvent): Promise<Feedback> {
+  private async checkOutCase(box: Case, code: string, scan: ScanEvent): Promise<Feedback> {
     const gig = this.gig;
     if (gig === null) return this.feedback('error', 'scan a gig before checking items out', code, scan);
     const contents = await this.deps.catalog.caseContents(box.id);
     const blocked = contents.map((a) => this.unavailable(a)).filter((r): r is string => r !== null);
-    if (blocked.length > 0)
-      return this.feedback('error', `case ${String(box['barcode'])} cannot go out: ${blocked.join('; ')}`, code, scan);
+    if (blocked.length > 0) return this.feedback('error', `case ${box.barcode} cannot go out: ${blocked.join('; ')}`, code, scan);
     const warning = await this.planWarning(contents, gig.id);
     const op = await this.deps.enqueue({
       table: 'cases',
       action: 'check_out',
       payload: { id: box.id, gig_id: gig.id },
-      base_version: Number(box['version']),
+      base_version: box.version,
     });
     const sent = this.sentInCases.get(gig.id) ?? new Set<string>();
     for (const item of contents) sent.add(item.id);
     this.sentInCases.set(gig.id, sent);
-    this.history.push({ code, undo: [{ table: 'cases', action: 'check_in', payload: { id: box.id, condition: 'ok' } }] });
-    const message = `case ${String(box['barcode'])} (${contents.length} items) → ${String(gig['name'])}`;
+    this.history.push({ code, undo: [{ table: 'cases', action: 'check_in', payload: { id: box.id, condition: 'ok' } }], sentCase: box.id });
+    const message = `case ${box.barcode} (${contents.length} items) → ${gig.name}`;
     return warning === null
       ? this.feedback('ok', message, code, scan, [op])
       : this.feedback('warning', `${message}: ${warning}`, code, scan, [op]);
   }
 
-  private async checkInAsset(asset: Row, code: string, scan: ScanEvent): Promise<Feedback> {
-    if (asset['status'] === 'retired') return this.feedback('error', `${String(asset['serial_number'])} is retired`, code, scan);
-    if (asset['status'] === 'available' && this.condition === 'ok') {
-      return this.feedback('warning', `${String(asset['serial_number'])} is already in`, code, scan);
+  private async checkInAsset(asset: Asset, code: string, scan: ScanEvent): Promise<Feedback> {
+    const serial = asset.serialNumber;
+    if (asset.status === 'retired') return this.feedback('error', `${serial} is retired`, code, scan);
+    if (asset.status === 'available' && this.condition === 'ok') {
+      return this.feedback('warning', `${serial} is already in`, code, scan);
     }
-    const fromGig = asset['current_gig_id'];
+    const fromGig = asset.currentGigId;
     const op = await this.deps.enqueue({ table: 'assets', action: 'check_in', payload: { id: asset.id, condition: this.condition } });
-    if (typeof fromGig === 'string') {
+    if (fromGig !== null) {
       this.history.push({
         code,
-        undo: [
-          { table: 'assets', action: 'check_out', payload: { id: asset.id, gig_id: fromGig }, base_version: Number(asset['version']) + 1 },
-        ],
+        undo: [{ table: 'assets', action: 'check_out', payload: { id: asset.id, gig_id: fromGig }, base_version: asset.version + 1 }],
       });
     }
     const condition = this.condition;
     this.condition = 'ok';
-    if (condition === 'damaged')
-      return this.feedback('warning', `${String(asset['serial_number'])} in, damaged → quarantine`, code, scan, [op]);
-    if (condition === 'missing_parts')
-      return this.feedback('warning', `${String(asset['serial_number'])} in, missing parts → maintenance`, code, scan, [op]);
-    return this.feedback('ok', `${String(asset['serial_number'])} in`, code, scan, [op]);
+    if (condition === 'damaged') return this.feedback('warning', `${serial} in, damaged → quarantine`, code, scan, [op]);
+    if (condition === 'missing_parts') return this.feedback('warning', `${serial} in, missing parts → maintenance`, code, scan, [op]);
+    return this.feedback('ok', `${serial} in`, code, scan, [op]);
   }
 
-  private async checkInCase(box: Row, code: string, scan: ScanEvent): Promise<Feedback> {
+  private async checkInCase(box: Case, code: string, scan: ScanEvent): Promise<Feedback> {
     const op = await this.deps.enqueue({ table: 'cases', action: 'check_in', payload: { id: box.id, condition: this.condition } });
     this.condition = 'ok';
-    return this.feedback('ok', `case ${String(box['barcode'])} in`, code, scan, [op]);
+    return this.feedback('ok', `case ${box.barcode} in`, code, scan, [op]);
   }
 
   /** Wrong-gig and over-allocation warnings for items about to go out to `gigId`. */
-  private async planWarning(items: Row[], gigId: string): Promise<string | null> {
+  private async planWarning(items: Asset[], gigId: string): Promise<string | null> {
     const plan = await this.plan(gigId);
     if (plan.specific.size === 0 && plan.bulk.size === 0) return null;
     const out = await this.outTo(gigId);
     for (const item of items) {
       if (plan.specific.has(item.id)) continue;
-      const category = String(item['category']);
+      const category = item.category;
       const quota = plan.bulk.get(category);
       if (quota === undefined) return 'not on this gig’s pick list';
-      const used = out.filter((a) => !plan.specific.has(a.id) && a['category'] === category).length;
+      const used = out.filter((a) => !plan.specific.has(a.id) && a.category === category).length;
       if (used + 1 > quota) return `over-allocated: ${category} planned ${quota}, this is ${used + 1}`;
     }
     return null;
   }
 
   /** What is out to the gig: the caches, plus case contents this session sent out. */
-  private async outTo(gigId: string): Promise<Row[]> {
+  private async outTo(gigId: string): Promise<Asset[]> {
     const cached = await this.deps.catalog.assetsOutTo(gigId);
     const ids = new Set(cached.map((a) => a.id));
-    const extra: Row[] = [];
+    const extra: Asset[] = [];
     for (const id of this.sentInCases.get(gigId) ?? []) {
       if (ids.has(id)) continue;
       const asset = await this.deps.catalog.findAssetById(id);
@@ -309,11 +290,9 @@ export class ScanSession {
     const specific = new Set<string>();
     const bulk = new Map<string, number>();
     for (const line of await this.deps.catalog.pickList(gigId)) {
-      if (typeof line['asset_id'] === 'string') specific.add(line['asset_id']);
-      else if (typeof line['case_id'] === 'string')
-        for (const a of await this.deps.catalog.caseContents(line['case_id'])) specific.add(a.id);
-      else if (typeof line['category'] === 'string')
-        bulk.set(line['category'], (bulk.get(line['category']) ?? 0) + Number(line['quantity'] ?? 0));
+      if (line.assetId !== null) specific.add(line.assetId);
+      else if (line.caseId !== null) for (const a of await this.deps.catalog.caseContents(line.caseId)) specific.add(a.id);
+      else if (line.category !== null) bulk.set(line.category, (bulk.get(line.category) ?? 0) + (line.quantity ?? 0));
     }
     return { specific, bulk };
   }
@@ -328,7 +307,7 @@ export class ScanSession {
     const usedBulk = new Map<string, number>();
     for (const asset of out) {
       if (specific.has(asset.id)) continue;
-      const category = String(asset['category']);
+      const category = asset.category;
       const used = usedBulk.get(category) ?? 0;
       if (used < (bulk.get(category) ?? 0)) {
         usedBulk.set(category, used + 1);

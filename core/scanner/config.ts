@@ -99,12 +99,14 @@ export type ScannerConfig = z.infer<typeof scannerConfigSchema>;
 export type SerialScannerSettings = Extract<ScannerConfig, { kind: 'serial' }>;
 export type HidScannerSettings = Extract<ScannerConfig, { kind: 'hid' }>;
 
-export interface ScannerStatus {
-  id: string;
-  name: string;
-  role: ScannerRole;
-  kind: 'serial' | 'hid';
-  present: boolean;
-  state: 'absent' | 'opening' | 'open' | 'reconnecting' | 'unavailable';
-  detail: string | null;
-}
+/** A configured scanner as the Scanners screen lists it: is it plugged in, is it reading. */
+export const scannerStatusSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: scannerRoleSchema,
+  kind: z.enum(['serial', 'hid']),
+  present: z.boolean(),
+  state: z.enum(['absent', 'opening', 'open', 'reconnecting', 'unavailable']),
+  detail: z.string().nullable(),
+});
+export type ScannerStatus = z.infer<typeof scannerStatusSchema>;

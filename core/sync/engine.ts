@@ -1,8 +1,9 @@
 import type { z } from 'zod';
 import { Observers } from '../observers';
 import type { Random } from '../random';
+import type { syncStatusSchema } from '../station-api';
 import { backoffDelay, type BackoffPolicy } from './backoff';
-import { newOpSchema, type ConflictChoice, type NewOp, type PushResult, type QueuedOp, type QueueStats } from './model';
+import { newOpSchema, type ConflictChoice, type NewOp, type PushResult, type QueuedOp } from './model';
 import { rebase } from './optimistic';
 import type { Outcome, QueueStore } from './queue-store';
 import { DEFAULT_REQUEST_TIMING, RequestTimer, type RequestTiming } from './request-timer';
@@ -15,14 +16,8 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
-export interface SyncStatus extends QueueStats {
-  online: boolean;
-  draining: boolean;
-  pulling: boolean;
-  lastSuccessAt: number | null;
-  lastError: string | null;
-  lastErrorAt: number | null;
-}
+/** The queue's stats and the link's state (station-api's syncStatusSchema is its one definition). */
+export type SyncStatus = z.infer<typeof syncStatusSchema>;
 
 export interface SyncEngineOptions {
   store: QueueStore;

@@ -107,22 +107,25 @@ export const pullPageSchema = z.object({
 });
 export type PullPage = z.infer<typeof pullPageSchema>;
 
-export interface Conflict {
-  id: string;
-  op: QueuedOp;
-  serverRow: Row | null;
-  changedFields: string[];
-  message: string;
-  detectedAt: number;
-}
+/** An op the server refused because the row moved on, with the server's row (the Conflicts screen). */
+export const conflictSchema = z.object({
+  id: uuid,
+  op: queuedOpSchema,
+  serverRow: rowSchema.nullable(),
+  changedFields: z.array(z.string()),
+  message: z.string(),
+  detectedAt: z.number(),
+});
+export type Conflict = z.infer<typeof conflictSchema>;
 
-export interface QuarantinedOp {
-  id: string;
-  op: QueuedOp;
-  code: string;
-  message: string;
-  quarantinedAt: number;
-}
+export const quarantinedOpSchema = z.object({
+  id: uuid,
+  op: queuedOpSchema,
+  code: z.string(),
+  message: z.string(),
+  quarantinedAt: z.number(),
+});
+export type QuarantinedOp = z.infer<typeof quarantinedOpSchema>;
 
 export type ConflictChoice = 'keep_local' | 'use_server';
 

@@ -1,38 +1,53 @@
 import { describe, expect, it } from 'vitest';
-import type { Row } from '../sync/model';
+import type { Asset, KitAssignment } from '../sync/rows';
 import { buildPickList } from './pick-list';
 
 const GIG = 'g1';
-const asset = (id: string, extra: Record<string, unknown> = {}): Row => ({
+const asset = (id: string, extra: Partial<Asset> = {}): Asset => ({
   id,
-  serial_number: id.toUpperCase(),
+  serialNumber: id.toUpperCase(),
+  barcode: null,
   name: 'Item',
   category: 'Audio',
-  current_gig_id: null,
+  status: 'available',
+  currentGigId: null,
+  caseId: null,
+  notes: null,
+  version: 1,
+  deletedAt: null,
+  ...extra,
+});
+const line = (id: string, extra: Partial<KitAssignment>): KitAssignment => ({
+  id,
+  gigId: GIG,
+  assetId: null,
+  caseId: null,
+  category: null,
+  quantity: null,
   ...extra,
 });
 
 describe('pick list', () => {
   it('counts named assets, case contents and bulk lines as the scan workflow does', () => {
-    const a1 = asset('a1', { current_gig_id: GIG });
+    const a1 = asset('a1', { currentGigId: GIG });
     const a2 = asset('a2');
-    const c1 = asset('c1', { current_gig_id: GIG, case_id: 'k1' });
-    const c2 = asset('c2', { case_id: 'k1' });
-    const x1 = asset('x1', { current_gig_id: GIG, category: 'Cable' });
-    const x2 = asset('x2', { current_gig_id: GIG, category: 'Cable' });
-    const x3 = asset('x3', { current_gig_id: GIG, category: 'Cable' });
-    const elsewhere = asset('e1', { current_gig_id: 'other', category: 'Cable' });
+    const c1 = asset('c1', { currentGigId: GIG, caseId: 'k1' });
+    const c2 = asset('c2', { caseId: 'k1' });
+    const x1 = asset('x1', { currentGigId: GIG, category: 'Cable' });
+    const x2 = asset('x2', { currentGigId: GIG, category: 'Cable' });
+    const x3 = asset('x3', { currentGigId: GIG, category: 'Cable' });
+    const elsewhere = asset('e1', { currentGigId: 'other', category: 'Cable' });
     const lines = buildPickList(GIG, {
       kit: [
-        { id: 'l1', asset_id: 'a1' },
-        { id: 'l2', asset_id: 'a2' },
-        { id: 'l3', case_id: 'k1' },
-        { id: 'l4', category: 'Cable', quantity: 2 },
-        { id: 'l5', category: 'Cable', quantity: 4 },
-        { id: 'l6', asset_id: 'gone' },
+        line('l1', { assetId: 'a1' }),
+        line('l2', { assetId: 'a2' }),
+        line('l3', { caseId: 'k1' }),
+        line('l4', { category: 'Cable', quantity: 2 }),
+        line('l5', { category: 'Cable', quantity: 4 }),
+        line('l6', { assetId: 'gone' }),
       ],
       assetsById: new Map([a1, a2, c1, c2, x1, x2, x3].map((a) => [a.id, a])),
-      casesById: new Map([['k1', { id: 'k1', barcode: 'CASE-1' }]]),
+      casesById: new Map([['k1', { id: 'k1', barcode: 'CASE-1', name: null, parentCaseId: null, version: 1, deletedAt: null }]]),
       caseContents: (id) => (id === 'k1' ? [c1, c2] : []),
       outToGig: [a1, c1, x1, x2, x3, elsewhere],
     });

@@ -9,6 +9,7 @@ import type { ScanEvent } from '../../core/scanner/types';
 import { SyncEngine } from '../../core/sync/engine';
 import type { Row } from '../../core/sync/model';
 import { rebase } from '../../core/sync/optimistic';
+import { onInvalidRow } from '../../core/sync/rows';
 import type { SyncTransport } from '../../core/sync/transport';
 import { FakeClock } from '../../tests/helpers/fake-clock';
 import { SqliteScanCatalog } from '../sync/sqlite-catalog';
@@ -183,5 +184,50 @@ describe('scan workflow', () => {
     await scan('SPK-1');
     expect(await scan('CMD:DONE')).toMatchObject({ kind: 'warning', message: 'done — 4 planned item(s) not scanned' });
     expect((await session.state()).gig).toBeNull();
+  });
+
+  it('reads typed rows: the session holds camelCase gig and operator, as the Scan screen receives them', async () => {
+    await scan('B-NOR-00001');
+    await scan('GIG-000001');
+    const state = await session.state();
+    expect(state.gig).toMatchObject({ id: GIG, code: 'GIG-000001', name: 'Main Stage', status: 'confirmed', parentGigId: null });
+    expect(state.operator).toMatchObject({ id: id(30), displayName: 'Noor Berg', badgeCode: 'B-NOR-00001' });
+    const catalog = new SqliteScanCatalog(store);
+    expect(await catalog.findAsset('in-case-7')).toMatchObject({ serialNumber: 'IN-CASE-7', caseId: CASE, currentGigId: null });
+    expect(await catalog.pickList(GIG)).toContainEqual(expect.objectContaining({ category: 'Cable', quantity: 1, assetId: null }));
+  });
+
+  it('treats a cached row that fails its table’s schema as absent and reports it, never a crash', async () => {
+    const reports: string[] = [];
+    const previous = onInvalidRow((message) => reports.push(message));
+    try {
+      await store.applyPull(
+        {
+          changes: {
+            // A status the server never sends, and an asset with no serial: damaged cache entries.
+            assets: [asset(40, 'BAD-40', { status: 'flying' }), { ...asset(41, 'BAD-41'), serial_number: 41 }],
+            gigs: [{ id: id(4), code: 'GIG-000004', name: 'No version', status: 'confirmed' }],
+          },
+          tombstones: [],
+          cursor: '1:2',
+          has_more: false,
+        },
+        rebase,
+      );
+      expect(await scan('BAD-40')).toMatchObject({ kind: 'error', message: 'unknown barcode BAD-40', queued: [] });
+      expect(await scan('GIG-000004')).toMatchObject({ kind: 'error', message: 'unknown barcode GIG-000004', queued: [] });
+      expect(await new SqliteScanCatalog(store).findAssetById(id(141))).toBeNull();
+      expect((await store.stats()).depth).toBe(0);
+      expect(reports).toEqual([
+        expect.stringMatching(new RegExp(`^cached assets row ${id(140)} is unreadable and is treated as absent: .*\\(status\\)$`)),
+        expect.stringMatching(new RegExp(`^cached gigs row ${id(4)} is unreadable .*\\(version\\)$`)),
+        expect.stringMatching(new RegExp(`^cached assets row ${id(141)} is unreadable .*\\(serial_number\\)$`)),
+      ]);
+      // The rest of the cache still answers.
+      await scan('GIG-000001');
+      expect(await scan('SPK-1')).toMatchObject({ kind: 'ok', message: 'SPK-1 Item 1 → Main Stage' });
+    } finally {
+      onInvalidRow(previous);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type { AssetListItem, GigListItem } from '../../core/station-views';
 import type { StationViews } from '../../core/station-handlers';
-import { rowSchema, type QueuedOp } from '../../core/sync/model';
+import type { QueuedOp } from '../../core/sync/model';
 import { pickListFromCatalog, type PickLine } from '../../core/views/pick-list';
 import { SqliteScanCatalog } from './sqlite-catalog';
 import type { SqliteQueueStore } from './sqlite-queue-store';
@@ -86,11 +86,7 @@ export class SqliteStationViews implements StationViews {
   }
 
   pickList(gigId: string): Promise<PickLine[]> {
-    return pickListFromCatalog(gigId, this.catalog, (id) => {
-      const text = this.store.stmt(`select row from entity_cache where entity = 'cases' and id = ?`).pluck().get(id) as
-        string | null | undefined;
-      return Promise.resolve(text == null ? null : rowSchema.parse(JSON.parse(text)));
-    });
+    return pickListFromCatalog(gigId, this.catalog);
   }
 
   /** Queued ops on the asset or on the case it is in (what the history cannot show yet). */

@@ -1,32 +1,32 @@
 import type { ScanCatalog } from '../../../core/scan/catalog';
-import type { Row } from '../../../core/sync/model';
+import { decodeRow, decodeRows, type Asset, type Case, type Gig, type KitAssignment, type StaffProfile } from '../../../core/sync/rows';
 import type { IdbQueueStore } from './idb-queue-store';
 
 interface Lookup {
-  assetsByCode: Map<string, Row>;
-  assetsById: Map<string, Row>;
-  assetsByCase: Map<string, Row[]>;
-  assetsByGig: Map<string, Row[]>;
-  casesByBarcode: Map<string, Row>;
-  caseChildren: Map<string, Row[]>;
-  gigsByCode: Map<string, Row>;
-  staffByBadge: Map<string, Row>;
-  kitByGig: Map<string, Row[]>;
+  assetsByCode: Map<string, Asset>;
+  assetsById: Map<string, Asset>;
+  assetsByCase: Map<string, Asset[]>;
+  assetsByGig: Map<string, Asset[]>;
+  casesByBarcode: Map<string, Case>;
+  casesById: Map<string, Case>;
+  caseChildren: Map<string, Case[]>;
+  gigsByCode: Map<string, Gig>;
+  staffByBadge: Map<string, StaffProfile>;
+  kitByGig: Map<string, KitAssignment[]>;
 }
 
-function push(map: Map<string, Row[]>, key: unknown, row: Row): void {
-  if (typeof key !== 'string') return;
+function push<T>(map: Map<string, T[]>, key: string | null, row: T): void {
+  if (key === null) return;
   const list = map.get(key);
   if (list === undefined) map.set(key, [row]);
   else list.push(row);
 }
 
-const upper = (value: unknown): string | null => (typeof value === 'string' ? value.toUpperCase() : null);
-
 /**
  * ScanCatalog over the PWA's caches. IndexedDB cannot index an upper-cased JSON field, so the
  * lookups live in memory: built on the first scan after the caches change, then each scan is a
- * map lookup (one getAll per table per change, not per scan).
+ * map lookup (one getAll per table per change, not per scan). Rows are decoded (core/sync/rows.ts)
+ * as they are read into the lookups; one that fails its schema is left out.
  */
 export class IdbScanCatalog implements ScanCatalog {
   private lookup: Promise<Lookup> | null = null;
@@ -41,21 +41,22 @@ export class IdbScanCatalog implements ScanCatalog {
       }
       const current = this.lookup;
       this.lookup = current.then(async (lookup) => {
-        for (const [, id] of ids) if (id !== undefined) this.replaceAsset(lookup, id, await store.getCached('assets', id));
+        for (const [, id] of ids)
+          if (id !== undefined) this.replaceAsset(lookup, id, decodeRow('assets', await store.getCached('assets', id)));
         return lookup;
       });
     });
   }
 
-  private replaceAsset(lookup: Lookup, id: string, row: Row | null): void {
+  private replaceAsset(lookup: Lookup, id: string, row: Asset | null): void {
     const old = lookup.assetsById.get(id);
     if (old !== undefined) {
-      for (const code of [upper(old['barcode']), upper(old['serial_number'])]) if (code !== null) lookup.assetsByCode.delete(code);
+      for (const code of codes(old)) lookup.assetsByCode.delete(code);
       for (const [map, key] of [
-        [lookup.assetsByCase, old['case_id']],
-        [lookup.assetsByGig, old['current_gig_id']],
+        [lookup.assetsByCase, old.caseId],
+        [lookup.assetsByGig, old.currentGigId],
       ] as const) {
-        if (typeof key !== 'string') continue;
+        if (key === null) continue;
         const list = map.get(key)?.filter((a) => a.id !== id) ?? [];
         if (list.length === 0) map.delete(key);
         else map.set(key, list);
@@ -63,10 +64,14 @@ export class IdbScanCatalog implements ScanCatalog {
       lookup.assetsById.delete(id);
     }
     if (row === null) return;
-    lookup.assetsById.set(id, row);
-    for (const code of [upper(row['barcode']), upper(row['serial_number'])]) if (code !== null) lookup.assetsByCode.set(code, row);
-    push(lookup.assetsByCase, row['case_id'], row);
-    push(lookup.assetsByGig, row['current_gig_id'], row);
+    this.addAsset(lookup, row);
+  }
+
+  private addAsset(lookup: Lookup, asset: Asset): void {
+    lookup.assetsById.set(asset.id, asset);
+    for (const code of codes(asset)) lookup.assetsByCode.set(code, asset);
+    push(lookup.assetsByCase, asset.caseId, asset);
+    push(lookup.assetsByGig, asset.currentGigId, asset);
   }
 
   private index(): Promise<Lookup> {
@@ -75,64 +80,62 @@ export class IdbScanCatalog implements ScanCatalog {
   }
 
   private async build(): Promise<Lookup> {
-    const [assets, cases, gigs, staff, kit] = await Promise.all(
-      (['assets', 'cases', 'gigs', 'staff_profiles', 'kit_assignments'] as const).map((table) => this.store.listCached(table)),
-    );
+    const [assets, cases, gigs, staff, kit] = await Promise.all([
+      this.store.listCached('assets').then((rows) => decodeRows('assets', rows)),
+      this.store.listCached('cases').then((rows) => decodeRows('cases', rows)),
+      this.store.listCached('gigs').then((rows) => decodeRows('gigs', rows)),
+      this.store.listCached('staff_profiles').then((rows) => decodeRows('staff_profiles', rows)),
+      this.store.listCached('kit_assignments').then((rows) => decodeRows('kit_assignments', rows)),
+    ]);
     const lookup: Lookup = {
       assetsByCode: new Map(),
       assetsById: new Map(),
       assetsByCase: new Map(),
       assetsByGig: new Map(),
       casesByBarcode: new Map(),
+      casesById: new Map(),
       caseChildren: new Map(),
       gigsByCode: new Map(),
       staffByBadge: new Map(),
       kitByGig: new Map(),
     };
-    for (const asset of assets ?? []) {
-      lookup.assetsById.set(asset.id, asset);
-      for (const code of [upper(asset['barcode']), upper(asset['serial_number'])]) if (code !== null) lookup.assetsByCode.set(code, asset);
-      push(lookup.assetsByCase, asset['case_id'], asset);
-      push(lookup.assetsByGig, asset['current_gig_id'], asset);
+    for (const asset of assets) this.addAsset(lookup, asset);
+    for (const box of cases) {
+      lookup.casesByBarcode.set(box.barcode.toUpperCase(), box);
+      lookup.casesById.set(box.id, box);
+      push(lookup.caseChildren, box.parentCaseId, box);
     }
-    for (const box of cases ?? []) {
-      const code = upper(box['barcode']);
-      if (code !== null) lookup.casesByBarcode.set(code, box);
-      push(lookup.caseChildren, box['parent_case_id'], box);
-    }
-    for (const gig of gigs ?? []) {
-      const code = upper(gig['code']);
-      if (code !== null) lookup.gigsByCode.set(code, gig);
-    }
-    for (const person of staff ?? []) {
-      const badge = upper(person['badge_code']);
-      if (badge !== null) lookup.staffByBadge.set(badge, person);
-    }
-    for (const line of kit ?? []) push(lookup.kitByGig, line['gig_id'], line);
+    for (const gig of gigs) if (gig.code !== null) lookup.gigsByCode.set(gig.code.toUpperCase(), gig);
+    for (const person of staff) lookup.staffByBadge.set(person.badgeCode.toUpperCase(), person);
+    for (const line of kit) push(lookup.kitByGig, line.gigId, line);
     return lookup;
   }
 
-  async findAsset(code: string): Promise<Row | null> {
+  async findAsset(code: string): Promise<Asset | null> {
     return (await this.index()).assetsByCode.get(code.toUpperCase()) ?? null;
   }
 
-  async findAssetById(id: string): Promise<Row | null> {
+  async findAssetById(id: string): Promise<Asset | null> {
     return (await this.index()).assetsById.get(id) ?? null;
   }
 
-  async findCase(barcode: string): Promise<Row | null> {
+  async findCase(barcode: string): Promise<Case | null> {
     return (await this.index()).casesByBarcode.get(barcode.toUpperCase()) ?? null;
   }
 
-  async findGig(code: string): Promise<Row | null> {
+  async findCaseById(id: string): Promise<Case | null> {
+    return (await this.index()).casesById.get(id) ?? null;
+  }
+
+  async findGig(code: string): Promise<Gig | null> {
     return (await this.index()).gigsByCode.get(code.toUpperCase()) ?? null;
   }
 
-  async findStaff(badge: string): Promise<Row | null> {
+  async findStaff(badge: string): Promise<StaffProfile | null> {
     return (await this.index()).staffByBadge.get(badge.toUpperCase()) ?? null;
   }
 
-  async caseContents(caseId: string): Promise<Row[]> {
+  async caseContents(caseId: string): Promise<Asset[]> {
     const lookup = await this.index();
     const cases = [caseId];
     for (let i = 0; i < cases.length && i < 1000; i += 1) {
@@ -141,11 +144,16 @@ export class IdbScanCatalog implements ScanCatalog {
     return cases.flatMap((id) => lookup.assetsByCase.get(id) ?? []);
   }
 
-  async pickList(gigId: string): Promise<Row[]> {
+  async pickList(gigId: string): Promise<KitAssignment[]> {
     return (await this.index()).kitByGig.get(gigId) ?? [];
   }
 
-  async assetsOutTo(gigId: string): Promise<Row[]> {
+  async assetsOutTo(gigId: string): Promise<Asset[]> {
     return (await this.index()).assetsByGig.get(gigId) ?? [];
   }
+}
+
+/** The codes an asset answers to: barcode and serial number, upper-cased. */
+function codes(asset: Asset): string[] {
+  return asset.barcode === null ? [asset.serialNumber.toUpperCase()] : [asset.barcode.toUpperCase(), asset.serialNumber.toUpperCase()];
 }

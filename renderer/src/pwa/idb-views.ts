@@ -27,7 +27,7 @@ export class IdbStationViews implements StationViews {
   }
 
   pickList(gigId: string): Promise<PickLine[]> {
-    return pickListFromCatalog(gigId, this.catalog, (id) => this.store.getCached('cases', id));
+    return pickListFromCatalog(gigId, this.catalog);
   }
 
   async listGigs(): Promise<GigListItem[]> {

@@ -1,10 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { z } from 'zod';
-import type { conflictSchema, SyncStatusView } from '../../../core/station-api';
-import type { QueuedOp } from '../../../core/sync/model';
+import type { SyncStatusView } from '../../../core/station-api';
+import type { Conflict, QueuedOp } from '../../../core/sync/model';
 import { errorText } from '../station-data';
-
-type Conflict = z.infer<typeof conflictSchema>;
 
 /** What the station wanted a field to become, read from its op. */
 function localValue(op: QueuedOp, field: string): unknown {

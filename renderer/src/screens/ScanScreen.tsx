@@ -52,11 +52,11 @@ export function ScanScreen({
       <section className="scan-context" aria-label="Session">
         <div>
           <span className="label">Gig</span>
-          <strong data-testid="active-gig">{state?.gig == null ? 'Scan a gig barcode' : String(state.gig['name'])}</strong>
+          <strong data-testid="active-gig">{state?.gig == null ? 'Scan a gig barcode' : state.gig.name}</strong>
         </div>
         <div>
           <span className="label">Operator</span>
-          <strong>{state?.operator == null ? '—' : String(state.operator['display_name'])}</strong>
+          <strong>{state?.operator == null ? '—' : state.operator.displayName}</strong>
         </div>
         <div>
           <span className="label">Mode</span>
