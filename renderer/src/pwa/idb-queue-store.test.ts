@@ -47,7 +47,7 @@ describe('IndexedDB store specifics', () => {
     );
     store.close();
     // Damage the record underneath the store, as a bad migration or a bug elsewhere could.
-    const raw = await openDB(name, 1);
+    const raw = await openDB(name);
     const record = (await raw.get('pending_sync', op.id)) as Record<string, unknown>;
     await raw.put('pending_sync', { ...record, payload: 'not an object' });
     raw.close();
