@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { actionsOf, versionedActionsOf } from './ops';
 
 /**
  * The station's sync vocabulary: queued operations (the seed's SyncOperation, grown up), what the
@@ -8,17 +9,18 @@ import { z } from 'zod';
 export const OP_TABLES = ['gigs', 'assets', 'cases'] as const;
 export type OpTable = (typeof OP_TABLES)[number];
 
+/** Each table's actions: the ops defined in ops.ts (one definition per op). */
 export const ACTIONS: Record<OpTable, readonly string[]> = {
-  gigs: ['create', 'update', 'set_status', 'move', 'delete'],
-  assets: ['check_out', 'check_in', 'update'],
-  cases: ['check_out', 'check_in'],
+  gigs: actionsOf('gigs'),
+  assets: actionsOf('assets'),
+  cases: actionsOf('cases'),
 };
 
-/** Ops whose server check needs the row's version (critical fields). */
+/** Ops whose server check needs the row's version (critical fields), from ops.ts. */
 export const NEEDS_BASE_VERSION: Record<OpTable, readonly string[]> = {
-  gigs: ['set_status', 'move'],
-  assets: ['check_out'],
-  cases: ['check_out'],
+  gigs: versionedActionsOf('gigs'),
+  assets: versionedActionsOf('assets'),
+  cases: versionedActionsOf('cases'),
 };
 
 export const MAX_PAYLOAD_BYTES = 16 * 1024;

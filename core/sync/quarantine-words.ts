@@ -1,4 +1,5 @@
 import type { QuarantinedOp, Row } from './model';
+import { opDefinition, type OpNames } from './ops';
 import { CORRUPT_CODE, REPLAY_EXPIRED } from './queue-store';
 
 /** What the operator reads about a quarantined op, and whether Retry is offered. */
@@ -12,14 +13,6 @@ export interface QuarantineWords {
 /** How long the server remembers sent ops (app.prune_sync_ops' default retention). */
 const RETENTION_DAYS = 30;
 
-const WHAT: Record<string, string> = {
-  'assets.check_out': 'check-out scan',
-  'assets.check_in': 'check-in scan',
-  'assets.update': 'item edit',
-  'cases.check_out': 'case check-out scan',
-  'cases.check_in': 'case check-in scan',
-};
-
 /**
  * Words for a quarantined op. A replay_expired op is one the server no longer remembers: it
  * cannot tell whether it was applied, so the operator is told to check the item's history first;
@@ -28,7 +21,7 @@ const WHAT: Record<string, string> = {
  */
 export function quarantineWords(entry: Pick<QuarantinedOp, 'op' | 'code' | 'message'>, now: number, timeZone?: string): QuarantineWords {
   if (entry.code === REPLAY_EXPIRED) {
-    const what = WHAT[`${entry.op.table}.${entry.op.action}`] ?? 'change';
+    const what = opDefinition(entry.op.table, entry.op.action)?.noun ?? 'change';
     return {
       text: `The server no longer remembers this ${what} from ${day(entry.op.timestamp, now, timeZone)} (it keeps sent changes for ${RETENTION_DAYS} days), so it cannot tell whether it was applied. Check the item's history; Retry applies it now.`,
       code: null,
@@ -70,38 +63,15 @@ export async function quarantineLabel(entry: Pick<QuarantinedOp, 'op' | 'code'>,
   if (entry.code === CORRUPT_CODE || typeof id !== 'string') return 'A change this station can no longer read';
   const read = async (table: 'assets' | 'gigs' | 'cases', key: unknown): Promise<Row | null> =>
     typeof key === 'string' ? lookup(table, key).catch(() => null) : null;
-  const asset = async (): Promise<string> => assetWords(await read('assets', id));
-  const gig = async (key: unknown): Promise<string> => gigWords(await read('gigs', key));
-  const kase = async (): Promise<string> => caseWords(await read('cases', id));
-  switch (`${op.table}.${op.action}`) {
-    case 'assets.check_out':
-      return `Check-out of ${await asset()} to ${await gig(op.payload['gig_id'])}`;
-    case 'assets.check_in':
-      return `Check-in of ${await asset()}${CONDITION[String(op.payload['condition'])] ?? ''}`;
-    case 'assets.update':
-      return `Edit of ${await asset()}`;
-    case 'cases.check_out':
-      return `Check-out of ${await kase()} to ${await gig(op.payload['gig_id'])}`;
-    case 'cases.check_in':
-      return `Check-in of ${await kase()}`;
-    case 'gigs.create':
-      return typeof op.payload['name'] === 'string' ? `New gig ${op.payload['name']}` : 'A new gig';
-    case 'gigs.update':
-      return `Edit of ${await gig(id)}`;
-    case 'gigs.set_status':
-      return `Status of ${await gig(id)} set to ${String(op.payload['to']).replaceAll('_', ' ')}`;
-    case 'gigs.move':
-      return op.payload['parent_gig_id'] == null
-        ? `Move of ${await gig(id)} to the top level`
-        : `Move of ${await gig(id)} under ${await gig(op.payload['parent_gig_id'])}`;
-    case 'gigs.delete':
-      return `Deletion of ${await gig(id)}`;
-    default:
-      return `A change to ${op.table === 'assets' ? await asset() : op.table === 'gigs' ? await gig(id) : await kase()}`;
-  }
+  const names: OpNames = {
+    asset: async (key) => assetWords(await read('assets', key)),
+    gig: async (key) => gigWords(await read('gigs', key)),
+    kase: async (key) => caseWords(await read('cases', key)),
+  };
+  const definition = opDefinition(op.table, op.action);
+  if (definition !== null) return definition.label(op.payload, names);
+  return `A change to ${op.table === 'assets' ? await names.asset(id) : op.table === 'gigs' ? await names.gig(id) : await names.kase(id)}`;
 }
-
-const CONDITION: Record<string, string> = { damaged: ', damaged', missing_parts: ', parts missing' };
 
 const text = (row: Row | null, field: string): string | null => {
   const value = row?.[field];

@@ -1,15 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { SyncStatusView } from '../../../core/station-api';
-import type { Conflict, QueuedOp } from '../../../core/sync/model';
+import type { Conflict } from '../../../core/sync/model';
+import { wantedValue } from '../../../core/sync/ops';
 import { errorText } from '../station-data';
-
-/** What the station wanted a field to become, read from its op. */
-function localValue(op: QueuedOp, field: string): unknown {
-  if (op.action === 'set_status' && field === 'status') return op.payload['to'];
-  if (op.action === 'check_out' && field === 'current_gig_id') return op.payload['gig_id'];
-  if (op.action === 'check_out' && field === 'status') return 'checked_out';
-  return op.payload[field];
-}
 
 function show(value: unknown): string {
   if (value === undefined) return '—';
@@ -120,7 +113,7 @@ export function ConflictsScreen({ sync }: { sync: SyncStatusView | null }) {
                     return (
                       <tr key={field} className={differs ? 'differs' : ''}>
                         <th>{field}</th>
-                        <td data-testid={`local-${field}`}>{show(localValue(conflict.op, field))}</td>
+                        <td data-testid={`local-${field}`}>{show(wantedValue(conflict.op, field))}</td>
                         <td data-testid={`server-${field}`}>{show(conflict.serverRow?.[field])}</td>
                       </tr>
                     );

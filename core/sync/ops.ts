@@ -1,0 +1,151 @@
+/**
+ * Every op a station can queue, defined once: which table and action, whether the server checks
+ * it against the row's version, what it does to the station's cached row before the server has
+ * answered (optimistic.ts), what it wanted each field to become (the Conflicts screen), and what
+ * it was in words (the Sync screen's quarantine list). model.ts's ACTIONS and NEEDS_BASE_VERSION
+ * are read from here, so adding an op type is this file plus the server's push_changes (its
+ * `apply_op` list and writer); tests/sync/ops-server.test.ts checks each op here against the
+ * server on a real PostgreSQL.
+ *
+ * Effects are written on the cached rows as the server sends them (snake_case columns): they are
+ * what the caches store.
+ */
+
+/** A queued op as these definitions read it (structurally QueuedOp's fields, no import cycle with model.ts). */
+export interface OpInput {
+  table: string;
+  action: string;
+  payload: Record<string, unknown>;
+  /** When the op was made on this device (ms): a soft delete is stamped with it. */
+  timestamp: number;
+}
+
+/** Names the station holds, for words about an op: each says "… not on this station" when it holds none. */
+export interface OpNames {
+  asset(id: unknown): Promise<string>;
+  gig(id: unknown): Promise<string>;
+  kase(id: unknown): Promise<string>;
+}
+
+interface OpDefinition {
+  /** The server refuses the op (a conflict) when the row moved past the version it was decided on. */
+  needsBaseVersion: boolean;
+  /**
+   * The columns the op sets on its own cached row (the version is bumped by one beside them), or
+   * null when it leaves that row as it is (a case's check-out moves its contents, not the case).
+   */
+  sets(payload: Record<string, unknown>, timestamp: number): Record<string, unknown> | null;
+  /** For an op that creates its row: the row it creates. */
+  creates?: (payload: Record<string, unknown>) => Record<string, unknown>;
+  /** What it was, as a noun ("check-out scan") in the replay_expired words; "change" when not given. */
+  noun?: string;
+  /** What it was, with the names the station holds: "Check-out of Shure SM58 · MIC-1042 to Main Stage". */
+  label(payload: Record<string, unknown>, names: OpNames): Promise<string>;
+}
+
+const CONDITION_STATUS: Record<string, string> = { damaged: 'quarantined', missing_parts: 'in_maintenance' };
+const CONDITION_WORDS: Record<string, string> = { damaged: ', damaged', missing_parts: ', parts missing' };
+const fieldsOf = (payload: Record<string, unknown>): Record<string, unknown> =>
+  typeof payload['fields'] === 'object' && payload['fields'] !== null ? (payload['fields'] as Record<string, unknown>) : {};
+
+export const OPS = {
+  gigs: {
+    create: {
+      needsBaseVersion: false,
+      sets: () => null,
+      creates: (payload) => ({ id: String(payload['id']), version: 1, status: 'draft', deleted_at: null, ...payload }),
+      label: (payload) => Promise.resolve(typeof payload['name'] === 'string' ? `New gig ${payload['name']}` : 'A new gig'),
+    },
+    update: {
+      needsBaseVersion: false,
+      sets: fieldsOf,
+      label: async (payload, names) => `Edit of ${await names.gig(payload['id'])}`,
+    },
+    set_status: {
+      needsBaseVersion: true,
+      sets: (payload) => ({ status: payload['to'] }),
+      label: async (payload, names) => `Status of ${await names.gig(payload['id'])} set to ${String(payload['to']).replaceAll('_', ' ')}`,
+    },
+    move: {
+      needsBaseVersion: true,
+      sets: (payload) => ({ parent_gig_id: payload['parent_gig_id'] }),
+      label: async (payload, names) =>
+        payload['parent_gig_id'] == null
+          ? `Move of ${await names.gig(payload['id'])} to the top level`
+          : `Move of ${await names.gig(payload['id'])} under ${await names.gig(payload['parent_gig_id'])}`,
+    },
+    delete: {
+      needsBaseVersion: false,
+      sets: (_payload, timestamp) => ({ deleted_at: new Date(timestamp).toISOString() }),
+      label: async (payload, names) => `Deletion of ${await names.gig(payload['id'])}`,
+    },
+  },
+  assets: {
+    check_out: {
+      needsBaseVersion: true,
+      sets: (payload) => ({ status: 'checked_out', current_gig_id: payload['gig_id'] }),
+      noun: 'check-out scan',
+      label: async (payload, names) => `Check-out of ${await names.asset(payload['id'])} to ${await names.gig(payload['gig_id'])}`,
+    },
+    check_in: {
+      needsBaseVersion: false,
+      sets: (payload) => ({
+        status: (typeof payload['condition'] === 'string' ? CONDITION_STATUS[payload['condition']] : undefined) ?? 'available',
+        current_gig_id: null,
+      }),
+      noun: 'check-in scan',
+      label: async (payload, names) =>
+        `Check-in of ${await names.asset(payload['id'])}${CONDITION_WORDS[String(payload['condition'])] ?? ''}`,
+    },
+    /** An item's name, category or notes (a station may change only notes: the server's rule). */
+    update: {
+      needsBaseVersion: false,
+      sets: fieldsOf,
+      noun: 'item edit',
+      label: async (payload, names) => `Edit of ${await names.asset(payload['id'])}`,
+    },
+  },
+  cases: {
+    // Case ops move the contents; the server's answer and the next pull bring them in.
+    check_out: {
+      needsBaseVersion: true,
+      sets: () => null,
+      noun: 'case check-out scan',
+      label: async (payload, names) => `Check-out of ${await names.kase(payload['id'])} to ${await names.gig(payload['gig_id'])}`,
+    },
+    check_in: {
+      needsBaseVersion: false,
+      sets: () => null,
+      noun: 'case check-in scan',
+      label: async (payload, names) => `Check-in of ${await names.kase(payload['id'])}`,
+    },
+  },
+} as const satisfies Record<'gigs' | 'assets' | 'cases', Record<string, OpDefinition>>;
+
+export type OpTableName = keyof typeof OPS;
+export type OpKey = { [T in OpTableName]: `${T}.${Extract<keyof (typeof OPS)[T], string>}` }[OpTableName];
+
+/** The definition of `table.action`, or null for an op this station does not know (a corrupt one). */
+export function opDefinition(table: string, action: string): OpDefinition | null {
+  if (!Object.hasOwn(OPS, table)) return null;
+  const actions = OPS[table as OpTableName] as Record<string, OpDefinition>;
+  return Object.hasOwn(actions, action) ? (actions[action] ?? null) : null;
+}
+
+/** Each table's actions, in definition order. */
+export function actionsOf(table: OpTableName): string[] {
+  return Object.keys(OPS[table]);
+}
+
+/** Each table's actions that carry a base version. */
+export function versionedActionsOf(table: OpTableName): string[] {
+  return Object.entries(OPS[table] as Record<string, OpDefinition>)
+    .filter(([, def]) => def.needsBaseVersion)
+    .map(([action]) => action);
+}
+
+/** What the op wants a column of its row to become (the station's side of a conflict). */
+export function wantedValue(op: Pick<OpInput, 'table' | 'action' | 'payload' | 'timestamp'>, column: string): unknown {
+  const sets = opDefinition(op.table, op.action)?.sets(op.payload, op.timestamp) ?? null;
+  return sets !== null && Object.hasOwn(sets, column) ? sets[column] : op.payload[column];
+}
