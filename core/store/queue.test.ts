@@ -7,9 +7,9 @@ const storages = new WeakMap<object, MemoryStorage>();
 let ids = 0;
 const newId = (): string => `00000000-0000-4000-a000-${String((ids += 1)).padStart(12, '0')}`;
 
-function open(): Promise<Queue> {
+function open(clock: () => number): Promise<Queue> {
   const storage = new MemoryStorage();
-  const queue = new Queue(storage, { newId, clock: () => 1_000, devicePrefix: 'test-' });
+  const queue = new Queue(storage, { newId, clock, devicePrefix: 'test-' });
   storages.set(queue, storage);
   return Promise.resolve(queue);
 }
@@ -18,7 +18,7 @@ function open(): Promise<Queue> {
 const damage: DamageOp = (store, id, patch, target = 'queue') => {
   const storage = storages.get(store);
   if (storage === undefined) throw new Error('not a memory queue');
-  const map = target === 'queue' ? storage.tables.ops : storage.tables.conflicts;
+  const map = { queue: storage.tables.ops, conflict: storage.tables.conflicts, quarantine: storage.tables.quarantine }[target];
   const record = map.get(id);
   if (record === undefined) throw new Error(`no ${target} ${id} to damage`);
   const damaged: Record<string, unknown> = { ...record };

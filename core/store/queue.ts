@@ -75,7 +75,7 @@ export interface EnqueueEntry {
 
 type Work<T> = (tx: StorageTx, touched: Set<string>) => Promise<T>;
 
-/** Every method is one transaction; none throws synchronously (each is async). */
+/** Every method is one transaction (listing conflicts or quarantine that need repair: a read, then a write); none throws synchronously. */
 export class Queue implements QueueStore {
   private readonly listeners = new Set<(change: CacheChange) => void>();
 
@@ -261,7 +261,7 @@ export class Queue implements QueueStore {
     });
   }
 
-  applyPull(page: PullPage, rebaseRow: (serverRow: Row | null, queued: QueuedOp[]) => Row | null): Promise<void> {
+  async applyPull(page: PullPage, rebaseRow: (serverRow: Row | null, queued: QueuedOp[]) => Row | null): Promise<void> {
     const now = this.options.clock();
     return this.run('readwrite', async (tx, touched) => {
       for (const [table, rows] of Object.entries(page.changes) as [CachedTable, Row[]][]) {
@@ -411,7 +411,7 @@ export class Queue implements QueueStore {
     });
   }
 
-  discardQuarantined(id: string): Promise<void> {
+  async discardQuarantined(id: string): Promise<void> {
     const now = this.options.clock();
     return this.run('readwrite', async (tx, touched) => {
       const record = await tx.quarantine.get(id);
@@ -510,6 +510,13 @@ export class Queue implements QueueStore {
 
   private readQuarantine(r: { readonly [key: string]: unknown; readonly id: string }): { ok: boolean; entry: QuarantinedOp } {
     const op = r['op'];
+    // An op that is not even an object is reported with what was stored, whichever platform stored it.
+    const opError =
+      op instanceof Unreadable
+        ? op.error
+        : typeof op !== 'object' || op === null || Array.isArray(op)
+          ? `not an object (${Array.isArray(op) ? 'array' : op === null ? 'null' : typeof op})`
+          : undefined;
     return readStoredQuarantine(
       {
         id: r.id,
@@ -519,8 +526,8 @@ export class Queue implements QueueStore {
         quarantinedAt: Number(r['quarantinedAt']) || 0,
       },
       this.options.newId,
-      op instanceof Unreadable ? op.error : undefined,
-      op instanceof Unreadable ? op.text : '',
+      opError,
+      textOf(op),
     );
   }
 }

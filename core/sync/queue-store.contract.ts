@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { conflictSchema, quarantinedOpSchema } from '../station-api';
-import type { Conflict, NewOp, QueuedOp, Row } from './model';
+import type { Conflict, NewOp, QuarantinedOp, QueuedOp, Row } from './model';
 import { rebase } from './optimistic';
 import type { QueueStore } from './queue-store';
 
@@ -13,18 +13,20 @@ import type { QueueStore } from './queue-store';
 export type DamageOp = (
   store: QueueStore,
   id: string,
-  patch: Partial<Record<keyof QueuedOp | keyof Conflict, unknown>>,
-  target?: 'queue' | 'conflict',
+  patch: Partial<Record<keyof QueuedOp | keyof Conflict | keyof QuarantinedOp, unknown>>,
+  target?: 'queue' | 'conflict' | 'quarantine',
 ) => Promise<void>;
 export class RawText {
   constructor(readonly text: string) {}
 }
 
 /**
- * The QueueStore contract, run against every implementation (better-sqlite3 now, IndexedDB in
- * the PWA). `open` returns a fresh, empty store; `damage` corrupts a stored op in place.
+ * The QueueStore contract, run against every storage the queue runs on (memory, better-sqlite3,
+ * fake-indexeddb, Chromium's IndexedDB). `open` returns a fresh, empty store whose only source of
+ * time is `clock`; `damage` corrupts a stored record in place (overwritten fields: `undefined`
+ * removes one).
  */
-export function queueStoreContract(name: string, open: () => Promise<QueueStore>, damage: DamageOp): void {
+export function queueStoreContract(name: string, open: (clock: () => number) => Promise<QueueStore>, damage: DamageOp): void {
   const ASSET = '00000000-0000-4000-8000-0000000000a1';
   const OTHER = '00000000-0000-4000-8000-0000000000a2';
   const GIG = '00000000-0000-4000-8000-0000000000f1';
@@ -48,8 +50,9 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
 
   describe(`QueueStore contract: ${name}`, () => {
     let store: QueueStore;
+    let time = 1_000_000;
     beforeEach(async () => {
-      store = await open();
+      store = await open(() => time);
     });
 
     const seedAsset = (row: Row): Promise<void> =>
@@ -421,6 +424,181 @@ export function queueStoreContract(name: string, open: () => Promise<QueueStore>
       const ready = (await store.claimBatch(100, 100)).map((op) => op.id);
       expect(ready).toHaveLength(1 + behind.length);
       expect(ready).toEqual(expect.arrayContaining(behind.map((op) => op.id)));
+    });
+
+    it('tells listeners, once each change committed, the entity keys of the cached rows it changed', async () => {
+      const heard: string[][] = [];
+      const off = store.onCacheChange((keys) => heard.push([...keys].sort()));
+      const take = (): string[][] => heard.splice(0);
+      await seedAsset(serverAsset(ASSET, 1));
+      expect(take()).toEqual([[`assets:${ASSET}`]]);
+
+      const op = await store.enqueue(checkOut(ASSET, 1), { id: nextId(), now: 1 });
+      expect(take()).toEqual([[`assets:${ASSET}`]]);
+      // Sending and backing off change no cached row.
+      const [claimed] = await store.claimBatch(10, 10);
+      await store.settle([{ kind: 'retry', op: claimed as QueuedOp, error: 'offline', nextAttemptAt: 20, failure: true }], 10);
+      await store.recoverInFlight();
+      await store.retryNow();
+      expect(take()).toEqual([]);
+
+      await store.settle([{ kind: 'applied', op, row: serverAsset(ASSET, 2, { status: 'checked_out', current_gig_id: GIG }) }], 30);
+      expect(take()).toEqual([[`assets:${ASSET}`]]);
+
+      // A page: every row it wrote and every row a tombstone removed, in one change.
+      await store.applyPull(
+        {
+          changes: { assets: [serverAsset(OTHER, 1)], gigs: [{ id: GIG, version: 1, name: 'Gig', status: 'confirmed' }] },
+          tombstones: [{ table: 'assets', id: ASSET }],
+          cursor: '5:1',
+          has_more: false,
+        },
+        rebase,
+      );
+      expect(take()).toEqual([[`assets:${ASSET}`, `assets:${OTHER}`, `gigs:${GIG}`].sort()]);
+
+      // A listener hears after the commit: what it reads is the new state.
+      const seen: Promise<Row | null>[] = [];
+      const offRead = store.onCacheChange(() => seen.push(store.getCached('assets', OTHER)));
+      await store.enqueue(checkIn(OTHER), { id: nextId(), now: 40 });
+      offRead();
+      expect(await Promise.all(seen)).toEqual([expect.objectContaining({ id: OTHER, version: 2 })]);
+      take();
+
+      // A change that failed is not heard.
+      await expect(store.resolveConflict(nextId(), 'keep_local', { newOpId: nextId(), now: 50 })).rejects.toThrow(/no conflict/);
+      await expect(store.discardQuarantined(nextId())).rejects.toThrow(/no quarantined op/);
+      expect(take()).toEqual([]);
+
+      // Reading tells nobody; an unsubscribed listener hears nothing more.
+      await store.getCached('assets', OTHER);
+      await store.stats();
+      await store.conflicts();
+      await store.quarantined();
+      expect(take()).toEqual([]);
+      off();
+      await store.enqueue(checkIn(OTHER), { id: nextId(), now: 60 });
+      expect(heard).toEqual([]);
+    });
+
+    it('empties the caches and forgets the cursor for a new backend, keeping the queue, conflicts, quarantine and device id, and says which rows went', async () => {
+      await seedAsset(serverAsset(ASSET, 1));
+      await store.applyPull(
+        {
+          changes: {
+            gigs: [{ id: GIG, version: 1, name: 'Gig', status: 'confirmed' }],
+            cases: [{ id: OTHER, version: 1, barcode: 'C-1' }],
+          },
+          tombstones: [],
+          cursor: '9:9',
+          has_more: false,
+        },
+        rebase,
+      );
+      const device = await store.deviceId();
+      const queued = await store.enqueue(checkIn(ASSET), { id: nextId(), now: 1 });
+      const refused = await store.enqueue(checkIn('00000000-0000-4000-8000-0000000000b1'), { id: nextId(), now: 2 });
+      await store.settle([{ kind: 'rejected', op: refused, code: 'asset_retired', message: 'retired' }], 3);
+      const heard: string[][] = [];
+      store.onCacheChange((keys) => heard.push([...keys].sort()));
+
+      await store.resetForNewBackend();
+
+      expect(heard).toEqual([[`assets:${ASSET}`, `cases:${OTHER}`, `gigs:${GIG}`].sort()]);
+      expect(await store.cursor()).toBeNull();
+      expect(await store.getCached('assets', ASSET)).toBeNull();
+      expect(await store.getCached('gigs', GIG)).toBeNull();
+      expect(await store.countCached('cases')).toBe(0);
+      expect(await store.deviceId()).toBe(device);
+      expect((await store.listQueue(10)).map((op) => op.id)).toEqual([queued.id]);
+      expect((await store.quarantined()).map((q) => q.id)).toEqual([refused.id]);
+    });
+
+    it('takes time only from its clock, and reports every failure as a rejection, never a synchronous throw', async () => {
+      // A damaged detection time is shown as the time of listing: the store's clock, not the machine's.
+      const op = await store.enqueue(checkOut(ASSET, 1), { id: nextId(), now: 1 });
+      await store.settle([{ kind: 'conflict', op, serverRow: serverAsset(ASSET, 2), changedFields: ['status'], message: 'changed' }], 2);
+      await damage(store, op.id, { detectedAt: 'yesterday' }, 'conflict');
+      time = 4_242;
+      expect((await store.conflicts())[0]).toMatchObject({ id: op.id, detectedAt: 4_242 });
+
+      const realNow = Date.now;
+      let machineTime = 0;
+      Date.now = () => {
+        // The store's own code, not a stand-in database's internals (fake-indexeddb reads the time).
+        if (!/fake-indexeddb/.test(new Error().stack ?? '')) machineTime += 1;
+        return realNow();
+      };
+      try {
+        await seedAsset(serverAsset(OTHER, 1));
+        await store.settle(
+          [{ kind: 'rejected', op: await store.enqueue(checkIn(OTHER), { id: nextId(), now: 5 }), code: 'x', message: 'y' }],
+          6,
+        );
+        await store.discardQuarantined((await store.quarantined())[0]?.id ?? '');
+        await store.conflicts();
+        await store.resetForNewBackend();
+      } finally {
+        Date.now = realNow;
+      }
+      expect(machineTime).toBe(0);
+
+      // Whatever goes wrong — a clock that fails, arguments no caller should pass — comes back as a rejection.
+      const broken = await open(() => {
+        throw new Error('the clock is broken');
+      });
+      const bad = null as unknown as NewOp;
+      const calls: [string, () => Promise<unknown>][] = [
+        ['applyPull', () => broken.applyPull({ changes: {}, tombstones: [], cursor: '1:1', has_more: false }, rebase)],
+        ['discardQuarantined', () => broken.discardQuarantined(nextId())],
+        ['conflicts', () => broken.conflicts()],
+        ['enqueue', () => broken.enqueue(bad, { id: nextId(), now: 1 })],
+        ['settle', () => broken.settle([null as unknown as never], 1)],
+        ['getCached', () => broken.getCached('nope' as never, ASSET)],
+      ];
+      for (const [label, call] of calls) {
+        let result: Promise<unknown> | undefined;
+        expect(() => {
+          result = call();
+        }, label).not.toThrow();
+        await (result ?? Promise.resolve()).catch(() => undefined);
+      }
+      await expect(broken.applyPull({ changes: {}, tombstones: [], cursor: '1:1', has_more: false }, rebase)).rejects.toThrow(
+        /clock is broken/,
+      );
+      await expect(broken.enqueue(bad, { id: nextId(), now: 1 })).rejects.toThrow();
+      expect((await broken.stats()).depth).toBe(0);
+    });
+
+    it('lists and discards quarantine entries that no longer read, next to readable ones', async () => {
+      const refused = await store.enqueue(checkIn(ASSET), { id: nextId(), now: 1 });
+      const notJson = await store.enqueue(checkIn(OTHER), { id: nextId(), now: 2 });
+      const wrongShape = await store.enqueue(checkIn('00000000-0000-4000-8000-0000000000b2'), { id: nextId(), now: 3 });
+      await store.settle(
+        [
+          { kind: 'rejected', op: refused, code: 'asset_retired', message: 'retired' },
+          { kind: 'rejected', op: notJson, code: 'asset_retired', message: 'retired' },
+          { kind: 'rejected', op: wrongShape, code: 'asset_retired', message: 'retired' },
+        ],
+        5,
+      );
+      await damage(store, notJson.id, { op: new RawText('not json at all') }, 'quarantine');
+      // What an older version kept for a corrupt op: under a non-UUID id.
+      await damage(store, wrongShape.id, { id: 'op-17', op: { ...wrongShape, id: 'op-17', payload: {} } }, 'quarantine');
+      const listed = await store.quarantined();
+      expect(listed).toHaveLength(3);
+      for (const entry of listed) expect(quarantinedOpSchema.safeParse(entry).error).toBeUndefined();
+      expect(listed.find((q) => q.id === refused.id)).toMatchObject({ code: 'asset_retired' });
+      const corrupt = listed.filter((q) => q.code === 'corrupt_payload');
+      expect(corrupt).toHaveLength(2);
+      expect(corrupt.some((q) => /not json at all/.test(q.message))).toBe(true);
+      expect(corrupt.some((q) => /quarantine entry "op-17"/.test(q.message))).toBe(true);
+      // Listing again changes nothing; the corrupt ones can only be discarded.
+      expect((await store.quarantined()).map((q) => q.id)).toEqual(listed.map((q) => q.id));
+      await expect(store.retryQuarantined(corrupt[0]?.id ?? '', { newOpId: nextId(), now: 6 })).rejects.toThrow(/corrupt/);
+      for (const entry of corrupt) await store.discardQuarantined(entry.id);
+      expect((await store.quarantined()).map((q) => q.id)).toEqual([refused.id]);
+      expect((await store.stats()).quarantined).toBe(1);
     });
 
     it('refuses to resolve what does not exist', async () => {

@@ -17,8 +17,10 @@ import {
 
 /**
  * Durable queue, caches, conflicts, quarantine and sync state: the one storage contract the
- * engine uses. better-sqlite3 (station) and IndexedDB (PWA) implement it and pass one contract
- * suite. Every method is atomic: it happens entirely or not at all.
+ * engine uses, implemented once (core/store/queue.ts) over a storage port that SQLite (station),
+ * IndexedDB (PWA) and memory (tests) provide; all three pass one contract suite. Every method is
+ * atomic (it happens entirely or not at all), reports failure as a rejection (never a synchronous
+ * throw), and takes time only from its arguments or the store's injected clock.
  */
 export interface QueueStore {
   /** This installation's stable id, created on first use. */
@@ -63,6 +65,16 @@ export interface QueueStore {
   stats(): Promise<QueueStats>;
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string): Promise<void>;
+  deleteMeta(key: string): Promise<void>;
+
+  /**
+   * Once per committed transaction that changed the view of cached rows, the entity keys
+   * ("assets:<id>") of those rows — written, rebased, removed by a tombstone or by a backend
+   * reset; never for a change that rolled back. Returns the unsubscribe.
+   */
+  onCacheChange(listener: (keys: ReadonlySet<string>) => void): () => void;
+  /** Another backend's data must not linger: empties the caches and forgets the pull cursor; the queue, conflicts, quarantine and device id stay. */
+  resetForNewBackend(): Promise<void>;
 }
 
 export type Outcome =

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Conflict, QueuedOp } from '../../core/sync/model';
+import type { Conflict, QuarantinedOp, QueuedOp } from '../../core/sync/model';
 import { queueStoreContract, RawText, type DamageOp } from '../../core/sync/queue-store.contract';
 import { migrate } from './migrations';
 import { SqliteQueueStore } from './sqlite-queue-store';
@@ -13,9 +13,9 @@ const dir = mkdtempSync(join(tmpdir(), 'queue-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 const paths = new WeakMap<object, string>();
-const open = (): SqliteQueueStore => {
+const open = (clock?: () => number): SqliteQueueStore => {
   const path = join(dir, `store-${(files += 1)}.sqlite`);
-  const store = new SqliteQueueStore({ path, newId: randomUUID });
+  const store = new SqliteQueueStore({ path, newId: randomUUID, ...(clock === undefined ? {} : { clock }) });
   paths.set(store, path);
   return store;
 };
@@ -54,13 +54,25 @@ const CONFLICT_COLUMNS: Record<keyof Conflict, string> = {
   message: 'message',
   detectedAt: 'detected_at',
 };
+const QUARANTINE_COLUMNS: Record<keyof QuarantinedOp, string> = {
+  id: 'id',
+  op: 'op',
+  code: 'code',
+  message: 'message',
+  quarantinedAt: 'quarantined_at',
+};
 const JSON_COLUMNS = new Set(['payload', 'op', 'server_row', 'changed_fields']);
 
 /** Writes straight into the row (SQLite keeps whatever type it is given; JSON columns are text). */
 const damage: DamageOp = (store, id, patch, target = 'queue') =>
   underneath(store, (db) => {
-    const [table, columns] =
-      target === 'queue' ? ['pending_sync', COLUMNS as Record<string, string>] : ['conflicts', CONFLICT_COLUMNS as Record<string, string>];
+    const [table, columns] = (
+      {
+        queue: ['pending_sync', COLUMNS],
+        conflict: ['conflicts', CONFLICT_COLUMNS],
+        quarantine: ['quarantine', QUARANTINE_COLUMNS],
+      } as const satisfies Record<string, readonly [string, Record<string, string>]>
+    )[target] as readonly [string, Record<string, string>];
     // The status check constraint stands in the way of an unknown status; a damaged file has none.
     db.pragma('ignore_check_constraints = on');
     for (const [field, value] of Object.entries(patch)) {
@@ -74,7 +86,7 @@ const damage: DamageOp = (store, id, patch, target = 'queue') =>
     return Promise.resolve();
   });
 
-queueStoreContract('better-sqlite3 on disk', () => Promise.resolve(open()), damage);
+queueStoreContract('better-sqlite3 on disk', (clock) => Promise.resolve(open(clock)), damage);
 
 describe('SqliteQueueStore on disk', () => {
   it('runs in WAL mode with synchronous=FULL', () => {

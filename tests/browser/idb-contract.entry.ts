@@ -3,11 +3,11 @@ import { IdbQueueStore } from '../../renderer/src/pwa/idb-queue-store';
 import { damageIdbOp } from '../../renderer/src/pwa/idb-damage';
 import { runAll } from './vitest-shim';
 
-// The QueueStore contract against Chromium's own IndexedDB (bundled by the e2e test).
+// The QueueStore contract against Chromium's own IndexedDB (bundled by tests/browser/idb-contract.test.ts and the PWA e2e test).
 let n = 0;
 queueStoreContract(
   'IndexedDB in Chromium',
-  () => IdbQueueStore.open(`contract-${Date.now()}-${(n += 1)}`, { newId: () => crypto.randomUUID() }),
+  (clock) => IdbQueueStore.open(`contract-${crypto.randomUUID()}-${(n += 1)}`, { newId: () => crypto.randomUUID(), clock }),
   damageIdbOp,
 );
 (globalThis as { runContract?: typeof runAll }).runContract = runAll;

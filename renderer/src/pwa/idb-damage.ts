@@ -9,11 +9,11 @@ import type { IdbQueueStore } from './idb-queue-store';
  * `undefined` removes the field.
  */
 export const damageIdbOp: DamageOp = async (store, id, patch, target = 'queue') => {
-  const name = target === 'queue' ? 'pending_sync' : 'conflicts';
+  const name = { queue: 'pending_sync', conflict: 'conflicts', quarantine: 'quarantine' }[target];
   const db = await openDB((store as IdbQueueStore).databaseName);
   try {
     const record = (await db.get(name, id)) as Record<string, unknown> | undefined;
-    if (record === undefined) throw new Error(`no ${target === 'queue' ? 'queued op' : 'conflict'} ${id} to damage`);
+    if (record === undefined) throw new Error(`no ${target} record ${id} to damage`);
     const damaged: Record<string, unknown> = { ...record };
     for (const [field, value] of Object.entries(patch)) {
       if (value === undefined) delete damaged[field];

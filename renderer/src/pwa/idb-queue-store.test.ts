@@ -11,8 +11,8 @@ const randomUUID = (): string => crypto.randomUUID();
 // the end-to-end run uses real IndexedDB in Chromium).
 const opened: IdbQueueStore[] = [];
 let n = 0;
-async function open(): Promise<IdbQueueStore> {
-  const store = await IdbQueueStore.open(`contract-${(n += 1)}`, { newId: randomUUID });
+async function open(clock?: () => number): Promise<IdbQueueStore> {
+  const store = await IdbQueueStore.open(`contract-${(n += 1)}`, { newId: randomUUID, ...(clock === undefined ? {} : { clock }) });
   opened.push(store);
   return store;
 }
