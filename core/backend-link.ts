@@ -1,5 +1,6 @@
 import { createClient, type SupabaseClient, type SupportedStorage } from '@supabase/supabase-js';
 import { z } from 'zod';
+import { StationError } from './errors';
 import type { StationBackend } from './station-handlers';
 import { movementSchema, type Movement, type StationSettings } from './station-views';
 import type { QueueStats } from './sync/model';
@@ -148,7 +149,8 @@ export class BackendLink implements StationBackend {
     if (this.config?.url === next.url && this.config.anonKey === next.anonKey) return;
     const unsent = unsyncedCount(await this.store.stats());
     if (unsent > 0) {
-      throw new Error(
+      throw new StationError(
+        'conflict',
         `${unsent} op(s) for ${this.config?.url ?? 'the current backend'} are not synced yet (queued, in conflict or quarantined); sync or discard them before switching backend`,
       );
     }
@@ -161,9 +163,9 @@ export class BackendLink implements StationBackend {
   }
 
   async signIn(email: string, password: string): Promise<void> {
-    if (this.client === null) throw new Error('no backend configured: set one in Settings first');
+    if (this.client === null) throw new StationError('not_configured', 'no backend configured: set one in Settings first');
     const { error } = await this.client.auth.signInWithPassword({ email, password });
-    if (error !== null) throw new Error(`sign-in failed: ${error.message}`);
+    if (error !== null) throw new StationError('unauthorized', `sign-in failed: ${error.message}`);
   }
 
   async signOut(): Promise<void> {
@@ -172,7 +174,7 @@ export class BackendLink implements StationBackend {
 
   /** The VAPID public key the project's notify-staff function signs pushes with. */
   async vapidPublicKey(): Promise<string> {
-    if (this.client === null) throw new Error('no backend configured: set one in Settings first');
+    if (this.client === null) throw new StationError('not_configured', 'no backend configured: set one in Settings first');
     const answer = await this.client.functions.invoke<unknown>('notify-staff', { method: 'GET', timeout: 10_000 });
     const error: unknown = answer.error;
     const data: unknown = answer.data;
@@ -185,7 +187,7 @@ export class BackendLink implements StationBackend {
 
   /** Saves this browser's push subscription for the signed-in member (it follows whoever signs in here). */
   async savePushSubscription(subscription: PushSubscriptionRecord): Promise<void> {
-    if (this.client === null) throw new Error('no backend configured: set one in Settings first');
+    if (this.client === null) throw new StationError('not_configured', 'no backend configured: set one in Settings first');
     const { error } = await this.client.rpc('save_push_subscription', {
       endpoint: subscription.endpoint,
       p256dh: subscription.p256dh,
@@ -196,7 +198,7 @@ export class BackendLink implements StationBackend {
   }
 
   async deletePushSubscription(endpoint: string): Promise<void> {
-    if (this.client === null) throw new Error('no backend configured: set one in Settings first');
+    if (this.client === null) throw new StationError('not_configured', 'no backend configured: set one in Settings first');
     const { error } = await this.client.rpc('delete_push_subscription', { endpoint });
     if (error !== null) throw new Error(`the server still has this device's subscription: ${error.message}`);
   }

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createDispatcher, type StationHandlers } from './dispatch';
-import { StationCallError, unwrap } from './result';
+import { StationError } from './errors';
+import { unwrap } from './result';
+import { InvalidOpError } from './sync/engine';
+import { QueueStoreError } from './sync/queue-store';
+import { TransportError } from './sync/transport';
 
 const unused = (): Promise<never> => Promise.reject(new Error('not used in this test'));
 
@@ -94,8 +98,52 @@ describe('StationApi dispatcher', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'invalid_result' } });
   });
 
-  it('unwraps failures into StationCallError with the code', () => {
-    expect(() => unwrap({ ok: false, error: { code: 'unknown_method', message: 'nope' } })).toThrow(StationCallError);
-    expect(() => unwrap({ ok: false, error: { code: 'unknown_method', message: 'nope' } })).toThrow('unknown_method: nope');
+  it('passes a handler’s StationError through with its own code and words', async () => {
+    const failing = createDispatcher({
+      ...handlers,
+      setGigStatus: () => Promise.reject(new StationError('conflict', 'a gig cannot go from completed to draft')),
+    });
+    const gigId = '00000000-0000-4000-8000-000000000a03';
+    expect(await failing({ method: 'setGigStatus', args: [{ gigId, status: 'draft' }], trustedSender: true })).toEqual({
+      ok: false,
+      error: { code: 'conflict', message: 'a gig cannot go from completed to draft' },
+    });
+  });
+
+  it.each([
+    ['a queue store’s not_found', new QueueStoreError('not_found', 'no conflict 9'), 'not_found'],
+    ['a queue store’s corrupt row', new QueueStoreError('corrupt', 'op 9 has a corrupt payload'), 'corrupt'],
+    ['a queue store’s invalid op', new QueueStoreError('invalid_op', 'unknown table'), 'invalid_arguments'],
+    ['an op the engine refuses', new InvalidOpError('payload.id: Invalid UUID'), 'invalid_arguments'],
+    ['no answer from the backend', new TransportError('network', 'fetch failed'), 'offline'],
+    ['a backend that took too long', new TransportError('timeout', 'push took longer than 10000 ms'), 'offline'],
+    ['a session the backend refuses', new TransportError('unauthorized', 'JWT expired'), 'unauthorized'],
+  ])('names %s by its code, keeping the words', async (_label, thrown, code) => {
+    const failing = createDispatcher({ ...handlers, getInfo: () => Promise.reject(thrown) });
+    expect(await failing({ method: 'getInfo', args: [], trustedSender: true })).toEqual({
+      ok: false,
+      error: { code, message: thrown.message },
+    });
+  });
+
+  it('keeps a thrown string as handler_failed with the method’s name', async () => {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what an untyped handler might do
+    const failing = createDispatcher({ ...handlers, getInfo: () => Promise.reject('disk unplugged') });
+    expect(await failing({ method: 'getInfo', args: [], trustedSender: true })).toEqual({
+      ok: false,
+      error: { code: 'handler_failed', message: 'getInfo failed: disk unplugged' },
+    });
+  });
+
+  it('unwraps a failure into a StationError with the code and the message as sent (no code inside the words)', () => {
+    const thrown = (() => {
+      try {
+        return unwrap({ ok: false, error: { code: 'unknown_method', message: 'nope' } });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(thrown).toBeInstanceOf(StationError);
+    expect(thrown).toMatchObject({ name: 'StationError', code: 'unknown_method', message: 'nope' });
   });
 });

@@ -1,12 +1,18 @@
-import type { z } from 'zod';
-import { fail, ok, type StationResult } from './result';
-import { isStationMethod, stationApiSchema, type StationMethod, type StationMethods, type StationReturn } from './station-api';
-
 /**
  * Host-side dispatcher shared by every StationApi transport. It decides nothing about where a
  * call came from (the transport says whether the sender is trusted); it parses arguments with
- * zod, runs the handler, checks the result against the contract and never throws.
+ * zod, runs the handler, checks the result against the contract and never throws. A handler's
+ * StationError goes out with its own code and words; the errors core's own parts throw are named
+ * here; anything else is `handler_failed`, with the method's name for the log.
  */
+import type { z } from 'zod';
+import { errorMessage, StationError, type StationErrorCode } from './errors';
+import { fail, ok, type StationResult } from './result';
+import { isStationMethod, stationApiSchema, type StationMethod, type StationMethods, type StationReturn } from './station-api';
+import { InvalidOpError } from './sync/engine';
+import { QueueStoreError } from './sync/queue-store';
+import { TransportError, type TransportErrorKind } from './sync/transport';
+
 export interface DispatchRequest {
   method: string;
   args: unknown;
@@ -14,6 +20,33 @@ export interface DispatchRequest {
 }
 
 export type StationHandlers = StationMethods;
+
+const queueStoreCodes: Record<QueueStoreError['code'], StationErrorCode> = {
+  not_found: 'not_found',
+  corrupt: 'corrupt',
+  invalid_op: 'invalid_arguments',
+};
+
+/** Backend answers a handler did not turn into words of its own (signIn, syncNow, assetHistory). */
+const transportCodes: Record<TransportErrorKind, StationErrorCode> = {
+  network: 'offline',
+  timeout: 'offline',
+  unauthorized: 'unauthorized',
+  server: 'handler_failed',
+  refused: 'handler_failed',
+  protocol: 'handler_failed',
+  cursor_refused: 'handler_failed',
+};
+
+/** The code and words a failed handler goes out with. */
+function failure(method: StationMethod, error: unknown): StationResult<never> {
+  if (error instanceof StationError) return fail(error.code, error.message);
+  if (error instanceof QueueStoreError) return fail(queueStoreCodes[error.code], error.message);
+  if (error instanceof InvalidOpError) return fail('invalid_arguments', error.message);
+  if (error instanceof TransportError && transportCodes[error.kind] !== 'handler_failed')
+    return fail(transportCodes[error.kind], error.message);
+  return fail('handler_failed', `${method} failed: ${errorMessage(error)}`);
+}
 
 function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(arguments)'}: ${issue.message}`).join('; ');
@@ -31,8 +64,7 @@ export function createDispatcher(handlers: StationHandlers) {
     try {
       value = await handler(...(parsedArgs.data as unknown[]));
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      return fail('handler_failed', `${method} failed: ${message}`);
+      return failure(method, error);
     }
     const parsedResult = schema.result.safeParse(value);
     if (!parsedResult.success) {

@@ -1,4 +1,5 @@
 import type { StationHandlers } from './dispatch';
+import { StationError } from './errors';
 import type { ScannerConfig } from './scanner/config';
 import type { StationInfo, StationReturn } from './station-api';
 import { buildMyGigs } from './views/my-gigs';
@@ -130,7 +131,7 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
     getPickList: ({ gigId }) => views.pickList(gigId),
     getAssetHistory: async ({ assetId }) => {
       const asset = decodeRow('assets', await store.getCached('assets', assetId));
-      if (asset === null) throw new Error(`no asset ${assetId} on this station`);
+      if (asset === null) throw new StationError('not_found', `no asset ${assetId} on this station`);
       const pending = (await views.queuedFor(assetId, asset.caseId)).map((op) => ({
         id: op.id,
         action: `${op.table}.${op.action}`,
@@ -145,9 +146,10 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
     },
     setGigStatus: async ({ gigId, status }) => {
       const gig = decodeRow('gigs', await store.getCached('gigs', gigId));
-      if (gig === null) throw new Error(`no gig ${gigId} on this station`);
-      if (gig.status === status) throw new Error(`${gig.name} is already ${status}`);
-      if (!GIG_STATUS_TRANSITIONS[gig.status].includes(status)) throw new Error(`a gig cannot go from ${gig.status} to ${status}`);
+      if (gig === null) throw new StationError('not_found', `no gig ${gigId} on this station`);
+      if (gig.status === status) throw new StationError('conflict', `${gig.name} is already ${status}`);
+      if (!GIG_STATUS_TRANSITIONS[gig.status].includes(status))
+        throw new StationError('conflict', `a gig cannot go from ${gig.status} to ${status}`);
       return engine.enqueue({ table: 'gigs', action: 'set_status', payload: { id: gigId, to: status }, base_version: gig.version });
     },
     getSettings: () => backend.settings(),

@@ -1,5 +1,5 @@
 import { EventObservers } from './observers';
-import { StationCallError, type StationError } from './result';
+import { StationError } from './errors';
 import {
   stationApiSchema,
   stationEventsVia,
@@ -14,13 +14,15 @@ import { MAX_WIRE_BYTES, wireMessageSchema } from './wire';
 const utf8 = new TextEncoder();
 
 /** The host closes the whole socket (1009) for a frame over MAX_WIRE_BYTES: refuse that one call here instead. */
-function oversized(method: StationMethod, bytes: number): StationCallError {
+function oversized(method: StationMethod, bytes: number): StationError {
   const size = (n: number): string => n.toLocaleString('en-US');
-  return new StationCallError({
-    code: 'invalid_arguments',
-    message: `${method}: the request is ${size(bytes)} bytes; the station takes at most ${size(MAX_WIRE_BYTES)}`,
-  });
+  return new StationError(
+    'invalid_arguments',
+    `${method}: the request is ${size(bytes)} bytes; the station takes at most ${size(MAX_WIRE_BYTES)}`,
+  );
 }
+
+const connectionClosed = (): StationError => new StationError('offline', 'the station connection closed');
 
 function parseJson(text: string): unknown {
   try {
@@ -47,7 +49,7 @@ export function webSocketStation(url: string, Socket: WebSocketLike): StationApi
   let opened: Promise<void> | null = null;
   let nextId = 0;
   let closed = false;
-  const pending = new Map<number, { method: StationMethod; resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  const pending = new Map<number, { method: StationMethod; resolve: (value: unknown) => void; reject: (error: StationError) => void }>();
   const listeners = new EventObservers<StationEventValues>();
 
   const connect = (): Promise<void> => {
@@ -67,17 +69,17 @@ export function webSocketStation(url: string, Socket: WebSocketLike): StationApi
         if (call === undefined) return;
         pending.delete(message.id);
         if (!message.result.ok) {
-          call.reject(new StationCallError(message.result.error as StationError));
+          call.reject(StationError.from(message.result.error));
           return;
         }
         const value = stationApiSchema[call.method].result.safeParse(message.result.value);
         if (value.success) call.resolve(value.data);
-        else call.reject(new Error(`${call.method}: the station answered in an unexpected shape`));
+        else call.reject(new StationError('invalid_result', `${call.method}: the station answered in an unexpected shape`));
       });
       ws.addEventListener('close', () => {
         socket = null;
         opened = null;
-        for (const call of pending.values()) call.reject(new Error('the station connection closed'));
+        for (const call of pending.values()) call.reject(connectionClosed());
         pending.clear();
         if (!closed) setTimeout(() => void connect(), 1000);
       });
@@ -95,7 +97,7 @@ export function webSocketStation(url: string, Socket: WebSocketLike): StationApi
     return new Promise<unknown>((resolve, reject) => {
       // Closed again between opening and now: the call fails rather than waiting for ever.
       if (socket === null) {
-        reject(new Error('the station connection closed'));
+        reject(connectionClosed());
         return;
       }
       pending.set(id, { method, resolve, reject });

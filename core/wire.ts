@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stationErrorSchema } from './errors';
 import { stationEventNames } from './station-api';
 
 /**
@@ -14,7 +15,7 @@ export type WireRequest = z.infer<typeof wireRequestSchema>;
 
 export const wireResultSchema = z.union([
   z.object({ ok: z.literal(true), value: z.unknown() }),
-  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
+  z.object({ ok: z.literal(false), error: stationErrorSchema }),
 ]);
 
 export const wireMessageSchema = z.union([

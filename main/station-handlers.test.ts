@@ -194,7 +194,7 @@ describe('StationApi sync methods', () => {
   it('reports a conflict that does not exist as a failed call, not a crash', async () => {
     expect(await call('resolveConflicts', { ids: [ASSET], choice: 'use_server' })).toEqual({
       ok: false,
-      error: { code: 'handler_failed', message: `resolveConflicts failed: no conflict ${ASSET}` },
+      error: { code: 'not_found', message: `no conflict ${ASSET}` },
     });
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StationCallError } from '../../core/result';
+import { StationError } from '../../core/errors';
 import { MAX_WIRE_BYTES } from '../../core/wire';
 import type { SyncEngine } from '../../core/sync/engine';
 import type { WireMessage } from '../../core/wire';
@@ -135,7 +135,10 @@ describe('browser host', () => {
       station.onSyncStatus((s) => statuses.push(s.depth));
       await engine.enqueue({ table: 'assets', action: 'check_in', payload: { id: randomUUID() } });
       await expect.poll(() => statuses.at(-1)).toBe(1);
-      await expect(station.resolveConflicts({ ids: [randomUUID()], choice: 'use_server' })).rejects.toBeInstanceOf(StationCallError);
+      const unknown = randomUUID();
+      const missing = station.resolveConflicts({ ids: [unknown], choice: 'use_server' });
+      await expect(missing).rejects.toBeInstanceOf(StationError);
+      await expect(missing).rejects.toMatchObject({ code: 'not_found', message: `no conflict ${unknown}` });
       expect((await station.submitScan({ code: 'WHO-KNOWS', deviceId: 'wedge' })).kind).toBe('error');
     } finally {
       station.close();
@@ -160,7 +163,7 @@ describe('browser host', () => {
         () => null,
         (error: unknown) => error,
       );
-      expect(refused).toBeInstanceOf(StationCallError);
+      expect(refused).toBeInstanceOf(StationError);
       expect(refused).toMatchObject({ code: 'invalid_arguments' });
       expect(String(refused)).toMatch(/submitScan: the request is 270,\d{3} bytes; the station takes at most 262,144/);
       // The same socket goes on answering: nothing was sent, nothing was closed.

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StationCallError } from '../../core/result';
+import { stationError } from '../../core/errors';
 import { STATION_EVENTS, stationMethods, channelFor } from '../../core/station-api';
 import { registerStationIpc } from '../../main/ipc';
 import { isTrustedRendererUrl } from '../../main/security';
@@ -11,6 +11,7 @@ import { subscribeStationEvents } from '../../main/station-events';
 import { createPreloadStation } from '../../preload/station-bridge';
 import { inMemoryIpc, type InMemoryIpc } from '../helpers/in-memory-ipc';
 import { stationHarness, type StationHarness } from '../helpers/station-harness';
+import { acrossContextBridge } from './context-bridge';
 import { stationApiContract } from './station-api.contract';
 
 // The Electron transport without Electron: main/ipc.ts's registration and the preload's bridge,
@@ -39,9 +40,13 @@ function ipcStation(): { ipc: InMemoryIpc; harness: StationHarness; close(): Pro
   };
 }
 
-stationApiContract('Electron IPC (registerStationIpc + preload bridge)', () => {
+stationApiContract('Electron IPC (registerStationIpc + preload bridge + contextBridge copy)', () => {
   const station = ipcStation();
-  return Promise.resolve({ api: createPreloadStation(station.ipc.ipcRenderer), harness: station.harness, close: () => station.close() });
+  return Promise.resolve({
+    api: acrossContextBridge(createPreloadStation(station.ipc.ipcRenderer)),
+    harness: station.harness,
+    close: () => station.close(),
+  });
 });
 
 describe('Electron IPC: who may call', () => {
@@ -64,17 +69,16 @@ describe('Electron IPC: who may call', () => {
     ['a subframe of the renderer', { url: trustedUrl, parent: { url: trustedUrl } }],
     ['a frame that has gone away', null],
   ])('refuses %s as untrusted_sender, before running the handler', async (_label, frame) => {
-    const api = createPreloadStation(station.ipc.ipcRenderer);
+    const api = acrossContextBridge(createPreloadStation(station.ipc.ipcRenderer));
     const before = await station.harness.backend.settings();
     station.ipc.senderFrame = frame;
     const refused = await api.saveSettings({ stationName: 'Taken over' }).then(
       () => null,
       (e: unknown) => e,
     );
-    expect(refused).toBeInstanceOf(StationCallError);
-    expect(refused).toMatchObject({
+    expect(stationError(refused).toData()).toEqual({
       code: 'untrusted_sender',
-      message: 'untrusted_sender: refused saveSettings: the caller is not the station window',
+      message: 'refused saveSettings: the caller is not the station window',
     });
     expect(await station.harness.backend.settings()).toEqual(before);
     station.ipc.senderFrame = { url: trustedUrl, parent: null };

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StationCallError } from '../../core/result';
+import { stationError, type StationErrorData } from '../../core/errors';
 import { stationInfoSchema, type FeedbackView, type StationApi, type SyncStatusView } from '../../core/station-api';
 import type { CacheChanged } from '../../core/station-views';
 import type { Row } from '../../core/sync/model';
@@ -150,9 +150,17 @@ function nextEvent<T>(
   });
 }
 
-/** The rejection a failed call gives on the calling side: the code survives the transport. */
-function callError(code: string, message: string): Record<string, unknown> {
-  return { name: 'StationCallError', code, message: `${code}: ${message}` };
+/**
+ * How a failed call arrives on the calling side, read as the page reads any rejection: code and
+ * words must survive the transport (over Electron's contextBridge an Error keeps only its message).
+ */
+async function failureOf(call: Promise<unknown>): Promise<StationErrorData> {
+  return call.then(
+    (value) => {
+      throw new Error(`expected a failure, got ${JSON.stringify(value)}`);
+    },
+    (reason: unknown) => stationError(reason).toData(),
+  );
 }
 
 export function stationApiContract(name: string, connect: () => Promise<ConnectedStation>): void {
@@ -204,12 +212,7 @@ export function stationApiContract(name: string, connect: () => Promise<Connecte
         'saveSettings: 0.stationName: station name must not be empty',
       ],
     ])('refuses %s as invalid_arguments, with the field and the reason', async (_label, call, message) => {
-      const error = await call(api).then(
-        () => null,
-        (e: unknown) => e,
-      );
-      expect(error).toBeInstanceOf(StationCallError);
-      expect(error).toMatchObject(callError('invalid_arguments', message));
+      expect(await failureOf(call(api))).toEqual({ code: 'invalid_arguments', message });
     });
 
     it('listGigs and listAssets return exactly what the caches hold, tombstoned rows gone', async () => {
@@ -299,12 +302,50 @@ export function stationApiContract(name: string, connect: () => Promise<Connecte
 
     it('refuses a transition the server would refuse (completed → draft) and queues nothing', async () => {
       await fillCaches(harness);
-      await expect(api.setGigStatus({ gigId: GIG_DONE, status: 'draft' })).rejects.toMatchObject(
-        callError('handler_failed', 'setGigStatus failed: a gig cannot go from completed to draft'),
-      );
+      expect(await failureOf(api.setGigStatus({ gigId: GIG_DONE, status: 'draft' }))).toEqual({
+        code: 'conflict',
+        message: 'a gig cannot go from completed to draft',
+      });
       expect(await api.listQueue({ limit: 10 })).toEqual([]);
       expect((await api.getSyncStatus()).depth).toBe(0);
       expect((await api.listGigs()).find((g) => g.id === GIG_DONE)).toMatchObject({ status: 'completed', version: 7 });
+    });
+
+    it.each([
+      [
+        'getAssetHistory of an asset the station does not hold',
+        (s: StationApi) => s.getAssetHistory({ assetId: ASSET_GONE }),
+        'not_found',
+        `no asset ${ASSET_GONE} on this station`,
+      ],
+      [
+        'setGigStatus of a gig the station does not hold',
+        (s: StationApi) => s.setGigStatus({ gigId: GIG_GONE, status: 'confirmed' }),
+        'not_found',
+        `no gig ${GIG_GONE} on this station`,
+      ],
+      [
+        'setGigStatus to the status the gig has',
+        (s: StationApi) => s.setGigStatus({ gigId: GIG_TOUR, status: 'confirmed' }),
+        'conflict',
+        'Autumn tour is already confirmed',
+      ],
+      [
+        'resolveConflicts of a conflict that is not there',
+        (s: StationApi) => s.resolveConflicts({ ids: [GIG_TOUR], choice: 'keep_local' }),
+        'not_found',
+        `no conflict ${GIG_TOUR}`,
+      ],
+      [
+        'signIn with no backend set',
+        (s: StationApi) => s.signIn({ email: 'crew@example.com', password: 'x' }),
+        'not_configured',
+        'no backend configured: set one in Settings first',
+      ],
+    ])('a handler’s typed error arrives whole: %s', async (_label, call, code, message) => {
+      await fillCaches(harness);
+      expect(await failureOf(call(api))).toEqual({ code, message });
+      expect(await api.listQueue({ limit: 10 })).toEqual([]);
     });
 
     it('submitScan of an unknown code answers with error feedback and pushes the same feedback as an event', async () => {
@@ -345,12 +386,11 @@ export function stationApiContract(name: string, connect: () => Promise<Connecte
     it('refuses to switch backend while an op is queued, and changes nothing', async () => {
       await harness.engine.enqueue({ table: 'assets', action: 'check_in', payload: { id: ASSET_HOME } });
       const before = await api.getSettings();
-      await expect(
-        api.saveSettings({ stationName: 'Dock door 2', backend: { url: 'http://127.0.0.1:9', anonKey: 'a'.repeat(40) } }),
-      ).rejects.toMatchObject({
-        name: 'StationCallError',
-        code: 'handler_failed',
-        message: expect.stringMatching(/^handler_failed: saveSettings failed: 1 op\(s\) .* not synced yet/) as unknown,
+      expect(
+        await failureOf(api.saveSettings({ stationName: 'Dock door 2', backend: { url: 'http://127.0.0.1:9', anonKey: 'a'.repeat(40) } })),
+      ).toEqual({
+        code: 'conflict',
+        message: expect.stringMatching(/^1 op\(s\) for the current backend are not synced yet/) as unknown,
       });
       expect(await api.getSettings()).toEqual(before);
       expect(await api.listQueue({ limit: 10 })).toMatchObject([{ table: 'assets', payload: { id: ASSET_HOME } }]);
