@@ -192,3 +192,74 @@ describe('station database migrations', () => {
     db.close();
   });
 });
+
+describe('a station database from every earlier schema opens with its data', () => {
+  const ASSET = '00000000-0000-4000-8000-0000000000a1';
+  const CASE = '00000000-0000-4000-8000-0000000000c1';
+  const GIG = '00000000-0000-4000-8000-0000000000f1';
+  const OP = '00000000-0000-4000-9000-000000000001';
+  const CONFLICT = '00000000-0000-4000-9000-000000000002';
+  const REFUSED = '00000000-0000-4000-9000-000000000003';
+  const op = (id: string, seq: number) => ({
+    id,
+    seq,
+    timestamp: 100 + seq,
+    table: 'assets',
+    action: 'check_in',
+    payload: { id: ASSET, condition: 'ok' },
+    baseVersion: null,
+    status: 'pending',
+    retryCount: 0,
+    nextAttemptAt: 0,
+    lastError: null,
+  });
+
+  for (const version of [1, 2]) {
+    it(`from schema ${version}`, async () => {
+      const path = join(dir, `schema-${version}.sqlite`);
+      // The file as that version of the app left it, written with that schema's SQL.
+      const db = new Database(path);
+      migrate(db, version);
+      const asset = JSON.stringify({ id: ASSET, version: 3, status: 'available', serial_number: 'SPK-1' });
+      db.exec(`
+        insert into sync_state (key, value) values ('device_id', 'station-old'), ('next_seq', '8'), ('cursor', '40:2'), ('backend', '{"url":"http://x"}');
+        insert into gig_cache (id, row, server_row, updated_at) values ('${GIG}', '{"id":"${GIG}","code":"G-1","version":1}', '{"id":"${GIG}","code":"G-1","version":1}', 1);
+        insert into asset_cache (id, row, server_row, updated_at) values ('${ASSET}', '${asset}', '${asset}', 1);
+        insert into entity_cache (entity, id, row, server_row, updated_at) values ('cases', '${CASE}', '{"id":"${CASE}","barcode":"C-1"}', null, 1);
+        insert into conflicts (id, entity_key, op, server_row, changed_fields, message, detected_at)
+          values ('${CONFLICT}', 'assets:${ASSET}', '${JSON.stringify(op(CONFLICT, 5))}', '${asset}', '["status"]', 'changed', 50);
+        insert into quarantine (id, entity_key, op, code, message, quarantined_at)
+          values ('${REFUSED}', 'assets:${ASSET}', '${JSON.stringify(op(REFUSED, 6))}', 'asset_retired', 'retired', 60);
+      `);
+      // Schema 1 had no entity key (002 fills it in); from 2 on the app wrote it.
+      const payload = JSON.stringify({ id: ASSET, condition: 'ok' });
+      if (version === 1)
+        db.prepare(
+          `insert into pending_sync (id, seq, timestamp, action, "table", payload, status) values (?, 7, 107, 'check_in', 'assets', ?, 'pending')`,
+        ).run(OP, payload);
+      else
+        db.prepare(
+          `insert into pending_sync (id, seq, timestamp, action, "table", payload, status, entity_key) values (?, 7, 107, 'check_in', 'assets', ?, 'pending', ?)`,
+        ).run(OP, payload, `assets:${ASSET}`);
+      db.close();
+
+      const store = new SqliteQueueStore({ path, newId: randomUUID });
+      expect(await store.deviceId()).toBe('station-old');
+      expect(await store.cursor()).toBe('40:2');
+      expect(await store.getMeta('backend')).toBe('{"url":"http://x"}');
+      expect(await store.listQueue(10)).toMatchObject([{ id: OP, seq: 7, timestamp: 107, action: 'check_in' }]);
+      expect(await store.queuedFor([`assets:${ASSET}`])).toMatchObject([{ id: OP }]);
+      expect(await store.getCached('assets', ASSET)).toMatchObject({ serial_number: 'SPK-1', version: 3 });
+      expect(await store.getCached('gigs', GIG)).toMatchObject({ code: 'G-1' });
+      expect(await store.getCached('cases', CASE)).toMatchObject({ barcode: 'C-1' });
+      expect(await store.conflicts()).toMatchObject([{ id: CONFLICT, changedFields: ['status'], detectedAt: 50 }]);
+      expect(await store.quarantined()).toMatchObject([{ id: REFUSED, code: 'asset_retired', quarantinedAt: 60 }]);
+      expect(await store.stats()).toMatchObject({ depth: 1, held: 1, conflicts: 1, quarantined: 1, oldestPendingAt: 107 });
+      // The device sequence carries on where it was.
+      expect(
+        (await store.enqueue({ table: 'assets', action: 'check_in', payload: { id: randomUUID() } }, { id: randomUUID(), now: 200 })).seq,
+      ).toBe(8);
+      store.close();
+    });
+  }
+});
