@@ -32,9 +32,15 @@ interface OpDefinition {
   needsBaseVersion: boolean;
   /**
    * The columns the op sets on its own cached row (the version is bumped by one beside them), or
-   * null when it leaves that row as it is (a case's check-out moves its contents, not the case).
+   * null when it leaves that row as it is (a create: see `creates`).
    */
   sets(payload: Record<string, unknown>, timestamp: number): Record<string, unknown> | null;
+  /**
+   * For a case op: the asset op each asset in the case (nested cases included) undergoes on the
+   * server (app.move_assets). The station learns those rows from the server's answer and pull;
+   * the scan workflow counts them as sent meanwhile.
+   */
+  contents?: 'check_out' | 'check_in';
   /** For an op that creates its row: the row it creates. */
   creates?: (payload: Record<string, unknown>) => Record<string, unknown>;
   /** What it was, as a noun ("check-out scan") in the replay_expired words; "change" when not given. */
@@ -106,16 +112,18 @@ export const OPS = {
     },
   },
   cases: {
-    // Case ops move the contents; the server's answer and the next pull bring them in.
+    // A case op moves the contents (each as the asset op would) and bumps the case's version.
     check_out: {
       needsBaseVersion: true,
-      sets: () => null,
+      sets: () => ({}),
+      contents: 'check_out',
       noun: 'case check-out scan',
       label: async (payload, names) => `Check-out of ${await names.kase(payload['id'])} to ${await names.gig(payload['gig_id'])}`,
     },
     check_in: {
       needsBaseVersion: false,
-      sets: () => null,
+      sets: () => ({}),
+      contents: 'check_in',
       noun: 'case check-in scan',
       label: async (payload, names) => `Check-in of ${await names.kase(payload['id'])}`,
     },
