@@ -1,5 +1,4 @@
 import 'fake-indexeddb/auto';
-import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rebase } from '../../../core/sync/optimistic';
 import { onInvalidRow } from '../../../core/sync/rows';
@@ -29,7 +28,7 @@ let reports: string[];
 let previous: (message: string) => void;
 
 beforeEach(async () => {
-  store = await IdbQueueStore.open(`catalog-${(n += 1)}`, { newId: randomUUID });
+  store = await IdbQueueStore.open(`catalog-${(n += 1)}`, { newId: () => crypto.randomUUID() });
   reports = [];
   previous = onInvalidRow((message) => reports.push(message));
   await store.applyPull(
@@ -68,7 +67,7 @@ describe('IndexedDB scan catalog: typed rows at the edge', () => {
     expect(reports).toEqual([expect.stringMatching(new RegExp(`^cached assets row ${id(102)} is unreadable .*\\(status\\)$`))]);
     await store.enqueue(
       { table: 'assets', action: 'check_out', payload: { id: id(101), gig_id: GIG }, base_version: 1 },
-      { id: randomUUID(), now: 1 },
+      { id: crypto.randomUUID(), now: 1 },
     );
     await expect
       .poll(() => catalog.assetsOutTo(GIG), { timeout: 10_000 })
