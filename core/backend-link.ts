@@ -1,7 +1,8 @@
-import { createClient, type SupabaseClient, type SupportedStorage } from '@supabase/supabase-js';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { z } from 'zod';
 import { StationError } from './errors';
 import type { StationBackend } from './station-handlers';
+import type { SavedBackend, SessionStorage, Settings } from './store/settings';
 import { movementSchema, type Movement, type StationSettings } from './station-views';
 import type { QueueStats } from './sync/model';
 import { supabaseTransport } from './sync/supabase-transport';
@@ -9,17 +10,18 @@ import { TransportError, type SyncTransport } from './sync/transport';
 
 /** What the link keeps in the station's store: settings, the session, and a reset for a new backend. */
 export interface BackendStore {
-  getMeta(key: string): Promise<string | null>;
-  setMeta(key: string, value: string): Promise<void>;
-  deleteMeta(key: string): Promise<void>;
+  /** The saved backend and the station's name, each in its typed home (core/store/settings.ts). */
+  readonly settings: Pick<Settings, 'backend' | 'stationName'>;
+  /** Where supabase-js keeps the signed-in session, so a restart stays signed in. */
+  readonly session: SessionStorage;
   stats(): Promise<QueueStats>;
   /** Another backend's data must not linger: empty the caches and forget the pull cursor. */
   resetForNewBackend(): Promise<void>;
 }
 
 export interface BackendLinkOptions {
-  /** The stored `backend` setting as read from the store (null when none). */
-  saved: string | null;
+  /** The saved backend as read from the store (null when none, or when it no longer reads). */
+  saved: BackendConfig | null;
   /** The launch default (environment, build configuration); a saved backend wins. */
   launchDefault: BackendConfig | null;
   defaultStationName: string;
@@ -30,10 +32,7 @@ export interface BackendLinkOptions {
   autoRefreshToken?: boolean;
 }
 
-export interface BackendConfig {
-  url: string;
-  anonKey: string;
-}
+export type BackendConfig = SavedBackend;
 
 /** A browser's push subscription as the backend stores it (keys base64url). */
 export interface PushSubscriptionRecord {
@@ -50,26 +49,6 @@ export function unsyncedCount(stats: Pick<QueueStats, 'depth' | 'conflicts' | 'q
 
 const vapidKeySchema = z.object({ vapid_public_key: z.string().regex(/^[A-Za-z0-9_-]{86,88}={0,2}$/) });
 
-const storedBackendSchema = z.object({ url: z.url(), anonKey: z.string().min(1) });
-
-function parseSaved(raw: string | null): BackendConfig | null {
-  if (raw === null) return null;
-  try {
-    const parsed = storedBackendSchema.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
-
-/** supabase-js keeps its session in the station's store, so a restart stays signed in. */
-function sessionStorage(store: BackendStore): SupportedStorage {
-  return {
-    getItem: (key: string) => store.getMeta(`auth:${key}`),
-    setItem: (key: string, value: string) => store.setMeta(`auth:${key}`, value),
-    removeItem: (key: string) => store.deleteMeta(`auth:${key}`),
-  };
-}
 
 /**
  * The station's link to its Supabase project: which backend (a saved setting wins over the
@@ -90,7 +69,7 @@ export class BackendLink implements StationBackend {
     private readonly store: BackendStore,
     private readonly options: BackendLinkOptions,
   ) {
-    this.config = parseSaved(options.saved) ?? options.launchDefault;
+    this.config = options.saved ?? options.launchDefault;
     this.connect();
   }
 
@@ -102,7 +81,7 @@ export class BackendLink implements StationBackend {
     }
     this.client = createClient(this.config.url, this.config.anonKey, {
       auth: {
-        storage: sessionStorage(this.store),
+        storage: this.store.session,
         persistSession: true,
         autoRefreshToken: this.options.autoRefreshToken ?? true,
         detectSessionInUrl: false,
@@ -129,7 +108,7 @@ export class BackendLink implements StationBackend {
   async settings(): Promise<StationSettings> {
     const session = this.client === null ? null : (await this.client.auth.getSession()).data.session;
     return {
-      stationName: (await this.store.getMeta('station_name')) ?? this.options.defaultStationName,
+      stationName: (await this.store.settings.stationName.get()) ?? this.options.defaultStationName,
       backendUrl: this.config?.url ?? null,
       anonKey: this.config?.anonKey ?? null,
       signedInAs: session?.user.email ?? null,
@@ -137,7 +116,7 @@ export class BackendLink implements StationBackend {
   }
 
   async setStationName(name: string): Promise<void> {
-    await this.store.setMeta('station_name', name);
+    await this.store.settings.stationName.set(name);
   }
 
   /**
@@ -157,7 +136,7 @@ export class BackendLink implements StationBackend {
     await this.beforeSwitch?.();
     await this.client?.auth.signOut({ scope: 'local' }).catch(() => undefined);
     await this.store.resetForNewBackend();
-    await this.store.setMeta('backend', JSON.stringify(next));
+    await this.store.settings.backend.set(next);
     this.config = next;
     this.connect();
   }

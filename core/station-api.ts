@@ -90,7 +90,16 @@ export const feedbackSchema = z.object({
 });
 export type FeedbackView = z.infer<typeof feedbackSchema>;
 
-const rejectReasonSchema = z.enum(['noise', 'too_long', 'too_short', 'missing_prefix', 'incomplete', 'malformed', 'mixed_with_typing']);
+const rejectReasonSchema = z.enum([
+  'noise',
+  'too_long',
+  'too_short',
+  'missing_prefix',
+  'incomplete',
+  'malformed',
+  'mixed_with_typing',
+  'unclear_end',
+]);
 const frameEndSchema = z.enum(['CR', 'LF', 'CRLF', 'LFCR', 'silence', 'terminator']);
 
 /** What a device sent, for the Scanners screen's live raw view (scans and rejections alike). */

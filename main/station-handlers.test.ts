@@ -58,14 +58,13 @@ describe('StationApi scanner methods', () => {
       scanners: [{ kind: 'serial', id: 'dock', name: 'Dock door', role: 'out', path: join(dir, 'no-such-port') }],
     });
     expect(saved).toMatchObject({ ok: true, value: [{ id: 'dock', name: 'Dock door', role: 'out', present: false, state: 'absent' }] });
-    expect(JSON.parse((await store.getMeta('scanners')) ?? '[]')).toMatchObject([
+    expect(JSON.parse((await store.settings.scanners.get()) ?? '[]')).toMatchObject([
       { id: 'dock', framing: 'auto', gapMs: 100, minLength: 4, maxLength: 8192, baudRate: 9600 },
     ]);
   });
 
   it('upgrades settings saved before framing existed: a line-end suffix reads any line end, others stay custom', async () => {
-    await store.setMeta(
-      'scanners',
+    await store.settings.scanners.set(
       JSON.stringify([
         {
           kind: 'serial',
@@ -118,7 +117,7 @@ describe('StationApi scanner methods', () => {
       ok: false,
       error: { code: 'invalid_arguments' },
     });
-    expect(await store.getMeta('scanners')).toBeNull();
+    expect(await store.settings.scanners.get()).toBeNull();
   });
 
   it('while the Scanners screen holds the test lease, a scan is described and changes nothing; after it, scans act', async () => {
@@ -146,7 +145,7 @@ describe('StationApi scanner methods', () => {
       ok: false,
       error: { code: 'handler_failed', message: 'saveScanners failed: two scanners share the id "a"' },
     });
-    expect(await store.getMeta('scanners')).toBeNull();
+    expect(await store.settings.scanners.get()).toBeNull();
   });
 
   it('runs a wedge scan from the renderer through the workflow', async () => {
@@ -210,8 +209,8 @@ describe('StationApi diagnostics', () => {
       recentLog: (count) => logged.slice(-count),
     });
     try {
-      await h.store.setMeta(
-        'auth:sb-proj-auth-token',
+      await h.store.session.setItem(
+        'sb-proj-auth-token',
         JSON.stringify({ access_token: 'secret-access-token', refresh_token: 'secret-refresh' }),
       );
       const result = await h.dispatch({ method: 'getDiagnostics', args: [], trustedSender: true });

@@ -41,7 +41,7 @@ export interface StationServices {
 export async function createStationServices(config: StationConfig): Promise<StationServices> {
   const store = new SqliteQueueStore({ path: join(config.dataDir, 'station.sqlite'), newId: randomUUID });
   const backend = new BackendLink(store, {
-    saved: store.getMetaSync('backend'),
+    saved: store.settingNow('backend'),
     launchDefault: config.backend,
     defaultStationName: hostname(),
   });

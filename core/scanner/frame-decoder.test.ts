@@ -95,6 +95,21 @@ describe('FrameDecoder', () => {
     expect(restarted.rejected.map((r) => r.reason)).toEqual(['incomplete']);
   });
 
+  it('drops a silence-framed code whose pause nobody saw (the station was busy) with what followed, never joins them', () => {
+    const decoder = new FrameDecoder({ ...DEFAULT_FRAME, framing: 'silence' });
+    decoder.push(bytes('CODE-0002'), 0);
+    // No idle call at 100 (the station was busy); the next code arrives at 700.
+    const joined = decoder.push(bytes('CODE-0003'), 700);
+    const after = decoder.idle(900);
+    expect([...joined.frames, ...after.frames]).toEqual([]);
+    expect(after.rejected).toEqual([{ reason: 'unclear_end', bytes: 18, preview: 'CODE-0002CODE-0003' }]);
+    // A line end settles it: the end is known, whatever the timing.
+    const line = new FrameDecoder(DEFAULT_FRAME);
+    line.push(bytes('MIC-1\r'), 0);
+    line.push(bytes('MIC-'), 10);
+    expect(line.push(bytes('1042\r'), 900).frames.map((f) => f.code)).toEqual(['MIC-1042']);
+  });
+
   it('shows control bytes in previews', () => {
     expect(previewBytes('\x00\xffMIC\r')).toBe('\\x00\\xffMIC\\r');
     expect(previewBytes('A'.repeat(60))).toBe(`${'A'.repeat(48)}…`);

@@ -78,6 +78,8 @@ export class FrameDecoder {
   /** Set when a frame ended at CR or LF: the other one right after completes the pair. */
   private pairAfter: { byte: number; at: number; ended: 'CR' | 'LF' } | null = null;
   private sawLineEnd = false;
+  /** Bytes came after a pending frame's pause was due and undecided (see push). */
+  private unclear = false;
   /** The line end this scanner was last seen sending, for the raw view. */
   lineEnd: FrameEnd | null = null;
   private readonly cap: number;
@@ -98,6 +100,7 @@ export class FrameDecoder {
 
   /** Forgets a frame in progress (the connection was lost), keeping what was learnt of the line end. */
   reset(): void {
+    this.unclear = false;
     this.buf = '';
     this.overflow = 0;
     this.tail = '';
@@ -124,17 +127,25 @@ export class FrameDecoder {
    */
   push(chunk: Uint8Array, at: number): DecodeResult {
     const result: DecodeResult = { frames: [], rejected: [] };
+    // A pause was due and nobody looked (the station was busy): these bytes may be this frame's
+    // tail or the next code. Where only a pause can end the frame, its end is unknowable.
+    const due = this.deadline();
+    if (due !== null && at > due + this.config.gapMs / 2 && this.endsBySilence()) this.unclear = true;
     for (const byte of chunk) this.byte(byte, at, result);
     this.last = at;
     return result;
+  }
+
+  private endsBySilence(): boolean {
+    return this.config.framing === 'silence' || (this.config.framing === 'auto' && !this.sawLineEnd);
   }
 
   private gap(at: number, result: DecodeResult): void {
     if (at - this.last < this.config.gapMs) return;
     this.pairAfter = null;
     if (this.buf === '' && this.overflow === 0) return;
-    const { framing } = this.config;
-    if (framing === 'silence' || (framing === 'auto' && !this.sawLineEnd)) this.end('silence', result);
+    if (this.unclear) this.discard('unclear_end', result);
+    else if (this.endsBySilence()) this.end('silence', result);
     else this.discard('incomplete', result);
   }
 
@@ -177,6 +188,10 @@ export class FrameDecoder {
 
   /** A frame ended: strip what surrounds the code, check it, and emit or reject it. */
   private end(ended: FrameEnd, result: DecodeResult): void {
+    if (this.unclear && ended !== 'silence') {
+      // A line end or terminator after all: the frame's end is known, whatever the timing.
+      this.unclear = false;
+    }
     const raw = this.buf;
     const bytes = raw.length + this.overflow;
     const overflowed = this.overflow > 0;
@@ -235,6 +250,7 @@ export class FrameDecoder {
   }
 
   private discard(reason: RejectReason, result: DecodeResult): void {
+    this.unclear = false;
     const raw = this.buf;
     const overflowed = this.overflow > 0;
     const bytes = raw.length + this.overflow;

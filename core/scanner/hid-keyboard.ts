@@ -301,14 +301,19 @@ function rejection(reason: RejectedInput['reason'], bytes: number, text: string)
   return { reason, bytes, preview: previewBytes(text) };
 }
 
-/** Decodes a whole report sequence at once (benchmarks, tools): scans and rejections in order. */
-export function decodeHidKeyboard(layout: KeyboardLayout, reports: Iterable<Uint8Array>): HidDecodeResult {
-  const decoder = new HidKeyboardDecoder(layout);
-  const out: HidDecodeResult = { scans: [], rejected: [] };
+/**
+ * Feeds a whole report sequence to a HID decoder (keyboard or POS) and lists what came out, in
+ * order: the codes and the rejection reasons (tests, tools, benchmarks).
+ */
+export function decodeReports(
+  decoder: { push(report: Uint8Array): HidDecodeResult },
+  reports: Iterable<Uint8Array>,
+): { scans: string[]; rejected: string[] } {
+  const out = { scans: [] as string[], rejected: [] as string[] };
   for (const report of reports) {
     const { scans, rejected } = decoder.push(report);
-    out.scans.push(...scans);
-    out.rejected.push(...rejected);
+    out.scans.push(...scans.map((s) => s.code));
+    out.rejected.push(...rejected.map((r) => r.reason));
   }
   return out;
 }

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_CODE_BYTES } from './config';
-import { charOf, HidKeyboardDecoder, LAYOUTS } from './hid-keyboard';
+import { charOf, decodeReports, HidKeyboardDecoder, LAYOUTS } from './hid-keyboard';
 import { HidPosDecoder } from './hid-pos';
-import type { HidDecodeResult } from './types';
 
 // Reports written down from the HID Usage Tables (Keyboard/Keypad page 0x07, Point of Sale
 // page 0x8C), the way keyboard-mode and POS-mode scanners send them.
@@ -20,16 +19,7 @@ function typed(keys: [number, number][]): Uint8Array[] {
   return keys.flatMap(([modifier, key]) => [report(modifier, key), release()]);
 }
 
-type Decoder = { push(report: Uint8Array): HidDecodeResult };
-function run(decoder: Decoder, reports: Iterable<Uint8Array>): { scans: string[]; rejected: string[] } {
-  const out = { scans: [] as string[], rejected: [] as string[] };
-  for (const r of reports) {
-    const { scans, rejected } = decoder.push(r);
-    out.scans.push(...scans.map((s) => s.code));
-    out.rejected.push(...rejected.map((x) => x.reason));
-  }
-  return out;
-}
+const run = decodeReports;
 const decode = (decoder: HidKeyboardDecoder, reports: Uint8Array[]): string[] => run(decoder, reports).scans;
 
 describe('HID boot keyboard reports', () => {

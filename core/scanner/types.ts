@@ -25,7 +25,12 @@ export type RejectReason =
   /** A malformed device report (HID POS length, stuck continuation). */
   | 'malformed'
   /** A person pressed keys during a keyboard-wedge burst: the burst is dropped whole. */
-  | 'mixed_with_typing';
+  | 'mixed_with_typing'
+  /**
+   * A silence-framed code whose end the station could not see: it was busy when the pause was due,
+   * and more bytes came after. They may be its tail or the next code; both are dropped, never joined.
+   */
+  | 'unclear_end';
 
 export interface RejectedInput {
   reason: RejectReason;

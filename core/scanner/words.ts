@@ -19,6 +19,8 @@ export function rejectedInWords(reason: RejectReason, bytes: number, limits: { m
       return `Cut off: the scanner went quiet before the end of the code (cable pulled?) — dropped (${size}).`;
     case 'malformed':
       return `A malformed report from the device — dropped (${size}).`;
+    case 'unclear_end':
+      return `The station was busy when this code ended and more arrived right after — dropped (${size}), scan again.`;
     case 'mixed_with_typing':
       return 'A key was pressed during the scan — scan again.';
   }

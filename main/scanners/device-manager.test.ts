@@ -10,18 +10,11 @@ import { PtyPair } from '../../tests/helpers/socat';
 import { DeviceManager, type RoutedScan } from './device-manager';
 import type { HidDevice, HidDeviceInfo, HidModule } from './hid-scanner';
 import type { SerialPortInfo } from './serial-scanner';
+import { until } from '../../tests/helpers/until';
 
 // Two real serial scanners (socat pty pairs) with different roles, arriving and leaving.
 const dir = mkdtempSync(join(tmpdir(), 'devices-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function until(check: () => boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 function write(path: string, text: string): void {
   const fd = openSync(path, 'w');

@@ -46,7 +46,7 @@ export class ScanningService implements StationScanning {
 
   /** The saved settings; unreadable ones are logged and treated as none. */
   async configs(): Promise<ScannerConfig[]> {
-    const raw = await this.deps.store.getMeta('scanners');
+    const raw = await this.deps.store.settings.scanners.get();
     if (raw === null) return [];
     let value: unknown;
     try {
@@ -86,7 +86,7 @@ export class ScanningService implements StationScanning {
       if (ids.has(config.id)) throw new Error(`two scanners share the id "${config.id}"`);
       ids.add(config.id);
     }
-    await this.deps.store.setMeta('scanners', JSON.stringify(configs));
+    await this.deps.store.settings.scanners.set(JSON.stringify(configs));
     this.deps.devices.configure(configs);
     await this.deps.devices.poll();
     return this.deps.devices.list();

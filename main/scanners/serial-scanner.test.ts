@@ -12,6 +12,7 @@ import { DEFAULT_FRAME, type FrameConfig } from '../../core/scanner/frame-decode
 import type { ScanEvent } from '../../core/scanner/types';
 import { PtyPair } from '../../tests/helpers/socat';
 import { SerialScanner, serialPortInfo, type RawPortInfo, type SerialScannerStatus } from './serial-scanner';
+import { until } from '../../tests/helpers/until';
 
 // Real serial I/O through a socat pty pair: the scanner end is written like a scanner would.
 const dir = mkdtempSync(join(tmpdir(), 'serial-'));
@@ -74,14 +75,6 @@ async function setup(
     closeSync(fd);
   };
   return { pair, scanner, scans, statuses, write };
-}
-
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('SerialScanner over a socat pty', () => {

@@ -62,7 +62,7 @@ async function withBackend<T>(work: (store: IdbQueueStore, backend: BackendLink)
   const store = await IdbQueueStore.open(STORE_NAME, { newId: () => crypto.randomUUID() });
   try {
     const backend = new BackendLink(store, {
-      saved: await store.getMeta('backend'),
+      saved: await store.settings.backend.get(),
       launchDefault: null,
       defaultStationName: 'Crew phone',
       autoRefreshToken: false,

@@ -7,17 +7,10 @@ import { scannerConfigSchema, type ScannerConfig, type UsbIdentity } from '../..
 import { DeviceManager, type RoutedScan } from '../../main/scanners/device-manager';
 import type { SerialPortInfo } from '../../main/scanners/serial-scanner';
 import { PtyPair } from '../helpers/socat';
+import { until } from '../helpers/until';
 
 const dir = mkdtempSync(join(tmpdir(), 'adv-devices-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 function serial(id: string, role: 'out' | 'in' | 'any', path: string, extra: Record<string, unknown> = {}): ScannerConfig {
   return scannerConfigSchema.parse({ kind: 'serial', id, name: `Scanner ${id}`, role, path, ...extra });

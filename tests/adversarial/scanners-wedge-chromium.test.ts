@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../supabase/local/paths';
 import { scannerKeyEvents, type ScannerKeyEvent } from '../bench/wedge';
 import { launchChromium } from '../helpers/chromium';
+import { until } from '../helpers/until';
 
 // The real useKeyboardWedge hook (React, the real detector) in Chromium, with a button that has
 // focus — as a tab or the Scan screen's buttons keep it after a click — and a scanner typing
@@ -79,14 +80,6 @@ async function scannerTypes(code: string): Promise<void> {
   await Promise.all(
     scannerKeyEvents(code, { start: 0, pollMs: 8 }).map((e) => session.send('Input.dispatchKeyEvent', cdpKeyEvent(e, base) as never)),
   );
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 describe('probe: a scan with a space while a button has focus', () => {

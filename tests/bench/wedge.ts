@@ -1,3 +1,4 @@
+import { seededRandom } from '../../core/random';
 import { WedgeDetector, type WedgeKeyEvent } from '../../core/scanner/wedge-detector';
 
 /**
@@ -114,17 +115,8 @@ export function scannerKeyEvents(code: string, timing: ScannerTiming): ScannerKe
   return events;
 }
 
-/** Deterministic PRNG (mulberry32): the same seed gives the same bursts. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG (mulberry32): the same seed gives the same bursts. */
+export { seededRandom };
 
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const digits = (random: () => number, n: number): string => Array.from({ length: n }, () => String(Math.floor(random() * 10))).join('');

@@ -40,7 +40,7 @@ export function stationHarness(options: {
   const now = options.now ?? new Date('2026-11-25T09:00:00Z');
   const store = new SqliteQueueStore({ path: join(options.dir, `${options.name ?? randomUUID()}.sqlite`), newId: randomUUID });
   const backend = new BackendLink(store, {
-    saved: store.getMetaSync('backend'),
+    saved: store.settingNow('backend'),
     launchDefault: options.backend ?? null,
     defaultStationName: 'test-station',
     autoRefreshToken: false,

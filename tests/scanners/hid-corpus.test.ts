@@ -1,25 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { keyboardLayoutSchema } from '../../core/scanner/config';
-import { HidKeyboardDecoder } from '../../core/scanner/hid-keyboard';
+import { decodeReports, HidKeyboardDecoder } from '../../core/scanner/hid-keyboard';
 import { HidPosDecoder } from '../../core/scanner/hid-pos';
-import type { HidDecodeResult } from '../../core/scanner/types';
 import { hexBytes, hexEventSchema, loadFixtures } from '../fixtures/scanners/load';
 
 // The HID part of the scanner corpus, replayed through the real decoders (core tests stay free of
 // Node for the web typecheck, so the files are read here).
-function run(
-  decoder: { push(report: Uint8Array): HidDecodeResult },
-  reports: Iterable<Uint8Array>,
-): { scans: string[]; rejected: string[] } {
-  const out = { scans: [] as string[], rejected: [] as string[] };
-  for (const r of reports) {
-    const { scans, rejected } = decoder.push(r);
-    out.scans.push(...scans.map((s) => s.code));
-    out.rejected.push(...rejected.map((x) => x.reason));
-  }
-  return out;
-}
+const run = decodeReports;
 
 /** Events in recorded order: times never go back (timing is part of the recording). */
 function reportsOf(events: { at: number; hex: string }[]): Uint8Array[] {

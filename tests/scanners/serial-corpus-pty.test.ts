@@ -10,20 +10,13 @@ import type { RejectedInput } from '../../core/scanner/types';
 import { SerialScanner } from '../../main/scanners/serial-scanner';
 import { PtyPair } from '../helpers/socat';
 import { frameConfigOfFixture, serialFixtures, serialTimeline, type SerialFixture } from './serial-corpus';
+import { until } from '../helpers/until';
 
 // The serial corpus again, this time through a real serial link (socat pty pair) and the real
 // driver (serialport, the driver's idle timer), at the recorded timing: wire-speed fixtures go
 // one byte per ms (9600 baud).
 const dir = mkdtempSync(join(tmpdir(), 'corpus-pty-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function until(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** Writes the timeline at its times; returns when each write really happened. */
 async function play(path: string, timeline: Timeline): Promise<Timeline> {

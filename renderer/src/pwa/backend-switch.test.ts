@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BackendLink, type BackendStore } from '../../../core/backend-link';
+import type { Setting } from '../../../core/store/settings';
 import type { QueueStats } from '../../../core/sync/model';
 
 // A backend switch (Settings or an accepted invite link) in BackendLink.configure: refused while
@@ -8,16 +9,30 @@ import type { QueueStats } from '../../../core/sync/model';
 function memoryStore(unsynced: Partial<QueueStats>) {
   const meta = new Map<string, string>();
   const events: string[] = [];
-  const store: BackendStore = {
-    getMeta: (key) => Promise.resolve(meta.get(key) ?? null),
-    setMeta: (key, value) => {
-      if (!key.startsWith('auth:')) events.push(`set ${key}`);
-      meta.set(key, value);
+  const setting = <T>(key: string): Setting<T> => ({
+    get: () => Promise.resolve(JSON.parse(meta.get(key) ?? 'null') as T | null),
+    set: (value) => {
+      events.push(`set ${key}`);
+      meta.set(key, JSON.stringify(value));
       return Promise.resolve();
     },
-    deleteMeta: (key) => {
+    clear: () => {
       meta.delete(key);
       return Promise.resolve();
+    },
+  });
+  const store: BackendStore = {
+    settings: { backend: setting('backend'), stationName: setting('station_name') },
+    session: {
+      getItem: (key) => Promise.resolve(meta.get(`auth:${key}`) ?? null),
+      setItem: (key, value) => {
+        meta.set(`auth:${key}`, value);
+        return Promise.resolve();
+      },
+      removeItem: (key) => {
+        meta.delete(`auth:${key}`);
+        return Promise.resolve();
+      },
     },
     stats: () =>
       Promise.resolve({
@@ -50,7 +65,7 @@ describe('switching backend', () => {
   ])('is refused while anything is %s, and leaves notifications and settings alone', async (_label, stats) => {
     const { store, events } = memoryStore(stats);
     const link = new BackendLink(store, {
-      saved: JSON.stringify(OLD),
+      saved: OLD,
       launchDefault: null,
       defaultStationName: 'Crew phone',
       autoRefreshToken: false,
@@ -67,7 +82,7 @@ describe('switching backend', () => {
   it('turns off the old backend’s notifications first, then drops its data and saves the new one', async () => {
     const { store, events, meta } = memoryStore({});
     const link = new BackendLink(store, {
-      saved: JSON.stringify(OLD),
+      saved: OLD,
       launchDefault: null,
       defaultStationName: 'Crew phone',
       autoRefreshToken: false,
@@ -86,7 +101,7 @@ describe('switching backend', () => {
   it('does nothing at all for the backend already in use', async () => {
     const { store, events } = memoryStore({});
     const link = new BackendLink(store, {
-      saved: JSON.stringify(OLD),
+      saved: OLD,
       launchDefault: null,
       defaultStationName: 'Crew phone',
       autoRefreshToken: false,

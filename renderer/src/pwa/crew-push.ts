@@ -4,17 +4,11 @@ import type { BackendLink, PushSubscriptionRecord } from '../../../core/backend-
 export type PushState =
   { state: 'unsupported'; reason: string } | { state: 'blocked' } | { state: 'off'; dismissed: boolean } | { state: 'on' };
 
-/** Where the crew app keeps small settings (the IndexedDB store's meta table). */
-export interface PushMeta {
-  getMeta(key: string): Promise<string | null>;
-  setMeta(key: string, value: string): Promise<void>;
-}
+/** Where the crew app keeps its push settings: the key its subscription was made with (the worker re-subscribes with it), and the prompt's state. */
+export type PushMeta = Pick<Settings, 'pushKey' | 'pushPromptDismissed'>;
 
 type PushBackend = Pick<BackendLink, 'vapidPublicKey' | 'savePushSubscription' | 'deletePushSubscription'>;
 
-/** The key the current subscription was made with: the worker re-subscribes with it. */
-const KEY_META = 'push_vapid_key';
-const DISMISSED_META = 'push_prompt_dismissed';
 
 function toBase64url(buffer: ArrayBuffer | null): string {
   if (buffer === null) throw new Error('the browser returned a push subscription without keys');
@@ -73,7 +67,7 @@ export class CrewPush {
     if (Notification.permission === 'denied') return { state: 'blocked' };
     const subscription = await this.current();
     if (subscription !== null && Notification.permission === 'granted') return { state: 'on' };
-    return { state: 'off', dismissed: (await this.deps.meta.getMeta(DISMISSED_META)) === 'yes' };
+    return { state: 'off', dismissed: (await this.deps.meta.pushPromptDismissed.get()) === true };
   }
 
   /** Call from a tap: browsers only show the permission prompt for a user gesture. */
@@ -93,7 +87,7 @@ export class CrewPush {
       subscription = null;
     }
     subscription ??= await subscribe(registration, key);
-    await this.deps.meta.setMeta(KEY_META, key);
+    await this.deps.meta.pushKey.set(key);
     try {
       await this.deps.backend.savePushSubscription(subscriptionRecord(subscription));
     } catch (error) {
@@ -112,7 +106,7 @@ export class CrewPush {
       await this.deps.backend.deletePushSubscription(subscription.endpoint).catch(() => undefined);
       await subscription.unsubscribe();
     }
-    await this.deps.meta.setMeta(DISMISSED_META, 'yes');
+    await this.deps.meta.pushPromptDismissed.set(true);
     return this.state();
   }
 
@@ -128,11 +122,11 @@ export class CrewPush {
       await this.deps.backend.deletePushSubscription(subscription.endpoint).catch(() => undefined);
       await subscription.unsubscribe();
     }
-    await this.deps.meta.setMeta(DISMISSED_META, 'no');
+    await this.deps.meta.pushPromptDismissed.set(false);
   }
 
   async dismiss(): Promise<PushState> {
-    await this.deps.meta.setMeta(DISMISSED_META, 'yes');
+    await this.deps.meta.pushPromptDismissed.set(true);
     return this.state();
   }
 
@@ -156,7 +150,7 @@ export async function renewSubscription(input: {
   oldEndpoint: string | null;
   newSubscription: PushSubscription | null;
 }): Promise<void> {
-  const key = await input.meta.getMeta(KEY_META);
+  const key = await input.meta.pushKey.get();
   if (input.newSubscription === null && key === null) return;
   const subscription = input.newSubscription ?? (await subscribe(input.registration, key ?? ''));
   await input.backend.savePushSubscription(subscriptionRecord(subscription));

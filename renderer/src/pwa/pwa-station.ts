@@ -90,7 +90,7 @@ export interface PwaStation {
 export async function createPwaStation(options: { launchDefault: BackendConfig | null; appVersion: string }): Promise<PwaStation> {
   const store = await IdbQueueStore.open(STORE_NAME, { newId: () => crypto.randomUUID() });
   const backend = new BackendLink(store, {
-    saved: await store.getMeta('backend'),
+    saved: await store.settings.backend.get(),
     launchDefault: options.launchDefault,
     defaultStationName: 'Crew phone',
   });
