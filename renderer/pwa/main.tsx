@@ -25,7 +25,7 @@ const fromBuild =
 async function start(): Promise<void> {
   const station = await createPwaStation({ launchDefault: fromBuild, appVersion: env['VITE_APP_VERSION'] ?? 'web' });
   registerServiceWorker(station.engine);
-  const push = new CrewPush({ backend: station.backend, meta: station.store, registration: () => navigator.serviceWorker.ready });
+  const push = new CrewPush({ backend: station.backend, meta: station.store.settings, registration: () => navigator.serviceWorker.ready });
   // Offline or signed out this fails quietly; the next start tries again.
   const refreshed = push.refresh().catch(() => undefined);
   // A phone's notifications belong to whoever is signed in: forgotten on sign-out, and on a

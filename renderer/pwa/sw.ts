@@ -159,7 +159,7 @@ worker.addEventListener('pushsubscriptionchange', (event) => {
       renewSubscription({
         registration: worker.registration,
         backend,
-        meta: store,
+        meta: store.settings,
         oldEndpoint: event.oldSubscription?.endpoint ?? null,
         newSubscription: event.newSubscription ?? null,
       }),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PushSubscriptionRecord } from '../../../core/backend-link';
-import { renewSubscription } from './crew-push';
+import type { Setting } from '../../../core/store/settings';
+import { renewSubscription, type PushMeta } from './crew-push';
 
 const base64url = (bytes: Uint8Array): string =>
   btoa(String.fromCharCode(...bytes))
@@ -41,7 +42,12 @@ function harness(storedKey: string | null) {
       return Promise.resolve();
     },
   };
-  const meta = { getMeta: (key: string) => Promise.resolve(key === 'push_vapid_key' ? storedKey : null), setMeta: () => Promise.resolve() };
+  const setting = <T>(value: T | null): Setting<T> => ({
+    get: () => Promise.resolve(value),
+    set: () => Promise.resolve(),
+    clear: () => Promise.resolve(),
+  });
+  const meta: PushMeta = { pushKey: setting(storedKey), pushPromptDismissed: setting<boolean>(null) };
   return { saved, deleted, subscribedWith, registration, backend, meta };
 }
 

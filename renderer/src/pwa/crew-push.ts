@@ -1,4 +1,5 @@
 import type { BackendLink, PushSubscriptionRecord } from '../../../core/backend-link';
+import type { Settings } from '../../../core/store/settings';
 
 /** What the dashboard shows: nothing to offer, blocked in the browser, off (asked or not yet), or on. */
 export type PushState =
