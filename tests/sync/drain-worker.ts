@@ -1,7 +1,7 @@
 // A station process for the crash tests: queues a plan of ops once (atomically), then drains.
 // It prints "ready" once it starts draining and "done" when the queue is empty; the tests kill
 // it with SIGKILL at random moments and start it again on the same SQLite file.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { NewOp } from '../../core/sync/model';
 import { drainUntilSettled, openStation } from '../helpers/station';
 
@@ -25,14 +25,16 @@ const station = await openStation({
   backoff: { baseMs: 50, maxMs: 500 },
 });
 
-// Nothing queued yet (draining starts only after this): a restart after a kill queues the plan
-// again only if none of it was queued.
-if ((await station.store.getMeta('plan_queued')) === null && (await station.store.stats()).depth === 0) {
+// The plan is queued once: a marker file beside the database says so once it is. A kill between
+// the queueing and the marker leaves the plan queued and not yet drained (draining starts below),
+// so a queue that is not empty means the same.
+const planned = `${env('STATION_DB')}.plan-queued`;
+if (!existsSync(planned) && (await station.store.stats()).depth === 0) {
   const plan = JSON.parse(readFileSync(env('PLAN'), 'utf8')) as PlannedOp[];
   // One transaction for the whole plan: a kill leaves all of it queued or none of it.
   await station.store.enqueueMany(plan.map(({ id, ...op }) => ({ op, id, now: Date.now() })));
-  await station.store.setMeta('plan_queued', 'yes');
 }
+writeFileSync(planned, 'yes');
 process.stdout.write('ready\n');
 await drainUntilSettled(station, 120_000);
 process.stdout.write('done\n');
