@@ -49,7 +49,6 @@ export function unsyncedCount(stats: Pick<QueueStats, 'depth' | 'conflicts' | 'q
 
 const vapidKeySchema = z.object({ vapid_public_key: z.string().regex(/^[A-Za-z0-9_-]{86,88}={0,2}$/) });
 
-
 /**
  * The station's link to its Supabase project: which backend (a saved setting wins over the
  * launch default), the signed-in session, and a sync transport that always goes through the

@@ -38,6 +38,7 @@ import {
   type StoredConflictRead,
   type StoredOpRead,
 } from '../sync/queue-store';
+import { sessionOver, settingsOver, type SessionStorage, type Settings } from './settings';
 import { Unreadable, type QueueStorage, type StorageTx, type StoredConflictRecord, type StoredOpRecord, type TxMode } from './port';
 
 /**
@@ -79,10 +80,19 @@ type Work<T> = (tx: StorageTx, touched: Set<string>) => Promise<T>;
 export class Queue implements QueueStore {
   private readonly listeners = new Set<(change: CacheChange) => void>();
 
+  /** This installation's settings, one typed home each (see settings.ts). */
+  readonly settings: Settings;
+  /** The sign-in session's storage (supabase-js's auth tokens). */
+  readonly session: SessionStorage;
+
   constructor(
     protected readonly storage: QueueStorage,
     private readonly options: QueueOptions,
-  ) {}
+  ) {
+    const run = <T>(mode: TxMode, work: (tx: StorageTx) => Promise<T>): Promise<T> => this.run(mode, (tx) => work(tx));
+    this.settings = settingsOver(run);
+    this.session = sessionOver(run);
+  }
 
   close(): void {
     this.storage.close();
@@ -446,18 +456,6 @@ export class Queue implements QueueStore {
       await tx.cache.clear();
       await tx.state.delete('cursor');
     });
-  }
-
-  getMeta(key: string): Promise<string | null> {
-    return this.run('readonly', (tx) => tx.state.get(key));
-  }
-
-  setMeta(key: string, value: string): Promise<void> {
-    return this.run('readwrite', (tx) => tx.state.put(key, value));
-  }
-
-  deleteMeta(key: string): Promise<void> {
-    return this.run('readwrite', (tx) => tx.state.delete(key));
   }
 
   /** Up to `limit` ready ops in queue order; ops that cannot be read go to quarantine on the way. */

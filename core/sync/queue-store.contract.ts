@@ -601,6 +601,36 @@ export function queueStoreContract(name: string, open: (clock: () => number) => 
       expect((await store.stats()).quarantined).toBe(1);
     });
 
+    it('keeps each setting and the session in its own typed home, apart from the queue’s own state, across a backend reset', async () => {
+      expect(await store.settings.backend.get()).toBeNull();
+      await store.settings.backend.set({ url: 'https://project.example', anonKey: 'anon-key' });
+      await store.settings.stationName.set('Dock 2');
+      await store.settings.scanners.set('[{"id":"s1"}]');
+      await store.settings.pushKey.set('vapid-key');
+      await store.settings.pushPromptDismissed.set(true);
+      await store.session.setItem('sb-auth-token', '{"access_token":"t"}');
+      await store.applyPull({ changes: {}, tombstones: [], cursor: '7:7', has_more: false }, rebase);
+      await store.resetForNewBackend();
+      expect(await store.cursor()).toBeNull();
+      expect(await store.settings.backend.get()).toEqual({ url: 'https://project.example', anonKey: 'anon-key' });
+      expect(await store.settings.stationName.get()).toBe('Dock 2');
+      expect(await store.settings.scanners.get()).toBe('[{"id":"s1"}]');
+      expect(await store.settings.pushKey.get()).toBe('vapid-key');
+      expect(await store.settings.pushPromptDismissed.get()).toBe(true);
+      expect(await store.session.getItem('sb-auth-token')).toBe('{"access_token":"t"}');
+      // The session and the settings do not share keys: the same name in one is not the other.
+      expect(await store.session.getItem('backend')).toBeNull();
+      await store.session.removeItem('sb-auth-token');
+      expect(await store.session.getItem('sb-auth-token')).toBeNull();
+      await store.settings.pushPromptDismissed.set(false);
+      expect(await store.settings.pushPromptDismissed.get()).toBe(false);
+      await store.settings.stationName.clear();
+      expect(await store.settings.stationName.get()).toBeNull();
+      // Enqueueing (the device sequence) leaves the settings alone.
+      await store.enqueue(checkIn(ASSET), { id: nextId(), now: 1 });
+      expect(await store.settings.backend.get()).toEqual({ url: 'https://project.example', anonKey: 'anon-key' });
+    });
+
     it('refuses to resolve what does not exist', async () => {
       await expect(
         store.resolveConflict('00000000-0000-4000-8000-000000000999', 'keep_local', { newOpId: nextId(), now: 1 }),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SessionStorage, Settings } from '../store/settings';
 import {
   ACTIONS,
   OP_TABLES,
@@ -63,9 +64,10 @@ export interface QueueStore {
   discardQuarantined(id: string): Promise<void>;
 
   stats(): Promise<QueueStats>;
-  getMeta(key: string): Promise<string | null>;
-  setMeta(key: string, value: string): Promise<void>;
-  deleteMeta(key: string): Promise<void>;
+  /** This installation's settings, one typed home each (core/store/settings.ts). */
+  readonly settings: Settings;
+  /** The sign-in session's storage (supabase-js's auth tokens). */
+  readonly session: SessionStorage;
 
   /**
    * Once per committed transaction that changed the view of cached rows, the entity keys

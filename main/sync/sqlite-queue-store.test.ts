@@ -222,7 +222,8 @@ describe('a station database from every earlier schema opens with its data', () 
       migrate(db, version);
       const asset = JSON.stringify({ id: ASSET, version: 3, status: 'available', serial_number: 'SPK-1' });
       db.exec(`
-        insert into sync_state (key, value) values ('device_id', 'station-old'), ('next_seq', '8'), ('cursor', '40:2'), ('backend', '{"url":"http://x"}');
+        insert into sync_state (key, value) values ('device_id', 'station-old'), ('next_seq', '8'), ('cursor', '40:2'), ('backend', '{"url":"http://x.test","anonKey":"anon"}'),
+          ('station_name', 'Dock 2'), ('scanners', '[]'), ('auth:sb-token', '{"access_token":"t"}');
         insert into gig_cache (id, row, server_row, updated_at) values ('${GIG}', '{"id":"${GIG}","code":"G-1","version":1}', '{"id":"${GIG}","code":"G-1","version":1}', 1);
         insert into asset_cache (id, row, server_row, updated_at) values ('${ASSET}', '${asset}', '${asset}', 1);
         insert into entity_cache (entity, id, row, server_row, updated_at) values ('cases', '${CASE}', '{"id":"${CASE}","barcode":"C-1"}', null, 1);
@@ -246,7 +247,11 @@ describe('a station database from every earlier schema opens with its data', () 
       const store = new SqliteQueueStore({ path, newId: randomUUID });
       expect(await store.deviceId()).toBe('station-old');
       expect(await store.cursor()).toBe('40:2');
-      expect(await store.getMeta('backend')).toBe('{"url":"http://x"}');
+      expect(await store.settings.backend.get()).toEqual({ url: 'http://x.test', anonKey: 'anon' });
+      expect(store.settingNow('backend')).toEqual({ url: 'http://x.test', anonKey: 'anon' });
+      expect(await store.settings.stationName.get()).toBe('Dock 2');
+      expect(await store.settings.scanners.get()).toBe('[]');
+      expect(await store.session.getItem('sb-token')).toBe('{"access_token":"t"}');
       expect(await store.listQueue(10)).toMatchObject([{ id: OP, seq: 7, timestamp: 107, action: 'check_in' }]);
       expect(await store.queuedFor([`assets:${ASSET}`])).toMatchObject([{ id: OP }]);
       expect(await store.getCached('assets', ASSET)).toMatchObject({ serial_number: 'SPK-1', version: 3 });

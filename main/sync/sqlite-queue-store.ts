@@ -1,4 +1,5 @@
 import { Queue } from '../../core/store/queue';
+import { decodeSetting, settingKey, type SettingName } from '../../core/store/settings';
 import { SqliteStorage, type ReadStatement } from './sqlite-storage';
 import { systemClock } from './system-clock';
 
@@ -36,9 +37,9 @@ export class SqliteQueueStore extends Queue {
     return this.sqlite.readStatement(sql);
   }
 
-  /** A stored setting, read synchronously at startup (before anything else uses the store). */
-  getMetaSync(key: string): string | null {
-    return this.sqlite.readStateNow(key);
+  /** A setting read synchronously, at startup (before anything else uses the store). */
+  settingNow<K extends SettingName>(name: K): ReturnType<typeof decodeSetting<K>> {
+    return decodeSetting(name, this.sqlite.readStateNow(settingKey(name)));
   }
 
   /** What the file promises about durability (journal mode, synchronous level). */

@@ -10,7 +10,6 @@ export type PushMeta = Pick<Settings, 'pushKey' | 'pushPromptDismissed'>;
 
 type PushBackend = Pick<BackendLink, 'vapidPublicKey' | 'savePushSubscription' | 'deletePushSubscription'>;
 
-
 function toBase64url(buffer: ArrayBuffer | null): string {
   if (buffer === null) throw new Error('the browser returned a push subscription without keys');
   let binary = '';

@@ -120,7 +120,10 @@ describe('a PWA database from every earlier schema opens with its data', () => {
       ['device_id', 'pwa-old'],
       ['next_seq', '8'],
       ['cursor', '40:2'],
-      ['backend', '{"url":"http://x"}'],
+      ['backend', '{"url":"http://x.test","anonKey":"anon"}'],
+      ['push_vapid_key', 'vapid'],
+      ['push_prompt_dismissed', 'yes'],
+      ['auth:sb-token', '{"access_token":"t"}'],
     ])
       await old.put('sync_state', { key, value });
     await old.put('gig_cache', { id: GIG, row: { id: GIG, code: 'G-1', version: 1 }, serverRow: null, updatedAt: 1 });
@@ -149,7 +152,10 @@ describe('a PWA database from every earlier schema opens with its data', () => {
     const store = await IdbQueueStore.open(name, { newId: randomUUID });
     expect(await store.deviceId()).toBe('pwa-old');
     expect(await store.cursor()).toBe('40:2');
-    expect(await store.getMeta('backend')).toBe('{"url":"http://x"}');
+    expect(await store.settings.backend.get()).toEqual({ url: 'http://x.test', anonKey: 'anon' });
+    expect(await store.settings.pushKey.get()).toBe('vapid');
+    expect(await store.settings.pushPromptDismissed.get()).toBe(true);
+    expect(await store.session.getItem('sb-token')).toBe('{"access_token":"t"}');
     expect(await store.listQueue(10)).toMatchObject([{ id: OP, seq: 7, timestamp: 107 }]);
     expect(await store.getCached('assets', ASSET)).toMatchObject({ serial_number: 'SPK-1', version: 3 });
     expect(await store.getCached('gigs', GIG)).toMatchObject({ code: 'G-1' });
