@@ -51,6 +51,7 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
   const [screen, setScreen] = useState<Screen>(screens[0] ?? 'scan');
   const [gigFocus, setGigFocus] = useState<GigFocus | null>(null);
   const [settings, setSettings] = useState<StationSettings | null>(null);
+  const [settingsError, setSettingsError] = useState<string | null>(null);
   const [recent, setRecent] = useState<readonly FeedbackView[]>([]);
   const sync = useSyncStatus();
   // A station PC keeps its lists warm (screens open instantly); a phone loads them when shown.
@@ -64,7 +65,7 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
     );
     window.station.getSettings().then(
       (value) => live && setSettings(value),
-      () => undefined,
+      (error: unknown) => live && setSettingsError(`Settings could not be read: ${errorText(error)}`),
     );
     return () => {
       live = false;
@@ -95,7 +96,9 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
   const [wedgeProblem, setWedgeProblem] = useState<string | null>(null);
   const submitWedge = useCallback((code: string) => {
     setWedgeProblem(null);
-    void window.station.submitScan({ code, deviceId: 'keyboard-wedge' });
+    window.station
+      .submitScan({ code, deviceId: 'keyboard-wedge' })
+      .catch((error: unknown) => setWedgeProblem(`Scan not taken: ${errorText(error)}`));
   }, []);
   const rejectWedge = useCallback((rejected: RejectedInput) => {
     setWedgeProblem(wedgeRejectedInWords(rejected.reason));
@@ -171,8 +174,21 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
         {screen === 'sync' && <SyncScreen sync={sync} />}
         {screen === 'conflicts' && <ConflictsScreen sync={sync} />}
         {screen === 'scanners' && <ScannersScreen feedback={recent[0] ?? null} />}
+        {screen === 'settings' && settingsError !== null && (
+          <p role="alert" className="note-error">
+            {settingsError}
+          </p>
+        )}
         {screen === 'settings' && (
-          <SettingsScreen key={settings === null ? 'loading' : 'ready'} info={load.info} settings={settings} onSaved={setSettings} />
+          <SettingsScreen
+            key={settings === null ? 'loading' : 'ready'}
+            info={load.info}
+            settings={settings}
+            onSaved={(saved) => {
+              setSettings(saved);
+              setSettingsError(null);
+            }}
+          />
         )}
       </main>
     </div>

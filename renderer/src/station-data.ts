@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { stationError } from '../../core/errors';
 import type { SyncStatusView } from '../../core/station-api';
 import type { AssetListItem, GigListItem } from '../../core/station-views';
 import { AssetIndex } from '../../core/views/asset-index';
@@ -11,7 +12,8 @@ export function useSyncStatus(): SyncStatusView | null {
     let live = true;
     window.station.getSyncStatus().then(
       (value) => live && setStatus(value),
-      () => undefined,
+      // Safe to leave the status empty ("—" on screen): the station pushes the next one on any change.
+      (error: unknown) => console.warn(`sync status not read: ${errorText(error)}`),
     );
     const off = window.station.onSyncStatus(setStatus);
     return () => {
@@ -27,6 +29,8 @@ export interface StationLists {
   tree: GigTree;
   assets: AssetIndex;
   loaded: boolean;
+  /** Why the last load failed, in words (null once a load succeeds). */
+  error: string | null;
 }
 
 /** Reloads at most this often while changes stream in (a pull of 20k rows, a scan burst). */
@@ -41,6 +45,7 @@ export function useStationLists(enabled = true): StationLists {
   const [gigs, setGigs] = useState<readonly GigListItem[]>([]);
   const [assets, setAssets] = useState<readonly AssetListItem[]>([]);
   const [loaded, setLoaded] = useState(false);
+  const [error, setError] = useState<string | null>(null);
   const timer = useRef<number | null>(null);
   const lastLoad = useRef(0);
 
@@ -55,8 +60,9 @@ export function useStationLists(enabled = true): StationLists {
           setGigs(g);
           setAssets(a);
           setLoaded(true);
+          setError(null);
         },
-        () => undefined,
+        (e: unknown) => live && setError(`Gigs and assets could not be read: ${errorText(e)}`),
       );
     };
     load();
@@ -78,16 +84,36 @@ export function useStationLists(enabled = true): StationLists {
 
   const tree = useMemo(() => buildGigTree(gigs), [gigs]);
   const index = useMemo(() => new AssetIndex(assets, (id) => tree.byId.get(id)?.name), [assets, tree]);
-  return { gigs, tree, assets: index, loaded };
+  return { gigs, tree, assets: index, loaded, error };
 }
 
 /**
- * What the station said, for an operator: the dispatcher's "handler_failed: signIn failed: …"
- * framing is for logs (and only the message survives Electron's contextBridge anyway).
+ * A failed StationApi call in words for the operator, by its code (core/errors.ts). Most codes
+ * carry the handler's own words; the ones a person cannot act on say what to do instead.
  */
-export function errorText(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/^handler_failed: \w+ failed: /, '').replace(/^invalid_arguments: \w+: /, '');
+export function errorText(reason: unknown): string {
+  const error = stationError(reason);
+  switch (error.code) {
+    case 'offline':
+      return `no connection (${error.message})`;
+    case 'untrusted_sender':
+      return `this window may not use the station; restart the app (${error.message})`;
+    case 'unknown_method':
+    case 'invalid_result':
+      return `this screen and the station do not match; update the app (${error.message})`;
+    // The handler's own words say what is wrong and what to do; a fault nobody named (handler_failed)
+    // starts with the method that failed, which support needs.
+    case 'invalid_arguments':
+    case 'not_found':
+    case 'conflict':
+    case 'corrupt':
+    case 'unsupported':
+    case 'not_configured':
+    case 'unauthorized':
+    case 'forbidden':
+    case 'handler_failed':
+      return error.message;
+  }
 }
 
 export function ago(ms: number | null, now: number): string {

@@ -92,6 +92,11 @@ export function AssetsScreen({ lists }: { lists: StationLists }) {
             {lists.loaded ? `${rows.length} of ${index.size}` : 'Loading…'}
           </span>
         </div>
+        {lists.error !== null && (
+          <p role="alert" className="note-error">
+            {lists.error}
+          </p>
+        )}
         <div className="row asset-row header" aria-hidden="true">
           <span>Serial</span>
           <span>Name</span>

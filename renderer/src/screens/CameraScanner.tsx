@@ -29,13 +29,18 @@ export function CameraScanner() {
         setStatus('Point the camera at a barcode');
         const tick = async (): Promise<void> => {
           if (stopped || video.current === null) return;
-          const found = await detector.detect(video.current).catch(() => []);
+          // A frame the decoder cannot read is common (blur, no code in view): skipped; the next frame comes in EVERY_MS.
+          const found = await detector.detect(video.current).catch((e: unknown) => {
+            console.debug(`camera frame not decoded: ${errorText(e)}`);
+            return [];
+          });
           const code = found[0]?.rawValue;
           if (code !== undefined && code !== '') {
             const again = code === last.code && Date.now() - last.at < OUT_OF_VIEW_MS;
             last.code = code;
             last.at = Date.now();
-            if (!again) void window.station.submitScan({ code, deviceId: 'camera' });
+            if (!again)
+              window.station.submitScan({ code, deviceId: 'camera' }).catch((e: unknown) => setStatus(`Scan not taken: ${errorText(e)}`));
           }
           timer = window.setTimeout(() => void tick(), EVERY_MS);
         };

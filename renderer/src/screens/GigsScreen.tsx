@@ -102,6 +102,11 @@ export function GigsScreen({ lists, focus = null }: { lists: StationLists; focus
             {lists.loaded ? `${rows.length} shown · ${tree.byId.size} gigs` : 'Loading…'}
           </span>
         </div>
+        {lists.error !== null && (
+          <p role="alert" className="note-error">
+            {lists.error}
+          </p>
+        )}
         <div className="virtual-scroll" ref={scroller} role="tree" aria-label="Gig hierarchy" tabIndex={0} onKeyDown={onKey}>
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
             {virtualizer.getVirtualItems().map((item) => {

@@ -49,7 +49,7 @@ export function MyGigsScreen({ onPick, push }: { onPick: () => void; push?: Crew
     window.station.getPickList({ gigId: gig.id }).then(setLines, (e: unknown) => setError(errorText(e)));
   };
   const pick = (gig: MyGig): void => {
-    void window.station.submitScan({ code: gig.code, deviceId: 'screen' }).then(onPick);
+    window.station.submitScan({ code: gig.code, deviceId: 'screen' }).then(onPick, (e: unknown) => setError(errorText(e)));
   };
 
   const days = new Map<string, MyGig[]>();
@@ -57,7 +57,11 @@ export function MyGigsScreen({ onPick, push }: { onPick: () => void; push?: Crew
   return (
     <div className="split mine">
       <section className="list-pane" aria-label="My gigs">
-        {error !== null && <p role="alert">{error}</p>}
+        {error !== null && (
+          <p role="alert" className="note-error">
+            {error}
+          </p>
+        )}
         {push !== undefined && gigs !== null && gigs.length > 0 && <PushPrompt push={push} />}
         {gigs === null && <p className="muted">Loading…</p>}
         {gigs?.length === 0 && (

@@ -5,8 +5,8 @@ import { CameraScanner } from './CameraScanner';
 
 export const RECENT = 8;
 
-function command(code: string): void {
-  void window.station.submitScan({ code: `CMD:${code}`, deviceId: 'screen' });
+function command(code: string, onError: (words: string) => void): void {
+  window.station.submitScan({ code: `CMD:${code}`, deviceId: 'screen' }).catch((e: unknown) => onError(errorText(e)));
 }
 
 /**
@@ -105,26 +105,26 @@ export function ScanScreen({
       </section>
 
       <section className="scan-actions" aria-label="Actions">
-        <button type="button" className={state?.mode !== 'check_in' ? 'big active' : 'big'} onClick={() => command('CHECK-OUT')}>
+        <button type="button" className={state?.mode !== 'check_in' ? 'big active' : 'big'} onClick={() => command('CHECK-OUT', setError)}>
           Check-out
         </button>
-        <button type="button" className={state?.mode === 'check_in' ? 'big active' : 'big'} onClick={() => command('CHECK-IN')}>
+        <button type="button" className={state?.mode === 'check_in' ? 'big active' : 'big'} onClick={() => command('CHECK-IN', setError)}>
           Check-in
         </button>
         {state?.mode === 'check_in' && (
           <>
-            <button type="button" className="big" onClick={() => command('DAMAGED')}>
+            <button type="button" className="big" onClick={() => command('DAMAGED', setError)}>
               Next: damaged
             </button>
-            <button type="button" className="big" onClick={() => command('MISSING-PARTS')}>
+            <button type="button" className="big" onClick={() => command('MISSING-PARTS', setError)}>
               Next: missing parts
             </button>
           </>
         )}
-        <button type="button" className="big" onClick={() => command('UNDO')}>
+        <button type="button" className="big" onClick={() => command('UNDO', setError)}>
           Undo last
         </button>
-        <button type="button" className="big" onClick={() => command('DONE')}>
+        <button type="button" className="big" onClick={() => command('DONE', setError)}>
           Done
         </button>
       </section>

@@ -52,6 +52,7 @@ export function ScannersScreen({ feedback }: { feedback: FeedbackView | null }) 
   const [lines, setLines] = useState<Record<string, RawLine[]>>({});
   const [draft, setDraft] = useState<{ name: string; path: string; role: ScannerRole }>({ name: '', path: '', role: 'any' });
   const [message, setMessage] = useState<string | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
   const [testing, setTesting] = useState(false);
   const configsRef = useRef(configs);
   useEffect(() => {
@@ -67,16 +68,18 @@ export function ScannersScreen({ feedback }: { feedback: FeedbackView | null }) 
     setLines((all) => ({ ...all, [deviceId]: [next, ...(all[deviceId] ?? [])].slice(0, MAX_LINES) }));
   }, []);
 
-  const reload = useCallback(() => {
-    void window.station.listScanners().then(setScanners, () => undefined);
-    void window.station.getScannerConfigs().then(setConfigs, () => undefined);
+  const loadFailed = useCallback((what: string) => (e: unknown) => setLoadError(`${what} could not be read: ${errorText(e)}`), []);
+  const listed = useCallback((statuses: ScannerStatus[]) => {
+    setScanners(statuses);
+    setLoadError(null);
   }, []);
+  const reload = useCallback(() => {
+    void window.station.listScanners().then(listed, loadFailed('Scanners'));
+    void window.station.getScannerConfigs().then(setConfigs, loadFailed('Scanner settings'));
+  }, [listed, loadFailed]);
   useEffect(() => {
     reload();
-    void window.station.discoverScanners().then(
-      (found) => setPorts(found.serial),
-      () => undefined,
-    );
+    void window.station.discoverScanners().then((found) => setPorts(found.serial), loadFailed('Serial ports'));
     const lease = (): void =>
       void window.station.setScannerTest({ seconds: TEST_LEASE_S }).then(
         (r) => setTesting(r.testing),
@@ -85,7 +88,7 @@ export function ScannersScreen({ feedback }: { feedback: FeedbackView | null }) 
     lease();
     const timer = window.setInterval(() => {
       lease();
-      void window.station.listScanners().then(setScanners, () => undefined);
+      void window.station.listScanners().then(listed, loadFailed('Scanners'));
     }, 2000);
     const offInput = window.station.onScannerInput((input: DeviceInputView) => {
       const config = configsRef.current.find((c) => c.id === input.deviceId);
@@ -103,9 +106,10 @@ export function ScannersScreen({ feedback }: { feedback: FeedbackView | null }) 
       window.clearInterval(timer);
       offInput();
       offScan();
-      void window.station.setScannerTest({ seconds: 0 }).catch(() => undefined);
+      // The screen is gone, so nobody to tell; safe, because the test lease ends by itself within TEST_LEASE_S.
+      void window.station.setScannerTest({ seconds: 0 }).catch((e: unknown) => console.warn(`scanner test not ended: ${errorText(e)}`));
     };
-  }, [reload, push]);
+  }, [reload, push, listed, loadFailed]);
 
   const save = (next: ScannerConfig[], label: string): void => {
     window.station.saveScanners({ scanners: next }).then(
@@ -301,6 +305,11 @@ export function ScannersScreen({ feedback }: { feedback: FeedbackView | null }) 
         <p className="muted">New scanners read any line end or a pause, at 9600 baud 8N1; change it under the scanner&apos;s port.</p>
       </form>
       {message !== null && <p role="status">{message}</p>}
+      {loadError !== null && (
+        <p role="alert" className="note-error">
+          {loadError}
+        </p>
+      )}
     </div>
   );
 }

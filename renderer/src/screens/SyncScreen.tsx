@@ -21,6 +21,7 @@ export function SyncScreen({ sync }: { sync: SyncStatusView | null }) {
   const [queue, setQueue] = useState<QueuedOp[]>([]);
   const [quarantine, setQuarantine] = useState<Quarantined[]>([]);
   const [message, setMessage] = useState<string | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
   // The largest backlog seen since the queue was last empty: progress is measured against it.
   const [peak, setPeak] = useState(0);
   const scroller = useRef<HTMLDivElement>(null);
@@ -33,12 +34,16 @@ export function SyncScreen({ sync }: { sync: SyncStatusView | null }) {
     let live = true;
     const t = window.setTimeout(() => {
       void window.station.listQueue({ limit: QUEUE_ROWS }).then(
-        (q) => live && setQueue(q),
-        () => undefined,
+        (q) => {
+          if (!live) return;
+          setQueue(q);
+          setLoadError(null);
+        },
+        (e: unknown) => live && setLoadError(`The queue could not be read: ${errorText(e)}`),
       );
       void window.station.listQuarantine().then(
         (q) => live && setQuarantine(q),
-        () => undefined,
+        (e: unknown) => live && setLoadError(`Quarantined ops could not be read: ${errorText(e)}`),
       );
     }, 200);
     return () => {
@@ -57,6 +62,11 @@ export function SyncScreen({ sync }: { sync: SyncStatusView | null }) {
 
   return (
     <div className="sync-screen">
+      {loadError !== null && (
+        <p role="alert" className="note-error">
+          {loadError}
+        </p>
+      )}
       <section className="cards" aria-label="Sync status">
         <div className={`card ${sync?.online === true ? 'good' : 'bad'}`}>
           <span className="label">Connection</span>
