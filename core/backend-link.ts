@@ -1,6 +1,7 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { z } from 'zod';
 import { StationError } from './errors';
+import { Observers } from './observers';
 import type { StationBackend } from './station-handlers';
 import type { SavedBackend, SessionStorage, Settings } from './store/settings';
 import { movementSchema, type Movement, type StationSettings } from './station-views';
@@ -34,6 +35,14 @@ export interface BackendLinkOptions {
 
 export type BackendConfig = SavedBackend;
 
+/**
+ * What happens to the session, for services that follow it (the crew app's push subscription).
+ * `signing-out` and `switching-backend` are awaited while the old session still exists (and, for
+ * a switch, only once it is allowed); `signed-in` is told after the sign-in succeeded.
+ */
+export type SessionChange =
+  { kind: 'signed-in' } | { kind: 'signing-out' } | { kind: 'switching-backend'; from: string | null; to: string };
+
 /** A browser's push subscription as the backend stores it (keys base64url). */
 export interface PushSubscriptionRecord {
   endpoint: string;
@@ -58,11 +67,8 @@ export class BackendLink implements StationBackend {
   private config: BackendConfig | null;
   private client: SupabaseClient | null = null;
   private inner: SyncTransport | null = null;
-  /**
-   * Runs once a switch is allowed, while the old session still exists: the crew app removes this
-   * phone's push subscription from the old backend here (Settings and invite links alike).
-   */
-  beforeSwitch: (() => Promise<void>) | null = null;
+  /** Session changes (Settings, invite links and sign-in alike); a listener that fails is reported, never blocks. */
+  readonly changes = new Observers<SessionChange>();
 
   constructor(
     private readonly store: BackendStore,
@@ -132,7 +138,7 @@ export class BackendLink implements StationBackend {
         `${unsent} op(s) for ${this.config?.url ?? 'the current backend'} are not synced yet (queued, in conflict or quarantined); sync or discard them before switching backend`,
       );
     }
-    await this.beforeSwitch?.();
+    await this.changes.emitAndWait({ kind: 'switching-backend', from: this.config?.url ?? null, to: next.url });
     await this.client?.auth.signOut({ scope: 'local' }).catch(() => undefined);
     await this.store.resetForNewBackend();
     await this.store.settings.backend.set(next);
@@ -144,9 +150,11 @@ export class BackendLink implements StationBackend {
     if (this.client === null) throw new StationError('not_configured', 'no backend configured: set one in Settings first');
     const { error } = await this.client.auth.signInWithPassword({ email, password });
     if (error !== null) throw new StationError('unauthorized', `sign-in failed: ${error.message}`);
+    this.changes.emit({ kind: 'signed-in' });
   }
 
   async signOut(): Promise<void> {
+    await this.changes.emitAndWait({ kind: 'signing-out' });
     await this.client?.auth.signOut({ scope: 'local' });
   }
 

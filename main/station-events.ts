@@ -1,5 +1,4 @@
 import { fanOutStationEvents, type EmitStationEvent } from '../core/host';
-import type { CachedTable } from '../core/sync/model';
 import type { ScanningService } from './scanners/scanning-service';
 import type { StationServices } from './station-services';
 
@@ -18,7 +17,7 @@ export function subscribeStationEvents(
     {
       engine: services.engine,
       scans: services.scanning,
-      cacheChanges: (listener: (tables: Iterable<CachedTable>) => void) => services.store.onCacheChange(listener),
+      store: services.store,
     },
     emit,
     {

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
+import type { BackendLink } from '../core/backend-link';
 import type { StationHandlers } from '../core/dispatch';
-import { createStationHandlers } from '../core/station-handlers';
-import { SyncEngine } from '../core/sync/engine';
+import { composeHost, type Host } from '../core/host';
+import type { SyncEngine } from '../core/sync/engine';
 import { DeviceManager } from './scanners/device-manager';
 import { loadHid } from './scanners/hid-scanner';
 import { ScanningService } from './scanners/scanning-service';
 import { serialPortInfo, type RawPortInfo } from './scanners/serial-scanner';
-import { BackendLink } from '../core/backend-link';
 import { SqliteScanCatalog } from './sync/sqlite-catalog';
 import { SqliteQueueStore } from './sync/sqlite-queue-store';
 import { SqliteStationViews } from './sync/sqlite-views';
@@ -26,41 +26,20 @@ export interface StationConfig {
 }
 
 export interface StationServices {
+  host: Host<SqliteQueueStore, ScanningService>;
   store: SqliteQueueStore;
   engine: SyncEngine;
   scanning: ScanningService;
   backend: BackendLink;
-  views: SqliteStationViews;
   stop(): Promise<void>;
 }
 
 /**
- * The station's services in plain Node (Electron's main process or the browser host): the
- * SQLite queue, the supabase-js session and the sync engine.
+ * The station's services in plain Node (Electron's main process or the browser host): the host
+ * (core/host.ts) over the SQLite store, supabase-js and the serial/HID device manager.
  */
 export async function createStationServices(config: StationConfig): Promise<StationServices> {
   const store = new SqliteQueueStore({ path: join(config.dataDir, 'station.sqlite'), newId: randomUUID });
-  const backend = new BackendLink(store, {
-    saved: store.settingNow('backend'),
-    launchDefault: config.backend,
-    defaultStationName: hostname(),
-  });
-  if (backend.url !== null && config.credentials !== null && (await backend.settings()).signedInAs === null) {
-    await backend
-      .signIn(config.credentials.email, config.credentials.password)
-      .catch((error: unknown) =>
-        config.log(`station ${error instanceof Error ? error.message : String(error)}; queued work is kept until it succeeds`),
-      );
-  }
-  const engine = new SyncEngine({
-    store,
-    transport: backend.transport,
-    clock: systemClock,
-    random: Math.random,
-    newId: randomUUID,
-  });
-  await engine.start();
-
   const hid = await loadHid();
   if (!hid.available) config.log(hid.reason);
   const devices = new DeviceManager({
@@ -72,32 +51,32 @@ export async function createStationServices(config: StationConfig): Promise<Stat
       const ports = (await SerialPort.list()) as RawPortInfo[];
       return ports.map((p) => serialPortInfo(p));
     },
-    now: () => Date.now(),
+    now: () => systemClock.now(),
     random: Math.random,
     pollMs: 2000,
     log: config.log,
   });
-  const scanning = new ScanningService({
+  const catalog = new SqliteScanCatalog(store);
+  const host = composeHost({
     store,
-    engine,
-    catalog: new SqliteScanCatalog(store),
-    devices,
-    now: () => Date.now(),
+    backend: { saved: store.settingNow('backend'), launchDefault: config.backend, defaultStationName: hostname() },
+    clock: systemClock,
+    random: Math.random,
+    newId: randomUUID,
     log: config.log,
-  });
-  await scanning.start();
-  return {
-    store,
-    engine,
-    scanning,
-    backend,
+    catalog,
     views: new SqliteStationViews(store),
-    stop: async () => {
-      engine.stop();
-      await scanning.stop();
-      store.close();
-    },
-  };
+    scanning: (pipeline) => new ScanningService({ store, pipeline, devices, now: () => systemClock.now(), log: config.log }),
+  });
+  if (host.backend.url !== null && config.credentials !== null && (await host.backend.settings()).signedInAs === null) {
+    await host.backend
+      .signIn(config.credentials.email, config.credentials.password)
+      .catch((error: unknown) =>
+        config.log(`station ${error instanceof Error ? error.message : String(error)}; queued work is kept until it succeeds`),
+      );
+  }
+  await host.start();
+  return { host, store, engine: host.engine, scanning: host.scanning, backend: host.backend, stop: () => host.stop() };
 }
 
 /** StationApi over these services, for either host (the Electron window or the browser host). */
@@ -105,16 +84,10 @@ export function stationHandlersFor(
   services: StationServices,
   host: { appVersion: string; kind: 'electron' | 'browser'; recentLog?: (count: number) => string[] },
 ): StationHandlers {
-  return createStationHandlers({
+  return services.host.handlers({
     ...(host.recentLog === undefined ? {} : { recentLog: host.recentLog }),
     appVersion: host.appVersion,
     host: host.kind,
     platform: `${process.platform}-${process.arch}`,
-    startedAt: new Date(),
-    now: () => new Date(),
-    sync: services,
-    scanning: services.scanning,
-    backend: services.backend,
-    views: services.views,
   });
 }

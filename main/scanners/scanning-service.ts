@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import type { ScanCatalog } from '../../core/scan/catalog';
-import type { StationScanning } from '../../core/station-handlers';
-import { ScanPipeline } from '../../core/scan/pipeline';
+import type { HostScanning } from '../../core/host';
+import type { ScanPipeline } from '../../core/scan/pipeline';
 import type { Feedback, SessionState } from '../../core/scan/workflow';
 import { scannerConfigSchema, type ScannerConfig, type ScannerStatus } from '../../core/scanner/config';
 import type { DeviceInput, ScanEvent } from '../../core/scanner/types';
-import type { SyncEngine } from '../../core/sync/engine';
 import type { QueueStore } from '../../core/sync/queue-store';
 import type { DeviceManager } from './device-manager';
 
@@ -13,10 +11,10 @@ const storedConfigs = z.array(scannerConfigSchema);
 
 /**
  * Scanners → workflow → feedback, for one station: the device manager's scans (with each
- * device's role) and scans the renderer detects (keyboard wedge) go through one ScanPipeline.
- * Scanner settings live in the station database.
+ * device's role) and scans the renderer detects (keyboard wedge) go through the host's one
+ * ScanPipeline (core/host.ts). Scanner settings live in the station database.
  */
-export class ScanningService implements StationScanning {
+export class ScanningService implements HostScanning {
   private readonly pipeline: ScanPipeline;
   /** Until when scans are test scans (the Scanners screen renews this lease while it is open). */
   private testUntil = -Infinity;
@@ -24,18 +22,13 @@ export class ScanningService implements StationScanning {
   constructor(
     private readonly deps: {
       store: QueueStore;
-      engine: SyncEngine;
-      catalog: ScanCatalog;
+      pipeline: ScanPipeline;
       devices: DeviceManager;
       now: () => number;
       log: (line: string) => void;
-      duplicateWindowMs?: number;
     },
   ) {
-    this.pipeline = new ScanPipeline(
-      { catalog: deps.catalog, enqueue: (op) => deps.engine.enqueue(op), duplicateWindowMs: deps.duplicateWindowMs ?? 1500 },
-      (error) => deps.log(`scan failed: ${error instanceof Error ? error.message : String(error)}`),
-    );
+    this.pipeline = deps.pipeline;
     deps.devices.onScan((scan) => void (this.testing() ? this.pipeline.test(scan) : this.pipeline.process(scan, scan.role)));
   }
 

@@ -1,7 +1,6 @@
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
-import { BackendLink } from '../../core/backend-link';
-import { SyncEngine } from '../../core/sync/engine';
+import { composeSync, type SyncHost } from '../../core/host';
 import { IdbQueueStore } from '../src/pwa/idb-queue-store';
 import { browserClock, CHANNEL, exclusive, STORE_NAME } from '../src/pwa/pwa-station';
 import { SYNC_TAG } from '../src/pwa/sw-client';
@@ -57,17 +56,28 @@ registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html')));
 worker.addEventListener('install', () => void worker.skipWaiting());
 worker.addEventListener('activate', (event) => event.waitUntil(worker.clients.claim()));
 
-/** The page's store and backend link (its session in IndexedDB), for as long as `work` runs. */
-async function withBackend<T>(work: (store: IdbQueueStore, backend: BackendLink) => Promise<T>): Promise<T> {
+/**
+ * The page's store, backend link (its session in IndexedDB) and engine — the host's sync core
+ * (core/host.ts), not started — for as long as `work` runs.
+ */
+async function withSync<T>(work: (sync: SyncHost<IdbQueueStore>) => Promise<T>): Promise<T> {
   const store = await IdbQueueStore.open(STORE_NAME, { newId: () => crypto.randomUUID() });
   try {
-    const backend = new BackendLink(store, {
-      saved: await store.settings.backend.get(),
-      launchDefault: null,
-      defaultStationName: 'Crew phone',
-      autoRefreshToken: false,
+    const sync = composeSync({
+      store,
+      backend: {
+        saved: await store.settings.backend.get(),
+        launchDefault: null,
+        defaultStationName: 'Crew phone',
+        autoRefreshToken: false,
+      },
+      clock: browserClock,
+      random: Math.random,
+      newId: () => crypto.randomUUID(),
+      exclusive,
+      log: (line) => console.error(line),
     });
-    return await work(store, backend);
+    return await work(sync);
   } finally {
     store.close();
   }
@@ -79,15 +89,7 @@ async function withBackend<T>(work: (store: IdbQueueStore, backend: BackendLink)
  * session in IndexedDB (refreshed by supabase-js when expired), never from a stored request.
  */
 async function drain(): Promise<void> {
-  await withBackend(async (store, backend) => {
-    const engine = new SyncEngine({
-      store,
-      transport: backend.transport,
-      clock: browserClock,
-      random: Math.random,
-      newId: () => crypto.randomUUID(),
-      exclusive,
-    });
+  await withSync(async ({ engine }) => {
     await engine.syncNow();
     const status = await engine.status();
     new BroadcastChannel(CHANNEL).postMessage('changed');
@@ -155,7 +157,7 @@ worker.addEventListener('notificationclick', (event) => {
 // The push service replaced the subscription (Firefox does; Chromium rarely): keep the server in step.
 worker.addEventListener('pushsubscriptionchange', (event) => {
   event.waitUntil(
-    withBackend((store, backend) =>
+    withSync(({ store, backend }) =>
       renewSubscription({
         registration: worker.registration,
         backend,

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createDispatcher, type StationHandlers } from '../../core/dispatch';
 import { seededRandom } from '../../core/random';
-import { SyncEngine } from '../../core/sync/engine';
+import { composeHost } from '../../core/host';
+import type { SyncEngine } from '../../core/sync/engine';
 import type { SyncTransport } from '../../core/sync/transport';
-import { BackendLink, type BackendConfig } from '../../core/backend-link';
+import type { BackendLink, BackendConfig } from '../../core/backend-link';
 import { DeviceManager } from '../../main/scanners/device-manager';
 import { ScanningService } from '../../main/scanners/scanning-service';
-import { createStationHandlers } from '../../core/station-handlers';
 import { SqliteScanCatalog } from '../../main/sync/sqlite-catalog';
 import { SqliteQueueStore } from '../../main/sync/sqlite-queue-store';
 import { SqliteStationViews } from '../../main/sync/sqlite-views';
@@ -39,19 +39,6 @@ export function stationHarness(options: {
 }): StationHarness {
   const now = options.now ?? new Date('2026-11-25T09:00:00Z');
   const store = new SqliteQueueStore({ path: join(options.dir, `${options.name ?? randomUUID()}.sqlite`), newId: randomUUID });
-  const backend = new BackendLink(store, {
-    saved: store.settingNow('backend'),
-    launchDefault: options.backend ?? null,
-    defaultStationName: 'test-station',
-    autoRefreshToken: false,
-  });
-  const engine = new SyncEngine({
-    store,
-    transport: options.transport ?? backend.transport,
-    clock: new FakeClock(now.getTime()),
-    random: seededRandom(3),
-    newId: randomUUID,
-  });
   const devices = new DeviceManager({
     hid: { available: false, reason: 'no HID here' },
     listSerialPorts: options.listSerialPorts ?? (() => Promise.resolve([])),
@@ -60,26 +47,31 @@ export function stationHarness(options: {
     pollMs: 60_000,
     log: () => undefined,
   });
-  const scanning = new ScanningService({
-    store,
-    engine,
-    catalog: new SqliteScanCatalog(store),
-    devices,
-    now: () => now.getTime(),
-    log: () => undefined,
-  });
   const views = new SqliteStationViews(store);
-  const handlers = createStationHandlers({
+  // The station's own composition (core/host.ts); the clock is never advanced, so `now` stands still.
+  const host = composeHost({
+    store,
+    backend: {
+      saved: store.settingNow('backend'),
+      launchDefault: options.backend ?? null,
+      defaultStationName: 'test-station',
+      autoRefreshToken: false,
+    },
+    ...(options.transport === undefined ? {} : { transport: options.transport }),
+    clock: new FakeClock(now.getTime()),
+    random: seededRandom(3),
+    newId: randomUUID,
+    log: () => undefined,
+    catalog: new SqliteScanCatalog(store),
+    views,
+    scanning: (pipeline) => new ScanningService({ store, pipeline, devices, now: () => now.getTime(), log: () => undefined }),
+  });
+  const { engine, scanning, backend } = host;
+  const handlers = host.handlers({
     ...(options.recentLog === undefined ? {} : { recentLog: options.recentLog }),
     appVersion: '0.1.0',
     host: 'browser',
     platform: `${process.platform}-${process.arch}`,
-    startedAt: now,
-    now: () => now,
-    sync: { engine, store },
-    scanning,
-    backend,
-    views,
   });
   return {
     store,
@@ -89,10 +81,6 @@ export function stationHarness(options: {
     views,
     handlers,
     dispatch: createDispatcher(handlers),
-    stop: async () => {
-      engine.stop();
-      await scanning.stop();
-      store.close();
-    },
+    stop: () => host.stop(),
   };
 }

@@ -5,7 +5,8 @@ import type { QueueStats } from '../../../core/sync/model';
 
 // A backend switch (Settings or an accepted invite link) in BackendLink.configure: refused while
 // anything is unsynced — and then nothing else happens, notifications included — otherwise the
-// crew app's hook turns off the old backend's notifications before the old session goes.
+// link's session change lets the crew app's push service turn off the old backend's notifications
+// before the old session goes.
 function memoryStore(unsynced: Partial<QueueStats>) {
   const meta = new Map<string, string>();
   const events: string[] = [];
@@ -70,10 +71,10 @@ describe('switching backend', () => {
       defaultStationName: 'Crew phone',
       autoRefreshToken: false,
     });
-    link.beforeSwitch = () => {
+    link.changes.add((change) => {
+      if (change.kind !== 'switching-backend') return;
       events.push('notifications off');
-      return Promise.resolve();
-    };
+    });
     await expect(link.configure(NEW)).rejects.toThrow(/not synced yet/);
     expect(events).toEqual([]);
     expect(link.url).toBe(OLD.url);
@@ -87,11 +88,11 @@ describe('switching backend', () => {
       defaultStationName: 'Crew phone',
       autoRefreshToken: false,
     });
-    link.beforeSwitch = () => {
+    link.changes.add((change) => {
+      if (change.kind !== 'switching-backend') return;
       // Still the old backend: the subscription is deleted there, with the old session.
       events.push(`notifications off at ${link.url ?? 'none'}`);
-      return Promise.resolve();
-    };
+    });
     await link.configure(NEW);
     expect(events).toEqual([`notifications off at ${OLD.url}`, 'reset', 'set backend']);
     expect(JSON.parse(meta.get('backend') ?? 'null')).toEqual(NEW);
@@ -106,10 +107,10 @@ describe('switching backend', () => {
       defaultStationName: 'Crew phone',
       autoRefreshToken: false,
     });
-    link.beforeSwitch = () => {
+    link.changes.add((change) => {
+      if (change.kind !== 'switching-backend') return;
       events.push('notifications off');
-      return Promise.resolve();
-    };
+    });
     await link.configure(OLD);
     expect(events).toEqual([]);
   });

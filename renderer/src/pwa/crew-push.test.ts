@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { PushSubscriptionRecord } from '../../../core/backend-link';
+import { BackendLink, type PushSubscriptionRecord, type SessionChange } from '../../../core/backend-link';
+import { Observers } from '../../../core/observers';
+import { MemoryStorage } from '../../../core/store/memory-storage';
+import { Queue } from '../../../core/store/queue';
 import type { Setting } from '../../../core/store/settings';
-import { renewSubscription, type PushMeta } from './crew-push';
+import { PushSessionService, renewSubscription, type PushMeta } from './crew-push';
 
 const base64url = (bytes: Uint8Array): string =>
   btoa(String.fromCharCode(...bytes))
@@ -80,5 +83,105 @@ describe('pushsubscriptionchange', () => {
     const h = harness(null);
     await renewSubscription({ ...h, oldEndpoint: null, newSubscription: null });
     expect([h.saved, h.deleted, h.subscribedWith]).toEqual([[], [], []]);
+  });
+});
+
+describe('PushSessionService: the subscription follows the session', () => {
+  const OLD = { url: 'http://127.0.0.1:9/old', anonKey: 'old-key' };
+  const NEW = { url: 'https://new-project.supabase.co', anonKey: 'new-key' };
+
+  /** CrewPush's two session-facing calls, recorded with the backend current when each ran. */
+  function recordingPush(current: () => string | null) {
+    const calls: string[] = [];
+    let release = (): void => undefined;
+    let refreshGate: Promise<void> = Promise.resolve();
+    return {
+      calls,
+      holdRefreshes: () => (refreshGate = new Promise<void>((resolve) => (release = resolve))),
+      release: () => release(),
+      push: {
+        refresh: async () => {
+          calls.push(`refresh at ${current() ?? 'none'}`);
+          await refreshGate;
+          calls.push('refresh done');
+        },
+        forget: () => {
+          calls.push(`forget at ${current() ?? 'none'}`);
+          return Promise.resolve();
+        },
+      },
+    };
+  }
+
+  function link(stats: { depth?: number } = {}) {
+    const store = new Queue(new MemoryStorage(), { newId: () => crypto.randomUUID(), clock: () => 0, devicePrefix: 'test-' });
+    const events: string[] = [];
+    const backend = new BackendLink(
+      {
+        settings: store.settings,
+        session: store.session,
+        stats: async () => ({ ...(await store.stats()), ...stats }),
+        resetForNewBackend: async () => {
+          events.push('reset');
+          await store.resetForNewBackend();
+        },
+      },
+      { saved: OLD, launchDefault: null, defaultStationName: 'Crew phone', autoRefreshToken: false },
+    );
+    return { backend, events };
+  }
+
+  it('refreshes at start and after a sign-in; forgets before a sign-out, waiting for nothing else', async () => {
+    const changes = new Observers<SessionChange>();
+    const rec = recordingPush(() => 'here');
+    const logged: string[] = [];
+    new PushSessionService(rec.push, (line) => logged.push(line)).start((listener) => changes.add(listener));
+    await expect.poll(() => rec.calls).toEqual(['refresh at here', 'refresh done']);
+    changes.emit({ kind: 'signed-in' });
+    await expect.poll(() => rec.calls.length).toBe(4);
+    await changes.emitAndWait({ kind: 'signing-out' });
+    expect(rec.calls).toEqual(['refresh at here', 'refresh done', 'refresh at here', 'refresh done', 'forget at here']);
+    expect(logged).toEqual([]);
+  });
+
+  it('on a backend switch, deletes the subscription on the old backend, after any refresh in flight and before its data goes', async () => {
+    const { backend, events } = link();
+    const rec = recordingPush(() => backend.url);
+    void rec.holdRefreshes();
+    new PushSessionService(rec.push, () => undefined).start((listener) => backend.changes.add(listener));
+    const switching = backend.configure(NEW).then(() => events.push('switched'));
+    // The start's refresh is still running: the switch waits for it rather than racing it.
+    await expect.poll(() => rec.calls).toEqual([`refresh at ${OLD.url}`]);
+    expect(events).toEqual([]);
+    rec.release();
+    await switching;
+    expect(rec.calls).toEqual([`refresh at ${OLD.url}`, 'refresh done', `forget at ${OLD.url}`]);
+    expect(events).toEqual(['reset', 'switched']);
+    expect(backend.url).toBe(NEW.url);
+  });
+
+  it('a refused switch (work not synced) leaves the subscription alone; a sign-out forgets it first', async () => {
+    const { backend } = link({ depth: 1 });
+    const rec = recordingPush(() => backend.url);
+    new PushSessionService(rec.push, () => undefined).start((listener) => backend.changes.add(listener));
+    await expect.poll(() => rec.calls).toEqual([`refresh at ${OLD.url}`, 'refresh done']);
+    await expect(backend.configure(NEW)).rejects.toThrow(/not synced yet/);
+    expect(rec.calls).toEqual([`refresh at ${OLD.url}`, 'refresh done']);
+    await backend.signOut();
+    expect(rec.calls).toEqual([`refresh at ${OLD.url}`, 'refresh done', `forget at ${OLD.url}`]);
+  });
+
+  it('a failed refresh or forget is logged and never blocks the sign-out', async () => {
+    const changes = new Observers<SessionChange>();
+    const logged: string[] = [];
+    const push = {
+      refresh: () => Promise.reject(new Error('offline')),
+      forget: () => Promise.reject(new Error('no service worker')),
+    };
+    new PushSessionService(push, (line) => logged.push(line)).start((listener) => changes.add(listener));
+    await changes.emitAndWait({ kind: 'signing-out' });
+    await expect
+      .poll(() => logged)
+      .toEqual(['push subscription not refreshed: offline', 'push subscription not removed: no service worker']);
   });
 });

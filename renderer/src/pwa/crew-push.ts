@@ -1,4 +1,4 @@
-import type { BackendLink, PushSubscriptionRecord } from '../../../core/backend-link';
+import type { BackendLink, PushSubscriptionRecord, SessionChange } from '../../../core/backend-link';
 import type { Settings } from '../../../core/store/settings';
 
 /** What the dashboard shows: nothing to offer, blocked in the browser, off (asked or not yet), or on. */
@@ -156,5 +156,51 @@ export async function renewSubscription(input: {
   await input.backend.savePushSubscription(subscriptionRecord(subscription));
   if (input.oldEndpoint !== null && input.oldEndpoint !== subscription.endpoint) {
     await input.backend.deletePushSubscription(input.oldEndpoint).catch(() => undefined);
+  }
+}
+
+/** Where session changes come from (the host's backend link). */
+export type SessionChanges = (listener: (change: SessionChange) => unknown) => () => void;
+
+/**
+ * A phone's notifications belong to whoever is signed in, on the backend they signed in to. This
+ * service follows the session: at start and after each sign-in the server learns this device
+ * again (a new member takes it over); before a sign-out, and before a backend switch once the
+ * switch is allowed, the subscription is deleted on the current backend while its session still
+ * allows it, and the browser drops it.
+ */
+export class PushSessionService {
+  /** The latest refresh: a switch waits for it, so it cannot save the subscription back afterwards. */
+  private refreshing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly push: Pick<CrewPush, 'refresh' | 'forget'>,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Refreshes now and follows the session from here on; returns the unsubscribe. */
+  start(changes: SessionChanges): () => void {
+    this.refresh();
+    return changes((change) => this.follow(change));
+  }
+
+  private refresh(): void {
+    this.refreshing = this.push.refresh().catch((error: unknown) =>
+      // Offline or signed out: nothing to tell the server now; the next start or sign-in tries again.
+      this.log(`push subscription not refreshed: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  }
+
+  private async follow(change: SessionChange): Promise<void> {
+    if (change.kind === 'signed-in') {
+      this.refresh();
+      return;
+    }
+    if (change.kind === 'switching-backend') await this.refreshing;
+    await this.push.forget().catch((error: unknown) =>
+      // The browser could not drop it (no service worker yet, storage refused): the sign-out or
+      // switch still goes ahead, and the server prunes the endpoint once the push service answers 410.
+      this.log(`push subscription not removed: ${error instanceof Error ? error.message : String(error)}`),
+    );
   }
 }

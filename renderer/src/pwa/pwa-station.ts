@@ -1,18 +1,12 @@
-import { BackendLink, type BackendConfig } from '../../../core/backend-link';
-import { coalesceCacheChanges, isCachedTable } from '../../../core/cache-topics';
+import type { BackendConfig, BackendLink, SessionChange } from '../../../core/backend-link';
 import { createDispatcher } from '../../../core/dispatch';
+import { composeHost, type HostScanning } from '../../../core/host';
+import { EventObservers, type Listener } from '../../../core/observers';
 import { unwrap } from '../../../core/result';
-import { ScanPipeline } from '../../../core/scan/pipeline';
+import type { ScanPipeline } from '../../../core/scan/pipeline';
 import type { Feedback } from '../../../core/scan/workflow';
-import { createStationHandlers, type StationScanning } from '../../../core/station-handlers';
-import {
-  stationEventsVia,
-  stationMethodsVia,
-  type StationApi,
-  type StationEventName,
-  type StationEventValues,
-} from '../../../core/station-api';
-import { SyncEngine, type Clock } from '../../../core/sync/engine';
+import { stationEventsVia, stationMethodsVia, type StationApi, type StationEventValues } from '../../../core/station-api';
+import type { Clock, SyncEngine } from '../../../core/sync/engine';
 import { IdbScanCatalog } from './idb-catalog';
 import { IdbQueueStore } from './idb-queue-store';
 import { IdbStationViews } from './idb-views';
@@ -33,13 +27,9 @@ export function exclusive<T>(work: () => Promise<T>): Promise<T> {
   return navigator.locks.request(SYNC_LOCK, work);
 }
 
-/** The crew phone has no serial or HID scanners: scans come from the camera or a keyboard wedge. */
-class PwaScanning implements StationScanning {
-  readonly pipeline: ScanPipeline;
-
-  constructor(catalog: IdbScanCatalog, engine: SyncEngine) {
-    this.pipeline = new ScanPipeline({ catalog, enqueue: (op) => engine.enqueue(op), duplicateWindowMs: 1500 });
-  }
+/** The crew phone has no serial or HID scanners (devices: none): scans come from the camera or a keyboard wedge. */
+class PhoneScanning implements HostScanning {
+  constructor(private readonly pipeline: ScanPipeline) {}
 
   list(): [] {
     return [];
@@ -62,7 +52,7 @@ class PwaScanning implements StationScanning {
   }
 
   submit(input: { code: string; deviceId: string }): Promise<Feedback> {
-    return this.pipeline.process({ deviceId: input.deviceId, code: input.code, receivedAt: Date.now() }, 'any');
+    return this.pipeline.process({ deviceId: input.deviceId, code: input.code, receivedAt: browserClock.now() }, 'any');
   }
 
   /** A phone has no Scanners screen: its scans are never test scans. */
@@ -80,82 +70,61 @@ export interface PwaStation {
   store: IdbQueueStore;
   backend: BackendLink;
   engine: SyncEngine;
+  /** Sign-in, sign-out and backend switches (the push service follows them). */
+  onSessionChange(listener: Listener<SessionChange>): () => void;
   stop(): void;
 }
 
+/** The page logs where developers look: its console. */
+const log = (line: string): void => console.warn(line);
+
 /**
- * The crew PWA's StationApi, in the page: the same handlers the station runs, over IndexedDB, the
- * core sync engine (draining under a Web Lock shared with the service worker) and supabase-js.
+ * The crew PWA's StationApi, in the page: the host (core/host.ts) over IndexedDB, supabase-js and
+ * no devices, its engine draining under a Web Lock shared with the service worker.
  */
 export async function createPwaStation(options: { launchDefault: BackendConfig | null; appVersion: string }): Promise<PwaStation> {
   const store = await IdbQueueStore.open(STORE_NAME, { newId: () => crypto.randomUUID() });
-  const backend = new BackendLink(store, {
-    saved: await store.settings.backend.get(),
-    launchDefault: options.launchDefault,
-    defaultStationName: 'Crew phone',
-  });
-  const engine = new SyncEngine({
+  const catalog = new IdbScanCatalog(store);
+  const host = composeHost({
     store,
-    transport: backend.transport,
+    backend: { saved: await store.settings.backend.get(), launchDefault: options.launchDefault, defaultStationName: 'Crew phone' },
     clock: browserClock,
     random: Math.random,
     newId: () => crypto.randomUUID(),
     exclusive,
-  });
-  const catalog = new IdbScanCatalog(store);
-  const scanning = new PwaScanning(catalog, engine);
-  const handlers = createStationHandlers({
-    appVersion: options.appVersion,
-    host: 'pwa',
-    platform: navigator.userAgent,
-    startedAt: new Date(),
-    now: () => new Date(),
-    sync: { engine, store },
-    scanning,
-    backend,
+    log,
+    catalog,
     views: new IdbStationViews(store, catalog),
+    scanning: (pipeline) => new PhoneScanning(pipeline),
   });
-  const dispatch = createDispatcher(handlers);
+  const dispatch = createDispatcher(host.handlers({ appVersion: options.appVersion, host: 'pwa', platform: navigator.userAgent }));
 
-  const listeners = new Map<StationEventName, Set<(value: never) => void>>();
-  const emit = <E extends StationEventName>(event: E, value: StationEventValues[E]): void => {
-    for (const listener of listeners.get(event) ?? []) (listener as (v: StationEventValues[E]) => void)(value);
-  };
-  const changes = coalesceCacheChanges((change) => emit('cacheChanged', change), 150, browserClock);
-  const offs = [
-    engine.subscribe((status) => emit('syncStatus', status)),
-    scanning.pipeline.onScan((scan) => emit('scan', scan)),
-    scanning.pipeline.onFeedback((feedback) => emit('scanFeedback', feedback)),
-    store.onCacheChange((keys) => changes.add([...keys].map((key) => key.slice(0, key.indexOf(':'))).filter(isCachedTable))),
-    () => changes.stop(),
-  ];
+  const events = new EventObservers<StationEventValues>((error) =>
+    log(`a screen's event listener failed: ${error instanceof Error ? error.message : String(error)}`),
+  );
+  const unsubscribe = host.subscribe((event, value) => events.emit(event, value));
   // The service worker drained or pulled: this page's lists and status catch up.
   const channel = new BroadcastChannel(CHANNEL);
   channel.onmessage = () => {
-    emit('cacheChanged', { topics: ['gigs', 'assets', 'other'] });
-    void engine.status().then((status) => emit('syncStatus', status));
+    events.emit('cacheChanged', { topics: ['gigs', 'assets', 'other'] });
+    void host.engine.status().then((status) => events.emit('syncStatus', status));
   };
 
   const api: StationApi = {
     ...stationMethodsVia(async (method, ...args) => unwrap(await dispatch({ method, args, trustedSender: true }))),
-    ...stationEventsVia((event, listener) => {
-      const set = listeners.get(event) ?? new Set();
-      listeners.set(event, set);
-      set.add(listener);
-      return () => set.delete(listener);
-    }),
+    ...stationEventsVia((event, listener) => events.on(event, listener)),
   };
-  await engine.start();
+  await host.start();
   return {
     api,
     store,
-    backend,
-    engine,
+    backend: host.backend,
+    engine: host.engine,
+    onSessionChange: (listener) => host.onSessionChange(listener),
     stop: () => {
-      engine.stop();
       channel.close();
-      offs.forEach((off) => off());
-      store.close();
+      unsubscribe();
+      void host.stop();
     },
   };
 }

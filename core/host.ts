@@ -1,0 +1,220 @@
+/**
+ * The host, composed once. The station (Electron's main process or the browser host), the crew
+ * PWA's page and its service worker each pass in their platform parts — store, catalog, views,
+ * clock, ids, scanning with devices or none — and get the same engine, backend link, scan
+ * pipeline, StationApi handlers and event fan-out. Nothing here knows which platform it runs on.
+ */
+import { BackendLink, type BackendLinkOptions, type BackendStore, type SessionChange } from './backend-link';
+import { coalesceCacheChanges, isCachedTable, type CoalescingTimer } from './cache-topics';
+import type { StationHandlers } from './dispatch';
+import type { Listener } from './observers';
+import type { Random } from './random';
+import type { ScanCatalog } from './scan/catalog';
+import { ScanPipeline } from './scan/pipeline';
+import type { Feedback } from './scan/workflow';
+import type { DeviceInput, ScanEvent } from './scanner/types';
+import type { StationEventName, StationEventValues } from './station-api';
+import { createStationHandlers, type StationHandlerContext, type StationScanning, type StationViews } from './station-handlers';
+import { SyncEngine, type Clock, type SyncStatus } from './sync/engine';
+import type { CachedTable } from './sync/model';
+import type { QueueStore } from './sync/queue-store';
+import type { SyncTransport } from './sync/transport';
+
+/**
+ * What a store's cache-change listener hears: the entity keys ("assets:<id>") of the rows whose
+ * view changed (a bare table name counts as that table).
+ */
+export interface CacheChangeSource {
+  onCacheChange(listener: (change: ReadonlySet<string>) => void): () => void;
+}
+
+/** A store a host runs on: the queue, its cache changes, the backend link's settings and session, and a close. */
+export type HostStore = QueueStore & BackendStore & CacheChangeSource & { close(): void };
+
+/** The cached tables a cache change touched, for screens that reload whole lists. */
+export function tablesOf(change: Iterable<string>): Set<CachedTable> {
+  const tables = new Set<CachedTable>();
+  for (const key of change) {
+    const colon = key.indexOf(':');
+    const table = colon === -1 ? key : key.slice(0, colon);
+    if (isCachedTable(table)) tables.add(table);
+  }
+  return tables;
+}
+
+export type EmitStationEvent = <E extends StationEventName>(event: E, value: StationEventValues[E]) => void;
+
+/** What the sync core needs from its platform. */
+export interface SyncParts<S extends HostStore> {
+  store: S;
+  /** Which backend (saved setting, launch default) and how the session refreshes. */
+  backend: BackendLinkOptions;
+  /** A test's stand-in for the server; by default the backend link's transport. */
+  transport?: SyncTransport;
+  clock: Clock;
+  random: Random;
+  newId: () => string;
+  /** Drains under a lock shared with other engines on the same store (the PWA's tabs and worker). */
+  exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Where failures nobody awaits are reported (a listener that threw, a scan that failed). */
+  log: (line: string) => void;
+}
+
+export interface SyncHost<S extends HostStore> {
+  store: S;
+  backend: BackendLink;
+  engine: SyncEngine;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The sync core alone: store, backend link and engine (not started). The service worker needs no
+ * more; `composeHost` builds on it.
+ */
+export function composeSync<S extends HostStore>(parts: SyncParts<S>): SyncHost<S> {
+  const backend = new BackendLink(parts.store, parts.backend);
+  const engine = new SyncEngine({
+    store: parts.store,
+    transport: parts.transport ?? backend.transport,
+    clock: parts.clock,
+    random: parts.random,
+    newId: parts.newId,
+    ...(parts.exclusive === undefined ? {} : { exclusive: parts.exclusive }),
+    onListenerError: (error) => parts.log(`a sync status listener failed: ${messageOf(error)}`),
+  });
+  return { store: parts.store, backend, engine };
+}
+
+/** A platform's scanning over the host's pipeline: the station's devices, or none on a phone. */
+export interface HostScanning extends StationScanning {
+  /** Raw input from devices, for the Scanners screen (hosts without devices have none). */
+  onInput?(listener: (input: DeviceInput) => void): () => void;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+export interface HostParts<S extends HostStore, C extends HostScanning> extends SyncParts<S> {
+  catalog: ScanCatalog;
+  views: StationViews;
+  /** The platform's scanning, given the host's pipeline. */
+  scanning: (pipeline: ScanPipeline) => C;
+}
+
+/** The same code again within this window is a warning, not a second op (a scanner's double read). */
+const DUPLICATE_WINDOW_MS = 1500;
+
+/** Who is answering StationApi: shown in Diagnostics and getInfo. */
+export interface HostApp {
+  appVersion: string;
+  host: StationHandlerContext['host'];
+  platform: string;
+  /** The host's recent log lines (the station's rotating log; none in the PWA). */
+  recentLog?: (count: number) => string[];
+}
+
+export interface Host<S extends HostStore, C extends HostScanning> extends SyncHost<S> {
+  pipeline: ScanPipeline;
+  scanning: C;
+  views: StationViews;
+  /** StationApi's handlers over this host's services. */
+  handlers(app: HostApp): StationHandlers;
+  /** Every StationApi event, fanned out to `emit` (one IPC channel, one socket, the page's listeners). */
+  subscribe(emit: EmitStationEvent, coalesceMs?: number): () => void;
+  /** Sign-in, sign-out and backend switches, for services that follow the session. */
+  onSessionChange(listener: Listener<SessionChange>): () => void;
+  /** Recovers in-flight ops and starts syncing, then the devices. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function composeHost<S extends HostStore, C extends HostScanning>(parts: HostParts<S, C>): Host<S, C> {
+  const sync = composeSync(parts);
+  const { engine, backend, store } = sync;
+  const pipeline = new ScanPipeline(
+    { catalog: parts.catalog, enqueue: (op) => engine.enqueue(op), duplicateWindowMs: DUPLICATE_WINDOW_MS },
+    (error) => parts.log(`scan failed: ${messageOf(error)}`),
+  );
+  const scanning = parts.scanning(pipeline);
+  const startedAt = new Date(parts.clock.now());
+  return {
+    ...sync,
+    pipeline,
+    scanning,
+    views: parts.views,
+    handlers: (app) =>
+      createStationHandlers({
+        ...(app.recentLog === undefined ? {} : { recentLog: app.recentLog }),
+        appVersion: app.appVersion,
+        host: app.host,
+        platform: app.platform,
+        startedAt,
+        now: () => new Date(parts.clock.now()),
+        sync: { engine, store },
+        scanning,
+        backend,
+        views: parts.views,
+      }),
+    subscribe: (emit, coalesceMs) =>
+      fanOutStationEvents(
+        {
+          engine,
+          scans: {
+            onScan: (l) => pipeline.onScan(l),
+            onFeedback: (l) => pipeline.onFeedback(l),
+            onInput: scanning.onInput?.bind(scanning),
+          },
+          store,
+        },
+        emit,
+        { coalesceMs, timer: parts.clock },
+      ),
+    onSessionChange: (listener) => backend.changes.add(listener),
+    start: async () => {
+      await engine.start();
+      await scanning.start?.();
+    },
+    stop: async () => {
+      engine.stop();
+      await scanning.stop?.();
+      store.close();
+    },
+  };
+}
+
+/** Where StationApi's events come from. */
+export interface StationEventSources {
+  engine: { subscribe(listener: (status: SyncStatus) => void): () => void };
+  scans: {
+    onScan(listener: (scan: ScanEvent) => void): () => void;
+    onFeedback(listener: (feedback: Feedback) => void): () => void;
+    onInput?: ((listener: (input: DeviceInput) => void) => () => void) | undefined;
+  };
+  store: CacheChangeSource;
+}
+
+/**
+ * Every StationApi event from the sources, for any transport (IPC, the browser host's socket, the
+ * PWA page's listeners). Cache changes are coalesced: a pull of 20k rows or a burst of scans is
+ * one reload per `coalesceMs`, not one per row.
+ */
+export function fanOutStationEvents(
+  sources: StationEventSources,
+  emit: EmitStationEvent,
+  options: { coalesceMs?: number | undefined; timer: CoalescingTimer },
+): () => void {
+  const changes = coalesceCacheChanges((change) => emit('cacheChanged', change), options.coalesceMs ?? 150, options.timer);
+  const offs = [
+    sources.engine.subscribe((value) => emit('syncStatus', value)),
+    sources.scans.onScan((value) => emit('scan', value)),
+    sources.scans.onFeedback((value) => emit('scanFeedback', value)),
+    sources.scans.onInput?.((value) => emit('scannerInput', value)) ?? (() => undefined),
+    sources.store.onCacheChange((change) => changes.add(tablesOf(change))),
+  ];
+  return () => {
+    changes.stop();
+    offs.forEach((off) => off());
+  };
+}
