@@ -1,3 +1,4 @@
+import { errorMessage } from './errors';
 /**
  * The one listener set: engines, scan pipelines, scanner drivers and session changes publish
  * through it. A listener that throws (or whose promise rejects) is reported and the others still
@@ -9,7 +10,7 @@ export type Listener<T> = (value: T) => unknown;
 
 /** Where a failing listener is reported when the owner names no log. */
 function reportToConsole(error: unknown): void {
-  console.error(`a listener failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`a listener failed: ${errorMessage(error)}`);
 }
 
 export class Observers<T> {

@@ -8,6 +8,7 @@ import { abiMismatch } from './native-modules';
 import { contentSecurityPolicy, isTrustedRendererUrl, secureWebPreferences } from './security';
 import { subscribeStationEvents } from './station-events';
 import type { StationServices, stationHandlersFor } from './station-services';
+import { errorMessage } from '../core/errors';
 
 const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
 const rendererFile = join(__dirname, '../renderer/index.html');
@@ -93,7 +94,7 @@ void app.whenReady().then(async () => {
       },
     });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     const explanation =
       abiMismatch(error, { electron: process.versions.electron, node: process.versions.node })?.explanation ??
       `The station could not start: ${message}`;

@@ -1,3 +1,4 @@
+import { errorMessage } from '../core/errors';
 /** A native addon built for another Node/Electron ABI than the one running it. */
 export interface AbiMismatch {
   /** The addon's package, e.g. better-sqlite3. */
@@ -14,7 +15,7 @@ export interface AbiMismatch {
  * install, the tests) and the app runs in Electron, or the other way round.
  */
 export function abiMismatch(error: unknown, runtime: { electron: string | undefined; node: string }): AbiMismatch | null {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const versions = /NODE_MODULE_VERSION (\d+)\.\s+This version of Node\.js requires\s+NODE_MODULE_VERSION (\d+)/.exec(message);
   if (versions === null) return null;
   const module = /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/.exec(message)?.[1]?.replace('\\', '/') ?? 'a native module';

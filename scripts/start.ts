@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { projectVersion, runBrowserStation } from '../main/browser-host/run';
 import { stationDataDir } from '../main/station-data-dir';
 import { findElectronBinary, missingElectronExplanation } from './electron-binary';
+import { errorMessage } from '../core/errors';
 
 /**
  * `npm start`: build the app, start the local backend (unless SUPABASE_URL points elsewhere)
@@ -81,7 +82,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`npm start failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`npm start failed: ${errorMessage(error)}\n`);
     process.exit(1);
   },
 );

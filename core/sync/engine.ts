@@ -8,6 +8,7 @@ import { rebase } from './optimistic';
 import type { Outcome, QueueStore } from './queue-store';
 import { DEFAULT_REQUEST_TIMING, RequestTimer, type RequestTiming } from './request-timer';
 import { toWire, TransportError, type SyncTransport } from './transport';
+import { errorMessage } from '../errors';
 
 /** Time as the engine sees it: injected so tests are deterministic. */
 export interface Clock {
@@ -428,7 +429,7 @@ export class SyncEngine {
           run.down = true;
           return null;
         }
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         const kind = error instanceof TransportError ? error.kind : 'network';
         failures += 1;
         if (kind === 'timeout') abandoned = true;
@@ -555,7 +556,7 @@ export class SyncEngine {
       try {
         page = await this.transport.pull(fromStart ? null : await this.store.cursor(), this.pullLimit);
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         // One refresh per 401, as for pushes: a token refused again right after is not retried forever.
         if (error instanceof TransportError && error.kind === 'unauthorized' && !refreshed) {
           refreshed = true;

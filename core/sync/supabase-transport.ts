@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { pullPageSchema, pushResponseSchema, type PullPage, type PushResult } from './model';
 import { TransportError, type PushOptions, type SyncTransport, type WireOp } from './transport';
+import { errorMessage } from '../errors';
 
 /** The part of a supabase-js client the transport uses (any client that has it will do). */
 export interface RpcClient {
@@ -37,7 +38,7 @@ export function supabaseTransport(client: RpcClient, options: { timeoutMs: numbe
       response = await client.rpc(fn, args).abortSignal(signal);
     } catch (error) {
       if (given?.aborted === true) throw new TransportError('timeout', `${fn}: given up on by the caller`);
-      throw new TransportError('network', error instanceof Error ? error.message : String(error));
+      throw new TransportError('network', errorMessage(error));
     }
     if (response.error !== null) {
       if (given?.aborted === true) throw new TransportError('timeout', `${fn}: given up on by the caller`);

@@ -6,6 +6,7 @@ import { frameConfigOf } from '../../core/scanner/frame-decoder';
 import type { DeviceInput, FrameEnd, ScanEvent } from '../../core/scanner/types';
 import { HidScanner, isScannerCandidate, type HidAvailability, type HidDeviceInfo } from './hid-scanner';
 import { isUsbIdentity, SerialScanner, type SerialPortInfo } from './serial-scanner';
+import { errorMessage } from '../../core/errors';
 
 export interface DeviceManagerDeps {
   hid: HidAvailability;
@@ -60,8 +61,7 @@ export class DeviceManager {
   private readonly scans: Observers<RoutedScan>;
   private readonly inputs: Observers<DeviceInput>;
   /** A listener that throws is logged; the other listeners (and the next scan) go on. */
-  private readonly report = (error: unknown): void =>
-    this.deps.log(`a scanner listener failed: ${error instanceof Error ? error.message : String(error)}`);
+  private readonly report = (error: unknown): void => this.deps.log(`a scanner listener failed: ${errorMessage(error)}`);
   private timer: NodeJS.Timeout | null = null;
   private phase: 'idle' | 'started' | 'stopped' = 'idle';
   /** Polls and stops run one at a time, in order. */
@@ -157,7 +157,7 @@ export class DeviceManager {
 
   private exclusive(work: () => Promise<void>): Promise<void> {
     const next = this.chain.then(work);
-    this.chain = next.catch((error: unknown) => this.deps.log(`scanners: ${error instanceof Error ? error.message : String(error)}`));
+    this.chain = next.catch((error: unknown) => this.deps.log(`scanners: ${errorMessage(error)}`));
     return next;
   }
 
@@ -341,7 +341,7 @@ export class DeviceManager {
     try {
       await driver.start();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       this.setState(config.id, { present: true, state: 'unavailable', detail: `cannot open ${path}: ${message}` });
       this.deps.log(`scanner ${config.name}: cannot open ${path}: ${message}`);
       return;
@@ -363,7 +363,7 @@ export class DeviceManager {
     const previous = this.closing.get(id) ?? Promise.resolve();
     const closed = previous
       .then(() => running.driver.stop())
-      .catch((error: unknown) => this.deps.log(`scanner ${id}: closing failed: ${error instanceof Error ? error.message : String(error)}`))
+      .catch((error: unknown) => this.deps.log(`scanner ${id}: closing failed: ${errorMessage(error)}`))
       .finally(() => {
         if (this.closing.get(id) === closed) this.closing.delete(id);
       });

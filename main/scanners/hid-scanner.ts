@@ -2,6 +2,7 @@ import { Observers } from '../../core/observers';
 import { HidKeyboardDecoder, type KeyboardLayout } from '../../core/scanner/hid-keyboard';
 import { HidPosDecoder } from '../../core/scanner/hid-pos';
 import type { DeviceInput, HidDecodeResult, ScanEvent } from '../../core/scanner/types';
+import { errorMessage } from '../../core/errors';
 
 /** The parts of node-hid the station uses, so a station without libusb still starts. */
 export interface HidDevice {
@@ -36,7 +37,7 @@ export async function loadHid(load: () => Promise<unknown> = () => import('node-
     if (hid === undefined || typeof hid.devicesAsync !== 'function') return { available: false, reason: 'node-hid did not load correctly' };
     return { available: true, hid };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     return {
       available: false,
       reason: `USB HID scanners are unavailable: ${message}. On Linux install libusb-1.0-0 (and a udev rule for access); serial and keyboard-wedge scanners still work.`,

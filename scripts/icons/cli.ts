@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../supabase/local/paths';
 import { launchChromium } from '../../tests/helpers/chromium';
 import { pngSize } from './png';
+import { errorMessage } from '../../core/errors';
 
 const SOURCE = join(PROJECT_ROOT, 'resources', 'icon.svg');
 /** Linux icon theme sizes (electron-builder takes the folder); 1024 for macOS/Windows conversion. */
@@ -42,6 +43,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`icons failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`icons failed: ${errorMessage(error)}\n`);
   process.exit(1);
 });

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { PROJECT_ROOT } from '../../supabase/local/paths';
 import { latencyVsScaleSvg, recordedSchema, type Recorded } from './chart';
+import { errorMessage } from '../../core/errors';
 
 const PERF_DIR = join(PROJECT_ROOT, 'docs', 'perf');
 const RESULTS = join(PERF_DIR, 'results.json');
@@ -51,6 +52,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`perf failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`perf failed: ${errorMessage(error)}\n`);
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { seedDatabase } from './seed';
+import { errorMessage } from '../../core/errors';
 
 const usage = `Usage: npm run seed -- [--gigs 5000] [--assets 20000] [--staff 500] [--seed 42] [--scale N] [--demo] --db-url postgresql://…
 
@@ -31,7 +32,7 @@ async function main(): Promise<number> {
       },
     }));
   } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${usage}\n`);
+    process.stderr.write(`${errorMessage(error)}\n\n${usage}\n`);
     return 2;
   }
   if (values.help) {
@@ -59,7 +60,7 @@ async function main(): Promise<number> {
     );
     return 0;
   } catch (error) {
-    process.stderr.write(`seed failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`seed failed: ${errorMessage(error)}\n`);
     return 1;
   }
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DEMO_LOGINS, DEMO_PASSWORD, seedDemoIfEmpty } from '../../scripts/seed/seed';
 import { startLocalStack, type LocalStack } from './stack';
+import { errorMessage } from '../../core/errors';
 
 const usage = `Usage: npm run backend -- [--fresh] [--port N] [--db-port N] [--data-dir DIR] [--verbose]
 
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
       strict: true,
     }));
   } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${usage}\n`);
+    process.stderr.write(`${errorMessage(error)}\n\n${usage}\n`);
     process.exit(2);
   }
   if (values.help) {
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
     void (stack?.stop() ?? Promise.resolve()).then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stderr.write(`stop failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.stderr.write(`stop failed: ${errorMessage(error)}\n`);
         process.exit(1);
       },
     );
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
     });
     if (!values['no-demo']) await loadDemoIfEmpty(stack);
   } catch (error) {
-    process.stderr.write(`the local stack did not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`the local stack did not start: ${errorMessage(error)}\n`);
     await stack?.stop();
     process.exit(1);
   }

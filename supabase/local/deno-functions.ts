@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { PROJECT_ROOT } from './paths';
 import { freePort } from './ports';
 import type { Watchdog } from './watchdog';
+import { errorMessage } from '../../core/errors';
 
 export interface EdgeFunction {
   name: string;
@@ -136,7 +137,7 @@ export async function startFunctions(options: FunctionsOptions): Promise<Running
     try {
       await waitForPort(fn.port, child, 60_000);
     } catch (error) {
-      throw new Error(`edge function "${fn.name}" ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new Error(`edge function "${fn.name}" ${errorMessage(error)}`, { cause: error });
     }
     options.log(`serving edge function ${fn.name} on 127.0.0.1:${fn.port}`);
   };

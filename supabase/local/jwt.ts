@@ -1,4 +1,5 @@
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { errorMessage } from '../../core/errors';
 
 const API_KEY_ISSUED_AT = 1_764_000_000; // 2025-11-24
 const API_KEY_EXPIRES_AT = 2_079_360_000; // ten years later
@@ -36,7 +37,7 @@ export class JwtKeys {
       return { ok: true, claims: payload };
     } catch (error) {
       if (error instanceof errors.JWTExpired) return { ok: false, reason: 'expired' };
-      return { ok: false, reason: 'invalid', detail: error instanceof Error ? error.message : String(error) };
+      return { ok: false, reason: 'invalid', detail: errorMessage(error) };
     }
   }
 }

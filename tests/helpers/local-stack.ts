@@ -3,6 +3,7 @@ import pg from 'pg';
 import { PROJECT_ROOT } from '../../supabase/local/paths';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../supabase/local/stack';
 import { nodeSupabaseClient } from './supabase-client';
+import { errorMessage } from '../../core/errors';
 
 export const FIXTURES = join(PROJECT_ROOT, 'tests', 'fixtures');
 
@@ -32,7 +33,7 @@ export async function startTestStack(options: Omit<LocalStackOptions, 'fresh' | 
       },
     });
   } catch (error) {
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- stack log ---\n${lines.join('\n')}`, {
+    throw new Error(`${errorMessage(error)}\n--- stack log ---\n${lines.join('\n')}`, {
       cause: error,
     });
   }

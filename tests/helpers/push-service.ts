@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import ece from 'http_ece';
 import { z } from 'zod';
+import { errorMessage } from '../../core/errors';
 
 /** A browser's push subscription as the PWA would save it, plus the private half the test keeps. */
 export interface TestSubscription {
@@ -158,7 +159,7 @@ export async function startPushService(options: { vapidPublicKey?: string; now?:
         ece.decrypt(body, { version: 'aes128gcm', privateKey: subscription.ecdh, authSecret: subscription.auth }).toString('utf8'),
       );
     } catch (error) {
-      return reject(400, `payload did not decrypt: ${error instanceof Error ? error.message : String(error)}`);
+      return reject(400, `payload did not decrypt: ${errorMessage(error)}`);
     }
     const header = (name: string): string | null => {
       const value = request.headers[name];

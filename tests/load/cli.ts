@@ -9,6 +9,7 @@ import { checkIntegrity } from './integrity';
 import { prepareFestival } from './prepare';
 import { loadScenario, type Scenario } from './scenario';
 import { spreadRows, summarizeRuns } from './spread';
+import { errorMessage } from '../../core/errors';
 
 const USAGE = `usage: npm run load -- <scenario> [--vus N] [--time-scale F] [--seed N] [--runs N]
        npm run load -- <scenario> --prepare-only --db-url URL [--out FILE]   (arrange the cohort for k6)`;
@@ -191,7 +192,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`load failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`load failed: ${errorMessage(error)}\n`);
     process.exit(1);
   },
 );

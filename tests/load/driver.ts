@@ -4,6 +4,7 @@ import { seededRandom } from '../../core/random';
 import type { UsersFile } from './prepare';
 import type { Scenario } from './scenario';
 import { applyAnswer, startState, stepRequest, type LoadUser, type VuState } from './steps';
+import { errorMessage } from '../../core/errors';
 
 export interface EndpointStats {
   requests: number;
@@ -143,7 +144,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
     } catch (error) {
       entry.latencies.push(performance.now() - started);
       entry.requests += 1;
-      fail(entry, `${request.name}: ${error instanceof Error ? error.message : String(error)}`);
+      fail(entry, `${request.name}: ${errorMessage(error)}`);
       return false;
     }
   };

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage } from '../../../core/errors';
 
 export const CORS_HEADERS: Record<string, string> = {
   'Access-Control-Allow-Origin': '*',
@@ -100,7 +101,7 @@ export function parseJsonBody(raw: Buffer, emptyAs: unknown): BodyResult<unknown
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
-    return { ok: false, status: 400, reason: 'invalid_json', detail: error instanceof Error ? error.message : String(error) };
+    return { ok: false, status: 400, reason: 'invalid_json', detail: errorMessage(error) };
   }
 }
 

@@ -6,6 +6,7 @@ import { handleFunction } from './functions-proxy';
 import { sendEmpty, sendJson } from './http';
 import { identify } from './identity';
 import { handleRpc, type RpcContext } from './rpc';
+import { errorMessage } from '../../../core/errors';
 
 export interface GatewayOptions {
   host: string;
@@ -76,7 +77,7 @@ export function startGateway(options: GatewayOptions): Promise<Server> {
 
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       options.log(`gateway: ${req.method ?? ''} ${req.url ?? ''} failed: ${message}`);
       if (!res.headersSent) sendJson(res, 500, { code: 'XX000', message, details: null, hint: null });
       else res.destroy();
