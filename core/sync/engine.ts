@@ -307,6 +307,8 @@ export class SyncEngine {
     if (pending !== null) this.clock.clearTimeout(pending);
     this.timers[loop] = this.clock.setTimeout(() => {
       this.timers[loop] = null;
+      // Safe to drop here: drain() and pull() record their own failure (lastError, shown on the Sync
+      // screen); this catch only keeps the poll loop going.
       void (loop === 'push' ? this.drain() : this.pull())
         .catch(() => undefined)
         .then(() => {
@@ -324,6 +326,7 @@ export class SyncEngine {
     this.reachable = true;
     this.lastSuccessAt = this.clock.now();
     // The server answers again: what backed off while it was away goes now, not minutes later.
+    // Safe to drop a failure here: the ops stay queued with their backoff and the poll loop sends them.
     if (cameBack)
       void this.store.retryNow().then(
         () => this.drain(),
