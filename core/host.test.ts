@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionChange } from './backend-link';
 import { createDispatcher } from './dispatch';
-import { composeHost, tablesOf, type HostScanning } from './host';
+import { composeHost, type HostScanning } from './host';
 import { seededRandom } from './random';
 import type { ScanCatalog } from './scan/catalog';
 import type { ScanPipeline } from './scan/pipeline';
@@ -187,11 +187,5 @@ describe('composeHost', () => {
     await composed.stop();
     expect(devices()?.stopped).toBe(true);
     expect(composed.scanning).toBe(devices());
-  });
-});
-
-describe('tablesOf', () => {
-  it('names the cached tables of entity keys (and bare table names), ignoring anything else', () => {
-    expect([...tablesOf(['gigs:1', 'assets:2', 'cases', 'sync_state:x', 'nonsense'])].sort()).toEqual(['assets', 'cases', 'gigs']);
   });
 });

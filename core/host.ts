@@ -5,7 +5,7 @@
  * pipeline, StationApi handlers and event fan-out. Nothing here knows which platform it runs on.
  */
 import { BackendLink, type BackendLinkOptions, type BackendStore, type SessionChange } from './backend-link';
-import { coalesceCacheChanges, isCachedTable, type CoalescingTimer } from './cache-topics';
+import { coalesceCacheChanges, type CoalescingTimer } from './cache-topics';
 import type { StationHandlers } from './dispatch';
 import type { Listener } from './observers';
 import type { Random } from './random';
@@ -16,31 +16,15 @@ import type { DeviceInput, ScanEvent } from './scanner/types';
 import type { StationEventName, StationEventValues } from './station-api';
 import { createStationHandlers, type StationHandlerContext, type StationScanning, type StationViews } from './station-handlers';
 import { SyncEngine, type Clock, type SyncStatus } from './sync/engine';
-import type { CachedTable } from './sync/model';
+import { changedTables, type Queue } from './store/queue';
 import type { QueueStore } from './sync/queue-store';
 import type { SyncTransport } from './sync/transport';
 
-/**
- * What a store's cache-change listener hears: the entity keys ("assets:<id>") of the rows whose
- * view changed (a bare table name counts as that table).
- */
-export interface CacheChangeSource {
-  onCacheChange(listener: (change: ReadonlySet<string>) => void): () => void;
-}
+/** Where cache changes come from: the store's entity keys of changed rows (core/store/queue.ts). */
+export type CacheChangeSource = Pick<Queue, 'onCacheChange'>;
 
-/** A store a host runs on: the queue, its cache changes, the backend link's settings and session, and a close. */
+/** A store a host runs on: the queue with its cache changes, the backend link's settings and session, and a close. */
 export type HostStore = QueueStore & BackendStore & CacheChangeSource & { close(): void };
-
-/** The cached tables a cache change touched, for screens that reload whole lists. */
-export function tablesOf(change: Iterable<string>): Set<CachedTable> {
-  const tables = new Set<CachedTable>();
-  for (const key of change) {
-    const colon = key.indexOf(':');
-    const table = colon === -1 ? key : key.slice(0, colon);
-    if (isCachedTable(table)) tables.add(table);
-  }
-  return tables;
-}
 
 export type EmitStationEvent = <E extends StationEventName>(event: E, value: StationEventValues[E]) => void;
 
@@ -211,7 +195,7 @@ export function fanOutStationEvents(
     sources.scans.onScan((value) => emit('scan', value)),
     sources.scans.onFeedback((value) => emit('scanFeedback', value)),
     sources.scans.onInput?.((value) => emit('scannerInput', value)) ?? (() => undefined),
-    sources.store.onCacheChange((change) => changes.add(tablesOf(change))),
+    sources.store.onCacheChange((change) => changes.add(changedTables(change))),
   ];
   return () => {
     changes.stop();
