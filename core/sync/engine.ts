@@ -307,10 +307,10 @@ export class SyncEngine {
     if (pending !== null) this.clock.clearTimeout(pending);
     this.timers[loop] = this.clock.setTimeout(() => {
       this.timers[loop] = null;
-      // Safe to drop here: drain() and pull() record their own failure (lastError, shown on the Sync
-      // screen); this catch only keeps the poll loop going.
+      // A failure the loop did not record itself (the store failing, say) becomes lastError, which
+      // the Sync screen shows; the poll loop goes on either way.
       void (loop === 'push' ? this.drain() : this.pull())
-        .catch(() => undefined)
+        .catch((error: unknown) => this.failed(errorMessage(error), false))
         .then(() => {
           if (this.timers[loop] === null) this.schedule(loop, this.pollMs);
         });
@@ -326,12 +326,12 @@ export class SyncEngine {
     this.reachable = true;
     this.lastSuccessAt = this.clock.now();
     // The server answers again: what backed off while it was away goes now, not minutes later.
-    // Safe to drop a failure here: the ops stay queued with their backoff and the poll loop sends them.
+    // A failure here is shown as lastError; the ops stay queued with their backoff and the poll loop sends them.
     if (cameBack)
-      void this.store.retryNow().then(
-        () => this.drain(),
-        () => undefined,
-      );
+      void this.store
+        .retryNow()
+        .then(() => this.drain())
+        .catch((error: unknown) => this.failed(errorMessage(error), false));
   }
 
   private failed(message: string, unreachable: boolean): void {
