@@ -211,8 +211,15 @@ export class Queue implements QueueStore {
         switch (outcome.kind) {
           case 'applied':
             await tx.ops.delete(op.id);
-            if (outcome.row !== null) await writeServerRow(tx, op.table, outcome.row, now);
-            await refreshCache(tx, touched, op.table, id, now);
+            await refreshCache(
+              tx,
+              touched,
+              op.table,
+              id,
+              now,
+              rebase,
+              outcome.row === null ? undefined : await writeServerRow(tx, op.table, outcome.row, now),
+            );
             break;
           case 'conflict':
             await tx.ops.delete(op.id);
@@ -225,8 +232,15 @@ export class Queue implements QueueStore {
               message: outcome.message,
               detectedAt: now,
             });
-            if (outcome.serverRow !== null) await writeServerRow(tx, op.table, outcome.serverRow, now);
-            await refreshCache(tx, touched, op.table, id, now);
+            await refreshCache(
+              tx,
+              touched,
+              op.table,
+              id,
+              now,
+              rebase,
+              outcome.serverRow === null ? undefined : await writeServerRow(tx, op.table, outcome.serverRow, now),
+            );
             break;
           case 'rejected':
             await tx.ops.delete(op.id);
@@ -276,8 +290,7 @@ export class Queue implements QueueStore {
     return this.run('readwrite', async (tx, touched) => {
       for (const [table, rows] of Object.entries(page.changes) as [CachedTable, Row[]][]) {
         for (const row of rows) {
-          await writeServerRow(tx, table, row, now);
-          await refreshCache(tx, touched, table, row.id, now, rebaseRow);
+          await refreshCache(tx, touched, table, row.id, now, rebaseRow, await writeServerRow(tx, table, row, now));
         }
       }
       for (const tombstone of page.tombstones) {
@@ -596,15 +609,29 @@ function isCached(table: string): table is CachedTable {
   return (CACHED_TABLES as readonly string[]).includes(table);
 }
 
-async function writeServerRow(tx: StorageTx, table: string, row: Row, now: number): Promise<void> {
-  if (!isCached(table)) return;
+/**
+ * Records the server's row (unless an older one than the server's last word) and returns the
+ * server row the cache now holds, for the refresh that follows; undefined for a table not cached.
+ */
+async function writeServerRow(tx: StorageTx, table: string, row: Row, now: number): Promise<Row | undefined> {
+  if (!isCached(table)) return undefined;
   const existing = await tx.cache.get(table, row.id);
-  if (existing === undefined) return tx.cache.write(table, row.id, { row, serverRow: row }, now);
-  if (existing.serverRow != null && isOlderRow(row, parseRow(existing.serverRow))) return;
+  if (existing === undefined) {
+    await tx.cache.write(table, row.id, { row, serverRow: row }, now);
+    return row;
+  }
+  if (existing.serverRow != null) {
+    const current = parseRow(existing.serverRow);
+    if (isOlderRow(row, current)) return current;
+  }
   await tx.cache.write(table, row.id, { serverRow: row }, now);
+  return row;
 }
 
-/** The view of a row: the server's last word with the still-queued ops on top. */
+/**
+ * The view of a row: the server's last word with the still-queued ops on top. `server`: the
+ * server row just written (writeServerRow's answer), so it is not read again.
+ */
 async function refreshCache(
   tx: StorageTx,
   touched: Set<string>,
@@ -612,14 +639,15 @@ async function refreshCache(
   id: string,
   now: number,
   rebaseRow: (serverRow: Row | null, queued: QueuedOp[]) => Row | null = rebase,
+  server?: Row,
 ): Promise<void> {
   if (!isCached(table)) return;
   touched.add(`${table}:${id}`);
-  const record = await tx.cache.get(table, id);
-  const server = record?.serverRow == null ? null : parseRow(record.serverRow);
+  const record = server === undefined ? await tx.cache.get(table, id) : { serverRow: server };
+  const serverRow = record?.serverRow == null ? null : parseRow(record.serverRow);
   const queued: QueuedOp[] = [];
   for (const stored of await tx.ops.forEntity(`${table}:${id}`)) pushReadable(queued, stored);
-  const view = rebaseRow(server, queued);
+  const view = rebaseRow(serverRow, queued);
   if (record === undefined && view === null) return;
   await tx.cache.write(table, id, { row: view }, now);
 }

@@ -307,11 +307,7 @@ export class SqliteStorage implements QueueStorage {
           const { name, where, params } = cacheWhere(table);
           const r = stmt(`select row, server_row from ${name} where ${where} id = ?`).get(...params, id) as
             { row: string | null; server_row: string | null } | undefined;
-          const record: StoredCacheRecord | undefined =
-            r === undefined
-              ? undefined
-              : { row: r.row === null ? null : json(r.row), serverRow: r.server_row === null ? null : json(r.server_row) };
-          return Promise.resolve(record);
+          return Promise.resolve(r === undefined ? undefined : cacheRecord(r.row, r.server_row));
         },
         write: (table, id, fields, updatedAt) => {
           const { name, entity } = CACHE_TABLE[table];
@@ -381,6 +377,22 @@ export class SqliteStorage implements QueueStorage {
       },
     };
   }
+}
+
+/** A cached record whose JSON is decoded when read: most reads want only one of the two rows. */
+function cacheRecord(row: string | null, serverRow: string | null): StoredCacheRecord {
+  let decodedRow: unknown;
+  let decodedServerRow: unknown;
+  return {
+    get row() {
+      if (decodedRow === undefined) decodedRow = row === null ? null : json(row);
+      return decodedRow;
+    },
+    get serverRow() {
+      if (decodedServerRow === undefined) decodedServerRow = serverRow === null ? null : json(serverRow);
+      return decodedServerRow;
+    },
+  };
 }
 
 function conflictRecord(r: ConflictRow): StoredConflictRecord {
