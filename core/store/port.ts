@@ -124,6 +124,7 @@ export type TxMode = 'readonly' | 'readwrite';
  * promise resolves, none when it rejects; transactions never interleave (what one reads, no other
  * writes before it ends). `work` awaits nothing but `tx` — IndexedDB commits a transaction as soon
  * as it is left without a request — and never opens another transaction (it would wait for itself).
+ * It may issue requests side by side (Promise.all): they take effect in the order issued.
  */
 export interface QueueStorage {
   transaction<T>(mode: TxMode, work: (tx: StorageTx) => Promise<T>): Promise<T>;

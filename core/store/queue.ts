@@ -173,7 +173,8 @@ export class Queue implements QueueStore {
   claimBatch(now: number, limit: number): Promise<QueuedOp[]> {
     return this.run('readwrite', async (tx) => {
       const batch = await this.ready(tx, now, limit);
-      for (const op of batch) await tx.ops.patch(op.id, { status: 'syncing' });
+      // Side by side: on IndexedDB each awaited request is a round trip.
+      await Promise.all(batch.map((op) => tx.ops.patch(op.id, { status: 'syncing' })));
       return batch.map((op) => ({ ...op, status: 'syncing' as const }));
     });
   }
@@ -204,7 +205,7 @@ export class Queue implements QueueStore {
 
   settle(outcomes: Outcome[], now: number): Promise<void> {
     return this.run('readwrite', async (tx, touched) => {
-      for (const outcome of outcomes) {
+      const settleOne = async (outcome: Outcome): Promise<void> => {
         const { op } = outcome;
         const key = entityKey(op);
         const id = String(op.payload['id']);
@@ -260,7 +261,21 @@ export class Queue implements QueueStore {
             break;
           }
         }
+      };
+      // Entities settle side by side (on IndexedDB each awaited request is a round trip); one
+      // entity's outcomes in queue order, so its cache ends on the newest server row.
+      const byEntity = new Map<string, Outcome[]>();
+      for (const outcome of outcomes) {
+        const key = entityKey(outcome.op);
+        const list = byEntity.get(key);
+        if (list === undefined) byEntity.set(key, [outcome]);
+        else list.push(outcome);
       }
+      await Promise.all(
+        [...byEntity.values()].map(async (list) => {
+          for (const outcome of list) await settleOne(outcome);
+        }),
+      );
     });
   }
 

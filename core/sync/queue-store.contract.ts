@@ -631,6 +631,22 @@ export function queueStoreContract(name: string, open: (clock: () => number) => 
       expect(await store.settings.backend.get()).toEqual({ url: 'https://project.example', anonKey: 'anon-key' });
     });
 
+    it('refuses an op id already queued, changing nothing', async () => {
+      await seedAsset(serverAsset(ASSET, 1));
+      const first = await store.enqueue(checkOut(ASSET, 1), { id: nextId(), now: 1 });
+      await expect(store.enqueue(checkIn(ASSET), { id: first.id, now: 2 })).rejects.toThrow(/already queued/);
+      // A batch with a repeated id is refused whole.
+      await expect(
+        store.enqueueMany([
+          { op: checkIn(OTHER), id: nextId(), now: 3 },
+          { op: checkIn(OTHER), id: first.id, now: 3 },
+        ]),
+      ).rejects.toThrow(/already queued/);
+      expect((await store.listQueue(10)).map((op) => [op.id, op.action])).toEqual([[first.id, 'check_out']]);
+      expect(await store.getCached('assets', ASSET)).toMatchObject({ status: 'checked_out', version: 2 });
+      expect((await store.enqueue(checkIn(OTHER), { id: nextId(), now: 4 })).seq).toBe(first.seq + 1);
+    });
+
     it('refuses to resolve what does not exist', async () => {
       await expect(
         store.resolveConflict('00000000-0000-4000-8000-000000000999', 'keep_local', { newOpId: nextId(), now: 1 }),

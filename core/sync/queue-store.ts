@@ -29,6 +29,8 @@ export interface QueueStore {
 
   /** Writes the op durably (with the next device sequence) and applies it to the cached row. */
   enqueue(op: NewOp, meta: { id: string; now: number }): Promise<QueuedOp>;
+  /** Several ops in one transaction: all of them queued, in this order, or none (an id already queued refuses the batch). */
+  enqueueMany(entries: readonly { op: NewOp; id: string; now: number }[]): Promise<QueuedOp[]>;
   /**
    * Up to `limit` ops ready to send, oldest first, at most the first waiting op of any entity
    * chain: an entity whose earlier op is backing off, in flight, in conflict or quarantined

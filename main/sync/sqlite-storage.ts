@@ -144,12 +144,25 @@ export class SqliteStorage implements QueueStorage {
   /**
    * A read-only statement over the station's tables, prepared once (the list views and the scan
    * catalog read the caches' JSON with SQLite's json functions). It refuses any statement that
-   * writes: writes go through the queue.
+   * writes: writes go through the queue. Run at once, it reads what the connection holds, which
+   * may include a queue transaction in progress (its statements run between the queue's awaits);
+   * `read` waits for committed state.
    */
   readStatement(sql: string): ReadStatement {
     const statement = this.stmt(sql);
     if (!statement.reader) throw new Error(`not a read-only statement: ${sql.slice(0, 80)}`);
     return statement;
+  }
+
+  /**
+   * Runs `work` between transactions (after every one already asked for), so what its statements
+   * read is committed state, never a transaction's half. For reads made while the queue works.
+   */
+  read<T>(work: (statement: (sql: string) => ReadStatement) => T): Promise<T> {
+    const run = (): T => work((sql) => this.readStatement(sql));
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => undefined);
+    return result;
   }
 
   /** A sync_state value read outside any transaction (at startup, before anything else runs). */

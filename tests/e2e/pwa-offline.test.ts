@@ -2,8 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { build } from 'esbuild';
-import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, ORGS, seedDemoIfEmpty } from '../../scripts/seed/seed';
 import { serveWeb, type WebServer } from '../../scripts/serve-web';
@@ -205,33 +203,6 @@ async function offlineRun(
 }
 
 describe('the crew PWA offline', () => {
-  it("passes the QueueStore contract suite on Chromium's own IndexedDB", async () => {
-    // The same suite the SQLite store and fake-indexeddb pass, bundled with vitest's expect.
-    const bundle = await build({
-      entryPoints: [join(PROJECT_ROOT, 'tests/browser/idb-contract.entry.ts')],
-      bundle: true,
-      format: 'iife',
-      write: false,
-      platform: 'browser',
-      alias: { vitest: join(PROJECT_ROOT, 'tests/browser/vitest-shim.ts') },
-      logLevel: 'error',
-    });
-    // The page only hosts the suite; chai's matchers build functions, which the app's CSP forbids.
-    const context = await browser.newContext({ bypassCSP: true });
-    try {
-      const page = await context.newPage();
-      await page.goto(`${web.url}/contract`);
-      await page.evaluate(bundle.outputFiles[0]?.text ?? '');
-      const results = z
-        .array(z.object({ name: z.string(), ok: z.boolean(), error: z.string().optional() }))
-        .parse(await page.evaluate('runContract()'));
-      expect(results.length).toBeGreaterThanOrEqual(13);
-      expect(results.filter((r) => !r.ok)).toEqual([]);
-    } finally {
-      await context.close();
-    }
-  }, 60_000);
-
   it('is installable: Chromium reports no installability errors once the worker controls the page', async () => {
     const profile = mkdtempSync(join(tmpdir(), 'pwa-profile-'));
     const context = await launchPersistentChromium(profile);
