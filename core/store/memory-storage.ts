@@ -128,13 +128,8 @@ export class MemoryStorage implements QueueStorage {
             record === undefined ? undefined : (copy({ row: record.row, serverRow: record.serverRow }) as StoredCacheRecord),
           );
         },
-        write: (table, id, fields, updatedAt) => {
-          const current = t.cache.get(cacheKey(table, id));
-          t.cache.set(cacheKey(table, id), {
-            row: fields.row === undefined ? (current?.row ?? null) : copy(fields.row),
-            serverRow: fields.serverRow === undefined ? (current?.serverRow ?? null) : copy(fields.serverRow),
-            updatedAt,
-          });
+        put: (table, id, record, updatedAt) => {
+          t.cache.set(cacheKey(table, id), { row: copy(record.row), serverRow: copy(record.serverRow), updatedAt });
           return Promise.resolve();
         },
         delete: (table, id) => {

@@ -95,8 +95,8 @@ export interface StorageTx {
   };
   readonly cache: {
     get(table: CachedTable, id: string): Promise<StoredCacheRecord | undefined>;
-    /** Upserts: a new record gets null for a field not given; an existing one changes only the fields given. */
-    write(table: CachedTable, id: string, fields: { row?: Row | null; serverRow?: Row | null }, updatedAt: number): Promise<void>;
+    /** Inserts or replaces the record. */
+    put(table: CachedTable, id: string, record: { row: Row | null; serverRow: Row | null }, updatedAt: number): Promise<void>;
     delete(table: CachedTable, id: string): Promise<void>;
     /** Every `row` of the table that is not null, as stored. */
     rows(table: CachedTable): Promise<unknown[]>;

@@ -39,7 +39,15 @@ import {
   type StoredOpRead,
 } from '../sync/queue-store';
 import { sessionOver, settingsOver, type SessionStorage, type Settings } from './settings';
-import { Unreadable, type QueueStorage, type StorageTx, type StoredConflictRecord, type StoredOpRecord, type TxMode } from './port';
+import {
+  Unreadable,
+  type QueueStorage,
+  type StorageTx,
+  type StoredCacheRecord,
+  type StoredConflictRecord,
+  type StoredOpRecord,
+  type TxMode,
+} from './port';
 
 /**
  * What a cache-change listener hears, once per committed transaction that changed the view of
@@ -144,9 +152,11 @@ export class Queue implements QueueStore {
     return this.run('readwrite', async (tx, touched) => {
       const out: QueuedOp[] = [];
       for (const { op, id, now } of entries) {
+        const [seq, existing] = await Promise.all([nextSeq(tx), tx.ops.get(id)]);
+        if (existing !== undefined) throw new QueueStoreError('invalid_op', `op ${id} is already queued`);
         const queued: QueuedOp = {
           id,
-          seq: await nextSeq(tx),
+          seq,
           timestamp: now,
           table: op.table,
           action: op.action,
@@ -157,7 +167,6 @@ export class Queue implements QueueStore {
           nextAttemptAt: 0,
           lastError: null,
         };
-        if ((await tx.ops.get(id)) !== undefined) throw new QueueStoreError('invalid_op', `op ${id} is already queued`);
         await tx.ops.put({ ...queued, entityKey: entityKey(queued) });
         await refreshCache(tx, touched, op.table, String(op.payload['id']), now);
         out.push(queued);
@@ -212,15 +221,7 @@ export class Queue implements QueueStore {
         switch (outcome.kind) {
           case 'applied':
             await tx.ops.delete(op.id);
-            await refreshCache(
-              tx,
-              touched,
-              op.table,
-              id,
-              now,
-              rebase,
-              outcome.row === null ? undefined : await writeServerRow(tx, op.table, outcome.row, now),
-            );
+            await refreshCache(tx, touched, op.table, id, now, rebase, outcome.row ?? undefined);
             break;
           case 'conflict':
             await tx.ops.delete(op.id);
@@ -233,15 +234,7 @@ export class Queue implements QueueStore {
               message: outcome.message,
               detectedAt: now,
             });
-            await refreshCache(
-              tx,
-              touched,
-              op.table,
-              id,
-              now,
-              rebase,
-              outcome.serverRow === null ? undefined : await writeServerRow(tx, op.table, outcome.serverRow, now),
-            );
+            await refreshCache(tx, touched, op.table, id, now, rebase, outcome.serverRow ?? undefined);
             break;
           case 'rejected':
             await tx.ops.delete(op.id);
@@ -305,7 +298,7 @@ export class Queue implements QueueStore {
     return this.run('readwrite', async (tx, touched) => {
       for (const [table, rows] of Object.entries(page.changes) as [CachedTable, Row[]][]) {
         for (const row of rows) {
-          await refreshCache(tx, touched, table, row.id, now, rebaseRow, await writeServerRow(tx, table, row, now));
+          await refreshCache(tx, touched, table, row.id, now, rebaseRow, row);
         }
       }
       for (const tombstone of page.tombstones) {
@@ -624,28 +617,17 @@ function isCached(table: string): table is CachedTable {
   return (CACHED_TABLES as readonly string[]).includes(table);
 }
 
-/**
- * Records the server's row (unless an older one than the server's last word) and returns the
- * server row the cache now holds, for the refresh that follows; undefined for a table not cached.
- */
-async function writeServerRow(tx: StorageTx, table: string, row: Row, now: number): Promise<Row | undefined> {
-  if (!isCached(table)) return undefined;
-  const existing = await tx.cache.get(table, row.id);
-  if (existing === undefined) {
-    await tx.cache.write(table, row.id, { row, serverRow: row }, now);
-    return row;
-  }
-  if (existing.serverRow != null) {
-    const current = parseRow(existing.serverRow);
-    if (isOlderRow(row, current)) return current;
-  }
-  await tx.cache.write(table, row.id, { serverRow: row }, now);
-  return row;
+/** The server row to keep: the incoming one, unless it is older than the server's last word already cached. */
+function newerServerRow(incoming: Row, stored: StoredCacheRecord | undefined): Row {
+  if (stored?.serverRow == null) return incoming;
+  const current = parseRow(stored.serverRow);
+  return isOlderRow(incoming, current) ? current : incoming;
 }
 
 /**
- * The view of a row: the server's last word with the still-queued ops on top. `server`: the
- * server row just written (writeServerRow's answer), so it is not read again.
+ * The view of a row: the server's last word with the still-queued ops on top. `incoming`: a row
+ * the server just sent (a pull, an answer), kept as its last word unless older than the one cached.
+ * One read and one write per row.
  */
 async function refreshCache(
   tx: StorageTx,
@@ -654,15 +636,16 @@ async function refreshCache(
   id: string,
   now: number,
   rebaseRow: (serverRow: Row | null, queued: QueuedOp[]) => Row | null = rebase,
-  server?: Row,
+  incoming?: Row,
 ): Promise<void> {
   if (!isCached(table)) return;
   touched.add(`${table}:${id}`);
-  const record = server === undefined ? await tx.cache.get(table, id) : { serverRow: server };
-  const serverRow = record?.serverRow == null ? null : parseRow(record.serverRow);
+  // Both reads at once: on IndexedDB each awaited request is a round trip.
+  const [record, stored] = await Promise.all([tx.cache.get(table, id), tx.ops.forEntity(`${table}:${id}`)]);
+  const server = incoming !== undefined ? newerServerRow(incoming, record) : record?.serverRow == null ? null : parseRow(record.serverRow);
   const queued: QueuedOp[] = [];
-  for (const stored of await tx.ops.forEntity(`${table}:${id}`)) pushReadable(queued, stored);
-  const view = rebaseRow(serverRow, queued);
-  if (record === undefined && view === null) return;
-  await tx.cache.write(table, id, { row: view }, now);
+  for (const op of stored) pushReadable(queued, op);
+  const view = rebaseRow(server, queued);
+  if (record === undefined && server === null && view === null) return;
+  await tx.cache.put(table, id, { row: view, serverRow: server }, now);
 }

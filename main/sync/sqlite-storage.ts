@@ -322,25 +322,20 @@ export class SqliteStorage implements QueueStorage {
             { row: string | null; server_row: string | null } | undefined;
           return Promise.resolve(r === undefined ? undefined : cacheRecord(r.row, r.server_row));
         },
-        write: (table, id, fields, updatedAt) => {
+        put: (table, id, record, updatedAt) => {
           const { name, entity } = CACHE_TABLE[table];
-          const text = (row: unknown): string | null => (row === undefined || row === null ? null : JSON.stringify(row));
-          const set = [
-            ...(fields.row === undefined ? [] : ['row = excluded.row']),
-            ...(fields.serverRow === undefined ? [] : ['server_row = excluded.server_row']),
-            'updated_at = excluded.updated_at',
-          ].join(', ');
+          const row = record.row === null ? null : JSON.stringify(record.row);
+          const serverRow = record.serverRow === null ? null : JSON.stringify(record.serverRow);
           if (entity === null)
-            stmt(`insert into ${name} (id, row, server_row, updated_at) values (?, ?, ?, ?) on conflict (id) do update set ${set}`).run(
-              id,
-              text(fields.row),
-              text(fields.serverRow),
-              updatedAt,
-            );
+            stmt(
+              `insert into ${name} (id, row, server_row, updated_at) values (?, ?, ?, ?)
+               on conflict (id) do update set row = excluded.row, server_row = excluded.server_row, updated_at = excluded.updated_at`,
+            ).run(id, row, serverRow, updatedAt);
           else
             stmt(
-              `insert into ${name} (entity, id, row, server_row, updated_at) values (?, ?, ?, ?, ?) on conflict (entity, id) do update set ${set}`,
-            ).run(entity, id, text(fields.row), text(fields.serverRow), updatedAt);
+              `insert into ${name} (entity, id, row, server_row, updated_at) values (?, ?, ?, ?, ?)
+               on conflict (entity, id) do update set row = excluded.row, server_row = excluded.server_row, updated_at = excluded.updated_at`,
+            ).run(entity, id, row, serverRow, updatedAt);
           return done;
         },
         delete: (table, id) => {

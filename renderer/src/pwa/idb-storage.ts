@@ -177,17 +177,10 @@ function port(tx: Tx): StorageTx {
     },
     cache: {
       get: cacheGet,
-      write: async (table, id, fields, updatedAt) => {
-        const current = await cacheGet(table, id);
-        const record: CacheRecord = {
-          id,
-          row: fields.row === undefined ? (current?.row ?? null) : fields.row,
-          serverRow: fields.serverRow === undefined ? (current?.serverRow ?? null) : fields.serverRow,
-          updatedAt,
-        };
+      put: async (table, id, { row, serverRow }, updatedAt) => {
         const simple = SIMPLE_CACHE[table];
-        if (simple === undefined) await tx.objectStore('entity_cache').put({ ...record, entity: table });
-        else await tx.objectStore(simple).put(record);
+        if (simple === undefined) await tx.objectStore('entity_cache').put({ entity: table, id, row, serverRow, updatedAt });
+        else await tx.objectStore(simple).put({ id, row, serverRow, updatedAt });
       },
       delete: (table, id) => {
         const simple = SIMPLE_CACHE[table];
