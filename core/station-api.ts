@@ -1,3 +1,9 @@
+/**
+ * The only surface the renderer sees. Every implementation (Electron preload, the browser
+ * host's WebSocket, the PWA) satisfies this type, and every host validates arguments and
+ * results against `stationApiSchema` before trusting them.
+ */
+
 import { z } from 'zod';
 import { MAX_CODE_BYTES, scannerConfigSchema, scannerStatusSchema } from './scanner/config';
 import { conflictSchema, queuedOpSchema, quarantinedOpSchema } from './sync/model';
@@ -15,11 +21,6 @@ import {
   type CacheChanged,
 } from './station-views';
 
-/**
- * The only surface the renderer sees. Every implementation (Electron preload, the browser
- * host's WebSocket, the PWA) satisfies this type, and every host validates arguments and
- * results against `stationApiSchema` before trusting them.
- */
 export const stationInfoSchema = z.object({
   appName: z.string(),
   appVersion: z.string(),

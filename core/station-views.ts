@@ -1,10 +1,11 @@
-import { z } from 'zod';
-
 /**
  * What the station's screens read from its caches: compact list items (the lists hold 5k gigs
  * and 20k+ assets, so only the columns the screens use travel), an asset's history and the
  * station's settings.
  */
+
+import { z } from 'zod';
+
 export const GIG_STATUSES = ['draft', 'confirmed', 'in_progress', 'completed', 'cancelled'] as const;
 export type GigStatus = (typeof GIG_STATUSES)[number];
 /** The server's allowed status changes (app.gig_status_transition_allowed): the UI offers only these. */

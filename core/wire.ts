@@ -1,11 +1,12 @@
-import { z } from 'zod';
-import { stationErrorSchema } from './errors';
-import { stationEventNames } from './station-api';
-
 /**
  * The browser host's WebSocket messages: requests carry a StationApi method and its arguments,
  * responses carry the dispatcher's result, events are pushed. Both ends parse with these schemas.
  */
+
+import { z } from 'zod';
+import { stationErrorSchema } from './errors';
+import { stationEventNames } from './station-api';
+
 export const wireRequestSchema = z.strictObject({
   id: z.number().int().nonnegative(),
   method: z.string().min(1).max(64),

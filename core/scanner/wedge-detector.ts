@@ -1,8 +1,3 @@
-import { isCodeText } from './code-chars';
-import { MAX_CODE_BYTES } from './config';
-import { previewBytes } from './frame-decoder';
-import type { RejectedInput } from './types';
-
 /**
  * Keyboard-wedge scanners type. A person types at most ~10 keys a second with uneven gaps and
  * holds each key tens of milliseconds; a scanner types a whole code a few milliseconds per key,
@@ -47,6 +42,12 @@ import type { RejectedInput } from './types';
  * - Text fields are the caller's business: while a field has focus it gets every key (see
  *   useKeyboardWedge) and the detector is reset.
  */
+
+import { isCodeText } from './code-chars';
+import { MAX_CODE_BYTES } from './config';
+import { previewBytes } from './frame-decoder';
+import type { RejectedInput } from './types';
+
 export interface WedgeConfig {
   /** Longest quiet time between two activity events of one scan. */
   maxGapMs: number;

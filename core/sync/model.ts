@@ -1,11 +1,12 @@
-import { z } from 'zod';
-import { actionsOf, versionedActionsOf } from './ops';
-
 /**
  * The station's sync vocabulary: queued operations (the seed's SyncOperation, grown up), what the
  * server answers for each, and the pages pulls return. Everything read back from storage or the
  * network goes through these schemas.
  */
+
+import { z } from 'zod';
+import { actionsOf, versionedActionsOf } from './ops';
+
 export const OP_TABLES = ['gigs', 'assets', 'cases'] as const;
 export type OpTable = (typeof OP_TABLES)[number];
 

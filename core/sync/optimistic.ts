@@ -1,12 +1,13 @@
-import type { QueuedOp, Row } from './model';
-import { opDefinition } from './ops';
-
 /**
  * What a queued op does to the cached row before the server has answered, so the station shows
  * the world as it will be: the op's effect as ops.ts defines it, with the version bumped as the
  * server bumps it. The server stays the judge: its answer (or the next pull) replaces this, and
  * still-queued ops are replayed on top of what it says.
  */
+
+import type { QueuedOp, Row } from './model';
+import { opDefinition } from './ops';
+
 export function applyOptimistic(op: QueuedOp, row: Row | null): Row | null {
   const definition = opDefinition(op.table, op.action);
   if (definition === null) return row;

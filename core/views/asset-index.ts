@@ -1,11 +1,12 @@
-import type { AssetListItem } from '../station-views';
-
 /**
  * Search, filters and sort over every asset the station holds, in memory: built once per cache
  * change, queried on every keystroke. Each asset gets one lower-case haystack (serial, barcode,
  * name, category) and a location label; each sort order is computed once and reused, so a
  * keystroke is one pass over the assets.
  */
+
+import type { AssetListItem } from '../station-views';
+
 export const ASSET_SORTS = ['serial', 'name', 'category', 'status', 'location'] as const;
 export type AssetSort = (typeof ASSET_SORTS)[number];
 

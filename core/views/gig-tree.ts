@@ -1,10 +1,11 @@
-import type { GigListItem } from '../station-views';
-
 /**
  * The gig hierarchy as the station shows it: children in the order they came (start time, then
  * name), counts rolled up over each subtree, and the flat list of rows a virtualized tree draws
  * for the expanded nodes — or, while searching, for the matches and the ancestors that lead to them.
  */
+
+import type { GigListItem } from '../station-views';
+
 export interface Rollup {
   gigs: number;
   assetsOut: number;

@@ -1,15 +1,16 @@
-import { z } from 'zod';
-import { serialFramingSchema } from '../../core/scanner/config';
-import { DEFAULT_FRAME, type FrameConfig } from '../../core/scanner/frame-decoder';
-import type { Timeline } from '../../core/scanner/replay';
-import { hexBytes, hexEventSchema, loadFixtures } from '../fixtures/scanners/load';
-
 /**
  * The serial part of the scanner corpus (tests/fixtures/scanners/serial/*.json): what a device
  * sent, with times, and what must come out. Events are either `text` (JSON string, one char per
  * byte, so "\u00ff" is byte 0xFF) or `hex`. With `baud`, an event's bytes are spread at wire
  * speed (10 bits per byte: 1 byte/ms at 9600) from its time, as a UART delivers them.
  */
+
+import { z } from 'zod';
+import { serialFramingSchema } from '../../core/scanner/config';
+import { DEFAULT_FRAME, type FrameConfig } from '../../core/scanner/frame-decoder';
+import type { Timeline } from '../../core/scanner/replay';
+import { hexBytes, hexEventSchema, loadFixtures } from '../fixtures/scanners/load';
+
 const eventSchema = z.union([hexEventSchema, z.strictObject({ at: z.number().min(0), text: z.string() })]);
 const configSchema = z.strictObject({
   framing: serialFramingSchema.optional(),
