@@ -1,9 +1,10 @@
-import { errorMessage } from './errors';
 /**
  * The one listener set: engines, scan pipelines, scanner drivers and session changes publish
  * through it. A listener that throws (or whose promise rejects) is reported and the others still
  * hear the value: one broken screen or log line must not stop a scan reaching the queue.
  */
+
+import { errorMessage } from './errors';
 
 /** A listener may do async work; a promise it returns is awaited only by `emitAndWait`. */
 export type Listener<T> = (value: T) => unknown;

@@ -13,3 +13,4 @@ declare class TextEncoder {
   encode(input?: string): Uint8Array;
 }
 declare function setTimeout(handler: () => void, ms?: number): unknown;
+declare var console: { error(...data: unknown[]): void; warn(...data: unknown[]): void };

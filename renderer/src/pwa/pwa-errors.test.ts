@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StationError } from '../../core/errors';
-import { createPwaStation, type PwaStation } from '../../renderer/src/pwa/pwa-station';
+import { StationError } from '../../../core/errors';
+import { createPwaStation, type PwaStation } from './pwa-station';
 
 // The crew PWA's in-page StationApi (the same handlers and dispatcher, over IndexedDB): a handler's
 // typed error reaches the page as a StationError with its code and words, as over IPC and WebSocket.
