@@ -1,6 +1,6 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { z } from 'zod';
-import { StationError } from './errors';
+import { StationError, errorMessage } from './errors';
 import { Observers } from './observers';
 import type { StationBackend } from './station-handlers';
 import type { SavedBackend, SessionStorage, Settings } from './store/settings';
@@ -197,7 +197,7 @@ export class BackendLink implements StationBackend {
       .abortSignal(AbortSignal.timeout(5000))
       .then(
         (r) => r,
-        (error: unknown) => ({ data: null, error: { message: error instanceof Error ? error.message : String(error) }, status: 0 }),
+        (error: unknown) => ({ data: null, error: { message: errorMessage(error) }, status: 0 }),
       );
     if (response.error !== null) {
       return {

@@ -19,6 +19,7 @@ import { SyncEngine, type Clock, type SyncStatus } from './sync/engine';
 import { changedTables, type Queue } from './store/queue';
 import type { QueueStore } from './sync/queue-store';
 import type { SyncTransport } from './sync/transport';
+import { errorMessage } from './errors';
 
 /** Where cache changes come from: the store's entity keys of changed rows (core/store/queue.ts). */
 export type CacheChangeSource = Pick<Queue, 'onCacheChange'>;
@@ -50,10 +51,6 @@ export interface SyncHost<S extends HostStore> {
   engine: SyncEngine;
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * The sync core alone: store, backend link and engine (not started). The service worker needs no
  * more; `composeHost` builds on it.
@@ -67,7 +64,7 @@ export function composeSync<S extends HostStore>(parts: SyncParts<S>): SyncHost<
     random: parts.random,
     newId: parts.newId,
     ...(parts.exclusive === undefined ? {} : { exclusive: parts.exclusive }),
-    onListenerError: (error) => parts.log(`a sync status listener failed: ${messageOf(error)}`),
+    onListenerError: (error) => parts.log(`a sync status listener failed: ${errorMessage(error)}`),
   });
   return { store: parts.store, backend, engine };
 }
@@ -119,7 +116,7 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
   const { engine, backend, store } = sync;
   const pipeline = new ScanPipeline(
     { catalog: parts.catalog, enqueue: (op) => engine.enqueue(op), duplicateWindowMs: DUPLICATE_WINDOW_MS },
-    (error) => parts.log(`scan failed: ${messageOf(error)}`),
+    (error) => parts.log(`scan failed: ${errorMessage(error)}`),
   );
   const scanning = parts.scanning(pipeline);
   const startedAt = new Date(parts.clock.now());

@@ -143,7 +143,7 @@ describe('StationApi scanner methods', () => {
     const twice = { kind: 'serial', id: 'a', name: 'A', role: 'in', path: '/dev/x' };
     expect(await call('saveScanners', { scanners: [twice, twice] })).toEqual({
       ok: false,
-      error: { code: 'handler_failed', message: 'saveScanners failed: two scanners share the id "a"' },
+      error: { code: 'invalid_arguments', message: 'two scanners share the id "a"' },
     });
     expect(await store.settings.scanners.get()).toBeNull();
   });

@@ -14,6 +14,7 @@ import { SqliteScanCatalog } from './sync/sqlite-catalog';
 import { SqliteQueueStore } from './sync/sqlite-queue-store';
 import { SqliteStationViews } from './sync/sqlite-views';
 import { systemClock } from './sync/system-clock';
+import { errorMessage } from '../core/errors';
 
 export interface StationConfig {
   /** Folder for the station database (the app's user data folder). */
@@ -71,9 +72,7 @@ export async function createStationServices(config: StationConfig): Promise<Stat
   if (host.backend.url !== null && config.credentials !== null && (await host.backend.settings()).signedInAs === null) {
     await host.backend
       .signIn(config.credentials.email, config.credentials.password)
-      .catch((error: unknown) =>
-        config.log(`station ${error instanceof Error ? error.message : String(error)}; queued work is kept until it succeeds`),
-      );
+      .catch((error: unknown) => config.log(`station ${errorMessage(error)}; queued work is kept until it succeeds`));
   }
   await host.start();
   return { host, store, engine: host.engine, scanning: host.scanning, backend: host.backend, stop: () => host.stop() };

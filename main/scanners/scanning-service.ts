@@ -6,6 +6,7 @@ import { scannerConfigSchema, type ScannerConfig, type ScannerStatus } from '../
 import type { DeviceInput, ScanEvent } from '../../core/scanner/types';
 import type { QueueStore } from '../../core/sync/queue-store';
 import type { DeviceManager } from './device-manager';
+import { StationError } from '../../core/errors';
 
 const storedConfigs = z.array(scannerConfigSchema);
 
@@ -76,7 +77,7 @@ export class ScanningService implements HostScanning {
   async save(configs: ScannerConfig[]): Promise<ScannerStatus[]> {
     const ids = new Set<string>();
     for (const config of configs) {
-      if (ids.has(config.id)) throw new Error(`two scanners share the id "${config.id}"`);
+      if (ids.has(config.id)) throw new StationError('invalid_arguments', `two scanners share the id "${config.id}"`);
       ids.add(config.id);
     }
     await this.deps.store.settings.scanners.set(JSON.stringify(configs));

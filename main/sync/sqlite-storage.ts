@@ -16,6 +16,7 @@ import {
   type TxMode,
 } from '../../core/store/port';
 import { migrate } from './migrations';
+import { errorMessage } from '../../core/errors';
 
 interface OpRow {
   id: string;
@@ -56,7 +57,7 @@ function json(text: unknown): unknown {
   try {
     return JSON.parse(String(text));
   } catch (error) {
-    return new Unreadable(String(text), `not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    return new Unreadable(String(text), `not valid JSON (${errorMessage(error)})`);
   }
 }
 

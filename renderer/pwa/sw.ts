@@ -6,6 +6,7 @@ import { browserClock, CHANNEL, exclusive, STORE_NAME } from '../src/pwa/pwa-sta
 import { SYNC_TAG } from '../src/pwa/sw-client';
 import { renewSubscription } from '../src/pwa/crew-push';
 import { newestOf, notificationFor } from '../src/pwa/notification';
+import { errorMessage } from '../../core/errors';
 
 // The service worker's globals, named here: the project's web types are the DOM's, not a worker's.
 interface ExtendableEventLike extends Event {
@@ -101,7 +102,7 @@ async function drain(): Promise<void> {
 /** A failed drain is logged where developers look (the worker's console) and rethrown for the browser. */
 function drainLogged(): Promise<void> {
   return drain().catch((error: unknown) => {
-    console.error(`queue drain failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`queue drain failed: ${errorMessage(error)}`);
     throw error;
   });
 }
@@ -165,6 +166,6 @@ worker.addEventListener('pushsubscriptionchange', (event) => {
         oldEndpoint: event.oldSubscription?.endpoint ?? null,
         newSubscription: event.newSubscription ?? null,
       }),
-    ).catch((error: unknown) => console.error(`push subscription not renewed: ${error instanceof Error ? error.message : String(error)}`)),
+    ).catch((error: unknown) => console.error(`push subscription not renewed: ${errorMessage(error)}`)),
   );
 });

@@ -1,5 +1,6 @@
 import type { BackendLink, PushSubscriptionRecord, SessionChange } from '../../../core/backend-link';
 import type { Settings } from '../../../core/store/settings';
+import { errorMessage } from '../../../core/errors';
 
 /** What the dashboard shows: nothing to offer, blocked in the browser, off (asked or not yet), or on. */
 export type PushState =
@@ -187,7 +188,7 @@ export class PushSessionService {
   private refresh(): void {
     this.refreshing = this.push.refresh().catch((error: unknown) =>
       // Offline or signed out: nothing to tell the server now; the next start or sign-in tries again.
-      this.log(`push subscription not refreshed: ${error instanceof Error ? error.message : String(error)}`),
+      this.log(`push subscription not refreshed: ${errorMessage(error)}`),
     );
   }
 
@@ -200,7 +201,7 @@ export class PushSessionService {
     await this.push.forget().catch((error: unknown) =>
       // The browser could not drop it (no service worker yet, storage refused): the sign-out or
       // switch still goes ahead, and the server prunes the endpoint once the push service answers 410.
-      this.log(`push subscription not removed: ${error instanceof Error ? error.message : String(error)}`),
+      this.log(`push subscription not removed: ${errorMessage(error)}`),
     );
   }
 }

@@ -10,6 +10,7 @@ import type { Clock, SyncEngine } from '../../../core/sync/engine';
 import { IdbScanCatalog } from './idb-catalog';
 import { IdbQueueStore } from './idb-queue-store';
 import { IdbStationViews } from './idb-views';
+import { errorMessage, StationError } from '../../../core/errors';
 
 export const STORE_NAME = 'gigmanager-crew';
 /** One Web Lock for every context that drains this store: tabs and the service worker. */
@@ -48,7 +49,9 @@ class PhoneScanning implements HostScanning {
   }
 
   save(): Promise<never> {
-    return Promise.reject(new Error('scanner settings belong to a station; on a phone, pair a Bluetooth scanner in keyboard mode'));
+    return Promise.reject(
+      new StationError('unsupported', 'scanner settings belong to a station; on a phone, pair a Bluetooth scanner in keyboard mode'),
+    );
   }
 
   submit(input: { code: string; deviceId: string }): Promise<Feedback> {
@@ -99,9 +102,7 @@ export async function createPwaStation(options: { launchDefault: BackendConfig |
   });
   const dispatch = createDispatcher(host.handlers({ appVersion: options.appVersion, host: 'pwa', platform: navigator.userAgent }));
 
-  const events = new EventObservers<StationEventValues>((error) =>
-    log(`a screen's event listener failed: ${error instanceof Error ? error.message : String(error)}`),
-  );
+  const events = new EventObservers<StationEventValues>((error) => log(`a screen's event listener failed: ${errorMessage(error)}`));
   const unsubscribe = host.subscribe((event, value) => events.emit(event, value));
   // The service worker drained or pulled: this page's lists and status catch up.
   const channel = new BroadcastChannel(CHANNEL);
