@@ -139,6 +139,8 @@ export class BackendLink implements StationBackend {
       );
     }
     await this.changes.emitAndWait({ kind: 'switching-backend', from: this.config?.url ?? null, to: next.url });
+    // The old backend's session goes with its client and its caches either way (reset below); a
+    // local sign-out that fails leaves nothing the new backend could use.
     await this.client?.auth.signOut({ scope: 'local' }).catch(() => undefined);
     await this.store.resetForNewBackend();
     await this.store.settings.backend.set(next);

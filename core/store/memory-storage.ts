@@ -73,6 +73,7 @@ export class MemoryStorage implements QueueStorage {
       return result;
     };
     const result = this.tail.then(run, run);
+    // The caller gets this transaction's rejection; the tail only orders the next one.
     this.tail = result.catch(() => undefined);
     return result;
   }

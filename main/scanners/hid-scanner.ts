@@ -116,6 +116,8 @@ export class HidScanner {
       // node-hid stops reading after an error; close so the node is free for the reopen.
       void device
         .close()
+        // The read error itself is what is reported (next line); a close that fails on a device
+        // already in error adds nothing, and the next poll reopens it wherever it is.
         .catch(() => undefined)
         .then(() => {
           this.errors.emit(error.message);

@@ -251,6 +251,8 @@ export class SerialScanner {
     this.port = null;
     this.clearIdle();
     port.removeAllListeners();
+    // The port is already lost (unplugged or failed): closing is only to free the descriptor, and
+    // the reopen below reports whatever is wrong with the device.
     if (port.isOpen) port.close(() => undefined);
     const inMs = backoffDelay(this.config.reconnect, this.attempt, this.deps.random);
     this.attempt += 1;

@@ -138,6 +138,7 @@ export class SqliteStorage implements QueueStorage {
       }
     };
     const result = this.tail.then(run, run);
+    // The caller gets this transaction's rejection; the tail only orders the next one.
     this.tail = result.catch(() => undefined);
     return result;
   }
@@ -162,6 +163,7 @@ export class SqliteStorage implements QueueStorage {
   read<T>(work: (statement: (sql: string) => ReadStatement) => T): Promise<T> {
     const run = (): T => work((sql) => this.readStatement(sql));
     const result = this.tail.then(run, run);
+    // The caller gets this transaction's rejection; the tail only orders the next one.
     this.tail = result.catch(() => undefined);
     return result;
   }

@@ -126,6 +126,8 @@ worker.addEventListener('push', (event) => {
   }
   const incoming = notificationFor(data, worker.registration.scope);
   showing = showing
+    // Notifications are shown one after another; one that failed (and was logged where it
+    // failed) must not stop the next.
     .catch(() => undefined)
     .then(async () => {
       const shown = await worker.registration.getNotifications({ tag: incoming.options.tag ?? '' });

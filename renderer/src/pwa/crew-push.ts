@@ -93,6 +93,7 @@ export class CrewPush {
       await this.deps.backend.savePushSubscription(subscriptionRecord(subscription));
     } catch (error) {
       // Not saved means nobody would ever push to it: do not leave the browser half-subscribed.
+      // Best effort on the way out: the save's own failure is what the caller is told.
       await subscription.unsubscribe().catch(() => undefined);
       throw error;
     }
@@ -104,6 +105,8 @@ export class CrewPush {
     const subscription = await this.current();
     if (subscription !== null) {
       // Offline, the server keeps it until the push service answers 410 for it; it is pruned then.
+      // A delete that fails leaves an endpoint nobody answers for: the server prunes it at its next
+      // failed delivery (see notify-staff), so forgetting locally is never blocked by it.
       await this.deps.backend.deletePushSubscription(subscription.endpoint).catch(() => undefined);
       await subscription.unsubscribe();
     }
@@ -120,6 +123,8 @@ export class CrewPush {
     if (this.supported() !== null) return;
     const subscription = await this.current();
     if (subscription !== null) {
+      // A delete that fails leaves an endpoint nobody answers for: the server prunes it at its next
+      // failed delivery (see notify-staff), so forgetting locally is never blocked by it.
       await this.deps.backend.deletePushSubscription(subscription.endpoint).catch(() => undefined);
       await subscription.unsubscribe();
     }
@@ -156,6 +161,8 @@ export async function renewSubscription(input: {
   const subscription = input.newSubscription ?? (await subscribe(input.registration, key ?? ''));
   await input.backend.savePushSubscription(subscriptionRecord(subscription));
   if (input.oldEndpoint !== null && input.oldEndpoint !== subscription.endpoint) {
+    // A delete that fails leaves an endpoint nobody answers for: the server prunes it at its next
+    // failed delivery (see notify-staff), so forgetting locally is never blocked by it.
     await input.backend.deletePushSubscription(input.oldEndpoint).catch(() => undefined);
   }
 }

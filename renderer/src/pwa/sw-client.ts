@@ -26,6 +26,8 @@ export function registerServiceWorker(engine: SyncEngine): void {
   const requestBackgroundSync = async (): Promise<void> => {
     if (!('serviceWorker' in navigator)) return;
     const registration = (await navigator.serviceWorker.ready) as ServiceWorkerRegistration & { sync?: SyncManagerLike };
+    // Background Sync is a speed-up: without it the page's polling and the online event drain the
+    // queue, so a refused registration (permissions, an old browser) loses nothing.
     await registration.sync?.register(SYNC_TAG).catch(() => undefined);
   };
   const drain = (): void => void engine.syncNow();
