@@ -7,7 +7,7 @@ const root = import.meta.dirname;
 
 /** The crew PWA: the renderer built for the web, with a precaching service worker (npm run build:web). */
 export default defineConfig({
-  root: resolve(root, 'renderer/pwa'),
+  root: resolve(root, 'renderer/crew'),
   publicDir: resolve(root, 'renderer/public'),
   base: './',
   plugins: [

@@ -3,7 +3,7 @@
  * queue's semantics need, over five named collections, inside one transaction. Each platform
  * implements it with plain I/O and no queue rules — better-sqlite3 on the station
  * (main/sync/sqlite-storage.ts), IndexedDB in the PWA page and its service worker
- * (renderer/src/pwa/idb-storage.ts), and memory for fast unit tests (core/store/memory-storage.ts).
+ * (renderer/src/web/idb-storage.ts), and memory for fast unit tests (core/store/memory-storage.ts).
  *
  * Shaped after RxDB's RxStorage (one document API, one adapter per platform) and PowerSync's
  * bucket storage written once over a DBAdapter, cut down to what this queue uses: get / put /

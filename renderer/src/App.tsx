@@ -5,7 +5,7 @@ import type { FeedbackView, StationInfo } from '../../core/station-api';
 import type { StationSettings } from '../../core/station-views';
 import { AssetsScreen } from './screens/AssetsScreen';
 import { ConflictsScreen } from './screens/ConflictsScreen';
-import type { CrewPush } from './pwa/crew-push';
+import type { CrewPush } from './web/crew-push';
 import { GigsScreen, type GigFocus } from './screens/GigsScreen';
 import { MyGigsScreen } from './screens/MyGigsScreen';
 import { RECENT, ScanScreen } from './screens/ScanScreen';

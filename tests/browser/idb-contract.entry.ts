@@ -1,6 +1,6 @@
 import { queueStoreContract } from '../../core/sync/queue-store.contract';
-import { IdbQueueStore } from '../../renderer/src/pwa/idb-queue-store';
-import { damageIdbOp } from '../../renderer/src/pwa/idb-damage';
+import { IdbQueueStore } from '../../renderer/src/web/idb-queue-store';
+import { damageIdbOp } from '../../renderer/src/web/idb-damage';
 import { runAll } from './vitest-shim';
 
 // The QueueStore contract against Chromium's own IndexedDB (bundled by tests/browser/idb-contract.test.ts and the PWA e2e test).

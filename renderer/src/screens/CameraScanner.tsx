@@ -20,7 +20,7 @@ export function CameraScanner() {
     void (async () => {
       try {
         // Loaded when the camera is first used: the station's screens never pay for the reader.
-        const { createDetector } = await import('../pwa/barcode-detector');
+        const { createDetector } = await import('../web/barcode-detector');
         const detector = await createDetector();
         stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
         if (stopped || video.current === null) return;

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { unsyncedCount } from '../../../core/backend-link';
-import type { Invite } from '../pwa/invite';
+import type { Invite } from '../web/invite';
 import { errorText } from '../station-data';
 
 /**

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { z } from 'zod';
 import type { MyGig, pickLineSchema } from '../../../core/station-views';
-import type { CrewPush } from '../pwa/crew-push';
+import type { CrewPush } from '../web/crew-push';
 import { errorText } from '../station-data';
 import { PushPrompt } from './PushPrompt';
 

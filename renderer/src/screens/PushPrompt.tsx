@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { CrewPush, PushState } from '../pwa/crew-push';
+import type { CrewPush, PushState } from '../web/crew-push';
 import { errorText } from '../station-data';
 
 /**

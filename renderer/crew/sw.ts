@@ -1,11 +1,11 @@
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { composeSync, type SyncHost } from '../../core/host';
-import { IdbQueueStore } from '../src/pwa/idb-queue-store';
-import { browserClock, CHANNEL, exclusive, STORE_NAME } from '../src/pwa/pwa-station';
-import { SYNC_TAG } from '../src/pwa/sw-client';
-import { renewSubscription } from '../src/pwa/crew-push';
-import { newestOf, notificationFor } from '../src/pwa/notification';
+import { IdbQueueStore } from '../src/web/idb-queue-store';
+import { browserClock, CHANNEL, exclusive, STORE_NAME } from '../src/web/pwa-station';
+import { SYNC_TAG } from '../src/web/sw-client';
+import { renewSubscription } from '../src/web/crew-push';
+import { newestOf, notificationFor } from '../src/web/notification';
 import { errorMessage } from '../../core/errors';
 
 // The service worker's globals, named here: the project's web types are the DOM's, not a worker's.

@@ -1,11 +1,11 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { CrewPush, PushSessionService } from '../src/pwa/crew-push';
-import { InviteGate } from '../src/pwa/InviteGate';
-import { parseInvite } from '../src/pwa/invite';
-import { onOpenGig } from '../src/pwa/open-gig';
-import { createPwaStation } from '../src/pwa/pwa-station';
-import { registerServiceWorker } from '../src/pwa/sw-client';
+import { CrewPush, PushSessionService } from '../src/web/crew-push';
+import { InviteGate } from '../src/web/InviteGate';
+import { parseInvite } from '../src/web/invite';
+import { onOpenGig } from '../src/web/open-gig';
+import { createPwaStation } from '../src/web/pwa-station';
+import { registerServiceWorker } from '../src/web/sw-client';
 import '../src/styles.css';
 
 /**
