@@ -5,6 +5,7 @@
  */
 
 import { z } from 'zod';
+import { scanEventSchema, type ScanEvent } from './scanner/types';
 import { MAX_CODE_BYTES, scannerConfigSchema, scannerStatusSchema } from './scanner/config';
 import { conflictSchema, queuedOpSchema, quarantinedOpSchema } from './sync/model';
 import { gigSchema, staffProfileSchema } from './sync/rows';
@@ -74,13 +75,8 @@ export const resolveConflictsInputSchema = z.strictObject({
 
 const opRefSchema = z.strictObject({ id: z.uuid() });
 
-export const scanEventSchema = z.object({
-  deviceId: z.string(),
-  code: z.string(),
-  symbology: z.string().optional(),
-  receivedAt: z.number(),
-});
-export type ScanEventView = z.infer<typeof scanEventSchema>;
+export { scanEventSchema };
+export type ScanEventView = ScanEvent;
 
 export const feedbackSchema = z.object({
   kind: z.enum(['ok', 'warning', 'error']),

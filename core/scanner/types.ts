@@ -1,11 +1,14 @@
-/** One decoded scan from one device, as every driver emits it. */
-export interface ScanEvent {
-  deviceId: string;
-  code: string;
+import { z } from 'zod';
+
+/** One decoded scan from one device, as every driver emits it (and as it crosses to the renderer). */
+export const scanEventSchema = z.object({
+  deviceId: z.string(),
+  code: z.string(),
   /** AIM symbology identifier (e.g. "]C1" for GS1-128) when the device reports one. */
-  symbology?: string;
-  receivedAt: number;
-}
+  symbology: z.string().optional(),
+  receivedAt: z.number(),
+});
+export type ScanEvent = z.infer<typeof scanEventSchema>;
 
 /**
  * Why input did not become a scan. Every driver reports these (never throws), and the Scanners
