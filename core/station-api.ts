@@ -5,7 +5,7 @@
  */
 
 import { z } from 'zod';
-import { scanEventSchema, type ScanEvent } from './scanner/types';
+import { deviceInputSchema, scanEventSchema, type ScanEvent } from './scanner/types';
 import { MAX_CODE_BYTES, scannerConfigSchema, scannerStatusSchema } from './scanner/config';
 import { conflictSchema, queuedOpSchema, quarantinedOpSchema } from './sync/model';
 import { gigSchema, staffProfileSchema } from './sync/rows';
@@ -87,30 +87,7 @@ export const feedbackSchema = z.object({
 });
 export type FeedbackView = z.infer<typeof feedbackSchema>;
 
-const rejectReasonSchema = z.enum([
-  'noise',
-  'too_long',
-  'too_short',
-  'missing_prefix',
-  'incomplete',
-  'malformed',
-  'mixed_with_typing',
-  'unclear_end',
-]);
-const frameEndSchema = z.enum(['CR', 'LF', 'CRLF', 'LFCR', 'silence', 'terminator']);
-
-/** What a device sent, for the Scanners screen's live raw view (scans and rejections alike). */
-export const deviceInputSchema = z.discriminatedUnion('kind', [
-  z.object({ deviceId: z.string(), at: z.number(), kind: z.literal('scan'), code: z.string(), ended: frameEndSchema.optional() }),
-  z.object({
-    deviceId: z.string(),
-    at: z.number(),
-    kind: z.literal('rejected'),
-    reason: rejectReasonSchema,
-    bytes: z.number(),
-    preview: z.string(),
-  }),
-]);
+export { deviceInputSchema };
 export type DeviceInputView = z.infer<typeof deviceInputSchema>;
 
 export const scanStateSchema = z.object({

@@ -12,43 +12,54 @@ export type ScanEvent = z.infer<typeof scanEventSchema>;
 
 /**
  * Why input did not become a scan. Every driver reports these (never throws), and the Scanners
- * screen shows them in words.
+ * screen shows them in words (core/scanner/words.ts). One list: the type, the wire schema and the
+ * fixture loader read it.
+ * - noise: bytes no barcode carries (NUL, 0xFF, 8-bit, control) inside a frame;
+ * - too_long: longer than the scanner's maximum: dropped whole, never cut to its head or tail;
+ * - too_short: shorter than the minimum code length (line noise, a stray key);
+ * - missing_prefix: the configured prefix was not there;
+ * - incomplete: silence in the middle of a frame that should have ended with a terminator (a pulled cable);
+ * - malformed: a malformed device report (HID POS length, stuck continuation);
+ * - mixed_with_typing: a person pressed keys during a keyboard-wedge burst: the burst is dropped whole;
+ * - unclear_end: a silence-framed code whose end the station could not see (it was busy when the
+ *   pause was due, and more bytes came after): its tail or the next code, both dropped, never joined.
  */
-export type RejectReason =
-  /** Bytes no barcode carries (NUL, 0xFF, 8-bit, control) inside a frame. */
-  | 'noise'
-  /** Longer than the scanner's maximum: dropped whole, never cut to its head or tail. */
-  | 'too_long'
-  /** Shorter than the minimum code length (line noise, a stray key). */
-  | 'too_short'
-  /** The configured prefix was not there. */
-  | 'missing_prefix'
-  /** Silence in the middle of a frame that should have ended with a terminator (a pulled cable). */
-  | 'incomplete'
-  /** A malformed device report (HID POS length, stuck continuation). */
-  | 'malformed'
-  /** A person pressed keys during a keyboard-wedge burst: the burst is dropped whole. */
-  | 'mixed_with_typing'
-  /**
-   * A silence-framed code whose end the station could not see: it was busy when the pause was due,
-   * and more bytes came after. They may be its tail or the next code; both are dropped, never joined.
-   */
-  | 'unclear_end';
+export const rejectReasonSchema = z.enum([
+  'noise',
+  'too_long',
+  'too_short',
+  'missing_prefix',
+  'incomplete',
+  'malformed',
+  'mixed_with_typing',
+  'unclear_end',
+]);
+export type RejectReason = z.infer<typeof rejectReasonSchema>;
 
 export interface RejectedInput {
   reason: RejectReason;
   bytes: number;
-  /** The start of what was received, with control bytes written out ("␀", "\\xff"), for the raw view. */
+  /** The start of what was received, control bytes written as escapes (\\x00, \\r), for the raw view. */
   preview: string;
 }
 
 /** How a frame ended, for the raw view ("what was received"). */
-export type FrameEnd = 'CR' | 'LF' | 'CRLF' | 'LFCR' | 'silence' | 'terminator';
+export const frameEndSchema = z.enum(['CR', 'LF', 'CRLF', 'LFCR', 'silence', 'terminator']);
+export type FrameEnd = z.infer<typeof frameEndSchema>;
 
-/** What a device sent, as the Scanners screen's live raw view shows it. */
-export type DeviceInput =
-  | { deviceId: string; at: number; kind: 'scan'; code: string; ended?: FrameEnd }
-  | { deviceId: string; at: number; kind: 'rejected'; reason: RejectReason; bytes: number; preview: string };
+/** What a device sent, as the Scanners screen's live raw view shows it (scans and rejections alike). */
+export const deviceInputSchema = z.discriminatedUnion('kind', [
+  z.object({ deviceId: z.string(), at: z.number(), kind: z.literal('scan'), code: z.string(), ended: frameEndSchema.optional() }),
+  z.object({
+    deviceId: z.string(),
+    at: z.number(),
+    kind: z.literal('rejected'),
+    reason: rejectReasonSchema,
+    bytes: z.number(),
+    preview: z.string(),
+  }),
+]);
+export type DeviceInput = z.infer<typeof deviceInputSchema>;
 
 /** What a HID report decoder returns for one report. */
 export interface HidDecodeResult {
