@@ -39,7 +39,7 @@ export type RejectReason = z.infer<typeof rejectReasonSchema>;
 export interface RejectedInput {
   reason: RejectReason;
   bytes: number;
-  /** The start of what was received, control bytes written as escapes (\\x00, \\r), for the raw view. */
+  /** The start of what was received, control bytes written as escapes (\x00, \r), for the raw view. */
   preview: string;
 }
 

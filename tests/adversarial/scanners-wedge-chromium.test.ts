@@ -5,7 +5,8 @@ import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../supabase/local/paths';
-import { scannerKeyEvents, type ScannerKeyEvent } from '../bench/wedge';
+import { scannerKeyEvents } from '../bench/wedge';
+import { cdpKeyEvent } from '../helpers/cdp-keys';
 import { launchChromium } from '../helpers/chromium';
 import { until } from '../helpers/until';
 
@@ -57,22 +58,6 @@ afterAll(async () => {
   await browser?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const modifiers = (e: ScannerKeyEvent): number => (e.altKey ? 1 : 0) | (e.ctrlKey ? 2 : 0) | (e.shiftKey ? 8 : 0);
-function cdpKeyEvent(e: ScannerKeyEvent, base: number): Record<string, unknown> {
-  const text = e.type === 'keyup' || e.ctrlKey ? undefined : e.key === 'Enter' ? '\r' : e.key.length === 1 ? e.key : undefined;
-  return {
-    type: e.type === 'keyup' ? 'keyUp' : text === undefined ? 'rawKeyDown' : 'keyDown',
-    key: e.key,
-    code: e.code,
-    windowsVirtualKeyCode: e.keyCode,
-    location: e.location,
-    modifiers: modifiers(e),
-    autoRepeat: e.repeat,
-    timestamp: base + e.at / 1000,
-    ...(text === undefined ? {} : { text, unmodifiedText: text }),
-  };
-}
 
 async function scannerTypes(code: string): Promise<void> {
   const session = await page.context().newCDPSession(page);

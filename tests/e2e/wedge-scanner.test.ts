@@ -7,7 +7,8 @@ import { runBrowserStation, type RunningBrowserStation } from '../../main/browse
 import { DEMO_PASSWORD, ORGS, seedDemoIfEmpty } from '../../scripts/seed/seed';
 import { serveWeb, type WebServer } from '../../scripts/serve-web';
 import { PROJECT_ROOT } from '../../supabase/local/paths';
-import { scannerKeyEvents, type ScannerKeyEvent } from '../bench/wedge';
+import { scannerKeyEvents } from '../bench/wedge';
+import { cdpKeyEvent } from '../helpers/cdp-keys';
 import { launchChromium } from '../helpers/chromium';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 
@@ -70,26 +71,6 @@ afterAll(async () => {
 });
 
 const sessions = new WeakMap<Page, CDPSession>();
-
-/** CDP's modifiers bit field: Alt 1, Ctrl 2, Meta 4, Shift 8. */
-const modifiers = (e: ScannerKeyEvent): number =>
-  (e.altKey ? 1 : 0) | (e.ctrlKey ? 2 : 0) | (e.metaKey === true ? 4 : 0) | (e.shiftKey ? 8 : 0);
-
-/** What Chromium's keyboard sends for one key event (the shape Playwright's keyboard uses). */
-function cdpKeyEvent(e: ScannerKeyEvent, base: number): Record<string, unknown> {
-  const text = e.type === 'keyup' || e.ctrlKey ? undefined : e.key === 'Enter' ? '\r' : e.key.length === 1 ? e.key : undefined;
-  return {
-    type: e.type === 'keyup' ? 'keyUp' : text === undefined ? 'rawKeyDown' : 'keyDown',
-    key: e.key,
-    code: e.code,
-    windowsVirtualKeyCode: e.keyCode,
-    location: e.location,
-    modifiers: modifiers(e),
-    autoRepeat: e.repeat,
-    timestamp: base + e.at / 1000,
-    ...(text === undefined ? {} : { text, unmodifiedText: text }),
-  };
-}
 
 interface PersonKey {
   key: string;
