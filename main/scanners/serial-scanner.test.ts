@@ -92,7 +92,7 @@ describe('SerialScanner over a socat pty', () => {
   it('survives line noise and keeps reading', async () => {
     const { scanner, scans, write } = await setup();
     const rejected: string[] = [];
-    scanner.onRejected((r) => rejected.push(r.reason));
+    scanner.onInput((input) => input.kind === 'rejected' && rejected.push(input.reason));
     write('\x00\xff\x81\x7f\r\nOK-1\r\n');
     await until(() => scans.length === 1);
     expect(scans.map((s) => s.code)).toEqual(['OK-1']);
@@ -104,7 +104,7 @@ describe('SerialScanner over a socat pty', () => {
     // (cutting by silence has its own tests in the frame decoder's corpus).
     const { pair, scanner, scans } = await setup({ gapMs: 2000 });
     const rejected: string[] = [];
-    scanner.onRejected((r) => rejected.push(r.reason));
+    scanner.onInput((input) => input.kind === 'rejected' && rejected.push(input.reason));
     const random = seededRandom(99);
     const expected: string[] = [];
     let short = 0;

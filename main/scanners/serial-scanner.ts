@@ -4,7 +4,7 @@ import { backoffDelay } from '../../core/sync/backoff';
 import type { Random } from '../../core/random';
 import { FrameDecoder, type DecodeResult, type FrameConfig } from '../../core/scanner/frame-decoder';
 import type { UsbIdentity } from '../../core/scanner/config';
-import type { DeviceInput, FrameEnd, RejectedInput, ScanEvent } from '../../core/scanner/types';
+import type { DeviceInput, FrameEnd, ScanEvent } from '../../core/scanner/types';
 
 /** A serial port as the station lists it for the Scanners screen and finds scanners by. */
 export interface SerialPortInfo {
@@ -101,7 +101,6 @@ export class SerialScanner {
   private stopped = true;
   private readonly scans: Observers<ScanEvent>;
   private readonly statuses: Observers<SerialScannerStatus>;
-  private readonly rejections: Observers<RejectedInput>;
   private readonly inputs: Observers<DeviceInput>;
   status: SerialScannerStatus = { state: 'stopped' };
 
@@ -112,7 +111,6 @@ export class SerialScanner {
     this.decoder = new FrameDecoder(config.frame, config.lineEnd ?? null);
     this.scans = new Observers(deps.report);
     this.statuses = new Observers(deps.report);
-    this.rejections = new Observers(deps.report);
     this.inputs = new Observers(deps.report);
   }
 
@@ -122,10 +120,6 @@ export class SerialScanner {
 
   onStatus(listener: (status: SerialScannerStatus) => void): () => void {
     return this.statuses.add(listener);
-  }
-
-  onRejected(listener: (rejected: RejectedInput) => void): () => void {
-    return this.rejections.add(listener);
   }
 
   /** Every frame and rejection, for the Scanners screen's raw view. */
@@ -206,7 +200,6 @@ export class SerialScanner {
   private deliver({ frames, rejected }: DecodeResult): void {
     const at = this.deps.now();
     for (const r of rejected) {
-      this.rejections.emit(r);
       this.inputs.emit({ deviceId: this.config.deviceId, at, kind: 'rejected', reason: r.reason, bytes: r.bytes, preview: r.preview });
     }
     for (const frame of frames) {

@@ -6,7 +6,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../core/random';
 import { FrameDecoder } from '../../core/scanner/frame-decoder';
 import { replayTimeline, type Timeline } from '../../core/scanner/replay';
-import type { RejectedInput } from '../../core/scanner/types';
 import { SerialScanner } from '../../main/scanners/serial-scanner';
 import { PtyPair } from '../helpers/socat';
 import { frameConfigOfFixture, serialFixtures, serialTimeline, type SerialFixture } from './serial-corpus';
@@ -57,9 +56,9 @@ async function run(
     { now: () => performance.now(), random: seededRandom(n) },
   );
   const scans: string[] = [];
-  const rejected: RejectedInput[] = [];
+  const rejected: string[] = [];
   scanner.onScan((scan) => scans.push(scan.code));
-  scanner.onRejected((r) => rejected.push(r));
+  scanner.onInput((input) => input.kind === 'rejected' && rejected.push(input.reason));
   scanner.start();
   try {
     await until(() => scanner.status.state === 'open', 10_000);
@@ -68,7 +67,7 @@ async function run(
     const meant = replayTimeline(new FrameDecoder(config), played);
     const expected = { scans: meant.frames.map((f) => f.code), rejected: meant.rejected.map((r) => r.reason) };
     await until(() => scans.length >= expected.scans.length && rejected.length >= expected.rejected.length, 20_000);
-    return { scans, rejected: rejected.map((r) => r.reason), meant: expected };
+    return { scans, rejected, meant: expected };
   } finally {
     await scanner.stop();
     await pair.stop();
