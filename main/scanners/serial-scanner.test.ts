@@ -144,14 +144,14 @@ describe('SerialScanner over a socat pty', () => {
     write('BEFORE-1\r\n');
     await until(() => scans.length === 1);
     await pair.stop();
-    await until(() => scanner.status.state === 'reconnecting');
+    await until(() => scanner.status.state === 'reconnecting', 60_000, 'the pulled cable to be noticed');
     await pair.start();
-    await until(() => scanner.status.state === 'open', 10_000);
+    await until(() => scanner.status.state === 'open', 60_000, 'the port to reopen');
     write('AFTER-1\r\n');
     await until(() => scans.length === 2);
     expect(scans.map((s) => s.code)).toEqual(['BEFORE-1', 'AFTER-1']);
     expect(statuses.some((s) => s.state === 'reconnecting')).toBe(true);
-  });
+  }, 150_000);
 });
 
 describe('SerialScanner stopped while its port is opening', () => {

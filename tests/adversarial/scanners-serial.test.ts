@@ -49,9 +49,9 @@ describe('probe: auto framing after a reconnect', () => {
       await until(() => scans.length === 1);
       // USB-CDC scanner unplugged and plugged back (same path): the driver reopens the port.
       await pair.stop();
-      await until(() => scanner.status.state === 'reconnecting');
+      await until(() => scanner.status.state === 'reconnecting', 60_000, 'the pulled cable to be noticed');
       await pair.start();
-      await until(() => scanner.status.state === 'open');
+      await until(() => scanner.status.state === 'open', 60_000, 'the port to reopen');
       // The next frame is cut (cable pulled at the adapter mid-frame) and the line goes quiet.
       write('SPK-10');
       await until(() => inputs.length >= 2, 5000);
@@ -61,7 +61,7 @@ describe('probe: auto framing after a reconnect', () => {
       await scanner.stop();
       await pair.stop();
     }
-  });
+  }, 150_000);
 });
 
 describe('probe: silence framing while the event loop is busy for a while', () => {
