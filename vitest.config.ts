@@ -9,6 +9,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 180_000,
-    reporters: ['default', './tests/helpers/summary-reporter.ts'],
+    // A hang that no test timeout catches (a worker that never exits) is named and ended by the watchdog.
+    reporters: ['default', './tests/helpers/summary-reporter.ts', './tests/helpers/watchdog-reporter.ts'],
   },
 });
