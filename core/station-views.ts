@@ -23,7 +23,7 @@ export const gigListItemSchema = z.object({
   parentId: z.uuid().nullable(),
   code: z.string(),
   name: z.string(),
-  status: z.string(),
+  status: z.enum(GIG_STATUSES),
   startsAt: z.string().nullable(),
   venue: z.string().nullable(),
   version: z.number().int(),

@@ -5,14 +5,15 @@ import { SerialPort } from 'serialport';
 import type { BackendLink } from '../core/backend-link';
 import type { StationHandlers } from '../core/dispatch';
 import { composeHost, type Host } from '../core/host';
+import { CacheIndex } from '../core/store/cache-index';
+import { CacheScanCatalog } from '../core/store/catalog';
+import { CacheStationViews } from '../core/store/views';
 import type { SyncEngine } from '../core/sync/engine';
 import { DeviceManager } from './scanners/device-manager';
 import { loadHid } from './scanners/hid-scanner';
 import { ScanningService } from './scanners/scanning-service';
 import { serialPortInfo, type RawPortInfo } from './scanners/serial-scanner';
-import { SqliteScanCatalog } from './sync/sqlite-catalog';
 import { SqliteQueueStore } from './sync/sqlite-queue-store';
-import { SqliteStationViews } from './sync/sqlite-views';
 import { systemClock } from './sync/system-clock';
 import { errorMessage } from '../core/errors';
 
@@ -57,7 +58,7 @@ export async function createStationServices(config: StationConfig): Promise<Stat
     pollMs: 2000,
     log: config.log,
   });
-  const catalog = new SqliteScanCatalog(store);
+  const index = new CacheIndex(store);
   const host = composeHost({
     store,
     backend: { saved: store.settingNow('backend'), launchDefault: config.backend, defaultStationName: hostname() },
@@ -65,8 +66,8 @@ export async function createStationServices(config: StationConfig): Promise<Stat
     random: Math.random,
     newId: randomUUID,
     log: config.log,
-    catalog,
-    views: new SqliteStationViews(store),
+    catalog: new CacheScanCatalog(index),
+    views: new CacheStationViews(index, store),
     scanning: (pipeline) => new ScanningService({ store, pipeline, devices, now: () => systemClock.now(), log: config.log }),
   });
   if (host.backend.url !== null && config.credentials !== null && (await host.backend.settings()).signedInAs === null) {

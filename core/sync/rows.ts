@@ -2,7 +2,7 @@
  * The synced tables' rows as the core reads them: one zod schema per table, in camelCase
  * (`asset.serialNumber`), each field named after its column (`serial_number`). The caches keep
  * the server's rows as they came (snake_case JSON, see model.ts's rowSchema); a row is decoded
- * here once, where it leaves a store (the scan catalogs, a cached-row read), and the rest of the
+ * here once, where it leaves a store (the cache index, a cached-row read), and the rest of the
  * core reads typed fields. A row that does not fit its table's schema is treated as absent and
  * reported (never a crash): a damaged cache entry must not stop a scan.
  *

@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import type { ScanCatalog } from '../scan/catalog';
 import type { pickLineSchema } from '../station-views';
 import type { Asset, Case, KitAssignment } from '../sync/rows';
 
@@ -60,30 +59,4 @@ export function buildPickList(gigId: string, source: PickListSource): PickLine[]
     lines.push({ kind: 'bulk', label: `${line.category} × ${planned}`, planned, out });
   }
   return lines;
-}
-
-/** The pick list from the scan catalog's lookups (the station's SQLite or the phone's IndexedDB). */
-export async function pickListFromCatalog(gigId: string, catalog: ScanCatalog): Promise<PickLine[]> {
-  const kit = await catalog.pickList(gigId);
-  const assetsById = new Map<string, Asset>();
-  const casesById = new Map<string, Case>();
-  const contents = new Map<string, Asset[]>();
-  for (const line of kit) {
-    if (line.assetId !== null) {
-      const asset = await catalog.findAssetById(line.assetId);
-      if (asset !== null) assetsById.set(asset.id, asset);
-    }
-    if (line.caseId !== null) {
-      const box = await catalog.findCaseById(line.caseId);
-      if (box !== null) casesById.set(box.id, box);
-      contents.set(line.caseId, await catalog.caseContents(line.caseId));
-    }
-  }
-  return buildPickList(gigId, {
-    kit,
-    assetsById,
-    casesById,
-    caseContents: (id) => contents.get(id) ?? [],
-    outToGig: await catalog.assetsOutTo(gigId),
-  });
 }

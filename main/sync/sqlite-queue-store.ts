@@ -1,6 +1,6 @@
 import { Queue } from '../../core/store/queue';
 import { decodeSetting, settingKey, type SettingName } from '../../core/store/settings';
-import { SqliteStorage, type ReadStatement } from './sqlite-storage';
+import { SqliteStorage } from './sqlite-storage';
 import { systemClock } from './system-clock';
 
 export interface SqliteQueueStoreOptions {
@@ -27,23 +27,6 @@ export class SqliteQueueStore extends Queue {
 
   private get sqlite(): SqliteStorage {
     return this.storage as SqliteStorage;
-  }
-
-  /**
-   * A read-only prepared statement over the station's tables, for the list views and the scan
-   * catalog (SQL over the caches' JSON); writes go through the queue's methods. It reads at once,
-   * which may be in the middle of a queue transaction: prefer `read`.
-   */
-  stmt(sql: string): ReadStatement {
-    return this.sqlite.readStatement(sql);
-  }
-
-  /**
-   * Reads through read-only statements between the queue's transactions (committed state only):
-   * `store.read((sql) => sql('select …').all())`.
-   */
-  read<T>(work: (statement: (sql: string) => ReadStatement) => T): Promise<T> {
-    return this.sqlite.read(work);
   }
 
   /** A setting read synchronously, at startup (before anything else uses the store). */

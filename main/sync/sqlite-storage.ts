@@ -96,9 +96,6 @@ const CACHE_TABLE: Record<CachedTable, { name: string; entity: string | null }> 
   staff_profiles: { name: 'entity_cache', entity: 'staff_profiles' },
 };
 
-/** A read-only prepared statement (the list views' and scan catalog's SQL over the caches). */
-export type ReadStatement = Database.Statement;
-
 /**
  * The storage port on one better-sqlite3 connection, in WAL mode with synchronous=FULL: a
  * committed transaction is on disk before its promise resolves. Transactions are serialized by a
@@ -137,31 +134,6 @@ export class SqliteStorage implements QueueStorage {
         throw error;
       }
     };
-    const result = this.tail.then(run, run);
-    // The caller gets this transaction's rejection; the tail only orders the next one.
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-
-  /**
-   * A read-only statement over the station's tables, prepared once (the list views and the scan
-   * catalog read the caches' JSON with SQLite's json functions). It refuses any statement that
-   * writes: writes go through the queue. Run at once, it reads what the connection holds, which
-   * may include a queue transaction in progress (its statements run between the queue's awaits);
-   * `read` waits for committed state.
-   */
-  readStatement(sql: string): ReadStatement {
-    const statement = this.stmt(sql);
-    if (!statement.reader) throw new Error(`not a read-only statement: ${sql.slice(0, 80)}`);
-    return statement;
-  }
-
-  /**
-   * Runs `work` between transactions (after every one already asked for), so what its statements
-   * read is committed state, never a transaction's half. For reads made while the queue works.
-   */
-  read<T>(work: (statement: (sql: string) => ReadStatement) => T): Promise<T> {
-    const run = (): T => work((sql) => this.readStatement(sql));
     const result = this.tail.then(run, run);
     // The caller gets this transaction's rejection; the tail only orders the next one.
     this.tail = result.catch(() => undefined);

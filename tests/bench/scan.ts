@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { seededRandom } from '../../core/random';
 import { DEFAULT_FRAME } from '../../core/scanner/frame-decoder';
 import { ScanSession, type Feedback } from '../../core/scan/workflow';
+import { CacheIndex } from '../../core/store/cache-index';
+import { CacheScanCatalog } from '../../core/store/catalog';
 import { SyncEngine } from '../../core/sync/engine';
 import { rebase } from '../../core/sync/optimistic';
 import { SerialScanner } from '../../main/scanners/serial-scanner';
-import { SqliteScanCatalog } from '../../main/sync/sqlite-catalog';
 import { SqliteQueueStore } from '../../main/sync/sqlite-queue-store';
 import { systemClock } from '../../main/sync/system-clock';
 import { PtyPair } from '../helpers/socat';
@@ -59,7 +60,7 @@ export async function scanBench(): Promise<Record<string, unknown>> {
       newId: randomUUID,
     });
     const session = new ScanSession({
-      catalog: new SqliteScanCatalog(store),
+      catalog: new CacheScanCatalog(new CacheIndex(store)),
       enqueue: (op) => engine.enqueue(op),
       duplicateWindowMs: 1500,
     });

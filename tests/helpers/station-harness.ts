@@ -3,14 +3,15 @@ import { join } from 'node:path';
 import { createDispatcher, type StationHandlers } from '../../core/dispatch';
 import { seededRandom } from '../../core/random';
 import { composeHost } from '../../core/host';
+import { CacheIndex } from '../../core/store/cache-index';
+import { CacheScanCatalog } from '../../core/store/catalog';
+import { CacheStationViews } from '../../core/store/views';
 import type { SyncEngine } from '../../core/sync/engine';
 import type { SyncTransport } from '../../core/sync/transport';
 import type { BackendLink, BackendConfig } from '../../core/backend-link';
 import { DeviceManager } from '../../main/scanners/device-manager';
 import { ScanningService } from '../../main/scanners/scanning-service';
-import { SqliteScanCatalog } from '../../main/sync/sqlite-catalog';
 import { SqliteQueueStore } from '../../main/sync/sqlite-queue-store';
-import { SqliteStationViews } from '../../main/sync/sqlite-views';
 import { FakeClock } from './fake-clock';
 
 export interface StationHarness {
@@ -18,7 +19,7 @@ export interface StationHarness {
   engine: SyncEngine;
   scanning: ScanningService;
   backend: BackendLink;
-  views: SqliteStationViews;
+  views: CacheStationViews;
   handlers: StationHandlers;
   dispatch: ReturnType<typeof createDispatcher>;
   stop(): Promise<void>;
@@ -47,7 +48,8 @@ export function stationHarness(options: {
     pollMs: 60_000,
     log: () => undefined,
   });
-  const views = new SqliteStationViews(store);
+  const index = new CacheIndex(store);
+  const views = new CacheStationViews(index, store);
   // The station's own composition (core/host.ts); the clock is never advanced, so `now` stands still.
   const host = composeHost({
     store,
@@ -62,7 +64,7 @@ export function stationHarness(options: {
     random: seededRandom(3),
     newId: randomUUID,
     log: () => undefined,
-    catalog: new SqliteScanCatalog(store),
+    catalog: new CacheScanCatalog(index),
     views,
     scanning: (pipeline) => new ScanningService({ store, pipeline, devices, now: () => now.getTime(), log: () => undefined }),
   });

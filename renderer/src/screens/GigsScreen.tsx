@@ -183,7 +183,7 @@ export function GigsScreen({ lists, focus = null }: { lists: StationLists; focus
               <dd>{(rollup?.gigs ?? 1) - 1}</dd>
             </dl>
             <div className="actions">
-              {(GIG_STATUS_TRANSITIONS[gig.status as GigStatus] ?? []).map((status) => (
+              {GIG_STATUS_TRANSITIONS[gig.status].map((status) => (
                 <button key={status} type="button" className="big" onClick={() => changeStatus(status)}>
                   Set {status.replace('_', ' ')}
                 </button>

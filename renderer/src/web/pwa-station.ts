@@ -6,10 +6,11 @@ import { unwrap } from '../../../core/result';
 import type { ScanPipeline } from '../../../core/scan/pipeline';
 import type { Feedback } from '../../../core/scan/workflow';
 import { stationEventsVia, stationMethodsVia, type StationApi, type StationEventValues } from '../../../core/station-api';
+import { CacheIndex } from '../../../core/store/cache-index';
+import { CacheScanCatalog } from '../../../core/store/catalog';
+import { CacheStationViews } from '../../../core/store/views';
 import type { Clock, SyncEngine } from '../../../core/sync/engine';
-import { IdbScanCatalog } from './idb-catalog';
 import { IdbQueueStore } from './idb-queue-store';
-import { IdbStationViews } from './idb-views';
 import { errorMessage, StationError } from '../../../core/errors';
 
 export const STORE_NAME = 'gigmanager-crew';
@@ -87,7 +88,7 @@ const log = (line: string): void => console.warn(line);
  */
 export async function createPwaStation(options: { launchDefault: BackendConfig | null; appVersion: string }): Promise<PwaStation> {
   const store = await IdbQueueStore.open(STORE_NAME, { newId: () => crypto.randomUUID() });
-  const catalog = new IdbScanCatalog(store);
+  const index = new CacheIndex(store);
   const host = composeHost({
     store,
     backend: { saved: await store.settings.backend.get(), launchDefault: options.launchDefault, defaultStationName: 'Crew phone' },
@@ -96,17 +97,21 @@ export async function createPwaStation(options: { launchDefault: BackendConfig |
     newId: () => crypto.randomUUID(),
     exclusive,
     log,
-    catalog,
-    views: new IdbStationViews(store, catalog),
+    catalog: new CacheScanCatalog(index),
+    views: new CacheStationViews(index, store),
     scanning: (pipeline) => new PhoneScanning(pipeline),
   });
   const dispatch = createDispatcher(host.handlers({ appVersion: options.appVersion, host: 'pwa', platform: navigator.userAgent }));
 
   const events = new EventObservers<StationEventValues>((error) => log(`a screen's event listener failed: ${errorMessage(error)}`));
   const unsubscribe = host.subscribe((event, value) => events.emit(event, value));
-  // The service worker drained or pulled: this page's lists and status catch up.
+  // The service worker drained or pulled, or another tab wrote: this page's index reads the caches
+  // again, its lists and status catch up. This page's own changes reach the index as events; other
+  // tabs hear of them here (a channel does not deliver to its sender).
   const channel = new BroadcastChannel(CHANNEL);
+  const offChanges = store.onCacheChange(() => channel.postMessage('changed'));
   channel.onmessage = () => {
+    index.invalidate();
     events.emit('cacheChanged', { topics: ['gigs', 'assets', 'other'] });
     void host.engine.status().then((status) => events.emit('syncStatus', status));
   };
@@ -123,7 +128,9 @@ export async function createPwaStation(options: { launchDefault: BackendConfig |
     engine: host.engine,
     onSessionChange: (listener) => host.onSessionChange(listener),
     stop: () => {
+      offChanges();
       channel.close();
+      index.close();
       unsubscribe();
       void host.stop();
     },

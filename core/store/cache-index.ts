@@ -1,0 +1,189 @@
+/**
+ * The cached rows in memory, decoded (core/sync/rows.ts) and indexed by what the scan catalog and
+ * the list views look up: an asset by serial number or barcode, a case's contents, a gig's pick
+ * list. One implementation for every platform: it reads the queue's cached rows (core/store/queue.ts,
+ * over SQLite on the station, IndexedDB in the PWA, memory in tests) and follows its cache-change
+ * events. Neither SQLite's json functions nor IndexedDB can index an upper-cased JSON field, and a
+ * scan looks up several rows, so the lookups are map reads over rows decoded once.
+ *
+ * Each table is read on first use (one listCached), then kept current: a change to a few rows of a
+ * table (a scan changes one asset, a small pull a few gigs) re-reads just those rows in place; a
+ * larger one (a big pull, a backend reset) drops the table, rebuilt on its next read. A row that
+ * fails its schema is absent (and reported by decodeRow), never a crash.
+ */
+import type { CachedTable } from '../sync/model';
+import { decodeRow, decodeRows, type RowOf } from '../sync/rows';
+import type { Queue } from './queue';
+
+/** What the index reads: the queue's cached rows and its change events. */
+export type CacheSource = Pick<Queue, 'listCached' | 'getCached' | 'onCacheChange'>;
+
+/** A change to more rows of one table than this drops the table rather than re-reading row by row. */
+const IN_PLACE_LIMIT = 50;
+
+/** How each table's rows are grouped: a group's key (null: in no group of that kind). */
+const GROUPS = {
+  gigs: { code: (gig: RowOf<'gigs'>) => gig.code?.toUpperCase() ?? null },
+  assets: {
+    serial: (asset: RowOf<'assets'>) => asset.serialNumber.toUpperCase(),
+    barcode: (asset: RowOf<'assets'>) => asset.barcode?.toUpperCase() ?? null,
+    caseId: (asset: RowOf<'assets'>) => asset.caseId,
+    gigId: (asset: RowOf<'assets'>) => asset.currentGigId,
+  },
+  cases: {
+    barcode: (box: RowOf<'cases'>) => box.barcode.toUpperCase(),
+    parentId: (box: RowOf<'cases'>) => box.parentCaseId,
+  },
+  kit_assignments: { gigId: (line: RowOf<'kit_assignments'>) => line.gigId },
+  gig_staff: {},
+  staff_profiles: { badge: (person: RowOf<'staff_profiles'>) => person.badgeCode.toUpperCase() },
+} as const satisfies { [T in CachedTable]: Record<string, (row: RowOf<T>) => string | null> };
+
+type GroupName<T extends CachedTable> = keyof (typeof GROUPS)[T] & string;
+
+/**
+ * One table's decoded rows by id (in the order the store listed them; a changed row keeps its
+ * place, a new one comes last) and grouped by each of its keys.
+ */
+export class RowTable<R extends { id: string }, G extends string> {
+  private readonly rows = new Map<string, R>();
+  private readonly groups = new Map<G, Map<string, R[]>>();
+
+  constructor(private readonly keys: Readonly<Record<G, (row: R) => string | null>>) {
+    for (const name of Object.keys(keys) as G[]) this.groups.set(name, new Map());
+  }
+
+  get byId(): ReadonlyMap<string, R> {
+    return this.rows;
+  }
+
+  get(id: string): R | null {
+    return this.rows.get(id) ?? null;
+  }
+
+  /** The rows whose `group` key is `key` (an empty list when none). */
+  find(group: G, key: string): readonly R[] {
+    return this.groups.get(group)?.get(key) ?? [];
+  }
+
+  /** The first row whose `group` key is `key`. */
+  first(group: G, key: string): R | null {
+    return this.find(group, key)[0] ?? null;
+  }
+
+  /** Sets the row stored under `id` (null: there is none now). */
+  put(id: string, row: R | null): void {
+    const old = this.rows.get(id);
+    for (const [name, groups] of this.groups) {
+      const keyOf = this.keys[name];
+      const before = old === undefined ? null : keyOf(old);
+      const after = row === null ? null : keyOf(row);
+      if (before !== null && before === after && row !== null) {
+        const list = groups.get(before) ?? [];
+        list[list.findIndex((r) => r.id === id)] = row;
+        continue;
+      }
+      if (before !== null) {
+        const list = (groups.get(before) ?? []).filter((r) => r.id !== id);
+        if (list.length === 0) groups.delete(before);
+        else groups.set(before, list);
+      }
+      if (after !== null && row !== null) {
+        const list = groups.get(after);
+        if (list === undefined) groups.set(after, [row]);
+        else list.push(row);
+      }
+    }
+    if (row === null) this.rows.delete(id);
+    else this.rows.set(id, row);
+  }
+}
+
+export type TableOf<T extends CachedTable> = RowTable<RowOf<T>, GroupName<T>>;
+
+/** The index over one queue store's caches. */
+export class CacheIndex {
+  private readonly tables = new Map<CachedTable, Promise<TableOf<CachedTable>>>();
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly source: CacheSource) {
+    this.unsubscribe = source.onCacheChange((keys) => this.changed(keys));
+  }
+
+  /** The table's rows, decoded: read from the store on first use, current with every change since. */
+  table<T extends CachedTable>(table: T): Promise<TableOf<T>> {
+    const held = this.tables.get(table);
+    if (held !== undefined) return held as Promise<unknown> as Promise<TableOf<T>>;
+    return this.hold(table, this.build(table));
+  }
+
+  /**
+   * Forgets every table, read again on next use: for changes the store does not announce to this
+   * index (another tab or the PWA's service worker wrote the same IndexedDB).
+   */
+  invalidate(): void {
+    this.tables.clear();
+  }
+
+  /** Reads every table now (the station warms the index at start, so its first scan and list pay no build). */
+  async warm(): Promise<void> {
+    await Promise.all((Object.keys(GROUPS) as CachedTable[]).map((table) => this.table(table)));
+  }
+
+  /** Stops following the store's changes. */
+  close(): void {
+    this.unsubscribe();
+    this.tables.clear();
+  }
+
+  private async build<T extends CachedTable>(table: T): Promise<TableOf<T>> {
+    const rows = decodeRows(table, await this.source.listCached(table));
+    const index = new RowTable(GROUPS[table] as Record<GroupName<T>, (row: RowOf<T>) => string | null>);
+    for (const row of rows) index.put(row.id, row);
+    return index;
+  }
+
+  /** Keeps `pending` as the table's index; one that fails is dropped, so the next read builds again. */
+  private hold<T extends CachedTable>(table: T, pending: Promise<TableOf<T>>): Promise<TableOf<T>> {
+    const stored = pending as Promise<unknown> as Promise<TableOf<CachedTable>>;
+    this.tables.set(table, stored);
+    stored.catch(() => {
+      // The reader sees the failure; the index only forgets the table (not an unhandled rejection).
+      if (this.tables.get(table) === stored) this.tables.delete(table);
+    });
+    return pending;
+  }
+
+  private changed(keys: ReadonlySet<string>): void {
+    const byTable = new Map<CachedTable, string[]>();
+    for (const key of keys) {
+      const at = key.indexOf(':');
+      const table = key.slice(0, at) as CachedTable;
+      if (!this.tables.has(table)) continue;
+      const ids = byTable.get(table);
+      if (ids === undefined) byTable.set(table, [key.slice(at + 1)]);
+      else ids.push(key.slice(at + 1));
+    }
+    for (const [table, ids] of byTable) {
+      const current = this.tables.get(table);
+      if (current === undefined) continue;
+      if (ids.length > IN_PLACE_LIMIT) {
+        this.tables.delete(table);
+        continue;
+      }
+      // Chained on the table's current state: a read after this change waits for it, in order. If
+      // the rows cannot be read now, the table is read whole instead (never left half-updated).
+      // Its readers see any failure; hold drops a table that failed (nothing is lost by not awaiting).
+      void this.hold(
+        table,
+        current
+          .then(async (index) => {
+            const rows = await Promise.all(ids.map((id) => this.source.getCached(table, id)));
+            ids.forEach((id, i) => index.put(id, decodeRow(table, rows[i])));
+            return index;
+          })
+          .catch(() => this.build(table)),
+      );
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The screens' lists (core/station-handlers.ts StationViews) over the cache index: the gig list
+ * with each gig's assets out and planned items, the asset list, a crew member's assignments, a
+ * gig's pick list and what is queued on an asset. The same code on the station and the phone,
+ * reading decoded rows (core/sync/rows.ts): a row that fails its schema is in no list.
+ */
+import type { StationViews } from '../station-handlers';
+import type { AssetListItem, GigListItem } from '../station-views';
+import type { QueuedOp } from '../sync/model';
+import { buildPickList, type PickLine } from '../views/pick-list';
+import type { CacheIndex } from './cache-index';
+import { caseContents } from './catalog';
+import type { Queue } from './queue';
+
+/** Where the queued ops on an entity come from: the queue whose caches the index holds. */
+export type QueuedSource = Pick<Queue, 'queuedFor'>;
+
+/** Code-unit order with null first (SQLite's `order by` on text, which the station's list always had). */
+function compareText(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export class CacheStationViews implements StationViews {
+  constructor(
+    private readonly index: CacheIndex,
+    private readonly queue: QueuedSource,
+  ) {}
+
+  /** Gigs not deleted, by start then name. */
+  async listGigs(): Promise<GigListItem[]> {
+    const [gigs, assets, kit] = await Promise.all([
+      this.index.table('gigs'),
+      this.index.table('assets'),
+      this.index.table('kit_assignments'),
+    ]);
+    const items: GigListItem[] = [];
+    for (const gig of gigs.byId.values()) {
+      if (gig.deletedAt !== null) continue;
+      let assetsOut = 0;
+      for (const asset of assets.find('gigId', gig.id)) if (asset.status === 'checked_out') assetsOut += 1;
+      let planned = 0;
+      for (const line of kit.find('gigId', gig.id)) planned += line.quantity ?? 1;
+      items.push({
+        id: gig.id,
+        parentId: gig.parentGigId,
+        // A gig made on this device has no code until the server gives it one.
+        code: gig.code ?? '',
+        name: gig.name,
+        status: gig.status,
+        startsAt: gig.startsAt,
+        venue: gig.venue,
+        version: gig.version,
+        assetsOut,
+        planned,
+      });
+    }
+    return items.sort((a, b) => compareText(a.startsAt, b.startsAt) || compareText(a.name, b.name));
+  }
+
+  /** Assets not deleted, in the store's order (the screens sort). */
+  async listAssets(): Promise<AssetListItem[]> {
+    const items: AssetListItem[] = [];
+    for (const asset of (await this.index.table('assets')).byId.values()) {
+      if (asset.deletedAt !== null) continue;
+      items.push({
+        id: asset.id,
+        serial: asset.serialNumber,
+        barcode: asset.barcode,
+        name: asset.name,
+        category: asset.category,
+        status: asset.status,
+        gigId: asset.currentGigId,
+        caseId: asset.caseId,
+      });
+    }
+    return items;
+  }
+
+  async myAssignments(email: string): Promise<{ gigId: string; role: string }[]> {
+    const [staff, gigStaff] = await Promise.all([this.index.table('staff_profiles'), this.index.table('gig_staff')]);
+    const wanted = email.toLowerCase();
+    const mine = new Set<string>();
+    for (const person of staff.byId.values()) if (person.email?.toLowerCase() === wanted) mine.add(person.id);
+    const out: { gigId: string; role: string }[] = [];
+    for (const line of gigStaff.byId.values()) if (mine.has(line.staffId)) out.push({ gigId: line.gigId, role: line.role });
+    return out;
+  }
+
+  async pickList(gigId: string): Promise<PickLine[]> {
+    const [kit, assets, cases] = await Promise.all([
+      this.index.table('kit_assignments'),
+      this.index.table('assets'),
+      this.index.table('cases'),
+    ]);
+    return buildPickList(gigId, {
+      kit: kit.find('gigId', gigId),
+      assetsById: assets.byId,
+      casesById: cases.byId,
+      caseContents: (caseId) => caseContents(caseId, cases, assets),
+      outToGig: assets.find('gigId', gigId),
+    });
+  }
+
+  /** Queued ops on the asset or on the case it is in (what the history cannot show yet). */
+  queuedFor(assetId: string, caseId: string | null): Promise<QueuedOp[]> {
+    return this.queue.queuedFor(caseId === null ? [`assets:${assetId}`] : [`assets:${assetId}`, `cases:${caseId}`]);
+  }
+}
