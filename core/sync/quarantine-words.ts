@@ -58,16 +58,26 @@ export type CachedLookup = (table: 'assets' | 'gigs' | 'cases', id: string) => P
  * hold is "an asset not on this station" (or gig, case), and an op it cannot read says so.
  */
 export async function quarantineLabel(entry: Pick<QuarantinedOp, 'op' | 'code'>, lookup: CachedLookup): Promise<string> {
-  const { op } = entry;
-  const id = op.payload['id'];
-  if (entry.code === CORRUPT_CODE || typeof id !== 'string') return 'A change this station can no longer read';
+  if (entry.code === CORRUPT_CODE) return 'A change this station can no longer read';
+  return opLabel(entry.op, lookup);
+}
+
+/** The names the station holds, read through `lookup` (a lookup that fails reads as "not on this station"). */
+export function opNames(lookup: CachedLookup): OpNames {
   const read = async (table: 'assets' | 'gigs' | 'cases', key: unknown): Promise<Row | null> =>
     typeof key === 'string' ? lookup(table, key).catch(() => null) : null;
-  const names: OpNames = {
+  return {
     asset: async (key) => assetWords(await read('assets', key)),
     gig: async (key) => gigWords(await read('gigs', key)),
     kase: async (key) => caseWords(await read('cases', key)),
   };
+}
+
+/** What an op is, in words with the station's names (the Sync screen's queue and quarantine, the Conflicts screen). */
+export async function opLabel(op: Pick<QuarantinedOp['op'], 'table' | 'action' | 'payload'>, lookup: CachedLookup): Promise<string> {
+  const id = op.payload['id'];
+  if (typeof id !== 'string') return 'A change this station can no longer read';
+  const names = opNames(lookup);
   const definition = opDefinition(op.table, op.action);
   if (definition !== null) return definition.label(op.payload, names);
   return `A change to ${op.table === 'assets' ? await names.asset(id) : op.table === 'gigs' ? await names.gig(id) : await names.kase(id)}`;
@@ -79,16 +89,16 @@ const text = (row: Row | null, field: string): string | null => {
 };
 
 /** "Shure SM58 · MIC-1042" (name and serial, whichever the station holds). */
-function assetWords(row: Row | null): string {
+export function assetWords(row: Row | null): string {
   const named = [text(row, 'name'), text(row, 'serial_number')].filter((part): part is string => part !== null);
   return named.length > 0 ? named.join(' · ') : 'an asset not on this station';
 }
 
-function gigWords(row: Row | null): string {
+export function gigWords(row: Row | null): string {
   return text(row, 'name') ?? 'a gig not on this station';
 }
 
-function caseWords(row: Row | null): string {
+export function caseWords(row: Row | null): string {
   const named = [text(row, 'name'), text(row, 'barcode')].filter((part): part is string => part !== null);
   return named.length > 0 ? `case ${named.join(' · ')}` : 'a case not on this station';
 }

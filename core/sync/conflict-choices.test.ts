@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest';
+import { conflictView, localTime, type ConflictContext } from './conflict-choices';
+import type { Conflict, QueuedOp, Row } from './model';
+import type { CachedLookup } from './quarantine-words';
+import { MEMBER_ROLES, gigStatusChoices, opAllowed, roleIn } from './roles';
+
+const MIC = '00000000-0000-4000-8000-0000000000a1';
+const DAY2 = '00000000-0000-4000-8000-0000000000f1';
+const DAY1 = '00000000-0000-4000-8000-0000000000f2';
+const DONE = '00000000-0000-4000-8000-0000000000f3';
+const CASE = '00000000-0000-4000-8000-0000000000c1';
+const ORG = '00000000-0000-4000-8000-00000000000e';
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}/i;
+const now = Date.UTC(2027, 5, 12, 15, 0);
+
+const rows = new Map<string, Row>([
+  [`assets:${MIC}`, { id: MIC, name: 'Shure SM58', serial_number: 'MIC-1042', status: 'checked_out', current_gig_id: DAY1, version: 3 }],
+  [`gigs:${DAY1}`, { id: DAY1, name: 'Main Stage Day 1', code: 'GIG-D1', status: 'confirmed', version: 2 }],
+  [`gigs:${DAY2}`, { id: DAY2, name: 'Main Stage Day 2', code: 'GIG-D2', status: 'confirmed', version: 4 }],
+  [`gigs:${DONE}`, { id: DONE, name: 'Warm-up show', code: 'GIG-W', status: 'completed', version: 9 }],
+  [`cases:${CASE}`, { id: CASE, name: 'Mic case', barcode: 'CASE-7', version: 2 }],
+]);
+const lookup: CachedLookup = (table, id) => Promise.resolve(rows.get(`${table}:${id}`) ?? null);
+const context = (role: ConflictContext['role'] = 'station'): ConflictContext => ({ lookup, role, now, timeZone: 'UTC' });
+
+const op = (table: QueuedOp['table'], action: string, payload: Record<string, unknown>): QueuedOp => ({
+  id: '00000000-0000-4000-8000-000000000001',
+  seq: 1,
+  timestamp: now - 60_000,
+  table,
+  action,
+  payload,
+  baseVersion: 1,
+  status: 'syncing',
+  retryCount: 0,
+  nextAttemptAt: 0,
+  lastError: null,
+});
+const asset = (server: Record<string, unknown>): Row => ({
+  id: MIC,
+  name: 'Shure SM58',
+  serial_number: 'MIC-1042',
+  org_id: ORG,
+  version: 5,
+  updated_at: '2027-06-12T14:32:00Z',
+  ...server,
+});
+const checkOut = (gig: string, serverRow: Row | null): Conflict => ({
+  id: '00000000-0000-4000-8000-0000000000cc',
+  op: op('assets', 'check_out', { id: MIC, gig_id: gig }),
+  serverRow,
+  changedFields: ['status', 'current_gig_id'],
+  message: 'changed on the server',
+  detectedAt: now,
+});
+
+describe('a check-out conflict in the operator’s words', () => {
+  it('names the asset and the gigs, says where it is in words and when the server changed it, and refuses Keep Local when it is out elsewhere', async () => {
+    const view = await conflictView(checkOut(DAY1, asset({ status: 'checked_out', current_gig_id: DAY2 })), context());
+    expect(view.title).toBe('Shure SM58 · MIC-1042');
+    expect(view.what).toBe('Check-out of Shure SM58 · MIC-1042 to Main Stage Day 1');
+    expect(view.serverChange).toBe('Changed on the server at 14:32 today.');
+    expect(view.fields).toEqual([
+      { key: 'where', label: 'Where it is', local: 'out to: Main Stage Day 1', server: 'out to: Main Stage Day 2', differs: true },
+    ]);
+    expect(view.choices.keep_local).toEqual({
+      allowed: false,
+      text: "Keep local: not offered — sending the check-out again would be refused because MIC-1042 is now out to Main Stage Day 2. Check it in first, or use the server's.",
+    });
+    expect(view.choices.use_server).toEqual({
+      allowed: true,
+      text: "Use server: drop this station's check-out scan; MIC-1042 stays out to Main Stage Day 2.",
+    });
+    expect(JSON.stringify(view)).not.toMatch(UUID);
+    expect(JSON.stringify(view)).not.toMatch(/current_gig_id|checked_out|assets\./);
+  });
+
+  it('offers Keep Local when the asset is back in the warehouse, and says what it will do', async () => {
+    const view = await conflictView(checkOut(DAY1, asset({ status: 'available', current_gig_id: null })), context());
+    expect(view.fields[0]).toMatchObject({ server: 'in the warehouse', differs: true });
+    expect(view.choices.keep_local).toEqual({
+      allowed: true,
+      text: 'Keep local: send the check-out again — MIC-1042 goes out to Main Stage Day 1.',
+    });
+  });
+
+  it('marks a field that is the same on both sides as not differing, and Keep Local as a harmless no-op', async () => {
+    const view = await conflictView(checkOut(DAY2, asset({ status: 'checked_out', current_gig_id: DAY2 })), context());
+    expect(view.fields[0]?.differs).toBe(false);
+    expect(view.choices.keep_local.allowed).toBe(true);
+    expect(view.choices.keep_local.text).toContain('already out to Main Stage Day 2');
+  });
+
+  it('refuses Keep Local for an asset in maintenance, a closed gig, or a row deleted on the server', async () => {
+    expect((await conflictView(checkOut(DAY1, asset({ status: 'in_maintenance' })), context())).choices.keep_local).toMatchObject({
+      allowed: false,
+      text: expect.stringContaining('MIC-1042 is in maintenance') as unknown,
+    });
+    expect((await conflictView(checkOut(DONE, asset({ status: 'available' })), context())).choices.keep_local).toMatchObject({
+      allowed: false,
+      text: expect.stringContaining('Warm-up show is completed') as unknown,
+    });
+    const deleted = await conflictView(checkOut(DAY1, null), context());
+    expect(deleted.serverChange).toBe('Deleted on the server.');
+    expect(deleted.choices.keep_local.allowed).toBe(false);
+    expect(deleted.choices.use_server.allowed).toBe(true);
+  });
+
+  it('names who moved it and when, from the server’s history, never a bare device id', async () => {
+    const lastMovement = (): Promise<{ at: number; staffName: string | null; deviceId: string | null }> =>
+      Promise.resolve({ at: Date.UTC(2027, 5, 11, 9, 5), staffName: 'Mika Moreau', deviceId: 'a0b1c2d3-0000-4000-8000-000000000000' });
+    const view = await conflictView(checkOut(DAY1, asset({ status: 'checked_out', current_gig_id: DAY2 })), { ...context(), lastMovement });
+    expect(view.serverChange).toBe('Changed on the server at 09:05, 11 Jun by Mika Moreau.');
+  });
+});
+
+describe('a gig status conflict, by role', () => {
+  const conflict = (to: string, server: Record<string, unknown>): Conflict => ({
+    id: '00000000-0000-4000-8000-0000000000cd',
+    op: op('gigs', 'set_status', { id: DAY2, to }),
+    serverRow: {
+      id: DAY2,
+      name: 'Main Stage Day 2',
+      code: 'GIG-D2',
+      org_id: ORG,
+      version: 6,
+      updated_at: '2027-06-10T08:00:00Z',
+      ...server,
+    },
+    changedFields: ['status'],
+    message: 'changed on the server',
+    detectedAt: now,
+  });
+
+  it('refuses Keep Local to a station (the server answers forbidden) and offers it to a manager', async () => {
+    const station = await conflictView(conflict('in_progress', { status: 'confirmed' }), context('station'));
+    expect(station.title).toBe('Main Stage Day 2 · GIG-D2');
+    expect(station.fields).toEqual([{ key: 'status', label: 'Status', local: 'in progress', server: 'confirmed', differs: true }]);
+    expect(station.serverChange).toBe('Changed on the server at 08:00, 10 Jun.');
+    expect(station.choices.keep_local).toMatchObject({
+      allowed: false,
+      text: expect.stringContaining('signed in as a station') as unknown,
+    });
+    const manager = await conflictView(conflict('in_progress', { status: 'confirmed' }), context('manager'));
+    expect(manager.choices.keep_local).toEqual({
+      allowed: true,
+      text: 'Keep local: set Main Stage Day 2 · GIG-D2 to in progress again (it is confirmed on the server).',
+    });
+  });
+
+  it('refuses a transition the server refuses from where the gig is now', async () => {
+    const view = await conflictView(conflict('in_progress', { status: 'completed' }), context('manager'));
+    expect(view.choices.keep_local).toEqual({
+      allowed: false,
+      text: 'Keep local: not offered — the server refuses a gig going from completed to in progress.',
+    });
+  });
+});
+
+describe('a case check-out conflict', () => {
+  it('names the case and says the server judges its contents', async () => {
+    const view = await conflictView(
+      {
+        op: op('cases', 'check_out', { id: CASE, gig_id: DAY2 }),
+        serverRow: { id: CASE, name: 'Mic case', barcode: 'CASE-7', version: 3, updated_at: '2027-06-12T10:00:00Z' },
+        changedFields: ['contents'],
+      },
+      context(),
+    );
+    expect(view.title).toBe('case Mic case · CASE-7');
+    expect(view.choices.keep_local.allowed).toBe(true);
+    expect(JSON.stringify(view)).not.toMatch(UUID);
+  });
+});
+
+describe('roles', () => {
+  it('a station and crew move kit; only managers and admins change a gig’s status', () => {
+    expect(MEMBER_ROLES.filter((role) => opAllowed(role, 'gigs', 'set_status'))).toEqual(['admin', 'manager']);
+    expect(MEMBER_ROLES.every((role) => opAllowed(role, 'assets', 'check_out'))).toBe(true);
+    expect(gigStatusChoices('confirmed', 'station')).toEqual({
+      statuses: [],
+      note: "Signed in as a station: a gig's status is changed by a manager or an admin.",
+    });
+    expect(gigStatusChoices('confirmed', 'manager')).toEqual({ statuses: ['draft', 'in_progress', 'cancelled'], note: null });
+    expect(gigStatusChoices('confirmed', null).statuses).toEqual([]);
+  });
+
+  it('the last known role belongs to whoever was signed in, in the row’s organization', () => {
+    const known = { email: 'station@northlight.test', roles: [{ orgId: ORG, role: 'station' as const }], readAt: now };
+    expect(roleIn(known, 'Station@Northlight.test', ORG)).toBe('station');
+    expect(roleIn(known, 'other@northlight.test', ORG)).toBeNull();
+    expect(roleIn(known, 'station@northlight.test', DAY1)).toBeNull();
+    expect(roleIn(known, 'station@northlight.test', undefined)).toBe('station');
+    expect(roleIn(null, 'station@northlight.test', ORG)).toBeNull();
+  });
+});
+
+describe('local time', () => {
+  it('says today, or the day, and the year only when it is another', () => {
+    expect(localTime(Date.UTC(2027, 5, 12, 9, 5), now, 'UTC')).toBe('09:05 today');
+    expect(localTime(Date.UTC(2026, 11, 30, 22, 0), now, 'UTC')).toBe('22:00, 30 Dec 2026');
+    expect(localTime(Date.UTC(2027, 5, 12, 23, 30), now, 'Europe/Paris')).toBe('01:30, 13 Jun');
+  });
+});
