@@ -6,13 +6,14 @@ import type { StationBackend } from './station-handlers';
 import type { SavedBackend, SessionStorage, Settings } from './store/settings';
 import { movementSchema, type Movement, type StationSettings } from './station-views';
 import type { QueueStats } from './sync/model';
+import { MEMBER_ROLES, type KnownRoles } from './sync/roles';
 import { supabaseTransport } from './sync/supabase-transport';
 import { TransportError, type SyncTransport } from './sync/transport';
 
 /** What the link keeps in the station's store: settings, the session, and a reset for a new backend. */
 export interface BackendStore {
   /** The saved backend and the station's name, each in its typed home (core/store/settings.ts). */
-  readonly settings: Pick<Settings, 'backend' | 'stationName'>;
+  readonly settings: Pick<Settings, 'backend' | 'stationName' | 'memberRoles'>;
   /** Where supabase-js keeps the signed-in session, so a restart stays signed in. */
   readonly session: SessionStorage;
   stats(): Promise<QueueStats>;
@@ -31,6 +32,8 @@ export interface BackendLinkOptions {
    * refreshes when a request needs it, and leaves no timer behind when it is done.
    */
   autoRefreshToken?: boolean;
+  /** The host's clock (when the roles were read); the system's by default. */
+  now?: () => number;
 }
 
 export type BackendConfig = SavedBackend;
@@ -55,6 +58,10 @@ export interface PushSubscriptionRecord {
 export function unsyncedCount(stats: Pick<QueueStats, 'depth' | 'conflicts' | 'quarantined'>): number {
   return stats.depth + stats.conflicts + stats.quarantined;
 }
+
+const membershipsSchema = z.array(z.object({ org_id: z.uuid(), role: z.enum(MEMBER_ROLES) }));
+/** Roles read longer ago than this are read again when asked for (in the background). */
+const ROLES_FRESH_MS = 10 * 60_000;
 
 const vapidKeySchema = z.object({ vapid_public_key: z.string().regex(/^[A-Za-z0-9_-]{86,88}={0,2}$/) });
 
@@ -93,6 +100,10 @@ export class BackendLink implements StationBackend {
       },
     });
     this.inner = supabaseTransport(this.client, { timeoutMs: 15_000 });
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
   }
 
   get url(): string | null {
@@ -143,6 +154,7 @@ export class BackendLink implements StationBackend {
     // local sign-out that fails leaves nothing the new backend could use.
     await this.client?.auth.signOut({ scope: 'local' }).catch(() => undefined);
     await this.store.resetForNewBackend();
+    await this.store.settings.memberRoles.clear();
     await this.store.settings.backend.set(next);
     this.config = next;
     this.connect();
@@ -152,12 +164,52 @@ export class BackendLink implements StationBackend {
     if (this.client === null) throw new StationError('not_configured', 'no backend configured: set one in Settings first');
     const { error } = await this.client.auth.signInWithPassword({ email, password });
     if (error !== null) throw new StationError('unauthorized', `sign-in failed: ${error.message}`);
+    // The screens offer what this role may do; a station that cannot read it now learns it later.
+    await this.refreshRoles().catch(() => undefined);
     this.changes.emit({ kind: 'signed-in' });
   }
 
   async signOut(): Promise<void> {
     await this.changes.emitAndWait({ kind: 'signing-out' });
     await this.client?.auth.signOut({ scope: 'local' });
+    await this.store.settings.memberRoles.clear();
+  }
+
+  /**
+   * The signed-in person's roles as last read from the server (null: never read, or someone
+   * else's). Read again in the background when older than ROLES_FRESH_MS: a role changed by an
+   * admin reaches the screens without a new sign-in; offline, the last known role applies.
+   */
+  async knownRoles(): Promise<KnownRoles | null> {
+    const known = await this.store.settings.memberRoles.get();
+    if (known === null || this.now() - known.readAt > ROLES_FRESH_MS) {
+      const refreshed = this.refreshRoles().catch(() => null);
+      // Never read: wait for the server once (bounded by the request's timeout).
+      if (known === null) return refreshed;
+    }
+    return known;
+  }
+
+  /** Reads the signed-in person's memberships from the server and keeps them. */
+  async refreshRoles(): Promise<KnownRoles | null> {
+    if (this.client === null) return null;
+    const session = (await this.client.auth.getSession()).data.session;
+    if (session?.user.email === undefined) return null;
+    const { data, error } = await this.client
+      .from('memberships')
+      .select('org_id, role')
+      .eq('user_id', session.user.id)
+      .abortSignal(AbortSignal.timeout(5000));
+    if (error !== null) throw new Error(`the roles could not be read: ${error.message}`);
+    const parsed = membershipsSchema.safeParse(data);
+    if (!parsed.success) throw new Error('the server answered the roles in an unexpected shape');
+    const known: KnownRoles = {
+      email: session.user.email,
+      roles: parsed.data.map((m) => ({ orgId: m.org_id, role: m.role })),
+      readAt: this.now(),
+    };
+    await this.store.settings.memberRoles.set(known);
+    return known;
   }
 
   /** The VAPID public key the project's notify-staff function signs pushes with. */

@@ -15,7 +15,7 @@ import type { Feedback } from './scan/workflow';
 import type { DeviceInput, ScanEvent } from './scanner/types';
 import type { StationEventName, StationEventValues } from './station-api';
 import { createStationHandlers, type StationHandlerContext, type StationScanning, type StationViews } from './station-handlers';
-import { SyncEngine, type Clock, type SyncStatus } from './sync/engine';
+import { SyncEngine, type Clock, type OpRefusal, type SyncStatus } from './sync/engine';
 import { changedTables, type Queue } from './store/queue';
 import type { QueueStore } from './sync/queue-store';
 import type { SyncTransport } from './sync/transport';
@@ -56,7 +56,7 @@ export interface SyncHost<S extends HostStore> {
  * more; `composeHost` builds on it.
  */
 export function composeSync<S extends HostStore>(parts: SyncParts<S>): SyncHost<S> {
-  const backend = new BackendLink(parts.store, parts.backend);
+  const backend = new BackendLink(parts.store, { now: () => parts.clock.now(), ...parts.backend });
   const engine = new SyncEngine({
     store: parts.store,
     transport: parts.transport ?? backend.transport,
@@ -115,7 +115,12 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
   const sync = composeSync(parts);
   const { engine, backend, store } = sync;
   const pipeline = new ScanPipeline(
-    { catalog: parts.catalog, enqueue: (op) => engine.enqueue(op), duplicateWindowMs: DUPLICATE_WINDOW_MS },
+    {
+      catalog: parts.catalog,
+      enqueue: (op) => engine.enqueue(op),
+      duplicateWindowMs: DUPLICATE_WINDOW_MS,
+      remember: store.settings.scanSession,
+    },
     (error) => parts.log(`scan failed: ${errorMessage(error)}`),
   );
   const scanning = parts.scanning(pipeline);
@@ -167,7 +172,10 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
 
 /** Where StationApi's events come from. */
 export interface StationEventSources {
-  engine: { subscribe(listener: (status: SyncStatus) => void): () => void };
+  engine: {
+    subscribe(listener: (status: SyncStatus) => void): () => void;
+    onRefused(listener: (refusal: OpRefusal) => void): () => void;
+  };
   scans: {
     onScan(listener: (scan: ScanEvent) => void): () => void;
     onFeedback(listener: (feedback: Feedback) => void): () => void;
@@ -189,6 +197,7 @@ export function fanOutStationEvents(
   const changes = coalesceCacheChanges((change) => emit('cacheChanged', change), options.coalesceMs ?? 150, options.timer);
   const offs = [
     sources.engine.subscribe((value) => emit('syncStatus', value)),
+    sources.engine.onRefused((value) => emit('opRefused', value)),
     sources.scans.onScan((value) => emit('scan', value)),
     sources.scans.onFeedback((value) => emit('scanFeedback', value)),
     sources.scans.onInput?.((value) => emit('scannerInput', value)) ?? (() => undefined),

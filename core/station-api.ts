@@ -7,9 +7,11 @@
 import { z } from 'zod';
 import { deviceInputSchema, scanEventSchema, type ScanEvent } from './scanner/types';
 import { MAX_CODE_BYTES, scannerConfigSchema, scannerStatusSchema } from './scanner/config';
+import { conflictViewSchema } from './sync/conflict-choices';
 import { conflictSchema, queuedOpSchema, quarantinedOpSchema } from './sync/model';
 import { gigSchema, staffProfileSchema } from './sync/rows';
 import {
+  GIG_STATUSES,
   assetHistorySchema,
   assetListItemSchema,
   gigListItemSchema,
@@ -68,6 +70,12 @@ export { conflictSchema, quarantinedOpSchema, scannerStatusSchema };
 /** A quarantined op as the Sync screen lists it: with what it was, in words (quarantineLabel). */
 export const quarantineEntrySchema = quarantinedOpSchema.extend({ label: z.string() });
 
+/** A conflict as the Conflicts screen lists it: with the words and choices of core/sync/conflict-choices.ts. */
+export const conflictEntrySchema = conflictSchema.extend({ view: conflictViewSchema });
+
+/** What the Gigs screen offers for a gig's status: only what the signed-in role may do (core/sync/roles.ts). */
+export const gigActionsSchema = z.object({ statuses: z.array(z.enum(GIG_STATUSES)), note: z.string().nullable() });
+
 export const resolveConflictsInputSchema = z.strictObject({
   ids: z.array(z.uuid()).min(1, 'name at least one conflict').max(1000, 'resolve at most 1000 conflicts at once'),
   choice: z.enum(['keep_local', 'use_server']),
@@ -86,6 +94,15 @@ export const feedbackSchema = z.object({
   queued: z.array(z.uuid()),
 });
 export type FeedbackView = z.infer<typeof feedbackSchema>;
+
+/** An op the server refused after it was queued (the engine's OpRefusal): Recent scans marks the scan that queued it. */
+export const opRefusalSchema = z.object({
+  opId: z.uuid(),
+  kind: z.enum(['conflict', 'rejected']),
+  code: z.string(),
+  message: z.string(),
+});
+export type OpRefusalView = z.infer<typeof opRefusalSchema>;
 
 export { deviceInputSchema };
 export type DeviceInputView = z.infer<typeof deviceInputSchema>;
@@ -141,9 +158,14 @@ export const stationApiSchema = {
   getSyncStatus: { args: z.tuple([]), result: syncStatusSchema },
   syncNow: { args: z.tuple([]), result: syncStatusSchema },
   listQueue: { args: z.tuple([z.strictObject({ limit: z.number().int().min(1).max(1000) })]), result: z.array(queuedOpSchema) },
-  listConflicts: { args: z.tuple([]), result: z.array(conflictSchema) },
+  listConflicts: { args: z.tuple([]), result: z.array(conflictEntrySchema) },
   resolveConflicts: { args: z.tuple([resolveConflictsInputSchema]), result: z.object({ resolved: z.number().int() }) },
   listQuarantine: { args: z.tuple([]), result: z.array(quarantineEntrySchema) },
+  /** What queued ops are, in words with the station's names (the Sync screen asks for the rows it shows). */
+  labelOps: {
+    args: z.tuple([z.strictObject({ ids: z.array(z.uuid()).max(200, 'label at most 200 ops at once') })]),
+    result: z.array(z.object({ id: z.uuid(), label: z.string() })),
+  },
   retryQuarantined: { args: z.tuple([opRefSchema]), result: syncStatusSchema },
   discardQuarantined: { args: z.tuple([opRefSchema]), result: syncStatusSchema },
   listScanners: { args: z.tuple([]), result: z.array(scannerStatusSchema) },
@@ -174,6 +196,8 @@ export const stationApiSchema = {
   listMyGigs: { args: z.tuple([]), result: z.array(myGigSchema) },
   getPickList: { args: z.tuple([z.strictObject({ gigId: z.uuid() })]), result: z.array(pickLineSchema) },
   getAssetHistory: { args: z.tuple([z.strictObject({ assetId: z.uuid() })]), result: assetHistorySchema },
+  /** The status changes the signed-in role may make to a gig (none for a station), or why none. */
+  getGigActions: { args: z.tuple([z.strictObject({ gigId: z.uuid() })]), result: gigActionsSchema },
   /** Queues a status change decided on the cached row's version (a conflict if the server moved on). */
   setGigStatus: { args: z.tuple([setGigStatusInputSchema]), result: queuedOpSchema },
   getSettings: { args: z.tuple([]), result: stationSettingsSchema },
@@ -205,6 +229,8 @@ export interface StationEvents {
   onScannerInput(listener: (input: DeviceInputView) => void): () => void;
   /** The caches changed (a pull, a scan, a settled op): lists on screen reload what they show. */
   onCacheChanged(listener: (change: CacheChanged) => void): () => void;
+  /** An op the server refused after it was queued (a conflict or a quarantine). */
+  onOpRefused(listener: (refusal: OpRefusalView) => void): () => void;
 }
 
 export type StationApi = StationMethods & StationEvents;
@@ -216,6 +242,7 @@ export const STATION_EVENTS = {
   scanFeedback: 'station:event:scanFeedback',
   scannerInput: 'station:event:scannerInput',
   cacheChanged: 'station:event:cacheChanged',
+  opRefused: 'station:event:opRefused',
 } as const;
 export type StationEventName = keyof typeof STATION_EVENTS;
 export const stationEventNames = Object.keys(STATION_EVENTS) as StationEventName[];
@@ -227,6 +254,7 @@ export interface StationEventValues {
   scanFeedback: FeedbackView;
   scannerInput: DeviceInputView;
   cacheChanged: CacheChanged;
+  opRefused: OpRefusalView;
 }
 
 /** The StationEvents methods over a per-event subscribe function (preload and WebSocket client). */
@@ -239,6 +267,7 @@ export function stationEventsVia(
     onScanFeedback: (listener) => subscribe('scanFeedback', listener),
     onScannerInput: (listener) => subscribe('scannerInput', listener),
     onCacheChanged: (listener) => subscribe('cacheChanged', listener),
+    onOpRefused: (listener) => subscribe('opRefused', listener),
   };
 }
 

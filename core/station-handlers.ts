@@ -7,7 +7,10 @@ import type { PickLine } from './views/pick-list';
 import { GIG_STATUS_TRANSITIONS, type AssetListItem, type GigListItem, type Movement, type StationSettings } from './station-views';
 import type { SyncEngine } from './sync/engine';
 import type { QueuedOp } from './sync/model';
-import { quarantineLabel } from './sync/quarantine-words';
+import { conflictView, type ConflictContext } from './sync/conflict-choices';
+import type { Conflict } from './sync/model';
+import { opLabel, quarantineLabel, type CachedLookup } from './sync/quarantine-words';
+import { gigStatusChoices, opAllowed, roleIn, roleWords, type KnownRoles } from './sync/roles';
 import type { QueueStore } from './sync/queue-store';
 import { decodeRow } from './sync/rows';
 
@@ -20,6 +23,8 @@ export interface StationBackend {
   signIn(email: string, password: string): Promise<void>;
   signOut(): Promise<void>;
   assetHistory(assetId: string): Promise<{ movements: Movement[] } | { unavailable: string }>;
+  /** The signed-in person's roles as last known (offline too); null when never learnt. */
+  knownRoles(): Promise<KnownRoles | null>;
 }
 
 /** The screens' lists, read from the station's caches. */
@@ -74,6 +79,28 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
     backendUrl: backend.url,
     startedAt: context.startedAt.toISOString(),
   });
+  const lookup: CachedLookup = (table, id) => store.getCached(table, id);
+  /** The signed-in role in an organization, as last known. */
+  const roleFor = async (orgId: unknown) => roleIn(await backend.knownRoles(), (await backend.settings()).signedInAs, orgId);
+  /** What conflictView needs, read once per list: the role, the clock, and (online) the server's history. */
+  const conflictContext = async (): Promise<(conflict: Conflict) => ConflictContext> => {
+    const known = await backend.knownRoles();
+    const { signedInAs } = await backend.settings();
+    const online = (await engine.status()).online;
+    const now = context.now().getTime();
+    return (conflict) => ({
+      lookup,
+      role: roleIn(known, signedInAs, conflict.serverRow?.['org_id']),
+      now,
+      lastMovement: online
+        ? async (assetId) => {
+            const history = await backend.assetHistory(assetId);
+            const last = 'movements' in history ? history.movements[0] : undefined;
+            return last === undefined ? null : { at: Date.parse(last.occurred_at), staffName: last.staff_name, deviceId: last.device_id };
+          }
+        : undefined,
+    });
+  };
   return {
     getInfo: () => Promise.resolve(info()),
     getDiagnostics: async () => {
@@ -95,8 +122,26 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
       return engine.status();
     },
     listQueue: ({ limit }) => store.listQueue(limit),
-    listConflicts: () => store.conflicts(),
+    listConflicts: async () => {
+      const conflicts = await store.conflicts();
+      const context = await conflictContext();
+      return Promise.all(conflicts.map(async (conflict) => ({ ...conflict, view: await conflictView(conflict, context(conflict)) })));
+    },
     resolveConflicts: async ({ ids, choice }) => {
+      if (choice === 'keep_local') {
+        // A choice the server would refuse is refused here, before anything is resolved: a
+        // Select all → Keep Local must not quarantine the ones that cannot work.
+        const wanted = new Set(ids);
+        const context = await conflictContext();
+        for (const conflict of (await store.conflicts()).filter((c) => wanted.has(c.id))) {
+          const view = await conflictView(conflict, context(conflict));
+          if (!view.choices.keep_local.allowed)
+            throw new StationError(
+              'conflict',
+              `${view.title}: ${view.choices.keep_local.text.replace(/^Keep local: not offered — /, 'Keep Local is not offered: ')}`,
+            );
+        }
+      }
       await engine.resolveConflicts(ids, choice);
       return { resolved: ids.length };
     },
@@ -107,6 +152,11 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
           label: await quarantineLabel(entry, (table, id) => store.getCached(table, id)),
         })),
       ),
+    labelOps: async ({ ids }) => {
+      const wanted = new Set(ids);
+      const ops = (await store.listQueue(1000)).filter((op) => wanted.has(op.id));
+      return Promise.all(ops.map(async (op) => ({ id: op.id, label: await opLabel(op, lookup) })));
+    },
     retryQuarantined: async ({ id }) => {
       await engine.retryQuarantined(id);
       return engine.status();
@@ -144,9 +194,19 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
         ? { movements: server.movements, unavailable: null, pending }
         : { movements: null, unavailable: server.unavailable, pending };
     },
-    setGigStatus: async ({ gigId, status }) => {
-      const gig = decodeRow('gigs', await store.getCached('gigs', gigId));
+    getGigActions: async ({ gigId }) => {
+      const raw = await store.getCached('gigs', gigId);
+      const gig = decodeRow('gigs', raw);
       if (gig === null) throw new StationError('not_found', `no gig ${gigId} on this station`);
+      return gigStatusChoices(gig.status, await roleFor(raw?.['org_id']));
+    },
+    setGigStatus: async ({ gigId, status }) => {
+      const raw = await store.getCached('gigs', gigId);
+      const gig = decodeRow('gigs', raw);
+      if (gig === null) throw new StationError('not_found', `no gig ${gigId} on this station`);
+      const role = await roleFor(raw?.['org_id']);
+      if (role !== null && !opAllowed(role, 'gigs', 'set_status'))
+        throw new StationError('forbidden', `signed in as ${roleWords(role)}: a gig's status is changed by a manager or an admin`);
       if (gig.status === status) throw new StationError('conflict', `${gig.name} is already ${status}`);
       if (!GIG_STATUS_TRANSITIONS[gig.status].includes(status))
         throw new StationError('conflict', `a gig cannot go from ${gig.status} to ${status}`);

@@ -87,6 +87,20 @@ interface DrainRun {
 /** The engine's two timer-driven loops. */
 type Loop = 'push' | 'pull';
 
+/**
+ * An op the server refused after it was queued: a conflict (the row moved on) or a rejection
+ * (quarantined with the server's code). Whoever shows the scan that queued it (Recent scans) marks
+ * it refused; the Conflicts and Sync screens hold the op itself.
+ */
+export interface OpRefusal {
+  opId: string;
+  kind: 'conflict' | 'rejected';
+  /** The server's code (`conflict` for a conflict). */
+  code: string;
+  /** The server's words. */
+  message: string;
+}
+
 /** One claimed batch, as the drain's accounting sees it. */
 interface Slot {
   stalled: boolean;
@@ -130,8 +144,12 @@ export class SyncEngine {
   private platformOnline = true;
   private reachable = true;
   private lastSuccessAt: number | null = null;
-  private lastError: string | null = null;
-  private lastErrorAt: number | null = null;
+  /**
+   * Each loop's last failure, cleared when that loop succeeds again: an error that is past leaves
+   * the Sync screen, and a pull that works does not hide a push that still fails.
+   */
+  private readonly errors: Record<Loop, { message: string; at: number } | null> = { push: null, pull: null };
+  private readonly refusals: Observers<OpRefusal>;
 
   constructor(options: SyncEngineOptions) {
     this.store = options.store;
@@ -149,6 +167,7 @@ export class SyncEngine {
     this.timer = new RequestTimer({ ...DEFAULT_REQUEST_TIMING, ...options.timing });
     this.exclusive = options.exclusive ?? ((work) => work());
     this.listeners = new Observers(options.onListenerError);
+    this.refusals = new Observers(options.onListenerError);
   }
 
   /**
@@ -268,19 +287,26 @@ export class SyncEngine {
   }
 
   async status(): Promise<SyncStatus> {
+    const { push, pull } = this.errors;
+    const last = push === null ? pull : pull === null || push.at >= pull.at ? push : pull;
     return {
       ...(await this.store.stats()),
       online: this.platformOnline && this.reachable,
       draining: this.draining !== null,
       pulling: this.pulling !== null,
       lastSuccessAt: this.lastSuccessAt,
-      lastError: this.lastError,
-      lastErrorAt: this.lastErrorAt,
+      lastError: last?.message ?? null,
+      lastErrorAt: last?.at ?? null,
     };
   }
 
   subscribe(listener: (status: SyncStatus) => void): () => void {
     return this.listeners.add(listener);
+  }
+
+  /** Ops the server refused (conflict or rejection), as each answer is settled. */
+  onRefused(listener: (refusal: OpRefusal) => void): () => void {
+    return this.refusals.add(listener);
   }
 
   private async emit(): Promise<void> {
@@ -310,7 +336,7 @@ export class SyncEngine {
       // A failure the loop did not record itself (the store failing, say) becomes lastError, which
       // the Sync screen shows; the poll loop goes on either way.
       void (loop === 'push' ? this.drain() : this.pull())
-        .catch((error: unknown) => this.failed(errorMessage(error), false))
+        .catch((error: unknown) => this.failed(loop, errorMessage(error), false))
         .then(() => {
           if (this.timers[loop] === null) this.schedule(loop, this.pollMs);
         });
@@ -321,23 +347,23 @@ export class SyncEngine {
     return new Promise((resolve) => this.clock.setTimeout(resolve, ms));
   }
 
-  private succeeded(): void {
+  private succeeded(loop: Loop): void {
     const cameBack = !this.reachable;
     this.reachable = true;
     this.lastSuccessAt = this.clock.now();
+    this.errors[loop] = null;
     // The server answers again: what backed off while it was away goes now, not minutes later.
     // A failure here is shown as lastError; the ops stay queued with their backoff and the poll loop sends them.
     if (cameBack)
       void this.store
         .retryNow()
         .then(() => this.drain())
-        .catch((error: unknown) => this.failed(errorMessage(error), false));
+        .catch((error: unknown) => this.failed('push', errorMessage(error), false));
   }
 
-  private failed(message: string, unreachable: boolean): void {
+  private failed(loop: Loop, message: string, unreachable: boolean): void {
     if (unreachable) this.reachable = false;
-    this.lastError = message;
-    this.lastErrorAt = this.clock.now();
+    this.errors[loop] = { message, at: this.clock.now() };
   }
 
   /**
@@ -401,8 +427,15 @@ export class SyncEngine {
         await this.emit();
         const results = await this.pushBatch(deviceId, batch, run, slot);
         if (results === null) return;
-        this.succeeded();
-        await this.store.settle(this.outcomes(batch, results), this.clock.now());
+        this.succeeded('push');
+        const outcomes = this.outcomes(batch, results);
+        await this.store.settle(outcomes, this.clock.now());
+        for (const outcome of outcomes) {
+          if (outcome.kind === 'conflict')
+            this.refusals.emit({ opId: outcome.op.id, kind: 'conflict', code: 'conflict', message: outcome.message });
+          if (outcome.kind === 'rejected')
+            this.refusals.emit({ opId: outcome.op.id, kind: 'rejected', code: outcome.code, message: outcome.message });
+        }
         await this.emit();
       } finally {
         if (!slot.stalled) run.active -= 1;
@@ -428,7 +461,7 @@ export class SyncEngine {
             batch.map((op) => this.retry(op, 'session expired', false, 0)),
             this.clock.now(),
           );
-          this.failed('signed out: sign in again to sync', false);
+          this.failed('push', 'signed out: sign in again to sync', false);
           run.down = true;
           return null;
         }
@@ -443,7 +476,7 @@ export class SyncEngine {
         const down = transient && (failures >= this.batchRetry.attempts || !this.platformOnline || run.down);
         if (!transient || down) {
           if (down) run.down = true;
-          this.failed(message, UNREACHABLE.includes(kind));
+          this.failed('push', message, UNREACHABLE.includes(kind));
           await this.store.settle(
             batch.map((op) => this.retry(op, message, true)),
             this.clock.now(),
@@ -451,7 +484,7 @@ export class SyncEngine {
           return null;
         }
         // Reachability is judged when the batch is given up on, not at every blip.
-        this.failed(message, false);
+        this.failed('push', message, false);
         // After a timeout the wait has been taken (and the next one is longer): send again at once.
         if (kind === 'timeout') continue;
         this.stall(run, slot);
@@ -570,11 +603,11 @@ export class SyncEngine {
           fromStart = true;
           continue;
         }
-        this.failed(message, error instanceof TransportError && ['network', 'timeout'].includes(error.kind));
+        this.failed('pull', message, error instanceof TransportError && ['network', 'timeout'].includes(error.kind));
         return;
       }
       refreshed = false;
-      this.succeeded();
+      this.succeeded('pull');
       await this.store.applyPull(page, rebase);
       fromStart = false;
       if (!page.has_more) return;

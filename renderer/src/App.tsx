@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { RejectedInput } from '../../core/scanner/types';
 import { wedgeRejectedInWords } from '../../core/scanner/words';
-import type { FeedbackView, StationInfo } from '../../core/station-api';
+import { addScan, markRefused, type RecentScan } from '../../core/scan/recent';
+import type { StationInfo } from '../../core/station-api';
 import type { StationSettings } from '../../core/station-views';
 import { AssetsScreen } from './screens/AssetsScreen';
 import { ConflictsScreen } from './screens/ConflictsScreen';
@@ -52,7 +53,7 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
   const [gigFocus, setGigFocus] = useState<GigFocus | null>(null);
   const [settings, setSettings] = useState<StationSettings | null>(null);
   const [settingsError, setSettingsError] = useState<string | null>(null);
-  const [recent, setRecent] = useState<readonly FeedbackView[]>([]);
+  const [recent, setRecent] = useState<readonly RecentScan[]>([]);
   const sync = useSyncStatus();
   // A station PC keeps its lists warm (screens open instantly); a phone loads them when shown.
   const lists = useStationLists(variant === 'station' || screen === 'gigs' || screen === 'assets');
@@ -85,11 +86,13 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
   useEffect(
     () =>
       window.station.onScanFeedback((value) => {
-        setRecent((list) => [value, ...list].slice(0, RECENT));
+        setRecent((list) => addScan(list, value, RECENT));
         beep(value.kind);
       }),
     [],
   );
+  // A scan the server refuses later says so on its own entry in Recent scans.
+  useEffect(() => window.station.onOpRefused((refusal) => setRecent((list) => markRefused(list, refusal))), []);
 
   // A keyboard-wedge scanner works on every screen (fields being typed in keep their keys). A burst
   // a person typed into, or one that stalled, is dropped whole and the operator is asked to rescan.

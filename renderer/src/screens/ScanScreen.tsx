@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import type { FeedbackView, ScanStateView, SyncStatusView } from '../../../core/station-api';
+import type { RecentScan } from '../../../core/scan/recent';
+import type { ScanStateView, SyncStatusView } from '../../../core/station-api';
 import { errorText } from '../station-data';
 import { CameraScanner } from './CameraScanner';
 
@@ -19,7 +20,7 @@ export function ScanScreen({
   sync,
   camera = false,
 }: {
-  recent: readonly FeedbackView[];
+  recent: readonly RecentScan[];
   sync: SyncStatusView | null;
   camera?: boolean;
 }) {
@@ -151,8 +152,9 @@ export function ScanScreen({
         <h2>Recent scans</h2>
         <ol className="recent">
           {Array.from({ length: RECENT }, (_, i) => recent[i]).map((f, i) => (
-            <li key={i} className={f === undefined ? 'recent-empty' : `recent-${f.kind}`}>
+            <li key={i} className={f === undefined ? 'recent-empty' : f.refused === undefined ? `recent-${f.kind}` : 'recent-error'}>
               {f === undefined ? ' ' : f.message}
+              {f?.refused !== undefined && <strong className="refused">{` — refused: ${f.refused}`}</strong>}
             </li>
           ))}
         </ol>

@@ -23,7 +23,7 @@ function memoryStore(unsynced: Partial<QueueStats>) {
     },
   });
   const store: BackendStore = {
-    settings: { backend: setting('backend'), stationName: setting('station_name') },
+    settings: { backend: setting('backend'), stationName: setting('station_name'), memberRoles: setting('member_roles') },
     session: {
       getItem: (key) => Promise.resolve(meta.get(`auth:${key}`) ?? null),
       setItem: (key, value) => {
