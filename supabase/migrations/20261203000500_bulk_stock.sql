@@ -336,7 +336,7 @@ declare
   item public.bulk_items;
   my_role public.member_role;
   gig public.gigs;
-  gig_id uuid;
+  target uuid;
   qty integer;
   held integer;
   problem text;
@@ -356,14 +356,14 @@ begin
       format('payload.quantity must be a whole number from 1 to 100000, got %s', coalesce(left(payload ->> 'quantity', 40), 'nothing')));
   end if;
   qty := (payload ->> 'quantity')::integer;
-  gig_id := app.as_uuid(payload -> 'gig_id');
-  if gig_id is null then
+  target := app.as_uuid(payload -> 'gig_id');
+  if target is null then
     return app.rejected(op_id, 'bulk_items', entity, 'missing_field', 'payload.gig_id is required (a UUID)');
   end if;
   -- Shared lock: a gig being deleted or closed meanwhile is waited for and seen.
-  select * into gig from public.gigs g where g.id = gig_id for share;
+  select * into gig from public.gigs g where g.id = target for share;
   if gig.id is null or gig.deleted_at is not null or gig.org_id <> item.org_id then
-    return app.rejected(op_id, 'bulk_items', entity, 'not_found', format('gig %s not found', gig_id));
+    return app.rejected(op_id, 'bulk_items', entity, 'not_found', format('gig %s not found', target));
   end if;
   problem := app.operator_problem(payload, item.org_id);
   if problem is not null then
