@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ScanEvent } from '../scanner/types';
 import type { feedbackSchema, scanStateSchema } from '../station-api';
+import type { SavedScanSession, Setting } from '../store/settings';
 import type { NewOp, QueuedOp } from '../sync/model';
 import type { Asset, Case, Gig, StaffProfile } from '../sync/rows';
 import { parseBarcode, type Command } from './barcode';
@@ -26,6 +27,8 @@ export interface WorkflowDeps {
   enqueue: (op: NewOp) => Promise<QueuedOp>;
   /** Same code again within this window: a warning, not a second op. */
   duplicateWindowMs: number;
+  /** Where the gig and mode are kept across a reload or restart (none: the session starts blank). */
+  remember?: Setting<SavedScanSession>;
 }
 
 type Found = { kind: 'gig'; row: Gig } | { kind: 'staff'; row: StaffProfile } | { kind: 'case'; row: Case } | { kind: 'asset'; row: Asset };
@@ -53,10 +56,40 @@ export class ScanSession {
   private readonly history: Accepted[] = [];
   /** Case contents sent out in this session: the caches learn them only from the server. */
   private readonly sentInCases = new Map<string, Set<string>>();
+  /** The saved gig and mode, read once before the first scan or state; then what was last written. */
+  private restored: Promise<void> | null = null;
+  private saved: SavedScanSession | null = null;
 
   constructor(private readonly deps: WorkflowDeps) {}
 
+  /**
+   * The gig and mode a previous session left (a gig that closed or vanished meanwhile is not
+   * brought back). Remembering is a convenience: a store that cannot be read starts a blank
+   * session rather than stopping scans.
+   */
+  private restore(): Promise<void> {
+    this.restored ??= (async () => {
+      const saved = await this.deps.remember?.get().catch(() => null);
+      if (saved == null) return;
+      this.saved = saved;
+      this.mode = saved.mode;
+      const gig = saved.gigCode === null ? null : await this.deps.catalog.findGig(saved.gigCode);
+      this.gig = gig === null || gig.status === 'completed' || gig.status === 'cancelled' ? null : gig;
+    })();
+    return this.restored;
+  }
+
+  /** Keeps the gig and mode when a scan changed them (rarely: a gig, a mode command, Done). */
+  private async remember(): Promise<void> {
+    const now: SavedScanSession = { gigCode: this.gig?.code ?? null, mode: this.mode };
+    if (this.deps.remember === undefined || (this.saved?.gigCode === now.gigCode && this.saved.mode === now.mode)) return;
+    this.saved = now;
+    // The scan is decided and its op queued: a failed write costs only the next reload's memory of it.
+    await this.deps.remember.set(now).catch(() => undefined);
+  }
+
   async state(): Promise<SessionState> {
+    await this.restore();
     return { mode: this.mode, gig: this.gig, operator: this.operator, condition: this.condition, progress: await this.progress() };
   }
 
@@ -65,6 +98,13 @@ export class ScanSession {
    * scanner set to "in" always checks in; "any" follows the session's mode.
    */
   async handle(scan: ScanEvent, role: 'out' | 'in' | 'any' = 'any'): Promise<Feedback> {
+    await this.restore();
+    const feedback = await this.decide(scan, role);
+    await this.remember();
+    return feedback;
+  }
+
+  private async decide(scan: ScanEvent, role: 'out' | 'in' | 'any'): Promise<Feedback> {
     const mode: Mode = role === 'in' ? 'check_in' : role === 'out' ? 'check_out' : this.mode;
     const parsed = parseBarcode(scan.code);
     if (parsed.kind === 'empty') return this.feedback('error', 'empty scan', '', scan);

@@ -1,0 +1,52 @@
+/**
+ * Every time a screen shows, written one way: with its zone ("19:30 CET") — the venue's where a
+ * gig carries one, else the device's — and with unbreakable spaces, so a narrow phone never
+ * puts "19:30" on one line and "CET" on the next. Gigs have no time-zone column yet: screens
+ * pass none and the device's zone is used (and named).
+ */
+export interface TimeOptions {
+  /** An IANA zone (the venue's); null or absent: the device's. */
+  timeZone?: string | null | undefined;
+  /** Absent: the device's language. */
+  locale?: string | undefined;
+}
+
+type Kind = 'time' | 'dateTime' | 'day';
+
+const SHAPES: Record<Kind, Intl.DateTimeFormatOptions> = {
+  time: { hour: 'numeric', minute: '2-digit', timeZoneName: 'short' },
+  dateTime: { day: 'numeric', month: 'short', year: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' },
+  day: { weekday: 'long', day: 'numeric', month: 'long' },
+};
+
+/** Formatters are costly to build and a list shows hundreds of times: one per shape, zone and language. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(kind: Kind, options: TimeOptions): Intl.DateTimeFormat {
+  const key = `${kind}|${options.timeZone ?? ''}|${options.locale ?? ''}`;
+  let found = formatters.get(key);
+  if (found === undefined) {
+    found = new Intl.DateTimeFormat(options.locale, {
+      ...SHAPES[kind],
+      ...(options.timeZone == null ? {} : { timeZone: options.timeZone }),
+    });
+    formatters.set(key, found);
+  }
+  return found;
+}
+
+/** Ordinary and thin spaces become no-break spaces (ICU's narrow no-break space already is one). */
+const unbreakable = (text: string): string => text.replace(/[ \u2009]/g, '\u00a0');
+
+function format(kind: Kind, at: string | number | Date, options: TimeOptions): string {
+  const date = at instanceof Date ? at : new Date(at);
+  if (Number.isNaN(date.getTime())) return 'no time';
+  return unbreakable(formatter(kind, options).format(date));
+}
+
+/** "19:30 CET" */
+export const formatTime = (at: string | number | Date, options: TimeOptions = {}): string => format('time', at, options);
+/** "3 Dec 2027, 19:30 CET" */
+export const formatDateTime = (at: string | number | Date, options: TimeOptions = {}): string => format('dateTime', at, options);
+/** "Saturday 4 December": the day in the same zone as the times listed under it. */
+export const formatDay = (at: string | number | Date, options: TimeOptions = {}): string => format('day', at, options);
