@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readlinkSync, realpathSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../core/random';
 import { scannerConfigSchema, type ScannerConfig, type UsbIdentity } from '../../core/scanner/config';
 import type { DeviceInput } from '../../core/scanner/types';
-import { PtyPair } from '../../tests/helpers/socat';
+import { PtyPair, PtyWriter } from '../../tests/helpers/socat';
 import { DeviceManager, type RoutedScan } from './device-manager';
 import type { HidDevice, HidDeviceInfo, HidModule } from './hid-scanner';
 import type { SerialPortInfo } from './serial-scanner';
@@ -16,10 +16,13 @@ import { until } from '../../tests/helpers/until';
 const dir = mkdtempSync(join(tmpdir(), 'devices-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function write(path: string, text: string): void {
-  const fd = openSync(path, 'w');
-  writeSync(fd, Buffer.from(text, 'latin1'));
-  closeSync(fd);
+async function write(path: string, text: string): Promise<void> {
+  const writer = await PtyWriter.open(path);
+  try {
+    await writer.write(text);
+  } finally {
+    await writer.close();
+  }
 }
 
 /** Descriptors this process holds on the pty behind `path` (0 once the station let go of it). */
@@ -130,8 +133,8 @@ describe('DeviceManager', () => {
       await dock.start();
       await returns.start();
       await until(() => manager.list().filter((s) => s.state === 'open').length === 2);
-      write(dock.scanner, 'SPK-1\r\n');
-      write(returns.scanner, 'SPK-2\r\n');
+      await write(dock.scanner, 'SPK-1\r\n');
+      await write(returns.scanner, 'SPK-2\r\n');
       await until(() => scans.length === 2);
       expect(scans.map((s) => [s.deviceId, s.deviceName, s.role, s.code]).sort()).toEqual([
         ['dock', 'Dock door', 'out', 'SPK-1'],
@@ -142,7 +145,7 @@ describe('DeviceManager', () => {
       await until(() => manager.list()[0]?.state === 'absent' || manager.list()[0]?.state === 'reconnecting');
       await dock.start();
       await until(() => manager.list()[0]?.state === 'open');
-      write(dock.scanner, 'SPK-3\r\n');
+      await write(dock.scanner, 'SPK-3\r\n');
       await until(() => scans.length === 3);
       expect(scans[2]).toMatchObject({ deviceId: 'dock', code: 'SPK-3' });
     } finally {
@@ -164,7 +167,7 @@ describe('DeviceManager', () => {
       await acm0.start();
       await until(() => status(manager, 'dock')?.state === 'open');
       expect(status(manager, 'dock')?.detail).toContain(acm0.device);
-      write(acm0.scanner, 'BEFORE-1\r\n');
+      await write(acm0.scanner, 'BEFORE-1\r\n');
       await until(() => scans.length === 1);
 
       // Unplugged and back: the kernel gives it the next free name.
@@ -173,7 +176,7 @@ describe('DeviceManager', () => {
       udev.attached.set(acm1.device, IDENTITY_A);
       await acm1.start();
       await until(() => status(manager, 'dock')?.state === 'open' && (status(manager, 'dock')?.detail ?? '').includes(acm1.device), 10_000);
-      write(acm1.scanner, 'AFTER-1\r\n');
+      await write(acm1.scanner, 'AFTER-1\r\n');
       await until(() => scans.length === 2);
       expect(scans.map((s) => [s.deviceId, s.code])).toEqual([
         ['dock', 'BEFORE-1'],
@@ -216,8 +219,8 @@ describe('DeviceManager', () => {
       await until(() => manager.list().every((s) => s.state === 'open'), 10_000);
       expect(status(manager, 'a')?.detail).toContain(second.device);
       expect(status(manager, 'b')?.detail).toContain(first.device);
-      write(second.scanner, 'FROM-A\r\n');
-      write(first.scanner, 'FROM-B\r\n');
+      await write(second.scanner, 'FROM-A\r\n');
+      await write(first.scanner, 'FROM-B\r\n');
       await until(() => scans.length === 2);
       expect(scans.map((s) => [s.deviceId, s.role, s.code]).sort()).toEqual([
         ['a', 'out', 'FROM-A'],
@@ -240,12 +243,12 @@ describe('DeviceManager', () => {
     manager.start();
     try {
       await until(() => status(manager, 'dock')?.state === 'open');
-      write(dock.scanner, 'SPK-1\r\n');
+      await write(dock.scanner, 'SPK-1\r\n');
       await until(() => scans.length === 1);
 
       manager.configure([scannerConfigSchema.parse({ kind: 'serial', id: 'dock', name: 'Returns door', role: 'in', path: dock.device })]);
       expect(status(manager, 'dock')).toMatchObject({ name: 'Returns door', role: 'in' });
-      write(dock.scanner, 'SPK-2\r\n');
+      await write(dock.scanner, 'SPK-2\r\n');
       await until(() => scans.length === 2);
       expect(scans.map((s) => [s.deviceName, s.role, s.code])).toEqual([
         ['Scanner dock', 'out', 'SPK-1'],
@@ -262,7 +265,7 @@ describe('DeviceManager', () => {
           status(manager, 'dock')?.state === 'open' &&
           (status(manager, 'dock')?.detail ?? '').includes(moved.device),
       );
-      write(moved.scanner, 'SPK-3\r\n');
+      await write(moved.scanner, 'SPK-3\r\n');
       await until(() => scans.length === 3);
       expect(scans[2]).toMatchObject({ deviceId: 'dock', role: 'in', code: 'SPK-3' });
     } finally {
@@ -282,14 +285,14 @@ describe('DeviceManager', () => {
     manager.start();
     try {
       await until(() => manager.list().every((s) => s.state === 'open'));
-      write(bench.scanner, 'BENCH-1\r\n');
+      await write(bench.scanner, 'BENCH-1\r\n');
       await until(() => scans.length === 1);
 
       manager.configure([serial('dock', 'out', dock.device)]);
       expect(manager.list().map((s) => s.id)).toEqual(['dock']);
       await until(() => openDescriptors(bench.device) === 0);
-      write(bench.scanner, 'BENCH-2\r\n');
-      write(dock.scanner, 'DOCK-1\r\n');
+      await write(bench.scanner, 'BENCH-2\r\n');
+      await write(dock.scanner, 'DOCK-1\r\n');
       await until(() => scans.length === 2);
       expect(scans.map((s) => [s.deviceId, s.code])).toEqual([
         ['bench', 'BENCH-1'],

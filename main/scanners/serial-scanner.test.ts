@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -10,7 +9,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { randomInt, seededRandom } from '../../core/random';
 import { DEFAULT_FRAME, type FrameConfig } from '../../core/scanner/frame-decoder';
 import type { ScanEvent } from '../../core/scanner/types';
-import { PtyPair } from '../../tests/helpers/socat';
+import { PtyPair, PtyWriter } from '../../tests/helpers/socat';
 import { SerialScanner, serialPortInfo, type RawPortInfo, type SerialScannerStatus } from './serial-scanner';
 import { until } from '../../tests/helpers/until';
 
@@ -54,7 +53,13 @@ function scannerOn(path: string, frame: Partial<FrameConfig> = {}): SerialScanne
 
 async function setup(
   frame: Partial<FrameConfig> = {},
-): Promise<{ pair: PtyPair; scanner: SerialScanner; scans: ScanEvent[]; statuses: SerialScannerStatus[]; write: (text: string) => void }> {
+): Promise<{
+  pair: PtyPair;
+  scanner: SerialScanner;
+  scans: ScanEvent[];
+  statuses: SerialScannerStatus[];
+  write: (text: string) => Promise<void>;
+}> {
   const name = Math.random().toString(36).slice(2, 8);
   const pair = new PtyPair(join(dir, `station-${name}`), join(dir, `scanner-${name}`));
   await pair.start();
@@ -69,21 +74,16 @@ async function setup(
     await pair.stop();
   });
   await until(() => scanner.status.state === 'open');
-  const write = (text: string): void => {
-    const fd = openSync(pair.scanner, 'w');
-    writeSync(fd, Buffer.from(text, 'latin1'));
-    closeSync(fd);
-  };
-  return { pair, scanner, scans, statuses, write };
+  return { pair, scanner, scans, statuses, write: (text) => pair.write(text) };
 }
 
 describe('SerialScanner over a socat pty', () => {
   it('emits scans for normal, split and bursty frames with the device id', async () => {
     const { scans, write } = await setup();
-    write('SPK-100042C\r\n');
-    write('MIC-');
-    write('7\r');
-    write('\nCASE-1\r\nGIG-000042\r\n');
+    await write('SPK-100042C\r\n');
+    await write('MIC-');
+    await write('7\r');
+    await write('\nCASE-1\r\nGIG-000042\r\n');
     await until(() => scans.length === 4);
     expect(scans.map((s) => s.code)).toEqual(['SPK-100042C', 'MIC-7', 'CASE-1', 'GIG-000042']);
     expect(scans.every((s) => s.deviceId === 'serial:test')).toBe(true);
@@ -93,7 +93,7 @@ describe('SerialScanner over a socat pty', () => {
     const { scanner, scans, write } = await setup();
     const rejected: string[] = [];
     scanner.onInput((input) => input.kind === 'rejected' && rejected.push(input.reason));
-    write('\x00\xff\x81\x7f\r\nOK-1\r\n');
+    await write('\x00\xff\x81\x7f\r\nOK-1\r\n');
     await until(() => scans.length === 1);
     expect(scans.map((s) => s.code)).toEqual(['OK-1']);
     expect(rejected).toEqual(['noise']);
@@ -120,13 +120,13 @@ describe('SerialScanner over a socat pty', () => {
         stream += `${Array.from({ length: randomInt(random, 1, 20) }, () => String.fromCharCode(randomInt(random, 0x80, 0xff))).join('')}\r\n`;
       }
     }
-    // Written asynchronously: a synchronous write to a full pty would block the event loop that
-    // has to read the other end.
-    const handle = await open(pair.scanner, 'w');
+    // Written asynchronously and non-blocking: a write to a full pty must not block the event
+    // loop (or a pool thread) that has to read the other end.
+    const handle = await PtyWriter.open(pair.scanner);
     try {
       for (let at = 0; at < stream.length;) {
         const size = randomInt(random, 1, 4096);
-        await handle.write(Buffer.from(stream.slice(at, at + size), 'latin1'));
+        await handle.write(stream.slice(at, at + size));
         at += size;
       }
     } finally {
@@ -141,13 +141,13 @@ describe('SerialScanner over a socat pty', () => {
 
   it('reconnects after the cable is pulled and plugged back in', async () => {
     const { pair, scanner, scans, statuses, write } = await setup();
-    write('BEFORE-1\r\n');
+    await write('BEFORE-1\r\n');
     await until(() => scans.length === 1);
     await pair.stop();
     await until(() => scanner.status.state === 'reconnecting', 60_000, 'the pulled cable to be noticed');
     await pair.start();
     await until(() => scanner.status.state === 'open', 60_000, 'the port to reopen');
-    write('AFTER-1\r\n');
+    await write('AFTER-1\r\n');
     await until(() => scans.length === 2);
     expect(scans.map((s) => s.code)).toEqual(['BEFORE-1', 'AFTER-1']);
     expect(statuses.some((s) => s.state === 'reconnecting')).toBe(true);
@@ -178,9 +178,7 @@ describe('SerialScanner stopped while its port is opening', () => {
     let seen = '';
     witness.on('data', (chunk: Buffer) => (seen += chunk.toString('latin1')));
     await until(() => witness.isOpen);
-    const fd = openSync(pair.scanner, 'w');
-    writeSync(fd, Buffer.from('LATE-1\r\n', 'latin1'));
-    closeSync(fd);
+    await pair.write('LATE-1\r\n');
     await until(() => seen.includes('LATE-1\r\n'));
     await new Promise<void>((resolve) => witness.close(() => resolve()));
     expect(scans).toEqual([]);

@@ -83,6 +83,12 @@ export interface SerialScannerDeps {
   random: Random;
   /** Where a listener that throws is reported (the other listeners still hear the scan). */
   report?: (error: unknown) => void;
+  /**
+   * Hears every chunk as it arrived, with the time the decoder was given (diagnostics and tests:
+   * what really reached the station, which a relay under load can split differently from what
+   * was sent).
+   */
+  arrived?: (bytes: Uint8Array, at: number) => void;
 }
 
 /**
@@ -177,7 +183,9 @@ export class SerialScanner {
     this.port = port;
     port.on('data', (chunk: Buffer) => {
       if (this.port !== port) return;
-      this.deliver(this.decoder.push(chunk, this.deps.now()));
+      const at = this.deps.now();
+      this.deps.arrived?.(chunk, at);
+      this.deliver(this.decoder.push(chunk, at));
       this.armIdle();
     });
     port.on('close', () => this.lost(port, 'the port closed (unplugged?)'));

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -39,7 +39,7 @@ describe('probe: identical USB scanners without serial numbers', () => {
     manager.start();
     try {
       await until(() => manager.list().some((s) => s.state === 'open'));
-      writeFileSync(bench.scanner, Buffer.from('SPK-10004\r', 'latin1'));
+      await bench.write('SPK-10004\r');
       await until(() => scans.length === 1);
       // The returns bench checks IN; the absent dock door is absent.
       expect(scans.map((s) => [s.deviceId, s.role, s.code])).toEqual([['bench', 'in', 'SPK-10004']]);
@@ -72,10 +72,10 @@ describe('probe: one port saved under two scanners', () => {
     manager.start();
     try {
       await until(() => manager.list().some((s) => s.state === 'open') && manager.list().every((s) => s.state !== 'opening'));
-      writeFileSync(pty.scanner, Buffer.from('SPK-10004\r', 'latin1'));
+      await pty.write('SPK-10004\r');
       await until(() => scans.length >= 1);
       // Barrier: give a second reader time to deliver too, proven by a later scan arriving.
-      writeFileSync(pty.scanner, Buffer.from('BARRIER-1\r', 'latin1'));
+      await pty.write('BARRIER-1\r');
       await until(() => scans.some((s) => s.code === 'BARRIER-1'));
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(scans.filter((s) => s.code === 'SPK-10004')).toHaveLength(1);

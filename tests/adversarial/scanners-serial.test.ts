@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -15,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function rig(
   frame: Partial<FrameConfig> = {},
-): Promise<{ pair: PtyPair; scanner: SerialScanner; scans: ScanEvent[]; inputs: DeviceInput[]; write: (s: string) => void }> {
+): Promise<{ pair: PtyPair; scanner: SerialScanner; scans: ScanEvent[]; inputs: DeviceInput[]; write: (s: string) => Promise<void> }> {
   const name = Math.random().toString(36).slice(2, 8);
   const pair = new PtyPair(join(dir, `st-${name}`), join(dir, `sc-${name}`));
   await pair.start();
@@ -38,14 +38,14 @@ async function rig(
   scanner.onInput((i) => inputs.push(i));
   scanner.start();
   await until(() => scanner.status.state === 'open');
-  return { pair, scanner, scans, inputs, write: (s) => writeFileSync(pair.scanner, Buffer.from(s, 'latin1')) };
+  return { pair, scanner, scans, inputs, write: (s) => pair.write(s) };
 }
 
 describe('probe: auto framing after a reconnect', () => {
   it('a CR scanner that already sent line ends is not framed by silence after its port reopens (a cut frame is not a scan)', async () => {
     const { pair, scanner, scans, inputs, write } = await rig();
     try {
-      write('SPK-10004\r');
+      await write('SPK-10004\r');
       await until(() => scans.length === 1);
       // USB-CDC scanner unplugged and plugged back (same path): the driver reopens the port.
       await pair.stop();
@@ -53,7 +53,7 @@ describe('probe: auto framing after a reconnect', () => {
       await pair.start();
       await until(() => scanner.status.state === 'open', 60_000, 'the port to reopen');
       // The next frame is cut (cable pulled at the adapter mid-frame) and the line goes quiet.
-      write('SPK-10');
+      await write('SPK-10');
       await until(() => inputs.length >= 2, 5000);
       expect(scans.map((s) => s.code)).toEqual(['SPK-10004']);
       expect(inputs.at(-1)).toMatchObject({ kind: 'rejected', reason: 'incomplete' });
@@ -77,18 +77,18 @@ describe('probe: silence framing while the event loop is busy for a while', () =
       }
     }, 1);
     try {
-      write('CODE-0001');
+      await write('CODE-0001');
       // The first scan has been read (its frame is pending) before the station gets busy.
       await until(() => (scanner as unknown as { decoder: { deadline(): number | null } }).decoder.deadline() !== null);
       busyUntil = Date.now() + 2500;
       // The operator's pause between two scans (part of the scenario, not a wait for a result).
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      write('CODE-0002');
+      await write('CODE-0002');
       await until(() => Date.now() > busyUntil + 200, 15_000);
-      write('CODE-0003');
+      await write('CODE-0003');
       await new Promise((resolve) => setTimeout(resolve, 1000));
       // Barrier: a scan once the station is idle and listening; everything before it is decided.
-      write('CODE-0004');
+      await write('CODE-0004');
       await until(() => scans.some((s) => s.code === 'CODE-0004'), 15_000);
       const sent = ['CODE-0001', 'CODE-0002', 'CODE-0003', 'CODE-0004'];
       // Never a joined or cut code; what was not scanned was reported (the station could not see its end).

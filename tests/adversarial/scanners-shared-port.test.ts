@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,10 +33,10 @@ describe('guard: one port saved under two scanners', () => {
     manager.start();
     try {
       await until(() => manager.list().some((s) => s.state === 'open') && manager.list().every((s) => s.state !== 'opening'));
-      writeFileSync(pty.scanner, Buffer.from('SPK-10004\r', 'latin1'));
+      await pty.write('SPK-10004\r');
       await until(() => scans.length >= 1);
       // Barrier: a later scan arriving proves a second reader (if any) has delivered the first too.
-      writeFileSync(pty.scanner, Buffer.from('BARRIER-1\r', 'latin1'));
+      await pty.write('BARRIER-1\r');
       await until(() => scans.some((s) => s.code === 'BARRIER-1'));
       expect(scans.filter((s) => s.code === 'SPK-10004')).toHaveLength(1);
     } finally {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededRandom } from '../../core/random';
@@ -12,7 +12,7 @@ import { rebase } from '../../core/sync/optimistic';
 import { SerialScanner } from '../../main/scanners/serial-scanner';
 import { SqliteQueueStore } from '../../main/sync/sqlite-queue-store';
 import { systemClock } from '../../main/sync/system-clock';
-import { PtyPair } from '../helpers/socat';
+import { PtyPair, PtyWriter } from '../helpers/socat';
 import { serialWrongScans } from './serial-frames';
 import { percentile, round, table } from './stats';
 import { wedgeExactRatio } from './wedge';
@@ -85,12 +85,13 @@ export async function scanBench(): Promise<Record<string, unknown>> {
     scanner.start();
     while (scanner.status.state !== 'open') await new Promise((resolve) => setTimeout(resolve, 10));
 
-    const fd = openSync(pair.scanner, 'w');
+    const writer = await PtyWriter.open(pair.scanner);
     const send = async (code: string): Promise<{ ms: number; feedback: Feedback }> => {
       const done = new Promise<Feedback>((resolve) => (resolveFeedback = resolve));
       const frame = Buffer.from(`${code}\r\n`, 'latin1');
-      writeSync(fd, frame);
+      // Timed from the write's start: the non-blocking write hands the bytes over at once.
       const written = performance.now();
+      await writer.write(frame);
       const feedback = await done;
       return { ms: performance.now() - written, feedback };
     };
@@ -102,7 +103,7 @@ export async function scanBench(): Promise<Record<string, unknown>> {
       latencies.push(ms);
       kinds.set(feedback.kind, (kinds.get(feedback.kind) ?? 0) + 1);
     }
-    closeSync(fd);
+    await writer.close();
     await scanner.stop();
     const queued = (await store.stats()).depth;
     if (queued !== scans) throw new Error(`expected ${scans} queued check-outs, found ${queued}`);

@@ -1,5 +1,4 @@
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -9,7 +8,7 @@ import { PROJECT_ROOT } from '../../supabase/local/paths';
 import { launchChromium } from '../helpers/chromium';
 import { createOrg, insertGig, type Org } from '../helpers/domain';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
-import { PtyPair } from '../helpers/socat';
+import { PtyPair, PtyWriter } from '../helpers/socat';
 
 // The Scanners screen with a real serial scanner (socat pty) on the real station behind the
 // browser host, in Chromium at 1366×768: adding the scanner, its live raw view (scans and
@@ -27,7 +26,7 @@ let org: Org;
 let station: RunningBrowserStation;
 let browser: Browser;
 let page: Page;
-let scanner: FileHandle;
+let scanner: PtyWriter;
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -85,7 +84,7 @@ describe('the Scanners screen with a serial scanner', () => {
     await expect
       .poll(async () => (await page.getByTestId('scanner').first().innerText()).toLowerCase(), { timeout: 30_000 })
       .toContain('serial · ready');
-    scanner = await open(pty.scanner, 'w');
+    scanner = await PtyWriter.open(pty.scanner);
 
     // The gig and the asset are in the station's cache once the first pull is in.
     await expect

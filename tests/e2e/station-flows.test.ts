@@ -1,5 +1,4 @@
 import { mkdirSync, mkdtempSync, chmodSync, rmSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import { DEMO_PASSWORD, ORGS, seedDatabase } from '../../scripts/seed/seed';
 import { PROJECT_ROOT } from '../../supabase/local/paths';
 import { startBackend, type BackendProcess } from '../helpers/backend-process';
 import { launchChromium } from '../helpers/chromium';
-import { PtyPair } from '../helpers/socat';
+import { PtyPair, PtyWriter } from '../helpers/socat';
 
 // The real station (SQLite, sync engine, serial scanner driver) behind the browser host, driven in
 // Chromium against a local backend in its own process (so it can be stopped and restarted) holding
@@ -31,7 +30,7 @@ let page: Page;
 let ports: { api: number; db: number };
 const pageErrors: string[] = [];
 const pty = new PtyPair(join(dir, 'ttyStation'), join(dir, 'ttyScanner'));
-let scannerEnd: FileHandle;
+let scannerEnd: PtyWriter;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -96,7 +95,7 @@ beforeAll(async () => {
   });
   await page.goto(station.openUrl);
   await page.getByRole('status', { name: 'Connection' }).filter({ hasText: 'Online' }).waitFor({ timeout: 30_000 });
-  scannerEnd = await open(pty.scanner, 'w');
+  scannerEnd = await PtyWriter.open(pty.scanner);
 }, 300_000);
 
 afterAll(async () => {

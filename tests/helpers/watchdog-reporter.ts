@@ -57,9 +57,9 @@ function minutes(value: string | undefined, fallback: number): number {
   return (Number.isFinite(parsed) && parsed > 0 ? parsed : fallback) * 60_000;
 }
 
-/** Descendants of `pid` with their command lines (Linux /proc; empty elsewhere). */
+/** Workers (children of `pid`) and what each started, with command lines (Linux /proc; empty elsewhere). */
 function childProcesses(pid: number, depth = 0): string[] {
-  if (depth > 3) return [];
+  if (depth > 1) return [];
   let children: string[];
   try {
     children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
