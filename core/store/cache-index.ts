@@ -18,8 +18,13 @@ import type { Queue } from './queue';
 /** What the index reads: the queue's cached rows and its change events. */
 export type CacheSource = Pick<Queue, 'listCached' | 'getCached' | 'onCacheChange'>;
 
-/** A change to more rows of one table than this drops the table rather than re-reading row by row. */
+/**
+ * A change to up to this many rows of a table, or to up to 1 in IN_PLACE_SHARE of its rows, is
+ * re-read row by row; a larger one drops the table (reading it whole is then cheaper). A pushed
+ * batch's answers (200 rows) stay in place on a station with 20k assets.
+ */
 const IN_PLACE_LIMIT = 50;
+const IN_PLACE_SHARE = 20;
 
 /** How each table's rows are grouped: a group's key (null: in no group of that kind). */
 const GROUPS = {
@@ -79,9 +84,13 @@ export class RowTable<R extends { id: string }, G extends string> {
       const before = old === undefined ? null : keyOf(old);
       const after = row === null ? null : keyOf(row);
       if (before !== null && before === after && row !== null) {
-        const list = groups.get(before) ?? [];
-        list[list.findIndex((r) => r.id === id)] = row;
-        continue;
+        // Same group: the row keeps its place in it.
+        const same = groups.get(before);
+        const at = same?.findIndex((r) => r.id === id) ?? -1;
+        if (same !== undefined && at >= 0) {
+          same[at] = row;
+          continue;
+        }
       }
       if (before !== null) {
         const list = (groups.get(before) ?? []).filter((r) => r.id !== id);
@@ -104,6 +113,8 @@ export type TableOf<T extends CachedTable> = RowTable<RowOf<T>, GroupName<T>>;
 /** The index over one queue store's caches. */
 export class CacheIndex {
   private readonly tables = new Map<CachedTable, Promise<TableOf<CachedTable>>>();
+  /** Each held table's row count when last settled (decides in place or rebuild as a change arrives). */
+  private readonly sizes = new Map<CachedTable, number>();
   private readonly unsubscribe: () => void;
 
   constructor(private readonly source: CacheSource) {
@@ -147,10 +158,13 @@ export class CacheIndex {
   private hold<T extends CachedTable>(table: T, pending: Promise<TableOf<T>>): Promise<TableOf<T>> {
     const stored = pending as Promise<unknown> as Promise<TableOf<CachedTable>>;
     this.tables.set(table, stored);
-    stored.catch(() => {
-      // The reader sees the failure; the index only forgets the table (not an unhandled rejection).
-      if (this.tables.get(table) === stored) this.tables.delete(table);
-    });
+    stored.then(
+      (index) => this.sizes.set(table, index.byId.size),
+      () => {
+        // The reader sees the failure; the index only forgets the table (not an unhandled rejection).
+        if (this.tables.get(table) === stored) this.tables.delete(table);
+      },
+    );
     return pending;
   }
 
@@ -167,7 +181,7 @@ export class CacheIndex {
     for (const [table, ids] of byTable) {
       const current = this.tables.get(table);
       if (current === undefined) continue;
-      if (ids.length > IN_PLACE_LIMIT) {
+      if (ids.length > Math.max(IN_PLACE_LIMIT, (this.sizes.get(table) ?? 0) / IN_PLACE_SHARE)) {
         this.tables.delete(table);
         continue;
       }

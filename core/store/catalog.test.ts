@@ -195,6 +195,16 @@ describe('scan catalog over the cache index', () => {
     expect((await views.listAssets()).length).toBe(5 + 1 + 120);
   });
 
+  it("re-reads a pushed batch's rows in place when they are a small share of a large table", async () => {
+    await pull({ assets: Array.from({ length: 1300 }, (_, i) => asset(1000 + i, `MANY-${i}`)) });
+    expect(await catalog.findAsset('many-0')).toMatchObject({ version: 1 });
+    const listCached = vi.spyOn(queue, 'listCached');
+    await pull({ assets: Array.from({ length: 60 }, (_, i) => asset(1000 + i, `MANY-${i}`, { version: 2 })) });
+    expect(await catalog.findAsset('many-59')).toMatchObject({ version: 2 });
+    expect(await catalog.findAsset('many-60')).toMatchObject({ version: 1 });
+    expect(listCached).not.toHaveBeenCalled();
+  });
+
   it('reads the caches again after invalidate (another tab or the service worker wrote them)', async () => {
     expect(await catalog.findGig('GIG-000001')).not.toBeNull();
     const other = storage.tables.cache.get(`gigs:${GIG}`);
