@@ -110,6 +110,23 @@ describe('FrameDecoder', () => {
     expect(line.push(bytes('1042\r'), 900).frames.map((f) => f.code)).toEqual(['MIC-1042']);
   });
 
+  it('ends a pending frame when idle is called at exactly its deadline, whatever the clock reads', () => {
+    // (t + 100) - t is 99.999… for some fractional clock readings (performance.now()): the check
+    // must compare against the deadline itself, or a replay that idles at deadline() spins forever
+    // (a CI run once hung on this).
+    for (const last of [65447.30663215428, 0.1, 1234.5678901, 7e-7]) {
+      const decoder = new FrameDecoder({ ...DEFAULT_FRAME, framing: 'silence' });
+      decoder.push(new TextEncoder().encode('MIC-1042'), last);
+      const due = decoder.deadline();
+      expect(due).not.toBeNull();
+      expect(decoder.idle(due ?? 0).frames.map((f) => f.code)).toEqual(['MIC-1042']);
+      expect(decoder.deadline()).toBeNull();
+      expect(
+        replay(new FrameDecoder({ ...DEFAULT_FRAME, framing: 'silence' }), [{ at: last, bytes: new TextEncoder().encode('SPK-7') }]).frames,
+      ).toHaveLength(1);
+    }
+  });
+
   it('shows control bytes in previews', () => {
     expect(previewBytes('\x00\xffMIC\r')).toBe('\\x00\\xffMIC\\r');
     expect(previewBytes('A'.repeat(60))).toBe(`${'A'.repeat(48)}…`);

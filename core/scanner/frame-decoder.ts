@@ -141,7 +141,9 @@ export class FrameDecoder {
   }
 
   private gap(at: number, result: DecodeResult): void {
-    if (at - this.last < this.config.gapMs) return;
+    // Compared with the deadline itself, not `at - last < gapMs`: (t + gap) - t is below gap for
+    // some fractional t, and idle(deadline()) would then leave the frame pending.
+    if (at < this.last + this.config.gapMs) return;
     this.pairAfter = null;
     if (this.buf === '' && this.overflow === 0) return;
     if (this.unclear) this.discard('unclear_end', result);

@@ -15,7 +15,13 @@ export function replayTimeline(decoder: FrameDecoder, timeline: Timeline): Decod
     out.rejected.push(...r.rejected);
   };
   const idleUntil = (at: number): void => {
-    for (let due = decoder.deadline(); due !== null && due <= at; due = decoder.deadline()) add(decoder.idle(due));
+    for (let due = decoder.deadline(); due !== null && due <= at;) {
+      add(decoder.idle(due));
+      const next = decoder.deadline();
+      // idle at a deadline always decides the pending frame; a deadline that does not move would spin.
+      if (next === due) throw new Error(`FrameDecoder left its frame pending at its own deadline (${due})`);
+      due = next;
+    }
   };
   for (const { at, bytes } of timeline) {
     idleUntil(at);
