@@ -1,27 +1,18 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { SyncStatusView } from '../../../core/station-api';
-import type { Conflict } from '../../../core/sync/model';
-import { wantedValue } from '../../../core/sync/ops';
+import type { StationReturn, SyncStatusView } from '../../../core/station-api';
 import { errorText } from '../station-data';
 
-function show(value: unknown): string {
-  if (value === undefined) return '—';
-  if (value === null) return 'empty';
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function fieldsOf(conflict: Conflict): string[] {
-  const fromOp = Object.keys(conflict.op.payload).filter((k) => k !== 'id' && k !== 'to' && k !== 'gig_id');
-  return [...new Set([...conflict.changedFields, ...fromOp])];
-}
+type ConflictEntry = StationReturn<'listConflicts'>[number];
 
 /**
- * The "Sync Conflict" screen: for each op the server refused because the row moved on, this
- * station's value and the server's side by side, differing fields marked. Keep Local re-sends the
- * op against the server's version; Use Server drops it. Either per conflict or for all selected.
+ * The "Sync Conflict" screen: for each op the server refused because the row moved on, what it is
+ * (names from the station's caches, never ids), this station's value and the server's side by
+ * side in words with only differing fields marked, who changed the server's side and when, and
+ * what each choice will do before it is taken (core/sync/conflict-choices.ts). A Keep Local the
+ * server would refuse is not offered; the reason is shown in its place.
  */
 export function ConflictsScreen({ sync }: { sync: SyncStatusView | null }) {
-  const [conflicts, setConflicts] = useState<Conflict[]>([]);
+  const [conflicts, setConflicts] = useState<ConflictEntry[]>([]);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [message, setMessage] = useState<string | null>(null);
 
@@ -41,12 +32,16 @@ export function ConflictsScreen({ sync }: { sync: SyncStatusView | null }) {
     if (ids.length === 0) return;
     window.station.resolveConflicts({ ids, choice }).then(
       ({ resolved }) => {
-        setMessage(`${resolved} conflict(s): ${choice === 'keep_local' ? 'kept local — re-sending' : 'server value kept'}`);
+        setMessage(
+          `${resolved === 1 ? 'One conflict' : `${resolved} conflicts`}: ${choice === 'keep_local' ? "this station's change sent again" : "the server's kept"}`,
+        );
         reload();
       },
       (e: unknown) => setMessage(errorText(e)),
     );
   };
+  const chosen = conflicts.filter((c) => selected.has(c.id));
+  const keepRefused = chosen.filter((c) => !c.view.choices.keep_local.allowed).length;
   const toggle = (id: string): void =>
     setSelected((s) => {
       const next = new Set(s);
@@ -67,22 +62,32 @@ export function ConflictsScreen({ sync }: { sync: SyncStatusView | null }) {
           />
           Select all
         </label>
-        <button type="button" className="big" disabled={selected.size === 0} onClick={() => resolve([...selected], 'keep_local')}>
+        <button
+          type="button"
+          className="big"
+          disabled={selected.size === 0 || keepRefused > 0}
+          title={keepRefused > 0 ? `Keep Local is not offered for ${keepRefused} of the selected` : undefined}
+          onClick={() => resolve([...selected], 'keep_local')}
+        >
           Keep Local ({selected.size})
         </button>
         <button type="button" className="big" disabled={selected.size === 0} onClick={() => resolve([...selected], 'use_server')}>
           Use Server ({selected.size})
         </button>
       </div>
+      {keepRefused > 0 && (
+        <p className="muted" data-testid="keep-refused-note">
+          Keep Local is not offered for {keepRefused} of the selected: the server would refuse it (see each below).
+        </p>
+      )}
       {message !== null && <p role="status">{message}</p>}
       {conflicts.length === 0 && (
         <p className="muted">No conflicts. Changes the server refused because someone else changed the same thing first show up here.</p>
       )}
       <ul className="conflicts">
         {conflicts.map((conflict) => {
-          const serial = conflict.serverRow?.['serial_number'];
-          const label = show(conflict.serverRow?.['name'] ?? conflict.op.payload['id']);
-          const name = typeof serial === 'string' ? `${serial} ${label}` : label;
+          const { view } = conflict;
+          const keep = view.choices.keep_local;
           return (
             <li key={conflict.id} className="conflict" data-testid="conflict">
               <header>
@@ -91,37 +96,41 @@ export function ConflictsScreen({ sync }: { sync: SyncStatusView | null }) {
                     type="checkbox"
                     checked={selected.has(conflict.id)}
                     onChange={() => toggle(conflict.id)}
-                    aria-label={`Select ${name}`}
+                    aria-label={`Select ${view.title}`}
                   />
-                  <strong>{name}</strong>
+                  <strong data-testid="conflict-title">{view.title}</strong>
                 </label>
-                <span className="muted">
-                  {conflict.op.table}.{conflict.op.action} · {conflict.message}
+                <span className="muted" data-testid="conflict-server-change">
+                  {view.serverChange}
                 </span>
               </header>
+              <p className="conflict-what">{view.what}</p>
               <table className="diff">
                 <thead>
                   <tr>
-                    <th>Field</th>
+                    <th></th>
                     <th>This station</th>
-                    <th>Server</th>
+                    <th>Server now</th>
                   </tr>
                 </thead>
                 <tbody>
-                  {fieldsOf(conflict).map((field) => {
-                    const differs = conflict.changedFields.includes(field);
-                    return (
-                      <tr key={field} className={differs ? 'differs' : ''}>
-                        <th>{field}</th>
-                        <td data-testid={`local-${field}`}>{show(wantedValue(conflict.op, field))}</td>
-                        <td data-testid={`server-${field}`}>{show(conflict.serverRow?.[field])}</td>
-                      </tr>
-                    );
-                  })}
+                  {view.fields.map((field) => (
+                    <tr key={field.key} className={field.differs ? 'differs' : ''}>
+                      <th>{field.label}</th>
+                      <td data-testid={`local-${field.key}`}>{field.local}</td>
+                      <td data-testid={`server-${field.key}`}>{field.server}</td>
+                    </tr>
+                  ))}
                 </tbody>
               </table>
+              <ul className="choices">
+                <li data-testid="choice-keep_local" className={keep.allowed ? '' : 'refused'}>
+                  {keep.text}
+                </li>
+                <li data-testid="choice-use_server">{view.choices.use_server.text}</li>
+              </ul>
               <div className="actions">
-                <button type="button" className="big" onClick={() => resolve([conflict.id], 'keep_local')}>
+                <button type="button" className="big" disabled={!keep.allowed} onClick={() => resolve([conflict.id], 'keep_local')}>
                   Keep Local
                 </button>
                 <button type="button" className="big" onClick={() => resolve([conflict.id], 'use_server')}>

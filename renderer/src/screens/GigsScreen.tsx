@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { GIG_STATUS_TRANSITIONS, type GigStatus } from '../../../core/station-views';
+import type { StationReturn } from '../../../core/station-api';
+import type { GigStatus } from '../../../core/station-views';
 import { ancestry, visibleGigRows } from '../../../core/views/gig-tree';
 import { errorText, type StationLists } from '../station-data';
 import { useVirtualRows } from '../virtual';
@@ -79,6 +80,24 @@ export function GigsScreen({ lists, focus = null }: { lists: StationLists; focus
 
   const gig = selected === null ? undefined : tree.byId.get(selected);
   const rollup = gig === undefined ? undefined : tree.rollup.get(gig.id);
+  // Only the changes the signed-in role may make (a station gets none): core/sync/roles.ts decides.
+  const [answer, setAnswer] = useState<{ key: string; value: StationReturn<'getGigActions'> } | null>(null);
+  const actionsKey = gig === undefined ? null : `${gig.id}:${gig.status}:${gig.version}`;
+  // An answer for another gig (or an older status) is not shown.
+  const actions = answer !== null && answer.key === actionsKey ? answer.value : null;
+  useEffect(() => {
+    if (gig === undefined || actionsKey === null) return;
+    let live = true;
+    window.station.getGigActions({ gigId: gig.id }).then(
+      (value) => live && setAnswer({ key: actionsKey, value }),
+      (e: unknown) => live && setAnswer({ key: actionsKey, value: { statuses: [], note: errorText(e) } }),
+    );
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- asked again when the gig, its status or version changes
+  }, [actionsKey]);
+
   const changeStatus = (status: GigStatus): void => {
     if (gig === undefined) return;
     window.station.setGigStatus({ gigId: gig.id, status }).then(
@@ -183,12 +202,17 @@ export function GigsScreen({ lists, focus = null }: { lists: StationLists; focus
               <dd>{(rollup?.gigs ?? 1) - 1}</dd>
             </dl>
             <div className="actions">
-              {GIG_STATUS_TRANSITIONS[gig.status].map((status) => (
+              {(actions?.statuses ?? []).map((status) => (
                 <button key={status} type="button" className="big" onClick={() => changeStatus(status)}>
                   Set {status.replace('_', ' ')}
                 </button>
               ))}
             </div>
+            {actions?.note != null && (
+              <p className="muted" data-testid="gig-actions-note">
+                {actions.note}
+              </p>
+            )}
             {message !== null && <p role="status">{message}</p>}
           </>
         )}

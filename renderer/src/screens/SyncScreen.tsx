@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { quarantineEntrySchema, SyncStatusView } from '../../../core/station-api';
 import type { QueuedOp } from '../../../core/sync/model';
 import { quarantineWords } from '../../../core/sync/quarantine-words';
+import { queuedOpState } from '../../../core/sync/queue-words';
 import { ago, errorText, useNow } from '../station-data';
 import { useVirtualRows } from '../virtual';
 
@@ -10,10 +11,8 @@ type Quarantined = z.infer<typeof quarantineEntrySchema>;
 const QUEUE_ROWS = 1000;
 const ROW_HEIGHT = 44;
 
-function describe(op: QueuedOp): string {
-  const target = op.payload['gig_id'] ?? op.payload['to'] ?? op.payload['condition'];
-  return `${op.table}.${op.action}${typeof target === 'string' ? ` → ${target}` : ''}`;
-}
+/** Labels kept for at most this many ops (the screen asks for the rows it shows). */
+const LABELS_KEPT = 2000;
 
 /** The queue as the operator needs it: is it moving, how far behind, and what needs a decision. */
 export function SyncScreen({ sync }: { sync: SyncStatusView | null }) {
@@ -26,6 +25,26 @@ export function SyncScreen({ sync }: { sync: SyncStatusView | null }) {
   const [peak, setPeak] = useState(0);
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualRows(queue.length, scroller, ROW_HEIGHT, 6);
+  // What each shown op is, in words with the station's names (asked for the rows on screen only).
+  const [labels, setLabels] = useState<ReadonlyMap<string, string>>(new Map());
+  const missing = virtualizer
+    .getVirtualItems()
+    .map((item) => queue[item.index]?.id)
+    .filter((id): id is string => id !== undefined && !labels.has(id));
+  const missingKey = missing.join(',');
+  useEffect(() => {
+    if (missingKey === '') return;
+    let live = true;
+    window.station.labelOps({ ids: missingKey.split(',') }).then(
+      (list) =>
+        live && setLabels((known) => new Map([...(known.size > LABELS_KEPT ? [] : known), ...list.map((l) => [l.id, l.label] as const)])),
+      // The row keeps "…" and the next refresh asks again: a label is not worth an alert.
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [missingKey]);
 
   const depth = sync?.depth ?? 0;
   const nextPeak = depth === 0 ? 0 : Math.max(peak, depth);
@@ -158,13 +177,18 @@ export function SyncScreen({ sync }: { sync: SyncStatusView | null }) {
             {virtualizer.getVirtualItems().map((item) => {
               const op = queue[item.index];
               if (op === undefined) return null;
+              const state = queuedOpState(op, now);
               return (
-                <div key={op.id} className="row queue-row" style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}>
+                <div
+                  key={op.id}
+                  className="row queue-row"
+                  data-testid="queue-row"
+                  style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
+                >
                   <span className="mono">#{op.seq}</span>
-                  <span>{describe(op)}</span>
-                  <span className={`state state-${op.status}`}>{op.status}</span>
-                  <span className="muted">{op.retryCount > 0 ? `${op.retryCount} retries` : ''}</span>
-                  <span className="muted small-text">{op.lastError ?? ''}</span>
+                  <span className="queue-label">{labels.get(op.id) ?? '…'}</span>
+                  <span className={`state state-${state.tone}`}>{state.text}</span>
+                  <span className="muted small-text">{state.lastError === null ? '' : `last try: ${state.lastError}`}</span>
                 </div>
               );
             })}
