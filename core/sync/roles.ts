@@ -22,7 +22,14 @@ export const knownRolesSchema = z.object({
 export type KnownRoles = z.infer<typeof knownRolesSchema>;
 
 /** The ops crew and stations may send: moving kit in and out. */
-const HANDS_ON: readonly string[] = ['assets.check_out', 'assets.check_in', 'cases.check_out', 'cases.check_in'];
+const HANDS_ON: readonly string[] = [
+  'assets.check_out',
+  'assets.check_in',
+  'cases.check_out',
+  'cases.check_in',
+  'bulk_items.check_out',
+  'bulk_items.check_in',
+];
 
 /** app.op_allowed: admins and managers plan, crew and stations move kit (stations also note items). */
 export function opAllowed(role: MemberRole, table: string, action: string): boolean {
