@@ -12,6 +12,7 @@ import { MyGigsScreen } from './screens/MyGigsScreen';
 import { RECENT, ScanScreen } from './screens/ScanScreen';
 import { ScannersScreen } from './screens/ScannersScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
+import { SignInScreen } from './screens/SignInScreen';
 import { SyncScreen } from './screens/SyncScreen';
 import { beep } from './sound';
 import { errorText, useStationLists, useSyncStatus } from './station-data';
@@ -51,6 +52,8 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
   const screens = SCREENS[variant];
   const [screen, setScreen] = useState<Screen>(screens[0] ?? 'scan');
   const [gigFocus, setGigFocus] = useState<GigFocus | null>(null);
+  /** A gig tapped in My gigs: the Scan screen brings its pick list into view (a new number each tap). */
+  const [pickListFocus, setPickListFocus] = useState(0);
   const [settings, setSettings] = useState<StationSettings | null>(null);
   const [settingsError, setSettingsError] = useState<string | null>(null);
   const [recent, setRecent] = useState<readonly RecentScan[]>([]);
@@ -134,8 +137,10 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
     );
 
   const online = sync?.online ?? false;
+  // A phone nobody is signed in on shows nothing but the sign-in (its lists would be empty).
+  const signInFirst = variant === 'crew' && settings !== null && settings.signedInAs === null;
   return (
-    <div className="app">
+    <div className={signInFirst ? 'app signing-in' : 'app'}>
       <header className="topbar">
         <h1>
           {variant === 'crew' ? 'GigManager Crew' : 'GigManager Station'}{' '}
@@ -153,47 +158,60 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
           {wedgeProblem}
         </p>
       )}
-      <nav className="tabs" aria-label="Screens">
-        {screens.map((id, i) => (
-          <button
-            key={id}
-            type="button"
-            className={screen === id ? 'tab active' : 'tab'}
-            aria-current={screen === id ? 'page' : undefined}
-            onClick={() => setScreen(id)}
-          >
-            {ALL_SCREENS[id]}
-            {id === 'conflicts' && sync !== null && sync.conflicts > 0 && <span className="badge">{sync.conflicts}</span>}
-            {id === 'sync' && sync !== null && sync.quarantined > 0 && <span className="badge">{sync.quarantined}</span>}
-            <kbd>F{i + 1}</kbd>
-          </button>
-        ))}
-      </nav>
-      <main className="screen" data-screen={screen}>
-        {screen === 'mine' && <MyGigsScreen onPick={() => setScreen('scan')} push={push} />}
-        {screen === 'scan' && <ScanScreen recent={recent} sync={sync} camera={variant === 'crew'} />}
-        {screen === 'gigs' && <GigsScreen lists={lists} focus={gigFocus} />}
-        {screen === 'assets' && <AssetsScreen lists={lists} />}
-        {screen === 'sync' && <SyncScreen sync={sync} />}
-        {screen === 'conflicts' && <ConflictsScreen sync={sync} />}
-        {screen === 'scanners' && <ScannersScreen feedback={recent[0] ?? null} />}
-        {screen === 'settings' && settingsError !== null && (
-          <p role="alert" className="note-error">
-            {settingsError}
-          </p>
-        )}
-        {screen === 'settings' && (
-          <SettingsScreen
-            key={settings === null ? 'loading' : 'ready'}
-            info={load.info}
-            settings={settings}
-            onSaved={(saved) => {
-              setSettings(saved);
-              setSettingsError(null);
-            }}
-          />
-        )}
-      </main>
+      {signInFirst && <SignInScreen settings={settings} onSaved={setSettings} />}
+      {!signInFirst && (
+        <nav className="tabs" aria-label="Screens">
+          {screens.map((id, i) => (
+            <button
+              key={id}
+              type="button"
+              className={screen === id ? 'tab active' : 'tab'}
+              aria-current={screen === id ? 'page' : undefined}
+              onClick={() => setScreen(id)}
+            >
+              {ALL_SCREENS[id]}
+              {id === 'conflicts' && sync !== null && sync.conflicts > 0 && <span className="badge">{sync.conflicts}</span>}
+              {id === 'sync' && sync !== null && sync.quarantined > 0 && <span className="badge">{sync.quarantined}</span>}
+              <kbd>F{i + 1}</kbd>
+            </button>
+          ))}
+        </nav>
+      )}
+      {!signInFirst && (
+        <main className="screen" data-screen={screen}>
+          {screen === 'mine' && (
+            <MyGigsScreen
+              onOpen={() => {
+                setScreen('scan');
+                setPickListFocus((n) => n + 1);
+              }}
+              push={push}
+            />
+          )}
+          {screen === 'scan' && <ScanScreen recent={recent} sync={sync} camera={variant === 'crew'} pickListFocus={pickListFocus} />}
+          {screen === 'gigs' && <GigsScreen lists={lists} focus={gigFocus} />}
+          {screen === 'assets' && <AssetsScreen lists={lists} />}
+          {screen === 'sync' && <SyncScreen sync={sync} />}
+          {screen === 'conflicts' && <ConflictsScreen sync={sync} />}
+          {screen === 'scanners' && <ScannersScreen feedback={recent[0] ?? null} />}
+          {screen === 'settings' && settingsError !== null && (
+            <p role="alert" className="note-error">
+              {settingsError}
+            </p>
+          )}
+          {screen === 'settings' && (
+            <SettingsScreen
+              key={settings === null ? 'loading' : 'ready'}
+              info={load.info}
+              settings={settings}
+              onSaved={(saved) => {
+                setSettings(saved);
+                setSettingsError(null);
+              }}
+            />
+          )}
+        </main>
+      )}
     </div>
   );
 }

@@ -9,6 +9,7 @@ import { serveWeb, type WebServer } from '../../scripts/serve-web';
 import { PROJECT_ROOT } from '../../supabase/local/paths';
 import { launchChromium } from '../helpers/chromium';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
+import { signInOnPhone } from '../helpers/crew-sign-in';
 
 // The phone's camera as a scanner: Chromium's fake camera shows a Code 128 label of a real asset
 // (drawn by zxing-cpp's writer); the PWA reads it (the zxing-wasm ponyfill, as Linux Chromium has
@@ -74,10 +75,8 @@ describe('scanning with the phone camera', () => {
     await context.grantPermissions(['camera'], { origin: web.url });
     const page = await context.newPage();
     await page.goto(`${web.url}/#backend=${encodeURIComponent(stack.url)}&anon=${encodeURIComponent(stack.anonKey)}`);
+    await signInOnPhone(page, 'crew@northlight.test', DEMO_PASSWORD);
     await page.getByRole('button', { name: /^Settings/ }).click();
-    await page.getByLabel('Email').fill('crew@northlight.test');
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByTestId('signed-in-as').innerText(), { timeout: 15_000 }).toBe('Signed in as crew@northlight.test');
     await page.getByRole('button', { name: /^Assets/ }).click();
     await expect.poll(() => page.getByTestId('asset-count').innerText(), { timeout: 30_000 }).toBe('400 of 400');

@@ -12,6 +12,7 @@ import { launchChromium } from '../helpers/chromium';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 import { pushManagerStandIn, type PushProbe } from '../helpers/push-manager-stand-in';
 import { startPushService, type LocalPushService, type TestSubscription } from '../helpers/push-service';
+import { signInOnPhone } from '../helpers/crew-sign-in';
 
 // An invite link (`#backend=…&anon=…`) opened on a crew phone, in Chromium on the production web
 // build: a phone never set up takes it at once; a signed-in phone is asked first, with the new host
@@ -140,10 +141,9 @@ describe('invite links on the crew phone', { timeout: 120_000 }, () => {
     await shoot('crew-invite-first-time');
 
     // Signed in, with notifications on: the phone the rest of this file protects.
+    // The first screen is the sign-in (the invite filled in the backend).
+    await signInOnPhone(page, 'crew@northlight.test', DEMO_PASSWORD);
     await tab('Settings');
-    await page.getByLabel('Email').fill('crew@northlight.test');
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByTestId('signed-in-as').innerText(), { timeout: 15_000 }).toBe('Signed in as crew@northlight.test');
     await tab('My gigs');
     await page.getByRole('button', { name: 'Turn on notifications' }).click({ timeout: 30_000 });

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { launchChromium, launchPersistentChromium } from '../helpers/chromium';
 import { nodeSupabaseClient } from '../helpers/supabase-client';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
+import { signInOnPhone } from '../helpers/crew-sign-in';
 
 // The crew PWA's offline loop in Chromium: the production web build (service worker, precache,
 // IndexedDB queue) against a local stack with the demo data.
@@ -37,10 +38,9 @@ async function controlled(page: Page): Promise<void> {
 
 async function signIn(page: Page): Promise<void> {
   await page.goto(`${web.url}/#backend=${encodeURIComponent(stack.url)}&anon=${encodeURIComponent(stack.anonKey)}`);
+  // First run on a phone: the sign-in screen, then Settings says who is signed in.
+  await signInOnPhone(page, 'crew@northlight.test', DEMO_PASSWORD);
   await tab(page, 'Settings');
-  await page.getByLabel('Email').fill('crew@northlight.test');
-  await page.getByLabel('Password').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
   await expect.poll(() => page.getByTestId('signed-in-as').innerText(), { timeout: 15_000 }).toBe('Signed in as crew@northlight.test');
 }
 

@@ -8,6 +8,7 @@ import { PROJECT_ROOT } from '../../supabase/local/paths';
 import { launchChromium } from '../helpers/chromium';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 import { startPushService, type Arrival, type LocalPushService, type TestSubscription } from '../helpers/push-service';
+import { signInOnPhone } from '../helpers/crew-sign-in';
 
 // Crew notifications in Chromium, from the dashboard's ask to a tapped notification. Headless
 // Chromium cannot register with a real push service (Google's FCM), so the page's PushManager
@@ -123,10 +124,8 @@ afterAll(async () => {
 describe('crew notifications', () => {
   it('asks only when tapped on the dashboard, subscribes with the backend’s key and saves it for the member', async () => {
     await page.goto(`${web.url}/#backend=${encodeURIComponent(stack.url)}&anon=${encodeURIComponent(stack.anonKey)}`);
+    await signInOnPhone(page, 'crew@northlight.test', DEMO_PASSWORD);
     await tab('Settings');
-    await page.getByLabel('Email').fill('crew@northlight.test');
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByTestId('signed-in-as').innerText(), { timeout: 15_000 }).toBe('Signed in as crew@northlight.test');
     await tab('My gigs');
     const turnOn = page.getByRole('button', { name: 'Turn on notifications' });

@@ -11,6 +11,7 @@ import { scannerKeyEvents } from '../bench/wedge';
 import { cdpKeyEvent } from '../helpers/cdp-keys';
 import { launchChromium } from '../helpers/chromium';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
+import { signInOnPhone } from '../helpers/crew-sign-in';
 
 // A keyboard-mode scanner typing into the station (browser host, real SQLite and sync) and the
 // crew PWA (production web build) in Chromium: real, trusted key events through CDP's
@@ -241,10 +242,8 @@ describe('a keyboard-wedge scanner (Shift per capital) in Chromium', () => {
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(`${web.url}/#backend=${encodeURIComponent(stack.url)}&anon=${encodeURIComponent(stack.anonKey)}`);
+    await signInOnPhone(page, 'crew@northlight.test', DEMO_PASSWORD);
     await page.getByRole('button', { name: /^Settings/ }).click();
-    await page.getByLabel('Email').fill('crew@northlight.test');
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByTestId('signed-in-as').innerText(), { timeout: 30_000 }).toBe('Signed in as crew@northlight.test');
     await page.getByRole('button', { name: /^Assets/ }).click();
     await expect.poll(() => page.getByTestId('asset-count').innerText(), { timeout: 60_000 }).toBe('400 of 400');

@@ -2,10 +2,7 @@ import { useEffect, useState } from 'react';
 import type { AssetHistory } from '../../../core/station-views';
 import type { AssetEntry } from '../../../core/views/asset-index';
 import { errorText } from '../station-data';
-
-function when(iso: string | number): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-}
+import { Time } from '../Time';
 
 /** One asset (keyed by its id and state, so a change reloads it): where it is, and every movement — the server's history plus what is still queued here. */
 export function AssetDetail({ entry }: { entry: AssetEntry }) {
@@ -46,13 +43,13 @@ export function AssetDetail({ entry }: { entry: AssetEntry }) {
         <ol className="history" data-testid="asset-history">
           {history.pending.map((op) => (
             <li key={op.id} className="pending">
-              <strong>{op.action.replace('assets.', '').replace('cases.', 'case ').replace('_', '-')}</strong> · {when(op.timestamp)} ·{' '}
-              <em>queued on this station</em>
+              <strong>{op.action.replace('assets.', '').replace('cases.', 'case ').replace('_', '-')}</strong> ·{' '}
+              <Time at={op.timestamp} date /> · <em>queued on this station</em>
             </li>
           ))}
           {history.movements?.map((m) => (
             <li key={m.id}>
-              <strong>{m.kind.replace('_', '-')}</strong> · {when(m.occurred_at)}
+              <strong>{m.kind.replace('_', '-')}</strong> · <Time at={m.occurred_at} date />
               {m.gig_name !== null && ` · ${m.gig_name}`}
               {m.condition !== null && m.condition !== 'ok' && ` · ${m.condition.replace('_', ' ')}`}
               {m.staff_name !== null && ` · ${m.staff_name}`}

@@ -3,13 +3,10 @@ import type { StationReturn } from '../../../core/station-api';
 import type { GigStatus } from '../../../core/station-views';
 import { ancestry, visibleGigRows } from '../../../core/views/gig-tree';
 import { errorText, type StationLists } from '../station-data';
+import { Time } from '../Time';
 import { useVirtualRows } from '../virtual';
 
 const ROW_HEIGHT = 56;
-
-function date(iso: string | null): string {
-  return iso === null ? '' : new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-}
 
 /** The gig hierarchy as a virtualized tree: expand/collapse, roll-ups, search, breadcrumb, status. */
 export interface GigFocus {
@@ -155,7 +152,7 @@ export function GigsScreen({ lists, focus = null }: { lists: StationLists; focus
                   </button>
                   <span className="gig-name">{row.gig.name}</span>
                   <span className={`status status-${row.gig.status}`}>{row.gig.status.replace('_', ' ')}</span>
-                  <span className="muted">{date(row.gig.startsAt)}</span>
+                  <span className="muted">{row.gig.startsAt === null ? '' : <Time at={row.gig.startsAt} date />}</span>
                   <span className="counts" title="assets out / planned (whole subtree)">
                     {r?.assetsOut ?? 0}/{r?.planned ?? 0}
                   </span>
@@ -187,7 +184,7 @@ export function GigsScreen({ lists, focus = null }: { lists: StationLists; focus
               <dt>Status</dt>
               <dd data-testid="gig-status">{gig.status.replace('_', ' ')}</dd>
               <dt>Starts</dt>
-              <dd>{date(gig.startsAt) || '—'}</dd>
+              <dd>{gig.startsAt === null ? '—' : <Time at={gig.startsAt} date />}</dd>
               <dt>Venue</dt>
               <dd>{gig.venue ?? '—'}</dd>
               <dt>Assets out</dt>

@@ -3,6 +3,7 @@ import type { RecentScan } from '../../../core/scan/recent';
 import type { ScanStateView, SyncStatusView } from '../../../core/station-api';
 import { errorText } from '../station-data';
 import { CameraScanner } from './CameraScanner';
+import { PickListPanel } from './PickListPanel';
 
 export const RECENT = 8;
 
@@ -19,10 +20,13 @@ export function ScanScreen({
   recent,
   sync,
   camera = false,
+  pickListFocus = 0,
 }: {
   recent: readonly RecentScan[];
   sync: SyncStatusView | null;
   camera?: boolean;
+  /** Changes when a gig was tapped in My gigs: its pick list is brought into view. */
+  pickListFocus?: number;
 }) {
   const [state, setState] = useState<ScanStateView | null>(null);
   const feedback = recent[0] ?? null;
@@ -81,7 +85,7 @@ export function ScanScreen({
         <p className="last-scan-code">{feedback?.code ?? ' '}</p>
       </section>
 
-      <section className="progress" aria-label="Pick list">
+      <section className="progress" aria-label="Progress">
         <div className="progress-bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={done}>
           <div style={{ width: `${done}%` }} />
         </div>
@@ -159,6 +163,8 @@ export function ScanScreen({
           ))}
         </ol>
       </section>
+
+      <PickListPanel gigId={state?.gig?.id ?? null} focus={pickListFocus} changed={feedback} />
     </div>
   );
 }

@@ -2,8 +2,9 @@ import { useState, type FormEvent } from 'react';
 import type { StationInfo } from '../../../core/station-api';
 import type { StationSettings } from '../../../core/station-views';
 import { errorText } from '../station-data';
+import { BackendForm, SignInForm, type FormOutcome } from './AccountForms';
 
-/** Station name, which backend it syncs with, and who it is signed in as. */
+/** Station name, which backend it syncs with (BackendForm), and who it is signed in as (SignInForm). */
 export function SettingsScreen({
   info,
   settings,
@@ -14,11 +15,14 @@ export function SettingsScreen({
   onSaved: (s: StationSettings) => void;
 }) {
   const [name, setName] = useState(settings?.stationName ?? '');
-  const [url, setUrl] = useState(settings?.backendUrl ?? '');
-  const [anonKey, setAnonKey] = useState(settings?.anonKey ?? '');
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const outcome: FormOutcome = {
+    onSaved: (saved, words) => {
+      onSaved(saved);
+      setMessage({ ok: true, text: words });
+    },
+    onFailed: (words) => setMessage({ ok: false, text: words }),
+  };
 
   /** Saves the bundle as a file the user can attach to a support request (a download, on every host). */
   const exportDiagnostics = (): void => {
@@ -39,12 +43,8 @@ export function SettingsScreen({
   const run = (event: FormEvent, call: () => Promise<StationSettings>, done: string): void => {
     event.preventDefault();
     call().then(
-      (saved) => {
-        onSaved(saved);
-        setMessage({ ok: true, text: done });
-        setPassword('');
-      },
-      (e: unknown) => setMessage({ ok: false, text: errorText(e) }),
+      (saved) => outcome.onSaved(saved, done),
+      (e: unknown) => outcome.onFailed(errorText(e)),
     );
   };
 
@@ -55,6 +55,21 @@ export function SettingsScreen({
           {message.text}
         </p>
       )}
+      <section aria-label="Account">
+        <h2>Account</h2>
+        <p data-testid="signed-in-as">
+          {settings?.signedInAs == null
+            ? 'Not signed in: scans are queued and sent once someone signs in.'
+            : `Signed in as ${settings.signedInAs}`}
+        </p>
+        <SignInForm outcome={outcome} />
+        {settings?.signedInAs != null && (
+          <button type="button" className="big" onClick={(e) => run(e, () => window.station.signOut(), 'Signed out')}>
+            Sign out
+          </button>
+        )}
+      </section>
+
       <form onSubmit={(e) => run(e, () => window.station.saveSettings({ stationName: name }), 'Station name saved')} aria-label="Station">
         <h2>Station</h2>
         <label>
@@ -66,57 +81,7 @@ export function SettingsScreen({
         </button>
       </form>
 
-      <form
-        onSubmit={(e) =>
-          run(
-            e,
-            () => window.station.saveSettings({ backend: { url: url.trim(), anonKey: anonKey.trim() } }),
-            'Backend saved; syncing with it now',
-          )
-        }
-        aria-label="Backend"
-      >
-        <h2>Backend</h2>
-        <p className="muted">
-          Switching backend drops this station's cached data (it belongs to the old one) and is refused while anything is still queued.
-        </p>
-        <label>
-          Supabase URL
-          <input type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://your-project.supabase.co" />
-        </label>
-        <label>
-          Anon key
-          <input value={anonKey} onChange={(e) => setAnonKey(e.target.value)} spellCheck={false} />
-        </label>
-        <button type="submit" className="big">
-          Save backend
-        </button>
-      </form>
-
-      <form onSubmit={(e) => run(e, () => window.station.signIn({ email: email.trim(), password }), 'Signed in')} aria-label="Sign in">
-        <h2>Account</h2>
-        <p data-testid="signed-in-as">
-          {settings?.signedInAs == null
-            ? 'Not signed in: scans are queued and sent once someone signs in.'
-            : `Signed in as ${settings.signedInAs}`}
-        </p>
-        <label>
-          Email
-          <input type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} />
-        </label>
-        <label>
-          Password
-          <input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
-        </label>
-        <button type="submit" className="big">
-          Sign in
-        </button>
-        {settings?.signedInAs != null && (
-          <button type="button" className="big" onClick={(e) => run(e, () => window.station.signOut(), 'Signed out')}>
-            Sign out
-          </button>
-        )}
-      </form>
+      <BackendForm settings={settings} outcome={outcome} />
 
       <section aria-label="About">
         <h2>About</h2>

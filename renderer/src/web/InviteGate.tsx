@@ -56,7 +56,7 @@ export function InviteGate({ invite, ...app }: { invite: ParsedInvite } & AppPro
         if (live)
           setStep({
             step: 'app',
-            notice: { ok: true, text: `Set up from your invite: this app now syncs with ${found.host}. Sign in under Settings.` },
+            notice: { ok: true, text: `Set up from your invite: this app now syncs with ${found.host}. Sign in below.` },
           });
       } catch (error) {
         clearHash();
@@ -82,7 +82,7 @@ export function InviteGate({ invite, ...app }: { invite: ParsedInvite } & AppPro
             step: 'app',
             notice: {
               ok: true,
-              text: `Switched to ${step.invite.host}. You are signed out: sign in under Settings with your account there.`,
+              text: `Switched to ${step.invite.host}. You are signed out: sign in with your account there.`,
             },
           });
         }}

@@ -1,0 +1,273 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD, ORGS, seedDemoIfEmpty } from '../../scripts/seed/seed';
+import { serveWeb, type WebServer } from '../../scripts/serve-web';
+import { PROJECT_ROOT } from '../../supabase/local/paths';
+import { launchChromium } from '../helpers/chromium';
+import { startTestStack, type TestStack } from '../helpers/local-stack';
+
+// The crew PWA on a phone (production web build, touch, 360×740 and 414×896) against a local
+// stack with the demo data: first run is a sign-in, no screen scrolls sideways or puts anything
+// past the right edge, the scan session survives a reload, a tapped gig opens its pick list on the
+// Scan screen, and times carry their zone on one line.
+const PHONES = [
+  { name: '360', viewport: { width: 360, height: 740 } },
+  { name: '414', viewport: { width: 414, height: 896 } },
+] as const;
+const SHOTS = join(PROJECT_ROOT, 'test-results', 'screens');
+/** The phone's zone (no gig carries one yet): its short name is what the times must say. */
+const ZONE = 'Europe/Berlin';
+
+let stack: TestStack;
+let web: WebServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const pageErrors: string[] = [];
+
+const invite = (): string => `${web.url}/#backend=${encodeURIComponent(stack.url)}&anon=${encodeURIComponent(stack.anonKey)}`;
+
+/**
+ * What on the page passes the right edge: the page scrolling sideways, a scroll container that
+ * scrolls sideways, or an element whose visible part (after every clipping ancestor) ends past
+ * the viewport. Each finding names the element.
+ */
+const OVERFLOW = `(() => {
+  const root = document.documentElement;
+  const width = root.clientWidth;
+  const found = [];
+  if (root.scrollWidth > width) found.push('the page scrolls sideways: ' + root.scrollWidth + ' > ' + width);
+  const name = (el) => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '')
+    + (el.getAttribute('aria-label') ? '[' + el.getAttribute('aria-label') + ']' : '') + ' "' + (el.textContent || '').trim().slice(0, 40) + '"';
+  for (const el of document.querySelectorAll('body *')) {
+    const style = getComputedStyle(el);
+    if (style.display === 'none' || style.visibility === 'hidden') continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;
+    let right = box.right;
+    let left = box.left;
+    for (let up = el.parentElement; up !== null && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX === 'visible') continue;
+      const clip = up.getBoundingClientRect();
+      right = Math.min(right, clip.right);
+      left = Math.max(left, clip.left);
+    }
+    if (right > left && right > width + 0.5) found.push(name(el) + ' ends at ' + Math.round(right) + ' px');
+    if ((style.overflowX === 'auto' || style.overflowX === 'scroll') && el.scrollWidth > el.clientWidth + 1)
+      found.push(name(el) + ' scrolls sideways: ' + el.scrollWidth + ' > ' + el.clientWidth);
+  }
+  return found;
+})()`;
+
+/** Nothing past the right edge at either phone size; a screenshot of each when named. */
+async function fits(what: string, shot?: string): Promise<void> {
+  for (const phone of PHONES) {
+    await page.setViewportSize(phone.viewport);
+    await expect.poll(() => page.evaluate<string[]>(OVERFLOW), { message: `${what} at ${phone.name} px` }).toEqual([]);
+    if (shot !== undefined) {
+      const file = join(SHOTS, `${shot}-${phone.name}.png`);
+      await page.screenshot({ path: file });
+      copyFileSync(file, join(PROJECT_ROOT, 'docs', 'screenshots', `${shot}-${phone.name}.png`));
+    }
+  }
+  await page.setViewportSize(PHONES[0].viewport);
+}
+
+async function tab(name: 'My gigs' | 'Scan' | 'Gigs' | 'Assets' | 'Sync' | 'Conflicts' | 'Settings'): Promise<void> {
+  await page.getByRole('button', { name: new RegExp(`^${name}( ?F\\d)?`) }).click();
+  await page.locator(`main[data-screen="${name === 'My gigs' ? 'mine' : name.toLowerCase()}"]`).waitFor();
+}
+
+async function typeScan(code: string): Promise<void> {
+  await page.getByLabel('Type a code').fill(code);
+  await page.getByLabel('Type a code').press('Enter');
+}
+
+/** The last scan's words are all on screen: not cut off at the side or the bottom. */
+async function feedbackWhole(): Promise<void> {
+  const cut = await page.evaluate<boolean>(
+    `(() => {
+      const p = document.querySelector('.last-scan-message');
+      const panel = p.closest('.last-scan').getBoundingClientRect();
+      return p.scrollWidth > p.clientWidth + 1 || p.getBoundingClientRect().bottom > panel.bottom + 1 || p.getBoundingClientRect().right > panel.right + 1;
+    })()`,
+  );
+  expect(cut).toBe(false);
+}
+
+/** A confirmed leaf gig the demo crew member is on, with a pick list, and an available asset. */
+async function demoGig(): Promise<{ id: string; code: string; name: string; serial: string }> {
+  const gig = (
+    await stack.db.query<{ id: string; code: string; name: string }>(
+      `select g.id, g.code, g.name from public.gigs g
+        join public.gig_staff gs on gs.gig_id = g.id join public.staff_profiles sp on sp.id = gs.staff_id
+       where sp.email = 'crew@northlight.test' and g.status = 'confirmed' and g.deleted_at is null
+         and exists (select 1 from public.kit_assignments k where k.gig_id = g.id)
+       order by g.starts_at, g.code limit 1`,
+    )
+  ).rows[0];
+  const asset = (
+    await stack.db.query<{ serial_number: string }>(
+      `select serial_number from public.assets where org_id = $1 and status = 'available' and case_id is null and deleted_at is null
+        order by serial_number desc limit 1`,
+      [ORGS.northlight.id],
+    )
+  ).rows[0];
+  if (gig === undefined || asset === undefined) throw new Error('the demo crew member has no confirmed gig with a pick list');
+  return { ...gig, serial: asset.serial_number };
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  stack = await startTestStack();
+  await seedDemoIfEmpty(stack.dbUrl);
+  // CREW_WEB_DIR: a web build elsewhere than out/web (the default, `npm run build:web`).
+  web = await serveWeb(process.env['CREW_WEB_DIR'] === undefined ? {} : { dir: process.env['CREW_WEB_DIR'] });
+  browser = await launchChromium();
+  context = await browser.newContext({
+    viewport: PHONES[0].viewport,
+    hasTouch: true,
+    isMobile: true,
+    deviceScaleFactor: 2,
+    timezoneId: ZONE,
+    locale: 'en-GB',
+  });
+  page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+}, 180_000);
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await web?.close();
+  await stack?.stop();
+});
+
+describe('the crew phone at 360 and 414 px', { timeout: 180_000 }, () => {
+  it('first run is a sign-in: email, password, one button; the backend the invite filled in sits behind Advanced', async () => {
+    await page.goto(invite());
+    const form = page.getByRole('form', { name: 'Sign in' });
+    await form.waitFor({ timeout: 30_000 });
+    // Nothing else first: no tabs, one button, the backend folded away (and filled in by the invite).
+    expect(await page.getByRole('navigation', { name: 'Screens' }).count()).toBe(0);
+    expect(await form.getByRole('button').count()).toBe(1);
+    expect(await page.getByLabel('Supabase URL').isVisible()).toBe(false);
+    await fits('the sign-in', 'crew-sign-in');
+    await page.getByText('Advanced').click();
+    expect(await page.getByLabel('Supabase URL').inputValue()).toBe(stack.url);
+    await fits('the sign-in with Advanced open', 'crew-sign-in-advanced');
+    await page.getByText('Advanced').click();
+
+    await page.getByLabel('Email').fill('crew@northlight.test');
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Screens' }).waitFor({ timeout: 30_000 });
+    await tab('Settings');
+    expect(await page.getByTestId('signed-in-as').innerText()).toBe('Signed in as crew@northlight.test');
+  });
+
+  it('no screen scrolls sideways or puts anything past the right edge', async () => {
+    const gig = await demoGig();
+    await tab('Assets');
+    await expect.poll(() => page.getByTestId('asset-count').innerText(), { timeout: 60_000 }).toBe('400 of 400');
+    await fits('Assets', 'crew-assets');
+    await page.locator('.asset-row:not(.header)').first().click();
+    await page.getByTestId('asset-history').waitFor({ timeout: 30_000 });
+    await page.getByTestId('asset-history').scrollIntoViewIfNeeded();
+    await fits('an asset’s detail', 'crew-asset-detail');
+
+    await tab('My gigs');
+    await expect.poll(() => page.getByTestId('my-gig').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await fits('My gigs', 'crew-my-gigs');
+
+    await tab('Scan');
+    await fits('Scan, nothing scanned yet');
+    await typeScan(gig.code);
+    await expect.poll(() => page.getByTestId('active-gig').innerText(), { timeout: 30_000 }).toBe(gig.name);
+    await typeScan(gig.serial);
+    await expect.poll(() => page.getByTestId('last-scan').innerText(), { timeout: 30_000 }).toContain(gig.serial);
+    await feedbackWhole();
+    await fits('Scan in check-out with a feedback', 'crew-scan-check-out');
+    await typeScan('CMD:CHECK-IN');
+    await expect.poll(() => page.getByTestId('scan-mode').innerText(), { timeout: 30_000 }).toContain('Check-in');
+    await typeScan('NO-SUCH-BARCODE-ON-THIS-PHONE-0001');
+    await expect.poll(() => page.getByTestId('last-scan').innerText(), { timeout: 30_000 }).toContain('NO-SUCH-BARCODE');
+    await feedbackWhole();
+    await fits('Scan in check-in with an error feedback', 'crew-scan-check-in');
+    await typeScan('CMD:CHECK-OUT');
+    await expect.poll(() => page.getByTestId('scan-mode').innerText(), { timeout: 30_000 }).toBe('Check-out');
+
+    await tab('Gigs');
+    await expect.poll(() => page.getByTestId('gig-count').innerText(), { timeout: 60_000 }).toMatch(/ 80 gigs$/);
+    await page.locator('.gig-row').first().click();
+    await fits('Gigs with a gig open', 'crew-gigs');
+    await tab('Sync');
+    await fits('Sync', 'crew-sync');
+    await tab('Conflicts');
+    await fits('Conflicts', 'crew-conflicts');
+    await tab('Settings');
+    await fits('Settings', 'crew-settings');
+
+    // An invite to another backend on a phone already signed in: the question it asks fits too.
+    await page.goto('about:blank');
+    await page.goto(`${web.url}/#backend=${encodeURIComponent('http://127.0.0.1:9')}&anon=sb_publishable_elsewhere`);
+    await page.getByRole('heading', { name: 'Switch to another backend?' }).waitFor({ timeout: 30_000 });
+    await fits('the invite question', 'crew-invite-question');
+    await page.getByRole('button', { name: /^Keep / }).click();
+    await page.getByRole('navigation', { name: 'Screens' }).waitFor({ timeout: 30_000 });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('a tapped gig in My gigs opens the Scan screen on its pick list; the gig and mode survive a reload', async () => {
+    const gig = await demoGig();
+    await tab('My gigs');
+    const item = page.getByTestId('my-gig').filter({ hasText: gig.name }).first();
+    await item.click();
+    await page.locator('main[data-screen="scan"]').waitFor();
+    await expect.poll(() => page.getByTestId('active-gig').innerText(), { timeout: 30_000 }).toBe(gig.name);
+    // Its lines (how they read is the pick list's own business: core/views/pick-list.ts).
+    await expect.poll(() => page.getByTestId('pick-list').locator('li').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    // In view: the pick list's top is on screen, without scrolling by hand.
+    const top = await page.evaluate<number>(`document.querySelector('[data-testid="pick-list"]').getBoundingClientRect().top`);
+    expect(top).toBeGreaterThanOrEqual(0);
+    expect(top).toBeLessThan(PHONES[0].viewport.height - 48);
+    await fits('Scan on a tapped gig’s pick list', 'crew-scan-pick-list');
+
+    await typeScan('CMD:CHECK-IN');
+    await expect.poll(() => page.getByTestId('scan-mode').innerText(), { timeout: 30_000 }).toContain('Check-in');
+    await page.reload();
+    await tab('Scan');
+    await expect.poll(() => page.getByTestId('active-gig').innerText(), { timeout: 30_000 }).toBe(gig.name);
+    await expect.poll(() => page.getByTestId('scan-mode').innerText(), { timeout: 30_000 }).toContain('Check-in');
+    // Back to check-out: that survives a reload as well.
+    await typeScan('CMD:CHECK-OUT');
+    await expect.poll(() => page.getByTestId('scan-mode').innerText(), { timeout: 30_000 }).toBe('Check-out');
+    await page.reload();
+    await tab('Scan');
+    await expect.poll(() => page.getByTestId('active-gig').innerText(), { timeout: 30_000 }).toBe(gig.name);
+    expect(await page.getByTestId('scan-mode').innerText()).toBe('Check-out');
+  });
+
+  it('times show their zone and never wrap mid-value', async () => {
+    await tab('My gigs');
+    const when = page.locator('[data-testid="my-gig"] time');
+    await expect.poll(() => when.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    // The phone's zone (no gig carries one): "19:30 CET" or "19:30 CEST", the space unbreakable.
+    for (const text of await when.allInnerTexts()) expect(text).toMatch(/^\d{2}:\d{2}\u00a0CES?T$/);
+    await tab('Gigs');
+    await page.locator('.gig-row').first().click();
+    const detail = page.locator('aside[aria-label="Gig detail"] time');
+    await expect.poll(() => detail.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    for (const text of await detail.allInnerTexts()) expect(text).toMatch(/\d{2}:\d{2}\u00a0CES?T$/);
+    // One line each, at the narrowest phone: no time is broken over two lines.
+    for (const screen of ['My gigs', 'Gigs'] as const) {
+      await tab(screen);
+      const wrapped = await page.evaluate<number>(
+        `[...document.querySelectorAll('main time')].filter((t) => t.getClientRects().length > 1).length`,
+      );
+      expect(wrapped).toBe(0);
+    }
+  });
+});
