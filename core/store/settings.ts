@@ -58,13 +58,6 @@ export type SavedBackend = z.infer<typeof savedBackendSchema>;
 export const savedScanSessionSchema = z.object({ gigCode: z.string().min(1).nullable(), mode: z.enum(['check_out', 'check_in']) });
 export type SavedScanSession = z.infer<typeof savedScanSessionSchema>;
 
-/**
- * The scan session's gig (by its code, as it was scanned) and mode: a reloaded phone or a
- * restarted station carries on where it was.
- */
-export const savedScanSessionSchema = z.object({ gigCode: z.string().min(1).nullable(), mode: z.enum(['check_out', 'check_in']) });
-export type SavedScanSession = z.infer<typeof savedScanSessionSchema>;
-
 /** Every setting: its key on disk (kept from earlier versions) and how it is written. */
 const SETTINGS = {
   backend: { key: 'backend', codec: json(savedBackendSchema) },
@@ -75,8 +68,6 @@ const SETTINGS = {
   pushKey: { key: 'push_vapid_key', codec: text },
   /** Whether the crew member dismissed the prompt to turn notifications on. */
   pushPromptDismissed: { key: 'push_prompt_dismissed', codec: flag },
-  /** The scan session's gig and mode (ScanSession reads it back before its first scan). */
-  scanSession: { key: 'scan_session', codec: json(savedScanSessionSchema) },
   /** The scan session's gig and mode (ScanSession reads it back before its first scan). */
   scanSession: { key: 'scan_session', codec: json(savedScanSessionSchema) },
   /** The signed-in person's roles as last read from the server: offline, the last known role applies. */
