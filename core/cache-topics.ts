@@ -11,6 +11,7 @@ const CACHE_TOPIC: Record<CachedTable, Topic> = {
   cases: 'assets',
   gig_staff: 'other',
   staff_profiles: 'other',
+  bulk_items: 'assets',
 };
 
 export function isCachedTable(name: string): name is CachedTable {

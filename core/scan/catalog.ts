@@ -1,4 +1,4 @@
-import type { Asset, Case, Gig, KitAssignment, StaffProfile } from '../sync/rows';
+import type { Asset, BulkItem, Case, Gig, KitAssignment, StaffProfile } from '../sync/rows';
 
 /**
  * What the scan workflow looks up, offline, in the station's caches. Implementations decode each
@@ -13,6 +13,12 @@ export interface ScanCatalog {
   findCaseById(id: string): Promise<Case | null>;
   findGig(code: string): Promise<Gig | null>;
   findStaff(badge: string): Promise<StaffProfile | null>;
+  /** The staff profile with this email (case-insensitive): the signed-in crew member on a phone. */
+  findStaffByEmail(email: string): Promise<StaffProfile | null>;
+  /** A bulk item by its category/shelf barcode (case-insensitive). */
+  findBulkItem(barcode: string): Promise<BulkItem | null>;
+  /** Bulk items with units out to the gig now (their outTo names it; queued ops included). */
+  bulkItemsOutTo(gigId: string): Promise<BulkItem[]>;
   /** Every asset in a case, nested cases included. */
   caseContents(caseId: string): Promise<Asset[]>;
   /** The gig's kit assignments (its pick list). */

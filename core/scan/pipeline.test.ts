@@ -14,6 +14,9 @@ const empty: ScanCatalog = {
   caseContents: () => Promise.resolve([]),
   pickList: () => Promise.resolve([]),
   assetsOutTo: () => Promise.resolve([]),
+  findStaffByEmail: () => Promise.resolve(null),
+  findBulkItem: () => Promise.resolve(null),
+  bulkItemsOutTo: () => Promise.resolve([]),
 };
 
 describe('ScanPipeline listeners', () => {

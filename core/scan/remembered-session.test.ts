@@ -31,6 +31,9 @@ const catalog: ScanCatalog = {
   caseContents: () => Promise.resolve([]),
   pickList: () => Promise.resolve([]),
   assetsOutTo: () => Promise.resolve([]),
+  findStaffByEmail: () => Promise.resolve(null),
+  findBulkItem: () => Promise.resolve(null),
+  bulkItemsOutTo: () => Promise.resolve([]),
 };
 
 /** A setting kept in memory, counting writes (a scan that changes neither gig nor mode writes nothing). */

@@ -3,8 +3,9 @@ import type { ScanEvent } from '../scanner/types';
 import type { feedbackSchema, scanStateSchema } from '../station-api';
 import type { SavedScanSession, Setting } from '../store/settings';
 import type { NewOp, QueuedOp } from '../sync/model';
-import type { Asset, Case, Gig, StaffProfile } from '../sync/rows';
-import { parseBarcode, type Command } from './barcode';
+import type { Asset, BulkItem, Case, Gig, StaffProfile } from '../sync/rows';
+import { countPickList } from '../views/counts';
+import { parseBarcode, quantityProblem, type Command } from './barcode';
 import type { ScanCatalog } from './catalog';
 
 /**
@@ -29,9 +30,35 @@ export interface WorkflowDeps {
   duplicateWindowMs: number;
   /** Where the gig and mode are kept across a reload or restart (none: the session starts blank). */
   remember?: Setting<SavedScanSession>;
+  /**
+   * The signed-in member's email (a crew member's phone): with no badge scanned, the staff
+   * profile with this email in the cached staff profiles is the operator every op names.
+   */
+  signedInEmail?: () => string | null;
 }
 
-type Found = { kind: 'gig'; row: Gig } | { kind: 'staff'; row: StaffProfile } | { kind: 'case'; row: Case } | { kind: 'asset'; row: Asset };
+/** What the screen adds to a scan: a quantity typed on the keypad (bulk items), a note for a condition. */
+export interface ScanInput {
+  quantity?: number;
+  /** What is wrong (at most 500 characters), kept with a damaged / missing-parts check-in. */
+  note?: string;
+}
+
+export const MAX_NOTE_LENGTH = 500;
+
+type Found =
+  | { kind: 'gig'; row: Gig }
+  | { kind: 'staff'; row: StaffProfile }
+  | { kind: 'case'; row: Case }
+  | { kind: 'asset'; row: Asset }
+  | { kind: 'bulk'; row: BulkItem };
+
+/** A condition given to one item of a case that is still out: sent with the case's check-in. */
+interface ItemCondition {
+  asset_id: string;
+  condition: Exclude<Condition, 'ok'>;
+  note?: string;
+}
 
 interface Accepted {
   code: string;
@@ -56,6 +83,12 @@ export class ScanSession {
   private readonly history: Accepted[] = [];
   /** Case contents sent out in this session: the caches learn them only from the server. */
   private readonly sentInCases = new Map<string, Set<string>>();
+  /** A quantity scanned (CMD:QTY:n) before its bulk item. */
+  private pendingQuantity: number | null = null;
+  /** A bulk item scanned without a quantity: the next CMD:QTY:n (or typed quantity) moves it. */
+  private awaitingQuantity: { item: BulkItem; mode: Mode } | null = null;
+  /** Per case still out: items scanned with a condition, sent with the case's check-in (the rest come back OK). */
+  private readonly itemConditions = new Map<string, ItemCondition[]>();
   /** The saved gig and mode, read once before the first scan or state; then what was last written. */
   private restored: Promise<void> | null = null;
   private saved: SavedScanSession | null = null;
@@ -90,24 +123,47 @@ export class ScanSession {
 
   async state(): Promise<SessionState> {
     await this.restore();
-    return { mode: this.mode, gig: this.gig, operator: this.operator, condition: this.condition, progress: await this.progress() };
+    return {
+      mode: this.mode,
+      gig: this.gig,
+      operator: await this.currentOperator(),
+      condition: this.condition,
+      progress: await this.progress(),
+    };
+  }
+
+  /** Who moves things now: the badge scanned, else the signed-in member's staff profile (a phone). */
+  private async currentOperator(): Promise<StaffProfile | null> {
+    if (this.operator !== null) return this.operator;
+    const email = this.deps.signedInEmail?.() ?? null;
+    return email === null || email === '' ? null : this.deps.catalog.findStaffByEmail(email);
+  }
+
+  /** Every op the workflow queues names its operator (the server checks it is one of the organization's staff). */
+  private async enqueue(op: NewOp): Promise<QueuedOp> {
+    const operator = await this.currentOperator();
+    return this.deps.enqueue(operator === null ? op : { ...op, payload: { ...op.payload, staff_id: operator.id } });
   }
 
   /**
    * `role` is the scanner's: a dock-door scanner set to "out" always checks out, a returns-bench
    * scanner set to "in" always checks in; "any" follows the session's mode.
    */
-  async handle(scan: ScanEvent, role: 'out' | 'in' | 'any' = 'any'): Promise<Feedback> {
+  async handle(scan: ScanEvent, role: 'out' | 'in' | 'any' = 'any', input: ScanInput = {}): Promise<Feedback> {
     await this.restore();
-    const feedback = await this.decide(scan, role);
+    const feedback = await this.decide(scan, role, input);
     await this.remember();
     return feedback;
   }
 
-  private async decide(scan: ScanEvent, role: 'out' | 'in' | 'any'): Promise<Feedback> {
+  private async decide(scan: ScanEvent, role: 'out' | 'in' | 'any', input: ScanInput): Promise<Feedback> {
     const mode: Mode = role === 'in' ? 'check_in' : role === 'out' ? 'check_out' : this.mode;
     const parsed = parseBarcode(scan.code);
     if (parsed.kind === 'empty') return this.feedback('error', 'empty scan', '', scan);
+    if (input.note !== undefined && input.note.length > MAX_NOTE_LENGTH) {
+      return this.feedback('error', `the note is ${input.note.length} characters; at most ${MAX_NOTE_LENGTH}`, '', scan);
+    }
+    if (parsed.kind === 'quantity') return this.quantity(parsed.text, scan);
     const code = parsed.kind === 'command' ? `CMD:${parsed.command}` : parsed.code;
     const last = this.recent.get(code);
     this.recent.set(code, scan.receivedAt);
@@ -117,7 +173,27 @@ export class ScanSession {
     if (parsed.kind === 'command') return this.command(parsed.command, code, scan);
 
     const found = await this.resolve(code);
+    const typed = input.quantity;
+    if (found?.kind !== 'bulk' && (typed !== undefined || this.pendingQuantity !== null)) {
+      // A quantity is for bulk items only: nothing is queued, and the held quantity is dropped.
+      const quantity = typed ?? this.pendingQuantity;
+      this.pendingQuantity = null;
+      this.recent.delete(code);
+      const what = found === null ? `unknown barcode ${code}` : `${code} is counted one by one, not by quantity`;
+      return this.feedback('error', `quantity ${quantity} needs a bulk item: ${what}`, code, scan);
+    }
+    if (found?.kind !== 'bulk') this.awaitingQuantity = null;
     switch (found?.kind) {
+      case 'bulk': {
+        const quantity = typed ?? this.pendingQuantity;
+        this.pendingQuantity = null;
+        if (quantity === null) {
+          this.awaitingQuantity = { item: found.row, mode };
+          this.recent.delete(code);
+          return this.feedback('warning', `${bulkName(found.row)}: scan CMD:QTY:<n> or type how many`, code, scan);
+        }
+        return this.moveBulk(found.row, quantity, mode, code, scan);
+      }
       case 'gig':
         return this.selectGig(found.row, code, scan);
       case 'staff':
@@ -126,7 +202,7 @@ export class ScanSession {
       case 'case':
         return mode === 'check_out' ? this.checkOutCase(found.row, code, scan) : this.checkInCase(found.row, code, scan);
       case 'asset':
-        return mode === 'check_out' ? this.checkOutAsset(found.row, code, scan) : this.checkInAsset(found.row, code, scan);
+        return mode === 'check_out' ? this.checkOutAsset(found.row, code, scan) : this.checkInAsset(found.row, code, scan, input.note);
       case undefined:
         this.recent.delete(code);
         return this.feedback('error', `unknown barcode ${code}`, code, scan);
@@ -142,6 +218,15 @@ export class ScanSession {
     if (parsed.kind === 'empty') return this.feedback('error', 'test scan: empty', '', scan);
     if (parsed.kind === 'command')
       return this.feedback('ok', `test scan: command ${parsed.command.toLowerCase()} — nothing was changed`, `CMD:${parsed.command}`, scan);
+    if (parsed.kind === 'quantity') {
+      const problem = quantityProblem(parsed.text);
+      return this.feedback(
+        problem === null ? 'ok' : 'warning',
+        `test scan: ${problem ?? `quantity ${parsed.text}`} — nothing was changed`,
+        `CMD:QTY:${parsed.text}`,
+        scan,
+      );
+    }
     const found = await this.resolve(parsed.code);
     if (found === null) return this.feedback('warning', `test scan: ${parsed.code} is not a known barcode`, parsed.code, scan);
     const what =
@@ -149,11 +234,13 @@ export class ScanSession {
         ? `operator ${found.row.displayName}`
         : found.kind === 'case'
           ? `case ${found.row.name ?? found.row.barcode}`
-          : `${found.kind} ${found.row.name}`;
+          : found.kind === 'bulk'
+            ? `bulk item ${found.row.name} (${found.row.inWarehouse} ${found.row.unit} in the warehouse)`
+            : `${found.kind} ${found.row.name}`;
     return this.feedback('ok', `test scan: ${parsed.code} is ${what} — nothing was changed`, parsed.code, scan);
   }
 
-  /** One lookup order for every use: gig, operator badge, case, asset. */
+  /** One lookup order for every use: gig, operator badge, case, asset, bulk item. */
   private async resolve(code: string): Promise<Found | null> {
     const gig = await this.deps.catalog.findGig(code);
     if (gig !== null) return { kind: 'gig', row: gig };
@@ -162,7 +249,75 @@ export class ScanSession {
     const box = await this.deps.catalog.findCase(code);
     if (box !== null) return { kind: 'case', row: box };
     const asset = await this.deps.catalog.findAsset(code);
-    return asset === null ? null : { kind: 'asset', row: asset };
+    if (asset !== null) return { kind: 'asset', row: asset };
+    const bulk = await this.deps.catalog.findBulkItem(code);
+    return bulk === null ? null : { kind: 'bulk', row: bulk };
+  }
+
+  /** CMD:QTY:n: moves the bulk item scanned just before, or is held for the next bulk item. */
+  private async quantity(text: string, scan: ScanEvent): Promise<Feedback> {
+    const code = `CMD:QTY:${text}`;
+    const problem = quantityProblem(text);
+    if (problem !== null) {
+      this.pendingQuantity = null;
+      return this.feedback('error', `${problem} — nothing was moved`, code, scan);
+    }
+    const quantity = Number(text);
+    const waiting = this.awaitingQuantity;
+    this.awaitingQuantity = null;
+    if (waiting !== null) {
+      const item = (await this.deps.catalog.findBulkItem(waiting.item.barcode)) ?? waiting.item;
+      return this.moveBulk(item, quantity, waiting.mode, code, scan);
+    }
+    this.pendingQuantity = quantity;
+    return this.feedback('ok', `quantity ${quantity}: scan the bulk item`, code, scan);
+  }
+
+  /** N units of a bulk item out to the session's gig, or back from the gig holding them. */
+  private async moveBulk(item: BulkItem, quantity: number, mode: Mode, code: string, scan: ScanEvent): Promise<Feedback> {
+    const problem = quantityProblem(quantity);
+    if (problem !== null) return this.feedback('error', `${problem} — nothing was moved`, code, scan);
+    const name = bulkName(item);
+    if (mode === 'check_out') {
+      const gig = this.gig;
+      if (gig === null) return this.feedback('error', 'scan a gig before checking items out', code, scan);
+      // The server judges the quantity; the station says what it believes (before this op's own effect).
+      const warning =
+        item.inWarehouse < quantity
+          ? `this station counts ${item.inWarehouse} ${item.unit} in the warehouse; the server decides`
+          : await this.bulkPlanWarning(item, quantity, gig.id);
+      const op = await this.enqueue({ table: 'bulk_items', action: 'check_out', payload: { id: item.id, gig_id: gig.id, quantity } });
+      this.history.push({ code, undo: [{ table: 'bulk_items', action: 'check_in', payload: { id: item.id, gig_id: gig.id, quantity } }] });
+      const message = `${quantity} × ${name} → ${gig.name}`;
+      return warning === null
+        ? this.feedback('ok', message, code, scan, [op])
+        : this.feedback('warning', `${message}: ${warning}`, code, scan, [op]);
+    }
+    const holders = Object.keys(item.outTo);
+    const gigId = this.gig !== null && holders.includes(this.gig.id) ? this.gig.id : holders.length === 1 ? (holders[0] ?? null) : null;
+    if (gigId === null) {
+      const where = holders.length === 0 ? 'none are out' : `they are out to ${holders.length} gigs: scan the gig first`;
+      return this.feedback('error', `${name} cannot come back: ${where}`, code, scan);
+    }
+    const op = await this.enqueue({ table: 'bulk_items', action: 'check_in', payload: { id: item.id, gig_id: gigId, quantity } });
+    this.history.push({ code, undo: [{ table: 'bulk_items', action: 'check_out', payload: { id: item.id, gig_id: gigId, quantity } }] });
+    const out = item.outTo[gigId] ?? 0;
+    const message = `${quantity} × ${name} in${item.consumable ? ' (unused, back to stock)' : ''}`;
+    return out < quantity
+      ? this.feedback('warning', `${message}: this station counts ${out} out to that gig; the server decides`, code, scan, [op])
+      : this.feedback('ok', message, code, scan, [op]);
+  }
+
+  /** A bulk check-out beyond the gig's bulk lines of that category, or with none. */
+  private async bulkPlanWarning(item: BulkItem, quantity: number, gigId: string): Promise<string | null> {
+    const plan = await this.plan(gigId);
+    if (plan.specific.size === 0 && plan.bulk.size === 0) return null;
+    const quota = plan.bulk.get(item.category);
+    if (quota === undefined) return 'not on this gig’s pick list';
+    const already = (await this.deps.catalog.bulkItemsOutTo(gigId))
+      .filter((other) => other.category === item.category)
+      .reduce((n, other) => n + (other.outTo[gigId] ?? 0), 0);
+    return already + quantity > quota ? `over-allocated: ${item.category} planned ${quota}, this makes ${already + quantity}` : null;
   }
 
   private feedback(kind: FeedbackKind, message: string, code: string, scan: ScanEvent, queued: QueuedOp[] = []): Feedback {
@@ -186,6 +341,18 @@ export class ScanSession {
       case 'DONE': {
         const progress = await this.progress();
         this.gig = null;
+        this.pendingQuantity = null;
+        this.awaitingQuantity = null;
+        const marked = [...this.itemConditions.values()].reduce((n, items) => n + items.length, 0);
+        if (marked > 0) {
+          this.itemConditions.clear();
+          return this.feedback(
+            'warning',
+            `done — ${marked} item(s) marked with a condition were not checked in: their case was not scanned`,
+            code,
+            scan,
+          );
+        }
         if (progress !== null && progress.missing > 0) {
           return this.feedback('warning', `done — ${progress.missing} planned item(s) not scanned`, code, scan);
         }
@@ -195,7 +362,7 @@ export class ScanSession {
         const last = this.history.pop();
         if (last === undefined) return this.feedback('warning', 'nothing to undo', code, scan);
         const queued: QueuedOp[] = [];
-        for (const op of last.undo) queued.push(await this.deps.enqueue(op));
+        for (const op of last.undo) queued.push(await this.enqueue(op));
         this.recent.delete(last.code);
         if (last.sentCase !== undefined) {
           const contents = await this.deps.catalog.caseContents(last.sentCase);
@@ -234,7 +401,7 @@ export class ScanSession {
     if (blocked !== null) return this.feedback('error', blocked, code, scan);
 
     const warning = await this.planWarning([asset], gig.id);
-    const op = await this.deps.enqueue({
+    const op = await this.enqueue({
       table: 'assets',
       action: 'check_out',
       payload: { id: asset.id, gig_id: gig.id },
@@ -254,7 +421,7 @@ export class ScanSession {
     const blocked = contents.map((a) => this.unavailable(a)).filter((r): r is string => r !== null);
     if (blocked.length > 0) return this.feedback('error', `case ${box.barcode} cannot go out: ${blocked.join('; ')}`, code, scan);
     const warning = await this.planWarning(contents, gig.id);
-    const op = await this.deps.enqueue({
+    const op = await this.enqueue({
       table: 'cases',
       action: 'check_out',
       payload: { id: box.id, gig_id: gig.id },
@@ -270,21 +437,43 @@ export class ScanSession {
       : this.feedback('warning', `${message}: ${warning}`, code, scan, [op]);
   }
 
-  private async checkInAsset(asset: Asset, code: string, scan: ScanEvent): Promise<Feedback> {
+  private async checkInAsset(asset: Asset, code: string, scan: ScanEvent, note?: string): Promise<Feedback> {
     const serial = asset.serialNumber;
     if (asset.status === 'retired') return this.feedback('error', `${serial} is retired`, code, scan);
     if (asset.status === 'available' && this.condition === 'ok') {
       return this.feedback('warning', `${serial} is already in`, code, scan);
     }
+    const condition = this.condition;
+    const remark = note?.trim() === '' ? undefined : note?.trim();
+    // An item of a case that is still out, scanned for a condition: it comes back with its case
+    // (one movement per item: this one with its condition, the rest OK).
+    if (condition !== 'ok' && asset.caseId !== null && asset.status === 'checked_out') {
+      const box = await this.deps.catalog.findCaseById(asset.caseId);
+      if (box !== null) {
+        const marked = (this.itemConditions.get(box.id) ?? []).filter((item) => item.asset_id !== asset.id);
+        marked.push({ asset_id: asset.id, condition, ...(remark === undefined ? {} : { note: remark }) });
+        this.itemConditions.set(box.id, marked);
+        this.condition = 'ok';
+        return this.feedback(
+          'warning',
+          `${serial} marked ${condition.replace('_', ' ')} — scan case ${box.barcode} to check it in with the rest OK`,
+          code,
+          scan,
+        );
+      }
+    }
     const fromGig = asset.currentGigId;
-    const op = await this.deps.enqueue({ table: 'assets', action: 'check_in', payload: { id: asset.id, condition: this.condition } });
+    const op = await this.enqueue({
+      table: 'assets',
+      action: 'check_in',
+      payload: { id: asset.id, condition, ...(remark === undefined || condition === 'ok' ? {} : { note: remark }) },
+    });
     if (fromGig !== null) {
       this.history.push({
         code,
         undo: [{ table: 'assets', action: 'check_out', payload: { id: asset.id, gig_id: fromGig }, base_version: asset.version + 1 }],
       });
     }
-    const condition = this.condition;
     this.condition = 'ok';
     if (condition === 'damaged') return this.feedback('warning', `${serial} in, damaged → quarantine`, code, scan, [op]);
     if (condition === 'missing_parts') return this.feedback('warning', `${serial} in, missing parts → maintenance`, code, scan, [op]);
@@ -292,9 +481,17 @@ export class ScanSession {
   }
 
   private async checkInCase(box: Case, code: string, scan: ScanEvent): Promise<Feedback> {
-    const op = await this.deps.enqueue({ table: 'cases', action: 'check_in', payload: { id: box.id, condition: this.condition } });
+    const items = this.itemConditions.get(box.id) ?? [];
+    const op = await this.enqueue({
+      table: 'cases',
+      action: 'check_in',
+      payload: { id: box.id, condition: this.condition, ...(items.length === 0 ? {} : { items }) },
+    });
+    this.itemConditions.delete(box.id);
     this.condition = 'ok';
-    return this.feedback('ok', `case ${box.barcode} in`, code, scan, [op]);
+    if (items.length === 0) return this.feedback('ok', `case ${box.barcode} in`, code, scan, [op]);
+    const words = items.map((item) => item.condition.replace('_', ' ')).join(', ');
+    return this.feedback('warning', `case ${box.barcode} in: ${items.length} item(s) ${words}, the rest OK`, code, scan, [op]);
   }
 
   /** Wrong-gig and over-allocation warnings for items about to go out to `gigId`. */
@@ -337,27 +534,36 @@ export class ScanSession {
     return { specific, bulk };
   }
 
+  /** The gig's counts by the one definition (core/views/counts.ts), over the caches and this session's case contents sent out. */
   private async progress(): Promise<Progress | null> {
     if (this.gig === null) return null;
-    const { specific, bulk } = await this.plan(this.gig.id);
-    const out = await this.outTo(this.gig.id);
-    const outIds = new Set(out.map((a) => a.id));
-    let scanned = [...specific].filter((id) => outIds.has(id)).length;
-    let extra = 0;
-    const usedBulk = new Map<string, number>();
-    for (const asset of out) {
-      if (specific.has(asset.id)) continue;
-      const category = asset.category;
-      const used = usedBulk.get(category) ?? 0;
-      if (used < (bulk.get(category) ?? 0)) {
-        usedBulk.set(category, used + 1);
-        scanned += 1;
-      } else {
-        extra += 1;
+    const gigId = this.gig.id;
+    const catalog = this.deps.catalog;
+    const lines = await catalog.pickList(gigId);
+    const assets = new Map<string, Asset>();
+    const contents = new Map<string, Asset[]>();
+    for (const line of lines) {
+      if (line.assetId !== null) {
+        const asset = await catalog.findAssetById(line.assetId);
+        if (asset !== null) assets.set(asset.id, asset);
       }
+      if (line.caseId !== null && !contents.has(line.caseId)) contents.set(line.caseId, await catalog.caseContents(line.caseId));
     }
-    const plannedBulk = [...bulk.values()].reduce((a, b) => a + b, 0);
-    const planned = specific.size + plannedBulk;
-    return { gigId: this.gig.id, planned, scanned, missing: planned - scanned, extra };
+    const bulkOut = new Map<string, number>();
+    for (const item of await catalog.bulkItemsOutTo(gigId))
+      bulkOut.set(item.category, (bulkOut.get(item.category) ?? 0) + (item.outTo[gigId] ?? 0));
+    const counts = countPickList({
+      lines,
+      asset: (id) => assets.get(id) ?? null,
+      caseContents: (id) => contents.get(id) ?? [],
+      outAssets: await this.outTo(gigId),
+      bulkOut,
+    });
+    return { gigId, ...counts };
   }
+}
+
+/** "XLR cable 10m · BULK-XLR10". */
+function bulkName(item: BulkItem): string {
+  return `${item.name} · ${item.barcode}`;
 }

@@ -41,7 +41,14 @@ const GROUPS = {
   },
   kit_assignments: { gigId: (line: RowOf<'kit_assignments'>) => line.gigId },
   gig_staff: {},
-  staff_profiles: { badge: (person: RowOf<'staff_profiles'>) => person.badgeCode.toUpperCase() },
+  staff_profiles: {
+    badge: (person: RowOf<'staff_profiles'>) => person.badgeCode.toUpperCase(),
+    email: (person: RowOf<'staff_profiles'>) => person.email?.toLowerCase() ?? null,
+  },
+  bulk_items: {
+    barcode: (item: RowOf<'bulk_items'>) => item.barcode.toUpperCase(),
+    category: (item: RowOf<'bulk_items'>) => item.category,
+  },
 } as const satisfies { [T in CachedTable]: Record<string, (row: RowOf<T>) => string | null> };
 
 type GroupName<T extends CachedTable> = keyof (typeof GROUPS)[T] & string;

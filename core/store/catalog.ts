@@ -4,7 +4,7 @@
  * compare upper-cased, an asset answers to its serial number first, then its barcode.
  */
 import type { ScanCatalog } from '../scan/catalog';
-import type { Asset, Case, Gig, KitAssignment, StaffProfile } from '../sync/rows';
+import type { Asset, BulkItem, Case, Gig, KitAssignment, StaffProfile } from '../sync/rows';
 import type { CacheIndex, TableOf } from './cache-index';
 
 /** How many nested cases one case's contents follow (a damaged parent chain must not loop). */
@@ -52,6 +52,19 @@ export class CacheScanCatalog implements ScanCatalog {
 
   async findStaff(badge: string): Promise<StaffProfile | null> {
     return (await this.index.table('staff_profiles')).first('badge', badge.toUpperCase());
+  }
+
+  async findStaffByEmail(email: string): Promise<StaffProfile | null> {
+    return (await this.index.table('staff_profiles')).first('email', email.toLowerCase());
+  }
+
+  async findBulkItem(barcode: string): Promise<BulkItem | null> {
+    return (await this.index.table('bulk_items')).first('barcode', barcode.toUpperCase());
+  }
+
+  async bulkItemsOutTo(gigId: string): Promise<BulkItem[]> {
+    // A few dozen bulk items per organization: read them all rather than index a map's keys.
+    return [...(await this.index.table('bulk_items')).byId.values()].filter((item) => (item.outTo[gigId] ?? 0) > 0);
   }
 
   async caseContents(caseId: string): Promise<Asset[]> {

@@ -80,14 +80,16 @@ const statusWords = (status: unknown): string =>
 const isGigStatus = (value: unknown): value is GigStatus =>
   typeof value === 'string' && (GIG_STATUSES as readonly string[]).includes(value);
 
-/** "14:32 today", "09:05, 2 Dec" (the year when it is not this year's), in the station's time zone. */
+/** "14:32 today", "09:05, 2 Dec" (the year when it is not this year's), in the station's time zone, with no-break spaces. */
 export function localTime(at: number, now: number, timeZone?: string): string {
   const fmt = (ms: number, options: Intl.DateTimeFormatOptions): string =>
     new Intl.DateTimeFormat('en-GB', { ...options, timeZone }).format(ms);
   const time = fmt(at, { hour: '2-digit', minute: '2-digit' });
-  if (fmt(at, { dateStyle: 'short' }) === fmt(now, { dateStyle: 'short' })) return `${time} today`;
+  // No-break spaces: a time never wraps mid-value on a phone.
+  if (fmt(at, { dateStyle: 'short' }) === fmt(now, { dateStyle: 'short' })) return `${time}\u00a0today`;
   const sameYear = fmt(at, { year: 'numeric' }) === fmt(now, { year: 'numeric' });
-  return `${time}, ${fmt(at, { day: 'numeric', month: 'short', ...(sameYear ? {} : { year: 'numeric' }) })}`;
+  const day = fmt(at, { day: 'numeric', month: 'short', ...(sameYear ? {} : { year: 'numeric' }) }).replaceAll(' ', '\u00a0');
+  return `${time},\u00a0${day}`;
 }
 
 /** The conflict as the operator reads it, with what each choice will do. */
@@ -96,7 +98,7 @@ export async function conflictView(
   context: ConflictContext,
 ): Promise<ConflictView> {
   const { op, serverRow } = conflict;
-  const read = async (table: 'assets' | 'gigs' | 'cases', id: unknown): Promise<Row | null> =>
+  const read = async (table: 'assets' | 'gigs' | 'cases' | 'bulk_items', id: unknown): Promise<Row | null> =>
     typeof id === 'string' ? context.lookup(table, id).catch(() => null) : null;
   const cached = await read(op.table, op.payload['id']);
   // The server's row names the thing as it is now; the cache as this station knew it.

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { actionsOf, versionedActionsOf } from './ops';
 
-export const OP_TABLES = ['gigs', 'assets', 'cases'] as const;
+export const OP_TABLES = ['gigs', 'assets', 'cases', 'bulk_items'] as const;
 export type OpTable = (typeof OP_TABLES)[number];
 
 /** Each table's actions: the ops defined in ops.ts (one definition per op). */
@@ -15,6 +15,7 @@ export const ACTIONS: Record<OpTable, readonly string[]> = {
   gigs: actionsOf('gigs'),
   assets: actionsOf('assets'),
   cases: actionsOf('cases'),
+  bulk_items: actionsOf('bulk_items'),
 };
 
 /** Ops whose server check needs the row's version (critical fields), from ops.ts. */
@@ -22,6 +23,7 @@ export const NEEDS_BASE_VERSION: Record<OpTable, readonly string[]> = {
   gigs: versionedActionsOf('gigs'),
   assets: versionedActionsOf('assets'),
   cases: versionedActionsOf('cases'),
+  bulk_items: versionedActionsOf('bulk_items'),
 };
 
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
@@ -99,7 +101,7 @@ export const pushResultSchema = z.object({
 export type PushResult = z.infer<typeof pushResultSchema>;
 export const pushResponseSchema = z.object({ results: z.array(pushResultSchema) });
 
-export const CACHED_TABLES = ['gigs', 'assets', 'cases', 'kit_assignments', 'gig_staff', 'staff_profiles'] as const;
+export const CACHED_TABLES = ['gigs', 'assets', 'cases', 'kit_assignments', 'gig_staff', 'staff_profiles', 'bulk_items'] as const;
 export type CachedTable = (typeof CACHED_TABLES)[number];
 
 export const pullPageSchema = z.object({

@@ -25,6 +25,7 @@ export interface OpNames {
   asset(id: unknown): Promise<string>;
   gig(id: unknown): Promise<string>;
   kase(id: unknown): Promise<string>;
+  bulkItem(id: unknown): Promise<string>;
 }
 
 interface OpDefinition {
@@ -32,9 +33,10 @@ interface OpDefinition {
   needsBaseVersion: boolean;
   /**
    * The columns the op sets on its own cached row (the version is bumped by one beside them), or
-   * null when it leaves that row as it is (a create: see `creates`).
+   * null when it leaves that row as it is (a create: see `creates`). A quantity op reads the
+   * row's current quantities (`row`, null when the station holds none: nothing is set then).
    */
-  sets(payload: Record<string, unknown>, timestamp: number): Record<string, unknown> | null;
+  sets(payload: Record<string, unknown>, timestamp: number, row: Record<string, unknown> | null): Record<string, unknown> | null;
   /**
    * For a case op: the asset op each asset in the case (nested cases included) undergoes on the
    * server (app.move_assets). The station learns those rows from the server's answer and pull;
@@ -51,6 +53,28 @@ interface OpDefinition {
 
 const CONDITION_STATUS: Record<string, string> = { damaged: 'quarantined', missing_parts: 'in_maintenance' };
 const CONDITION_WORDS: Record<string, string> = { damaged: ', damaged', missing_parts: ', parts missing' };
+/**
+ * A bulk item's quantities after `delta` units went out to (positive) or came back from
+ * (negative) a gig: in the warehouse, and out to each gig (a gig holding none is left out). The
+ * server refuses what would go below zero; the station shows what it asked for meanwhile.
+ */
+function bulkMoved(
+  payload: Record<string, unknown>,
+  row: Record<string, unknown> | null,
+  direction: 1 | -1,
+): Record<string, unknown> | null {
+  const quantity = payload['quantity'];
+  const gigId = payload['gig_id'];
+  if (row === null || typeof quantity !== 'number' || typeof gigId !== 'string') return null;
+  const delta = direction * quantity;
+  const outTo = { ...((row['out_to'] ?? {}) as Record<string, number>) };
+  const there = (outTo[gigId] ?? 0) + delta;
+  if (there > 0) outTo[gigId] = there;
+  else delete outTo[gigId];
+  return { in_warehouse: Number(row['in_warehouse'] ?? 0) - delta, out_to: outTo };
+}
+const unitsOf = (payload: Record<string, unknown>): string => String(payload['quantity']);
+
 const fieldsOf = (payload: Record<string, unknown>): Record<string, unknown> =>
   typeof payload['fields'] === 'object' && payload['fields'] !== null ? (payload['fields'] as Record<string, unknown>) : {};
 
@@ -128,7 +152,29 @@ export const OPS = {
       label: async (payload, names) => `Check-in of ${await names.kase(payload['id'])}`,
     },
   },
-} as const satisfies Record<'gigs' | 'assets' | 'cases', Record<string, OpDefinition>>;
+  /**
+   * Bulk stock by quantity: `{id, gig_id, quantity, staff_id?}`. Judged on quantities, not the
+   * row's version: taking more than the warehouse holds, or returning more than is out to the
+   * gig, is a conflict whose message states what is there. A consumable's check-in is a return
+   * of unused units (bounded the same way).
+   */
+  bulk_items: {
+    check_out: {
+      needsBaseVersion: false,
+      sets: (payload, _timestamp, row) => bulkMoved(payload, row, 1),
+      noun: 'quantity check-out scan',
+      label: async (payload, names) =>
+        `Check-out of ${unitsOf(payload)} × ${await names.bulkItem(payload['id'])} to ${await names.gig(payload['gig_id'])}`,
+    },
+    check_in: {
+      needsBaseVersion: false,
+      sets: (payload, _timestamp, row) => bulkMoved(payload, row, -1),
+      noun: 'quantity check-in scan',
+      label: async (payload, names) =>
+        `Check-in of ${unitsOf(payload)} × ${await names.bulkItem(payload['id'])} from ${await names.gig(payload['gig_id'])}`,
+    },
+  },
+} as const satisfies Record<'gigs' | 'assets' | 'cases' | 'bulk_items', Record<string, OpDefinition>>;
 
 export type OpTableName = keyof typeof OPS;
 export type OpKey = { [T in OpTableName]: `${T}.${Extract<keyof (typeof OPS)[T], string>}` }[OpTableName];
@@ -154,6 +200,6 @@ export function versionedActionsOf(table: OpTableName): string[] {
 
 /** What the op wants a column of its row to become (the station's side of a conflict). */
 export function wantedValue(op: Pick<OpInput, 'table' | 'action' | 'payload' | 'timestamp'>, column: string): unknown {
-  const sets = opDefinition(op.table, op.action)?.sets(op.payload, op.timestamp) ?? null;
+  const sets = opDefinition(op.table, op.action)?.sets(op.payload, op.timestamp, null) ?? null;
   return sets !== null && Object.hasOwn(sets, column) ? sets[column] : op.payload[column];
 }

@@ -50,7 +50,7 @@ function day(at: number, now: number, timeZone?: string): string {
 }
 
 /** Reads a row from the station's caches (null when the station does not hold it). */
-export type CachedLookup = (table: 'assets' | 'gigs' | 'cases', id: string) => Promise<Row | null>;
+export type CachedLookup = (table: 'assets' | 'gigs' | 'cases' | 'bulk_items', id: string) => Promise<Row | null>;
 
 /**
  * What a quarantined op was, in words, with the names the station holds: "Check-out of Shure
@@ -64,12 +64,13 @@ export async function quarantineLabel(entry: Pick<QuarantinedOp, 'op' | 'code'>,
 
 /** The names the station holds, read through `lookup` (a lookup that fails reads as "not on this station"). */
 export function opNames(lookup: CachedLookup): OpNames {
-  const read = async (table: 'assets' | 'gigs' | 'cases', key: unknown): Promise<Row | null> =>
+  const read = async (table: 'assets' | 'gigs' | 'cases' | 'bulk_items', key: unknown): Promise<Row | null> =>
     typeof key === 'string' ? lookup(table, key).catch(() => null) : null;
   return {
     asset: async (key) => assetWords(await read('assets', key)),
     gig: async (key) => gigWords(await read('gigs', key)),
     kase: async (key) => caseWords(await read('cases', key)),
+    bulkItem: async (key) => bulkItemWords(await read('bulk_items', key)),
   };
 }
 
@@ -101,4 +102,10 @@ export function gigWords(row: Row | null): string {
 export function caseWords(row: Row | null): string {
   const named = [text(row, 'name'), text(row, 'barcode')].filter((part): part is string => part !== null);
   return named.length > 0 ? `case ${named.join(' · ')}` : 'a case not on this station';
+}
+
+/** "XLR cable 10m · BULK-XLR10" (name and shelf barcode, whichever the station holds). */
+export function bulkItemWords(row: Row | null): string {
+  const named = [text(row, 'name'), text(row, 'barcode')].filter((part): part is string => part !== null);
+  return named.length > 0 ? named.join(' · ') : 'a bulk item not on this station';
 }

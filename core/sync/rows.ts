@@ -87,6 +87,29 @@ export const staffProfileSchema = z.object({
 });
 export type StaffProfile = z.infer<typeof staffProfileSchema>;
 
+/**
+ * A bulk (unserialized) item: a product counted in units, found by its category/shelf barcode,
+ * matched to a pick list's bulk line by category. `outTo` is the server's view of where its units
+ * are: gig id → units out there now (the rest are in the warehouse). A consumable is not expected
+ * back.
+ */
+export const bulkItemSchema = z.object({
+  id: uuid,
+  category: text,
+  name: text,
+  barcode: text,
+  unit: text.default('pcs'),
+  consumable: z.boolean().default(false),
+  inWarehouse: z.number().int().nonnegative(),
+  outTo: z
+    .record(uuid, z.number().int().positive())
+    .nullable()
+    .transform((v) => v ?? {})
+    .default({}),
+  version: z.number().int(),
+});
+export type BulkItem = z.infer<typeof bulkItemSchema>;
+
 /** Each cached table's schema: the key is the table's name on the server and in the caches. */
 export const ROW_SCHEMAS = {
   gigs: gigSchema,
@@ -95,6 +118,7 @@ export const ROW_SCHEMAS = {
   kit_assignments: kitAssignmentSchema,
   gig_staff: gigStaffSchema,
   staff_profiles: staffProfileSchema,
+  bulk_items: bulkItemSchema,
 } as const satisfies Record<CachedTable, z.ZodObject>;
 export type RowOf<T extends CachedTable> = z.infer<(typeof ROW_SCHEMAS)[T]>;
 

@@ -31,14 +31,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-type Table = 'gigs' | 'assets' | 'cases';
+type Table = 'gigs' | 'assets' | 'cases' | 'bulk_items';
 
 /** A row as pull_changes sends it (and the caches hold it). */
 async function serverRow(table: Table, id: string): Promise<Row | null> {
-  const { rows } = await stack.db.query<{ row: Row }>(
-    `select to_jsonb(t) - 'search_vector' as row from public.${table} t where t.id = $1`,
-    [id],
-  );
+  // A bulk item's row carries where its units are (out_to), as pull_changes sends it.
+  const row = table === 'bulk_items' ? 'app.bulk_item_json(t)' : "to_jsonb(t) - 'search_vector'";
+  const { rows } = await stack.db.query<{ row: Row }>(`select ${row} as row from public.${table} t where t.id = $1`, [id]);
   return rows[0]?.row ?? null;
 }
 
@@ -175,7 +174,28 @@ const SAMPLES: Record<OpKey, Sample> = {
     expect(out.status).toBe('applied');
     return { who: 'station', table: 'cases', op: queued('cases', 'check_in', { id: box, condition: 'ok' }) };
   },
+  'bulk_items.check_out': async () => {
+    const gig = await insertGig(stack.db, org.id, { status: 'confirmed' });
+    const item = await insertBulkItem(30);
+    return { who: 'station', table: 'bulk_items', op: queued('bulk_items', 'check_out', { id: item, gig_id: gig, quantity: 12 }) };
+  },
+  'bulk_items.check_in': async () => {
+    const gig = await insertGig(stack.db, org.id, { status: 'confirmed' });
+    const item = await insertBulkItem(30);
+    const out = await push('station', queued('bulk_items', 'check_out', { id: item, gig_id: gig, quantity: 12 }));
+    expect(out.status).toBe('applied');
+    return { who: 'station', table: 'bulk_items', op: queued('bulk_items', 'check_in', { id: item, gig_id: gig, quantity: 5 }) };
+  },
 };
+
+async function insertBulkItem(inWarehouse: number): Promise<string> {
+  const code = randomUUID().slice(0, 8).toUpperCase();
+  const { rows } = await stack.db.query<{ id: string }>(
+    `insert into public.bulk_items (org_id, category, name, barcode, in_warehouse) values ($1, $2, 'XLR cable 10m', $3, $4) returning id`,
+    [org.id, `XLR ${code}`, `BULK-${code}`, inWarehouse],
+  );
+  return rows[0]?.id ?? '';
+}
 
 const opKeys = (): string[] => Object.entries(OPS).flatMap(([table, actions]) => Object.keys(actions).map((a) => `${table}.${a}`));
 

@@ -21,6 +21,9 @@ interface Counts {
   assets_planned: number;
   assets_checked_out: number;
   assets_returned: number;
+  scanned: number;
+  missing: number;
+  extra: number;
   staff_assigned: number;
 }
 interface TreeNode {
@@ -165,6 +168,11 @@ function reference(gigs: FlatGig[], facts: Facts, rootId: string): TreeNode {
         assets_planned: sum(facts.planned.get(gig.id) ?? 0, 'assets_planned'),
         assets_checked_out: sum(facts.out.get(gig.id) ?? 0, 'assets_checked_out'),
         assets_returned: sum(facts.returned.get(gig.id) ?? 0, 'assets_returned'),
+        // (core/views/counts.ts) No planned item is ever out here, and what is out ('Audio') fills no
+        // bulk line ('Cable'): nothing is scanned, everything planned is missing, everything out is extra.
+        scanned: 0,
+        missing: sum(facts.planned.get(gig.id) ?? 0, 'missing'),
+        extra: sum(facts.out.get(gig.id) ?? 0, 'extra'),
         staff_assigned: staffSet.size,
       },
       children,

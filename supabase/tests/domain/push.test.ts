@@ -277,7 +277,7 @@ describe('bad input', () => {
       'an unknown table',
       { id: randomUUID(), table: 'memberships', action: 'update', payload: {} },
       'unknown_table',
-      "unknown table 'memberships'; ops may target gigs, assets or cases",
+      "unknown table 'memberships'; ops may target gigs, assets, cases or bulk_items",
     ],
     [
       'an unknown action',
