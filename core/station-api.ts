@@ -16,7 +16,7 @@ import {
   assetListItemSchema,
   gigListItemSchema,
   myGigSchema,
-  pickLineSchema,
+  pickListSchema,
   saveSettingsInputSchema,
   setGigStatusInputSchema,
   signInInputSchema,
@@ -194,7 +194,11 @@ export const stationApiSchema = {
   listAssets: { args: z.tuple([]), result: z.array(assetListItemSchema) },
   /** The signed-in person's assigned gigs, soonest first (the crew's schedule). */
   listMyGigs: { args: z.tuple([]), result: z.array(myGigSchema) },
-  getPickList: { args: z.tuple([z.strictObject({ gigId: z.uuid() })]), result: z.array(pickLineSchema) },
+  /** Check-out: the pick list line by line; check-in: what is still out to the gig. Over its sets too. */
+  getPickList: {
+    args: z.tuple([z.strictObject({ gigId: z.uuid(), mode: z.enum(['check_out', 'check_in']).optional() })]),
+    result: pickListSchema,
+  },
   getAssetHistory: { args: z.tuple([z.strictObject({ assetId: z.uuid() })]), result: assetHistorySchema },
   /** The status changes the signed-in role may make to a gig (none for a station), or why none. */
   getGigActions: { args: z.tuple([z.strictObject({ gigId: z.uuid() })]), result: gigActionsSchema },

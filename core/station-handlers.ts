@@ -3,8 +3,14 @@ import { StationError } from './errors';
 import type { ScannerConfig } from './scanner/config';
 import type { StationInfo, StationReturn } from './station-api';
 import { buildMyGigs } from './views/my-gigs';
-import type { PickLine } from './views/pick-list';
-import { GIG_STATUS_TRANSITIONS, type AssetListItem, type GigListItem, type Movement, type StationSettings } from './station-views';
+import {
+  GIG_STATUS_TRANSITIONS,
+  type AssetListItem,
+  type GigListItem,
+  type Movement,
+  type PickListView,
+  type StationSettings,
+} from './station-views';
 import type { SyncEngine } from './sync/engine';
 import type { QueuedOp } from './sync/model';
 import { conflictView, type ConflictContext } from './sync/conflict-choices';
@@ -33,7 +39,7 @@ export interface StationViews {
   listAssets(): Promise<AssetListItem[]>;
   /** Gig assignments of the staff profile with this email. */
   myAssignments(email: string): Promise<{ gigId: string; role: string }[]>;
-  pickList(gigId: string): Promise<PickLine[]>;
+  pickList(gigId: string, mode?: PickListView['mode']): Promise<PickListView>;
   /** Queued ops on the asset or on the case it is in. */
   queuedFor(assetId: string, caseId: string | null): Promise<QueuedOp[]>;
 }
@@ -178,7 +184,7 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
       const { signedInAs } = await backend.settings();
       return signedInAs === null ? [] : buildMyGigs(await views.listGigs(), await views.myAssignments(signedInAs));
     },
-    getPickList: ({ gigId }) => views.pickList(gigId),
+    getPickList: ({ gigId, mode }) => views.pickList(gigId, mode),
     getAssetHistory: async ({ assetId }) => {
       const asset = decodeRow('assets', await store.getCached('assets', assetId));
       if (asset === null) throw new StationError('not_found', `no asset ${assetId} on this station`);

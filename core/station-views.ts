@@ -37,12 +37,69 @@ export type GigListItem = z.infer<typeof gigListItemSchema>;
 export const myGigSchema = gigListItemSchema.extend({ role: z.string(), path: z.array(z.string()) });
 export type MyGig = z.infer<typeof myGigSchema>;
 
-export const pickLineSchema = z.object({
-  kind: z.enum(['asset', 'case', 'bulk']),
-  label: z.string(),
-  planned: z.number().int().nonnegative(),
-  out: z.number().int().nonnegative(),
+const count = z.number().int().nonnegative();
+
+/** Planned / scanned / still missing / beyond the plan: the one count definition (core/views/counts.ts). */
+export const pickCountsSchema = z.object({ planned: count, scanned: count, missing: count, extra: count });
+
+/** One serialized item on a list: a case's content, an extra, an item expected back. */
+export const pickItemSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** Serial number (or barcode): what is printed on it. */
+  code: z.string(),
+  /** On the pick list: out to this gig (scanned). Expected returns: came back (returned). */
+  done: z.boolean(),
+  /** Where it is now, in words ("in the warehouse", "out to Main Stage Day 2", "in maintenance"). */
+  where: z.string(),
 });
+export type PickItem = z.infer<typeof pickItemSchema>;
+
+/**
+ * One line of a pick list (check-out) or of what is expected back (check-in): a named asset, a
+ * case with its contents, or a bulk line counted in units. `planned` is what the line asks for
+ * (check-in: what went out), `scanned` what is done (out to the gig; check-in: returned), and
+ * `where` says where a missing asset or bulk stock is now.
+ */
+export const pickLineSchema = z.object({
+  key: z.string(),
+  kind: z.enum(['asset', 'case', 'bulk']),
+  name: z.string(),
+  code: z.string(),
+  /** Bulk lines: the unit counted ("pcs", "m"); null for assets and cases. */
+  unit: z.string().nullable(),
+  planned: count,
+  scanned: count,
+  missing: count,
+  where: z.string().nullable(),
+  contents: z.array(pickItemSchema),
+});
+export type PickLineView = z.infer<typeof pickLineSchema>;
+
+/** One gig's part of a pick list: the gig itself, or one set of a festival day or stage. */
+export const pickGroupSchema = z.object({
+  gigId: z.string(),
+  name: z.string(),
+  startsAt: z.string().nullable(),
+  lines: z.array(pickLineSchema),
+  /** Out to this gig although on no line of its list (or beyond a bulk line's quantity). */
+  extras: z.array(pickItemSchema.extend({ units: count })),
+  counts: pickCountsSchema,
+});
+export type PickGroup = z.infer<typeof pickGroupSchema>;
+
+/**
+ * A gig's pick list as the Scan screen shows it: groups (one per set when the gig has sets, the
+ * gig's own lines first) and totals that are the groups' counts added up — the numbers the Gigs
+ * screen and the server's roll-up (get_gig_hierarchy) show for the same gig.
+ */
+export const pickListSchema = z.object({
+  gigId: z.string(),
+  mode: z.enum(['check_out', 'check_in']),
+  groups: z.array(pickGroupSchema),
+  totals: pickCountsSchema,
+});
+export type PickListView = z.infer<typeof pickListSchema>;
 
 export const assetListItemSchema = z.object({
   id: z.uuid(),

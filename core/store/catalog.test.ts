@@ -250,7 +250,8 @@ describe('list views over the cache index', () => {
         venue: null,
         version: 1,
         assetsOut: 1,
-        planned: 4,
+        // One count (core/views/counts.ts): Audio × 2, SPK-1, and the case's two items (one in a nested bag).
+        planned: 5,
       },
       {
         id: id(5),
@@ -274,7 +275,8 @@ describe('list views over the cache index', () => {
         venue: 'Hall 2',
         version: 1,
         assetsOut: 0,
-        planned: 1,
+        // A bulk line with no quantity plans nothing (the server's sum of quantities).
+        planned: 0,
       },
     ]);
   });
@@ -303,17 +305,65 @@ describe('list views over the cache index', () => {
     expect(await views.myAssignments('nobody@example.com')).toEqual([]);
   });
 
-  it("gives a gig's pick list with progress, and follows a check-out", async () => {
-    expect(await views.pickList(GIG)).toEqual([
-      { kind: 'asset', label: 'SPK-1 Item 1', planned: 1, out: 0 },
-      { kind: 'case', label: 'case CASE-10', planned: 2, out: 0 },
-      { kind: 'bulk', label: 'Audio × 2', planned: 2, out: 1 },
+  it("gives a gig's pick list line by line with progress and where missing items are, and follows a check-out", async () => {
+    const list = await views.pickList(GIG);
+    expect(list.groups.map((g) => g.name)).toEqual(['Main Stage', 'b side']);
+    expect(list.groups[0]?.lines.map((l) => [l.kind, l.name, l.code, l.planned, l.scanned, l.missing, l.where])).toEqual([
+      ['asset', 'Item 1', 'SPK-1', 1, 0, 1, 'in the warehouse'],
+      ['case', 'Drum case', 'CASE-10', 2, 0, 2, null],
+      ['bulk', 'Audio', '', 2, 1, 1, 'no stock of this kind on this device'],
     ]);
+    expect(list.groups[0]?.lines[1]?.contents.map((c) => [c.code, c.done])).toEqual([
+      ['IN-3', false],
+      ['NESTED-4', false],
+    ]);
+    expect(list.totals).toEqual({ planned: 5, scanned: 1, missing: 4, extra: 0 });
+    // The Gigs list counts the same (one definition).
+    const listed = (await views.listGigs()).find((g) => g.id === GIG);
+    expect([listed?.planned, listed?.assetsOut]).toEqual([list.groups[0]?.counts.planned, 1]);
     await queue.enqueue(
       { table: 'assets', action: 'check_out', payload: { id: id(101), gig_id: GIG }, base_version: 1 },
       { id: newId(), now: (now += 1) },
     );
-    expect((await views.pickList(GIG))[0]).toEqual({ kind: 'asset', label: 'SPK-1 Item 1', planned: 1, out: 1 });
+    expect((await views.pickList(GIG)).groups[0]?.lines[0]).toMatchObject({ scanned: 1, missing: 0, where: 'out to Main Stage' });
+  });
+
+  it('counts bulk units out to a gig on its bulk line (pick list and Gigs list alike), and lists what is still out on check-in', async () => {
+    await pull({
+      bulk_items: [
+        {
+          id: id(50),
+          category: 'Audio',
+          name: 'XLR cable 10 m',
+          barcode: 'SHELF-XLR',
+          unit: 'pcs',
+          consumable: false,
+          in_warehouse: 30,
+          out_to: { [GIG]: 3 },
+          version: 1,
+        },
+      ],
+    });
+    const list = await views.pickList(GIG);
+    expect(list.groups[0]?.lines[2]).toMatchObject({
+      kind: 'bulk',
+      name: 'XLR cable 10 m',
+      code: 'SHELF-XLR',
+      planned: 2,
+      scanned: 2,
+      missing: 0,
+    });
+    expect(list.groups[0]?.extras.map((e) => [e.name, e.units])).toEqual([
+      ['Item 5', 1],
+      ['XLR cable 10 m', 1],
+    ]);
+    expect(list.totals).toEqual({ planned: 5, scanned: 2, missing: 3, extra: 2 });
+    expect((await views.listGigs()).find((g) => g.id === GIG)).toMatchObject({ planned: 5, assetsOut: 4 });
+    const back = await views.pickList(GIG, 'check_in');
+    expect(back.groups[0]?.lines.map((l) => [l.kind, l.name, l.missing])).toEqual([
+      ['asset', 'Item 5', 1],
+      ['bulk', 'XLR cable 10 m', 3],
+    ]);
   });
 
   it('lists queued ops on an asset and on its case', async () => {

@@ -5,9 +5,11 @@
  * reading decoded rows (core/sync/rows.ts): a row that fails its schema is in no list.
  */
 import type { StationViews } from '../station-handlers';
-import type { AssetListItem, GigListItem } from '../station-views';
+import type { AssetListItem, GigListItem, PickListView } from '../station-views';
 import type { QueuedOp } from '../sync/model';
-import { buildPickList, type PickLine } from '../views/pick-list';
+import type { Gig } from '../sync/rows';
+import { countPickList } from '../views/counts';
+import { buildPickList } from '../views/pick-list';
 import type { CacheIndex } from './cache-index';
 import { caseContents } from './catalog';
 import type { Queue } from './queue';
@@ -29,20 +31,36 @@ export class CacheStationViews implements StationViews {
     private readonly queue: QueuedSource,
   ) {}
 
-  /** Gigs not deleted, by start then name. */
+  /**
+   * Gigs not deleted, by start then name, each with its own counts by the one definition
+   * (core/views/counts.ts): planned, and everything out to it now (assets and bulk units).
+   */
   async listGigs(): Promise<GigListItem[]> {
-    const [gigs, assets, kit] = await Promise.all([
+    const [gigs, assets, kit, cases, bulk] = await Promise.all([
       this.index.table('gigs'),
       this.index.table('assets'),
       this.index.table('kit_assignments'),
+      this.index.table('cases'),
+      this.index.table('bulk_items'),
     ]);
+    const bulkOut = new Map<string, Map<string, number>>();
+    for (const item of bulk.byId.values()) {
+      for (const [gigId, units] of Object.entries(item.outTo)) {
+        const byCategory = bulkOut.get(gigId) ?? new Map<string, number>();
+        byCategory.set(item.category, (byCategory.get(item.category) ?? 0) + units);
+        bulkOut.set(gigId, byCategory);
+      }
+    }
     const items: GigListItem[] = [];
     for (const gig of gigs.byId.values()) {
       if (gig.deletedAt !== null) continue;
-      let assetsOut = 0;
-      for (const asset of assets.find('gigId', gig.id)) if (asset.status === 'checked_out') assetsOut += 1;
-      let planned = 0;
-      for (const line of kit.find('gigId', gig.id)) planned += line.quantity ?? 1;
+      const counts = countPickList({
+        lines: kit.find('gigId', gig.id),
+        asset: (id) => assets.get(id),
+        caseContents: (caseId) => caseContents(caseId, cases, assets),
+        outAssets: assets.find('gigId', gig.id),
+        bulkOut: bulkOut.get(gig.id) ?? new Map(),
+      });
       items.push({
         id: gig.id,
         parentId: gig.parentGigId,
@@ -53,8 +71,8 @@ export class CacheStationViews implements StationViews {
         startsAt: gig.startsAt,
         venue: gig.venue,
         version: gig.version,
-        assetsOut,
-        planned,
+        assetsOut: counts.scanned + counts.extra,
+        planned: counts.planned,
       });
     }
     return items.sort((a, b) => compareText(a.startsAt, b.startsAt) || compareText(a.name, b.name));
@@ -89,18 +107,29 @@ export class CacheStationViews implements StationViews {
     return out;
   }
 
-  async pickList(gigId: string): Promise<PickLine[]> {
-    const [kit, assets, cases] = await Promise.all([
+  /** The gig's pick list (check-out) or what is still out to it (check-in), over its sets too. */
+  async pickList(gigId: string, mode: PickListView['mode'] = 'check_out'): Promise<PickListView> {
+    const [gigs, kit, assets, cases, bulk] = await Promise.all([
+      this.index.table('gigs'),
       this.index.table('kit_assignments'),
       this.index.table('assets'),
       this.index.table('cases'),
+      this.index.table('bulk_items'),
     ]);
-    return buildPickList(gigId, {
-      kit: kit.find('gigId', gigId),
-      assetsById: assets.byId,
-      casesById: cases.byId,
+    const children = new Map<string, Gig[]>();
+    for (const gig of gigs.byId.values()) {
+      if (gig.parentGigId === null || gig.deletedAt !== null) continue;
+      children.set(gig.parentGigId, [...(children.get(gig.parentGigId) ?? []), gig]);
+    }
+    return buildPickList(gigId, mode, {
+      gig: (id) => gigs.get(id),
+      children: (id) => children.get(id) ?? [],
+      kit: (id) => kit.find('gigId', id),
+      asset: (id) => assets.get(id),
+      kase: (id) => cases.get(id),
       caseContents: (caseId) => caseContents(caseId, cases, assets),
-      outToGig: assets.find('gigId', gigId),
+      outTo: (id) => assets.find('gigId', id),
+      bulk: [...bulk.byId.values()],
     });
   }
 

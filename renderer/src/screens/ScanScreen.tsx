@@ -3,7 +3,8 @@ import type { RecentScan } from '../../../core/scan/recent';
 import type { ScanStateView, SyncStatusView } from '../../../core/station-api';
 import { errorText } from '../station-data';
 import { CameraScanner } from './CameraScanner';
-import { PickListPanel } from './PickListPanel';
+import { PickList } from './PickList';
+import { usePickList } from './usePickList';
 
 export const RECENT = 8;
 
@@ -50,7 +51,10 @@ export function ScanScreen({
     );
   };
 
-  const progress = state?.progress ?? null;
+  // Totals and lines come from one pick list (the one count definition, core/views/counts.ts).
+  const pick = usePickList(state?.gig?.id ?? null, state?.mode ?? 'check_out', feedback);
+  const progress = pick.list?.totals ?? null;
+  const back = pick.list?.mode === 'check_in';
   const done = progress === null || progress.planned === 0 ? 0 : Math.min(100, Math.round((progress.scanned / progress.planned) * 100));
   return (
     <div className="scan-screen">
@@ -91,15 +95,15 @@ export function ScanScreen({
         </div>
         <dl className="progress-counts" data-testid="progress">
           <div>
-            <dt>Planned</dt>
+            <dt>{back ? 'Went out' : 'Planned'}</dt>
             <dd>{progress?.planned ?? 0}</dd>
           </div>
           <div>
-            <dt>Scanned</dt>
+            <dt>{back ? 'Returned' : 'Scanned'}</dt>
             <dd>{progress?.scanned ?? 0}</dd>
           </div>
           <div>
-            <dt>Missing</dt>
+            <dt>{back ? 'Still out' : 'Missing'}</dt>
             <dd>{progress?.missing ?? 0}</dd>
           </div>
           <div>
@@ -157,14 +161,15 @@ export function ScanScreen({
         <ol className="recent">
           {Array.from({ length: RECENT }, (_, i) => recent[i]).map((f, i) => (
             <li key={i} className={f === undefined ? 'recent-empty' : f.refused === undefined ? `recent-${f.kind}` : 'recent-error'}>
+              {/* The refusal first: on a narrow list the reason stays readable, the item's words are cut. */}
+              {f?.refused !== undefined && <strong className="refused">{`Refused: ${f.refused} · `}</strong>}
               {f === undefined ? ' ' : f.message}
-              {f?.refused !== undefined && <strong className="refused">{` — refused: ${f.refused}`}</strong>}
             </li>
           ))}
         </ol>
       </section>
 
-      <PickListPanel gigId={state?.gig?.id ?? null} focus={pickListFocus} changed={feedback} />
+      <PickList list={pick.list} error={pick.error} focus={pickListFocus} feedback={feedback} />
     </div>
   );
 }
