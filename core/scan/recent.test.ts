@@ -42,7 +42,7 @@ describe('Recent scans: a scan the server refused later says so on its own entry
 
   it('says conflicts and codes in words, never an id', () => {
     expect(refusalWords({ kind: 'conflict', code: 'conflict', message: 'changed on the server' })).toBe(
-      'changed on the server meanwhile — decide on the Conflicts screen',
+      'changed on the server, see Conflicts',
     );
     expect(refusalWords({ kind: 'rejected', code: 'not_found', message: `gig ${OP_A} not found` })).not.toMatch(/[0-9a-f]{8}-/);
     expect(refusalWords({ kind: 'rejected', code: 'forbidden', message: 'your role cannot set_status gigs' })).toBe(

@@ -34,7 +34,7 @@ const CODE_WORDS: Record<string, string> = {
 
 /** Why the server refused, in words: never an id or a bare code. */
 export function refusalWords(refusal: Pick<OpRefusalView, 'kind' | 'code' | 'message'>): string {
-  if (refusal.kind === 'conflict') return 'changed on the server meanwhile — decide on the Conflicts screen';
+  if (refusal.kind === 'conflict') return 'changed on the server, see Conflicts';
   const known = CODE_WORDS[refusal.code];
   if (known !== undefined) return known;
   const said = refusal.message.replace(UUID, 'an item').trim();

@@ -59,7 +59,7 @@ describe('a check-out conflict in the operator’s words', () => {
     const view = await conflictView(checkOut(DAY1, asset({ status: 'checked_out', current_gig_id: DAY2 })), context());
     expect(view.title).toBe('Shure SM58 · MIC-1042');
     expect(view.what).toBe('Check-out of Shure SM58 · MIC-1042 to Main Stage Day 1');
-    expect(view.serverChange).toBe('Changed on the server at 14:32 today.');
+    expect(view.serverChange).toBe('Changed on the server at 14:32\u00a0today.');
     expect(view.fields).toEqual([
       { key: 'where', label: 'Where it is', local: 'out to: Main Stage Day 1', server: 'out to: Main Stage Day 2', differs: true },
     ]);
@@ -110,7 +110,7 @@ describe('a check-out conflict in the operator’s words', () => {
     const lastMovement = (): Promise<{ at: number; staffName: string | null; deviceId: string | null }> =>
       Promise.resolve({ at: Date.UTC(2027, 5, 11, 9, 5), staffName: 'Mika Moreau', deviceId: 'a0b1c2d3-0000-4000-8000-000000000000' });
     const view = await conflictView(checkOut(DAY1, asset({ status: 'checked_out', current_gig_id: DAY2 })), { ...context(), lastMovement });
-    expect(view.serverChange).toBe('Changed on the server at 09:05, 11 Jun by Mika Moreau.');
+    expect(view.serverChange).toBe('Changed on the server at 09:05,\u00a011\u00a0Jun by Mika Moreau.');
   });
 });
 
@@ -136,7 +136,7 @@ describe('a gig status conflict, by role', () => {
     const station = await conflictView(conflict('in_progress', { status: 'confirmed' }), context('station'));
     expect(station.title).toBe('Main Stage Day 2 · GIG-D2');
     expect(station.fields).toEqual([{ key: 'status', label: 'Status', local: 'in progress', server: 'confirmed', differs: true }]);
-    expect(station.serverChange).toBe('Changed on the server at 08:00, 10 Jun.');
+    expect(station.serverChange).toBe('Changed on the server at 08:00,\u00a010\u00a0Jun.');
     expect(station.choices.keep_local).toMatchObject({
       allowed: false,
       text: expect.stringContaining('signed in as a station') as unknown,
@@ -197,8 +197,8 @@ describe('roles', () => {
 
 describe('local time', () => {
   it('says today, or the day, and the year only when it is another', () => {
-    expect(localTime(Date.UTC(2027, 5, 12, 9, 5), now, 'UTC')).toBe('09:05 today');
-    expect(localTime(Date.UTC(2026, 11, 30, 22, 0), now, 'UTC')).toBe('22:00, 30 Dec 2026');
-    expect(localTime(Date.UTC(2027, 5, 12, 23, 30), now, 'Europe/Paris')).toBe('01:30, 13 Jun');
+    expect(localTime(Date.UTC(2027, 5, 12, 9, 5), now, 'UTC')).toBe('09:05\u00a0today');
+    expect(localTime(Date.UTC(2026, 11, 30, 22, 0), now, 'UTC')).toBe('22:00,\u00a030\u00a0Dec\u00a02026');
+    expect(localTime(Date.UTC(2027, 5, 12, 23, 30), now, 'Europe/Paris')).toBe('01:30,\u00a013\u00a0Jun');
   });
 });

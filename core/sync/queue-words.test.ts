@@ -16,7 +16,7 @@ describe('a queued op’s state in words', () => {
   it('an op whose send failed says when it goes again and why, as a retry', () => {
     expect(
       queuedOpState({ status: 'failed', nextAttemptAt: now + 90_000, retryCount: 2, lastError: 'connect ECONNREFUSED' }, now, 'UTC'),
-    ).toEqual({ text: 'tried 2 times, again at 14:01 today', tone: 'retrying', lastError: 'connect ECONNREFUSED' });
+    ).toEqual({ text: 'tried 2 times, again at 14:01\u00a0today', tone: 'retrying', lastError: 'connect ECONNREFUSED' });
     expect(queuedOpState({ status: 'failed', nextAttemptAt: now - 1, retryCount: 1, lastError: 'x' }, now, 'UTC').text).toBe(
       'tried once, again now',
     );

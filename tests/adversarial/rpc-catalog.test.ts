@@ -24,6 +24,7 @@ const FUZZ_ENDPOINT = 'https://fuzz.push.example/';
 
 const API: Record<string, ApiEntry> = {
   session_info: { callers: 'authenticated', baseline: () => ({}) },
+  my_memberships: { callers: 'authenticated', baseline: () => ({}) },
   get_gig_hierarchy: { callers: 'authenticated', baseline: (w) => ({ root_gig_id: w.a.root }) },
   get_gig_ancestors: { callers: 'authenticated', baseline: (w) => ({ gig_id: w.a.child }) },
   search: { callers: 'authenticated', baseline: () => ({ query: 'SECRET', kinds: ['asset', 'case', 'gig'], limit: 20 }) },

@@ -117,8 +117,12 @@ export function ConflictsScreen({ sync }: { sync: SyncStatusView | null }) {
                   {view.fields.map((field) => (
                     <tr key={field.key} className={field.differs ? 'differs' : ''}>
                       <th>{field.label}</th>
-                      <td data-testid={`local-${field.key}`}>{field.local}</td>
-                      <td data-testid={`server-${field.key}`}>{field.server}</td>
+                      <td data-testid={`local-${field.key}`} data-side="This station">
+                        {field.local}
+                      </td>
+                      <td data-testid={`server-${field.key}`} data-side="Server now">
+                        {field.server}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
