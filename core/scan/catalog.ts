@@ -21,6 +21,11 @@ export interface ScanCatalog {
   bulkItemsOutTo(gigId: string): Promise<BulkItem[]>;
   /** Every asset in a case, nested cases included. */
   caseContents(caseId: string): Promise<Asset[]>;
+  /**
+   * A gig's child gigs (the sets of a festival day or stage), picked with it. Absent: a gig is
+   * picked on its own.
+   */
+  childGigs?(gigId: string): Promise<Gig[]>;
   /** The gig's kit assignments (its pick list). */
   pickList(gigId: string): Promise<KitAssignment[]>;
   /** Assets the station believes are out to the gig now (queued ops included). */

@@ -67,6 +67,11 @@ interface Accepted {
   sentCase?: string;
 }
 
+/** Said plainly when an item went out although no line of the gig's list (or its sets') asks for it. */
+export const NOT_ON_LIST = 'checked out — not on this gig’s pick list (Undo last takes it back)';
+/** How many levels of sets below the session's gig are picked with it (a damaged parent chain must not loop). */
+const MAX_SET_DEPTH = 8;
+
 const UNAVAILABLE: Partial<Record<Asset['status'], string>> = {
   quarantined: 'is quarantined',
   lost: 'is marked lost',
@@ -279,8 +284,9 @@ export class ScanSession {
     if (problem !== null) return this.feedback('error', `${problem} — nothing was moved`, code, scan);
     const name = bulkName(item);
     if (mode === 'check_out') {
-      const gig = this.gig;
-      if (gig === null) return this.feedback('error', 'scan a gig before checking items out', code, scan);
+      if (this.gig === null) return this.feedback('error', 'scan a gig before checking items out', code, scan);
+      // Picking for a festival day or stage: the units go out to the set with a line of their kind.
+      const gig = await this.targetFor(await this.pickedGigs(), [], item.category);
       // The server judges the quantity; the station says what it believes (before this op's own effect).
       const warning =
         item.inWarehouse < quantity
@@ -313,7 +319,7 @@ export class ScanSession {
     const plan = await this.plan(gigId);
     if (plan.specific.size === 0 && plan.bulk.size === 0) return null;
     const quota = plan.bulk.get(item.category);
-    if (quota === undefined) return 'not on this gig’s pick list';
+    if (quota === undefined) return NOT_ON_LIST;
     const already = (await this.deps.catalog.bulkItemsOutTo(gigId))
       .filter((other) => other.category === item.category)
       .reduce((n, other) => n + (other.outTo[gigId] ?? 0), 0);
@@ -383,8 +389,8 @@ export class ScanSession {
     return this.feedback('ok', `picking for ${gig.name}: ${progress?.scanned ?? 0}/${progress?.planned ?? 0}`, code, scan);
   }
 
-  private unavailable(asset: Asset): string | null {
-    if (asset.status === 'checked_out' && asset.currentGigId !== this.gig?.id) {
+  private unavailable(asset: Asset, picked: ReadonlySet<string> = new Set(this.gig === null ? [] : [this.gig.id])): string | null {
+    if (asset.status === 'checked_out' && (asset.currentGigId === null || !picked.has(asset.currentGigId))) {
       return `${asset.serialNumber} is checked out to another gig`;
     }
     const reason = UNAVAILABLE[asset.status];
@@ -394,23 +400,33 @@ export class ScanSession {
   private async checkOutAsset(asset: Asset, code: string, scan: ScanEvent): Promise<Feedback> {
     const gig = this.gig;
     if (gig === null) return this.feedback('error', 'scan a gig before checking items out', code, scan);
-    if (asset.status === 'checked_out' && asset.currentGigId === gig.id) {
-      return this.feedback('warning', `${asset.serialNumber} is already out to this gig`, code, scan);
+    const picked = await this.pickedGigs();
+    const pickedIds = new Set(picked.map((g) => g.id));
+    if (asset.status === 'checked_out' && asset.currentGigId !== null && pickedIds.has(asset.currentGigId)) {
+      const there = picked.find((g) => g.id === asset.currentGigId);
+      return this.feedback(
+        'warning',
+        `${asset.serialNumber} is already out to ${there === undefined || there.id === gig.id ? 'this gig' : there.name}`,
+        code,
+        scan,
+      );
     }
-    const blocked = this.unavailable(asset);
+    const blocked = this.unavailable(asset, pickedIds);
     if (blocked !== null) return this.feedback('error', blocked, code, scan);
 
-    const warning = await this.planWarning([asset], gig.id);
+    // Picking for a festival day or stage: the item goes out to the set whose list asks for it.
+    const target = await this.targetFor(picked, [asset], asset.category);
+    const warning = await this.planWarning([asset], target.id, picked);
     const op = await this.enqueue({
       table: 'assets',
       action: 'check_out',
-      payload: { id: asset.id, gig_id: gig.id },
+      payload: { id: asset.id, gig_id: target.id },
       base_version: asset.version,
     });
     this.history.push({ code, undo: [{ table: 'assets', action: 'check_in', payload: { id: asset.id, condition: 'ok' } }] });
     const name = `${asset.serialNumber} ${asset.name}`;
     return warning === null
-      ? this.feedback('ok', `${name} → ${gig.name}`, code, scan, [op])
+      ? this.feedback('ok', `${name} → ${target.name}`, code, scan, [op])
       : this.feedback('warning', `${name}: ${warning}`, code, scan, [op]);
   }
 
@@ -418,20 +434,22 @@ export class ScanSession {
     const gig = this.gig;
     if (gig === null) return this.feedback('error', 'scan a gig before checking items out', code, scan);
     const contents = await this.deps.catalog.caseContents(box.id);
-    const blocked = contents.map((a) => this.unavailable(a)).filter((r): r is string => r !== null);
+    const picked = await this.pickedGigs();
+    const blocked = contents.map((a) => this.unavailable(a, new Set(picked.map((g) => g.id)))).filter((r): r is string => r !== null);
     if (blocked.length > 0) return this.feedback('error', `case ${box.barcode} cannot go out: ${blocked.join('; ')}`, code, scan);
-    const warning = await this.planWarning(contents, gig.id);
+    const target = await this.targetFor(picked, contents, null);
+    const warning = await this.planWarning(contents, target.id, picked);
     const op = await this.enqueue({
       table: 'cases',
       action: 'check_out',
-      payload: { id: box.id, gig_id: gig.id },
+      payload: { id: box.id, gig_id: target.id },
       base_version: box.version,
     });
-    const sent = this.sentInCases.get(gig.id) ?? new Set<string>();
+    const sent = this.sentInCases.get(target.id) ?? new Set<string>();
     for (const item of contents) sent.add(item.id);
-    this.sentInCases.set(gig.id, sent);
+    this.sentInCases.set(target.id, sent);
     this.history.push({ code, undo: [{ table: 'cases', action: 'check_in', payload: { id: box.id, condition: 'ok' } }], sentCase: box.id });
-    const message = `case ${box.barcode} (${contents.length} items) → ${gig.name}`;
+    const message = `case ${box.barcode} (${contents.length} items) → ${target.name}`;
     return warning === null
       ? this.feedback('ok', message, code, scan, [op])
       : this.feedback('warning', `${message}: ${warning}`, code, scan, [op]);
@@ -494,16 +512,19 @@ export class ScanSession {
     return this.feedback('warning', `case ${box.barcode} in: ${items.length} item(s) ${words}, the rest OK`, code, scan, [op]);
   }
 
-  /** Wrong-gig and over-allocation warnings for items about to go out to `gigId`. */
-  private async planWarning(items: Asset[], gigId: string): Promise<string | null> {
+  /**
+   * Wrong-gig and over-allocation warnings for items about to go out to `gigId`. A gig with no
+   * list at all warns of nothing, unless a set picked with it has one.
+   */
+  private async planWarning(items: Asset[], gigId: string, picked: readonly Gig[]): Promise<string | null> {
     const plan = await this.plan(gigId);
-    if (plan.specific.size === 0 && plan.bulk.size === 0) return null;
+    if (plan.specific.size === 0 && plan.bulk.size === 0) return (await this.anyPlan(picked)) ? NOT_ON_LIST : null;
     const out = await this.outTo(gigId);
     for (const item of items) {
       if (plan.specific.has(item.id)) continue;
       const category = item.category;
       const quota = plan.bulk.get(category);
-      if (quota === undefined) return 'not on this gig’s pick list';
+      if (quota === undefined) return NOT_ON_LIST;
       const used = out.filter((a) => !plan.specific.has(a.id) && a.category === category).length;
       if (used + 1 > quota) return `over-allocated: ${category} planned ${quota}, this is ${used + 1}`;
     }
@@ -535,9 +556,63 @@ export class ScanSession {
   }
 
   /** The gig's counts by the one definition (core/views/counts.ts), over the caches and this session's case contents sent out. */
+  /** The session's gig and its sets, counted together as the Scan screen's pick list and the server's roll-up do. */
   private async progress(): Promise<Progress | null> {
     if (this.gig === null) return null;
-    const gigId = this.gig.id;
+    const total = { planned: 0, scanned: 0, missing: 0, extra: 0 };
+    for (const gig of await this.pickedGigs()) {
+      const counts = await this.counts(gig.id);
+      total.planned += counts.planned;
+      total.scanned += counts.scanned;
+      total.missing += counts.missing;
+      total.extra += counts.extra;
+    }
+    return { gigId: this.gig.id, ...total };
+  }
+
+  /** The session's gig and the sets below it, depth first (a festival day or stage is picked in one pass). */
+  private async pickedGigs(): Promise<Gig[]> {
+    if (this.gig === null) return [];
+    const picked = [this.gig];
+    const seen = new Set([this.gig.id]);
+    const childGigs = this.deps.catalog.childGigs?.bind(this.deps.catalog);
+    if (childGigs === undefined) return picked;
+    const walk = async (gig: Gig, depth: number): Promise<void> => {
+      if (depth >= MAX_SET_DEPTH) return;
+      for (const child of await childGigs(gig.id)) {
+        if (seen.has(child.id) || child.deletedAt !== null) continue;
+        seen.add(child.id);
+        picked.push(child);
+        await walk(child, depth + 1);
+      }
+    };
+    await walk(this.gig, 0);
+    return picked;
+  }
+
+  /**
+   * Which of the picked gigs items go out to: the first whose list names them (by themselves or
+   * in a case), else the first with a bulk line of their category, else the session's gig.
+   */
+  private async targetFor(picked: readonly Gig[], items: readonly Asset[], category: string | null): Promise<Gig> {
+    const root = picked[0];
+    if (root === undefined) throw new Error('no gig picked for');
+    if (picked.length === 1) return root;
+    let byCategory: Gig | null = null;
+    for (const gig of picked) {
+      const plan = await this.plan(gig.id);
+      if (items.some((item) => plan.specific.has(item.id))) return gig;
+      if (byCategory === null && category !== null && plan.bulk.has(category)) byCategory = gig;
+    }
+    return byCategory ?? root;
+  }
+
+  private async anyPlan(picked: readonly Gig[]): Promise<boolean> {
+    for (const gig of picked) if ((await this.deps.catalog.pickList(gig.id)).length > 0) return true;
+    return false;
+  }
+
+  private async counts(gigId: string): Promise<ReturnType<typeof countPickList>> {
     const catalog = this.deps.catalog;
     const lines = await catalog.pickList(gigId);
     const assets = new Map<string, Asset>();
@@ -559,7 +634,7 @@ export class ScanSession {
       outAssets: await this.outTo(gigId),
       bulkOut,
     });
-    return { gigId, ...counts };
+    return counts;
   }
 }
 

@@ -28,7 +28,10 @@ const IN_PLACE_SHARE = 20;
 
 /** How each table's rows are grouped: a group's key (null: in no group of that kind). */
 const GROUPS = {
-  gigs: { code: (gig: RowOf<'gigs'>) => gig.code?.toUpperCase() ?? null },
+  gigs: {
+    code: (gig: RowOf<'gigs'>) => gig.code?.toUpperCase() ?? null,
+    parentId: (gig: RowOf<'gigs'>) => gig.parentGigId,
+  },
   assets: {
     serial: (asset: RowOf<'assets'>) => asset.serialNumber.toUpperCase(),
     barcode: (asset: RowOf<'assets'>) => asset.barcode?.toUpperCase() ?? null,

@@ -67,6 +67,10 @@ export class CacheScanCatalog implements ScanCatalog {
     return [...(await this.index.table('bulk_items')).byId.values()].filter((item) => (item.outTo[gigId] ?? 0) > 0);
   }
 
+  async childGigs(gigId: string): Promise<Gig[]> {
+    return [...(await this.index.table('gigs')).find('parentId', gigId)];
+  }
+
   async caseContents(caseId: string): Promise<Asset[]> {
     const [cases, assets] = await Promise.all([this.index.table('cases'), this.index.table('assets')]);
     return caseContents(caseId, cases, assets);

@@ -7,7 +7,6 @@
 import type { StationViews } from '../station-handlers';
 import type { AssetListItem, GigListItem, PickListView } from '../station-views';
 import type { QueuedOp } from '../sync/model';
-import type { Gig } from '../sync/rows';
 import { countPickList } from '../views/counts';
 import { buildPickList } from '../views/pick-list';
 import type { CacheIndex } from './cache-index';
@@ -116,14 +115,9 @@ export class CacheStationViews implements StationViews {
       this.index.table('cases'),
       this.index.table('bulk_items'),
     ]);
-    const children = new Map<string, Gig[]>();
-    for (const gig of gigs.byId.values()) {
-      if (gig.parentGigId === null || gig.deletedAt !== null) continue;
-      children.set(gig.parentGigId, [...(children.get(gig.parentGigId) ?? []), gig]);
-    }
     return buildPickList(gigId, mode, {
       gig: (id) => gigs.get(id),
-      children: (id) => children.get(id) ?? [],
+      children: (id) => gigs.find('parentId', id),
       kit: (id) => kit.find('gigId', id),
       asset: (id) => assets.get(id),
       kase: (id) => cases.get(id),

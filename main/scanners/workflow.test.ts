@@ -118,7 +118,10 @@ describe('scan workflow', () => {
   it('normalises AIM prefixes, whitespace and case', async () => {
     await scan('GIG-000001');
     expect(await scan(']C1 spk-2 ')).toMatchObject({ kind: 'ok', code: 'SPK-2' });
-    expect(await scan(']E04000000000009')).toMatchObject({ code: '4000000000009', message: 'SPK-9 Item 9: not on this gig’s pick list' });
+    expect(await scan(']E04000000000009')).toMatchObject({
+      code: '4000000000009',
+      message: 'SPK-9 Item 9: checked out — not on this gig’s pick list (Undo last takes it back)',
+    });
   });
 
   it('refuses check-out without a gig, to a closed gig, and of items out elsewhere or quarantined', async () => {
@@ -132,7 +135,10 @@ describe('scan workflow', () => {
 
   it('warns about items not on the pick list and over-allocated bulk items, but queues them', async () => {
     await scan('GIG-000001');
-    expect(await scan('SPK-9')).toMatchObject({ kind: 'warning', message: 'SPK-9 Item 9: not on this gig’s pick list' });
+    expect(await scan('SPK-9')).toMatchObject({
+      kind: 'warning',
+      message: 'SPK-9 Item 9: checked out — not on this gig’s pick list (Undo last takes it back)',
+    });
     expect(await scan('CBL-5')).toMatchObject({ kind: 'ok' });
     expect(await scan('CBL-6')).toMatchObject({ kind: 'warning', message: 'CBL-6 Item 6: over-allocated: Cable planned 1, this is 2' });
     expect((await store.stats()).depth).toBe(3);
