@@ -38,6 +38,14 @@ export const CATEGORIES = [
 ] as const;
 
 export const BULK_CATEGORIES = ['XLR cable 10m', 'Sandbag', 'Gaffer tape', 'Cable ramp', 'Safety bond'] as const;
+/** Each bulk category's shelf barcode (scan it, then CMD:QTY:<n> or a typed quantity). */
+export const BULK_BARCODES: Record<(typeof BULK_CATEGORIES)[number], string> = {
+  'XLR cable 10m': 'BULK-XLR10',
+  Sandbag: 'BULK-SANDBAG',
+  'Gaffer tape': 'BULK-GAFFER',
+  'Cable ramp': 'BULK-RAMP',
+  'Safety bond': 'BULK-BOND',
+};
 
 export const FESTIVAL_NAMES = [
   'Northern Lights',

@@ -1,5 +1,16 @@
 import { pick, randomInt, randomUuid, seededRandom, type Random } from '../../core/random';
-import { BULK_CATEGORIES, CATEGORIES, FESTIVAL_NAMES, FIRST_NAMES, LAST_NAMES, STAFF_ROLES, STAGES, TOUR_ARTISTS, VENUES } from './catalog';
+import {
+  BULK_BARCODES,
+  BULK_CATEGORIES,
+  CATEGORIES,
+  FESTIVAL_NAMES,
+  FIRST_NAMES,
+  LAST_NAMES,
+  STAFF_ROLES,
+  STAGES,
+  TOUR_ARTISTS,
+  VENUES,
+} from './catalog';
 
 /**
  * Deterministic, realistic data for one organization: festivals and tours 5–8 levels deep (the
@@ -10,6 +21,12 @@ export interface SeedSize {
   gigs: number;
   assets: number;
   staff: number;
+  /**
+   * "Now" for the data's dates (ms): gigs spread around it (some past, the flagship running,
+   * most upcoming) and statuses that agree. Injected so the data is the same for the same now;
+   * default a fixed instant (load and benchmark data stay identical run to run).
+   */
+  now?: number;
 }
 
 export interface GigRow {
@@ -70,8 +87,20 @@ export interface MovementRow {
   occurredAt: string;
 }
 
+/** Bulk (unserialized) stock: one per bulk category, enough in the warehouse for every open pick list. */
+export interface BulkItemRow {
+  id: string;
+  category: string;
+  name: string;
+  barcode: string;
+  unit: string;
+  consumable: boolean;
+  inWarehouse: number;
+}
+
 export interface OrgData {
   gigs: GigRow[];
+  bulkItems: BulkItemRow[];
   cases: CaseRow[];
   assets: AssetRow[];
   staff: StaffRow[];
@@ -84,39 +113,60 @@ export interface OrgData {
   maxDepth: number;
 }
 
-const DAY = 24 * 3600 * 1000;
+const HOUR = 3600 * 1000;
+const DAY = 24 * HOUR;
 const EPOCH = Date.UTC(2027, 4, 1);
 
 interface Level {
-  name: (random: Random, index: number, parent: GigRow) => string;
+  /** `year`: the year the tree starts in, so "… 2027" names agree with the dates. */
+  name: (random: Random, index: number, parent: GigRow, year: number) => string;
   fanout: [number, number];
+  /** When the i-th child starts after its parent: `offset + i * step` (ms). */
+  offset: number;
+  step: number;
+  /** How long a gig at this level lasts (ms). */
+  length: number;
 }
 
+// Festivals: stages open on successive days and run three days each; a stage's day opens at noon,
+// sets from 14:00 every 90 minutes.
 const FESTIVAL_LEVELS: Level[] = [
-  { name: (r) => `${pick(r, FESTIVAL_NAMES)} Festival ${2027}`, fanout: [1, 1] },
-  { name: (_r, i) => STAGES[i % STAGES.length] ?? 'Stage', fanout: [4, 8] },
-  { name: (_r, i) => `Day ${i + 1}`, fanout: [2, 4] },
-  { name: (r, i) => `Set ${i + 1}: ${pick(r, TOUR_ARTISTS)}`, fanout: [4, 9] },
-  { name: () => 'Changeover', fanout: [1, 2] },
-  { name: (_r, i) => `Crew call ${i + 1}`, fanout: [1, 2] },
-  { name: (_r, i) => `Task ${i + 1}`, fanout: [1, 2] },
-  { name: (_r, i) => `Checklist ${i + 1}`, fanout: [1, 2] },
+  { name: (r, _i, _p, year) => `${pick(r, FESTIVAL_NAMES)} Festival ${year}`, fanout: [1, 1], offset: 0, step: 0, length: 11 * DAY },
+  { name: (_r, i) => STAGES[i % STAGES.length] ?? 'Stage', fanout: [4, 8], offset: 0, step: DAY, length: 4 * DAY },
+  { name: (_r, i) => `Day ${i + 1}`, fanout: [2, 4], offset: 12 * HOUR, step: DAY, length: 12 * HOUR },
+  { name: (r, i) => `Set ${i + 1}: ${pick(r, TOUR_ARTISTS)}`, fanout: [4, 9], offset: 2 * HOUR, step: 90 * 60 * 1000, length: HOUR },
+  { name: () => 'Changeover', fanout: [1, 2], offset: HOUR, step: 15 * 60 * 1000, length: 30 * 60 * 1000 },
+  { name: (_r, i) => `Crew call ${i + 1}`, fanout: [1, 2], offset: 0, step: 15 * 60 * 1000, length: 15 * 60 * 1000 },
+  { name: (_r, i) => `Task ${i + 1}`, fanout: [1, 2], offset: 0, step: 5 * 60 * 1000, length: 5 * 60 * 1000 },
+  { name: (_r, i) => `Checklist ${i + 1}`, fanout: [1, 2], offset: 0, step: 5 * 60 * 1000, length: 5 * 60 * 1000 },
 ];
 
+// Tours: legs two weeks apart, a show every other day, load-in and show days from 10:00, calls through the day.
 const TOUR_LEVELS: Level[] = [
-  { name: (r) => `${pick(r, TOUR_ARTISTS)} Tour ${2027}`, fanout: [1, 1] },
-  { name: (_r, i) => `Leg ${i + 1}`, fanout: [2, 4] },
-  { name: (r) => `Show at ${pick(r, VENUES)}`, fanout: [3, 8] },
-  { name: (_r, i) => (i === 0 ? 'Load-in day' : 'Show day'), fanout: [1, 2] },
-  { name: (_r, i) => `Call ${i + 1}`, fanout: [2, 4] },
-  { name: (_r, i) => `Task ${i + 1}`, fanout: [1, 2] },
-  { name: (_r, i) => `Checklist ${i + 1}`, fanout: [1, 2] },
+  { name: (r, _i, _p, year) => `${pick(r, TOUR_ARTISTS)} Tour ${year}`, fanout: [1, 1], offset: 0, step: 0, length: 6 * 7 * DAY },
+  { name: (_r, i) => `Leg ${i + 1}`, fanout: [2, 4], offset: 0, step: 14 * DAY, length: 12 * DAY },
+  { name: (r) => `Show at ${pick(r, VENUES)}`, fanout: [3, 8], offset: 0, step: 2 * DAY, length: DAY },
+  { name: (_r, i) => (i === 0 ? 'Load-in day' : 'Show day'), fanout: [1, 2], offset: 10 * HOUR, step: DAY, length: 14 * HOUR },
+  { name: (_r, i) => `Call ${i + 1}`, fanout: [2, 4], offset: 0, step: 3 * HOUR, length: 2 * HOUR },
+  { name: (_r, i) => `Task ${i + 1}`, fanout: [1, 2], offset: 0, step: 30 * 60 * 1000, length: 30 * 60 * 1000 },
+  { name: (_r, i) => `Checklist ${i + 1}`, fanout: [1, 2], offset: 0, step: 10 * 60 * 1000, length: 10 * 60 * 1000 },
 ];
 
-function statusFor(random: Random, startsAt: number): GigRow['status'] {
-  if (startsAt < EPOCH - 60 * DAY) return random() < 0.9 ? 'completed' : 'cancelled';
+/**
+ * The statuses of the data before dates followed "now" (a fixed 2027 calendar): kept only to draw
+ * random numbers exactly as then, so a seed's gig codes, names, items and serials stay the same.
+ */
+function legacyStatus(random: Random, startsAt: number): { status: GigRow['status']; r: number } {
   const r = random();
-  return r < 0.15 ? 'draft' : r < 0.9 ? 'confirmed' : r < 0.97 ? 'in_progress' : 'cancelled';
+  if (startsAt < EPOCH - 60 * DAY) return { status: r < 0.9 ? 'completed' : 'cancelled', r };
+  return { status: r < 0.15 ? 'draft' : r < 0.9 ? 'confirmed' : r < 0.97 ? 'in_progress' : 'cancelled', r };
+}
+
+/** Past gigs are completed (a few cancelled), running ones in progress, upcoming ones mostly confirmed. */
+function statusFor(r: number, startsAt: number, endsAt: number, now: number): GigRow['status'] {
+  if (endsAt < now) return r < 0.9 ? 'completed' : 'cancelled';
+  if (startsAt <= now) return r < 0.97 ? 'in_progress' : 'cancelled';
+  return r < 0.15 ? 'draft' : r < 0.97 ? 'confirmed' : 'cancelled';
 }
 
 /**
@@ -131,22 +181,44 @@ function buildTree(
   codeBase: number,
   minDepth: number,
   gigs: GigRow[],
+  now: number,
 ): number {
-  const start = EPOCH + randomInt(random, -300, 300) * DAY;
+  // Trees from two months back to nine months ahead of now (one draw, as before, so the codes
+  // and items of a seed stay the same). The flagship (tree 0) runs now: it began yesterday (its
+  // first stage's first day is over) and its second stage opens today.
+  const drawn = randomInt(random, -300, 300);
+  const offsetDays = Math.round(((drawn + 300) / 600) * 330) - 60;
+  const legacyStart = EPOCH + drawn * DAY;
+  const legacy = new Map<string, { startsAt: number; status: GigRow['status'] }>();
+  const today = Math.floor(now / DAY) * DAY;
+  const start = tree === 0 ? today - DAY : today + offsetDays * DAY;
+  const year = new Date(start).getUTCFullYear();
   const mine: GigRow[] = [];
   const children = new Map<string, number>();
   const make = (parent: GigRow | null, depth: number, index: number): GigRow => {
     const level = levels[depth];
-    const startsAt = parent === null ? start : Date.parse(parent.startsAt) + (depth === 2 ? index * DAY : index * 90 * 60 * 1000);
+    const startsAt = parent === null ? start : Date.parse(parent.startsAt) + (level?.offset ?? 0) + index * (level?.step ?? 0);
+    const endsAt = startsAt + (level?.length ?? HOUR);
+    const id = randomUuid(random);
+    const name = level?.name(random, index, parent as GigRow, year) ?? 'Gig';
+    // Random numbers are drawn as the fixed-calendar data drew them (legacyStatus), then the
+    // status is decided on the dates around now with the same draw.
+    const before = parent === null ? undefined : legacy.get(parent.id);
+    const legacyStartsAt = before === undefined ? legacyStart : before.startsAt + (depth === 2 ? index * DAY : index * 90 * 60 * 1000);
+    const inherited = before !== undefined && (before.status === 'completed' || before.status === 'cancelled');
+    const drawnStatus = inherited ? { status: before.status, r: 0.5 } : legacyStatus(random, legacyStartsAt);
+    legacy.set(id, { startsAt: legacyStartsAt, status: drawnStatus.status });
     const gig: GigRow = {
-      id: randomUuid(random),
+      id,
       parent: parent?.id ?? null,
       code: `GIG-${String(codeBase + mine.length).padStart(6, '0')}`,
-      name: level?.name(random, index, parent as GigRow) ?? 'Gig',
+      name,
       status:
-        parent !== null && (parent.status === 'completed' || parent.status === 'cancelled') ? parent.status : statusFor(random, startsAt),
+        parent !== null && (parent.status === 'completed' || parent.status === 'cancelled')
+          ? parent.status
+          : statusFor(drawnStatus.r, startsAt, endsAt, now),
       startsAt: new Date(startsAt).toISOString(),
-      endsAt: new Date(startsAt + (depth <= 2 ? DAY : 60 * 60 * 1000)).toISOString(),
+      endsAt: new Date(endsAt).toISOString(),
       venue: depth === 0 ? pick(random, VENUES) : depth <= 2 ? (parent?.venue ?? null) : null,
       depth,
       tree,
@@ -185,13 +257,14 @@ export function generateOrg(seed: number, size: SeedSize, orgSlug: string): OrgD
   let tree = 0;
   // The flagship festival: the largest tree, at least 1,000 gigs (a quarter of a large seed).
   const flagship = Math.min(size.gigs, Math.max(Math.min(1000, size.gigs), Math.floor(size.gigs / 4)));
-  let largest = buildTree(random, tree, FESTIVAL_LEVELS, flagship, 1, FESTIVAL_LEVELS.length, gigs);
+  const now = size.now ?? EPOCH;
+  let largest = buildTree(random, tree, FESTIVAL_LEVELS, flagship, 1, FESTIVAL_LEVELS.length, gigs, now);
   while (gigs.length < size.gigs) {
     tree += 1;
     const remaining = size.gigs - gigs.length;
     const budget = Math.min(remaining, randomInt(random, 30, 320));
     const levels = random() < 0.5 ? FESTIVAL_LEVELS : TOUR_LEVELS;
-    largest = Math.max(largest, buildTree(random, tree, levels, budget, gigs.length + 1, randomInt(random, 5, 8), gigs));
+    largest = Math.max(largest, buildTree(random, tree, levels, budget, gigs.length + 1, randomInt(random, 5, 8), gigs, now));
   }
   const maxDepth = gigs.reduce((max, g) => Math.max(max, g.depth + 1), 0);
   const openLeaves = gigs.filter((g) => g.depth >= 3 && (g.status === 'confirmed' || g.status === 'in_progress'));
@@ -275,6 +348,23 @@ export function generateOrg(seed: number, size: SeedSize, orgSlug: string): OrgD
     }
   }
 
+  // Bulk stock: every open gig's bulk lines can be picked at once, with some to spare. Ids come
+  // from a generator of their own so the seed's other rows (and their codes) stay as they were.
+  const open = new Set(gigs.filter((g) => g.status !== 'completed' && g.status !== 'cancelled').map((g) => g.id));
+  const bulkRandom = seededRandom(seed + 7_000_003);
+  const bulkItems: BulkItemRow[] = BULK_CATEGORIES.map((category) => {
+    const needed = kit.filter((k) => k.category === category && open.has(k.gig)).reduce((n, k) => n + (k.quantity ?? 0), 0);
+    return {
+      id: randomUuid(bulkRandom),
+      category,
+      name: category,
+      barcode: BULK_BARCODES[category],
+      unit: category === 'Gaffer tape' ? 'rolls' : 'pcs',
+      consumable: category === 'Gaffer tape',
+      inWarehouse: needed + 50,
+    };
+  });
+
   // History: out/in pairs over the past, ending where each asset is now.
   const perAsset = assets.map((asset) => {
     const pairs = randomInt(random, 4, 7);
@@ -284,7 +374,7 @@ export function generateOrg(seed: number, size: SeedSize, orgSlug: string): OrgD
   function* movements(): Generator<MovementRow> {
     for (const { asset, pairs, seed: assetSeed } of perAsset) {
       const r = seededRandom(assetSeed);
-      let at = EPOCH - 700 * DAY + randomInt(r, 0, 30) * DAY;
+      let at = now - 700 * DAY + randomInt(r, 0, 30) * DAY;
       for (let p = 0; p < pairs; p += 1) {
         const gig = pastGigs.length > 0 ? pick(r, pastGigs).id : (gigs[0]?.id ?? '');
         yield { asset: asset.id, kind: 'check_out', gig, condition: null, occurredAt: new Date(at).toISOString() };
@@ -298,5 +388,5 @@ export function generateOrg(seed: number, size: SeedSize, orgSlug: string): OrgD
     }
   }
 
-  return { gigs, cases, assets, staff, kit, gigStaff, movements, movementCount, largestTreeNodes: largest, maxDepth };
+  return { gigs, bulkItems, cases, assets, staff, kit, gigStaff, movements, movementCount, largestTreeNodes: largest, maxDepth };
 }

@@ -92,6 +92,12 @@ export async function loadOrg(client: pg.ClientBase, data: OrgData, options: Loa
     ['id', 'org_id', 'parent_case_id', 'barcode', 'name'],
     map(data.cases, (c) => [c.id, orgId, c.parent, c.barcode, c.name]),
   );
+  await copyRows(
+    client,
+    'public.bulk_items',
+    ['id', 'org_id', 'category', 'name', 'barcode', 'unit', 'consumable', 'in_warehouse'],
+    map(data.bulkItems, (b) => [b.id, orgId, b.category, b.name, b.barcode, b.unit, b.consumable ? 'true' : 'false', b.inWarehouse]),
+  );
   const assets = await copyRows(
     client,
     'public.assets',

@@ -48,7 +48,11 @@ export async function seedDatabase(dbUrl: string, options: SeedOptions): Promise
     }
     progress(`generating data (seed ${options.seed})…`);
     const main = generateOrg(options.seed, options, 'northlight');
-    const second = generateOrg(options.seed + 1, { gigs: 40, assets: 120, staff: 6 }, 'harbour');
+    const second = generateOrg(
+      options.seed + 1,
+      { gigs: 40, assets: 120, staff: 6, ...(options.now === undefined ? {} : { now: options.now }) },
+      'harbour',
+    );
     const hash = await client.query<{ hash: string }>("select extensions.crypt($1, extensions.gen_salt('bf', 10)) as hash", [
       DEMO_PASSWORD,
     ]);
@@ -93,8 +97,12 @@ export async function seedDatabase(dbUrl: string, options: SeedOptions): Promise
   }
 }
 
-/** The small demo dataset, loaded only into a database without organizations. Returns whether it loaded. */
-export async function seedDemoIfEmpty(dbUrl: string): Promise<boolean> {
+/**
+ * The small demo dataset, loaded only into a database without organizations. Returns whether it
+ * loaded. Its gigs are placed around `now` (the flagship festival running, most gigs upcoming);
+ * the codes are the same whatever `now` is.
+ */
+export async function seedDemoIfEmpty(dbUrl: string, now: number = Date.now()): Promise<boolean> {
   const client = new pg.Client({ connectionString: dbUrl });
   await client.connect();
   try {
@@ -103,6 +111,6 @@ export async function seedDemoIfEmpty(dbUrl: string): Promise<boolean> {
   } finally {
     await client.end();
   }
-  await seedDatabase(dbUrl, { gigs: 80, assets: 400, staff: 12, seed: 42 });
+  await seedDatabase(dbUrl, { gigs: 80, assets: 400, staff: 12, seed: 42, now });
   return true;
 }
