@@ -12,12 +12,36 @@ const OPS = 1000;
 const scansSchema = z.object({ times: z.array(z.number()), kinds: z.record(z.string(), z.number()) });
 const drainSchema = z.object({ ms: z.number(), depth: z.number().int() });
 
+/** `--cpu-throttle N`: also measure with Chromium's CPU slowed N× (4 ≈ a mid-range phone), beside the unthrottled run. */
+export function parseCpuThrottle(args: string[]): number | null {
+  const index = args.indexOf('--cpu-throttle');
+  if (index === -1) return null;
+  const value = Number(args[index + 1]);
+  if (!Number.isInteger(value) || value < 2 || value > 20)
+    throw new Error(`--cpu-throttle must be a whole number from 2 to 20, got "${args[index + 1] ?? ''}"`);
+  return value;
+}
+
+/** One run's figures (times in ms). */
+interface RunFigures {
+  throttle: number;
+  times: number[];
+  kinds: Record<string, number>;
+  queued: number;
+  drainMs: number;
+}
+
 /**
  * The crew PWA in Chromium (production web build, service worker, IndexedDB) against a fresh
  * local stack: 1,000 check-outs scanned offline — each one durably in IndexedDB before its
- * feedback — then the time from reconnecting to an empty queue.
+ * feedback — then the time from reconnecting to an empty queue. With `--cpu-throttle N` the same
+ * run again in a fresh browser context with the page's CPU throttled N× (CDP
+ * Emulation.setCPUThrottlingRate, set once the caches are filled: the scans and the drain run
+ * throttled); between runs the server puts the same 1,000 assets back in the warehouse, so both
+ * runs scan the same catalog.
  */
-export async function pwaBench(): Promise<Record<string, unknown>> {
+export async function pwaBench(args: string[] = []): Promise<Record<string, unknown>> {
+  const throttle = parseCpuThrottle(args);
   process.stderr.write('building the web app…\n');
   execFileSync('npm', ['run', 'build:web'], { cwd: PROJECT_ROOT, stdio: 'ignore' });
   const stack = await startTestStack();
@@ -40,84 +64,114 @@ export async function pwaBench(): Promise<Record<string, unknown>> {
     if (gig === undefined || serials.length < OPS)
       throw new Error(`the seed has ${serials.length} available loose assets; ${OPS} are needed`);
 
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    process.stderr.write('signing in and filling the caches…\n');
-    await page.goto(`${web.url}/#backend=${encodeURIComponent(stack.url)}&anon=${encodeURIComponent(stack.anonKey)}`);
-    await page.getByRole('status', { name: 'Connection' }).waitFor();
-    await page.evaluate(`window.station.signIn({ email: 'crew@northlight.test', password: ${JSON.stringify(DEMO_PASSWORD)} })`);
-    for (let waited = 0; Number(await page.evaluate('window.station.listAssets().then((a) => a.length)')) < OPS * 3; waited += 500) {
-      if (waited > 120_000) throw new Error('the caches did not fill within 2 minutes');
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    await page.waitForFunction('navigator.serviceWorker.controller !== null', undefined, { timeout: 30_000 });
-
-    await context.setOffline(true);
-    process.stderr.write(`scanning ${OPS} check-outs offline…\n`);
-    const scans = scansSchema.parse(
-      await page.evaluate(`(async () => {
-        await window.station.submitScan({ code: ${JSON.stringify(gig.code)}, deviceId: 'bench' });
-        const times = [];
-        const kinds = {};
-        for (const code of ${JSON.stringify(serials)}) {
-          const t0 = performance.now();
-          const feedback = await window.station.submitScan({ code, deviceId: 'bench' });
-          times.push(performance.now() - t0);
-          kinds[feedback.kind] = (kinds[feedback.kind] || 0) + 1;
+    const run = async (rate: number): Promise<RunFigures> => {
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        process.stderr.write(`[cpu ${rate}×] signing in and filling the caches…\n`);
+        await page.goto(`${web.url}/#backend=${encodeURIComponent(stack.url)}&anon=${encodeURIComponent(stack.anonKey)}`);
+        await page.getByRole('status', { name: 'Connection' }).waitFor();
+        await page.evaluate(`window.station.signIn({ email: 'crew@northlight.test', password: ${JSON.stringify(DEMO_PASSWORD)} })`);
+        for (let waited = 0; Number(await page.evaluate('window.station.listAssets().then((a) => a.length)')) < OPS * 3; waited += 500) {
+          if (waited > 120_000) throw new Error('the caches did not fill within 2 minutes');
+          await new Promise((resolve) => setTimeout(resolve, 500));
         }
-        return { times, kinds };
-      })()`),
-    );
-    const before = Number(await page.evaluate('window.station.getSyncStatus().then((s) => s.depth)'));
+        await page.waitForFunction('navigator.serviceWorker.controller !== null', undefined, { timeout: 30_000 });
+        // The caches are filled the ordinary way, then the page's CPU slows down for what is measured.
+        const cdp = await context.newCDPSession(page);
+        await cdp.send('Emulation.setCPUThrottlingRate', { rate });
 
-    process.stderr.write('reconnecting…\n');
-    await context.setOffline(false);
-    const drain = drainSchema.parse(
-      await page.evaluate(`(async () => {
-        const t0 = performance.now();
-        window.dispatchEvent(new Event('online'));
-        let depth = -1;
-        for (;;) {
-          depth = (await window.station.getSyncStatus()).depth;
-          if (depth === 0 || performance.now() - t0 > 120000) break;
-          await new Promise((r) => setTimeout(r, 5));
-        }
-        return { ms: performance.now() - t0, depth };
-      })()`),
-    );
-    const moved = Number(
-      (
-        await stack.db.query<{ n: number }>(
-          `select count(*)::int as n from public.asset_movements m join public.assets a on a.id = m.asset_id where a.serial_number = any($1) and m.kind = 'check_out' and m.device_id like 'pwa-%'`,
-          [serials],
-        )
-      ).rows[0]?.n,
-    );
-    const result = {
-      bench: 'pwa',
-      enqueue_p95_ms: round(percentile(scans.times, 95), 2),
-      drain_ops: before,
-      drain_ms: round(drain.ms, 0),
+        await context.setOffline(true);
+        process.stderr.write(`[cpu ${rate}×] scanning ${OPS} check-outs offline…\n`);
+        const scans = scansSchema.parse(
+          await page.evaluate(`(async () => {
+            await window.station.submitScan({ code: ${JSON.stringify(gig.code)}, deviceId: 'bench' });
+            const times = [];
+            const kinds = {};
+            for (const code of ${JSON.stringify(serials)}) {
+              const t0 = performance.now();
+              const feedback = await window.station.submitScan({ code, deviceId: 'bench' });
+              times.push(performance.now() - t0);
+              kinds[feedback.kind] = (kinds[feedback.kind] || 0) + 1;
+            }
+            return { times, kinds };
+          })()`),
+        );
+        const queued = Number(await page.evaluate('window.station.getSyncStatus().then((s) => s.depth)'));
+
+        process.stderr.write(`[cpu ${rate}×] reconnecting…\n`);
+        await context.setOffline(false);
+        const drain = drainSchema.parse(
+          await page.evaluate(`(async () => {
+            const t0 = performance.now();
+            window.dispatchEvent(new Event('online'));
+            let depth = -1;
+            for (;;) {
+              depth = (await window.station.getSyncStatus()).depth;
+              if (depth === 0 || performance.now() - t0 > 120000) break;
+              await new Promise((r) => setTimeout(r, 5));
+            }
+            return { ms: performance.now() - t0, depth };
+          })()`),
+        );
+        await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+        const moved = Number(
+          (
+            await stack.db.query<{ n: number }>(
+              `select count(distinct m.asset_id)::int as n from public.asset_movements m join public.assets a on a.id = m.asset_id
+                where a.serial_number = any($1) and a.status = 'checked_out' and m.kind = 'check_out' and m.device_id like 'pwa-%'`,
+              [serials],
+            )
+          ).rows[0]?.n,
+        );
+        if (moved !== OPS || drain.depth !== 0)
+          throw new Error(`expected ${OPS} checked-out assets on the server and an empty queue, got ${moved} and ${drain.depth}`);
+        return { throttle: rate, times: scans.times, kinds: scans.kinds, queued, drainMs: drain.ms };
+      } finally {
+        await context.close();
+      }
     };
+
+    const runs = [await run(1)];
+    if (throttle !== null) {
+      // The same 1,000 assets back in the warehouse (a bench's reset, not an app path): the next
+      // run's fresh context pulls the same catalog the first one scanned.
+      await stack.db.query(`update public.assets set status = 'available', current_gig_id = null where serial_number = any($1)`, [serials]);
+      runs.push(await run(throttle));
+    }
+
+    const [plain] = runs;
+    if (plain === undefined) throw new Error('no run');
+    const figures = (r: RunFigures): Record<string, number> => ({
+      scan_p50_ms: round(percentile(r.times, 50), 2),
+      scan_p95_ms: round(percentile(r.times, 95), 2),
+      scan_p99_ms: round(percentile(r.times, 99), 2),
+      scan_max_ms: round(Math.max(...r.times), 2),
+      drain_1000_ms: round(r.drainMs, 0),
+    });
+    const result: Record<string, unknown> = {
+      bench: 'pwa',
+      // The fields earlier runs recorded (docs/perf/results.json): the unthrottled run.
+      enqueue_p95_ms: round(percentile(plain.times, 95), 2),
+      drain_ops: plain.queued,
+      drain_ms: round(plain.drainMs, 0),
+      ...Object.fromEntries(runs.flatMap((r) => Object.entries(figures(r)).map(([k, v]) => [`cpu${r.throttle}x_${k}`, v]))),
+    };
+    const rows = runs.flatMap((r) => [
+      [
+        `cpu ${r.throttle}×: scan → op durable in IndexedDB → feedback (ms)`,
+        percentile(r.times, 50),
+        percentile(r.times, 95),
+        percentile(r.times, 99),
+        Math.max(...r.times),
+        r.throttle === 1 ? 'p95 ≤ 10' : 'p95 ≤ 16, max ≤ 100',
+      ],
+      [`cpu ${r.throttle}×: reconnect → ${r.queued} ops drained (ms)`, '', '', '', r.drainMs, r.throttle === 1 ? '≤ 2000' : '≤ 2000'],
+    ]);
     process.stdout.write(
-      `${table(
-        ['measure', 'p50', 'p95', 'p99', 'max', 'target'],
-        [
-          [
-            'scan → op durable in IndexedDB → feedback (ms)',
-            percentile(scans.times, 50),
-            percentile(scans.times, 95),
-            percentile(scans.times, 99),
-            Math.max(...scans.times),
-            'p95 ≤ 10',
-          ],
-        ],
-      )}\n` +
-        `feedback kinds: ${JSON.stringify(scans.kinds)}; queued before reconnect: ${before}\n` +
-        `reconnect → queue empty: ${round(drain.ms, 0)} ms for ${before} ops (target ≤ 2000 ms); left queued: ${drain.depth}; check-outs on the server: ${moved}\n`,
+      `${table(['measure', 'p50', 'p95', 'p99', 'max', 'target'], rows)}\n` +
+        runs.map((r) => `cpu ${r.throttle}×: feedback kinds ${JSON.stringify(r.kinds)}; queued before reconnect: ${r.queued}\n`).join(''),
     );
-    if (moved !== OPS || drain.depth !== 0)
-      throw new Error(`expected ${OPS} check-outs on the server and an empty queue, got ${moved} and ${drain.depth}`);
     return result;
   } finally {
     await browser.close();
