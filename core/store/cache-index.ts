@@ -13,7 +13,7 @@
  */
 import type { CachedTable } from '../sync/model';
 import { decodeRow, decodeRows, type RowOf } from '../sync/rows';
-import type { Queue } from './queue';
+import type { CacheChange, Queue } from './queue';
 
 /** What the index reads: the queue's cached rows and its change events. */
 export type CacheSource = Pick<Queue, 'listCached' | 'getCached' | 'onCacheChange'>;
@@ -178,7 +178,7 @@ export class CacheIndex {
     return pending;
   }
 
-  private changed(keys: ReadonlySet<string>): void {
+  private changed(keys: CacheChange): void {
     const byTable = new Map<CachedTable, string[]>();
     for (const key of keys) {
       const at = key.indexOf(':');
@@ -198,11 +198,18 @@ export class CacheIndex {
       // Chained on the table's current state: a read after this change waits for it, in order. If
       // the rows cannot be read now, the table is read whole instead (never left half-updated).
       // Its readers see any failure; hold drops a table that failed (nothing is lost by not awaiting).
+      // The rows the change wrote usually come with it (a scan, a settled batch, a pull page): no
+      // read then — on a phone a transaction per scan to read back the row it had just written cost
+      // as much as the scan's own.
+      const written = keys.rows;
+      const known = written !== undefined && ids.every((id) => written.has(`${table}:${id}`));
       void this.hold(
         table,
         current
           .then(async (index) => {
-            const rows = await Promise.all(ids.map((id) => this.source.getCached(table, id)));
+            const rows = known
+              ? ids.map((id) => written.get(`${table}:${id}`) ?? null)
+              : await Promise.all(ids.map((id) => this.source.getCached(table, id)));
             ids.forEach((id, i) => index.put(id, decodeRow(table, rows[i])));
             return index;
           })

@@ -55,7 +55,25 @@ import {
  * changed — written, rebased, deleted by a tombstone, or emptied by a backend reset. Never
  * before the change is committed, never for a transaction that rolled back.
  */
-export type CacheChange = ReadonlySet<string>;
+export type CacheChange = ReadonlySet<string> & {
+  /**
+   * What the view of each changed row is now (null: there is none), as this transaction wrote it
+   * — so that a listener keeping rows in memory (core/store/cache-index.ts) need not read them
+   * back in a transaction of its own. Absent for a key whose row the transaction did not write.
+   */
+  readonly rows?: ReadonlyMap<string, Row | null>;
+};
+
+/** The keys a transaction touched and the views it wrote (see CacheChange). */
+class Touched extends Set<string> {
+  readonly rows = new Map<string, Row | null>();
+
+  /** The row under `key` changed and is now `view`. */
+  wrote(key: string, view: Row | null): void {
+    this.add(key);
+    this.rows.set(key, view);
+  }
+}
 
 /** The cached tables a change touched (for listeners that reload whole lists). */
 export function changedTables(change: CacheChange): Set<CachedTable> {
@@ -82,7 +100,7 @@ export interface EnqueueEntry {
   now: number;
 }
 
-type Work<T> = (tx: StorageTx, touched: Set<string>) => Promise<T>;
+type Work<T> = (tx: StorageTx, touched: Touched) => Promise<T>;
 
 /** Every method is one transaction (listing conflicts or quarantine that need repair: a read, then a write); none throws synchronously. */
 export class Queue implements QueueStore {
@@ -114,7 +132,7 @@ export class Queue implements QueueStore {
 
   /** Runs `work` in one transaction and, once it committed, tells listeners which rows it touched. */
   protected async run<T>(mode: TxMode, work: Work<T>): Promise<T> {
-    const touched = new Set<string>();
+    const touched = new Touched();
     const result = await this.storage.transaction(mode, (tx) => work(tx, touched));
     if (touched.size > 0) {
       for (const listener of [...this.listeners]) {
@@ -302,7 +320,7 @@ export class Queue implements QueueStore {
         }
       }
       for (const tombstone of page.tombstones) {
-        touched.add(`${tombstone.table}:${tombstone.id}`);
+        touched.wrote(`${tombstone.table}:${tombstone.id}`, null);
         await tx.cache.delete(tombstone.table, tombstone.id);
       }
       await tx.state.put('cursor', page.cursor);
@@ -473,7 +491,7 @@ export class Queue implements QueueStore {
   /** Another backend's data must not linger: empty the caches and forget the pull cursor (listeners hear every row that went). */
   resetForNewBackend(): Promise<void> {
     return this.run('readwrite', async (tx, touched) => {
-      for (const table of CACHED_TABLES) for (const id of await tx.cache.ids(table)) touched.add(`${table}:${id}`);
+      for (const table of CACHED_TABLES) for (const id of await tx.cache.ids(table)) touched.wrote(`${table}:${id}`, null);
       await tx.cache.clear();
       await tx.state.delete('cursor');
     });
@@ -631,7 +649,7 @@ function newerServerRow(incoming: Row, stored: StoredCacheRecord | undefined): R
  */
 async function refreshCache(
   tx: StorageTx,
-  touched: Set<string>,
+  touched: Touched,
   table: string,
   id: string,
   now: number,
@@ -639,13 +657,16 @@ async function refreshCache(
   incoming?: Row,
 ): Promise<void> {
   if (!isCached(table)) return;
-  touched.add(`${table}:${id}`);
+  const key = `${table}:${id}`;
+  touched.add(key);
   // Both reads at once: on IndexedDB each awaited request is a round trip.
-  const [record, stored] = await Promise.all([tx.cache.get(table, id), tx.ops.forEntity(`${table}:${id}`)]);
+  const [record, stored] = await Promise.all([tx.cache.get(table, id), tx.ops.forEntity(key)]);
   const server = incoming !== undefined ? newerServerRow(incoming, record) : record?.serverRow == null ? null : parseRow(record.serverRow);
   const queued: QueuedOp[] = [];
   for (const op of stored) pushReadable(queued, op);
   const view = rebaseRow(server, queued);
+  // What getCached answers from now on: the view, or no row at all.
+  touched.wrote(key, view);
   if (record === undefined && server === null && view === null) return;
   await tx.cache.put(table, id, { row: view, serverRow: server }, now);
 }

@@ -1,4 +1,4 @@
-import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { openDB, unwrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { CachedTable, OpStatus, Row } from '../../../core/sync/model';
 import type {
   ConflictRecord,
@@ -35,8 +35,6 @@ interface StationDb extends DBSchema {
 }
 
 type Names = StoreNames<StationDb>;
-/** Typed as read-write: a read-only transaction's writes throw, and the queue writes only in read-write ones. */
-type Tx = IDBPTransaction<StationDb, Names[], 'readwrite'>;
 
 const ALL: Names[] = ['pending_sync', 'gig_cache', 'asset_cache', 'entity_cache', 'conflicts', 'quarantine', 'sync_state'];
 const SIMPLE_CACHE: Partial<Record<CachedTable, 'gig_cache' | 'asset_cache'>> = { gigs: 'gig_cache', assets: 'asset_cache' };
@@ -75,14 +73,21 @@ const entityRange = (key: string, afterSeq?: number): IDBKeyRange =>
   afterSeq === undefined ? IDBKeyRange.bound([key, -Infinity], [key, Infinity]) : IDBKeyRange.bound([key, afterSeq], [key, Infinity], true);
 
 /**
- * The storage port on IndexedDB (idb), for the PWA page and its service worker, with the seed's
- * store names. A transaction is one IndexedDB transaction over every store; the queue awaits
- * nothing but its requests, so it stays open until the work is done. IndexedDB serializes
- * read-write transactions, so two tabs or a tab and the service worker never claim the same op.
- * Records are stored as values (structured clone): nothing needs decoding.
+ * The storage port on IndexedDB, for the PWA page and its service worker, with the seed's store
+ * names. A transaction is one IndexedDB transaction over every store; the queue awaits nothing
+ * but its requests, so it stays open until the work is done. IndexedDB serializes read-write
+ * transactions, so two tabs or a tab and the service worker never claim the same op. Records are
+ * stored as values (structured clone): nothing needs decoding.
+ *
+ * Requests go to IndexedDB directly (idb only opens and upgrades the database): on a phone's CPU
+ * each request's wrapping (a Proxy, two listeners added and removed, a promise) cost as much as
+ * the request, and a scan makes several.
  */
 export class IdbStorage implements QueueStorage {
-  private constructor(private readonly db: IDBPDatabase<StationDb>) {}
+  private constructor(
+    private readonly db: IDBPDatabase<StationDb>,
+    private readonly raw: IDBDatabase,
+  ) {}
 
   static async open(name: string): Promise<IdbStorage> {
     const db = await openDB<StationDb>(name, IDB_VERSION, {
@@ -90,7 +95,7 @@ export class IdbStorage implements QueueStorage {
       // Another context upgrades the schema: this one closes so the upgrade can proceed.
       blocking: () => db.close(),
     });
-    return new IdbStorage(db);
+    return new IdbStorage(db, unwrap(db));
   }
 
   get name(): string {
@@ -103,108 +108,183 @@ export class IdbStorage implements QueueStorage {
 
   async transaction<T>(mode: TxMode, work: (tx: StorageTx) => Promise<T>): Promise<T> {
     // Durability "strict": a write resolves only once it is flushed, like SQLite's synchronous=FULL.
-    const tx = this.db.transaction(ALL, mode, { durability: mode === 'readwrite' ? 'strict' : 'default' });
+    const tx = this.raw.transaction(ALL, mode, { durability: mode === 'readwrite' ? 'strict' : 'default' });
+    const requests = new Requests(tx);
     try {
-      const result = await work(port(tx as Tx));
-      await tx.done;
+      const result = await work(port(tx, requests));
+      await requests.done;
       return result;
     } catch (error) {
       // Nothing of a failed transaction may stay: abort, and let the abort's own rejection go.
-      tx.done.catch(() => undefined);
+      requests.done.catch(() => undefined);
       try {
         tx.abort();
       } catch {
         // already finished
       }
-      throw error;
+      // A write that failed aborted the transaction: its error, not a later request's "aborted", is the cause.
+      throw requests.failure ?? error;
     }
   }
 }
 
-function keyed<K extends 'conflicts' | 'quarantine'>(
-  tx: Tx,
-  name: K,
-): KeyedCollection<StoredConflictRecord & StoredQuarantineRecord, StationDb[K]['value']> {
+/**
+ * One transaction's requests as promises. A write is not waited for: IndexedDB runs a
+ * transaction's requests in the order issued (a read after a write sees it), and a write that
+ * fails aborts the transaction, so its error comes out of `done` (the commit) instead — all of
+ * the work is kept or none, as before, with one round trip less per write.
+ */
+class Requests {
+  failure: Error | undefined = undefined;
+  readonly done: Promise<void>;
+
+  constructor(tx: IDBTransaction) {
+    this.done = new Promise((resolve, reject) => {
+      tx.oncomplete = () => resolve();
+      tx.onabort = () => reject(this.failure ?? tx.error ?? new DOMException('the transaction was aborted', 'AbortError'));
+    });
+  }
+
+  /** A read: resolves with its result. A request that cannot even be made (a bad key) rejects, never throws. */
+  read<R>(make: () => IDBRequest<R>): Promise<R> {
+    return new Promise((resolve, reject) => {
+      const request = make();
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error ?? new DOMException('the request failed', 'UnknownError'));
+    });
+  }
+
+  /** A write: issued now, its failure reported by the transaction (see above). */
+  write(make: () => IDBRequest): Promise<void> {
+    try {
+      const request = make();
+      request.onerror = () => {
+        this.failure ??= request.error ?? new DOMException('a write failed', 'UnknownError');
+      };
+      return Promise.resolve();
+    } catch (thrown) {
+      const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+      this.failure ??= error;
+      return Promise.reject(error);
+    }
+  }
+}
+
+function keyed<Stored extends { readonly id: string }, Written>(
+  name: 'conflicts' | 'quarantine',
+  tx: IDBTransaction,
+  requests: Requests,
+): KeyedCollection<Stored, Written> {
   const store = tx.objectStore(name);
   return {
-    get: (id) => store.get(id),
-    all: () => store.getAll(),
-    keys: async () => (await store.getAllKeys()).map(String),
-    put: async (record) => {
-      await store.put(record);
-    },
-    delete: (id) => store.delete(id),
-    count: () => store.count(),
-    entityKeys: async () => (await store.getAll()).map((r) => String(r.entityKey)),
+    get: (id) => requests.read(() => store.get(id) as IDBRequest<Stored | undefined>),
+    all: () => requests.read(() => store.getAll() as IDBRequest<Stored[]>),
+    keys: async () => (await requests.read(() => store.getAllKeys())).map(String),
+    put: (record) => requests.write(() => store.put(record)),
+    delete: (id) => requests.write(() => store.delete(id)),
+    count: () => requests.read(() => store.count()),
+    entityKeys: async () =>
+      (await requests.read(() => store.getAll() as IDBRequest<{ entityKey?: unknown }[]>)).map((r) => String(r.entityKey)),
   };
 }
 
-function port(tx: Tx): StorageTx {
+function port(tx: IDBTransaction, requests: Requests): StorageTx {
   const ops = tx.objectStore('pending_sync');
-  const cacheGet = (table: CachedTable, id: string): Promise<CacheRecord | undefined> => {
+  const entities = tx.objectStore('entity_cache');
+  const state = tx.objectStore('sync_state');
+  // The ops this transaction has read or written, as stored now: a patch of one of them (claiming a
+  // batch, settling a retry) is one write, not a read and a write. Nothing else writes meanwhile
+  // (a read-write transaction has the stores to itself), so they stay current.
+  const seen = new Map<string, StoredOpRecord>();
+  const remember = (records: StoredOpRecord[]): StoredOpRecord[] => {
+    if (tx.mode === 'readwrite') for (const record of records) seen.set(record.id, record);
+    return records;
+  };
+  const simpleStore = (table: CachedTable): IDBObjectStore | undefined => {
     const simple = SIMPLE_CACHE[table];
-    return simple === undefined ? tx.objectStore('entity_cache').get([table, id]) : tx.objectStore(simple).get(id);
+    return simple === undefined ? undefined : tx.objectStore(simple);
   };
   const cacheAll = (table: CachedTable): Promise<CacheRecord[]> => {
-    const simple = SIMPLE_CACHE[table];
-    return simple === undefined ? tx.objectStore('entity_cache').index('entity').getAll(table) : tx.objectStore(simple).getAll();
+    const simple = simpleStore(table);
+    return requests.read(
+      () => (simple === undefined ? entities.index('entity').getAll(table) : simple.getAll()) as IDBRequest<CacheRecord[]>,
+    );
+  };
+  const putOp = (record: StoredOpRecord): Promise<void> => {
+    if (tx.mode === 'readwrite') seen.set(record.id, record);
+    return requests.write(() => ops.put(record));
   };
   return {
     ops: {
-      get: (id) => ops.get(id),
-      put: async (op) => {
-        await ops.put(op);
+      get: async (id) => {
+        const record = await requests.read(() => ops.get(id) as IDBRequest<StoredOpRecord | undefined>);
+        if (record !== undefined) remember([record]);
+        return record;
       },
+      put: (op) => putOp(op),
       patch: async (id, fields) => {
-        const record = await ops.get(id);
-        if (record !== undefined) await ops.put({ ...record, ...fields });
+        const record = seen.get(id) ?? (await requests.read(() => ops.get(id) as IDBRequest<StoredOpRecord | undefined>));
+        if (record !== undefined) await putOp({ ...record, ...fields });
       },
-      delete: (id) => ops.delete(id),
+      delete: (id) => {
+        seen.delete(id);
+        return requests.write(() => ops.delete(id));
+      },
       scan: async (visit) => {
         // One getAll, not a cursor: a request per record costs more than reading a few thousand at once.
         // The store, not the seq index: a record whose seq is missing or not a number is in no index,
         // and would otherwise sit in the queue's count forever, never sent and never listed.
-        const records = ((await ops.getAll()) as StoredOpRecord[]).sort((a, b) => seqOrder(a) - seqOrder(b));
+        const records = remember(await requests.read(() => ops.getAll() as IDBRequest<StoredOpRecord[]>)).sort(
+          (a, b) => seqOrder(a) - seqOrder(b),
+        );
         for (const record of records) if (!visit(record)) break;
       },
-      forEntity: (key, afterSeq) => ops.index('entity').getAll(entityRange(key, afterSeq)),
-      count: (status?: OpStatus) => (status === undefined ? ops.count() : ops.index('status').count(status)),
-      countForEntity: (key) => ops.index('entity').count(entityRange(key)),
+      forEntity: async (key, afterSeq) =>
+        remember(await requests.read(() => ops.index('entity').getAll(entityRange(key, afterSeq)) as IDBRequest<StoredOpRecord[]>)),
+      count: (status?: OpStatus) => requests.read(() => (status === undefined ? ops.count() : ops.index('status').count(status))),
+      countForEntity: (key) => requests.read(() => ops.index('entity').count(entityRange(key))),
       oldestTimestamp: async () => {
-        const first = await ops.index('timestamp').openCursor();
-        return typeof first?.value.timestamp === 'number' ? first.value.timestamp : null;
+        const first = await requests.read(() => ops.index('timestamp').openCursor());
+        const timestamp: unknown = (first?.value as { timestamp?: unknown } | undefined)?.timestamp;
+        return typeof timestamp === 'number' ? timestamp : null;
       },
     },
     cache: {
-      get: cacheGet,
-      put: async (table, id, { row, serverRow }, updatedAt) => {
-        const simple = SIMPLE_CACHE[table];
-        if (simple === undefined) await tx.objectStore('entity_cache').put({ entity: table, id, row, serverRow, updatedAt });
-        else await tx.objectStore(simple).put({ id, row, serverRow, updatedAt });
+      get: (table, id) => {
+        const simple = simpleStore(table);
+        return requests.read(
+          () => (simple === undefined ? entities.get([table, id]) : simple.get(id)) as IDBRequest<CacheRecord | undefined>,
+        );
+      },
+      put: (table, id, { row, serverRow }, updatedAt) => {
+        const simple = simpleStore(table);
+        return requests.write(() =>
+          simple === undefined
+            ? entities.put({ entity: table, id, row, serverRow, updatedAt })
+            : simple.put({ id, row, serverRow, updatedAt }),
+        );
       },
       delete: (table, id) => {
-        const simple = SIMPLE_CACHE[table];
-        return simple === undefined ? tx.objectStore('entity_cache').delete([table, id]) : tx.objectStore(simple).delete(id);
+        const simple = simpleStore(table);
+        return requests.write(() => (simple === undefined ? entities.delete([table, id]) : simple.delete(id)));
       },
       rows: async (table) => (await cacheAll(table)).flatMap((r) => (r.row === null ? [] : [r.row])),
       ids: async (table) => {
-        const simple = SIMPLE_CACHE[table];
-        if (simple !== undefined) return (await tx.objectStore(simple).getAllKeys()).map(String);
-        return (await tx.objectStore('entity_cache').index('entity').getAllKeys(table)).map(([, id]) => id);
+        const simple = simpleStore(table);
+        if (simple !== undefined) return (await requests.read(() => simple.getAllKeys())).map(String);
+        return (await requests.read(() => entities.index('entity').getAllKeys(table))).map((key) => String((key as [string, string])[1]));
       },
       count: async (table) => (await cacheAll(table)).filter((r) => r.row !== null).length,
       clear: async () => {
-        for (const name of ['gig_cache', 'asset_cache', 'entity_cache'] as const) await tx.objectStore(name).clear();
+        for (const name of ['gig_cache', 'asset_cache', 'entity_cache'] as const) await requests.write(() => tx.objectStore(name).clear());
       },
     },
-    conflicts: keyed(tx, 'conflicts'),
-    quarantine: keyed(tx, 'quarantine'),
+    conflicts: keyed<StoredConflictRecord, ConflictRecord>('conflicts', tx, requests),
+    quarantine: keyed<StoredQuarantineRecord, QuarantineRecord>('quarantine', tx, requests),
     state: {
-      get: async (key) => (await tx.objectStore('sync_state').get(key))?.value ?? null,
-      put: async (key, value) => {
-        await tx.objectStore('sync_state').put({ key, value });
-      },
-      delete: (key) => tx.objectStore('sync_state').delete(key),
+      get: async (key) => (await requests.read(() => state.get(key) as IDBRequest<{ value: string } | undefined>))?.value ?? null,
+      put: (key, value) => requests.write(() => state.put({ key, value })),
+      delete: (key) => requests.write(() => state.delete(key)),
     },
   };
 }
