@@ -106,6 +106,9 @@ interface Slot {
   stalled: boolean;
 }
 
+/** How often statuses are told while ops are enqueued one after another. */
+const STATUS_EVERY_MS = 100;
+
 export class InvalidOpError extends Error {
   constructor(message: string) {
     super(message);
@@ -150,6 +153,9 @@ export class SyncEngine {
    */
   private readonly errors: Record<Loop, { message: string; at: number } | null> = { push: null, pull: null };
   private readonly refusals: Observers<OpRefusal>;
+  /** Statuses after enqueues are spaced (see emitSoon). */
+  private statusTimer: unknown = null;
+  private statusAgain = false;
 
   constructor(options: SyncEngineOptions) {
     this.store = options.store;
@@ -184,6 +190,9 @@ export class SyncEngine {
 
   stop(): void {
     this.running = false;
+    if (this.statusTimer !== null) this.clock.clearTimeout(this.statusTimer);
+    this.statusTimer = null;
+    this.statusAgain = false;
     for (const loop of ['push', 'pull'] as const) {
       const pending = this.timers[loop];
       if (pending !== null) this.clock.clearTimeout(pending);
@@ -196,7 +205,8 @@ export class SyncEngine {
     const parsed = newOpSchema.safeParse(input);
     if (!parsed.success) throw new InvalidOpError(describe(parsed.error));
     const op = await this.store.enqueue(parsed.data satisfies NewOp, { id: this.newId(), now: this.clock.now() });
-    await this.emit();
+    // Not awaited: the op is durable, and the scan's feedback need not wait for a status read.
+    this.emitSoon();
     // Offline by the platform's word, the op waits for the timer's probe or the platform's "online".
     if (this.platformOnline) this.schedulePush(0);
     return op;
@@ -307,6 +317,26 @@ export class SyncEngine {
   /** Ops the server refused (conflict or rejection), as each answer is settled. */
   onRefused(listener: (refusal: OpRefusal) => void): () => void {
     return this.refusals.add(listener);
+  }
+
+  /**
+   * The status after an enqueue: at once, then at most once per STATUS_EVERY_MS while ops stream
+   * in (a scan burst), the last state always told. On a phone a status read per scan took as
+   * long as the scan itself.
+   */
+  private emitSoon(): void {
+    if (this.statusTimer !== null) {
+      this.statusAgain = true;
+      return;
+    }
+    // A status that cannot be read now is read again on the next change; the op is queued either way.
+    this.emit().catch(() => undefined);
+    this.statusTimer = this.clock.setTimeout(() => {
+      this.statusTimer = null;
+      if (!this.statusAgain) return;
+      this.statusAgain = false;
+      this.emitSoon();
+    }, STATUS_EVERY_MS);
   }
 
   private async emit(): Promise<void> {
