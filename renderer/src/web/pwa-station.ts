@@ -18,6 +18,8 @@ export const STORE_NAME = 'gigmanager-crew';
 export const SYNC_LOCK = 'gigmanager-sync';
 /** The service worker tells open pages that it changed the caches. */
 export const CHANNEL = 'gigmanager-crew';
+/** Other tabs hear of this page's changes within this long. */
+const TELL_OTHERS_MS = 250;
 
 export const browserClock: Clock = {
   now: () => Date.now(),
@@ -109,7 +111,15 @@ export async function createPwaStation(options: { launchDefault: BackendConfig |
   // again, its lists and status catch up. This page's own changes reach the index as events; other
   // tabs hear of them here (a channel does not deliver to its sender).
   const channel = new BroadcastChannel(CHANNEL);
-  const offChanges = store.onCacheChange(() => channel.postMessage('changed'));
+  // One message per burst (a scan a second, a drain's batches), not one per transaction: each
+  // message makes every other tab read its caches again.
+  let telling: ReturnType<typeof setTimeout> | null = null;
+  const offChanges = store.onCacheChange(() => {
+    telling ??= setTimeout(() => {
+      telling = null;
+      channel.postMessage('changed');
+    }, TELL_OTHERS_MS);
+  });
   channel.onmessage = () => {
     index.invalidate();
     events.emit('cacheChanged', { topics: ['gigs', 'assets', 'other'] });
@@ -129,6 +139,7 @@ export async function createPwaStation(options: { launchDefault: BackendConfig |
     onSessionChange: (listener) => host.onSessionChange(listener),
     stop: () => {
       offChanges();
+      if (telling !== null) clearTimeout(telling);
       channel.close();
       index.close();
       unsubscribe();

@@ -44,9 +44,16 @@ export function registerServiceWorker(engine: SyncEngine): void {
   });
   let timer: number | null = null;
   let lastDepth = 0;
+  // One registration while ops pile up (each is a round trip to the browser, and the tag is one);
+  // asked again once something drained, which may have used the registration up.
+  let registered = false;
   engine.subscribe((status) => {
     const waiting = status.depth - status.held;
-    if (waiting > lastDepth) void requestBackgroundSync();
+    if (waiting < lastDepth) registered = false;
+    if (waiting > lastDepth && !registered) {
+      registered = true;
+      void requestBackgroundSync();
+    }
     lastDepth = waiting;
     if (waiting > 0 && timer === null) {
       timer = window.setTimeout(() => {
