@@ -114,12 +114,29 @@ export interface Host<S extends HostStore, C extends HostScanning> extends SyncH
 export function composeHost<S extends HostStore, C extends HostScanning>(parts: HostParts<S, C>): Host<S, C> {
   const sync = composeSync(parts);
   const { engine, backend, store } = sync;
+  // The signed-in member's email as last known (offline too): with no badge scanned, ops name
+  // that member's staff profile. Read once per session (again while none is known).
+  let email: Promise<string | null> | null = null;
+  backend.changes.add(() => {
+    email = null;
+  });
+  const signedInEmail = (): Promise<string | null> => {
+    const known = (email ??= store.settings.memberRoles.get().then(
+      (roles) => roles?.email ?? null,
+      () => null,
+    ));
+    void known.then((value) => {
+      if (value === null && email === known) email = null;
+    });
+    return known;
+  };
   const pipeline = new ScanPipeline(
     {
       catalog: parts.catalog,
       enqueue: (op) => engine.enqueue(op),
       duplicateWindowMs: DUPLICATE_WINDOW_MS,
       remember: store.settings.scanSession,
+      signedInEmail,
     },
     (error) => parts.log(`scan failed: ${errorMessage(error)}`),
   );

@@ -1,6 +1,6 @@
 import { Observers } from '../observers';
 import type { ScanEvent } from '../scanner/types';
-import { ScanSession, type Feedback, type SessionState, type WorkflowDeps } from './workflow';
+import { ScanSession, type Feedback, type ScanInput, type SessionState, type WorkflowDeps } from './workflow';
 
 /**
  * Scans → workflow → feedback, one at a time in arrival order (feedback must match the order
@@ -31,8 +31,9 @@ export class ScanPipeline {
     return this.feedback.add(listener);
   }
 
-  process(scan: ScanEvent, role: 'out' | 'in' | 'any'): Promise<Feedback> {
-    return this.run(scan, () => this.session.handle(scan, role));
+  /** `input`: what the screen adds to a typed code (a keypad quantity for a bulk item, a condition's note). */
+  process(scan: ScanEvent, role: 'out' | 'in' | 'any', input: ScanInput = {}): Promise<Feedback> {
+    return this.run(scan, () => this.session.handle(scan, role, input));
   }
 
   private run(scan: ScanEvent, decide: () => Promise<Feedback>): Promise<Feedback> {

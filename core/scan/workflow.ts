@@ -34,7 +34,7 @@ export interface WorkflowDeps {
    * The signed-in member's email (a crew member's phone): with no badge scanned, the staff
    * profile with this email in the cached staff profiles is the operator every op names.
    */
-  signedInEmail?: () => string | null;
+  signedInEmail?: () => Promise<string | null> | string | null;
 }
 
 /** What the screen adds to a scan: a quantity typed on the keypad (bulk items), a note for a condition. */
@@ -140,7 +140,7 @@ export class ScanSession {
   /** Who moves things now: the badge scanned, else the signed-in member's staff profile (a phone). */
   private async currentOperator(): Promise<StaffProfile | null> {
     if (this.operator !== null) return this.operator;
-    const email = this.deps.signedInEmail?.() ?? null;
+    const email = (await this.deps.signedInEmail?.()) ?? null;
     return email === null || email === '' ? null : this.deps.catalog.findStaffByEmail(email);
   }
 
