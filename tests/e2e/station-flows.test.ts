@@ -281,14 +281,15 @@ describe('the station in Chromium', () => {
     await screen('F5', 'conflicts');
     const cards = page.getByTestId('conflict');
     await expect.poll(() => cards.count(), { timeout: 30_000 }).toBe(2);
-    const keepCard = cards.filter({ hasText: keep.name });
+    // By code: the seed reuses gig names ("Crew call 2"), a conflict's title names the gig and its code.
+    const keepCard = cards.filter({ hasText: keep.code });
     expect(await keepCard.getByTestId('local-status').innerText()).toBe('cancelled');
     expect(await keepCard.getByTestId('server-status').innerText()).toBe('draft');
     expect(await keepCard.locator('tr.differs').count()).toBe(1);
     await shot('conflicts');
 
     // Use Server for one, Keep Local (re-sent against the server's version) for the other.
-    await cards.filter({ hasText: drop.name }).getByRole('button', { name: 'Use Server' }).click();
+    await cards.filter({ hasText: drop.code }).getByRole('button', { name: 'Use Server' }).click();
     await expect.poll(() => cards.count(), { timeout: 15_000 }).toBe(1);
     await keepCard.getByRole('button', { name: 'Keep Local' }).click();
     await expect.poll(() => cards.count(), { timeout: 15_000 }).toBe(0);
