@@ -55,9 +55,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A phone's shot is the whole page (what the operator scrolls to); the station's is its screen. */
-async function shoot(on: Page, name: string, fullPage = false): Promise<void> {
-  await on.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
+async function shoot(on: Page, name: string): Promise<void> {
+  await on.screenshot({ path: join(SHOTS, `${name}.png`) });
   copyFileSync(join(SHOTS, `${name}.png`), join(DOC_SHOTS, `${name}.png`));
 }
 
@@ -188,7 +187,9 @@ describe('conflicts and sync in the operator’s language', () => {
           await expect.poll(() => phone.page.getByTestId('queue-row').first().innerText(), { timeout: 15_000 }).toContain('MIC-1042');
           expect(await phone.page.locator('main').innerText()).not.toMatch(UUID);
           expect(await phone.page.evaluate(NO_SIDEWAYS_SCROLL)).toBe(true);
-          await shoot(phone.page, `station-sync-${phone.name}`, true);
+          // The queue is below the status cards on a phone: the shot shows it, as the operator scrolls to it.
+          await phone.page.getByTestId('queue-row').first().scrollIntoViewIfNeeded();
+          await shoot(phone.page, `station-sync-${phone.name}`);
         }
         await screen(page, 'F1', 'scan');
       },
@@ -242,7 +243,7 @@ describe('conflicts and sync in the operator’s language', () => {
       await expect.poll(() => phone.page.getByTestId('conflict').count(), { timeout: 15_000 }).toBe(3);
       expect(await phone.page.locator('main').innerText()).not.toMatch(UUID);
       expect(await phone.page.evaluate(NO_SIDEWAYS_SCROLL)).toBe(true);
-      await shoot(phone.page, `station-conflicts-${phone.name}`, true);
+      await shoot(phone.page, `station-conflicts-${phone.name}`);
     }
 
     // A Keep Local the server would refuse is refused by the station too (a Select all cannot sneak it through).
