@@ -320,3 +320,39 @@ describe('adding an op type: one core file plus the server (asset notes edit)', 
     }
   });
 });
+
+describe('bulk stock through a station: pulled, moved by quantity, shown at once, applied once, pulled back the same', () => {
+  it('a station pulls a bulk item, queues 12 out, shows them out before the answer, and the server agrees', async () => {
+    const gig = await insertGig(stack.db, org.id, { name: 'Ramp night', status: 'confirmed' });
+    const item = await insertBulkItem(40);
+    const station = await openStation({
+      url: stack.url,
+      anonKey: stack.anonKey,
+      email: org.members.station.email,
+      password: org.members.station.password,
+      dbPath: join(dir, 'bulk.sqlite'),
+    });
+    try {
+      await station.engine.syncNow();
+      expect(decodeRow('bulk_items', await station.store.getCached('bulk_items', item))).toMatchObject({ inWarehouse: 40, outTo: {} });
+      const op = await station.engine.enqueue({
+        table: 'bulk_items',
+        action: 'check_out',
+        payload: { id: item, gig_id: gig, quantity: 12 },
+      });
+      const shown = decodeRow('bulk_items', await station.store.getCached('bulk_items', item));
+      expect(shown).toMatchObject({ inWarehouse: 28, outTo: { [gig]: 12 } });
+      expect(await quarantineLabel({ op, code: 'replay_expired' }, (t, key) => station.store.getCached(t, key))).toMatch(
+        /^Check-out of 12 × XLR cable 10m · BULK-[0-9A-F-]+ to Ramp night$/,
+      );
+      await drainUntilSettled(station);
+      expect(await station.store.stats()).toMatchObject({ depth: 0, quarantined: 0, conflicts: 0 });
+      await station.engine.syncNow();
+      expect(decodeRow('bulk_items', await station.store.getCached('bulk_items', item))).toEqual(shown);
+      expect(await serverRow('bulk_items', item)).toMatchObject({ in_warehouse: 28, out_to: { [gig]: 12 } });
+    } finally {
+      station.engine.stop();
+      station.store.close();
+    }
+  });
+});
