@@ -250,7 +250,7 @@ describe('the crew PWA offline', () => {
       ).rows[0];
       const target = withKit === undefined ? 0 : expected.findIndex((g) => g.id === withKit.id);
       await items.nth(target).click();
-      await expect.poll(() => page.getByTestId('pick-list').locator('li').count(), { timeout: 15_000 }).toBe(withKit?.lines ?? 0);
+      await expect.poll(() => page.getByTestId('pick-line').count(), { timeout: 15_000 }).toBe(withKit?.lines ?? 0);
       await page.screenshot({ path: join(SHOTS, 'pwa-my-gigs.png') });
     } finally {
       await context.close();

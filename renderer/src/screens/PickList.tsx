@@ -20,7 +20,7 @@ function Item({ item, mode }: { item: PickItem; mode: PickListView['mode'] }) {
       </span>
       <span className="pick-name">{item.name}</span>
       <code>{item.code}</code>
-      <span className="pick-where">{item.done && mode === 'check_out' ? 'out' : item.where}</span>
+      {!(item.done && mode === 'check_out') && <span className="pick-where">{item.where}</span>}
     </li>
   );
 }
