@@ -63,7 +63,8 @@ const noViews: StationViews = {
   listGigs: () => Promise.resolve([]),
   listAssets: () => Promise.resolve([]),
   myAssignments: () => Promise.resolve([]),
-  pickList: () => Promise.resolve([]),
+  pickList: (gigId) =>
+    Promise.resolve({ gigId, mode: 'check_out', groups: [], totals: { planned: 0, scanned: 0, missing: 0, extra: 0 } }),
   queuedFor: () => Promise.resolve([]),
 };
 
