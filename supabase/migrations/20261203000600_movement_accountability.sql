@@ -281,7 +281,9 @@ declare
   taken app.fast_op[];
   results jsonb;
 begin
-  if exists (select 1 from jsonb_array_elements(ops) e where jsonb_typeof(e) <> 'object' or e ->> 'table' is distinct from 'assets') then
+  -- Bulk quantity ops touch no asset: a batch may mix them with asset ops (they go op by op).
+  if exists (select 1 from jsonb_array_elements(ops) e
+              where jsonb_typeof(e) <> 'object' or coalesce(e ->> 'table', '') not in ('assets', 'bulk_items')) then
     return '{}'::jsonb;
   end if;
   -- One statement (one snapshot) reads the ops already stored and the prune watermark together.
@@ -307,6 +309,7 @@ begin
                       then coalesce(e.value -> 'payload' ->> 'condition', 'ok') end as condition,
                  e.value -> 'payload' as payload
             from jsonb_array_elements(ops) with ordinality e
+           where e.value ->> 'table' = 'assets'
         ) p
     ) t
    where t.op_id is not null and t.entity is not null and t.per_entity = 1 and t.per_id = 1

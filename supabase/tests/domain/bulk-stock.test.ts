@@ -275,6 +275,36 @@ describe('isolation, roles and replays', () => {
   });
 });
 
+describe('a batch mixing bulk and asset scans', () => {
+  it('applies each in order: assets on the set-based path, bulk op by op, a duplicate op id refused', async () => {
+    const item = await insertBulk(org.id, { inWarehouse: 10 });
+    const { rows } = await stack.db.query<{ id: string }>(
+      `insert into public.assets (org_id, serial_number, name, category) values ($1, $2, 'Speaker', 'Audio'), ($1, $3, 'Speaker', 'Audio') returning id`,
+      [org.id, `MIX-${randomUUID().slice(0, 6)}`, `MIX-${randomUUID().slice(0, 6)}`],
+    );
+    const [a, b] = rows.map((r) => r.id);
+    const twice = randomUUID();
+    const results = await push([
+      { id: randomUUID(), table: 'assets', action: 'check_out', payload: { id: a, gig_id: gig }, base_version: 1 },
+      op('check_out', { id: item, gig_id: gig, quantity: 4 }, twice),
+      { id: randomUUID(), table: 'assets', action: 'check_out', payload: { id: b, gig_id: gig }, base_version: 1 },
+      { id: twice, table: 'assets', action: 'check_in', payload: { id: a, condition: 'ok' } },
+    ]);
+    expect(results.map((r) => [r.status, r.code ?? null])).toEqual([
+      ['applied', null],
+      ['applied', null],
+      ['applied', null],
+      ['rejected', 'duplicate_op'],
+    ]);
+    expect(await state(item)).toEqual({ inWarehouse: 6, outTo: { [gig]: 4 }, movements: 1 });
+    const out = await stack.db.query('select count(*)::int as n from public.assets where id = any($1) and current_gig_id = $2', [
+      [a, b],
+      gig,
+    ]);
+    expect(out.rows[0]).toEqual({ n: 2 });
+  });
+});
+
 describe('roll-ups count units', () => {
   it('a bulk line is filled by the units out to the gig; units beyond it are extra; returns count units', async () => {
     const item = await insertBulk(org.id, { inWarehouse: 100, category: 'Cable ramp' });
