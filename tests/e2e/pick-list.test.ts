@@ -170,7 +170,7 @@ describe('the Scan screen’s pick list', { timeout: 240_000 }, () => {
           await page.locator('.last-scan-code', { hasText: 'GIG-PICK-LEAF' }).waitFor({ timeout: 10_000 });
           return page.getByTestId('active-gig').innerText();
         },
-        { timeout: 90_000, intervals: [2_000] },
+        { timeout: 90_000, interval: 2_000 },
       )
       .toBe('Harbour Hall Concert');
 
