@@ -57,14 +57,16 @@ const nothing: ScanCatalog = {
   caseContents: () => Promise.resolve([]),
   pickList: () => Promise.resolve([]),
   assetsOutTo: () => Promise.resolve([]),
+  findStaffByEmail: () => Promise.resolve(null),
+  findBulkItem: () => Promise.resolve(null),
+  bulkItemsOutTo: () => Promise.resolve([]),
 };
 
 const noViews: StationViews = {
   listGigs: () => Promise.resolve([]),
   listAssets: () => Promise.resolve([]),
   myAssignments: () => Promise.resolve([]),
-  pickList: (gigId) =>
-    Promise.resolve({ gigId, mode: 'check_out', groups: [], totals: { planned: 0, scanned: 0, missing: 0, extra: 0 } }),
+  pickList: (gigId) => Promise.resolve({ gigId, mode: 'check_out', groups: [], totals: { planned: 0, scanned: 0, missing: 0, extra: 0 } }),
   queuedFor: () => Promise.resolve([]),
 };
 
