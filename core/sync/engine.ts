@@ -82,6 +82,11 @@ interface DrainRun {
   claimed: number;
   /** Starts another sender (it claims only if there is room). */
   spawn: () => void;
+  /**
+   * The platform says offline: the timer's probe sends one op, not a batch, until a request gets
+   * through — on a phone, claiming and putting back 200 ops every poll stalled scans for a second.
+   */
+  probing: boolean;
 }
 
 /** The engine's two timer-driven loops. */
@@ -107,7 +112,7 @@ interface Slot {
 }
 
 /** How often statuses are told while ops are enqueued one after another. */
-const STATUS_EVERY_MS = 100;
+const STATUS_EVERY_MS = 250;
 
 export class InvalidOpError extends Error {
   constructor(message: string) {
@@ -405,7 +410,13 @@ export class SyncEngine {
   private async drainLoop(): Promise<boolean> {
     const deviceId = await this.store.deviceId();
     const senders: Promise<void>[] = [];
-    const run: DrainRun = { down: false, active: 0, claimed: 0, spawn: () => senders.push(this.sendBatches(deviceId, run)) };
+    const run: DrainRun = {
+      down: false,
+      active: 0,
+      claimed: 0,
+      spawn: () => senders.push(this.sendBatches(deviceId, run)),
+      probing: !this.platformOnline,
+    };
     for (let i = 0; i < this.concurrency; i += 1) run.spawn();
     // Senders started while waiting are waited for too; the first failure is reported after all end.
     const failures: Error[] = [];
@@ -452,11 +463,12 @@ export class SyncEngine {
       run.active += 1;
       run.claimed += 1;
       try {
-        const batch = await this.store.claimBatch(this.clock.now(), this.batchSize);
+        const batch = await this.store.claimBatch(this.clock.now(), run.probing ? 1 : this.batchSize);
         if (batch.length === 0) return;
         await this.emit();
         const results = await this.pushBatch(deviceId, batch, run, slot);
         if (results === null) return;
+        run.probing = false;
         this.succeeded('push');
         const outcomes = this.outcomes(batch, results);
         await this.store.settle(outcomes, this.clock.now());

@@ -333,6 +333,26 @@ describe('triggers and independence', () => {
     engine.stop();
   });
 
+  it('probes with one op while the platform says offline, and sends whole batches once a probe gets through (issue 18)', async () => {
+    await engine.start();
+    await clock.advance(0);
+    engine.setPlatformOnline(false);
+    for (let i = 0; i < 5; i += 1) await engine.enqueue({ table: 'assets', action: 'check_in', payload: { id: randomUUID() } });
+    const offline = (): Error => new TransportError('network', 'offline');
+    transport.pushPlan = [offline, offline];
+    transport.pullPlan = [offline, offline, offline, offline];
+    await clock.advance(15_000);
+    // Claiming and putting back a whole batch every poll stalled a phone's scans: one op per sender.
+    expect(transport.pushes.map((ops) => ops.length)).toEqual([1, 1]);
+    expect((await store.stats()).failed).toBe(2);
+    // The platform is wrong (the network works): the probe gets through, the rest goes as a batch.
+    await clock.advance(60_000);
+    await clock.advance(15_000);
+    expect((await store.stats()).depth).toBe(0);
+    expect(transport.pushes.slice(2).some((ops) => ops.length > 1)).toBe(true);
+    engine.stop();
+  });
+
   it('keeps pulling while pushes fail', async () => {
     perOpBackoffOnly();
     await engine.enqueue(checkIn);
