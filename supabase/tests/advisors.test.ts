@@ -170,6 +170,7 @@ const RPC_API = [
   'get_gig_ancestors(uuid)',
   'get_gig_hierarchy(uuid)',
   'list_push_subscriptions()',
+  'my_memberships()',
   'pull_changes(text,integer)',
   'push_changes(text,jsonb)',
   'save_push_subscription(text,text,text,text)',
