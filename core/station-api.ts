@@ -92,6 +92,8 @@ export const feedbackSchema = z.object({
   code: z.string(),
   scan: scanEventSchema,
   queued: z.array(z.uuid()),
+  /** Set when the scan waits for more: a bulk item scanned without a quantity asks for one (the keypad opens). */
+  awaiting: z.literal('quantity').optional(),
 });
 export type FeedbackView = z.infer<typeof feedbackSchema>;
 

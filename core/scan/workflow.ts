@@ -195,7 +195,10 @@ export class ScanSession {
         if (quantity === null) {
           this.awaitingQuantity = { item: found.row, mode };
           this.recent.delete(code);
-          return this.feedback('warning', `${bulkName(found.row)}: scan CMD:QTY:<n> or type how many`, code, scan);
+          return {
+            ...this.feedback('warning', `${bulkName(found.row)}: scan CMD:QTY:<n> or type how many`, code, scan),
+            awaiting: 'quantity',
+          };
         }
         return this.moveBulk(found.row, quantity, mode, code, scan);
       }

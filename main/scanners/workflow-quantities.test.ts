@@ -133,10 +133,12 @@ describe('bulk items by quantity', () => {
       kind: 'warning',
       message: 'XLR cable 10m · BULK-XLR10: scan CMD:QTY:<n> or type how many',
       queued: [],
+      awaiting: 'quantity',
     });
     expect(await queue()).toEqual([]);
     const feedback = await scan('CMD:QTY:12');
     expect(feedback).toMatchObject({ kind: 'ok', message: '12 × XLR cable 10m · BULK-XLR10 → Main Stage' });
+    expect(feedback.awaiting).toBeUndefined();
     expect(feedback.queued).toHaveLength(1);
     expect(await queue()).toEqual([{ table: 'bulk_items', action: 'check_out', payload: { id: XLR, gig_id: GIG, quantity: 12 } }]);
     expect((await session.state()).progress).toEqual({ gigId: GIG, planned: 23, scanned: 14, missing: 9, extra: 0 });

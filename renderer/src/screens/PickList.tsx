@@ -216,7 +216,7 @@ export function PickList({
 }
 
 function asksQuantity(feedback: FeedbackView): boolean {
-  return feedback.kind === 'warning' && feedback.queued.length === 0 && feedback.message.includes('CMD:QTY');
+  return feedback.awaiting === 'quantity';
 }
 
 function hint(line: PickLineView, mode: PickListView['mode']): string {
