@@ -8,7 +8,9 @@ import type { StationViews } from '../station-handlers';
 import type { AssetListItem, GigListItem, PickListView } from '../station-views';
 import type { QueuedOp } from '../sync/model';
 import { countPickList } from '../views/counts';
-import { buildPickList } from '../views/pick-list';
+import { buildPickList, subtree } from '../views/pick-list';
+import { opDefinition } from '../sync/ops';
+import type { Asset } from '../sync/rows';
 import type { CacheIndex } from './cache-index';
 import { caseContents } from './catalog';
 import type { Queue } from './queue';
@@ -115,16 +117,61 @@ export class CacheStationViews implements StationViews {
       this.index.table('cases'),
       this.index.table('bulk_items'),
     ]);
+    const picked = subtree(gigId, { gig: (id) => gigs.get(id), children: (id) => gigs.find('parentId', id) });
+    // The cases whose queued moves can show on this list: planned on it, or with contents out to it.
+    const caseIds = new Set<string>();
+    for (const gig of picked) {
+      for (const line of kit.find('gigId', gig.id)) if (line.caseId !== null) caseIds.add(line.caseId);
+      for (const asset of assets.find('gigId', gig.id)) if (asset.caseId !== null) caseIds.add(asset.caseId);
+    }
+    const moved = await this.queuedCaseMoves(caseIds, (caseId) => caseContents(caseId, cases, assets));
+    const current = (asset: Asset): Asset => moved.get(asset.id) ?? asset;
     return buildPickList(gigId, mode, {
       gig: (id) => gigs.get(id),
       children: (id) => gigs.find('parentId', id),
       kit: (id) => kit.find('gigId', id),
-      asset: (id) => assets.get(id),
+      asset: (id) => {
+        const asset = assets.get(id);
+        return asset === null ? null : current(asset);
+      },
       kase: (id) => cases.get(id),
-      caseContents: (caseId) => caseContents(caseId, cases, assets),
-      outTo: (id) => assets.find('gigId', id),
+      caseContents: (caseId) => caseContents(caseId, cases, assets).map(current),
+      outTo: (id) => [
+        ...assets
+          .find('gigId', id)
+          .map(current)
+          .filter((a) => a.currentGigId === id),
+        ...[...moved.values()].filter((a) => a.currentGigId === id && assets.get(a.id)?.currentGigId !== id),
+      ],
       bulk: [...bulk.byId.values()],
     });
+  }
+
+  /**
+   * A queued case check-out or check-in moves the case's contents as the asset op would (ops.ts
+   * `contents`), but the cached asset rows learn that only from the server's answer and pull:
+   * until then, the contents as the queued case ops leave them (offline, a picked case is out).
+   */
+  private async queuedCaseMoves(caseIds: ReadonlySet<string>, contents: (caseId: string) => Asset[]): Promise<Map<string, Asset>> {
+    const moved = new Map<string, Asset>();
+    if (caseIds.size === 0) return moved;
+    const ops = await this.queue.queuedFor([...caseIds].map((id) => `cases:${id}`));
+    for (const op of ops) {
+      const action = opDefinition(op.table, op.action)?.contents;
+      const caseId = op.payload['id'];
+      if (op.table !== 'cases' || action === undefined || typeof caseId !== 'string') continue;
+      const sets = opDefinition('assets', action)?.sets(op.payload, op.timestamp, null) ?? null;
+      if (sets === null) continue;
+      for (const asset of contents(caseId)) {
+        const before = moved.get(asset.id) ?? asset;
+        moved.set(asset.id, {
+          ...before,
+          status: typeof sets['status'] === 'string' ? (sets['status'] as Asset['status']) : before.status,
+          currentGigId: 'current_gig_id' in sets ? (sets['current_gig_id'] as string | null) : before.currentGigId,
+        });
+      }
+    }
+    return moved;
   }
 
   /** Queued ops on the asset or on the case it is in (what the history cannot show yet). */
