@@ -180,7 +180,14 @@ export const stationApiSchema = {
   },
   /** A scan the renderer detected itself (keyboard wedge, camera). */
   submitScan: {
-    args: z.tuple([z.strictObject({ code: z.string().min(1).max(MAX_CODE_BYTES), deviceId: z.string().min(1).max(100) })]),
+    args: z.tuple([
+      z.strictObject({
+        code: z.string().min(1).max(MAX_CODE_BYTES),
+        deviceId: z.string().min(1).max(100),
+        /** With CMD:DAMAGED / CMD:MISSING-PARTS from the screen: what is wrong, kept with the next item checked in. */
+        note: z.string().max(500, 'the note is longer than 500 characters').optional(),
+      }),
+    ]),
     result: feedbackSchema,
   },
   /**

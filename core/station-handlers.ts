@@ -1,7 +1,7 @@
 import type { StationHandlers } from './dispatch';
 import { StationError } from './errors';
 import type { ScannerConfig } from './scanner/config';
-import type { StationInfo, StationReturn } from './station-api';
+import type { StationArgs, StationInfo, StationReturn } from './station-api';
 import { buildMyGigs } from './views/my-gigs';
 import {
   GIG_STATUS_TRANSITIONS,
@@ -50,7 +50,7 @@ export interface StationScanning {
   configs(): Promise<ScannerConfig[]>;
   discover(): Promise<StationReturn<'discoverScanners'>>;
   save(configs: ScannerConfig[]): Promise<StationReturn<'saveScanners'>>;
-  submit(input: { code: string; deviceId: string }): Promise<StationReturn<'submitScan'>>;
+  submit(input: StationArgs<'submitScan'>[0]): Promise<StationReturn<'submitScan'>>;
   /** Scans become test scans for `seconds` (0 ends it). */
   setTest(seconds: number): StationReturn<'setScannerTest'>;
   state(): Promise<StationReturn<'getScanState'>>;

@@ -84,6 +84,8 @@ export class ScanSession {
   private gig: Gig | null = null;
   private operator: StaffProfile | null = null;
   private condition: Condition = 'ok';
+  /** What is wrong, given on the screen with the condition: kept with the next item checked in (from any scanner). */
+  private conditionNote: string | null = null;
   private readonly recent = new Map<string, number>();
   private readonly history: Accepted[] = [];
   /** Case contents sent out in this session: the caches learn them only from the server. */
@@ -175,7 +177,7 @@ export class ScanSession {
     if (parsed.kind === 'code' && last !== undefined && scan.receivedAt - last < this.deps.duplicateWindowMs) {
       return this.feedback('warning', `${code} scanned again — counted once`, code, scan);
     }
-    if (parsed.kind === 'command') return this.command(parsed.command, code, scan);
+    if (parsed.kind === 'command') return this.command(parsed.command, code, scan, input.note);
 
     const found = await this.resolve(code);
     const typed = input.quantity;
@@ -333,20 +335,32 @@ export class ScanSession {
     return { kind, message, code, scan, queued: queued.map((op) => op.id) };
   }
 
-  private async command(command: Command, code: string, scan: ScanEvent): Promise<Feedback> {
+  /** The next check-in's condition and its note (none for OK; a blank note is none). */
+  private setCondition(condition: Condition, note?: string): void {
+    this.condition = condition;
+    const trimmed = note?.trim() ?? '';
+    this.conditionNote = condition === 'ok' || trimmed === '' ? null : trimmed;
+  }
+
+  private async command(command: Command, code: string, scan: ScanEvent, note?: string): Promise<Feedback> {
     switch (command) {
       case 'CHECK-OUT':
         this.mode = 'check_out';
         return this.feedback('ok', this.gig === null ? 'check-out: scan a gig' : `check-out to ${this.gig.name}`, code, scan);
       case 'CHECK-IN':
         this.mode = 'check_in';
-        this.condition = 'ok';
+        this.setCondition('ok');
         return this.feedback('ok', 'check-in: scan items', code, scan);
       case 'OK':
       case 'DAMAGED':
       case 'MISSING-PARTS':
-        this.condition = command === 'OK' ? 'ok' : command === 'DAMAGED' ? 'damaged' : 'missing_parts';
-        return this.feedback('ok', `next check-in: ${this.condition.replace('_', ' ')}`, code, scan);
+        this.setCondition(command === 'OK' ? 'ok' : command === 'DAMAGED' ? 'damaged' : 'missing_parts', note);
+        return this.feedback(
+          'ok',
+          `next check-in: ${this.condition.replace('_', ' ')}${this.conditionNote === null ? '' : ` — ${this.conditionNote}`}`,
+          code,
+          scan,
+        );
       case 'DONE': {
         const progress = await this.progress();
         this.gig = null;
@@ -465,7 +479,8 @@ export class ScanSession {
       return this.feedback('warning', `${serial} is already in`, code, scan);
     }
     const condition = this.condition;
-    const remark = note?.trim() === '' ? undefined : note?.trim();
+    const given = note?.trim() === '' ? undefined : note?.trim();
+    const remark = given ?? this.conditionNote ?? undefined;
     // An item of a case that is still out, scanned for a condition: it comes back with its case
     // (one movement per item: this one with its condition, the rest OK).
     if (condition !== 'ok' && asset.caseId !== null && asset.status === 'checked_out') {
@@ -474,7 +489,7 @@ export class ScanSession {
         const marked = (this.itemConditions.get(box.id) ?? []).filter((item) => item.asset_id !== asset.id);
         marked.push({ asset_id: asset.id, condition, ...(remark === undefined ? {} : { note: remark }) });
         this.itemConditions.set(box.id, marked);
-        this.condition = 'ok';
+        this.setCondition('ok');
         return this.feedback(
           'warning',
           `${serial} marked ${condition.replace('_', ' ')} — scan case ${box.barcode} to check it in with the rest OK`,
@@ -495,7 +510,7 @@ export class ScanSession {
         undo: [{ table: 'assets', action: 'check_out', payload: { id: asset.id, gig_id: fromGig }, base_version: asset.version + 1 }],
       });
     }
-    this.condition = 'ok';
+    this.setCondition('ok');
     if (condition === 'damaged') return this.feedback('warning', `${serial} in, damaged → quarantine`, code, scan, [op]);
     if (condition === 'missing_parts') return this.feedback('warning', `${serial} in, missing parts → maintenance`, code, scan, [op]);
     return this.feedback('ok', `${serial} in`, code, scan, [op]);
@@ -509,7 +524,7 @@ export class ScanSession {
       payload: { id: box.id, condition: this.condition, ...(items.length === 0 ? {} : { items }) },
     });
     this.itemConditions.delete(box.id);
-    this.condition = 'ok';
+    this.setCondition('ok');
     if (items.length === 0) return this.feedback('ok', `case ${box.barcode} in`, code, scan, [op]);
     const words = items.map((item) => item.condition.replace('_', ' ')).join(', ');
     return this.feedback('warning', `case ${box.barcode} in: ${items.length} item(s) ${words}, the rest OK`, code, scan, [op]);

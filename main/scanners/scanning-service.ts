@@ -86,9 +86,11 @@ export class ScanningService implements HostScanning {
     return this.deps.devices.list();
   }
 
-  submit(input: { code: string; deviceId: string }): Promise<Feedback> {
+  submit(input: { code: string; deviceId: string; note?: string | undefined }): Promise<Feedback> {
     const scan = { deviceId: input.deviceId, code: input.code, receivedAt: this.deps.now() };
-    return this.testing() ? this.pipeline.test(scan) : this.pipeline.process(scan, 'any');
+    return this.testing()
+      ? this.pipeline.test(scan)
+      : this.pipeline.process(scan, 'any', input.note === undefined ? {} : { note: input.note });
   }
 
   setTest(seconds: number): { testing: boolean } {

@@ -57,8 +57,9 @@ class PhoneScanning implements HostScanning {
     );
   }
 
-  submit(input: { code: string; deviceId: string }): Promise<Feedback> {
-    return this.pipeline.process({ deviceId: input.deviceId, code: input.code, receivedAt: browserClock.now() }, 'any');
+  submit(input: { code: string; deviceId: string; note?: string | undefined }): Promise<Feedback> {
+    const scan = { deviceId: input.deviceId, code: input.code, receivedAt: browserClock.now() };
+    return this.pipeline.process(scan, 'any', input.note === undefined ? {} : { note: input.note });
   }
 
   /** A phone has no Scanners screen: its scans are never test scans. */
