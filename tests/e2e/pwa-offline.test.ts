@@ -378,8 +378,9 @@ describe('the crew PWA offline', () => {
       await expect.poll(() => cards.count(), { timeout: 60_000 }).toBe(2);
       await page.screenshot({ path: join(SHOTS, 'pwa-conflicts.png') });
       const byAsset = (serial: string) => cards.filter({ hasText: serial }).first();
-      expect(await byAsset(keep).getByTestId('local-current_gig_id').innerText()).toBe(gig.id);
-      expect(await byAsset(keep).getByTestId('server-current_gig_id').innerText()).toBe('empty');
+      // In words (issue 18): where it is on each side, the gig by name, never its id.
+      expect(await byAsset(keep).getByTestId('local-where').innerText()).toBe(`out to: ${gig.name}`);
+      expect(await byAsset(keep).getByTestId('server-where').innerText()).toBe('in the warehouse');
       await byAsset(drop).getByRole('button', { name: 'Use Server' }).click();
       await expect.poll(() => cards.count(), { timeout: 15_000 }).toBe(1);
       await cards.first().getByRole('button', { name: 'Keep Local' }).click();
