@@ -129,13 +129,19 @@ interface Level {
 }
 
 // Festivals: stages open on successive days and run three days each; a stage's day opens at noon,
-// sets from 14:00 every 90 minutes.
+// sets of 55 minutes from 14:00 every 70 minutes (the ninth and last at 23:20), a changeover after each.
 const FESTIVAL_LEVELS: Level[] = [
   { name: (r, _i, _p, year) => `${pick(r, FESTIVAL_NAMES)} Festival ${year}`, fanout: [1, 1], offset: 0, step: 0, length: 11 * DAY },
   { name: (_r, i) => STAGES[i % STAGES.length] ?? 'Stage', fanout: [4, 8], offset: 0, step: DAY, length: 4 * DAY },
   { name: (_r, i) => `Day ${i + 1}`, fanout: [2, 4], offset: 12 * HOUR, step: DAY, length: 12 * HOUR },
-  { name: (r, i) => `Set ${i + 1}: ${pick(r, TOUR_ARTISTS)}`, fanout: [4, 9], offset: 2 * HOUR, step: 90 * 60 * 1000, length: HOUR },
-  { name: () => 'Changeover', fanout: [1, 2], offset: HOUR, step: 15 * 60 * 1000, length: 30 * 60 * 1000 },
+  {
+    name: (r, i) => `Set ${i + 1}: ${pick(r, TOUR_ARTISTS)}`,
+    fanout: [4, 9],
+    offset: 2 * HOUR,
+    step: 70 * 60 * 1000,
+    length: 55 * 60 * 1000,
+  },
+  { name: () => 'Changeover', fanout: [1, 2], offset: 55 * 60 * 1000, step: 7 * 60 * 1000, length: 15 * 60 * 1000 },
   { name: (_r, i) => `Crew call ${i + 1}`, fanout: [1, 2], offset: 0, step: 15 * 60 * 1000, length: 15 * 60 * 1000 },
   { name: (_r, i) => `Task ${i + 1}`, fanout: [1, 2], offset: 0, step: 5 * 60 * 1000, length: 5 * 60 * 1000 },
   { name: (_r, i) => `Checklist ${i + 1}`, fanout: [1, 2], offset: 0, step: 5 * 60 * 1000, length: 5 * 60 * 1000 },
