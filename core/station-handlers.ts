@@ -19,6 +19,7 @@ import { opLabel, quarantineLabel, type CachedLookup } from './sync/quarantine-w
 import { gigStatusChoices, opAllowed, roleIn, roleWords, type KnownRoles } from './sync/roles';
 import type { QueueStore } from './sync/queue-store';
 import { decodeRow } from './sync/rows';
+import { deviceWords } from './views/device-words';
 
 /** Which backend, the session, and the server-side reads the screens need. */
 export interface StationBackend {
@@ -196,8 +197,9 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
         status: op.status,
       }));
       const server = await backend.assetHistory(assetId);
+      const own = { id: await store.deviceId(), name: (await backend.settings()).stationName };
       return 'movements' in server
-        ? { movements: server.movements, unavailable: null, pending }
+        ? { movements: server.movements.map((m) => ({ ...m, device: deviceWords(m.device_id, own) })), unavailable: null, pending }
         : { movements: null, unavailable: server.unavailable, pending };
     },
     getGigActions: async ({ gigId }) => {

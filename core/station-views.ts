@@ -125,12 +125,16 @@ export const movementSchema = z.object({
   condition: z.string().nullable(),
   staff_name: z.string().nullable(),
   device_id: z.string().nullable(),
+  /** What is wrong, kept with a damaged / missing-parts check-in (a server before notes sends none). */
+  note: z.string().nullable().default(null),
 });
 export type Movement = z.infer<typeof movementSchema>;
 
 export const assetHistorySchema = z.object({
   /** null when the server could not be asked (offline, signed out): `unavailable` says why. */
-  movements: z.array(movementSchema).nullable(),
+  movements: z
+    .array(movementSchema.extend({ /** Where it was scanned, in words (core/views/device-words.ts). */ device: z.string().nullable() }))
+    .nullable(),
   unavailable: z.string().nullable(),
   /** This station's queued, not yet synced, ops on the asset (or on its case). */
   pending: z.array(z.object({ id: z.uuid(), action: z.string(), timestamp: z.number(), gigId: z.string().nullable(), status: z.string() })),

@@ -53,6 +53,8 @@ export function AssetDetail({ entry }: { entry: AssetEntry }) {
               {m.gig_name !== null && ` · ${m.gig_name}`}
               {m.condition !== null && m.condition !== 'ok' && ` · ${m.condition.replace('_', ' ')}`}
               {m.staff_name !== null && ` · ${m.staff_name}`}
+              {m.device !== null && ` · ${m.device}`}
+              {m.note !== null && m.note !== '' && <span className="history-note">{` · “${m.note}”`}</span>}
             </li>
           ))}
           {history.movements?.length === 0 && history.pending.length === 0 && <li className="muted">No movements yet.</li>}

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type FormEvent } from 'react';
 import type { RecentScan } from '../../../core/scan/recent';
 import type { ScanStateView, SyncStatusView } from '../../../core/station-api';
 import { errorText } from '../station-data';
@@ -8,8 +8,55 @@ import { usePickList } from './usePickList';
 
 export const RECENT = 8;
 
-function command(code: string, onError: (words: string) => void): void {
-  window.station.submitScan({ code: `CMD:${code}`, deviceId: 'screen' }).catch((e: unknown) => onError(errorText(e)));
+function command(code: string, onError: (words: string) => void, note?: string): void {
+  window.station
+    .submitScan({ code: `CMD:${code}`, deviceId: 'screen', ...(note === undefined ? {} : { note }) })
+    .catch((e: unknown) => onError(errorText(e)));
+}
+
+/** Feedback sizes, largest first (rem): a long message steps down until it fits its panel whole. */
+const FEEDBACK_SIZES = [2, 1.6, 1.3, 1.1, 0.95, 0.8];
+
+/** The first size worth trying for a message this long (saves layout passes on most scans). */
+function firstSize(message: string): number {
+  return message.length <= 28 ? 0 : message.length <= 60 ? 1 : message.length <= 110 ? 2 : 3;
+}
+
+/**
+ * The feedback panel's message, always whole: it wraps (up to three lines on a station) and a
+ * long one gets a smaller font until it fits the fixed-size panel — never cut with an ellipsis.
+ */
+function FeedbackMessage({ message }: { message: string }) {
+  const ref = useRef<HTMLParagraphElement>(null);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (el === null) return;
+    const fit = (): void => {
+      // A phone's panel is smaller: its stylesheet's size caps the first step.
+      el.style.fontSize = '';
+      const cap = parseFloat(getComputedStyle(el).fontSize) / parseFloat(getComputedStyle(document.documentElement).fontSize);
+      const sizes = FEEDBACK_SIZES.filter((size) => size <= cap);
+      for (let i = Math.min(firstSize(message), sizes.length - 1); i < sizes.length; i += 1) {
+        el.style.fontSize = `${sizes[i]}rem`;
+        if (el.scrollHeight <= el.clientHeight + 1) break;
+      }
+    };
+    fit();
+    // A window resized or a phone turned: fitted again for the new width (not on every scan).
+    let width = el.clientWidth;
+    const observer = new ResizeObserver(() => {
+      if (el.clientWidth === width) return;
+      width = el.clientWidth;
+      fit();
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [message]);
+  return (
+    <p className="last-scan-message" ref={ref}>
+      {message}
+    </p>
+  );
 }
 
 /**
@@ -33,12 +80,20 @@ export function ScanScreen({
   const feedback = recent[0] ?? null;
   const [typed, setTyped] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const [note, setNote] = useState('');
 
   const refresh = useCallback(() => {
     window.station.getScanState().then(setState, (e: unknown) => setError(errorText(e)));
   }, []);
   // Every scan may change the gig, mode or progress.
   useEffect(refresh, [feedback, refresh]);
+
+  // The note goes with the condition; the next item scanned (by any scanner) carries it.
+  const nextCondition = (condition: 'DAMAGED' | 'MISSING-PARTS'): void => {
+    const given = note.trim();
+    setNote('');
+    command(condition, setError, given === '' ? undefined : given);
+  };
 
   const submitTyped = (event: FormEvent): void => {
     event.preventDefault();
@@ -85,7 +140,7 @@ export function ScanScreen({
         aria-label="Last scan"
         data-testid="last-scan"
       >
-        <p className="last-scan-message">{feedback?.message ?? 'Ready to scan'}</p>
+        <FeedbackMessage message={feedback?.message ?? 'Ready to scan'} />
         <p className="last-scan-code">{feedback?.code ?? ' '}</p>
       </section>
 
@@ -122,10 +177,10 @@ export function ScanScreen({
         </button>
         {state?.mode === 'check_in' && (
           <>
-            <button type="button" className="big" onClick={() => command('DAMAGED', setError)}>
+            <button type="button" className="big" onClick={() => nextCondition('DAMAGED')}>
               Next: damaged
             </button>
-            <button type="button" className="big" onClick={() => command('MISSING-PARTS', setError)}>
+            <button type="button" className="big" onClick={() => nextCondition('MISSING-PARTS')}>
               Next: missing parts
             </button>
           </>
@@ -137,6 +192,20 @@ export function ScanScreen({
           Done
         </button>
       </section>
+
+      {state?.mode === 'check_in' && (
+        <div className="condition-note">
+          <label htmlFor="condition-note">Note for the next damaged or missing-parts item</label>
+          <input
+            id="condition-note"
+            value={note}
+            maxLength={500}
+            onChange={(e) => setNote(e.target.value)}
+            autoComplete="off"
+            placeholder="what is broken or missing (optional)"
+          />
+        </div>
+      )}
 
       {camera && <CameraScanner />}
 
