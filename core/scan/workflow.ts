@@ -46,6 +46,23 @@ export interface ScanInput {
 
 export const MAX_NOTE_LENGTH = 500;
 
+/** A terminal escape sequence (ESC [ … final byte), dropped whole so no "[31m" is left behind. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const ESCAPE_SEQUENCE = /\u001b\[[0-?]*[ -/]*[@-~]/g;
+/** Control characters other than tab and line feed: C0, DEL and C1. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * A condition's note as it is kept: terminal escapes and control characters (a NUL, a bell, an
+ * ESC pasted from a terminal or sent by a scanner) are stripped — the operator cannot see them to
+ * remove them, and the server refuses a note holding them (invalid_field). A CR becomes a line
+ * feed; tabs and line feeds stay. Trimmed; the length limit applies to what is kept.
+ */
+export function cleanNote(note: string): string {
+  return note.replace(/\r\n?/g, '\n').replace(ESCAPE_SEQUENCE, '').replace(CONTROL, '').trim();
+}
+
 type Found =
   | { kind: 'gig'; row: Gig }
   | { kind: 'staff'; row: StaffProfile }
@@ -167,56 +184,89 @@ export class ScanSession {
     const mode: Mode = role === 'in' ? 'check_in' : role === 'out' ? 'check_out' : this.mode;
     const parsed = parseBarcode(scan.code);
     if (parsed.kind === 'empty') return this.feedback('error', 'empty scan', '', scan);
-    if (input.note !== undefined && input.note.length > MAX_NOTE_LENGTH) {
-      return this.feedback('error', `the note is ${input.note.length} characters; at most ${MAX_NOTE_LENGTH}`, '', scan);
+    const note = input.note === undefined ? undefined : cleanNote(input.note);
+    if (note !== undefined && note.length > MAX_NOTE_LENGTH) {
+      return this.feedback('error', `the note is ${note.length} characters; at most ${MAX_NOTE_LENGTH}`, '', scan);
     }
     if (parsed.kind === 'quantity') return this.quantity(parsed.text, scan);
     const code = parsed.kind === 'command' ? `CMD:${parsed.command}` : parsed.code;
+    const typed = input.quantity;
+    // A scan carrying a quantity (held or typed) is a new count, never the same scan twice:
+    // "5 of these, then 3 more" scans the same shelf code twice within a second.
+    const carriesQuantity = typed !== undefined || this.pendingQuantity !== null;
     const last = this.recent.get(code);
     this.recent.set(code, scan.receivedAt);
-    if (parsed.kind === 'code' && last !== undefined && scan.receivedAt - last < this.deps.duplicateWindowMs) {
-      return this.feedback('warning', `${code} scanned again — counted once`, code, scan);
+    if (parsed.kind === 'code' && !carriesQuantity && last !== undefined && scan.receivedAt - last < this.deps.duplicateWindowMs) {
+      return this.dropping(this.feedback('warning', `${code} scanned again — counted once`, code, scan));
     }
-    if (parsed.kind === 'command') return this.command(parsed.command, code, scan, input.note);
+    if (parsed.kind === 'command') return this.command(parsed.command, code, scan, note);
 
     const found = await this.resolve(code);
-    const typed = input.quantity;
-    if (found?.kind !== 'bulk' && (typed !== undefined || this.pendingQuantity !== null)) {
-      // A quantity is for bulk items only: nothing is queued, and the held quantity is dropped.
+    if (found?.kind === 'bulk') return this.bulkScan(found.row, typed, mode, code, scan);
+    if (found === null || found.kind === 'asset' || found.kind === 'case') {
       const quantity = typed ?? this.pendingQuantity;
-      this.pendingQuantity = null;
-      this.recent.delete(code);
-      const what = found === null ? `unknown barcode ${code}` : `${code} is counted one by one, not by quantity`;
-      return this.feedback('error', `quantity ${quantity} needs a bulk item: ${what}`, code, scan);
-    }
-    if (found?.kind !== 'bulk') this.awaitingQuantity = null;
-    switch (found?.kind) {
-      case 'bulk': {
-        const quantity = typed ?? this.pendingQuantity;
+      if (quantity !== null) {
+        // A quantity is for bulk items only: nothing is queued, and the held quantity is dropped.
         this.pendingQuantity = null;
-        if (quantity === null) {
-          this.awaitingQuantity = { item: found.row, mode };
-          this.recent.delete(code);
-          return {
-            ...this.feedback('warning', `${bulkName(found.row)}: scan CMD:QTY:<n> or type how many`, code, scan),
-            awaiting: 'quantity',
-          };
-        }
-        return this.moveBulk(found.row, quantity, mode, code, scan);
+        this.recent.delete(code);
+        const what = found === null ? `unknown barcode ${code}` : `${code} is counted one by one, not by quantity`;
+        return this.dropping(this.feedback('error', `quantity ${quantity} needs a bulk item: ${what}`, code, scan));
       }
+    }
+    // A gig or a badge changes what the next scans mean: a quantity held (or typed) with it is
+    // dropped, and so is a bulk item still waiting for one — said, not silent.
+    const typedDropped = typed === undefined ? null : `quantity ${typed} dropped`;
+    const also = (feedback: Feedback): Feedback => this.dropping(feedback, typedDropped);
+    switch (found?.kind) {
       case 'gig':
-        return this.selectGig(found.row, code, scan);
+        return also(await this.selectGig(found.row, code, scan));
       case 'staff':
         this.operator = found.row;
-        return this.feedback('ok', `operator: ${found.row.displayName}`, code, scan);
+        return also(this.feedback('ok', `operator: ${found.row.displayName}`, code, scan));
       case 'case':
-        return mode === 'check_out' ? this.checkOutCase(found.row, code, scan) : this.checkInCase(found.row, code, scan);
+        return also(mode === 'check_out' ? await this.checkOutCase(found.row, code, scan) : await this.checkInCase(found.row, code, scan));
       case 'asset':
-        return mode === 'check_out' ? this.checkOutAsset(found.row, code, scan) : this.checkInAsset(found.row, code, scan, input.note);
+        return also(
+          mode === 'check_out' ? await this.checkOutAsset(found.row, code, scan) : await this.checkInAsset(found.row, code, scan, note),
+        );
       case undefined:
         this.recent.delete(code);
-        return this.feedback('error', `unknown barcode ${code}`, code, scan);
+        return also(this.feedback('error', `unknown barcode ${code}`, code, scan));
     }
+  }
+
+  /**
+   * A bulk item's shelf code: moved by the quantity typed with it or held before it, else it
+   * waits for one (the next CMD:QTY:n or the keypad). A bad quantity moves nothing and the item
+   * keeps waiting; another bulk item still waiting is dropped, saying so.
+   */
+  private async bulkScan(item: BulkItem, typed: number | undefined, mode: Mode, code: string, scan: ScanEvent): Promise<Feedback> {
+    const quantity = typed ?? this.pendingQuantity;
+    this.pendingQuantity = null;
+    if (this.awaitingQuantity?.item.id === item.id) this.awaitingQuantity = null;
+    const problem = quantity === null ? null : quantityProblem(quantity);
+    if (quantity === null || problem !== null) {
+      this.recent.delete(code);
+      const asked =
+        problem === null
+          ? this.feedback('warning', `${bulkName(item)}: scan CMD:QTY:<n> or type how many`, code, scan)
+          : this.feedback('error', `${problem} — nothing was moved`, code, scan);
+      const feedback = this.dropping(asked);
+      this.awaitingQuantity = { item, mode };
+      return { ...feedback, awaiting: 'quantity' };
+    }
+    return this.dropping(await this.moveBulk(item, quantity, mode, code, scan));
+  }
+
+  /**
+   * Drops a quantity held for the next bulk item and a bulk item waiting for its quantity, and
+   * says so on `feedback` (an OK becomes a warning: something the operator meant did not happen).
+   * Every scan that is not what they were waiting for goes through here, so neither outlives it.
+   */
+  private dropping(feedback: Feedback, ...more: (string | null)[]): Feedback {
+    const words = [...more.filter((word): word is string => word !== null), ...this.dropHeld()];
+    if (words.length === 0) return feedback;
+    return { ...feedback, kind: feedback.kind === 'ok' ? 'warning' : feedback.kind, message: `${feedback.message} — ${words.join('; ')}` };
   }
 
   /**
@@ -269,8 +319,11 @@ export class ScanSession {
     const code = `CMD:QTY:${text}`;
     const problem = quantityProblem(text);
     if (problem !== null) {
+      // A quantity held before is dropped too (the operator meant neither); an item waiting keeps waiting.
+      const held = this.pendingQuantity;
       this.pendingQuantity = null;
-      return this.feedback('error', `${problem} — nothing was moved`, code, scan);
+      const dropped = held === null ? '' : `; quantity ${held} dropped`;
+      return this.feedback('error', `${problem} — nothing was moved${dropped}`, code, scan);
     }
     const quantity = Number(text);
     const waiting = this.awaitingQuantity;
@@ -342,7 +395,30 @@ export class ScanSession {
     this.conditionNote = condition === 'ok' || trimmed === '' ? null : trimmed;
   }
 
+  /** Forgets a held quantity and a bulk item waiting for one: what was dropped, in words. */
+  private dropHeld(): string[] {
+    const words: string[] = [];
+    if (this.pendingQuantity !== null) words.push(`quantity ${this.pendingQuantity} dropped`);
+    if (this.awaitingQuantity !== null)
+      words.push(`${bulkName(this.awaitingQuantity.item)} dropped: it was waiting for a quantity, nothing moved`);
+    this.pendingQuantity = null;
+    this.awaitingQuantity = null;
+    return words;
+  }
+
+  /**
+   * A command changes what the next scans mean (mode, condition, Done) or takes the last one back:
+   * a quantity held or a bulk item waiting for one does not outlive it, and the feedback says so.
+   */
   private async command(command: Command, code: string, scan: ScanEvent, note?: string): Promise<Feedback> {
+    if (command === 'UNDO' && (this.pendingQuantity !== null || this.awaitingQuantity !== null)) {
+      // The last scan was the quantity or the item waiting for one: undoing it drops just that.
+      return this.feedback('ok', `undone: ${this.dropHeld().join('; ')}`, code, scan);
+    }
+    return this.dropping(await this.runCommand(command, code, scan, note));
+  }
+
+  private async runCommand(command: Command, code: string, scan: ScanEvent, note?: string): Promise<Feedback> {
     switch (command) {
       case 'CHECK-OUT':
         this.mode = 'check_out';
@@ -364,8 +440,6 @@ export class ScanSession {
       case 'DONE': {
         const progress = await this.progress();
         this.gig = null;
-        this.pendingQuantity = null;
-        this.awaitingQuantity = null;
         const marked = [...this.itemConditions.values()].reduce((n, items) => n + items.length, 0);
         if (marked > 0) {
           this.itemConditions.clear();
