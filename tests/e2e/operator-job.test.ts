@@ -158,6 +158,25 @@ async function scanUntil(code: string, says: string | RegExp): Promise<void> {
   await expect.poll(lastScan, { timeout: 30_000 }).toMatch(says);
 }
 
+/**
+ * The feedback and the session's fields are read whole: nothing cut at the side or the bottom (no
+ * ellipsis), at the station's size and a phone's. Returns what is cut, by its text.
+ */
+async function cutTexts(): Promise<string[]> {
+  const cut: string[] = [];
+  for (const width of [1366, 360]) {
+    await page.setViewportSize({ width, height: width === 1366 ? 768 : 740 });
+    await page.getByTestId('last-scan').waitFor();
+    cut.push(
+      ...(await page.evaluate<string[]>(`[...document.querySelectorAll('.last-scan-message, .scan-context strong')]
+        .filter((el) => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1)
+        .map((el) => '${width}: ' + el.textContent)`)),
+    );
+  }
+  await page.setViewportSize({ width: 1366, height: 768 });
+  return cut;
+}
+
 async function syncNow(): Promise<void> {
   await screen('F4', 'sync');
   await page.getByRole('button', { name: 'Sync now' }).click();
@@ -266,6 +285,7 @@ describe('the operator’s job on the station', () => {
     await expect.poll(screenLines, { timeout: 30_000 }).toEqual(plan.map((l) => ({ ...l, scanned: l.planned })));
     await expect.poll(() => page.getByTestId('queue-depth').innerText()).toBe('4 to sync');
     await expect.poll(screenTotals).toEqual([20, 20, 0, 0]);
+    await expect.poll(cutTexts, { timeout: 15_000 }).toEqual([]);
     await shoot('picked');
     expect((await stack.db.query('select 1 from public.asset_movements where asset_id = any($1)', [[desk, ...mics]])).rowCount).toBe(0);
 
@@ -284,6 +304,7 @@ describe('the operator’s job on the station', () => {
     await page.getByRole('button', { name: 'Next: damaged' }).click();
     await expect.poll(lastScan, { timeout: 30_000 }).toContain(`next check-in: damaged — ${NOTE}`);
     await scanUntil('MIC-OPJ-2', 'MIC-OPJ-2 marked damaged — scan case CASE-OPJ-1 to check it in with the rest OK');
+    await expect.poll(cutTexts, { timeout: 15_000 }).toEqual([]);
     await shoot('damaged-noted');
     await scanUntil('CASE-OPJ-1', 'case CASE-OPJ-1 in: 1 item(s) damaged, the rest OK');
     await scanUntil('DESK-OPJ-1', 'DESK-OPJ-1 in');
