@@ -173,6 +173,120 @@ describe('a case check-out conflict', () => {
   });
 });
 
+describe('a bulk quantity conflict (insufficient_stock / more_than_out)', () => {
+  const XLR = '00000000-0000-4000-8000-0000000000b1';
+  const bulkRow = (inWarehouse: number, outTo: Record<string, number>, extra: Record<string, unknown> = {}): Row => ({
+    id: XLR,
+    org_id: ORG,
+    category: 'XLR cable 10m',
+    name: 'XLR cable 10m',
+    barcode: 'BULK-XLR10',
+    unit: 'pcs',
+    consumable: false,
+    in_warehouse: inWarehouse,
+    out_to: outTo,
+    version: 7,
+    updated_at: '2027-06-12T14:32:00Z',
+    ...extra,
+  });
+  const cached = new Map<string, Row>([...rows, [`bulk_items:${XLR}`, bulkRow(40, { [DAY2]: 2 })]]);
+  const bulkContext = (role: ConflictContext['role'] = 'station'): ConflictContext => ({
+    lookup: (table, key) => Promise.resolve(cached.get(`${table}:${key}`) ?? null),
+    role,
+    now,
+    timeZone: 'UTC',
+  });
+  const bulk = (action: 'check_out' | 'check_in', quantity: unknown, serverRow: Row | null, gig = DAY2): Conflict => ({
+    id: '00000000-0000-4000-8000-0000000000ce',
+    op: { ...op('bulk_items', action, { id: XLR, gig_id: gig, quantity }), baseVersion: null },
+    serverRow,
+    changedFields: [action === 'check_out' ? 'in_warehouse' : 'out_to'],
+    message: 'not enough',
+    detectedAt: now,
+  });
+
+  it('a check-out of 10 with 3 in the warehouse: counts in words, Keep Local refused with its reason, Use Server says what it drops', async () => {
+    const view = await conflictView(bulk('check_out', 10, bulkRow(3, { [DAY2]: 2, [DAY1]: 35 })), bulkContext());
+    expect(view.title).toBe('XLR cable 10m · BULK-XLR10');
+    expect(view.what).toBe('Check-out of 10 × XLR cable 10m · BULK-XLR10 to Main Stage Day 2');
+    expect(view.fields).toEqual([
+      { key: 'in_warehouse', label: 'In the warehouse', local: '10 pcs to take out', server: '3 pcs', differs: true },
+      { key: 'out_to', label: 'Out to Main Stage Day 2', local: '2 pcs', server: '2 pcs', differs: false },
+      { key: 'out_elsewhere', label: 'Out to other gigs', local: 'none', server: 'Main Stage Day 1: 35 pcs', differs: true },
+    ]);
+    expect(view.choices).toEqual({
+      keep_local: {
+        allowed: false,
+        text: "Keep local: not offered — the server has only 3 pcs of XLR cable 10m in the warehouse, so sending the check-out of 10 pcs again would be refused. Use the server's, then scan how many really go out (at most 3).",
+      },
+      use_server: {
+        allowed: true,
+        text: "Use server: drop this station's quantity check-out scan; 10 pcs of XLR cable 10m do not go out to Main Stage Day 2, and the warehouse keeps 3 pcs.",
+      },
+    });
+    expect(JSON.stringify(view)).not.toMatch(UUID);
+  });
+
+  it('a check-out that now fits is offered, saying what it will do', async () => {
+    const view = await conflictView(bulk('check_out', 10, bulkRow(12, {})), bulkContext());
+    expect(view.fields[0]).toMatchObject({ server: '12 pcs', differs: false });
+    expect(view.choices.keep_local).toEqual({
+      allowed: true,
+      text: 'Keep local: send the check-out again — 10 pcs of XLR cable 10m go out to Main Stage Day 2 (the server has 12 pcs in the warehouse).',
+    });
+  });
+
+  it('a check-in of 5 with 2 out to the gig: refused; with 6 out: offered; with none out: refused, saying none', async () => {
+    const short = await conflictView(bulk('check_in', 5, bulkRow(38, { [DAY2]: 2 })), bulkContext());
+    expect(short.fields).toEqual([
+      { key: 'out_to', label: 'Out to Main Stage Day 2', local: '5 pcs coming back', server: '2 pcs', differs: true },
+      { key: 'in_warehouse', label: 'In the warehouse', local: '40 pcs', server: '38 pcs', differs: true },
+    ]);
+    expect(short.choices).toEqual({
+      keep_local: {
+        allowed: false,
+        text: "Keep local: not offered — the server counts only 2 pcs of XLR cable 10m out to Main Stage Day 2, so sending the check-in of 5 pcs again would be refused. Use the server's, then check in what came back (at most 2).",
+      },
+      use_server: {
+        allowed: true,
+        text: "Use server: drop this station's quantity check-in scan; 5 pcs of XLR cable 10m are not counted back, and the server keeps 2 pcs out to Main Stage Day 2.",
+      },
+    });
+    expect(JSON.stringify(short)).not.toMatch(UUID);
+    const enough = await conflictView(bulk('check_in', 5, bulkRow(34, { [DAY2]: 6 })), bulkContext());
+    expect(enough.choices.keep_local).toEqual({
+      allowed: true,
+      text: 'Keep local: send the check-in again — 5 pcs of XLR cable 10m come back from Main Stage Day 2 (the server counts 6 pcs out to it).',
+    });
+    const none = await conflictView(bulk('check_in', 5, bulkRow(40, {})), bulkContext());
+    expect(none.fields[0]).toMatchObject({ server: 'none', differs: true });
+    expect(none.choices.keep_local.text).toContain('the server counts none of XLR cable 10m out to Main Stage Day 2');
+  });
+
+  it('refuses Keep Local to a closed gig, a deleted item and an unreadable quantity', async () => {
+    const closed = await conflictView(bulk('check_out', 1, bulkRow(40, {}), DONE), bulkContext());
+    expect(closed.choices.keep_local).toEqual({
+      allowed: false,
+      text: 'Keep local: not offered — Warm-up show is completed, the server takes no more check-outs for it.',
+    });
+    const deleted = await conflictView(bulk('check_out', 1, null), bulkContext());
+    expect(deleted.title).toBe('XLR cable 10m · BULK-XLR10');
+    expect(deleted.choices.keep_local).toEqual({
+      allowed: false,
+      text: 'Keep local: not offered — XLR cable 10m is no longer on the server.',
+    });
+    expect(deleted.fields[0]).toMatchObject({ server: 'no longer on the server', differs: true });
+    expect((await conflictView(bulk('check_out', '10', bulkRow(40, {})), bulkContext())).choices.keep_local.allowed).toBe(false);
+  });
+
+  it('names a gig the station does not hold without its id', async () => {
+    const elsewhere = '00000000-0000-4000-8000-0000000000f9';
+    const view = await conflictView(bulk('check_out', 10, bulkRow(3, { [elsewhere]: 37 })), bulkContext());
+    expect(view.fields[2]).toMatchObject({ server: 'a gig not on this station: 37 pcs' });
+    expect(JSON.stringify(view)).not.toMatch(UUID);
+  });
+});
+
 describe('roles', () => {
   it('a station and crew move kit; only managers and admins change a gig’s status', () => {
     expect(MEMBER_ROLES.filter((role) => opAllowed(role, 'gigs', 'set_status'))).toEqual(['admin', 'manager']);

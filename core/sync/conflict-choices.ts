@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { GIG_STATUSES, type GigStatus } from '../station-views';
 import type { Conflict, Row } from './model';
 import { opDefinition } from './ops';
-import { assetWords, caseWords, gigWords, opLabel, type CachedLookup } from './quarantine-words';
+import { assetWords, bulkItemWords, caseWords, gigWords, opLabel, type CachedLookup } from './quarantine-words';
 import { opAllowed, roleWords, transitionAllowed, type MemberRole } from './roles';
 
 export const conflictChoiceSchema = z.object({
@@ -232,8 +232,20 @@ export async function conflictView(
     return { title, what, serverChange, fields, choices: { keep_local: keep, use_server: useServer(`${title} stays ${server}`) } };
   }
 
-  // Any other op (none conflicts today: only versioned ops do): the changed columns in plain words.
-  const title = op.table === 'assets' ? assetWords(row) : op.table === 'cases' ? caseWords(row) : gigTitle(row);
+  if (op.table === 'bulk_items' && (op.action === 'check_out' || op.action === 'check_in')) {
+    const keep = refusedByRole !== null ? { allowed: false, text: refusedByRole } : null;
+    return { what, serverChange, ...(await bulkConflict(op.action, op.payload, serverRow, cached, read, keep)) };
+  }
+
+  // Any other op (none conflicts today): the changed columns in plain words.
+  const title =
+    op.table === 'assets'
+      ? assetWords(row)
+      : op.table === 'cases'
+        ? caseWords(row)
+        : op.table === 'bulk_items'
+          ? bulkItemWords(row)
+          : gigTitle(row);
   const fields = await Promise.all(
     conflict.changedFields.map(async (column) => {
       const local = await valueWords(op.payload[column], read);
@@ -248,6 +260,127 @@ export async function conflictView(
         ? gone(title)
         : { allowed: true, text: "Keep local: send this station's change again, decided on the server's version." };
   return { title, what, serverChange, fields, choices: { keep_local: keep, use_server: useServer(`${title} stays as the server has it`) } };
+}
+
+type Read = (table: 'assets' | 'gigs' | 'cases' | 'bulk_items', id: unknown) => Promise<Row | null>;
+
+/** A whole number of units from a row (a value the station cannot read counts as none). */
+const units = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
+
+/** A bulk row's out_to ({gig id: units}) as pairs; anything unreadable is none. */
+const holdings = (row: Row | null): [string, number][] => {
+  const outTo = row?.['out_to'];
+  if (typeof outTo !== 'object' || outTo === null || Array.isArray(outTo)) return [];
+  return Object.entries(outTo as Record<string, unknown>)
+    .map(([gig, n]): [string, number] => [gig, units(n)])
+    .filter(([, n]) => n > 0);
+};
+
+/**
+ * A quantity check-out or check-in the server answered insufficient_stock / more_than_out
+ * (app.op_bulk_write judges quantities, not versions: a re-send is judged against what the server
+ * row holds now). Keep Local is offered only when the quantity asked fits: the warehouse's count
+ * for a check-out, what is out to that gig for a check-in. Fields are counts in words; the gigs
+ * holding units are named from the caches, never by id.
+ */
+async function bulkConflict(
+  action: 'check_out' | 'check_in',
+  payload: Record<string, unknown>,
+  serverRow: Row | null,
+  cached: Row | null,
+  read: Read,
+  refused: ConflictChoiceView | null,
+): Promise<Pick<ConflictView, 'title' | 'fields' | 'choices'>> {
+  const row = serverRow ?? cached;
+  const title = bulkItemWords(row);
+  const name = typeof row?.['name'] === 'string' && row['name'].trim() !== '' ? row['name'].trim() : title;
+  const unit = typeof row?.['unit'] === 'string' && row['unit'].trim() !== '' ? row['unit'].trim() : 'pcs';
+  const pcs = (n: number): string => (n === 0 ? 'none' : `${n} ${unit}`);
+  const asked = payload['quantity'];
+  const quantity = typeof asked === 'number' && Number.isInteger(asked) && asked > 0 ? asked : null;
+  const askedWords = quantity === null ? 'an unreadable quantity' : pcs(quantity);
+  const gigId = payload['gig_id'];
+  const gig = await read('gigs', gigId);
+  const gigName = gigWords(gig);
+  const outHere = (r: Row | null): number => holdings(r).find(([id]) => id === gigId)?.[1] ?? 0;
+  const elsewhere = async (r: Row | null): Promise<string> => {
+    const others = holdings(r).filter(([id]) => id !== gigId);
+    if (others.length === 0) return 'none';
+    const named = await Promise.all(others.slice(0, 3).map(async ([id, n]) => `${gigWords(await read('gigs', id))}: ${pcs(n)}`));
+    return others.length > 3 ? `${named.join(', ')} and ${others.length - 3} more gigs` : named.join(', ');
+  };
+  const inWarehouse = units(serverRow?.['in_warehouse']);
+  const held = outHere(serverRow);
+  const onServer = (n: number): string => (serverRow === null ? 'no longer on the server' : pcs(n));
+
+  const fields: ConflictView['fields'] = [];
+  if (action === 'check_out') {
+    fields.push({
+      key: 'in_warehouse',
+      label: 'In the warehouse',
+      local: `${askedWords} to take out`,
+      server: onServer(inWarehouse),
+      differs: serverRow === null || quantity === null || inWarehouse < quantity,
+    });
+    fields.push(field('out_to', `Out to ${gigName}`, pcs(outHere(cached)), onServer(held)));
+    const local = await elsewhere(cached);
+    const server = serverRow === null ? 'no longer on the server' : await elsewhere(serverRow);
+    if (local !== 'none' || server !== 'none') fields.push(field('out_elsewhere', 'Out to other gigs', local, server));
+  } else {
+    fields.push({
+      key: 'out_to',
+      label: `Out to ${gigName}`,
+      local: `${askedWords} coming back`,
+      server: onServer(held),
+      differs: serverRow === null || quantity === null || held < quantity,
+    });
+    fields.push(field('in_warehouse', 'In the warehouse', pcs(units(cached?.['in_warehouse'])), onServer(inWarehouse)));
+  }
+
+  const noun = opDefinition('bulk_items', action)?.noun ?? 'change';
+  const what = `${askedWords} of ${name}`;
+  let keep: ConflictChoiceView;
+  if (refused !== null) keep = refused;
+  else if (serverRow === null || serverRow['deleted_at'] != null)
+    keep = { allowed: false, text: `Keep local: not offered — ${name} is no longer on the server.` };
+  else if (quantity === null)
+    keep = { allowed: false, text: 'Keep local: not offered — the quantity this station sent cannot be read; the server refuses it.' };
+  else if (action === 'check_out' && gig !== null && (gig['status'] === 'completed' || gig['status'] === 'cancelled'))
+    keep = {
+      allowed: false,
+      text: `Keep local: not offered — ${gigName} is ${statusWords(gig['status'])}, the server takes no more check-outs for it.`,
+    };
+  else if (action === 'check_out' && inWarehouse < quantity)
+    keep = {
+      allowed: false,
+      text: `Keep local: not offered — the server has ${inWarehouse === 0 ? 'none' : `only ${pcs(inWarehouse)}`} of ${name} in the warehouse, so sending the check-out of ${pcs(quantity)} again would be refused. Use the server's, then scan how many really go out${inWarehouse === 0 ? '' : ` (at most ${inWarehouse})`}.`,
+    };
+  else if (action === 'check_in' && held < quantity)
+    keep = {
+      allowed: false,
+      text: `Keep local: not offered — the server counts ${held === 0 ? 'none' : `only ${pcs(held)}`} of ${name} out to ${gigName}, so sending the check-in of ${pcs(quantity)} again would be refused. Use the server's, then check in what came back${held === 0 ? ' from the gig holding them' : ` (at most ${held})`}.`,
+    };
+  else if (action === 'check_out')
+    keep = {
+      allowed: true,
+      text: `Keep local: send the check-out again — ${what} go out to ${gigName} (the server has ${pcs(inWarehouse)} in the warehouse).`,
+    };
+  else
+    keep = {
+      allowed: true,
+      text: `Keep local: send the check-in again — ${what} come back from ${gigName} (the server counts ${pcs(held)} out to it).`,
+    };
+  const stays =
+    serverRow === null
+      ? `${name} is no longer on the server`
+      : action === 'check_out'
+        ? `${what} do not go out to ${gigName}, and the warehouse keeps ${pcs(inWarehouse)}`
+        : `${what} are not counted back, and the server keeps ${pcs(held)} out to ${gigName}`;
+  return {
+    title,
+    fields,
+    choices: { keep_local: keep, use_server: { allowed: true, text: `Use server: drop this station's ${noun}; ${stays}.` } },
+  };
 }
 
 /** "out to: Main Stage" (a table cell) → "out to Main Stage" (in a sentence). */
@@ -299,5 +432,14 @@ async function valueWords(value: unknown, read: (table: 'gigs' | 'assets' | 'cas
     return box !== null ? caseWords(box) : 'a record not on this station';
   }
   if (typeof value === 'string') return value.replaceAll('_', ' ');
+  if (typeof value === 'object' && !Array.isArray(value)) {
+    // {gig id: units} and the like: each key named as a row, never shown as an id.
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 0) return 'none';
+    const words = await Promise.all(
+      entries.map(async ([key, inner]) => `${await valueWords(key, read)}: ${await valueWords(inner, read)}`),
+    );
+    return words.join(', ');
+  }
   return JSON.stringify(value);
 }
