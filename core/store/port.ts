@@ -88,6 +88,12 @@ export interface StorageTx {
     scan(visit: (op: StoredOpRecord) => boolean): Promise<void>;
     /** An entity's ops in queue order, only those after `afterSeq` when given. */
     forEntity(entityKey: string, afterSeq?: number): Promise<StoredOpRecord[]>;
+    /**
+     * The ops of each of these entities, each list in queue order (as forEntity, without
+     * `afterSeq`), every key present. Optional: an adapter whose requests are costly (IndexedDB on a
+     * phone) reads many entities' ops in one request; the queue asks per entity where it is absent.
+     */
+    forEntities?(entityKeys: readonly string[]): Promise<Map<string, StoredOpRecord[]>>;
     count(status?: OpStatus): Promise<number>;
     countForEntity(entityKey: string): Promise<number>;
     /** The earliest `timestamp` of any stored op, null when there is none. */

@@ -234,6 +234,9 @@ export class Queue implements QueueStore {
 
   settle(outcomes: Outcome[], now: number): Promise<void> {
     return this.run('readwrite', async (tx, touched) => {
+      // First every op's own write (side by side: on IndexedDB each awaited request is a round trip),
+      // then one read of what stays queued for the answered entities, then their cached rows.
+      const refresh: { key: string; table: string; id: string; incoming: Row | undefined }[] = [];
       const settleOne = async (outcome: Outcome): Promise<void> => {
         const { op } = outcome;
         const key = entityKey(op);
@@ -241,7 +244,7 @@ export class Queue implements QueueStore {
         switch (outcome.kind) {
           case 'applied':
             await tx.ops.delete(op.id);
-            await refreshCache(tx, touched, op.table, id, now, rebase, outcome.row ?? undefined);
+            refresh.push({ key, table: op.table, id, incoming: outcome.row ?? undefined });
             break;
           case 'conflict':
             await tx.ops.delete(op.id);
@@ -254,12 +257,12 @@ export class Queue implements QueueStore {
               message: outcome.message,
               detectedAt: now,
             });
-            await refreshCache(tx, touched, op.table, id, now, rebase, outcome.serverRow ?? undefined);
+            refresh.push({ key, table: op.table, id, incoming: outcome.serverRow ?? undefined });
             break;
           case 'rejected':
             await tx.ops.delete(op.id);
             await tx.quarantine.put({ id: op.id, entityKey: key, op, code: outcome.code, message: outcome.message, quarantinedAt: now });
-            await refreshCache(tx, touched, op.table, id, now);
+            refresh.push({ key, table: op.table, id, incoming: undefined });
             break;
           case 'retry': {
             const stored = await tx.ops.get(op.id);
@@ -275,18 +278,15 @@ export class Queue implements QueueStore {
           }
         }
       };
-      // Entities settle side by side (on IndexedDB each awaited request is a round trip); one
-      // entity's outcomes in queue order, so its cache ends on the newest server row.
-      const byEntity = new Map<string, Outcome[]>();
-      for (const outcome of outcomes) {
-        const key = entityKey(outcome.op);
-        const list = byEntity.get(key);
-        if (list === undefined) byEntity.set(key, [outcome]);
-        else list.push(outcome);
-      }
+      await Promise.all(outcomes.map(settleOne));
+      const cached = refresh.filter((r) => isCached(r.table));
+      const queued = await queuedOfEntities(tx, [...new Set(cached.map((r) => r.key))]);
+      // Entities side by side; one entity's answers in queue order, so its cache ends on the newest server row.
+      const byEntity = new Map<string, typeof cached>();
+      for (const r of cached) byEntity.set(r.key, [...(byEntity.get(r.key) ?? []), r]);
       await Promise.all(
-        [...byEntity.values()].map(async (list) => {
-          for (const outcome of list) await settleOne(outcome);
+        [...byEntity].map(async ([key, list]) => {
+          for (const r of list) await refreshCache(tx, touched, r.table, r.id, now, rebase, r.incoming, queued.get(key) ?? []);
         }),
       );
     });
@@ -316,9 +316,15 @@ export class Queue implements QueueStore {
   async applyPull(page: PullPage, rebaseRow: (serverRow: Row | null, queued: QueuedOp[]) => Row | null): Promise<void> {
     const now = this.options.clock();
     return this.run('readwrite', async (tx, touched) => {
-      for (const [table, rows] of Object.entries(page.changes) as [CachedTable, Row[]][]) {
+      const changes = Object.entries(page.changes) as [CachedTable, Row[]][];
+      // What is queued for the page's rows, in one read where the storage can (a page is up to 500 rows).
+      const queued = await queuedOfEntities(
+        tx,
+        changes.flatMap(([table, rows]) => rows.map((row) => `${table}:${row.id}`)),
+      );
+      for (const [table, rows] of changes) {
         for (const row of rows) {
-          await refreshCache(tx, touched, table, row.id, now, rebaseRow, row);
+          await refreshCache(tx, touched, table, row.id, now, rebaseRow, row, queued.get(`${table}:${row.id}`) ?? []);
         }
       }
       for (const tombstone of page.tombstones) {
@@ -475,17 +481,30 @@ export class Queue implements QueueStore {
 
   stats(): Promise<QueueStats> {
     return this.run('readonly', async (tx) => {
-      let held = 0;
-      for (const key of await heldKeys(tx)) held += await tx.ops.countForEntity(key);
+      // Every read at once (on IndexedDB each awaited request is a round trip); the conflicts' and
+      // quarantine's entity keys give their counts too.
+      const [conflictKeys, quarantineKeys, depth, pending, syncing, failed, oldestPendingAt] = await Promise.all([
+        tx.conflicts.entityKeys(),
+        tx.quarantine.entityKeys(),
+        tx.ops.count(),
+        tx.ops.count('pending'),
+        tx.ops.count('syncing'),
+        tx.ops.count('failed'),
+        tx.ops.oldestTimestamp(),
+      ]);
+      const held = (await Promise.all([...new Set([...conflictKeys, ...quarantineKeys])].map((key) => tx.ops.countForEntity(key)))).reduce(
+        (sum, n) => sum + n,
+        0,
+      );
       return {
-        depth: await tx.ops.count(),
-        pending: await tx.ops.count('pending'),
-        syncing: await tx.ops.count('syncing'),
-        failed: await tx.ops.count('failed'),
+        depth,
+        pending,
+        syncing,
+        failed,
         held,
-        conflicts: await tx.conflicts.count(),
-        quarantined: await tx.quarantine.count(),
-        oldestPendingAt: await tx.ops.oldestTimestamp(),
+        conflicts: conflictKeys.length,
+        quarantined: quarantineKeys.length,
+        oldestPendingAt,
       };
     });
   }
@@ -629,6 +648,14 @@ function parseRow(value: unknown): Row {
   return parsed.data;
 }
 
+/** The queued ops of each entity, in one read where the storage offers it (StorageTx.ops.forEntities). */
+async function queuedOfEntities(tx: StorageTx, keys: readonly string[]): Promise<Map<string, StoredOpRecord[]>> {
+  if (keys.length === 0) return new Map();
+  if (tx.ops.forEntities !== undefined) return tx.ops.forEntities(keys);
+  const lists = await Promise.all(keys.map((key) => tx.ops.forEntity(key)));
+  return new Map(keys.map((key, i) => [key, lists[i] ?? []]));
+}
+
 async function heldKeys(tx: StorageTx): Promise<Set<string>> {
   return new Set([...(await tx.conflicts.entityKeys()), ...(await tx.quarantine.entityKeys())]);
 }
@@ -657,12 +684,14 @@ async function refreshCache(
   now: number,
   rebaseRow: (serverRow: Row | null, queued: QueuedOp[]) => Row | null = rebase,
   incoming?: Row,
+  /** The entity's queued ops, when the caller read them already (see queuedOfEntities). */
+  queuedNow?: StoredOpRecord[],
 ): Promise<void> {
   if (!isCached(table)) return;
   const key = `${table}:${id}`;
   touched.add(key);
   // Both reads at once: on IndexedDB each awaited request is a round trip.
-  const [record, stored] = await Promise.all([tx.cache.get(table, id), tx.ops.forEntity(key)]);
+  const [record, stored] = await Promise.all([tx.cache.get(table, id), queuedNow ?? tx.ops.forEntity(key)]);
   const server = incoming !== undefined ? newerServerRow(incoming, record) : record?.serverRow == null ? null : parseRow(record.serverRow);
   const queued: QueuedOp[] = [];
   for (const op of stored) pushReadable(queued, op);

@@ -111,8 +111,12 @@ interface Slot {
   stalled: boolean;
 }
 
-/** How often statuses are told while ops are enqueued one after another. */
+/** How often statuses are read from the store while ops are enqueued one after another (see emitSoon). */
 const STATUS_EVERY_MS = 250;
+/** While enqueues stream in, the stored figures are read again this long after the last one… */
+const STATUS_SETTLE_MS = 1000;
+/** …and at least this often during an unbroken stream. */
+const STATUS_READ_AT_LEAST_MS = 5000;
 
 export class InvalidOpError extends Error {
   constructor(message: string) {
@@ -161,6 +165,11 @@ export class SyncEngine {
   /** Statuses after enqueues are spaced (see emitSoon). */
   private statusTimer: unknown = null;
   private statusAgain = false;
+  /** The last status told (read or counted on from a read): what the next enqueue counts on from. */
+  private told: SyncStatus | null = null;
+  /** The read of the stored figures that follows enqueues (see emitSoon), and since when it waits. */
+  private settleTimer: unknown = null;
+  private settleSince: number | null = null;
 
   constructor(options: SyncEngineOptions) {
     this.store = options.store;
@@ -198,6 +207,9 @@ export class SyncEngine {
     if (this.statusTimer !== null) this.clock.clearTimeout(this.statusTimer);
     this.statusTimer = null;
     this.statusAgain = false;
+    if (this.settleTimer !== null) this.clock.clearTimeout(this.settleTimer);
+    this.settleTimer = null;
+    this.settleSince = null;
     for (const loop of ['push', 'pull'] as const) {
       const pending = this.timers[loop];
       if (pending !== null) this.clock.clearTimeout(pending);
@@ -211,7 +223,7 @@ export class SyncEngine {
     if (!parsed.success) throw new InvalidOpError(describe(parsed.error));
     const op = await this.store.enqueue(parsed.data satisfies NewOp, { id: this.newId(), now: this.clock.now() });
     // Not awaited: the op is durable, and the scan's feedback need not wait for a status read.
-    this.emitSoon();
+    this.emitSoon(op);
     // Offline by the platform's word, the op waits for the timer's probe or the platform's "online".
     if (this.platformOnline) this.schedulePush(0);
     return op;
@@ -302,10 +314,14 @@ export class SyncEngine {
   }
 
   async status(): Promise<SyncStatus> {
+    return { ...(await this.store.stats()), ...this.link() };
+  }
+
+  /** The status's fields the engine itself holds (the rest are the queue's stats). */
+  private link(): Omit<SyncStatus, keyof Awaited<ReturnType<QueueStore['stats']>>> {
     const { push, pull } = this.errors;
     const last = push === null ? pull : pull === null || push.at >= pull.at ? push : pull;
     return {
-      ...(await this.store.stats()),
       online: this.platformOnline && this.reachable,
       draining: this.draining !== null,
       pulling: this.pulling !== null,
@@ -325,11 +341,46 @@ export class SyncEngine {
   }
 
   /**
-   * The status after an enqueue: at once, then at most once per STATUS_EVERY_MS while ops stream
-   * in (a scan burst), the last state always told. On a phone a status read per scan took as
-   * long as the scan itself.
+   * The status after an enqueue. When the last status told was read from the store, one more
+   * pending op is counted on from it, with no read: on a phone each read of the stored figures
+   * took as long as a scan, and a burst of scans stalled behind them. The figures are read again
+   * once enqueues pause (STATUS_SETTLE_MS), at least every STATUS_READ_AT_LEAST_MS meanwhile, so
+   * whatever else changed them (another tab, the service worker) is told too. Without a status to
+   * count on from (none told yet; an op held behind a conflict may add to `held`), it is read: at
+   * once, then at most once per STATUS_EVERY_MS while ops stream in, the last state always told.
    */
-  private emitSoon(): void {
+  private emitSoon(op: QueuedOp): void {
+    if (this.listeners.size === 0) return;
+    const told = this.told;
+    if (told !== null && told.held === 0) {
+      this.tell({
+        ...told,
+        ...this.link(),
+        depth: told.depth + 1,
+        pending: told.pending + 1,
+        oldestPendingAt: told.oldestPendingAt ?? op.timestamp,
+      });
+      this.readWhenSettled();
+      return;
+    }
+    this.readSpaced();
+  }
+
+  /** A read of the stored figures once enqueues pause (see emitSoon). */
+  private readWhenSettled(): void {
+    const now = this.clock.now();
+    this.settleSince ??= now;
+    if (this.settleTimer !== null) this.clock.clearTimeout(this.settleTimer);
+    const wait = Math.max(0, Math.min(STATUS_SETTLE_MS, this.settleSince + STATUS_READ_AT_LEAST_MS - now));
+    this.settleTimer = this.clock.setTimeout(() => {
+      this.settleTimer = null;
+      this.settleSince = null;
+      this.readSpaced();
+    }, wait);
+  }
+
+  /** A read of the stored figures now, then at most once per STATUS_EVERY_MS, the last one always made. */
+  private readSpaced(): void {
     if (this.statusTimer !== null) {
       this.statusAgain = true;
       return;
@@ -340,13 +391,22 @@ export class SyncEngine {
       this.statusTimer = null;
       if (!this.statusAgain) return;
       this.statusAgain = false;
-      this.emitSoon();
+      this.readSpaced();
     }, STATUS_EVERY_MS);
   }
 
   private async emit(): Promise<void> {
     if (this.listeners.size === 0) return;
-    const status = await this.status();
+    this.tell(await this.status());
+  }
+
+  /** Reads the status and tells every subscriber: another context (a tab, the service worker) changed the queue. */
+  refreshStatus(): Promise<void> {
+    return this.emit();
+  }
+
+  private tell(status: SyncStatus): void {
+    this.told = status;
     this.listeners.emit(status);
   }
 

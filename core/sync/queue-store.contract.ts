@@ -238,6 +238,48 @@ export function queueStoreContract(name: string, open: (clock: () => number) => 
       ]);
     });
 
+    it('settles a batch and applies a page over many entities at once, each row rebased on what stays queued for it alone', async () => {
+      // Enough entities that a storage may read the queue once for all of them (IndexedDB's forEntities).
+      const assets = Array.from({ length: 8 }, (_, i) => `00000000-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`);
+      for (const id of assets) await seedAsset(serverAsset(id, 1));
+      const outs: QueuedOp[] = [];
+      for (const id of assets) outs.push(await store.enqueue(checkOut(id, 1), { id: nextId(), now: 1 }));
+      // Behind the first two, a check-in each stays queued; another entity's op is not theirs.
+      for (const id of assets.slice(0, 2)) await store.enqueue(checkIn(id), { id: nextId(), now: 2 });
+      await store.enqueue(checkIn(OTHER), { id: nextId(), now: 3 });
+      const third = outs[2];
+      if (third === undefined) throw new Error('no ops');
+      await store.settle(
+        [
+          ...outs
+            .filter((op) => op !== third)
+            .map((op) => ({
+              kind: 'applied' as const,
+              op,
+              row: serverAsset(String(op.payload['id']), 2, { status: 'checked_out', current_gig_id: GIG }),
+            })),
+          { kind: 'rejected' as const, op: third, code: 'forbidden', message: 'no' },
+        ],
+        5,
+      );
+      expect(await store.getCached('assets', assets[0] ?? '')).toMatchObject({ status: 'available', current_gig_id: null, version: 3 });
+      expect(await store.getCached('assets', assets[2] ?? '')).toMatchObject({ status: 'available', version: 1 });
+      for (const id of assets.slice(3)) expect(await store.getCached('assets', id)).toMatchObject({ status: 'checked_out', version: 2 });
+      expect(await store.stats()).toMatchObject({ depth: 3, quarantined: 1 });
+      // A page over all of them: the first two still carry their queued check-in, the rest are as pulled.
+      await store.applyPull(
+        {
+          changes: { assets: assets.map((id) => serverAsset(id, 3, { serial_number: `P-${id.slice(-2)}` })) },
+          tombstones: [],
+          cursor: '9:9',
+          has_more: false,
+        },
+        rebase,
+      );
+      expect(await store.getCached('assets', assets[1] ?? '')).toMatchObject({ serial_number: 'P-01', status: 'available', version: 4 });
+      expect(await store.getCached('assets', assets[5] ?? '')).toMatchObject({ serial_number: 'P-05', status: 'available', version: 3 });
+    });
+
     it('applies a pulled page with tombstones and its cursor together, rebasing queued ops', async () => {
       await seedAsset(serverAsset(ASSET, 1));
       await seedAsset(serverAsset(OTHER, 1));

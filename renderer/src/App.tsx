@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useState } from 'react';
 import type { RejectedInput } from '../../core/scanner/types';
 import { wedgeRejectedInWords } from '../../core/scanner/words';
 import { addScan, markRefused, type RecentScan } from '../../core/scan/recent';
@@ -36,6 +36,21 @@ const SCREENS: Record<'station' | 'crew', readonly Screen[]> = {
   crew: ['mine', 'scan', 'gigs', 'assets', 'sync', 'conflicts', 'settings'],
 };
 
+/**
+ * The screens re-render when their own props change, not on every render of the App: each scan's
+ * feedback changes App's state, and on a phone's CPU re-rendering a hidden-behind-props screen
+ * (or the sign-in form) cost milliseconds per scan. Screens that show the feedback get it as a prop.
+ */
+const Mine = memo(MyGigsScreen);
+const Scan = memo(ScanScreen);
+const Gigs = memo(GigsScreen);
+const Assets = memo(AssetsScreen);
+const Sync = memo(SyncScreen);
+const Conflicts = memo(ConflictsScreen);
+const Scanners = memo(ScannersScreen);
+const Settings = memo(SettingsScreen);
+const SignIn = memo(SignInScreen);
+
 type Load = { state: 'loading' } | { state: 'ready'; info: StationInfo } | { state: 'failed'; message: string };
 
 /** The station (Electron, browser host) or the crew PWA: phones have no scanner settings page. */
@@ -59,7 +74,9 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
   const [recent, setRecent] = useState<readonly RecentScan[]>([]);
   const sync = useSyncStatus();
   // A station PC keeps its lists warm (screens open instantly); a phone loads them when shown.
-  const lists = useStationLists(variant === 'station' || screen === 'gigs' || screen === 'assets');
+  const fresh = useStationLists(variant === 'station' || screen === 'gigs' || screen === 'assets');
+  // The same object while its parts are the same: the list screens (memoised) skip a scan's re-render.
+  const lists = useMemo(() => fresh, [fresh.gigs, fresh.tree, fresh.assets, fresh.loaded, fresh.error]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
     let live = true;
@@ -110,6 +127,15 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
     setWedgeProblem(wedgeRejectedInWords(rejected.reason));
   }, []);
   useKeyboardWedge(submitWedge, rejectWedge);
+  const openPickList = useCallback(() => {
+    setScreen('scan');
+    setPickListFocus((n) => n + 1);
+  }, []);
+  const settingsSaved = useCallback((saved: StationSettings) => {
+    setSettings(saved);
+    setSettingsError(null);
+  }, []);
+  const lastFeedback = recent[0] ?? null;
   useEffect(() => {
     if (wedgeProblem === null) return;
     const timer = window.setTimeout(() => setWedgeProblem(null), 8000);
@@ -158,7 +184,7 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
           {wedgeProblem}
         </p>
       )}
-      {signInFirst && <SignInScreen settings={settings} onSaved={setSettings} />}
+      {signInFirst && <SignIn settings={settings} onSaved={setSettings} />}
       {!signInFirst && (
         <nav className="tabs" aria-label="Screens">
           {screens.map((id, i) => (
@@ -179,36 +205,20 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
       )}
       {!signInFirst && (
         <main className="screen" data-screen={screen}>
-          {screen === 'mine' && (
-            <MyGigsScreen
-              onOpen={() => {
-                setScreen('scan');
-                setPickListFocus((n) => n + 1);
-              }}
-              push={push}
-            />
-          )}
-          {screen === 'scan' && <ScanScreen recent={recent} sync={sync} camera={variant === 'crew'} pickListFocus={pickListFocus} />}
-          {screen === 'gigs' && <GigsScreen lists={lists} focus={gigFocus} />}
-          {screen === 'assets' && <AssetsScreen lists={lists} />}
-          {screen === 'sync' && <SyncScreen sync={sync} />}
-          {screen === 'conflicts' && <ConflictsScreen sync={sync} />}
-          {screen === 'scanners' && <ScannersScreen feedback={recent[0] ?? null} />}
+          {screen === 'mine' && <Mine onOpen={openPickList} push={push} />}
+          {screen === 'scan' && <Scan recent={recent} sync={sync} camera={variant === 'crew'} pickListFocus={pickListFocus} />}
+          {screen === 'gigs' && <Gigs lists={lists} focus={gigFocus} />}
+          {screen === 'assets' && <Assets lists={lists} />}
+          {screen === 'sync' && <Sync sync={sync} />}
+          {screen === 'conflicts' && <Conflicts sync={sync} />}
+          {screen === 'scanners' && <Scanners feedback={lastFeedback} />}
           {screen === 'settings' && settingsError !== null && (
             <p role="alert" className="note-error">
               {settingsError}
             </p>
           )}
           {screen === 'settings' && (
-            <SettingsScreen
-              key={settings === null ? 'loading' : 'ready'}
-              info={load.info}
-              settings={settings}
-              onSaved={(saved) => {
-                setSettings(saved);
-                setSettingsError(null);
-              }}
-            />
+            <Settings key={settings === null ? 'loading' : 'ready'} info={load.info} settings={settings} onSaved={settingsSaved} />
           )}
         </main>
       )}

@@ -1,9 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { PickListView } from '../../../core/station-views';
 import { tickReturns } from '../../../core/views/pick-list';
 import { errorText } from '../station-data';
 
-/** Re-reads after a cache change at most this often (a pull of a thousand rows is many changes). */
+/** Re-reads at most this often while scans and cache changes stream in (a scan burst, a pull of a thousand rows). */
 const RELOAD_EVERY_MS = 250;
 
 export interface PickListState {
@@ -12,31 +12,54 @@ export interface PickListState {
 }
 
 /**
- * The active gig's pick list (check-out) or expected returns (check-in), read again after every
- * scan (`changed`) and when the caches change (a case's contents come back from the server). In
- * check-in, what was out when check-in began for this gig is kept, so returned items tick off
- * instead of vanishing (core/views/pick-list.ts tickReturns).
+ * The active gig's pick list (check-out) or expected returns (check-in), read again after a scan
+ * (`changed`) and when the caches change (a case's contents come back from the server): the first
+ * change at once, then at most once per RELOAD_EVERY_MS with the last change always read — on a
+ * phone's CPU a read per scan and another per cache change cost more than the scan. In check-in,
+ * what was out when check-in began for this gig is kept, so returned items tick off instead of
+ * vanishing (core/views/pick-list.ts tickReturns).
  */
 export function usePickList(gigId: string | null, mode: PickListView['mode'], changed: unknown): PickListState {
   const [state, setState] = useState<{ key: string; list: PickListView } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [cacheTick, setCacheTick] = useState(0);
+  const [tick, setTick] = useState(0);
   const baseline = useRef<{ key: string; list: PickListView } | null>(null);
+  const throttle = useRef<{ last: number; timer: number | null }>({ last: -Infinity, timer: null });
   const key = `${gigId ?? ''}|${mode}`;
 
+  // A change asks for a read: now if none was asked for lately, else once when the interval is up.
+  const changedSoon = useCallback(() => {
+    const t = throttle.current;
+    if (t.timer !== null) return;
+    const wait = t.last + RELOAD_EVERY_MS - performance.now();
+    if (wait <= 0) {
+      t.last = performance.now();
+      setTick((n) => n + 1);
+      return;
+    }
+    t.timer = window.setTimeout(() => {
+      t.timer = null;
+      t.last = performance.now();
+      setTick((n) => n + 1);
+    }, wait);
+  }, []);
+
   useEffect(() => {
-    let timer: number | null = null;
-    const off = window.station.onCacheChanged(() => {
-      timer ??= window.setTimeout(() => {
-        timer = null;
-        setCacheTick((n) => n + 1);
-      }, RELOAD_EVERY_MS);
-    });
+    const t = throttle.current;
+    const off = window.station.onCacheChanged(changedSoon);
     return () => {
       off();
-      if (timer !== null) window.clearTimeout(timer);
+      if (t.timer !== null) window.clearTimeout(t.timer);
+      t.timer = null;
     };
-  }, []);
+  }, [changedSoon]);
+
+  // A scan (not the first render: the read below runs then anyway).
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) first.current = false;
+    else changedSoon();
+  }, [changed, changedSoon]);
 
   useEffect(() => {
     if (gigId === null) return;
@@ -57,7 +80,7 @@ export function usePickList(gigId: string | null, mode: PickListView['mode'], ch
     return () => {
       live = false;
     };
-  }, [gigId, mode, key, changed, cacheTick]);
+  }, [gigId, mode, key, tick]);
 
   return { list: gigId !== null && state?.key === key ? state.list : null, error: gigId === null ? null : error };
 }

@@ -69,6 +69,14 @@ function seqOrder(record: { seq?: unknown }): number {
   return typeof record.seq === 'number' ? record.seq : Number.MIN_SAFE_INTEGER;
 }
 
+/**
+ * Several entities' ops (StorageTx.ops.forEntities): up to FEW_ENTITIES, or when the queue holds more
+ * than RECORDS_PER_REQUEST records per entity asked for, one request per entity; else one read of
+ * the whole queue. On a phone's CPU a request costs about as much as reading a few dozen records.
+ */
+const FEW_ENTITIES = 4;
+const RECORDS_PER_REQUEST = 20;
+
 const entityRange = (key: string, afterSeq?: number): IDBKeyRange =>
   afterSeq === undefined ? IDBKeyRange.bound([key, -Infinity], [key, Infinity]) : IDBKeyRange.bound([key, afterSeq], [key, Infinity], true);
 
@@ -241,6 +249,28 @@ function port(tx: IDBTransaction, requests: Requests): StorageTx {
       },
       forEntity: async (key, afterSeq) =>
         remember(await requests.read(() => ops.index('entity').getAll(entityRange(key, afterSeq)) as IDBRequest<StoredOpRecord[]>)),
+      forEntities: async (keys) => {
+        const wanted = new Set(keys);
+        const out = new Map<string, StoredOpRecord[]>(keys.map((key) => [key, []]));
+        const perEntity = async (): Promise<Map<string, StoredOpRecord[]>> => {
+          const lists = await Promise.all(
+            [...wanted].map((key) => requests.read(() => ops.index('entity').getAll(entityRange(key)) as IDBRequest<StoredOpRecord[]>)),
+          );
+          [...wanted].forEach((key, i) => out.set(key, remember(lists[i] ?? [])));
+          return out;
+        };
+        if (wanted.size <= FEW_ENTITIES || wanted.size * RECORDS_PER_REQUEST < (await requests.read(() => ops.count()))) return perEntity();
+        // Many entities (a settled batch, a pulled page): one read of the queue, not a request each.
+        // As the entity index holds them: a string entity key and a numeric seq, in seq order.
+        const records = remember(await requests.read(() => ops.getAll() as IDBRequest<StoredOpRecord[]>));
+        for (const record of records) {
+          const key = record.entityKey;
+          if (typeof key !== 'string' || typeof record.seq !== 'number' || Number.isNaN(record.seq) || !wanted.has(key)) continue;
+          out.get(key)?.push(record);
+        }
+        for (const list of out.values()) list.sort((a, b) => seqOrder(a) - seqOrder(b));
+        return out;
+      },
       count: (status?: OpStatus) => requests.read(() => (status === undefined ? ops.count() : ops.index('status').count(status))),
       countForEntity: (key) => requests.read(() => ops.index('entity').count(entityRange(key))),
       oldestTimestamp: async () => {

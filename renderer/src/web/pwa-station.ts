@@ -124,7 +124,8 @@ export async function createPwaStation(options: { launchDefault: BackendConfig |
   channel.onmessage = () => {
     index.invalidate();
     events.emit('cacheChanged', { topics: ['gigs', 'assets', 'other'] });
-    void host.engine.status().then((status) => events.emit('syncStatus', status));
+    // Through the engine, so that what it counts on from after the next scan is this status.
+    host.engine.refreshStatus().catch((error: unknown) => log(`sync status not read: ${errorMessage(error)}`));
   };
 
   const api: StationApi = {
