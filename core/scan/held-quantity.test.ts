@@ -208,10 +208,11 @@ describe('a quantity held for the next bulk item', () => {
 });
 
 describe('a condition note with control characters (defects 4 and 7, the station side)', () => {
-  it('cleanNote strips terminal escapes and control characters, keeps tabs and line feeds', () => {
+  it('cleanNote strips terminal escapes and control characters; tabs and line breaks become a space', () => {
     expect(cleanNote('lens cracked\u0007\u001b[2J\u001b[31m OK \u0008\u0008')).toBe('lens cracked OK');
     expect(cleanNote('a\u0000b\u007fc\u0085d')).toBe('abcd');
-    expect(cleanNote(' dent\r\nleft side\tbottom\r')).toBe('dent\nleft side\tbottom');
+    // A note is one line (the server refuses a tab or a line break too): they become spaces.
+    expect(cleanNote(' dent\r\nleft side\tbottom\r')).toBe('dent left side bottom');
     expect(cleanNote('\u0000\u001b')).toBe('');
   });
 
@@ -225,12 +226,20 @@ describe('a condition note with control characters (defects 4 and 7, the station
     await scan('CMD:DAMAGED');
     // Only control characters: no note at all.
     await scan('DESK-1', { note: '\u0000\u0007' });
+    await scan('CMD:MISSING-PARTS', { note: 'hinge\r\nloose\tleft' });
+    await scan('AMP-3');
     const ops = await queued();
     expect(ops.map((op) => op.payload)).toEqual([
       { id: id(103), condition: 'damaged', note: 'grille bent' },
       { id: CASE, condition: 'ok', items: [{ asset_id: id(102), condition: 'missing_parts', note: 'clip gone' }] },
       { id: id(101), condition: 'damaged' },
+      { id: id(103), condition: 'missing_parts', note: 'hinge loose left' },
     ]);
-    expect(JSON.stringify(ops)).not.toMatch(/\\u00[01][0-9a-f]|\\u007f/i);
+    const notes = ops.flatMap((op) => [
+      op.payload['note'],
+      ...((op.payload['items'] as { note?: string }[] | undefined) ?? []).map((i) => i.note),
+    ]);
+    // Nothing the server refuses as a control character (its rule: [\x01-\x1f\x7f-\x9f] and NUL).
+    for (const note of notes) expect(typeof note === 'string' ? note : '').not.toMatch(/[\p{Cc}]/u);
   });
 });

@@ -49,18 +49,21 @@ export const MAX_NOTE_LENGTH = 500;
 /** A terminal escape sequence (ESC [ … final byte), dropped whole so no "[31m" is left behind. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const ESCAPE_SEQUENCE = /\u001b\[[0-?]*[ -/]*[@-~]/g;
-/** Control characters other than tab and line feed: C0, DEL and C1. */
+/** Line breaks and tabs: a note is one line, so each run of them becomes a space. */
+const BREAKS = /[\t\n\v\f\r]+/g;
+/** Every other control character: C0, DEL and C1. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /**
- * A condition's note as it is kept: terminal escapes and control characters (a NUL, a bell, an
- * ESC pasted from a terminal or sent by a scanner) are stripped — the operator cannot see them to
- * remove them, and the server refuses a note holding them (invalid_field). A CR becomes a line
- * feed; tabs and line feeds stay. Trimmed; the length limit applies to what is kept.
+ * A condition's note as it is kept: one line of text, as the server takes it (it refuses any
+ * control character, invalid_field). Tabs and line breaks (a pasted paragraph) become a space;
+ * terminal escapes and other control characters (a NUL, a bell, an ESC pasted from a terminal or
+ * sent by a scanner) are stripped — the operator cannot see them to remove them. Trimmed; the
+ * length limit applies to what is kept.
  */
 export function cleanNote(note: string): string {
-  return note.replace(/\r\n?/g, '\n').replace(ESCAPE_SEQUENCE, '').replace(CONTROL, '').trim();
+  return note.replace(BREAKS, ' ').replace(ESCAPE_SEQUENCE, '').replace(CONTROL, '').trim();
 }
 
 type Found =
