@@ -111,6 +111,31 @@ interface Slot {
   stalled: boolean;
 }
 
+/**
+ * The server's code for an op it cannot read (push_changes answers it for an op that is not an
+ * object or has no id); the engine gives it to an op whose request the server refused as unreadable.
+ */
+const UNREADABLE_OP = 'invalid_op';
+
+/**
+ * A refusal of the whole request for a value the server could not read: a PostgreSQL data
+ * exception (SQLSTATE class 22 — 22P05, a \u0000 jsonb cannot hold; 22P02, a malformed value)
+ * raised while the arguments were read, before push_changes ran. One op's doing, so the batch is
+ * split to find it. 22023 is push_changes' own refusal of the request (device id, ops not a
+ * list), the same for every op: not split.
+ */
+function unreadable(error: unknown): error is TransportError {
+  const code = error instanceof TransportError ? (error.server?.code ?? '') : '';
+  return error instanceof TransportError && error.kind === 'refused' && error.status === 400 && code.startsWith('22') && code !== '22023';
+}
+
+/** "the server cannot read this change: unsupported Unicode escape sequence (\u0000 cannot be converted to text.)" */
+function unreadableWords(error: TransportError): string {
+  const said = error.message.replace(/^push_changes: /, '');
+  const details = error.server?.details;
+  return `the server cannot read this change: ${said}${details === undefined || details === '' ? '' : ` (${details})`}`;
+}
+
 /** How often statuses are read from the store while ops are enqueued one after another (see emitSoon). */
 const STATUS_EVERY_MS = 250;
 /** While enqueues stream in, the stored figures are read again this long after the last one… */
@@ -526,19 +551,7 @@ export class SyncEngine {
         const batch = await this.store.claimBatch(this.clock.now(), run.probing ? 1 : this.batchSize);
         if (batch.length === 0) return;
         await this.emit();
-        const results = await this.pushBatch(deviceId, batch, run, slot);
-        if (results === null) return;
-        run.probing = false;
-        this.succeeded('push');
-        const outcomes = this.outcomes(batch, results);
-        await this.store.settle(outcomes, this.clock.now());
-        for (const outcome of outcomes) {
-          if (outcome.kind === 'conflict')
-            this.refusals.emit({ opId: outcome.op.id, kind: 'conflict', code: 'conflict', message: outcome.message });
-          if (outcome.kind === 'rejected')
-            this.refusals.emit({ opId: outcome.op.id, kind: 'rejected', code: outcome.code, message: outcome.message });
-        }
-        await this.emit();
+        if (!(await this.sendAndSettle(deviceId, batch, run, slot))) return;
       } finally {
         if (!slot.stalled) run.active -= 1;
         run.claimed -= 1;
@@ -546,8 +559,55 @@ export class SyncEngine {
     }
   }
 
-  /** Sends one claimed batch, retrying transient failures; null once the batch went back to the queue. */
-  private async pushBatch(deviceId: string, batch: QueuedOp[], run: DrainRun, slot: Slot): Promise<PushResult[] | null> {
+  /**
+   * Sends a claimed batch and settles its answers; false once it went back to the queue. A batch
+   * the server refused whole for a value it cannot read (see unreadable) is sent again in halves,
+   * down to the op that fails, which is quarantined with the server's words: one poison op (a NUL
+   * in a note) never stalls the ops queued with it.
+   */
+  private async sendAndSettle(deviceId: string, batch: QueuedOp[], run: DrainRun, slot: Slot): Promise<boolean> {
+    const answer = await this.pushBatch(deviceId, batch, run, slot);
+    if (answer === null) return false;
+    run.probing = false;
+    this.succeeded('push');
+    if (!(answer instanceof TransportError)) {
+      await this.settle(this.outcomes(batch, answer));
+      return true;
+    }
+    const [only] = batch;
+    if (batch.length === 1 && only !== undefined) {
+      await this.settle([{ kind: 'rejected', op: only, code: UNREADABLE_OP, message: unreadableWords(answer) }]);
+      return true;
+    }
+    const half = Math.ceil(batch.length / 2);
+    if (await this.sendAndSettle(deviceId, batch.slice(0, half), run, slot))
+      return this.sendAndSettle(deviceId, batch.slice(half), run, slot);
+    // The first half went back (the network went, the session ended): the second goes back too, not tried, to go with it later.
+    const why = this.errors.push?.message ?? 'not sent yet';
+    await this.store.settle(
+      batch.slice(half).map((op) => this.retry(op, why, false, 0)),
+      this.clock.now(),
+    );
+    return false;
+  }
+
+  /** Stores the server's answers and tells listeners of each refusal. */
+  private async settle(outcomes: Outcome[]): Promise<void> {
+    await this.store.settle(outcomes, this.clock.now());
+    for (const outcome of outcomes) {
+      if (outcome.kind === 'conflict')
+        this.refusals.emit({ opId: outcome.op.id, kind: 'conflict', code: 'conflict', message: outcome.message });
+      if (outcome.kind === 'rejected')
+        this.refusals.emit({ opId: outcome.op.id, kind: 'rejected', code: outcome.code, message: outcome.message });
+    }
+    await this.emit();
+  }
+
+  /**
+   * Sends one claimed batch, retrying transient failures; null once the batch went back to the
+   * queue, the refusal itself when the server could not read the batch (see unreadable).
+   */
+  private async pushBatch(deviceId: string, batch: QueuedOp[], run: DrainRun, slot: Slot): Promise<PushResult[] | TransportError | null> {
     let refreshed = false;
     let failures = 0;
     let abandoned = false;
@@ -567,6 +627,7 @@ export class SyncEngine {
           run.down = true;
           return null;
         }
+        if (unreadable(error)) return error;
         const message = errorMessage(error);
         const kind = error instanceof TransportError ? error.kind : 'network';
         failures += 1;

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { pullPageSchema, pushResponseSchema, type PullPage, type PushResult } from './model';
-import { TransportError, type PushOptions, type SyncTransport, type WireOp } from './transport';
+import { TransportError, type PushOptions, type ServerError, type SyncTransport, type WireOp } from './transport';
 import { errorMessage } from '../errors';
 
 /** The part of a supabase-js client the transport uses (any client that has it will do). */
@@ -9,7 +9,9 @@ export interface RpcClient {
     fn: string,
     args: Record<string, unknown>,
   ): {
-    abortSignal(signal: AbortSignal): PromiseLike<{ data: unknown; error: { message: string; code?: string } | null; status: number }>;
+    abortSignal(
+      signal: AbortSignal,
+    ): PromiseLike<{ data: unknown; error: { message: string; code?: string; details?: string | null } | null; status: number }>;
   };
   auth: { refreshSession(): Promise<{ error: unknown }> };
 }
@@ -21,11 +23,11 @@ export interface RpcClient {
  */
 const CURSOR_REFUSED = '22023';
 
-function classify(status: number, message: string): TransportError {
-  if (status === 0) return new TransportError('network', message, status);
-  if (status === 401) return new TransportError('unauthorized', message, status);
-  if (status >= 500) return new TransportError('server', message, status);
-  return new TransportError('refused', message, status);
+function classify(status: number, message: string, server: ServerError): TransportError {
+  if (status === 0) return new TransportError('network', message, status, server);
+  if (status === 401) return new TransportError('unauthorized', message, status, server);
+  if (status >= 500) return new TransportError('server', message, status, server);
+  return new TransportError('refused', message, status, server);
 }
 
 /** push_changes / pull_changes over supabase-js `.rpc()`, with a timeout per call. */
@@ -46,7 +48,11 @@ export function supabaseTransport(client: RpcClient, options: { timeoutMs: numbe
       if (fn === 'pull_changes' && args['cursor'] !== null && response.error.code === CURSOR_REFUSED) {
         throw new TransportError('cursor_refused', `${fn}: ${response.error.message}`, response.status);
       }
-      throw classify(response.status, `${fn}: ${response.error.message}`);
+      const { code, details } = response.error;
+      throw classify(response.status, `${fn}: ${response.error.message}`, {
+        ...(code === undefined ? {} : { code }),
+        ...(details === undefined || details === null ? {} : { details }),
+      });
     }
     const parsed = schema.safeParse(response.data);
     if (!parsed.success) throw new TransportError('protocol', `${fn} answered in an unexpected shape: ${parsed.error.message}`);

@@ -53,11 +53,21 @@ export type TransportErrorKind =
    */
   | 'cursor_refused';
 
+/** A server's error as PostgREST answers it. */
+export interface ServerError {
+  /** A PostgreSQL SQLSTATE (22P05: a value jsonb cannot hold) or PGRSTnnn. */
+  code?: string;
+  /** Which value it could not read, in its words ("\u0000 cannot be converted to text."). */
+  details?: string;
+}
+
 export class TransportError extends Error {
   constructor(
     readonly kind: TransportErrorKind,
     message: string,
     readonly status?: number,
+    /** What the server said beside its message, when it answered an error (a 4xx/5xx from PostgREST). */
+    readonly server?: ServerError,
   ) {
     super(message);
     this.name = 'TransportError';
