@@ -3,7 +3,7 @@ import { Observers } from '../observers';
 import type { Random } from '../random';
 import type { syncStatusSchema } from '../station-api';
 import { backoffDelay, type BackoffPolicy } from './backoff';
-import { newOpSchema, type ConflictChoice, type NewOp, type PushResult, type QueuedOp } from './model';
+import { entityKey, newOpSchema, type ConflictChoice, type NewOp, type PushResult, type QueuedOp } from './model';
 import { rebase } from './optimistic';
 import type { Outcome, QueueStore } from './queue-store';
 import { DEFAULT_REQUEST_TIMING, RequestTimer, type RequestTiming } from './request-timer';
@@ -565,30 +565,46 @@ export class SyncEngine {
    * down to the op that fails, which is quarantined with the server's words: one poison op (a NUL
    * in a note) never stalls the ops queued with it.
    */
-  private async sendAndSettle(deviceId: string, batch: QueuedOp[], run: DrainRun, slot: Slot): Promise<boolean> {
+  private async sendAndSettle(
+    deviceId: string,
+    claimed: QueuedOp[],
+    run: DrainRun,
+    slot: Slot,
+    refused = new Set<string>(),
+  ): Promise<boolean> {
+    // An item whose op did not apply in an earlier half: its later ops wait behind that op, as the
+    // server holds them when they come in one request.
+    const waiting = refused.size === 0 ? [] : claimed.filter((op) => refused.has(entityKey(op)));
+    if (waiting.length > 0)
+      await this.store.settle(
+        waiting.map((op) => this.retry(op, 'waiting for an earlier op on the same item', false, 0)),
+        this.clock.now(),
+      );
+    const batch = waiting.length > 0 ? claimed.filter((op) => !refused.has(entityKey(op))) : claimed;
+    if (batch.length === 0) return true;
     const answer = await this.pushBatch(deviceId, batch, run, slot);
     if (answer === null) return false;
     run.probing = false;
     this.succeeded('push');
-    if (!(answer instanceof TransportError)) {
-      await this.settle(this.outcomes(batch, answer));
-      return true;
+    let outcomes: Outcome[];
+    if (!(answer instanceof TransportError)) outcomes = this.outcomes(batch, answer);
+    else if (batch.length === 1 && batch[0] !== undefined)
+      outcomes = [{ kind: 'rejected', op: batch[0], code: UNREADABLE_OP, message: unreadableWords(answer) }];
+    else {
+      const half = Math.ceil(batch.length / 2);
+      if (await this.sendAndSettle(deviceId, batch.slice(0, half), run, slot, refused))
+        return this.sendAndSettle(deviceId, batch.slice(half), run, slot, refused);
+      // The first half went back (the network went, the session ended): the second goes back too, not tried, to go with it later.
+      const why = this.errors.push?.message ?? 'not sent yet';
+      await this.store.settle(
+        batch.slice(half).map((op) => this.retry(op, why, false, 0)),
+        this.clock.now(),
+      );
+      return false;
     }
-    const [only] = batch;
-    if (batch.length === 1 && only !== undefined) {
-      await this.settle([{ kind: 'rejected', op: only, code: UNREADABLE_OP, message: unreadableWords(answer) }]);
-      return true;
-    }
-    const half = Math.ceil(batch.length / 2);
-    if (await this.sendAndSettle(deviceId, batch.slice(0, half), run, slot))
-      return this.sendAndSettle(deviceId, batch.slice(half), run, slot);
-    // The first half went back (the network went, the session ended): the second goes back too, not tried, to go with it later.
-    const why = this.errors.push?.message ?? 'not sent yet';
-    await this.store.settle(
-      batch.slice(half).map((op) => this.retry(op, why, false, 0)),
-      this.clock.now(),
-    );
-    return false;
+    for (const outcome of outcomes) if (outcome.kind !== 'applied') refused.add(entityKey(outcome.op));
+    await this.settle(outcomes);
+    return true;
   }
 
   /** Stores the server's answers and tells listeners of each refusal. */

@@ -116,6 +116,21 @@ describe('a batch the server refuses whole for a value it cannot read', () => {
     expect(network.requests.at(-1)).toBe(1);
   });
 
+  it('a later op on the poison op’s item waits behind it (held), as the server holds it when both come in one request', async () => {
+    const ids = await queue(6, [2]);
+    const later = await engine.enqueue({
+      table: 'assets',
+      action: 'check_out',
+      payload: { id: asset(2), gig_id: asset(99) },
+      base_version: 1,
+    });
+    await engine.drain();
+    expect(network.applied).toEqual([0, 1, 3, 4, 5].map(asset));
+    expect((await store.quarantined()).map((q) => q.op.id)).toEqual([ids[2]]);
+    expect((await store.listQueue(5)).map((op) => op.id)).toEqual([later.id]);
+    expect(await store.stats()).toMatchObject({ depth: 1, held: 1, quarantined: 1 });
+  });
+
   it('when the network fails halfway, the halves not yet sent go back to the queue (not quarantined, not lost) and are sent later', async () => {
     const ids = await queue(8, [7]);
     // 1: all 8 refused; 2: the first half (0–3) applies; 3: the second half (4–7) finds the network down.
