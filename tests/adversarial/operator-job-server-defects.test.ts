@@ -107,9 +107,11 @@ describe('scan time: an ISO 8601 timestamp with a time zone, or the op is refuse
 
   it('an ISO 8601 scan time with an offset is kept as the movement’s time', async () => {
     const asset = await outAsset();
-    const { results } = await push(who.member(who.a, 'station'), [checkIn(asset, {}, '2026-11-30T14:05:00.250+02:00')]);
+    // Three days ago at 14:05:00.250 in UTC+2, written with its offset (inside the replay window whenever the test runs).
+    const day = new Date(Date.now() - 3 * DAY).toISOString().slice(0, 10);
+    const { results } = await push(who.member(who.a, 'station'), [checkIn(asset, {}, `${day}T14:05:00.250+02:00`)]);
     expect(results[0]).toMatchObject({ status: 'applied' });
-    expect(Date.parse((await movement(asset))?.occurred_at ?? '')).toBe(Date.parse('2026-11-30T12:05:00.250Z'));
+    expect(Date.parse((await movement(asset))?.occurred_at ?? '')).toBe(Date.parse(`${day}T12:05:00.250Z`));
   });
 });
 
