@@ -20,6 +20,7 @@ import { changedTables, type Queue } from './store/queue';
 import type { QueueStore } from './sync/queue-store';
 import type { SyncTransport } from './sync/transport';
 import { errorMessage } from './errors';
+import { scansAsThemselves } from './sync/roles';
 
 /** Where cache changes come from: the store's entity keys of changed rows (core/store/queue.ts). */
 export type CacheChangeSource = Pick<Queue, 'onCacheChange'>;
@@ -137,6 +138,7 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
       duplicateWindowMs: DUPLICATE_WINDOW_MS,
       remember: store.settings.scanSession,
       signedInEmail,
+      scansAsThemselves: () => store.settings.memberRoles.get().then(scansAsThemselves, () => false),
     },
     (error) => parts.log(`scan failed: ${errorMessage(error)}`),
   );

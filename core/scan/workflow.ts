@@ -35,6 +35,8 @@ export interface WorkflowDeps {
    * profile with this email in the cached staff profiles is the operator every op names.
    */
   signedInEmail?: () => Promise<string | null> | string | null;
+  /** True while the signed-in member may only name themselves (crew: core/sync/roles.ts scansAsThemselves). */
+  scansAsThemselves?: () => Promise<boolean> | boolean;
 }
 
 /** What the screen adds to a scan: a quantity typed on the keypad (bulk items), a note for a condition. */
@@ -224,6 +226,12 @@ export class ScanSession {
       case 'gig':
         return also(await this.selectGig(found.row, code, scan));
       case 'staff':
+        if ((await this.deps.scansAsThemselves?.()) === true) {
+          this.recent.delete(code);
+          return also(
+            this.feedback('warning', `a crew member scans as themselves: ${found.row.displayName}'s badge was not taken`, code, scan),
+          );
+        }
         this.operator = found.row;
         return also(this.feedback('ok', `operator: ${found.row.displayName}`, code, scan));
       case 'case':

@@ -21,6 +21,15 @@ export const knownRolesSchema = z.object({
 });
 export type KnownRoles = z.infer<typeof knownRolesSchema>;
 
+/**
+ * A crew member records movements as themselves (the server refuses a crew op naming another
+ * staff profile, app.operator_refused): on their phone a badge scan cannot make someone else the
+ * operator. True when every known membership is crew; unknown roles name nobody else either.
+ */
+export function scansAsThemselves(known: KnownRoles | null): boolean {
+  return known !== null && known.roles.length > 0 && known.roles.every((r) => r.role === 'crew');
+}
+
 /** The ops crew and stations may send: moving kit in and out. */
 const HANDS_ON: readonly string[] = [
   'assets.check_out',

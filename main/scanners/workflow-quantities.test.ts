@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../core/random';
 import { ScanSession, type ScanInput } from '../../core/scan/workflow';
+import { scansAsThemselves } from '../../core/sync/roles';
 import type { ScanEvent } from '../../core/scanner/types';
 import { CacheIndex } from '../../core/store/cache-index';
 import { CacheScanCatalog } from '../../core/store/catalog';
@@ -49,6 +50,7 @@ const asset = (n: number, serial: string, extra: Record<string, unknown> = {}): 
 
 let store: SqliteQueueStore;
 let session: ScanSession;
+let engine: SyncEngine;
 let signedIn: string | null = null;
 let time = 0;
 let n = 0;
@@ -56,7 +58,7 @@ let n = 0;
 beforeEach(async () => {
   signedIn = null;
   store = new SqliteQueueStore({ path: join(dir, `q-${(n += 1)}.sqlite`), newId: randomUUID });
-  const engine = new SyncEngine({ store, transport: offline, clock: new FakeClock(), random: seededRandom(1), newId: randomUUID });
+  engine = new SyncEngine({ store, transport: offline, clock: new FakeClock(), random: seededRandom(1), newId: randomUUID });
   await store.applyPull(
     {
       changes: {
@@ -235,6 +237,40 @@ describe('who did it', () => {
     await scan('B-NOR-00001');
     await scan('BULK-XLR10', { quantity: 1 });
     expect((await queue())[1]?.payload['staff_id']).toBe(NOOR);
+  });
+
+  it('a crew member’s phone scans as themselves: a badge is not taken, every op names the crew member (the server refuses another name)', async () => {
+    signedIn = 'crew@northlight.test';
+    const crewOnly = new ScanSession({
+      catalog: new CacheScanCatalog(new CacheIndex(store)),
+      enqueue: (op) => engine.enqueue(op),
+      duplicateWindowMs: 1500,
+      signedInEmail: () => signedIn,
+      scansAsThemselves: () => scansAsThemselves({ email: signedIn ?? '', roles: [{ orgId: id(900), role: 'crew' }], readAt: 0 }),
+    });
+    const scanAs = (code: string, input: ScanInput = {}): ReturnType<ScanSession['handle']> =>
+      crewOnly.handle({ deviceId: 'camera', code, receivedAt: (time += 2000) } satisfies ScanEvent, 'any', input);
+    await scanAs('GIG-000001');
+    expect(await scanAs('B-NOR-00001')).toMatchObject({
+      kind: 'warning',
+      message: "a crew member scans as themselves: Noor Berg's badge was not taken",
+      queued: [],
+    });
+    await scanAs('SPK-1');
+    expect((await queue()).map((op) => op.payload['staff_id'])).toEqual([CREW]);
+    // A manager (or a station) may name whoever's badge is scanned: the server accepts it.
+    expect(scansAsThemselves({ email: 'm@x', roles: [{ orgId: id(900), role: 'manager' }], readAt: 0 })).toBe(false);
+    expect(
+      scansAsThemselves({
+        email: 'm@x',
+        roles: [
+          { orgId: id(900), role: 'crew' },
+          { orgId: id(901), role: 'station' },
+        ],
+        readAt: 0,
+      }),
+    ).toBe(false);
+    expect(scansAsThemselves(null)).toBe(false);
   });
 
   it('no badge and nobody signed in: the op names no operator (the server records the caller’s own profile, if any)', async () => {
