@@ -51,9 +51,7 @@ function scannerOn(path: string, frame: Partial<FrameConfig> = {}): SerialScanne
   );
 }
 
-async function setup(
-  frame: Partial<FrameConfig> = {},
-): Promise<{
+async function setup(frame: Partial<FrameConfig> = {}): Promise<{
   pair: PtyPair;
   scanner: SerialScanner;
   scans: ScanEvent[];
