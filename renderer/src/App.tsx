@@ -60,9 +60,11 @@ export interface AppProps {
   push?: CrewPush;
   /** Where requests to show a gig come from (a tapped notification). */
   onOpenGig?: (listener: (gigId: string) => void) => () => void;
+  /** Told whenever someone is signed in (an invite's "sign in below" has then been done). */
+  onSignedIn?: () => void;
 }
 
-export function App({ variant = 'station', push, onOpenGig }: AppProps) {
+export function App({ variant = 'station', push, onOpenGig, onSignedIn }: AppProps) {
   const [load, setLoad] = useState<Load>({ state: 'loading' });
   const screens = SCREENS[variant];
   const [screen, setScreen] = useState<Screen>(screens[0] ?? 'scan');
@@ -92,6 +94,11 @@ export function App({ variant = 'station', push, onOpenGig }: AppProps) {
       live = false;
     };
   }, []);
+
+  const signedIn = settings?.signedInAs != null;
+  useEffect(() => {
+    if (signedIn) onSignedIn?.();
+  }, [signedIn, onSignedIn]);
 
   useEffect(
     () =>

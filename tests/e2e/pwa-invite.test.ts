@@ -143,6 +143,8 @@ describe('invite links on the crew phone', { timeout: 120_000 }, () => {
     // Signed in, with notifications on: the phone the rest of this file protects.
     // The first screen is the sign-in (the invite filled in the backend).
     await signInOnPhone(page, 'crew@northlight.test', DEMO_PASSWORD);
+    // Its "sign in below" is done: the notice goes by itself.
+    await expect.poll(() => notice.count(), { timeout: 15_000 }).toBe(0);
     await tab('Settings');
     await expect.poll(() => page.getByTestId('signed-in-as').innerText(), { timeout: 15_000 }).toBe('Signed in as crew@northlight.test');
     await tab('My gigs');

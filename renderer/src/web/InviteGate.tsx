@@ -1,10 +1,11 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { App, type AppProps } from '../App';
 import { InviteScreen } from '../screens/InviteScreen';
 import { errorText } from '../station-data';
 import { decideInvite, type Invite, type ParsedInvite } from './invite';
 
-type Notice = { ok: boolean; text: string };
+/** `untilSignedIn`: a notice that asks the person to sign in goes once they have. */
+type Notice = { ok: boolean; text: string; untilSignedIn?: boolean };
 
 type Step =
   | { step: 'checking' }
@@ -31,6 +32,7 @@ export function InviteGate({ invite, ...app }: { invite: ParsedInvite } & AppPro
         ? { step: 'app', notice: { ok: false, text: invite.message } }
         : { step: 'checking' },
   );
+  const dismiss = useCallback(() => setStep({ step: 'app', notice: null }), []);
 
   useEffect(() => {
     if (invite.kind === 'invalid') clearHash();
@@ -56,7 +58,11 @@ export function InviteGate({ invite, ...app }: { invite: ParsedInvite } & AppPro
         if (live)
           setStep({
             step: 'app',
-            notice: { ok: true, text: `Set up from your invite: this app now syncs with ${found.host}. Sign in below.` },
+            notice: {
+              ok: true,
+              text: `Set up from your invite: this app now syncs with ${found.host}. Sign in below.`,
+              untilSignedIn: true,
+            },
           });
       } catch (error) {
         clearHash();
@@ -83,6 +89,7 @@ export function InviteGate({ invite, ...app }: { invite: ParsedInvite } & AppPro
             notice: {
               ok: true,
               text: `Switched to ${step.invite.host}. You are signed out: sign in with your account there.`,
+              untilSignedIn: true,
             },
           });
         }}
@@ -96,21 +103,23 @@ export function InviteGate({ invite, ...app }: { invite: ParsedInvite } & AppPro
       />
     );
   }
-  if (step.notice === null) return <App {...app} />;
+  // One tree with or without the notice: dismissing it (or signing in) keeps the app mounted.
   const notice = step.notice;
   return (
     <div className="with-notice">
-      <div
-        className={`invite-notice ${notice.ok ? 'note-ok' : 'note-error'}`}
-        role={notice.ok ? 'status' : 'alert'}
-        aria-label="Invite link"
-      >
-        <p>{notice.text}</p>
-        <button type="button" onClick={() => setStep({ step: 'app', notice: null })}>
-          Dismiss
-        </button>
-      </div>
-      <App {...app} />
+      {notice !== null && (
+        <div
+          className={`invite-notice ${notice.ok ? 'note-ok' : 'note-error'}`}
+          role={notice.ok ? 'status' : 'alert'}
+          aria-label="Invite link"
+        >
+          <p>{notice.text}</p>
+          <button type="button" onClick={dismiss}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      <App {...app} onSignedIn={notice?.untilSignedIn === true ? dismiss : undefined} />
     </div>
   );
 }
