@@ -117,6 +117,14 @@ export class MemoryStorage implements QueueStorage {
         count: (status?: OpStatus) =>
           Promise.resolve([...t.ops.values()].filter((r) => status === undefined || r['status'] === status).length),
         countForEntity: (key) => Promise.resolve(ofEntity(key).length),
+        entityKeys: (prefix) =>
+          Promise.resolve(
+            [
+              ...new Set(
+                [...t.ops.values()].map((r) => r['entityKey']).filter((k): k is string => typeof k === 'string' && k.startsWith(prefix)),
+              ),
+            ].sort(),
+          ),
         oldestTimestamp: () => {
           const times = [...t.ops.values()].map((r) => r['timestamp']).filter((n): n is number => typeof n === 'number');
           return Promise.resolve(times.length === 0 ? null : Math.min(...times));

@@ -96,6 +96,8 @@ export interface StorageTx {
     forEntities?(entityKeys: readonly string[]): Promise<Map<string, StoredOpRecord[]>>;
     count(status?: OpStatus): Promise<number>;
     countForEntity(entityKey: string): Promise<number>;
+    /** The distinct entity keys of stored ops that start with `prefix` ("cases:"), in key order. */
+    entityKeys(prefix: string): Promise<string[]>;
     /** The earliest `timestamp` of any stored op, null when there is none. */
     oldestTimestamp(): Promise<number | null>;
   };

@@ -304,6 +304,11 @@ export class Queue implements QueueStore {
     });
   }
 
+  /** The ids of the entities of a table with queued ops ("cases" → the cases a queued op moves). */
+  queuedEntities(table: string): Promise<string[]> {
+    return this.run('readonly', async (tx) => (await tx.ops.entityKeys(`${table}:`)).map((key) => key.slice(table.length + 1)));
+  }
+
   /** Queued ops on these entities ("assets:<id>", "cases:<id>"), in queue order; unreadable ones left out. */
   queuedFor(entityKeys: readonly string[]): Promise<QueuedOp[]> {
     return this.run('readonly', async (tx) => {

@@ -16,7 +16,7 @@ import { caseContents } from './catalog';
 import type { Queue } from './queue';
 
 /** Where the queued ops on an entity come from: the queue whose caches the index holds. */
-export type QueuedSource = Pick<Queue, 'queuedFor'>;
+export type QueuedSource = Pick<Queue, 'queuedFor' | 'queuedEntities'>;
 
 /** Code-unit order with null first (SQLite's `order by` on text, which the station's list always had). */
 function compareText(a: string | null, b: string | null): number {
@@ -118,8 +118,9 @@ export class CacheStationViews implements StationViews {
       this.index.table('bulk_items'),
     ]);
     const picked = subtree(gigId, { gig: (id) => gigs.get(id), children: (id) => gigs.find('parentId', id) });
-    // The cases whose queued moves can show on this list: planned on it, or with contents out to it.
-    const caseIds = new Set<string>();
+    // The cases whose queued moves can show on this list: planned on it, with contents out to it,
+    // or moved by a queued op (a case picked offline though not planned: its contents are extra).
+    const caseIds = new Set<string>(await this.queue.queuedEntities('cases'));
     for (const gig of picked) {
       for (const line of kit.find('gigId', gig.id)) if (line.caseId !== null) caseIds.add(line.caseId);
       for (const asset of assets.find('gigId', gig.id)) if (asset.caseId !== null) caseIds.add(asset.caseId);

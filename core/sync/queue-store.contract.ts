@@ -298,6 +298,23 @@ export function queueStoreContract(name: string, open: (clock: () => number) => 
       expect(await store.cursor()).toBe('42:7');
     });
 
+    it('names the entities of a table that have queued ops, each once (a case picked offline shows on pick lists)', async () => {
+      const CASE_A = '00000000-0000-4000-8000-0000000000c1';
+      const CASE_B = '00000000-0000-4000-8000-0000000000c2';
+      const caseOp = (id: string, action: 'check_out' | 'check_in'): NewOp =>
+        action === 'check_out'
+          ? { table: 'cases', action, payload: { id, gig_id: GIG }, base_version: 1 }
+          : { table: 'cases', action, payload: { id, condition: 'ok' } };
+      expect(await store.queuedEntities('cases')).toEqual([]);
+      await store.enqueue(caseOp(CASE_B, 'check_out'), { id: nextId(), now: 1 });
+      await store.enqueue(checkIn(ASSET), { id: nextId(), now: 2 });
+      await store.enqueue(caseOp(CASE_A, 'check_out'), { id: nextId(), now: 3 });
+      await store.enqueue(caseOp(CASE_B, 'check_in'), { id: nextId(), now: 4 });
+      expect(await store.queuedEntities('cases')).toEqual([CASE_A, CASE_B]);
+      expect(await store.queuedEntities('assets')).toEqual([ASSET]);
+      expect(await store.queuedEntities('gigs')).toEqual([]);
+    });
+
     it('reports depth, states and the oldest queued op', async () => {
       const a = await store.enqueue(checkIn(ASSET), { id: nextId(), now: 100 });
       await store.enqueue(checkIn(OTHER), { id: nextId(), now: 200 });

@@ -44,6 +44,8 @@ export interface QueueStore {
   /** Records the server's answers (or a failure) for a batch in one transaction. */
   settle(outcomes: Outcome[], now: number): Promise<void>;
   listQueue(limit: number): Promise<QueuedOp[]>;
+  /** The ids of the entities of a table with queued ops ("cases" → the cases a queued op moves). */
+  queuedEntities(table: string): Promise<string[]>;
   /** "Sync now": every op waiting out a backoff becomes ready (its failure count stays). */
   retryNow(): Promise<number>;
 

@@ -289,6 +289,12 @@ export class SqliteStorage implements QueueStorage {
             ? count('select count(*) from pending_sync')
             : count('select count(*) from pending_sync where status = ?', status),
         countForEntity: (key) => count('select count(*) from pending_sync where entity_key = ?', key),
+        entityKeys: (prefix) =>
+          Promise.resolve(
+            stmt('select distinct entity_key from pending_sync where entity_key >= ? and entity_key < ? order by entity_key')
+              .pluck()
+              .all(prefix, `${prefix}\uffff`) as string[],
+          ),
         oldestTimestamp: () => Promise.resolve((stmt('select min(timestamp) from pending_sync').pluck().get() as number | null) ?? null),
       },
       cache: {

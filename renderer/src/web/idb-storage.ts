@@ -273,6 +273,12 @@ function port(tx: IDBTransaction, requests: Requests): StorageTx {
       },
       count: (status?: OpStatus) => requests.read(() => (status === undefined ? ops.count() : ops.index('status').count(status))),
       countForEntity: (key) => requests.read(() => ops.index('entity').count(entityRange(key))),
+      // One read over the entity index's range: the ops of these entities (a few queued case moves).
+      entityKeys: async (prefix) => {
+        const range = IDBKeyRange.bound([prefix, -Infinity], [`${prefix}\uffff`, Infinity]);
+        const records = await requests.read(() => ops.index('entity').getAll(range) as IDBRequest<StoredOpRecord[]>);
+        return [...new Set(records.map((r) => r.entityKey).filter((k): k is string => typeof k === 'string'))].sort();
+      },
       oldestTimestamp: async () => {
         const first = await requests.read(() => ops.index('timestamp').openCursor());
         const timestamp: unknown = (first?.value as { timestamp?: unknown } | undefined)?.timestamp;
