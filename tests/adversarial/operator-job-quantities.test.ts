@@ -160,3 +160,47 @@ describe('CMD:QTY edge cases: a specific reason, nothing queued', () => {
     expect(await queued()).toEqual([{ table: 'bulk_items', action: 'check_out', quantity: 12, gig: GIG }]);
   });
 });
+
+// Found by the outside tester and fixed with these probes: a quantity or a bulk item waiting for one
+// lasts one scan, and a bulk scan that carries a quantity is never a duplicate.
+describe('quantities and the rest of the session', () => {
+  it('a bulk item scanned in check-out, then CMD:CHECK-IN, then CMD:QTY:5 does not check 5 units OUT', async () => {
+    await scan('GIG-000001');
+    expect(await scan('BULK-XLR10')).toMatchObject({ kind: 'warning' });
+    // The mode changes; the bulk item waiting for its quantity is dropped, and the operator is told.
+    expect(await scan('CMD:CHECK-IN')).toMatchObject({
+      kind: 'warning',
+      message: 'check-in: scan items — XLR cable 10m · BULK-XLR10 dropped: it was waiting for a quantity, nothing moved',
+    });
+    await scan('CMD:QTY:5');
+    // The session is in check-in now: whatever the quantity does, it must not send units out.
+    expect((await queued()).filter((op) => op.action === 'check_out')).toEqual([]);
+    expect(await queued()).toEqual([]);
+  });
+
+  it('"5 of these, then 3 more": CMD:QTY:5, item, CMD:QTY:3, item a second later moves 5 and 3', async () => {
+    await scan('GIG-000001');
+    await scan('CMD:QTY:5');
+    await scan('BULK-XLR10', {}, 700);
+    await scan('CMD:QTY:3', {}, 700);
+    const second = await scan('BULK-XLR10', {}, 700);
+    // Each bulk scan carries its own quantity: it is not the same scan twice.
+    expect(second.queued).toHaveLength(1);
+    expect((await queued()).map((op) => op.quantity)).toEqual([5, 3]);
+    // Nothing is held afterwards: the next bulk scan asks for its quantity.
+    expect(await scan('BULK-XLR10')).toMatchObject({ awaiting: 'quantity', queued: [] });
+    expect(await queued()).toHaveLength(2);
+  });
+
+  it('a quantity held, then a gig scanned: the reason is not "counted one by one" (a gig is not counted)', async () => {
+    await scan('GIG-000001');
+    await scan('CMD:QTY:5');
+    const answer = await scan('GIG-000002');
+    expect(answer.queued).toEqual([]);
+    expect(answer.message).not.toMatch(/counted one by one/);
+    // The gig is selected, and the quantity is dropped in plain words.
+    expect(answer).toMatchObject({ kind: 'warning', message: 'picking for Side Stage: 0/0 — quantity 5 dropped' });
+    expect((await session.state()).gig?.code).toBe('GIG-000002');
+    expect(await scan('BULK-XLR10')).toMatchObject({ awaiting: 'quantity', queued: [] });
+  });
+});
