@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, ORGS, seedDemoIfEmpty } from '../../scripts/seed/seed';
 import { serveWeb, type WebServer } from '../../scripts/serve-web';
 import { launchChromium } from '../helpers/chromium';
+import { OVERFLOW } from '../helpers/overflow';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 
 // Outside tester, issue 18 (the phone): the crew PWA at 360 px with the longest names the schema
@@ -22,34 +23,6 @@ let context: BrowserContext;
 let page: Page;
 let gig: { id: string; code: string };
 const pageErrors: string[] = [];
-
-/** What passes the right edge (the page, a sideways scroller, or an element's visible part), named. */
-const OVERFLOW = `(() => {
-  const root = document.documentElement;
-  const width = root.clientWidth;
-  const found = [];
-  if (root.scrollWidth > width) found.push('the page scrolls sideways: ' + root.scrollWidth + ' > ' + width);
-  const name = (el) => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '')
-    + ' "' + (el.textContent || '').trim().slice(0, 40) + '"';
-  for (const el of document.querySelectorAll('body *')) {
-    const style = getComputedStyle(el);
-    if (style.display === 'none' || style.visibility === 'hidden') continue;
-    const box = el.getBoundingClientRect();
-    if (box.width === 0 && box.height === 0) continue;
-    let right = box.right;
-    let left = box.left;
-    for (let up = el.parentElement; up !== null && up !== document.body; up = up.parentElement) {
-      if (getComputedStyle(up).overflowX === 'visible') continue;
-      const clip = up.getBoundingClientRect();
-      right = Math.min(right, clip.right);
-      left = Math.max(left, clip.left);
-    }
-    if (right > left && right > width + 0.5) found.push(name(el) + ' ends at ' + Math.round(right) + ' px');
-    if ((style.overflowX === 'auto' || style.overflowX === 'scroll') && el.scrollWidth > el.clientWidth + 1)
-      found.push(name(el) + ' scrolls sideways: ' + el.scrollWidth + ' > ' + el.clientWidth);
-  }
-  return found;
-})()`;
 
 const fits = (what: string): Promise<void> =>
   expect.poll(() => page.evaluate<string[]>(OVERFLOW), { message: `${what} at 360 px`, timeout: 20_000 }).toEqual([]);

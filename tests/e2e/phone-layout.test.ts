@@ -6,6 +6,7 @@ import { DEMO_PASSWORD, ORGS, seedDemoIfEmpty } from '../../scripts/seed/seed';
 import { serveWeb, type WebServer } from '../../scripts/serve-web';
 import { PROJECT_ROOT } from '../../supabase/local/paths';
 import { launchChromium } from '../helpers/chromium';
+import { OVERFLOW } from '../helpers/overflow';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 
 // The crew PWA on a phone (production web build, touch, 360×740 and 414×896) against a local
@@ -28,38 +29,6 @@ let page: Page;
 const pageErrors: string[] = [];
 
 const invite = (): string => `${web.url}/#backend=${encodeURIComponent(stack.url)}&anon=${encodeURIComponent(stack.anonKey)}`;
-
-/**
- * What on the page passes the right edge: the page scrolling sideways, a scroll container that
- * scrolls sideways, or an element whose visible part (after every clipping ancestor) ends past
- * the viewport. Each finding names the element.
- */
-const OVERFLOW = `(() => {
-  const root = document.documentElement;
-  const width = root.clientWidth;
-  const found = [];
-  if (root.scrollWidth > width) found.push('the page scrolls sideways: ' + root.scrollWidth + ' > ' + width);
-  const name = (el) => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '')
-    + (el.getAttribute('aria-label') ? '[' + el.getAttribute('aria-label') + ']' : '') + ' "' + (el.textContent || '').trim().slice(0, 40) + '"';
-  for (const el of document.querySelectorAll('body *')) {
-    const style = getComputedStyle(el);
-    if (style.display === 'none' || style.visibility === 'hidden') continue;
-    const box = el.getBoundingClientRect();
-    if (box.width === 0 && box.height === 0) continue;
-    let right = box.right;
-    let left = box.left;
-    for (let up = el.parentElement; up !== null && up !== document.body; up = up.parentElement) {
-      if (getComputedStyle(up).overflowX === 'visible') continue;
-      const clip = up.getBoundingClientRect();
-      right = Math.min(right, clip.right);
-      left = Math.max(left, clip.left);
-    }
-    if (right > left && right > width + 0.5) found.push(name(el) + ' ends at ' + Math.round(right) + ' px');
-    if ((style.overflowX === 'auto' || style.overflowX === 'scroll') && el.scrollWidth > el.clientWidth + 1)
-      found.push(name(el) + ' scrolls sideways: ' + el.scrollWidth + ' > ' + el.clientWidth);
-  }
-  return found;
-})()`;
 
 /** Nothing past the right edge at either phone size; a screenshot of each when named. */
 async function fits(what: string, shot?: string): Promise<void> {
