@@ -4,7 +4,7 @@ import type { feedbackSchema, scanStateSchema } from '../station-api';
 import type { SavedScanSession, Setting } from '../store/settings';
 import type { NewOp, QueuedOp } from '../sync/model';
 import type { Asset, BulkItem, Case, Gig, StaffProfile } from '../sync/rows';
-import { countPickList } from '../views/counts';
+import { bulkOutTo, countPickList } from '../views/counts';
 import { parseBarcode, quantityProblem, type Command } from './barcode';
 import type { ScanCatalog } from './catalog';
 
@@ -658,7 +658,6 @@ export class ScanSession {
     return { specific, bulk };
   }
 
-  /** The gig's counts by the one definition (core/views/counts.ts), over the caches and this session's case contents sent out. */
   /** The session's gig and its sets, counted together as the Scan screen's pick list and the server's roll-up do. */
   private async progress(): Promise<Progress | null> {
     if (this.gig === null) return null;
@@ -715,6 +714,7 @@ export class ScanSession {
     return false;
   }
 
+  /** The gig's counts by the one definition (core/views/counts.ts), over the caches and this session's case contents sent out. */
   private async counts(gigId: string): Promise<ReturnType<typeof countPickList>> {
     const catalog = this.deps.catalog;
     const lines = await catalog.pickList(gigId);
@@ -727,17 +727,13 @@ export class ScanSession {
       }
       if (line.caseId !== null && !contents.has(line.caseId)) contents.set(line.caseId, await catalog.caseContents(line.caseId));
     }
-    const bulkOut = new Map<string, number>();
-    for (const item of await catalog.bulkItemsOutTo(gigId))
-      bulkOut.set(item.category, (bulkOut.get(item.category) ?? 0) + (item.outTo[gigId] ?? 0));
-    const counts = countPickList({
+    return countPickList({
       lines,
       asset: (id) => assets.get(id) ?? null,
       caseContents: (id) => contents.get(id) ?? [],
       outAssets: await this.outTo(gigId),
-      bulkOut,
+      bulkOut: bulkOutTo(gigId, await catalog.bulkItemsOutTo(gigId)),
     });
-    return counts;
   }
 }
 

@@ -7,7 +7,7 @@
 import type { StationViews } from '../station-handlers';
 import type { AssetListItem, GigListItem, PickListView } from '../station-views';
 import type { QueuedOp } from '../sync/model';
-import { countPickList } from '../views/counts';
+import { bulkOutTo, countPickList } from '../views/counts';
 import { buildPickList, subtree } from '../views/pick-list';
 import { opDefinition } from '../sync/ops';
 import type { Asset } from '../sync/rows';
@@ -44,14 +44,7 @@ export class CacheStationViews implements StationViews {
       this.index.table('cases'),
       this.index.table('bulk_items'),
     ]);
-    const bulkOut = new Map<string, Map<string, number>>();
-    for (const item of bulk.byId.values()) {
-      for (const [gigId, units] of Object.entries(item.outTo)) {
-        const byCategory = bulkOut.get(gigId) ?? new Map<string, number>();
-        byCategory.set(item.category, (byCategory.get(item.category) ?? 0) + units);
-        bulkOut.set(gigId, byCategory);
-      }
-    }
+    const bulkItems = [...bulk.byId.values()];
     const items: GigListItem[] = [];
     for (const gig of gigs.byId.values()) {
       if (gig.deletedAt !== null) continue;
@@ -60,7 +53,7 @@ export class CacheStationViews implements StationViews {
         asset: (id) => assets.get(id),
         caseContents: (caseId) => caseContents(caseId, cases, assets),
         outAssets: assets.find('gigId', gig.id),
-        bulkOut: bulkOut.get(gig.id) ?? new Map(),
+        bulkOut: bulkOutTo(gig.id, bulkItems),
       });
       items.push({
         id: gig.id,

@@ -34,6 +34,19 @@ export interface CountInput {
   bulkOut: ReadonlyMap<string, number>;
 }
 
+/** CountInput's `bulkOut`: the bulk units out to the gig now, by category (bulk_items.out_to). */
+export function bulkOutTo(
+  gigId: string,
+  bulk: Iterable<{ readonly category: string; readonly outTo: Readonly<Record<string, number>> }>,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const stock of bulk) {
+    const units = stock.outTo[gigId] ?? 0;
+    if (units > 0) out.set(stock.category, (out.get(stock.category) ?? 0) + units);
+  }
+  return out;
+}
+
 export function countPickList(input: CountInput): PickCounts {
   const specific = new Set<string>();
   const bulkLines = new Map<string, number>();

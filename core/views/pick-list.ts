@@ -9,7 +9,7 @@
  * group's counts are countPickList's, and its lines add up to them (core/views/pick-list.test.ts).
  */
 import type { PickCounts } from './counts';
-import { countPickList } from './counts';
+import { bulkOutTo, countPickList } from './counts';
 import type { PickGroup, PickItem, PickLineView, PickListView } from '../station-views';
 import type { Asset, Case, Gig, KitAssignment } from '../sync/rows';
 
@@ -88,16 +88,6 @@ export function subtree(gigId: string, source: Pick<PickListSource, 'gig' | 'chi
 
 function item(asset: Asset, done: boolean, where: string): PickItem {
   return { id: asset.id, name: asset.name, code: asset.serialNumber, done, where };
-}
-
-/** Bulk units out to the gig, by category. */
-function bulkOutTo(gigId: string, bulk: readonly BulkStock[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const stock of bulk) {
-    const units = stock.outTo[gigId] ?? 0;
-    if (units > 0) out.set(stock.category, (out.get(stock.category) ?? 0) + units);
-  }
-  return out;
 }
 
 /** One gig's own list (check-out): its lines, its extras and its counts. */
