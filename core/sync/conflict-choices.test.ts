@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { conflictView, localTime, type ConflictContext } from './conflict-choices';
+import { localTime } from '../views/time';
+import { conflictView, type ConflictContext } from './conflict-choices';
 import type { Conflict, QueuedOp, Row } from './model';
 import type { CachedLookup } from './quarantine-words';
 import { MEMBER_ROLES, gigStatusChoices, opAllowed, roleIn } from './roles';

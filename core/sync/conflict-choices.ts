@@ -17,6 +17,7 @@ import type { Conflict, Row } from './model';
 import { opDefinition } from './ops';
 import { assetWords, bulkItemWords, caseWords, gigWords, opLabel, type CachedLookup } from './quarantine-words';
 import { opAllowed, roleWords, transitionAllowed, type MemberRole } from './roles';
+import { localTime } from '../views/time';
 
 export const conflictChoiceSchema = z.object({
   /** False when the server would refuse it: the screen disables it and shows `text` as the reason. */
@@ -79,18 +80,6 @@ const statusWords = (status: unknown): string =>
 
 const isGigStatus = (value: unknown): value is GigStatus =>
   typeof value === 'string' && (GIG_STATUSES as readonly string[]).includes(value);
-
-/** "14:32 today", "09:05, 2 Dec" (the year when it is not this year's), in the station's time zone, with no-break spaces. */
-export function localTime(at: number, now: number, timeZone?: string): string {
-  const fmt = (ms: number, options: Intl.DateTimeFormatOptions): string =>
-    new Intl.DateTimeFormat('en-GB', { ...options, timeZone }).format(ms);
-  const time = fmt(at, { hour: '2-digit', minute: '2-digit' });
-  // No-break spaces: a time never wraps mid-value on a phone.
-  if (fmt(at, { dateStyle: 'short' }) === fmt(now, { dateStyle: 'short' })) return `${time}\u00a0today`;
-  const sameYear = fmt(at, { year: 'numeric' }) === fmt(now, { year: 'numeric' });
-  const day = fmt(at, { day: 'numeric', month: 'short', ...(sameYear ? {} : { year: 'numeric' }) }).replaceAll(' ', '\u00a0');
-  return `${time},\u00a0${day}`;
-}
 
 /** The conflict as the operator reads it, with what each choice will do. */
 export async function conflictView(

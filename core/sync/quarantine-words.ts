@@ -1,4 +1,5 @@
 import type { QuarantinedOp, Row } from './model';
+import { shortDay } from '../views/time';
 import { opDefinition, type OpNames } from './ops';
 import { CORRUPT_CODE, REPLAY_EXPIRED } from './queue-store';
 
@@ -23,7 +24,7 @@ export function quarantineWords(entry: Pick<QuarantinedOp, 'op' | 'code' | 'mess
   if (entry.code === REPLAY_EXPIRED) {
     const what = opDefinition(entry.op.table, entry.op.action)?.noun ?? 'change';
     return {
-      text: `The server no longer remembers this ${what} from ${day(entry.op.timestamp, now, timeZone)} (it keeps sent changes for ${RETENTION_DAYS} days), so it cannot tell whether it was applied. Check the item's history; Retry applies it now.`,
+      text: `The server no longer remembers this ${what} from ${shortDay(entry.op.timestamp, now, timeZone)} (it keeps sent changes for ${RETENTION_DAYS} days), so it cannot tell whether it was applied. Check the item's history; Retry applies it now.`,
       code: null,
       canRetry: true,
     };
@@ -36,17 +37,6 @@ export function quarantineWords(entry: Pick<QuarantinedOp, 'op' | 'code' | 'mess
     };
   }
   return { text: `Server said: ${entry.message}`, code: entry.code, canRetry: true };
-}
-
-/** "12 Oct", with the year when it is not this year's. */
-function day(at: number, now: number, timeZone?: string): string {
-  const year = (ms: number): string => new Intl.DateTimeFormat('en-GB', { year: 'numeric', timeZone }).format(ms);
-  return new Intl.DateTimeFormat('en-GB', {
-    day: 'numeric',
-    month: 'short',
-    ...(year(at) === year(now) ? {} : { year: 'numeric' }),
-    timeZone,
-  }).format(at);
 }
 
 /** Reads a row from the station's caches (null when the station does not hold it). */

@@ -3,7 +3,7 @@
  * simply waiting its turn is "waiting", never "failed" in red; one whose last send failed says
  * when it is tried again and what went wrong, as a retry (amber), not as a failure: nothing is lost.
  */
-import { localTime } from './conflict-choices';
+import { localTime } from '../views/time';
 import type { QueuedOp } from './model';
 
 export interface QueuedOpState {

@@ -50,3 +50,24 @@ export const formatTime = (at: string | number | Date, options: TimeOptions = {}
 export const formatDateTime = (at: string | number | Date, options: TimeOptions = {}): string => format('dateTime', at, options);
 /** "Saturday 4 December": the day in the same zone as the times listed under it. */
 export const formatDay = (at: string | number | Date, options: TimeOptions = {}): string => format('day', at, options);
+
+/** "12 Oct", with the year when it is not `now`'s, in `timeZone` (the device's when absent), en-GB. */
+export function shortDay(at: number, now: number, timeZone?: string): string {
+  const year = (ms: number): string => new Intl.DateTimeFormat('en-GB', { year: 'numeric', timeZone }).format(ms);
+  return new Intl.DateTimeFormat('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    ...(year(at) === year(now) ? {} : { year: 'numeric' }),
+    timeZone,
+  }).format(at);
+}
+
+/** "14:32 today", "09:05, 2 Dec" (the year when it is not this year's), in the station's time zone, with no-break spaces. */
+export function localTime(at: number, now: number, timeZone?: string): string {
+  const fmt = (ms: number, options: Intl.DateTimeFormatOptions): string =>
+    new Intl.DateTimeFormat('en-GB', { ...options, timeZone }).format(ms);
+  const time = fmt(at, { hour: '2-digit', minute: '2-digit' });
+  // No-break spaces: a time never wraps mid-value on a phone.
+  if (fmt(at, { dateStyle: 'short' }) === fmt(now, { dateStyle: 'short' })) return `${time}\u00a0today`;
+  return `${time},\u00a0${shortDay(at, now, timeZone).replaceAll(' ', '\u00a0')}`;
+}
