@@ -89,11 +89,17 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
   const lookup: CachedLookup = (table, id) => store.getCached(table, id);
   /** The signed-in role in an organization, as last known. */
   const roleFor = async (orgId: unknown) => roleIn(await backend.knownRoles(), (await backend.settings()).signedInAs, orgId);
+  /** This device as deviceWords names it ("this station (Dock door A)"). */
+  const ownDevice = async (): Promise<{ id: string; name: string }> => ({
+    id: await store.deviceId(),
+    name: (await backend.settings()).stationName,
+  });
   /** What conflictView needs, read once per list: the role, the clock, and (online) the server's history. */
   const conflictContext = async (): Promise<(conflict: Conflict) => ConflictContext> => {
     const known = await backend.knownRoles();
     const { signedInAs } = await backend.settings();
     const online = (await engine.status()).online;
+    const own = await ownDevice();
     const now = context.now().getTime();
     return (conflict) => ({
       lookup,
@@ -103,7 +109,9 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
         ? async (assetId) => {
             const history = await backend.assetHistory(assetId);
             const last = 'movements' in history ? history.movements[0] : undefined;
-            return last === undefined ? null : { at: Date.parse(last.occurred_at), staffName: last.staff_name, deviceId: last.device_id };
+            return last === undefined
+              ? null
+              : { at: Date.parse(last.occurred_at), staffName: last.staff_name, device: deviceWords(last.device_id, own) };
           }
         : undefined,
     });
@@ -197,7 +205,7 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
         status: op.status,
       }));
       const server = await backend.assetHistory(assetId);
-      const own = { id: await store.deviceId(), name: (await backend.settings()).stationName };
+      const own = await ownDevice();
       return 'movements' in server
         ? { movements: server.movements.map((m) => ({ ...m, device: deviceWords(m.device_id, own) })), unavailable: null, pending }
         : { movements: null, unavailable: server.unavailable, pending };

@@ -108,10 +108,20 @@ describe('a check-out conflict in the operator’s words', () => {
   });
 
   it('names who moved it and when, from the server’s history, never a bare device id', async () => {
-    const lastMovement = (): Promise<{ at: number; staffName: string | null; deviceId: string | null }> =>
-      Promise.resolve({ at: Date.UTC(2027, 5, 11, 9, 5), staffName: 'Mika Moreau', deviceId: 'a0b1c2d3-0000-4000-8000-000000000000' });
+    const lastMovement = (): Promise<{ at: number; staffName: string | null; device: string | null }> =>
+      Promise.resolve({ at: Date.UTC(2027, 5, 11, 9, 5), staffName: 'Mika Moreau', device: null });
     const view = await conflictView(checkOut(DAY1, asset({ status: 'checked_out', current_gig_id: DAY2 })), { ...context(), lastMovement });
     expect(view.serverChange).toBe('Changed on the server at 09:05,\u00a011\u00a0Jun by Mika Moreau.');
+  });
+
+  it('names the device as devices really send it (station-<uuid>, pwa-<uuid>) in words, never its id', async () => {
+    const from = (device: string | null) => (): Promise<{ at: number; staffName: string | null; device: string | null }> =>
+      Promise.resolve({ at: Date.UTC(2027, 5, 11, 9, 5), staffName: 'Mika Moreau', device });
+    const conflict = checkOut(DAY1, asset({ status: 'checked_out', current_gig_id: DAY2 }));
+    const said = async (device: string | null): Promise<string> =>
+      (await conflictView(conflict, { ...context(), lastMovement: from(device) })).serverChange;
+    expect(await said('a crew phone')).toBe('Changed on the server at 09:05,\u00a011\u00a0Jun by Mika Moreau (a crew phone).');
+    expect(await said(null)).toBe('Changed on the server at 09:05,\u00a011\u00a0Jun by Mika Moreau.');
   });
 });
 

@@ -64,7 +64,8 @@ export interface ConflictContext {
 export interface ServerMovement {
   at: number;
   staffName: string | null;
-  deviceId: string | null;
+  /** The device in words (core/views/device-words.ts: "this station (Dock door A)", "a crew phone"). */
+  device: string | null;
 }
 
 const ASSET_PLACE: Record<string, string> = {
@@ -401,8 +402,7 @@ function changedWords(serverRow: Row | null, movement: ServerMovement | null, co
   const at = movement?.at ?? updated;
   const when = Number.isNaN(at) ? '' : ` at ${localTime(at, context.now, context.timeZone)}`;
   const who = movement?.staffName ?? null;
-  // A device is named only by a name: a bare device id means nothing to the operator.
-  const device = movement?.deviceId != null && !UUID.test(movement.deviceId) ? movement.deviceId : null;
+  const device = movement?.device ?? null;
   const by = who !== null ? ` by ${who}${device !== null ? ` (${device})` : ''}` : device !== null ? ` from ${device}` : '';
   return `Changed on the server${when}${by}.`;
 }
