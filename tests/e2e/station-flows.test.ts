@@ -1,5 +1,4 @@
 import { mkdirSync, mkdtempSync, chmodSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -27,23 +26,17 @@ let backend: BackendProcess;
 let station: RunningBrowserStation;
 let browser: Browser;
 let page: Page;
-let ports: { api: number; db: number };
+let ports: { api: number; db: number } | undefined;
 const pageErrors: string[] = [];
 const pty = new PtyPair(join(dir, 'ttyStation'), join(dir, 'ttyScanner'));
 let scannerEnd: PtyWriter;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
-
-const backendArgs = (): string[] => ['--port', String(ports.api), '--db-port', String(ports.db), '--data-dir', backendDir];
+// The first start takes ports the kernel picks; the restart below asks for the same ones again,
+// so the station finds its backend where it was.
+const backendArgs = (): string[] =>
+  ports === undefined
+    ? ['--port', '0', '--data-dir', backendDir]
+    : ['--port', String(ports.api), '--db-port', String(ports.db), '--data-dir', backendDir];
 
 /** SQL straight against the backend's database, as the service would see it. */
 async function sql<T extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<T[]> {
@@ -73,9 +66,9 @@ async function queueDepth(): Promise<number> {
 }
 
 beforeAll(async () => {
-  ports = { api: await freePort(), db: await freePort() };
   // Not --fresh (that ignores --data-dir): the restart below must find the same database.
   backend = await startBackend(backendArgs());
+  ports = { api: Number(new URL(backend.url).port), db: Number(new URL(backend.dbUrl).port) };
   await seedDatabase(backend.dbUrl, { gigs: 5000, assets: ASSETS, staff: 500, seed: 42 });
   await pty.start();
   station = await runBrowserStation({

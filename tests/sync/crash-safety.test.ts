@@ -8,7 +8,6 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { randomInt, seededRandom } from '../../core/random';
-import { freePort } from '../../supabase/local/ports';
 import { PROJECT_ROOT } from '../../supabase/local/paths';
 import { startBackend, type BackendProcess } from '../helpers/backend-process';
 import { nodeSupabaseClient } from '../helpers/supabase-client';
@@ -130,11 +129,10 @@ describe('crash safety', () => {
 
   it('drains exactly once when the backend is killed and restarted mid-drain', async () => {
     const dataDir = join(dir, 'backend-data');
-    const port = await freePort();
-    const dbPort = await freePort();
-    const args = ['--data-dir', dataDir, '--port', String(port), '--db-port', String(dbPort)];
-    let backend = await startBackend(args);
+    // The kernel picks the ports at the first start; the restart asks for the same ones.
+    let backend = await startBackend(['--data-dir', dataDir, '--port', '0']);
     children.push(backend.child);
+    const args = ['--data-dir', dataDir, '--port', new URL(backend.url).port, '--db-port', new URL(backend.dbUrl).port];
     const { env, opIds } = await arrange(backend, 400);
     const worker = startWorker(env);
     await worker.ready;

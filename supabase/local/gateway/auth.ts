@@ -13,7 +13,8 @@ import { header, readJsonBody, sendEmpty, sendJson } from './http';
 export interface AuthContext {
   pool: pg.Pool;
   keys: JwtKeys;
-  siteUrl: string;
+  /** The gateway's own URL (known once it listens: port 0 is the kernel's choice). */
+  siteUrl: () => string;
   jwtExpirySeconds: number;
   refreshTokenReuseSeconds: number;
   now: () => number;
@@ -123,7 +124,7 @@ async function issueSession(
   const iat = Math.floor(ctx.now() / 1000);
   const exp = iat + ctx.jwtExpirySeconds;
   const accessToken = await ctx.keys.sign({
-    iss: `${ctx.siteUrl}/auth/v1`,
+    iss: `${ctx.siteUrl()}/auth/v1`,
     sub: user.id,
     aud: user.aud ?? 'authenticated',
     exp,
