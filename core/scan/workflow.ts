@@ -26,7 +26,7 @@ export type Progress = NonNullable<SessionState['progress']>;
 export interface WorkflowDeps {
   catalog: ScanCatalog;
   enqueue: (op: NewOp) => Promise<QueuedOp>;
-  /** Same code again within this window: a warning, not a second op. */
+  /** Same code again within this window, with no command, gig or badge between: a warning (a double read), not a second op. */
   duplicateWindowMs: number;
   /** Where the gig and mode are kept across a reload or restart (none: the session starts blank). */
   remember?: Setting<SavedScanSession>;
@@ -204,9 +204,15 @@ export class ScanSession {
     if (parsed.kind === 'code' && !carriesQuantity && last !== undefined && scan.receivedAt - last < this.deps.duplicateWindowMs) {
       return this.dropping(this.feedback('warning', `${code} scanned again — counted once`, code, scan));
     }
-    if (parsed.kind === 'command') return this.command(parsed.command, code, scan, note);
+    // A command, a gig or a badge is a deliberate act between two scans, never a double read: the
+    // same item scanned right after it is meant (out by mistake, Check-in, scanned back in).
+    if (parsed.kind === 'command') {
+      this.recent.clear();
+      return this.command(parsed.command, code, scan, note);
+    }
 
     const found = await this.resolve(code);
+    if (found?.kind === 'gig' || found?.kind === 'staff') this.recent.clear();
     if (found?.kind === 'bulk') return this.bulkScan(found.row, typed, mode, code, scan);
     if (found === null || found.kind === 'asset' || found.kind === 'case') {
       const quantity = typed ?? this.pendingQuantity;

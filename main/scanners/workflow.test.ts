@@ -161,6 +161,25 @@ describe('scan workflow', () => {
     expect((await store.stats()).depth).toBe(1);
   });
 
+  it('takes the same code again at once after a command: out by mistake, Check-in, back in', async () => {
+    // A double read cannot straddle a deliberate command: an operator who scans an item, presses
+    // Check-in (or Damaged) and scans it again within a second means it.
+    await scan('GIG-000001');
+    expect(await scan('SPK-9')).toMatchObject({ kind: 'warning', queued: [expect.any(String)] });
+    await scan('CMD:CHECK-IN', 200);
+    expect(await scan('SPK-9', 300)).toMatchObject({ kind: 'ok', message: 'SPK-9 in' });
+    await scan('CMD:DAMAGED', 200);
+    expect(await scan('SPK-9', 300)).toMatchObject({ kind: 'warning', message: 'SPK-9 in, damaged → quarantine' });
+    // A gig scanned between is a deliberate act too.
+    await scan('CMD:CHECK-OUT', 2000);
+    expect(await scan('SPK-1', 2000)).toMatchObject({ kind: 'ok', message: 'SPK-1 Item 1 → Main Stage' });
+    await scan('GIG-000002', 200);
+    expect(await scan('SPK-1', 300)).toMatchObject({ kind: 'error', message: 'SPK-1 is checked out to another gig' });
+    // Without one, it stays a double read.
+    expect(await scan('SPK-1', 300)).toMatchObject({ kind: 'warning', message: 'SPK-1 scanned again — counted once', queued: [] });
+    expect((await store.stats()).depth).toBe(4);
+  });
+
   it('undoes the last scan with a compensating op', async () => {
     await scan('GIG-000001');
     await scan('SPK-1');

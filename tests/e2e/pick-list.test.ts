@@ -224,6 +224,8 @@ describe('the Scan screen’s pick list', { timeout: 240_000 }, () => {
     await expect.poll(() => page.getByTestId('pick-list').locator('h2').innerText(), { timeout: 30_000 }).toBe('Expected back');
     await expect.poll(() => screenTotals(), { timeout: 30_000 }).toEqual({ planned: 20, scanned: 0, missing: 20, extra: 0 });
     await typeScan('HAZE-PICK-1');
+    // The scan's own answer first: a list that does not tick then says whether the scan was taken.
+    await expect.poll(() => page.getByTestId('last-scan').innerText(), { timeout: 30_000 }).toContain('HAZE-PICK-1 in');
     await expect.poll(() => screenTotals(), { timeout: 60_000 }).toEqual({ planned: 20, scanned: 1, missing: 19, extra: 0 });
     await shoot('check-in’s expected returns', 'pick-list-check-in', '[data-testid="pick-list"]');
     await typeScan('CMD:CHECK-OUT');
