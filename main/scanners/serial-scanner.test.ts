@@ -138,13 +138,26 @@ describe('SerialScanner over a socat pty', () => {
   });
 
   it('reconnects after the cable is pulled and plugged back in', async () => {
-    const { pair, scanner, scans, statuses, write } = await setup();
+    const { pair, scans, statuses, write } = await setup();
     await write('BEFORE-1\r\n');
     await until(() => scans.length === 1);
+    const before = statuses.length;
     await pair.stop();
-    await until(() => scanner.status.state === 'reconnecting', 60_000, 'the pulled cable to be noticed');
+    // What the scanner said since the pull, not only what it says now: with a 50-200 ms back-off a
+    // busy machine's poll can miss every "reconnecting" between the failed reopens. On a timeout
+    // the statuses it went through say what happened.
+    const since = (): string =>
+      JSON.stringify(statuses.slice(before).map((s) => (s.state === 'reconnecting' ? `reconnecting: ${s.error}` : s.state)));
+    await until(() => statuses.slice(before).some((s) => s.state === 'reconnecting'), 60_000, 'the pulled cable to be noticed').catch(
+      (error: unknown) => {
+        throw new Error(`${String(error)}; statuses since the pull: ${since()}`);
+      },
+    );
+    const replugged = statuses.length;
     await pair.start();
-    await until(() => scanner.status.state === 'open', 60_000, 'the port to reopen');
+    await until(() => statuses.slice(replugged).some((s) => s.state === 'open'), 60_000, 'the port to reopen').catch((error: unknown) => {
+      throw new Error(`${String(error)}; statuses since the pull: ${since()}`);
+    });
     await write('AFTER-1\r\n');
     await until(() => scans.length === 2);
     expect(scans.map((s) => s.code)).toEqual(['BEFORE-1', 'AFTER-1']);
