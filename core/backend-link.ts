@@ -4,7 +4,7 @@ import { StationError, errorMessage } from './errors';
 import { Observers } from './observers';
 import type { StationBackend } from './station-handlers';
 import type { SavedBackend, SessionStorage, Settings } from './store/settings';
-import { movementSchema, type Movement, type StationSettings } from './station-views';
+import { gigMovementSchema, movementSchema, type GigMovement, type Movement, type StationSettings } from './station-views';
 import type { QueueStats } from './sync/model';
 import { MEMBER_ROLES, type KnownRoles } from './sync/roles';
 import { supabaseTransport } from './sync/supabase-transport';
@@ -240,6 +240,30 @@ export class BackendLink implements StationBackend {
     if (this.client === null) throw new StationError('not_configured', 'no backend configured: set one in Settings first');
     const { error } = await this.client.rpc('delete_push_subscription', { endpoint });
     if (error !== null) throw new Error(`the server still has this device's subscription: ${error.message}`);
+  }
+
+  /**
+   * Every movement of a gig and the gigs under it, oldest first (the export's rows). The history
+   * lives on the server: offline, unknown gig and refusals are StationErrors the screen words.
+   */
+  async gigMovements(gigId: string): Promise<GigMovement[]> {
+    if (this.client === null) throw new StationError('not_configured', 'no backend configured: set one in Settings first');
+    const response = await this.client
+      .rpc('get_gig_movements', { p_gig_id: gigId })
+      .abortSignal(AbortSignal.timeout(30_000))
+      .then(
+        (r) => r,
+        (error: unknown) => ({ data: null, error: { message: errorMessage(error), code: '' }, status: 0 }),
+      );
+    if (response.error !== null) {
+      if (response.status === 0) throw new StationError('offline', 'the movements come from the server: connect and try again');
+      if (response.error.code === 'PT404') throw new StationError('not_found', 'the server has no such gig for this account');
+      if (response.status === 401) throw new StationError('unauthorized', 'sign in again to export movements');
+      throw new Error(`the server refused the export: ${response.error.message}`);
+    }
+    const parsed = z.array(gigMovementSchema).safeParse(response.data);
+    if (!parsed.success) throw new Error('the server answered the export in an unexpected shape');
+    return parsed.data;
   }
 
   /** The asset's movements from the server, or why they could not be fetched. */

@@ -31,6 +31,7 @@ const handlers: StationHandlers = {
   getPickList: unused,
   getAssetHistory: unused,
   getGigActions: unused,
+  exportGigMovements: unused,
   setGigStatus: unused,
   getSettings: unused,
   saveSettings: unused,

@@ -13,6 +13,7 @@ import { gigSchema, staffProfileSchema } from './sync/rows';
 import {
   GIG_STATUSES,
   assetHistorySchema,
+  movementsExportSchema,
   assetListItemSchema,
   gigListItemSchema,
   myGigSchema,
@@ -210,6 +211,8 @@ export const stationApiSchema = {
   },
   getAssetHistory: { args: z.tuple([z.strictObject({ assetId: z.uuid() })]), result: assetHistorySchema },
   /** The status changes the signed-in role may make to a gig (none for a station), or why none. */
+  /** A gig's and its sets' movements (who, device, scan time, condition, note) as CSV; online only. */
+  exportGigMovements: { args: z.tuple([z.strictObject({ gigId: z.uuid() })]), result: movementsExportSchema },
   getGigActions: { args: z.tuple([z.strictObject({ gigId: z.uuid() })]), result: gigActionsSchema },
   /** Queues a status change decided on the cached row's version (a conflict if the server moved on). */
   setGigStatus: { args: z.tuple([setGigStatusInputSchema]), result: queuedOpSchema },

@@ -7,6 +7,7 @@ import {
   GIG_STATUS_TRANSITIONS,
   type AssetListItem,
   type GigListItem,
+  type GigMovement,
   type Movement,
   type PickListView,
   type StationSettings,
@@ -20,6 +21,7 @@ import { gigStatusChoices, opAllowed, roleIn, roleWords, type KnownRoles } from 
 import type { QueueStore } from './sync/queue-store';
 import { decodeRow } from './sync/rows';
 import { deviceWords } from './views/device-words';
+import { movementsCsv, movementsFileName } from './views/movements-csv';
 
 /** Which backend, the session, and the server-side reads the screens need. */
 export interface StationBackend {
@@ -30,6 +32,8 @@ export interface StationBackend {
   signIn(email: string, password: string): Promise<void>;
   signOut(): Promise<void>;
   assetHistory(assetId: string): Promise<{ movements: Movement[] } | { unavailable: string }>;
+  /** A gig's and its sets' movements, oldest first; throws a StationError offline or for an unknown gig. */
+  gigMovements(gigId: string): Promise<GigMovement[]>;
   /** The signed-in person's roles as last known (offline too); null when never learnt. */
   knownRoles(): Promise<KnownRoles | null>;
 }
@@ -209,6 +213,12 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
       return 'movements' in server
         ? { movements: server.movements.map((m) => ({ ...m, device: deviceWords(m.device_id, own) })), unavailable: null, pending }
         : { movements: null, unavailable: server.unavailable, pending };
+    },
+    exportGigMovements: async ({ gigId }) => {
+      const gig = decodeRow('gigs', await store.getCached('gigs', gigId));
+      if (gig === null) throw new StationError('not_found', `no gig ${gigId} on this station`);
+      const rows = await backend.gigMovements(gigId);
+      return { fileName: movementsFileName(gig, context.now().getTime()), csv: movementsCsv(rows, await ownDevice()), rows: rows.length };
     },
     getGigActions: async ({ gigId }) => {
       const raw = await store.getCached('gigs', gigId);

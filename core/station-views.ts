@@ -130,6 +130,30 @@ export const movementSchema = z.object({
 });
 export type Movement = z.infer<typeof movementSchema>;
 
+/** One row of a gig's movements export (public.get_gig_movements): an item or a bulk quantity, out or back. */
+export const gigMovementSchema = z.object({
+  occurred_at: z.string(),
+  recorded_at: z.string(),
+  kind: z.string(),
+  item_kind: z.enum(['asset', 'bulk']),
+  item_name: z.string(),
+  item_code: z.string(),
+  quantity: z.number().int(),
+  unit: z.string().nullable(),
+  gig_id: z.uuid(),
+  gig_name: z.string(),
+  gig_code: z.string().nullable(),
+  staff_name: z.string().nullable(),
+  device_id: z.string().nullable(),
+  condition: z.string().nullable(),
+  note: z.string().nullable(),
+});
+export type GigMovement = z.infer<typeof gigMovementSchema>;
+
+/** A gig's movements as a CSV file to save. */
+export const movementsExportSchema = z.object({ fileName: z.string(), csv: z.string(), rows: z.number().int() });
+export type MovementsExport = z.infer<typeof movementsExportSchema>;
+
 export const assetHistorySchema = z.object({
   /** null when the server could not be asked (offline, signed out): `unavailable` says why. */
   movements: z

@@ -169,6 +169,7 @@ const RPC_API = [
   'get_asset_history(uuid,integer)',
   'get_gig_ancestors(uuid)',
   'get_gig_hierarchy(uuid)',
+  'get_gig_movements(uuid,integer)',
   'list_push_subscriptions()',
   'my_memberships()',
   'pull_changes(text,integer)',

@@ -320,6 +320,18 @@ export function stationApiContract(name: string, connect: () => Promise<Connecte
         `no asset ${ASSET_GONE} on this station`,
       ],
       [
+        'exportGigMovements of a gig the station does not hold',
+        (s: StationApi) => s.exportGigMovements({ gigId: GIG_GONE }),
+        'not_found',
+        `no gig ${GIG_GONE} on this station`,
+      ],
+      [
+        'exportGigMovements with no backend configured (the movements live on the server)',
+        (s: StationApi) => s.exportGigMovements({ gigId: GIG_TOUR }),
+        'not_configured',
+        'no backend configured: set one in Settings first',
+      ],
+      [
         'setGigStatus of a gig the station does not hold',
         (s: StationApi) => s.setGigStatus({ gigId: GIG_GONE, status: 'confirmed' }),
         'not_found',

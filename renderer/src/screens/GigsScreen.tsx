@@ -5,6 +5,7 @@ import { ancestry, visibleGigRows } from '../../../core/views/gig-tree';
 import { errorText, type StationLists } from '../station-data';
 import { Time } from '../Time';
 import { useVirtualRows } from '../virtual';
+import { MovementsExport } from './MovementsExport';
 
 const ROW_HEIGHT = 56;
 
@@ -211,6 +212,7 @@ export function GigsScreen({ lists, focus = null }: { lists: StationLists; focus
               </p>
             )}
             {message !== null && <p role="status">{message}</p>}
+            <MovementsExport gigId={gig.id} />
           </>
         )}
       </aside>
