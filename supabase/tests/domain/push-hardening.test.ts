@@ -414,3 +414,42 @@ describe('the same class of defect elsewhere in the push path', () => {
     expect(rows).toEqual([{ name: 'Plain' }]);
   });
 });
+
+describe('an item’s name, category and notes as a person or an attacker types them', () => {
+  it('refuses terminal escapes, bells and line breaks where one line is meant, and over-long text, each with its field; keeps real notes', async () => {
+    const asset = await insertAsset(stack.db, org.id, `TXT-${randomUUID().slice(0, 6)}`);
+    const before = (await stack.db.query('select name, category, notes, version from public.assets where id = $1', [asset])).rows[0];
+    const refused = async (fields: Record<string, unknown>, message: string): Promise<void> => {
+      const [result] = await push('manager', [op('assets', 'update', { id: asset, fields })]);
+      expect(result, JSON.stringify(fields)).toMatchObject({ status: 'rejected', code: 'invalid_field', message });
+    };
+    await refused({ notes: 'ok\u001b[2J\u001b[H' }, 'payload.fields.notes: control characters are not allowed (line breaks and tabs are)');
+    await refused({ notes: 'ring\u0007' }, 'payload.fields.notes: control characters are not allowed (line breaks and tabs are)');
+    await refused({ notes: 'c1\u009b31m' }, 'payload.fields.notes: control characters are not allowed (line breaks and tabs are)');
+    await refused(
+      { name: 'Desk\nsecond line' },
+      'payload.fields.name: control characters and line breaks are not allowed (one line of text)',
+    );
+    await refused(
+      { category: 'Audio\t' },
+      'payload.fields.category: control characters and line breaks are not allowed (one line of text)',
+    );
+    await refused({ name: 'x'.repeat(201) }, 'payload.fields.name must be 1–200 characters, got 201');
+    await refused({ name: '   ' }, 'payload.fields.name must be 1–200 characters, got 0');
+    await refused({ category: 'y'.repeat(81) }, 'payload.fields.category must be 1–80 characters, got 81');
+    await refused({ notes: 'z'.repeat(10_001) }, 'payload.fields.notes must be at most 10000 characters, got 10001');
+    // Nothing changed by any of them.
+    expect((await stack.db.query('select name, category, notes, version from public.assets where id = $1', [asset])).rows[0]).toEqual(
+      before,
+    );
+
+    const notes = 'Fan rattles.\n\tCheck the PSU before the next gig — ✓ Ünïcode fine';
+    expect(await push('manager', [op('assets', 'update', { id: asset, fields: { notes, name: 'Mixing desk Mk II' } })])).toMatchObject([
+      { status: 'applied' },
+    ]);
+    expect((await stack.db.query('select name, notes from public.assets where id = $1', [asset])).rows[0]).toEqual({
+      name: 'Mixing desk Mk II',
+      notes,
+    });
+  });
+});
