@@ -169,6 +169,8 @@ export class Queue implements QueueStore {
   enqueueMany(entries: readonly EnqueueEntry[]): Promise<QueuedOp[]> {
     return this.run('readwrite', async (tx, touched) => {
       const out: QueuedOp[] = [];
+      // What this transaction queued, already checked: the cache's view need not read it back through the schema.
+      const written = new Map<string, QueuedOp>();
       for (const { op, id, now } of entries) {
         const [seq, existing] = await Promise.all([nextSeq(tx), tx.ops.get(id)]);
         if (existing !== undefined) throw new QueueStoreError('invalid_op', `op ${id} is already queued`);
@@ -186,7 +188,8 @@ export class Queue implements QueueStore {
           lastError: null,
         };
         await tx.ops.put({ ...queued, entityKey: entityKey(queued) });
-        await refreshCache(tx, touched, op.table, String(op.payload['id']), now);
+        written.set(id, queued);
+        await refreshCache(tx, touched, op.table, String(op.payload['id']), now, rebase, undefined, undefined, written);
         out.push(queued);
       }
       return out;
@@ -691,6 +694,8 @@ async function refreshCache(
   incoming?: Row,
   /** The entity's queued ops, when the caller read them already (see queuedOfEntities). */
   queuedNow?: StoredOpRecord[],
+  /** Ops the caller wrote in this transaction, as written (checked already): used as they are, not read back through the schema. */
+  written?: ReadonlyMap<string, QueuedOp>,
 ): Promise<void> {
   if (!isCached(table)) return;
   const key = `${table}:${id}`;
@@ -699,7 +704,11 @@ async function refreshCache(
   const [record, stored] = await Promise.all([tx.cache.get(table, id), queuedNow ?? tx.ops.forEntity(key)]);
   const server = incoming !== undefined ? newerServerRow(incoming, record) : record?.serverRow == null ? null : parseRow(record.serverRow);
   const queued: QueuedOp[] = [];
-  for (const op of stored) pushReadable(queued, op);
+  for (const op of stored) {
+    const known = written?.get(op.id);
+    if (known === undefined) pushReadable(queued, op);
+    else queued.push(known);
+  }
   const view = rebaseRow(server, queued);
   // What getCached answers from now on: the view, or no row at all.
   touched.wrote(key, view);
