@@ -146,6 +146,14 @@ export class CacheIndex {
     this.tables.clear();
   }
 
+  /**
+   * Rows another context changed in the same store (a tab, the PWA's service worker: it names
+   * them): re-read as this store's own changes are — in place, or the table dropped when many.
+   */
+  reread(keys: ReadonlySet<string>): void {
+    this.changed(keys);
+  }
+
   /** Reads every table now (the station warms the index at start, so its first scan and list pay no build). */
   async warm(): Promise<void> {
     await Promise.all((Object.keys(GROUPS) as CachedTable[]).map((table) => this.table(table)));

@@ -215,6 +215,19 @@ describe('scan catalog over the cache index', () => {
     expect(await catalog.findGig('GIG-RENAMED')).toMatchObject({ id: GIG });
   });
 
+  it('re-reads just the rows another context names (reread), leaving the tables built', async () => {
+    expect(await catalog.findGig('GIG-000001')).not.toBeNull();
+    expect(await catalog.findAsset('SPK-1')).not.toBeNull();
+    const other = storage.tables.cache.get(`gigs:${GIG}`);
+    storage.tables.cache.set(`gigs:${GIG}`, { row: { ...(other?.row as object), code: 'GIG-RENAMED' }, serverRow: null, updatedAt: 0 });
+    const listCached = vi.spyOn(queue, 'listCached');
+    index.reread(new Set([`gigs:${GIG}`]));
+    expect(await catalog.findGig('GIG-RENAMED')).toMatchObject({ id: GIG });
+    expect(await catalog.findGig('GIG-000001')).toBeNull();
+    expect(await catalog.findAsset('SPK-1')).not.toBeNull();
+    expect(listCached).not.toHaveBeenCalled();
+  });
+
   it('reads the table whole when a changed row cannot be read one by one', async () => {
     expect(await catalog.findAsset('SPK-1')).not.toBeNull();
     vi.spyOn(queue, 'getCached').mockRejectedValueOnce(new Error('disk went away'));

@@ -2,7 +2,7 @@ import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, type 
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { composeSync, type SyncHost } from '../../core/host';
 import { IdbQueueStore } from '../src/web/idb-queue-store';
-import { browserClock, CHANNEL, exclusive, STORE_NAME } from '../src/web/pwa-station';
+import { browserClock, CHANNEL, exclusive, STORE_NAME, storeChanged } from '../src/web/pwa-station';
 import { SYNC_TAG } from '../src/web/sw-client';
 import { renewSubscription } from '../src/web/crew-push';
 import { newestOf, notificationFor } from '../src/web/notification';
@@ -90,10 +90,12 @@ async function withSync<T>(work: (sync: SyncHost<IdbQueueStore>) => Promise<T>):
  * session in IndexedDB (refreshed by supabase-js when expired), never from a stored request.
  */
 async function drain(): Promise<void> {
-  await withSync(async ({ engine }) => {
-    await engine.syncNow();
+  await withSync(async ({ engine, store }) => {
+    const changed = new Set<string>();
+    const off = store.onCacheChange((change) => change.forEach((key) => changed.add(key)));
+    await engine.syncNow().finally(off);
     const status = await engine.status();
-    new BroadcastChannel(CHANNEL).postMessage('changed');
+    new BroadcastChannel(CHANNEL).postMessage(storeChanged(changed));
     // Rejecting asks the browser to fire `sync` again later (with its own backoff).
     if (status.depth - status.held > 0 && !status.online) throw new Error(`still ${status.depth} queued: ${status.lastError ?? 'offline'}`);
   });

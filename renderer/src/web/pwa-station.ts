@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { BackendConfig, BackendLink, SessionChange } from '../../../core/backend-link';
 import { createDispatcher } from '../../../core/dispatch';
 import { composeHost, type HostScanning } from '../../../core/host';
@@ -20,6 +21,13 @@ export const SYNC_LOCK = 'gigmanager-sync';
 export const CHANNEL = 'gigmanager-crew';
 /** Other tabs hear of this page's changes within this long. */
 const TELL_OTHERS_MS = 250;
+/**
+ * The page's screens hear the sync status at most this often while it changes op by op (a burst
+ * of scans, a drain): each status re-renders the top bar's "queued" count, and on a phone's CPU
+ * the frame that follows cost as much as the scan itself. The first status of a burst and the
+ * last are always told.
+ */
+const STATUS_TO_SCREENS_MS = 250;
 
 export const browserClock: Clock = {
   now: () => Date.now(),
@@ -82,6 +90,57 @@ export interface PwaStation {
   stop(): void;
 }
 
+/**
+ * What a context (a tab, the service worker) tells the others over CHANNEL once it changed the
+ * store: the cached rows it changed ("assets:<id>"), none when only the queue did. The others
+ * re-read just those rows: forgetting every table instead, on each message, made the next scan
+ * rebuild the whole catalog (3,000 assets: 100+ ms on a phone's CPU) after every drain the
+ * service worker tried, even one that sent nothing.
+ */
+const storeChangedSchema = z.object({ changed: z.array(z.string()) });
+export type StoreChanged = z.infer<typeof storeChangedSchema>;
+
+export function storeChanged(keys: Iterable<string>): StoreChanged {
+  return { changed: [...keys] };
+}
+
+/** The row keys a message names; null for one that does not say (an older worker's 'changed'): then every table is read again. */
+function changedKeys(message: unknown): Set<string> | null {
+  const parsed = storeChangedSchema.safeParse(message);
+  return parsed.success ? new Set(parsed.data.changed) : null;
+}
+
+/** `tell` passes a value on at once, then at most once per `ms` while values keep coming; the last one is always passed on. */
+export function spaced<T>(ms: number, pass: (value: T) => void): { tell(value: T): void; stop(): void } {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let waiting: { value: T } | null = null;
+  const open = (): void => {
+    timer = setTimeout(() => {
+      timer = null;
+      if (waiting === null) return;
+      const { value } = waiting;
+      waiting = null;
+      pass(value);
+      open();
+    }, ms);
+  };
+  return {
+    tell: (value) => {
+      if (timer !== null) {
+        waiting = { value };
+        return;
+      }
+      pass(value);
+      open();
+    },
+    stop: () => {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      waiting = null;
+    },
+  };
+}
+
 /** The page logs where developers look: its console. */
 const log = (line: string): void => console.warn(line);
 
@@ -107,23 +166,32 @@ export async function createPwaStation(options: { launchDefault: BackendConfig |
   const dispatch = createDispatcher(host.handlers({ appVersion: options.appVersion, host: 'pwa', platform: navigator.userAgent }));
 
   const events = new EventObservers<StationEventValues>((error) => log(`a screen's event listener failed: ${errorMessage(error)}`));
-  const unsubscribe = host.subscribe((event, value) => events.emit(event, value));
-  // The service worker drained or pulled, or another tab wrote: this page's index reads the caches
-  // again, its lists and status catch up. This page's own changes reach the index as events; other
-  // tabs hear of them here (a channel does not deliver to its sender).
+  const statuses = spaced<StationEventValues['syncStatus']>(STATUS_TO_SCREENS_MS, (status) => events.emit('syncStatus', status));
+  const unsubscribe = host.subscribe((event, value) => {
+    if (event === 'syncStatus') statuses.tell(value as StationEventValues['syncStatus']);
+    else events.emit(event, value);
+  });
+  // The service worker drained or pulled, or another tab wrote: this page's index reads the rows
+  // they changed again, its lists and status catch up. This page's own changes reach the index as
+  // events; other tabs hear of them here (a channel does not deliver to its sender).
   const channel = new BroadcastChannel(CHANNEL);
   // One message per burst (a scan a second, a drain's batches), not one per transaction: each
-  // message makes every other tab read its caches again.
+  // message makes every other tab read those rows again.
   let telling: ReturnType<typeof setTimeout> | null = null;
-  const offChanges = store.onCacheChange(() => {
+  let told = new Set<string>();
+  const offChanges = store.onCacheChange((change) => {
+    for (const key of change) told.add(key);
     telling ??= setTimeout(() => {
       telling = null;
-      channel.postMessage('changed');
+      channel.postMessage(storeChanged(told));
+      told = new Set();
     }, TELL_OTHERS_MS);
   });
-  channel.onmessage = () => {
-    index.invalidate();
-    events.emit('cacheChanged', { topics: ['gigs', 'assets', 'other'] });
+  channel.onmessage = (event: MessageEvent<unknown>) => {
+    const keys = changedKeys(event.data);
+    if (keys === null) index.invalidate();
+    else index.reread(keys);
+    if (keys === null || keys.size > 0) events.emit('cacheChanged', { topics: ['gigs', 'assets', 'other'] });
     // Through the engine, so that what it counts on from after the next scan is this status.
     host.engine.refreshStatus().catch((error: unknown) => log(`sync status not read: ${errorMessage(error)}`));
   };
@@ -141,6 +209,7 @@ export async function createPwaStation(options: { launchDefault: BackendConfig |
     onSessionChange: (listener) => host.onSessionChange(listener),
     stop: () => {
       offChanges();
+      statuses.stop();
       if (telling !== null) clearTimeout(telling);
       channel.close();
       index.close();
