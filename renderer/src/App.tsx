@@ -14,7 +14,7 @@ import { ScannersScreen } from './screens/ScannersScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
 import { SignInScreen } from './screens/SignInScreen';
 import { SyncScreen } from './screens/SyncScreen';
-import { beep } from './sound';
+import { beep, prepareAudio } from './sound';
 import { errorText, useStationLists, useSyncStatus } from './station-data';
 import { useKeyboardWedge } from './useKeyboardWedge';
 
@@ -110,6 +110,7 @@ export function App({ variant = 'station', push, onOpenGig, onSignedIn }: AppPro
   );
 
   // Feedback for every scan, whichever screen is open and whichever scanner it came from.
+  useEffect(() => prepareAudio(), []);
   useEffect(
     () =>
       window.station.onScanFeedback((value) => {

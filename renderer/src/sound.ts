@@ -65,6 +65,28 @@ function play(audio: AudioContext, kind: FeedbackView['kind']): void {
   source.start();
 }
 
+/**
+ * Creates the audio context once the page is idle, before a scan needs it: created by the first
+ * beep, it cost the first scan's feedback ~190 ms on a phone-speed CPU (4× throttled Chromium).
+ * It starts suspended until the page has had a user gesture, as one made by a beep would; beep
+ * asks it to resume. Returns the cancel.
+ */
+export function prepareAudio(): () => void {
+  const create = (): void => {
+    try {
+      context ??= new AudioContext();
+    } catch {
+      // No audio device: beep tries again and stays silent.
+    }
+  };
+  if (typeof window.requestIdleCallback === 'function') {
+    const handle = window.requestIdleCallback(create, { timeout: 2000 });
+    return () => window.cancelIdleCallback(handle);
+  }
+  const handle = window.setTimeout(create, 0);
+  return () => window.clearTimeout(handle);
+}
+
 export function beep(kind: FeedbackView['kind']): void {
   try {
     context ??= new AudioContext();
