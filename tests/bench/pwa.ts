@@ -8,9 +8,11 @@ import { startTestStack } from '../helpers/local-stack';
 import { percentile, round, table } from './stats';
 
 const OPS = 1000;
+/** The Web Lock every drain holds (SYNC_LOCK in renderer/src/web/pwa-station.ts, a page module the bench cannot import). */
+const SYNC_LOCK = 'gigmanager-sync';
 
 const scansSchema = z.object({ times: z.array(z.number()), kinds: z.record(z.string(), z.number()) });
-const drainSchema = z.object({ ms: z.number(), depth: z.number().int() });
+const drainSchema = z.object({ ms: z.number(), depth: z.number().int(), by: z.array(z.enum(['page', 'service worker'])) });
 
 /** `--cpu-throttle N`: also measure with Chromium's CPU slowed N× (4 ≈ a mid-range phone), beside the unthrottled run. */
 export function parseCpuThrottle(args: string[]): number | null {
@@ -29,6 +31,8 @@ interface RunFigures {
   kinds: Record<string, number>;
   queued: number;
   drainMs: number;
+  /** Who held the sync lock while the queue drained: the page (throttled) or the service worker (never throttled). */
+  drainedBy: string[];
 }
 
 /**
@@ -103,15 +107,21 @@ export async function pwaBench(args: string[] = []): Promise<Record<string, unkn
         await context.setOffline(false);
         const drain = drainSchema.parse(
           await page.evaluate(`(async () => {
+            // This page's client id as the lock manager knows it: the sync lock held under another is the service worker's.
+            const probe = 'bench-whoami';
+            const me = await navigator.locks.request(probe, async () => (await navigator.locks.query()).held.find((l) => l.name === probe).clientId);
+            const by = new Set();
             const t0 = performance.now();
             window.dispatchEvent(new Event('online'));
             let depth = -1;
             for (;;) {
               depth = (await window.station.getSyncStatus()).depth;
+              const held = (await navigator.locks.query()).held.find((l) => l.name === ${JSON.stringify(SYNC_LOCK)});
+              if (held !== undefined) by.add(held.clientId === me ? 'page' : 'service worker');
               if (depth === 0 || performance.now() - t0 > 120000) break;
               await new Promise((r) => setTimeout(r, 5));
             }
-            return { ms: performance.now() - t0, depth };
+            return { ms: performance.now() - t0, depth, by: [...by] };
           })()`),
         );
         await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
@@ -126,7 +136,7 @@ export async function pwaBench(args: string[] = []): Promise<Record<string, unkn
         );
         if (moved !== OPS || drain.depth !== 0)
           throw new Error(`expected ${OPS} checked-out assets on the server and an empty queue, got ${moved} and ${drain.depth}`);
-        return { throttle: rate, times: scans.times, kinds: scans.kinds, queued, drainMs: drain.ms };
+        return { throttle: rate, times: scans.times, kinds: scans.kinds, queued, drainMs: drain.ms, drainedBy: drain.by };
       } finally {
         await context.close();
       }
@@ -156,6 +166,7 @@ export async function pwaBench(args: string[] = []): Promise<Record<string, unkn
       drain_ops: plain.queued,
       drain_ms: round(plain.drainMs, 0),
       ...Object.fromEntries(runs.flatMap((r) => Object.entries(figures(r)).map(([k, v]) => [`cpu${r.throttle}x_${k}`, v]))),
+      ...Object.fromEntries(runs.map((r) => [`cpu${r.throttle}x_drained_by`, r.drainedBy.join('+') || 'unseen'])),
     };
     const rows = runs.flatMap((r) => [
       [
@@ -170,7 +181,12 @@ export async function pwaBench(args: string[] = []): Promise<Record<string, unkn
     ]);
     process.stdout.write(
       `${table(['measure', 'p50', 'p95', 'p99', 'max', 'target'], rows)}\n` +
-        runs.map((r) => `cpu ${r.throttle}×: feedback kinds ${JSON.stringify(r.kinds)}; queued before reconnect: ${r.queued}\n`).join(''),
+        runs
+          .map(
+            (r) =>
+              `cpu ${r.throttle}×: feedback kinds ${JSON.stringify(r.kinds)}; queued before reconnect: ${r.queued}; drained by: ${r.drainedBy.join(' and ') || 'unseen'}\n`,
+          )
+          .join(''),
     );
     return result;
   } finally {
