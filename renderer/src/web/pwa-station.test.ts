@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { spaced } from './pwa-station';
+import { spaced, whenQuiet } from './pwa-station';
 
 describe('the sync status as screens hear it (spaced)', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -33,5 +33,47 @@ describe('the sync status as screens hear it (spaced)', () => {
     statuses.stop();
     vi.advanceTimersByTime(1000);
     expect(heard).toEqual([1]);
+  });
+});
+
+describe('the index read again once the caches are quiet (whenQuiet)', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('runs once nothing changed for the interval, however often it was poked, and again after the next change', () => {
+    let runs = 0;
+    const warm = whenQuiet(
+      1000,
+      () => Date.now(),
+      () => (runs += 1),
+    );
+    // A drain: changes every 100 ms for 3 s.
+    for (let i = 0; i < 30; i += 1) {
+      warm.poke();
+      vi.advanceTimersByTime(100);
+    }
+    expect(runs).toBe(0);
+    vi.advanceTimersByTime(1000);
+    expect(runs).toBe(1);
+    vi.advanceTimersByTime(5000);
+    expect(runs).toBe(1);
+    warm.poke();
+    vi.advanceTimersByTime(999);
+    expect(runs).toBe(1);
+    vi.advanceTimersByTime(1);
+    expect(runs).toBe(2);
+  });
+
+  it('runs nothing once stopped', () => {
+    let runs = 0;
+    const warm = whenQuiet(
+      1000,
+      () => Date.now(),
+      () => (runs += 1),
+    );
+    warm.poke();
+    warm.stop();
+    vi.advanceTimersByTime(5000);
+    expect(runs).toBe(0);
   });
 });

@@ -19,6 +19,12 @@ export const STORE_NAME = 'gigmanager-crew';
 export const SYNC_LOCK = 'gigmanager-sync';
 /** The service worker tells open pages that it changed the caches. */
 export const CHANNEL = 'gigmanager-crew';
+/**
+ * The index's tables that a large change dropped (a pull page, a drained batch, another context's
+ * drain) are read whole again once the caches have been quiet this long, while the page is idle:
+ * otherwise the next scan read them (3,000 assets: 100+ ms at a phone's CPU speed).
+ */
+const WARM_AFTER_MS = 1000;
 /** Other tabs hear of this page's changes within this long. */
 const TELL_OTHERS_MS = 250;
 /**
@@ -141,6 +147,42 @@ export function spaced<T>(ms: number, pass: (value: T) => void): { tell(value: T
   };
 }
 
+/**
+ * `poke` says something changed; `work` runs once nothing has for `ms`, when the page is next idle
+ * (one timer however often it is poked, not one per change).
+ */
+export function whenQuiet(ms: number, now: () => number, work: () => void): { poke(): void; stop(): void } {
+  let last = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let idle: number | null = null;
+  const check = (): void => {
+    const left = last + ms - now();
+    if (left > 0) {
+      timer = setTimeout(check, left);
+      return;
+    }
+    timer = null;
+    if (typeof requestIdleCallback === 'function') {
+      idle = requestIdleCallback(() => {
+        idle = null;
+        work();
+      });
+    } else work();
+  };
+  return {
+    poke: () => {
+      last = now();
+      timer ??= setTimeout(check, ms);
+    },
+    stop: () => {
+      if (timer !== null) clearTimeout(timer);
+      if (idle !== null) cancelIdleCallback(idle);
+      timer = null;
+      idle = null;
+    },
+  };
+}
+
 /** The page logs where developers look: its console. */
 const log = (line: string): void => console.warn(line);
 
@@ -177,9 +219,17 @@ export async function createPwaStation(options: { launchDefault: BackendConfig |
   const channel = new BroadcastChannel(CHANNEL);
   // One message per burst (a scan a second, a drain's batches), not one per transaction: each
   // message makes every other tab read those rows again.
+  const warm = whenQuiet(
+    WARM_AFTER_MS,
+    () => browserClock.now(),
+    () => {
+      index.warm().catch((error: unknown) => log(`the cache index was not read: ${errorMessage(error)}`));
+    },
+  );
   let telling: ReturnType<typeof setTimeout> | null = null;
   let told = new Set<string>();
   const offChanges = store.onCacheChange((change) => {
+    warm.poke();
     for (const key of change) told.add(key);
     telling ??= setTimeout(() => {
       telling = null;
@@ -191,6 +241,7 @@ export async function createPwaStation(options: { launchDefault: BackendConfig |
     const keys = changedKeys(event.data);
     if (keys === null) index.invalidate();
     else index.reread(keys);
+    warm.poke();
     if (keys === null || keys.size > 0) events.emit('cacheChanged', { topics: ['gigs', 'assets', 'other'] });
     // Through the engine, so that what it counts on from after the next scan is this status.
     host.engine.refreshStatus().catch((error: unknown) => log(`sync status not read: ${errorMessage(error)}`));
@@ -201,6 +252,7 @@ export async function createPwaStation(options: { launchDefault: BackendConfig |
     ...stationEventsVia((event, listener) => events.on(event, listener)),
   };
   await host.start();
+  warm.poke();
   return {
     api,
     store,
@@ -210,6 +262,7 @@ export async function createPwaStation(options: { launchDefault: BackendConfig |
     stop: () => {
       offChanges();
       statuses.stop();
+      warm.stop();
       if (telling !== null) clearTimeout(telling);
       channel.close();
       index.close();
