@@ -31,6 +31,7 @@ const API: Record<string, ApiEntry> = {
   push_changes: { callers: 'authenticated', baseline: () => ({ device_id: 'fuzz-device', ops: [] }) },
   pull_changes: { callers: 'authenticated', baseline: () => ({ cursor: null, limit: 100 }) },
   get_asset_history: { callers: 'authenticated', baseline: (w) => ({ p_asset_id: w.a.loose, p_limit: 10 }) },
+  get_gig_movements: { callers: 'authenticated', baseline: (w) => ({ p_gig_id: w.a.root, p_limit: 10 }) },
   save_push_subscription: {
     callers: 'authenticated',
     baseline: () => ({ endpoint: `${FUZZ_ENDPOINT}${randomUUID()}`, p256dh: P256DH, auth: AUTH, user_agent: 'fuzz' }),

@@ -6,6 +6,9 @@ import { errorText } from '../station-data';
 import { Time } from '../Time';
 import { PushPrompt } from './PushPrompt';
 
+/** A gig that is running, over or called off says so: tapping a finished one picks nothing (the Scan screen says why). */
+const STATUS_WORDS: Partial<Record<string, string>> = { in_progress: 'on now', completed: 'finished', cancelled: 'cancelled' };
+
 /**
  * The crew member's schedule: their assigned gigs by day, with the path above each and their
  * role. Tapping a gig starts picking for it: the Scan screen opens on its pick list.
@@ -60,7 +63,12 @@ export function MyGigsScreen({ onOpen, push }: { onOpen: () => void; push?: Crew
             {list.map((gig) => (
               <li key={gig.id}>
                 <button type="button" className="schedule-item" onClick={() => open(gig)} data-testid="my-gig">
-                  <span className="when">{gig.startsAt === null ? '—' : <Time at={gig.startsAt} />}</span>
+                  <span className="when">
+                    {gig.startsAt === null ? '—' : <Time at={gig.startsAt} />}
+                    {STATUS_WORDS[gig.status] !== undefined && (
+                      <span className={`status status-${gig.status}`}>{STATUS_WORDS[gig.status]}</span>
+                    )}
+                  </span>
                   <span className="what">
                     <strong>{gig.name}</strong>
                     <small className="muted">{[...gig.path, gig.venue].filter((part) => part !== null).join(' › ')}</small>
