@@ -143,3 +143,58 @@ describe('movementsFileName', () => {
     expect(movementsFileName({ code: null, name: '///' }, now)).toBe('movements-gig-2026-12-03.csv');
   });
 });
+
+// Outside tester (issue 18, export): what a hostile note-typist and real-world names put first in a field.
+describe('movementsCsv against shapes the first pass did not try', () => {
+  it('guards a formula behind leading spaces, a line feed, a NUL or a no-break space, and full-width formula signs', () => {
+    // ASVS 5.0 V1.2.10 names NUL as well; spreadsheets that trim cells on import (Google Sheets' "trim
+    // whitespace", LibreOffice's "trim spaces") would run " =1+1", so the first visible character decides.
+    for (const attack of [
+      ' =1+1',
+      '   +SUM(A1)',
+      '\n=1+1',
+      '\u0000=1+1',
+      '\u00a0=1+1',
+      '\u3000@SUM(1)',
+      '＝1+1',
+      '＋1',
+      '－1',
+      '＠SUM(1)',
+    ]) {
+      const [, line] = readCsv(movementsCsv([row({ note: attack, staff_name: attack, item_name: attack })], own).slice(1));
+      for (const field of [line?.[3], line?.[8], line?.[12]]) expect(field, JSON.stringify(attack)).toBe(`'${attack}`);
+    }
+  });
+
+  it('leaves text that only looks odd alone: whitespace only, emoji, bidi text, line and paragraph separators', () => {
+    for (const plain of ['   ', 'Hazer 🎛️', 'مكبر صوت', 'line\u2028sep\u2029para', 'Kim\u200dLee', "it's fine", '5 - 3']) {
+      const [, line] = readCsv(movementsCsv([row({ note: plain })], own).slice(1));
+      expect(line?.[12]).toBe(plain);
+      expect(line).toHaveLength(13);
+    }
+  });
+
+  it('shows a bidi override in a field as a visible mark instead of letting it reverse what follows', () => {
+    // "Mika\u202Eexe.gnp" would read as "Mikapng.exe" in a viewer; U+2066–U+2069 and U+202A–U+202E
+    // reorder text (Trojan Source, CVE-2021-42574). A spreadsheet cell shows them invisibly.
+    const spoof = 'Mika \u202eniloM\u202c';
+    const [, line] = readCsv(movementsCsv([row({ staff_name: spoof, note: 'x\u2066y\u2069' })], own).slice(1));
+    expect(line?.[8]).toBe('Mika [U+202E]niloM[U+202C]');
+    expect(line?.[12]).toBe('x[U+2066]y[U+2069]');
+  });
+});
+
+describe('movementsFileName for gigs named in any script', () => {
+  it('keeps letters and digits of every script, whole characters only, and still nothing a file system refuses', () => {
+    const now = Date.parse('2026-12-03T10:00:00Z');
+    expect(movementsFileName({ code: null, name: 'Fête d’été' }, now)).toBe('movements-Fête-d-été-2026-12-03.csv');
+    expect(movementsFileName({ code: null, name: '東京ドーム 2027' }, now)).toBe('movements-東京ドーム-2027-2026-12-03.csv');
+    // Decomposed accents (as macOS types them) become the composed letter, not a hyphen.
+    expect(movementsFileName({ code: null, name: 'Fe\u0302te' }, now)).toBe('movements-Fête-2026-12-03.csv');
+    // No bidi controls or zero-width characters reach a file name; 60 characters, never half of one.
+    expect(movementsFileName({ code: null, name: 'a\u202eb\u200bc/..\\:*?"<>|' }, now)).toBe('movements-a-b-c-2026-12-03.csv');
+    const long = movementsFileName({ code: null, name: '𠀀'.repeat(80) }, now);
+    expect(long).toBe(`movements-${'𠀀'.repeat(60)}-2026-12-03.csv`);
+    expect(long.isWellFormed()).toBe(true);
+  });
+});

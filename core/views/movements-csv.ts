@@ -2,8 +2,12 @@
  * A gig's movements as CSV (issue 18: exports show who scanned what, where and when): RFC 4180
  * (comma, CRLF, fields quoted when they hold a comma, quote or line break), with a byte-order mark
  * so spreadsheet programs read names with accents as UTF-8. A text field that a spreadsheet
- * would run as a formula (=, +, -, @, tab or CR first: a note typed on a phone can be anything)
- * is prefixed with an apostrophe, as OWASP advises against CSV injection; numbers stay numbers.
+ * would run as a formula is prefixed with an apostrophe, as OWASP advises against CSV injection
+ * (a note typed on a phone can be anything); numbers stay numbers. "Would run" is judged on the
+ * first visible character, full-width signs included: spreadsheets that trim cells on import
+ * (Google Sheets, LibreOffice's "trim spaces") run " =1+1" too, and ASVS 5.0 V1.2.10 adds NUL.
+ * Bidi controls are written as visible marks ([U+202E]): in a cell they are invisible and make
+ * "Mika" read as someone else, or a note say the opposite (Trojan Source, CVE-2021-42574).
  */
 import type { GigMovement } from '../station-views';
 import { deviceWords } from './device-words';
@@ -33,10 +37,16 @@ const KIND_WORDS: Record<string, string> = {
 };
 const CONDITION_WORDS: Record<string, string> = { ok: 'OK', damaged: 'Damaged', missing_parts: 'Missing parts' };
 
+/** Starts a formula in some spreadsheet: a control first, or a formula sign as the first visible character. */
+const FORMULA_START = /^(?:[\t\r\n\0]|[\s\0]*[=+\-@＝＋－＠])/;
+/** Embeddings, overrides and isolates (marks such as U+200F stay: right-to-left text needs them). */
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/g;
+
 /** One text field, safe for a spreadsheet and quoted when RFC 4180 asks for it. */
 export function csvText(value: string | null): string {
   if (value === null) return '';
-  const inert = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const shown = value.replace(BIDI_CONTROL, (c) => `[U+${c.charCodeAt(0).toString(16).toUpperCase()}]`);
+  const inert = FORMULA_START.test(shown) ? `'${shown}` : shown;
   return /[",\r\n]/.test(inert) ? `"${inert.replaceAll('"', '""')}"` : inert;
 }
 
@@ -70,12 +80,16 @@ export function movementsCsv(rows: readonly GigMovement[], own: { id: string; na
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
-/** A file name from the gig's code (or name) and the day: letters, digits and hyphens only. */
+/**
+ * A file name from the gig's code (or name) and the day: letters (of any script, composed),
+ * digits and hyphens only — no separators, dots, bidi or zero-width characters — and at most 60
+ * whole characters (a name in another script is not cut mid-character nor reduced to "gig").
+ */
 export function movementsFileName(gig: { code: string | null; name: string }, now: number): string {
-  const stem =
-    (gig.code ?? gig.name)
-      .replace(/[^A-Za-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 60) || 'gig';
+  const cleaned = (gig.code ?? gig.name)
+    .normalize('NFC')
+    .replace(/[^\p{L}\p{M}\p{N}]+/gu, '-')
+    .replace(/^-+|-+$/g, '');
+  const stem = Array.from(cleaned).slice(0, 60).join('').replace(/-+$/, '') || 'gig';
   return `movements-${stem}-${new Date(now).toISOString().slice(0, 10)}.csv`;
 }
