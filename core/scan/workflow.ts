@@ -109,6 +109,8 @@ export class ScanSession {
   /** What is wrong, given on the screen with the condition: kept with the next item checked in (from any scanner). */
   private conditionNote: string | null = null;
   private readonly recent = new Map<string, number>();
+  /** The scan just before (any kind), for a command read twice. */
+  private lastScan: { code: string; at: number } | null = null;
   private readonly history: Accepted[] = [];
   /** Case contents sent out in this session: the caches learn them only from the server. */
   private readonly sentInCases = new Map<string, Set<string>>();
@@ -193,8 +195,17 @@ export class ScanSession {
     if (note !== undefined && note.length > MAX_NOTE_LENGTH) {
       return this.feedback('error', `the note is ${note.length} characters; at most ${MAX_NOTE_LENGTH}`, '', scan);
     }
+    const code = parsed.kind === 'command' ? `CMD:${parsed.command}` : parsed.kind === 'quantity' ? `CMD:QTY:${parsed.text}` : parsed.code;
+    // A scanner reads a command sheet's code twice as readily as an item's: UNDO or CMD:QTY:n read
+    // again at once, with nothing between, is a double read — not a second undo, nor a count held
+    // for the next bulk item. (Other commands are the same when repeated.)
+    const previous = this.lastScan;
+    this.lastScan = { code, at: scan.receivedAt };
+    const reread = previous?.code === code && scan.receivedAt - previous.at < this.deps.duplicateWindowMs;
+    if (reread && (parsed.kind === 'quantity' || (parsed.kind === 'command' && parsed.command === 'UNDO'))) {
+      return this.feedback('warning', `${code} scanned again — counted once`, code, scan);
+    }
     if (parsed.kind === 'quantity') return this.quantity(parsed.text, scan);
-    const code = parsed.kind === 'command' ? `CMD:${parsed.command}` : parsed.code;
     const typed = input.quantity;
     // A scan carrying a quantity (held or typed) is a new count, never the same scan twice:
     // "5 of these, then 3 more" scans the same shelf code twice within a second.
