@@ -51,11 +51,11 @@ export const MAX_NOTE_LENGTH = 500;
 /** A terminal escape sequence (ESC [ … final byte), dropped whole so no "[31m" is left behind. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const ESCAPE_SEQUENCE = /\u001b\[[0-?]*[ -/]*[@-~]/g;
-/** Line breaks and tabs: a note is one line, so each run of them becomes a space. */
-const BREAKS = /[\t\n\v\f\r]+/g;
-/** Every other control character: C0, DEL and C1. */
+/** Line breaks (U+2028/U+2029 too) and tabs: a note is one line, so each run of them becomes a space. */
+const BREAKS = /[\t\n\v\f\r\u2028\u2029]+/g;
+/** Every other control character: C0, DEL and C1, and bidi embeddings, overrides and isolates (the server refuses them). */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * A condition's note as it is kept: one line of text, as the server takes it (it refuses any
