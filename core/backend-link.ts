@@ -248,8 +248,11 @@ export class BackendLink implements StationBackend {
    */
   async gigMovements(gigId: string): Promise<GigMovement[]> {
     if (this.client === null) throw new StationError('not_configured', 'no backend configured: set one in Settings first');
+    // The server's largest page, asked for whole: its default (20,000) cut a residency's export
+    // short without a word. A full page may be cut too, so it is refused rather than saved as complete.
+    const limit = 100_000;
     const response = await this.client
-      .rpc('get_gig_movements', { p_gig_id: gigId })
+      .rpc('get_gig_movements', { p_gig_id: gigId, p_limit: limit })
       .abortSignal(AbortSignal.timeout(30_000))
       .then(
         (r) => r,
@@ -263,6 +266,11 @@ export class BackendLink implements StationBackend {
     }
     const parsed = z.array(gigMovementSchema).safeParse(response.data);
     if (!parsed.success) throw new Error('the server answered the export in an unexpected shape');
+    if (parsed.data.length >= limit)
+      throw new StationError(
+        'conflict',
+        `${limit.toLocaleString('en')} movements or more: too many for one file, export its sets one at a time`,
+      );
     return parsed.data;
   }
 
