@@ -26,6 +26,8 @@ export const gigListItemSchema = z.object({
   status: z.enum(GIG_STATUSES),
   startsAt: z.string().nullable(),
   venue: z.string().nullable(),
+  /** The venue's zone its times are shown in (null: the device's). */
+  timeZone: z.string().nullable(),
   version: z.number().int(),
   /** Assets out to this gig itself (queued check-outs included); the screens roll them up. */
   assetsOut: z.number().int().nonnegative(),
@@ -81,6 +83,7 @@ export const pickGroupSchema = z.object({
   gigId: z.string(),
   name: z.string(),
   startsAt: z.string().nullable(),
+  timeZone: z.string().nullable(),
   lines: z.array(pickLineSchema),
   /** Out to this gig although on no line of its list (or beyond a bulk line's quantity). */
   extras: z.array(pickItemSchema.extend({ units: count })),

@@ -15,6 +15,7 @@ const gig = (code: string, name: string, status: Gig['status'] = 'confirmed'): G
   startsAt: null,
   endsAt: null,
   venue: null,
+  timeZone: null,
   notes: null,
   version: 1,
   deletedAt: null,

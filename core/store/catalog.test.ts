@@ -63,7 +63,7 @@ beforeEach(async () => {
   await pull({
     gigs: [
       gig(GIG, 'GIG-000001', 'Main Stage', '2027-01-02T10:00:00Z'),
-      gig(LATER, 'GIG-000002', 'b side', '2027-01-03T10:00:00Z', { parent_gig_id: GIG, venue: 'Hall 2' }),
+      gig(LATER, 'GIG-000002', 'b side', '2027-01-03T10:00:00Z', { parent_gig_id: GIG, venue: 'Hall 2', time_zone: 'Europe/Berlin' }),
       gig(EARLY, 'GIG-000003', 'Load-in', null),
       gig(id(5), 'GIG-000005', 'A side', '2027-01-03T10:00:00Z'),
       gig(DELETED_GIG, 'GIG-000004', 'Gone', '2027-01-01T00:00:00Z', { deleted_at: '2026-12-01T00:00:00Z' }),
@@ -250,6 +250,7 @@ describe('list views over the cache index', () => {
         status: 'confirmed',
         startsAt: null,
         venue: null,
+        timeZone: null,
         version: 1,
         assetsOut: 0,
         planned: 0,
@@ -262,6 +263,7 @@ describe('list views over the cache index', () => {
         status: 'confirmed',
         startsAt: '2027-01-02T10:00:00Z',
         venue: null,
+        timeZone: null,
         version: 1,
         assetsOut: 1,
         // One count (core/views/counts.ts): Audio × 2, SPK-1, and the case's two items (one in a nested bag).
@@ -275,6 +277,7 @@ describe('list views over the cache index', () => {
         status: 'confirmed',
         startsAt: '2027-01-03T10:00:00Z',
         venue: null,
+        timeZone: null,
         version: 1,
         assetsOut: 0,
         planned: 0,
@@ -287,6 +290,7 @@ describe('list views over the cache index', () => {
         status: 'confirmed',
         startsAt: '2027-01-03T10:00:00Z',
         venue: 'Hall 2',
+        timeZone: 'Europe/Berlin',
         version: 1,
         assetsOut: 0,
         // A bulk line with no quantity plans nothing (the server's sum of quantities).

@@ -64,6 +64,7 @@ export class CacheStationViews implements StationViews {
         status: gig.status,
         startsAt: gig.startsAt,
         venue: gig.venue,
+        timeZone: gig.timeZone,
         version: gig.version,
         assetsOut: counts.scanned + counts.extra,
         planned: counts.planned,

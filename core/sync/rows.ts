@@ -28,6 +28,8 @@ export const gigSchema = z.object({
   startsAt: maybe(text),
   endsAt: maybe(text),
   venue: maybe(text),
+  /** The venue's IANA zone ("Europe/Lisbon"): its times are shown in it; null → the device's zone. */
+  timeZone: maybe(text),
   notes: maybe(text),
   version: z.number().int(),
   deletedAt: maybe(text),

@@ -13,6 +13,7 @@ function gig(name: string, parentId: string | null, extra: Partial<GigListItem> 
     status: 'confirmed',
     startsAt: null,
     venue: null,
+    timeZone: null,
     version: 1,
     assetsOut: 0,
     planned: 0,

@@ -12,6 +12,7 @@ const gig = (id: string, name: string, extra: Partial<Gig> = {}): Gig => ({
   startsAt: null,
   endsAt: null,
   venue: null,
+  timeZone: null,
   notes: null,
   version: 1,
   deletedAt: null,

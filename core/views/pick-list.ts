@@ -196,7 +196,7 @@ function pickGroup(gig: Gig, source: PickListSource, gigName: (id: string) => st
     outAssets,
     bulkOut: bulkOutTo(gig.id, source.bulk),
   });
-  return { gigId: gig.id, name: gig.name, startsAt: gig.startsAt, lines, extras, counts };
+  return { gigId: gig.id, name: gig.name, startsAt: gig.startsAt, timeZone: gig.timeZone, lines, extras, counts };
 }
 
 const EMPTY_LINE: Omit<PickLine, 'key' | 'kind'> = {
@@ -254,7 +254,7 @@ function returnsGroup(gig: Gig, source: PickListSource): PickGroup {
       missing: units,
     });
   }
-  return { gigId: gig.id, name: gig.name, startsAt: gig.startsAt, lines, extras: [], counts: sumLines(lines) };
+  return { gigId: gig.id, name: gig.name, startsAt: gig.startsAt, timeZone: gig.timeZone, lines, extras: [], counts: sumLines(lines) };
 }
 
 /** Counts as the lines add them up (check-in's expected returns, whose plan is what went out). */

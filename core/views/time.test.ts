@@ -17,6 +17,15 @@ describe('times on screen', () => {
     expect(formatTime(at, { locale: 'en-GB' })).toMatch(/^\d{2}:\d{2}\u00a0\S+$/);
   });
 
+  it('show a zone this device does not know in the device’s own zone, named, rather than failing the screen', () => {
+    const at = '2027-03-02T08:05:00Z';
+    const device = formatTime(at, { timeZone: null, locale: 'en-GB' });
+    for (const unknown of ['Mars/Olympus_Mons', 'Europe/Lisbonn', '', 'not a zone']) {
+      expect(formatTime(at, { timeZone: unknown, locale: 'en-GB' })).toBe(device);
+      expect(formatDay(at, { timeZone: unknown, locale: 'en-GB' })).toBe(formatDay(at, { locale: 'en-GB' }));
+    }
+  });
+
   it('never break mid-value: every space is unbreakable, in any locale', () => {
     for (const locale of ['en-GB', 'en-US', 'de-DE', 'fr-FR']) {
       for (const text of [

@@ -26,10 +26,17 @@ function formatter(kind: Kind, options: TimeOptions): Intl.DateTimeFormat {
   const key = `${kind}|${options.timeZone ?? ''}|${options.locale ?? ''}`;
   let found = formatters.get(key);
   if (found === undefined) {
-    found = new Intl.DateTimeFormat(options.locale, {
-      ...SHAPES[kind],
-      ...(options.timeZone == null ? {} : { timeZone: options.timeZone }),
-    });
+    try {
+      found = new Intl.DateTimeFormat(options.locale, {
+        ...SHAPES[kind],
+        ...(options.timeZone == null ? {} : { timeZone: options.timeZone }),
+      });
+    } catch (error) {
+      // A zone this device's Intl does not know (the server's zone database is newer, or a row
+      // was damaged): the time in the device's own zone, still named, rather than no screen.
+      if (!(error instanceof RangeError) || options.timeZone == null) throw error;
+      found = formatter(kind, { ...options, timeZone: null });
+    }
     formatters.set(key, found);
   }
   return found;

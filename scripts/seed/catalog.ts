@@ -70,6 +70,21 @@ export const TOUR_ARTISTS = [
   'Lumen',
 ];
 export const VENUES = ['Main Arena', 'Hall 3', 'Riverside Park', 'Olympia', 'The Docks', 'Town Square', 'Expo Centre', 'Club Nova'];
+/**
+ * Where each venue is: its IANA zone, which the gig and its sets are shown in (a tour crosses
+ * zones; a set at The Docks starts at 20:00 Lisbon time on any device). Not drawn at random: the
+ * seed's random stream, and so its codes, names and serials, stay as they were.
+ */
+export const VENUE_ZONES: Readonly<Record<(typeof VENUES)[number], string>> = {
+  'Main Arena': 'Europe/London',
+  'Hall 3': 'Europe/Berlin',
+  'Riverside Park': 'Europe/London',
+  Olympia: 'Europe/Amsterdam',
+  'The Docks': 'Europe/Lisbon',
+  'Town Square': 'Europe/Paris',
+  'Expo Centre': 'Europe/Berlin',
+  'Club Nova': 'Europe/Helsinki',
+};
 export const STAGES = ['Main Stage', 'Second Stage', 'Tent', 'Forest Stage', 'Beach Stage', 'Club Stage', 'Acoustic Corner', 'Dome'];
 export const FIRST_NAMES = [
   'Alex',

@@ -33,6 +33,21 @@ describe('seed data generator', () => {
     }
   });
 
+  it('puts every festival and tour at its venue’s zone, and every set below it in the same zone', () => {
+    const byId = new Map(data.gigs.map((gig) => [gig.id, gig]));
+    const zones = new Set<string>();
+    for (const gig of data.gigs) {
+      const parent = gig.parent === null ? undefined : byId.get(gig.parent);
+      if (parent === undefined) {
+        expect(gig.timeZone, gig.name).toMatch(/^[A-Z][a-z]+\/[A-Za-z_]+$/);
+        // Every zone the seed names is one this runtime's Intl knows (devices show times in it).
+        expect(() => new Intl.DateTimeFormat('en-GB', { timeZone: gig.timeZone ?? '' })).not.toThrow();
+      } else expect(gig.timeZone).toBe(parent.timeZone);
+      if (gig.timeZone !== null) zones.add(gig.timeZone);
+    }
+    expect(zones.size).toBeGreaterThan(2);
+  });
+
   it('keeps serials unique, checked-out assets on a gig, and ≥ 10 movements per asset on average', () => {
     expect(new Set(data.assets.map((a) => a.serial)).size).toBe(data.assets.length);
     for (const asset of data.assets) expect(asset.status === 'checked_out').toBe(asset.currentGig !== null);

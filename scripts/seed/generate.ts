@@ -10,6 +10,7 @@ import {
   STAGES,
   TOUR_ARTISTS,
   VENUES,
+  VENUE_ZONES,
 } from './catalog';
 
 /**
@@ -38,6 +39,8 @@ export interface GigRow {
   startsAt: string;
   endsAt: string;
   venue: string | null;
+  /** The venue's zone, kept by every set below it (a set without a venue of its own is at its parent's). */
+  timeZone: string | null;
   depth: number;
   tree: number;
 }
@@ -214,6 +217,7 @@ function buildTree(
     const inherited = before !== undefined && (before.status === 'completed' || before.status === 'cancelled');
     const drawnStatus = inherited ? { status: before.status, r: 0.5 } : legacyStatus(random, legacyStartsAt);
     legacy.set(id, { startsAt: legacyStartsAt, status: drawnStatus.status });
+    const venue = depth === 0 ? pick(random, VENUES) : depth <= 2 ? (parent?.venue ?? null) : null;
     const gig: GigRow = {
       id,
       parent: parent?.id ?? null,
@@ -225,7 +229,8 @@ function buildTree(
           : statusFor(drawnStatus.r, startsAt, endsAt, now),
       startsAt: new Date(startsAt).toISOString(),
       endsAt: new Date(endsAt).toISOString(),
-      venue: depth === 0 ? pick(random, VENUES) : depth <= 2 ? (parent?.venue ?? null) : null,
+      venue,
+      timeZone: depth === 0 ? (VENUE_ZONES[venue as keyof typeof VENUE_ZONES] ?? null) : (parent?.timeZone ?? null),
       depth,
       tree,
     };

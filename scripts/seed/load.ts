@@ -81,8 +81,8 @@ export async function loadOrg(client: pg.ClientBase, data: OrgData, options: Loa
   const gigs = await copyRows(
     client,
     'public.gigs',
-    ['id', 'org_id', 'parent_gig_id', 'code', 'name', 'status', 'starts_at', 'ends_at', 'venue'],
-    map(data.gigs, (g) => [g.id, orgId, g.parent, g.code, g.name, g.status, g.startsAt, g.endsAt, g.venue]),
+    ['id', 'org_id', 'parent_gig_id', 'code', 'name', 'status', 'starts_at', 'ends_at', 'venue', 'time_zone'],
+    map(data.gigs, (g) => [g.id, orgId, g.parent, g.code, g.name, g.status, g.startsAt, g.endsAt, g.venue, g.timeZone]),
   );
   progress(`  ${options.orgSlug}: ${gigs} gigs (largest tree ${data.largestTreeNodes}, ${data.maxDepth} levels)`);
 

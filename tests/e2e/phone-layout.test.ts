@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatTime } from '../../core/views/time';
 import { DEMO_PASSWORD, ORGS, seedDemoIfEmpty } from '../../scripts/seed/seed';
 import { serveWeb, type WebServer } from '../../scripts/serve-web';
 import { PROJECT_ROOT } from '../../supabase/local/paths';
@@ -18,8 +19,11 @@ const PHONES = [
   { name: '414', viewport: { width: 414, height: 896 } },
 ] as const;
 const SHOTS = join(PROJECT_ROOT, 'test-results', 'screens');
-/** The phone's zone (no gig carries one yet): its short name is what the times must say. */
-const ZONE = 'Europe/Berlin';
+/**
+ * The phone's zone: a touring crew member whose phone still says New York. Every demo gig has its
+ * venue's zone (European), so no time on screen may say the phone's EST.
+ */
+const ZONE = 'America/New_York';
 
 let stack: TestStack;
 let web: WebServer;
@@ -223,13 +227,31 @@ describe('the crew phone at 360 and 414 px', { timeout: 180_000 }, () => {
     await tab('My gigs');
     const when = page.locator('[data-testid="my-gig"] time');
     await expect.poll(() => when.count(), { timeout: 30_000 }).toBeGreaterThan(0);
-    // The phone's zone (no gig carries one): "19:30 CET" or "19:30 CEST", the space unbreakable.
-    for (const text of await when.allInnerTexts()) expect(text).toMatch(/^\d{2}:\d{2}\u00a0CES?T$/);
+    // The venue's local time and zone ("20:50 CET", "19:50 WET"), the space unbreakable: each
+    // shown time is one of the crew member's gigs in its own zone, none in the phone's.
+    const mine = (
+      await stack.db.query<{ starts_at: Date; time_zone: string | null }>(
+        `select g.starts_at, g.time_zone from public.gigs g
+          join public.gig_staff gs on gs.gig_id = g.id join public.staff_profiles sp on sp.id = gs.staff_id
+         where sp.email = 'crew@northlight.test' and g.deleted_at is null and g.starts_at is not null`,
+      )
+    ).rows;
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.filter((g) => g.time_zone === null)).toEqual([]);
+    const expected = new Set(mine.map((g) => formatTime(g.starts_at, { timeZone: g.time_zone, locale: 'en-GB' })));
+    for (const text of await when.allInnerTexts()) {
+      expect(text).toMatch(/^\d{2}:\d{2}\u00a0\S+$/);
+      expect(text).not.toMatch(/E[SD]T$/);
+      expect(expected).toContain(text);
+    }
     await tab('Gigs');
     await page.locator('.gig-row').first().click();
     const detail = page.locator('aside[aria-label="Gig detail"] time');
     await expect.poll(() => detail.count(), { timeout: 30_000 }).toBeGreaterThan(0);
-    for (const text of await detail.allInnerTexts()) expect(text).toMatch(/\d{2}:\d{2}\u00a0CES?T$/);
+    for (const text of await detail.allInnerTexts()) {
+      expect(text).toMatch(/\d{2}:\d{2}\u00a0\S+$/);
+      expect(text).not.toMatch(/E[SD]T$/);
+    }
     // One line each, at the narrowest phone: no time is broken over two lines.
     for (const screen of ['My gigs', 'Gigs'] as const) {
       await tab(screen);

@@ -153,7 +153,9 @@ export function GigsScreen({ lists, focus = null }: { lists: StationLists; focus
                   </button>
                   <span className="gig-name">{row.gig.name}</span>
                   <span className={`status status-${row.gig.status}`}>{row.gig.status.replace('_', ' ')}</span>
-                  <span className="muted">{row.gig.startsAt === null ? '' : <Time at={row.gig.startsAt} date />}</span>
+                  <span className="muted">
+                    {row.gig.startsAt === null ? '' : <Time at={row.gig.startsAt} zone={row.gig.timeZone} date />}
+                  </span>
                   <span className="counts" title="assets out / planned (whole subtree)">
                     {r?.assetsOut ?? 0}/{r?.planned ?? 0}
                   </span>
@@ -185,7 +187,7 @@ export function GigsScreen({ lists, focus = null }: { lists: StationLists; focus
               <dt>Status</dt>
               <dd data-testid="gig-status">{gig.status.replace('_', ' ')}</dd>
               <dt>Starts</dt>
-              <dd>{gig.startsAt === null ? '—' : <Time at={gig.startsAt} date />}</dd>
+              <dd>{gig.startsAt === null ? '—' : <Time at={gig.startsAt} zone={gig.timeZone} date />}</dd>
               <dt>Venue</dt>
               <dd>{gig.venue ?? '—'}</dd>
               <dt>Assets out</dt>

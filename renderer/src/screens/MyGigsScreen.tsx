@@ -42,7 +42,8 @@ export function MyGigsScreen({ onOpen, push }: { onOpen: () => void; push?: Crew
 
   const days = new Map<string, MyGig[]>();
   for (const gig of gigs ?? []) {
-    const day = gig.startsAt === null ? 'No date' : formatDay(gig.startsAt);
+    // The venue's day, as its times below are the venue's: a set at 00:30 in Helsinki is on Helsinki's date.
+    const day = gig.startsAt === null ? 'No date' : formatDay(gig.startsAt, { timeZone: gig.timeZone });
     days.set(day, [...(days.get(day) ?? []), gig]);
   }
   return (
@@ -64,7 +65,7 @@ export function MyGigsScreen({ onOpen, push }: { onOpen: () => void; push?: Crew
               <li key={gig.id}>
                 <button type="button" className="schedule-item" onClick={() => open(gig)} data-testid="my-gig">
                   <span className="when">
-                    {gig.startsAt === null ? '—' : <Time at={gig.startsAt} />}
+                    {gig.startsAt === null ? '—' : <Time at={gig.startsAt} zone={gig.timeZone} />}
                     {STATUS_WORDS[gig.status] !== undefined && (
                       <span className={`status status-${gig.status}`}>{STATUS_WORDS[gig.status]}</span>
                     )}

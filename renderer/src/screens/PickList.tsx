@@ -90,7 +90,7 @@ function Group({
       {titled && (
         <h3>
           <span>{group.name}</span>
-          {group.startsAt !== null && <Time at={group.startsAt} date />}
+          {group.startsAt !== null && <Time at={group.startsAt} zone={group.timeZone} date />}
           <span className="muted">
             {group.counts.scanned}/{group.counts.planned}
           </span>

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrg, insertGig, type Org } from '../../../tests/helpers/domain';
+import { startTestStack, type TestStack } from '../../../tests/helpers/local-stack';
+
+// A gig's venue zone (migration 20261204000100): a place's IANA zone or nothing; anything else is
+// refused by name and changes nothing; devices receive it with the gig in the pull.
+let stack: TestStack;
+let org: Org;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  org = await createOrg(stack, 'zones');
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function zoneOf(id: string): Promise<{ time_zone: string | null; version: number }> {
+  const { rows } = await stack.db.query<{ time_zone: string | null; version: number }>(
+    'select time_zone, version from public.gigs where id = $1',
+    [id],
+  );
+  const row = rows[0];
+  if (row === undefined) throw new Error(`gig ${id} not found`);
+  return row;
+}
+
+describe('gig time zone', () => {
+  it('keeps a place’s zone, bumps the version and reaches devices in the pull', async () => {
+    const gig = await insertGig(stack.db, org.id, { name: 'Set at The Docks' });
+    const before = await zoneOf(gig);
+    expect(before.time_zone).toBeNull();
+    await stack.db.query(`update public.gigs set time_zone = 'Europe/Lisbon' where id = $1`, [gig]);
+    const after = await zoneOf(gig);
+    expect(after).toEqual({ time_zone: 'Europe/Lisbon', version: before.version + 1 });
+    for (const zone of ['UTC', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5', 'Asia/Kolkata']) {
+      await stack.db.query('update public.gigs set time_zone = $1 where id = $2', [zone, gig]);
+      expect((await zoneOf(gig)).time_zone).toBe(zone);
+    }
+    await stack.db.query(`update public.gigs set time_zone = 'Europe/Lisbon' where id = $1`, [gig]);
+
+    let cursor: string | null = null;
+    let pulled: { id: string; time_zone?: string | null } | undefined;
+    for (;;) {
+      const { data, error } = await org.members.crew.client.rpc('pull_changes', { cursor, limit: 500 });
+      if (error !== null) throw new Error(`${error.code}: ${error.message}`);
+      const page = data as { changes: Record<string, { id: string; time_zone?: string | null }[]>; cursor: string; has_more: boolean };
+      pulled = (page.changes['gigs'] ?? []).find((row) => row.id === gig) ?? pulled;
+      cursor = page.cursor;
+      if (!page.has_more) break;
+    }
+    expect(pulled?.time_zone).toBe('Europe/Lisbon');
+  });
+
+  it('refuses what is not a place’s zone, saying which, and changes nothing', async () => {
+    const gig = await insertGig(stack.db, org.id, { name: 'Set in Helsinki' });
+    await stack.db.query(`update public.gigs set time_zone = 'Europe/Helsinki' where id = $1`, [gig]);
+    const before = await zoneOf(gig);
+    const refused: [string, RegExp][] = [
+      ['Europe/Lisbonn', /unknown time zone 'Europe\/Lisbonn'/],
+      ['CET', /unknown time zone 'CET'/], // an abbreviation: no place's rules
+      ['EST', /unknown time zone 'EST'/],
+      ['Mars/Olympus_Mons', /unknown time zone/],
+      ['', /a time zone is a place's IANA name/],
+      ['Europe/Lisbon; drop table public.gigs', /a time zone is a place's IANA name/],
+      ['../../etc/passwd', /a time zone is a place's IANA name/],
+      ['Europe/\u202eLisbon', /a time zone is a place's IANA name/],
+      [`Europe/${'X'.repeat(80)}`, /a time zone is a place's IANA name/],
+    ];
+    for (const [zone, words] of refused) {
+      const error = await stack.db.query('update public.gigs set time_zone = $1 where id = $2', [zone, gig]).then(
+        () => null,
+        (e: unknown) => e as { code?: string; message?: string },
+      );
+      expect(error?.code, zone).toBe('23514');
+      expect(error?.message ?? '', zone).toMatch(words);
+      expect(await zoneOf(gig)).toEqual(before);
+    }
+    // A new gig is checked too.
+    await expect(
+      stack.db.query(`insert into public.gigs (org_id, name, time_zone) values ($1, 'Bad zone', 'Europe/Nowhere')`, [org.id]),
+    ).rejects.toThrow(/unknown time zone 'Europe\/Nowhere'/);
+  });
+});
