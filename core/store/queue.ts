@@ -41,6 +41,7 @@ import {
 import { sessionOver, settingsOver, type SessionStorage, type Settings } from './settings';
 import {
   Unreadable,
+  type OpRecord,
   type QueueStorage,
   type StorageTx,
   type StoredCacheRecord,
@@ -172,7 +173,17 @@ export class Queue implements QueueStore {
       // What this transaction queued, already checked: the cache's view need not read it back through the schema.
       const written = new Map<string, QueuedOp>();
       for (const { op, id, now } of entries) {
-        const [seq, existing] = await Promise.all([nextSeq(tx), tx.ops.get(id)]);
+        const rowId = String(op.payload['id']);
+        const cached = isCached(op.table);
+        const key = `${op.table}:${rowId}`;
+        // Every read this op needs, at once: on IndexedDB each awaited round of requests is a task
+        // hop, and on a phone's CPU the hop, not the request, is what a scan waits for.
+        const [seq, existing, record, before] = await Promise.all([
+          nextSeq(tx),
+          tx.ops.get(id),
+          cached ? tx.cache.get(op.table, rowId) : undefined,
+          cached ? tx.ops.forEntity(key) : [],
+        ]);
         if (existing !== undefined) throw new QueueStoreError('invalid_op', `op ${id} is already queued`);
         const queued: QueuedOp = {
           id,
@@ -187,9 +198,10 @@ export class Queue implements QueueStore {
           nextAttemptAt: 0,
           lastError: null,
         };
-        await tx.ops.put({ ...queued, entityKey: entityKey(queued) });
+        const stored: OpRecord = { ...queued, entityKey: entityKey(queued) };
+        await tx.ops.put(stored);
         written.set(id, queued);
-        await refreshCache(tx, touched, op.table, String(op.payload['id']), now, rebase, undefined, undefined, written);
+        await refreshCache(tx, touched, op.table, rowId, now, rebase, undefined, [...before, stored], written, { record });
         out.push(queued);
       }
       return out;
@@ -696,12 +708,17 @@ async function refreshCache(
   queuedNow?: StoredOpRecord[],
   /** Ops the caller wrote in this transaction, as written (checked already): used as they are, not read back through the schema. */
   written?: ReadonlyMap<string, QueuedOp>,
+  /** The cached record, when the caller read it already in this transaction. */
+  recordNow?: { record: StoredCacheRecord | undefined },
 ): Promise<void> {
   if (!isCached(table)) return;
   const key = `${table}:${id}`;
   touched.add(key);
   // Both reads at once: on IndexedDB each awaited request is a round trip.
-  const [record, stored] = await Promise.all([tx.cache.get(table, id), queuedNow ?? tx.ops.forEntity(key)]);
+  const [record, stored] = await Promise.all([
+    recordNow !== undefined ? recordNow.record : tx.cache.get(table, id),
+    queuedNow ?? tx.ops.forEntity(key),
+  ]);
   const server = incoming !== undefined ? newerServerRow(incoming, record) : record?.serverRow == null ? null : parseRow(record.serverRow);
   const queued: QueuedOp[] = [];
   for (const op of stored) {

@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { DEMO_PASSWORD, ORGS, seedDatabase } from '../../scripts/seed/seed';
 import { serveWeb } from '../../scripts/serve-web';
@@ -12,7 +14,13 @@ const OPS = 1000;
 const SYNC_LOCK = 'gigmanager-sync';
 
 const scansSchema = z.object({ times: z.array(z.number()), kinds: z.record(z.string(), z.number()) });
-const drainSchema = z.object({ ms: z.number(), depth: z.number().int(), by: z.array(z.enum(['page', 'service worker'])) });
+const drainSchema = z.object({
+  ms: z.number(),
+  depth: z.number().int(),
+  by: z.array(z.enum(['page', 'service worker'])),
+  pushMs: z.number(),
+  pushes: z.number().int(),
+});
 
 /** `--cpu-throttle N`: also measure with Chromium's CPU slowed N× (4 ≈ a mid-range phone), beside the unthrottled run. */
 export function parseCpuThrottle(args: string[]): number | null {
@@ -24,6 +32,15 @@ export function parseCpuThrottle(args: string[]): number | null {
   return value;
 }
 
+/** `--profile DIR`: write the page's CPU profiles of the scans and of the drain there (.cpuprofile, for DevTools). */
+export function parseProfileDir(args: string[]): string | null {
+  const index = args.indexOf('--profile');
+  if (index === -1) return null;
+  const dir = args[index + 1];
+  if (dir === undefined || dir.startsWith('--')) throw new Error('--profile needs a folder to write the profiles to');
+  return dir;
+}
+
 /** One run's figures (times in ms). */
 interface RunFigures {
   throttle: number;
@@ -33,6 +50,9 @@ interface RunFigures {
   drainMs: number;
   /** Who held the sync lock while the queue drained: the page (throttled) or the service worker (never throttled). */
   drainedBy: string[];
+  /** Of the drain, the time with a push_changes request in flight (the server and the network, seen from the page). */
+  pushMs: number;
+  pushes: number;
 }
 
 /**
@@ -46,6 +66,8 @@ interface RunFigures {
  */
 export async function pwaBench(args: string[] = []): Promise<Record<string, unknown>> {
   const throttle = parseCpuThrottle(args);
+  const profileDir = parseProfileDir(args);
+  if (profileDir !== null) mkdirSync(profileDir, { recursive: true });
   process.stderr.write('building the web app…\n');
   execFileSync('npm', ['run', 'build:web'], { cwd: PROJECT_ROOT, stdio: 'ignore' });
   const stack = await startTestStack();
@@ -84,11 +106,43 @@ export async function pwaBench(args: string[] = []): Promise<Record<string, unkn
         // The caches are filled the ordinary way, then the page's CPU slows down for what is measured.
         const cdp = await context.newCDPSession(page);
         await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+        // Profiling slows what it watches a little: figures from a profiled run are for finding costs, not for quoting.
+        const profiled = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+          if (profileDir === null) return work();
+          await cdp.send('Performance.enable');
+          const metrics = async (): Promise<Map<string, number>> =>
+            new Map((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+          const before = await metrics();
+          await cdp.send('Profiler.enable');
+          await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+          await cdp.send('Profiler.start');
+          try {
+            return await work();
+          } finally {
+            const { profile } = await cdp.send('Profiler.stop');
+            writeFileSync(join(profileDir, `pwa-cpu${rate}x-${name}.cpuprofile`), JSON.stringify(profile));
+            // Where the main thread's time went (seconds, counts), rendering apart from script.
+            const after = await metrics();
+            const spent = [
+              'TaskDuration',
+              'ScriptDuration',
+              'RecalcStyleDuration',
+              'LayoutDuration',
+              'RecalcStyleCount',
+              'LayoutCount',
+              'JSHeapUsedSize',
+            ];
+            process.stderr.write(
+              `[cpu ${rate}×] ${name}: ${spent.map((k) => `${k} ${round((after.get(k) ?? 0) - (before.get(k) ?? 0), 3)}`).join(', ')}\n`,
+            );
+          }
+        };
 
         await context.setOffline(true);
         process.stderr.write(`[cpu ${rate}×] scanning ${OPS} check-outs offline…\n`);
         const scans = scansSchema.parse(
-          await page.evaluate(`(async () => {
+          await profiled('scans', () =>
+            page.evaluate(`(async () => {
             await window.station.submitScan({ code: ${JSON.stringify(gig.code)}, deviceId: 'bench' });
             const times = [];
             const kinds = {};
@@ -100,13 +154,15 @@ export async function pwaBench(args: string[] = []): Promise<Record<string, unkn
             }
             return { times, kinds };
           })()`),
+          ),
         );
         const queued = Number(await page.evaluate('window.station.getSyncStatus().then((s) => s.depth)'));
 
         process.stderr.write(`[cpu ${rate}×] reconnecting…\n`);
         await context.setOffline(false);
         const drain = drainSchema.parse(
-          await page.evaluate(`(async () => {
+          await profiled('drain', () =>
+            page.evaluate(`(async () => {
             // This page's client id as the lock manager knows it: the sync lock held under another is the service worker's.
             const probe = 'bench-whoami';
             const me = await navigator.locks.request(probe, async () => (await navigator.locks.query()).held.find((l) => l.name === probe).clientId);
@@ -120,6 +176,16 @@ export async function pwaBench(args: string[] = []): Promise<Record<string, unkn
                 if (s.depth === 0) { stop(); resolve(); }
               });
             });
+            // How long the page waited with a push in flight (the server's work and the network, seen
+            // from the page): the rest of the drain is the page's own. A wrapper, not a change of what is sent.
+            const realFetch = window.fetch;
+            let inFlight = 0, since = 0, pushMs = 0, pushes = 0;
+            window.fetch = (input, init) => {
+              if (!String(input instanceof Request ? input.url : input).includes('/rpc/push_changes')) return realFetch(input, init);
+              pushes += 1;
+              if (inFlight++ === 0) since = performance.now();
+              return realFetch(input, init).finally(() => { if (--inFlight === 0) pushMs += performance.now() - since; });
+            };
             const t0 = performance.now();
             window.dispatchEvent(new Event('online'));
             const watch = setInterval(() => {
@@ -130,9 +196,11 @@ export async function pwaBench(args: string[] = []): Promise<Record<string, unkn
             }, 50);
             await Promise.race([emptied, new Promise((r) => setTimeout(r, 120000))]);
             clearInterval(watch);
+            window.fetch = realFetch;
             if (depth !== 0) depth = (await window.station.getSyncStatus()).depth;
-            return { ms: performance.now() - t0, depth, by: [...by] };
+            return { ms: performance.now() - t0, depth, by: [...by], pushMs, pushes };
           })()`),
+          ),
         );
         await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
         const moved = Number(
@@ -146,7 +214,16 @@ export async function pwaBench(args: string[] = []): Promise<Record<string, unkn
         );
         if (moved !== OPS || drain.depth !== 0)
           throw new Error(`expected ${OPS} checked-out assets on the server and an empty queue, got ${moved} and ${drain.depth}`);
-        return { throttle: rate, times: scans.times, kinds: scans.kinds, queued, drainMs: drain.ms, drainedBy: drain.by };
+        return {
+          throttle: rate,
+          times: scans.times,
+          kinds: scans.kinds,
+          queued,
+          drainMs: drain.ms,
+          drainedBy: drain.by,
+          pushMs: drain.pushMs,
+          pushes: drain.pushes,
+        };
       } finally {
         await context.close();
       }
@@ -168,6 +245,7 @@ export async function pwaBench(args: string[] = []): Promise<Record<string, unkn
       scan_p99_ms: round(percentile(r.times, 99), 2),
       scan_max_ms: round(Math.max(...r.times), 2),
       drain_1000_ms: round(r.drainMs, 0),
+      drain_push_in_flight_ms: round(r.pushMs, 0),
     });
     const result: Record<string, unknown> = {
       bench: 'pwa',
@@ -194,7 +272,7 @@ export async function pwaBench(args: string[] = []): Promise<Record<string, unkn
         runs
           .map(
             (r) =>
-              `cpu ${r.throttle}×: feedback kinds ${JSON.stringify(r.kinds)}; queued before reconnect: ${r.queued}; drained by: ${r.drainedBy.join(' and ') || 'unseen'}\n`,
+              `cpu ${r.throttle}×: feedback kinds ${JSON.stringify(r.kinds)}; queued before reconnect: ${r.queued}; drained by: ${r.drainedBy.join(' and ') || 'unseen'}; a push in flight for ${Math.round(r.pushMs)} ms of the drain (${r.pushes} pushes)\n`,
           )
           .join(''),
     );
