@@ -11,6 +11,7 @@ const DAY1 = '00000000-0000-4000-8000-0000000000f2';
 const DONE = '00000000-0000-4000-8000-0000000000f3';
 const CASE = '00000000-0000-4000-8000-0000000000c1';
 const ORG = '00000000-0000-4000-8000-00000000000e';
+const MIKA = '00000000-0000-4000-8000-0000000000b1';
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}/i;
 const now = Date.UTC(2027, 5, 12, 15, 0);
 
@@ -20,6 +21,7 @@ const rows = new Map<string, Row>([
   [`gigs:${DAY2}`, { id: DAY2, name: 'Main Stage Day 2', code: 'GIG-D2', status: 'confirmed', version: 4 }],
   [`gigs:${DONE}`, { id: DONE, name: 'Warm-up show', code: 'GIG-W', status: 'completed', version: 9 }],
   [`cases:${CASE}`, { id: CASE, name: 'Mic case', barcode: 'CASE-7', version: 2 }],
+  [`staff_profiles:${MIKA}`, { id: MIKA, display_name: 'Mika Moreau', badge_code: 'BADGE-MIKA' }],
 ]);
 const lookup: CachedLookup = (table, id) => Promise.resolve(rows.get(`${table}:${id}`) ?? null);
 const context = (role: ConflictContext['role'] = 'station'): ConflictContext => ({ lookup, role, now, timeZone: 'UTC' });
@@ -141,6 +143,21 @@ describe('a gig status conflict, by role', () => {
     changedFields: ['status'],
     message: 'changed on the server',
     detectedAt: now,
+  });
+
+  it('names who changed the gig on the server, from the staff this station holds; nobody it does not know', async () => {
+    const byMika = await conflictView(conflict('in_progress', { status: 'cancelled', updated_by: MIKA }), context('manager'));
+    expect(byMika.serverChange).toBe('Changed on the server at 08:00,\u00a010\u00a0Jun by Mika Moreau.');
+    // Someone not in this station's copy, a forged non-id, or no timestamp: the time alone, never an id.
+    for (const server of [
+      { updated_by: '00000000-0000-4000-8000-0000000000b9' },
+      { updated_by: 42 },
+      { updated_by: MIKA, updated_at: 'not a time' },
+    ]) {
+      const view = await conflictView(conflict('in_progress', { status: 'cancelled', ...server }), context('manager'));
+      expect(view.serverChange).toMatch(/^Changed on the server( at [^.]+)?\.$/);
+      expect(view.serverChange).not.toMatch(UUID);
+    }
   });
 
   it('refuses Keep Local to a station (the server answers forbidden) and offers it to a manager', async () => {

@@ -97,7 +97,9 @@ export async function conflictView(
   const movement =
     op.table === 'assets' && serverRow !== null && context.lastMovement !== undefined
       ? await context.lastMovement(String(op.payload['id'])).catch(() => null)
-      : null;
+      : op.table === 'gigs'
+        ? await gigWriter(serverRow, context.lookup)
+        : null;
   const serverChange = changedWords(serverRow, movement, context);
   const useServer = (stays: string): ConflictChoiceView => ({
     allowed: true,
@@ -390,6 +392,20 @@ function gigTitle(row: Row | null): string {
 async function assetPlace(row: Row, read: (table: 'gigs', id: unknown) => Promise<Row | null>): Promise<string> {
   if (row['status'] === 'checked_out') return `out to: ${gigWords(await read('gigs', row['current_gig_id']))}`;
   return typeof row['status'] === 'string' ? (ASSET_PLACE[row['status']] ?? row['status'].replaceAll('_', ' ')) : 'unknown';
+}
+
+/**
+ * Who last wrote a gig on the server (its updated_by: the database names the member's staff
+ * profile, migration 20261204000200), by the name this station holds for them; when: updated_at.
+ * Null when the row names nobody or the person is not in this station's copy.
+ */
+async function gigWriter(serverRow: Row | null, lookup: CachedLookup): Promise<ServerMovement | null> {
+  const by = serverRow?.['updated_by'];
+  const at = typeof serverRow?.['updated_at'] === 'string' ? Date.parse(serverRow['updated_at']) : Number.NaN;
+  if (typeof by !== 'string' || Number.isNaN(at)) return null;
+  const person = await lookup('staff_profiles', by).catch(() => null);
+  const name = person?.['display_name'];
+  return typeof name === 'string' && name.trim() !== '' ? { at, staffName: name, device: null } : null;
 }
 
 /**

@@ -40,7 +40,7 @@ export function quarantineWords(entry: Pick<QuarantinedOp, 'op' | 'code' | 'mess
 }
 
 /** Reads a row from the station's caches (null when the station does not hold it). */
-export type CachedLookup = (table: 'assets' | 'gigs' | 'cases' | 'bulk_items', id: string) => Promise<Row | null>;
+export type CachedLookup = (table: 'assets' | 'gigs' | 'cases' | 'bulk_items' | 'staff_profiles', id: string) => Promise<Row | null>;
 
 /**
  * What a quarantined op was, in words, with the names the station holds: "Check-out of Shure
