@@ -47,6 +47,7 @@ const gigs: Row[] = [
     status: 'draft',
     starts_at: '2026-12-02T18:00:00Z',
     venue: 'Leeds Hall',
+    time_zone: 'Europe/London',
     version: 2,
   },
   {
@@ -226,6 +227,7 @@ export function stationApiContract(name: string, connect: () => Promise<Connecte
           status: 'completed',
           startsAt: '2026-04-01T18:00:00Z',
           venue: null,
+          timeZone: null,
           version: 7,
           assetsOut: 0,
           planned: 0,
@@ -238,6 +240,7 @@ export function stationApiContract(name: string, connect: () => Promise<Connecte
           status: 'confirmed',
           startsAt: '2026-12-01T18:00:00Z',
           venue: 'Arena',
+          timeZone: null,
           version: 4,
           assetsOut: 1,
           planned: 0,
@@ -250,6 +253,7 @@ export function stationApiContract(name: string, connect: () => Promise<Connecte
           status: 'draft',
           startsAt: '2026-12-02T18:00:00Z',
           venue: 'Leeds Hall',
+          timeZone: 'Europe/London',
           version: 2,
           assetsOut: 0,
           // One count definition (core/views/counts.ts): an asset line counts 1, whatever quantity it carries.
