@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { faultsBench } from './faults';
 import { hierarchyBench } from './hierarchy';
+import { idbFloorBench } from './idb-floor';
 import { pullBench } from './pull';
 import { pushBench } from './push';
 import { pwaBench } from './pwa';
@@ -23,6 +24,7 @@ const benches: Record<string, Bench> = {
   scan: scanBench,
   ui: uiBench,
   pwa: pwaBench,
+  'idb-floor': idbFloorBench,
   push: pushBench,
   pull: pullBench,
   faults: faultsBench,
