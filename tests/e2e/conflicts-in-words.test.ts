@@ -20,6 +20,8 @@ import { startTestStack, type TestStack } from '../helpers/local-stack';
 // not offered a gig status change.
 const dir = mkdtempSync(join(tmpdir(), 'conflicts-words-'));
 chmodSync(dir, 0o755);
+const managerDir = mkdtempSync(join(tmpdir(), 'conflicts-words-manager-'));
+chmodSync(managerDir, 0o755);
 const SHOTS = join(PROJECT_ROOT, 'test-results', 'screens');
 mkdirSync(SHOTS, { recursive: true });
 const DOC_SHOTS = join(PROJECT_ROOT, 'docs', 'screenshots');
@@ -34,6 +36,7 @@ const PHONES = [
 let stack: TestStack;
 let org: Org;
 let station: RunningBrowserStation;
+let managerStation: RunningBrowserStation | undefined;
 let browser: Browser;
 let page: Page;
 const phones: { name: string; context: BrowserContext; page: Page }[] = [];
@@ -51,8 +54,10 @@ afterAll(async () => {
   for (const phone of phones) await phone.context.close();
   await browser?.close();
   await station?.stop();
+  await managerStation?.stop();
   await stack?.stop();
   rmSync(dir, { recursive: true, force: true });
+  rmSync(managerDir, { recursive: true, force: true });
 });
 
 async function shoot(on: Page, name: string): Promise<void> {
@@ -286,6 +291,84 @@ describe('conflicts and sync in the operator’s language', () => {
       .poll(() => page.getByTestId('gig-actions-note').innerText(), { timeout: 15_000 })
       .toBe("Signed in as a station: a gig's status is changed by a manager or an admin.");
     expect(await page.getByRole('button', { name: /^Set / }).count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  }, 300_000);
+
+  it('a manager’s gig status conflict says who changed the gig on the server, and Keep Local succeeds', async () => {
+    const gig = await insertGig(stack.db, org.id, { name: 'Press day', status: 'draft' });
+    await stack.db.query("update public.gigs set code = 'PRESS-DAY' where id = $1", [gig]);
+    // The admin who will change it first has a staff profile: the station names them from its copy.
+    await stack.db.query(
+      "insert into public.staff_profiles (org_id, user_id, display_name, badge_code) values ($1, $2, 'Ada Admin', 'BADGE-ADA')",
+      [org.id, org.members.admin.userId],
+    );
+    const member = org.members.manager;
+    managerStation = await runBrowserStation({
+      dataDir: managerDir,
+      backend: { url: stack.url, anonKey: stack.anonKey },
+      credentials: { email: member.email, password: member.password },
+      log: () => undefined,
+      rendererDir: RENDERER,
+      port: 0,
+      appVersion: 'test',
+    });
+    const manager = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    manager.on('pageerror', (error) => pageErrors.push(error.message));
+    await manager.goto(managerStation.openUrl);
+    await manager.getByRole('status', { name: 'Connection' }).filter({ hasText: 'Online' }).waitFor({ timeout: 30_000 });
+    await screen(manager, 'F2', 'gigs');
+    await manager.getByRole('searchbox', { name: 'Search gigs' }).fill('PRESS-DAY');
+    // Pulled with Ada's profile (inserted before the station started): the row is there once the first pull is in.
+    await manager.locator('.gig-row[data-code="PRESS-DAY"]').click({ timeout: 60_000 });
+    // The manager cancels it while Ada confirms it from her laptop; hers commits first.
+    const other = await stack.db.connect();
+    try {
+      await other.query('begin');
+      await other.query('select 1 from public.gigs where id = $1 for update', [gig]);
+      await manager.getByRole('button', { name: 'Set cancelled' }).click();
+      await expect
+        .poll(
+          async () =>
+            (
+              await stack.db.query<{ n: number }>(
+                "select count(*)::int as n from pg_locks where not granted and locktype in ('tuple', 'transactionid')",
+              )
+            ).rows[0]?.n ?? 0,
+          { timeout: 30_000 },
+        )
+        .toBeGreaterThan(0);
+      // As Ada's request reaches the database: her identity in the request's claims.
+      await other.query("select set_config('request.jwt.claims', $1, true)", [
+        JSON.stringify({ sub: org.members.admin.userId, role: 'authenticated' }),
+      ]);
+      await other.query("update public.gigs set status = 'confirmed' where id = $1", [gig]);
+      await other.query('commit');
+    } finally {
+      other.release();
+    }
+
+    await screen(manager, 'F5', 'conflicts');
+    const card = manager.getByTestId('conflict').filter({ hasText: 'PRESS-DAY' });
+    await card.waitFor({ timeout: 30_000 });
+    expect(await card.getByTestId('conflict-title').innerText()).toBe('Press day · PRESS-DAY');
+    expect(await card.getByTestId('conflict-server-change').innerText()).toMatch(
+      /^Changed on the server at \d\d:\d\d[\u00a0 ]today by Ada Admin\.$/,
+    );
+    expect(await card.getByTestId('choice-keep_local').innerText()).toBe(
+      'Keep local: set Press day · PRESS-DAY to cancelled again (it is confirmed on the server).',
+    );
+    expect(await manager.locator('main').innerText()).not.toMatch(UUID);
+    await shoot(manager, 'station-conflict-gig-1366');
+    await card.getByRole('button', { name: 'Keep Local' }).click();
+    await expect
+      .poll(
+        async () => (await stack.db.query<{ status: string }>('select status::text from public.gigs where id = $1', [gig])).rows[0]?.status,
+        {
+          timeout: 30_000,
+        },
+      )
+      .toBe('cancelled');
+    await expect.poll(() => manager.getByTestId('conflict').count(), { timeout: 15_000 }).toBe(0);
     expect(pageErrors).toEqual([]);
   }, 300_000);
 });
