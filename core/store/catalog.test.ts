@@ -171,7 +171,7 @@ describe('scan catalog over the cache index', () => {
     expect((await views.listAssets()).map((a) => a.serial)).toEqual(['SPK-1', 'IN-3', 'NESTED-4', 'OUT-5', 'X-7']);
   });
 
-  it('sees a pulled gig, case and asset change (a few rows in place, a large pull by reading the table again)', async () => {
+  it('sees a pulled gig, case and asset change, a large pull too, in place from the rows it carries', async () => {
     expect(await catalog.findGig('GIG-000001')).toMatchObject({ name: 'Main Stage' });
     expect((await catalog.caseContents(id(10))).length).toBe(2);
     await pull(
@@ -192,8 +192,24 @@ describe('scan catalog over the cache index', () => {
     const many = Array.from({ length: 120 }, (_, i) => asset(200 + i, `BULK-${i}`));
     await pull({ assets: many });
     expect(await catalog.findAsset('bulk-119')).toMatchObject({ id: id(419) });
-    expect(listCached).toHaveBeenCalledWith('assets');
+    // 120 rows against a table of 6, carried by the change: no read of the table.
+    expect(listCached).not.toHaveBeenCalled();
     expect((await views.listAssets()).length).toBe(5 + 1 + 120);
+  });
+
+  it('reads the table again when another context names many of its rows without carrying them', async () => {
+    expect(await catalog.findAsset('SPK-1')).not.toBeNull();
+    // Another tab pulled 120 assets into the same store: this page hears their names only.
+    for (let i = 0; i < 120; i += 1) {
+      const row = asset(600 + i, `TAB-${i}`);
+      storage.tables.cache.set(`assets:${String(row['id'])}`, { row, serverRow: row, updatedAt: 0 });
+    }
+    const listCached = vi.spyOn(queue, 'listCached');
+    const getCached = vi.spyOn(queue, 'getCached');
+    index.reread(new Set(Array.from({ length: 120 }, (_, i) => `assets:${id(700 + i)}`)));
+    expect(await catalog.findAsset('tab-119')).toMatchObject({ id: id(819) });
+    expect(listCached).toHaveBeenCalledWith('assets');
+    expect(getCached).not.toHaveBeenCalled();
   });
 
   it("re-reads a pushed batch's rows in place when they are a small share of a large table", async () => {

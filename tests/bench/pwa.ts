@@ -188,12 +188,13 @@ export async function pwaBench(args: string[] = []): Promise<Record<string, unkn
             };
             const t0 = performance.now();
             window.dispatchEvent(new Event('online'));
+            // Sampled every 200 ms: each query is itself main-thread work in the throttled page.
             const watch = setInterval(() => {
               navigator.locks.query().then((q) => {
                 const held = q.held.find((l) => l.name === ${JSON.stringify(SYNC_LOCK)});
                 if (held !== undefined) by.add(held.clientId === me ? 'page' : 'service worker');
               });
-            }, 50);
+            }, 200);
             await Promise.race([emptied, new Promise((r) => setTimeout(r, 120000))]);
             clearInterval(watch);
             window.fetch = realFetch;
