@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDateTime, formatDay, formatTime } from './time';
+import { byVenueDay, formatDateTime, formatDay, formatTime } from './time';
 
 const NBSP = '\u00a0';
 
@@ -51,5 +51,26 @@ describe('times on screen', () => {
   it('say so for a time that does not read, instead of “Invalid Date”', () => {
     expect(formatTime('not a time', { locale: 'en-GB' })).toBe('no time');
     expect(formatDateTime(Number.NaN, { locale: 'en-GB' })).toBe('no time');
+  });
+});
+
+describe('gigs by their venue’s day', () => {
+  it('puts each gig under its venue’s date, days in calendar order, undated last', () => {
+    const gigs = [
+      // In instant order, as the list arrives: Helsinki's set starts first, on Saturday there.
+      { id: 'helsinki', startsAt: '2026-12-04T22:30:00Z', timeZone: 'Europe/Helsinki' },
+      { id: 'new-york', startsAt: '2026-12-05T01:00:00Z', timeZone: 'America/New_York' },
+      { id: 'lisbon', startsAt: '2026-12-05T09:00:00Z', timeZone: 'Europe/Lisbon' },
+      { id: 'no-date', startsAt: null, timeZone: null },
+      { id: 'next-year', startsAt: '2027-12-04T10:00:00Z', timeZone: 'Europe/Lisbon' },
+    ];
+    const days = byVenueDay(gigs, { locale: 'en-GB' });
+    expect(days.map((d) => [d.label.replaceAll(NBSP, ' '), d.gigs.map((g) => g.id)])).toEqual([
+      ['Friday 4 December', ['new-york']],
+      ['Saturday 5 December', ['helsinki', 'lisbon']],
+      ['Saturday 4 December', ['next-year']],
+      ['No date', ['no-date']],
+    ]);
+    expect(new Set(days.map((d) => d.key)).size).toBe(days.length);
   });
 });

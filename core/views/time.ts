@@ -1,8 +1,7 @@
 /**
  * Every time a screen shows, written one way: with its zone ("19:30 CET") — the venue's where a
- * gig carries one, else the device's — and with unbreakable spaces, so a narrow phone never
- * puts "19:30" on one line and "CET" on the next. Gigs have no time-zone column yet: screens
- * pass none and the device's zone is used (and named).
+ * gig carries one (gigs.time_zone), else the device's — and with unbreakable spaces, so a narrow
+ * phone never puts "19:30" on one line and "CET" on the next.
  */
 export interface TimeOptions {
   /** An IANA zone (the venue's); null or absent: the device's. */
@@ -11,12 +10,14 @@ export interface TimeOptions {
   locale?: string | undefined;
 }
 
-type Kind = 'time' | 'dateTime' | 'day';
+type Kind = 'time' | 'dateTime' | 'day' | 'dayKey';
 
 const SHAPES: Record<Kind, Intl.DateTimeFormatOptions> = {
   time: { hour: 'numeric', minute: '2-digit', timeZoneName: 'short' },
   dateTime: { day: 'numeric', month: 'short', year: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' },
   day: { weekday: 'long', day: 'numeric', month: 'long' },
+  // With locale en-CA: "2027-12-04", which sorts as the calendar does.
+  dayKey: { year: 'numeric', month: '2-digit', day: '2-digit' },
 };
 
 /** Formatters are costly to build and a list shows hundreds of times: one per shape, zone and language. */
@@ -77,4 +78,28 @@ export function localTime(at: number, now: number, timeZone?: string): string {
   // No-break spaces: a time never wraps mid-value on a phone.
   if (fmt(at, { dateStyle: 'short' }) === fmt(now, { dateStyle: 'short' })) return `${time}\u00a0today`;
   return `${time},\u00a0${shortDay(at, now, timeZone).replaceAll(' ', '\u00a0')}`;
+}
+
+/**
+ * Gigs under day headings, each on its venue's date (as its times are shown): days in calendar
+ * order, undated gigs last, each day's gigs in the order given. A Helsinki set at 00:30 on Saturday
+ * that starts before a New York set at 20:00 on Friday is still listed under Saturday, after Friday.
+ */
+export function byVenueDay<T extends { startsAt: string | null; timeZone?: string | null | undefined }>(
+  gigs: readonly T[],
+  options: { locale?: string | undefined } = {},
+): { key: string; label: string; gigs: T[] }[] {
+  const days = new Map<string, { key: string; label: string; gigs: T[] }>();
+  for (const gig of gigs) {
+    const dated = gig.startsAt !== null && !Number.isNaN(Date.parse(gig.startsAt));
+    const key = dated ? format('dayKey', gig.startsAt ?? '', { timeZone: gig.timeZone, locale: 'en-CA' }) : '\uffff';
+    const day = days.get(key) ?? {
+      key,
+      label: dated ? formatDay(gig.startsAt ?? '', { timeZone: gig.timeZone, locale: options.locale }) : 'No date',
+      gigs: [],
+    };
+    day.gigs.push(gig);
+    days.set(key, day);
+  }
+  return [...days].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, day]) => day);
 }

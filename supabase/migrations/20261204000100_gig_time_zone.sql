@@ -12,6 +12,13 @@
 alter table public.gigs add column time_zone text
   constraint gigs_time_zone_shape check (time_zone is null or (length(time_zone) between 1 and 64 and time_zone ~ '^[A-Za-z][A-Za-z0-9_+/-]*$'));
 
+-- The zone names this server knows, copied once: pg_timezone_names reads the whole zone database
+-- on every query (~15 ms here), which made seeding 5,000 gigs with zones take 75 s instead of 2 s.
+-- A name missing from the copy (a zone a newer PostgreSQL added) is still looked up there.
+create table app.time_zone_names (name text primary key);
+insert into app.time_zone_names (name) select z.name from pg_catalog.pg_timezone_names z on conflict do nothing;
+grant select on app.time_zone_names to authenticated, service_role;
+
 create function app.gigs_time_zone_known()
 returns trigger
 language plpgsql set search_path = ''
@@ -22,14 +29,15 @@ begin
     raise exception using errcode = '23514',
       message = 'a time zone is a place''s IANA name such as Europe/Lisbon: letters, digits and _ + - /, up to 64 characters';
   end if;
-  if (
-    position('/' in new.time_zone) = 0 and new.time_zone <> 'UTC'
-    or not exists (select 1 from pg_catalog.pg_timezone_names z where z.name = new.time_zone)
-  ) then
-    raise exception using errcode = '23514',
-      message = format('unknown time zone %s: use a place''s zone such as Europe/Lisbon or America/New_York (or UTC)', quote_literal(new.time_zone));
+  if position('/' in new.time_zone) = 0 and new.time_zone <> 'UTC' then
+    null; -- an abbreviation such as CET: refused below
+  elsif exists (select 1 from app.time_zone_names z where z.name = new.time_zone) then
+    return new;
+  elsif exists (select 1 from pg_catalog.pg_timezone_names z where z.name = new.time_zone) then
+    return new;
   end if;
-  return new;
+  raise exception using errcode = '23514',
+    message = format('unknown time zone %s: use a place''s zone such as Europe/Lisbon or America/New_York (or UTC)', quote_literal(new.time_zone));
 end;
 $$;
 

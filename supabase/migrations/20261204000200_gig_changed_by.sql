@@ -9,12 +9,11 @@
 -- (null) rather than keeping the previous writer's name. The pull and a conflict's server row
 -- carry it with the rest of the row (to_jsonb); devices name it from their cached staff.
 
+-- No foreign key: only this trigger writes it (always a profile of the gig's own organization), and
+-- a key with ON DELETE SET NULL would rewrite every gig a removed person last wrote — a new version
+-- of each, pulled again by every device, and a false conflict for an op queued at the old one. A
+-- removed person's changes stay unnamed instead: devices find no such profile and give the time alone.
 alter table public.gigs add column updated_by uuid;
--- Same organization (the key includes org_id); a removed profile leaves its changes unnamed.
-alter table public.gigs
-  add constraint gigs_updated_by_fkey foreign key (org_id, updated_by)
-  references public.staff_profiles (org_id, id) on delete set null (updated_by);
-create index gigs_updated_by_idx on public.gigs (org_id, updated_by) where updated_by is not null;
 
 -- Security definer: the writer's own profile is read whatever the staff table's policies let a
 -- role see; nothing else is read or returned.

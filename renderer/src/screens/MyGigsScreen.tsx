@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { MyGig } from '../../../core/station-views';
-import { formatDay } from '../../../core/views/time';
+import { byVenueDay } from '../../../core/views/time';
 import type { CrewPush } from '../web/crew-push';
 import { errorText } from '../station-data';
 import { Time } from '../Time';
@@ -40,12 +40,8 @@ export function MyGigsScreen({ onOpen, push }: { onOpen: () => void; push?: Crew
     window.station.submitScan({ code: gig.code, deviceId: 'screen' }).then(onOpen, (e: unknown) => setError(errorText(e)));
   };
 
-  const days = new Map<string, MyGig[]>();
-  for (const gig of gigs ?? []) {
-    // The venue's day, as its times below are the venue's: a set at 00:30 in Helsinki is on Helsinki's date.
-    const day = gig.startsAt === null ? 'No date' : formatDay(gig.startsAt, { timeZone: gig.timeZone });
-    days.set(day, [...(days.get(day) ?? []), gig]);
-  }
+  // Each gig under its venue's day, as its times below are the venue's.
+  const days = byVenueDay(gigs ?? []);
   return (
     <section className="mine" aria-label="My gigs">
       {error !== null && (
@@ -57,8 +53,8 @@ export function MyGigsScreen({ onOpen, push }: { onOpen: () => void; push?: Crew
       {gigs === null && <p className="muted">Loading…</p>}
       {gigs?.length === 0 && <p className="muted">No gigs assigned to you on this device yet. Assignments arrive with the next sync.</p>}
       {gigs !== null && gigs.length > 0 && <p className="muted">Tap a gig to pick for it.</p>}
-      {[...days].map(([label, list]) => (
-        <div key={label}>
+      {days.map(({ key, label, gigs: list }) => (
+        <div key={key}>
           <h2 className="day">{label}</h2>
           <ul className="schedule">
             {list.map((gig) => (

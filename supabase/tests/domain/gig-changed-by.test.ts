@@ -81,6 +81,35 @@ describe('who changed a gig', () => {
     else expect((await gigRow(gig)).updated_by).not.toBe(staff.manager);
   });
 
+  it('leaves the gigs a removed person last wrote untouched: no new version, no false conflict', async () => {
+    const { rows } = await stack.db.query<{ id: string }>(
+      "insert into public.staff_profiles (org_id, user_id, display_name, badge_code) values ($1, null, 'Temp Tech', 'BADGE-TEMP') returning id",
+      [org.id],
+    );
+    const temp = rows[0]?.id ?? '';
+    const gig = await insertGig(stack.db, org.id, { name: 'Written by a temp' });
+    // As the temp's request would reach the database (their profile, named by the trigger).
+    await stack.db.query(`update public.staff_profiles set user_id = $1 where id = $2`, [org.members.station.userId, temp]);
+    const client = await stack.db.connect();
+    try {
+      await client.query('begin');
+      await client.query("select set_config('request.jwt.claims', $1, true)", [
+        JSON.stringify({ sub: org.members.station.userId, role: 'authenticated' }),
+      ]);
+      await client.query(`update public.gigs set notes = 'by the temp' where id = $1`, [gig]);
+      await client.query('commit');
+    } finally {
+      client.release();
+    }
+    const before = await gigRow(gig);
+    expect(before.updated_by).toBe(temp);
+    await stack.db.query('delete from public.staff_profiles where id = $1', [temp]);
+    expect(await gigRow(gig)).toEqual(before);
+    // A status change queued at that version still applies.
+    const [queued] = await push('manager', [op('set_status', { id: gig, to: 'confirmed' }, before.version)]);
+    expect(queued?.status).toBe('applied');
+  });
+
   it('names nobody for a change made in SQL; another company’s admin cannot change it or be named', async () => {
     const gig = await insertGig(stack.db, org.id, { name: 'Nobody' });
     await push('manager', [op('update', { id: gig, fields: { notes: 'by the manager' } })]);

@@ -81,4 +81,28 @@ describe('gig time zone', () => {
       stack.db.query(`insert into public.gigs (org_id, name, time_zone) values ($1, 'Bad zone', 'Europe/Nowhere')`, [org.id]),
     ).rejects.toThrow(/unknown time zone 'Europe\/Nowhere'/);
   });
+
+  it('checks names against the copy made at migration, and the zone database for a name the copy lacks', async () => {
+    const gig = await insertGig(stack.db, org.id, { name: 'Set in Lisbon' });
+    const client = await stack.db.connect();
+    try {
+      await client.query('begin');
+      // A zone a newer PostgreSQL added after the copy was made: still known through pg_timezone_names.
+      await client.query(`delete from app.time_zone_names where name = 'Europe/Lisbon'`);
+      await client.query(`update public.gigs set time_zone = 'Europe/Lisbon' where id = $1`, [gig]);
+      const { rows } = await client.query<{ time_zone: string }>('select time_zone from public.gigs where id = $1', [gig]);
+      expect(rows[0]?.time_zone).toBe('Europe/Lisbon');
+      // An abbreviation is refused on either path.
+      await expect(client.query(`update public.gigs set time_zone = 'CET' where id = $1`, [gig])).rejects.toThrow(
+        /unknown time zone 'CET'/,
+      );
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
+    const { rows } = await stack.db.query<{ n: number }>(
+      `select count(*)::int as n from app.time_zone_names c join pg_catalog.pg_timezone_names z using (name)`,
+    );
+    expect(rows[0]?.n).toBeGreaterThan(300);
+  });
 });
