@@ -228,6 +228,11 @@ describe('the Scan screen’s pick list', { timeout: 240_000 }, () => {
     await expect.poll(() => page.getByTestId('last-scan').innerText(), { timeout: 30_000 }).toContain('HAZE-PICK-1 in');
     await expect.poll(() => screenTotals(), { timeout: 60_000 }).toEqual({ planned: 20, scanned: 1, missing: 19, extra: 0 });
     await shoot('check-in’s expected returns', 'pick-list-check-in', '[data-testid="pick-list"]');
+    // The page reloads mid check-in (a phone's browser drops a background tab): what came back is still ticked.
+    await page.reload();
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: /^Scan/ }).click();
+    await expect.poll(() => page.getByTestId('pick-list').locator('h2').innerText(), { timeout: 30_000 }).toBe('Expected back');
+    await expect.poll(() => screenTotals(), { timeout: 30_000 }).toEqual({ planned: 20, scanned: 1, missing: 19, extra: 0 });
     await typeScan('CMD:CHECK-OUT');
 
     // A stage: its sets' lines, grouped by set, totals the server's roll-up of the stage.

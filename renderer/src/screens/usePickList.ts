@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { PickListView } from '../../../core/station-views';
 import { tickReturns } from '../../../core/views/pick-list';
+import { forgetBaseline, loadBaseline, saveBaseline } from '../check-in-baseline';
 import { errorText } from '../station-data';
 
 /** Re-reads at most this often while scans and cache changes stream in (a scan burst, a pull of a thousand rows). */
@@ -16,8 +17,8 @@ export interface PickListState {
  * (`changed`) and when the caches change (a case's contents come back from the server): the first
  * change at once, then at most once per RELOAD_EVERY_MS with the last change always read — on a
  * phone's CPU a read per scan and another per cache change cost more than the scan. In check-in,
- * what was out when check-in began for this gig is kept, so returned items tick off instead of
- * vanishing (core/views/pick-list.ts tickReturns).
+ * what was out when check-in began for this gig is kept, across reloads too (check-in-baseline.ts),
+ * so returned items tick off instead of vanishing (core/views/pick-list.ts tickReturns).
  */
 export function usePickList(gigId: string | null, mode: PickListView['mode'], changed: unknown): PickListState {
   const [state, setState] = useState<{ key: string; list: PickListView } | null>(null);
@@ -54,6 +55,14 @@ export function usePickList(gigId: string | null, mode: PickListView['mode'], ch
     };
   }, [changedSoon]);
 
+  // Leaving check-in for a gig (another gig, or check-out) ends it: the next one starts afresh.
+  const previousKey = useRef(key);
+  useEffect(() => {
+    const before = previousKey.current;
+    previousKey.current = key;
+    if (before !== key && before.endsWith('|check_in')) forgetBaseline(before);
+  }, [key]);
+
   // A scan (not the first render: the read below runs then anyway).
   const first = useRef(true);
   useEffect(() => {
@@ -69,8 +78,13 @@ export function usePickList(gigId: string | null, mode: PickListView['mode'], ch
         if (!live) return;
         let shown = now;
         if (mode === 'check_in') {
-          if (baseline.current?.key !== key) baseline.current = { key, list: now };
-          else shown = tickReturns(baseline.current.list, now);
+          if (baseline.current?.key !== key) {
+            // After a reload, the check-in that was under way; else it begins now.
+            const kept = loadBaseline(key);
+            baseline.current = { key, list: kept ?? now };
+            if (kept === null) saveBaseline(key, now);
+          }
+          if (baseline.current.list !== now) shown = tickReturns(baseline.current.list, now);
         }
         setState({ key, list: shown });
         setError(null);
