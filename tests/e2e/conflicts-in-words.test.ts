@@ -94,6 +94,21 @@ async function assetOnServer(id: string): Promise<{ status: string; current_gig_
   return row;
 }
 
+/** A station's push is waiting on a row lock the test holds. */
+async function stationWaitsOnLock(): Promise<void> {
+  await expect
+    .poll(
+      async () =>
+        (
+          await stack.db.query<{ n: number }>(
+            "select count(*)::int as n from pg_locks where not granted and locktype in ('tuple', 'transactionid')",
+          )
+        ).rows[0]?.n ?? 0,
+      { timeout: 30_000 },
+    )
+    .toBeGreaterThan(0);
+}
+
 /**
  * The station scans `serial` while the server holds the asset's row: its push waits on the lock,
  * `meanwhile` runs (someone else's change, committed first), and the station's op arrives on a
@@ -108,17 +123,7 @@ async function conflictOn(asset: string, serial: string, meanwhile: string[], wh
     await typeCode(serial);
     await expect.poll(async () => (await page.getByTestId('last-scan').innerText()).trim(), { timeout: 15_000 }).not.toBe(before);
     // The station's push is waiting on the row lock.
-    await expect
-      .poll(
-        async () =>
-          (
-            await stack.db.query<{ n: number }>(
-              "select count(*)::int as n from pg_locks where not granted and locktype in ('tuple', 'transactionid')",
-            )
-          ).rows[0]?.n ?? 0,
-        { timeout: 30_000 },
-      )
-      .toBeGreaterThan(0);
+    await stationWaitsOnLock();
     await whileHeld?.();
     for (const statement of meanwhile) await other.query(statement, [asset]);
     await other.query('commit');
@@ -326,17 +331,7 @@ describe('conflicts and sync in the operator’s language', () => {
       await other.query('begin');
       await other.query('select 1 from public.gigs where id = $1 for update', [gig]);
       await manager.getByRole('button', { name: 'Set cancelled' }).click();
-      await expect
-        .poll(
-          async () =>
-            (
-              await stack.db.query<{ n: number }>(
-                "select count(*)::int as n from pg_locks where not granted and locktype in ('tuple', 'transactionid')",
-              )
-            ).rows[0]?.n ?? 0,
-          { timeout: 30_000 },
-        )
-        .toBeGreaterThan(0);
+      await stationWaitsOnLock();
       // As Ada's request reaches the database: her identity in the request's claims.
       await other.query("select set_config('request.jwt.claims', $1, true)", [
         JSON.stringify({ sub: org.members.admin.userId, role: 'authenticated' }),
