@@ -175,7 +175,7 @@ export class Queue implements QueueStore {
       for (const { op, id, now } of entries) {
         const rowId = String(op.payload['id']);
         const cached = isCached(op.table);
-        const key = `${op.table}:${rowId}`;
+        const key = entityKey(op);
         // Every read this op needs, at once: on IndexedDB each awaited round of requests is a task
         // hop, and on a phone's CPU the hop, not the request, is what a scan waits for.
         const [seq, existing, record, before] = await Promise.all([

@@ -10,7 +10,7 @@ import { pickListSchema, type PickListView } from '../../core/station-views';
  * fresh start: never an error on the Scan screen.
  */
 const PREFIX = 'gigmanager:check-in-baseline:';
-const storedSchema = z.object({ savedAt: z.number(), list: pickListSchema });
+const storedSchema = z.object({ list: pickListSchema });
 
 export function loadBaseline(key: string): PickListView | null {
   try {
@@ -25,7 +25,7 @@ export function loadBaseline(key: string): PickListView | null {
 
 export function saveBaseline(key: string, list: PickListView): void {
   try {
-    localStorage.setItem(PREFIX + key, JSON.stringify({ savedAt: Date.now(), list }));
+    localStorage.setItem(PREFIX + key, JSON.stringify({ list }));
   } catch {
     // Full or unavailable: this page still holds it in memory.
   }

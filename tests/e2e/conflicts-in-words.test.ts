@@ -94,6 +94,24 @@ async function assetOnServer(id: string): Promise<{ status: string; current_gig_
   return row;
 }
 
+/** A real station signed in as `member` over the browser host, its window open at 1366×768 and online. */
+async function openStation(member: Org['members']['station'], dataDir: string): Promise<{ station: RunningBrowserStation; page: Page }> {
+  const opened = await runBrowserStation({
+    dataDir,
+    backend: { url: stack.url, anonKey: stack.anonKey },
+    credentials: { email: member.email, password: member.password },
+    log: () => undefined,
+    rendererDir: RENDERER,
+    port: 0,
+    appVersion: 'test',
+  });
+  const window = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  window.on('pageerror', (error) => pageErrors.push(error.message));
+  await window.goto(opened.openUrl);
+  await window.getByRole('status', { name: 'Connection' }).filter({ hasText: 'Online' }).waitFor({ timeout: 30_000 });
+  return { station: opened, page: window };
+}
+
 /** A station's push is waiting on a row lock the test holds. */
 async function stationWaitsOnLock(): Promise<void> {
   await expect
@@ -144,20 +162,7 @@ describe('conflicts and sync in the operator’s language', () => {
     const beta = await insertAsset(stack.db, org.id, 'MIC-1043', { name: 'Shure Beta 58A' });
     const di = await insertAsset(stack.db, org.id, 'DI-0007', { name: 'Radial DI box' });
 
-    const member = org.members.station;
-    station = await runBrowserStation({
-      dataDir: dir,
-      backend: { url: stack.url, anonKey: stack.anonKey },
-      credentials: { email: member.email, password: member.password },
-      log: () => undefined,
-      rendererDir: RENDERER,
-      port: 0,
-      appVersion: 'test',
-    });
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(station.openUrl);
-    await page.getByRole('status', { name: 'Connection' }).filter({ hasText: 'Online' }).waitFor({ timeout: 30_000 });
+    ({ station, page } = await openStation(org.members.station, dir));
     for (const size of PHONES) {
       const context = await browser.newContext({ viewport: { width: size.width, height: size.height }, hasTouch: true, isMobile: true });
       const phonePage = await context.newPage();
@@ -307,20 +312,9 @@ describe('conflicts and sync in the operator’s language', () => {
       "insert into public.staff_profiles (org_id, user_id, display_name, badge_code) values ($1, $2, 'Ada Admin', 'BADGE-ADA')",
       [org.id, org.members.admin.userId],
     );
-    const member = org.members.manager;
-    managerStation = await runBrowserStation({
-      dataDir: managerDir,
-      backend: { url: stack.url, anonKey: stack.anonKey },
-      credentials: { email: member.email, password: member.password },
-      log: () => undefined,
-      rendererDir: RENDERER,
-      port: 0,
-      appVersion: 'test',
-    });
-    const manager = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    manager.on('pageerror', (error) => pageErrors.push(error.message));
-    await manager.goto(managerStation.openUrl);
-    await manager.getByRole('status', { name: 'Connection' }).filter({ hasText: 'Online' }).waitFor({ timeout: 30_000 });
+    const opened = await openStation(org.members.manager, managerDir);
+    managerStation = opened.station;
+    const manager = opened.page;
     await screen(manager, 'F2', 'gigs');
     await manager.getByRole('searchbox', { name: 'Search gigs' }).fill('PRESS-DAY');
     // Pulled with Ada's profile (inserted before the station started): the row is there once the first pull is in.
