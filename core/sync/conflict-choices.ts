@@ -17,7 +17,7 @@ import type { Conflict, Row } from './model';
 import { opDefinition } from './ops';
 import { assetWords, bulkItemWords, caseWords, gigWords, opLabel, type CachedLookup } from './quarantine-words';
 import { opAllowed, roleWords, transitionAllowed, type MemberRole } from './roles';
-import { localTime } from '../views/time';
+import { formatDateTime, localTime } from '../views/time';
 
 export const conflictChoiceSchema = z.object({
   /** False when the server would refuse it: the screen disables it and shows `text` as the reason. */
@@ -88,7 +88,7 @@ export async function conflictView(
   context: ConflictContext,
 ): Promise<ConflictView> {
   const { op, serverRow } = conflict;
-  const read = async (table: 'assets' | 'gigs' | 'cases' | 'bulk_items', id: unknown): Promise<Row | null> =>
+  const read = async (table: Parameters<CachedLookup>[0], id: unknown): Promise<Row | null> =>
     typeof id === 'string' ? context.lookup(table, id).catch(() => null) : null;
   const cached = await read(op.table, op.payload['id']);
   // The server's row names the thing as it is now; the cache as this station knew it.
@@ -208,6 +208,35 @@ export async function conflictView(
       fields,
       choices: { keep_local: keep, use_server: useServer(`${title} stays ${statusWords(now)}`) },
     };
+  }
+
+  if (op.table === 'gigs' && op.action === 'set_times') {
+    const title = gigTitle(row);
+    // In the venue's zone, as the Gigs screen shows the gig's times.
+    const zone = typeof row?.['time_zone'] === 'string' ? row['time_zone'] : context.timeZone;
+    const when = (value: unknown): string =>
+      typeof value === 'string' ? formatDateTime(value, { timeZone: zone, locale: 'en-GB' }) : 'not set';
+    const fields = (['starts_at', 'ends_at'] as const).map((column) =>
+      field(
+        column,
+        column === 'starts_at' ? 'Starts' : 'Ends',
+        when(op.payload[column]),
+        serverRow === null ? 'no longer on the server' : when(serverRow[column]),
+      ),
+    );
+    const same = fields.every((f) => !f.differs);
+    const keep: ConflictChoiceView =
+      refusedByRole !== null
+        ? { allowed: false, text: refusedByRole }
+        : serverRow === null || serverRow['deleted_at'] != null
+          ? gone(title)
+          : same
+            ? {
+                allowed: true,
+                text: `Keep local: nothing needs sending — ${title} already has these times on the server; the conflict is cleared.`,
+              }
+            : { allowed: true, text: `Keep local: set ${title}'s times to this station's again; its crew are told of the change.` };
+    return { title, what, serverChange, fields, choices: { keep_local: keep, use_server: useServer(`${title} keeps the server's times`) } };
   }
 
   if (op.table === 'gigs' && op.action === 'move') {

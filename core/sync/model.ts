@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { actionsOf, versionedActionsOf } from './ops';
 
-export const OP_TABLES = ['gigs', 'assets', 'cases', 'bulk_items'] as const;
+export const OP_TABLES = ['gigs', 'assets', 'cases', 'bulk_items', 'kit_assignments', 'gig_staff'] as const;
 export type OpTable = (typeof OP_TABLES)[number];
 
 /** Each table's actions: the ops defined in ops.ts (one definition per op). */
@@ -16,6 +16,8 @@ export const ACTIONS: Record<OpTable, readonly string[]> = {
   assets: actionsOf('assets'),
   cases: actionsOf('cases'),
   bulk_items: actionsOf('bulk_items'),
+  kit_assignments: actionsOf('kit_assignments'),
+  gig_staff: actionsOf('gig_staff'),
 };
 
 /** Ops whose server check needs the row's version (critical fields), from ops.ts. */
@@ -24,6 +26,8 @@ export const NEEDS_BASE_VERSION: Record<OpTable, readonly string[]> = {
   assets: versionedActionsOf('assets'),
   cases: versionedActionsOf('cases'),
   bulk_items: versionedActionsOf('bulk_items'),
+  kit_assignments: versionedActionsOf('kit_assignments'),
+  gig_staff: versionedActionsOf('gig_staff'),
 };
 
 export const MAX_PAYLOAD_BYTES = 16 * 1024;

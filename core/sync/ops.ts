@@ -26,6 +26,12 @@ export interface OpNames {
   gig(id: unknown): Promise<string>;
   kase(id: unknown): Promise<string>;
   bulkItem(id: unknown): Promise<string>;
+  /** A pick list line: "Shure SM58 · MIC-1042 on Main Stage" ("24 × XLR cable on …"). */
+  planLine(id: unknown): Promise<string>;
+  /** A crew assignment: "Mika Moreau (Stage manager) on Main Stage". */
+  crewAssignment(id: unknown): Promise<string>;
+  /** A staff member: "Mika Moreau". */
+  person(id: unknown): Promise<string>;
 }
 
 interface OpDefinition {
@@ -45,6 +51,8 @@ interface OpDefinition {
   contents?: 'check_out' | 'check_in';
   /** For an op that creates its row: the row it creates. */
   creates?: (payload: Record<string, unknown>) => Record<string, unknown>;
+  /** For an op that removes its row outright (a pick list line, a crew assignment): no row is left. */
+  removes?: true;
   /** What it was, as a noun ("check-out scan") in the replay_expired words; "change" when not given. */
   noun?: string;
   /** What it was, with the names the station holds: "Check-out of Shure SM58 · MIC-1042 to Main Stage". */
@@ -95,6 +103,12 @@ export const OPS = {
       needsBaseVersion: true,
       sets: (payload) => ({ status: payload['to'] }),
       label: async (payload, names) => `Status of ${await names.gig(payload['id'])} set to ${String(payload['to']).replaceAll('_', ' ')}`,
+    },
+    /** A gig's start and end, together (null clears one): a critical change, so version-checked. */
+    set_times: {
+      needsBaseVersion: true,
+      sets: (payload) => ({ starts_at: payload['starts_at'] ?? null, ends_at: payload['ends_at'] ?? null }),
+      label: async (payload, names) => `New times for ${await names.gig(payload['id'])}`,
     },
     move: {
       needsBaseVersion: true,
@@ -174,7 +188,65 @@ export const OPS = {
         `Check-in of ${unitsOf(payload)} × ${await names.bulkItem(payload['id'])} from ${await names.gig(payload['gig_id'])}`,
     },
   },
-} as const satisfies Record<'gigs' | 'assets' | 'cases' | 'bulk_items', Record<string, OpDefinition>>;
+  /**
+   * A gig's pick list, line by line: `{id, gig_id}` with exactly one of `asset_id`, `case_id`, or
+   * `category` and `quantity` (and optional `notes`). Changes are last-write-wins (quantity,
+   * notes); the server refuses a second line for the same item or case, and closed gigs.
+   */
+  kit_assignments: {
+    create: {
+      needsBaseVersion: false,
+      sets: () => null,
+      creates: (payload) => ({ asset_id: null, case_id: null, category: null, quantity: null, notes: null, version: 1, ...payload }),
+      noun: 'pick list addition',
+      label: async (payload, names) => `Added ${await planned(payload, names)} to the pick list of ${await names.gig(payload['gig_id'])}`,
+    },
+    update: {
+      needsBaseVersion: false,
+      sets: fieldsOf,
+      noun: 'pick list change',
+      label: async (payload, names) => `Change to ${await names.planLine(payload['id'])}`,
+    },
+    delete: {
+      needsBaseVersion: false,
+      sets: () => null,
+      removes: true,
+      noun: 'pick list removal',
+      label: async (payload, names) => `Removal of ${await names.planLine(payload['id'])} from its pick list`,
+    },
+  },
+  /** Who works a gig: `{id, gig_id, staff_id, role}`; the role changes last-write-wins. */
+  gig_staff: {
+    create: {
+      needsBaseVersion: false,
+      sets: () => null,
+      creates: (payload) => ({ version: 1, ...payload }),
+      noun: 'crew assignment',
+      label: async (payload, names) =>
+        `${await names.person(payload['staff_id'])} assigned to ${await names.gig(payload['gig_id'])} as ${String(payload['role'])}`,
+    },
+    update: {
+      needsBaseVersion: false,
+      sets: fieldsOf,
+      noun: 'crew role change',
+      label: async (payload, names) => `New role for ${await names.crewAssignment(payload['id'])}`,
+    },
+    delete: {
+      needsBaseVersion: false,
+      sets: () => null,
+      removes: true,
+      noun: 'crew removal',
+      label: async (payload, names) => `Removal of ${await names.crewAssignment(payload['id'])}`,
+    },
+  },
+} as const satisfies Record<'gigs' | 'assets' | 'cases' | 'bulk_items' | 'kit_assignments' | 'gig_staff', Record<string, OpDefinition>>;
+
+/** What a new pick list line plans, in words: an item, a case, or "24 × XLR cable". */
+async function planned(payload: Record<string, unknown>, names: OpNames): Promise<string> {
+  if (typeof payload['asset_id'] === 'string') return names.asset(payload['asset_id']);
+  if (typeof payload['case_id'] === 'string') return names.kase(payload['case_id']);
+  return `${String(payload['quantity'])} × ${String(payload['category'])}`;
+}
 
 export type OpTableName = keyof typeof OPS;
 export type OpKey = { [T in OpTableName]: `${T}.${Extract<keyof (typeof OPS)[T], string>}` }[OpTableName];

@@ -40,7 +40,10 @@ export function quarantineWords(entry: Pick<QuarantinedOp, 'op' | 'code' | 'mess
 }
 
 /** Reads a row from the station's caches (null when the station does not hold it). */
-export type CachedLookup = (table: 'assets' | 'gigs' | 'cases' | 'bulk_items' | 'staff_profiles', id: string) => Promise<Row | null>;
+export type CachedLookup = (
+  table: 'assets' | 'gigs' | 'cases' | 'bulk_items' | 'staff_profiles' | 'kit_assignments' | 'gig_staff',
+  id: string,
+) => Promise<Row | null>;
 
 /**
  * What a quarantined op was, in words, with the names the station holds: "Check-out of Shure
@@ -54,14 +57,32 @@ export async function quarantineLabel(entry: Pick<QuarantinedOp, 'op' | 'code'>,
 
 /** The names the station holds, read through `lookup` (a lookup that fails reads as "not on this station"). */
 export function opNames(lookup: CachedLookup): OpNames {
-  const read = async (table: 'assets' | 'gigs' | 'cases' | 'bulk_items', key: unknown): Promise<Row | null> =>
+  const read = async (table: Parameters<CachedLookup>[0], key: unknown): Promise<Row | null> =>
     typeof key === 'string' ? lookup(table, key).catch(() => null) : null;
-  return {
+  const names: OpNames = {
     asset: async (key) => assetWords(await read('assets', key)),
     gig: async (key) => gigWords(await read('gigs', key)),
     kase: async (key) => caseWords(await read('cases', key)),
     bulkItem: async (key) => bulkItemWords(await read('bulk_items', key)),
+    person: async (key) => text(await read('staff_profiles', key), 'display_name') ?? 'someone not on this station',
+    planLine: async (key) => {
+      const line = await read('kit_assignments', key);
+      if (line === null) return 'a pick list line not on this station';
+      const what =
+        typeof line['asset_id'] === 'string'
+          ? await names.asset(line['asset_id'])
+          : typeof line['case_id'] === 'string'
+            ? await names.kase(line['case_id'])
+            : `${String(line['quantity'])} × ${String(line['category'])}`;
+      return `${what} on ${await names.gig(line['gig_id'])}`;
+    },
+    crewAssignment: async (key) => {
+      const assignment = await read('gig_staff', key);
+      if (assignment === null) return 'a crew assignment not on this station';
+      return `${await names.person(assignment['staff_id'])} (${String(assignment['role'])}) on ${await names.gig(assignment['gig_id'])}`;
+    },
   };
+  return names;
 }
 
 /** What an op is, in words with the station's names (the Sync screen's queue and quarantine, the Conflicts screen). */

@@ -31,7 +31,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-type Table = 'gigs' | 'assets' | 'cases' | 'bulk_items';
+type Table = 'gigs' | 'assets' | 'cases' | 'bulk_items' | 'kit_assignments' | 'gig_staff';
 
 /** A row as pull_changes sends it (and the caches hold it). */
 async function serverRow(table: Table, id: string): Promise<Row | null> {
@@ -131,6 +131,14 @@ const SAMPLES: Record<OpKey, Sample> = {
     const gig = await insertGig(stack.db, org.id, { status: 'confirmed' });
     return { who: 'manager', table: 'gigs', op: queued('gigs', 'set_status', { id: gig, to: 'in_progress' }, await version('gigs', gig)) };
   },
+  'gigs.set_times': async () => {
+    const gig = await insertGig(stack.db, org.id, { status: 'confirmed' });
+    return {
+      who: 'manager',
+      table: 'gigs',
+      op: queued('gigs', 'set_times', { id: gig, starts_at: '2027-07-03T21:00:00.000Z', ends_at: null }, await version('gigs', gig)),
+    };
+  },
   'gigs.move': async () => {
     const parent = await insertGig(stack.db, org.id, { name: 'Tour' });
     const gig = await insertGig(stack.db, org.id, { name: 'Leg one' });
@@ -186,7 +194,69 @@ const SAMPLES: Record<OpKey, Sample> = {
     expect(out.status).toBe('applied');
     return { who: 'station', table: 'bulk_items', op: queued('bulk_items', 'check_in', { id: item, gig_id: gig, quantity: 5 }) };
   },
+  'kit_assignments.create': async () => {
+    const gig = await insertGig(stack.db, org.id, { status: 'confirmed' });
+    return {
+      who: 'manager',
+      table: 'kit_assignments',
+      op: queued('kit_assignments', 'create', { id: randomUUID(), gig_id: gig, category: 'XLR cable', quantity: 24, notes: 'spares' }),
+    };
+  },
+  'kit_assignments.update': async () => {
+    const line = await planLine();
+    return {
+      who: 'manager',
+      table: 'kit_assignments',
+      op: queued('kit_assignments', 'update', { id: line, fields: { quantity: 12, notes: 'short runs' } }),
+    };
+  },
+  'kit_assignments.delete': async () => {
+    const line = await planLine();
+    return { who: 'manager', table: 'kit_assignments', op: queued('kit_assignments', 'delete', { id: line }) };
+  },
+  'gig_staff.create': async () => {
+    const gig = await insertGig(stack.db, org.id, { status: 'confirmed' });
+    return {
+      who: 'manager',
+      table: 'gig_staff',
+      op: queued('gig_staff', 'create', { id: randomUUID(), gig_id: gig, staff_id: await staffMember(), role: 'Stage manager' }),
+    };
+  },
+  'gig_staff.update': async () => {
+    const assignment = await crewAssignment();
+    return { who: 'manager', table: 'gig_staff', op: queued('gig_staff', 'update', { id: assignment, fields: { role: 'Rigger' } }) };
+  },
+  'gig_staff.delete': async () => {
+    const assignment = await crewAssignment();
+    return { who: 'manager', table: 'gig_staff', op: queued('gig_staff', 'delete', { id: assignment }) };
+  },
 };
+
+async function planLine(): Promise<string> {
+  const gig = await insertGig(stack.db, org.id, { status: 'confirmed' });
+  const { rows } = await stack.db.query<{ id: string }>(
+    `insert into public.kit_assignments (org_id, gig_id, category, quantity) values ($1, $2, 'Cable ramp', 4) returning id`,
+    [org.id, gig],
+  );
+  return rows[0]?.id ?? '';
+}
+
+async function staffMember(): Promise<string> {
+  const { rows } = await stack.db.query<{ id: string }>(
+    `insert into public.staff_profiles (org_id, display_name, badge_code) values ($1, 'Mika Moreau', $2) returning id`,
+    [org.id, `B-${randomUUID().slice(0, 8).toUpperCase()}`],
+  );
+  return rows[0]?.id ?? '';
+}
+
+async function crewAssignment(): Promise<string> {
+  const gig = await insertGig(stack.db, org.id, { status: 'confirmed' });
+  const { rows } = await stack.db.query<{ id: string }>(
+    `insert into public.gig_staff (org_id, gig_id, staff_id, role) values ($1, $2, $3, 'Stage manager') returning id`,
+    [org.id, gig, await staffMember()],
+  );
+  return rows[0]?.id ?? '';
+}
 
 async function insertBulkItem(inWarehouse: number): Promise<string> {
   const code = randomUUID().slice(0, 8).toUpperCase();

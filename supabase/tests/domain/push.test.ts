@@ -277,7 +277,7 @@ describe('bad input', () => {
       'an unknown table',
       { id: randomUUID(), table: 'memberships', action: 'update', payload: {} },
       'unknown_table',
-      "unknown table 'memberships'; ops may target gigs, assets, cases or bulk_items",
+      "unknown table 'memberships'; ops may target gigs, assets, cases, bulk_items, kit_assignments or gig_staff",
     ],
     [
       'an unknown action',
@@ -328,11 +328,15 @@ describe('bad input', () => {
     expect(results.map((r) => [r.code, r.message])).toEqual([
       ['invalid_field', 'payload.condition must be ok, damaged or missing_parts'],
       ['held', 'an earlier op on this entity did not apply'],
-      ['invalid_field', 'gigs.update cannot change status; allowed: name, venue, notes, starts_at, ends_at'],
+      ['invalid_field', 'gigs.update cannot change status; allowed: name, venue, notes, time_zone (start and end change with set_times)'],
       ['held', 'an earlier op on this entity did not apply'],
       ['held', 'an earlier op on this entity did not apply'],
     ]);
-    const alone = await push('admin', [op('gigs', 'update', { id: target, fields: { starts_at: 'yesterday-ish' } })], 'bad-fields-2');
+    const alone = await push(
+      'admin',
+      [op('gigs', 'set_times', { id: target, starts_at: 'yesterday-ish', ends_at: null }, { base_version: 1 })],
+      'bad-fields-2',
+    );
     expect(alone[0]).toMatchObject({ status: 'rejected', code: 'invalid_field' });
     expect(alone[0]?.message).toMatch(/invalid input syntax for type timestamp with time zone/);
     const empty = await push('admin', [op('gigs', 'update', { id: target, fields: { name: '  ' } })], 'bad-fields-3');
