@@ -68,6 +68,7 @@ const noViews: StationViews = {
   myAssignments: () => Promise.resolve([]),
   pickList: (gigId) => Promise.resolve({ gigId, mode: 'check_out', groups: [], totals: { planned: 0, scanned: 0, missing: 0, extra: 0 } }),
   queuedFor: () => Promise.resolve([]),
+  planTables: () => Promise.reject(new Error('no plans on this host')),
 };
 
 /** A host without devices, as the phone has. */

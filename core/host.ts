@@ -157,6 +157,7 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
         platform: app.platform,
         startedAt,
         now: () => new Date(parts.clock.now()),
+        newId: parts.newId,
         sync: { engine, store },
         scanning,
         backend,

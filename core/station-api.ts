@@ -10,6 +10,7 @@ import { MAX_CODE_BYTES, scannerConfigSchema, scannerStatusSchema } from './scan
 import { conflictViewSchema } from './sync/conflict-choices';
 import { conflictSchema, queuedOpSchema, quarantinedOpSchema } from './sync/model';
 import { gigSchema, staffProfileSchema } from './sync/rows';
+import { editResultSchema, gigEditSchema, gigPlanSchema, planEditSchema } from './planning/plan-api';
 import {
   GIG_STATUSES,
   assetHistorySchema,
@@ -216,6 +217,12 @@ export const stationApiSchema = {
   getGigActions: { args: z.tuple([z.strictObject({ gigId: z.uuid() })]), result: gigActionsSchema },
   /** Queues a status change decided on the cached row's version (a conflict if the server moved on). */
   setGigStatus: { args: z.tuple([setGigStatusInputSchema]), result: queuedOpSchema },
+  /** A gig's plan: its details, pick list and crew, with what the signed-in role may change (core/planning). */
+  getGigPlan: { args: z.tuple([z.strictObject({ gigId: z.uuid() })]), result: gigPlanSchema },
+  /** Queues a pick list or crew edit, checked against this device's copy first (refused in words, nothing queued). */
+  editPlan: { args: z.tuple([planEditSchema]), result: editResultSchema },
+  /** Queues a new gig or an edit of one: details last-write-wins, times and moves version-checked. */
+  editGig: { args: z.tuple([gigEditSchema]), result: editResultSchema },
   getSettings: { args: z.tuple([]), result: stationSettingsSchema },
   saveSettings: { args: z.tuple([saveSettingsInputSchema]), result: stationSettingsSchema },
   signIn: { args: z.tuple([signInInputSchema]), result: stationSettingsSchema },

@@ -20,6 +20,10 @@ import { opLabel, quarantineLabel, type CachedLookup } from './sync/quarantine-w
 import { gigStatusChoices, opAllowed, roleIn, roleWords, type KnownRoles } from './sync/roles';
 import type { QueueStore } from './sync/queue-store';
 import { decodeRow } from './sync/rows';
+import type { EditResult } from './planning/plan-api';
+import { gigOps, planOps, type PlanSource, type PlannedOps } from './planning/plan-edits';
+import { buildGigPlan } from './planning/plan-view';
+import type { PlanTables } from './store/views';
 import { deviceWords } from './views/device-words';
 import { movementsCsv, movementsFileName } from './views/movements-csv';
 
@@ -47,6 +51,8 @@ export interface StationViews {
   pickList(gigId: string, mode?: PickListView['mode']): Promise<PickListView>;
   /** Queued ops on the asset or on the case it is in. */
   queuedFor(assetId: string, caseId: string | null): Promise<QueuedOp[]>;
+  /** The cached rows planning reads (core/planning). */
+  planTables(): Promise<PlanTables>;
 }
 
 /** Scanners and the scan session (a phone has no serial or HID devices: empty lists). */
@@ -67,6 +73,8 @@ export interface StationHandlerContext {
   platform: string;
   startedAt: Date;
   now: () => Date;
+  /** A new row id (a gig, a pick list line, a crew assignment made here). */
+  newId: () => string;
   sync: { engine: SyncEngine; store: QueueStore };
   scanning: StationScanning;
   backend: StationBackend;
@@ -93,6 +101,24 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
   const lookup: CachedLookup = (table, id) => store.getCached(table, id);
   /** The signed-in role in an organization, as last known. */
   const roleFor = async (orgId: unknown) => roleIn(await backend.knownRoles(), (await backend.settings()).signedInAs, orgId);
+  /** What planning reads: the caches, the signed-in role, new ids. */
+  const planSource = async (): Promise<PlanSource & PlanTables> => ({
+    ...(await views.planTables()),
+    roleFor: async (gigId) => roleFor((await store.getCached('gigs', gigId))?.['org_id']),
+    onlyMembership: async () => {
+      const known = await backend.knownRoles();
+      const { signedInAs } = await backend.settings();
+      const [only, ...more] = known?.roles ?? [];
+      return only === undefined || more.length > 0 || roleIn(known, signedInAs, only.orgId) === null ? null : only;
+    },
+    newId: context.newId,
+  });
+  /** Queues a planning edit's ops in order; the first refusal stops it (what was queued stays, each op on its own). */
+  const queueAll = async (planned: PlannedOps): Promise<EditResult> => {
+    const queued = [];
+    for (const op of planned.ops) queued.push(await engine.enqueue(op));
+    return { queued, warnings: planned.warnings };
+  };
   /** This device as deviceWords names it ("this station (Dock door A)"). */
   const ownDevice = async (): Promise<{ id: string; name: string }> => ({
     id: await store.deviceId(),
@@ -238,6 +264,14 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
         throw new StationError('conflict', `a gig cannot go from ${gig.status} to ${status}`);
       return engine.enqueue({ table: 'gigs', action: 'set_status', payload: { id: gigId, to: status }, base_version: gig.version });
     },
+    getGigPlan: async ({ gigId }) => {
+      const source = await planSource();
+      const plan = buildGigPlan(gigId, await source.roleFor(gigId), source);
+      if (plan === null) throw new StationError('not_found', 'that gig is not on this station');
+      return plan;
+    },
+    editPlan: async (edit) => queueAll(await planOps(edit, await planSource())),
+    editGig: async (edit) => queueAll(await gigOps(edit, await planSource())),
     getSettings: () => backend.settings(),
     saveSettings: async ({ stationName, backend: next }) => {
       if (next !== undefined) {

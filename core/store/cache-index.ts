@@ -44,7 +44,7 @@ const GROUPS = {
     parentId: (box: RowOf<'cases'>) => box.parentCaseId,
   },
   kit_assignments: { gigId: (line: RowOf<'kit_assignments'>) => line.gigId },
-  gig_staff: {},
+  gig_staff: { gigId: (assignment: RowOf<'gig_staff'>) => assignment.gigId },
   staff_profiles: {
     badge: (person: RowOf<'staff_profiles'>) => person.badgeCode.toUpperCase(),
     email: (person: RowOf<'staff_profiles'>) => person.email?.toLowerCase() ?? null,

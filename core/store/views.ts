@@ -7,6 +7,8 @@
 import type { StationViews } from '../station-handlers';
 import type { AssetListItem, GigListItem, PickListView } from '../station-views';
 import type { QueuedOp } from '../sync/model';
+import type { PlanSource } from '../planning/plan-edits';
+import type { PlanViewSource } from '../planning/plan-view';
 import { bulkOutTo, countPickList } from '../views/counts';
 import { buildPickList, subtree } from '../views/pick-list';
 import { opDefinition } from '../sync/ops';
@@ -14,6 +16,9 @@ import type { Asset } from '../sync/rows';
 import type { CacheIndex } from './cache-index';
 import { caseContents } from './catalog';
 import type { Queue } from './queue';
+
+/** The cached rows planning reads (core/planning): lookups over the index, and what is queued. */
+export type PlanTables = Omit<PlanSource, 'roleFor' | 'onlyMembership' | 'newId'> & PlanViewSource;
 
 /** Where the queued ops on an entity come from: the queue whose caches the index holds. */
 export type QueuedSource = Pick<Queue, 'queuedFor' | 'queuedEntities'>;
@@ -167,6 +172,39 @@ export class CacheStationViews implements StationViews {
       }
     }
     return moved;
+  }
+
+  /** The rows planning reads, as the caches hold them now (queued edits shown). */
+  async planTables(): Promise<PlanTables> {
+    const [gigs, kit, assets, cases, bulk, crew, staff] = await Promise.all([
+      this.index.table('gigs'),
+      this.index.table('kit_assignments'),
+      this.index.table('assets'),
+      this.index.table('cases'),
+      this.index.table('bulk_items'),
+      this.index.table('gig_staff'),
+      this.index.table('staff_profiles'),
+    ]);
+    const [queuedLines, queuedCrew, queuedGigs] = await Promise.all(
+      (['kit_assignments', 'gig_staff', 'gigs'] as const).map(async (table) =>
+        (await this.queue.queuedEntities(table)).map((id) => `${table}:${id}`),
+      ),
+    );
+    return {
+      gig: (id) => gigs.get(id),
+      children: (id) => gigs.find('parentId', id),
+      linesOf: (id) => kit.find('gigId', id),
+      line: (id) => kit.get(id),
+      asset: (id) => assets.get(id),
+      kase: (id) => cases.get(id),
+      caseContents: (caseId) => caseContents(caseId, cases, assets),
+      bulkItemOf: (category) => bulk.find('category', category)[0] ?? null,
+      person: (id) => staff.get(id),
+      staff: () => staff.byId.values(),
+      crewOf: (id) => crew.find('gigId', id),
+      assignment: (id) => crew.get(id),
+      waiting: new Set([...(queuedLines ?? []), ...(queuedCrew ?? []), ...(queuedGigs ?? [])]),
+    };
   }
 
   /** Queued ops on the asset or on the case it is in (what the history cannot show yet). */

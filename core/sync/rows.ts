@@ -70,6 +70,7 @@ export const kitAssignmentSchema = z.object({
   caseId: maybe(uuid),
   category: maybe(text),
   quantity: maybe(z.number().int()),
+  notes: maybe(text),
 });
 export type KitAssignment = z.infer<typeof kitAssignmentSchema>;
 

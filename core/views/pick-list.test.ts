@@ -42,6 +42,7 @@ const line = (gigId: string, extra: Partial<KitAssignment>): KitAssignment => ({
   caseId: null,
   category: null,
   quantity: null,
+  notes: null,
   ...extra,
 });
 const bulk = (category: string, name: string, extra: Partial<BulkStock> = {}): BulkStock => ({
