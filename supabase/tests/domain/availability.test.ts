@@ -1,0 +1,451 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pick, randomInt, seededRandom } from '../../../core/random';
+import { decodeRows } from '../../../core/sync/rows';
+import { availability, availabilitySchema, type Availability, type AvailabilityRows } from '../../../core/views/availability';
+import { DEMO_PASSWORD, ORGS, seedDatabase } from '../../../scripts/seed/seed';
+import { startTestStack, type TestStack } from '../../../tests/helpers/local-stack';
+import { nodeSupabaseClient, type NodeSupabaseClient } from '../../../tests/helpers/supabase-client';
+
+// Availability (issue 19) three ways on one seeded database: a plain-SQL reference written here
+// over the base tables (its own walks up the tree and into cases, none of the RPC's helpers),
+// get_availability through supabase-js as a signed-in manager, and the station's offline
+// computation (core/views/availability.ts) over the rows as pull_changes sends them. The seed
+// (scale 1) is given what it lacks: buffers other than the default, gigs without dates, units
+// out, gear out to a gig that ended days ago, category lines filled by serialized assets, deleted
+// gigs and cases.
+let stack: TestStack;
+let manager: NodeSupabaseClient;
+let rows: AvailabilityRows;
+let now: number;
+const org = ORGS.northlight.id;
+const specials: Record<'festival' | 'overdue' | 'undated' | 'ownOut' | 'short', string> = {
+  festival: '',
+  overdue: '',
+  undated: '',
+  ownOut: '',
+  short: '',
+};
+
+/** The reference's answer per category: numbers and the assets behind them. */
+interface ReferenceRow {
+  category: string;
+  owned: number;
+  maintenance: string[];
+  out_assets: string[];
+  out_units: number;
+  planned_assets: string[];
+  planned_units: number;
+  demand: number;
+}
+
+/**
+ * The definition (core/views/availability.ts) in plain SQL over the base tables, for gig $1 at
+ * instant $2: windows by walking up parent_gig_id, the subtree by walking down, case contents by
+ * walking into nested cases; none of the RPC's helpers or its ltree paths.
+ */
+const REFERENCE_SQL = `
+with recursive
+subject as (select g.id, g.org_id from public.gigs g where g.id = $1),
+buffers as (
+  select o.prep_buffer_hours * interval '1 hour' as prep, o.return_buffer_hours * interval '1 hour' as ret
+    from public.organizations o join subject s on o.id = s.org_id
+),
+climb (gig_id, parent_id, starts_at, ends_at) as (
+  select g.id, g.parent_gig_id, g.starts_at, g.ends_at from public.gigs g join subject s on g.org_id = s.org_id
+  union all
+  select c.gig_id, p.parent_gig_id, p.starts_at, p.ends_at
+    from climb c join public.gigs p on p.id = c.parent_id
+   where c.starts_at is null or c.ends_at is null
+),
+windows as (
+  select c.gig_id, c.starts_at - b.prep as w_from, c.ends_at + b.ret as w_to
+    from climb c cross join buffers b
+   where c.starts_at is not null and c.ends_at is not null
+),
+subtree (id) as (
+  select s.id from subject s
+  union all
+  select g.id from public.gigs g join subtree t on g.parent_gig_id = t.id where g.deleted_at is null
+),
+subject_window as (select w.w_from, w.w_to from windows w join subject s on w.gig_id = s.id),
+holding as (
+  select g.id, w.w_from
+    from public.gigs g
+    join windows w on w.gig_id = g.id
+   cross join subject_window sw
+   where g.deleted_at is null and g.status in ('draft', 'confirmed', 'in_progress')
+     and g.id not in (select t.id from subtree t)
+     and w.w_from < w.w_to and sw.w_from < sw.w_to and w.w_from < sw.w_to and sw.w_from < w.w_to
+),
+case_walk (line_id, gig_id, case_id) as (
+  select k.id, k.gig_id, c.id from public.kit_assignments k join public.cases c on c.id = k.case_id and c.deleted_at is null
+  union all
+  select w.line_id, w.gig_id, c.id from case_walk w join public.cases c on c.parent_case_id = w.case_id and c.deleted_at is null
+),
+line_assets (line_id, gig_id, asset_id) as (
+  select k.id, k.gig_id, a.id from public.kit_assignments k join public.assets a on a.id = k.asset_id where a.deleted_at is null
+  union all
+  select w.line_id, w.gig_id, a.id from case_walk w join public.assets a on a.case_id = w.case_id where a.deleted_at is null
+),
+demand_assets as (
+  select distinct la.asset_id, a.category
+    from line_assets la join public.assets a on a.id = la.asset_id
+   where la.gig_id in (select t.id from subtree t)
+),
+categories (category) as (
+  select d.category from demand_assets d
+  union
+  select k.category from public.kit_assignments k where k.gig_id in (select t.id from subtree t) and k.category is not null
+),
+first_plan as (
+  select distinct on (la.asset_id) la.asset_id, la.gig_id
+    from line_assets la join holding h on h.id = la.gig_id
+   order by la.asset_id, h.w_from, la.gig_id
+),
+away as (
+  select g.id,
+         g.id not in (select t.id from subtree t)
+         and (not exists (select 1 from subject_window) or w.gig_id is null
+              or w.w_to > (select sw.w_from from subject_window sw) or w.w_to < $2::timestamptz) as counts_out
+    from public.gigs g
+    join subject s on g.org_id = s.org_id
+    left join windows w on w.gig_id = g.id
+),
+reasons as (
+  select a.id, a.category,
+         case when a.status in ('in_maintenance', 'quarantined') then 'maintenance'
+              when a.status = 'checked_out' and aw.counts_out then 'out'
+              when a.status in ('lost', 'retired') then 'written_off'
+              when fp.asset_id is not null then 'planned' end as reason
+    from public.assets a
+    join subject s on a.org_id = s.org_id
+    left join away aw on aw.id = a.current_gig_id
+    left join first_plan fp on fp.asset_id = a.id
+   where a.deleted_at is null and a.category in (select c.category from categories c)
+),
+bulk as (
+  select b.id, b.category, b.in_warehouse
+    from public.bulk_items b join subject s on b.org_id = s.org_id
+   where b.category in (select c.category from categories c)
+),
+stock as (select st.gig_id, b.category, st.quantity from public.bulk_stock st join bulk b on b.id = st.bulk_item_id),
+line_units as (
+  select k.gig_id, k.category, sum(k.quantity) as quantity
+    from public.kit_assignments k join holding h on h.id = k.gig_id
+   where k.category is not null
+   group by k.gig_id, k.category
+),
+loose as (
+  select a.current_gig_id as gig_id, a.category, count(*) as n
+    from public.assets a join holding h on h.id = a.current_gig_id
+   where a.deleted_at is null
+     and not exists (select 1 from line_assets la where la.gig_id = a.current_gig_id and la.asset_id = a.id)
+   group by a.current_gig_id, a.category
+),
+open_units as (
+  select lu.category,
+         greatest(lu.quantity
+                  - coalesce((select sum(st.quantity) from stock st where st.gig_id = lu.gig_id and st.category = lu.category), 0)
+                  - coalesce((select l.n from loose l where l.gig_id = lu.gig_id and l.category = lu.category), 0), 0) as units
+    from line_units lu
+)
+select c.category,
+       ((select count(*) from reasons r where r.category = c.category and r.reason is distinct from 'written_off')
+        + coalesce((select sum(b.in_warehouse) from bulk b where b.category = c.category), 0)
+        + coalesce((select sum(st.quantity) from stock st where st.category = c.category), 0))::int as owned,
+       array(select r.id::text from reasons r where r.category = c.category and r.reason = 'maintenance' order by r.id) as maintenance,
+       array(select r.id::text from reasons r where r.category = c.category and r.reason = 'out' order by r.id) as out_assets,
+       coalesce((select sum(st.quantity) from stock st join away aw on aw.id = st.gig_id
+                  where aw.counts_out and st.category = c.category), 0)::int as out_units,
+       array(select r.id::text from reasons r where r.category = c.category and r.reason = 'planned' order by r.id) as planned_assets,
+       coalesce((select sum(o.units) from open_units o where o.category = c.category), 0)::int as planned_units,
+       ((select count(*) from demand_assets d where d.category = c.category)
+        + coalesce((select sum(k.quantity) from public.kit_assignments k
+                     where k.gig_id in (select t.id from subtree t) and k.category = c.category), 0))::int as demand
+  from categories c
+ order by c.category collate "C"`;
+
+async function signIn(email: string, password = DEMO_PASSWORD): Promise<NodeSupabaseClient> {
+  const client = nodeSupabaseClient(stack.url, stack.anonKey);
+  const { error } = await client.auth.signInWithPassword({ email, password });
+  if (error !== null) throw error;
+  return client;
+}
+
+async function ids(sql: string, params: unknown[] = []): Promise<string[]> {
+  return (await stack.db.query<{ id: string }>(sql, params)).rows.map((r) => r.id);
+}
+
+/** What the seed lacks, so every branch of the definition meets data. */
+async function addCases(): Promise<void> {
+  const random = seededRandom(1904);
+  const db = stack.db;
+  await db.query('update public.organizations set prep_buffer_hours = 12, return_buffer_hours = 36 where id = $1', [org]);
+  const live = await ids(
+    "select id from public.gigs where org_id = $1 and deleted_at is null and parent_gig_id is not null and status in ('draft', 'confirmed', 'in_progress') order by id",
+    [org],
+  );
+  // Gigs missing a date take their ancestor's window; a tree whose root and stage have none has no window.
+  for (let i = 0; i < 60; i += 1)
+    await db.query(`update public.gigs set ${i % 2 === 0 ? 'starts_at' : 'ends_at'} = null where id = $1`, [pick(random, live)]);
+  const [undatedRoot] = await ids(
+    "select id from public.gigs where org_id = $1 and parent_gig_id is null and code <> 'GIG-000001' order by code limit 1",
+    [org],
+  );
+  await db.query('update public.gigs set starts_at = null, ends_at = null where id = $1 or parent_gig_id = $1', [undatedRoot]);
+  specials.undated = (await ids('select id from public.gigs where parent_gig_id = $1 order by id limit 1', [undatedRoot]))[0] ?? '';
+  specials.festival = (await ids("select id from public.gigs where org_id = $1 and code = 'GIG-000001'", [org]))[0] ?? '';
+
+  // A load-out that ended days ago with gear still out: overdue.
+  const past = new Date(now - 10 * 86_400_000).toISOString();
+  const ended = new Date(now - 8 * 86_400_000).toISOString();
+  specials.overdue = (
+    await db.query<{ id: string }>(
+      "insert into public.gigs (org_id, name, status, starts_at, ends_at) values ($1, 'Late load-out', 'in_progress', $2, $3) returning id",
+      [org, past, ended],
+    )
+  ).rows[0]?.id as string;
+  const available = await ids(
+    "select id from public.assets where org_id = $1 and status = 'available' and deleted_at is null order by id",
+    [org],
+  );
+  const checkOut = async (asset: string, gig: string): Promise<void> => {
+    await db.query("update public.assets set status = 'checked_out', current_gig_id = $1 where id = $2 and status = 'available'", [
+      gig,
+      asset,
+    ]);
+  };
+  for (let i = 0; i < 25; i += 1) await checkOut(pick(random, available), specials.overdue);
+
+  // Units out to open gigs (and to the overdue one); category lines of a serialized category,
+  // partly filled by loose assets out to the gig.
+  const bulk = await ids('select id from public.bulk_items where org_id = $1 order by id', [org]);
+  for (const gig of [specials.overdue, ...Array.from({ length: 80 }, () => pick(random, live))]) {
+    await db.query(
+      `insert into public.bulk_stock (org_id, bulk_item_id, gig_id, quantity) values ($1, $2, $3, $4)
+       on conflict (bulk_item_id, gig_id) do update set quantity = excluded.quantity`,
+      [org, pick(random, bulk), gig, randomInt(random, 1, 30)],
+    );
+  }
+  for (let i = 0; i < 120; i += 1) {
+    const gig = pick(random, live);
+    await db.query('insert into public.kit_assignments (org_id, gig_id, category, quantity) values ($1, $2, $3, $4)', [
+      org,
+      gig,
+      pick(random, ['Audio', 'Lighting', 'Video']),
+      randomInt(random, 1, 6),
+    ]);
+    for (let n = randomInt(random, 0, 3); n > 0; n -= 1) await checkOut(pick(random, available), gig);
+  }
+  // Gear out to a set of the flagship festival: out to its own subtree, not out against it.
+  specials.ownOut = (await ids('select id from public.gigs where parent_gig_id = $1 order by id limit 1', [specials.festival]))[0] ?? '';
+  for (let i = 0; i < 5; i += 1) await checkOut(pick(random, available), specials.ownOut);
+
+  // A scarce category: three pyro units, five wanted by one gig, one also planned by its neighbour.
+  const pyro: string[] = [];
+  for (let i = 1; i <= 3; i += 1)
+    pyro.push(
+      (
+        await db.query<{ id: string }>(
+          "insert into public.assets (org_id, serial_number, name, category) values ($1, $2, 'Flame unit', 'Pyro') returning id",
+          [org, `PYRO-${i}`],
+        )
+      ).rows[0]?.id as string,
+    );
+  specials.short = specials.ownOut;
+  await db.query("insert into public.kit_assignments (org_id, gig_id, category, quantity) values ($1, $2, 'Pyro', 5)", [
+    org,
+    specials.short,
+  ]);
+  const [neighbour] = await ids('select id from public.gigs where parent_gig_id = $1 and id <> $2 order by id limit 1', [
+    specials.festival,
+    specials.short,
+  ]);
+  await db.query('insert into public.kit_assignments (org_id, gig_id, asset_id) values ($1, $2, $3)', [org, neighbour, pyro[0]]);
+
+  // Deleted gigs (their subtrees go too) and cases.
+  for (let i = 0; i < 4; i += 1)
+    await db.query('update public.gigs set deleted_at = now() where id = $1 and deleted_at is null', [pick(random, live)]);
+  const cases = await ids('select id from public.cases where org_id = $1 order by id', [org]);
+  for (let i = 0; i < 15; i += 1) await db.query('update public.cases set deleted_at = now() where id = $1', [pick(random, cases)]);
+  await db.query('analyze');
+}
+
+/** The rows a station holds after pulling: the pull's JSON (to_jsonb, app.bulk_item_json), decoded once. */
+async function pulledRows(): Promise<AvailabilityRows> {
+  const read = async (sql: string): Promise<unknown[]> => (await stack.db.query<{ row: unknown }>(sql, [org])).rows.map((r) => r.row);
+  const { rows: buffers } = await stack.db.query<{ prep: number; ret: number }>(
+    'select prep_buffer_hours as prep, return_buffer_hours as ret from public.organizations where id = $1',
+    [org],
+  );
+  return {
+    gigs: decodeRows('gigs', await read("select to_jsonb(t) - 'search_vector' as row from public.gigs t where t.org_id = $1")),
+    assets: decodeRows('assets', await read("select to_jsonb(t) - 'search_vector' as row from public.assets t where t.org_id = $1")),
+    cases: decodeRows('cases', await read('select to_jsonb(t) as row from public.cases t where t.org_id = $1')),
+    kit: decodeRows('kit_assignments', await read('select to_jsonb(t) as row from public.kit_assignments t where t.org_id = $1')),
+    bulk: decodeRows('bulk_items', await read('select app.bulk_item_json(t) as row from public.bulk_items t where t.org_id = $1')),
+    buffers: { prepHours: buffers[0]?.prep ?? -1, returnHours: buffers[0]?.ret ?? -1 },
+  };
+}
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  await seedDatabase(stack.dbUrl, { gigs: 5000, assets: 20000, staff: 500, seed: 42 });
+  now = Date.parse((await stack.db.query<{ now: string }>('select now()::text as now')).rows[0]?.now ?? '');
+  await addCases();
+  rows = await pulledRows();
+  manager = await signIn('manager@northlight.test');
+}, 240_000);
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function rpc(args: Record<string, unknown>, client: NodeSupabaseClient = manager): Promise<Availability> {
+  const { data, error } = await client.rpc('get_availability', args);
+  if (error !== null) throw new Error(`get_availability(${JSON.stringify(args)}): ${error.code} ${error.message}`);
+  return availabilitySchema.parse(data);
+}
+
+/** The RPC's answer in the reference's terms: per category, numbers and the assets behind them. */
+function asReference(answer: Availability): ReferenceRow[] {
+  const assets = (held: { assets: string[] }[]): string[] => held.flatMap((h) => h.assets).sort();
+  const units = (held: { units: number }[]): number => held.reduce((n, h) => n + h.units, 0);
+  return answer.categories.map((c) => ({
+    category: c.category,
+    owned: c.owned,
+    maintenance: c.maintenanceAssets,
+    out_assets: assets(c.outGigs),
+    out_units: units(c.outGigs),
+    planned_assets: assets(c.plannedGigs),
+    planned_units: units(c.plannedGigs),
+    demand: c.demand,
+  }));
+}
+
+describe('get_availability = the plain-SQL reference = the offline computation', () => {
+  it('agrees on 200 random gigs of the seeded company, and on the special ones', async () => {
+    // Both sides judge "overdue" at their own now: no window may end between the two.
+    const { rows: near } = await stack.db.query<{ n: number }>(
+      `select count(*)::int as n from public.gigs g, app.gig_window(g.id) w
+        where g.org_id = $1 and upper(w) between now() - interval '30 minutes' and now() + interval '30 minutes'`,
+      [org],
+    );
+    expect(near[0]?.n).toBe(0);
+    const random = seededRandom(19);
+    const live = rows.gigs.filter((g) => g.deletedAt === null).map((g) => g.id);
+    const subjects = [...Object.values(specials), ...Array.from({ length: 200 }, () => pick(random, live))];
+    const seen = { out: 0, planned: 0, plannedUnits: 0, maintenance: 0, shortage: 0, overdue: 0, writtenOff: 0, noWindow: 0, lines: 0 };
+    for (const gigId of subjects) {
+      const server = await rpc({ p_gig_id: gigId });
+      const offline = availability(rows, { gigId }, { now });
+      expect(offline, `gig ${gigId}`).toEqual(server);
+      const { rows: reference } = await stack.db.query<ReferenceRow>(REFERENCE_SQL, [gigId, new Date(now).toISOString()]);
+      expect(asReference(server), `gig ${gigId}`).toEqual(reference);
+      for (const c of server.categories) {
+        seen.out += c.out;
+        seen.planned += c.planned;
+        seen.plannedUnits += c.plannedGigs.reduce((n, h) => n + h.units, 0);
+        seen.maintenance += c.maintenance;
+        seen.shortage += c.shortage;
+      }
+      seen.overdue += server.overdue.length;
+      seen.writtenOff += server.lines.flatMap((l) => l.items).filter((i) => i.reason === 'written_off').length;
+      seen.noWindow += server.subject.window === null ? 1 : 0;
+      seen.lines += server.lines.length;
+    }
+    // Every branch met data (a comparison of empty answers would prove nothing).
+    for (const [what, n] of Object.entries(seen)) expect(n, what).toBeGreaterThan(0);
+  }, 600_000);
+
+  it('answers a date range with the supply side of the caller’s organization, and filters categories', async () => {
+    const from = new Date(now + 150 * 86_400_000).toISOString();
+    const to = new Date(now + 160 * 86_400_000).toISOString();
+    const all = await rpc({ p_from: from, p_to: to });
+    expect(all).toEqual(availability(rows, { from, to }, { now }));
+    expect(all.categories.map((c) => c.category)).toContain('Sandbag');
+    expect(all.categories.every((c) => c.demand === 0)).toBe(true);
+    const some = await rpc({ p_from: from, p_to: to, p_categories: ['Video', 'Audio', 'Audio', 'Nothing here'] });
+    expect(some).toEqual(availability(rows, { from, to }, { now, categories: ['Video', 'Audio', 'Audio', 'Nothing here'] }));
+    expect(some.categories.map((c) => c.category)).toEqual(['Audio', 'Nothing here', 'Video']);
+    const festival = await rpc({ p_gig_id: specials.festival, p_categories: ['Audio'] });
+    expect(festival).toEqual(availability(rows, { gigId: specials.festival }, { now, categories: ['Audio'] }));
+  });
+
+  it('lets crew read it, and exposes the window as app.gig_window', async () => {
+    const crew = await signIn('crew@northlight.test');
+    expect(await rpc({ p_gig_id: specials.festival }, crew)).toEqual(await rpc({ p_gig_id: specials.festival }));
+    const { rows: windows } = await stack.db.query<{ lower: Date; upper: Date }>('select lower(w), upper(w) from app.gig_window($1) w', [
+      specials.festival,
+    ]);
+    const festival = rows.gigs.find((g) => g.id === specials.festival);
+    expect(windows[0]?.lower.getTime()).toBe(Date.parse(festival?.startsAt ?? '') - 12 * 3_600_000);
+    expect(windows[0]?.upper.getTime()).toBe(Date.parse(festival?.endsAt ?? '') + 36 * 3_600_000);
+    expect((await stack.db.query('select app.gig_window($1) as w', [specials.undated])).rows[0]).toEqual({ w: null });
+  });
+});
+
+describe('attacks and bad input', () => {
+  it('answers another company’s admin exactly as for a gig that exists nowhere', async () => {
+    const rival = await signIn('admin@harbour.test');
+    const theirs = await rival.rpc('get_availability', { p_gig_id: specials.festival });
+    const nowhere = await rival.rpc('get_availability', { p_gig_id: '00000000-0000-4000-8000-000000000000' });
+    expect(theirs.data).toBeNull();
+    expect(theirs.error).toMatchObject({ code: 'PT404' });
+    expect(theirs.error?.message.replace(specials.festival, 'X')).toBe(
+      nowhere.error?.message.replace('00000000-0000-4000-8000-000000000000', 'X'),
+    );
+    // A range covers the rival's own company only: none of this company's gear.
+    const range = await rpc({ p_from: new Date(now).toISOString(), p_to: new Date(now + 86_400_000).toISOString() }, rival);
+    const ours = new Set(rows.assets.map((a) => a.id));
+    expect(
+      JSON.stringify(range)
+        .split('"')
+        .some((token) => ours.has(token)),
+    ).toBe(false);
+  });
+
+  it('gives a member removed while signed in nothing', async () => {
+    const email = 'removed.availability@northlight.test';
+    const userId = await stack.createUser(email, 'removed-secret-1');
+    await stack.db.query("insert into public.memberships (org_id, user_id, role) values ($1, $2, 'manager')", [org, userId]);
+    const removed = await signIn(email, 'removed-secret-1');
+    expect((await removed.rpc('get_availability', { p_gig_id: specials.festival })).error).toBeNull();
+    await stack.db.query('delete from public.memberships where user_id = $1', [userId]);
+    expect((await removed.rpc('get_availability', { p_gig_id: specials.festival })).error).toMatchObject({ code: 'PT404' });
+    const range = await rpc({ p_from: new Date(now).toISOString(), p_to: new Date(now + 86_400_000).toISOString() }, removed);
+    expect(range).toMatchObject({ categories: [], lines: [], overdue: [], gigs: [] });
+  });
+
+  it.each([
+    ['neither a gig nor a range', {}, 'give a gig (p_gig_id) or a date range (p_from and p_to)'],
+    ['a gig and a range', { p_gig_id: 'GIG', p_from: 'A', p_to: 'B' }, 'give a gig or a date range, not both'],
+    ['half a range', { p_from: 'A' }, 'a date range needs both p_from and p_to'],
+    ['a range that ends before it starts', { p_from: 'B', p_to: 'A' }, 'the date range must start before it ends'],
+    ['an empty range', { p_from: 'A', p_to: 'A' }, 'the date range must start before it ends'],
+    ['a range over 366 days', { p_from: 'A', p_to: 'YEAR' }, 'a date range covers at most 366 days'],
+    ['an infinite range', { p_from: '-infinity', p_to: 'A' }, 'a date range needs finite dates'],
+    ['51 categories', { p_gig_id: 'GIG', p_categories: 'MANY' }, 'ask for at most 50 categories at once, not 51'],
+    ['a null category', { p_gig_id: 'GIG', p_categories: ['Audio', null] }, 'categories are a flat list of names of at most 80 characters'],
+  ])('refuses %s with 22023 and words, changing nothing', async (_label, template, message) => {
+    const values: Record<string, unknown> = {
+      GIG: specials.festival,
+      A: new Date(now).toISOString(),
+      B: new Date(now + 3_600_000).toISOString(),
+      YEAR: new Date(now + 367 * 86_400_000).toISOString(),
+      MANY: Array.from({ length: 51 }, (_, i) => `Category ${i}`),
+    };
+    const args = Object.fromEntries(Object.entries(template).map(([k, v]) => [k, typeof v === 'string' && v in values ? values[v] : v]));
+    const before = await stack.db.query<{ n: string }>('select count(*) as n from app.sync_changes');
+    const { data, error } = await manager.rpc('get_availability', args);
+    expect(data).toBeNull();
+    expect(error).toMatchObject({ code: '22023', message });
+    expect((await stack.db.query<{ n: string }>('select count(*) as n from app.sync_changes')).rows).toEqual(before.rows);
+  });
+
+  it('refuses callers who are not signed in', async () => {
+    const anon = nodeSupabaseClient(stack.url, stack.anonKey);
+    const { error } = await anon.rpc('get_availability', { p_gig_id: specials.festival });
+    expect(error).not.toBeNull();
+    expect(JSON.stringify(error)).not.toContain('Audio');
+  });
+});
