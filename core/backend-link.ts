@@ -59,7 +59,16 @@ export function unsyncedCount(stats: Pick<QueueStats, 'depth' | 'conflicts' | 'q
   return stats.depth + stats.conflicts + stats.quarantined;
 }
 
-const membershipsSchema = z.array(z.object({ org_id: z.uuid(), role: z.enum(MEMBER_ROLES) }));
+const hours = z.number().int().min(0).max(720);
+const membershipsSchema = z.array(
+  z.object({
+    org_id: z.uuid(),
+    role: z.enum(MEMBER_ROLES),
+    // Availability's prep and return buffers (absent from a server before migration 20261204000500).
+    prep_buffer_hours: hours.optional(),
+    return_buffer_hours: hours.optional(),
+  }),
+);
 /** Roles read longer ago than this are read again when asked for (in the background). */
 const ROLES_FRESH_MS = 10 * 60_000;
 
@@ -204,7 +213,13 @@ export class BackendLink implements StationBackend {
     if (!parsed.success) throw new Error('the server answered the roles in an unexpected shape');
     const known: KnownRoles = {
       email: session.user.email,
-      roles: parsed.data.map((m) => ({ orgId: m.org_id, role: m.role })),
+      roles: parsed.data.map((m) => ({
+        orgId: m.org_id,
+        role: m.role,
+        ...(m.prep_buffer_hours === undefined || m.return_buffer_hours === undefined
+          ? {}
+          : { buffers: { prepHours: m.prep_buffer_hours, returnHours: m.return_buffer_hours } }),
+      })),
       readAt: this.now(),
     };
     await this.store.settings.memberRoles.set(known);

@@ -22,7 +22,7 @@ import type { QueueStore } from './sync/queue-store';
 import { decodeRow } from './sync/rows';
 import type { EditResult } from './planning/plan-api';
 import { gigOps, planOps, type PlanSource, type PlannedOps } from './planning/plan-edits';
-import { buildGigPlan } from './planning/plan-view';
+import { buildGigPlan, DEFAULT_BUFFERS, type PlanViewSource } from './planning/plan-view';
 import type { PlanTables } from './store/views';
 import { deviceWords } from './views/device-words';
 import { movementsCsv, movementsFileName } from './views/movements-csv';
@@ -102,17 +102,25 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
   /** The signed-in role in an organization, as last known. */
   const roleFor = async (orgId: unknown) => roleIn(await backend.knownRoles(), (await backend.settings()).signedInAs, orgId);
   /** What planning reads: the caches, the signed-in role, new ids. */
-  const planSource = async (): Promise<PlanSource & PlanTables> => ({
-    ...(await views.planTables()),
-    roleFor: async (gigId) => roleFor((await store.getCached('gigs', gigId))?.['org_id']),
-    onlyMembership: async () => {
-      const known = await backend.knownRoles();
-      const { signedInAs } = await backend.settings();
-      const [only, ...more] = known?.roles ?? [];
-      return only === undefined || more.length > 0 || roleIn(known, signedInAs, only.orgId) === null ? null : only;
-    },
-    newId: context.newId,
-  });
+  const planSource = async (gigId?: string): Promise<PlanSource & PlanViewSource> => {
+    const tables = await views.planTables();
+    const known = await backend.knownRoles();
+    // Availability reads the gig's organization's buffers as last learnt (the columns' defaults
+    // until the server has said).
+    const orgId = gigId === undefined ? undefined : (await store.getCached('gigs', gigId))?.['org_id'];
+    const buffers = known?.roles.find((r) => r.orgId === orgId)?.buffers ?? DEFAULT_BUFFERS;
+    return {
+      ...tables,
+      rows: () => ({ ...tables.rowArrays(), buffers }),
+      roleFor: async (id) => roleFor((await store.getCached('gigs', id))?.['org_id']),
+      onlyMembership: async () => {
+        const { signedInAs } = await backend.settings();
+        const [only, ...more] = known?.roles ?? [];
+        return only === undefined || more.length > 0 || roleIn(known, signedInAs, only.orgId) === null ? null : only;
+      },
+      newId: context.newId,
+    };
+  };
   /** Queues a planning edit's ops in order; the first refusal stops it (what was queued stays, each op on its own). */
   const queueAll = async (planned: PlannedOps): Promise<EditResult> => {
     const queued = [];
@@ -265,8 +273,8 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
       return engine.enqueue({ table: 'gigs', action: 'set_status', payload: { id: gigId, to: status }, base_version: gig.version });
     },
     getGigPlan: async ({ gigId }) => {
-      const source = await planSource();
-      const plan = buildGigPlan(gigId, await source.roleFor(gigId), source);
+      const source = await planSource(gigId);
+      const plan = buildGigPlan(gigId, await source.roleFor(gigId), source, context.now().getTime());
       if (plan === null) throw new StationError('not_found', 'that gig is not on this station');
       return plan;
     },

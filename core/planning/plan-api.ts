@@ -31,6 +31,8 @@ export const planLineSchema = z.object({
   notes: z.string().nullable(),
   /** Changed on this device and not yet accepted by the server. */
   waiting: z.boolean(),
+  /** Why (some of) what this line plans is not free for the gig, in words; null when it all is. */
+  problem: z.string().nullable(),
 });
 export type PlanLine = z.infer<typeof planLineSchema>;
 
@@ -42,6 +44,44 @@ export const crewLineSchema = z.object({
   waiting: z.boolean(),
 });
 export type CrewLine = z.infer<typeof crewLineSchema>;
+
+/** Gigs that hold some of a category, in words: "Main Stage Day 2 · GIG-0042", when, what. */
+const holdingSchema = z.object({
+  gigId: uuid,
+  gig: z.string(),
+  /** The gig's window with its buffers, in its venue's time ("3 Jul 08:00 – 5 Jul 12:00"); null: no dates. */
+  when: z.string().nullable(),
+  /** The items it holds, in words ("Shure SM58 · MIC-7001"); none for units. */
+  items: z.array(z.string()),
+  units: z.number().int(),
+});
+
+/** One category's availability for the gig (core/views/availability.ts), every number with what is behind it. */
+export const categoryAvailabilitySchema = z.object({
+  category: z.string(),
+  owned: z.number().int(),
+  maintenance: z.number().int(),
+  out: z.number().int(),
+  planned: z.number().int(),
+  available: z.number().int(),
+  demand: z.number().int(),
+  shortage: z.number().int(),
+  maintenanceItems: z.array(z.string()),
+  outGigs: z.array(holdingSchema),
+  plannedGigs: z.array(holdingSchema),
+});
+export type CategoryAvailability = z.infer<typeof categoryAvailabilitySchema>;
+
+export const planAvailabilitySchema = z.object({
+  /** The window the gig needs its gear for, buffers included, in words; null when it has no dates. */
+  window: z.string().nullable(),
+  /** The organization's prep and return buffers, in hours. */
+  buffers: z.object({ prepHours: z.number().int(), returnHours: z.number().int() }),
+  categories: z.array(categoryAvailabilitySchema),
+  /** Items and units out past their gig's end and return buffer, by gig. */
+  overdue: z.array(holdingSchema),
+});
+export type PlanAvailability = z.infer<typeof planAvailabilitySchema>;
 
 export const gigPlanSchema = z.object({
   gig: z.object({
@@ -66,6 +106,8 @@ export const gigPlanSchema = z.object({
   crew: z.array(crewLineSchema),
   /** Everyone on the organization's staff who is not on this gig's crew yet, by name. */
   staff: z.array(z.object({ id: uuid, name: z.string() })),
+  /** What is free for this gig and its sets, from this device's copy (offline too). */
+  availability: planAvailabilitySchema,
 });
 export type GigPlan = z.infer<typeof gigPlanSchema>;
 

@@ -6,8 +6,13 @@
  */
 import type { MemberRole } from '../sync/roles';
 import type { Asset, BulkItem, Case, Gig, GigStaff, KitAssignment, StaffProfile } from '../sync/rows';
-import type { GigPlan, PlanLine } from './plan-api';
+import { availability, type Availability, type AvailabilityRows } from '../views/availability';
+import { formatDateTime } from '../views/time';
+import type { GigPlan, PlanAvailability, PlanLine } from './plan-api';
 import { closedWords, planRefusal } from './plan-edits';
+
+/** The organizations' buffers until the server has said (organizations' column defaults, migration 20261204000400). */
+export const DEFAULT_BUFFERS = { prepHours: 24, returnHours: 24 } as const;
 
 export interface PlanViewSource {
   gig(id: string): Gig | null;
@@ -21,11 +26,13 @@ export interface PlanViewSource {
   person(id: string): StaffProfile | null;
   /** Ids with an op queued on this device ("kit_assignments:<id>" and the like). */
   waiting: ReadonlySet<string>;
+  /** Every cached row availability reads, and the organization's buffers. */
+  rows(): AvailabilityRows;
 }
 
 const byText = (a: string, b: string): number => a.localeCompare(b, 'en', { sensitivity: 'base' });
 
-export function buildGigPlan(gigId: string, role: MemberRole | null, source: PlanViewSource): GigPlan | null {
+export function buildGigPlan(gigId: string, role: MemberRole | null, source: PlanViewSource, now: number): GigPlan | null {
   const gig = source.gig(gigId);
   if (gig === null || gig.deletedAt !== null) return null;
   const path: string[] = [];
@@ -35,9 +42,12 @@ export function buildGigPlan(gigId: string, role: MemberRole | null, source: Pla
     path.unshift(up.name);
     up = up.parentGigId === null ? null : source.gig(up.parentGigId);
   }
+  const rows = source.rows();
+  const free = availability(rows, { gigId: gig.id }, { now });
+  const words = availabilityWords(free, rows, source);
   const lines = source
     .linesOf(gig.id)
-    .map((l) => planLine(l, source))
+    .map((l) => planLine(l, source, words.problem(l)))
     .sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || byText(a.title, b.title));
   const crew = source
     .crewOf(gig.id)
@@ -75,12 +85,13 @@ export function buildGigPlan(gigId: string, role: MemberRole | null, source: Pla
     lines,
     crew,
     staff,
+    availability: words.view,
   };
 }
 
 const KIND_ORDER: Record<PlanLine['kind'], number> = { case: 0, asset: 1, bulk: 2 };
 
-function planLine(l: KitAssignment, source: PlanViewSource): PlanLine {
+function planLine(l: KitAssignment, source: PlanViewSource, problem: string | null): PlanLine {
   const waiting = source.waiting.has(`kit_assignments:${l.id}`);
   if (l.assetId !== null) {
     const asset = source.asset(l.assetId);
@@ -92,6 +103,7 @@ function planLine(l: KitAssignment, source: PlanViewSource): PlanLine {
       quantity: null,
       notes: l.notes,
       waiting,
+      problem,
     };
   }
   if (l.caseId !== null) {
@@ -104,6 +116,7 @@ function planLine(l: KitAssignment, source: PlanViewSource): PlanLine {
       quantity: source.caseContents(l.caseId).filter((a) => a.deletedAt === null).length,
       notes: l.notes,
       waiting,
+      problem,
     };
   }
   const category = l.category ?? '';
@@ -116,5 +129,83 @@ function planLine(l: KitAssignment, source: PlanViewSource): PlanLine {
     quantity: l.quantity,
     notes: l.notes,
     waiting,
+    problem,
+  };
+}
+
+const REASON_WORDS = { maintenance: 'in maintenance', written_off: 'lost or retired' } as const;
+
+/** Availability in the planner's words: names instead of ids, windows in each gig's venue time. */
+function availabilityWords(
+  free: Availability,
+  rows: AvailabilityRows,
+  source: PlanViewSource,
+): { view: PlanAvailability; problem: (line: KitAssignment) => string | null } {
+  const gigNames = new Map(free.gigs.map((g) => [g.id, g]));
+  const gigWords = (id: string): string => {
+    const g = gigNames.get(id) ?? source.gig(id);
+    return g === undefined || g === null ? 'a gig not on this device' : g.code ? `${g.name} · ${g.code}` : g.name;
+  };
+  const when = (id: string, window: { from: string; to: string } | null): string | null => {
+    if (window === null) return null;
+    const timeZone = source.gig(id)?.timeZone ?? undefined;
+    return `${formatDateTime(window.from, { timeZone, locale: 'en-GB' })} – ${formatDateTime(window.to, { timeZone, locale: 'en-GB' })}`;
+  };
+  const windowOf = (id: string) => gigNames.get(id)?.window ?? null;
+  const itemWords = (assetId: string): string => {
+    const a = source.asset(assetId);
+    return a === null ? 'an item not on this device' : `${a.name} · ${a.serialNumber}`;
+  };
+  const holding = (h: { gigId: string; assets: string[]; units: number }) => ({
+    gigId: h.gigId,
+    gig: gigWords(h.gigId),
+    when: when(h.gigId, windowOf(h.gigId)),
+    items: h.assets.map(itemWords),
+    units: h.units,
+  });
+  const reasonWords = (reason: string, gigId: string | null): string => {
+    if (reason === 'out') return `out to ${gigId === null ? 'another gig' : gigWords(gigId)}, not back in time`;
+    if (reason === 'planned') return `planned on ${gigId === null ? 'another gig' : gigWords(gigId)} at the same time`;
+    return REASON_WORDS[reason as keyof typeof REASON_WORDS] ?? reason;
+  };
+  const byLine = new Map(free.lines.map((l) => [l.id, l]));
+  const byCategory = new Map(free.categories.map((c) => [c.category, c]));
+  const problem = (line: KitAssignment): string | null => {
+    const figures = byLine.get(line.id);
+    if (figures === undefined) return null;
+    if (line.category !== null) {
+      const c = byCategory.get(line.category);
+      return c === undefined || c.shortage === 0
+        ? null
+        : `short by ${c.shortage}: ${Math.max(c.available, 0)} free of ${c.owned} for ${c.demand} planned`;
+    }
+    const blocked = figures.items.filter((i) => i.reason !== null);
+    if (blocked.length === 0) return null;
+    const [first] = blocked;
+    const why = first === undefined || first.reason === null ? '' : reasonWords(first.reason, first.gigId);
+    if (line.assetId !== null) return why;
+    return `${blocked.length} of ${figures.items.length} items not free: ${itemWords(first?.assetId ?? '')} ${why}${blocked.length > 1 ? ', …' : ''}`;
+  };
+  const subject = free.subject.window;
+  return {
+    view: {
+      window: free.subject.gigId === null ? null : when(free.subject.gigId, subject),
+      buffers: { prepHours: rows.buffers.prepHours, returnHours: rows.buffers.returnHours },
+      categories: free.categories.map((c) => ({
+        category: c.category,
+        owned: c.owned,
+        maintenance: c.maintenance,
+        out: c.out,
+        planned: c.planned,
+        available: c.available,
+        demand: c.demand,
+        shortage: c.shortage,
+        maintenanceItems: c.maintenanceAssets.map(itemWords),
+        outGigs: c.outGigs.map(holding),
+        plannedGigs: c.plannedGigs.map(holding),
+      })),
+      overdue: free.overdue.map(holding),
+    },
+    problem,
   };
 }

@@ -9,6 +9,7 @@ import type { AssetListItem, GigListItem, PickListView } from '../station-views'
 import type { QueuedOp } from '../sync/model';
 import type { PlanSource } from '../planning/plan-edits';
 import type { PlanViewSource } from '../planning/plan-view';
+import type { AvailabilityRows } from '../views/availability';
 import { bulkOutTo, countPickList } from '../views/counts';
 import { buildPickList, subtree } from '../views/pick-list';
 import { opDefinition } from '../sync/ops';
@@ -18,7 +19,11 @@ import { caseContents } from './catalog';
 import type { Queue } from './queue';
 
 /** The cached rows planning reads (core/planning): lookups over the index, and what is queued. */
-export type PlanTables = Omit<PlanSource, 'roleFor' | 'onlyMembership' | 'newId'> & PlanViewSource;
+export type PlanTables = Omit<PlanSource, 'roleFor' | 'onlyMembership' | 'newId'> &
+  Omit<PlanViewSource, 'rows'> & {
+    /** Every cached row availability reads (the organization's buffers are the caller's). */
+    rowArrays(): Omit<AvailabilityRows, 'buffers'>;
+  };
 
 /** Where the queued ops on an entity come from: the queue whose caches the index holds. */
 export type QueuedSource = Pick<Queue, 'queuedFor' | 'queuedEntities'>;
@@ -204,6 +209,13 @@ export class CacheStationViews implements StationViews {
       crewOf: (id) => crew.find('gigId', id),
       assignment: (id) => crew.get(id),
       waiting: new Set([...(queuedLines ?? []), ...(queuedCrew ?? []), ...(queuedGigs ?? [])]),
+      rowArrays: () => ({
+        gigs: [...gigs.byId.values()],
+        assets: [...assets.byId.values()],
+        cases: [...cases.byId.values()],
+        kit: [...kit.byId.values()],
+        bulk: [...bulk.byId.values()],
+      }),
     };
   }
 

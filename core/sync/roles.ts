@@ -15,7 +15,14 @@ export type MemberRole = (typeof MEMBER_ROLES)[number];
 export const knownRolesSchema = z.object({
   /** Whose memberships these are: another sign-in on this station does not inherit them. */
   email: z.string(),
-  roles: z.array(z.object({ orgId: z.uuid(), role: z.enum(MEMBER_ROLES) })),
+  roles: z.array(
+    z.object({
+      orgId: z.uuid(),
+      role: z.enum(MEMBER_ROLES),
+      /** The organization's availability buffers in hours (core/views/availability.ts), when the server said. */
+      buffers: z.object({ prepHours: z.number().int(), returnHours: z.number().int() }).optional(),
+    }),
+  ),
   /** When they were read from the server (ms). */
   readAt: z.number(),
 });
