@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { StationError } from '../errors';
 import { assetSchema, bulkItemSchema, caseSchema, gigSchema, kitAssignmentSchema, type Gig } from '../sync/rows';
-import { availability, availabilitySchema, gigWindows, overdueReturns, type AvailabilityRows } from './availability';
+import {
+  availability,
+  availabilitySchema,
+  gigWindows,
+  overdueReturns,
+  prepareAvailability,
+  type AvailabilityRows,
+  type AvailabilitySubject,
+} from './availability';
 
 // Hand-made rows: ids are readable uuids so failures say which row is meant.
 const id = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -40,6 +48,10 @@ function rows(): AvailabilityRows {
   };
 }
 
+/** One question over freshly indexed rows (tests change rows between questions). */
+const ask = (r: AvailabilityRows, subject: AvailabilitySubject, options: Parameters<typeof availability>[2]) =>
+  availability(prepareAvailability(r), subject, options);
+
 const figures = (result: ReturnType<typeof availability>, category: string) => result.categories.find((c) => c.category === category);
 
 describe('gig windows', () => {
@@ -69,7 +81,7 @@ describe('availability of a gig', () => {
       line(902, 200, { assetId: id(5) }),
       line(903, 300, { assetId: id(7) }),
     ];
-    const result = availability(r, { gigId: id(101) }, { now: NOW });
+    const result = ask(r, { gigId: id(101) }, { now: NOW });
     expect(availabilitySchema.parse(result)).toEqual(result);
     expect(figures(result, 'Audio')).toMatchObject({
       owned: 6,
@@ -94,10 +106,10 @@ describe('availability of a gig', () => {
     const r = rows();
     r.assets = [asset(1, 'Audio', { status: 'checked_out', currentGigId: id(103) }), asset(2, 'Audio')];
     r.kit = [line(900, 103, { assetId: id(1) }), line(901, 101, { assetId: id(2) }), line(902, 100, { assetId: id(2) })];
-    const set = availability(r, { gigId: id(101) }, { now: NOW });
+    const set = ask(r, { gigId: id(101) }, { now: NOW });
     // Out to its own child, planned on its own lines: free. The festival (an ancestor) plans asset 2 too.
     expect(figures(set, 'Audio')).toMatchObject({ owned: 2, out: 0, planned: 1, demand: 2, available: 1, shortage: 1 });
-    const festival = availability(r, { gigId: id(100) }, { now: NOW });
+    const festival = ask(r, { gigId: id(100) }, { now: NOW });
     expect(figures(festival, 'Audio')).toMatchObject({ owned: 2, out: 0, planned: 0, demand: 2, available: 2, shortage: 0 });
   });
 
@@ -116,7 +128,7 @@ describe('availability of a gig', () => {
       asset(4, 'Audio', { caseId: id(51), deletedAt: at(-100) }),
     ];
     r.kit = [line(900, 200, { caseId: id(50) }), line(901, 101, { caseId: id(51) })];
-    const result = availability(r, { gigId: id(101) }, { now: NOW });
+    const result = ask(r, { gigId: id(101) }, { now: NOW });
     expect(result.categories.map((c) => [c.category, c.demand, c.planned, c.available])).toEqual([['Lighting', 1, 1, 1]]);
     expect(result.lines[0]?.items).toEqual([{ assetId: id(2), category: 'Lighting', reason: 'planned', gigId: id(200) }]);
     // Asset 3 is live (only its case was deleted): owned, and free.
@@ -139,7 +151,7 @@ describe('availability of a gig', () => {
     r.assets = [asset(1, 'Cable', { status: 'checked_out', currentGigId: id(200) })];
     // 200 wants 20: 8 units and one loose serialized cable already fill 9, 11 are still to come.
     r.kit = [line(900, 200, { category: 'Cable', quantity: 20 }), line(901, 101, { category: 'Cable', quantity: 30 })];
-    const result = availability(r, { gigId: id(101) }, { now: NOW });
+    const result = ask(r, { gigId: id(101) }, { now: NOW });
     expect(figures(result, 'Cable')).toMatchObject({
       owned: 68,
       out: 14, // 200's 8 units and its asset, 300's 5 (it ends after the set starts)
@@ -160,23 +172,23 @@ describe('availability of a gig', () => {
     r.gigs = [...r.gigs, gig(500, { startsAt: at(-200), endsAt: at(-190), status: 'in_progress' })];
     r.assets = [asset(1, 'Audio', { status: 'checked_out', currentGigId: id(500) })];
     r.kit = [line(900, 101, { category: 'Audio', quantity: 1 })];
-    const back = availability(r, { gigId: id(101) }, { now: T0 - 300 * H });
+    const back = ask(r, { gigId: id(101) }, { now: T0 - 300 * H });
     expect(figures(back, 'Audio')).toMatchObject({ out: 0, available: 1 });
     expect(back.overdue).toEqual([]);
-    const late = availability(r, { gigId: id(101) }, { now: T0 - 100 * H });
+    const late = ask(r, { gigId: id(101) }, { now: T0 - 100 * H });
     expect(figures(late, 'Audio')).toMatchObject({ out: 1, available: 0, shortage: 1 });
     expect(late.overdue).toEqual([{ gigId: id(500), category: 'Audio', assets: [id(1)], units: 0 }]);
-    expect(overdueReturns(r, T0 - 100 * H, null)).toEqual(late.overdue);
+    expect(overdueReturns(prepareAvailability(r), T0 - 100 * H, null)).toEqual(late.overdue);
   });
 
   it('treats gear out to a gig without dates as out, and a gig without dates as holding nothing by date', () => {
     const r = rows();
     r.assets = [asset(1, 'Audio', { status: 'checked_out', currentGigId: id(400) }), asset(2, 'Audio')];
     r.kit = [line(900, 400, { assetId: id(2) }), line(901, 101, { category: 'Audio', quantity: 1 })];
-    expect(figures(availability(r, { gigId: id(101) }, { now: NOW }), 'Audio')).toMatchObject({ out: 1, planned: 0, available: 1 });
+    expect(figures(ask(r, { gigId: id(101) }, { now: NOW }), 'Audio')).toMatchObject({ out: 1, planned: 0, available: 1 });
     // The undated gig as the subject: no window, so nothing planned elsewhere competes.
     r.kit = [...r.kit, line(902, 200, { assetId: id(2) })];
-    expect(figures(availability(r, { gigId: id(400) }, { now: NOW }), 'Audio')).toMatchObject({ planned: 0, demand: 1 });
+    expect(figures(ask(r, { gigId: id(400) }, { now: NOW }), 'Audio')).toMatchObject({ planned: 0, demand: 1 });
   });
 
   it('widens windows by the buffers: 0 h buffers make two gigs an hour apart independent', () => {
@@ -184,9 +196,9 @@ describe('availability of a gig', () => {
     r.gigs = [gig(1, { startsAt: at(0), endsAt: at(2) }), gig(2, { startsAt: at(3), endsAt: at(4) })];
     r.assets = [asset(10, 'Audio')];
     r.kit = [line(900, 1, { assetId: id(10) }), line(901, 2, { assetId: id(10) })];
-    expect(figures(availability(r, { gigId: id(1) }, { now: NOW }), 'Audio')?.planned).toBe(1);
+    expect(figures(ask(r, { gigId: id(1) }, { now: NOW }), 'Audio')?.planned).toBe(1);
     r.buffers = { prepHours: 0, returnHours: 0 };
-    expect(figures(availability(r, { gigId: id(1) }, { now: NOW }), 'Audio')?.planned).toBe(0);
+    expect(figures(ask(r, { gigId: id(1) }, { now: NOW }), 'Audio')?.planned).toBe(0);
   });
 
   it('leaves cancelled, completed and deleted gigs out of what holds gear', () => {
@@ -204,7 +216,7 @@ describe('availability of a gig', () => {
       line(902, 101, { assetId: id(1) }),
       line(903, 203, { assetId: id(1) }),
     ];
-    expect(figures(availability(r, { gigId: id(101) }, { now: NOW }), 'Audio')).toMatchObject({ planned: 0, available: 1 });
+    expect(figures(ask(r, { gigId: id(101) }, { now: NOW }), 'Audio')).toMatchObject({ planned: 0, available: 1 });
   });
 });
 
@@ -213,13 +225,13 @@ describe('availability of a date range', () => {
     const r = rows();
     r.assets = [asset(1, 'Audio'), asset(2, 'Video')];
     r.kit = [line(900, 200, { assetId: id(1) })];
-    const all = availability(r, { from: at(0), to: at(5) }, { now: NOW });
+    const all = ask(r, { from: at(0), to: at(5) }, { now: NOW });
     expect(all.categories.map((c) => [c.category, c.planned, c.demand])).toEqual([
       ['Audio', 1, 0],
       ['Video', 0, 0],
     ]);
     expect(all.lines).toEqual([]);
-    const video = availability(r, { from: at(0), to: at(5) }, { now: NOW, categories: ['Video'] });
+    const video = ask(r, { from: at(0), to: at(5) }, { now: NOW, categories: ['Video'] });
     expect(video.categories.map((c) => c.category)).toEqual(['Video']);
   });
 
@@ -233,11 +245,11 @@ describe('availability of a date range', () => {
       }
       return 'none';
     };
-    expect(refusal(() => availability(r, { from: at(5), to: at(5) }, { now: NOW }))).toBe('invalid_arguments');
-    expect(refusal(() => availability(r, { from: at(0), to: at(367 * 24) }, { now: NOW }))).toBe('invalid_arguments');
-    expect(refusal(() => availability(r, { from: at(0), to: at(1) }, { now: NOW, categories: Array.from({ length: 51 }, String) }))).toBe(
+    expect(refusal(() => ask(r, { from: at(5), to: at(5) }, { now: NOW }))).toBe('invalid_arguments');
+    expect(refusal(() => ask(r, { from: at(0), to: at(367 * 24) }, { now: NOW }))).toBe('invalid_arguments');
+    expect(refusal(() => ask(r, { from: at(0), to: at(1) }, { now: NOW, categories: Array.from({ length: 51 }, String) }))).toBe(
       'invalid_arguments',
     );
-    expect(refusal(() => availability(r, { gigId: id(999) }, { now: NOW }))).toBe('not_found');
+    expect(refusal(() => ask(r, { gigId: id(999) }, { now: NOW }))).toBe('not_found');
   });
 });

@@ -124,6 +124,13 @@ const overlaps = (a: Window, b: Window): boolean => a.from < a.to && b.from < b.
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const add = <K>(map: Map<K, number>, key: K, n: number): void => void map.set(key, (map.get(key) ?? 0) + n);
 
+/** Pushes onto a map of lists. */
+const append = <K, V>(map: Map<K, V[]>, key: K, value: V): void => {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+};
+
 /** Gig windows over a set of rows, each computed once. */
 export function gigWindows(gigs: readonly Gig[], buffers: Buffers): (gigId: string) => Window | null {
   const byId = new Map(gigs.map((g) => [g.id, g]));
@@ -149,11 +156,10 @@ export function gigWindows(gigs: readonly Gig[], buffers: Buffers): (gigId: stri
 /** The live assets in a case, nested live cases included; nothing for a deleted case (counts.ts). */
 export function caseContents(cases: readonly Case[], assets: readonly Asset[]): (caseId: string) => Asset[] {
   const children = new Map<string, string[]>();
-  for (const c of cases)
-    if (c.parentCaseId !== null && c.deletedAt === null) children.set(c.parentCaseId, [...(children.get(c.parentCaseId) ?? []), c.id]);
+  for (const c of cases) if (c.parentCaseId !== null && c.deletedAt === null) append(children, c.parentCaseId, c.id);
   const live = new Set(cases.filter((c) => c.deletedAt === null).map((c) => c.id));
   const inCase = new Map<string, Asset[]>();
-  for (const a of assets) if (a.caseId !== null && a.deletedAt === null) inCase.set(a.caseId, [...(inCase.get(a.caseId) ?? []), a]);
+  for (const a of assets) if (a.caseId !== null && a.deletedAt === null) append(inCase, a.caseId, a);
   return (caseId) => {
     if (!live.has(caseId)) return [];
     const ids = [caseId];
@@ -162,10 +168,79 @@ export function caseContents(cases: readonly Case[], assets: readonly Asset[]): 
   };
 }
 
+/**
+ * The rows indexed once for many questions (a station asks again for every gig it shows): by id,
+ * by parent, by category, what is out where, each gig's lines. Rebuild it when the rows change.
+ */
+export interface AvailabilityIndex {
+  readonly rows: AvailabilityRows;
+  readonly windowOf: (gigId: string) => Window | null;
+  readonly gigById: ReadonlyMap<string, Gig>;
+  readonly children: ReadonlyMap<string, readonly Gig[]>;
+  readonly assetById: ReadonlyMap<string, Asset>;
+  readonly contents: (caseId: string) => Asset[];
+  readonly linesOf: ReadonlyMap<string, readonly KitAssignment[]>;
+  /** Live assets by category, and of those the ones out (to any gig), by category and by gig. */
+  readonly byCategory: ReadonlyMap<string, readonly Asset[]>;
+  readonly outByCategory: ReadonlyMap<string, readonly Asset[]>;
+  readonly outByGig: ReadonlyMap<string, readonly Asset[]>;
+  /** Per category: live assets not written off, and those in maintenance. */
+  readonly ownedAssets: ReadonlyMap<string, number>;
+  readonly inMaintenance: ReadonlyMap<string, readonly Asset[]>;
+  readonly bulkByCategory: ReadonlyMap<string, readonly BulkItem[]>;
+}
+
+export function prepareAvailability(rows: AvailabilityRows): AvailabilityIndex {
+  const children = new Map<string, Gig[]>();
+  for (const g of rows.gigs) if (g.parentGigId !== null && g.deletedAt === null) append(children, g.parentGigId, g);
+  const linesOf = new Map<string, KitAssignment[]>();
+  for (const line of rows.kit) append(linesOf, line.gigId, line);
+  const byCategory = new Map<string, Asset[]>();
+  const outByCategory = new Map<string, Asset[]>();
+  const outByGig = new Map<string, Asset[]>();
+  const ownedAssets = new Map<string, number>();
+  const inMaintenance = new Map<string, Asset[]>();
+  for (const a of rows.assets) {
+    if (a.deletedAt !== null) continue;
+    append(byCategory, a.category, a);
+    if (a.currentGigId !== null) {
+      append(outByCategory, a.category, a);
+      append(outByGig, a.currentGigId, a);
+    }
+    if (a.status !== 'lost' && a.status !== 'retired') add(ownedAssets, a.category, 1);
+    if (a.status === 'in_maintenance' || a.status === 'quarantined') append(inMaintenance, a.category, a);
+  }
+  const bulkByCategory = new Map<string, BulkItem[]>();
+  for (const item of rows.bulk) append(bulkByCategory, item.category, item);
+  return {
+    rows,
+    windowOf: gigWindows(rows.gigs, rows.buffers),
+    gigById: new Map(rows.gigs.map((g) => [g.id, g])),
+    children,
+    assetById: new Map(rows.assets.map((a) => [a.id, a])),
+    contents: caseContents(rows.cases, rows.assets),
+    linesOf,
+    byCategory,
+    outByCategory,
+    outByGig,
+    ownedAssets,
+    inMaintenance,
+    bulkByCategory,
+  };
+}
+
+/** Rows are indexed for this one question; an index is reused as it is. */
+const indexed = (source: AvailabilityIndex | AvailabilityRows): AvailabilityIndex =>
+  'windowOf' in source ? source : prepareAvailability(source);
+
 /** Assets and bulk units out to gigs whose window ended before `now` (ms), in the given categories. */
-export function overdueReturns(rows: AvailabilityRows, now: number, categories: ReadonlySet<string> | null): Availability['overdue'] {
-  const windowOf = gigWindows(rows.gigs, rows.buffers);
-  const late = (gigId: string): boolean => (windowOf(gigId)?.to ?? Number.POSITIVE_INFINITY) < now;
+export function overdueReturns(
+  source: AvailabilityIndex | AvailabilityRows,
+  now: number,
+  categories: ReadonlySet<string> | null,
+): Availability['overdue'] {
+  const index = indexed(source);
+  const late = (gigId: string): boolean => (index.windowOf(gigId)?.to ?? Number.POSITIVE_INFINITY) < now;
   const entries = new Map<string, { gigId: string; category: string; assets: string[]; units: number }>();
   const entry = (gigId: string, category: string) => {
     const key = `${gigId} ${category}`;
@@ -173,12 +248,13 @@ export function overdueReturns(rows: AvailabilityRows, now: number, categories: 
     entries.set(key, found);
     return found;
   };
-  for (const a of rows.assets)
-    if (a.deletedAt === null && a.currentGigId !== null && (categories?.has(a.category) ?? true) && late(a.currentGigId))
-      entry(a.currentGigId, a.category).assets.push(a.id);
-  for (const item of rows.bulk)
-    if (categories?.has(item.category) ?? true)
-      for (const [gigId, units] of Object.entries(item.outTo)) if (late(gigId)) entry(gigId, item.category).units += units;
+  const wanted = categories === null ? [...index.outByCategory.keys(), ...index.bulkByCategory.keys()] : [...categories];
+  for (const category of new Set(wanted)) {
+    for (const a of index.outByCategory.get(category) ?? [])
+      if (a.currentGigId !== null && late(a.currentGigId)) entry(a.currentGigId, category).assets.push(a.id);
+    for (const item of index.bulkByCategory.get(category) ?? [])
+      for (const [gigId, units] of Object.entries(item.outTo)) if (late(gigId)) entry(gigId, category).units += units;
+  }
   return [...entries.values()]
     .map((e) => ({ ...e, assets: e.assets.sort(byText) }))
     .sort((a, b) => byText(a.gigId, b.gigId) || byText(a.category, b.category));
@@ -199,18 +275,19 @@ function checkInput(subject: AvailabilitySubject, categories: readonly string[] 
 }
 
 /**
- * What is available for the subject, from the station's cached rows, at `now` (ms, injected).
- * Throws not_found for a gig the rows do not hold (or a deleted one), invalid_arguments for bad input.
+ * What is available for the subject, from the station's cached rows (or their index from
+ * prepareAvailability, when asking many times), at `now` (ms, injected). Throws not_found for a gig the rows do not hold
+ * (or a deleted one), invalid_arguments for bad input.
  */
 export function availability(
-  rows: AvailabilityRows,
+  source: AvailabilityIndex | AvailabilityRows,
   subject: AvailabilitySubject,
   options: { now: number; categories?: readonly string[] | null },
 ): Availability {
+  const index = indexed(source);
   const asked = options.categories ?? null;
   checkInput(subject, asked);
-  const windowOf = gigWindows(rows.gigs, rows.buffers);
-  const gigById = new Map(rows.gigs.map((g) => [g.id, g]));
+  const { windowOf, gigById, rows } = index;
 
   // The subject: its window and the subtree that plans for it.
   const subtree = new Set<string>();
@@ -218,15 +295,12 @@ export function availability(
   if ('gigId' in subject) {
     const root = gigById.get(subject.gigId);
     if (root === undefined || root.deletedAt !== null) throw new StationError('not_found', 'That gig is not known here.');
-    const children = new Map<string, Gig[]>();
-    for (const g of rows.gigs)
-      if (g.parentGigId !== null && g.deletedAt === null) children.set(g.parentGigId, [...(children.get(g.parentGigId) ?? []), g]);
     const stack = [root.id];
     while (stack.length > 0) {
       const id = stack.pop() ?? '';
       if (subtree.has(id)) continue;
       subtree.add(id);
-      for (const child of children.get(id) ?? []) stack.push(child.id);
+      for (const child of index.children.get(id) ?? []) stack.push(child.id);
     }
     window = windowOf(root.id);
   } else {
@@ -239,22 +313,19 @@ export function availability(
   };
 
   // Demand: the subtree's lines.
-  const contents = caseContents(rows.cases, rows.assets);
-  const assetById = new Map(rows.assets.map((a) => [a.id, a]));
   const liveAsset = (id: string | null): Asset[] => {
-    const a = id === null ? undefined : assetById.get(id);
+    const a = id === null ? undefined : index.assetById.get(id);
     return a === undefined || a.deletedAt !== null ? [] : [a];
   };
   const behind = (line: KitAssignment): Asset[] =>
-    line.assetId !== null ? liveAsset(line.assetId) : line.caseId !== null ? contents(line.caseId) : [];
-  const ownLines = rows.kit.filter((line) => subtree.has(line.gigId));
+    line.assetId !== null ? liveAsset(line.assetId) : line.caseId !== null ? index.contents(line.caseId) : [];
+  const ownLines = [...subtree].flatMap((id) => index.linesOf.get(id) ?? []);
   const demandAssets = new Map<string, Asset>();
-  const demandUnits = new Map<string, number>();
+  const demandOf = new Map<string, number>();
   for (const line of ownLines) {
     for (const a of behind(line)) demandAssets.set(a.id, a);
-    if (line.category !== null) add(demandUnits, line.category, line.quantity ?? 0);
+    if (line.category !== null) add(demandOf, line.category, line.quantity ?? 0);
   }
-  const demandOf = new Map(demandUnits);
   for (const a of demandAssets.values()) add(demandOf, a.category, 1);
 
   const listed =
@@ -262,45 +333,41 @@ export function availability(
       ? [...new Set(asked)]
       : 'gigId' in subject
         ? [...demandOf.keys()]
-        : [...new Set([...rows.assets.filter((a) => a.deletedAt === null).map((a) => a.category), ...rows.bulk.map((b) => b.category)])];
+        : [...new Set([...index.byCategory.keys(), ...index.bulkByCategory.keys()])];
   listed.sort(byText);
   const cats = new Set(listed);
 
   // Gigs holding gear against the subject, and what they plan: specific assets and category units.
-  const holding = rows.gigs.filter((g) => {
-    const w = windowOf(g.id);
-    return (
-      g.deletedAt === null &&
-      HOLDING_STATUSES.includes(g.status) &&
-      !subtree.has(g.id) &&
-      window !== null &&
-      w !== null &&
-      overlaps(w, window)
-    );
-  });
-  const holdingIds = new Set(holding.map((g) => g.id));
+  const holding =
+    window === null
+      ? []
+      : rows.gigs.filter((g) => {
+          const w = windowOf(g.id);
+          return g.deletedAt === null && HOLDING_STATUSES.includes(g.status) && !subtree.has(g.id) && w !== null && overlaps(w, window);
+        });
   const earlier = (a: string, b: string): boolean => {
     const wa = windowOf(a)?.from ?? 0;
     const wb = windowOf(b)?.from ?? 0;
     return wa < wb || (wa === wb && a < b);
   };
   const plannedBy = new Map<string, string>();
-  const specificOn = new Map<string, Set<string>>();
   const linesOn = new Map<string, Map<string, number>>();
-  for (const line of rows.kit) {
-    if (!holdingIds.has(line.gigId)) continue;
-    const specific = specificOn.get(line.gigId) ?? new Set<string>();
-    specificOn.set(line.gigId, specific);
-    for (const a of behind(line)) {
-      specific.add(a.id);
-      const current = plannedBy.get(a.id);
-      if (current === undefined || earlier(line.gigId, current)) plannedBy.set(a.id, line.gigId);
+  const looseOut = new Map<string, number>(); // `${gig} ${category}` → loose assets out to a holding gig
+  for (const gig of holding) {
+    const specific = new Set<string>();
+    for (const line of index.linesOf.get(gig.id) ?? []) {
+      for (const a of behind(line)) {
+        specific.add(a.id);
+        const current = plannedBy.get(a.id);
+        if (current === undefined || earlier(gig.id, current)) plannedBy.set(a.id, gig.id);
+      }
+      if (line.category !== null) {
+        const byCategory = linesOn.get(gig.id) ?? new Map<string, number>();
+        linesOn.set(gig.id, byCategory);
+        add(byCategory, line.category, line.quantity ?? 0);
+      }
     }
-    if (line.category !== null) {
-      const byCategory = linesOn.get(line.gigId) ?? new Map<string, number>();
-      linesOn.set(line.gigId, byCategory);
-      add(byCategory, line.category, line.quantity ?? 0);
-    }
+    for (const a of index.outByGig.get(gig.id) ?? []) if (!specific.has(a.id)) add(looseOut, `${gig.id} ${a.category}`, 1);
   }
 
   // Each serialized asset's one reason.
@@ -314,36 +381,40 @@ export function availability(
   };
 
   const figures = new Map<string, { owned: number; maintenance: string[]; out: Map<string, Held>; planned: Map<string, Held> }>();
-  for (const c of listed) figures.set(c, { owned: 0, maintenance: [], out: new Map(), planned: new Map() });
+  for (const c of listed)
+    figures.set(c, {
+      owned: index.ownedAssets.get(c) ?? 0,
+      maintenance: (index.inMaintenance.get(c) ?? []).map((a) => a.id),
+      out: new Map(),
+      planned: new Map(),
+    });
   const held = (map: Map<string, Held>, gigId: string): Held => {
     const found = map.get(gigId) ?? { gigId, assets: [], units: 0 };
     map.set(gigId, found);
     return found;
   };
-  const looseOut = new Map<string, number>(); // `${gig} ${category}` → loose assets out to a holding gig
-  for (const a of rows.assets) {
-    if (a.deletedAt !== null) continue;
-    if (a.currentGigId !== null && holdingIds.has(a.currentGigId) && !(specificOn.get(a.currentGigId)?.has(a.id) ?? false))
-      add(looseOut, `${a.currentGigId} ${a.category}`, 1);
-    const f = figures.get(a.category);
-    if (f === undefined) continue;
-    const why = reasonOf(a);
-    if (why?.reason !== 'written_off') f.owned += 1;
-    if (why?.reason === 'maintenance') f.maintenance.push(a.id);
-    else if (why?.reason === 'out' || why?.reason === 'planned')
-      held(why.reason === 'out' ? f.out : f.planned, why.gigId ?? '').assets.push(a.id);
+  for (const [c, f] of figures)
+    for (const a of index.outByCategory.get(c) ?? []) {
+      const why = reasonOf(a);
+      if (why?.reason === 'out') held(f.out, why.gigId ?? '').assets.push(a.id);
+    }
+  for (const [assetId, gigId] of plannedBy) {
+    const a = index.assetById.get(assetId);
+    const f = a === undefined ? undefined : figures.get(a.category);
+    if (a !== undefined && f !== undefined && reasonOf(a)?.reason === 'planned') held(f.planned, gigId).assets.push(a.id);
   }
   const bulkOut = new Map<string, number>(); // `${gig} ${category}` → bulk units out there
-  for (const item of rows.bulk) {
-    const f = figures.get(item.category);
-    if (f !== undefined) f.owned += item.inWarehouse;
-    for (const [gigId, units] of Object.entries(item.outTo)) {
-      add(bulkOut, `${gigId} ${item.category}`, units);
+  for (const c of listed)
+    for (const item of index.bulkByCategory.get(c) ?? []) {
+      const f = figures.get(c);
       if (f === undefined) continue;
-      f.owned += units;
-      if (!subtree.has(gigId) && notBack(gigId)) held(f.out, gigId).units += units;
+      f.owned += item.inWarehouse;
+      for (const [gigId, units] of Object.entries(item.outTo)) {
+        add(bulkOut, `${gigId} ${c}`, units);
+        f.owned += units;
+        if (!subtree.has(gigId) && notBack(gigId)) held(f.out, gigId).units += units;
+      }
     }
-  }
   for (const [gigId, byCategory] of linesOn)
     for (const [category, quantity] of byCategory) {
       const f = figures.get(category);
@@ -400,7 +471,7 @@ export function availability(
     .sort((a, b) => byText(a.id, b.id));
   for (const line of lines) named.add(line.gigId);
 
-  const overdue = overdueReturns(rows, options.now, cats);
+  const overdue = overdueReturns(index, options.now, cats);
   for (const o of overdue) named.add(o.gigId);
   const iso = (w: Window | null) => (w === null ? null : { from: new Date(w.from).toISOString(), to: new Date(w.to).toISOString() });
   const gigs = [...named]

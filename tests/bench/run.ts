@@ -28,6 +28,7 @@ const benches: Record<string, Bench> = {
   push: pushBench,
   pull: pullBench,
   faults: faultsBench,
+  availability: async (args) => (await import('./availability')).availabilityBench(args),
 };
 
 async function main(): Promise<number> {

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pick, randomInt, seededRandom } from '../../../core/random';
 import { decodeRows } from '../../../core/sync/rows';
-import { availability, availabilitySchema, type Availability, type AvailabilityRows } from '../../../core/views/availability';
+import {
+  availability,
+  availabilitySchema,
+  prepareAvailability,
+  type Availability,
+  type AvailabilityIndex,
+  type AvailabilityRows,
+} from '../../../core/views/availability';
 import { DEMO_PASSWORD, ORGS, seedDatabase } from '../../../scripts/seed/seed';
 import { startTestStack, type TestStack } from '../../../tests/helpers/local-stack';
 import { nodeSupabaseClient, type NodeSupabaseClient } from '../../../tests/helpers/supabase-client';
@@ -16,6 +23,7 @@ import { nodeSupabaseClient, type NodeSupabaseClient } from '../../../tests/help
 let stack: TestStack;
 let manager: NodeSupabaseClient;
 let rows: AvailabilityRows;
+let index: AvailabilityIndex;
 let now: number;
 const org = ORGS.northlight.id;
 const specials: Record<'festival' | 'overdue' | 'undated' | 'ownOut' | 'short', string> = {
@@ -294,6 +302,7 @@ beforeAll(async () => {
   now = Date.parse((await stack.db.query<{ now: string }>('select now()::text as now')).rows[0]?.now ?? '');
   await addCases();
   rows = await pulledRows();
+  index = prepareAvailability(rows);
   manager = await signIn('manager@northlight.test');
 }, 240_000);
 afterAll(async () => {
@@ -337,7 +346,7 @@ describe('get_availability = the plain-SQL reference = the offline computation',
     const seen = { out: 0, planned: 0, plannedUnits: 0, maintenance: 0, shortage: 0, overdue: 0, writtenOff: 0, noWindow: 0, lines: 0 };
     for (const gigId of subjects) {
       const server = await rpc({ p_gig_id: gigId });
-      const offline = availability(rows, { gigId }, { now });
+      const offline = availability(index, { gigId }, { now });
       expect(offline, `gig ${gigId}`).toEqual(server);
       const { rows: reference } = await stack.db.query<ReferenceRow>(REFERENCE_SQL, [gigId, new Date(now).toISOString()]);
       expect(asReference(server), `gig ${gigId}`).toEqual(reference);
@@ -361,14 +370,14 @@ describe('get_availability = the plain-SQL reference = the offline computation',
     const from = new Date(now + 150 * 86_400_000).toISOString();
     const to = new Date(now + 160 * 86_400_000).toISOString();
     const all = await rpc({ p_from: from, p_to: to });
-    expect(all).toEqual(availability(rows, { from, to }, { now }));
+    expect(all).toEqual(availability(index, { from, to }, { now }));
     expect(all.categories.map((c) => c.category)).toContain('Sandbag');
     expect(all.categories.every((c) => c.demand === 0)).toBe(true);
     const some = await rpc({ p_from: from, p_to: to, p_categories: ['Video', 'Audio', 'Audio', 'Nothing here'] });
-    expect(some).toEqual(availability(rows, { from, to }, { now, categories: ['Video', 'Audio', 'Audio', 'Nothing here'] }));
+    expect(some).toEqual(availability(index, { from, to }, { now, categories: ['Video', 'Audio', 'Audio', 'Nothing here'] }));
     expect(some.categories.map((c) => c.category)).toEqual(['Audio', 'Nothing here', 'Video']);
     const festival = await rpc({ p_gig_id: specials.festival, p_categories: ['Audio'] });
-    expect(festival).toEqual(availability(rows, { gigId: specials.festival }, { now, categories: ['Audio'] }));
+    expect(festival).toEqual(availability(index, { gigId: specials.festival }, { now, categories: ['Audio'] }));
   });
 
   it('lets crew read it, and exposes the window as app.gig_window', async () => {
