@@ -36,6 +36,7 @@ const handlers: StationHandlers = {
   getGigPlan: unused,
   editPlan: unused,
   editGig: unused,
+  setPlanScan: unused,
   getSettings: unused,
   saveSettings: unused,
   signIn: unused,

@@ -11,6 +11,7 @@ import type { Listener } from './observers';
 import type { Random } from './random';
 import type { ScanCatalog } from './scan/catalog';
 import { ScanPipeline } from './scan/pipeline';
+import { createPlanning } from './planning/planning';
 import type { Feedback } from './scan/workflow';
 import type { DeviceInput, ScanEvent } from './scanner/types';
 import type { StationEventName, StationEventValues } from './station-api';
@@ -131,6 +132,14 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
     });
     return known;
   };
+  const planning = createPlanning({
+    tables: () => parts.views.planTables(),
+    store,
+    backend,
+    engine,
+    newId: parts.newId,
+    now: () => parts.clock.now(),
+  });
   const pipeline = new ScanPipeline(
     {
       catalog: parts.catalog,
@@ -141,6 +150,7 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
       scansAsThemselves: () => store.settings.memberRoles.get().then(scansAsThemselves, () => false),
     },
     (error) => parts.log(`scan failed: ${errorMessage(error)}`),
+    { add: (edit) => planning.editPlan(edit), now: () => parts.clock.now() },
   );
   const scanning = parts.scanning(pipeline);
   const startedAt = new Date(parts.clock.now());
@@ -157,7 +167,8 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
         platform: app.platform,
         startedAt,
         now: () => new Date(parts.clock.now()),
-        newId: parts.newId,
+        planning,
+        planScan: (gigId, seconds) => pipeline.planFor(gigId, seconds),
         sync: { engine, store },
         scanning,
         backend,

@@ -200,6 +200,14 @@ export const stationApiSchema = {
     args: z.tuple([z.strictObject({ seconds: z.number().int().min(0).max(30) })]),
     result: z.object({ testing: z.boolean() }),
   },
+  /**
+   * While the Plan screen is open, scans add the item or case to that gig's pick list instead of
+   * moving it. A lease the screen renews; a null gig or `seconds: 0` ends it.
+   */
+  setPlanScan: {
+    args: z.tuple([z.strictObject({ gigId: z.uuid().nullable(), seconds: z.number().int().min(0).max(30) })]),
+    result: z.object({ gigId: z.uuid().nullable() }),
+  },
   getScanState: { args: z.tuple([]), result: scanStateSchema },
   listGigs: { args: z.tuple([]), result: z.array(gigListItemSchema) },
   listAssets: { args: z.tuple([]), result: z.array(assetListItemSchema) },

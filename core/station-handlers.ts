@@ -20,9 +20,7 @@ import { opLabel, quarantineLabel, type CachedLookup } from './sync/quarantine-w
 import { gigStatusChoices, opAllowed, roleIn, roleWords, type KnownRoles } from './sync/roles';
 import type { QueueStore } from './sync/queue-store';
 import { decodeRow } from './sync/rows';
-import type { EditResult } from './planning/plan-api';
-import { gigOps, planOps, type PlanSource, type PlannedOps } from './planning/plan-edits';
-import { buildGigPlan, DEFAULT_BUFFERS, type PlanViewSource } from './planning/plan-view';
+import type { Planning } from './planning/planning';
 import type { PlanTables } from './store/views';
 import { deviceWords } from './views/device-words';
 import { movementsCsv, movementsFileName } from './views/movements-csv';
@@ -73,8 +71,10 @@ export interface StationHandlerContext {
   platform: string;
   startedAt: Date;
   now: () => Date;
-  /** A new row id (a gig, a pick list line, a crew assignment made here). */
-  newId: () => string;
+  /** Gig plans: read and edited (core/planning). */
+  planning: Planning;
+  /** Scans add to this gig's pick list for `seconds` (null or 0 ends it); the gig planned now. */
+  planScan: (gigId: string | null, seconds: number) => string | null;
   sync: { engine: SyncEngine; store: QueueStore };
   scanning: StationScanning;
   backend: StationBackend;
@@ -89,7 +89,7 @@ export interface StationHandlerContext {
  */
 export function createStationHandlers(context: StationHandlerContext): StationHandlers {
   const { engine, store } = context.sync;
-  const { scanning, backend, views } = context;
+  const { scanning, backend, views, planning } = context;
   const info = (): StationInfo => ({
     appName: 'GigManager Station',
     appVersion: context.appVersion,
@@ -101,32 +101,6 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
   const lookup: CachedLookup = (table, id) => store.getCached(table, id);
   /** The signed-in role in an organization, as last known. */
   const roleFor = async (orgId: unknown) => roleIn(await backend.knownRoles(), (await backend.settings()).signedInAs, orgId);
-  /** What planning reads: the caches, the signed-in role, new ids. */
-  const planSource = async (gigId?: string): Promise<PlanSource & PlanViewSource> => {
-    const tables = await views.planTables();
-    const known = await backend.knownRoles();
-    // Availability reads the gig's organization's buffers as last learnt (the columns' defaults
-    // until the server has said).
-    const orgId = gigId === undefined ? undefined : (await store.getCached('gigs', gigId))?.['org_id'];
-    const buffers = known?.roles.find((r) => r.orgId === orgId)?.buffers ?? DEFAULT_BUFFERS;
-    return {
-      ...tables,
-      rows: () => ({ ...tables.rowArrays(), buffers }),
-      roleFor: async (id) => roleFor((await store.getCached('gigs', id))?.['org_id']),
-      onlyMembership: async () => {
-        const { signedInAs } = await backend.settings();
-        const [only, ...more] = known?.roles ?? [];
-        return only === undefined || more.length > 0 || roleIn(known, signedInAs, only.orgId) === null ? null : only;
-      },
-      newId: context.newId,
-    };
-  };
-  /** Queues a planning edit's ops in order; the first refusal stops it (what was queued stays, each op on its own). */
-  const queueAll = async (planned: PlannedOps): Promise<EditResult> => {
-    const queued = [];
-    for (const op of planned.ops) queued.push(await engine.enqueue(op));
-    return { queued, warnings: planned.warnings };
-  };
   /** This device as deviceWords names it ("this station (Dock door A)"). */
   const ownDevice = async (): Promise<{ id: string; name: string }> => ({
     id: await store.deviceId(),
@@ -272,14 +246,10 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
         throw new StationError('conflict', `a gig cannot go from ${gig.status} to ${status}`);
       return engine.enqueue({ table: 'gigs', action: 'set_status', payload: { id: gigId, to: status }, base_version: gig.version });
     },
-    getGigPlan: async ({ gigId }) => {
-      const source = await planSource(gigId);
-      const plan = buildGigPlan(gigId, await source.roleFor(gigId), source, context.now().getTime());
-      if (plan === null) throw new StationError('not_found', 'that gig is not on this station');
-      return plan;
-    },
-    editPlan: async (edit) => queueAll(await planOps(edit, await planSource())),
-    editGig: async (edit) => queueAll(await gigOps(edit, await planSource())),
+    getGigPlan: ({ gigId }) => planning.plan(gigId),
+    editPlan: (edit) => planning.editPlan(edit),
+    editGig: (edit) => planning.editGig(edit),
+    setPlanScan: ({ gigId, seconds }) => Promise.resolve({ gigId: context.planScan(gigId, seconds) }),
     getSettings: () => backend.settings(),
     saveSettings: async ({ stationName, backend: next }) => {
       if (next !== undefined) {

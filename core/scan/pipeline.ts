@@ -1,6 +1,12 @@
 import { Observers } from '../observers';
 import type { ScanEvent } from '../scanner/types';
-import { ScanSession, type Feedback, type ScanInput, type SessionState, type WorkflowDeps } from './workflow';
+import { ScanSession, type Feedback, type PlanAdder, type ScanInput, type SessionState, type WorkflowDeps } from './workflow';
+
+/** Plan scans (issue 19): what adds a scanned item to a gig's pick list, and the clock its lease runs on. */
+export interface PlanScans {
+  add: PlanAdder;
+  now: () => number;
+}
 
 /**
  * Scans → workflow → feedback, one at a time in arrival order (feedback must match the order
@@ -12,10 +18,13 @@ export class ScanPipeline {
   private readonly scans: Observers<ScanEvent>;
   private readonly feedback: Observers<Feedback>;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The gig the Plan screen adds scans to, until when (a lease it renews: a closed screen cannot leave it on). */
+  private planning: { gigId: string; until: number } | null = null;
 
   constructor(
     deps: WorkflowDeps,
     private readonly onError: (error: unknown) => void = () => undefined,
+    private readonly plans?: PlanScans,
   ) {
     this.session = new ScanSession(deps);
     // A broken listener (a closed window, a full log) is reported; the scan is still decided.
@@ -33,7 +42,25 @@ export class ScanPipeline {
 
   /** `input`: what the screen adds to a typed code (a keypad quantity for a bulk item, a condition's note). */
   process(scan: ScanEvent, role: 'out' | 'in' | 'any', input: ScanInput = {}): Promise<Feedback> {
+    const gigId = this.planningGig();
+    if (gigId !== null && this.plans !== undefined) {
+      const { add } = this.plans;
+      return this.run(scan, () => this.session.addToPlan(scan, gigId, add, input));
+    }
     return this.run(scan, () => this.session.handle(scan, role, input));
+  }
+
+  /** Scans add to `gigId`'s pick list for `seconds` (null or 0 ends it): the gig planned now, if any. */
+  planFor(gigId: string | null, seconds: number): string | null {
+    const now = this.plans?.now();
+    this.planning = gigId === null || seconds <= 0 || now === undefined ? null : { gigId, until: now + seconds * 1000 };
+    return this.planningGig();
+  }
+
+  private planningGig(): string | null {
+    if (this.planning === null || this.plans === undefined) return null;
+    if (this.plans.now() >= this.planning.until) this.planning = null;
+    return this.planning?.gigId ?? null;
   }
 
   private run(scan: ScanEvent, decide: () => Promise<Feedback>): Promise<Feedback> {

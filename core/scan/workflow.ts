@@ -39,6 +39,14 @@ export interface WorkflowDeps {
   scansAsThemselves?: () => Promise<boolean> | boolean;
 }
 
+/** Adds to a gig's pick list (core/planning): the ops it queued, or a StationError with words. */
+export type PlanAdder = (
+  edit:
+    | { kind: 'add_asset'; gigId: string; assetId: string }
+    | { kind: 'add_case'; gigId: string; caseId: string }
+    | { kind: 'add_quantity'; gigId: string; category: string; quantity: number },
+) => Promise<{ queued: QueuedOp[]; warnings: string[] }>;
+
 /** What the screen adds to a scan: a quantity typed on the keypad (bulk items), a note for a condition. */
 export interface ScanInput {
   quantity?: number;
@@ -326,6 +334,54 @@ export class ScanSession {
             ? `bulk item ${found.row.name} (${found.row.inWarehouse} ${found.row.unit} in the warehouse)`
             : `${found.kind} ${found.row.name}`;
     return this.feedback('ok', `test scan: ${parsed.code} is ${what} — nothing was changed`, parsed.code, scan);
+  }
+
+  /**
+   * A plan scan (the Plan screen is open on `gigId`): an item or a case is added to the gig's pick
+   * list, a shelf code with a typed quantity adds that many of its category. Nothing moves and the
+   * session (gig, mode, operator) is left as it was; what cannot be added is said in words.
+   */
+  async addToPlan(scan: ScanEvent, gigId: string, add: PlanAdder, input: ScanInput = {}): Promise<Feedback> {
+    const parsed = parseBarcode(scan.code);
+    if (parsed.kind === 'empty') return this.feedback('error', 'empty scan', '', scan);
+    if (parsed.kind !== 'code')
+      return this.feedback(
+        'warning',
+        'planning: scan an item, a case or a shelf code to add it — commands do nothing here',
+        scan.code,
+        scan,
+      );
+    const found = await this.resolve(parsed.code);
+    if (found === null) return this.feedback('error', `${parsed.code} is not a known barcode`, parsed.code, scan);
+    let edit: Parameters<PlanAdder>[0];
+    let what: string;
+    if (found.kind === 'asset') {
+      edit = { kind: 'add_asset', gigId, assetId: found.row.id };
+      what = `${found.row.name} · ${found.row.serialNumber}`;
+    } else if (found.kind === 'case') {
+      edit = { kind: 'add_case', gigId, caseId: found.row.id };
+      what = `case ${found.row.name ?? found.row.barcode}`;
+    } else if (found.kind === 'bulk') {
+      if (input.quantity === undefined)
+        return this.feedback(
+          'warning',
+          `${found.row.name}: type how many on the keypad with the code to plan a quantity`,
+          parsed.code,
+          scan,
+        );
+      edit = { kind: 'add_quantity', gigId, category: found.row.category, quantity: input.quantity };
+      what = `${input.quantity} × ${found.row.name}`;
+    } else {
+      const noun = found.kind === 'gig' ? `the gig ${found.row.name}` : `${found.row.displayName}'s badge`;
+      return this.feedback('warning', `planning: ${parsed.code} is ${noun} — scan an item or a case to add it`, parsed.code, scan);
+    }
+    try {
+      const { queued, warnings } = await add(edit);
+      const message = `added ${what} to the pick list${warnings.length > 0 ? ` — ${warnings.join('; ')}` : ''}`;
+      return this.feedback(warnings.length > 0 ? 'warning' : 'ok', message, parsed.code, scan, queued);
+    } catch (error) {
+      return this.feedback('error', error instanceof Error ? error.message : String(error), parsed.code, scan);
+    }
   }
 
   /** One lookup order for every use: gig, operator badge, case, asset, bulk item. */

@@ -191,4 +191,24 @@ describe('a manager plans from the station', () => {
     ]);
     expect(rows[0]).toEqual({ name: 'Sunset set (moved)', starts_at: new Date('2027-07-03T19:00:00Z') });
   });
+
+  it('a plan scan adds the scanned item to the pick list instead of checking it out, until the screen lets go', async () => {
+    const h = await signedIn('manager');
+    const target = await insertGig(stack.db, org.id, { name: 'Scan-planned', status: 'confirmed' });
+    await h.engine.syncNow();
+    expect(await call(h, 'setPlanScan', { gigId: target, seconds: 30 })).toEqual({ gigId: target });
+    const first = await call<{ kind: string; message: string }>(h, 'submitScan', { code: 'mic-7001', deviceId: 'wedge' });
+    expect(first).toMatchObject({ kind: 'ok', message: 'added Shure SM58 · MIC-7001 to the pick list' });
+    const again = await call<{ kind: string; message: string }>(h, 'submitScan', { code: 'CASE-DRUMS', deviceId: 'wedge' });
+    expect(again).toMatchObject({ kind: 'ok', message: 'added case Case CASE-DRUMS to the pick list' });
+    const twice = await call<{ kind: string; message: string }>(h, 'submitScan', { code: 'MIC-7001', deviceId: 'wedge' });
+    expect(twice).toMatchObject({ kind: 'error', message: 'Shure SM58 · MIC-7001 is already on the pick list of Scan-planned' });
+    expect((await plan(h, target)).lines.map((l) => l.code)).toEqual(['CASE-DRUMS', 'MIC-7001']);
+    // Nothing moved: the mic is still in the warehouse on this station and on the server.
+    expect(await call(h, 'setPlanScan', { gigId: null, seconds: 0 })).toEqual({ gigId: null });
+    await h.engine.syncNow();
+    const { rows } = await stack.db.query<{ status: string }>("select status from public.assets where serial_number = 'MIC-7001'");
+    expect(rows[0]?.status).toBe('available');
+    expect((await refusal(h, 'setPlanScan', { gigId: target, seconds: 31 })).code).toBe('invalid_arguments');
+  });
 });
