@@ -72,8 +72,8 @@ $$;
 -- The live assets behind the asset and case lines of some gigs (a case: its live contents, nested
 -- live cases included; a deleted case holds nothing), as core/views/counts.ts counts them.
 create function app.kit_line_assets(gig_ids uuid[])
-returns table (line_id uuid, gig_id uuid, asset_id uuid)
-language sql stable set search_path = ''
+returns table (line_id uuid, gig_id uuid, asset_id uuid, category text)
+language sql stable set search_path = '' rows 100
 as $$
   with recursive kit as (
     select k.id, k.gig_id, k.asset_id, k.case_id
@@ -87,9 +87,9 @@ as $$
     union
     select t.root_case, c.id from public.cases c join case_tree t on c.parent_case_id = t.case_id where c.deleted_at is null
   )
-  select k.id, k.gig_id, a.id from kit k join public.assets a on a.id = k.asset_id where a.deleted_at is null
+  select k.id, k.gig_id, a.id, a.category from kit k join public.assets a on a.id = k.asset_id where a.deleted_at is null
   union all
-  select k.id, k.gig_id, a.id
+  select k.id, k.gig_id, a.id, a.category
     from kit k
     join case_tree t on t.root_case = k.case_id
     join public.assets a on a.case_id = t.case_id
@@ -172,7 +172,7 @@ begin
     cats := array(select distinct c from unnest(p_categories) c);
   elsif p_gig_id is not null then
     cats := array(
-      select a.category from app.kit_line_assets(subtree) l join public.assets a on a.id = l.asset_id
+      select l.category from app.kit_line_assets(subtree) l
       union
       select k.category from public.kit_assignments k where k.gig_id = any (subtree) and k.category is not null);
   else
@@ -211,7 +211,7 @@ begin
      order by ha.asset_id, h.w_from, ha.gig_id
   ),
   own_assets as materialized (
-    select l.line_id, l.asset_id from app.kit_line_assets(subtree) l
+    select l.line_id, l.gig_id, l.asset_id, l.category from app.kit_line_assets(subtree) l
   ),
   -- Every asset that may have a reason or sits on the subject's lines, in the listed categories.
   cand as materialized (
@@ -308,9 +308,9 @@ begin
   ),
   demand as (
     select d.category, sum(d.n)::integer as n
-      from (select a.category, count(distinct a.id) as n
-              from own_assets o join public.assets a on a.id = o.asset_id
-             group by a.category
+      from (select o.category, count(distinct o.asset_id) as n
+              from own_assets o
+             group by o.category
             union all
             select k.category, sum(k.quantity) from public.kit_assignments k where k.gig_id = any (subtree) and k.category is not null
              group by k.category) d
@@ -356,10 +356,18 @@ begin
     union select r.gig_id from reasons r join own_assets o on o.asset_id = r.id where r.gig_id is not null
     union select o.gig_id from overdue o
   ),
+  -- Windows are known for every gig holding or away; only the subtree's lines' gigs need theirs.
+  known_windows as (
+    select h.gig_id, h.w_from, h.w_to from holding h
+    union
+    select w.gig_id, w.w_from, w.w_to from away_windows w
+    union
+    select w.gig_id, w.w_from, w.w_to from app.gig_windows(array(select distinct l.gig_id from lines l)) w
+  ),
   named_gigs as (
     select g.id, g.name, g.code, w.w_from, w.w_to
       from public.gigs g
-      left join app.gig_windows(array(select n.gig_id from named n)) w on w.gig_id = g.id
+      left join known_windows w on w.gig_id = g.id
      where g.id = any (array(select n.gig_id from named n))
   )
   select jsonb_build_object(

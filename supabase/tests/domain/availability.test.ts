@@ -10,6 +10,7 @@ import {
   type AvailabilityRows,
 } from '../../../core/views/availability';
 import { DEMO_PASSWORD, ORGS, seedDatabase } from '../../../scripts/seed/seed';
+import { planOf } from '../../../tests/helpers/explain';
 import { startTestStack, type TestStack } from '../../../tests/helpers/local-stack';
 import { nodeSupabaseClient, type NodeSupabaseClient } from '../../../tests/helpers/supabase-client';
 
@@ -390,6 +391,32 @@ describe('get_availability = the plain-SQL reference = the offline computation',
     expect(windows[0]?.lower.getTime()).toBe(Date.parse(festival?.startsAt ?? '') - 12 * 3_600_000);
     expect(windows[0]?.upper.getTime()).toBe(Date.parse(festival?.endsAt ?? '') + 36 * 3_600_000);
     expect((await stack.db.query('select app.gig_window($1) as w', [specials.undated])).rows[0]).toEqual({ w: null });
+  });
+});
+
+describe('query plans', () => {
+  it('finds the gigs that may hold gear in a window through their dates, and undated gigs through their own index', async () => {
+    const from = new Date(now + 120 * 86_400_000).toISOString();
+    const to = new Date(now + 123 * 86_400_000).toISOString();
+    const dated = await planOf(
+      stack.db,
+      `select g.id from public.gigs g
+        where g.org_id = $1 and g.deleted_at is null and g.starts_at is not null and g.ends_at is not null
+          and g.status in ('draft', 'confirmed', 'in_progress')
+          and tstzrange(g.starts_at, g.ends_at, '[]') && tstzrange($2::timestamptz, $3::timestamptz, '[)')`,
+      [org, from, to],
+    );
+    expect(dated.indexes).toContain('gigs_holding_dates_idx');
+    expect(dated.seqScans).toEqual([]);
+    const undated = await planOf(
+      stack.db,
+      `select g.id from public.gigs g
+        where g.org_id = $1 and g.deleted_at is null and (g.starts_at is null or g.ends_at is null)
+          and g.status in ('draft', 'confirmed', 'in_progress')`,
+      [org],
+    );
+    expect(undated.indexes).toContain('gigs_undated_idx');
+    expect(undated.seqScans).toEqual([]);
   });
 });
 
