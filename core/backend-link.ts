@@ -64,7 +64,7 @@ const membershipsSchema = z.array(
   z.object({
     org_id: z.uuid(),
     role: z.enum(MEMBER_ROLES),
-    // Availability's prep and return buffers (absent from a server before migration 20261204000500).
+    // Availability's prep and return buffers (absent from a server before migration 20261204000600).
     prep_buffer_hours: hours.optional(),
     return_buffer_hours: hours.optional(),
   }),

@@ -24,6 +24,8 @@ export const stationErrorCodes = [
   'not_found',
   /** The record's current state refuses the change (already in that status, a transition the server refuses, unsynced work). */
   'conflict',
+  /** The item is held by another gig at the same time: the planner may confirm it deliberately. */
+  'overbooked',
   /** A stored record cannot be read; it can only be discarded. */
   'corrupt',
   /** This host cannot do that (scanner settings on a phone). */

@@ -33,6 +33,8 @@ export const planLineSchema = z.object({
   waiting: z.boolean(),
   /** Why (some of) what this line plans is not free for the gig, in words; null when it all is. */
   problem: z.string().nullable(),
+  /** A planner confirmed it although another gig holds it at the same time (shown as such). */
+  overbookedOnPurpose: z.boolean(),
 });
 export type PlanLine = z.infer<typeof planLineSchema>;
 

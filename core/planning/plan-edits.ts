@@ -3,7 +3,7 @@
  * holds, so that what the server would refuse is refused here at once, in words, with nothing
  * queued: a role that does not plan, a closed or deleted gig, an item already on the list, a
  * person already on the crew, a move under the gig's own set. The server judges again when the
- * ops arrive (supabase/migrations/20261204000300_planning_ops.sql); these are the same rules
+ * ops arrive (supabase/migrations/20261204000600_planning_ops.sql); these are the same rules
  * read from the station's copy, not a second definition of what an op does (core/sync/ops.ts).
  */
 import { StationError } from '../errors';
@@ -24,10 +24,14 @@ export interface PlanSource {
   line(id: string): KitAssignment | null;
   asset(id: string): Asset | null;
   kase(id: string): Case | null;
+  /** The live items in a case, nested cases included. */
+  caseContents(caseId: string): readonly Asset[];
   bulkItemOf(category: string): BulkItem | null;
   person(id: string): StaffProfile | null;
   crewOf(gigId: string): readonly GigStaff[];
   assignment(id: string): GigStaff | null;
+  /** Other gigs holding any of these items during the gig's window, in words ("planned on Main Stage Day 2 · GIG-0042 at the same time"); none: []. */
+  clashes(gigId: string, assetIds: readonly string[]): string[];
   newId(): string;
 }
 
@@ -75,7 +79,7 @@ export async function planOps(edit: PlanEdit, source: PlanSource): Promise<Plann
       if (asset === null || asset.deletedAt !== null) throw new StationError('not_found', 'that item is not on this station');
       if (source.linesOf(gig.id).some((l) => l.assetId === asset.id))
         throw new StationError('conflict', `${assetWords(asset)} is already on the pick list of ${gig.name}`);
-      return { ops: [line(source, gig.id, { asset_id: asset.id })], warnings: [] };
+      return overbooking(source, gig.id, [asset.id], assetWords(asset), { asset_id: asset.id }, edit.confirmOverbooking === true);
     }
     case 'add_case': {
       const gig = await openGig(source, edit.gigId, 'pick list');
@@ -83,7 +87,8 @@ export async function planOps(edit: PlanEdit, source: PlanSource): Promise<Plann
       if (box === null || box.deletedAt !== null) throw new StationError('not_found', 'that case is not on this station');
       if (source.linesOf(gig.id).some((l) => l.caseId === box.id))
         throw new StationError('conflict', `${caseWords(box)} is already on the pick list of ${gig.name}`);
-      return { ops: [line(source, gig.id, { case_id: box.id })], warnings: [] };
+      const inside = source.caseContents(box.id).map((a) => a.id);
+      return overbooking(source, gig.id, inside, caseWords(box), { case_id: box.id }, edit.confirmOverbooking === true);
     }
     case 'add_quantity': {
       const gig = await openGig(source, edit.gigId, 'pick list');
@@ -136,6 +141,26 @@ export async function planOps(edit: PlanEdit, source: PlanSource): Promise<Plann
       return { ops: [{ table: 'gig_staff', action: 'delete', payload: { id: found.id } }], warnings: [] };
     }
   }
+}
+
+/**
+ * A new line for items another gig holds at the same time (as this device knows): refused with
+ * the gigs in words unless the planner confirmed it, then sent as a deliberate overbooking (the
+ * server records who confirmed it). The server checks again with what it knows.
+ */
+function overbooking(
+  source: PlanSource,
+  gigId: string,
+  assetIds: readonly string[],
+  what: string,
+  planned: Record<string, unknown>,
+  confirmed: boolean,
+): PlannedOps {
+  const clashes = source.clashes(gigId, assetIds);
+  if (clashes.length === 0) return { ops: [line(source, gigId, planned)], warnings: [] };
+  const words = `${what} is also ${clashes.join('; ')}`;
+  if (!confirmed) throw new StationError('overbooked', `${words}; confirm to plan it anyway`);
+  return { ops: [line(source, gigId, { ...planned, confirm_overbooking: true })], warnings: [`overbooked on purpose: ${words}`] };
 }
 
 function line(source: PlanSource, gigId: string, what: Record<string, unknown>): NewOp {

@@ -104,6 +104,7 @@ function planLine(l: KitAssignment, source: PlanViewSource, problem: string | nu
       notes: l.notes,
       waiting,
       problem,
+      overbookedOnPurpose: l.overbookingConfirmedAt !== null,
     };
   }
   if (l.caseId !== null) {
@@ -117,6 +118,7 @@ function planLine(l: KitAssignment, source: PlanViewSource, problem: string | nu
       notes: l.notes,
       waiting,
       problem,
+      overbookedOnPurpose: l.overbookingConfirmedAt !== null,
     };
   }
   const category = l.category ?? '';
@@ -130,6 +132,7 @@ function planLine(l: KitAssignment, source: PlanViewSource, problem: string | nu
     notes: l.notes,
     waiting,
     problem,
+    overbookedOnPurpose: l.overbookingConfirmedAt !== null,
   };
 }
 

@@ -12,6 +12,24 @@ import type { PlanTables } from '../store/views';
 import type { EditResult, GigEdit, GigPlan, PlanEdit } from './plan-api';
 import { gigOps, planOps, type PlanSource, type PlannedOps } from './plan-edits';
 import { buildGigPlan, DEFAULT_BUFFERS, type PlanViewSource } from './plan-view';
+import { availability, type Availability } from '../views/availability';
+
+/** The gigs that hold any of `assetIds` against the gig (planned at the same time, or out and not back), in words. */
+function clashWords(free: Availability, assetIds: readonly string[], tables: Pick<PlanTables, 'gig'>): string[] {
+  const wanted = new Set(assetIds);
+  const named = (gigId: string): string => {
+    const gig = tables.gig(gigId);
+    return gig === null ? 'a gig not on this device' : gig.code ? `${gig.name} · ${gig.code}` : gig.name;
+  };
+  const words = new Set<string>();
+  for (const category of free.categories) {
+    for (const held of category.plannedGigs)
+      if (held.assets.some((id) => wanted.has(id))) words.add(`planned on ${named(held.gigId)} at the same time`);
+    for (const held of category.outGigs)
+      if (held.assets.some((id) => wanted.has(id))) words.add(`out to ${named(held.gigId)}, not back in time`);
+  }
+  return [...words];
+}
 
 export interface Planning {
   plan(gigId: string): Promise<GigPlan>;
@@ -39,14 +57,16 @@ export function createPlanning(deps: PlanningDeps): Planning {
     // until the server has said).
     const orgId = gigId === undefined ? undefined : await orgOf(gigId);
     const buffers = known?.roles.find((r) => r.orgId === orgId)?.buffers ?? DEFAULT_BUFFERS;
+    const rows = () => ({ ...tables.rowArrays(), buffers });
     return {
       ...tables,
-      rows: () => ({ ...tables.rowArrays(), buffers }),
+      rows,
       roleFor: async (id) => roleIn(known, signedInAs, await orgOf(id)),
       onlyMembership: () => {
         const [only, ...more] = known?.roles ?? [];
         return Promise.resolve(only === undefined || more.length > 0 || roleIn(known, signedInAs, only.orgId) === null ? null : only);
       },
+      clashes: (id, assetIds) => clashWords(availability(rows(), { gigId: id }, { now: deps.now() }), assetIds, tables),
       newId: deps.newId,
     };
   };

@@ -121,9 +121,9 @@ describe('scan catalog over the cache index', () => {
     expect(await catalog.findAsset('NOPE')).toBeNull();
     expect(await catalog.findGig('GIG-404')).toBeNull();
     expect(await catalog.pickList(GIG)).toEqual([
-      { id: id(20), gigId: GIG, assetId: null, caseId: null, category: 'Audio', quantity: 2, notes: null },
-      { id: id(21), gigId: GIG, assetId: id(101), caseId: null, category: null, quantity: null, notes: null },
-      { id: id(22), gigId: GIG, assetId: null, caseId: id(10), category: null, quantity: null, notes: null },
+      { id: id(20), gigId: GIG, assetId: null, caseId: null, category: 'Audio', quantity: 2, notes: null, overbookingConfirmedAt: null },
+      { id: id(21), gigId: GIG, assetId: id(101), caseId: null, category: null, quantity: null, notes: null, overbookingConfirmedAt: null },
+      { id: id(22), gigId: GIG, assetId: null, caseId: id(10), category: null, quantity: null, notes: null, overbookingConfirmedAt: null },
     ]);
     expect((await catalog.assetsOutTo(GIG)).map((a) => a.serialNumber)).toEqual(['OUT-5']);
   });

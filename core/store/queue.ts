@@ -32,6 +32,7 @@ import {
   readStoredQuarantine,
   reissued,
   REPLAY_EXPIRED,
+  keptLocal,
   requeued,
   type Outcome,
   type QueueStore,
@@ -438,7 +439,7 @@ export class Queue implements QueueStore {
       if (choice === 'keep_local') {
         const serverVersion = serverRow?.['version'];
         // Same place in its entity's order (same seq), new id: the server already answered the old one.
-        await putOp(tx, requeued(op, meta.newOpId, typeof serverVersion === 'number' ? serverVersion : op.baseVersion));
+        await putOp(tx, keptLocal(op, meta.newOpId, typeof serverVersion === 'number' ? serverVersion : op.baseVersion));
       }
       await refreshCache(tx, touched, op.table, String(op.payload['id']), meta.now);
     });

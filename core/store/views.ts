@@ -19,7 +19,7 @@ import { caseContents } from './catalog';
 import type { Queue } from './queue';
 
 /** The cached rows planning reads (core/planning): lookups over the index, and what is queued. */
-export type PlanTables = Omit<PlanSource, 'roleFor' | 'onlyMembership' | 'newId'> &
+export type PlanTables = Omit<PlanSource, 'roleFor' | 'onlyMembership' | 'newId' | 'clashes'> &
   Omit<PlanViewSource, 'rows'> & {
     /** Every cached row availability reads (the organization's buffers are the caller's). */
     rowArrays(): Omit<AvailabilityRows, 'buffers'>;

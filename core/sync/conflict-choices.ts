@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { GIG_STATUSES, type GigStatus } from '../station-views';
 import type { Conflict, Row } from './model';
 import { opDefinition } from './ops';
-import { assetWords, bulkItemWords, caseWords, gigWords, opLabel, type CachedLookup } from './quarantine-words';
+import { assetWords, bulkItemWords, caseWords, gigWords, opLabel, opNames, type CachedLookup } from './quarantine-words';
 import { opAllowed, roleWords, transitionAllowed, type MemberRole } from './roles';
 import { formatDateTime, localTime } from '../views/time';
 
@@ -84,7 +84,7 @@ const isGigStatus = (value: unknown): value is GigStatus =>
 
 /** The conflict as the operator reads it, with what each choice will do. */
 export async function conflictView(
-  conflict: Pick<Conflict, 'op' | 'serverRow' | 'changedFields'>,
+  conflict: Pick<Conflict, 'op' | 'serverRow' | 'changedFields'> & { message?: string },
   context: ConflictContext,
 ): Promise<ConflictView> {
   const { op, serverRow } = conflict;
@@ -256,6 +256,31 @@ export async function conflictView(
   if (op.table === 'bulk_items' && (op.action === 'check_out' || op.action === 'check_in')) {
     const keep = refusedByRole !== null ? { allowed: false, text: refusedByRole } : null;
     return { what, serverChange, ...(await bulkConflict(op.action, op.payload, serverRow, cached, read, keep)) };
+  }
+
+  if (op.table === 'kit_assignments' && op.action === 'create') {
+    // The server found the item held by another gig at the same time (overbooked): its words name them.
+    const gig = gigWords(await read('gigs', op.payload['gig_id']));
+    const names = opNames(context.lookup);
+    const planned =
+      typeof op.payload['asset_id'] === 'string'
+        ? await names.asset(op.payload['asset_id'])
+        : typeof op.payload['case_id'] === 'string'
+          ? await names.kase(op.payload['case_id'])
+          : `${String(op.payload['quantity'])} × ${String(op.payload['category'])}`;
+    const held = (conflict.message ?? '').replace(/; confirm to plan it anyway$/, '');
+    const fields = [field('held', 'Also held', `on the pick list of ${gig}`, held === '' ? 'by another gig at the same time' : held)];
+    const keep: ConflictChoiceView =
+      refusedByRole !== null
+        ? { allowed: false, text: refusedByRole }
+        : { allowed: true, text: `Keep local: plan ${planned} for ${gig} anyway — recorded as a deliberate overbooking, with your name.` };
+    return {
+      title: `${planned} for ${gig}`,
+      what,
+      serverChange,
+      fields,
+      choices: { keep_local: keep, use_server: useServer(`${planned} stays off the pick list of ${gig}`) },
+    };
   }
 
   // Any other op (none conflicts today): the changed columns in plain words.

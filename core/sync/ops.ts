@@ -49,10 +49,15 @@ interface OpDefinition {
    * the scan workflow counts them as sent meanwhile.
    */
   contents?: 'check_out' | 'check_in';
-  /** For an op that creates its row: the row it creates. */
-  creates?: (payload: Record<string, unknown>) => Record<string, unknown>;
+  /** For an op that creates its row: the row it creates (`timestamp`: when the op was made here). */
+  creates?: (payload: Record<string, unknown>, timestamp: number) => Record<string, unknown>;
   /** For an op that removes its row outright (a pick list line, a crew assignment): no row is left. */
   removes?: true;
+  /**
+   * What Keep Local sends again after a conflict, when not the same payload: a pick list line the
+   * server found held elsewhere (overbooked) is sent again as a deliberate overbooking.
+   */
+  keepLocal?: (payload: Record<string, unknown>) => Record<string, unknown>;
   /** What it was, as a noun ("check-out scan") in the replay_expired words; "change" when not given. */
   noun?: string;
   /** What it was, with the names the station holds: "Check-out of Shure SM58 · MIC-1042 to Main Stage". */
@@ -197,7 +202,18 @@ export const OPS = {
     create: {
       needsBaseVersion: false,
       sets: () => null,
-      creates: (payload) => ({ asset_id: null, case_id: null, category: null, quantity: null, notes: null, version: 1, ...payload }),
+      creates: ({ confirm_overbooking: confirmed, ...payload }, timestamp) => ({
+        asset_id: null,
+        case_id: null,
+        category: null,
+        quantity: null,
+        notes: null,
+        version: 1,
+        ...payload,
+        // A deliberate overbooking shows as such at once; the server stamps its own time (or none when it finds no clash).
+        overbooking_confirmed_at: confirmed === true ? new Date(timestamp).toISOString() : null,
+      }),
+      keepLocal: (payload) => ({ ...payload, confirm_overbooking: true }),
       noun: 'pick list addition',
       label: async (payload, names) => `Added ${await planned(payload, names)} to the pick list of ${await names.gig(payload['gig_id'])}`,
     },

@@ -11,7 +11,7 @@ import { opDefinition } from './ops';
 export function applyOptimistic(op: QueuedOp, row: Row | null): Row | null {
   const definition = opDefinition(op.table, op.action);
   if (definition === null) return row;
-  if (definition.creates !== undefined) return { ...definition.creates(op.payload), id: String(op.payload['id']) };
+  if (definition.creates !== undefined) return { ...definition.creates(op.payload, op.timestamp), id: String(op.payload['id']) };
   if (definition.removes === true) return null;
   const sets = definition.sets(op.payload, op.timestamp, row);
   if (row === null || sets === null) return row;

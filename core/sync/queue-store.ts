@@ -15,6 +15,7 @@ import {
   type QueueStats,
   type Row,
 } from './model';
+import { opDefinition } from './ops';
 
 /**
  * Durable queue, caches, conflicts, quarantine and sync state: the one storage contract the
@@ -103,6 +104,12 @@ export class QueueStoreError extends Error {
 /** An op sent again (kept local, retried): a new id — the server answered the old one — in the same place of its entity's order, with fresh retry state. */
 export function requeued(op: QueuedOp, newId: string, baseVersion: number | null = op.baseVersion): QueuedOp {
   return { ...op, id: newId, baseVersion, status: 'pending', retryCount: 0, nextAttemptAt: 0, lastError: null };
+}
+
+/** A conflicted op the operator keeps: sent again on the server's version, as its definition says (ops.ts keepLocal). */
+export function keptLocal(op: QueuedOp, newId: string, baseVersion: number | null): QueuedOp {
+  const again = opDefinition(op.table, op.action)?.keepLocal;
+  return requeued(again === undefined ? op : { ...op, payload: again(op.payload) }, newId, baseVersion);
 }
 
 /**

@@ -71,6 +71,8 @@ export const kitAssignmentSchema = z.object({
   category: maybe(text),
   quantity: maybe(z.number().int()),
   notes: maybe(text),
+  /** When a planner confirmed this line although another gig holds the item at the same time. */
+  overbookingConfirmedAt: maybe(text),
 });
 export type KitAssignment = z.infer<typeof kitAssignmentSchema>;
 

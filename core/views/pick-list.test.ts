@@ -43,6 +43,7 @@ const line = (gigId: string, extra: Partial<KitAssignment>): KitAssignment => ({
   category: null,
   quantity: null,
   notes: null,
+  overbookingConfirmedAt: null,
   ...extra,
 });
 const bulk = (category: string, name: string, extra: Partial<BulkStock> = {}): BulkStock => ({

@@ -211,4 +211,64 @@ describe('a manager plans from the station', () => {
     expect(rows[0]?.status).toBe('available');
     expect((await refusal(h, 'setPlanScan', { gigId: target, seconds: 31 })).code).toBe('invalid_arguments');
   });
+
+  it('an item another gig holds at the same time: refused at once in words, planned on purpose when confirmed; one the station did not know of comes back as a conflict', async () => {
+    const h = await signedIn('manager');
+    const rival = await insertGig(stack.db, org.id, { name: 'Rival show', status: 'confirmed' });
+    await stack.db.query("update public.gigs set starts_at = '2027-07-03T19:00:00Z', ends_at = '2027-07-03T23:00:00Z' where id = $1", [
+      rival,
+    ]);
+    const known = await insertAsset(stack.db, org.id, 'MIC-7002', { name: 'Shure SM58' });
+    const unknown = await insertAsset(stack.db, org.id, 'MIC-7003', { name: 'Shure Beta 58' });
+    await stack.db.query('insert into public.kit_assignments (org_id, gig_id, asset_id) values ($1, $2, $3)', [org.id, rival, known]);
+    await h.engine.syncNow();
+    const { rows } = await stack.db.query<{ code: string }>('select code from public.gigs where id = $1', [rival]);
+    const code = rows[0]?.code ?? '';
+
+    expect(await refusal(h, 'editPlan', { kind: 'add_asset', gigId: day, assetId: known })).toEqual({
+      code: 'overbooked',
+      message: `Shure SM58 · MIC-7002 is also planned on Rival show · ${code} at the same time; confirm to plan it anyway`,
+    });
+    const confirmed = await call<EditResult>(h, 'editPlan', { kind: 'add_asset', gigId: day, assetId: known, confirmOverbooking: true });
+    expect(confirmed.warnings).toEqual([
+      `overbooked on purpose: Shure SM58 · MIC-7002 is also planned on Rival show · ${code} at the same time`,
+    ]);
+    expect((await plan(h, day)).lines.find((l) => l.code === 'MIC-7002')).toMatchObject({ overbookedOnPurpose: true, waiting: true });
+
+    // Another device planned MIC-7003 on the rival show; this station has not heard of it yet.
+    await stack.db.query('insert into public.kit_assignments (org_id, gig_id, asset_id) values ($1, $2, $3)', [org.id, rival, unknown]);
+    await call(h, 'editPlan', { kind: 'add_asset', gigId: day, assetId: unknown });
+    await h.engine.syncNow();
+    const conflicts = await call<
+      {
+        id: string;
+        view: { title: string; fields: { label: string; server: string }[]; choices: { keep_local: { allowed: boolean; text: string } } };
+      }[]
+    >(h, 'listConflicts');
+    expect(conflicts.map((c) => c.view.title)).toEqual(['Shure Beta 58 · MIC-7003 for Day 1']);
+    expect(conflicts[0]?.view.fields[0]).toMatchObject({
+      label: 'Also held',
+      server: `Shure Beta 58 · MIC-7003 is also planned on "Rival show" (${code}) at the same time`,
+    });
+    expect(conflicts[0]?.view.choices.keep_local).toEqual({
+      allowed: true,
+      text: 'Keep local: plan Shure Beta 58 · MIC-7003 for Day 1 anyway — recorded as a deliberate overbooking, with your name.',
+    });
+    await call(h, 'resolveConflicts', { ids: [conflicts[0]?.id], choice: 'keep_local' });
+    await h.engine.syncNow();
+    const { rows: planned } = await stack.db.query<{ serial: string; confirmed: boolean }>(
+      `select a.serial_number as serial, k.overbooking_confirmed_at is not null as confirmed
+         from public.kit_assignments k join public.assets a on a.id = k.asset_id where k.gig_id = $1 and a.serial_number like 'MIC-700%' order by 1`,
+      [day],
+    );
+    expect(planned).toEqual([
+      { serial: 'MIC-7002', confirmed: true },
+      { serial: 'MIC-7003', confirmed: true },
+    ]);
+    // Lines by name: Shure Beta 58 before Shure SM58.
+    expect((await plan(h, day)).lines.filter((l) => l.overbookedOnPurpose).map((l) => [l.code, l.waiting])).toEqual([
+      ['MIC-7003', false],
+      ['MIC-7002', false],
+    ]);
+  });
 });

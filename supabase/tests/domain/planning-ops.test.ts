@@ -397,3 +397,68 @@ describe('gig edits', () => {
     expect(Object.fromEntries(rows.map((r) => [r.id, r.deleted]))).toEqual({ [festival]: false, [day]: true, [set]: true });
   });
 });
+
+describe('overbooking: an item held by another gig at the same time', () => {
+  async function dated(name: string, startsAt: string, endsAt: string, parent: string | null = null): Promise<string> {
+    const id = await insertGig(stack.db, org.id, { name, status: 'confirmed', parent });
+    await stack.db.query('update public.gigs set starts_at = $2, ends_at = $3 where id = $1', [id, startsAt, endsAt]);
+    return id;
+  }
+  const add = (gigId: string, what: Record<string, unknown>, extra: Record<string, unknown> = {}): Op =>
+    op('kit_assignments', 'create', { id: randomUUID(), gig_id: gigId, ...what, ...extra });
+
+  it('answers conflict `overbooked` naming the gig, plans it when confirmed (recorded), and leaves gigs apart in time alone', async () => {
+    const mic = await insertAsset(stack.db, org.id, 'OVB-MIC', { name: 'Shure SM58' });
+    const friday = await dated('Friday show', '2027-08-06T18:00:00Z', '2027-08-06T23:00:00Z');
+    const saturday = await dated('Saturday show', '2027-08-07T18:00:00Z', '2027-08-07T23:00:00Z');
+    const october = await dated('October show', '2027-10-01T18:00:00Z', '2027-10-01T23:00:00Z');
+    const undated = await insertGig(stack.db, org.id, { name: 'Someday', status: 'draft' });
+    expect((await pushOne('manager', add(friday, { asset_id: mic }))).status).toBe('applied');
+    // With 24 h buffers either side, Saturday's window overlaps Friday's.
+    const clash = await pushOne('manager', add(saturday, { asset_id: mic }));
+    expect(clash).toMatchObject({
+      status: 'conflict',
+      code: 'overbooked',
+      row: null,
+      message: `Shure SM58 · OVB-MIC is also planned on "Friday show" (${await codeOf(friday)}) at the same time; confirm to plan it anyway`,
+    });
+    expect((clash as unknown as { gigs: unknown[] }).gigs).toEqual([
+      { gig_id: friday, name: 'Friday show', code: await codeOf(friday), reason: 'planned', items: ['Shure SM58 · OVB-MIC'] },
+    ]);
+    expect(await lines(saturday)).toEqual([]);
+    const confirmed = await pushOne('manager', add(saturday, { asset_id: mic }, { confirm_overbooking: true }));
+    expect(confirmed).toMatchObject({ status: 'applied' });
+    expect(confirmed.row?.['overbooking_confirmed_at']).not.toBeNull();
+    expect((await pushOne('manager', add(october, { asset_id: mic }))).status).toBe('applied');
+    expect((await pushOne('manager', add(undated, { asset_id: mic }))).status).toBe('applied');
+    expect((await pushOne('manager', add(october, { category: 'Clamp', quantity: 2 }, { confirm_overbooking: 'yes' }))).code).toBe(
+      'invalid_field',
+    );
+  });
+
+  it('counts an item inside a planned case, and an item out to a gig not back in time; its own festival does not clash', async () => {
+    const box = await insertCase(stack.db, org.id, 'OVB-CASE');
+    const inside = await insertAsset(stack.db, org.id, 'OVB-IN', { name: 'Wireless mic', caseId: box });
+    const loose = await insertAsset(stack.db, org.id, 'OVB-OUT', { name: 'Hazer' });
+    const festival = await dated('Harbour Festival', '2027-09-10T10:00:00Z', '2027-09-12T23:00:00Z');
+    const set = await dated('Closing set', '2027-09-12T21:00:00Z', '2027-09-12T22:30:00Z', festival);
+    const rival = await dated('Corporate dinner', '2027-09-11T18:00:00Z', '2027-09-11T23:00:00Z');
+    expect((await pushOne('manager', add(festival, { case_id: box }))).status).toBe('applied');
+    // The set is part of the festival: the festival's plan does not hold the case against it.
+    expect((await pushOne('manager', add(set, { asset_id: inside }))).status).toBe('applied');
+    expect(await pushOne('manager', add(rival, { asset_id: inside }))).toMatchObject({
+      code: 'overbooked',
+      message: expect.stringMatching(/^Wireless mic · OVB-IN is also planned on "Closing set" .*; planned on "Harbour Festival" /),
+    });
+    await stack.db.query("update public.assets set status = 'checked_out', current_gig_id = $2 where id = $1", [loose, festival]);
+    expect(await pushOne('manager', add(rival, { asset_id: loose }))).toMatchObject({
+      code: 'overbooked',
+      message: `Hazer · OVB-OUT is also out to "Harbour Festival" (${await codeOf(festival)}), not back in time; confirm to plan it anyway`,
+    });
+  });
+});
+
+async function codeOf(gigId: string): Promise<string> {
+  const { rows } = await stack.db.query<{ code: string }>('select code from public.gigs where id = $1', [gigId]);
+  return rows[0]?.code ?? '';
+}

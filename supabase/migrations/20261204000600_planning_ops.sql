@@ -21,6 +21,80 @@ as $$
   select format('%s · %s', left(a.name, 80), a.serial_number) from public.assets a where a.id = asset_id
 $$;
 
+-- A device computes availability from its own copy, so it needs its organizations' prep and
+-- return buffers (…000400): they come with the memberships it already reads at sign-in.
+create or replace function public.my_memberships()
+returns jsonb
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select coalesce(jsonb_agg(jsonb_build_object('org_id', m.org_id, 'role', m.role,
+                                               'prep_buffer_hours', o.prep_buffer_hours,
+                                               'return_buffer_hours', o.return_buffer_hours) order by m.org_id), '[]'::jsonb)
+    from public.memberships m
+    join public.organizations o on o.id = m.org_id
+   where m.user_id = (select auth.uid())
+$$;
+
+-- Overbooking (issue 19): a pick list line for an item (or a case holding it) that another gig
+-- holds at the same time is a conflict in words unless the planner confirms it, and a confirmed
+-- one is recorded on the line (who, when). "Holds" as core/views/availability.ts defines it: a
+-- live draft / confirmed / in-progress gig that is neither inside nor above this one, whose
+-- window (dates, an ancestor's when it has none, widened by the buffers) overlaps this gig's,
+-- plans the item by an asset line or a case line; or the item is out to such a gig (any window)
+-- and that gig is not back before this one starts. A gig without dates clashes with nothing.
+alter table public.kit_assignments
+  add column overbooking_confirmed_at timestamptz,
+  add column overbooking_confirmed_by uuid;
+
+-- The other gigs holding any of `wanted` during `gig`'s window: [{gig_id, name, code, reason, items}].
+create function app.plan_clashes(gig public.gigs, wanted uuid[])
+returns jsonb
+language sql stable set search_path = ''
+as $$
+  with recursive subject as (
+    select w from app.gig_window(gig.id) w where w is not null
+  ),
+  holding_cases (case_id) as (
+    select a.case_id from public.assets a where a.id = any (wanted) and a.case_id is not null
+    union
+    select c.parent_case_id from public.cases c join holding_cases h on c.id = h.case_id where c.parent_case_id is not null
+  ),
+  candidates as (
+    select distinct k.gig_id from public.kit_assignments k
+     where k.org_id = gig.org_id and (k.asset_id = any (wanted) or k.case_id in (select case_id from holding_cases))
+    union
+    select distinct a.current_gig_id from public.assets a where a.id = any (wanted) and a.current_gig_id is not null
+  ),
+  others as (
+    select g.id, g.name, g.code, g.status, w.w_from, w.w_to
+      from public.gigs g
+      left join app.gig_windows(array(select gig_id from candidates)) w on w.gig_id = g.id
+     where g.id in (select gig_id from candidates) and g.org_id = gig.org_id and g.deleted_at is null
+       and not (g.path operator(extensions.<@) gig.path) and not (g.path operator(extensions.@>) gig.path)
+  ),
+  clashes as (
+    select o.id, o.name, o.code, 'planned' as reason, l.asset_id
+      from others o
+      join app.kit_line_assets(array(select id from others)) l on l.gig_id = o.id
+      cross join subject s
+     where l.asset_id = any (wanted) and o.status in ('draft', 'confirmed', 'in_progress')
+       and o.w_from is not null and tstzrange(o.w_from, o.w_to, '[)') && s.w
+    union
+    select o.id, o.name, o.code, 'out', a.id
+      from others o
+      join public.assets a on a.current_gig_id = o.id and a.id = any (wanted) and a.deleted_at is null
+      cross join subject s
+     where o.w_to is null or o.w_to > lower(s.w)
+  )
+  select coalesce(jsonb_agg(jsonb_build_object('gig_id', c.id, 'name', c.name, 'code', c.code, 'reason', c.reason,
+                                               'items', c.items) order by c.name, c.id, c.reason), '[]'::jsonb)
+    from (select id, name, code, reason, array_agg(app.asset_words(asset_id) order by asset_id) as items
+            from clashes group by id, name, code, reason) c
+$$;
+
 -- A gig a pick list or crew op names, locked (shared) so a delete committing meanwhile is waited
 -- for; null when it does not exist or the caller is no member of its organization.
 create function app.plan_gig(gig_id uuid)
@@ -65,6 +139,10 @@ declare
   kinds integer;
   member_name text;
   violated text;
+  wanted uuid[];
+  planned_words text;
+  clashes jsonb;
+  confirmed boolean;
   what text := case when tbl = 'kit_assignments' then 'pick list line' else 'crew assignment' end;
 begin
   if action = 'create' then
@@ -157,9 +235,44 @@ begin
           return app.rejected(op_id, tbl, entity, 'invalid_field', 'payload.quantity must be a whole number from 1 to 100000');
         end if;
       end if;
-      insert into public.kit_assignments (id, org_id, gig_id, asset_id, case_id, category, quantity, notes)
+      -- Held by another gig at the same time: a conflict unless the planner confirmed it.
+      if payload ? 'confirm_overbooking' and jsonb_typeof(payload -> 'confirm_overbooking') <> 'boolean' then
+        return app.rejected(op_id, tbl, entity, 'invalid_field', 'payload.confirm_overbooking must be true or false');
+      end if;
+      if payload ? 'asset_id' and payload -> 'asset_id' <> 'null'::jsonb then
+        wanted := array[app.as_uuid(payload -> 'asset_id')];
+        planned_words := app.asset_words(app.as_uuid(payload -> 'asset_id'));
+      elsif payload ? 'case_id' and payload -> 'case_id' <> 'null'::jsonb then
+        wanted := array(
+          with recursive tree (id) as (
+            select c.id from public.cases c where c.id = app.as_uuid(payload -> 'case_id') and c.deleted_at is null
+            union
+            select c.id from public.cases c join tree t on c.parent_case_id = t.id where c.deleted_at is null
+          )
+          select a.id from public.assets a where a.case_id in (select id from tree) and a.deleted_at is null);
+        planned_words := format('case %s', (select left(c.name, 80) from public.cases c where c.id = app.as_uuid(payload -> 'case_id')));
+      end if;
+      clashes := case when wanted is null then '[]'::jsonb else app.plan_clashes(gig, wanted) end;
+      confirmed := coalesce((payload ->> 'confirm_overbooking')::boolean, false);
+      if clashes <> '[]'::jsonb and not confirmed then
+        select string_agg(format(case when c ->> 'reason' = 'planned' then 'planned on "%s" (%s) at the same time'
+                                      else 'out to "%s" (%s), not back in time' end,
+                                 left(c ->> 'name', 80), c ->> 'code'), '; ')
+          into bad from jsonb_array_elements(clashes) c;
+        return app.result(op_id, 'conflict', tbl, entity, jsonb_build_object(
+          'code', 'overbooked',
+          'message', format('%s is also %s; confirm to plan it anyway', planned_words, bad),
+          'row', null,
+          'changed_fields', jsonb_build_array('gig_id'),
+          'gigs', clashes));
+      end if;
+      insert into public.kit_assignments (id, org_id, gig_id, asset_id, case_id, category, quantity, notes,
+                                          overbooking_confirmed_at, overbooking_confirmed_by)
       values (entity, gig.org_id, gig.id, app.as_uuid(payload -> 'asset_id'), app.as_uuid(payload -> 'case_id'),
-              btrim(payload ->> 'category'), (payload ->> 'quantity')::integer, payload ->> 'notes');
+              btrim(payload ->> 'category'), (payload ->> 'quantity')::integer, payload ->> 'notes',
+              case when clashes <> '[]'::jsonb then now() end,
+              case when clashes <> '[]'::jsonb then
+                (select p.id from public.staff_profiles p where p.user_id = auth.uid() and p.org_id = gig.org_id) end);
       return app.applied(op_id, tbl, entity);
     end if;
     -- update: a quantity line's quantity, any line's notes (last write wins).
