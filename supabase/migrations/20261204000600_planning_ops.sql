@@ -611,3 +611,39 @@ begin
   return app.op_stock_write(op_id, tbl, action, entity, payload, base_version, device, occurred);
 end
 $$;
+
+-- A moved set time reaches the crew in the venue's time, as the screens show it: "Now Sat 03 Jul
+-- 22:00 Lisbon time – 23:30" (a gig without a zone keeps "… UTC"). As in …002300 otherwise.
+create or replace function app.announce_gig_change()
+returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  kind text;
+  body text;
+  zone text := coalesce(new.time_zone, 'UTC');
+  zone_words text := case when new.time_zone is null or new.time_zone in ('UTC', 'Etc/UTC') then 'UTC'
+                          else replace(regexp_replace(new.time_zone, '^.*/', ''), '_', ' ') || ' time' end;
+begin
+  if new.deleted_at is not null then
+    return new;
+  end if;
+  if new.starts_at is distinct from old.starts_at or new.ends_at is distinct from old.ends_at then
+    kind := 'schedule';
+    body := case when new.starts_at is null then 'No start time set'
+                 else 'Now ' || to_char(new.starts_at at time zone zone, 'Dy DD Mon HH24:MI') || ' ' || zone_words
+                      || coalesce(' – ' || to_char(new.ends_at at time zone zone, 'HH24:MI'), '') end;
+  elsif new.status is distinct from old.status then
+    kind := 'status';
+    body := 'Status: ' || replace(new.status::text, '_', ' ');
+  elsif new.venue is distinct from old.venue then
+    kind := 'venue';
+    body := 'Venue: ' || coalesce(new.venue, 'none');
+  else
+    return new;
+  end if;
+  insert into app.notification_outbox (org_id, gig_id, kind, title, body, url, tag)
+  values (new.org_id, new.id, kind, new.name, body, '/gigs/' || new.id, 'gig-' || new.id);
+  return new;
+end
+$$;

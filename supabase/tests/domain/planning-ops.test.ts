@@ -342,6 +342,19 @@ describe('gig edits', () => {
     expect(await gigRow(target)).toMatchObject({ name: 'Headliner (late)', starts_at: new Date(times.starts_at), version: 3 });
   });
 
+  it('a set time moved from the app is announced to the crew in the venue’s time', async () => {
+    const target = await insertGig(stack.db, org.id, { name: 'Closing set', status: 'confirmed' });
+    await stack.db.query("update public.gigs set time_zone = 'Europe/Lisbon' where id = $1", [target]);
+    const version = Number((await gigRow(target))['version']);
+    const moved = op('gigs', 'set_times', { id: target, starts_at: '2027-07-03T21:00:00Z', ends_at: '2027-07-03T22:30:00Z' }, version);
+    expect((await pushOne('manager', moved)).status).toBe('applied');
+    const { rows } = await stack.db.query<{ kind: string; title: string; body: string }>(
+      'select kind, title, body from app.notification_outbox where gig_id = $1 order by id',
+      [target],
+    );
+    expect(rows).toEqual([{ kind: 'schedule', title: 'Closing set', body: 'Now Sat 03 Jul 22:00 Lisbon time – 23:30' }]);
+  });
+
   it('refuses an end before the start, a missing end, times through update, and a set time from crew', async () => {
     const target = await insertGig(stack.db, org.id, { status: 'confirmed' });
     expect(
