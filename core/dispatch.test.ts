@@ -37,6 +37,7 @@ const handlers: StationHandlers = {
   editPlan: unused,
   editGig: unused,
   setPlanScan: unused,
+  listOverdueReturns: unused,
   getSettings: unused,
   saveSettings: unused,
   signIn: unused,

@@ -10,7 +10,7 @@ import { MAX_CODE_BYTES, scannerConfigSchema, scannerStatusSchema } from './scan
 import { conflictViewSchema } from './sync/conflict-choices';
 import { conflictSchema, queuedOpSchema, quarantinedOpSchema } from './sync/model';
 import { gigSchema, staffProfileSchema } from './sync/rows';
-import { editResultSchema, gigEditSchema, gigPlanSchema, planEditSchema } from './planning/plan-api';
+import { editResultSchema, gigEditSchema, gigPlanSchema, overdueReturnSchema, planEditSchema } from './planning/plan-api';
 import {
   GIG_STATUSES,
   assetHistorySchema,
@@ -227,6 +227,8 @@ export const stationApiSchema = {
   setGigStatus: { args: z.tuple([setGigStatusInputSchema]), result: queuedOpSchema },
   /** A gig's plan: its details, pick list and crew, with what the signed-in role may change (core/planning). */
   getGigPlan: { args: z.tuple([z.strictObject({ gigId: z.uuid() })]), result: gigPlanSchema },
+  /** Everything out past its gig's end and return buffer, by gig, most overdue first (the station's home). */
+  listOverdueReturns: { args: z.tuple([]), result: z.array(overdueReturnSchema) },
   /** Queues a pick list or crew edit, checked against this device's copy first (refused in words, nothing queued). */
   editPlan: { args: z.tuple([planEditSchema]), result: editResultSchema },
   /** Queues a new gig or an edit of one: details last-write-wins, times and moves version-checked. */

@@ -247,6 +247,7 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
       return engine.enqueue({ table: 'gigs', action: 'set_status', payload: { id: gigId, to: status }, base_version: gig.version });
     },
     getGigPlan: ({ gigId }) => planning.plan(gigId),
+    listOverdueReturns: () => planning.overdue(),
     editPlan: (edit) => planning.editPlan(edit),
     editGig: (edit) => planning.editGig(edit),
     setPlanScan: ({ gigId, seconds }) => Promise.resolve({ gigId: context.planScan(gigId, seconds) }),

@@ -159,3 +159,15 @@ export type GigEdit = z.infer<typeof gigEditSchema>;
 /** What an edit queued, and what the planner should know about it (an overbooking, lines skipped). */
 export const editResultSchema = z.object({ queued: z.array(queuedOpSchema), warnings: z.array(z.string()) });
 export type EditResult = z.infer<typeof editResultSchema>;
+
+/** What is out past its gig's end and return buffer, per gig (the station's home lists it). */
+export const overdueReturnSchema = z.object({
+  gigId: uuid,
+  /** "Main Stage Day 2 · GIG-0042". */
+  gig: z.string(),
+  /** When it was due back (the gig's end plus the return buffer), in the venue's time. */
+  dueBack: z.string(),
+  /** "Shure SM58 · MIC-7001", "12 × XLR cable 10 m". */
+  items: z.array(z.string()),
+});
+export type OverdueReturn = z.infer<typeof overdueReturnSchema>;

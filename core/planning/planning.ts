@@ -9,10 +9,11 @@ import type { QueueStore } from '../sync/queue-store';
 import { roleIn } from '../sync/roles';
 import type { SyncEngine } from '../sync/engine';
 import type { PlanTables } from '../store/views';
-import type { EditResult, GigEdit, GigPlan, PlanEdit } from './plan-api';
+import type { EditResult, GigEdit, GigPlan, OverdueReturn, PlanEdit } from './plan-api';
 import { gigOps, planOps, type PlanSource, type PlannedOps } from './plan-edits';
 import { buildGigPlan, DEFAULT_BUFFERS, type PlanViewSource } from './plan-view';
-import { availability, type Availability } from '../views/availability';
+import { availability, gigWindows, overdueReturns, type Availability } from '../views/availability';
+import { formatDateTime } from '../views/time';
 
 /** The gigs that hold any of `assetIds` against the gig (planned at the same time, or out and not back), in words. */
 function clashWords(free: Availability, assetIds: readonly string[], tables: Pick<PlanTables, 'gig'>): string[] {
@@ -33,6 +34,8 @@ function clashWords(free: Availability, assetIds: readonly string[], tables: Pic
 
 export interface Planning {
   plan(gigId: string): Promise<GigPlan>;
+  /** Everything out past its gig's end and return buffer, most overdue first. */
+  overdue(): Promise<OverdueReturn[]>;
   editPlan(edit: PlanEdit): Promise<EditResult>;
   editGig(edit: GigEdit): Promise<EditResult>;
 }
@@ -82,6 +85,36 @@ export function createPlanning(deps: PlanningDeps): Planning {
       const plan = buildGigPlan(gigId, await from.roleFor(gigId), from, deps.now());
       if (plan === null) throw new StationError('not_found', 'that gig is not on this station');
       return plan;
+    },
+    overdue: async () => {
+      const from = await source();
+      const rows = from.rows();
+      const now = deps.now();
+      const dueBack = gigWindows(rows.gigs, rows.buffers);
+      const byGig = new Map<string, string[]>();
+      for (const late of overdueReturns(rows, now, null)) {
+        const items = byGig.get(late.gigId) ?? [];
+        for (const id of late.assets) {
+          const asset = from.asset(id);
+          items.push(asset === null ? 'an item not on this device' : `${asset.name} · ${asset.serialNumber}`);
+        }
+        if (late.units > 0) items.push(`${late.units} × ${from.bulkItemOf(late.category)?.name ?? late.category}`);
+        byGig.set(late.gigId, items);
+      }
+      return [...byGig]
+        .map(([gigId, items]) => {
+          const gig = from.gig(gigId);
+          const due = dueBack(gigId)?.to ?? now;
+          return {
+            gigId,
+            due,
+            gig: gig === null ? 'a gig not on this device' : gig.code ? `${gig.name} · ${gig.code}` : gig.name,
+            dueBack: formatDateTime(due, { timeZone: gig?.timeZone ?? undefined, locale: 'en-GB' }),
+            items: items.sort(),
+          };
+        })
+        .sort((a, b) => a.due - b.due)
+        .map(({ due: _due, ...entry }) => entry);
     },
     editPlan: async (edit) => queueAll(await planOps(edit, await source())),
     editGig: async (edit) => queueAll(await gigOps(edit, await source())),

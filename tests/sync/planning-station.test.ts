@@ -271,4 +271,29 @@ describe('a manager plans from the station', () => {
       ['MIC-7002', false],
     ]);
   });
+
+  it('lists what is out past its gig’s end and return buffer, by gig, most overdue first, in words', async () => {
+    // The harness's clock stands at 2026-11-25 09:00 UTC.
+    const early = await insertGig(stack.db, org.id, { name: 'Autumn tour', status: 'in_progress' });
+    const later = await insertGig(stack.db, org.id, { name: 'Gala dinner', status: 'confirmed' });
+    const current = await insertGig(stack.db, org.id, { name: 'Still on', status: 'in_progress' });
+    const times = "update public.gigs set starts_at = $2, ends_at = $3, time_zone = 'Europe/Lisbon' where id = $1";
+    await stack.db.query(times, [early, '2026-11-10T10:00:00Z', '2026-11-18T23:00:00Z']);
+    await stack.db.query(times, [later, '2026-11-22T18:00:00Z', '2026-11-22T23:00:00Z']);
+    await stack.db.query(times, [current, '2026-11-24T10:00:00Z', '2026-11-26T23:00:00Z']);
+    const out = "update public.assets set status = 'checked_out', current_gig_id = $2 where serial_number = $1";
+    await insertAsset(stack.db, org.id, 'LATE-1', { name: 'Moving head' });
+    await insertAsset(stack.db, org.id, 'LATE-2', { name: 'Hazer' });
+    await insertAsset(stack.db, org.id, 'LATE-3', { name: 'Truss clamp' });
+    await stack.db.query(out, ['LATE-1', early]);
+    await stack.db.query(out, ['LATE-2', later]);
+    await stack.db.query(out, ['LATE-3', current]);
+    const h = await signedIn('manager');
+    const overdue = await call<{ gig: string; dueBack: string; items: string[] }[]>(h, 'listOverdueReturns');
+    const late = overdue.filter((o) => o.items.some((i) => i.includes('LATE-')));
+    expect(late.map((o) => [o.gig.replace(/ · GIG-\w+$/, ''), o.dueBack.replace(/\s/g, ' '), o.items])).toEqual([
+      ['Autumn tour', '19 Nov 2026, 23:00 WET', ['Moving head · LATE-1']],
+      ['Gala dinner', '23 Nov 2026, 23:00 WET', ['Hazer · LATE-2']],
+    ]);
+  });
 });
