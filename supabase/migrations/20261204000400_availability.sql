@@ -316,16 +316,30 @@ begin
              group by k.category) d
      group by d.category
   ),
+  -- Each category's lists built once (not one scan of reasons or held per category and figure).
+  held_json as (
+    select h.category, h.kind,
+           jsonb_agg(jsonb_build_object('gigId', h.gig_id, 'assets', h.assets, 'units', h.units) order by h.gig_id) as list,
+           sum(cardinality(h.assets) + h.units)::integer as n
+      from held h
+     group by h.category, h.kind
+  ),
+  maintenance_json as (
+    select r.category, jsonb_agg(r.id order by r.id) as list, count(*)::integer as n
+      from reasons r
+     where r.reason = 'maintenance'
+     group by r.category
+  ),
   figures as (
-    select c.category,
-           coalesce(ow.n, 0) as owned,
-           coalesce((select count(*) from reasons r where r.category = c.category and r.reason = 'maintenance'), 0)::integer as maintenance,
-           coalesce((select sum(cardinality(h.assets) + h.units) from held h where h.category = c.category and h.kind = 'out'), 0)::integer as out_n,
-           coalesce((select sum(cardinality(h.assets) + h.units) from held h where h.category = c.category and h.kind = 'planned'), 0)::integer as planned_n,
-           coalesce(dm.n, 0) as demand
+    select c.category, coalesce(ow.n, 0) as owned, coalesce(m.n, 0) as maintenance, coalesce(o.n, 0) as out_n,
+           coalesce(p.n, 0) as planned_n, coalesce(dm.n, 0) as demand,
+           coalesce(m.list, '[]') as maintenance_list, coalesce(o.list, '[]') as out_list, coalesce(p.list, '[]') as planned_list
       from unnest(cats) c (category)
       left join owned ow on ow.category = c.category
       left join demand dm on dm.category = c.category
+      left join maintenance_json m on m.category = c.category
+      left join held_json o on o.category = c.category and o.kind = 'out'
+      left join held_json p on p.category = c.category and p.kind = 'planned'
   ),
   line_items as (
     select o.line_id,
@@ -384,12 +398,9 @@ begin
                'available', f.owned - f.maintenance - f.out_n - f.planned_n,
                'demand', f.demand,
                'shortage', greatest(f.demand - (f.owned - f.maintenance - f.out_n - f.planned_n), 0),
-               'maintenanceAssets', coalesce((select jsonb_agg(r.id order by r.id) from reasons r
-                                               where r.category = f.category and r.reason = 'maintenance'), '[]'),
-               'outGigs', coalesce((select jsonb_agg(jsonb_build_object('gigId', h.gig_id, 'assets', h.assets, 'units', h.units) order by h.gig_id)
-                                      from held h where h.category = f.category and h.kind = 'out'), '[]'),
-               'plannedGigs', coalesce((select jsonb_agg(jsonb_build_object('gigId', h.gig_id, 'assets', h.assets, 'units', h.units) order by h.gig_id)
-                                          from held h where h.category = f.category and h.kind = 'planned'), '[]'))
+               'maintenanceAssets', f.maintenance_list,
+               'outGigs', f.out_list,
+               'plannedGigs', f.planned_list)
              order by f.category collate "C")
         from figures f), '[]'),
     'lines', coalesce((
