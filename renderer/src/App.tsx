@@ -9,6 +9,7 @@ import { ConflictsScreen } from './screens/ConflictsScreen';
 import type { CrewPush } from './web/crew-push';
 import { GigsScreen, type GigFocus } from './screens/GigsScreen';
 import { MyGigsScreen } from './screens/MyGigsScreen';
+import { PlanScreen, type PlanTarget } from './screens/PlanScreen';
 import { RECENT, ScanScreen } from './screens/ScanScreen';
 import { ScannersScreen } from './screens/ScannersScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
@@ -27,10 +28,11 @@ const ALL_SCREENS = {
   conflicts: 'Conflicts',
   scanners: 'Scanners',
   settings: 'Settings',
+  plan: 'Plan',
 } as const;
 export type Screen = keyof typeof ALL_SCREENS;
 
-/** In order: F1, F2… A phone has no scanner settings; its home is the crew member's schedule. */
+/** In order: F1, F2… A phone has no scanner settings; its home is the crew member's schedule. The Plan screen opens from Gigs. */
 const SCREENS: Record<'station' | 'crew', readonly Screen[]> = {
   station: ['scan', 'gigs', 'assets', 'sync', 'conflicts', 'scanners', 'settings'],
   crew: ['mine', 'scan', 'gigs', 'assets', 'sync', 'conflicts', 'settings'],
@@ -49,6 +51,7 @@ const Sync = memo(SyncScreen);
 const Conflicts = memo(ConflictsScreen);
 const Scanners = memo(ScannersScreen);
 const Settings = memo(SettingsScreen);
+const Plan = memo(PlanScreen);
 const SignIn = memo(SignInScreen);
 
 type Load = { state: 'loading' } | { state: 'ready'; info: StationInfo } | { state: 'failed'; message: string };
@@ -69,6 +72,7 @@ export function App({ variant = 'station', push, onOpenGig, onSignedIn }: AppPro
   const screens = SCREENS[variant];
   const [screen, setScreen] = useState<Screen>(screens[0] ?? 'scan');
   const [gigFocus, setGigFocus] = useState<GigFocus | null>(null);
+  const [planTarget, setPlanTarget] = useState<PlanTarget | null>(null);
   /** A gig tapped in My gigs: the Scan screen brings its pick list into view (a new number each tap). */
   const [pickListFocus, setPickListFocus] = useState(0);
   const [settings, setSettings] = useState<StationSettings | null>(null);
@@ -76,7 +80,7 @@ export function App({ variant = 'station', push, onOpenGig, onSignedIn }: AppPro
   const [recent, setRecent] = useState<readonly RecentScan[]>([]);
   const sync = useSyncStatus();
   // A station PC keeps its lists warm (screens open instantly); a phone loads them when shown.
-  const fresh = useStationLists(variant === 'station' || screen === 'gigs' || screen === 'assets');
+  const fresh = useStationLists(variant === 'station' || screen === 'gigs' || screen === 'assets' || screen === 'plan');
   // The same object while its parts are the same: the list screens (memoised) skip a scan's re-render.
   const lists = useMemo(() => fresh, [fresh.gigs, fresh.tree, fresh.assets, fresh.loaded, fresh.error]); // eslint-disable-line react-hooks/exhaustive-deps
 
@@ -139,6 +143,17 @@ export function App({ variant = 'station', push, onOpenGig, onSignedIn }: AppPro
     setScreen('scan');
     setPickListFocus((n) => n + 1);
   }, []);
+  const openPlan = useCallback((target: PlanTarget) => {
+    setPlanTarget(target);
+    setScreen('plan');
+  }, []);
+  // Back to Gigs with the gig just planned selected (a deleted one is simply not found there).
+  const closePlan = useCallback(() => {
+    const planned = planTarget?.kind === 'gig' ? planTarget.gigId : null;
+    if (planned !== null) setGigFocus((previous) => ({ gigId: planned, seq: (previous?.seq ?? 0) + 1 }));
+    setPlanTarget(null);
+    setScreen('gigs');
+  }, [planTarget]);
   const settingsSaved = useCallback((saved: StationSettings) => {
     setSettings(saved);
     setSettingsError(null);
@@ -171,6 +186,8 @@ export function App({ variant = 'station', push, onOpenGig, onSignedIn }: AppPro
     );
 
   const online = sync?.online ?? false;
+  // The Plan screen is reached from Gigs: its tab stays lit.
+  const shownTab: Screen = screen === 'plan' ? 'gigs' : screen;
   // A phone nobody is signed in on shows nothing but the sign-in (its lists would be empty).
   const signInFirst = variant === 'crew' && settings !== null && settings.signedInAs === null;
   return (
@@ -199,8 +216,8 @@ export function App({ variant = 'station', push, onOpenGig, onSignedIn }: AppPro
             <button
               key={id}
               type="button"
-              className={screen === id ? 'tab active' : 'tab'}
-              aria-current={screen === id ? 'page' : undefined}
+              className={shownTab === id ? 'tab active' : 'tab'}
+              aria-current={shownTab === id ? 'page' : undefined}
               onClick={() => setScreen(id)}
             >
               {ALL_SCREENS[id]}
@@ -215,7 +232,10 @@ export function App({ variant = 'station', push, onOpenGig, onSignedIn }: AppPro
         <main className="screen" data-screen={screen}>
           {screen === 'mine' && <Mine onOpen={openPickList} push={push} />}
           {screen === 'scan' && <Scan recent={recent} sync={sync} camera={variant === 'crew'} pickListFocus={pickListFocus} />}
-          {screen === 'gigs' && <Gigs lists={lists} focus={gigFocus} />}
+          {screen === 'gigs' && <Gigs lists={lists} focus={gigFocus} onPlan={openPlan} />}
+          {screen === 'plan' && planTarget !== null && (
+            <Plan target={planTarget} lists={lists} feedback={lastFeedback} onOpen={openPlan} onBack={closePlan} />
+          )}
           {screen === 'assets' && <Assets lists={lists} />}
           {screen === 'sync' && <Sync sync={sync} />}
           {screen === 'conflicts' && <Conflicts sync={sync} />}

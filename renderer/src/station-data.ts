@@ -106,6 +106,7 @@ export function errorText(reason: unknown): string {
     case 'invalid_arguments':
     case 'not_found':
     case 'conflict':
+    case 'overbooked':
     case 'corrupt':
     case 'unsupported':
     case 'not_configured':

@@ -6,6 +6,10 @@ import { errorText, type StationLists } from '../station-data';
 import { Time } from '../Time';
 import { useVirtualRows } from '../virtual';
 import { MovementsExport } from './MovementsExport';
+import { OverdueList } from './OverdueList';
+import { OverdueReturns } from './PlanAvailability';
+import type { PlanTarget } from './PlanScreen';
+import { useMayPlan, useSelectedPlan } from './useGigPlanSummary';
 
 const ROW_HEIGHT = 56;
 
@@ -16,7 +20,16 @@ export interface GigFocus {
   seq: number;
 }
 
-export function GigsScreen({ lists, focus = null }: { lists: StationLists; focus?: GigFocus | null }) {
+export function GigsScreen({
+  lists,
+  focus = null,
+  onPlan,
+}: {
+  lists: StationLists;
+  focus?: GigFocus | null;
+  /** Opens the Plan screen on a gig, or on a new gig (at the top or under one). */
+  onPlan?: (target: PlanTarget) => void;
+}) {
   const { tree } = lists;
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [query, setQuery] = useState('');
@@ -96,6 +109,10 @@ export function GigsScreen({ lists, focus = null }: { lists: StationLists; focus
     // eslint-disable-next-line react-hooks/exhaustive-deps -- asked again when the gig, its status or version changes
   }, [actionsKey]);
 
+  // Planning is offered to the roles that plan (core decides, per gig): the selected gig's plan says.
+  const mayPlan = useMayPlan(tree);
+  const selectedPlan = useSelectedPlan(gig?.id ?? null, gig === undefined ? '' : `${gig.version}:${gig.planned}:${gig.assetsOut}`);
+
   const changeStatus = (status: GigStatus): void => {
     if (gig === undefined) return;
     window.station.setGigStatus({ gigId: gig.id, status }).then(
@@ -118,6 +135,11 @@ export function GigsScreen({ lists, focus = null }: { lists: StationLists; focus
           <span className="count" data-testid="gig-count">
             {lists.loaded ? `${rows.length} shown · ${tree.byId.size} gigs` : 'Loading…'}
           </span>
+          {mayPlan === true && onPlan !== undefined && (
+            <button type="button" onClick={() => onPlan({ kind: 'new', parentId: null })}>
+              New gig
+            </button>
+          )}
         </div>
         {lists.error !== null && (
           <p role="alert" className="note-error">
@@ -167,7 +189,10 @@ export function GigsScreen({ lists, focus = null }: { lists: StationLists; focus
       </section>
       <aside className="detail-pane" aria-label="Gig detail">
         {gig === undefined ? (
-          <p className="muted">Select a gig (arrow keys, Enter to expand).</p>
+          <>
+            <p className="muted">Select a gig (arrow keys, Enter to expand).</p>
+            <OverdueList />
+          </>
         ) : (
           <>
             <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -201,6 +226,18 @@ export function GigsScreen({ lists, focus = null }: { lists: StationLists; focus
               <dt>Sub-gigs</dt>
               <dd>{(rollup?.gigs ?? 1) - 1}</dd>
             </dl>
+            {onPlan !== undefined && (
+              <div className="actions">
+                <button type="button" className="big" onClick={() => onPlan({ kind: 'gig', gigId: gig.id })}>
+                  Plan
+                </button>
+                {selectedPlan?.canPlan === true && (
+                  <button type="button" className="big" onClick={() => onPlan({ kind: 'new', parentId: gig.id })}>
+                    Add a set under this gig
+                  </button>
+                )}
+              </div>
+            )}
             <div className="actions">
               {(actions?.statuses ?? []).map((status) => (
                 <button key={status} type="button" className="big" onClick={() => changeStatus(status)}>
@@ -214,6 +251,7 @@ export function GigsScreen({ lists, focus = null }: { lists: StationLists; focus
               </p>
             )}
             {message !== null && <p role="status">{message}</p>}
+            {selectedPlan !== null && selectedPlan.gig.id === gig.id && <OverdueReturns overdue={selectedPlan.availability.overdue} />}
             <MovementsExport gigId={gig.id} />
           </>
         )}
