@@ -30,7 +30,8 @@ create index gigs_holding_dates_idx on public.gigs using gist (tstzrange(starts_
 -- Gigs missing a date take their window from an ancestor: few, read all at once per organization.
 create index gigs_undated_idx on public.gigs (org_id)
   where deleted_at is null and (starts_at is null or ends_at is null);
--- Per category: owned counts, maintenance and out lists from the index alone (no heap visits).
+-- Per category: owned counts, maintenance and out lists readable from the index (index-only once
+-- the visibility map is set; at scale 1 the planner still prefers a sequential scan for the counts).
 create index assets_availability_idx on public.assets (org_id, category, status) include (id, current_gig_id)
   where deleted_at is null;
 
