@@ -196,6 +196,9 @@ begin
 
   if tbl = 'kit_assignments' then
     if action = 'create' then
+      -- Lines added to one gig at the same moment are judged one after the other, so two planners
+      -- adding the same item make one line (the gig's row itself is not locked: check-outs to it go on).
+      perform pg_advisory_xact_lock(hashtextextended('kit_assignments:' || gig.id::text, 0));
       kinds := (case when payload ? 'asset_id' and payload -> 'asset_id' <> 'null'::jsonb then 1 else 0 end)
              + (case when payload ? 'case_id' and payload -> 'case_id' <> 'null'::jsonb then 1 else 0 end)
              + (case when payload ? 'category' and payload -> 'category' <> 'null'::jsonb then 1 else 0 end);

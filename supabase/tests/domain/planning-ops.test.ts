@@ -121,6 +121,24 @@ describe('pick list lines (kit_assignments)', () => {
     });
   });
 
+  it('two planners adding the same item at the same moment make one line, the other is told', async () => {
+    const target = await insertGig(stack.db, org.id, { name: 'Race night', status: 'confirmed' });
+    const asset = await insertAsset(stack.db, org.id, 'PLAN-RACE', { name: 'Mixing desk' });
+    const box = await insertCase(stack.db, org.id, 'CASE-RACE');
+    for (let round = 0; round < 5; round += 1) {
+      await stack.db.query('delete from public.kit_assignments where gig_id = $1', [target]);
+      const answers = await Promise.all([
+        pushOne('manager', op('kit_assignments', 'create', { id: randomUUID(), gig_id: target, asset_id: asset }), 'laptop'),
+        pushOne('admin', op('kit_assignments', 'create', { id: randomUUID(), gig_id: target, asset_id: asset }), 'phone'),
+        pushOne('manager', op('kit_assignments', 'create', { id: randomUUID(), gig_id: target, case_id: box }), 'laptop-2'),
+        pushOne('admin', op('kit_assignments', 'create', { id: randomUUID(), gig_id: target, case_id: box }), 'phone-2'),
+      ]);
+      expect(answers.map((a) => a.status).sort()).toEqual(['applied', 'applied', 'rejected', 'rejected']);
+      expect(answers.filter((a) => a.status === 'rejected').map((a) => a.code)).toEqual(['already_planned', 'already_planned']);
+      expect(await lines(target)).toHaveLength(2);
+    }
+  });
+
   it('refuses a second line for the same item, in words', async () => {
     const target = await insertGig(stack.db, org.id, { name: 'Side Stage Saturday', status: 'confirmed' });
     const asset = await insertAsset(stack.db, org.id, 'PLAN-DUP', { name: 'DI box' });
