@@ -255,6 +255,10 @@ begin
           select a.id from public.assets a where a.case_id in (select id from tree) and a.deleted_at is null);
         planned_words := format('case %s', (select left(c.name, 80) from public.cases c where c.id = app.as_uuid(payload -> 'case_id')));
       end if;
+      -- The same items planned on two gigs at the same moment are judged one after the other
+      -- (locks taken in id order, after the gig's, so two planners never wait on each other in a circle).
+      perform pg_advisory_xact_lock(hashtextextended('plan-asset:' || w.id::text, 0))
+         from (select distinct unnest(wanted) as id order by 1) w;
       clashes := case when wanted is null then '[]'::jsonb else app.plan_clashes(gig, wanted) end;
       confirmed := coalesce((payload ->> 'confirm_overbooking')::boolean, false);
       if clashes <> '[]'::jsonb and not confirmed then

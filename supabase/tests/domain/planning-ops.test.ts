@@ -467,6 +467,23 @@ describe('overbooking: an item held by another gig at the same time', () => {
     );
   });
 
+  it('two planners putting one item on two overlapping gigs at the same moment: one is planned, the other told', async () => {
+    const mic = await insertAsset(stack.db, org.id, 'OVB-RACE', { name: 'Shure SM7B' });
+    for (let round = 0; round < 5; round += 1) {
+      const a = await dated(`Race A${round}`, '2027-11-06T18:00:00Z', '2027-11-06T23:00:00Z');
+      const b = await dated(`Race B${round}`, '2027-11-06T19:00:00Z', '2027-11-06T22:00:00Z');
+      const answers = await Promise.all([
+        pushOne('manager', add(a, { asset_id: mic }), 'laptop'),
+        pushOne('admin', add(b, { asset_id: mic }), 'phone'),
+      ]);
+      expect(answers.map((r) => `${r.status}${r.code === undefined ? '' : `:${r.code}`}`).sort()).toEqual([
+        'applied',
+        'conflict:overbooked',
+      ]);
+      await stack.db.query('delete from public.kit_assignments where asset_id = $1', [mic]);
+    }
+  });
+
   it('counts an item inside a planned case, and an item out to a gig not back in time; its own festival does not clash', async () => {
     const box = await insertCase(stack.db, org.id, 'OVB-CASE');
     const inside = await insertAsset(stack.db, org.id, 'OVB-IN', { name: 'Wireless mic', caseId: box });
