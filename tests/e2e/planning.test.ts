@@ -132,7 +132,7 @@ async function shoot(on: Page, shot: string, sizes: readonly (typeof SIZES)[numb
     // No caret or focus ring in the picture; a station's columns from their tops, a phone at what it shows.
     await on.evaluate('document.activeElement instanceof HTMLElement && document.activeElement.blur()');
     if (size.name === '1366') await on.evaluate("for (const el of document.querySelectorAll('main, .plan-column')) el.scrollTop = 0");
-    else if (scrollTo !== undefined) await on.locator(scrollTo).first().scrollIntoViewIfNeeded();
+    if (scrollTo !== undefined) await on.locator(scrollTo).first().scrollIntoViewIfNeeded();
     const file = join(SHOTS, `${shot}-${size.name}.png`);
     await on.screenshot({ path: file });
     copyFileSync(file, join(DOC_SHOTS, `${shot}-${size.name}.png`));
@@ -216,12 +216,12 @@ describe('planning offline', () => {
     await expect
       .poll(() => page.getByTestId('overdue-all').innerText(), { timeout: 90_000 })
       .toMatch(/Dockside Matinee · GIG-PLAN-MATINEE\s+due back .+\s+Harbour stage monitor · MON-PLAN-1/);
-    await shoot(page, 'station-plan-overdue', [SIZES[0]]);
+    await shoot(page, 'station-plan-overdue', SIZES, '[data-testid="overdue-all"]');
     await page.getByLabel('Search gigs').fill('Harbour Lights Day 1');
     await page.locator('[role="treeitem"][data-code="GIG-PLAN-DAY"]').click({ timeout: 90_000 });
     await page.getByRole('button', { name: 'Add a set under this gig' }).waitFor({ timeout: 30_000 });
     await expect.poll(() => page.getByTestId('overdue').innerText(), { timeout: 30_000 }).toContain('Dockside Matinee · GIG-PLAN-MATINEE');
-    await shoot(page, 'station-plan-gigs', [SIZES[0]]);
+    await shoot(page, 'station-plan-gigs', SIZES, '[aria-label="Gig detail"] .actions');
 
     // The network goes.
     proxy.faulting = true;
@@ -352,6 +352,7 @@ describe('planning offline', () => {
     const mine = phone.locator('main[data-screen="mine"]');
     await expect.poll(() => mine.innerText(), { timeout: 90_000 }).toContain(SET_NAME);
     expect(await mine.innerText()).toContain('Stagehand');
+    await shoot(phone, 'phone-plan-my-gigs', [SIZES[1], SIZES[2]], `main[data-screen="mine"] :text("${SET_NAME}")`);
     await phone.getByRole('button', { name: 'Turn on notifications' }).click();
     await phone.getByText('Notifications are on for this device.').waitFor({ timeout: 30_000 });
     await expect
@@ -375,6 +376,9 @@ describe('planning offline', () => {
     expect(await phone.getByRole('form').count()).toBe(0);
     expect(await phone.locator('main').innerText()).not.toMatch(UUID);
     await shoot(phone, 'phone-plan', SIZES);
+    const shortage = phone.locator('[data-testid="avail-category"][data-category="Plan haze"]').getByTestId('shortage');
+    await shortage.locator('summary').click();
+    await expect.poll(() => shortage.getByTestId('holding').innerText()).toContain('Riverside Warm-up · GIG-PLAN-RIVAL');
     await shoot(phone, 'phone-plan-availability', [SIZES[1], SIZES[2]], '[data-testid="avail-category"][data-category="Plan haze"]');
 
     // The manager moves the set half an hour later on the station; the crew member's phone is told.
@@ -401,6 +405,21 @@ describe('planning offline', () => {
       expect.objectContaining({ title: SET_NAME, gig_id: set?.id, body: expect.stringContaining(newStart) as unknown }),
     );
     expect(push.rejections).toEqual([]);
+
+    // Deleting the day says how many sets go with it, and asks first; keeping it changes nothing.
+    await page.getByRole('button', { name: '← Gigs' }).click();
+    await page.getByLabel('Search gigs').fill('Harbour Lights Day 1');
+    await page.locator('[role="treeitem"][data-code="GIG-PLAN-DAY"]').click({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Plan', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete this gig…' }).click();
+    const ask = page.getByRole('alertdialog', { name: 'Delete this gig?' });
+    expect(await ask.locator('p').innerText()).toBe(
+      'Delete Harbour Lights Day 1 and the 1 set under it? Its pick list and crew go with it.',
+    );
+    await ask.getByRole('button', { name: 'Delete all 2' }).waitFor();
+    await shoot(page, 'station-plan-delete', SIZES, '[role="alertdialog"]');
+    await ask.getByRole('button', { name: 'Keep it' }).click();
+    expect(await page.getByRole('alertdialog').count()).toBe(0);
     expect(pageErrors).toEqual([]);
   }, 300_000);
 });

@@ -117,7 +117,7 @@ function AddBySearch({ gigId, assets, edit }: { gigId: string; assets: AssetInde
       <input
         type="search"
         aria-label="Find items to add"
-        placeholder="Find an item by name, serial or barcode"
+        placeholder="Name, serial or barcode"
         value={query}
         onChange={(e) => setQuery(e.target.value)}
       />

@@ -42,7 +42,7 @@ function CodeEntry({ feedback }: { feedback: FeedbackView | null }) {
     <div className="plan-scan" data-testid="plan-scan">
       <p className="plan-scan-on">Scans add to this pick list: scan an item or a case, or type its code.</p>
       <form className="manual-entry" onSubmit={submit}>
-        <input aria-label="Code to add" placeholder="Serial, barcode or case code" value={code} onChange={(e) => setCode(e.target.value)} />
+        <input aria-label="Code to add" placeholder="Serial or barcode" value={code} onChange={(e) => setCode(e.target.value)} />
         <button type="submit">Add</button>
       </form>
       {problem !== null && (
