@@ -6,7 +6,13 @@
  */
 import type { MemberRole } from '../sync/roles';
 import type { Asset, BulkItem, Case, Gig, GigStaff, KitAssignment, StaffProfile } from '../sync/rows';
-import { availability, type Availability, type AvailabilityRows } from '../views/availability';
+import {
+  expandedAvailability,
+  prepareAvailability,
+  type Availability,
+  type AvailabilityIndex,
+  type AvailabilityRows,
+} from '../views/availability';
 import { formatDateTime } from '../views/time';
 import type { GigPlan, PlanAvailability, PlanLine } from './plan-api';
 import { closedWords, planRefusal } from './plan-edits';
@@ -28,6 +34,8 @@ export interface PlanViewSource {
   waiting: ReadonlySet<string>;
   /** Every cached row availability reads, and the organization's buffers. */
   rows(): AvailabilityRows;
+  /** Those rows indexed, kept between questions while they do not change (else indexed per plan). */
+  availabilityIndex?(): AvailabilityIndex;
 }
 
 const byText = (a: string, b: string): number => a.localeCompare(b, 'en', { sensitivity: 'base' });
@@ -43,7 +51,8 @@ export function buildGigPlan(gigId: string, role: MemberRole | null, source: Pla
     up = up.parentGigId === null ? null : source.gig(up.parentGigId);
   }
   const rows = source.rows();
-  const free = availability(rows, { gigId: gig.id }, { now });
+  // The gig's own categories are few: each opens into every gig and item behind its numbers.
+  const free = expandedAvailability(source.availabilityIndex?.() ?? prepareAvailability(rows), { gigId: gig.id }, { now });
   const words = availabilityWords(free, rows, source);
   const lines = source
     .linesOf(gig.id)
@@ -159,11 +168,11 @@ function availabilityWords(
     const a = source.asset(assetId);
     return a === null ? 'an item not on this device' : `${a.name} · ${a.serialNumber}`;
   };
-  const holding = (h: { gigId: string; assets: string[]; units: number }) => ({
+  const holding = (h: { gigId: string; assetIds: string[] | null; units: number }) => ({
     gigId: h.gigId,
     gig: gigWords(h.gigId),
     when: when(h.gigId, windowOf(h.gigId)),
-    items: h.assets.map(itemWords),
+    items: (h.assetIds ?? []).map(itemWords),
     units: h.units,
   });
   const reasonWords = (reason: string, gigId: string | null): string => {
@@ -203,7 +212,7 @@ function availabilityWords(
         available: c.available,
         demand: c.demand,
         shortage: c.shortage,
-        maintenanceItems: c.maintenanceAssets.map(itemWords),
+        maintenanceItems: (c.maintenanceAssets ?? []).map(itemWords),
         outGigs: c.outGigs.map(holding),
         plannedGigs: c.plannedGigs.map(holding),
       })),

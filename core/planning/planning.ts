@@ -12,22 +12,35 @@ import type { PlanTables } from '../store/views';
 import type { EditResult, GigEdit, GigPlan, OverdueReturn, PlanEdit } from './plan-api';
 import { gigOps, planOps, type PlanSource, type PlannedOps } from './plan-edits';
 import { buildGigPlan, DEFAULT_BUFFERS, type PlanViewSource } from './plan-view';
-import { availability, gigWindows, overdueReturns, type Availability } from '../views/availability';
+import { availability, availabilityIndexer, gigWindows, MAX_EXPAND, overdueReturns, type AvailabilityIndex } from '../views/availability';
 import { formatDateTime } from '../views/time';
 
-/** The gigs that hold any of `assetIds` against the gig (planned at the same time, or out and not back), in words. */
-function clashWords(free: Availability, assetIds: readonly string[], tables: Pick<PlanTables, 'gig'>): string[] {
+/**
+ * The gigs that hold any of `assetIds` against the gig (planned at the same time, or out and not
+ * back), in words: availability with the assets' categories expanded into the assets behind each gig.
+ */
+function clashWords(
+  index: AvailabilityIndex,
+  gigId: string,
+  assetIds: readonly string[],
+  now: number,
+  tables: Pick<PlanTables, 'gig' | 'asset'>,
+): string[] {
   const wanted = new Set(assetIds);
-  const named = (gigId: string): string => {
-    const gig = tables.gig(gigId);
+  const named = (id: string): string => {
+    const gig = tables.gig(id);
     return gig === null ? 'a gig not on this device' : gig.code ? `${gig.name} · ${gig.code}` : gig.name;
   };
+  const categories = [...new Set(assetIds.flatMap((id) => tables.asset(id)?.category ?? []))];
   const words = new Set<string>();
-  for (const category of free.categories) {
-    for (const held of category.plannedGigs)
-      if (held.assets.some((id) => wanted.has(id))) words.add(`planned on ${named(held.gigId)} at the same time`);
-    for (const held of category.outGigs)
-      if (held.assets.some((id) => wanted.has(id))) words.add(`out to ${named(held.gigId)}, not back in time`);
+  for (let i = 0; i < categories.length; i += MAX_EXPAND) {
+    const chunk = categories.slice(i, i + MAX_EXPAND);
+    for (const category of availability(index, { gigId }, { now, categories: chunk, expand: chunk }).categories) {
+      for (const held of category.plannedGigs)
+        if (held.assetIds?.some((id) => wanted.has(id)) === true) words.add(`planned on ${named(held.gigId)} at the same time`);
+      for (const held of category.outGigs)
+        if (held.assetIds?.some((id) => wanted.has(id)) === true) words.add(`out to ${named(held.gigId)}, not back in time`);
+    }
   }
   return [...words];
 }
@@ -50,6 +63,8 @@ export interface PlanningDeps {
 }
 
 export function createPlanning(deps: PlanningDeps): Planning {
+  // Availability's index over the caches, rebuilt only when their rows change.
+  const indexFor = availabilityIndexer();
   /** What planning reads: the caches, the signed-in role as last known, new ids. */
   const source = async (gigId?: string): Promise<PlanSource & PlanViewSource> => {
     const tables = await deps.tables();
@@ -64,12 +79,13 @@ export function createPlanning(deps: PlanningDeps): Planning {
     return {
       ...tables,
       rows,
+      availabilityIndex: () => indexFor(rows()),
       roleFor: async (id) => roleIn(known, signedInAs, await orgOf(id)),
       onlyMembership: () => {
         const [only, ...more] = known?.roles ?? [];
         return Promise.resolve(only === undefined || more.length > 0 || roleIn(known, signedInAs, only.orgId) === null ? null : only);
       },
-      clashes: (id, assetIds) => clashWords(availability(rows(), { gigId: id }, { now: deps.now() }), assetIds, tables),
+      clashes: (id, assetIds) => clashWords(indexFor(rows()), id, assetIds, deps.now(), tables),
       newId: deps.newId,
     };
   };
@@ -92,7 +108,7 @@ export function createPlanning(deps: PlanningDeps): Planning {
       const now = deps.now();
       const dueBack = gigWindows(rows.gigs, rows.buffers);
       const byGig = new Map<string, string[]>();
-      for (const late of overdueReturns(rows, now, null)) {
+      for (const late of overdueReturns(indexFor(rows), now, null)) {
         const items = byGig.get(late.gigId) ?? [];
         for (const id of late.assets) {
           const asset = from.asset(id);

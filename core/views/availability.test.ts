@@ -3,8 +3,11 @@ import { StationError } from '../errors';
 import { assetSchema, bulkItemSchema, caseSchema, gigSchema, kitAssignmentSchema, type Gig } from '../sync/rows';
 import {
   availability,
+  availabilityIndexer,
   availabilitySchema,
+  expandedAvailability,
   gigWindows,
+  LIST_LIMIT,
   overdueReturns,
   prepareAvailability,
   type AvailabilityRows,
@@ -81,20 +84,30 @@ describe('availability of a gig', () => {
       line(902, 200, { assetId: id(5) }),
       line(903, 300, { assetId: id(7) }),
     ];
-    const result = ask(r, { gigId: id(101) }, { now: NOW });
-    expect(availabilitySchema.parse(result)).toEqual(result);
-    expect(figures(result, 'Audio')).toMatchObject({
-      owned: 6,
-      maintenance: 2,
-      out: 1,
-      planned: 1,
-      available: 2,
-      demand: 2,
-      shortage: 0,
-      maintenanceAssets: [id(2), id(3)],
-      outGigs: [{ gigId: id(200), assets: [id(4)], units: 0 }],
-      plannedGigs: [{ gigId: id(200), assets: [id(5)], units: 0 }],
+    const summary = ask(r, { gigId: id(101) }, { now: NOW });
+    expect(availabilitySchema.parse(summary)).toEqual(summary);
+    const numbers = { owned: 6, maintenance: 2, out: 1, planned: 1, available: 2, demand: 2, shortage: 0 };
+    // The summary: gigs with counts, no ids behind the numbers.
+    expect(figures(summary, 'Audio')).toEqual({
+      category: 'Audio',
+      ...numbers,
+      expanded: false,
+      maintenanceAssets: null,
+      outGigs: [{ gigId: id(200), assets: 1, units: 0, assetIds: null }],
+      moreOutGigs: 0,
+      plannedGigs: [{ gigId: id(200), assets: 1, units: 0, assetIds: null }],
+      morePlannedGigs: 0,
     });
+    // Expanded: the same numbers, each opened into its items.
+    const result = ask(r, { gigId: id(101) }, { now: NOW, expand: ['Audio'] });
+    expect(figures(result, 'Audio')).toMatchObject({
+      ...numbers,
+      expanded: true,
+      maintenanceAssets: [id(2), id(3)],
+      outGigs: [{ gigId: id(200), assets: 1, units: 0, assetIds: [id(4)] }],
+      plannedGigs: [{ gigId: id(200), assets: 1, units: 0, assetIds: [id(5)] }],
+    });
+    expect(result.lines).toEqual(summary.lines);
     expect(result.lines.map((l) => l.items)).toEqual([
       [{ assetId: id(1), category: 'Audio', reason: null, gigId: null }],
       [{ assetId: id(5), category: 'Audio', reason: 'planned', gigId: id(200) }],
@@ -102,15 +115,24 @@ describe('availability of a gig', () => {
     expect(result.gigs.map((g) => g.code)).toEqual(['GIG-101', 'GIG-200']);
   });
 
-  it('lets a gig’s own subtree hold gear without competing with itself, and charges the festival root', () => {
+  it('lets a gig’s own event (its subtree and the gigs above it) hold gear without competing with itself', () => {
     const r = rows();
-    r.assets = [asset(1, 'Audio', { status: 'checked_out', currentGigId: id(103) }), asset(2, 'Audio')];
+    r.assets = [
+      asset(1, 'Audio', { status: 'checked_out', currentGigId: id(103) }),
+      asset(2, 'Audio'),
+      asset(3, 'Audio', { status: 'checked_out', currentGigId: id(100) }),
+    ];
     r.kit = [line(900, 103, { assetId: id(1) }), line(901, 101, { assetId: id(2) }), line(902, 100, { assetId: id(2) })];
     const set = ask(r, { gigId: id(101) }, { now: NOW });
-    // Out to its own child, planned on its own lines: free. The festival (an ancestor) plans asset 2 too.
-    expect(figures(set, 'Audio')).toMatchObject({ owned: 2, out: 0, planned: 1, demand: 2, available: 1, shortage: 1 });
+    // Out to its own child or to the festival above it, planned on its own lines and on the
+    // festival's: the same event, so free (as the server's overbooking check has it).
+    expect(figures(set, 'Audio')).toMatchObject({ owned: 3, out: 0, planned: 0, demand: 2, available: 3, shortage: 0 });
     const festival = ask(r, { gigId: id(100) }, { now: NOW });
-    expect(figures(festival, 'Audio')).toMatchObject({ owned: 2, out: 0, planned: 0, demand: 2, available: 2, shortage: 0 });
+    expect(figures(festival, 'Audio')).toMatchObject({ owned: 3, out: 0, planned: 0, demand: 2, available: 3, shortage: 0 });
+    // The other set of the festival is outside the set's event: what it holds counts.
+    r.kit = [...r.kit, line(903, 102, { assetId: id(2) })];
+    r.gigs = r.gigs.map((g) => (g.id === id(102) ? { ...g, startsAt: at(1), endsAt: at(3) } : g));
+    expect(figures(ask(r, { gigId: id(101) }, { now: NOW }), 'Audio')).toMatchObject({ planned: 1, available: 2 });
   });
 
   it('counts a planned case’s nested contents, leaving deleted cases and assets out', () => {
@@ -151,7 +173,7 @@ describe('availability of a gig', () => {
     r.assets = [asset(1, 'Cable', { status: 'checked_out', currentGigId: id(200) })];
     // 200 wants 20: 8 units and one loose serialized cable already fill 9, 11 are still to come.
     r.kit = [line(900, 200, { category: 'Cable', quantity: 20 }), line(901, 101, { category: 'Cable', quantity: 30 })];
-    const result = ask(r, { gigId: id(101) }, { now: NOW });
+    const result = ask(r, { gigId: id(101) }, { now: NOW, expand: ['Cable'] });
     expect(figures(result, 'Cable')).toMatchObject({
       owned: 68,
       out: 14, // 200's 8 units and its asset, 300's 5 (it ends after the set starts)
@@ -160,10 +182,10 @@ describe('availability of a gig', () => {
       demand: 30,
       shortage: 0,
       outGigs: [
-        { gigId: id(200), assets: [id(1)], units: 8 },
-        { gigId: id(300), assets: [], units: 5 },
+        { gigId: id(200), assets: 1, units: 8, assetIds: [id(1)] },
+        { gigId: id(300), assets: 0, units: 5, assetIds: [] },
       ],
-      plannedGigs: [{ gigId: id(200), assets: [], units: 11 }],
+      plannedGigs: [{ gigId: id(200), assets: 0, units: 11, assetIds: [] }],
     });
   });
 
@@ -177,8 +199,12 @@ describe('availability of a gig', () => {
     expect(back.overdue).toEqual([]);
     const late = ask(r, { gigId: id(101) }, { now: T0 - 100 * H });
     expect(figures(late, 'Audio')).toMatchObject({ out: 1, available: 0, shortage: 1 });
-    expect(late.overdue).toEqual([{ gigId: id(500), category: 'Audio', assets: [id(1)], units: 0 }]);
-    expect(overdueReturns(prepareAvailability(r), T0 - 100 * H, null)).toEqual(late.overdue);
+    expect(late.overdue).toEqual([{ gigId: id(500), category: 'Audio', assets: 1, units: 0, assetIds: null }]);
+    const opened = ask(r, { gigId: id(101) }, { now: T0 - 100 * H, expand: ['Audio'] });
+    expect(opened.overdue).toEqual([{ gigId: id(500), category: 'Audio', assets: 1, units: 0, assetIds: [id(1)] }]);
+    expect(overdueReturns(prepareAvailability(r), T0 - 100 * H, null)).toEqual([
+      { gigId: id(500), category: 'Audio', assets: [id(1)], units: 0 },
+    ]);
   });
 
   it('treats gear out to a gig without dates as out, and a gig without dates as holding nothing by date', () => {
@@ -220,6 +246,61 @@ describe('availability of a gig', () => {
   });
 });
 
+describe('summary and details', () => {
+  /** Twelve gigs overlapping set 101, each holding 1..12 Audio assets out. */
+  function crowded(): AvailabilityRows {
+    const r = rows();
+    const extra = Array.from({ length: 12 }, (_, i) => gig(600 + i, { startsAt: at(1), endsAt: at(3) }));
+    r.gigs = [...r.gigs, ...extra];
+    let n = 1;
+    r.assets = extra.flatMap((g, i) =>
+      Array.from({ length: i + 1 }, () => asset(1000 + n++, 'Audio', { status: 'checked_out', currentGigId: g.id })),
+    );
+    r.kit = [line(900, 101, { category: 'Audio', quantity: 2 }), line(901, 101, { category: 'Sandbag', quantity: 1 })];
+    return r;
+  }
+
+  it('names the gigs holding most first, at most LIST_LIMIT of them, and opens them all when expanded', () => {
+    const index = prepareAvailability(crowded());
+    const summary = availability(index, { gigId: id(101) }, { now: NOW });
+    const audio = figures(summary, 'Audio');
+    expect(audio).toMatchObject({ out: 78, moreOutGigs: 12 - LIST_LIMIT, expanded: false });
+    expect(audio?.outGigs.map((h) => h.assets)).toEqual([12, 11, 10, 9, 8, 7, 6, 5, 4, 3]);
+    const expanded = availability(index, { gigId: id(101) }, { now: NOW, expand: ['Audio'] });
+    const open = figures(expanded, 'Audio');
+    expect(open).toMatchObject({ out: 78, moreOutGigs: 0, expanded: true });
+    expect(open?.outGigs.map((h) => h.assetIds?.length)).toEqual([12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
+    // The summary is the expanded answer cut short, without ids.
+    expect(audio?.outGigs).toEqual(open?.outGigs.slice(0, LIST_LIMIT).map((h) => ({ ...h, assetIds: null })));
+    expect(figures(expanded, 'Sandbag')).toEqual(figures(summary, 'Sandbag'));
+    expect(summary.gigs.length).toBeLessThan(expanded.gigs.length);
+  });
+
+  it('lists a category asked to expand, and opens a whole gig with expandedAvailability', () => {
+    const index = prepareAvailability(crowded());
+    const video = availability(index, { gigId: id(101) }, { now: NOW, expand: ['Video'] });
+    expect(video.categories.map((c) => [c.category, c.expanded])).toEqual([
+      ['Audio', false],
+      ['Sandbag', false],
+      ['Video', true],
+    ]);
+    const all = expandedAvailability(index, { gigId: id(101) }, { now: NOW });
+    expect(all.categories.every((c) => c.expanded)).toBe(true);
+    expect(all).toEqual(availability(index, { gigId: id(101) }, { now: NOW, expand: ['Audio', 'Sandbag'] }));
+  });
+
+  it('keeps an index while the rows are the same objects, and rebuilds it when one changes', () => {
+    const indexFor = availabilityIndexer();
+    const r = crowded();
+    const first = indexFor(r);
+    expect(indexFor({ ...r, gigs: [...r.gigs], assets: [...r.assets] })).toBe(first);
+    const changed = indexFor({ ...r, assets: r.assets.map((a, i) => (i === 0 ? { ...a, status: 'available', currentGigId: null } : a)) });
+    expect(changed).not.toBe(first);
+    expect(figures(availability(changed, { gigId: id(101) }, { now: NOW }), 'Audio')?.out).toBe(77);
+    expect(indexFor({ ...changed.rows, buffers: { prepHours: 1, returnHours: 1 } })).not.toBe(changed);
+  });
+});
+
 describe('availability of a date range', () => {
   it('lists every category held, supply only, and filters by category when asked', () => {
     const r = rows();
@@ -251,5 +332,8 @@ describe('availability of a date range', () => {
       'invalid_arguments',
     );
     expect(refusal(() => ask(r, { gigId: id(999) }, { now: NOW }))).toBe('not_found');
+    const eleven = Array.from({ length: 11 }, (_, i) => `Category ${i}`);
+    expect(refusal(() => ask(r, { gigId: id(101) }, { now: NOW, expand: eleven }))).toBe('invalid_arguments');
+    expect(refusal(() => ask(r, { gigId: id(101) }, { now: NOW, expand: ['x'.repeat(81)] }))).toBe('invalid_arguments');
   });
 });

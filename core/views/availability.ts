@@ -1,7 +1,8 @@
 /**
  * Gear availability that explains itself (issue 19): for a gig (its whole subtree's pick lists are
  * its demand) or a date range (supply only), per category what is owned, what is away and why, what
- * is left, and the shortage — with every number expandable into the gigs and items behind it.
+ * is left, and the shortage — a summary by default, and for the categories asked to expand every
+ * number opened into the gigs and items behind it.
  * The server answers the same question with public.get_availability (migration
  * 20261204000400_availability.sql), checked against this file and a plain-SQL reference by
  * supabase/tests/domain/availability.test.ts. The one definition, mirrored there:
@@ -11,26 +12,34 @@
  *   [start − prep, end + return). A window whose ends meet is empty and overlaps nothing.
  * - The subject's window: its gig's window, or the range [from, to) as asked (no buffers). A gig
  *   subject without a window competes with no planned gig, and everything out counts as out.
- * - Gigs that hold gear against the subject: live, draft / confirmed / in progress, outside the
- *   subject's subtree, their window overlapping the subject's.
+ * - The subject's own event: its subtree and its ancestors (a festival root's own lines and its
+ *   sets are one event, as app.plan_clashes in 20261204000600_planning_ops.sql has it). Gigs that
+ *   hold gear against the subject: live, draft / confirmed / in progress, not of its own event,
+ *   their window overlapping the subject's. (A range subject has no own event.)
  * - A gig is "not back in time" when the subject has no window, the gig has none, its window ends
  *   after the subject's starts, or it is overdue (its window ended before now).
  * - Each live serialized asset has one reason at most, first that applies: in maintenance or
- *   quarantined → maintenance; out to a gig outside the subtree that is not back in time → out;
- *   lost or retired → written_off (not owned: in no figure); planned by an asset line or inside a
- *   planned case (counts.ts's notion) on a holding gig → planned, charged to the earliest such gig
- *   (then lowest id).
- * - Bulk units: owned = in the warehouse + everything out; out = units out to gigs outside the
- *   subtree that are not back in time; planned = per holding gig and category, its category
- *   lines' quantity minus what already fills them there — bulk units out to it and its loose
- *   serialized assets of the category (counts.ts's `scanned`) — never below 0.
+ *   quarantined → maintenance; out to a gig not of the subject's own event that is not back in
+ *   time → out; lost or retired → written_off (not owned: in no figure); planned by an asset line
+ *   or inside a planned case (counts.ts's notion) on a holding gig → planned, charged to the
+ *   earliest such gig (then lowest id).
+ * - Bulk units: owned = in the warehouse + everything out; out = units out to gigs not of the own
+ *   event that are not back in time; planned = per holding gig and category, its category lines'
+ *   quantity minus what already fills them there — bulk units out to it and its loose serialized
+ *   assets of the category (counts.ts's `scanned`) — never below 0.
  * - Per category: available = owned − maintenance − out − planned (negative: overbooked);
  *   demand = the subtree's distinct live assets on asset and case lines (one mic on two sets is
  *   one mic) + its category lines' quantities; shortage = max(demand − available, 0).
- * - Categories listed: those asked for; else a gig's demand categories; else (a range) every
- *   category of the organizations' live assets and bulk items.
+ * - Categories listed: those asked for, else a gig's demand categories, else (a range) every
+ *   category of the organizations' live assets and bulk items; plus those asked to expand.
+ * - Behind out and planned: the gigs, each with its assets (a count) and units, holding most
+ *   first (then by id); the first LIST_LIMIT of them, and how many more. An expanded category
+ *   lists them all with their asset ids, and its maintenance asset ids; others give ids nowhere
+ *   (assetIds and maintenanceAssets null). At most MAX_EXPAND categories expand at once.
+ * - The subject's own lines say, per live asset behind them in a listed category, its reason and
+ *   gig: always, as they are the gig's own pick list.
  * - Overdue returns: live assets and bulk units out to a gig whose window ended before now, in
- *   the listed categories.
+ *   the listed categories, per gig and category as counts; asset ids for expanded categories.
  * Order is fixed (categories and ids by code point) so two answers compare as values.
  */
 import { z } from 'zod';
@@ -39,6 +48,8 @@ import type { Asset, BulkItem, Case, Gig, KitAssignment } from '../sync/rows';
 
 export const HOLDING_STATUSES: readonly Gig['status'][] = ['draft', 'confirmed', 'in_progress'];
 export const MAX_CATEGORIES = 50;
+export const MAX_EXPAND = 10;
+export const LIST_LIMIT = 10;
 export const MAX_RANGE_DAYS = 366;
 const HOUR = 3_600_000;
 
@@ -54,9 +65,11 @@ const instant = z.string().transform((value, ctx) => {
 const uuid = z.uuid();
 const count = z.number().int();
 const windowSchema = z.object({ from: instant, to: instant }).nullable();
+/** Asset ids behind a number: listed for an expanded category, null otherwise. */
+const ids = z.array(uuid).nullable();
 
-/** Gigs and what of a category they hold: assets by id, bulk or category-line units as a number. */
-const heldSchema = z.object({ gigId: uuid, assets: z.array(uuid), units: count });
+/** A gig and what of a category it holds: how many assets (their ids when expanded), bulk or category-line units. */
+const heldSchema = z.object({ gigId: uuid, assets: count, units: count, assetIds: ids });
 
 export const REASONS = ['maintenance', 'out', 'written_off', 'planned'] as const;
 export type Reason = (typeof REASONS)[number];
@@ -73,9 +86,13 @@ export const availabilitySchema = z.object({
       available: count,
       demand: count,
       shortage: count,
-      maintenanceAssets: z.array(uuid),
+      expanded: z.boolean(),
+      maintenanceAssets: ids,
       outGigs: z.array(heldSchema),
+      /** Gigs behind `out` not in outGigs (0 when expanded). */
+      moreOutGigs: count,
       plannedGigs: z.array(heldSchema),
+      morePlannedGigs: count,
     }),
   ),
   /** The subject's pick list lines; an asset or case line says, per asset behind it, why it is not free. */
@@ -90,13 +107,21 @@ export const availabilitySchema = z.object({
       items: z.array(z.object({ assetId: uuid, category: z.string(), reason: z.enum(REASONS).nullable(), gigId: uuid.nullable() })),
     }),
   ),
-  overdue: z.array(z.object({ gigId: uuid, category: z.string(), assets: z.array(uuid), units: count })),
+  overdue: z.array(z.object({ gigId: uuid, category: z.string(), assets: count, units: count, assetIds: ids })),
   /** Every gig named above, once: what a person reads instead of an id. */
   gigs: z.array(z.object({ id: uuid, name: z.string(), code: z.string().nullable(), window: windowSchema })),
 });
 export type Availability = z.infer<typeof availabilitySchema>;
-type CategoryFigures = Availability['categories'][number];
-type Held = z.infer<typeof heldSchema>;
+export type CategoryFigures = Availability['categories'][number];
+export type Held = z.infer<typeof heldSchema>;
+
+/** Everything out past its gig's window, with the asset ids (the station's home lists it all). */
+export interface OverdueDetail {
+  gigId: string;
+  category: string;
+  assets: string[];
+  units: number;
+}
 
 export interface Buffers {
   prepHours: number;
@@ -115,12 +140,18 @@ export interface AvailabilityRows {
 
 export type AvailabilitySubject = { gigId: string } | { from: string; to: string };
 
+export interface AvailabilityOptions {
+  now: number;
+  categories?: readonly string[] | null;
+  /** Categories whose numbers open into asset ids and every gig (at most MAX_EXPAND). */
+  expand?: readonly string[] | null;
+}
+
 interface Window {
   from: number;
   to: number;
 }
 
-const overlaps = (a: Window, b: Window): boolean => a.from < a.to && b.from < b.to && a.from < b.to && b.from < a.to;
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const add = <K>(map: Map<K, number>, key: K, n: number): void => void map.set(key, (map.get(key) ?? 0) + n);
 
@@ -168,9 +199,18 @@ export function caseContents(cases: readonly Case[], assets: readonly Asset[]): 
   };
 }
 
+/** A holding gig's window, for the by-start list. */
+interface Dated {
+  id: string;
+  from: number;
+  to: number;
+}
+
 /**
  * The rows indexed once for many questions (a station asks again for every gig it shows): by id,
- * by parent, by category, what is out where, each gig's lines. Rebuild it when the rows change.
+ * by parent, by category, what is out where, each gig's lines, the gigs that may hold gear by
+ * window start. Each question then reads only its categories and the gigs near its window.
+ * Rebuild it when the rows change (availabilityIndexer does that by itself).
  */
 export interface AvailabilityIndex {
   readonly rows: AvailabilityRows;
@@ -178,16 +218,21 @@ export interface AvailabilityIndex {
   readonly gigById: ReadonlyMap<string, Gig>;
   readonly children: ReadonlyMap<string, readonly Gig[]>;
   readonly assetById: ReadonlyMap<string, Asset>;
-  readonly contents: (caseId: string) => Asset[];
+  /** A case's live contents, each case walked once per index. */
+  readonly contents: (caseId: string) => readonly Asset[];
   readonly linesOf: ReadonlyMap<string, readonly KitAssignment[]>;
-  /** Live assets by category, and of those the ones out (to any gig), by category and by gig. */
-  readonly byCategory: ReadonlyMap<string, readonly Asset[]>;
-  readonly outByCategory: ReadonlyMap<string, readonly Asset[]>;
+  /** Live assets out (to any gig), by category then gig, and by gig. */
+  readonly outByCategory: ReadonlyMap<string, ReadonlyMap<string, readonly Asset[]>>;
   readonly outByGig: ReadonlyMap<string, readonly Asset[]>;
   /** Per category: live assets not written off, and those in maintenance. */
   readonly ownedAssets: ReadonlyMap<string, number>;
   readonly inMaintenance: ReadonlyMap<string, readonly Asset[]>;
   readonly bulkByCategory: ReadonlyMap<string, readonly BulkItem[]>;
+  /** Every category of live assets and bulk items. */
+  readonly allCategories: readonly string[];
+  /** Live gigs of a holding status with a non-empty window, by window start; the longest window. */
+  readonly holdingByStart: readonly Dated[];
+  readonly longestHold: number;
 }
 
 export function prepareAvailability(rows: AvailabilityRows): AvailabilityIndex {
@@ -195,37 +240,87 @@ export function prepareAvailability(rows: AvailabilityRows): AvailabilityIndex {
   for (const g of rows.gigs) if (g.parentGigId !== null && g.deletedAt === null) append(children, g.parentGigId, g);
   const linesOf = new Map<string, KitAssignment[]>();
   for (const line of rows.kit) append(linesOf, line.gigId, line);
-  const byCategory = new Map<string, Asset[]>();
-  const outByCategory = new Map<string, Asset[]>();
+  const outByCategory = new Map<string, Map<string, Asset[]>>();
   const outByGig = new Map<string, Asset[]>();
   const ownedAssets = new Map<string, number>();
   const inMaintenance = new Map<string, Asset[]>();
+  const categories = new Set<string>();
   for (const a of rows.assets) {
     if (a.deletedAt !== null) continue;
-    append(byCategory, a.category, a);
+    categories.add(a.category);
     if (a.currentGigId !== null) {
-      append(outByCategory, a.category, a);
+      let byGig = outByCategory.get(a.category);
+      if (byGig === undefined) outByCategory.set(a.category, (byGig = new Map<string, Asset[]>()));
+      append(byGig, a.currentGigId, a);
       append(outByGig, a.currentGigId, a);
     }
     if (a.status !== 'lost' && a.status !== 'retired') add(ownedAssets, a.category, 1);
     if (a.status === 'in_maintenance' || a.status === 'quarantined') append(inMaintenance, a.category, a);
   }
   const bulkByCategory = new Map<string, BulkItem[]>();
-  for (const item of rows.bulk) append(bulkByCategory, item.category, item);
+  for (const item of rows.bulk) {
+    append(bulkByCategory, item.category, item);
+    categories.add(item.category);
+  }
+  const windowOf = gigWindows(rows.gigs, rows.buffers);
+  const holdingByStart: Dated[] = [];
+  let longestHold = 0;
+  for (const g of rows.gigs) {
+    const w = g.deletedAt === null && HOLDING_STATUSES.includes(g.status) ? windowOf(g.id) : null;
+    if (w === null || w.from >= w.to) continue;
+    holdingByStart.push({ id: g.id, from: w.from, to: w.to });
+    longestHold = Math.max(longestHold, w.to - w.from);
+  }
+  holdingByStart.sort((a, b) => a.from - b.from);
+  const walk = caseContents(rows.cases, rows.assets);
+  const contentsMemo = new Map<string, readonly Asset[]>();
+  const contents = (caseId: string): readonly Asset[] => {
+    let found = contentsMemo.get(caseId);
+    if (found === undefined) contentsMemo.set(caseId, (found = walk(caseId)));
+    return found;
+  };
   return {
     rows,
-    windowOf: gigWindows(rows.gigs, rows.buffers),
+    windowOf,
     gigById: new Map(rows.gigs.map((g) => [g.id, g])),
     children,
     assetById: new Map(rows.assets.map((a) => [a.id, a])),
-    contents: caseContents(rows.cases, rows.assets),
+    contents,
     linesOf,
-    byCategory,
     outByCategory,
     outByGig,
     ownedAssets,
     inMaintenance,
     bulkByCategory,
+    allCategories: [...categories],
+    holdingByStart,
+    longestHold,
+  };
+}
+
+const sameRows = <T>(a: readonly T[], b: readonly T[]): boolean => a.length === b.length && a.every((row, i) => row === b[i]);
+
+/**
+ * An index kept between questions: rebuilt only when a table's rows are not the same row objects
+ * as last time (the cache index replaces a row object when the row changes) or the buffers differ.
+ */
+export function availabilityIndexer(): (rows: AvailabilityRows) => AvailabilityIndex {
+  let held: AvailabilityIndex | null = null;
+  return (rows) => {
+    const last = held?.rows;
+    if (
+      held === null ||
+      last === undefined ||
+      last.buffers.prepHours !== rows.buffers.prepHours ||
+      last.buffers.returnHours !== rows.buffers.returnHours ||
+      !sameRows(last.gigs, rows.gigs) ||
+      !sameRows(last.assets, rows.assets) ||
+      !sameRows(last.cases, rows.cases) ||
+      !sameRows(last.kit, rows.kit) ||
+      !sameRows(last.bulk, rows.bulk)
+    )
+      held = prepareAvailability(rows);
+    return held;
   };
 }
 
@@ -233,25 +328,24 @@ export function prepareAvailability(rows: AvailabilityRows): AvailabilityIndex {
 const indexed = (source: AvailabilityIndex | AvailabilityRows): AvailabilityIndex =>
   'windowOf' in source ? source : prepareAvailability(source);
 
-/** Assets and bulk units out to gigs whose window ended before `now` (ms), in the given categories. */
+/** Assets (by id) and bulk units out to gigs whose window ended before `now` (ms), in the given categories. */
 export function overdueReturns(
   source: AvailabilityIndex | AvailabilityRows,
   now: number,
   categories: ReadonlySet<string> | null,
-): Availability['overdue'] {
+): OverdueDetail[] {
   const index = indexed(source);
   const late = (gigId: string): boolean => (index.windowOf(gigId)?.to ?? Number.POSITIVE_INFINITY) < now;
-  const entries = new Map<string, { gigId: string; category: string; assets: string[]; units: number }>();
-  const entry = (gigId: string, category: string) => {
+  const entries = new Map<string, OverdueDetail>();
+  const entry = (gigId: string, category: string): OverdueDetail => {
     const key = `${gigId} ${category}`;
-    const found = entries.get(key) ?? { gigId, category, assets: [], units: 0 };
-    entries.set(key, found);
+    let found = entries.get(key);
+    if (found === undefined) entries.set(key, (found = { gigId, category, assets: [], units: 0 }));
     return found;
   };
-  const wanted = categories === null ? [...index.outByCategory.keys(), ...index.bulkByCategory.keys()] : [...categories];
-  for (const category of new Set(wanted)) {
-    for (const a of index.outByCategory.get(category) ?? [])
-      if (a.currentGigId !== null && late(a.currentGigId)) entry(a.currentGigId, category).assets.push(a.id);
+  for (const category of categories ?? index.allCategories) {
+    for (const [gigId, assets] of index.outByCategory.get(category) ?? [])
+      if (late(gigId)) entry(gigId, category).assets.push(...assets.map((a) => a.id));
     for (const item of index.bulkByCategory.get(category) ?? [])
       for (const [gigId, units] of Object.entries(item.outTo)) if (late(gigId)) entry(gigId, category).units += units;
   }
@@ -260,11 +354,16 @@ export function overdueReturns(
     .sort((a, b) => byText(a.gigId, b.gigId) || byText(a.category, b.category));
 }
 
-function checkInput(subject: AvailabilitySubject, categories: readonly string[] | null): void {
-  if (categories !== null && categories.length > MAX_CATEGORIES)
-    throw new StationError('invalid_arguments', `ask for at most ${MAX_CATEGORIES} categories at once, not ${categories.length}`);
-  if (categories?.some((c) => c.length > 80) ?? false)
+function checkNames(names: readonly string[] | null, max: number, what: string): void {
+  if (names === null) return;
+  if (names.length > max) throw new StationError('invalid_arguments', `${what} at most ${max} categories at once, not ${names.length}`);
+  if (names.some((c) => typeof c !== 'string' || c.length > 80))
     throw new StationError('invalid_arguments', 'categories are a flat list of names of at most 80 characters');
+}
+
+function checkInput(subject: AvailabilitySubject, categories: readonly string[] | null, expand: readonly string[] | null): void {
+  checkNames(categories, MAX_CATEGORIES, 'ask for');
+  checkNames(expand, MAX_EXPAND, 'expand');
   if ('gigId' in subject) return;
   const from = Date.parse(subject.from);
   const to = Date.parse(subject.to);
@@ -272,6 +371,29 @@ function checkInput(subject: AvailabilitySubject, categories: readonly string[] 
   if (from >= to) throw new StationError('invalid_arguments', 'the date range must start before it ends');
   if (to - from > MAX_RANGE_DAYS * 24 * HOUR)
     throw new StationError('invalid_arguments', `a date range covers at most ${MAX_RANGE_DAYS} days`);
+}
+
+/** What a gig holds of one category while the answer is built. */
+interface Holding {
+  gigId: string;
+  assets: string[];
+  units: number;
+}
+
+/** Holding most first, then by id; the summary keeps the first LIST_LIMIT, without ids. */
+function held(map: Map<string, Holding>, expanded: boolean, named: Set<string>): { list: Held[]; more: number } {
+  const all = [...map.values()].sort((a, b) => b.assets.length + b.units - (a.assets.length + a.units) || byText(a.gigId, b.gigId));
+  const shown = expanded ? all : all.slice(0, LIST_LIMIT);
+  for (const h of shown) named.add(h.gigId);
+  return {
+    list: shown.map((h) => ({
+      gigId: h.gigId,
+      assets: h.assets.length,
+      units: h.units,
+      assetIds: expanded ? h.assets.sort(byText) : null,
+    })),
+    more: all.length - shown.length,
+  };
 }
 
 /**
@@ -282,15 +404,17 @@ function checkInput(subject: AvailabilitySubject, categories: readonly string[] 
 export function availability(
   source: AvailabilityIndex | AvailabilityRows,
   subject: AvailabilitySubject,
-  options: { now: number; categories?: readonly string[] | null },
+  options: AvailabilityOptions,
 ): Availability {
-  const index = indexed(source);
   const asked = options.categories ?? null;
-  checkInput(subject, asked);
-  const { windowOf, gigById, rows } = index;
+  const expand = options.expand ?? null;
+  checkInput(subject, asked, expand);
+  const index = indexed(source);
+  const { windowOf, gigById } = index;
 
-  // The subject: its window and the subtree that plans for it.
+  // The subject: its window, the subtree that plans for it, and the gigs above it (its own event).
   const subtree = new Set<string>();
+  const own = new Set<string>();
   let window: Window | null;
   if ('gigId' in subject) {
     const root = gigById.get(subject.gigId);
@@ -300,8 +424,10 @@ export function availability(
       const id = stack.pop() ?? '';
       if (subtree.has(id)) continue;
       subtree.add(id);
+      own.add(id);
       for (const child of index.children.get(id) ?? []) stack.push(child.id);
     }
+    for (let up = root.parentGigId; up !== null && !own.has(up); up = gigById.get(up)?.parentGigId ?? null) own.add(up);
     window = windowOf(root.id);
   } else {
     window = { from: Date.parse(subject.from), to: Date.parse(subject.to) };
@@ -311,13 +437,14 @@ export function availability(
     const w = windowOf(gigId);
     return window === null || w === null || w.to > window.from || late(gigId);
   };
+  const countsOut = (gigId: string): boolean => !own.has(gigId) && notBack(gigId);
 
   // Demand: the subtree's lines.
-  const liveAsset = (id: string | null): Asset[] => {
+  const liveAsset = (id: string | null): readonly Asset[] => {
     const a = id === null ? undefined : index.assetById.get(id);
     return a === undefined || a.deletedAt !== null ? [] : [a];
   };
-  const behind = (line: KitAssignment): Asset[] =>
+  const behind = (line: KitAssignment): readonly Asset[] =>
     line.assetId !== null ? liveAsset(line.assetId) : line.caseId !== null ? index.contents(line.caseId) : [];
   const ownLines = [...subtree].flatMap((id) => index.linesOf.get(id) ?? []);
   const demandAssets = new Map<string, Asset>();
@@ -328,125 +455,135 @@ export function availability(
   }
   for (const a of demandAssets.values()) add(demandOf, a.category, 1);
 
-  const listed =
-    asked !== null
-      ? [...new Set(asked)]
-      : 'gigId' in subject
-        ? [...demandOf.keys()]
-        : [...new Set([...index.byCategory.keys(), ...index.bulkByCategory.keys()])];
-  listed.sort(byText);
-  const cats = new Set(listed);
+  const cats = new Set(asked ?? ('gigId' in subject ? demandOf.keys() : index.allCategories));
+  for (const c of expand ?? []) cats.add(c);
+  const listed = [...cats].sort(byText);
+  const open = new Set(expand);
 
-  // Gigs holding gear against the subject, and what they plan: specific assets and category units.
-  const holding =
-    window === null
-      ? []
-      : rows.gigs.filter((g) => {
-          const w = windowOf(g.id);
-          return g.deletedAt === null && HOLDING_STATUSES.includes(g.status) && !subtree.has(g.id) && w !== null && overlaps(w, window);
-        });
+  // Gigs holding gear against the subject (by window start, near the subject's), and what they
+  // plan of the listed categories: specific assets and category units.
+  const holding: Dated[] = [];
+  if (window !== null && window.from < window.to) {
+    const starts = index.holdingByStart;
+    let hi = starts.length;
+    for (let lo = 0; lo < hi;) {
+      const mid = (lo + hi) >> 1;
+      if ((starts[mid]?.from ?? 0) < window.to) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = hi - 1; i >= 0; i -= 1) {
+      const g = starts[i];
+      if (g === undefined || g.from + index.longestHold <= window.from) break;
+      if (g.to > window.from && !own.has(g.id)) holding.push(g);
+    }
+  }
+  const startOf = new Map(holding.map((g) => [g.id, g.from]));
   const earlier = (a: string, b: string): boolean => {
-    const wa = windowOf(a)?.from ?? 0;
-    const wb = windowOf(b)?.from ?? 0;
+    const wa = startOf.get(a) ?? 0;
+    const wb = startOf.get(b) ?? 0;
     return wa < wb || (wa === wb && a < b);
   };
   const plannedBy = new Map<string, string>();
-  const linesOn = new Map<string, Map<string, number>>();
+  const linesOn = new Map<string, Map<string, number>>(); // gig → category → quantity
   const looseOut = new Map<string, number>(); // `${gig} ${category}` → loose assets out to a holding gig
-  for (const gig of holding) {
+  for (const { id: gigId } of holding) {
     const specific = new Set<string>();
-    for (const line of index.linesOf.get(gig.id) ?? []) {
+    for (const line of index.linesOf.get(gigId) ?? []) {
       for (const a of behind(line)) {
         specific.add(a.id);
+        if (!cats.has(a.category)) continue;
         const current = plannedBy.get(a.id);
-        if (current === undefined || earlier(gig.id, current)) plannedBy.set(a.id, gig.id);
+        if (current === undefined || earlier(gigId, current)) plannedBy.set(a.id, gigId);
       }
-      if (line.category !== null) {
-        const byCategory = linesOn.get(gig.id) ?? new Map<string, number>();
-        linesOn.set(gig.id, byCategory);
+      if (line.category !== null && cats.has(line.category)) {
+        let byCategory = linesOn.get(gigId);
+        if (byCategory === undefined) linesOn.set(gigId, (byCategory = new Map<string, number>()));
         add(byCategory, line.category, line.quantity ?? 0);
       }
     }
-    for (const a of index.outByGig.get(gig.id) ?? []) if (!specific.has(a.id)) add(looseOut, `${gig.id} ${a.category}`, 1);
+    if (linesOn.has(gigId))
+      for (const a of index.outByGig.get(gigId) ?? []) if (!specific.has(a.id)) add(looseOut, `${gigId} ${a.category}`, 1);
   }
 
   // Each serialized asset's one reason.
   const reasonOf = (a: Asset): { reason: Reason; gigId: string | null } | null => {
     if (a.status === 'in_maintenance' || a.status === 'quarantined') return { reason: 'maintenance', gigId: null };
-    if (a.status === 'checked_out' && a.currentGigId !== null && !subtree.has(a.currentGigId) && notBack(a.currentGigId))
-      return { reason: 'out', gigId: a.currentGigId };
+    if (a.status === 'checked_out' && a.currentGigId !== null && countsOut(a.currentGigId)) return { reason: 'out', gigId: a.currentGigId };
     if (a.status === 'lost' || a.status === 'retired') return { reason: 'written_off', gigId: null };
     const gigId = plannedBy.get(a.id);
     return gigId === undefined ? null : { reason: 'planned', gigId };
   };
 
-  const figures = new Map<string, { owned: number; maintenance: string[]; out: Map<string, Held>; planned: Map<string, Held> }>();
-  for (const c of listed)
-    figures.set(c, {
-      owned: index.ownedAssets.get(c) ?? 0,
-      maintenance: (index.inMaintenance.get(c) ?? []).map((a) => a.id),
-      out: new Map(),
-      planned: new Map(),
-    });
-  const held = (map: Map<string, Held>, gigId: string): Held => {
-    const found = map.get(gigId) ?? { gigId, assets: [], units: 0 };
-    map.set(gigId, found);
+  interface Tally {
+    owned: number;
+    out: Map<string, Holding>;
+    planned: Map<string, Holding>;
+  }
+  const tallies = new Map<string, Tally>(
+    listed.map((c) => [c, { owned: index.ownedAssets.get(c) ?? 0, out: new Map(), planned: new Map() }]),
+  );
+  const holdingOf = (map: Map<string, Holding>, gigId: string): Holding => {
+    let found = map.get(gigId);
+    if (found === undefined) map.set(gigId, (found = { gigId, assets: [], units: 0 }));
     return found;
   };
-  for (const [c, f] of figures)
-    for (const a of index.outByCategory.get(c) ?? []) {
-      const why = reasonOf(a);
-      if (why?.reason === 'out') held(f.out, why.gigId ?? '').assets.push(a.id);
+  for (const [c, t] of tallies) {
+    for (const [gigId, assets] of index.outByCategory.get(c) ?? []) {
+      if (!countsOut(gigId)) continue;
+      for (const a of assets) if (a.status === 'checked_out') holdingOf(t.out, gigId).assets.push(a.id);
     }
-  for (const [assetId, gigId] of plannedBy) {
-    const a = index.assetById.get(assetId);
-    const f = a === undefined ? undefined : figures.get(a.category);
-    if (a !== undefined && f !== undefined && reasonOf(a)?.reason === 'planned') held(f.planned, gigId).assets.push(a.id);
-  }
-  const bulkOut = new Map<string, number>(); // `${gig} ${category}` → bulk units out there
-  for (const c of listed)
     for (const item of index.bulkByCategory.get(c) ?? []) {
-      const f = figures.get(c);
-      if (f === undefined) continue;
-      f.owned += item.inWarehouse;
+      t.owned += item.inWarehouse;
       for (const [gigId, units] of Object.entries(item.outTo)) {
-        add(bulkOut, `${gigId} ${c}`, units);
-        f.owned += units;
-        if (!subtree.has(gigId) && notBack(gigId)) held(f.out, gigId).units += units;
+        t.owned += units;
+        if (countsOut(gigId)) holdingOf(t.out, gigId).units += units;
       }
     }
+  }
+  for (const [assetId, gigId] of plannedBy) {
+    const a = index.assetById.get(assetId);
+    const t = a === undefined ? undefined : tallies.get(a.category);
+    if (a !== undefined && t !== undefined && reasonOf(a)?.reason === 'planned') holdingOf(t.planned, gigId).assets.push(a.id);
+  }
   for (const [gigId, byCategory] of linesOn)
     for (const [category, quantity] of byCategory) {
-      const f = figures.get(category);
-      const key = `${gigId} ${category}`;
-      const open = quantity - (bulkOut.get(key) ?? 0) - (looseOut.get(key) ?? 0);
-      if (f !== undefined && open > 0) held(f.planned, gigId).units += open;
+      let filled = looseOut.get(`${gigId} ${category}`) ?? 0;
+      for (const item of index.bulkByCategory.get(category) ?? []) filled += item.outTo[gigId] ?? 0;
+      const t = tallies.get(category);
+      if (t !== undefined && quantity - filled > 0) holdingOf(t.planned, gigId).units += quantity - filled;
     }
 
   const named = new Set<string>();
-  const list = (map: Map<string, Held>): Held[] => {
-    for (const id of map.keys()) named.add(id);
-    return [...map.values()].map((h) => ({ ...h, assets: h.assets.sort(byText) })).sort((a, b) => byText(a.gigId, b.gigId));
-  };
-  const total = (items: Held[]): number => items.reduce((n, h) => n + h.assets.length + h.units, 0);
   const categories = listed.map((category): CategoryFigures => {
-    const f = figures.get(category) ?? { owned: 0, maintenance: [], out: new Map(), planned: new Map() };
-    const outGigs = list(f.out);
-    const plannedGigs = list(f.planned);
-    const available = f.owned - f.maintenance.length - total(outGigs) - total(plannedGigs);
+    const t = tallies.get(category) ?? { owned: 0, out: new Map<string, Holding>(), planned: new Map<string, Holding>() };
+    const expanded = open.has(category);
+    const maintenance = index.inMaintenance.get(category) ?? [];
+    const sum = (map: Map<string, Holding>): number => {
+      let n = 0;
+      for (const h of map.values()) n += h.assets.length + h.units;
+      return n;
+    };
+    const out = sum(t.out);
+    const planned = sum(t.planned);
+    const available = t.owned - maintenance.length - out - planned;
     const demand = demandOf.get(category) ?? 0;
+    const outGigs = held(t.out, expanded, named);
+    const plannedGigs = held(t.planned, expanded, named);
     return {
       category,
-      owned: f.owned,
-      maintenance: f.maintenance.length,
-      out: total(outGigs),
-      planned: total(plannedGigs),
+      owned: t.owned,
+      maintenance: maintenance.length,
+      out,
+      planned,
       available,
       demand,
       shortage: Math.max(demand - available, 0),
-      maintenanceAssets: f.maintenance.sort(byText),
-      outGigs,
-      plannedGigs,
+      expanded,
+      maintenanceAssets: expanded ? maintenance.map((a) => a.id).sort(byText) : null,
+      outGigs: outGigs.list,
+      moreOutGigs: outGigs.more,
+      plannedGigs: plannedGigs.list,
+      morePlannedGigs: plannedGigs.more,
     };
   });
 
@@ -471,11 +608,39 @@ export function availability(
     .sort((a, b) => byText(a.id, b.id));
   for (const line of lines) named.add(line.gigId);
 
-  const overdue = overdueReturns(index, options.now, cats);
+  const overdue = overdueReturns(index, options.now, cats).map((o) => ({
+    gigId: o.gigId,
+    category: o.category,
+    assets: o.assets.length,
+    units: o.units,
+    assetIds: open.has(o.category) ? o.assets : null,
+  }));
   for (const o of overdue) named.add(o.gigId);
   const iso = (w: Window | null) => (w === null ? null : { from: new Date(w.from).toISOString(), to: new Date(w.to).toISOString() });
   const gigs = [...named]
     .sort(byText)
     .map((id) => ({ id, name: gigById.get(id)?.name ?? '', code: gigById.get(id)?.code ?? null, window: iso(windowOf(id)) }));
   return { subject: { gigId: 'gigId' in subject ? subject.gigId : null, window: iso(window) }, categories, lines, overdue, gigs };
+}
+
+/**
+ * availability with every listed category expanded, asked MAX_EXPAND categories at a time (the
+ * station's Plan screen opens each figure of a gig's own categories, usually a handful).
+ */
+export function expandedAvailability(index: AvailabilityIndex, subject: AvailabilitySubject, options: AvailabilityOptions): Availability {
+  const summary = availability(index, subject, options);
+  const names = summary.categories.map((c) => c.category);
+  const parts = [];
+  for (let i = 0; i < names.length; i += MAX_EXPAND) {
+    const chunk = names.slice(i, i + MAX_EXPAND);
+    parts.push(availability(index, subject, { ...options, categories: chunk, expand: chunk }));
+  }
+  const gigs = new Map([...summary.gigs, ...parts.flatMap((p) => p.gigs)].map((g) => [g.id, g]));
+  return {
+    subject: summary.subject,
+    categories: parts.flatMap((p) => p.categories),
+    lines: summary.lines,
+    overdue: parts.flatMap((p) => p.overdue).sort((a, b) => byText(a.gigId, b.gigId) || byText(a.category, b.category)),
+    gigs: [...gigs.values()].sort((a, b) => byText(a.id, b.id)),
+  };
 }

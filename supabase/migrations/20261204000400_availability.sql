@@ -1,7 +1,9 @@
 -- Availability that explains itself (issue 19). For a gig (its subtree's pick lists are its demand)
 -- or a date range (supply only): per category what is owned, in maintenance, out, planned on
--- other gigs, available, demanded and short, each number expanded into the gigs and items behind
--- it; the subject's lines with why each asset behind them is not free; overdue returns.
+-- other gigs, available, demanded and short; behind out and planned the gigs holding most, with
+-- counts; the subject's lines with why each asset behind them is not free; overdue returns. The
+-- categories asked to expand (p_expand, at most 10) open every number into all its gigs and the
+-- asset ids behind it.
 --
 -- The one definition is written in core/views/availability.ts (the station computes the same
 -- answer offline from its cached rows); this file mirrors it, and
@@ -13,6 +15,9 @@
 --   and checks the caller itself: a gig outside the caller's organizations is "not found" (PT404),
 --   exactly like an id that exists nowhere; a range covers the caller's organizations only (a
 --   removed member sees nothing). Read-only: every member role may ask. Bad input is 22023.
+-- * Fast at scale 10 (tests/bench/availability.ts): every aggregate reads only the listed
+--   categories, through assets_availability_idx (index-only); windows are computed for an array
+--   of gigs at once; the default answer holds counts, not ids.
 
 -- 1. Buffers ------------------------------------------------------------------------------------
 alter table public.organizations
@@ -31,7 +36,7 @@ create index gigs_holding_dates_idx on public.gigs using gist (tstzrange(starts_
 create index gigs_undated_idx on public.gigs (org_id)
   where deleted_at is null and (starts_at is null or ends_at is null);
 -- Per category: owned counts, maintenance and out lists readable from the index (index-only once
--- the visibility map is set; at scale 1 the planner still prefers a sequential scan for the counts).
+-- the visibility map is set).
 create index assets_availability_idx on public.assets (org_id, category, status) include (id, current_gig_id)
   where deleted_at is null;
 
@@ -104,7 +109,8 @@ create function public.get_availability(
   p_gig_id uuid default null,
   p_from timestamptz default null,
   p_to timestamptz default null,
-  p_categories text[] default null
+  p_categories text[] default null,
+  p_expand text[] default null
 )
 returns jsonb
 language plpgsql stable security definer
@@ -114,9 +120,11 @@ declare
   root record;
   orgs uuid[];
   subtree uuid[] := '{}';
+  own uuid[] := '{}';
   s_from timestamptz;
   s_to timestamptz;
   cats text[];
+  opened text[] := coalesce(p_expand, '{}');
   max_prep integer;
   max_return integer;
   answer jsonb;
@@ -130,14 +138,17 @@ begin
   if p_gig_id is not null and (p_from is not null or p_to is not null) then
     raise exception 'give a gig or a date range, not both' using errcode = '22023';
   end if;
-  if p_categories is not null then
-    if cardinality(p_categories) > 50 then
-      raise exception 'ask for at most 50 categories at once, not %', cardinality(p_categories) using errcode = '22023';
-    end if;
-    if array_ndims(p_categories) > 1 or array_position(p_categories, null) is not null
-       or exists (select 1 from unnest(p_categories) c where length(c) > 80) then
-      raise exception 'categories are a flat list of names of at most 80 characters' using errcode = '22023';
-    end if;
+  if cardinality(p_categories) > 50 then
+    raise exception 'ask for at most 50 categories at once, not %', cardinality(p_categories) using errcode = '22023';
+  end if;
+  if cardinality(p_expand) > 10 then
+    raise exception 'expand at most 10 categories at once, not %', cardinality(p_expand) using errcode = '22023';
+  end if;
+  if array_ndims(p_categories) > 1 or array_position(p_categories, null) is not null
+     or exists (select 1 from unnest(p_categories) c where length(c) > 80)
+     or array_ndims(p_expand) > 1 or array_position(p_expand, null) is not null
+     or exists (select 1 from unnest(p_expand) c where length(c) > 80) then
+    raise exception 'categories are a flat list of names of at most 80 characters' using errcode = '22023';
   end if;
 
   if p_gig_id is not null then
@@ -148,6 +159,9 @@ begin
     orgs := array[root.org_id];
     subtree := array(select g.id from public.gigs g
                       where g.org_id = root.org_id and g.path operator(extensions.<@) root.path and g.deleted_at is null);
+    -- The subject's own event: its subtree and the gigs above it (as app.plan_clashes has it).
+    own := subtree || array(select g.id from public.gigs g
+                             where g.org_id = root.org_id and g.path operator(extensions.@>) root.path and g.id <> root.id);
     select w.w_from, w.w_to into s_from, s_to from app.gig_windows(array[root.id]) w;
   else
     if p_from is null or p_to is null then
@@ -168,9 +182,10 @@ begin
     s_to := p_to;
   end if;
 
-  -- The categories listed: those asked; a gig's demand; or everything the organizations hold.
+  -- The categories listed: those asked; a gig's demand; or everything the organizations hold;
+  -- and those asked to expand.
   if p_categories is not null then
-    cats := array(select distinct c from unnest(p_categories) c);
+    cats := p_categories;
   elsif p_gig_id is not null then
     cats := array(
       select l.category from app.kit_line_assets(subtree) l
@@ -182,6 +197,7 @@ begin
       union
       select b.category from public.bulk_items b where b.org_id = any (orgs));
   end if;
+  cats := array(select distinct c from unnest(cats || opened) c);
   select max(o.prep_buffer_hours), max(o.return_buffer_hours) into max_prep, max_return
     from public.organizations o where o.id = any (orgs);
 
@@ -199,67 +215,83 @@ begin
               where s_from is not null and g.org_id = any (orgs)
                 and g.deleted_at is null and (g.starts_at is null or g.ends_at is null)
                 and g.status in ('draft', 'confirmed', 'in_progress'))) w
-     where not (w.gig_id = any (subtree))
+     where not (w.gig_id = any (own))
        and w.w_from < w.w_to and s_from < s_to and w.w_from < s_to and s_from < w.w_to
   ),
   hold_assets as materialized (
-    select l.gig_id, l.asset_id from app.kit_line_assets(array(select h.gig_id from holding h)) l
+    select l.gig_id, l.asset_id, l.category from app.kit_line_assets(array(select h.gig_id from holding h)) l
   ),
-  -- A planned asset is charged to the earliest holding gig that plans it.
-  planned_by as (
+  -- A planned asset of the listed categories is charged to the earliest holding gig that plans it.
+  planned_by as materialized (
     select distinct on (ha.asset_id) ha.asset_id, ha.gig_id
       from hold_assets ha join holding h on h.gig_id = ha.gig_id
+     where ha.category = any (cats)
      order by ha.asset_id, h.w_from, ha.gig_id
   ),
   own_assets as materialized (
     select l.line_id, l.gig_id, l.asset_id, l.category from app.kit_line_assets(subtree) l
   ),
-  -- Every asset that may have a reason or sits on the subject's lines, in the listed categories.
-  cand as materialized (
-    select a.id, a.category, a.status, a.current_gig_id
+  -- Assets out, per category and gig, from the index alone (a checked-out asset has a gig).
+  out_groups as materialized (
+    select a.category, a.current_gig_id as gig_id, count(*)::integer as n,
+           case when a.category = any (opened) then array_agg(a.id order by a.id) end as ids
       from public.assets a
-     where a.org_id = any (orgs) and a.category = any (cats) and a.deleted_at is null
-       and a.status in ('in_maintenance', 'quarantined', 'checked_out')
-    union
-    select a.id, a.category, a.status, a.current_gig_id
-      from public.assets a
-     where a.id = any (array(select p.asset_id from planned_by p union select o.asset_id from own_assets o))
-       and a.category = any (cats) and a.deleted_at is null
+     where a.org_id = any (orgs) and a.category = any (cats) and a.deleted_at is null and a.status = 'checked_out'
+     group by a.category, a.current_gig_id
   ),
   bulk as (
     select b.id, b.category, b.in_warehouse from public.bulk_items b where b.org_id = any (orgs) and b.category = any (cats)
   ),
-  stock as (
+  stock as materialized (
     select s.gig_id, b.category, s.quantity from public.bulk_stock s join bulk b on b.id = s.bulk_item_id
   ),
+  -- The windows of the gigs holding something out: dated ones from their own dates, the few
+  -- undated ones through app.gig_windows (one call for all).
+  away_gigs as materialized (
+    select o.gig_id from out_groups o union select st.gig_id from stock st
+  ),
   away_windows as materialized (
+    select g.id as gig_id, g.starts_at - make_interval(hours => o.prep_buffer_hours) as w_from,
+           g.ends_at + make_interval(hours => o.return_buffer_hours) as w_to
+      from away_gigs x
+      join public.gigs g on g.id = x.gig_id
+      join public.organizations o on o.id = g.org_id
+     where g.starts_at is not null and g.ends_at is not null
+    union all
     select w.gig_id, w.w_from, w.w_to
-      from app.gig_windows(array(select distinct c.current_gig_id from cand c where c.current_gig_id is not null
-                                 union select st.gig_id from stock st)) w
+      from app.gig_windows(array(
+             select g.id from away_gigs x join public.gigs g on g.id = x.gig_id where g.starts_at is null or g.ends_at is null)) w
   ),
   -- Where each gig holding something out stands: overdue (its window ended before now), and not
-  -- back before the subject's window starts.
-  away as (
+  -- back before the subject's window starts (gigs of the subject's own event never count).
+  away as materialized (
     select x.gig_id,
            coalesce(w.w_to < now(), false) as overdue,
-           (s_from is null or w.gig_id is null or w.w_to > s_from or w.w_to < now()) and not (x.gig_id = any (subtree)) as counts_out
-      from (select distinct c.current_gig_id as gig_id from cand c where c.current_gig_id is not null
-            union select st.gig_id from stock st) x
+           (s_from is null or w.gig_id is null or w.w_to > s_from or w.w_to < now()) and not (x.gig_id = any (own)) as counts_out
+      from away_gigs x
       left join away_windows w on w.gig_id = x.gig_id
   ),
-  reasons as (
+  -- The assets whose reason is told one by one: planned elsewhere, or on the subject's lines
+  -- (a full join: hashed or merged, never a loop over one side per row of the other).
+  cand as materialized (
+    select a.id, a.category, a.status, a.current_gig_id, x.planned_gig
+      from (select coalesce(p.asset_id, o.asset_id) as asset_id, p.gig_id as planned_gig
+              from planned_by p
+              full join (select distinct o.asset_id from own_assets o where o.category = any (cats)) o on o.asset_id = p.asset_id) x
+      join public.assets a on a.id = x.asset_id
+  ),
+  reasons as materialized (
     select c.id, c.category,
            case when c.status in ('in_maintenance', 'quarantined') then 'maintenance'
                 when c.status = 'checked_out' and aw.counts_out then 'out'
                 when c.status in ('lost', 'retired') then 'written_off'
-                when p.gig_id is not null then 'planned' end as reason,
+                when c.planned_gig is not null then 'planned' end as reason,
            case when c.status in ('in_maintenance', 'quarantined') then null
                 when c.status = 'checked_out' and aw.counts_out then c.current_gig_id
                 when c.status in ('lost', 'retired') then null
-                else p.gig_id end as gig_id
+                else c.planned_gig end as gig_id
       from cand c
       left join away aw on aw.gig_id = c.current_gig_id
-      left join planned_by p on p.asset_id = c.id
   ),
   -- Category lines on holding gigs, less what already fills them there (counts.ts: bulk units out
   -- to the gig and its loose serialized assets of the category).
@@ -273,7 +305,8 @@ begin
     select f.gig_id, f.category, sum(f.n) as n
       from (select a.current_gig_id as gig_id, a.category, 1 as n
               from public.assets a
-             where a.current_gig_id = any (array(select h.gig_id from holding h)) and a.deleted_at is null and a.category = any (cats)
+             where a.current_gig_id = any (array(select distinct hl.gig_id from hold_lines hl)) and a.deleted_at is null
+               and a.category = any (cats)
                and not exists (select 1 from hold_assets ha where ha.gig_id = a.current_gig_id and ha.asset_id = a.id)
             union all
             select st.gig_id, st.category, st.quantity from stock st) f
@@ -284,16 +317,41 @@ begin
       from hold_lines hl left join filled f on f.gig_id = hl.gig_id and f.category = hl.category
      where hl.quantity - coalesce(f.n, 0) > 0
   ),
+  planned_assets as (
+    select r.category, r.gig_id, count(*)::integer as n,
+           case when r.category = any (opened) then array_agg(r.id order by r.id) end as ids
+      from reasons r
+     where r.reason = 'planned'
+     group by r.category, r.gig_id
+  ),
+  -- Per category and figure, each gig with its assets (a count, ids when expanded: one row at most
+  -- carries them) and units.
   held as (
-    select x.kind, x.category, x.gig_id,
-           coalesce(array_agg(x.asset_id order by x.asset_id) filter (where x.asset_id is not null), '{}') as assets,
-           sum(x.units)::integer as units
-      from (select r.reason as kind, r.category, r.gig_id, r.id as asset_id, 0 as units from reasons r where r.reason in ('out', 'planned')
+    select x.kind, x.category, x.gig_id, sum(x.n)::integer as n, sum(x.units)::integer as units,
+           case when x.category = any (opened) then coalesce(max(x.ids), '{}') end as ids
+      from (select 'out' as kind, o.category, o.gig_id, o.n, 0 as units, o.ids
+              from out_groups o join away aw on aw.gig_id = o.gig_id where aw.counts_out
             union all
-            select 'out', st.category, st.gig_id, null, st.quantity from stock st join away aw on aw.gig_id = st.gig_id where aw.counts_out
+            select 'out', st.category, st.gig_id, 0, st.quantity, null from stock st join away aw on aw.gig_id = st.gig_id where aw.counts_out
             union all
-            select 'planned', o.category, o.gig_id, null, o.units from open_units o) x
+            select 'planned', p.category, p.gig_id, p.n, 0, p.ids from planned_assets p
+            union all
+            select 'planned', o.category, o.gig_id, 0, o.units, null from open_units o) x
      group by x.kind, x.category, x.gig_id
+  ),
+  ranked as (
+    select h.*, row_number() over (partition by h.kind, h.category order by h.n + h.units desc, h.gig_id) as rank,
+           h.category = any (opened) as expanded
+      from held h
+  ),
+  held_json as (
+    select r.category, r.kind,
+           coalesce(jsonb_agg(jsonb_build_object('gigId', r.gig_id, 'assets', r.n, 'units', r.units, 'assetIds', r.ids) order by r.rank)
+                      filter (where r.expanded or r.rank <= 10), '[]') as list,
+           sum(r.n + r.units)::integer as n,
+           count(*) filter (where not r.expanded and r.rank > 10)::integer as more
+      from ranked r
+     group by r.category, r.kind
   ),
   owned as (
     select o.category, sum(o.n)::integer as n
@@ -307,6 +365,13 @@ begin
             select st.category, st.quantity from stock st) o
      group by o.category
   ),
+  maintenance as (
+    select a.category, count(*)::integer as n,
+           case when a.category = any (opened) then jsonb_agg(a.id order by a.id) end as list
+      from public.assets a
+     where a.org_id = any (orgs) and a.category = any (cats) and a.deleted_at is null and a.status in ('in_maintenance', 'quarantined')
+     group by a.category
+  ),
   demand as (
     select d.category, sum(d.n)::integer as n
       from (select o.category, count(distinct o.asset_id) as n
@@ -317,35 +382,23 @@ begin
              group by k.category) d
      group by d.category
   ),
-  -- Each category's lists built once (not one scan of reasons or held per category and figure).
-  held_json as (
-    select h.category, h.kind,
-           jsonb_agg(jsonb_build_object('gigId', h.gig_id, 'assets', h.assets, 'units', h.units) order by h.gig_id) as list,
-           sum(cardinality(h.assets) + h.units)::integer as n
-      from held h
-     group by h.category, h.kind
-  ),
-  maintenance_json as (
-    select r.category, jsonb_agg(r.id order by r.id) as list, count(*)::integer as n
-      from reasons r
-     where r.reason = 'maintenance'
-     group by r.category
-  ),
   figures as (
     select c.category, coalesce(ow.n, 0) as owned, coalesce(m.n, 0) as maintenance, coalesce(o.n, 0) as out_n,
-           coalesce(p.n, 0) as planned_n, coalesce(dm.n, 0) as demand,
-           coalesce(m.list, '[]') as maintenance_list, coalesce(o.list, '[]') as out_list, coalesce(p.list, '[]') as planned_list
+           coalesce(p.n, 0) as planned_n, coalesce(dm.n, 0) as demand, c.category = any (opened) as expanded,
+           case when c.category = any (opened) then coalesce(m.list, '[]') end as maintenance_list,
+           coalesce(o.list, '[]') as out_list, coalesce(o.more, 0) as out_more,
+           coalesce(p.list, '[]') as planned_list, coalesce(p.more, 0) as planned_more
       from unnest(cats) c (category)
       left join owned ow on ow.category = c.category
       left join demand dm on dm.category = c.category
-      left join maintenance_json m on m.category = c.category
+      left join maintenance m on m.category = c.category
       left join held_json o on o.category = c.category and o.kind = 'out'
       left join held_json p on p.category = c.category and p.kind = 'planned'
   ),
   line_items as (
     select o.line_id,
-           jsonb_agg(jsonb_build_object('assetId', c.id, 'category', c.category, 'reason', r.reason, 'gigId', r.gig_id) order by c.id) as items
-      from own_assets o join cand c on c.id = o.asset_id join reasons r on r.id = c.id
+           jsonb_agg(jsonb_build_object('assetId', r.id, 'category', r.category, 'reason', r.reason, 'gigId', r.gig_id) order by r.id) as items
+      from own_assets o join reasons r on r.id = o.asset_id
      group by o.line_id
   ),
   lines as (
@@ -356,17 +409,15 @@ begin
        and (p_categories is null or li.items is not null or k.category = any (cats))
   ),
   overdue as (
-    select x.gig_id, x.category,
-           coalesce(array_agg(x.asset_id order by x.asset_id) filter (where x.asset_id is not null), '{}') as assets,
-           sum(x.units)::integer as units
-      from (select c.current_gig_id as gig_id, c.category, c.id as asset_id, 0 as units
-              from cand c join away aw on aw.gig_id = c.current_gig_id where aw.overdue
+    select x.gig_id, x.category, sum(x.n)::integer as n, sum(x.units)::integer as units,
+           case when x.category = any (opened) then coalesce(max(x.ids), '{}') end as ids
+      from (select o.gig_id, o.category, o.n, 0 as units, o.ids from out_groups o join away aw on aw.gig_id = o.gig_id where aw.overdue
             union all
-            select st.gig_id, st.category, null, st.quantity from stock st join away aw on aw.gig_id = st.gig_id where aw.overdue) x
+            select st.gig_id, st.category, 0, st.quantity, null from stock st join away aw on aw.gig_id = st.gig_id where aw.overdue) x
      group by x.gig_id, x.category
   ),
   named as (
-    select h.gig_id from held h
+    select r.gig_id from ranked r where r.expanded or r.rank <= 10
     union select l.gig_id from lines l
     union select r.gig_id from reasons r join own_assets o on o.asset_id = r.id where r.gig_id is not null
     union select o.gig_id from overdue o
@@ -375,7 +426,7 @@ begin
   known_windows as (
     select h.gig_id, h.w_from, h.w_to from holding h
     union
-    select w.gig_id, w.w_from, w.w_to from away_windows w
+    select w.gig_id, w.w_from, w.w_to from away_windows w where w.gig_id in (select n.gig_id from named n)
     union
     select w.gig_id, w.w_from, w.w_to from app.gig_windows(array(select distinct l.gig_id from lines l)) w
   ),
@@ -399,9 +450,12 @@ begin
                'available', f.owned - f.maintenance - f.out_n - f.planned_n,
                'demand', f.demand,
                'shortage', greatest(f.demand - (f.owned - f.maintenance - f.out_n - f.planned_n), 0),
+               'expanded', f.expanded,
                'maintenanceAssets', f.maintenance_list,
                'outGigs', f.out_list,
-               'plannedGigs', f.planned_list)
+               'moreOutGigs', f.out_more,
+               'plannedGigs', f.planned_list,
+               'morePlannedGigs', f.planned_more)
              order by f.category collate "C")
         from figures f), '[]'),
     'lines', coalesce((
@@ -409,7 +463,8 @@ begin
                                           'category', l.category, 'quantity', l.quantity, 'items', l.items) order by l.id)
         from lines l), '[]'),
     'overdue', coalesce((
-      select jsonb_agg(jsonb_build_object('gigId', o.gig_id, 'category', o.category, 'assets', o.assets, 'units', o.units)
+      select jsonb_agg(jsonb_build_object('gigId', o.gig_id, 'category', o.category, 'assets', o.n, 'units', o.units,
+                                          'assetIds', o.ids)
                        order by o.gig_id, o.category collate "C")
         from overdue o), '[]'),
     'gigs', coalesce((
@@ -422,5 +477,5 @@ begin
 end
 $$;
 
-revoke execute on function public.get_availability(uuid, timestamptz, timestamptz, text[]) from public, anon;
-grant execute on function public.get_availability(uuid, timestamptz, timestamptz, text[]) to authenticated, service_role;
+revoke execute on function public.get_availability(uuid, timestamptz, timestamptz, text[], text[]) from public, anon;
+grant execute on function public.get_availability(uuid, timestamptz, timestamptz, text[], text[]) to authenticated, service_role;

@@ -167,6 +167,7 @@ const EXPLAINED = new Set(['rls_enabled_no_policy', 'authenticated_security_defi
 const RPC_API = [
   'delete_push_subscription(text)',
   'get_asset_history(uuid,integer)',
+  'get_availability(uuid,timestamp with time zone,timestamp with time zone,text[],text[])',
   'get_gig_ancestors(uuid)',
   'get_gig_hierarchy(uuid)',
   'get_gig_movements(uuid,integer)',

@@ -32,6 +32,7 @@ const API: Record<string, ApiEntry> = {
   pull_changes: { callers: 'authenticated', baseline: () => ({ cursor: null, limit: 100 }) },
   get_asset_history: { callers: 'authenticated', baseline: (w) => ({ p_asset_id: w.a.loose, p_limit: 10 }) },
   get_gig_movements: { callers: 'authenticated', baseline: (w) => ({ p_gig_id: w.a.root, p_limit: 10 }) },
+  get_availability: { callers: 'authenticated', baseline: (w) => ({ p_gig_id: w.a.root, p_expand: ['Audio'] }) },
   save_push_subscription: {
     callers: 'authenticated',
     baseline: () => ({ endpoint: `${FUZZ_ENDPOINT}${randomUUID()}`, p256dh: P256DH, auth: AUTH, user_agent: 'fuzz' }),
@@ -90,9 +91,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-// Answers an attack may get: refusals with a specific code. Anything else (5xx, XX000, an
-// undefined-object error, a constraint name, a generic P0001) is a finding.
-const SPECIFIC_REFUSALS = /^(22023|22P02|22003|22P05|42501|PT4\d\d|54000|PGRST102|PGRST413)$/;
+// Answers an attack may get: refusals with a specific code (22007/22008: a date and time that is
+// not one, or out of range). Anything else (5xx, XX000, an undefined-object error, a constraint
+// name, a generic P0001) is a finding.
+const SPECIFIC_REFUSALS = /^(22023|22P02|22003|22P05|22007|22008|42501|PT4\d\d|54000|PGRST102|PGRST413)$/;
 
 function refusalProblem(answer: RpcAnswer): string | null {
   if (answer.status >= 500) return `HTTP ${answer.status}: ${answer.text.slice(0, 200)}`;
@@ -161,6 +163,16 @@ function malformed(type: string, w: Attackers): { label: string; value: unknown 
         { label: 'nested', value: [[['gig']]] },
         { label: 'null entry', value: [null] },
         { label: 'string', value: 'asset' },
+      ];
+    case 'timestamp with time zone':
+      return [
+        ...common,
+        { label: 'empty', value: '' },
+        { label: 'not a date', value: 'next tuesday-ish' },
+        { label: 'number', value: 1_700_000_000 },
+        { label: 'infinity', value: 'infinity' },
+        { label: 'year 294277', value: '294277-01-01T00:00:00Z' },
+        { label: 'array', value: ['2027-01-01T00:00:00Z'] },
       ];
     case 'jsonb':
     case 'json':

@@ -9,6 +9,8 @@ import { parseScale, percentile, round, table } from './stats';
  * festival root (goals: p95 ≤ 20 ms for a gig, ≤ 100 ms for the largest root, at scale 10), its
  * execution time in the database (EXPLAIN ANALYZE), and the station's offline computation over the
  * same rows as the pull sends them (indexed once, as a station keeps its index between questions).
+ * Summary answers (the default), plus one row each for a single category expanded into every gig
+ * and asset behind it (the gig's first category).
  */
 export async function availabilityBench(args: string[]): Promise<Record<string, unknown>> {
   const scale = parseScale(args);
@@ -27,13 +29,18 @@ export async function availabilityBench(args: string[]): Promise<Record<string, 
     const sample = Array.from({ length: 200 }, () => pick(random, gigs).id);
     const ROOT_CALLS = 20;
 
+    // The category a gig's "expanded" call opens: its first demand category (from a summary).
+    const firstCategory = new Map<string, string>();
     let bytes = 0;
-    const call = async (gigId: string): Promise<number> => {
+    const call = async (gigId: string, expand?: string): Promise<number> => {
       const started = performance.now();
-      const { data, error } = await env.manager.rpc('get_availability', { p_gig_id: gigId });
+      const args = expand === undefined ? { p_gig_id: gigId } : { p_gig_id: gigId, p_categories: [expand], p_expand: [expand] };
+      const { data, error } = await env.manager.rpc('get_availability', args);
       const elapsed = performance.now() - started;
       if (error !== null) throw new Error(`get_availability failed: ${error.message}`);
       bytes += JSON.stringify(data).length;
+      const first = availabilitySchema.parse(data).categories[0]?.category;
+      if (expand === undefined && first !== undefined) firstCategory.set(gigId, first);
       return elapsed;
     };
     log('warming up…');
@@ -48,6 +55,11 @@ export async function availabilityBench(args: string[]): Promise<Record<string, 
     const httpRoot: number[] = [];
     for (let i = 0; i < ROOT_CALLS; i += 1) httpRoot.push(await call(largest.id));
     const rootBytes = bytes / ROOT_CALLS;
+    const opened = sample.filter((id) => firstCategory.has(id));
+    bytes = 0;
+    const httpOpen: number[] = [];
+    for (const id of opened) httpOpen.push(await call(id, firstCategory.get(id)));
+    const openBytes = bytes / Math.max(opened.length, 1);
 
     log('measuring execution in the database (EXPLAIN ANALYZE)…');
     const client = await env.asManager();
@@ -85,9 +97,10 @@ export async function availabilityBench(args: string[]): Promise<Record<string, 
     const prepareStarted = performance.now();
     const index = prepareAvailability(rows);
     const prepareMs = performance.now() - prepareStarted;
-    const offline = (gigId: string): number => {
+    const offline = (gigId: string, expand?: string): number => {
       const started = performance.now();
-      availability(index, { gigId }, { now });
+      const one = expand === undefined ? null : [expand];
+      availability(index, { gigId }, { now, categories: one, expand: one });
       return performance.now() - started;
     };
     // The offline answer is the server's (checked in the domain test); here one spot check.
@@ -95,8 +108,9 @@ export async function availabilityBench(args: string[]): Promise<Record<string, 
     const same = JSON.stringify(availabilitySchema.parse(spot)) === JSON.stringify(availability(index, { gigId: largest.id }, { now }));
     log(`measuring the offline computation (index built in ${round(prepareMs, 1)} ms)…`);
     for (const id of sample.slice(0, 20)) offline(id);
-    const offGig = sample.map(offline);
+    const offGig = sample.map((id) => offline(id));
     const offRoot = Array.from({ length: ROOT_CALLS }, () => offline(largest.id));
+    const offOpen = opened.map((id) => offline(id, firstCategory.get(id)));
 
     const line = (label: string, list: number[], size: number | string): (string | number)[] => [
       label,
@@ -115,10 +129,12 @@ export async function availabilityBench(args: string[]): Promise<Record<string, 
           [
             line('server over HTTP, random gigs', httpGig, kb(gigBytes)),
             line('server over HTTP, largest root', httpRoot, kb(rootBytes)),
+            line('server over HTTP, one category expanded', httpOpen, kb(openBytes)),
             line('in the database, random gigs', dbGig, ''),
             line('in the database, largest root', dbRoot, ''),
             line('offline, random gigs', offGig, ''),
             line('offline, largest root', offRoot, ''),
+            line('offline, one category expanded', offOpen, ''),
           ],
         )}\n\n`,
     );
@@ -138,6 +154,9 @@ export async function availabilityBench(args: string[]): Promise<Record<string, 
       offline_gig_p95_ms: round(percentile(offGig, 95)),
       offline_root_p95_ms: round(percentile(offRoot, 95)),
       offline_index_ms: round(prepareMs),
+      server_expanded_p95_ms: round(percentile(httpOpen, 95)),
+      offline_expanded_p95_ms: round(percentile(offOpen, 95)),
+      expanded_answer_kb: round(openBytes / 1024, 1),
       gig_answer_kb: round(gigBytes / 1024, 1),
       root_answer_kb: round(rootBytes / 1024, 1),
       offline_equals_server: same,

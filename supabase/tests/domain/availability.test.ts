@@ -49,8 +49,9 @@ interface ReferenceRow {
 
 /**
  * The definition (core/views/availability.ts) in plain SQL over the base tables, for gig $1 at
- * instant $2: windows by walking up parent_gig_id, the subtree by walking down, case contents by
- * walking into nested cases; none of the RPC's helpers or its ltree paths.
+ * instant $2: windows and the gigs above by walking up parent_gig_id, the subtree by walking down,
+ * case contents by walking into nested cases; none of the RPC's helpers or its ltree paths. It
+ * lists every asset behind each number, as an answer with every category expanded does.
  */
 const REFERENCE_SQL = `
 with recursive
@@ -76,6 +77,12 @@ subtree (id) as (
   union all
   select g.id from public.gigs g join subtree t on g.parent_gig_id = t.id where g.deleted_at is null
 ),
+above (id, parent_id) as (
+  select g.id, g.parent_gig_id from public.gigs g join subject s on g.id = s.id
+  union all
+  select p.id, p.parent_gig_id from above a join public.gigs p on p.id = a.parent_id
+),
+own_event (id) as (select t.id from subtree t union select a.id from above a),
 subject_window as (select w.w_from, w.w_to from windows w join subject s on w.gig_id = s.id),
 holding as (
   select g.id, w.w_from
@@ -83,7 +90,7 @@ holding as (
     join windows w on w.gig_id = g.id
    cross join subject_window sw
    where g.deleted_at is null and g.status in ('draft', 'confirmed', 'in_progress')
-     and g.id not in (select t.id from subtree t)
+     and g.id not in (select e.id from own_event e)
      and w.w_from < w.w_to and sw.w_from < sw.w_to and w.w_from < sw.w_to and sw.w_from < w.w_to
 ),
 case_walk (line_id, gig_id, case_id) as (
@@ -113,7 +120,7 @@ first_plan as (
 ),
 away as (
   select g.id,
-         g.id not in (select t.id from subtree t)
+         g.id not in (select e.id from own_event e)
          and (not exists (select 1 from subject_window) or w.gig_id is null
               or w.w_to > (select sw.w_from from subject_window sw) or w.w_to < $2::timestamptz) as counts_out
     from public.gigs g
@@ -316,14 +323,15 @@ async function rpc(args: Record<string, unknown>, client: NodeSupabaseClient = m
   return availabilitySchema.parse(data);
 }
 
-/** The RPC's answer in the reference's terms: per category, numbers and the assets behind them. */
+/** An expanded answer in the reference's terms: per category, numbers and the assets behind them. */
 function asReference(answer: Availability): ReferenceRow[] {
-  const assets = (held: { assets: string[] }[]): string[] => held.flatMap((h) => h.assets).sort();
+  const assets = (held: Availability['categories'][number]['outGigs']): string[] =>
+    held.flatMap((h) => h.assetIds ?? ['not expanded']).sort();
   const units = (held: { units: number }[]): number => held.reduce((n, h) => n + h.units, 0);
   return answer.categories.map((c) => ({
     category: c.category,
     owned: c.owned,
-    maintenance: c.maintenanceAssets,
+    maintenance: c.maintenanceAssets ?? ['not expanded'],
     out_assets: assets(c.outGigs),
     out_units: units(c.outGigs),
     planned_assets: assets(c.plannedGigs),
@@ -331,6 +339,26 @@ function asReference(answer: Availability): ReferenceRow[] {
     demand: c.demand,
   }));
 }
+
+/** The reference's numbers only, as a summary holds them. */
+const referenceNumbers = (rows: ReferenceRow[]) =>
+  rows.map((r) => ({
+    category: r.category,
+    owned: r.owned,
+    maintenance: r.maintenance.length,
+    out: r.out_assets.length + r.out_units,
+    planned: r.planned_assets.length + r.planned_units,
+    demand: r.demand,
+  }));
+const summaryNumbers = (answer: Availability) =>
+  answer.categories.map((c) => ({
+    category: c.category,
+    owned: c.owned,
+    maintenance: c.maintenance,
+    out: c.out,
+    planned: c.planned,
+    demand: c.demand,
+  }));
 
 describe('get_availability = the plain-SQL reference = the offline computation', () => {
   it('agrees on 200 random gigs of the seeded company, and on the special ones', async () => {
@@ -344,19 +372,44 @@ describe('get_availability = the plain-SQL reference = the offline computation',
     const random = seededRandom(19);
     const live = rows.gigs.filter((g) => g.deletedAt === null).map((g) => g.id);
     const subjects = [...Object.values(specials), ...Array.from({ length: 200 }, () => pick(random, live))];
-    const seen = { out: 0, planned: 0, plannedUnits: 0, maintenance: 0, shortage: 0, overdue: 0, writtenOff: 0, noWindow: 0, lines: 0 };
-    for (const gigId of subjects) {
+    const seen = {
+      out: 0,
+      planned: 0,
+      plannedUnits: 0,
+      maintenance: 0,
+      shortage: 0,
+      overdue: 0,
+      writtenOff: 0,
+      noWindow: 0,
+      lines: 0,
+      expanded: 0,
+      more: 0,
+    };
+    for (const [i, gigId] of subjects.entries()) {
       const server = await rpc({ p_gig_id: gigId });
       const offline = availability(index, { gigId }, { now });
       expect(offline, `gig ${gigId}`).toEqual(server);
+      expect(JSON.stringify(server), `gig ${gigId}: a summary names no asset behind a number`).not.toMatch(/"assetIds":\[/);
       const { rows: reference } = await stack.db.query<ReferenceRow>(REFERENCE_SQL, [gigId, new Date(now).toISOString()]);
-      expect(asReference(server), `gig ${gigId}`).toEqual(reference);
+      expect(summaryNumbers(server), `gig ${gigId}`).toEqual(referenceNumbers(reference));
+      // For the special gigs and every fourth other one, every figure opened into its assets.
+      const names = server.categories.map((c) => c.category);
+      if (i < Object.keys(specials).length || i % 4 === 0) {
+        for (let at = 0; at < names.length; at += 10) {
+          const chunk = names.slice(at, at + 10);
+          const opened = await rpc({ p_gig_id: gigId, p_categories: chunk, p_expand: chunk });
+          expect(availability(index, { gigId }, { now, categories: chunk, expand: chunk }), `gig ${gigId}`).toEqual(opened);
+          expect(asReference(opened), `gig ${gigId}`).toEqual(reference.filter((r) => chunk.includes(r.category)));
+          seen.expanded += opened.categories.length;
+        }
+      }
       for (const c of server.categories) {
         seen.out += c.out;
         seen.planned += c.planned;
         seen.plannedUnits += c.plannedGigs.reduce((n, h) => n + h.units, 0);
         seen.maintenance += c.maintenance;
         seen.shortage += c.shortage;
+        seen.more += c.moreOutGigs + c.morePlannedGigs;
       }
       seen.overdue += server.overdue.length;
       seen.writtenOff += server.lines.flatMap((l) => l.items).filter((i) => i.reason === 'written_off').length;
@@ -379,6 +432,14 @@ describe('get_availability = the plain-SQL reference = the offline computation',
     expect(some.categories.map((c) => c.category)).toEqual(['Audio', 'Nothing here', 'Video']);
     const festival = await rpc({ p_gig_id: specials.festival, p_categories: ['Audio'] });
     expect(festival).toEqual(availability(index, { gigId: specials.festival }, { now, categories: ['Audio'] }));
+    // Expanding a category lists it too, opened into its assets (overdue ones included).
+    const opened = await rpc({ p_gig_id: specials.overdue, p_categories: [], p_expand: ['Video', 'Audio'] });
+    expect(opened).toEqual(availability(index, { gigId: specials.overdue }, { now, categories: [], expand: ['Video', 'Audio'] }));
+    expect(opened.categories.map((c) => [c.category, c.expanded])).toEqual([
+      ['Audio', true],
+      ['Video', true],
+    ]);
+    expect(opened.overdue.some((o) => (o.assetIds?.length ?? 0) > 0)).toBe(true);
   });
 
   it('lets crew read it, and exposes the window as app.gig_window', async () => {
@@ -462,6 +523,9 @@ describe('attacks and bad input', () => {
     ['an infinite range', { p_from: '-infinity', p_to: 'A' }, 'a date range needs finite dates'],
     ['51 categories', { p_gig_id: 'GIG', p_categories: 'MANY' }, 'ask for at most 50 categories at once, not 51'],
     ['a null category', { p_gig_id: 'GIG', p_categories: ['Audio', null] }, 'categories are a flat list of names of at most 80 characters'],
+    ['11 categories to expand', { p_gig_id: 'GIG', p_expand: 'ELEVEN' }, 'expand at most 10 categories at once, not 11'],
+    ['a null category to expand', { p_gig_id: 'GIG', p_expand: [null] }, 'categories are a flat list of names of at most 80 characters'],
+    ['a nested list to expand', { p_gig_id: 'GIG', p_expand: [['Audio']] }, 'categories are a flat list of names of at most 80 characters'],
   ])('refuses %s with 22023 and words, changing nothing', async (_label, template, message) => {
     const values: Record<string, unknown> = {
       GIG: specials.festival,
@@ -469,6 +533,7 @@ describe('attacks and bad input', () => {
       B: new Date(now + 3_600_000).toISOString(),
       YEAR: new Date(now + 367 * 86_400_000).toISOString(),
       MANY: Array.from({ length: 51 }, (_, i) => `Category ${i}`),
+      ELEVEN: Array.from({ length: 11 }, (_, i) => `Category ${i}`),
     };
     const args = Object.fromEntries(Object.entries(template).map(([k, v]) => [k, typeof v === 'string' && v in values ? values[v] : v]));
     const before = await stack.db.query<{ n: string }>('select count(*) as n from app.sync_changes');
