@@ -55,6 +55,7 @@ const MIC_1 = uuid(103);
 const MIC_2 = uuid(104);
 const MONITOR = uuid(105);
 const AMP = uuid(106);
+const HAZER = uuid(107);
 
 let stack: TestStack;
 let proxy: FaultingProxy;
@@ -100,9 +101,12 @@ async function arrange(): Promise<void> {
        ($4, $1, 'MIC-PLAN-1', 'Harbour wireless mic', 'Plan wireless', 'available', null, $8),
        ($5, $1, 'MIC-PLAN-2', 'Harbour wireless mic', 'Plan wireless', 'available', null, $8),
        ($6, $1, 'MON-PLAN-1', 'Harbour stage monitor', 'Plan audio', 'checked_out', $7, null),
-       ($9, $1, 'AMP-PLAN-1', 'Harbour amp rack', 'Plan audio', 'available', null, null)`,
-    [org, DESK, DI, MIC_1, MIC_2, MONITOR, MATINEE, CASE, AMP],
+       ($9, $1, 'AMP-PLAN-1', 'Harbour amp rack', 'Plan audio', 'available', null, null),
+       ($10, $1, 'HAZ-PLAN-1', 'Harbour hazer', 'Plan effects', 'available', null, null)`,
+    [org, DESK, DI, MIC_1, MIC_2, MONITOR, MATINEE, CASE, AMP, HAZER],
   );
+  // The Riverside Warm-up has the one hazer that evening.
+  await db.query('insert into public.kit_assignments (org_id, gig_id, asset_id) values ($1, $2, $3)', [org, RIVAL, HAZER]);
   // The day plans an amp rack; a stage monitor of the same category is still out to a matinee that ended days ago.
   await db.query('insert into public.kit_assignments (org_id, gig_id, asset_id) values ($1, $2, $3)', [org, DAY, AMP]);
   // Ten hazer fluid canisters; the Riverside Warm-up (the same evening) already plans eight.
@@ -420,6 +424,28 @@ describe('planning offline', () => {
     await shoot(page, 'station-plan-delete', SIZES, '[role="alertdialog"]');
     await ask.getByRole('button', { name: 'Keep it' }).click();
     expect(await page.getByRole('alertdialog').count()).toBe(0);
+
+    // The hazer the Riverside Warm-up holds that evening: refused in words, planned only when confirmed.
+    await page.getByLabel('Find items to add').fill('HAZ-PLAN-1');
+    await page.getByRole('button', { name: 'Add Harbour hazer · HAZ-PLAN-1' }).click();
+    await expect.poll(outcome, { timeout: 30_000 }).toMatch(/^Not added yet: .*Riverside Warm-up.*confirm to plan it anyway/s);
+    expect(await planLines()).toEqual(['AMP-PLAN-1']);
+    await shoot(page, 'station-plan-overbooked', SIZES, '[data-testid="plan-outcome"]');
+    await page.getByTestId('plan-outcome').getByRole('button', { name: 'Plan it anyway' }).click();
+    const hazer = page.locator('[data-testid="plan-line"][data-code="HAZ-PLAN-1"]');
+    await expect.poll(() => hazer.innerText(), { timeout: 30_000 }).toContain('overbooked on purpose');
+    await expect
+      .poll(
+        async () =>
+          (
+            await stack.db.query<{ confirmed: boolean }>(
+              'select overbooking_confirmed_at is not null as confirmed from public.kit_assignments where gig_id = $1 and asset_id = $2',
+              [DAY, HAZER],
+            )
+          ).rows,
+        { timeout: 90_000 },
+      )
+      .toEqual([{ confirmed: true }]);
     expect(pageErrors).toEqual([]);
   }, 300_000);
 });
