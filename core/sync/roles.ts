@@ -59,9 +59,9 @@ export function transitionAllowed(from: GigStatus, to: GigStatus): boolean {
   return GIG_STATUS_TRANSITIONS[from].includes(to);
 }
 
-/** "station" → "a station", "admin" → "an admin": the role named in a sentence. */
+/** "station" → "a station", "admin" → "an admin", "crew" → "a crew member": the role named in a sentence. */
 export function roleWords(role: MemberRole): string {
-  return role === 'admin' ? 'an admin' : `a ${role}`;
+  return role === 'admin' ? 'an admin' : role === 'crew' ? 'a crew member' : `a ${role}`;
 }
 
 /** The role the signed-in person has in an organization, by the last known memberships (null: not known). */

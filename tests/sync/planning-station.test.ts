@@ -156,7 +156,9 @@ describe('a manager plans from the station', () => {
       const h = await signedIn(who);
       const seen = await plan(h, day);
       expect(seen.canPlan).toBe(false);
-      expect(seen.note).toBe(`Signed in as a ${who}: a gig's pick list is changed by a manager or an admin.`);
+      expect(seen.note).toBe(
+        `Signed in as ${who === 'crew' ? 'a crew member' : 'a station'}: a gig's pick list is changed by a manager or an admin.`,
+      );
       expect(await refusal(h, 'editPlan', { kind: 'add_quantity', gigId: day, category: 'Clamp', quantity: 2 })).toMatchObject({
         code: 'forbidden',
       });
