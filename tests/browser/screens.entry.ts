@@ -24,6 +24,7 @@ const answers: Record<string, unknown> = {
   listAssets: [],
   listQueue: [],
   listQuarantine: [],
+  listOverdueReturns: [],
 };
 
 function stationStandIn(failures: Failures): StationApi {

@@ -150,9 +150,10 @@ describe('crew notifications', () => {
     await moveStart(30);
     await stack.drainWebhooks();
     await push.waitFor(() => arrivalsForMe(since).length === 1, 'the crew member’s push');
+    // In the venue's time: the demo festival is in Europe/Amsterdam (20:30 UTC is 22:30 there in July).
     expect(arrivalsForMe(since)[0]?.payload).toMatchObject({
       title: gig.name,
-      body: 'Now Thu 01 Jul 20:30 UTC – 21:30',
+      body: 'Now Thu 01 Jul 22:30 Amsterdam time – 23:30',
       url: `/gigs/${gig.id}`,
       tag: `gig-${gig.id}`,
       gig_id: gig.id,
@@ -176,7 +177,7 @@ describe('crew notifications', () => {
     }
     await expect
       .poll(() => shownNotifications(`gig-${gig.id}`), { timeout: 10_000 })
-      .toEqual([{ title: gig.name, body: 'Now Thu 01 Jul 21:00 UTC – 22:00' }]);
+      .toEqual([{ title: gig.name, body: 'Now Thu 01 Jul 23:00 Amsterdam time – 00:00' }]);
   });
 
   it('opens the gig in the app when the notification is tapped', async () => {
