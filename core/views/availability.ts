@@ -52,6 +52,8 @@ export const MAX_EXPAND = 10;
 export const LIST_LIMIT = 10;
 export const MAX_RANGE_DAYS = 366;
 const HOUR = 3_600_000;
+/** Windows longer than this (buffers included) are kept apart from the by-start search (see AvailabilityIndex). */
+const LONG_HOLD_MS = 14 * 24 * HOUR;
 
 /** An instant as one canonical string (the server writes +00:00 and microseconds, JS writes Z). */
 const instant = z.string().transform((value, ctx) => {
@@ -230,9 +232,15 @@ export interface AvailabilityIndex {
   readonly bulkByCategory: ReadonlyMap<string, readonly BulkItem[]>;
   /** Every category of live assets and bulk items. */
   readonly allCategories: readonly string[];
-  /** Live gigs of a holding status with a non-empty window, by window start; the longest window. */
+  /**
+   * Live gigs of a holding status with a non-empty window: those of at most LONG_HOLD_MS by window
+   * start, with the longest of them (a search walks back from the subject's end only that far), and
+   * the few longer ones (a tour, a season) apart, always looked at — one year-long gig must not make
+   * every search walk back a year.
+   */
   readonly holdingByStart: readonly Dated[];
   readonly longestHold: number;
+  readonly longHolds: readonly Dated[];
 }
 
 export function prepareAvailability(rows: AvailabilityRows): AvailabilityIndex {
@@ -264,12 +272,17 @@ export function prepareAvailability(rows: AvailabilityRows): AvailabilityIndex {
   }
   const windowOf = gigWindows(rows.gigs, rows.buffers);
   const holdingByStart: Dated[] = [];
+  const longHolds: Dated[] = [];
   let longestHold = 0;
   for (const g of rows.gigs) {
     const w = g.deletedAt === null && HOLDING_STATUSES.includes(g.status) ? windowOf(g.id) : null;
     if (w === null || w.from >= w.to) continue;
-    holdingByStart.push({ id: g.id, from: w.from, to: w.to });
-    longestHold = Math.max(longestHold, w.to - w.from);
+    const dated = { id: g.id, from: w.from, to: w.to };
+    if (w.to - w.from > LONG_HOLD_MS) longHolds.push(dated);
+    else {
+      holdingByStart.push(dated);
+      longestHold = Math.max(longestHold, w.to - w.from);
+    }
   }
   holdingByStart.sort((a, b) => a.from - b.from);
   const walk = caseContents(rows.cases, rows.assets);
@@ -295,6 +308,7 @@ export function prepareAvailability(rows: AvailabilityRows): AvailabilityIndex {
     allCategories: [...categories],
     holdingByStart,
     longestHold,
+    longHolds,
   };
 }
 
@@ -476,6 +490,7 @@ export function availability(
       if (g === undefined || g.from + index.longestHold <= window.from) break;
       if (g.to > window.from && !own.has(g.id)) holding.push(g);
     }
+    for (const g of index.longHolds) if (g.from < window.to && g.to > window.from && !own.has(g.id)) holding.push(g);
   }
   const startOf = new Map(holding.map((g) => [g.id, g.from]));
   const earlier = (a: string, b: string): boolean => {
