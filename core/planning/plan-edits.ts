@@ -10,6 +10,7 @@ import { StationError } from '../errors';
 import type { NewOp } from '../sync/model';
 import { opAllowed, roleWords, type MemberRole } from '../sync/roles';
 import type { Asset, BulkItem, Case, Gig, GigStaff, KitAssignment, StaffProfile } from '../sync/rows';
+import { caseName, itemName } from './names';
 import type { GigEdit, PlanEdit } from './plan-api';
 
 /** What the edits read: the station's cached rows, decoded. */
@@ -67,9 +68,6 @@ async function openGig(source: PlanSource, gigId: string, what: 'pick list' | 'c
   return gig;
 }
 
-const assetWords = (asset: Asset): string => `${asset.name} · ${asset.serialNumber}`;
-const caseWords = (box: Case): string => `case ${box.name ?? box.barcode}`;
-
 /** The ops a pick list or crew edit queues. */
 export async function planOps(edit: PlanEdit, source: PlanSource): Promise<PlannedOps> {
   switch (edit.kind) {
@@ -78,17 +76,17 @@ export async function planOps(edit: PlanEdit, source: PlanSource): Promise<Plann
       const asset = source.asset(edit.assetId);
       if (asset === null || asset.deletedAt !== null) throw new StationError('not_found', 'that item is not on this station');
       if (source.linesOf(gig.id).some((l) => l.assetId === asset.id))
-        throw new StationError('conflict', `${assetWords(asset)} is already on the pick list of ${gig.name}`);
-      return overbooking(source, gig.id, [asset.id], assetWords(asset), { asset_id: asset.id }, edit.confirmOverbooking === true);
+        throw new StationError('conflict', `${itemName(asset)} is already on the pick list of ${gig.name}`);
+      return overbooking(source, gig.id, [asset.id], itemName(asset), { asset_id: asset.id }, edit.confirmOverbooking === true);
     }
     case 'add_case': {
       const gig = await openGig(source, edit.gigId, 'pick list');
       const box = source.kase(edit.caseId);
       if (box === null || box.deletedAt !== null) throw new StationError('not_found', 'that case is not on this station');
       if (source.linesOf(gig.id).some((l) => l.caseId === box.id))
-        throw new StationError('conflict', `${caseWords(box)} is already on the pick list of ${gig.name}`);
+        throw new StationError('conflict', `${caseName(box)} is already on the pick list of ${gig.name}`);
       const inside = source.caseContents(box.id).map((a) => a.id);
-      return overbooking(source, gig.id, inside, caseWords(box), { case_id: box.id }, edit.confirmOverbooking === true);
+      return overbooking(source, gig.id, inside, caseName(box), { case_id: box.id }, edit.confirmOverbooking === true);
     }
     case 'add_quantity': {
       const gig = await openGig(source, edit.gigId, 'pick list');

@@ -6,15 +6,10 @@
  */
 import type { MemberRole } from '../sync/roles';
 import type { Asset, BulkItem, Case, Gig, GigStaff, KitAssignment, StaffProfile } from '../sync/rows';
-import {
-  expandedAvailability,
-  prepareAvailability,
-  type Availability,
-  type AvailabilityIndex,
-  type AvailabilityRows,
-} from '../views/availability';
+import { expandedAvailability, type Availability, type AvailabilityIndex } from '../views/availability';
 import { formatDateTime } from '../views/time';
 import type { GigPlan, PlanAvailability, PlanLine } from './plan-api';
+import { gigName, itemName } from './names';
 import { closedWords, planRefusal } from './plan-edits';
 
 /** The organizations' buffers until the server has said (organizations' column defaults, migration 20261204000400). */
@@ -32,10 +27,8 @@ export interface PlanViewSource {
   person(id: string): StaffProfile | null;
   /** Ids with an op queued on this device ("kit_assignments:<id>" and the like). */
   waiting: ReadonlySet<string>;
-  /** Every cached row availability reads, and the organization's buffers. */
-  rows(): AvailabilityRows;
-  /** Those rows indexed, kept between questions while they do not change (else indexed per plan). */
-  availabilityIndex?(): AvailabilityIndex;
+  /** Every cached row availability reads, with the organization's buffers, indexed (core/views/availability.ts). */
+  availabilityIndex(): AvailabilityIndex;
 }
 
 const byText = (a: string, b: string): number => a.localeCompare(b, 'en', { sensitivity: 'base' });
@@ -50,10 +43,10 @@ export function buildGigPlan(gigId: string, role: MemberRole | null, source: Pla
     path.unshift(up.name);
     up = up.parentGigId === null ? null : source.gig(up.parentGigId);
   }
-  const rows = source.rows();
+  const index = source.availabilityIndex();
   // The gig's own categories are few: each opens into every gig and item behind its numbers.
-  const free = expandedAvailability(source.availabilityIndex?.() ?? prepareAvailability(rows), { gigId: gig.id }, { now });
-  const words = availabilityWords(free, rows, source);
+  const free = expandedAvailability(index, { gigId: gig.id }, { now });
+  const words = availabilityWords(free, index.rows.buffers, source);
   const lines = source
     .linesOf(gig.id)
     .map((l) => planLine(l, source, words.problem(l)))
@@ -150,24 +143,18 @@ const REASON_WORDS = { maintenance: 'in maintenance', written_off: 'lost or reti
 /** Availability in the planner's words: names instead of ids, windows in each gig's venue time. */
 function availabilityWords(
   free: Availability,
-  rows: AvailabilityRows,
+  buffers: AvailabilityIndex['rows']['buffers'],
   source: PlanViewSource,
 ): { view: PlanAvailability; problem: (line: KitAssignment) => string | null } {
   const gigNames = new Map(free.gigs.map((g) => [g.id, g]));
-  const gigWords = (id: string): string => {
-    const g = gigNames.get(id) ?? source.gig(id);
-    return g === undefined || g === null ? 'a gig not on this device' : g.code ? `${g.name} · ${g.code}` : g.name;
-  };
+  const gigWords = (id: string): string => gigName(gigNames.get(id) ?? source.gig(id));
   const when = (id: string, window: { from: string; to: string } | null): string | null => {
     if (window === null) return null;
     const timeZone = source.gig(id)?.timeZone ?? undefined;
     return `${formatDateTime(window.from, { timeZone, locale: 'en-GB' })} – ${formatDateTime(window.to, { timeZone, locale: 'en-GB' })}`;
   };
   const windowOf = (id: string) => gigNames.get(id)?.window ?? null;
-  const itemWords = (assetId: string): string => {
-    const a = source.asset(assetId);
-    return a === null ? 'an item not on this device' : `${a.name} · ${a.serialNumber}`;
-  };
+  const itemWords = (assetId: string): string => itemName(source.asset(assetId));
   const holding = (h: { gigId: string; assetIds: string[] | null; units: number }) => ({
     gigId: h.gigId,
     gig: gigWords(h.gigId),
@@ -202,7 +189,7 @@ function availabilityWords(
   return {
     view: {
       window: free.subject.gigId === null ? null : when(free.subject.gigId, subject),
-      buffers: { prepHours: rows.buffers.prepHours, returnHours: rows.buffers.returnHours },
+      buffers: { prepHours: buffers.prepHours, returnHours: buffers.returnHours },
       categories: free.categories.map((c) => ({
         category: c.category,
         owned: c.owned,

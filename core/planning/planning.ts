@@ -11,8 +11,9 @@ import type { SyncEngine } from '../sync/engine';
 import type { PlanTables } from '../store/views';
 import type { EditResult, GigEdit, GigPlan, OverdueReturn, PlanEdit } from './plan-api';
 import { gigOps, planOps, type PlanSource, type PlannedOps } from './plan-edits';
+import { gigName, itemName } from './names';
 import { buildGigPlan, DEFAULT_BUFFERS, type PlanViewSource } from './plan-view';
-import { availability, availabilityIndexer, gigWindows, MAX_EXPAND, overdueReturns, type AvailabilityIndex } from '../views/availability';
+import { availability, availabilityIndexer, MAX_EXPAND, overdueReturns, type AvailabilityIndex } from '../views/availability';
 import { formatDateTime } from '../views/time';
 
 /**
@@ -27,10 +28,7 @@ function clashWords(
   tables: Pick<PlanTables, 'gig' | 'asset'>,
 ): string[] {
   const wanted = new Set(assetIds);
-  const named = (id: string): string => {
-    const gig = tables.gig(id);
-    return gig === null ? 'a gig not on this device' : gig.code ? `${gig.name} · ${gig.code}` : gig.name;
-  };
+  const named = (id: string): string => gigName(tables.gig(id));
   const categories = [...new Set(assetIds.flatMap((id) => tables.asset(id)?.category ?? []))];
   const words = new Set<string>();
   for (let i = 0; i < categories.length; i += MAX_EXPAND) {
@@ -75,17 +73,18 @@ export function createPlanning(deps: PlanningDeps): Planning {
     // until the server has said).
     const orgId = gigId === undefined ? undefined : await orgOf(gigId);
     const buffers = known?.roles.find((r) => r.orgId === orgId)?.buffers ?? DEFAULT_BUFFERS;
-    const rows = () => ({ ...tables.rowArrays(), buffers });
+    // The rows read once per question, and indexed only when they changed since the last one.
+    let index: AvailabilityIndex | null = null;
+    const availabilityIndex = (): AvailabilityIndex => (index ??= indexFor({ ...tables.rowArrays(), buffers }));
     return {
       ...tables,
-      rows,
-      availabilityIndex: () => indexFor(rows()),
+      availabilityIndex,
       roleFor: async (id) => roleIn(known, signedInAs, await orgOf(id)),
       onlyMembership: () => {
         const [only, ...more] = known?.roles ?? [];
         return Promise.resolve(only === undefined || more.length > 0 || roleIn(known, signedInAs, only.orgId) === null ? null : only);
       },
-      clashes: (id, assetIds) => clashWords(indexFor(rows()), id, assetIds, deps.now(), tables),
+      clashes: (id, assetIds) => clashWords(availabilityIndex(), id, assetIds, deps.now(), tables),
       newId: deps.newId,
     };
   };
@@ -104,27 +103,23 @@ export function createPlanning(deps: PlanningDeps): Planning {
     },
     overdue: async () => {
       const from = await source();
-      const rows = from.rows();
+      const index = from.availabilityIndex();
       const now = deps.now();
-      const dueBack = gigWindows(rows.gigs, rows.buffers);
       const byGig = new Map<string, string[]>();
-      for (const late of overdueReturns(indexFor(rows), now, null)) {
+      for (const late of overdueReturns(index, now, null)) {
         const items = byGig.get(late.gigId) ?? [];
-        for (const id of late.assets) {
-          const asset = from.asset(id);
-          items.push(asset === null ? 'an item not on this device' : `${asset.name} · ${asset.serialNumber}`);
-        }
+        for (const id of late.assets) items.push(itemName(from.asset(id)));
         if (late.units > 0) items.push(`${late.units} × ${from.bulkItemOf(late.category)?.name ?? late.category}`);
         byGig.set(late.gigId, items);
       }
       return [...byGig]
         .map(([gigId, items]) => {
           const gig = from.gig(gigId);
-          const due = dueBack(gigId)?.to ?? now;
+          const due = index.windowOf(gigId)?.to ?? now;
           return {
             gigId,
             due,
-            gig: gig === null ? 'a gig not on this device' : gig.code ? `${gig.name} · ${gig.code}` : gig.name,
+            gig: gigName(gig),
             dueBack: formatDateTime(due, { timeZone: gig?.timeZone ?? undefined, locale: 'en-GB' }),
             items: items.sort(),
           };

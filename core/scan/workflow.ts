@@ -5,6 +5,7 @@ import type { SavedScanSession, Setting } from '../store/settings';
 import type { NewOp, QueuedOp } from '../sync/model';
 import type { Asset, BulkItem, Case, Gig, StaffProfile } from '../sync/rows';
 import { bulkOutTo, countPickList } from '../views/counts';
+import { caseName, itemName } from '../planning/names';
 import { parseBarcode, quantityProblem, type Command } from './barcode';
 import type { ScanCatalog } from './catalog';
 
@@ -357,10 +358,10 @@ export class ScanSession {
     let what: string;
     if (found.kind === 'asset') {
       edit = { kind: 'add_asset', gigId, assetId: found.row.id };
-      what = `${found.row.name} · ${found.row.serialNumber}`;
+      what = itemName(found.row);
     } else if (found.kind === 'case') {
       edit = { kind: 'add_case', gigId, caseId: found.row.id };
-      what = `case ${found.row.name ?? found.row.barcode}`;
+      what = caseName(found.row);
     } else if (found.kind === 'bulk') {
       if (input.quantity === undefined)
         return this.feedback(

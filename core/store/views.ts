@@ -20,7 +20,7 @@ import type { Queue } from './queue';
 
 /** The cached rows planning reads (core/planning): lookups over the index, and what is queued. */
 export type PlanTables = Omit<PlanSource, 'roleFor' | 'onlyMembership' | 'newId' | 'clashes'> &
-  Omit<PlanViewSource, 'rows'> & {
+  Omit<PlanViewSource, 'availabilityIndex'> & {
     /** Every cached row availability reads (the organization's buffers are the caller's). */
     rowArrays(): Omit<AvailabilityRows, 'buffers'>;
   };
