@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pick, randomInt, seededRandom } from '../../../core/random';
 import { decodeRows } from '../../../core/sync/rows';
@@ -548,5 +549,157 @@ describe('attacks and bad input', () => {
     const { error } = await anon.rpc('get_availability', { p_gig_id: specials.festival });
     expect(error).not.toBeNull();
     expect(JSON.stringify(error)).not.toContain('Audio');
+  });
+});
+
+// app.asset_tallies and app.assets_out (migration 20261204000700) hold figures get_availability
+// used to count per question. They must equal what they summarize after every kind of change, and
+// the busy path (check-outs) must not make two stations wait on, or deadlock over, a shared row.
+describe('figures kept as the data changes', () => {
+  /** The kept tables and a recomputation from the base tables, side by side. */
+  async function kept(): Promise<{ tallies: [unknown[], unknown[]]; out: [unknown[], unknown[]] }> {
+    const q = async (sql: string): Promise<unknown[]> => (await stack.db.query<Record<string, unknown>>(sql)).rows;
+    return {
+      tallies: [
+        await q(`select org_id, category, live, owned, maintenance from app.asset_tallies
+                  where live <> 0 or owned <> 0 or maintenance <> 0 order by org_id, category collate "C"`),
+        await q(`select org_id, category, count(*)::int as live,
+                        count(*) filter (where status not in ('lost', 'retired'))::int as owned,
+                        count(*) filter (where status in ('in_maintenance', 'quarantined'))::int as maintenance
+                   from public.assets where deleted_at is null group by org_id, category order by org_id, category collate "C"`),
+      ],
+      out: [
+        await q('select asset_id, org_id, category, gig_id, window_to from app.assets_out order by asset_id'),
+        await q(`select a.id as asset_id, a.org_id, a.category, a.current_gig_id as gig_id, w.w_to as window_to
+                   from public.assets a
+                   left join app.gig_windows(array(select distinct current_gig_id from public.assets where current_gig_id is not null)) w
+                     on w.gig_id = a.current_gig_id
+                  where a.deleted_at is null and a.status = 'checked_out' and a.current_gig_id is not null order by a.id`),
+      ],
+    };
+  }
+
+  it('equal what they summarize after returns, check-outs, moved dates, a moved subtree, new buffers, write-offs and deletes', async () => {
+    const db = stack.db;
+    const random = seededRandom(707);
+    const first = await kept();
+    expect(first.tallies[0]).toEqual(first.tallies[1]);
+    expect(first.out[0]).toEqual(first.out[1]);
+
+    const out = await ids("select id from public.assets where org_id = $1 and status = 'checked_out' and deleted_at is null order by id", [
+      org,
+    ]);
+    const available = await ids(
+      "select id from public.assets where org_id = $1 and status = 'available' and deleted_at is null order by id",
+      [org],
+    );
+    const live = await ids(
+      "select id from public.gigs where org_id = $1 and deleted_at is null and status in ('draft', 'confirmed', 'in_progress') order by id",
+      [org],
+    );
+    const outGigs = await ids('select distinct gig_id as id from app.assets_out where org_id = $1 order by 1', [org]);
+    const some = <T>(list: T[], n: number): T[] => Array.from({ length: n }, () => pick(random, list));
+    // Returns, check-outs (one to a gig without dates of its own), a move between gigs.
+    for (const id of some(out, 30))
+      await db.query("update public.assets set status = 'available', current_gig_id = null where id = $1", [id]);
+    for (const id of some(available, 30))
+      await db.query("update public.assets set status = 'checked_out', current_gig_id = $1 where id = $2", [pick(random, live), id]);
+    await db.query("update public.assets set status = 'checked_out', current_gig_id = $1 where id = $2", [specials.undated, available[0]]);
+    await db.query('update public.assets set current_gig_id = $1 where id = $2', [pick(random, live), out[1]]);
+    // Gigs holding gear move in time, lose their dates (inheriting an ancestor's), or move under another root.
+    for (const gig of some(outGigs, 10))
+      await db.query(
+        "update public.gigs set starts_at = starts_at + interval '9 days', ends_at = ends_at + interval '9 days' where id = $1",
+        [gig],
+      );
+    await db.query('update public.gigs set starts_at = null where id = $1', [outGigs[3]]);
+    const [moving] = await ids(
+      `select g.id from public.gigs g where g.org_id = $1 and g.parent_gig_id is not null and g.deleted_at is null
+          and exists (select 1 from app.assets_out x join public.gigs d on d.id = x.gig_id where d.path operator(extensions.<@) g.path)
+        order by g.id limit 1`,
+      [org],
+    );
+    await db.query(
+      'update public.gigs set starts_at = null, ends_at = null where path operator(extensions.<@) (select path from public.gigs where id = $1)',
+      [moving],
+    );
+    await db.query('update public.gigs set parent_gig_id = $1 where id = $2', [specials.festival, moving]);
+    await db.query('update public.organizations set prep_buffer_hours = 6, return_buffer_hours = 72 where id = $1', [org]);
+    // Write-offs, maintenance, a category changed while out, deletes, and new assets (some straight out).
+    for (const [i, id] of some(out.slice(40), 20).entries()) {
+      const change = [
+        "status = 'lost', current_gig_id = null",
+        "status = 'in_maintenance', current_gig_id = null",
+        "category = 'Pyro'",
+        'deleted_at = now()',
+      ][i % 4];
+      await db.query(`update public.assets set ${change} where id = $1`, [id]);
+    }
+    await db.query(
+      `insert into public.assets (org_id, serial_number, name, category, status, current_gig_id)
+       select $1, 'KEPT-' || n, 'Kept figure test', case when n % 2 = 0 then 'Audio' else 'Rigging' end,
+              case when n % 3 = 0 then 'checked_out' else 'available' end::public.asset_status,
+              case when n % 3 = 0 then $2::uuid end
+         from generate_series(1, 12) n`,
+      [org, pick(random, live)],
+    );
+    const after = await kept();
+    expect(after.tallies[0]).toEqual(after.tallies[1]);
+    expect(after.out[0]).toEqual(after.out[1]);
+    expect(after.out[0]).not.toEqual(first.out[0]);
+
+    // And the answers: the RPC, the offline computation over the new rows, and the reference agree.
+    rows = await pulledRows();
+    index = prepareAvailability(rows);
+    const subjects = [moving ?? '', specials.festival, specials.undated, ...some(outGigs, 10), ...some(live, 30)];
+    for (const gigId of subjects) {
+      if (rows.gigs.find((g) => g.id === gigId)?.deletedAt !== null) continue;
+      const server = await rpc({ p_gig_id: gigId });
+      expect(availability(index, { gigId }, { now }), `gig ${gigId}`).toEqual(server);
+      const { rows: reference } = await stack.db.query<ReferenceRow>(REFERENCE_SQL, [gigId, new Date(now).toISOString()]);
+      expect(summaryNumbers(server), `gig ${gigId}`).toEqual(referenceNumbers(reference));
+    }
+  }, 300_000);
+
+  it('lets two stations check gear of mixed categories out to one gig at once, in opposite orders, without waiting on each other', async () => {
+    const [gig] = await ids(
+      "select id from public.gigs where org_id = $1 and deleted_at is null and status = 'confirmed' order by id limit 1",
+      [org],
+    );
+    const byCategory = async (category: string): Promise<string[]> =>
+      ids(
+        "select id from public.assets where org_id = $1 and category = $2 and status = 'available' and deleted_at is null order by id limit 10",
+        [org, category],
+      );
+    const [audio, video] = [await byCategory('Audio'), await byCategory('Video')];
+    const a = new pg.Client({ connectionString: stack.dbUrl });
+    const b = new pg.Client({ connectionString: stack.dbUrl });
+    await a.connect();
+    await b.connect();
+    try {
+      await a.query('begin');
+      await b.query('begin');
+      const checkOut = (client: typeof a, id: string) =>
+        client.query("update public.assets set status = 'checked_out', current_gig_id = $1 where id = $2", [gig, id]);
+      // A takes Audio then Video, B Video then Audio, interleaved: shared per-category rows would deadlock here.
+      await checkOut(a, audio[0] ?? '');
+      await checkOut(b, video[0] ?? '');
+      await a.query("set local lock_timeout = '2s'");
+      await b.query("set local lock_timeout = '2s'");
+      await checkOut(a, video[1] ?? '');
+      await checkOut(b, audio[1] ?? '');
+      await a.query('commit');
+      await b.query('commit');
+    } finally {
+      await a.query('rollback').catch(() => undefined);
+      await b.query('rollback').catch(() => undefined);
+      await a.end();
+      await b.end();
+    }
+    const { rows: outNow } = await stack.db.query<{ n: number }>(
+      'select count(*)::int as n from app.assets_out where gig_id = $1 and asset_id = any ($2)',
+      [gig, [audio[0], audio[1], video[0], video[1]]],
+    );
+    expect(outNow[0]?.n).toBe(4);
   });
 });

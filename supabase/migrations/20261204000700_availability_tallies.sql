@@ -1,0 +1,650 @@
+-- Availability at scale (issue 19): get_availability's figures kept as the data changes instead of
+-- counted per question. At scale 10 (200k assets in 7 categories, 16k of them out) a gig's answer
+-- spent ~150 ms counting each category's owned assets (a parallel seq scan) and ~50–90 ms finding
+-- the windows of the ~4–11k gigs holding gear out; the goal is 20 ms.
+--
+-- * app.asset_tallies: per organization and category, live assets, those owned (not lost or
+--   retired) and those in maintenance (in maintenance or quarantined). Changed only by asset
+--   creates, deletes, write-offs, maintenance and category changes, not by check-outs and returns:
+--   the busy path does not touch a shared row.
+-- * app.assets_out: one row per live checked-out asset with its gig and the end of that gig's window
+--   (app.gig_windows; null when it has none), indexed by (org, category, window end) so "out and
+--   not back before the subject starts" is a range read. One row per asset, changed only with the
+--   asset (which its op already locks): two stations loading one truck do not wait on each other.
+--   Kept by statement triggers on assets, on gigs (a changed date, parent or path re-computes the
+--   windows of the gig's subtree, whose undated gigs inherit them) and on organizations (buffers).
+-- * get_availability is the same answer (core/views/availability.ts and the plain-SQL reference in
+--   supabase/tests/domain/availability.test.ts still check it), read from these; the holding gigs'
+--   windows are computed inline for dated gigs; own-event exclusions are hashed, not scanned.
+
+-- 1. Tallies and assets out ----------------------------------------------------------------------
+create table app.asset_tallies (
+  org_id uuid not null references public.organizations (id) on delete cascade,
+  category text not null,
+  live integer not null default 0,
+  owned integer not null default 0,
+  maintenance integer not null default 0,
+  primary key (org_id, category)
+);
+
+create table app.assets_out (
+  asset_id uuid primary key references public.assets (id) on delete cascade,
+  org_id uuid not null,
+  category text not null,
+  gig_id uuid not null,
+  window_to timestamptz
+);
+create index assets_out_window_idx on app.assets_out (org_id, category, window_to) include (gig_id);
+create index assets_out_gig_idx on app.assets_out (gig_id);
+
+alter table app.asset_tallies enable row level security;
+alter table app.assets_out enable row level security;
+revoke all on app.asset_tallies, app.assets_out from public, anon, authenticated, service_role;
+
+-- 2. Keeping them ---------------------------------------------------------------------------------
+-- A live asset's share of its category's tallies: +1 coming in, -1 going out.
+create type app.asset_share as (org_id uuid, category text, status public.asset_status, sign integer);
+
+create function app.add_asset_shares(shares app.asset_share[])
+returns void
+language sql security definer set search_path = ''
+as $$
+  insert into app.asset_tallies as t (org_id, category, live, owned, maintenance)
+  select d.org_id, d.category, d.live, d.owned, d.maintenance
+    from (select s.org_id, s.category, sum(s.sign)::integer as live,
+                 coalesce(sum(s.sign) filter (where s.status not in ('lost', 'retired')), 0)::integer as owned,
+                 coalesce(sum(s.sign) filter (where s.status in ('in_maintenance', 'quarantined')), 0)::integer as maintenance
+            from unnest(shares) s
+           group by s.org_id, s.category) d
+   where d.live <> 0 or d.owned <> 0 or d.maintenance <> 0
+   -- One row per category, in key order: two statements never take the same two rows crosswise.
+   order by d.org_id, d.category
+  on conflict (org_id, category) do update
+    set live = t.live + excluded.live, owned = t.owned + excluded.owned, maintenance = t.maintenance + excluded.maintenance
+$$;
+
+-- Brings the assets_out rows of some assets in line with the assets as they now are.
+create function app.sync_assets_out(asset_ids uuid[])
+returns void
+language sql security definer set search_path = ''
+as $$
+  delete from app.assets_out x
+   where x.asset_id = any (asset_ids)
+     and not exists (select 1 from public.assets a
+                      where a.id = x.asset_id and a.deleted_at is null and a.status = 'checked_out' and a.current_gig_id is not null);
+  with qualifying as materialized (
+    select a.id, a.org_id, a.category, a.current_gig_id
+      from public.assets a
+     where a.id = any (asset_ids) and a.deleted_at is null and a.status = 'checked_out' and a.current_gig_id is not null
+  )
+  insert into app.assets_out as x (asset_id, org_id, category, gig_id, window_to)
+  select q.id, q.org_id, q.category, q.current_gig_id, w.w_to
+    from qualifying q
+    left join app.gig_windows(array(select distinct q2.current_gig_id from qualifying q2)) w on w.gig_id = q.current_gig_id
+   order by q.id
+  on conflict (asset_id) do update
+    set org_id = excluded.org_id, category = excluded.category, gig_id = excluded.gig_id, window_to = excluded.window_to
+    where (x.org_id, x.category, x.gig_id, x.window_to) is distinct from (excluded.org_id, excluded.category, excluded.gig_id, excluded.window_to)
+$$;
+
+-- Statement triggers (transition tables: a seed's COPY of 200k assets is one call). Updates that
+-- touch none of the columns involved (names, notes, a case) cost one comparison per row.
+create function app.assets_inserted_keep_tallies()
+returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  perform app.add_asset_shares(array(
+    select (n.org_id, n.category, n.status, 1)::app.asset_share from new_rows n where n.deleted_at is null));
+  perform app.sync_assets_out(array(
+    select n.id from new_rows n where n.deleted_at is null and n.status = 'checked_out' and n.current_gig_id is not null));
+  return null;
+end
+$$;
+
+create function app.assets_updated_keep_tallies()
+returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  perform app.add_asset_shares(array(
+    select s.share
+      from old_rows o
+      join new_rows n on n.id = o.id
+     cross join lateral (select (o.org_id, o.category, o.status, -1)::app.asset_share where o.deleted_at is null
+                         union all
+                         select (n.org_id, n.category, n.status, 1)::app.asset_share where n.deleted_at is null) s (share)
+     where (n.org_id, n.category, n.status, n.deleted_at) is distinct from (o.org_id, o.category, o.status, o.deleted_at)));
+  perform app.sync_assets_out(array(
+    select n.id
+      from old_rows o
+      join new_rows n on n.id = o.id
+     where (n.org_id, n.category, n.status, n.deleted_at, n.current_gig_id)
+           is distinct from (o.org_id, o.category, o.status, o.deleted_at, o.current_gig_id)));
+  return null;
+end
+$$;
+
+-- (assets_out rows go with their asset: on delete cascade.)
+create function app.assets_deleted_keep_tallies()
+returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  perform app.add_asset_shares(array(
+    select (o.org_id, o.category, o.status, -1)::app.asset_share from old_rows o where o.deleted_at is null));
+  return null;
+end
+$$;
+
+create trigger assets_tallies_insert after insert on public.assets
+  referencing new table as new_rows for each statement execute function app.assets_inserted_keep_tallies();
+create trigger assets_tallies_update after update on public.assets
+  referencing old table as old_rows new table as new_rows for each statement execute function app.assets_updated_keep_tallies();
+create trigger assets_tallies_delete after delete on public.assets
+  referencing old table as old_rows for each statement execute function app.assets_deleted_keep_tallies();
+
+-- Window ends of the gear out to some gigs, again.
+create function app.refresh_assets_out_windows(gig_ids uuid[])
+returns void
+language sql security definer set search_path = ''
+as $$
+  update app.assets_out x
+     set window_to = w.w_to
+    from (select g.id, w.w_to
+            from unnest(gig_ids) g (id)
+            left join app.gig_windows(gig_ids) w on w.gig_id = g.id) w
+   where x.gig_id = w.id and x.window_to is distinct from w.w_to
+$$;
+
+-- A gig's window moves with its dates, its parent (an undated gig inherits) and its path (a move);
+-- its undated descendants' windows may move with it.
+create function app.gigs_keep_assets_out()
+returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  perform app.refresh_assets_out_windows(array(
+    select distinct d.id
+      from new_rows n
+      join old_rows o on o.id = n.id
+      join public.gigs d on d.org_id = n.org_id and d.path operator(extensions.<@) n.path
+     where (n.starts_at, n.ends_at, n.parent_gig_id, n.path::text) is distinct from (o.starts_at, o.ends_at, o.parent_gig_id, o.path::text)
+       and exists (select 1 from app.assets_out x where x.gig_id = d.id)));
+  return null;
+end
+$$;
+
+create trigger gigs_keep_assets_out after update on public.gigs
+  referencing old table as old_rows new table as new_rows for each statement execute function app.gigs_keep_assets_out();
+
+create function app.organizations_keep_assets_out()
+returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  perform app.refresh_assets_out_windows(array(
+    select distinct x.gig_id
+      from new_rows n
+      join old_rows o on o.id = n.id
+      join app.assets_out x on x.org_id = n.id
+     where (n.prep_buffer_hours, n.return_buffer_hours) is distinct from (o.prep_buffer_hours, o.return_buffer_hours)));
+  return null;
+end
+$$;
+
+create trigger organizations_keep_assets_out after update on public.organizations
+  referencing old table as old_rows new table as new_rows for each statement execute function app.organizations_keep_assets_out();
+
+revoke execute on function app.add_asset_shares(app.asset_share[]), app.sync_assets_out(uuid[]),
+  app.assets_inserted_keep_tallies(), app.assets_updated_keep_tallies(), app.assets_deleted_keep_tallies(),
+  app.refresh_assets_out_windows(uuid[]), app.gigs_keep_assets_out(), app.organizations_keep_assets_out()
+  from public, anon, authenticated;
+
+-- 3. What is there already -------------------------------------------------------------------------
+select app.add_asset_shares(array(
+  select (a.org_id, a.category, a.status, 1)::app.asset_share from public.assets a where a.deleted_at is null));
+select app.sync_assets_out(array(
+  select a.id from public.assets a where a.deleted_at is null and a.status = 'checked_out' and a.current_gig_id is not null));
+
+-- 4. Cached plans ---------------------------------------------------------------------------------
+-- The same two helpers in PL/pgSQL: a SQL function with a SET clause is planned again on every
+-- call (~1–3 ms each, three to four calls per answer); PL/pgSQL keeps its plans per session.
+create or replace function app.gig_windows(gig_ids uuid[])
+returns table (gig_id uuid, w_from timestamptz, w_to timestamptz)
+language plpgsql stable set search_path = ''
+as $$
+begin
+  return query
+  select g.id,
+         d.starts_at - make_interval(hours => o.prep_buffer_hours),
+         d.ends_at + make_interval(hours => o.return_buffer_hours)
+    from public.gigs g
+    join public.organizations o on o.id = g.org_id
+   cross join lateral (
+     select g.starts_at, g.ends_at where g.starts_at is not null and g.ends_at is not null
+     union all
+     (select a.starts_at, a.ends_at
+        from public.gigs a
+       where (g.starts_at is null or g.ends_at is null)
+         and a.org_id = g.org_id and a.path operator(extensions.@>) g.path and a.id <> g.id
+         and a.starts_at is not null and a.ends_at is not null
+       order by extensions.nlevel(a.path) desc
+       limit 1)
+   ) d
+   where g.id = any (gig_ids);
+end
+$$;
+
+create or replace function app.kit_line_assets(gig_ids uuid[])
+returns table (line_id uuid, gig_id uuid, asset_id uuid, category text)
+language plpgsql stable set search_path = '' rows 100
+as $$
+begin
+  return query
+  with recursive kit as (
+    select k.id, k.gig_id, k.asset_id, k.case_id
+      from public.kit_assignments k
+     where k.gig_id = any (gig_ids) and k.category is null
+  ),
+  case_tree (root_case, case_id) as (
+    select c.id, c.id
+      from public.cases c
+     where c.id = any (array(select distinct k.case_id from kit k where k.case_id is not null)) and c.deleted_at is null
+    union
+    select t.root_case, c.id from public.cases c join case_tree t on c.parent_case_id = t.case_id where c.deleted_at is null
+  )
+  select k.id, k.gig_id, a.id, a.category from kit k join public.assets a on a.id = k.asset_id where a.deleted_at is null
+  union all
+  select k.id, k.gig_id, a.id, a.category
+    from kit k
+    join case_tree t on t.root_case = k.case_id
+    join public.assets a on a.case_id = t.case_id
+   where a.deleted_at is null;
+end
+$$;
+
+-- 5. The answer, from them ------------------------------------------------------------------------
+create or replace function public.get_availability(
+  p_gig_id uuid default null,
+  p_from timestamptz default null,
+  p_to timestamptz default null,
+  p_categories text[] default null,
+  p_expand text[] default null
+)
+returns jsonb
+language plpgsql stable security definer
+set search_path = '' set jit = off
+as $$
+declare
+  root record;
+  orgs uuid[];
+  subtree uuid[] := '{}';
+  own uuid[] := '{}';
+  s_from timestamptz;
+  s_to timestamptz;
+  cats text[];
+  opened text[] := coalesce(p_expand, '{}');
+  max_prep integer;
+  max_return integer;
+  answer jsonb;
+begin
+  if auth.uid() is null and auth.role() <> 'service_role' then
+    raise exception 'get_availability needs a signed-in user' using errcode = '42501';
+  end if;
+  if p_gig_id is null and p_from is null and p_to is null then
+    raise exception 'give a gig (p_gig_id) or a date range (p_from and p_to)' using errcode = '22023';
+  end if;
+  if p_gig_id is not null and (p_from is not null or p_to is not null) then
+    raise exception 'give a gig or a date range, not both' using errcode = '22023';
+  end if;
+  if cardinality(p_categories) > 50 then
+    raise exception 'ask for at most 50 categories at once, not %', cardinality(p_categories) using errcode = '22023';
+  end if;
+  if cardinality(p_expand) > 10 then
+    raise exception 'expand at most 10 categories at once, not %', cardinality(p_expand) using errcode = '22023';
+  end if;
+  if array_ndims(p_categories) > 1 or array_position(p_categories, null) is not null
+     or exists (select 1 from unnest(p_categories) c where length(c) > 80)
+     or array_ndims(p_expand) > 1 or array_position(p_expand, null) is not null
+     or exists (select 1 from unnest(p_expand) c where length(c) > 80) then
+    raise exception 'categories are a flat list of names of at most 80 characters' using errcode = '22023';
+  end if;
+
+  if p_gig_id is not null then
+    select g.id, g.org_id, g.path into root from public.gigs g where g.id = p_gig_id and g.deleted_at is null;
+    if not found or not app.can_read_org(root.org_id) then
+      raise exception 'gig % not found', p_gig_id using errcode = 'PT404';
+    end if;
+    orgs := array[root.org_id];
+    subtree := array(select g.id from public.gigs g
+                      where g.org_id = root.org_id and g.path operator(extensions.<@) root.path and g.deleted_at is null);
+    -- The subject's own event: its subtree and the gigs above it (as app.plan_clashes has it).
+    own := subtree || array(select g.id from public.gigs g
+                             where g.org_id = root.org_id and g.path operator(extensions.@>) root.path and g.id <> root.id);
+    select w.w_from, w.w_to into s_from, s_to from app.gig_windows(array[root.id]) w;
+  else
+    if p_from is null or p_to is null then
+      raise exception 'a date range needs both p_from and p_to' using errcode = '22023';
+    end if;
+    if not isfinite(p_from) or not isfinite(p_to) then
+      raise exception 'a date range needs finite dates' using errcode = '22023';
+    end if;
+    if p_from >= p_to then
+      raise exception 'the date range must start before it ends' using errcode = '22023';
+    end if;
+    if p_to - p_from > interval '366 days' then
+      raise exception 'a date range covers at most 366 days' using errcode = '22023';
+    end if;
+    orgs := case when auth.role() = 'service_role' then array(select o.id from public.organizations o)
+                 else array(select app.my_org_ids()) end;
+    s_from := p_from;
+    s_to := p_to;
+  end if;
+
+  -- The categories listed: those asked; a gig's demand; or everything the organizations hold;
+  -- and those asked to expand.
+  if p_categories is not null then
+    cats := p_categories;
+  elsif p_gig_id is not null then
+    cats := array(
+      select l.category from app.kit_line_assets(subtree) l
+      union
+      select k.category from public.kit_assignments k where k.gig_id = any (subtree) and k.category is not null);
+  else
+    cats := array(
+      select t.category from app.asset_tallies t where t.org_id = any (orgs) and t.live > 0
+      union
+      select b.category from public.bulk_items b where b.org_id = any (orgs));
+  end if;
+  cats := array(select distinct c from unnest(cats || opened) c);
+  select max(o.prep_buffer_hours), max(o.return_buffer_hours) into max_prep, max_return
+    from public.organizations o where o.id = any (orgs);
+
+  with own_gigs as materialized (
+    select unnest(own) as gig_id
+  ),
+  -- Gigs holding gear against the subject: dated ones with their windows computed here, the few
+  -- undated ones through app.gig_windows.
+  holding as materialized (
+    select w.gig_id, w.w_from, w.w_to
+      from (select g.id as gig_id,
+                   g.starts_at - make_interval(hours => o.prep_buffer_hours) as w_from,
+                   g.ends_at + make_interval(hours => o.return_buffer_hours) as w_to
+              from public.gigs g
+              join public.organizations o on o.id = g.org_id
+             where s_from is not null and g.org_id = any (orgs)
+               and g.deleted_at is null and g.starts_at is not null and g.ends_at is not null
+               and g.status in ('draft', 'confirmed', 'in_progress')
+               and tstzrange(g.starts_at, g.ends_at, '[]') operator(pg_catalog.&&)
+                   tstzrange(s_from - make_interval(hours => max_return), s_to + make_interval(hours => max_prep), '[)')
+            union all
+            select u.gig_id, u.w_from, u.w_to
+              from app.gig_windows(array(
+                     select g.id from public.gigs g
+                      where s_from is not null and g.org_id = any (orgs)
+                        and g.deleted_at is null and (g.starts_at is null or g.ends_at is null)
+                        and g.status in ('draft', 'confirmed', 'in_progress'))) u) w
+     where w.gig_id not in (select og.gig_id from own_gigs og)
+       and w.w_from < w.w_to and s_from < s_to and w.w_from < s_to and s_from < w.w_to
+  ),
+  hold_assets as materialized (
+    select l.gig_id, l.asset_id, l.category from app.kit_line_assets(array(select h.gig_id from holding h)) l
+  ),
+  -- A planned asset of the listed categories is charged to the earliest holding gig that plans it.
+  planned_by as materialized (
+    select distinct on (ha.asset_id) ha.asset_id, ha.gig_id
+      from hold_assets ha join holding h on h.gig_id = ha.gig_id
+     where ha.category = any (cats)
+     order by ha.asset_id, h.w_from, ha.gig_id
+  ),
+  own_assets as materialized (
+    select l.line_id, l.gig_id, l.asset_id, l.category from app.kit_line_assets(subtree) l
+  ),
+  -- Assets out that count against the subject (app.assets_out): not of its own event, and not
+  -- back before its window starts (or overdue, or their gig has no window).
+  out_counted as not materialized (
+    select x.asset_id, x.category, x.gig_id
+      from app.assets_out x
+     where x.org_id = any (orgs) and x.category = any (cats)
+       and (s_from is null or x.window_to is null or x.window_to > s_from or x.window_to < now())
+       and x.gig_id not in (select og.gig_id from own_gigs og)
+  ),
+  out_groups as materialized (
+    select o.category, o.gig_id, count(*)::integer as n,
+           case when o.category = any (opened) then array_agg(o.asset_id order by o.asset_id) end as ids
+      from out_counted o
+     group by o.category, o.gig_id
+  ),
+  bulk as (
+    select b.id, b.category, b.in_warehouse from public.bulk_items b where b.org_id = any (orgs) and b.category = any (cats)
+  ),
+  stock as materialized (
+    select s.gig_id, b.category, s.quantity from public.bulk_stock s join bulk b on b.id = s.bulk_item_id
+  ),
+  -- Bulk units out, judged the same way (few gigs: their windows computed here).
+  stock_away as materialized (
+    select st.gig_id, st.category, st.quantity,
+           coalesce(w.w_to < now(), false) as overdue,
+           (s_from is null or w.w_to is null or w.w_to > s_from or w.w_to < now())
+             and st.gig_id not in (select og.gig_id from own_gigs og) as counts_out
+      from stock st
+      left join app.gig_windows(array(select distinct st2.gig_id from stock st2)) w on w.gig_id = st.gig_id
+  ),
+  -- The assets whose reason is told one by one: planned elsewhere, or on the subject's lines
+  -- (a full join: hashed or merged, never a loop over one side per row of the other).
+  cand as materialized (
+    select a.id, a.category, a.status, a.current_gig_id, x.planned_gig
+      from (select coalesce(p.asset_id, o.asset_id) as asset_id, p.gig_id as planned_gig
+              from planned_by p
+              full join (select distinct o.asset_id from own_assets o where o.category = any (cats)) o on o.asset_id = p.asset_id) x
+      join public.assets a on a.id = x.asset_id
+  ),
+  reasons as materialized (
+    select c.id, c.category,
+           case when c.status in ('in_maintenance', 'quarantined') then 'maintenance'
+                when c.status = 'checked_out' and aw.counts_out is not null then 'out'
+                when c.status in ('lost', 'retired') then 'written_off'
+                when c.planned_gig is not null then 'planned' end as reason,
+           case when c.status in ('in_maintenance', 'quarantined') then null
+                when c.status = 'checked_out' and aw.counts_out is not null then c.current_gig_id
+                when c.status in ('lost', 'retired') then null
+                else c.planned_gig end as gig_id
+      from cand c
+      left join (select oc.asset_id, true as counts_out from out_counted oc) aw on aw.asset_id = c.id
+  ),
+  -- Category lines on holding gigs, less what already fills them there (counts.ts: bulk units out
+  -- to the gig and its loose serialized assets of the category).
+  hold_lines as (
+    select k.gig_id, k.category, sum(k.quantity) as quantity
+      from public.kit_assignments k
+     where k.gig_id = any (array(select h.gig_id from holding h)) and k.category = any (cats)
+     group by k.gig_id, k.category
+  ),
+  filled as (
+    select f.gig_id, f.category, sum(f.n) as n
+      from (select a.current_gig_id as gig_id, a.category, 1 as n
+              from public.assets a
+             where a.current_gig_id = any (array(select distinct hl.gig_id from hold_lines hl)) and a.deleted_at is null
+               and a.category = any (cats)
+               and not exists (select 1 from hold_assets ha where ha.gig_id = a.current_gig_id and ha.asset_id = a.id)
+            union all
+            select st.gig_id, st.category, st.quantity from stock st) f
+     group by f.gig_id, f.category
+  ),
+  open_units as (
+    select hl.gig_id, hl.category, hl.quantity - coalesce(f.n, 0) as units
+      from hold_lines hl left join filled f on f.gig_id = hl.gig_id and f.category = hl.category
+     where hl.quantity - coalesce(f.n, 0) > 0
+  ),
+  planned_assets as (
+    select r.category, r.gig_id, count(*)::integer as n,
+           case when r.category = any (opened) then array_agg(r.id order by r.id) end as ids
+      from reasons r
+     where r.reason = 'planned'
+     group by r.category, r.gig_id
+  ),
+  -- Per category and figure, each gig with its assets (a count, ids when expanded: one row at most
+  -- carries them) and units.
+  held as (
+    select x.kind, x.category, x.gig_id, sum(x.n)::integer as n, sum(x.units)::integer as units,
+           case when x.category = any (opened) then coalesce(max(x.ids), '{}') end as ids
+      -- (collate "C": grouped and ranked by code point, as the answer orders categories, not by locale)
+      from (select 'out' collate "C" as kind, o.category collate "C" as category, o.gig_id, o.n, 0 as units, o.ids from out_groups o
+            union all
+            select 'out', st.category, st.gig_id, 0, st.quantity, null from stock_away st where st.counts_out
+            union all
+            select 'planned', p.category, p.gig_id, p.n, 0, p.ids from planned_assets p
+            union all
+            select 'planned', o.category, o.gig_id, 0, o.units, null from open_units o) x
+     group by x.kind, x.category, x.gig_id
+  ),
+  ranked as (
+    select h.*, row_number() over (partition by h.kind, h.category order by h.n + h.units desc, h.gig_id) as rank,
+           h.category = any (opened) as expanded
+      from held h
+  ),
+  held_json as (
+    select r.category, r.kind,
+           coalesce(jsonb_agg(jsonb_build_object('gigId', r.gig_id, 'assets', r.n, 'units', r.units, 'assetIds', r.ids) order by r.rank)
+                      filter (where r.expanded or r.rank <= 10), '[]') as list,
+           sum(r.n + r.units)::integer as n,
+           count(*) filter (where not r.expanded and r.rank > 10)::integer as more
+      from ranked r
+     group by r.category, r.kind
+  ),
+  tallies as (
+    select t.category, sum(t.owned)::integer as owned, sum(t.maintenance)::integer as maintenance
+      from app.asset_tallies t
+     where t.org_id = any (orgs) and t.category = any (cats)
+     group by t.category
+  ),
+  owned as (
+    select o.category, sum(o.n)::integer as n
+      from (select t.category, t.owned as n from tallies t
+            union all
+            select b.category, b.in_warehouse from bulk b
+            union all
+            select st.category, st.quantity from stock st) o
+     group by o.category
+  ),
+  -- In maintenance: the count kept; the asset ids read only for the categories opened.
+  maintenance as (
+    select t.category, t.maintenance as n,
+           case when t.category = any (opened)
+                then (select coalesce(jsonb_agg(a.id order by a.id), '[]')
+                        from public.assets a
+                       where a.org_id = any (orgs) and a.category = t.category and a.deleted_at is null
+                         and a.status in ('in_maintenance', 'quarantined')) end as list
+      from tallies t
+  ),
+  demand as (
+    select d.category, sum(d.n)::integer as n
+      from (select o.category, count(distinct o.asset_id) as n
+              from own_assets o
+             group by o.category
+            union all
+            select k.category, sum(k.quantity) from public.kit_assignments k where k.gig_id = any (subtree) and k.category is not null
+             group by k.category) d
+     group by d.category
+  ),
+  figures as (
+    select c.category, coalesce(ow.n, 0) as owned, coalesce(m.n, 0) as maintenance, coalesce(o.n, 0) as out_n,
+           coalesce(p.n, 0) as planned_n, coalesce(dm.n, 0) as demand, c.category = any (opened) as expanded,
+           case when c.category = any (opened) then coalesce(m.list, '[]') end as maintenance_list,
+           coalesce(o.list, '[]') as out_list, coalesce(o.more, 0) as out_more,
+           coalesce(p.list, '[]') as planned_list, coalesce(p.more, 0) as planned_more
+      from unnest(cats) c (category)
+      left join owned ow on ow.category = c.category
+      left join demand dm on dm.category = c.category
+      left join maintenance m on m.category = c.category
+      left join held_json o on o.category = c.category and o.kind = 'out'
+      left join held_json p on p.category = c.category and p.kind = 'planned'
+  ),
+  line_items as (
+    select o.line_id,
+           jsonb_agg(jsonb_build_object('assetId', r.id, 'category', r.category, 'reason', r.reason, 'gigId', r.gig_id) order by r.id) as items
+      from own_assets o join reasons r on r.id = o.asset_id
+     group by o.line_id
+  ),
+  lines as (
+    select k.id, k.gig_id, k.asset_id, k.case_id, k.category, k.quantity, coalesce(li.items, '[]') as items
+      from public.kit_assignments k
+      left join line_items li on li.line_id = k.id
+     where k.gig_id = any (subtree)
+       and (p_categories is null or li.items is not null or k.category = any (cats))
+  ),
+  overdue as (
+    select x.gig_id, x.category, sum(x.n)::integer as n, sum(x.units)::integer as units,
+           case when x.category = any (opened) then coalesce(max(x.ids), '{}') end as ids
+      from (select x.gig_id, x.category, count(*)::integer as n, 0 as units,
+                   case when x.category = any (opened) then array_agg(x.asset_id order by x.asset_id) end as ids
+              from app.assets_out x
+             where x.org_id = any (orgs) and x.category = any (cats) and x.window_to < now()
+             group by x.gig_id, x.category
+            union all
+            select st.gig_id, st.category, 0, st.quantity, null from stock_away st where st.overdue) x
+     group by x.gig_id, x.category
+  ),
+  named as (
+    select r.gig_id from ranked r where r.expanded or r.rank <= 10
+    union select l.gig_id from lines l
+    union select r.gig_id from reasons r join own_assets o on o.asset_id = r.id where r.gig_id is not null
+    union select o.gig_id from overdue o
+  ),
+  -- Windows are known for the holding gigs; the other named gigs' are computed in one call.
+  known_windows as (
+    select h.gig_id, h.w_from, h.w_to from holding h
+    union
+    select w.gig_id, w.w_from, w.w_to
+      from app.gig_windows(array(select n.gig_id from named n where n.gig_id not in (select h.gig_id from holding h))) w
+  ),
+  named_gigs as (
+    select g.id, g.name, g.code, w.w_from, w.w_to
+      from public.gigs g
+      left join known_windows w on w.gig_id = g.id
+     where g.id = any (array(select n.gig_id from named n))
+  )
+  select jsonb_build_object(
+    'subject', jsonb_build_object(
+      'gigId', p_gig_id,
+      'window', case when s_from is null then null else jsonb_build_object('from', s_from, 'to', s_to) end),
+    'categories', coalesce((
+      select jsonb_agg(jsonb_build_object(
+               'category', f.category,
+               'owned', f.owned,
+               'maintenance', f.maintenance,
+               'out', f.out_n,
+               'planned', f.planned_n,
+               'available', f.owned - f.maintenance - f.out_n - f.planned_n,
+               'demand', f.demand,
+               'shortage', greatest(f.demand - (f.owned - f.maintenance - f.out_n - f.planned_n), 0),
+               'expanded', f.expanded,
+               'maintenanceAssets', f.maintenance_list,
+               'outGigs', f.out_list,
+               'moreOutGigs', f.out_more,
+               'plannedGigs', f.planned_list,
+               'morePlannedGigs', f.planned_more)
+             order by f.category collate "C")
+        from figures f), '[]'),
+    'lines', coalesce((
+      select jsonb_agg(jsonb_build_object('id', l.id, 'gigId', l.gig_id, 'assetId', l.asset_id, 'caseId', l.case_id,
+                                          'category', l.category, 'quantity', l.quantity, 'items', l.items) order by l.id)
+        from lines l), '[]'),
+    'overdue', coalesce((
+      select jsonb_agg(jsonb_build_object('gigId', o.gig_id, 'category', o.category, 'assets', o.n, 'units', o.units,
+                                          'assetIds', o.ids)
+                       order by o.gig_id, o.category collate "C")
+        from overdue o), '[]'),
+    'gigs', coalesce((
+      select jsonb_agg(jsonb_build_object('id', n.id, 'name', n.name, 'code', n.code,
+                                          'window', case when n.w_from is null then null else jsonb_build_object('from', n.w_from, 'to', n.w_to) end)
+                       order by n.id)
+        from named_gigs n), '[]'))
+    into answer;
+  return answer;
+end
+$$;
+
+revoke execute on function public.get_availability(uuid, timestamptz, timestamptz, text[], text[]) from public, anon;
+grant execute on function public.get_availability(uuid, timestamptz, timestamptz, text[], text[]) to authenticated, service_role;
