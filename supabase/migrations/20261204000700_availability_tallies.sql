@@ -201,6 +201,126 @@ revoke execute on function app.add_asset_shares(app.asset_share[]), app.sync_ass
   app.refresh_assets_out_windows(uuid[]), app.gigs_keep_assets_out(), app.organizations_keep_assets_out()
   from public, anon, authenticated;
 
+-- Gear out per gig and category (from app.assets_out), so that the gigs holding most are read from
+-- an index instead of grouping every asset out: at scale 10, ~15k gigs hold one or two assets of a
+-- category each, and grouping and ranking them cost ~60 ms per answer. Keyed with the window end:
+-- a moved window is -k on the old key and +k on the new one; rows that fall to 0 stay (few per
+-- gig) and are skipped by the index. A gig without a window is kept as ending at 'infinity': out until
+-- it comes back.
+-- Two stations loading one truck change the same rows. So statements only append deltas (rows of
+-- their own), and each transaction adds its deltas up once, at commit, in key order
+-- (app.apply_out_count_deltas): every transaction takes these row locks in one order and after all
+-- its other locks, so they never deadlock; and increments commute, so none is lost.
+create table app.out_counts (
+  org_id uuid not null,
+  category text not null,
+  gig_id uuid not null,
+  window_to timestamptz not null,
+  n integer not null,
+  primary key (org_id, category, gig_id, window_to)
+);
+create index out_counts_rank_idx on app.out_counts (org_id, category, n desc, gig_id) include (window_to) where n > 0;
+
+create table app.out_count_deltas (
+  id bigint generated always as identity primary key,
+  xact xid8 not null default pg_current_xact_id(),
+  org_id uuid not null,
+  category text not null,
+  gig_id uuid not null,
+  window_to timestamptz not null,
+  delta integer not null
+);
+create index out_count_deltas_xact_idx on app.out_count_deltas (xact);
+-- One row per transaction that has deltas: inserting it queues the transaction's one application.
+create table app.out_count_flush (xact xid8 primary key default pg_current_xact_id());
+
+alter table app.out_counts enable row level security;
+alter table app.out_count_deltas enable row level security;
+alter table app.out_count_flush enable row level security;
+revoke all on app.out_counts, app.out_count_deltas, app.out_count_flush from public, anon, authenticated, service_role;
+
+create function app.add_out_count_deltas(gone app.assets_out[], came app.assets_out[])
+returns void
+language sql security definer set search_path = ''
+as $$
+  with d as (
+    select g.org_id, g.category, g.gig_id, coalesce(g.window_to, 'infinity') as window_to, -1 as delta from unnest(gone) g
+    union all
+    select c.org_id, c.category, c.gig_id, coalesce(c.window_to, 'infinity'), 1 from unnest(came) c
+  ),
+  added as (
+    insert into app.out_count_deltas (org_id, category, gig_id, window_to, delta)
+    select d.org_id, d.category, d.gig_id, d.window_to, sum(d.delta)::integer
+      from d
+     group by d.org_id, d.category, d.gig_id, d.window_to
+    having sum(d.delta) <> 0
+    returning 1
+  )
+  insert into app.out_count_flush (xact)
+  select pg_current_xact_id() where exists (select 1 from added)
+  on conflict (xact) do nothing
+$$;
+
+create function app.assets_out_inserted()
+returns trigger language plpgsql security definer set search_path = ''
+as $$
+begin
+  perform app.add_out_count_deltas('{}', array(select n::app.assets_out from new_rows n));
+  return null;
+end
+$$;
+
+create function app.assets_out_updated()
+returns trigger language plpgsql security definer set search_path = ''
+as $$
+begin
+  perform app.add_out_count_deltas(array(select o::app.assets_out from old_rows o), array(select n::app.assets_out from new_rows n));
+  return null;
+end
+$$;
+
+create function app.assets_out_deleted()
+returns trigger language plpgsql security definer set search_path = ''
+as $$
+begin
+  perform app.add_out_count_deltas(array(select o::app.assets_out from old_rows o), '{}');
+  return null;
+end
+$$;
+
+create trigger assets_out_counts_insert after insert on app.assets_out
+  referencing new table as new_rows for each statement execute function app.assets_out_inserted();
+create trigger assets_out_counts_update after update on app.assets_out
+  referencing old table as old_rows new table as new_rows for each statement execute function app.assets_out_updated();
+create trigger assets_out_counts_delete after delete on app.assets_out
+  referencing old table as old_rows for each statement execute function app.assets_out_deleted();
+
+create function app.apply_out_count_deltas()
+returns trigger language plpgsql security definer set search_path = ''
+as $$
+begin
+  with d as (
+    delete from app.out_count_deltas x where x.xact = pg_current_xact_id() returning x.org_id, x.category, x.gig_id, x.window_to, x.delta
+  )
+  insert into app.out_counts as c (org_id, category, gig_id, window_to, n)
+  select d.org_id, d.category, d.gig_id, d.window_to, sum(d.delta)::integer
+    from d
+   group by d.org_id, d.category, d.gig_id, d.window_to
+  having sum(d.delta) <> 0
+   order by d.org_id, d.category, d.gig_id, d.window_to
+  on conflict (org_id, category, gig_id, window_to) do update set n = c.n + excluded.n;
+  delete from app.out_count_flush f where f.xact = pg_current_xact_id();
+  return null;
+end
+$$;
+
+create constraint trigger out_count_flush_at_commit after insert on app.out_count_flush
+  deferrable initially deferred for each row execute function app.apply_out_count_deltas();
+
+revoke execute on function app.add_out_count_deltas(app.assets_out[], app.assets_out[]), app.assets_out_inserted(),
+  app.assets_out_updated(), app.assets_out_deleted(), app.apply_out_count_deltas()
+  from public, anon, authenticated;
+
 -- 3. What is there already -------------------------------------------------------------------------
 select app.add_asset_shares(array(
   select (a.org_id, a.category, a.status, 1)::app.asset_share from public.assets a where a.deleted_at is null));
@@ -236,8 +356,10 @@ begin
 end
 $$;
 
-create or replace function app.kit_line_assets(gig_ids uuid[])
-returns table (line_id uuid, gig_id uuid, asset_id uuid, category text)
+-- (It also returns each asset's status and gig, so that the answer does not look the assets up again.)
+drop function app.kit_line_assets(uuid[]);
+create function app.kit_line_assets(gig_ids uuid[])
+returns table (line_id uuid, gig_id uuid, asset_id uuid, category text, status public.asset_status, current_gig_id uuid)
 language plpgsql stable set search_path = '' rows 100
 as $$
 begin
@@ -254,15 +376,21 @@ begin
     union
     select t.root_case, c.id from public.cases c join case_tree t on c.parent_case_id = t.case_id where c.deleted_at is null
   )
-  select k.id, k.gig_id, a.id, a.category from kit k join public.assets a on a.id = k.asset_id where a.deleted_at is null
+  select k.id, k.gig_id, a.id, a.category, a.status, a.current_gig_id
+    from kit k join public.assets a on a.id = k.asset_id where a.deleted_at is null
   union all
-  select k.id, k.gig_id, a.id, a.category
+  select k.id, k.gig_id, a.id, a.category, a.status, a.current_gig_id
     from kit k
     join case_tree t on t.root_case = k.case_id
-    join public.assets a on a.case_id = t.case_id
-   where a.deleted_at is null;
+    -- Per case through its index (offset 0 keeps it a loop): a cached generic plan does not know
+    -- how many cases there are and would otherwise hash all the organization's assets.
+    cross join lateral (
+      select a.id, a.category, a.status, a.current_gig_id
+        from public.assets a where a.case_id = t.case_id and a.deleted_at is null offset 0
+    ) a;
 end
 $$;
+revoke execute on function app.kit_line_assets(uuid[]) from public, anon, authenticated;
 
 -- 5. The answer, from them ------------------------------------------------------------------------
 create or replace function public.get_availability(
@@ -373,7 +501,7 @@ begin
                    g.ends_at + make_interval(hours => o.return_buffer_hours) as w_to
               from public.gigs g
               join public.organizations o on o.id = g.org_id
-             where s_from is not null and g.org_id = any (orgs)
+             where s_from is not null and cardinality(cats) > 0 and g.org_id = any (orgs)
                and g.deleted_at is null and g.starts_at is not null and g.ends_at is not null
                and g.status in ('draft', 'confirmed', 'in_progress')
                and tstzrange(g.starts_at, g.ends_at, '[]') operator(pg_catalog.&&)
@@ -382,24 +510,25 @@ begin
             select u.gig_id, u.w_from, u.w_to
               from app.gig_windows(array(
                      select g.id from public.gigs g
-                      where s_from is not null and g.org_id = any (orgs)
+                      where s_from is not null and cardinality(cats) > 0 and g.org_id = any (orgs)
                         and g.deleted_at is null and (g.starts_at is null or g.ends_at is null)
                         and g.status in ('draft', 'confirmed', 'in_progress'))) u) w
      where w.gig_id not in (select og.gig_id from own_gigs og)
        and w.w_from < w.w_to and s_from < s_to and w.w_from < s_to and s_from < w.w_to
   ),
   hold_assets as materialized (
-    select l.gig_id, l.asset_id, l.category from app.kit_line_assets(array(select h.gig_id from holding h)) l
+    select l.gig_id, l.asset_id, l.category, l.status, l.current_gig_id
+      from app.kit_line_assets(array(select h.gig_id from holding h)) l
   ),
   -- A planned asset of the listed categories is charged to the earliest holding gig that plans it.
   planned_by as materialized (
-    select distinct on (ha.asset_id) ha.asset_id, ha.gig_id
+    select distinct on (ha.asset_id) ha.asset_id, ha.gig_id, ha.category, ha.status, ha.current_gig_id
       from hold_assets ha join holding h on h.gig_id = ha.gig_id
      where ha.category = any (cats)
      order by ha.asset_id, h.w_from, ha.gig_id
   ),
   own_assets as materialized (
-    select l.line_id, l.gig_id, l.asset_id, l.category from app.kit_line_assets(subtree) l
+    select l.line_id, l.gig_id, l.asset_id, l.category, l.status, l.current_gig_id from app.kit_line_assets(subtree) l
   ),
   -- Assets out that count against the subject (app.assets_out): not of its own event, and not
   -- back before its window starts (or overdue, or their gig has no window).
@@ -410,11 +539,16 @@ begin
        and (s_from is null or x.window_to is null or x.window_to > s_from or x.window_to < now())
        and x.gig_id not in (select og.gig_id from own_gigs og)
   ),
-  out_groups as materialized (
-    select o.category, o.gig_id, count(*)::integer as n,
-           case when o.category = any (opened) then array_agg(o.asset_id order by o.asset_id) end as ids
-      from out_counted o
-     group by o.category, o.gig_id
+  -- The same per gig (app.out_counts), for the figures and the ranking.
+  out_gigs as not materialized (
+    select c.category, c.gig_id, c.n
+      from app.out_counts c
+     where c.org_id = any (orgs) and c.category = any (cats) and c.n > 0
+       and (s_from is null or c.window_to > s_from or c.window_to < now())
+       and c.gig_id not in (select og.gig_id from own_gigs og)
+  ),
+  out_totals as (
+    select o.category, sum(o.n)::integer as n, count(*)::integer as gigs from out_gigs o group by o.category
   ),
   bulk as (
     select b.id, b.category, b.in_warehouse from public.bulk_items b where b.org_id = any (orgs) and b.category = any (cats)
@@ -434,11 +568,12 @@ begin
   -- The assets whose reason is told one by one: planned elsewhere, or on the subject's lines
   -- (a full join: hashed or merged, never a loop over one side per row of the other).
   cand as materialized (
-    select a.id, a.category, a.status, a.current_gig_id, x.planned_gig
-      from (select coalesce(p.asset_id, o.asset_id) as asset_id, p.gig_id as planned_gig
-              from planned_by p
-              full join (select distinct o.asset_id from own_assets o where o.category = any (cats)) o on o.asset_id = p.asset_id) x
-      join public.assets a on a.id = x.asset_id
+    select coalesce(p.asset_id, o.asset_id) as id, coalesce(p.category, o.category) as category,
+           coalesce(p.status, o.status) as status, coalesce(p.current_gig_id, o.current_gig_id) as current_gig_id,
+           p.gig_id as planned_gig
+      from planned_by p
+      full join (select distinct on (o.asset_id) o.asset_id, o.category, o.status, o.current_gig_id
+                   from own_assets o where o.category = any (cats)) o on o.asset_id = p.asset_id
   ),
   reasons as materialized (
     select c.id, c.category,
@@ -477,6 +612,44 @@ begin
       from hold_lines hl left join filled f on f.gig_id = hl.gig_id and f.category = hl.category
      where hl.quantity - coalesce(f.n, 0) > 0
   ),
+  -- The gigs listed for gear out: in a category opened, every one with its assets; otherwise the
+  -- ten holding most assets per organization (read in index order) and those holding bulk units —
+  -- enough to rank by assets plus units, since a gig in neither is beaten by ten that are.
+  out_listed as (
+    select o.category, o.gig_id, count(*)::integer as n, array_agg(o.asset_id order by o.asset_id) as ids
+      from out_counted o
+     where o.category = any (opened)
+     group by o.category, o.gig_id
+    union all
+    (select k.category, t.gig_id, t.n, null::uuid[]
+       from unnest(orgs) g (org_id)
+      cross join unnest(cats) k (category)
+      cross join lateral (
+        select c.gig_id, c.n
+          from app.out_counts c
+         where c.org_id = g.org_id and c.category = k.category and c.n > 0
+           and (s_from is null or c.window_to > s_from or c.window_to < now())
+           and c.gig_id not in (select og.gig_id from own_gigs og)
+         order by c.n desc, c.gig_id
+         limit 10) t
+      where not (k.category = any (opened))
+     union
+     select c.category, c.gig_id, c.n, null
+       from out_gigs c
+      where not (c.category = any (opened))
+        and (c.category, c.gig_id) in (select st.category, st.gig_id from stock_away st where st.counts_out))
+  ),
+  -- Gear out per category: assets and units, and how many gigs hold it.
+  out_figures as (
+    select k.category,
+           coalesce(t.n, 0) + coalesce((select sum(st.quantity) from stock_away st where st.counts_out and st.category = k.category), 0) as n,
+           coalesce(t.gigs, 0) + (select count(distinct st.gig_id)
+                                    from stock_away st
+                                   where st.counts_out and st.category = k.category
+                                     and not exists (select 1 from out_gigs c where c.category = st.category and c.gig_id = st.gig_id)) as gigs
+      from unnest(cats) k (category)
+      left join out_totals t on t.category = k.category
+  ),
   planned_assets as (
     select r.category, r.gig_id, count(*)::integer as n,
            case when r.category = any (opened) then array_agg(r.id order by r.id) end as ids
@@ -490,7 +663,7 @@ begin
     select x.kind, x.category, x.gig_id, sum(x.n)::integer as n, sum(x.units)::integer as units,
            case when x.category = any (opened) then coalesce(max(x.ids), '{}') end as ids
       -- (collate "C": grouped and ranked by code point, as the answer orders categories, not by locale)
-      from (select 'out' collate "C" as kind, o.category collate "C" as category, o.gig_id, o.n, 0 as units, o.ids from out_groups o
+      from (select 'out' collate "C" as kind, o.category collate "C" as category, o.gig_id, o.n, 0 as units, o.ids from out_listed o
             union all
             select 'out', st.category, st.gig_id, 0, st.quantity, null from stock_away st where st.counts_out
             union all
@@ -508,8 +681,10 @@ begin
     select r.category, r.kind,
            coalesce(jsonb_agg(jsonb_build_object('gigId', r.gig_id, 'assets', r.n, 'units', r.units, 'assetIds', r.ids) order by r.rank)
                       filter (where r.expanded or r.rank <= 10), '[]') as list,
+           count(*) filter (where r.expanded or r.rank <= 10)::integer as shown,
+           -- (planned: every gig is among the rows; out: see out_figures)
            sum(r.n + r.units)::integer as n,
-           count(*) filter (where not r.expanded and r.rank > 10)::integer as more
+           count(*)::integer as gigs
       from ranked r
      group by r.category, r.kind
   ),
@@ -549,15 +724,16 @@ begin
      group by d.category
   ),
   figures as (
-    select c.category, coalesce(ow.n, 0) as owned, coalesce(m.n, 0) as maintenance, coalesce(o.n, 0) as out_n,
+    select c.category, coalesce(ow.n, 0) as owned, coalesce(m.n, 0) as maintenance, coalesce(of.n, 0) as out_n,
            coalesce(p.n, 0) as planned_n, coalesce(dm.n, 0) as demand, c.category = any (opened) as expanded,
            case when c.category = any (opened) then coalesce(m.list, '[]') end as maintenance_list,
-           coalesce(o.list, '[]') as out_list, coalesce(o.more, 0) as out_more,
-           coalesce(p.list, '[]') as planned_list, coalesce(p.more, 0) as planned_more
+           coalesce(o.list, '[]') as out_list, coalesce(of.gigs, 0) - coalesce(o.shown, 0) as out_more,
+           coalesce(p.list, '[]') as planned_list, coalesce(p.gigs, 0) - coalesce(p.shown, 0) as planned_more
       from unnest(cats) c (category)
       left join owned ow on ow.category = c.category
       left join demand dm on dm.category = c.category
       left join maintenance m on m.category = c.category
+      left join out_figures of on of.category = c.category
       left join held_json o on o.category = c.category and o.kind = 'out'
       left join held_json p on p.category = c.category and p.kind = 'planned'
   ),

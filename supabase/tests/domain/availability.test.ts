@@ -552,12 +552,12 @@ describe('attacks and bad input', () => {
   });
 });
 
-// app.asset_tallies and app.assets_out (migration 20261204000700) hold figures get_availability
+// app.asset_tallies, app.assets_out and app.out_counts (migration 20261204000700) hold figures get_availability
 // used to count per question. They must equal what they summarize after every kind of change, and
 // the busy path (check-outs) must not make two stations wait on, or deadlock over, a shared row.
 describe('figures kept as the data changes', () => {
   /** The kept tables and a recomputation from the base tables, side by side. */
-  async function kept(): Promise<{ tallies: [unknown[], unknown[]]; out: [unknown[], unknown[]] }> {
+  async function kept(): Promise<{ tallies: [unknown[], unknown[]]; out: [unknown[], unknown[]]; counts: [unknown[], unknown[]] }> {
     const q = async (sql: string): Promise<unknown[]> => (await stack.db.query<Record<string, unknown>>(sql)).rows;
     return {
       tallies: [
@@ -576,6 +576,16 @@ describe('figures kept as the data changes', () => {
                      on w.gig_id = a.current_gig_id
                   where a.deleted_at is null and a.status = 'checked_out' and a.current_gig_id is not null order by a.id`),
       ],
+      counts: [
+        await q(`select org_id, category, gig_id, window_to, n from app.out_counts
+                  where n <> 0 order by org_id, category collate "C", gig_id, window_to`),
+        await q(`select a.org_id, a.category, a.current_gig_id as gig_id, coalesce(w.w_to, 'infinity') as window_to, count(*)::int as n
+                   from public.assets a
+                   left join app.gig_windows(array(select distinct current_gig_id from public.assets where current_gig_id is not null)) w
+                     on w.gig_id = a.current_gig_id
+                  where a.deleted_at is null and a.status = 'checked_out' and a.current_gig_id is not null
+                  group by 1, 2, 3, 4 order by a.org_id, a.category collate "C", 3, 4`),
+      ],
     };
   }
 
@@ -585,6 +595,7 @@ describe('figures kept as the data changes', () => {
     const first = await kept();
     expect(first.tallies[0]).toEqual(first.tallies[1]);
     expect(first.out[0]).toEqual(first.out[1]);
+    expect(first.counts[0]).toEqual(first.counts[1]);
 
     const out = await ids("select id from public.assets where org_id = $1 and status = 'checked_out' and deleted_at is null order by id", [
       org,
@@ -647,6 +658,7 @@ describe('figures kept as the data changes', () => {
     expect(after.tallies[0]).toEqual(after.tallies[1]);
     expect(after.out[0]).toEqual(after.out[1]);
     expect(after.out[0]).not.toEqual(first.out[0]);
+    expect(after.counts[0]).toEqual(after.counts[1]);
 
     // And the answers: the RPC, the offline computation over the new rows, and the reference agree.
     rows = await pulledRows();
@@ -688,8 +700,8 @@ describe('figures kept as the data changes', () => {
       await b.query("set local lock_timeout = '2s'");
       await checkOut(a, video[1] ?? '');
       await checkOut(b, audio[1] ?? '');
-      await a.query('commit');
-      await b.query('commit');
+      // Both commit at once: each adds its per-gig counts then, in key order (app.out_counts).
+      await Promise.all([a.query('commit'), b.query('commit')]);
     } finally {
       await a.query('rollback').catch(() => undefined);
       await b.query('rollback').catch(() => undefined);
@@ -701,5 +713,7 @@ describe('figures kept as the data changes', () => {
       [gig, [audio[0], audio[1], video[0], video[1]]],
     );
     expect(outNow[0]?.n).toBe(4);
+    const counts = (await kept()).counts;
+    expect(counts[0]).toEqual(counts[1]);
   });
 });
