@@ -276,6 +276,32 @@ describe('summary and details', () => {
     expect(summary.gigs.length).toBeLessThan(expanded.gigs.length);
   });
 
+  it('ranks by assets and units together: a gig outside the ten holding most assets leads on units', () => {
+    const r = crowded();
+    r.bulk = [
+      bulkItemSchema.parse({
+        id: id(60),
+        category: 'Audio',
+        name: 'Audio spares',
+        barcode: 'BULK-AUDIO',
+        inWarehouse: 10,
+        // 600 holds 1 asset (the fewest) and 20 units; 200 holds units only.
+        outTo: { [id(600)]: 20, [id(200)]: 3 },
+        version: 1,
+      }),
+    ];
+    const index = prepareAvailability(r);
+    const audio = figures(availability(index, { gigId: id(101) }, { now: NOW }), 'Audio');
+    expect(audio).toMatchObject({ owned: 78 + 10 + 23, out: 78 + 23, moreOutGigs: 13 - LIST_LIMIT });
+    expect(audio?.outGigs.map((h) => [h.gigId, h.assets, h.units])).toEqual([
+      [id(600), 1, 20],
+      ...[12, 11, 10, 9, 8, 7, 6, 5, 4].map((n) => [id(600 + n - 1), n, 0]),
+    ]);
+    const open = figures(availability(index, { gigId: id(101) }, { now: NOW, expand: ['Audio'] }), 'Audio');
+    expect(open?.outGigs.map((h) => h.gigId)).toHaveLength(13);
+    expect(audio?.outGigs).toEqual(open?.outGigs.slice(0, LIST_LIMIT).map((h) => ({ ...h, assetIds: null })));
+  });
+
   it('lists a category asked to expand, and opens a whole gig with expandedAvailability', () => {
     const index = prepareAvailability(crowded());
     const video = availability(index, { gigId: id(101) }, { now: NOW, expand: ['Video'] });

@@ -231,8 +231,7 @@ export interface AvailabilityIndex {
   /** A case's live contents, each case walked once per index. */
   readonly contents: (caseId: string) => readonly Asset[];
   readonly linesOf: ReadonlyMap<string, readonly KitAssignment[]>;
-  /** Live assets out (to any gig), by category then gig, and by gig. */
-  readonly outByCategory: ReadonlyMap<string, ReadonlyMap<string, readonly Asset[]>>;
+  /** Live assets out (to any gig), by gig. */
   readonly outByGig: ReadonlyMap<string, readonly Asset[]>;
   /**
    * Per category, the gigs with assets checked out, most first (then by id): a summary reads the
@@ -333,7 +332,6 @@ export function prepareAvailability(rows: AvailabilityRows): AvailabilityIndex {
     assetById: new Map(rows.assets.map((a) => [a.id, a])),
     contents,
     linesOf,
-    outByCategory,
     outByGig,
     outRanked,
     outByWindowEnd,
