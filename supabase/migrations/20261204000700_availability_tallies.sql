@@ -1,23 +1,30 @@
 -- Availability at scale (issue 19): get_availability's figures kept as the data changes instead of
 -- counted per question. At scale 10 (200k assets in 7 categories, 16k of them out) a gig's answer
--- spent ~150 ms counting each category's owned assets (a parallel seq scan) and ~50–90 ms finding
--- the windows of the ~4–11k gigs holding gear out; the goal is 20 ms.
+-- spent ~150 ms counting each category's owned assets (a parallel seq scan), ~50–90 ms finding
+-- the windows of the ~4–11k gigs holding gear out and ~60 ms grouping and ranking them; the goal
+-- is 20 ms.
 --
 -- * app.asset_tallies: per organization and category, live assets, those owned (not lost or
---   retired) and those in maintenance (in maintenance or quarantined). Changed only by asset
---   creates, deletes, write-offs, maintenance and category changes, not by check-outs and returns:
---   the busy path does not touch a shared row.
--- * app.assets_out: one row per live checked-out asset with its gig and the end of that gig's window
---   (app.gig_windows; null when it has none), indexed by (org, category, window end) so "out and
---   not back before the subject starts" is a range read. One row per asset, changed only with the
---   asset (which its op already locks): two stations loading one truck do not wait on each other.
---   Kept by statement triggers on assets, on gigs (a changed date, parent or path re-computes the
---   windows of the gig's subtree, whose undated gigs inherit them) and on organizations (buffers).
--- * get_availability is the same answer (core/views/availability.ts and the plain-SQL reference in
---   supabase/tests/domain/availability.test.ts still check it), read from these; the holding gigs'
---   windows are computed inline for dated gigs; own-event exclusions are hashed, not scanned.
+--   retired) and those in maintenance (in maintenance or quarantined).
+-- * app.assets_out: one row per live checked-out asset with its gig; app.out_counts: how many per
+--   gig and category, so the ten gigs holding most are read in index order.
+-- * app.gig_window_ends: every gig's window end (app.gig_windows; 'infinity' when it has none).
+--
+-- Who writes what, so that stations and planners neither deadlock nor leave a figure stale:
+-- * An asset's own statement writes its assets_out row (the asset's row lock already orders those).
+-- * Shared rows (tallies, per-gig counts) are never written by a statement: it appends deltas (rows
+--   of its own), and each transaction adds its deltas up once, at commit, in key order (a deferred
+--   constraint trigger, the only one in the schema, so these locks are its last): two stations
+--   loading one truck, or quarantining returns, never take two such rows crosswise, and increments
+--   commute, so none is lost.
+-- * Windows belong to gigs, not to the gear out: only a gig's dates, parent or path and the
+--   organization's buffers change them, and only those statements write gig_window_ends, after
+--   share-locking what the windows are computed from (app.refresh_gig_window_ends). A check-out
+--   never computes a window, so none can come from a snapshot a concurrent date change made stale.
+-- get_availability is the same answer (core/views/availability.ts and the plain-SQL reference in
+-- supabase/tests/domain/availability.test.ts check it), read from these.
 
--- 1. Tallies and assets out ----------------------------------------------------------------------
+-- 1. What is kept ---------------------------------------------------------------------------------
 create table app.asset_tallies (
   org_id uuid not null references public.organizations (id) on delete cascade,
   category text not null,
@@ -31,36 +38,82 @@ create table app.assets_out (
   asset_id uuid primary key references public.assets (id) on delete cascade,
   org_id uuid not null,
   category text not null,
-  gig_id uuid not null,
-  window_to timestamptz
+  gig_id uuid not null
 );
-create index assets_out_window_idx on app.assets_out (org_id, category, window_to) include (gig_id);
 create index assets_out_gig_idx on app.assets_out (gig_id);
+create index assets_out_category_idx on app.assets_out (org_id, category);
+
+-- Rows that fall to 0 stay (a few per gig that ever held gear) and are skipped by the index.
+create table app.out_counts (
+  org_id uuid not null references public.organizations (id) on delete cascade,
+  category text not null,
+  gig_id uuid not null,
+  n integer not null,
+  primary key (org_id, category, gig_id)
+);
+create index out_counts_rank_idx on app.out_counts (org_id, category, n desc, gig_id) where n > 0;
+
+create table app.gig_window_ends (
+  gig_id uuid primary key references public.gigs (id) on delete cascade,
+  org_id uuid not null,
+  window_to timestamptz not null
+);
+create index gig_window_ends_idx on app.gig_window_ends (org_id, window_to);
+
+-- A transaction's changes to the shared figures, added up at its commit. gig_id null: a tally
+-- delta (live, owned, maintenance); otherwise assets out to that gig (out).
+create table app.figure_deltas (
+  id bigint generated always as identity primary key,
+  xact xid8 not null default pg_current_xact_id(),
+  org_id uuid not null,
+  category text not null,
+  gig_id uuid,
+  live integer not null default 0,
+  owned integer not null default 0,
+  maintenance integer not null default 0,
+  out integer not null default 0
+);
+create index figure_deltas_xact_idx on app.figure_deltas (xact);
+-- One row per transaction that has deltas: inserting it queues the transaction's one application.
+create table app.figure_flush (xact xid8 primary key default pg_current_xact_id());
 
 alter table app.asset_tallies enable row level security;
 alter table app.assets_out enable row level security;
-revoke all on app.asset_tallies, app.assets_out from public, anon, authenticated, service_role;
+alter table app.out_counts enable row level security;
+alter table app.gig_window_ends enable row level security;
+alter table app.figure_deltas enable row level security;
+alter table app.figure_flush enable row level security;
+revoke all on app.asset_tallies, app.assets_out, app.out_counts, app.gig_window_ends, app.figure_deltas, app.figure_flush
+  from public, anon, authenticated, service_role;
 
 -- 2. Keeping them ---------------------------------------------------------------------------------
+create function app.queue_figure_flush()
+returns void
+language sql security definer set search_path = ''
+as $$
+  insert into app.figure_flush (xact) values (pg_current_xact_id()) on conflict (xact) do nothing
+$$;
+
 -- A live asset's share of its category's tallies: +1 coming in, -1 going out.
 create type app.asset_share as (org_id uuid, category text, status public.asset_status, sign integer);
 
 create function app.add_asset_shares(shares app.asset_share[])
 returns void
-language sql security definer set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
-  insert into app.asset_tallies as t (org_id, category, live, owned, maintenance)
+begin
+  insert into app.figure_deltas (org_id, category, live, owned, maintenance)
   select d.org_id, d.category, d.live, d.owned, d.maintenance
     from (select s.org_id, s.category, sum(s.sign)::integer as live,
                  coalesce(sum(s.sign) filter (where s.status not in ('lost', 'retired')), 0)::integer as owned,
                  coalesce(sum(s.sign) filter (where s.status in ('in_maintenance', 'quarantined')), 0)::integer as maintenance
             from unnest(shares) s
            group by s.org_id, s.category) d
-   where d.live <> 0 or d.owned <> 0 or d.maintenance <> 0
-   -- One row per category, in key order: two statements never take the same two rows crosswise.
-   order by d.org_id, d.category
-  on conflict (org_id, category) do update
-    set live = t.live + excluded.live, owned = t.owned + excluded.owned, maintenance = t.maintenance + excluded.maintenance
+   where d.live <> 0 or d.owned <> 0 or d.maintenance <> 0;
+  if found then
+    perform app.queue_figure_flush();
+  end if;
+end
 $$;
 
 -- Brings the assets_out rows of some assets in line with the assets as they now are.
@@ -72,19 +125,14 @@ as $$
    where x.asset_id = any (asset_ids)
      and not exists (select 1 from public.assets a
                       where a.id = x.asset_id and a.deleted_at is null and a.status = 'checked_out' and a.current_gig_id is not null);
-  with qualifying as materialized (
-    select a.id, a.org_id, a.category, a.current_gig_id
-      from public.assets a
-     where a.id = any (asset_ids) and a.deleted_at is null and a.status = 'checked_out' and a.current_gig_id is not null
-  )
-  insert into app.assets_out as x (asset_id, org_id, category, gig_id, window_to)
-  select q.id, q.org_id, q.category, q.current_gig_id, w.w_to
-    from qualifying q
-    left join app.gig_windows(array(select distinct q2.current_gig_id from qualifying q2)) w on w.gig_id = q.current_gig_id
-   order by q.id
+  insert into app.assets_out as x (asset_id, org_id, category, gig_id)
+  select a.id, a.org_id, a.category, a.current_gig_id
+    from public.assets a
+   where a.id = any (asset_ids) and a.deleted_at is null and a.status = 'checked_out' and a.current_gig_id is not null
+   order by a.id
   on conflict (asset_id) do update
-    set org_id = excluded.org_id, category = excluded.category, gig_id = excluded.gig_id, window_to = excluded.window_to
-    where (x.org_id, x.category, x.gig_id, x.window_to) is distinct from (excluded.org_id, excluded.category, excluded.gig_id, excluded.window_to)
+    set org_id = excluded.org_id, category = excluded.category, gig_id = excluded.gig_id
+    where (x.org_id, x.category, x.gig_id) is distinct from (excluded.org_id, excluded.category, excluded.gig_id)
 $$;
 
 -- Statement triggers (transition tables: a seed's COPY of 200k assets is one call). Updates that
@@ -144,128 +192,30 @@ create trigger assets_tallies_update after update on public.assets
 create trigger assets_tallies_delete after delete on public.assets
   referencing old table as old_rows for each statement execute function app.assets_deleted_keep_tallies();
 
--- Window ends of the gear out to some gigs, again.
-create function app.refresh_assets_out_windows(gig_ids uuid[])
+-- Assets out per gig: whatever changed app.assets_out (an asset's statement, a cascade), as deltas.
+create function app.add_out_deltas(gone app.assets_out[], came app.assets_out[])
 returns void
-language sql security definer set search_path = ''
-as $$
-  update app.assets_out x
-     set window_to = w.w_to
-    from (select g.id, w.w_to
-            from unnest(gig_ids) g (id)
-            left join app.gig_windows(gig_ids) w on w.gig_id = g.id) w
-   where x.gig_id = w.id and x.window_to is distinct from w.w_to
-$$;
-
--- A gig's window moves with its dates, its parent (an undated gig inherits) and its path (a move);
--- its undated descendants' windows may move with it.
-create function app.gigs_keep_assets_out()
-returns trigger
 language plpgsql security definer set search_path = ''
 as $$
 begin
-  perform app.refresh_assets_out_windows(array(
-    select distinct d.id
-      from new_rows n
-      join old_rows o on o.id = n.id
-      join public.gigs d on d.org_id = n.org_id and d.path operator(extensions.<@) n.path
-     where (n.starts_at, n.ends_at, n.parent_gig_id, n.path::text) is distinct from (o.starts_at, o.ends_at, o.parent_gig_id, o.path::text)
-       and exists (select 1 from app.assets_out x where x.gig_id = d.id)));
-  return null;
+  insert into app.figure_deltas (org_id, category, gig_id, out)
+  select d.org_id, d.category, d.gig_id, sum(d.delta)::integer
+    from (select g.org_id, g.category, g.gig_id, -1 as delta from unnest(gone) g
+          union all
+          select c.org_id, c.category, c.gig_id, 1 from unnest(came) c) d
+   group by d.org_id, d.category, d.gig_id
+  having sum(d.delta) <> 0;
+  if found then
+    perform app.queue_figure_flush();
+  end if;
 end
-$$;
-
-create trigger gigs_keep_assets_out after update on public.gigs
-  referencing old table as old_rows new table as new_rows for each statement execute function app.gigs_keep_assets_out();
-
-create function app.organizations_keep_assets_out()
-returns trigger
-language plpgsql security definer set search_path = ''
-as $$
-begin
-  perform app.refresh_assets_out_windows(array(
-    select distinct x.gig_id
-      from new_rows n
-      join old_rows o on o.id = n.id
-      join app.assets_out x on x.org_id = n.id
-     where (n.prep_buffer_hours, n.return_buffer_hours) is distinct from (o.prep_buffer_hours, o.return_buffer_hours)));
-  return null;
-end
-$$;
-
-create trigger organizations_keep_assets_out after update on public.organizations
-  referencing old table as old_rows new table as new_rows for each statement execute function app.organizations_keep_assets_out();
-
-revoke execute on function app.add_asset_shares(app.asset_share[]), app.sync_assets_out(uuid[]),
-  app.assets_inserted_keep_tallies(), app.assets_updated_keep_tallies(), app.assets_deleted_keep_tallies(),
-  app.refresh_assets_out_windows(uuid[]), app.gigs_keep_assets_out(), app.organizations_keep_assets_out()
-  from public, anon, authenticated;
-
--- Gear out per gig and category (from app.assets_out), so that the gigs holding most are read from
--- an index instead of grouping every asset out: at scale 10, ~15k gigs hold one or two assets of a
--- category each, and grouping and ranking them cost ~60 ms per answer. Keyed with the window end:
--- a moved window is -k on the old key and +k on the new one; rows that fall to 0 stay (few per
--- gig) and are skipped by the index. A gig without a window is kept as ending at 'infinity': out until
--- it comes back.
--- Two stations loading one truck change the same rows. So statements only append deltas (rows of
--- their own), and each transaction adds its deltas up once, at commit, in key order
--- (app.apply_out_count_deltas): every transaction takes these row locks in one order and after all
--- its other locks, so they never deadlock; and increments commute, so none is lost.
-create table app.out_counts (
-  org_id uuid not null,
-  category text not null,
-  gig_id uuid not null,
-  window_to timestamptz not null,
-  n integer not null,
-  primary key (org_id, category, gig_id, window_to)
-);
-create index out_counts_rank_idx on app.out_counts (org_id, category, n desc, gig_id) include (window_to) where n > 0;
-
-create table app.out_count_deltas (
-  id bigint generated always as identity primary key,
-  xact xid8 not null default pg_current_xact_id(),
-  org_id uuid not null,
-  category text not null,
-  gig_id uuid not null,
-  window_to timestamptz not null,
-  delta integer not null
-);
-create index out_count_deltas_xact_idx on app.out_count_deltas (xact);
--- One row per transaction that has deltas: inserting it queues the transaction's one application.
-create table app.out_count_flush (xact xid8 primary key default pg_current_xact_id());
-
-alter table app.out_counts enable row level security;
-alter table app.out_count_deltas enable row level security;
-alter table app.out_count_flush enable row level security;
-revoke all on app.out_counts, app.out_count_deltas, app.out_count_flush from public, anon, authenticated, service_role;
-
-create function app.add_out_count_deltas(gone app.assets_out[], came app.assets_out[])
-returns void
-language sql security definer set search_path = ''
-as $$
-  with d as (
-    select g.org_id, g.category, g.gig_id, coalesce(g.window_to, 'infinity') as window_to, -1 as delta from unnest(gone) g
-    union all
-    select c.org_id, c.category, c.gig_id, coalesce(c.window_to, 'infinity'), 1 from unnest(came) c
-  ),
-  added as (
-    insert into app.out_count_deltas (org_id, category, gig_id, window_to, delta)
-    select d.org_id, d.category, d.gig_id, d.window_to, sum(d.delta)::integer
-      from d
-     group by d.org_id, d.category, d.gig_id, d.window_to
-    having sum(d.delta) <> 0
-    returning 1
-  )
-  insert into app.out_count_flush (xact)
-  select pg_current_xact_id() where exists (select 1 from added)
-  on conflict (xact) do nothing
 $$;
 
 create function app.assets_out_inserted()
 returns trigger language plpgsql security definer set search_path = ''
 as $$
 begin
-  perform app.add_out_count_deltas('{}', array(select n::app.assets_out from new_rows n));
+  perform app.add_out_deltas('{}', array(select n::app.assets_out from new_rows n));
   return null;
 end
 $$;
@@ -274,7 +224,7 @@ create function app.assets_out_updated()
 returns trigger language plpgsql security definer set search_path = ''
 as $$
 begin
-  perform app.add_out_count_deltas(array(select o::app.assets_out from old_rows o), array(select n::app.assets_out from new_rows n));
+  perform app.add_out_deltas(array(select o::app.assets_out from old_rows o), array(select n::app.assets_out from new_rows n));
   return null;
 end
 $$;
@@ -283,7 +233,7 @@ create function app.assets_out_deleted()
 returns trigger language plpgsql security definer set search_path = ''
 as $$
 begin
-  perform app.add_out_count_deltas(array(select o::app.assets_out from old_rows o), '{}');
+  perform app.add_out_deltas(array(select o::app.assets_out from old_rows o), '{}');
   return null;
 end
 $$;
@@ -295,30 +245,133 @@ create trigger assets_out_counts_update after update on app.assets_out
 create trigger assets_out_counts_delete after delete on app.assets_out
   referencing old table as old_rows for each statement execute function app.assets_out_deleted();
 
-create function app.apply_out_count_deltas()
+-- At commit: the transaction's deltas, tallies first and then counts, each in key order. Rows of
+-- an organization deleted meanwhile (by this transaction: its assets' deltas) are dropped.
+create function app.apply_figure_deltas()
 returns trigger language plpgsql security definer set search_path = ''
 as $$
 begin
   with d as (
-    delete from app.out_count_deltas x where x.xact = pg_current_xact_id() returning x.org_id, x.category, x.gig_id, x.window_to, x.delta
+    delete from app.figure_deltas x where x.xact = pg_current_xact_id() and x.gig_id is null
+    returning x.org_id, x.category, x.live, x.owned, x.maintenance
   )
-  insert into app.out_counts as c (org_id, category, gig_id, window_to, n)
-  select d.org_id, d.category, d.gig_id, d.window_to, sum(d.delta)::integer
+  insert into app.asset_tallies as t (org_id, category, live, owned, maintenance)
+  select d.org_id, d.category, sum(d.live)::integer, sum(d.owned)::integer, sum(d.maintenance)::integer
     from d
-   group by d.org_id, d.category, d.gig_id, d.window_to
-  having sum(d.delta) <> 0
-   order by d.org_id, d.category, d.gig_id, d.window_to
-  on conflict (org_id, category, gig_id, window_to) do update set n = c.n + excluded.n;
-  delete from app.out_count_flush f where f.xact = pg_current_xact_id();
+   where exists (select 1 from public.organizations o where o.id = d.org_id)
+   group by d.org_id, d.category
+  having sum(d.live) <> 0 or sum(d.owned) <> 0 or sum(d.maintenance) <> 0
+   order by d.org_id, d.category
+  on conflict (org_id, category) do update
+    set live = t.live + excluded.live, owned = t.owned + excluded.owned, maintenance = t.maintenance + excluded.maintenance;
+  with d as (
+    delete from app.figure_deltas x where x.xact = pg_current_xact_id() and x.gig_id is not null
+    returning x.org_id, x.category, x.gig_id, x.out
+  )
+  insert into app.out_counts as c (org_id, category, gig_id, n)
+  select d.org_id, d.category, d.gig_id, sum(d.out)::integer
+    from d
+   where exists (select 1 from public.organizations o where o.id = d.org_id)
+   group by d.org_id, d.category, d.gig_id
+  having sum(d.out) <> 0
+   order by d.org_id, d.category, d.gig_id
+  on conflict (org_id, category, gig_id) do update set n = c.n + excluded.n;
+  delete from app.figure_flush f where f.xact = pg_current_xact_id();
   return null;
 end
 $$;
 
-create constraint trigger out_count_flush_at_commit after insert on app.out_count_flush
-  deferrable initially deferred for each row execute function app.apply_out_count_deltas();
+create constraint trigger figure_flush_at_commit after insert on app.figure_flush
+  deferrable initially deferred for each row execute function app.apply_figure_deltas();
 
-revoke execute on function app.add_out_count_deltas(app.assets_out[], app.assets_out[]), app.assets_out_inserted(),
-  app.assets_out_updated(), app.assets_out_deleted(), app.apply_out_count_deltas()
+-- Gig windows, written only by the statements that move them. Before reading, a refresh takes a
+-- share lock on the organization (its buffers) and on each refreshed gig and its ancestors (their
+-- dates, parents and paths), and then reads in a new statement: a concurrent change to any of them
+-- is waited for and seen, and a concurrent change that starts later waits for this one and then
+-- refreshes what it moved itself. Share locks do not block each other: planners editing different
+-- gigs, and stations (which never write these rows), do not wait on one another here.
+create function app.refresh_gig_window_ends(gig_ids uuid[], lock_gigs boolean)
+returns void
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  perform 1 from public.organizations o
+   where o.id in (select g.org_id from public.gigs g where g.id = any (gig_ids))
+   order by o.id for share;
+  if lock_gigs then
+    perform 1
+      from public.gigs a
+     where a.id in (select a2.id from public.gigs g join public.gigs a2 on a2.org_id = g.org_id and a2.path operator(extensions.@>) g.path
+                     where g.id = any (gig_ids))
+     order by a.id for share;
+  end if;
+  insert into app.gig_window_ends as e (gig_id, org_id, window_to)
+  select g.id, g.org_id, coalesce(w.w_to, 'infinity')
+    from public.gigs g
+    left join app.gig_windows(gig_ids) w on w.gig_id = g.id
+   where g.id = any (gig_ids)
+   order by g.id
+  on conflict (gig_id) do update set window_to = excluded.window_to where e.window_to <> excluded.window_to;
+end
+$$;
+
+create function app.gigs_inserted_keep_windows()
+returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  perform app.refresh_gig_window_ends(array(select n.id from new_rows n), true);
+  return null;
+end
+$$;
+
+-- A gig's window moves with its dates, its parent (an undated gig inherits) and its path (a move);
+-- its undated descendants' windows may move with it.
+create function app.gigs_updated_keep_windows()
+returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  perform app.refresh_gig_window_ends(array(
+    select distinct d.id
+      from new_rows n
+      join old_rows o on o.id = n.id
+      join public.gigs d on d.org_id = n.org_id and d.path operator(extensions.<@) n.path
+     where (n.starts_at, n.ends_at, n.parent_gig_id, n.path::text) is distinct from (o.starts_at, o.ends_at, o.parent_gig_id, o.path::text)), true);
+  return null;
+end
+$$;
+
+create trigger gigs_inserted_keep_windows after insert on public.gigs
+  referencing new table as new_rows for each statement execute function app.gigs_inserted_keep_windows();
+create trigger gigs_updated_keep_windows after update on public.gigs
+  referencing old table as old_rows new table as new_rows for each statement execute function app.gigs_updated_keep_windows();
+
+-- New buffers: every gig of the organization. Its row is already held by this update, so gig
+-- refreshes (which share-lock it) wait, or are waited for; the gigs need no lock of their own.
+create function app.organizations_keep_windows()
+returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  perform app.refresh_gig_window_ends(array(
+    select g.id
+      from new_rows n
+      join old_rows o on o.id = n.id
+      join public.gigs g on g.org_id = n.id
+     where (n.prep_buffer_hours, n.return_buffer_hours) is distinct from (o.prep_buffer_hours, o.return_buffer_hours)), false);
+  return null;
+end
+$$;
+
+create trigger organizations_keep_windows after update on public.organizations
+  referencing old table as old_rows new table as new_rows for each statement execute function app.organizations_keep_windows();
+
+revoke execute on function app.queue_figure_flush(), app.add_asset_shares(app.asset_share[]), app.sync_assets_out(uuid[]),
+  app.assets_inserted_keep_tallies(), app.assets_updated_keep_tallies(), app.assets_deleted_keep_tallies(),
+  app.add_out_deltas(app.assets_out[], app.assets_out[]), app.assets_out_inserted(), app.assets_out_updated(),
+  app.assets_out_deleted(), app.apply_figure_deltas(), app.refresh_gig_window_ends(uuid[], boolean),
+  app.gigs_inserted_keep_windows(), app.gigs_updated_keep_windows(), app.organizations_keep_windows()
   from public, anon, authenticated;
 
 -- 3. What is there already -------------------------------------------------------------------------
@@ -326,6 +379,7 @@ select app.add_asset_shares(array(
   select (a.org_id, a.category, a.status, 1)::app.asset_share from public.assets a where a.deleted_at is null));
 select app.sync_assets_out(array(
   select a.id from public.assets a where a.deleted_at is null and a.status = 'checked_out' and a.current_gig_id is not null));
+select app.refresh_gig_window_ends(array(select g.id from public.gigs g), false);
 
 -- 4. Cached plans ---------------------------------------------------------------------------------
 -- The same two helpers in PL/pgSQL: a SQL function with a SET clause is planned again on every
@@ -537,16 +591,18 @@ begin
   out_counted as not materialized (
     select x.asset_id, x.category, x.gig_id
       from app.assets_out x
+      join app.gig_window_ends w on w.gig_id = x.gig_id
      where x.org_id = any (orgs) and x.category = any (cats)
-       and (s_from is null or x.window_to is null or x.window_to > s_from or x.window_to < now())
+       and (s_from is null or w.window_to > s_from or w.window_to < now())
        and x.gig_id not in (select og.gig_id from own_gigs og)
   ),
   -- The same per gig (app.out_counts), for the figures and the ranking.
   out_gigs as not materialized (
     select c.category, c.gig_id, c.n
       from app.out_counts c
+      join app.gig_window_ends w on w.gig_id = c.gig_id
      where c.org_id = any (orgs) and c.category = any (cats) and c.n > 0
-       and (s_from is null or c.window_to > s_from or c.window_to < now())
+       and (s_from is null or w.window_to > s_from or w.window_to < now())
        and c.gig_id not in (select og.gig_id from own_gigs og)
   ),
   out_totals as (
@@ -629,8 +685,9 @@ begin
       cross join lateral (
         select c.gig_id, c.n
           from app.out_counts c
+          join app.gig_window_ends w on w.gig_id = c.gig_id
          where c.org_id = g.org_id and c.category = k.category and c.n > 0
-           and (s_from is null or c.window_to > s_from or c.window_to < now())
+           and (s_from is null or w.window_to > s_from or w.window_to < now())
            and c.gig_id not in (select og.gig_id from own_gigs og)
          order by c.n desc, c.gig_id
          limit 10) t
@@ -757,8 +814,9 @@ begin
            case when x.category = any (opened) then coalesce(max(x.ids), '{}') end as ids
       from (select x.gig_id, x.category, count(*)::integer as n, 0 as units,
                    case when x.category = any (opened) then array_agg(x.asset_id order by x.asset_id) end as ids
-              from app.assets_out x
-             where x.org_id = any (orgs) and x.category = any (cats) and x.window_to < now()
+              from app.gig_window_ends w
+              join app.assets_out x on x.gig_id = w.gig_id
+             where w.org_id = any (orgs) and w.window_to < now() and x.category = any (cats)
              group by x.gig_id, x.category
             union all
             select st.gig_id, st.category, 0, st.quantity, null from stock_away st where st.overdue) x

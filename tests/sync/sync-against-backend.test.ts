@@ -7,7 +7,7 @@ import { seededRandom } from '../../core/random';
 import type { PullPage, PushResult } from '../../core/sync/model';
 import { rebase } from '../../core/sync/optimistic';
 import { TransportError, type SyncTransport, type WireOp } from '../../core/sync/transport';
-import { createOrg, insertGig, type Org } from '../helpers/domain';
+import { createOrg, insertGig, waitFor, type Org } from '../helpers/domain';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 import { drainUntilSettled, openStation, type Station } from '../helpers/station';
 
@@ -166,11 +166,27 @@ describe('sync against the local stack', () => {
     s.store.close();
   });
 
+  /**
+   * Pulls until a row committed by the test is in the station's copy. A pull is commit-safe: it
+   * stops below the oldest transaction still open anywhere (the local stack's own background work
+   * too), so a row committed a moment ago may come with the next pull, not this one.
+   */
+  async function pullUntilCached(s: Station, gigId: string): Promise<void> {
+    await waitFor(
+      async () => {
+        await s.engine.pull();
+        return (await s.store.getCached('gigs', gigId)) !== null;
+      },
+      30_000,
+      `gig ${gigId} pulled`,
+    );
+  }
+
   it("pulls from the start when the server refuses a cursor past its change log (a restore of an older backup), once, and ends with the server's rows and no error", async () => {
     const [asset = ''] = await assets(1, 'RESTORED');
     const renamed = await insertGig(stack.db, org.id, { name: 'Main Stage Friday' });
     const s = await station('restored');
-    await s.engine.pull();
+    await pullUntilCached(s, renamed);
     expect(await s.store.getCached('gigs', renamed)).toMatchObject({ name: 'Main Stage Friday' });
     // The station kept a position the server never reached: its log is behind what the station saw.
     const { rows: now } = await stack.db.query<{ txid: string }>('select pg_current_xact_id()::text as txid');
@@ -206,8 +222,8 @@ describe('sync against the local stack', () => {
     const contested = await insertGig(stack.db, org.id, { name: 'Contested load-in' });
     const a = await station('conflict-a', 'manager');
     const b = await station('conflict-b', 'admin');
-    await a.engine.pull();
-    await b.engine.pull();
+    await pullUntilCached(a, contested);
+    await pullUntilCached(b, contested);
     const base = (await a.store.getCached('gigs', contested))?.['version'] as number;
     expect(base).toBe(1);
 

@@ -557,7 +557,7 @@ describe('attacks and bad input', () => {
 // the busy path (check-outs) must not make two stations wait on, or deadlock over, a shared row.
 describe('figures kept as the data changes', () => {
   /** The kept tables and a recomputation from the base tables, side by side. */
-  async function kept(): Promise<{ tallies: [unknown[], unknown[]]; out: [unknown[], unknown[]]; counts: [unknown[], unknown[]] }> {
+  async function kept(): Promise<Record<'tallies' | 'out' | 'counts' | 'windows', [unknown[], unknown[]]>> {
     const q = async (sql: string): Promise<unknown[]> => (await stack.db.query<Record<string, unknown>>(sql)).rows;
     return {
       tallies: [
@@ -569,33 +569,35 @@ describe('figures kept as the data changes', () => {
                    from public.assets where deleted_at is null group by org_id, category order by org_id, category collate "C"`),
       ],
       out: [
-        await q('select asset_id, org_id, category, gig_id, window_to from app.assets_out order by asset_id'),
-        await q(`select a.id as asset_id, a.org_id, a.category, a.current_gig_id as gig_id, w.w_to as window_to
-                   from public.assets a
-                   left join app.gig_windows(array(select distinct current_gig_id from public.assets where current_gig_id is not null)) w
-                     on w.gig_id = a.current_gig_id
-                  where a.deleted_at is null and a.status = 'checked_out' and a.current_gig_id is not null order by a.id`),
+        await q('select asset_id, org_id, category, gig_id from app.assets_out order by asset_id'),
+        await q(`select id as asset_id, org_id, category, current_gig_id as gig_id from public.assets
+                  where deleted_at is null and status = 'checked_out' and current_gig_id is not null order by id`),
       ],
       counts: [
-        await q(`select org_id, category, gig_id, window_to, n from app.out_counts
-                  where n <> 0 order by org_id, category collate "C", gig_id, window_to`),
-        await q(`select a.org_id, a.category, a.current_gig_id as gig_id, coalesce(w.w_to, 'infinity') as window_to, count(*)::int as n
-                   from public.assets a
-                   left join app.gig_windows(array(select distinct current_gig_id from public.assets where current_gig_id is not null)) w
-                     on w.gig_id = a.current_gig_id
-                  where a.deleted_at is null and a.status = 'checked_out' and a.current_gig_id is not null
-                  group by 1, 2, 3, 4 order by a.org_id, a.category collate "C", 3, 4`),
+        await q('select org_id, category, gig_id, n from app.out_counts where n <> 0 order by org_id, category collate "C", gig_id'),
+        await q(`select org_id, category, current_gig_id as gig_id, count(*)::int as n from public.assets
+                  where deleted_at is null and status = 'checked_out' and current_gig_id is not null
+                  group by 1, 2, 3 order by org_id, category collate "C", 3`),
+      ],
+      windows: [
+        await q('select gig_id, org_id, window_to from app.gig_window_ends order by gig_id'),
+        await q(`select g.id as gig_id, g.org_id, coalesce(w.w_to, 'infinity') as window_to
+                   from public.gigs g left join app.gig_windows(array(select id from public.gigs)) w on w.gig_id = g.id
+                  order by g.id`),
       ],
     };
+  }
+  /** Each kept table equals its recomputation. */
+  async function expectKept(): Promise<Awaited<ReturnType<typeof kept>>> {
+    const now = await kept();
+    for (const [name, [held, recomputed]] of Object.entries(now)) expect(held, name).toEqual(recomputed);
+    return now;
   }
 
   it('equal what they summarize after returns, check-outs, moved dates, a moved subtree, new buffers, write-offs and deletes', async () => {
     const db = stack.db;
     const random = seededRandom(707);
-    const first = await kept();
-    expect(first.tallies[0]).toEqual(first.tallies[1]);
-    expect(first.out[0]).toEqual(first.out[1]);
-    expect(first.counts[0]).toEqual(first.counts[1]);
+    const first = await expectKept();
 
     const out = await ids("select id from public.assets where org_id = $1 and status = 'checked_out' and deleted_at is null order by id", [
       org,
@@ -674,11 +676,9 @@ describe('figures kept as the data changes', () => {
          on conflict (bulk_item_id, gig_id) do update set quantity = excluded.quantity`,
         [org, spares?.id, gig, i === 0 ? 500 : randomInt(random, 1, 3)],
       );
-    const after = await kept();
-    expect(after.tallies[0]).toEqual(after.tallies[1]);
-    expect(after.out[0]).toEqual(after.out[1]);
+    const after = await expectKept();
     expect(after.out[0]).not.toEqual(first.out[0]);
-    expect(after.counts[0]).toEqual(after.counts[1]);
+    expect(after.windows[0]).not.toEqual(first.windows[0]);
 
     // And the answers: the RPC, the offline computation over the new rows, and the reference agree.
     rows = await pulledRows();
@@ -692,6 +692,157 @@ describe('figures kept as the data changes', () => {
       expect(summaryNumbers(server), `gig ${gigId}`).toEqual(referenceNumbers(reference));
     }
   }, 300_000);
+
+  /** Two connections, each in a transaction; both rolled back and closed whatever happens. */
+  async function twoTransactions(run: (a: pg.Client, b: pg.Client) => Promise<void>): Promise<void> {
+    const a = new pg.Client({ connectionString: stack.dbUrl });
+    const b = new pg.Client({ connectionString: stack.dbUrl });
+    await a.connect();
+    await b.connect();
+    try {
+      await a.query("begin; set local lock_timeout = '5s'");
+      await b.query("begin; set local lock_timeout = '5s'");
+      await run(a, b);
+    } finally {
+      await a.query('rollback').catch(() => undefined);
+      await b.query('rollback').catch(() => undefined);
+      await a.end();
+      await b.end();
+    }
+  }
+  const available = (n: number, category = 'Audio'): Promise<string[]> =>
+    ids(
+      `select id from public.assets where org_id = $1 and category = $2 and status = 'available' and deleted_at is null
+        order by md5(id::text) limit $3`,
+      [org, category, n],
+    );
+  const checkOut = (client: pg.Client, asset: string, gig: string) =>
+    client.query("update public.assets set status = 'checked_out', current_gig_id = $1 where id = $2", [gig, asset]);
+
+  it('keeps windows right when a date change and a check-out race (an undated set inherits its parent’s dates)', async () => {
+    const { rows: pair } = await stack.db.query<{ child: string; parent: string }>(
+      `select c.id as child, p.id as parent from public.gigs c join public.gigs p on p.id = c.parent_gig_id
+        where c.org_id = $1 and c.deleted_at is null and p.starts_at is not null and c.starts_at is not null
+          and c.status = 'confirmed' order by c.id limit 1`,
+      [org],
+    );
+    const { child, parent } = pair[0] ?? { child: '', parent: '' };
+    await stack.db.query('update public.gigs set starts_at = null, ends_at = null where id = $1', [child]);
+    const [asset] = await available(1);
+    await twoTransactions(async (station, planner) => {
+      // The planner moves the parent and has not committed; the station checks out to the set.
+      await planner.query(
+        "update public.gigs set starts_at = starts_at + interval '30 days', ends_at = ends_at + interval '30 days' where id = $1",
+        [parent],
+      );
+      await checkOut(station, asset ?? '', child);
+      await station.query('commit');
+      await planner.query('commit');
+    });
+    await twoTransactions(async (station, planner) => {
+      // And the other way round: new buffers committed while a check-out is open.
+      const [other] = await available(1, 'Video');
+      await checkOut(station, other ?? '', parent);
+      await planner.query('update public.organizations set return_buffer_hours = return_buffer_hours + 7 where id = $1', [org]);
+      await planner.query('commit');
+      await station.query('commit');
+    });
+    await expectKept();
+  });
+
+  it('keeps windows right when two planners race: one moves a festival’s dates, the other clears a set’s own', async () => {
+    const { rows: pair } = await stack.db.query<{ festival: string; set: string }>(
+      `select f.id as festival, s.id as set
+         from public.gigs f join public.gigs s on s.parent_gig_id = f.id
+        where f.org_id = $1 and f.starts_at is not null and s.starts_at is not null and f.deleted_at is null and s.deleted_at is null
+        order by f.id, s.id limit 1`,
+      [org],
+    );
+    const { festival, set } = pair[0] ?? { festival: '', set: '' };
+    await twoTransactions(async (first, second) => {
+      await first.query(
+        "update public.gigs set starts_at = starts_at + interval '45 days', ends_at = ends_at + interval '45 days' where id = $1",
+        [festival],
+      );
+      // Without dates of its own the set inherits the festival's window: from the dates the first
+      // planner is changing, not yet committed.
+      const clearing = (async () => {
+        await second.query('update public.gigs set starts_at = null, ends_at = null where id = $1', [set]);
+        await second.query('commit');
+      })();
+      await first.query('commit');
+      await clearing;
+    });
+    await expectKept();
+  });
+
+  it('lets a planner move a gig while a station returns and checks out gear of it, without a deadlock', async () => {
+    const [gig] = await ids(
+      `select gig_id as id from app.assets_out x join public.gigs g on g.id = x.gig_id
+        where x.org_id = $1 and g.starts_at is not null and g.status = 'confirmed' group by gig_id order by gig_id limit 1`,
+      [org],
+    );
+    const [back] = await ids('select asset_id as id from app.assets_out where gig_id = $1 order by asset_id limit 1', [gig]);
+    const [next] = await available(1);
+    await twoTransactions(async (station, planner) => {
+      await station.query("update public.assets set status = 'available', current_gig_id = null where id = $1", [back]);
+      // Either may wait for the other to commit (the station's check-out holds the gig); neither may
+      // hold what the other waits for.
+      const planning = (async () => {
+        await planner.query("update public.gigs set ends_at = ends_at + interval '2 days' where id = $1", [gig]);
+        await planner.query('commit');
+      })();
+      const loading = (async () => {
+        await checkOut(station, next ?? '', gig ?? '');
+        await station.query('commit');
+      })();
+      await Promise.all([planning, loading]);
+    });
+    await expectKept();
+  });
+
+  it('lets two stations quarantine returns of two categories in opposite orders, without a deadlock', async () => {
+    const [audio, video] = [await available(2, 'Audio'), await available(2, 'Video')];
+    const quarantine = (client: pg.Client, asset: string) =>
+      client.query("update public.assets set status = 'quarantined' where id = $1", [asset]);
+    await twoTransactions(async (a, b) => {
+      await quarantine(a, audio[0] ?? '');
+      await quarantine(b, video[0] ?? '');
+      await quarantine(a, video[1] ?? '');
+      await quarantine(b, audio[1] ?? '');
+      await Promise.all([a.query('commit'), b.query('commit')]);
+    });
+    await expectKept();
+  });
+
+  it('lets an organization with gear out be deleted, and forgets its figures', async () => {
+    const { rows } = await stack.db.query<{ id: string }>(
+      "insert into public.organizations (name, slug) values ('Short-lived Hire', 'short-lived-hire') returning id",
+    );
+    const gone = rows[0]?.id ?? '';
+    const [gig] = await ids(
+      "insert into public.gigs (org_id, name, starts_at, ends_at) values ($1, 'One night', now(), now() + interval '1 day') returning id",
+      [gone],
+    );
+    await stack.db.query(
+      `insert into public.assets (org_id, serial_number, name, category, status, current_gig_id)
+       values ($1, 'GONE-1', 'Speaker', 'Audio', 'checked_out', $2), ($1, 'GONE-2', 'Light', 'Lighting', 'available', null)`,
+      [gone, gig],
+    );
+    const held = async () =>
+      (
+        await stack.db.query<{ n: number }>(
+          `select (select count(*) from app.asset_tallies where org_id = $1)
+                + (select count(*) from app.out_counts where org_id = $1)
+                + (select count(*) from app.gig_window_ends where org_id = $1) as n`,
+          [gone],
+        )
+      ).rows[0]?.n;
+    expect(Number(await held())).toBe(4);
+    await stack.db.query('delete from public.organizations where id = $1', [gone]);
+    expect(Number(await held())).toBe(0);
+    await expectKept();
+  });
 
   it('lets two stations check gear of mixed categories out to one gig at once, in opposite orders, without waiting on each other', async () => {
     const [gig] = await ids(
@@ -733,7 +884,6 @@ describe('figures kept as the data changes', () => {
       [gig, [audio[0], audio[1], video[0], video[1]]],
     );
     expect(outNow[0]?.n).toBe(4);
-    const counts = (await kept()).counts;
-    expect(counts[0]).toEqual(counts[1]);
+    await expectKept();
   });
 });
