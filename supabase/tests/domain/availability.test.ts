@@ -11,6 +11,7 @@ import {
   type AvailabilityRows,
 } from '../../../core/views/availability';
 import { DEMO_PASSWORD, ORGS, seedDatabase } from '../../../scripts/seed/seed';
+import { waitFor } from '../../../tests/helpers/domain';
 import { planOf } from '../../../tests/helpers/explain';
 import { startTestStack, type TestStack } from '../../../tests/helpers/local-stack';
 import { nodeSupabaseClient, type NodeSupabaseClient } from '../../../tests/helpers/supabase-client';
@@ -776,6 +777,31 @@ describe('figures kept as the data changes', () => {
     await expectKept();
   });
 
+  it('lets two planners work on a festival and one of its sets at once, without a deadlock', async () => {
+    const { rows: pair } = await stack.db.query<{ festival: string; set: string }>(
+      `select f.id as festival, s.id as set
+         from public.gigs f join public.gigs s on s.parent_gig_id = f.id
+        where f.org_id = $1 and f.starts_at is not null and s.starts_at is not null and f.deleted_at is null and s.deleted_at is null
+        order by f.id desc, s.id limit 1`,
+      [org],
+    );
+    const { festival, set } = pair[0] ?? { festival: '', set: '' };
+    await twoTransactions(async (first, second) => {
+      // The second planner holds the set (as an op on it does), then the first moves the festival.
+      await second.query('select 1 from public.gigs where id = $1 for update', [set]);
+      const festivalMoves = (async () => {
+        await first.query("update public.gigs set ends_at = ends_at + interval '3 days' where id = $1", [festival]);
+        await first.query('commit');
+      })();
+      const setMoves = (async () => {
+        await second.query("update public.gigs set starts_at = starts_at - interval '1 day' where id = $1", [set]);
+        await second.query('commit');
+      })();
+      await Promise.all([festivalMoves, setMoves]);
+    });
+    await expectKept();
+  });
+
   it('lets a planner move a gig while a station returns and checks out gear of it, without a deadlock', async () => {
     const [gig] = await ids(
       `select gig_id as id from app.assets_out x join public.gigs g on g.id = x.gig_id
@@ -841,6 +867,45 @@ describe('figures kept as the data changes', () => {
     expect(Number(await held())).toBe(4);
     await stack.db.query('delete from public.organizations where id = $1', [gone]);
     expect(Number(await held())).toBe(0);
+    await expectKept();
+  });
+
+  it('lets an organization be deleted while a station checks its gear out, without a deadlock', async () => {
+    const { rows } = await stack.db.query<{ id: string }>(
+      "insert into public.organizations (name, slug) values ('Closing Hire', 'closing-hire') returning id",
+    );
+    const closing = rows[0]?.id ?? '';
+    const [gig] = await ids(
+      "insert into public.gigs (org_id, name, starts_at, ends_at) values ($1, 'Last night', now(), now() + interval '1 day') returning id",
+      [closing],
+    );
+    const [asset] = await ids(
+      "insert into public.assets (org_id, serial_number, name, category, status) values ($1, 'CLOSE-1', 'Speaker', 'Audio', 'available') returning id",
+      [closing],
+    );
+    await twoTransactions(async (station, admin) => {
+      // The station's commit adds the gig's first count row while the delete waits for its asset.
+      await checkOut(station, asset ?? '', gig ?? '');
+      const { rows: pid } = await admin.query<{ pid: number }>('select pg_backend_pid() as pid');
+      const deleting = admin.query('delete from public.organizations where id = $1', [closing]);
+      await waitFor(
+        async () =>
+          (
+            await stack.db.query<{ waiting: boolean }>("select wait_event_type = 'Lock' as waiting from pg_stat_activity where pid = $1", [
+              pid[0]?.pid,
+            ])
+          ).rows[0]?.waiting === true,
+        30_000,
+        'the delete to wait for the station',
+      );
+      await Promise.all([station.query('commit'), deleting.then(() => admin.query('commit'))]);
+    });
+    const { rows: left } = await stack.db.query<{ n: number }>(
+      `select (select count(*) from app.asset_tallies where org_id = $1) + (select count(*) from app.out_counts where org_id = $1)
+            + (select count(*) from public.assets where org_id = $1) as n`,
+      [closing],
+    );
+    expect(Number(left[0]?.n)).toBe(0);
     await expectKept();
   });
 
