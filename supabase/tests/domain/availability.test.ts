@@ -422,6 +422,47 @@ describe('get_availability = the plain-SQL reference = the offline computation',
     for (const [what, n] of Object.entries(seen)) expect(n, what).toBeGreaterThan(0);
   }, 600_000);
 
+  it('answers a date range across organizations with each one’s own return buffer (the service role)', async () => {
+    const harbour = ORGS.harbour.id;
+    const { rows: before } = await stack.db.query<{ id: string; return_buffer_hours: number }>(
+      'select id, return_buffer_hours from public.organizations where id = any ($1)',
+      [[org, harbour]],
+    );
+    const day = 86_400_000;
+    const [from, to] = [new Date(now + 20 * day), new Date(now + 21 * day)];
+    try {
+      await stack.db.query(
+        'update public.organizations set return_buffer_hours = case when id = $1 then 72 else 0 end where id = any ($2)',
+        [org, [org, harbour]],
+      );
+      // One fog machine per company, out to a gig of its own that ends a day before the range: back
+      // in time with no buffer (the harbour's), not with 72 hours (this company's).
+      for (const company of [org, harbour]) {
+        const [gig] = await ids(
+          `insert into public.gigs (org_id, name, starts_at, ends_at) values ($1, 'Fog night', $2, $3) returning id`,
+          [company, new Date(from.getTime() - 2 * day), new Date(from.getTime() - day)],
+        );
+        await stack.db.query(
+          `insert into public.assets (org_id, serial_number, name, category, status, current_gig_id)
+           values ($1, 'FOG-' || $3, 'Fog machine', 'Fog', 'checked_out', $2)`,
+          [company, gig, company.slice(0, 8)],
+        );
+      }
+      const range = { p_from: from.toISOString(), p_to: to.toISOString(), p_categories: ['Fog'] };
+      const fog = (answer: Availability) => answer.categories.find((c) => c.category === 'Fog');
+      const service = nodeSupabaseClient(stack.url, stack.serviceRoleKey);
+      const [mine, theirs, both] = [await rpc(range), await rpc(range, await signIn('admin@harbour.test')), await rpc(range, service)];
+      expect([fog(mine)?.out, fog(theirs)?.out, fog(both)?.out]).toEqual([1, 0, 1]);
+      expect(fog(both)?.owned).toBe(2);
+    } finally {
+      // Leave the data as the other tests' offline copy has it.
+      await stack.db.query("delete from public.assets where category = 'Fog' and serial_number like 'FOG-%'");
+      await stack.db.query("delete from public.gigs where name = 'Fog night'");
+      for (const o of before)
+        await stack.db.query('update public.organizations set return_buffer_hours = $2 where id = $1', [o.id, o.return_buffer_hours]);
+    }
+  });
+
   it('answers a date range with the supply side of the caller’s organization, and filters categories', async () => {
     const from = new Date(now + 150 * 86_400_000).toISOString();
     const to = new Date(now + 160 * 86_400_000).toISOString();
@@ -581,10 +622,9 @@ describe('figures kept as the data changes', () => {
                   group by 1, 2, 3 order by org_id, category collate "C", 3`),
       ],
       windows: [
-        await q('select gig_id, org_id, window_to from app.gig_window_ends order by gig_id'),
-        await q(`select g.id as gig_id, g.org_id, coalesce(w.w_to, 'infinity') as window_to
-                   from public.gigs g left join app.gig_windows(array(select id from public.gigs)) w on w.gig_id = g.id
-                  order by g.id`),
+        await q('select gig_id, org_id, ends_at from app.gig_ends order by gig_id'),
+        await q(`select id as gig_id, org_id, case when starts_at is not null and ends_at is not null then ends_at end as ends_at
+                   from public.gigs order by id`),
       ],
     };
   }
@@ -593,6 +633,21 @@ describe('figures kept as the data changes', () => {
     const now = await kept();
     for (const [name, [held, recomputed]] of Object.entries(now)) expect(held, name).toEqual(recomputed);
     return now;
+  }
+
+  /** The server's answer for a gig and the gigs around it agrees with the reference. */
+  async function expectAnswersAround(gigId: string): Promise<void> {
+    const around = await ids(
+      `select g.id from public.gigs g, public.gigs s
+        where s.id = $1 and g.org_id = s.org_id and g.deleted_at is null and g.starts_at is not null
+          and tstzrange(g.starts_at, g.ends_at, '[]') && tstzrange(s.starts_at - interval '5 days', s.ends_at + interval '5 days')
+        order by g.id limit 12`,
+      [gigId],
+    );
+    for (const subject of [gigId, ...around]) {
+      const { rows: reference } = await stack.db.query<ReferenceRow>(REFERENCE_SQL, [subject, new Date(now).toISOString()]);
+      expect(summaryNumbers(await rpc({ p_gig_id: subject })), `gig ${subject}`).toEqual(referenceNumbers(reference));
+    }
   }
 
   it('equal what they summarize after returns, check-outs, moved dates, a moved subtree, new buffers, write-offs and deletes', async () => {
@@ -749,6 +804,7 @@ describe('figures kept as the data changes', () => {
       await station.query('commit');
     });
     await expectKept();
+    await expectAnswersAround(parent);
   });
 
   it('keeps windows right when two planners race: one moves a festival’s dates, the other clears a set’s own', async () => {
@@ -775,6 +831,7 @@ describe('figures kept as the data changes', () => {
       await clearing;
     });
     await expectKept();
+    await expectAnswersAround(festival);
   });
 
   it('lets two planners work on a festival and one of its sets at once, without a deadlock', async () => {
@@ -860,13 +917,103 @@ describe('figures kept as the data changes', () => {
         await stack.db.query<{ n: number }>(
           `select (select count(*) from app.asset_tallies where org_id = $1)
                 + (select count(*) from app.out_counts where org_id = $1)
-                + (select count(*) from app.gig_window_ends where org_id = $1) as n`,
+                + (select count(*) from app.gig_ends where org_id = $1) as n`,
           [gone],
         )
       ).rows[0]?.n;
     expect(Number(await held())).toBe(4);
     await stack.db.query('delete from public.organizations where id = $1', [gone]);
     expect(Number(await held())).toBe(0);
+    await expectKept();
+  });
+
+  /** A dated gig of the seeded organization (a root, or under `parent`), ten days out. */
+  const newGig = async (name: string, parent: string | null = null): Promise<string> =>
+    (
+      await ids(
+        `insert into public.gigs (org_id, parent_gig_id, name, starts_at, ends_at)
+         values ($1, $2, $3, now() + interval '10 days', now() + interval '12 days') returning id`,
+        [org, parent, name],
+      )
+    )[0] ?? '';
+  /**
+   * Starts `blocked` in the second transaction and, once it waits on a lock (or is done), runs
+   * `then` in the first; both transactions must commit.
+   */
+  async function bothCommit(a: pg.Client, b: pg.Client, blocked: () => Promise<unknown>, then: () => Promise<unknown>): Promise<void> {
+    const { rows } = await b.query<{ pid: number }>('select pg_backend_pid() as pid');
+    let done = false;
+    const waiting = blocked()
+      .finally(() => {
+        done = true;
+      })
+      .then(() => b.query('commit'));
+    waiting.catch(() => undefined);
+    await waitFor(
+      async () =>
+        done ||
+        (await stack.db.query<{ w: boolean }>("select wait_event_type = 'Lock' as w from pg_stat_activity where pid = $1", [rows[0]?.pid]))
+          .rows[0]?.w === true,
+      30_000,
+      'the second transaction to wait for the first, or finish',
+    );
+    const outcomes = await Promise.allSettled([then().then(() => a.query('commit')), waiting]);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? 'committed' : String((o.reason as Error).message)))).toEqual([
+      'committed',
+      'committed',
+    ]);
+  }
+
+  it('lets a planner holding a festival touch a set another planner is re-dating, without a deadlock', async () => {
+    const festival = await newGig('Held festival');
+    const set = await newGig('Re-dated set', festival);
+    await twoTransactions(async (a, b) => {
+      await a.query("update public.gigs set name = 'Held festival, renamed' where id = $1", [festival]);
+      await bothCommit(
+        a,
+        b,
+        () => b.query("update public.gigs set ends_at = ends_at + interval '1 day' where id = $1", [set]),
+        () => a.query('select 1 from public.gigs where id = $1 for update', [set]),
+      );
+    });
+    await expectKept();
+  });
+
+  it('lets a planner holding a set re-date it while another moves its festival, without a deadlock', async () => {
+    const festival = await newGig('Moving festival');
+    const set = await newGig('Held set', festival);
+    const tour = await newGig('New home');
+    await twoTransactions(async (a, b) => {
+      await a.query("update public.gigs set name = 'Held set, renamed' where id = $1", [set]);
+      await bothCommit(
+        a,
+        b,
+        () => b.query('update public.gigs set parent_gig_id = $1 where id = $2', [tour, festival]),
+        () => a.query("update public.gigs set ends_at = ends_at + interval '1 day' where id = $1", [set]),
+      );
+    });
+    await expectKept();
+  });
+
+  it('lets an organization be deleted while a planner re-dates one of its gigs, without a deadlock', async () => {
+    const { rows } = await stack.db.query<{ id: string }>(
+      "insert into public.organizations (name, slug) values ('Folding Hire', 'folding-hire') returning id",
+    );
+    const folding = rows[0]?.id ?? '';
+    const [gig] = await ids(
+      "insert into public.gigs (org_id, name, starts_at, ends_at) values ($1, 'Final night', now(), now() + interval '1 day') returning id",
+      [folding],
+    );
+    await twoTransactions(async (planner, admin) => {
+      await planner.query('select 1 from public.gigs where id = $1 for update', [gig]);
+      await bothCommit(
+        planner,
+        admin,
+        () => admin.query('delete from public.organizations where id = $1', [folding]),
+        () => planner.query("update public.gigs set ends_at = ends_at + interval '1 day' where id = $1", [gig]),
+      );
+    });
+    expect((await stack.db.query('select 1 from public.gigs where org_id = $1', [folding])).rows).toEqual([]);
     await expectKept();
   });
 
