@@ -180,9 +180,8 @@ begin
       select b.category from public.bulk_items b where b.org_id = any (orgs));
   end if;
   cats := array(select distinct c from unnest(cats || opened) c);
-  select max(o.prep_buffer_hours), max(o.return_buffer_hours) into max_prep, max_return
-    from public.organizations o where o.id = any (orgs);
-  select array_agg(o.id), array_agg(make_interval(hours => o.return_buffer_hours)) into buffer_orgs, return_buffers
+  select max(o.prep_buffer_hours), max(o.return_buffer_hours), array_agg(o.id), array_agg(make_interval(hours => o.return_buffer_hours))
+    into max_prep, max_return, buffer_orgs, return_buffers
     from public.organizations o where o.id = any (orgs);
   if cardinality(buffer_orgs) = 1 then
     due_after := coalesce(s_from - return_buffers[1], '-infinity');
