@@ -67,3 +67,33 @@ describe('the sync status during a burst of scans', () => {
     expect(told.at(-1)).toMatchObject({ depth: 1, pending: 1 });
   });
 });
+
+describe('a status read that an enqueue overtakes', () => {
+  it('is not told: a read begun before the scan would say “0 to sync” while the scan waits to be sent', async () => {
+    const { clock, store, engine, told } = setup();
+    await engine.refreshStatus();
+    expect(told.at(-1)).toMatchObject({ depth: 0 });
+    // A read begins (as after a drain or another tab's change) and is slow to answer, as on a phone.
+    let release: () => void = () => undefined;
+    const stats = store.stats.bind(store);
+    store.stats = async () => {
+      const before = await stats();
+      await new Promise<void>((resolve) => (release = resolve));
+      return before;
+    };
+    const slowRead = engine.refreshStatus();
+    await new Promise((resolve) => setImmediate(resolve));
+    store.stats = stats;
+    // The scan is queued meanwhile, and counted on from the last status told.
+    await engine.enqueue(checkOut(1));
+    expect(told.at(-1)).toMatchObject({ depth: 1, pending: 1 });
+    // The slow read answers with what it saw before the scan.
+    release();
+    await slowRead;
+    expect(told.at(-1)).toMatchObject({ depth: 1, pending: 1 });
+    // Once the enqueues pause the store is read again, and agrees.
+    await clock.advance(1000);
+    expect(told.at(-1)).toEqual(await engine.status());
+    expect(told.at(-1)).toMatchObject({ depth: 1 });
+  });
+});

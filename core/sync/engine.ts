@@ -192,6 +192,13 @@ export class SyncEngine {
   private statusAgain = false;
   /** The last status told (read or counted on from a read): what the next enqueue counts on from. */
   private told: SyncStatus | null = null;
+  /**
+   * When what was told was true, as a count of status events (reads begun, enqueues counted): a
+   * read that an enqueue or a later read overtook would tell an older queue ("0 to sync" while a
+   * scan waits to be sent), so it is dropped; a read is always scheduled after an enqueue.
+   */
+  private statusEvents = 0;
+  private toldAsOf = 0;
   /** The read of the stored figures that follows enqueues (see emitSoon), and since when it waits. */
   private settleTimer: unknown = null;
   private settleSince: number | null = null;
@@ -378,6 +385,7 @@ export class SyncEngine {
     if (this.listeners.size === 0) return;
     const told = this.told;
     if (told !== null && told.held === 0) {
+      this.toldAsOf = this.statusEvents += 1;
       this.tell({
         ...told,
         ...this.link(),
@@ -422,7 +430,11 @@ export class SyncEngine {
 
   private async emit(): Promise<void> {
     if (this.listeners.size === 0) return;
-    this.tell(await this.status());
+    const asOf = (this.statusEvents += 1);
+    const status = await this.status();
+    if (asOf < this.toldAsOf) return;
+    this.toldAsOf = asOf;
+    this.tell(status);
   }
 
   /** Reads the status and tells every subscriber: another context (a tab, the service worker) changed the queue. */

@@ -205,7 +205,8 @@ describe('the Scan screen’s pick list', { timeout: 240_000 }, () => {
     // Synced: the lines and totals on screen are the server's.
     await expect.poll(() => page.getByTestId('queue-depth').innerText(), { timeout: 60_000 }).toBe('0 to sync');
     await expect.poll(() => screenTotals(), { timeout: 60_000 }).toEqual({ planned: 29, scanned: 19, missing: 10, extra: 1 });
-    expect(await screenTotals()).toEqual(await serverCounts([LEAF]));
+    // "0 to sync" is the phone's word; the server's count is what the crew's manager sees.
+    await expect.poll(() => serverCounts([LEAF]), { timeout: 60_000 }).toEqual(await screenTotals());
     expect(await line('CASE-PICK-1').innerText()).toContain('2/2');
     expect(await line('BULK-PICK-XLR').innerText()).toContain('12/20 pcs');
     expect(await line('BULK-PICK-RAMP').innerText()).toContain('4/4 pcs');
@@ -248,10 +249,14 @@ describe('the Scan screen’s pick list', { timeout: 240_000 }, () => {
     await typeScan('DI-PICK-1');
     await expect.poll(() => page.getByTestId('last-scan').innerText(), { timeout: 30_000 }).toContain('DI box → Opener set');
     await expect.poll(() => page.getByTestId('queue-depth').innerText(), { timeout: 60_000 }).toBe('0 to sync');
-    expect(
-      (await stack.db.query<{ current_gig_id: string }>('select current_gig_id from public.assets where id = $1', [uuid(107)])).rows[0]
-        ?.current_gig_id,
-    ).toBe(OPENER);
+    await expect
+      .poll(
+        async () =>
+          (await stack.db.query<{ current_gig_id: string }>('select current_gig_id from public.assets where id = $1', [uuid(107)])).rows[0]
+            ?.current_gig_id,
+        { timeout: 60_000 },
+      )
+      .toBe(OPENER);
     await shoot('a stage’s sets', 'pick-list-sets', '[data-testid="pick-list"]');
     expect(pageErrors).toEqual([]);
   });

@@ -234,6 +234,7 @@ describe('crew notifications', () => {
     await tab('Settings');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(saved, { timeout: 15_000 }).toBe(0);
-    expect((await probe()).unsubscribed).toBe(2);
+    // The browser's subscription goes once the server's delete has answered (crew-push.ts: server first).
+    await expect.poll(async () => (await probe()).unsubscribed, { timeout: 15_000 }).toBe(2);
   });
 });
