@@ -32,14 +32,20 @@ create index gig_ends_idx on app.gig_ends (org_id, ends_at);
 alter table app.gig_ends enable row level security;
 revoke all on app.gig_ends from public, anon, authenticated, service_role;
 
+-- The one rule for what app.gig_ends holds (the triggers and the backfill below).
+create function app.gig_own_end(starts_at timestamptz, ends_at timestamptz)
+returns timestamptz
+language sql immutable set search_path = ''
+as $$ select case when starts_at is not null and ends_at is not null then ends_at end $$;
+revoke execute on function app.gig_own_end(timestamptz, timestamptz) from public, anon, authenticated;
+
 create function app.gigs_inserted_keep_ends()
 returns trigger
 language plpgsql security definer set search_path = ''
 as $$
 begin
   insert into app.gig_ends (gig_id, org_id, ends_at)
-  select n.id, n.org_id, case when n.starts_at is not null and n.ends_at is not null then n.ends_at end
-    from new_rows n;
+  select n.id, n.org_id, app.gig_own_end(n.starts_at, n.ends_at) from new_rows n;
   return null;
 end
 $$;
@@ -51,7 +57,7 @@ as $$
 begin
   update app.gig_ends e
      set ends_at = x.ends_at
-    from (select n.id, case when n.starts_at is not null and n.ends_at is not null then n.ends_at end as ends_at
+    from (select n.id, app.gig_own_end(n.starts_at, n.ends_at) as ends_at
             from new_rows n join old_rows o on o.id = n.id
            where (n.starts_at, n.ends_at) is distinct from (o.starts_at, o.ends_at)) x
    where e.gig_id = x.id and e.ends_at is distinct from x.ends_at;
@@ -66,7 +72,7 @@ create trigger gigs_updated_keep_ends after update on public.gigs
 revoke execute on function app.gigs_inserted_keep_ends(), app.gigs_updated_keep_ends() from public, anon, authenticated;
 
 insert into app.gig_ends (gig_id, org_id, ends_at)
-select g.id, g.org_id, case when g.starts_at is not null and g.ends_at is not null then g.ends_at end from public.gigs g;
+select g.id, g.org_id, app.gig_own_end(g.starts_at, g.ends_at) from public.gigs g;
 
 create or replace function public.get_availability(
   p_gig_id uuid default null,
