@@ -766,6 +766,25 @@ describe('figures kept as the data changes', () => {
       await b.end();
     }
   }
+  /** A company of its own (deleted by some tests) with one gig from now to a day ahead. */
+  async function newCompany(name: string, slug: string, gigName: string): Promise<{ id: string; gig: string }> {
+    const { rows } = await stack.db.query<{ id: string }>('insert into public.organizations (name, slug) values ($1, $2) returning id', [
+      name,
+      slug,
+    ]);
+    const id = rows[0]?.id ?? '';
+    const [gig] = await ids(
+      "insert into public.gigs (org_id, name, starts_at, ends_at) values ($1, $2, now(), now() + interval '1 day') returning id",
+      [id, gigName],
+    );
+    return { id, gig: gig ?? '' };
+  }
+  /** The server process of a connection (asked before it runs what may block), and whether it waits on a lock. */
+  const backendPid = async (client: pg.Client): Promise<number | undefined> =>
+    (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
+  const waitsOnLock = async (pid: number | undefined): Promise<boolean> =>
+    (await stack.db.query<{ w: boolean }>("select wait_event_type = 'Lock' as w from pg_stat_activity where pid = $1", [pid])).rows[0]
+      ?.w === true;
   const available = (n: number, category = 'Audio'): Promise<string[]> =>
     ids(
       `select id from public.assets where org_id = $1 and category = $2 and status = 'available' and deleted_at is null
@@ -899,14 +918,7 @@ describe('figures kept as the data changes', () => {
   });
 
   it('lets an organization with gear out be deleted, and forgets its figures', async () => {
-    const { rows } = await stack.db.query<{ id: string }>(
-      "insert into public.organizations (name, slug) values ('Short-lived Hire', 'short-lived-hire') returning id",
-    );
-    const gone = rows[0]?.id ?? '';
-    const [gig] = await ids(
-      "insert into public.gigs (org_id, name, starts_at, ends_at) values ($1, 'One night', now(), now() + interval '1 day') returning id",
-      [gone],
-    );
+    const { id: gone, gig } = await newCompany('Short-lived Hire', 'short-lived-hire', 'One night');
     await stack.db.query(
       `insert into public.assets (org_id, serial_number, name, category, status, current_gig_id)
        values ($1, 'GONE-1', 'Speaker', 'Audio', 'checked_out', $2), ($1, 'GONE-2', 'Light', 'Lighting', 'available', null)`,
@@ -941,7 +953,7 @@ describe('figures kept as the data changes', () => {
    * `then` in the first; both transactions must commit.
    */
   async function bothCommit(a: pg.Client, b: pg.Client, blocked: () => Promise<unknown>, then: () => Promise<unknown>): Promise<void> {
-    const { rows } = await b.query<{ pid: number }>('select pg_backend_pid() as pid');
+    const pid = await backendPid(b);
     let done = false;
     const waiting = blocked()
       .finally(() => {
@@ -949,14 +961,7 @@ describe('figures kept as the data changes', () => {
       })
       .then(() => b.query('commit'));
     waiting.catch(() => undefined);
-    await waitFor(
-      async () =>
-        done ||
-        (await stack.db.query<{ w: boolean }>("select wait_event_type = 'Lock' as w from pg_stat_activity where pid = $1", [rows[0]?.pid]))
-          .rows[0]?.w === true,
-      30_000,
-      'the second transaction to wait for the first, or finish',
-    );
+    await waitFor(async () => done || (await waitsOnLock(pid)), 30_000, 'the second transaction to wait for the first, or finish');
     const outcomes = await Promise.allSettled([then().then(() => a.query('commit')), waiting]);
     expect(outcomes.map((o) => (o.status === 'fulfilled' ? 'committed' : String((o.reason as Error).message)))).toEqual([
       'committed',
@@ -996,14 +1001,7 @@ describe('figures kept as the data changes', () => {
   });
 
   it('lets an organization be deleted while a planner re-dates one of its gigs, without a deadlock', async () => {
-    const { rows } = await stack.db.query<{ id: string }>(
-      "insert into public.organizations (name, slug) values ('Folding Hire', 'folding-hire') returning id",
-    );
-    const folding = rows[0]?.id ?? '';
-    const [gig] = await ids(
-      "insert into public.gigs (org_id, name, starts_at, ends_at) values ($1, 'Final night', now(), now() + interval '1 day') returning id",
-      [folding],
-    );
+    const { id: folding, gig } = await newCompany('Folding Hire', 'folding-hire', 'Final night');
     await twoTransactions(async (planner, admin) => {
       await planner.query('select 1 from public.gigs where id = $1 for update', [gig]);
       await bothCommit(
@@ -1018,33 +1016,17 @@ describe('figures kept as the data changes', () => {
   });
 
   it('lets an organization be deleted while a station checks its gear out, without a deadlock', async () => {
-    const { rows } = await stack.db.query<{ id: string }>(
-      "insert into public.organizations (name, slug) values ('Closing Hire', 'closing-hire') returning id",
-    );
-    const closing = rows[0]?.id ?? '';
-    const [gig] = await ids(
-      "insert into public.gigs (org_id, name, starts_at, ends_at) values ($1, 'Last night', now(), now() + interval '1 day') returning id",
-      [closing],
-    );
+    const { id: closing, gig } = await newCompany('Closing Hire', 'closing-hire', 'Last night');
     const [asset] = await ids(
       "insert into public.assets (org_id, serial_number, name, category, status) values ($1, 'CLOSE-1', 'Speaker', 'Audio', 'available') returning id",
       [closing],
     );
     await twoTransactions(async (station, admin) => {
       // The station's commit adds the gig's first count row while the delete waits for its asset.
-      await checkOut(station, asset ?? '', gig ?? '');
-      const { rows: pid } = await admin.query<{ pid: number }>('select pg_backend_pid() as pid');
+      await checkOut(station, asset ?? '', gig);
+      const pid = await backendPid(admin);
       const deleting = admin.query('delete from public.organizations where id = $1', [closing]);
-      await waitFor(
-        async () =>
-          (
-            await stack.db.query<{ waiting: boolean }>("select wait_event_type = 'Lock' as waiting from pg_stat_activity where pid = $1", [
-              pid[0]?.pid,
-            ])
-          ).rows[0]?.waiting === true,
-        30_000,
-        'the delete to wait for the station',
-      );
+      await waitFor(() => waitsOnLock(pid), 30_000, 'the delete to wait for the station');
       await Promise.all([station.query('commit'), deleting.then(() => admin.query('commit'))]);
     });
     const { rows: left } = await stack.db.query<{ n: number }>(
