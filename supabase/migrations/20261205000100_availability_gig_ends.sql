@@ -1,10 +1,106 @@
--- get_availability reads the subject's plan once and its subtree by path (issue 19, at scale 10).
+-- Availability without window locks (issue 19): 20261204000700 kept the figures; two outside
+-- reviews then found five deadlocks and one slow read.
 --
--- * The assets of the subject's own lines (app.kit_line_assets over its subtree) were read twice:
---   for the categories to list and again in the answer (~16 ms each for the largest festival root).
---   They are read once into an array.
--- * The subtree and the gigs above the subject are found by path alone (see below).
--- Otherwise the function is the one of 20261204000700.
+-- * Gig windows. 20261204000700 kept every gig's window end, inherited ones and buffers included,
+--   refreshed under share locks on the organization and a changed gig's ancestors and descendants.
+--   The reviews found planners deadlocking on those locks: one editing a festival and one a set of
+--   it (each waited for the row the other had updated); a planner holding a festival (an op's `for
+--   update`) and then touching a set whose dates another planner is changing; a planner holding a
+--   set while another moves or deletes its festival (the path cascade locks every descendant) and
+--   then changing the set's dates; an organization's delete waiting for a gig a planner holds while
+--   the planner's date change waits for the organization. Locking ancestors only, root first, fixed
+--   the first and none of the others. Now app.gig_ends holds, per gig, only its own end when it has
+--   both dates (null: it inherits), written by the statement that inserts the gig or changes its
+--   dates, on the row that statement already holds; get_availability adds the organization's return
+--   buffer and computes the inherited windows of the few undated gigs with gear out when asked. No
+--   lock, no refresh, no drift: buffers and ancestors are read as they are at the question.
+-- * Deleting an organization while a station committed figures for it deadlocked: the commit-time
+--   insert of a new tally or count row key-share-locked the organization (its foreign key), and the
+--   delete, cascading to that station's assets, waited for the station. The shared figures have no
+--   foreign key now; an organization's delete clears them, and deltas of an organization gone are
+--   dropped at commit (20261204000700).
+-- * get_availability read the assets of the subject's own lines twice (for the categories to list
+--   and again in the answer, ~16 ms each for the largest festival root at scale 10): once now, into
+--   an app.line_asset[]. Its subtree and the gigs above it are found by path alone (see there).
+
+alter table app.asset_tallies drop constraint asset_tallies_org_id_fkey;
+alter table app.out_counts drop constraint out_counts_org_id_fkey;
+
+-- An organization deleted: its figures go (app.gig_ends go with its gigs).
+create function app.organizations_deleted_drop_figures()
+returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  delete from app.asset_tallies t where t.org_id in (select o.id from old_rows o);
+  delete from app.out_counts c where c.org_id in (select o.id from old_rows o);
+  return null;
+end
+$$;
+
+create trigger organizations_deleted_drop_figures after delete on public.organizations
+  referencing old table as old_rows for each statement execute function app.organizations_deleted_drop_figures();
+
+revoke execute on function app.organizations_deleted_drop_figures() from public, anon, authenticated;
+
+drop trigger gigs_inserted_keep_windows on public.gigs;
+drop trigger gigs_updated_keep_windows on public.gigs;
+drop trigger organizations_keep_windows on public.organizations;
+drop function app.gigs_inserted_keep_windows(), app.gigs_updated_keep_windows(), app.organizations_keep_windows(),
+  app.refresh_gig_window_ends(uuid[], boolean);
+drop table app.gig_window_ends;
+
+create table app.gig_ends (
+  gig_id uuid primary key references public.gigs (id) on delete cascade,
+  org_id uuid not null,
+  -- The gig's own end when it has both dates; null when its window is inherited (or it has none).
+  ends_at timestamptz
+);
+create index gig_ends_idx on app.gig_ends (org_id, ends_at);
+alter table app.gig_ends enable row level security;
+revoke all on app.gig_ends from public, anon, authenticated, service_role;
+
+-- The one rule for what app.gig_ends holds (the triggers and the backfill below).
+create function app.gig_own_end(starts_at timestamptz, ends_at timestamptz)
+returns timestamptz
+language sql immutable set search_path = ''
+as $$ select case when starts_at is not null and ends_at is not null then ends_at end $$;
+revoke execute on function app.gig_own_end(timestamptz, timestamptz) from public, anon, authenticated;
+
+create function app.gigs_inserted_keep_ends()
+returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  insert into app.gig_ends (gig_id, org_id, ends_at)
+  select n.id, n.org_id, app.gig_own_end(n.starts_at, n.ends_at) from new_rows n;
+  return null;
+end
+$$;
+
+create function app.gigs_updated_keep_ends()
+returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  update app.gig_ends e
+     set ends_at = x.ends_at
+    from (select n.id, app.gig_own_end(n.starts_at, n.ends_at) as ends_at
+            from new_rows n join old_rows o on o.id = n.id
+           where (n.starts_at, n.ends_at) is distinct from (o.starts_at, o.ends_at)) x
+   where e.gig_id = x.id and e.ends_at is distinct from x.ends_at;
+  return null;
+end
+$$;
+
+create trigger gigs_inserted_keep_ends after insert on public.gigs
+  referencing new table as new_rows for each statement execute function app.gigs_inserted_keep_ends();
+create trigger gigs_updated_keep_ends after update on public.gigs
+  referencing old table as old_rows new table as new_rows for each statement execute function app.gigs_updated_keep_ends();
+revoke execute on function app.gigs_inserted_keep_ends(), app.gigs_updated_keep_ends() from public, anon, authenticated;
+
+insert into app.gig_ends (gig_id, org_id, ends_at)
+select g.id, g.org_id, app.gig_own_end(g.starts_at, g.ends_at) from public.gigs g;
 
 create type app.line_asset as (
   line_id uuid, gig_id uuid, asset_id uuid, category text, status public.asset_status, current_gig_id uuid
@@ -36,6 +132,17 @@ declare
   opened text[] := coalesce(p_expand, '{}');
   max_prep integer;
   max_return integer;
+  -- Each organization's return buffer, and the inherited window ends of undated gigs with gear out:
+  -- looked up by position in the answer's statement (no join, no subquery per row).
+  buffer_orgs uuid[];
+  return_buffers interval[];
+  undated_gigs uuid[];
+  undated_ends timestamptz[];
+  undated_bare_ends timestamptz[];
+  -- For one organization (a gig's question always is): a dated gig's gear counts against the
+  -- subject when the gig ends after due_after or before due_before (its buffer taken off).
+  due_after timestamptz;
+  due_before timestamptz;
   answer jsonb;
 begin
   if auth.uid() is null and auth.role() <> 'service_role' then
@@ -111,8 +218,22 @@ begin
       select b.category from public.bulk_items b where b.org_id = any (orgs));
   end if;
   cats := array(select distinct c from unnest(cats || opened) c);
-  select max(o.prep_buffer_hours), max(o.return_buffer_hours) into max_prep, max_return
+  select max(o.prep_buffer_hours), max(o.return_buffer_hours), array_agg(o.id), array_agg(make_interval(hours => o.return_buffer_hours))
+    into max_prep, max_return, buffer_orgs, return_buffers
     from public.organizations o where o.id = any (orgs);
+  if cardinality(buffer_orgs) = 1 then
+    due_after := coalesce(s_from - return_buffers[1], '-infinity');
+    due_before := now() - return_buffers[1];
+  end if;
+  -- (With and without their organization's buffer: the second compares like a dated gig's end.)
+  select array_agg(u.gig_id), array_agg(u.w_to), array_agg(u.w_to - make_interval(hours => o.return_buffer_hours))
+    into undated_gigs, undated_ends, undated_bare_ends
+    from app.gig_windows(array(
+           select e.gig_id from app.gig_ends e
+            where e.org_id = any (orgs) and e.ends_at is null
+              and exists (select 1 from app.assets_out x where x.gig_id = e.gig_id))) u
+    join public.gigs g on g.id = u.gig_id
+    join public.organizations o on o.id = g.org_id;
 
   with own_gigs as materialized (
     select unnest(own) as gig_id
@@ -155,23 +276,38 @@ begin
   own_assets as materialized (
     select l.line_id, l.gig_id, l.asset_id, l.category, l.status, l.current_gig_id from unnest(own_rows) l
   ),
+  -- Gigs whose gear out counts against the subject: due back after its window starts, or overdue
+  -- (or without any window). Due back: a dated gig's end plus its organization's return buffer; an
+  -- undated gig's inherited end (computed above for the few undated gigs with gear out). Compared
+  -- on the column against constants: one read of the narrow table, no join per row (the buffer is
+  -- looked up by position only when the question spans several organizations).
+  counted_gigs as not materialized (
+    select e.gig_id
+      from app.gig_ends e
+     where e.org_id = any (orgs)
+       and (e.ends_at > coalesce(due_after, s_from - return_buffers[array_position(buffer_orgs, e.org_id)])
+            or e.ends_at < coalesce(due_before, now() - return_buffers[array_position(buffer_orgs, e.org_id)])
+            or (e.ends_at is null
+                and (coalesce(undated_bare_ends[array_position(undated_gigs, e.gig_id)], 'infinity')
+                       > coalesce(due_after, s_from - return_buffers[array_position(buffer_orgs, e.org_id)])
+                     or undated_bare_ends[array_position(undated_gigs, e.gig_id)]
+                       < coalesce(due_before, now() - return_buffers[array_position(buffer_orgs, e.org_id)]))))
+  ),
   -- Assets out that count against the subject (app.assets_out): not of its own event, and not
   -- back before its window starts (or overdue, or their gig has no window).
   out_counted as not materialized (
     select x.asset_id, x.category, x.gig_id
       from app.assets_out x
-      join app.gig_window_ends w on w.gig_id = x.gig_id
+      join counted_gigs w on w.gig_id = x.gig_id
      where x.org_id = any (orgs) and x.category = any (cats)
-       and (s_from is null or w.window_to > s_from or w.window_to < now())
        and x.gig_id not in (select og.gig_id from own_gigs og)
   ),
   -- The same per gig (app.out_counts), for the figures and the ranking.
   out_gigs as not materialized (
     select c.category, c.gig_id, c.n
       from app.out_counts c
-      join app.gig_window_ends w on w.gig_id = c.gig_id
+      join counted_gigs w on w.gig_id = c.gig_id
      where c.org_id = any (orgs) and c.category = any (cats) and c.n > 0
-       and (s_from is null or w.window_to > s_from or w.window_to < now())
        and c.gig_id not in (select og.gig_id from own_gigs og)
   ),
   out_totals as (
@@ -254,9 +390,8 @@ begin
       cross join lateral (
         select c.gig_id, c.n
           from app.out_counts c
-          join app.gig_window_ends w on w.gig_id = c.gig_id
+          join counted_gigs w on w.gig_id = c.gig_id
          where c.org_id = g.org_id and c.category = k.category and c.n > 0
-           and (s_from is null or w.window_to > s_from or w.window_to < now())
            and c.gig_id not in (select og.gig_id from own_gigs og)
          order by c.n desc, c.gig_id
          limit 10) t
@@ -383,9 +518,18 @@ begin
            case when x.category = any (opened) then coalesce(max(x.ids), '{}') end as ids
       from (select x.gig_id, x.category, count(*)::integer as n, 0 as units,
                    case when x.category = any (opened) then array_agg(x.asset_id order by x.asset_id) end as ids
-              from app.gig_window_ends w
+              -- (Per organization through the index: ended before now less its buffer.)
+              from (select e.gig_id
+                      from public.organizations o
+                     cross join lateral (
+                       select e.gig_id from app.gig_ends e
+                        where e.org_id = o.id and e.ends_at < now() - make_interval(hours => o.return_buffer_hours)
+                       offset 0) e
+                     where o.id = any (orgs)
+                    union all
+                    select u.gig_id from unnest(undated_gigs, undated_ends) u (gig_id, w_to) where u.w_to < now()) w
               join app.assets_out x on x.gig_id = w.gig_id
-             where w.org_id = any (orgs) and w.window_to < now() and x.category = any (cats)
+             where x.category = any (cats)
              group by x.gig_id, x.category
             union all
             select st.gig_id, st.category, 0, st.quantity, null from stock_away st where st.overdue) x
