@@ -25,6 +25,7 @@ const queueStoreCodes: Record<QueueStoreError['code'], StationErrorCode> = {
   not_found: 'not_found',
   corrupt: 'corrupt',
   invalid_op: 'invalid_arguments',
+  stale: 'conflict',
 };
 
 /** Backend answers a handler did not turn into words of its own (signIn, syncNow, assetHistory). */

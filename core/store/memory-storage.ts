@@ -146,6 +146,7 @@ export class MemoryStorage implements QueueStorage {
           return Promise.resolve();
         },
         rows: (table) => Promise.resolve(ofTable(table).flatMap(([, r]) => (r.row === null ? [] : [copy(r.row)]))),
+        serverRows: (table) => Promise.resolve(ofTable(table).flatMap(([, r]) => (r.serverRow === null ? [] : [copy(r.serverRow)]))),
         ids: (table) => Promise.resolve(ofTable(table).map(([key]) => key.slice(table.length + 1))),
         count: (table) => Promise.resolve(ofTable(table).filter(([, r]) => r.row !== null).length),
         clear: () => {

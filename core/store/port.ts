@@ -108,6 +108,8 @@ export interface StorageTx {
     delete(table: CachedTable, id: string): Promise<void>;
     /** Every `row` of the table that is not null, as stored. */
     rows(table: CachedTable): Promise<unknown[]>;
+    /** Every `serverRow` of the table that is not null, as stored (sync verification: core/sync/verify.ts). */
+    serverRows(table: CachedTable): Promise<unknown[]>;
     /** The ids of every record of the table. */
     ids(table: CachedTable): Promise<string[]>;
     /** How many records of the table have a row that is not null. */

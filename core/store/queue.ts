@@ -19,8 +19,10 @@ import {
   type QuarantinedOp,
   type QueueStats,
   type Row,
+  type SnapshotPage,
 } from '../sync/model';
 import { rebase } from '../sync/optimistic';
+import { advanceSnapshot, SNAPSHOT_START, snapshotProgressSchema, type SnapshotProgress, type SnapshotStep } from '../sync/snapshot';
 import {
   CORRUPT_CODE,
   corruptEntry,
@@ -103,6 +105,9 @@ export interface EnqueueEntry {
 }
 
 type Work<T> = (tx: StorageTx, touched: Touched) => Promise<T>;
+
+/** sync_state key of a first sync's progress (core/sync/snapshot.ts). */
+const SNAPSHOT_KEY = 'snapshot';
 
 /** Every method is one transaction (listing conflicts or quarantine that need repair: a read, then a write); none throws synchronously. */
 export class Queue implements QueueStore {
@@ -337,17 +342,7 @@ export class Queue implements QueueStore {
   async applyPull(page: PullPage, rebaseRow: (serverRow: Row | null, queued: QueuedOp[]) => Row | null): Promise<void> {
     const now = this.options.clock();
     return this.run('readwrite', async (tx, touched) => {
-      const changes = Object.entries(page.changes) as [CachedTable, Row[]][];
-      // What is queued for the page's rows, in one read where the storage can (a page is up to 500 rows).
-      const queued = await queuedOfEntities(
-        tx,
-        changes.flatMap(([table, rows]) => rows.map((row) => `${table}:${row.id}`)),
-      );
-      for (const [table, rows] of changes) {
-        for (const row of rows) {
-          await refreshCache(tx, touched, table, row.id, now, rebaseRow, row, queued.get(`${table}:${row.id}`) ?? []);
-        }
-      }
+      await applyServerRows(tx, touched, Object.entries(page.changes) as [CachedTable, Row[]][], now, rebaseRow);
       for (const tombstone of page.tombstones) {
         touched.wrote(`${tombstone.table}:${tombstone.id}`, null);
         await tx.cache.delete(tombstone.table, tombstone.id);
@@ -358,6 +353,40 @@ export class Queue implements QueueStore {
 
   cursor(): Promise<string | null> {
     return this.run('readonly', (tx) => tx.state.get('cursor'));
+  }
+
+  snapshotProgress(): Promise<SnapshotProgress> {
+    return this.run('readonly', (tx) => readSnapshotProgress(tx));
+  }
+
+  async applySnapshot(
+    asked: Pick<SnapshotProgress, 'table' | 'after'>,
+    page: SnapshotPage,
+    rebaseRow: (serverRow: Row | null, queued: QueuedOp[]) => Row | null,
+  ): Promise<SnapshotStep> {
+    const now = this.options.clock();
+    return this.run('readwrite', async (tx, touched) => {
+      const progress = await readSnapshotProgress(tx);
+      // A page asked for another place than the one stored (another engine on this store applied
+      // it already, or the first sync finished) would repeat or skip rows: refused, nothing changes.
+      if (
+        (await tx.state.get('cursor')) !== null ||
+        page.table !== asked.table ||
+        progress.table !== asked.table ||
+        progress.after !== asked.after
+      ) {
+        throw new QueueStoreError('stale', `a page of ${page.table} for a first sync that has moved on was not applied`);
+      }
+      await applyServerRows(tx, touched, [[page.table, page.rows]], now, rebaseRow);
+      const step = advanceSnapshot(progress, page);
+      if (step.done) {
+        await tx.state.delete(SNAPSHOT_KEY);
+        await tx.state.put('cursor', step.cursor);
+      } else {
+        await tx.state.put(SNAPSHOT_KEY, JSON.stringify(step.progress));
+      }
+      return step;
+    });
   }
 
   getCached(table: CachedTable, id: string): Promise<Row | null> {
@@ -667,6 +696,38 @@ function parseRow(value: unknown): Row {
   const parsed = rowSchema.safeParse(value);
   if (!parsed.success) throw new QueueStoreError('corrupt', `a cached row is not readable: ${parsed.error.message}`);
   return parsed.data;
+}
+
+/** The server's rows as a pull or a snapshot page sends them: each cached as the server's last word, queued ops on top. */
+async function applyServerRows(
+  tx: StorageTx,
+  touched: Touched,
+  changes: readonly (readonly [CachedTable, readonly Row[]])[],
+  now: number,
+  rebaseRow: (serverRow: Row | null, queued: QueuedOp[]) => Row | null,
+): Promise<void> {
+  // What is queued for the page's rows, in one read where the storage can (a page is up to thousands of rows).
+  const queued = await queuedOfEntities(
+    tx,
+    changes.flatMap(([table, rows]) => rows.map((row) => `${table}:${row.id}`)),
+  );
+  for (const [table, rows] of changes) {
+    for (const row of rows) {
+      await refreshCache(tx, touched, table, row.id, now, rebaseRow, row, queued.get(`${table}:${row.id}`) ?? []);
+    }
+  }
+}
+
+/** Where the first sync stands: stored progress, or the start when there is none or it is unreadable (it starts over). */
+async function readSnapshotProgress(tx: StorageTx): Promise<SnapshotProgress> {
+  const text = await tx.state.get(SNAPSHOT_KEY);
+  if (text === null) return SNAPSHOT_START;
+  try {
+    const parsed = snapshotProgressSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : SNAPSHOT_START;
+  } catch {
+    return SNAPSHOT_START;
+  }
 }
 
 /** The queued ops of each entity, in one read where the storage offers it (StorageTx.ops.forEntities). */

@@ -3,10 +3,11 @@ import { Observers } from '../observers';
 import type { Random } from '../random';
 import type { syncStatusSchema } from '../station-api';
 import { backoffDelay, type BackoffPolicy } from './backoff';
-import { entityKey, newOpSchema, type ConflictChoice, type NewOp, type PushResult, type QueuedOp } from './model';
+import { entityKey, newOpSchema, type ConflictChoice, type NewOp, type PushResult, type QueuedOp, type SnapshotPage } from './model';
 import { rebase } from './optimistic';
-import type { Outcome, QueueStore } from './queue-store';
+import { QueueStoreError, type Outcome, type QueueStore } from './queue-store';
 import { DEFAULT_REQUEST_TIMING, RequestTimer, type RequestTiming } from './request-timer';
+import { advanceSnapshot, type SnapshotProgress, type SnapshotStep } from './snapshot';
 import { toWire, TransportError, type SyncTransport } from './transport';
 import { errorMessage } from '../errors';
 
@@ -28,6 +29,8 @@ export interface SyncEngineOptions {
   newId: () => string;
   batchSize?: number;
   pullLimit?: number;
+  /** Rows per page of a new device's first sync (pull_snapshot allows up to 10,000). */
+  snapshotLimit?: number;
   /** Per-op backoff: how long an op waits after its batch failed for good (or the server asked). */
   backoff?: BackoffPolicy;
   /** Retries of one batch inside a drain, after a transient failure (see BatchRetryPolicy). */
@@ -164,6 +167,7 @@ export class SyncEngine {
   private readonly newId: () => string;
   private readonly batchSize: number;
   private readonly pullLimit: number;
+  private readonly snapshotLimit: number;
   private readonly backoff: BackoffPolicy;
   private readonly batchRetry: BatchRetryPolicy;
   private readonly pollMs: number;
@@ -211,6 +215,7 @@ export class SyncEngine {
     this.newId = options.newId;
     this.batchSize = options.batchSize ?? 200;
     this.pullLimit = options.pullLimit ?? 500;
+    this.snapshotLimit = options.snapshotLimit ?? 5000;
     this.backoff = options.backoff ?? { baseMs: 1000, maxMs: 5 * 60_000 };
     this.batchRetry = options.batchRetry ?? { baseMs: 250, maxMs: 8000, attempts: 8 };
     this.pollMs = options.pollMs ?? 15_000;
@@ -770,7 +775,65 @@ export class SyncEngine {
     return { kind: 'retry', op, error, nextAttemptAt: this.clock.now() + wait, failure };
   }
 
+  /**
+   * A new device's first sync (core/sync/snapshot.ts), resumed where the stored progress stands:
+   * the next page is asked for while the last one is written. True once the last page is applied
+   * (the pull cursor is set); false when it stopped on an error, recorded as the pull's.
+   */
+  private async firstSync(snapshot: NonNullable<SyncTransport['snapshot']>): Promise<boolean> {
+    const ask = (place: SnapshotProgress): Promise<SnapshotPage> => {
+      const asking = snapshot(place.table, place.after, this.snapshotLimit);
+      // Awaited below, or dropped when the place moved: never an unhandled rejection.
+      asking.catch(() => undefined);
+      return asking;
+    };
+    let place = await this.store.snapshotProgress();
+    let asking = ask(place);
+    let refreshed = false;
+    for (;;) {
+      let page: SnapshotPage;
+      try {
+        page = await asking;
+      } catch (error) {
+        if (error instanceof TransportError && error.kind === 'unauthorized' && !refreshed) {
+          refreshed = true;
+          if (await this.transport.refreshSession().catch(() => false)) {
+            asking = ask(place);
+            continue;
+          }
+        }
+        this.failed('pull', errorMessage(error), error instanceof TransportError && UNREACHABLE.includes(error.kind));
+        return false;
+      }
+      refreshed = false;
+      this.succeeded('pull');
+      const expected = advanceSnapshot(place, page);
+      const prefetched = expected.done ? null : { place: expected.progress, page: ask(expected.progress) };
+      let step: SnapshotStep;
+      try {
+        step = await this.store.applySnapshot(place, page, rebase);
+      } catch (error) {
+        // Another engine on this store (a tab and the service worker) applied that place first:
+        // go on from where the store stands. Any other failure throws to pull()'s catch.
+        if (!(error instanceof QueueStoreError && error.code === 'stale')) throw error;
+        if ((await this.store.cursor()) !== null) return true;
+        place = await this.store.snapshotProgress();
+        asking = ask(place);
+        continue;
+      }
+      if (step.done) return true;
+      place = step.progress;
+      asking =
+        prefetched !== null && prefetched.place.table === place.table && prefetched.place.after === place.after
+          ? prefetched.page
+          : ask(place);
+    }
+  }
+
   private async pullLoop(): Promise<void> {
+    // A new device reads the tables as they are now first, then pulls what changed meanwhile.
+    const snapshot = this.transport.snapshot?.bind(this.transport);
+    if (snapshot !== undefined && (await this.store.cursor()) === null && !(await this.firstSync(snapshot))) return;
     let refreshed = false;
     // A cursor the server refuses (one side restored from an older backup) is forgotten, once per
     // pull: the next page is asked from the start, and the full pull re-sends every current row

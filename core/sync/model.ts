@@ -116,6 +116,19 @@ export const pullPageSchema = z.object({
 });
 export type PullPage = z.infer<typeof pullPageSchema>;
 
+/**
+ * One page of pull_snapshot (a new device's first sync, migration 20261206000100): live rows of
+ * one table in key order, the key to ask for the rest (null on its last page), and a pull cursor
+ * every commit below which the page holds (core/sync/snapshot.ts).
+ */
+export const snapshotPageSchema = z.object({
+  table: z.enum(CACHED_TABLES),
+  rows: z.array(rowSchema),
+  next: z.string().min(1).nullable(),
+  cursor: z.string().regex(/^\d+:\d+$/),
+});
+export type SnapshotPage = z.infer<typeof snapshotPageSchema>;
+
 /** An op the server refused because the row moved on, with the server's row (the Conflicts screen). */
 export const conflictSchema = z.object({
   id: uuid,

@@ -14,8 +14,10 @@ import {
   type QuarantinedOp,
   type QueueStats,
   type Row,
+  type SnapshotPage,
 } from './model';
 import { opDefinition } from './ops';
+import type { SnapshotProgress, SnapshotStep } from './snapshot';
 
 /**
  * Durable queue, caches, conflicts, quarantine and sync state: the one storage contract the
@@ -53,6 +55,14 @@ export interface QueueStore {
   /** Applies a pulled page and moves the cursor in one transaction. */
   applyPull(page: PullPage, rebase: (serverRow: Row | null, queued: QueuedOp[]) => Row | null): Promise<void>;
   cursor(): Promise<string | null>;
+  /** Where a new device's first sync stands (core/sync/snapshot.ts). */
+  snapshotProgress(): Promise<SnapshotProgress>;
+  /** Applies one page of the first sync and stores the progress; the last page sets the pull cursor. */
+  applySnapshot(
+    asked: Pick<SnapshotProgress, 'table' | 'after'>,
+    page: SnapshotPage,
+    rebase: (serverRow: Row | null, queued: QueuedOp[]) => Row | null,
+  ): Promise<SnapshotStep>;
   getCached(table: CachedTable, id: string): Promise<Row | null>;
   countCached(table: CachedTable): Promise<number>;
 
@@ -93,7 +103,8 @@ export type Outcome =
 
 export class QueueStoreError extends Error {
   constructor(
-    readonly code: 'invalid_op' | 'not_found' | 'corrupt',
+    /** stale: a first-sync page for a place the stored progress has left (core/sync/snapshot.ts). */
+    readonly code: 'invalid_op' | 'not_found' | 'corrupt' | 'stale',
     message: string,
   ) {
     super(message);

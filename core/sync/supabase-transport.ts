@@ -1,5 +1,13 @@
 import type { z } from 'zod';
-import { pullPageSchema, pushResponseSchema, type PullPage, type PushResult } from './model';
+import {
+  pullPageSchema,
+  pushResponseSchema,
+  snapshotPageSchema,
+  type CachedTable,
+  type PullPage,
+  type PushResult,
+  type SnapshotPage,
+} from './model';
 import { TransportError, type PushOptions, type ServerError, type SyncTransport, type WireOp } from './transport';
 import { errorMessage } from '../errors';
 
@@ -30,7 +38,7 @@ function classify(status: number, message: string, server: ServerError): Transpo
   return new TransportError('refused', message, status, server);
 }
 
-/** push_changes / pull_changes over supabase-js `.rpc()`, with a timeout per call. */
+/** push_changes / pull_changes / pull_snapshot over supabase-js `.rpc()`, with a timeout per call. */
 export function supabaseTransport(client: RpcClient, options: { timeoutMs: number }): SyncTransport {
   async function call<T>(fn: string, args: Record<string, unknown>, schema: z.ZodType<T>, given?: AbortSignal): Promise<T> {
     const timeout = AbortSignal.timeout(options.timeoutMs);
@@ -62,6 +70,8 @@ export function supabaseTransport(client: RpcClient, options: { timeoutMs: numbe
     push: async (deviceId: string, ops: WireOp[], pushOptions?: PushOptions): Promise<PushResult[]> =>
       (await call('push_changes', { device_id: deviceId, ops }, pushResponseSchema, pushOptions?.signal)).results,
     pull: (cursor: string | null, limit: number): Promise<PullPage> => call('pull_changes', { cursor, limit }, pullPageSchema),
+    snapshot: (table: CachedTable, after: string | null, limit: number): Promise<SnapshotPage> =>
+      call('pull_snapshot', { tbl: table, after, limit }, snapshotPageSchema),
     refreshSession: async () => (await client.auth.refreshSession()).error === null,
   };
 }

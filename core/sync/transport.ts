@@ -1,9 +1,14 @@
-import type { PullPage, PushResult, QueuedOp } from './model';
+import type { CachedTable, PullPage, PushResult, QueuedOp, SnapshotPage } from './model';
 
 /** How the engine reaches the server. Injected, so tests can fault it. */
 export interface SyncTransport {
   push(deviceId: string, ops: WireOp[], options?: PushOptions): Promise<PushResult[]>;
   pull(cursor: string | null, limit: number): Promise<PullPage>;
+  /**
+   * One page of a table as it is now, for a new device's first sync (core/sync/snapshot.ts).
+   * Optional: without it a new device replays the change log from the start, as before.
+   */
+  snapshot?(table: CachedTable, after: string | null, limit: number): Promise<SnapshotPage>;
   /** Gets a fresh access token (after a 401); resolves false when the session is gone. */
   refreshSession(): Promise<boolean>;
 }

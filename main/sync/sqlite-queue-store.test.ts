@@ -8,6 +8,7 @@ import type { Conflict, QuarantinedOp, QueuedOp } from '../../core/sync/model';
 import { queueStoreContract, RawText, type DamageOp } from '../../core/sync/queue-store.contract';
 import { migrate } from './migrations';
 import { SqliteQueueStore } from './sqlite-queue-store';
+import { rebase } from '../../core/sync/optimistic';
 
 const dir = mkdtempSync(join(tmpdir(), 'queue-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -181,7 +182,7 @@ describe('station database migrations', () => {
     db.prepare(
       `insert into asset_cache (id, row, server_row, updated_at) values ('a1', '{"id":"a1","serial_number":"spk-1"}', null, 1)`,
     ).run();
-    expect(migrate(db)).toBe(3);
+    expect(migrate(db, 3)).toBe(3);
     const plan = db
       .prepare("explain query plan select row from asset_cache where upper(json_extract(row, '$.serial_number')) = 'SPK-1'")
       .all() as { detail: string }[];
@@ -190,6 +191,55 @@ describe('station database migrations', () => {
       { id: 'a1' },
     ]);
     db.close();
+  });
+
+  it('004 drops the lookup indexes (lookups are in memory) and stores a row once when it is the server’s', async () => {
+    const path = join(dir, 'migrate-4.sqlite');
+    const db = new Database(path);
+    migrate(db, 3);
+    db.close();
+    const store = new SqliteQueueStore({ path, newId: randomUUID });
+    const ASSET = '00000000-0000-4000-8000-0000000000a4';
+    const OTHER = '00000000-0000-4000-8000-0000000000a5';
+    const row = (id: string, notes: string) => ({ id, version: 1, status: 'available', serial_number: `S-${id.slice(-2)}`, notes });
+    await store.applyPull(
+      {
+        changes: { assets: [row(ASSET, 'from the server'), row(OTHER, 'from the server')] },
+        tombstones: [],
+        cursor: '9:1',
+        has_more: false,
+      },
+      rebase,
+    );
+    // A queued edit makes the view differ from the server's row: both are kept.
+    await store.enqueue(
+      { table: 'assets', action: 'update', payload: { id: OTHER, fields: { notes: 'edited here' } }, base_version: 1 },
+      { id: randomUUID(), now: 5 },
+    );
+    store.close();
+    const raw = new Database(path, { readonly: true });
+    expect(raw.prepare("select name from sqlite_master where type = 'index' and name like '%cache%idx'").all()).toEqual([]);
+    const stored = raw.prepare('select id, server_same, server_row is null as no_server_row from asset_cache order by id').all();
+    expect(stored).toEqual([
+      { id: ASSET, server_same: 1, no_server_row: 1 },
+      { id: OTHER, server_same: 0, no_server_row: 0 },
+    ]);
+    raw.close();
+    const reopened = new SqliteQueueStore({ path, newId: randomUUID });
+    expect(await reopened.getCached('assets', ASSET)).toMatchObject({ notes: 'from the server' });
+    expect(await reopened.getCached('assets', OTHER)).toMatchObject({ notes: 'edited here' });
+    // The server's row under the edit is still there: a pull of a newer version rebases the edit on it.
+    await reopened.applyPull(
+      {
+        changes: { assets: [{ ...row(OTHER, 'from the server'), version: 2, status: 'maintenance' }] },
+        tombstones: [],
+        cursor: '9:2',
+        has_more: false,
+      },
+      rebase,
+    );
+    expect(await reopened.getCached('assets', OTHER)).toMatchObject({ notes: 'edited here', status: 'maintenance' });
+    reopened.close();
   });
 });
 
@@ -214,7 +264,7 @@ describe('a station database from every earlier schema opens with its data', () 
     lastError: null,
   });
 
-  for (const version of [1, 2]) {
+  for (const version of [1, 2, 3]) {
     it(`from schema ${version}`, async () => {
       const path = join(dir, `schema-${version}.sqlite`);
       // The file as that version of the app left it, written with that schema's SQL.

@@ -284,6 +284,15 @@ export class SqliteStorage implements QueueStorage {
               : (stmt('select * from pending_sync where entity_key = ? and seq > ? order by seq').all(key, afterSeq) as OpRow[])
             ).map(opRecord),
           ),
+        forEntities: (keys) => {
+          const lists = new Map<string, StoredOpRecord[]>(keys.map((key) => [key, []]));
+          // One statement for a page's thousands of rows (usually nothing is queued on any of them).
+          const rows = stmt('select * from pending_sync where entity_key in (select value from json_each(?)) order by entity_key, seq').all(
+            JSON.stringify(keys),
+          ) as OpRow[];
+          for (const r of rows) lists.get(String(r.entity_key))?.push(opRecord(r));
+          return Promise.resolve(lists);
+        },
         count: (status?: OpStatus) =>
           status === undefined
             ? count('select count(*) from pending_sync')
@@ -300,24 +309,28 @@ export class SqliteStorage implements QueueStorage {
       cache: {
         get: (table, id) => {
           const { name, where, params } = cacheWhere(table);
-          const r = stmt(`select row, server_row from ${name} where ${where} id = ?`).get(...params, id) as
-            { row: string | null; server_row: string | null } | undefined;
-          return Promise.resolve(r === undefined ? undefined : cacheRecord(r.row, r.server_row));
+          const r = stmt(`select row, server_row, server_same from ${name} where ${where} id = ?`).get(...params, id) as
+            { row: string | null; server_row: string | null; server_same: number } | undefined;
+          return Promise.resolve(r === undefined ? undefined : cacheRecord(r.row, r.server_same === 1 ? r.row : r.server_row));
         },
         put: (table, id, record, updatedAt) => {
           const { name, entity } = CACHE_TABLE[table];
+          // The view is the server's row itself when nothing is queued on it (rebase returns it): stored once.
+          const same = record.row !== null && record.row === record.serverRow ? 1 : 0;
           const row = record.row === null ? null : JSON.stringify(record.row);
-          const serverRow = record.serverRow === null ? null : JSON.stringify(record.serverRow);
+          const serverRow = same === 1 || record.serverRow === null ? null : JSON.stringify(record.serverRow);
           if (entity === null)
             stmt(
-              `insert into ${name} (id, row, server_row, updated_at) values (?, ?, ?, ?)
-               on conflict (id) do update set row = excluded.row, server_row = excluded.server_row, updated_at = excluded.updated_at`,
-            ).run(id, row, serverRow, updatedAt);
+              `insert into ${name} (id, row, server_row, server_same, updated_at) values (?, ?, ?, ?, ?)
+               on conflict (id) do update set row = excluded.row, server_row = excluded.server_row, server_same = excluded.server_same,
+                 updated_at = excluded.updated_at`,
+            ).run(id, row, serverRow, same, updatedAt);
           else
             stmt(
-              `insert into ${name} (entity, id, row, server_row, updated_at) values (?, ?, ?, ?, ?)
-               on conflict (entity, id) do update set row = excluded.row, server_row = excluded.server_row, updated_at = excluded.updated_at`,
-            ).run(entity, id, row, serverRow, updatedAt);
+              `insert into ${name} (entity, id, row, server_row, server_same, updated_at) values (?, ?, ?, ?, ?, ?)
+               on conflict (entity, id) do update set row = excluded.row, server_row = excluded.server_row, server_same = excluded.server_same,
+                 updated_at = excluded.updated_at`,
+            ).run(entity, id, row, serverRow, same, updatedAt);
           return done;
         },
         delete: (table, id) => {
@@ -330,6 +343,19 @@ export class SqliteStorage implements QueueStorage {
           return Promise.resolve(
             (
               stmt(`select row from ${name} where ${where} row is not null`)
+                .pluck()
+                .all(...params) as string[]
+            ).map(json),
+          );
+        },
+        serverRows: (table) => {
+          const { name, where, params } = cacheWhere(table);
+          return Promise.resolve(
+            (
+              stmt(
+                `select case when server_same = 1 then row else server_row end from ${name}
+                  where ${where} (server_same = 1 or server_row is not null)`,
+              )
                 .pluck()
                 .all(...params) as string[]
             ).map(json),

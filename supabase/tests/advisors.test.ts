@@ -174,6 +174,7 @@ const RPC_API = [
   'list_push_subscriptions()',
   'my_memberships()',
   'pull_changes(text,integer)',
+  'pull_snapshot(text,text,integer)',
   'push_changes(text,jsonb)',
   'save_push_subscription(text,text,text,text)',
   'search(text,text[],integer)',

@@ -22,6 +22,8 @@ export async function openStation(options: {
   password: string;
   dbPath: string;
   batchSize?: number;
+  /** Rows per first-sync page (small, so a test sees several pages). */
+  snapshotLimit?: number;
   backoff?: { baseMs: number; maxMs: number };
   wrap?: (transport: SyncTransport) => SyncTransport;
   seed?: number;
@@ -39,6 +41,7 @@ export async function openStation(options: {
     random: seededRandom(options.seed ?? 1),
     newId: randomUUID,
     batchSize: options.batchSize ?? 200,
+    ...(options.snapshotLimit === undefined ? {} : { snapshotLimit: options.snapshotLimit }),
     backoff: options.backoff ?? { baseMs: 5, maxMs: 50 },
   });
   await store.recoverInFlight();

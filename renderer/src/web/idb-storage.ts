@@ -305,6 +305,7 @@ function port(tx: IDBTransaction, requests: Requests): StorageTx {
         return requests.write(() => (simple === undefined ? entities.delete([table, id]) : simple.delete(id)));
       },
       rows: async (table) => (await cacheAll(table)).flatMap((r) => (r.row === null ? [] : [r.row])),
+      serverRows: async (table) => (await cacheAll(table)).flatMap((r) => (r.serverRow === null ? [] : [r.serverRow])),
       ids: async (table) => {
         const simple = simpleStore(table);
         if (simple !== undefined) return (await requests.read(() => simple.getAllKeys())).map(String);
