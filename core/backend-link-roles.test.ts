@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BackendLink, type BackendStore } from './backend-link';
 import type { Setting } from './store/settings';
 import { gigStatusChoices, roleIn, type KnownRoles } from './sync/roles';
+import { NO_COPY_STATE } from './sync/verify';
 
 // Role-aware screens offline (issue 18): the station keeps the roles it last read from the server
 // and, with the server out of reach, the last known role applies — a station is still offered no
@@ -31,7 +32,17 @@ function storeWith(roles: KnownRoles | null): BackendStore & { roles: () => Know
       removeItem: (key) => Promise.resolve(void session.delete(key)),
     },
     stats: () =>
-      Promise.resolve({ depth: 0, pending: 0, syncing: 0, failed: 0, held: 0, conflicts: 0, quarantined: 0, oldestPendingAt: null }),
+      Promise.resolve({
+        depth: 0,
+        pending: 0,
+        syncing: 0,
+        failed: 0,
+        held: 0,
+        conflicts: 0,
+        quarantined: 0,
+        oldestPendingAt: null,
+        copy: NO_COPY_STATE,
+      }),
     resetForNewBackend: () => Promise.resolve(),
     roles: () => (values.get('memberRoles') as KnownRoles | undefined) ?? null,
   };

@@ -82,7 +82,7 @@ const vapidKeySchema = z.object({ vapid_public_key: z.string().regex(/^[A-Za-z0-
 export class BackendLink implements StationBackend {
   private config: BackendConfig | null;
   private client: SupabaseClient | null = null;
-  private inner: SyncTransport | null = null;
+  private inner: Required<SyncTransport> | null = null;
   /** Session changes (Settings, invite links and sign-in alike); a listener that fails is reported, never blocks. */
   readonly changes = new Observers<SessionChange>();
 
@@ -122,10 +122,12 @@ export class BackendLink implements StationBackend {
   readonly transport: SyncTransport = {
     push: (deviceId, ops, options) => this.current().push(deviceId, ops, options),
     pull: (cursor, limit) => this.current().pull(cursor, limit),
+    snapshot: (table, after, limit) => this.current().snapshot(table, after, limit),
+    verify: (cursor) => this.current().verify(cursor),
     refreshSession: () => this.current().refreshSession(),
   };
 
-  private current(): SyncTransport {
+  private current(): Required<SyncTransport> {
     if (this.inner === null) throw new TransportError('network', 'no backend configured: set one in Settings');
     return this.inner;
   }

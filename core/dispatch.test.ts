@@ -11,6 +11,8 @@ const unused = (): Promise<never> => Promise.reject(new Error('not used in this 
 const handlers: StationHandlers = {
   getSyncStatus: unused,
   syncNow: unused,
+  verifyCopy: unused,
+  repairCopy: unused,
   listQueue: unused,
   listConflicts: unused,
   resolveConflicts: unused,

@@ -4,6 +4,7 @@
  * results against `stationApiSchema` before trusting them.
  */
 
+import { copyStateSchema } from './sync/verify';
 import { z } from 'zod';
 import { deviceInputSchema, scanEventSchema, type ScanEvent } from './scanner/types';
 import { MAX_CODE_BYTES, scannerConfigSchema, scannerStatusSchema } from './scanner/config';
@@ -62,6 +63,7 @@ export const syncStatusSchema = z.object({
   lastSuccessAt: z.number().nullable(),
   lastError: z.string().nullable(),
   lastErrorAt: z.number().nullable(),
+  copy: copyStateSchema,
 });
 export type SyncStatusView = z.infer<typeof syncStatusSchema>;
 
@@ -161,6 +163,10 @@ export const stationApiSchema = {
   ping: { args: z.tuple([pingInputSchema]), result: pingResultSchema },
   getSyncStatus: { args: z.tuple([]), result: syncStatusSchema },
   syncNow: { args: z.tuple([]), result: syncStatusSchema },
+  /** Pulls, then checks the copy against the server's counts and checksums (core/sync/verify.ts). */
+  verifyCopy: { args: z.tuple([]), result: syncStatusSchema },
+  /** Fetches again every table the last check found different, then checks again. */
+  repairCopy: { args: z.tuple([]), result: syncStatusSchema },
   listQueue: { args: z.tuple([z.strictObject({ limit: z.number().int().min(1).max(1000) })]), result: z.array(queuedOpSchema) },
   listConflicts: { args: z.tuple([]), result: z.array(conflictEntrySchema) },
   resolveConflicts: { args: z.tuple([resolveConflictsInputSchema]), result: z.object({ resolved: z.number().int() }) },

@@ -148,6 +148,14 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
       await engine.syncNow();
       return engine.status();
     },
+    verifyCopy: async () => {
+      await engine.verifyNow();
+      return engine.status();
+    },
+    repairCopy: async () => {
+      await engine.repair();
+      return engine.status();
+    },
     listQueue: ({ limit }) => store.listQueue(limit),
     listConflicts: async () => {
       const conflicts = await store.conflicts();

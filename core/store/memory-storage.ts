@@ -1,5 +1,6 @@
 import type { CachedTable, OpStatus } from '../sync/model';
 import {
+  serverVersion,
   Unreadable,
   type ConflictRecord,
   type KeyedCollection,
@@ -146,7 +147,15 @@ export class MemoryStorage implements QueueStorage {
           return Promise.resolve();
         },
         rows: (table) => Promise.resolve(ofTable(table).flatMap(([, r]) => (r.row === null ? [] : [copy(r.row)]))),
-        serverRows: (table) => Promise.resolve(ofTable(table).flatMap(([, r]) => (r.serverRow === null ? [] : [copy(r.serverRow)]))),
+        serverVersions: (table, afterId, limit) =>
+          Promise.resolve(
+            ofTable(table)
+              .map(([key, r]) => [key.slice(table.length + 1), r] as const)
+              .filter(([id, r]) => r.serverRow !== null && (afterId === null || id > afterId))
+              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+              .slice(0, limit)
+              .map(([id, r]) => serverVersion(id, r.serverRow)),
+          ),
         ids: (table) => Promise.resolve(ofTable(table).map(([key]) => key.slice(table.length + 1))),
         count: (table) => Promise.resolve(ofTable(table).filter(([, r]) => r.row !== null).length),
         clear: () => {

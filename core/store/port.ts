@@ -72,6 +72,13 @@ export interface KeyedCollection<Stored, Written> {
   entityKeys(): Promise<string[]>;
 }
 
+/** What a verification reads of a stored server row: as stored, unchecked (a damaged row must count as different). */
+export interface ServerVersion {
+  id: string;
+  version: unknown;
+  updated_at: unknown;
+}
+
 export interface StorageTx {
   readonly ops: {
     get(id: string): Promise<StoredOpRecord | undefined>;
@@ -108,8 +115,12 @@ export interface StorageTx {
     delete(table: CachedTable, id: string): Promise<void>;
     /** Every `row` of the table that is not null, as stored. */
     rows(table: CachedTable): Promise<unknown[]>;
-    /** Every `serverRow` of the table that is not null, as stored (sync verification: core/sync/verify.ts). */
-    serverRows(table: CachedTable): Promise<unknown[]>;
+    /**
+     * The id, version and updated_at of up to `limit` records of the table that hold a server row,
+     * in id order after `afterId` (null: from the first) — what a verification sums
+     * (core/sync/verify.ts), read a slice at a time so a station keeps answering scans meanwhile.
+     */
+    serverVersions(table: CachedTable, afterId: string | null, limit: number): Promise<ServerVersion[]>;
     /** The ids of every record of the table. */
     ids(table: CachedTable): Promise<string[]>;
     /** How many records of the table have a row that is not null. */
@@ -139,4 +150,10 @@ export type TxMode = 'readonly' | 'readwrite';
 export interface QueueStorage {
   transaction<T>(mode: TxMode, work: (tx: StorageTx) => Promise<T>): Promise<T>;
   close(): void;
+}
+
+/** A stored server row's verification fields, whatever shape it is in. */
+export function serverVersion(id: string, serverRow: unknown): ServerVersion {
+  const row = typeof serverRow === 'object' && serverRow !== null ? (serverRow as Record<string, unknown>) : {};
+  return { id, version: row['version'], updated_at: row['updated_at'] };
 }

@@ -22,7 +22,23 @@ import {
   type SnapshotPage,
 } from '../sync/model';
 import { rebase } from '../sync/optimistic';
-import { advanceSnapshot, SNAPSHOT_START, snapshotProgressSchema, type SnapshotProgress, type SnapshotStep } from '../sync/snapshot';
+import {
+  addToChecksum,
+  copyStateSchema,
+  NO_COPY_STATE,
+  verified,
+  type CopyState,
+  type TableChecksum,
+  type TableMismatch,
+} from '../sync/verify';
+import {
+  advanceSnapshot,
+  earlierCursor,
+  SNAPSHOT_START,
+  snapshotProgressSchema,
+  type SnapshotProgress,
+  type SnapshotStep,
+} from '../sync/snapshot';
 import {
   CORRUPT_CODE,
   corruptEntry,
@@ -46,6 +62,7 @@ import {
   Unreadable,
   type OpRecord,
   type QueueStorage,
+  type ServerVersion,
   type StorageTx,
   type StoredCacheRecord,
   type StoredConflictRecord,
@@ -108,6 +125,10 @@ type Work<T> = (tx: StorageTx, touched: Touched) => Promise<T>;
 
 /** sync_state key of a first sync's progress (core/sync/snapshot.ts). */
 const SNAPSHOT_KEY = 'snapshot';
+/** sync_state key of the copy state (core/sync/verify.ts). */
+const COPY_KEY = 'copy';
+/** Rows per transaction of a verification's local read. */
+const CHECKSUM_SLICE = 5000;
 
 /** Every method is one transaction (listing conflicts or quarantine that need repair: a read, then a write); none throws synchronously. */
 export class Queue implements QueueStore {
@@ -348,6 +369,8 @@ export class Queue implements QueueStore {
         await tx.cache.delete(tombstone.table, tombstone.id);
       }
       await tx.state.put('cursor', page.cursor);
+      // Nothing more to pull: the copy is the server's as of now (the header's "as of 14:32").
+      if (!page.has_more) await writeCopyState(tx, { ...(await readCopyState(tx)), asOf: now });
     });
   }
 
@@ -533,7 +556,7 @@ export class Queue implements QueueStore {
     return this.run('readonly', async (tx) => {
       // Every read at once (on IndexedDB each awaited request is a round trip); the conflicts' and
       // quarantine's entity keys give their counts too.
-      const [conflictKeys, quarantineKeys, depth, pending, syncing, failed, oldestPendingAt] = await Promise.all([
+      const [conflictKeys, quarantineKeys, depth, pending, syncing, failed, oldestPendingAt, copy] = await Promise.all([
         tx.conflicts.entityKeys(),
         tx.quarantine.entityKeys(),
         tx.ops.count(),
@@ -541,6 +564,7 @@ export class Queue implements QueueStore {
         tx.ops.count('syncing'),
         tx.ops.count('failed'),
         tx.ops.oldestTimestamp(),
+        readCopyState(tx),
       ]);
       const held = (await Promise.all([...new Set([...conflictKeys, ...quarantineKeys])].map((key) => tx.ops.countForEntity(key)))).reduce(
         (sum, n) => sum + n,
@@ -555,6 +579,7 @@ export class Queue implements QueueStore {
         conflicts: conflictKeys.length,
         quarantined: quarantineKeys.length,
         oldestPendingAt,
+        copy,
       };
     });
   }
@@ -565,6 +590,78 @@ export class Queue implements QueueStore {
       for (const table of CACHED_TABLES) for (const id of await tx.cache.ids(table)) touched.wrote(`${table}:${id}`, null);
       await tx.cache.clear();
       await tx.state.delete('cursor');
+      await tx.state.delete(SNAPSHOT_KEY);
+      await tx.state.delete(COPY_KEY);
+    });
+  }
+
+  /**
+   * Count and checksum of the server rows held, per table (core/sync/verify.ts), read 5,000 rows
+   * per transaction with a turn of the event loop between (405k rows take ~0.5 s: a station keeps
+   * answering scans meanwhile). A write between slices is the server's answer to a push, a commit
+   * after the cursor being verified, which the server then reports instead of counting.
+   */
+  async localChecksums(): Promise<Record<CachedTable, TableChecksum>> {
+    const sums = {} as Record<CachedTable, TableChecksum>;
+    for (const table of CACHED_TABLES) {
+      let sum: TableChecksum = { count: 0, checksum: 0 };
+      let after: string | null = null;
+      for (;;) {
+        const from: string | null = after;
+        const slice: ServerVersion[] = await this.run('readonly', (tx) => tx.cache.serverVersions(table, from, CHECKSUM_SLICE));
+        sum = addToChecksum(sum, slice);
+        if (slice.length < CHECKSUM_SLICE) break;
+        after = slice[slice.length - 1]?.id ?? null;
+        await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      }
+      sums[table] = sum;
+    }
+    return sums;
+  }
+
+  /** Stores what a verification found (the server's counts, the tables that differ). */
+  recordVerification(server: Partial<Record<CachedTable, TableChecksum>>, found: TableMismatch[]): Promise<CopyState> {
+    const now = this.options.clock();
+    return this.run('readwrite', async (tx) => {
+      const next = verified(await readCopyState(tx), server, found, now);
+      await writeCopyState(tx, next);
+      return next;
+    });
+  }
+
+  /**
+   * One page of a table re-read to repair it: the server's rows replace what is held, even a
+   * "newer" version (a damaged copy may hold any); queued ops go on top as on a pull. A row
+   * answered to a push after the page was read comes back with the pull that ends the repair.
+   */
+  applyRepairPage(page: SnapshotPage, rebaseRow: (serverRow: Row | null, queued: QueuedOp[]) => Row | null): Promise<void> {
+    const now = this.options.clock();
+    return this.run('readwrite', async (tx, touched) => {
+      for (const row of page.rows) await tx.cache.delete(page.table, row.id);
+      await applyServerRows(tx, touched, [[page.table, page.rows]], now, rebaseRow);
+    });
+  }
+
+  /**
+   * Ends a table's repair: the server rows held that its pages did not hold are dropped (an entity
+   * with ops queued keeps its view: the ops still need it), and the cursor goes back to the pages'
+   * cursor when that is earlier, so what committed while the table was re-read is pulled again.
+   */
+  finishRepair(table: CachedTable, seen: ReadonlySet<string>, cursor: string): Promise<number> {
+    return this.run('readwrite', async (tx, touched) => {
+      let dropped = 0;
+      for (const id of await tx.cache.ids(table)) {
+        if (seen.has(id)) continue;
+        const record = await tx.cache.get(table, id);
+        if (record?.serverRow == null) continue;
+        if ((await tx.ops.countForEntity(`${table}:${id}`)) > 0) continue;
+        touched.wrote(`${table}:${id}`, null);
+        await tx.cache.delete(table, id);
+        dropped += 1;
+      }
+      const held = await tx.state.get('cursor');
+      await tx.state.put('cursor', held === null ? cursor : earlierCursor(held, cursor));
+      return dropped;
     });
   }
 
@@ -716,6 +813,22 @@ async function applyServerRows(
       await refreshCache(tx, touched, table, row.id, now, rebaseRow, row, queued.get(`${table}:${row.id}`) ?? []);
     }
   }
+}
+
+/** The copy state stored, or none when it is absent or unreadable (it is learned again). */
+async function readCopyState(tx: StorageTx): Promise<CopyState> {
+  const text = await tx.state.get(COPY_KEY);
+  if (text === null) return NO_COPY_STATE;
+  try {
+    const parsed = copyStateSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : NO_COPY_STATE;
+  } catch {
+    return NO_COPY_STATE;
+  }
+}
+
+function writeCopyState(tx: StorageTx, state: CopyState): Promise<void> {
+  return tx.state.put(COPY_KEY, JSON.stringify(state));
 }
 
 /** Where the first sync stands: stored progress, or the start when there is none or it is unreadable (it starts over). */

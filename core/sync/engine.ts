@@ -7,7 +7,8 @@ import { entityKey, newOpSchema, type ConflictChoice, type NewOp, type PushResul
 import { rebase } from './optimistic';
 import { QueueStoreError, type Outcome, type QueueStore } from './queue-store';
 import { DEFAULT_REQUEST_TIMING, RequestTimer, type RequestTiming } from './request-timer';
-import { advanceSnapshot, type SnapshotProgress, type SnapshotStep } from './snapshot';
+import { advanceSnapshot, earlierCursor, type SnapshotProgress, type SnapshotStep } from './snapshot';
+import { mismatches } from './verify';
 import { toWire, TransportError, type SyncTransport } from './transport';
 import { errorMessage } from '../errors';
 
@@ -31,6 +32,8 @@ export interface SyncEngineOptions {
   pullLimit?: number;
   /** Rows per page of a new device's first sync (pull_snapshot allows up to 10,000). */
   snapshotLimit?: number;
+  /** How often a complete pull is followed by a verification of the copy (core/sync/verify.ts). */
+  verifyEveryMs?: number;
   /** Per-op backoff: how long an op waits after its batch failed for good (or the server asked). */
   backoff?: BackoffPolicy;
   /** Retries of one batch inside a drain, after a transient failure (see BatchRetryPolicy). */
@@ -168,6 +171,7 @@ export class SyncEngine {
   private readonly batchSize: number;
   private readonly pullLimit: number;
   private readonly snapshotLimit: number;
+  private readonly verifyEveryMs: number;
   private readonly backoff: BackoffPolicy;
   private readonly batchRetry: BatchRetryPolicy;
   private readonly pollMs: number;
@@ -180,6 +184,8 @@ export class SyncEngine {
   /** Asked to drain while a drain was running: it goes round once more before it ends. */
   private drainAgain = false;
   private pulling: Promise<void> | null = null;
+  /** The copy is verified after the next complete pull, due or not (start, "Verify now", a repair, an answer that moved on). */
+  private verifyWanted = true;
   private readonly timers: Record<Loop, unknown> = { push: null, pull: null };
   private running = false;
   private platformOnline = true;
@@ -216,6 +222,7 @@ export class SyncEngine {
     this.batchSize = options.batchSize ?? 200;
     this.pullLimit = options.pullLimit ?? 500;
     this.snapshotLimit = options.snapshotLimit ?? 5000;
+    this.verifyEveryMs = options.verifyEveryMs ?? 10 * 60_000;
     this.backoff = options.backoff ?? { baseMs: 1000, maxMs: 5 * 60_000 };
     this.batchRetry = options.batchRetry ?? { baseMs: 250, maxMs: 8000, attempts: 8 };
     this.pollMs = options.pollMs ?? 15_000;
@@ -303,9 +310,32 @@ export class SyncEngine {
     return this.draining;
   }
 
-  /** Pulls until the server has nothing newer (single flight). */
+  /** Pulls until the server has nothing newer (single flight), then verifies the copy when it is due. */
   pull(): Promise<void> {
     this.pulling ??= this.pullLoop().finally(() => {
+      this.pulling = null;
+      void this.emit();
+    });
+    return this.pulling;
+  }
+
+  /** Verifies the copy after the next pull, whenever the last verification was (the Sync screen's "Verify now"). */
+  async verifyNow(): Promise<void> {
+    this.verifyWanted = true;
+    // A pull in flight may have passed its verification already: one more after it.
+    await this.pulling;
+    await this.pull();
+  }
+
+  /**
+   * Re-reads every table the last verification found different (pull_snapshot pages), drops the
+   * rows the server no longer has, then pulls and verifies again. In the pull's single flight.
+   */
+  async repair(): Promise<void> {
+    const snapshot = this.transport.snapshot?.bind(this.transport);
+    if (snapshot === undefined) throw new Error('this server cannot re-send a table: pull_snapshot is missing');
+    await this.pulling;
+    this.pulling = this.repairLoop(snapshot).finally(() => {
       this.pulling = null;
       void this.emit();
     });
@@ -864,8 +894,59 @@ export class SyncEngine {
       this.succeeded('pull');
       await this.store.applyPull(page, rebase);
       fromStart = false;
-      if (!page.has_more) return;
+      if (!page.has_more) return this.verifyIfDue();
     }
+  }
+
+  /** After a complete pull: verifies the copy when asked to, when it differed, or every verifyEveryMs. */
+  private async verifyIfDue(): Promise<void> {
+    const verify = this.transport.verify?.bind(this.transport);
+    if (verify === undefined) return;
+    const { copy } = await this.store.stats();
+    const due =
+      this.verifyWanted ||
+      copy.verifiedAt === null ||
+      copy.mismatched.length > 0 ||
+      this.clock.now() - copy.verifiedAt >= this.verifyEveryMs;
+    if (!due) return;
+    const cursor = await this.store.cursor();
+    if (cursor === null) return;
+    // The local side first: a commit after it moves the server past the cursor, which the server
+    // then says instead of counting (a push answered meanwhile cannot make the copy look wrong).
+    const local = await this.store.localChecksums();
+    let answer;
+    try {
+      answer = await verify(cursor);
+    } catch (error) {
+      this.failed('pull', errorMessage(error), error instanceof TransportError && UNREACHABLE.includes(error.kind));
+      return;
+    }
+    if (answer.moved) {
+      this.verifyWanted = true;
+      return;
+    }
+    await this.store.recordVerification(answer.tables, mismatches(local, answer.tables));
+    this.verifyWanted = false;
+  }
+
+  private async repairLoop(snapshot: NonNullable<SyncTransport['snapshot']>): Promise<void> {
+    const { copy } = await this.store.stats();
+    for (const { table } of copy.mismatched) {
+      const seen = new Set<string>();
+      let cursor: string | null = null;
+      let after: string | null = null;
+      do {
+        const page = await snapshot(table, after, this.snapshotLimit);
+        this.succeeded('pull');
+        await this.store.applyRepairPage(page, rebase);
+        for (const row of page.rows) seen.add(row.id);
+        cursor = cursor === null ? page.cursor : earlierCursor(cursor, page.cursor);
+        after = page.next;
+      } while (after !== null);
+      await this.store.finishRepair(table, seen, cursor);
+    }
+    this.verifyWanted = true;
+    await this.pullLoop();
   }
 }
 

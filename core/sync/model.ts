@@ -4,6 +4,7 @@
  * network goes through these schemas.
  */
 
+import type { CopyState } from './verify';
 import { z } from 'zod';
 import { actionsOf, versionedActionsOf } from './ops';
 
@@ -161,4 +162,6 @@ export interface QueueStats {
   conflicts: number;
   quarantined: number;
   oldestPendingAt: number | null;
+  /** How current and how complete the local copy is (core/sync/verify.ts). */
+  copy: CopyState;
 }

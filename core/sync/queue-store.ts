@@ -18,6 +18,7 @@ import {
 } from './model';
 import { opDefinition } from './ops';
 import type { SnapshotProgress, SnapshotStep } from './snapshot';
+import type { CopyState, TableChecksum, TableMismatch } from './verify';
 
 /**
  * Durable queue, caches, conflicts, quarantine and sync state: the one storage contract the
@@ -63,6 +64,14 @@ export interface QueueStore {
     page: SnapshotPage,
     rebase: (serverRow: Row | null, queued: QueuedOp[]) => Row | null,
   ): Promise<SnapshotStep>;
+  /** Count and checksum of the server rows held, per table (core/sync/verify.ts). */
+  localChecksums(): Promise<Record<CachedTable, TableChecksum>>;
+  /** Stores what a verification found; the copy state as it is now. */
+  recordVerification(server: Partial<Record<CachedTable, TableChecksum>>, found: TableMismatch[]): Promise<CopyState>;
+  /** One page of a table re-read to repair it. */
+  applyRepairPage(page: SnapshotPage, rebase: (serverRow: Row | null, queued: QueuedOp[]) => Row | null): Promise<void>;
+  /** Drops the table's server rows its repair pages did not hold, moves the cursor back to `cursor` if earlier; how many went. */
+  finishRepair(table: CachedTable, seen: ReadonlySet<string>, cursor: string): Promise<number>;
   getCached(table: CachedTable, id: string): Promise<Row | null>;
   countCached(table: CachedTable): Promise<number>;
 

@@ -8,6 +8,7 @@ import {
   type PushResult,
   type SnapshotPage,
 } from './model';
+import { verifyAnswerSchema, type VerifyAnswer } from './verify';
 import { TransportError, type PushOptions, type ServerError, type SyncTransport, type WireOp } from './transport';
 import { errorMessage } from '../errors';
 
@@ -38,8 +39,8 @@ function classify(status: number, message: string, server: ServerError): Transpo
   return new TransportError('refused', message, status, server);
 }
 
-/** push_changes / pull_changes / pull_snapshot over supabase-js `.rpc()`, with a timeout per call. */
-export function supabaseTransport(client: RpcClient, options: { timeoutMs: number }): SyncTransport {
+/** push_changes / pull_changes / pull_snapshot / sync_verify over supabase-js `.rpc()`, with a timeout per call. */
+export function supabaseTransport(client: RpcClient, options: { timeoutMs: number }): Required<SyncTransport> {
   async function call<T>(fn: string, args: Record<string, unknown>, schema: z.ZodType<T>, given?: AbortSignal): Promise<T> {
     const timeout = AbortSignal.timeout(options.timeoutMs);
     const signal = given === undefined ? timeout : either(timeout, given);
@@ -72,6 +73,7 @@ export function supabaseTransport(client: RpcClient, options: { timeoutMs: numbe
     pull: (cursor: string | null, limit: number): Promise<PullPage> => call('pull_changes', { cursor, limit }, pullPageSchema),
     snapshot: (table: CachedTable, after: string | null, limit: number): Promise<SnapshotPage> =>
       call('pull_snapshot', { tbl: table, after, limit }, snapshotPageSchema),
+    verify: (cursor: string): Promise<VerifyAnswer> => call('sync_verify', { cursor }, verifyAnswerSchema),
     refreshSession: async () => (await client.auth.refreshSession()).error === null,
   };
 }

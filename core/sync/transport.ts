@@ -1,3 +1,4 @@
+import type { VerifyAnswer } from './verify';
 import type { CachedTable, PullPage, PushResult, QueuedOp, SnapshotPage } from './model';
 
 /** How the engine reaches the server. Injected, so tests can fault it. */
@@ -9,6 +10,11 @@ export interface SyncTransport {
    * Optional: without it a new device replays the change log from the start, as before.
    */
   snapshot?(table: CachedTable, after: string | null, limit: number): Promise<SnapshotPage>;
+  /**
+   * The server's counts and checksums for the caller's copy at `cursor` (core/sync/verify.ts).
+   * Optional: without it the copy is not verified.
+   */
+  verify?(cursor: string): Promise<VerifyAnswer>;
   /** Gets a fresh access token (after a 401); resolves false when the session is gone. */
   refreshSession(): Promise<boolean>;
 }

@@ -8,6 +8,7 @@ import {
   type OpRecord,
   type QuarantineRecord,
   type QueueStorage,
+  type ServerVersion,
   type StorageTx,
   type StoredCacheRecord,
   type StoredConflictRecord,
@@ -348,17 +349,15 @@ export class SqliteStorage implements QueueStorage {
             ).map(json),
           );
         },
-        serverRows: (table) => {
+        serverVersions: (table, afterId, limit) => {
           const { name, where, params } = cacheWhere(table);
           return Promise.resolve(
-            (
-              stmt(
-                `select case when server_same = 1 then row else server_row end from ${name}
-                  where ${where} (server_same = 1 or server_row is not null)`,
-              )
-                .pluck()
-                .all(...params) as string[]
-            ).map(json),
+            stmt(
+              `select id, case when json_valid(r) then json_extract(r, '$.version') end as version,
+                      case when json_valid(r) then json_extract(r, '$.updated_at') end as updated_at
+                 from (select id, case when server_same = 1 then row else server_row end as r from ${name}
+                        where ${where} id > ? and (server_same = 1 or server_row is not null) order by id limit ?)`,
+            ).all(...params, afterId ?? '', limit) as ServerVersion[],
           );
         },
         ids: (table) => {

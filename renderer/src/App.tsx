@@ -2,7 +2,8 @@ import { memo, useCallback, useEffect, useMemo, useState } from 'react';
 import type { RejectedInput } from '../../core/scanner/types';
 import { wedgeRejectedInWords } from '../../core/scanner/words';
 import { addScan, markRefused, type RecentScan } from '../../core/scan/recent';
-import type { StationInfo } from '../../core/station-api';
+import type { StationInfo, SyncStatusView } from '../../core/station-api';
+import { copyWords } from '../../core/sync/copy-words';
 import type { StationSettings } from '../../core/station-views';
 import { AssetsScreen } from './screens/AssetsScreen';
 import { ConflictsScreen } from './screens/ConflictsScreen';
@@ -16,7 +17,7 @@ import { SettingsScreen } from './screens/SettingsScreen';
 import { SignInScreen } from './screens/SignInScreen';
 import { SyncScreen } from './screens/SyncScreen';
 import { beep, prepareAudio } from './sound';
-import { errorText, useStationLists, useSyncStatus } from './station-data';
+import { errorText, useNow, useStationLists, useSyncStatus } from './station-data';
 import { useKeyboardWedge } from './useKeyboardWedge';
 
 const ALL_SCREENS = {
@@ -200,6 +201,7 @@ export function App({ variant = 'station', push, onOpenGig, onSignedIn }: AppPro
         <p className={`connectivity ${online ? 'is-online' : 'is-offline'}`} role="status" aria-label="Connection">
           <span className="dot" aria-hidden="true" />
           {online ? 'Online' : 'Offline'}
+          {sync !== null && <DataAge copy={sync.copy} />}
           {sync !== null && sync.depth > 0 && <span className="pill">{sync.depth} queued</span>}
         </p>
       </header>
@@ -251,5 +253,17 @@ export function App({ variant = 'station', push, onOpenGig, onSignedIn }: AppPro
         </main>
       )}
     </div>
+  );
+}
+
+/** How old the data is, as a time ("as of 14:32 today"): offline for days, the time is what matters. Its own clock, so the app does not re-render each minute. */
+function DataAge({ copy }: { copy: SyncStatusView['copy'] }) {
+  const now = useNow(30_000);
+  const words = copyWords(copy, now);
+  if (words.asOf === null) return null;
+  return (
+    <span className={`data-age data-age-${words.tone}`} data-testid="data-age" title={words.headline}>
+      · {words.asOf}
+    </span>
   );
 }

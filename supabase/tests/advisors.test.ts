@@ -178,6 +178,7 @@ const RPC_API = [
   'push_changes(text,jsonb)',
   'save_push_subscription(text,text,text,text)',
   'search(text,text[],integer)',
+  'sync_verify(text)',
 ];
 
 /**

@@ -5,6 +5,7 @@ import type { StationError } from '../../core/errors';
 import type { Setting } from '../../core/store/settings';
 import { createOrg, insertAsset, insertGig, type Org } from '../helpers/domain';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
+import { NO_COPY_STATE } from '../../core/sync/verify';
 
 // Outside tester, issue 18 (movements export, commit 87da6a1): get_gig_movements and the station's
 // link to it, attacked as a removed member, a station, a forged or null id, with a soft-deleted set
@@ -33,7 +34,17 @@ function memoryStore(): BackendStore {
       removeItem: (key) => Promise.resolve(void session.delete(key)),
     },
     stats: () =>
-      Promise.resolve({ depth: 0, pending: 0, syncing: 0, failed: 0, held: 0, conflicts: 0, quarantined: 0, oldestPendingAt: null }),
+      Promise.resolve({
+        depth: 0,
+        pending: 0,
+        syncing: 0,
+        failed: 0,
+        held: 0,
+        conflicts: 0,
+        quarantined: 0,
+        oldestPendingAt: null,
+        copy: NO_COPY_STATE,
+      }),
     resetForNewBackend: () => Promise.resolve(),
   };
 }

@@ -31,6 +31,7 @@ const API: Record<string, ApiEntry> = {
   push_changes: { callers: 'authenticated', baseline: () => ({ device_id: 'fuzz-device', ops: [] }) },
   pull_changes: { callers: 'authenticated', baseline: () => ({ cursor: null, limit: 100 }) },
   pull_snapshot: { callers: 'authenticated', baseline: () => ({ tbl: 'gigs', after: null, limit: 10 }) },
+  sync_verify: { callers: 'authenticated', baseline: () => ({ cursor: '0:0' }) },
   get_asset_history: { callers: 'authenticated', baseline: (w) => ({ p_asset_id: w.a.loose, p_limit: 10 }) },
   get_gig_movements: { callers: 'authenticated', baseline: (w) => ({ p_gig_id: w.a.root, p_limit: 10 }) },
   get_availability: { callers: 'authenticated', baseline: (w) => ({ p_gig_id: w.a.root, p_expand: ['Audio'] }) },

@@ -177,7 +177,17 @@ describe('the crew phone at 360 and 414 px', { timeout: 180_000 }, () => {
     await page.locator('.gig-row').first().click();
     await fits('Gigs with a gig open', 'crew-gigs');
     await tab('Sync');
+    // The copy is checked against the server after the phone's first complete pull.
+    await expect.poll(() => page.getByTestId('copy-headline').innerText(), { timeout: 60_000 }).toMatch(/^Ready offline · /);
     await fits('Sync', 'crew-sync');
+    // The Local copy section on its own at each width (the screen shot above ends above it).
+    for (const phone of PHONES) {
+      await page.setViewportSize(phone.viewport);
+      const file = join(SHOTS, `crew-sync-copy-${phone.name}.png`);
+      await page.getByRole('region', { name: 'Local copy' }).screenshot({ path: file });
+      copyFileSync(file, join(PROJECT_ROOT, 'docs', 'screenshots', `crew-sync-copy-${phone.name}.png`));
+    }
+    await page.setViewportSize(PHONES[0].viewport);
     await tab('Conflicts');
     await fits('Conflicts', 'crew-conflicts');
     await tab('Settings');

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { z } from 'zod';
 import type { quarantineEntrySchema, SyncStatusView } from '../../../core/station-api';
 import type { QueuedOp } from '../../../core/sync/model';
+import { copyWords } from '../../../core/sync/copy-words';
 import { quarantineWords } from '../../../core/sync/quarantine-words';
 import { queuedOpState } from '../../../core/sync/queue-words';
 import { ago, errorText, useNow } from '../station-data';
@@ -131,6 +132,8 @@ export function SyncScreen({ sync }: { sync: SyncStatusView | null }) {
         {message !== null && <p role="status">{message}</p>}
       </section>
 
+      <LocalCopy sync={sync} now={now} />
+
       <section aria-label="Quarantined">
         <h2>Quarantined ({quarantine.length})</h2>
         {quarantine.length === 0 && <p className="muted">Nothing refused by the server.</p>}
@@ -196,5 +199,81 @@ export function SyncScreen({ sync }: { sync: SyncStatusView | null }) {
         </div>
       </section>
     </div>
+  );
+}
+
+/**
+ * Whether this device can go dark: how old its data is, what it holds, when that was last
+ * checked against the server (core/sync/verify.ts), and Repair when something differs.
+ */
+function LocalCopy({ sync, now }: { sync: SyncStatusView | null; now: number }) {
+  const [busy, setBusy] = useState<'verify' | 'repair' | null>(null);
+  // The section's own outcome is its headline; only a failure needs words of its own.
+  const [failure, setFailure] = useState<string | null>(null);
+  if (sync === null) return null;
+  const words = copyWords(sync.copy, now);
+  const run = (kind: 'verify' | 'repair', label: string, call: () => Promise<unknown>): void => {
+    setBusy(kind);
+    setFailure(null);
+    call().then(
+      () => setBusy(null),
+      (e: unknown) => {
+        setBusy(null);
+        setFailure(`${label} did not finish: ${errorText(e)}`);
+      },
+    );
+  };
+  return (
+    <section aria-label="Local copy" className={`local-copy copy-${words.tone}`}>
+      <h2>Local copy</h2>
+      <p className="copy-headline" data-testid="copy-headline">
+        {words.headline}
+      </p>
+      {words.problems.length > 0 && (
+        <ul className="copy-problems" data-testid="copy-problems">
+          {words.problems.map((problem) => (
+            <li key={problem}>{problem}</li>
+          ))}
+        </ul>
+      )}
+      {failure !== null && (
+        <p role="alert" className="note-error">
+          {failure}
+        </p>
+      )}
+      <p className="muted">On the server at the last check:</p>
+      <dl className="copy-tables">
+        {words.tables.map((t) => (
+          <div key={t.table}>
+            <dt>{t.label}</dt>
+            <dd data-testid={`copy-count-${t.table}`}>{t.text}</dd>
+          </div>
+        ))}
+      </dl>
+      <p className="muted">
+        {words.checked}
+        {sync.oldestPendingAt !== null && ` · oldest queued change ${ago(sync.oldestPendingAt, now)}`}
+      </p>
+      <div className="copy-actions">
+        <button
+          type="button"
+          className="big"
+          disabled={busy !== null || !sync.online}
+          onClick={() => run('verify', 'Check', () => window.station.verifyCopy())}
+        >
+          {busy === 'verify' ? 'Checking…' : 'Check now'}
+        </button>
+        {words.tone === 'mismatch' && (
+          <button
+            type="button"
+            className="big"
+            disabled={busy !== null || !sync.online}
+            onClick={() => run('repair', 'Repair', () => window.station.repairCopy())}
+          >
+            {busy === 'repair' ? 'Repairing…' : 'Repair'}
+          </button>
+        )}
+      </div>
+    </section>
   );
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BackendLink, type BackendStore } from '../../../core/backend-link';
 import type { Setting } from '../../../core/store/settings';
 import type { QueueStats } from '../../../core/sync/model';
+import { NO_COPY_STATE } from '../../../core/sync/verify';
 
 // A backend switch (Settings or an accepted invite link) in BackendLink.configure: refused while
 // anything is unsynced — and then nothing else happens, notifications included — otherwise the
@@ -45,6 +46,7 @@ function memoryStore(unsynced: Partial<QueueStats>) {
         conflicts: 0,
         quarantined: 0,
         oldestPendingAt: null,
+        copy: NO_COPY_STATE,
         ...unsynced,
       }),
     resetForNewBackend: () => {

@@ -1,16 +1,17 @@
 import { openDB, unwrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { CachedTable, OpStatus, Row } from '../../../core/sync/model';
-import type {
-  ConflictRecord,
-  KeyedCollection,
-  OpRecord,
-  QuarantineRecord,
-  QueueStorage,
-  StorageTx,
-  StoredConflictRecord,
-  StoredOpRecord,
-  StoredQuarantineRecord,
-  TxMode,
+import {
+  serverVersion,
+  type ConflictRecord,
+  type KeyedCollection,
+  type OpRecord,
+  type QuarantineRecord,
+  type QueueStorage,
+  type StorageTx,
+  type StoredConflictRecord,
+  type StoredOpRecord,
+  type StoredQuarantineRecord,
+  type TxMode,
 } from '../../../core/store/port';
 
 interface CacheRecord {
@@ -305,7 +306,16 @@ function port(tx: IDBTransaction, requests: Requests): StorageTx {
         return requests.write(() => (simple === undefined ? entities.delete([table, id]) : simple.delete(id)));
       },
       rows: async (table) => (await cacheAll(table)).flatMap((r) => (r.row === null ? [] : [r.row])),
-      serverRows: async (table) => (await cacheAll(table)).flatMap((r) => (r.serverRow === null ? [] : [r.serverRow])),
+      serverVersions: async (table, afterId, limit) => {
+        const simple = simpleStore(table);
+        const records = await requests.read(
+          () =>
+            (simple === undefined
+              ? entities.getAll(IDBKeyRange.bound([table, afterId ?? ''], [table, '\uffff'], afterId !== null), limit)
+              : simple.getAll(IDBKeyRange.lowerBound(afterId ?? '', afterId !== null), limit)) as IDBRequest<CacheRecord[]>,
+        );
+        return records.flatMap((r) => (r.serverRow === null ? [] : [serverVersion(r.id, r.serverRow)]));
+      },
       ids: async (table) => {
         const simple = simpleStore(table);
         if (simple !== undefined) return (await requests.read(() => simple.getAllKeys())).map(String);
