@@ -37,6 +37,7 @@ const transportCodes: Record<TransportErrorKind, StationErrorCode> = {
   refused: 'handler_failed',
   protocol: 'handler_failed',
   cursor_refused: 'handler_failed',
+  unsupported: 'handler_failed',
 };
 
 /** The code and words a failed handler goes out with. */

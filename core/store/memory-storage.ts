@@ -147,15 +147,15 @@ export class MemoryStorage implements QueueStorage {
           return Promise.resolve();
         },
         rows: (table) => Promise.resolve(ofTable(table).flatMap(([, r]) => (r.row === null ? [] : [copy(r.row)]))),
-        serverVersions: (table, afterId, limit) =>
-          Promise.resolve(
-            ofTable(table)
-              .map(([key, r]) => [key.slice(table.length + 1), r] as const)
-              .filter(([id, r]) => r.serverRow !== null && (afterId === null || id > afterId))
-              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-              .slice(0, limit)
-              .map(([id, r]) => serverVersion(id, r.serverRow)),
-          ),
+        serverVersions: (table, afterId, limit) => {
+          const versions = ofTable(table)
+            .map(([key, r]) => [key.slice(table.length + 1), r] as const)
+            .filter(([id, r]) => r.serverRow !== null && (afterId === null || id > afterId))
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .slice(0, limit)
+            .map(([id, r]) => serverVersion(id, r.serverRow));
+          return Promise.resolve({ versions, next: versions.length === limit ? (versions[versions.length - 1]?.id ?? null) : null });
+        },
         ids: (table) => Promise.resolve(ofTable(table).map(([key]) => key.slice(table.length + 1))),
         count: (table) => Promise.resolve(ofTable(table).filter(([, r]) => r.row !== null).length),
         clear: () => {

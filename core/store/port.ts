@@ -116,11 +116,12 @@ export interface StorageTx {
     /** Every `row` of the table that is not null, as stored. */
     rows(table: CachedTable): Promise<unknown[]>;
     /**
-     * The id, version and updated_at of up to `limit` records of the table that hold a server row,
-     * in id order after `afterId` (null: from the first) — what a verification sums
-     * (core/sync/verify.ts), read a slice at a time so a station keeps answering scans meanwhile.
+     * The id, version and updated_at of the records that hold a server row among up to `limit`
+     * records of the table in id order after `afterId` (null: from the first) — what a
+     * verification sums (core/sync/verify.ts), read a slice at a time so a station keeps answering
+     * scans meanwhile. `next`: the id to read on from, null when the table has no more.
      */
-    serverVersions(table: CachedTable, afterId: string | null, limit: number): Promise<ServerVersion[]>;
+    serverVersions(table: CachedTable, afterId: string | null, limit: number): Promise<{ versions: ServerVersion[]; next: string | null }>;
     /** The ids of every record of the table. */
     ids(table: CachedTable): Promise<string[]>;
     /** How many records of the table have a row that is not null. */

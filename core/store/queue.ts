@@ -608,10 +608,12 @@ export class Queue implements QueueStore {
       let after: string | null = null;
       for (;;) {
         const from: string | null = after;
-        const slice: ServerVersion[] = await this.run('readonly', (tx) => tx.cache.serverVersions(table, from, CHECKSUM_SLICE));
-        sum = addToChecksum(sum, slice);
-        if (slice.length < CHECKSUM_SLICE) break;
-        after = slice[slice.length - 1]?.id ?? null;
+        const slice: { versions: ServerVersion[]; next: string | null } = await this.run('readonly', (tx) =>
+          tx.cache.serverVersions(table, from, CHECKSUM_SLICE),
+        );
+        sum = addToChecksum(sum, slice.versions);
+        if (slice.next === null) break;
+        after = slice.next;
         await new Promise<void>((resolve) => setTimeout(resolve, 0));
       }
       sums[table] = sum;
@@ -659,8 +661,9 @@ export class Queue implements QueueStore {
         await tx.cache.delete(table, id);
         dropped += 1;
       }
+      // No cursor held (the backend was switched meanwhile): the first sync starts over, not from here.
       const held = await tx.state.get('cursor');
-      await tx.state.put('cursor', held === null ? cursor : earlierCursor(held, cursor));
+      if (held !== null) await tx.state.put('cursor', earlierCursor(held, cursor));
       return dropped;
     });
   }

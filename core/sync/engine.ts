@@ -184,8 +184,15 @@ export class SyncEngine {
   /** Asked to drain while a drain was running: it goes round once more before it ends. */
   private drainAgain = false;
   private pulling: Promise<void> | null = null;
-  /** The copy is verified after the next complete pull, due or not (start, "Verify now", a repair, an answer that moved on). */
+  /** The copy is verified after the next complete pull, due or not (start, "Check now", a repair). */
   private verifyWanted = true;
+  /** When the next check is due (null: by the stored check's age): spaced after a check, and backing off while the server keeps moving on. */
+  private nextVerifyAt: number | null = null;
+  private movedStreak = 0;
+  /** What this server lacks (an older backend answers PGRST202): the first sync replays the log, the copy goes unchecked. */
+  private snapshotUnsupported = false;
+  private verifyUnsupported = false;
+  private repairing: Promise<void> | null = null;
   private readonly timers: Record<Loop, unknown> = { push: null, pull: null };
   private running = false;
   private platformOnline = true;
@@ -329,17 +336,27 @@ export class SyncEngine {
 
   /**
    * Re-reads every table the last verification found different (pull_snapshot pages), drops the
-   * rows the server no longer has, then pulls and verifies again. In the pull's single flight.
+   * rows the server no longer has, then pulls and verifies again. In the pull's single flight;
+   * a second call while one runs gets the same repair.
    */
-  async repair(): Promise<void> {
+  repair(): Promise<void> {
     const snapshot = this.transport.snapshot?.bind(this.transport);
-    if (snapshot === undefined) throw new Error('this server cannot re-send a table: pull_snapshot is missing');
-    await this.pulling;
-    this.pulling = this.repairLoop(snapshot).finally(() => {
-      this.pulling = null;
-      void this.emit();
+    if (snapshot === undefined || this.snapshotUnsupported)
+      return Promise.reject(
+        new TransportError('unsupported', 'this server cannot send a table again (pull_snapshot is missing): update the backend'),
+      );
+    this.repairing ??= (async () => {
+      while (this.pulling !== null) await this.pulling.catch(() => undefined);
+      const run = this.repairLoop(snapshot);
+      this.pulling = run.finally(() => {
+        this.pulling = null;
+        void this.emit();
+      });
+      await this.pulling;
+    })().finally(() => {
+      this.repairing = null;
     });
-    return this.pulling;
+    return this.repairing;
   }
 
   /**
@@ -832,6 +849,11 @@ export class SyncEngine {
             continue;
           }
         }
+        if (error instanceof TransportError && error.kind === 'unsupported') {
+          // An older backend: the log from the start brings the same rows, only slower.
+          this.snapshotUnsupported = true;
+          return true;
+        }
         this.failed('pull', errorMessage(error), error instanceof TransportError && UNREACHABLE.includes(error.kind));
         return false;
       }
@@ -863,7 +885,8 @@ export class SyncEngine {
   private async pullLoop(): Promise<void> {
     // A new device reads the tables as they are now first, then pulls what changed meanwhile.
     const snapshot = this.transport.snapshot?.bind(this.transport);
-    if (snapshot !== undefined && (await this.store.cursor()) === null && !(await this.firstSync(snapshot))) return;
+    if (snapshot !== undefined && !this.snapshotUnsupported && (await this.store.cursor()) === null && !(await this.firstSync(snapshot)))
+      return;
     let refreshed = false;
     // A cursor the server refuses (one side restored from an older backup) is forgotten, once per
     // pull: the next page is asked from the start, and the full pull re-sends every current row
@@ -898,19 +921,28 @@ export class SyncEngine {
     }
   }
 
-  /** After a complete pull: verifies the copy when asked to, when it differed, or every verifyEveryMs. */
+  /**
+   * After a complete pull: verifies the copy when asked to, or when the last check is
+   * verifyEveryMs old. A copy found different is not re-read on every poll (Repair or Check now
+   * does that); an answer that the server moved on is retried after 15 s, doubling up to
+   * verifyEveryMs, so a busy station does not read its whole copy every 15 s.
+   */
   private async verifyIfDue(): Promise<void> {
     const verify = this.transport.verify?.bind(this.transport);
-    if (verify === undefined) return;
+    if (verify === undefined || this.verifyUnsupported) return;
+    const now = this.clock.now();
     const { copy } = await this.store.stats();
     const due =
       this.verifyWanted ||
-      copy.verifiedAt === null ||
-      copy.mismatched.length > 0 ||
-      this.clock.now() - copy.verifiedAt >= this.verifyEveryMs;
+      (this.nextVerifyAt !== null ? now >= this.nextVerifyAt : copy.verifiedAt === null || now - copy.verifiedAt >= this.verifyEveryMs);
     if (!due) return;
+    this.verifyWanted = false;
     const cursor = await this.store.cursor();
     if (cursor === null) return;
+    const retryLater = (): void => {
+      this.movedStreak += 1;
+      this.nextVerifyAt = this.clock.now() + Math.min(this.verifyEveryMs, 15_000 * 2 ** (this.movedStreak - 1));
+    };
     // The local side first: a commit after it moves the server past the cursor, which the server
     // then says instead of counting (a push answered meanwhile cannot make the copy look wrong).
     const local = await this.store.localChecksums();
@@ -918,18 +950,33 @@ export class SyncEngine {
     try {
       answer = await verify(cursor);
     } catch (error) {
+      if (error instanceof TransportError && error.kind === 'unsupported') {
+        this.verifyUnsupported = true;
+        return;
+      }
+      retryLater();
       this.failed('pull', errorMessage(error), error instanceof TransportError && UNREACHABLE.includes(error.kind));
       return;
     }
-    if (answer.moved) {
-      this.verifyWanted = true;
-      return;
-    }
+    if (answer.moved) return retryLater();
     await this.store.recordVerification(answer.tables, mismatches(local, answer.tables));
-    this.verifyWanted = false;
+    this.movedStreak = 0;
+    this.nextVerifyAt = this.clock.now() + this.verifyEveryMs;
   }
 
   private async repairLoop(snapshot: NonNullable<SyncTransport['snapshot']>): Promise<void> {
+    try {
+      await this.repairTables(snapshot);
+    } catch (error) {
+      // Shown on the Sync screen as the pull's failure too, not only to the one who pressed Repair.
+      this.failed('pull', errorMessage(error), error instanceof TransportError && UNREACHABLE.includes(error.kind));
+      throw error;
+    }
+    this.verifyWanted = true;
+    await this.pullLoop();
+  }
+
+  private async repairTables(snapshot: NonNullable<SyncTransport['snapshot']>): Promise<void> {
     const { copy } = await this.store.stats();
     for (const { table } of copy.mismatched) {
       const seen = new Set<string>();
@@ -945,8 +992,6 @@ export class SyncEngine {
       } while (after !== null);
       await this.store.finishRepair(table, seen, cursor);
     }
-    this.verifyWanted = true;
-    await this.pullLoop();
   }
 }
 

@@ -3,6 +3,7 @@ import { conflictSchema, quarantinedOpSchema } from '../station-api';
 import type { Conflict, NewOp, QuarantinedOp, QueuedOp, Row } from './model';
 import { rebase } from './optimistic';
 import type { QueueStore } from './queue-store';
+import { addToChecksum } from './verify';
 
 /**
  * Overwrites fields of a queued op (or, with `target` 'conflict', of a stored conflict) underneath
@@ -704,6 +705,35 @@ export function queueStoreContract(name: string, open: (clock: () => number) => 
       expect((await store.listQueue(10)).map((op) => [op.id, op.action])).toEqual([[first.id, 'check_out']]);
       expect(await store.getCached('assets', ASSET)).toMatchObject({ status: 'checked_out', version: 2 });
       expect((await store.enqueue(checkIn(OTHER), { id: nextId(), now: 4 })).seq).toBe(first.seq + 1);
+    });
+
+    it('checksums every server row held, past a row created here in the first slice, and none of the local ones', async () => {
+      const line = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+      const gig = '00000000-0000-4000-8000-0000000000f9';
+      const rows = Array.from({ length: 5003 }, (_, i) => ({
+        id: line(i + 1),
+        gig_id: gig,
+        category: 'XLR',
+        quantity: 2,
+        version: 1,
+        updated_at: '2026-12-01T10:00:00.5+00:00',
+      }));
+      await store.applyPull({ changes: { kit_assignments: rows }, tombstones: [], cursor: '1:1', has_more: false }, rebase);
+      // Sorts before every server row: in the first 5,000 records read, holding no server row.
+      await store.enqueue(
+        { table: 'kit_assignments', action: 'create', payload: { id: line(0), gig_id: gig, category: 'DMX', quantity: 1 } },
+        { id: nextId(), now: 2000 },
+      );
+      expect(await store.getCached('kit_assignments', line(0))).toMatchObject({ category: 'DMX' });
+      const sums = await store.localChecksums();
+      expect(sums.kit_assignments).toEqual(
+        addToChecksum(
+          { count: 0, checksum: 0 },
+          rows.map((r) => ({ id: r.id, version: 1, updated_at: r.updated_at })),
+        ),
+      );
+      expect(sums.kit_assignments.count).toBe(5003);
+      expect(sums.assets).toEqual({ count: 0, checksum: 0 });
     });
 
     it('refuses to resolve what does not exist', async () => {

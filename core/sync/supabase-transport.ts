@@ -34,6 +34,7 @@ const CURSOR_REFUSED = '22023';
 
 function classify(status: number, message: string, server: ServerError): TransportError {
   if (status === 0) return new TransportError('network', message, status, server);
+  if (server.code === 'PGRST202') return new TransportError('unsupported', message, status, server);
   if (status === 401) return new TransportError('unauthorized', message, status, server);
   if (status >= 500) return new TransportError('server', message, status, server);
   return new TransportError('refused', message, status, server);

@@ -62,7 +62,9 @@ export type TransportErrorKind =
    * pull_changes refused the cursor (SQLSTATE 22023: malformed, out of range, or past the
    * server's change log — one side restored from an older backup): pull from the start.
    */
-  | 'cursor_refused';
+  | 'cursor_refused'
+  /** The server has no such function (PostgREST PGRST202): an older backend; the engine does without it. */
+  | 'unsupported';
 
 /** A server's error as PostgREST answers it. */
 export interface ServerError {

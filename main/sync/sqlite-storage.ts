@@ -351,14 +351,13 @@ export class SqliteStorage implements QueueStorage {
         },
         serverVersions: (table, afterId, limit) => {
           const { name, where, params } = cacheWhere(table);
-          return Promise.resolve(
-            stmt(
-              `select id, case when json_valid(r) then json_extract(r, '$.version') end as version,
-                      case when json_valid(r) then json_extract(r, '$.updated_at') end as updated_at
-                 from (select id, case when server_same = 1 then row else server_row end as r from ${name}
-                        where ${where} id > ? and (server_same = 1 or server_row is not null) order by id limit ?)`,
-            ).all(...params, afterId ?? '', limit) as ServerVersion[],
-          );
+          const versions = stmt(
+            `select id, case when json_valid(r) then json_extract(r, '$.version') end as version,
+                    case when json_valid(r) then json_extract(r, '$.updated_at') end as updated_at
+               from (select id, case when server_same = 1 then row else server_row end as r from ${name}
+                      where ${where} id > ? and (server_same = 1 or server_row is not null) order by id limit ?)`,
+          ).all(...params, afterId ?? '', limit) as ServerVersion[];
+          return Promise.resolve({ versions, next: versions.length === limit ? (versions[versions.length - 1]?.id ?? null) : null });
         },
         ids: (table) => {
           const { name, where, params } = cacheWhere(table);

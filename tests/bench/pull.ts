@@ -34,8 +34,9 @@ async function serverCounts(env: SeededStack): Promise<Record<string, number>> {
 
 /**
  * A new station's first sync, end to end: the sync engine over supabase-js and HTTP into a
- * SQLite file on disk (pull_snapshot pages, then the log from the pages' cursor), until the
- * store holds every row the server counts. Timed to the first page applied and to the end.
+ * SQLite file on disk (pull_snapshot pages, then the log from the pages' cursor, then the check
+ * against sync_verify's counts and checksums), until the copy is verified and holds every row the
+ * server counts. Timed to the first page applied and to the end.
  */
 async function initialSync(env: SeededStack): Promise<{ rows: number; s: number; firstPageMs: number; pages: number[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-initial-'));
@@ -61,8 +62,11 @@ async function initialSync(env: SeededStack): Promise<{ rows: number; s: number;
     const engine = new SyncEngine({ store, transport: timed, clock: systemClock, random: seededRandom(20), newId: randomUUID });
     const started = performance.now();
     await engine.pull();
-    if ((await store.cursor()) === null)
-      throw new Error(`the first sync stopped: ${(await engine.status()).lastError ?? 'no error recorded'}`);
+    const { copy, lastError } = await engine.status();
+    if ((await store.cursor()) === null) throw new Error(`the first sync stopped: ${lastError ?? 'no error recorded'}`);
+    // The engine checks the copy against the server's counts and checksums before its pull ends.
+    if (copy.verifiedAt === null || copy.mismatched.length > 0)
+      throw new Error(`the first sync ended unverified: ${JSON.stringify(copy.mismatched)} ${lastError ?? ''}`);
     const expected = await serverCounts(env);
     let rows = 0;
     for (const name of SNAPSHOT_TABLES) {

@@ -14,6 +14,7 @@ const OPS = 1000;
 const SYNC_LOCK = 'gigmanager-sync';
 
 const scansSchema = z.object({ times: z.array(z.number()), kinds: z.record(z.string(), z.number()) });
+const initialSchema = z.object({ ms: z.number(), counts: z.record(z.string(), z.number().int()), mismatched: z.number().int() });
 const drainSchema = z.object({
   ms: z.number(),
   depth: z.number().int(),
@@ -44,6 +45,9 @@ export function parseProfileDir(args: string[]): string | null {
 /** One run's figures (times in ms). */
 interface RunFigures {
   throttle: number;
+  /** Sign-in to a verified copy in IndexedDB (unthrottled: the caches fill before the CPU is slowed). */
+  initialMs: number;
+  initialRows: number;
   times: number[];
   kinds: Record<string, number>;
   queued: number;
@@ -97,11 +101,29 @@ export async function pwaBench(args: string[] = []): Promise<Record<string, unkn
         process.stderr.write(`[cpu ${rate}×] signing in and filling the caches…\n`);
         await page.goto(`${web.url}/#backend=${encodeURIComponent(stack.url)}&anon=${encodeURIComponent(stack.anonKey)}`);
         await page.getByRole('status', { name: 'Connection' }).waitFor();
-        await page.evaluate(`window.station.signIn({ email: 'crew@northlight.test', password: ${JSON.stringify(DEMO_PASSWORD)} })`);
-        for (let waited = 0; Number(await page.evaluate('window.station.listAssets().then((a) => a.length)')) < OPS * 3; waited += 500) {
-          if (waited > 120_000) throw new Error('the caches did not fill within 2 minutes');
-          await new Promise((resolve) => setTimeout(resolve, 500));
-        }
+        // The phone's first sync (pull_snapshot pages into IndexedDB, the log, the check against the
+        // server's counts and checksums), timed in the page from sign-in to "verified".
+        const first = initialSchema.parse(
+          await page.evaluate(`(async () => {
+            const t0 = performance.now();
+            await window.station.signIn({ email: 'crew@northlight.test', password: ${JSON.stringify(DEMO_PASSWORD)} });
+            const copy = await new Promise((resolve, reject) => {
+              const timeout = setTimeout(() => reject(new Error('the copy was not verified within 2 minutes')), 120000);
+              const check = (s) => {
+                if (s.copy.verifiedAt === null) return;
+                clearTimeout(timeout);
+                stop();
+                resolve(s.copy);
+              };
+              const stop = window.station.onSyncStatus(check);
+              window.station.getSyncStatus().then(check);
+            });
+            return { ms: performance.now() - t0, counts: copy.counts, mismatched: copy.mismatched.length };
+          })()`),
+        );
+        const initialRows = Object.values(first.counts).reduce((sum, n) => sum + n, 0);
+        if (first.mismatched !== 0 || (first.counts['assets'] ?? 0) < OPS * 3)
+          throw new Error(`the first sync ended with ${first.mismatched} tables differing and ${first.counts['assets']} assets`);
         await page.waitForFunction('navigator.serviceWorker.controller !== null', undefined, { timeout: 30_000 });
         // The caches are filled the ordinary way, then the page's CPU slows down for what is measured.
         const cdp = await context.newCDPSession(page);
@@ -217,6 +239,8 @@ export async function pwaBench(args: string[] = []): Promise<Record<string, unkn
           throw new Error(`expected ${OPS} checked-out assets on the server and an empty queue, got ${moved} and ${drain.depth}`);
         return {
           throttle: rate,
+          initialMs: first.ms,
+          initialRows,
           times: scans.times,
           kinds: scans.kinds,
           queued,
@@ -254,10 +278,14 @@ export async function pwaBench(args: string[] = []): Promise<Record<string, unkn
       enqueue_p95_ms: round(percentile(plain.times, 95), 2),
       drain_ops: plain.queued,
       drain_ms: round(plain.drainMs, 0),
+      initial_rows: plain.initialRows,
+      initial_s: round(plain.initialMs / 1000, 2),
+      initial_rows_per_s: Math.round(plain.initialRows / (plain.initialMs / 1000)),
       ...Object.fromEntries(runs.flatMap((r) => Object.entries(figures(r)).map(([k, v]) => [`cpu${r.throttle}x_${k}`, v]))),
       ...Object.fromEntries(runs.map((r) => [`cpu${r.throttle}x_drained_by`, r.drainedBy.join('+') || 'unseen'])),
     };
     const rows = runs.flatMap((r) => [
+      [`cpu 1×: sign-in → ${r.initialRows} rows in IndexedDB, verified (ms)`, '', '', '', r.initialMs, ''],
       [
         `cpu ${r.throttle}×: scan → op durable in IndexedDB → feedback (ms)`,
         percentile(r.times, 50),

@@ -39,11 +39,15 @@ interface Asked {
 }
 
 /** The real transport, recording what was asked, and dropping the answer of the pages `drop` picks (the server did the work). */
-function recording(asked: Asked[], drop: (nth: number) => boolean): (inner: SyncTransport) => SyncTransport {
+function recording(asked: Asked[], drop: (nth: number) => boolean, checks: string[] = []): (inner: SyncTransport) => SyncTransport {
   return (inner) => ({
     push: (...args) => inner.push(...args),
     pull: (...args) => inner.pull(...args),
     refreshSession: () => inner.refreshSession(),
+    verify: (cursor) => {
+      checks.push(cursor);
+      return inner.verify!(cursor);
+    },
     async snapshot(table, after, limit): Promise<SnapshotPage> {
       asked.push({ table, after });
       const page = await inner.snapshot!(table, after, limit);
@@ -139,6 +143,27 @@ describe('a new station’s first sync', () => {
     // They did race: both asked for the same pages.
     const keys = asked.map((a) => `${a.table}/${a.after ?? ''}`);
     expect(new Set(keys).size).toBeLessThan(keys.length);
+    s.store.close();
+  });
+
+  // Last in this file: it drops the functions from this file's stack.
+  it('against an older server without pull_snapshot and sync_verify, replays the log and ends complete, unchecked, with no error', async () => {
+    await stack.db.query('drop function public.pull_snapshot(text, text, integer); drop function public.sync_verify(text)');
+    await stack.db.query("notify pgrst, 'reload schema'");
+    const asked: Asked[] = [];
+    const checks: string[] = [];
+    const s = await station(recording(asked, () => false, checks));
+    await s.engine.pull();
+    expect(asked).toHaveLength(1);
+    expect(checks).toHaveLength(1);
+    const status = await s.engine.status();
+    expect(status.lastError).toBeNull();
+    expect(status.copy.verifiedAt).toBeNull();
+    expect(await s.store.cursor()).not.toBeNull();
+    await expectComplete(s);
+    // The engine remembers the server lacks it: not asked at every poll.
+    await s.engine.verifyNow();
+    expect(checks).toHaveLength(1);
     s.store.close();
   });
 });

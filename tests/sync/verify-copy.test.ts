@@ -61,6 +61,17 @@ async function station(wrap?: (inner: SyncTransport) => SyncTransport): Promise<
   return { s, path };
 }
 
+/** How many times the station reads its whole copy to checksum it, from now on. */
+function countLocalReads(s: Station): () => number {
+  let reads = 0;
+  const read = s.store.localChecksums.bind(s.store);
+  s.store.localChecksums = () => {
+    reads += 1;
+    return read();
+  };
+  return () => reads;
+}
+
 async function serverCount(table: string): Promise<number> {
   const live = ['gigs', 'assets', 'cases'].includes(table) ? 'and deleted_at is null' : '';
   const { rows } = await stack.db.query<{ n: number }>(`select count(*)::int as n from public.${table} where org_id = $1 ${live}`, [
@@ -123,6 +134,11 @@ describe('verifying a station’s copy', () => {
       { table: 'assets', local: 12, server: 12 },
     ]);
 
+    // A copy found different is not read again at every poll: Repair (or Check now) does that.
+    const reads = countLocalReads(s);
+    await s.engine.pull();
+    expect(reads()).toBe(0);
+
     await s.engine.repair();
     const after = await s.engine.status();
     expect(after.copy.mismatched).toEqual([]);
@@ -134,7 +150,7 @@ describe('verifying a station’s copy', () => {
     s.store.close();
   });
 
-  it('a commit between the pull and the verification is not taken for a damaged copy: it pulls, then verifies', async () => {
+  it('a commit between the pull and the verification is not taken for a damaged copy: it is checked again later, or when asked', async () => {
     let sneak = true;
     const { s } = await station((inner) => ({
       push: (...args) => inner.push(...args),
@@ -153,7 +169,12 @@ describe('verifying a station’s copy', () => {
     const first = (await s.engine.status()).copy;
     expect(first.verifiedAt).toBeNull();
     expect(first.mismatched).toEqual([]);
+    // Not again at the next poll (a busy station would read its whole copy every 15 s): later, or when asked.
+    const reads = countLocalReads(s);
     await s.engine.pull();
+    expect(reads()).toBe(0);
+    expect((await s.engine.status()).copy.verifiedAt).toBeNull();
+    await s.engine.verifyNow();
     const second = (await s.engine.status()).copy;
     expect(second.verifiedAt).not.toBeNull();
     expect(second.mismatched).toEqual([]);

@@ -314,7 +314,11 @@ function port(tx: IDBTransaction, requests: Requests): StorageTx {
               ? entities.getAll(IDBKeyRange.bound([table, afterId ?? ''], [table, '\uffff'], afterId !== null), limit)
               : simple.getAll(IDBKeyRange.lowerBound(afterId ?? '', afterId !== null), limit)) as IDBRequest<CacheRecord[]>,
         );
-        return records.flatMap((r) => (r.serverRow === null ? [] : [serverVersion(r.id, r.serverRow)]));
+        // Paged by the records read, not the ones kept: a row created here (no server row yet) is skipped, not taken for the end.
+        return {
+          versions: records.flatMap((r) => (r.serverRow === null ? [] : [serverVersion(r.id, r.serverRow)])),
+          next: records.length === limit ? (records[records.length - 1]?.id ?? null) : null,
+        };
       },
       ids: async (table) => {
         const simple = simpleStore(table);
