@@ -83,6 +83,8 @@ export class BackendLink implements StationBackend {
   private config: BackendConfig | null;
   private client: SupabaseClient | null = null;
   private inner: Required<SyncTransport> | null = null;
+  /** A backend switch is under way (configure): sync requests wait for the new one. */
+  private switching = false;
   /** Session changes (Settings, invite links and sign-in alike); a listener that fails is reported, never blocks. */
   readonly changes = new Observers<SessionChange>();
 
@@ -128,6 +130,7 @@ export class BackendLink implements StationBackend {
   };
 
   private current(): Required<SyncTransport> {
+    if (this.switching) throw new TransportError('network', 'switching backend: sync resumes once it is connected');
     if (this.inner === null) throw new TransportError('network', 'no backend configured: set one in Settings');
     return this.inner;
   }
@@ -160,15 +163,22 @@ export class BackendLink implements StationBackend {
         `${unsent} op(s) for ${this.config?.url ?? 'the current backend'} are not synced yet (queued, in conflict or quarantined); sync or discard them before switching backend`,
       );
     }
-    await this.changes.emitAndWait({ kind: 'switching-backend', from: this.config?.url ?? null, to: next.url });
-    // The old backend's session goes with its client and its caches either way (reset below); a
-    // local sign-out that fails leaves nothing the new backend could use.
-    await this.client?.auth.signOut({ scope: 'local' }).catch(() => undefined);
-    await this.store.resetForNewBackend();
-    await this.store.settings.memberRoles.clear();
-    await this.store.settings.backend.set(next);
-    this.config = next;
-    this.connect();
+    // From here until the new backend is connected no sync request starts: one started now would
+    // bring the old backend's rows into the new backend's copy (the engine waits for those in flight).
+    this.switching = true;
+    try {
+      await this.changes.emitAndWait({ kind: 'switching-backend', from: this.config?.url ?? null, to: next.url });
+      // The old backend's session goes with its client and its caches either way (reset below); a
+      // local sign-out that fails leaves nothing the new backend could use.
+      await this.client?.auth.signOut({ scope: 'local' }).catch(() => undefined);
+      await this.store.resetForNewBackend();
+      await this.store.settings.memberRoles.clear();
+      await this.store.settings.backend.set(next);
+      this.config = next;
+      this.connect();
+    } finally {
+      this.switching = false;
+    }
   }
 
   async signIn(email: string, password: string): Promise<void> {

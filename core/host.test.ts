@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { SessionChange } from './backend-link';
 import { createDispatcher } from './dispatch';
 import { composeHost, type HostScanning } from './host';
@@ -10,6 +10,7 @@ import type { StationViews } from './station-handlers';
 import { MemoryStorage } from './store/memory-storage';
 import { Queue } from './store/queue';
 import type { Clock } from './sync/engine';
+import type { PullPage } from './sync/model';
 import type { SyncTransport } from './sync/transport';
 
 // The host composed once (core/host.ts), here over the in-memory store: what the station and the
@@ -108,7 +109,7 @@ const GIG = '00000000-0000-4000-8000-000000000001';
 const OLD = { url: 'http://127.0.0.1:9/old', anonKey: 'old-key' };
 const NEW = { url: 'https://new-project.supabase.co', anonKey: 'new-anon-key-of-the-new-project' };
 
-function host() {
+function host(transport: SyncTransport = offline) {
   const clock = new StepClock(Date.UTC(2026, 10, 25, 9));
   const store = new Queue(new MemoryStorage(), { newId, clock: () => clock.now(), devicePrefix: 'test-' });
   const logged: string[] = [];
@@ -116,7 +117,7 @@ function host() {
   const composed = composeHost({
     store,
     backend: { saved: OLD, launchDefault: null, defaultStationName: 'test', autoRefreshToken: false },
-    transport: offline,
+    transport,
     clock,
     random: seededRandom(1),
     newId,
@@ -171,6 +172,30 @@ describe('composeHost', () => {
     expect(seen).toEqual([`switching-backend at ${OLD.url}`]);
     await dispatch({ method: 'signOut', args: [], trustedSender: true });
     expect(seen).toEqual([`switching-backend at ${OLD.url}`, `signing-out at ${NEW.url}`]);
+  });
+
+  it('a pull of the old backend answered during a backend switch leaves none of its rows or cursor in the new copy', async () => {
+    let answer: (page: PullPage) => void = () => undefined;
+    const page = new Promise<PullPage>((resolve) => (answer = resolve));
+    let asked = 0;
+    const late: SyncTransport = {
+      ...offline,
+      // The old backend's one late answer; the new backend (after the switch) is not reachable.
+      pull: () => {
+        asked += 1;
+        return asked === 1 ? page : Promise.reject(new Error('offline'));
+      },
+    };
+    const { composed, dispatch, store } = host(late);
+    const pulling = composed.engine.pull();
+    const switching = dispatch({ method: 'saveSettings', args: [{ backend: NEW }], trustedSender: true });
+    // The old backend answers only now, while the switch waits for it.
+    await vi.waitFor(() => expect(asked).toBe(1));
+    answer({ changes: { gigs: [{ id: GIG, name: 'Old backend gig', version: 1 }] }, tombstones: [], cursor: '7:1', has_more: false });
+    await pulling;
+    expect(await switching).toMatchObject({ ok: true, value: { backendUrl: NEW.url } });
+    expect(await store.getCached('gigs', GIG)).toBeNull();
+    expect(await store.cursor()).toBeNull();
   });
 
   it('reports a failing sync status listener in the host’s log, and the others still hear', async () => {

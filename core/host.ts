@@ -68,6 +68,11 @@ export function composeSync<S extends HostStore>(parts: SyncParts<S>): SyncHost<
     ...(parts.exclusive === undefined ? {} : { exclusive: parts.exclusive }),
     onListenerError: (error) => parts.log(`a sync status listener failed: ${errorMessage(error)}`),
   });
+  // The old backend's pulls in flight end before its copy is dropped, and what the engine learned
+  // about that server (what it lacks, when it last checked) goes with it.
+  backend.changes.add(async (change) => {
+    if (change.kind === 'switching-backend') await engine.forNewBackend();
+  });
   return { store: parts.store, backend, engine };
 }
 

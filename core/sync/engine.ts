@@ -326,6 +326,22 @@ export class SyncEngine {
     return this.pulling;
   }
 
+  /**
+   * Before the store is reset for another backend: waits for the pull or repair in flight (new
+   * requests are refused by the backend link meanwhile), then forgets what it learned of the old
+   * server, so the new one is asked for snapshots and checks afresh.
+   */
+  async forNewBackend(): Promise<void> {
+    while (this.pulling !== null || this.repairing !== null) {
+      await Promise.allSettled([this.pulling, this.repairing]);
+    }
+    this.snapshotUnsupported = false;
+    this.verifyUnsupported = false;
+    this.nextVerifyAt = null;
+    this.movedStreak = 0;
+    this.verifyWanted = true;
+  }
+
   /** Verifies the copy after the next pull, whenever the last verification was (the Sync screen's "Verify now"). */
   async verifyNow(): Promise<void> {
     this.verifyWanted = true;
