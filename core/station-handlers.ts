@@ -149,8 +149,16 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
       return engine.status();
     },
     verifyCopy: async () => {
-      await engine.verifyNow();
-      return engine.status();
+      // Verified or not, the status says so; a check that could not come to an answer says why.
+      const outcome = await engine.verifyNow();
+      const status = await engine.status();
+      if (outcome === 'moved')
+        throw new StationError('conflict', 'the server kept changing while this copy was checked; it is checked again within minutes');
+      if (outcome === 'unsupported')
+        throw new StationError('handler_failed', 'this server cannot check a copy (sync_verify is missing): update the backend');
+      if (outcome === 'failed' || outcome === 'not_checked')
+        throw new StationError('offline', `the check did not reach the server: ${status.lastError ?? 'no answer'}`);
+      return status;
     },
     repairCopy: async () => {
       await engine.repair();

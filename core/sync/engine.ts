@@ -22,6 +22,13 @@ export interface Clock {
 /** The queue's stats and the link's state (station-api's syncStatusSchema is its one definition). */
 export type SyncStatus = z.infer<typeof syncStatusSchema>;
 
+/**
+ * What a check of the copy came to: verified or mismatch (stored with the copy), moved (the
+ * server committed after the device's cursor: pull and ask again), failed (no answer),
+ * unsupported (an older server), not_checked (the pull before it did not complete).
+ */
+export type CheckOutcome = 'verified' | 'mismatch' | 'moved' | 'failed' | 'unsupported' | 'not_checked';
+
 export interface SyncEngineOptions {
   store: QueueStore;
   transport: SyncTransport;
@@ -193,6 +200,8 @@ export class SyncEngine {
   private snapshotUnsupported = false;
   private verifyUnsupported = false;
   private repairing: Promise<void> | null = null;
+  /** What the last check came to (verifyNow tells its caller). */
+  private lastCheck: CheckOutcome = 'not_checked';
   private readonly timers: Record<Loop, unknown> = { push: null, pull: null };
   private running = false;
   private platformOnline = true;
@@ -343,11 +352,23 @@ export class SyncEngine {
   }
 
   /** Verifies the copy after the next pull, whenever the last verification was (the Sync screen's "Verify now"). */
-  async verifyNow(): Promise<void> {
-    this.verifyWanted = true;
-    // A pull in flight may have passed its verification already: one more after it.
-    await this.pulling;
-    await this.pull();
+  async verifyNow(): Promise<CheckOutcome> {
+    // Asked for by someone waiting: a server that moved on meanwhile is pulled and asked again, a few times.
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      this.verifyWanted = true;
+      this.lastCheck = 'not_checked';
+      // A pull in flight may have passed its verification already: one more after it.
+      await this.pulling?.catch(() => undefined);
+      await this.pull();
+      const outcome = this.checkOutcome();
+      if (outcome !== 'moved') return outcome;
+    }
+    return 'moved';
+  }
+
+  /** Read through a method: the pull in between changed it, which narrowing cannot see. */
+  private checkOutcome(): CheckOutcome {
+    return this.lastCheck;
   }
 
   /**
@@ -945,7 +966,10 @@ export class SyncEngine {
    */
   private async verifyIfDue(): Promise<void> {
     const verify = this.transport.verify?.bind(this.transport);
-    if (verify === undefined || this.verifyUnsupported) return;
+    if (verify === undefined || this.verifyUnsupported) {
+      this.lastCheck = 'unsupported';
+      return;
+    }
     const now = this.clock.now();
     const { copy } = await this.store.stats();
     const due =
@@ -968,14 +992,21 @@ export class SyncEngine {
     } catch (error) {
       if (error instanceof TransportError && error.kind === 'unsupported') {
         this.verifyUnsupported = true;
+        this.lastCheck = 'unsupported';
         return;
       }
       retryLater();
+      this.lastCheck = 'failed';
       this.failed('pull', errorMessage(error), error instanceof TransportError && UNREACHABLE.includes(error.kind));
       return;
     }
-    if (answer.moved) return retryLater();
-    await this.store.recordVerification(answer.tables, mismatches(local, answer.tables));
+    if (answer.moved) {
+      this.lastCheck = 'moved';
+      return retryLater();
+    }
+    const found = mismatches(local, answer.tables);
+    this.lastCheck = found.length === 0 ? 'verified' : 'mismatch';
+    await this.store.recordVerification(answer.tables, found);
     this.movedStreak = 0;
     this.nextVerifyAt = this.clock.now() + this.verifyEveryMs;
   }

@@ -152,15 +152,18 @@ describe('verifying a station’s copy', () => {
 
   it('a commit between the pull and the verification is not taken for a damaged copy: it is checked again later, or when asked', async () => {
     let sneak = true;
+    let always = false;
+    let late = 0;
     const { s } = await station((inner) => ({
       push: (...args) => inner.push(...args),
       pull: (...args) => inner.pull(...args),
       snapshot: (...args) => inner.snapshot!(...args),
       refreshSession: () => inner.refreshSession(),
       async verify(cursor) {
-        if (sneak) {
+        if (sneak || always) {
           sneak = false;
-          await insertAsset(stack.db, org.id, 'V-LATE');
+          late += 1;
+          await insertAsset(stack.db, org.id, `V-LATE-${late}`);
         }
         return inner.verify!(cursor);
       },
@@ -174,11 +177,16 @@ describe('verifying a station’s copy', () => {
     await s.engine.pull();
     expect(reads()).toBe(0);
     expect((await s.engine.status()).copy.verifiedAt).toBeNull();
-    await s.engine.verifyNow();
+    expect(await s.engine.verifyNow()).toBe('verified');
     const second = (await s.engine.status()).copy;
     expect(second.verifiedAt).not.toBeNull();
     expect(second.mismatched).toEqual([]);
     expect(second.counts.assets).toBe(await serverCount('assets'));
+    // A server that keeps changing under an explicit check: pulled and asked again three times, then said so.
+    const before = late;
+    always = true;
+    expect(await s.engine.verifyNow()).toBe('moved');
+    expect(late - before).toBe(3);
     s.store.close();
   });
 
