@@ -389,15 +389,12 @@ export class Queue implements QueueStore {
   ): Promise<SnapshotStep> {
     const now = this.options.clock();
     return this.run('readwrite', async (tx, touched) => {
+      if (page.table !== asked.table)
+        throw new QueueStoreError('corrupt', `the server answered a page of ${page.table} when ${asked.table} was asked for: not applied`);
       const progress = await readSnapshotProgress(tx);
       // A page asked for another place than the one stored (another engine on this store applied
       // it already, or the first sync finished) would repeat or skip rows: refused, nothing changes.
-      if (
-        (await tx.state.get('cursor')) !== null ||
-        page.table !== asked.table ||
-        progress.table !== asked.table ||
-        progress.after !== asked.after
-      ) {
+      if ((await tx.state.get('cursor')) !== null || progress.table !== asked.table || progress.after !== asked.after) {
         throw new QueueStoreError('stale', `a page of ${page.table} for a first sync that has moved on was not applied`);
       }
       await applyServerRows(tx, touched, [[page.table, page.rows]], now, rebaseRow);

@@ -906,7 +906,10 @@ export class SyncEngine {
         // go on from where the store stands. Any other failure throws to pull()'s catch.
         if (!(error instanceof QueueStoreError && error.code === 'stale')) throw error;
         if ((await this.store.cursor()) !== null) return true;
-        place = await this.store.snapshotProgress();
+        const now = await this.store.snapshotProgress();
+        // Refused where nothing moved on: the page itself is wrong (another table than asked). Not asked again in a loop.
+        if (now.table === place.table && now.after === place.after) throw error;
+        place = now;
         asking = ask(place);
         continue;
       }

@@ -146,6 +146,26 @@ describe('a new station’s first sync', () => {
     s.store.close();
   });
 
+  it('a page of another table than asked is refused once, in words, and changes nothing', async () => {
+    let asks = 0;
+    const s = await station((inner) => ({
+      ...recording([], () => false)(inner),
+      async snapshot(table, after, limit): Promise<SnapshotPage> {
+        asks += 1;
+        const page = await inner.snapshot!(table, after, limit);
+        return { ...page, table: table === 'gigs' ? 'assets' : page.table };
+      },
+    }));
+    // Thrown to the pull's caller (the timer's records it as the pull's error, as for any store failure).
+    await expect(s.engine.pull()).rejects.toThrow(/^the server answered a page of assets when gigs was asked for: not applied$/);
+    expect(await s.store.countCached('gigs')).toBe(0);
+    expect(await s.store.countCached('assets')).toBe(0);
+    expect(await s.store.cursor()).toBeNull();
+    // Staff first, then gigs once (and the page asked ahead): not asked again and again.
+    expect(asks).toBeLessThanOrEqual(3);
+    s.store.close();
+  });
+
   // Last in this file: it drops the functions from this file's stack.
   it('against an older server without pull_snapshot and sync_verify, replays the log and ends complete, unchecked, with no error', async () => {
     await stack.db.query('drop function public.pull_snapshot(text, text, integer); drop function public.sync_verify(text)');
