@@ -57,7 +57,7 @@ import {
   type StoredConflictRead,
   type StoredOpRead,
 } from '../sync/queue-store';
-import { sessionOver, settingsOver, type SessionStorage, type Settings } from './settings';
+import { json, sessionOver, settingsOver, type SessionStorage, type Settings } from './settings';
 import {
   Unreadable,
   type OpRecord,
@@ -403,7 +403,7 @@ export class Queue implements QueueStore {
         await tx.state.delete(SNAPSHOT_KEY);
         await tx.state.put('cursor', step.cursor);
       } else {
-        await tx.state.put(SNAPSHOT_KEY, JSON.stringify(step.progress));
+        await tx.state.put(SNAPSHOT_KEY, snapshotProgressCodec.encode(step.progress));
       }
       return step;
     });
@@ -815,32 +815,23 @@ async function applyServerRows(
   }
 }
 
+const copyStateCodec = json(copyStateSchema);
+const snapshotProgressCodec = json(snapshotProgressSchema);
+
 /** The copy state stored, or none when it is absent or unreadable (it is learned again). */
 async function readCopyState(tx: StorageTx): Promise<CopyState> {
   const text = await tx.state.get(COPY_KEY);
-  if (text === null) return NO_COPY_STATE;
-  try {
-    const parsed = copyStateSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : NO_COPY_STATE;
-  } catch {
-    return NO_COPY_STATE;
-  }
+  return (text === null ? null : copyStateCodec.decode(text)) ?? NO_COPY_STATE;
 }
 
 function writeCopyState(tx: StorageTx, state: CopyState): Promise<void> {
-  return tx.state.put(COPY_KEY, JSON.stringify(state));
+  return tx.state.put(COPY_KEY, copyStateCodec.encode(state));
 }
 
 /** Where the first sync stands: stored progress, or the start when there is none or it is unreadable (it starts over). */
 async function readSnapshotProgress(tx: StorageTx): Promise<SnapshotProgress> {
   const text = await tx.state.get(SNAPSHOT_KEY);
-  if (text === null) return SNAPSHOT_START;
-  try {
-    const parsed = snapshotProgressSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : SNAPSHOT_START;
-  } catch {
-    return SNAPSHOT_START;
-  }
+  return (text === null ? null : snapshotProgressCodec.decode(text)) ?? SNAPSHOT_START;
 }
 
 /** The queued ops of each entity, in one read where the storage offers it (StorageTx.ops.forEntities). */

@@ -33,7 +33,8 @@ interface Codec<T> {
 
 const text: Codec<string> = { encode: (value) => value, decode: (value) => value };
 const flag: Codec<boolean> = { encode: (value) => (value ? 'yes' : 'no'), decode: (value) => value === 'yes' };
-function json<T>(schema: z.ZodType<T>): Codec<T> {
+/** A value kept as JSON, read back through its schema (the queue's first-sync progress and copy state use it too). */
+export function json<T>(schema: z.ZodType<T>): Codec<T> {
   return {
     encode: (value) => JSON.stringify(value),
     decode: (value) => {

@@ -9,6 +9,7 @@ import { SNAPSHOT_TABLES } from '../../core/sync/snapshot';
 import { supabaseTransport } from '../../core/sync/supabase-transport';
 import { SqliteQueueStore } from '../../main/sync/sqlite-queue-store';
 import { systemClock } from '../../main/sync/system-clock';
+import { liveCount } from '../helpers/domain';
 import { seededStack, type SeededStack } from './seeded-stack';
 import { parseScale, percentile, round, table } from './stats';
 
@@ -23,11 +24,7 @@ const pullAnswer = z.object({
 async function serverCounts(env: SeededStack): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const name of SNAPSHOT_TABLES) {
-    const live = ['gigs', 'assets', 'cases'].includes(name) ? 'and deleted_at is null' : '';
-    const { rows } = await env.db.query<{ n: number }>(`select count(*)::int as n from public.${name} where org_id = $1 ${live}`, [
-      env.orgId,
-    ]);
-    counts[name] = rows[0]?.n ?? 0;
+    counts[name] = await liveCount(env.db, env.orgId, name);
   }
   return counts;
 }

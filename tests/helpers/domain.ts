@@ -144,3 +144,20 @@ export async function waitFor(condition: () => Promise<boolean>, timeoutMs: numb
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** Where a synced table's live rows of an organization are: soft-deleted gigs, assets and cases are not sent to devices. */
+function liveRows(table: string): string {
+  return `from public.${table} where org_id = $1${['gigs', 'assets', 'cases'].includes(table) ? ' and deleted_at is null' : ''}`;
+}
+
+/** How many live rows of `table` the organization has (what a device's complete copy holds). */
+export async function liveCount(db: pg.Pool, orgId: string, table: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`select count(*)::int as n ${liveRows(table)}`, [orgId]);
+  return rows[0]?.n ?? 0;
+}
+
+/** The ids of the organization's live rows of `table`. */
+export async function liveIds(db: pg.Pool, orgId: string, table: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(`select id ${liveRows(table)}`, [orgId]);
+  return rows.map((r) => r.id);
+}

@@ -8,7 +8,7 @@ import { SNAPSHOT_TABLES } from '../../core/sync/snapshot';
 import { TransportError, type SyncTransport } from '../../core/sync/transport';
 import { seededRandom } from '../../core/random';
 import { systemClock } from '../../main/sync/system-clock';
-import { createOrg, insertAsset, insertCase, insertGig, type Org } from '../helpers/domain';
+import { createOrg, insertAsset, insertCase, insertGig, liveIds, type Org } from '../helpers/domain';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 import { openStation, type Station } from '../helpers/station';
 import { randomUUID } from 'node:crypto';
@@ -73,13 +73,9 @@ function station(wrap: (inner: SyncTransport) => SyncTransport): Promise<Station
 /** Every live row of the organization the server holds, per table, against what the station holds. */
 async function expectComplete(s: Station): Promise<void> {
   for (const table of SNAPSHOT_TABLES) {
-    const live = ['gigs', 'assets', 'cases'].includes(table) ? 'and deleted_at is null' : '';
-    const { rows } = await stack.db.query<{ id: string; version: number | null }>(
-      `select id, ${['gigs', 'assets', 'cases'].includes(table) ? 'version' : 'null::int as version'} from public.${table} where org_id = $1 ${live}`,
-      [org.id],
-    );
-    expect(await s.store.countCached(table), table).toBe(rows.length);
-    for (const row of rows) expect(await s.store.getCached(table, row.id), `${table}:${row.id}`).not.toBeNull();
+    const ids = await liveIds(stack.db, org.id, table);
+    expect(await s.store.countCached(table), table).toBe(ids.length);
+    for (const id of ids) expect(await s.store.getCached(table, id), `${table}:${id}`).not.toBeNull();
   }
 }
 

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SNAPSHOT_TABLES } from '../../core/sync/snapshot';
 import type { SyncTransport } from '../../core/sync/transport';
-import { createOrg, insertAsset, insertCase, insertGig, type Org } from '../helpers/domain';
+import { createOrg, insertAsset, insertCase, insertGig, liveCount, type Org } from '../helpers/domain';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 import { openStation, type Station } from '../helpers/station';
 import { nodeSupabaseClient } from '../helpers/supabase-client';
@@ -72,12 +72,8 @@ function countLocalReads(s: Station): () => number {
   return () => reads;
 }
 
-async function serverCount(table: string): Promise<number> {
-  const live = ['gigs', 'assets', 'cases'].includes(table) ? 'and deleted_at is null' : '';
-  const { rows } = await stack.db.query<{ n: number }>(`select count(*)::int as n from public.${table} where org_id = $1 ${live}`, [
-    org.id,
-  ]);
-  return rows[0]?.n ?? 0;
+function serverCount(table: string): Promise<number> {
+  return liveCount(stack.db, org.id, table);
 }
 
 describe('verifying a station’s copy', () => {
