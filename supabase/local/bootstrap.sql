@@ -296,5 +296,60 @@ begin
 end
 $$;
 
+-- Realtime's schema stand-in ----------------------------------------------------------------
+-- On Supabase the Realtime service owns the realtime schema: realtime.send() inserts a broadcast
+-- into realtime.messages, the service reads it from the WAL after commit and fans it out to the
+-- sockets joined to its topic; who may join a private topic is decided by RLS on
+-- realtime.messages (a probe row read back as the joining user). Here the same functions and
+-- table exist, and send() also NOTIFYs (delivered at commit, as the WAL is read after commit),
+-- which the local stack's WebSocket stand-in (supabase/local/realtime.ts) listens for.
+do $$
+begin
+  if not exists (select from pg_namespace where nspname = 'realtime') then
+    create schema realtime;
+    grant usage on schema realtime to postgres, anon, authenticated, service_role;
+    create table realtime.messages (
+      id uuid primary key default gen_random_uuid(),
+      topic text not null,
+      extension text not null,
+      payload jsonb,
+      event text,
+      private boolean default false,
+      updated_at timestamp not null default now(),
+      inserted_at timestamp not null default now()
+    );
+    alter table realtime.messages enable row level security;
+    grant select, insert on realtime.messages to anon, authenticated;
+    grant all on realtime.messages to service_role;
+    create function realtime.topic() returns text
+    language sql stable
+    as $fn$ select nullif(current_setting('realtime.topic', true), '')::text $fn$;
+    grant execute on function realtime.topic() to postgres, anon, authenticated, service_role;
+    -- Supabase's definition, plus the NOTIFY that stands in for the WAL.
+    execute $fn$
+      create function realtime.send(payload jsonb, event text, topic text, private boolean default true)
+      returns void
+      language plpgsql
+      as $body$
+      declare
+        sent uuid;
+      begin
+        begin
+          execute format('set local realtime.topic to %L', topic);
+          insert into realtime.messages (payload, event, topic, private, extension)
+          values (payload, event, topic, private, 'broadcast')
+          returning id into sent;
+          perform pg_notify('realtime_local', sent::text);
+        exception
+          when others then
+            raise warning 'ErrorSendingBroadcastMessage: %', sqlerrm;
+        end;
+      end
+      $body$
+    $fn$;
+  end if;
+end
+$$;
+
 -- Migration history: `supabase db push` creates and keeps supabase_migrations.schema_migrations
 -- itself (data folders from before the CLI already have the same table and are adopted as they are).

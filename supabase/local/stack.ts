@@ -16,6 +16,7 @@ import { startNetRelay, type RunningRelay } from './net-relay';
 import { loadOrCreatePushKeys, type PushKeys } from './push-keys';
 import { defaultDataDir, SUPABASE_DIR } from './paths';
 import { startPostgres, type RunningPostgres } from './postgres';
+import { startRealtime } from './realtime';
 import { Watchdog } from './watchdog';
 import { errorMessage } from '../../core/errors';
 
@@ -63,6 +64,11 @@ export interface LocalStack {
   /** Stops / restarts one edge function's process (the gateway answers 502 meanwhile). */
   stopFunction(name: string): Promise<void>;
   startFunction(name: string): Promise<void>;
+  /** Takes Realtime down (every socket closed, new ones refused) and brings it back. */
+  stopRealtime(): Promise<void>;
+  startRealtime(): Promise<void>;
+  /** WebSockets connected to Realtime now. */
+  realtimeConnections(): number;
   stop(): Promise<void>;
 }
 
@@ -182,6 +188,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
     );
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // Realtime's WebSocket on the gateway's port, as on Supabase (/realtime/v1/websocket).
+    const realtime = await startRealtime({
+      server,
+      superuserUrl: postgres.superuserUrl,
+      pool: admin,
+      keys,
+      apiKeys: new Set([anonKey, serviceRoleKey]),
+      now,
+      log,
+    });
+    cleanups.push(() => realtime.stop());
 
     const functionsDirs = options.functionsDirs ?? [join(SUPABASE_DIR, 'functions')];
     const functionSecrets = await readEnvFile(join(functionsDirs[0] ?? '', '.env'));
@@ -248,6 +265,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sweepNotifications: sweep,
       stopFunction: (name) => running.stopOne(name),
       startFunction: (name) => running.startOne(name),
+      stopRealtime: () => realtime.pause(),
+      startRealtime: () => realtime.resume(),
+      realtimeConnections: () => realtime.connections(),
       stop,
     };
   } catch (error) {

@@ -182,6 +182,13 @@ const RPC_API = [
 ];
 
 /**
+ * Realtime decides who may join a private channel by RLS on realtime.messages, evaluated as the
+ * joining user (migration 20261207000100): the policy's one check must be callable by them. It is
+ * in app, which PostgREST does not expose, and answers only "is the caller a member of this topic's company".
+ */
+const REALTIME_POLICY_CHECKS = ['app.hears_topic(text)'];
+
+/**
  * Foreign keys (org_id, x) → parent (org_id, id) carry org_id only to prove both rows are in one
  * organization; x alone is the parent's uuid primary key, so an index leading with x finds the
  * rows a delete or key check needs. The lint compares whole column lists and reports these.
@@ -285,9 +292,9 @@ describe('Supabase advisors (splinter lints) over the migrated schema', () => {
     expect(rows).toEqual([]);
   });
 
-  it('explains authenticated_security_definer_function_executable: exactly the RPC API, nothing else', async () => {
+  it('explains authenticated_security_definer_function_executable: exactly the RPC API and the Realtime policy check, nothing else', async () => {
     const findings = await run('authenticated_security_definer_function_executable');
-    expect(findings.map((f) => f.detail).sort()).toEqual([...RPC_API].sort());
+    expect(findings.map((f) => f.detail).sort()).toEqual([...RPC_API, ...REALTIME_POLICY_CHECKS].sort());
   });
 
   it('explains every unindexed_foreign_keys finding: covered by an index leading with its key, or never walked', async () => {
