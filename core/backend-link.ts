@@ -1,4 +1,4 @@
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { createClient, REALTIME_SUBSCRIBE_STATES, type RealtimeChannel, type SupabaseClient } from '@supabase/supabase-js';
 import { z } from 'zod';
 import { StationError, errorMessage } from './errors';
 import { Observers } from './observers';
@@ -46,6 +46,12 @@ export type BackendConfig = SavedBackend;
 export type SessionChange =
   { kind: 'signed-in' } | { kind: 'signing-out' } | { kind: 'switching-backend'; from: string | null; to: string };
 
+/**
+ * What the server's Realtime channels tell (migration 20261207000100): a commit in one of the
+ * member's companies (`poke`: pull now), and whether every one of them is joined (`live`).
+ */
+export type LiveEvent = { kind: 'poke' } | { kind: 'live'; live: boolean };
+
 /** A browser's push subscription as the backend stores it (keys base64url). */
 export interface PushSubscriptionRecord {
   endpoint: string;
@@ -72,6 +78,14 @@ const membershipsSchema = z.array(
 /** Roles read longer ago than this are read again when asked for (in the background). */
 const ROLES_FRESH_MS = 10 * 60_000;
 
+/** The companies a member's channels are for, as one comparable key. */
+function orgKey(roles: KnownRoles): string {
+  return roles.roles
+    .map((r) => r.orgId)
+    .sort()
+    .join(' ');
+}
+
 const vapidKeySchema = z.object({ vapid_public_key: z.string().regex(/^[A-Za-z0-9_-]{86,88}={0,2}$/) });
 
 /**
@@ -87,6 +101,17 @@ export class BackendLink implements StationBackend {
   private switching = false;
   /** Session changes (Settings, invite links and sign-in alike); a listener that fails is reported, never blocks. */
   readonly changes = new Observers<SessionChange>();
+  /** Pokes and whether they arrive, while the host listens (listen / unlisten). */
+  readonly live = new Observers<LiveEvent>();
+  private listening = false;
+  /** The channels joined for the current session, on the client that owns them. */
+  private channels: { client: SupabaseClient; channel: RealtimeChannel }[] = [];
+  private readonly joined = new Set<RealtimeChannel>();
+  /** The companies listened to (sorted ids), to listen again only when they change. */
+  private listenedOrgs = '';
+  private toldLive = false;
+  /** Bumped whenever the channels are dropped: a channel's late status from before is ignored. */
+  private generation = 0;
 
   constructor(
     private readonly store: BackendStore,
@@ -168,6 +193,7 @@ export class BackendLink implements StationBackend {
     this.switching = true;
     try {
       await this.changes.emitAndWait({ kind: 'switching-backend', from: this.config?.url ?? null, to: next.url });
+      await this.dropChannels();
       // The old backend's session goes with its client and its caches either way (reset below); a
       // local sign-out that fails leaves nothing the new backend could use.
       await this.client?.auth.signOut({ scope: 'local' }).catch(() => undefined);
@@ -179,6 +205,7 @@ export class BackendLink implements StationBackend {
     } finally {
       this.switching = false;
     }
+    this.relistenQuietly();
   }
 
   async signIn(email: string, password: string): Promise<void> {
@@ -188,10 +215,12 @@ export class BackendLink implements StationBackend {
     // The screens offer what this role may do; a station that cannot read it now learns it later.
     await this.refreshRoles().catch(() => undefined);
     this.changes.emit({ kind: 'signed-in' });
+    this.relistenQuietly();
   }
 
   async signOut(): Promise<void> {
     await this.changes.emitAndWait({ kind: 'signing-out' });
+    await this.dropChannels();
     await this.client?.auth.signOut({ scope: 'local' });
     await this.store.settings.memberRoles.clear();
   }
@@ -211,8 +240,14 @@ export class BackendLink implements StationBackend {
     return known;
   }
 
-  /** Reads the signed-in person's memberships from the server and keeps them. */
+  /** Reads the signed-in person's memberships from the server and keeps them (and listens to a company joined or left). */
   async refreshRoles(): Promise<KnownRoles | null> {
+    const known = await this.readRoles();
+    if (known !== null && this.listening && orgKey(known) !== this.listenedOrgs) this.relistenQuietly();
+    return known;
+  }
+
+  private async readRoles(): Promise<KnownRoles | null> {
     if (this.client === null) return null;
     const session = (await this.client.auth.getSession()).data.session;
     if (session?.user.email === undefined) return null;
@@ -236,6 +271,74 @@ export class BackendLink implements StationBackend {
     };
     await this.store.settings.memberRoles.set(known);
     return known;
+  }
+
+  /**
+   * Joins the private Realtime channel of each of the signed-in member's companies (again after a
+   * sign-in, a switch, or a change of companies) and tells `live` what it hears. The channels
+   * rejoin by themselves after the network or the service comes back (supabase-js).
+   */
+  async listen(): Promise<void> {
+    this.listening = true;
+    await this.relisten();
+  }
+
+  async unlisten(): Promise<void> {
+    this.listening = false;
+    await this.dropChannels();
+  }
+
+  private relistenQuietly(): void {
+    // Offline or signed out, nothing is joined and the poll goes on; the next sign-in or role read tries again.
+    if (this.listening) void this.relisten().catch(() => undefined);
+  }
+
+  private async relisten(): Promise<void> {
+    await this.dropChannels();
+    const client = this.client;
+    if (!this.listening || client === null) return;
+    const generation = this.generation;
+    const session = (await client.auth.getSession()).data.session;
+    if (session === null) return;
+    const stored = await this.store.settings.memberRoles.get();
+    const email = session.user.email?.toLowerCase();
+    const roles = stored !== null && stored.email.toLowerCase() === email ? stored : await this.readRoles().catch(() => null);
+    // Dropped again meanwhile (signed out, switched, listened again): that call decides.
+    if (roles === null || generation !== this.generation || client !== this.client) return;
+    // Private channels join with the member's JWT (else with the anon key, which RLS refuses).
+    await client.realtime.setAuth().catch(() => undefined);
+    if (generation !== this.generation) return;
+    this.listenedOrgs = orgKey(roles);
+    for (const { orgId } of roles.roles) {
+      const channel = client
+        .channel(`org:${orgId}`, { config: { private: true } })
+        .on('broadcast', { event: 'changed' }, () => {
+          if (generation === this.generation) this.live.emit({ kind: 'poke' });
+        })
+        .subscribe((status) => {
+          if (generation !== this.generation) return;
+          if (status === REALTIME_SUBSCRIBE_STATES.SUBSCRIBED) this.joined.add(channel);
+          else this.joined.delete(channel);
+          this.tellLive();
+        });
+      this.channels.push({ client, channel });
+    }
+  }
+
+  private async dropChannels(): Promise<void> {
+    this.generation += 1;
+    this.listenedOrgs = '';
+    const channels = this.channels.splice(0);
+    this.joined.clear();
+    this.tellLive();
+    await Promise.all(channels.map(({ client, channel }) => client.removeChannel(channel).catch(() => undefined)));
+  }
+
+  private tellLive(): void {
+    const live = this.channels.length > 0 && this.joined.size === this.channels.length;
+    if (live === this.toldLive) return;
+    this.toldLive = live;
+    this.live.emit({ kind: 'live', live });
   }
 
   /** The VAPID public key the project's notify-staff function signs pushes with. */

@@ -43,6 +43,8 @@ export interface SyncParts<S extends HostStore> {
   newId: () => string;
   /** Drains under a lock shared with other engines on the same store (the PWA's tabs and worker). */
   exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
+  /** The engine's poll (default 15 s; a test turns it off to see pokes alone at work). */
+  pollMs?: number;
   /** Where failures nobody awaits are reported (a listener that threw, a scan that failed). */
   log: (line: string) => void;
 }
@@ -66,6 +68,7 @@ export function composeSync<S extends HostStore>(parts: SyncParts<S>): SyncHost<
     random: parts.random,
     newId: parts.newId,
     ...(parts.exclusive === undefined ? {} : { exclusive: parts.exclusive }),
+    ...(parts.pollMs === undefined ? {} : { pollMs: parts.pollMs }),
     onListenerError: (error) => parts.log(`a sync status listener failed: ${errorMessage(error)}`),
   });
   // The old backend's pulls in flight end before its copy is dropped, and what the engine learned
@@ -73,6 +76,8 @@ export function composeSync<S extends HostStore>(parts: SyncParts<S>): SyncHost<
   backend.changes.add(async (change) => {
     if (change.kind === 'switching-backend') await engine.forNewBackend();
   });
+  // Once the host listens (backend.listen): a poke pulls now; whether pokes arrive sets the poll.
+  backend.live.add((event) => (event.kind === 'poke' ? engine.poke() : engine.setLive(event.live)));
   return { store: parts.store, backend, engine };
 }
 
@@ -196,10 +201,14 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
     onSessionChange: (listener) => backend.changes.add(listener),
     start: async () => {
       await engine.start();
+      // Live pokes (the server's Realtime channels): a commit elsewhere is pulled at once; the
+      // poll stays as the safety net. Not awaited: offline, the channels join when the network comes.
+      void backend.listen().catch((error: unknown) => parts.log(`live updates: ${errorMessage(error)}`));
       await scanning.start?.();
     },
     stop: async () => {
       engine.stop();
+      await backend.unlisten();
       await scanning.stop?.();
       store.close();
     },

@@ -60,6 +60,8 @@ export const syncStatusSchema = z.object({
   online: z.boolean(),
   draining: z.boolean(),
   pulling: z.boolean(),
+  /** Changes arrive as they are committed (a Realtime poke starts a pull), not only by the poll. */
+  live: z.boolean(),
   lastSuccessAt: z.number().nullable(),
   lastError: z.string().nullable(),
   lastErrorAt: z.number().nullable(),

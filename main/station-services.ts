@@ -25,6 +25,8 @@ export interface StationConfig {
   /** Signs in once when there is no stored session (STATION_EMAIL / STATION_PASSWORD). */
   credentials: { email: string; password: string } | null;
   log: (line: string) => void;
+  /** The sync engine's poll (default 15 s); live pokes pull at once either way. */
+  pollMs?: number;
 }
 
 export interface StationServices {
@@ -66,6 +68,7 @@ export async function createStationServices(config: StationConfig): Promise<Stat
     random: Math.random,
     newId: randomUUID,
     log: config.log,
+    ...(config.pollMs === undefined ? {} : { pollMs: config.pollMs }),
     catalog: new CacheScanCatalog(index),
     views: new CacheStationViews(index, store),
     scanning: (pipeline) => new ScanningService({ store, pipeline, devices, now: () => systemClock.now(), log: config.log }),

@@ -47,6 +47,11 @@ export interface SyncEngineOptions {
   batchRetry?: BatchRetryPolicy;
   /** How often to pull, and to retry pushes when idle or after failures (the timers). */
   pollMs?: number;
+  /**
+   * How often to pull while live pokes arrive (setLive): the poll is then only the safety net for
+   * a poke lost on the way (default 60 s, never more often than pollMs).
+   */
+  livePollMs?: number;
   /** Batches making progress at once (default 2). */
   concurrency?: number;
   /**
@@ -182,6 +187,11 @@ export class SyncEngine {
   private readonly backoff: BackoffPolicy;
   private readonly batchRetry: BatchRetryPolicy;
   private readonly pollMs: number;
+  private readonly livePollMs: number;
+  /** Pokes arrive (the server's Realtime channel is joined): the poll slows to livePollMs. */
+  private live = false;
+  /** Poked while a pull ran: it may have begun before the poked commit, so one more follows it. */
+  private pullAgain = false;
   private readonly concurrency: number;
   private readonly maxBatches: number;
   private readonly timer: RequestTimer;
@@ -242,6 +252,7 @@ export class SyncEngine {
     this.backoff = options.backoff ?? { baseMs: 1000, maxMs: 5 * 60_000 };
     this.batchRetry = options.batchRetry ?? { baseMs: 250, maxMs: 8000, attempts: 8 };
     this.pollMs = options.pollMs ?? 15_000;
+    this.livePollMs = Math.max(this.pollMs, options.livePollMs ?? 60_000);
     this.concurrency = options.concurrency ?? 2;
     this.maxBatches = Math.max(this.concurrency, options.maxBatches ?? 3 * this.concurrency);
     this.timer = new RequestTimer({ ...DEFAULT_REQUEST_TIMING, ...options.timing });
@@ -331,8 +342,34 @@ export class SyncEngine {
     this.pulling ??= this.pullLoop().finally(() => {
       this.pulling = null;
       void this.emit();
+      if (this.pullAgain) {
+        this.pullAgain = false;
+        this.schedulePull(0);
+      }
     });
     return this.pulling;
+  }
+
+  /**
+   * The server says something changed (a Realtime poke): pull now. Pokes that come while a pull
+   * runs make one more pull after it, however many they are.
+   */
+  poke(): void {
+    if (!this.running) return;
+    if (this.pulling !== null) this.pullAgain = true;
+    else this.schedulePull(0);
+  }
+
+  /**
+   * Whether pokes arrive. Joined: pull now (pokes sent while the channel was down are lost) and
+   * then poll at livePollMs; lost: back to pollMs from now.
+   */
+  setLive(live: boolean): void {
+    if (live === this.live) return;
+    this.live = live;
+    if (live) this.poke();
+    else this.schedulePull(this.pollMs);
+    void this.emit();
   }
 
   /**
@@ -446,6 +483,7 @@ export class SyncEngine {
       online: this.platformOnline && this.reachable,
       draining: this.draining !== null,
       pulling: this.pulling !== null,
+      live: this.live,
       lastSuccessAt: this.lastSuccessAt,
       lastError: last?.message ?? null,
       lastErrorAt: last?.at ?? null,
@@ -559,7 +597,7 @@ export class SyncEngine {
       void (loop === 'push' ? this.drain() : this.pull())
         .catch((error: unknown) => this.failed(loop, errorMessage(error), false))
         .then(() => {
-          if (this.timers[loop] === null) this.schedule(loop, this.pollMs);
+          if (this.timers[loop] === null) this.schedule(loop, loop === 'pull' && this.live ? this.livePollMs : this.pollMs);
         });
     }, ms);
   }

@@ -278,6 +278,16 @@ export async function startRealtime(options: RealtimeOptions): Promise<RunningRe
   };
   options.server.on('upgrade', onUpgrade);
 
+  // Realtime keeps realtime.messages in daily partitions and drops them after a few days; here
+  // the rows (one per committed transaction and company) go after three days, checked hourly.
+  const prune = (): void =>
+    void options.pool
+      .query("delete from realtime.messages where inserted_at < now() - interval '3 days'")
+      .catch((error: unknown) => options.log(`realtime: pruning messages failed: ${errorMessage(error)}`));
+  prune();
+  const pruning = setInterval(prune, 3_600_000);
+  pruning.unref();
+
   const closeAll = (): void => {
     for (const socket of sockets.keys()) socket.terminate();
     sockets.clear();
@@ -296,6 +306,7 @@ export async function startRealtime(options: RealtimeOptions): Promise<RunningRe
     connections: () => sockets.size,
     stop: async () => {
       stopped = true;
+      clearInterval(pruning);
       options.server.off('upgrade', onUpgrade);
       closeAll();
       wss.close();

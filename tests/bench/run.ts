@@ -29,6 +29,7 @@ const benches: Record<string, Bench> = {
   pull: pullBench,
   faults: faultsBench,
   availability: async (args) => (await import('./availability')).availabilityBench(args),
+  live: async (args) => (await import('./live')).liveBench(args),
 };
 
 async function main(): Promise<number> {

@@ -216,7 +216,7 @@ export function GigsScreen({
               <dt>Venue</dt>
               <dd>{gig.venue ?? '—'}</dd>
               <dt>Assets out</dt>
-              <dd>
+              <dd data-testid="gig-out">
                 {gig.assetsOut} here · {rollup?.assetsOut ?? 0} with sub-gigs
               </dd>
               <dt>Planned</dt>

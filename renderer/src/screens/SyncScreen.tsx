@@ -91,6 +91,9 @@ export function SyncScreen({ sync }: { sync: SyncStatusView | null }) {
         <div className={`card ${sync?.online === true ? 'good' : 'bad'}`}>
           <span className="label">Connection</span>
           <strong data-testid="sync-online">{sync === null ? '—' : sync.online ? 'Online' : 'Offline'}</strong>
+          {sync?.online === true && (
+            <small data-testid="sync-live">{sync.live ? 'Live: changes arrive as they happen' : 'Changes arrive at the next check'}</small>
+          )}
         </div>
         <div className="card">
           <span className="label">Queued</span>
