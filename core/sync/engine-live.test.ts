@@ -39,7 +39,7 @@ function setup() {
 }
 
 describe('pokes', () => {
-  it('pull at once; any number of pokes during a pull make exactly one more pull', async () => {
+  it('pull at once (250 ms after the last pull began at the soonest); any number of pokes during a pull make exactly one more pull', async () => {
     const { clock, engine, answer, pulls, inFlight } = setup();
     await engine.start();
     await clock.advance(0);
@@ -51,11 +51,15 @@ describe('pokes', () => {
     await clock.advance(0);
     expect(pulls()).toBe(1);
     await answer();
+    // The first pull began less than 250 ms ago: the next waits for the gap.
+    expect(pulls()).toBe(1);
+    await clock.advance(250);
     expect(pulls()).toBe(2);
     await answer();
     expect(inFlight()).toBe(0);
     expect(pulls()).toBe(2);
-    // Idle: a poke pulls now, not at the next poll.
+    // Idle and past the gap: a poke pulls now, not at the next poll.
+    await clock.advance(1000);
     engine.poke();
     await clock.advance(0);
     expect(pulls()).toBe(3);
@@ -81,7 +85,7 @@ describe('the poll while pokes arrive', () => {
     expect((await engine.status()).live).toBe(false);
 
     engine.setLive(true);
-    await clock.advance(0);
+    await clock.advance(250);
     expect(pulls()).toBe(2);
     await answer();
     expect((await engine.status()).live).toBe(true);

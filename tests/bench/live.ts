@@ -3,14 +3,18 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { REALTIME_SUBSCRIBE_STATES } from '@supabase/supabase-js';
 import type pg from 'pg';
 import { composeSync, type SyncHost } from '../../core/host';
 import { seededRandom } from '../../core/random';
 import { SqliteQueueStore } from '../../main/sync/sqlite-queue-store';
 import { systemClock } from '../../main/sync/system-clock';
 import { DEMO_PASSWORD } from '../../scripts/seed/seed';
-import { nodeSupabaseClient, type NodeSupabaseClient } from '../helpers/supabase-client';
+import type { BackendLink } from '../../core/backend-link';
+import { MemoryStorage } from '../../core/store/memory-storage';
+import { Queue } from '../../core/store/queue';
+import { rebase } from '../../core/sync/optimistic';
+import type { SyncTransport } from '../../core/sync/transport';
+import { nodeSupabaseClient } from '../helpers/supabase-client';
 import { waitFor } from '../helpers/domain';
 import { seededStack } from './seeded-stack';
 import { percentile, round, table } from './stats';
@@ -18,8 +22,8 @@ import { percentile, round, table } from './stats';
 /**
  * `npm run bench -- live`: how long a commit takes to reach another station's store. Two
  * stations (the engine over supabase-js into SQLite on disk, their poll off unless --poll-only)
- * and 50 phone sessions (a Realtime channel each, pulling pull_changes on every poke, as a phone's
- * engine does) on a seeded stack; another client commits one gig edit every 100 ms; each
+ * and 50 phones (the crew app's engine and backend link over an in-memory queue, joined to the
+ * company's channel, their poll off too) on a seeded stack; another client commits one gig edit every 100 ms; each
  * station's store tells when the edited gig arrived. db_cpu_s is PostgreSQL's CPU over the run.
  */
 export async function liveBench(args: string[]): Promise<Record<string, unknown>> {
@@ -41,7 +45,7 @@ export async function liveBench(args: string[]): Promise<Record<string, unknown>
   const env = await seededStack(1, log);
   const dirs: string[] = [];
   const stations: SyncHost<SqliteQueueStore>[] = [];
-  const phones: NodeSupabaseClient[] = [];
+  const phones: SyncHost<Queue>[] = [];
   try {
     // Two stations, each a first sync to a verified copy before the run.
     for (const name of ['a', 'b']) {
@@ -76,51 +80,47 @@ export async function liveBench(args: string[]): Promise<Record<string, unknown>
         'both stations live',
       );
 
-    // The phones: one channel each, a pull on every poke from where they stand.
-    const start = await stations[0]?.store.cursor();
+    // The phones: the crew app's engine and backend link over an in-memory queue (IndexedDB's
+    // place in Node), starting from where the stations stand (no first sync, no check of the copy):
+    // a channel each, and the engine's own pulls on pokes.
+    const from = (await stations[0]?.store.cursor()) ?? null;
+    if (from === null) throw new Error('the station has no cursor after its first sync');
     let phonePulls = 0;
-    let phoneJoined = 0;
     if (!pollOnly) {
       for (let i = 0; i < phoneCount; i += 1) {
-        const phone = nodeSupabaseClient(env.stack.url, env.stack.anonKey);
-        const { error } = await phone.auth.signInWithPassword({ email: 'crew@northlight.test', password: DEMO_PASSWORD });
-        if (error !== null) throw error;
-        await phone.realtime.setAuth();
-        let cursor = start ?? null;
-        let pulling: Promise<void> | null = null;
-        let again = false;
-        const pull = async (): Promise<void> => {
-          do {
-            again = false;
-            for (;;) {
-              phonePulls += 1;
-              const { data, error: failed } = await phone.rpc('pull_changes', { cursor, limit: 500 });
-              if (failed !== null) throw new Error(failed.message);
-              const page = data as { cursor: string; has_more: boolean };
-              cursor = page.cursor;
-              if (!page.has_more) break;
-            }
-          } while (again);
+        const store = new Queue(new MemoryStorage(), { newId: randomUUID, clock: () => systemClock.now(), devicePrefix: 'phone-' });
+        await store.applyPull({ changes: {}, tombstones: [], cursor: from, has_more: false }, rebase);
+        let link: BackendLink | null = null;
+        const transport: SyncTransport = {
+          push: (...args) => (link ?? fail()).transport.push(...args),
+          pull: (...args) => {
+            phonePulls += 1;
+            return (link ?? fail()).transport.pull(...args);
+          },
+          refreshSession: () => (link ?? fail()).transport.refreshSession(),
         };
-        phone
-          .channel(`org:${env.orgId}`, { config: { private: true } })
-          .on('broadcast', { event: 'changed' }, () => {
-            if (pulling !== null) {
-              again = true;
-              return;
-            }
-            pulling = pull()
-              .catch((error: unknown) => log(`phone pull failed: ${String(error)}`))
-              .finally(() => {
-                pulling = null;
-              });
-          })
-          .subscribe((status) => {
-            if (status === REALTIME_SUBSCRIBE_STATES.SUBSCRIBED) phoneJoined += 1;
-          });
+        const phone = composeSync({
+          store,
+          backend: { saved: null, launchDefault: { url: env.stack.url, anonKey: env.stack.anonKey }, defaultStationName: `phone ${i}` },
+          transport,
+          clock: systemClock,
+          random: seededRandom(i),
+          newId: randomUUID,
+          log,
+          pollMs: 3_600_000,
+        });
+        link = phone.backend;
+        await phone.backend.signIn('crew@northlight.test', DEMO_PASSWORD);
+        await phone.engine.start();
+        await phone.backend.listen();
         phones.push(phone);
       }
-      await waitFor(() => Promise.resolve(phoneJoined >= phoneCount), 60_000, 'every phone joined');
+      await waitFor(
+        async () => (await Promise.all(phones.map(async (p) => (await p.engine.status()).live))).every(Boolean),
+        60_000,
+        'every phone live',
+      );
+      phonePulls = 0;
     }
 
     // What each commit changes: one gig's notes, a different gig each time.
@@ -201,8 +201,7 @@ export async function liveBench(args: string[]): Promise<Record<string, unknown>
     );
     return result;
   } finally {
-    for (const phone of phones) await phone.removeAllChannels();
-    for (const host of stations) {
+    for (const host of [...phones, ...stations]) {
       host.engine.stop();
       await host.backend.unlisten();
       host.store.close();
@@ -211,6 +210,10 @@ export async function liveBench(args: string[]): Promise<Record<string, unknown>
     await env.db.end();
     await env.stack.stop();
   }
+}
+
+function fail(): never {
+  throw new Error('the phone is not composed yet');
 }
 
 async function dataDirectory(db: pg.Pool): Promise<string> {
