@@ -173,12 +173,12 @@ const RPC_API = [
   'get_gig_movements(uuid,integer)',
   'list_push_subscriptions()',
   'my_memberships()',
-  'pull_changes(text,integer)',
-  'pull_snapshot(text,text,integer)',
+  'pull_changes(text,integer,jsonb)',
+  'pull_snapshot(text,text,integer,jsonb)',
   'push_changes(text,jsonb)',
   'save_push_subscription(text,text,text,text)',
   'search(text,text[],integer)',
-  'sync_verify(text)',
+  'sync_verify(text,jsonb)',
 ];
 
 /**

@@ -164,7 +164,7 @@ describe('a new station’s first sync', () => {
 
   // Last in this file: it drops the functions from this file's stack.
   it('against an older server without pull_snapshot and sync_verify, replays the log and ends complete, unchecked, with no error', async () => {
-    await stack.db.query('drop function public.pull_snapshot(text, text, integer); drop function public.sync_verify(text)');
+    await stack.db.query('drop function public.pull_snapshot(text, text, integer, jsonb); drop function public.sync_verify(text, jsonb)');
     await stack.db.query("notify pgrst, 'reload schema'");
     const asked: Asked[] = [];
     const checks: string[] = [];
