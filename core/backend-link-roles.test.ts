@@ -25,7 +25,12 @@ function storeWith(roles: KnownRoles | null): BackendStore & { roles: () => Know
   });
   const session = new Map<string, string>();
   return {
-    settings: { backend: setting('backend'), stationName: setting('stationName'), memberRoles: setting('memberRoles') },
+    settings: {
+      backend: setting('backend'),
+      stationName: setting('stationName'),
+      memberRoles: setting('memberRoles'),
+      syncScope: setting('syncScope'),
+    },
     session: {
       getItem: (key) => Promise.resolve(session.get(key) ?? null),
       setItem: (key, value) => Promise.resolve(void session.set(key, value)),

@@ -13,7 +13,7 @@ import { TransportError, type SyncTransport } from './sync/transport';
 /** What the link keeps in the station's store: settings, the session, and a reset for a new backend. */
 export interface BackendStore {
   /** The saved backend and the station's name, each in its typed home (core/store/settings.ts). */
-  readonly settings: Pick<Settings, 'backend' | 'stationName' | 'memberRoles'>;
+  readonly settings: Pick<Settings, 'backend' | 'stationName' | 'memberRoles' | 'syncScope'>;
   /** Where supabase-js keeps the signed-in session, so a restart stays signed in. */
   readonly session: SessionStorage;
   stats(): Promise<QueueStats>;
@@ -148,9 +148,9 @@ export class BackendLink implements StationBackend {
 
   readonly transport: SyncTransport = {
     push: (deviceId, ops, options) => this.current().push(deviceId, ops, options),
-    pull: (cursor, limit) => this.current().pull(cursor, limit),
-    snapshot: (table, after, limit) => this.current().snapshot(table, after, limit),
-    verify: (cursor) => this.current().verify(cursor),
+    pull: (cursor, limit, scope) => this.current().pull(cursor, limit, scope),
+    snapshot: (table, after, limit, scope) => this.current().snapshot(table, after, limit, scope),
+    verify: (cursor, scope) => this.current().verify(cursor, scope),
     refreshSession: () => this.current().refreshSession(),
   };
 
@@ -199,6 +199,8 @@ export class BackendLink implements StationBackend {
       await this.client?.auth.signOut({ scope: 'local' }).catch(() => undefined);
       await this.store.resetForNewBackend();
       await this.store.settings.memberRoles.clear();
+      // The scope names the old backend's gigs.
+      await this.store.settings.syncScope.clear();
       await this.store.settings.backend.set(next);
       this.config = next;
       this.connect();

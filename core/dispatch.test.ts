@@ -13,6 +13,7 @@ const handlers: StationHandlers = {
   syncNow: unused,
   verifyCopy: unused,
   repairCopy: unused,
+  setSyncScope: unused,
   listQueue: unused,
   listConflicts: unused,
   resolveConflicts: unused,

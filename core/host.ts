@@ -22,6 +22,7 @@ import type { QueueStore } from './sync/queue-store';
 import type { SyncTransport } from './sync/transport';
 import { errorMessage } from './errors';
 import { scansAsThemselves } from './sync/roles';
+import { WHOLE_ORGANIZATION } from './sync/scope';
 
 /** Where cache changes come from: the store's entity keys of changed rows (core/store/queue.ts). */
 export type CacheChangeSource = Pick<Queue, 'onCacheChange'>;
@@ -69,6 +70,7 @@ export function composeSync<S extends HostStore>(parts: SyncParts<S>): SyncHost<
     newId: parts.newId,
     ...(parts.exclusive === undefined ? {} : { exclusive: parts.exclusive }),
     ...(parts.pollMs === undefined ? {} : { pollMs: parts.pollMs }),
+    scope: async () => (await parts.store.settings.syncScope.get()) ?? WHOLE_ORGANIZATION,
     onListenerError: (error) => parts.log(`a sync status listener failed: ${errorMessage(error)}`),
   });
   // The old backend's pulls in flight end before its copy is dropped, and what the engine learned

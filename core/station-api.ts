@@ -4,6 +4,7 @@
  * results against `stationApiSchema` before trusting them.
  */
 
+import { syncScopeSchema } from './sync/scope';
 import { copyStateSchema } from './sync/verify';
 import { z } from 'zod';
 import { deviceInputSchema, scanEventSchema, type ScanEvent } from './scanner/types';
@@ -62,6 +63,8 @@ export const syncStatusSchema = z.object({
   pulling: z.boolean(),
   /** Changes arrive as they are committed (a Realtime poke starts a pull), not only by the poll. */
   live: z.boolean(),
+  /** What this device keeps (core/sync/scope.ts), as the last pull asked for it. */
+  scope: syncScopeSchema,
   lastSuccessAt: z.number().nullable(),
   lastError: z.string().nullable(),
   lastErrorAt: z.number().nullable(),
@@ -169,6 +172,8 @@ export const stationApiSchema = {
   verifyCopy: { args: z.tuple([]), result: syncStatusSchema },
   /** Fetches again every table the last check found different, then checks again. */
   repairCopy: { args: z.tuple([]), result: syncStatusSchema },
+  /** What this device keeps: saved, then the copy is checked against it and the difference fetched or dropped. */
+  setSyncScope: { args: z.tuple([syncScopeSchema]), result: syncStatusSchema },
   listQueue: { args: z.tuple([z.strictObject({ limit: z.number().int().min(1).max(1000) })]), result: z.array(queuedOpSchema) },
   listConflicts: { args: z.tuple([]), result: z.array(conflictEntrySchema) },
   resolveConflicts: { args: z.tuple([resolveConflictsInputSchema]), result: z.object({ resolved: z.number().int() }) },

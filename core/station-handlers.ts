@@ -164,6 +164,12 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
       await engine.repair();
       return engine.status();
     },
+    setSyncScope: async (scope) => {
+      await store.settings.syncScope.set(scope);
+      // Offline the scope is kept and the copy follows it at the next pull; the status says where it stands.
+      await engine.rescope();
+      return engine.status();
+    },
     listQueue: ({ limit }) => store.listQueue(limit),
     listConflicts: async () => {
       const conflicts = await store.conflicts();

@@ -15,6 +15,7 @@
  */
 import { z } from 'zod';
 import { knownRolesSchema } from '../sync/roles';
+import { syncScopeSchema } from '../sync/scope';
 import type { StorageTx, TxMode } from './port';
 
 /** One stored setting: null when none is saved (or what is saved no longer reads). */
@@ -73,6 +74,8 @@ const SETTINGS = {
   scanSession: { key: 'scan_session', codec: json(savedScanSessionSchema) },
   /** The signed-in person's roles as last read from the server: offline, the last known role applies. */
   memberRoles: { key: 'member_roles', codec: json(knownRolesSchema) },
+  /** What this device keeps (absent: the whole organization); core/sync/scope.ts. */
+  syncScope: { key: 'sync_scope', codec: json(syncScopeSchema) },
 } as const;
 
 type Definitions = typeof SETTINGS;

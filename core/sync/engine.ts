@@ -8,6 +8,7 @@ import { rebase } from './optimistic';
 import { QueueStoreError, type Outcome, type QueueStore } from './queue-store';
 import { DEFAULT_REQUEST_TIMING, RequestTimer, type RequestTiming } from './request-timer';
 import { advanceSnapshot, earlierCursor, type SnapshotProgress, type SnapshotStep } from './snapshot';
+import { WHOLE_ORGANIZATION, type SyncScope } from './scope';
 import { mismatches } from './verify';
 import { toWire, TransportError, type SyncTransport } from './transport';
 import { errorMessage } from '../errors';
@@ -58,6 +59,8 @@ export interface SyncEngineOptions {
    * what the pokes meanwhile announced. 500 devices pull 2,000 times a second instead of 5,000.
    */
   pokeGapMs?: number;
+  /** What this device keeps (the stored setting; the whole organization by default). */
+  scope?: () => Promise<SyncScope>;
   /** Batches making progress at once (default 2). */
   concurrency?: number;
   /**
@@ -201,6 +204,11 @@ export class SyncEngine {
   private readonly pokeGapMs: number;
   /** When the last pull began (the poke gap counts from it). */
   private lastPullAt = Number.NEGATIVE_INFINITY;
+  private readonly scopeOf: () => Promise<SyncScope>;
+  /** The scope the pull or repair in flight asks for (read once as it starts). */
+  private scope: SyncScope = WHOLE_ORGANIZATION;
+  /** The scope changed: the next check's differences are repaired at once, whatever the scope. */
+  private repairAfterCheck = false;
   private readonly concurrency: number;
   private readonly maxBatches: number;
   private readonly timer: RequestTimer;
@@ -263,6 +271,7 @@ export class SyncEngine {
     this.pollMs = options.pollMs ?? 15_000;
     this.livePollMs = Math.max(this.pollMs, options.livePollMs ?? 60_000);
     this.pokeGapMs = options.pokeGapMs ?? 250;
+    this.scopeOf = options.scope ?? (() => Promise.resolve(WHOLE_ORGANIZATION));
     this.concurrency = options.concurrency ?? 2;
     this.maxBatches = Math.max(this.concurrency, options.maxBatches ?? 3 * this.concurrency);
     this.timer = new RequestTimer({ ...DEFAULT_REQUEST_TIMING, ...options.timing });
@@ -278,6 +287,7 @@ export class SyncEngine {
   async start(): Promise<void> {
     // Under the lock: another engine's batch in flight is not a crash to recover from.
     await this.exclusive(() => this.store.recoverInFlight());
+    this.scope = await this.scopeOf();
     this.running = true;
     this.schedulePush(0);
     this.schedulePull(0);
@@ -419,6 +429,19 @@ export class SyncEngine {
     return 'moved';
   }
 
+  /**
+   * The device's scope changed (saved in the settings by the caller): a pull with the old scope
+   * ends first, then the copy is checked against the new one and the tables that differ are
+   * fetched again (rows that left the scope go, unless queued ops still refer to them).
+   */
+  async rescope(): Promise<void> {
+    this.scope = await this.scopeOf();
+    while (this.pulling !== null) await this.pulling.catch(() => undefined);
+    this.verifyWanted = true;
+    this.repairAfterCheck = true;
+    await this.pull();
+  }
+
   /** Read through a method: the pull in between changed it, which narrowing cannot see. */
   private checkOutcome(): CheckOutcome {
     return this.lastCheck;
@@ -500,6 +523,7 @@ export class SyncEngine {
       draining: this.draining !== null,
       pulling: this.pulling !== null,
       live: this.live,
+      scope: this.scope,
       lastSuccessAt: this.lastSuccessAt,
       lastError: last?.message ?? null,
       lastErrorAt: last?.at ?? null,
@@ -920,7 +944,7 @@ export class SyncEngine {
    */
   private async firstSync(snapshot: NonNullable<SyncTransport['snapshot']>): Promise<boolean> {
     const ask = (place: SnapshotProgress): Promise<SnapshotPage> => {
-      const asking = snapshot(place.table, place.after, this.snapshotLimit);
+      const asking = snapshot(place.table, place.after, this.snapshotLimit, this.scope);
       // Awaited below, or dropped when the place moved: never an unhandled rejection.
       asking.catch(() => undefined);
       return asking;
@@ -976,11 +1000,43 @@ export class SyncEngine {
     }
   }
 
+  /** A pull with the scope as stored now, the check of the copy when due, and a repair when one is wanted. */
   private async pullLoop(): Promise<void> {
+    this.scope = await this.scopeOf();
+    this.lastCheck = 'not_checked';
+    const changed = await this.pullToEnd();
+    if (changed === null) return;
+    // A scoped copy gains and loses rows through other rows (an asset planned for the tour has no
+    // change of its own): it is checked after every pull that brought something.
+    if (changed && this.scope.kind !== 'org') this.verifyWanted = true;
+    await this.verifyIfDue();
+    await this.repairIfWanted();
+  }
+
+  /**
+   * What a check found different is fetched again at once on a scoped device (its tables are
+   * small) and after a change of scope; the whole organization's copy waits for the operator's
+   * Repair (the Sync screen). Once per pull: a copy still different waits for the next.
+   */
+  private async repairIfWanted(): Promise<void> {
+    const snapshot = this.transport.snapshot?.bind(this.transport);
+    if (this.lastCheck !== 'mismatch' || snapshot === undefined || this.snapshotUnsupported) return;
+    if (this.scope.kind === 'org' && !this.repairAfterCheck) return;
+    this.repairAfterCheck = false;
+    await this.repairTables(snapshot);
+    this.verifyWanted = true;
+    if ((await this.pullToEnd()) !== null) await this.verifyIfDue();
+  }
+
+  /** Pulls until the server has nothing newer: whether any page brought a row or a tombstone, or null when it stopped on an error. */
+  private async pullToEnd(): Promise<boolean | null> {
     // A new device reads the tables as they are now first, then pulls what changed meanwhile.
     const snapshot = this.transport.snapshot?.bind(this.transport);
-    if (snapshot !== undefined && !this.snapshotUnsupported && (await this.store.cursor()) === null && !(await this.firstSync(snapshot)))
-      return;
+    let changed = false;
+    if (snapshot !== undefined && !this.snapshotUnsupported && (await this.store.cursor()) === null) {
+      if (!(await this.firstSync(snapshot))) return null;
+      changed = true;
+    }
     let refreshed = false;
     // A cursor the server refuses (one side restored from an older backup) is forgotten, once per
     // pull: the next page is asked from the start, and the full pull re-sends every current row
@@ -991,7 +1047,7 @@ export class SyncEngine {
     for (;;) {
       let page;
       try {
-        page = await this.transport.pull(fromStart ? null : await this.store.cursor(), this.pullLimit);
+        page = await this.transport.pull(fromStart ? null : await this.store.cursor(), this.pullLimit, this.scope);
       } catch (error) {
         const message = errorMessage(error);
         // One refresh per 401, as for pushes: a token refused again right after is not retried forever.
@@ -1005,13 +1061,14 @@ export class SyncEngine {
           continue;
         }
         this.failed('pull', message, error instanceof TransportError && ['network', 'timeout'].includes(error.kind));
-        return;
+        return null;
       }
       refreshed = false;
       this.succeeded('pull');
       await this.store.applyPull(page, rebase);
       fromStart = false;
-      if (!page.has_more) return this.verifyIfDue();
+      changed ||= page.tombstones.length > 0 || Object.values(page.changes).some((rows) => rows.length > 0);
+      if (!page.has_more) return changed;
     }
   }
 
@@ -1045,7 +1102,7 @@ export class SyncEngine {
     const local = await this.store.localChecksums();
     let answer;
     try {
-      answer = await verify(cursor);
+      answer = await verify(cursor, this.scope);
     } catch (error) {
       if (error instanceof TransportError && error.kind === 'unsupported') {
         this.verifyUnsupported = true;
@@ -1069,6 +1126,7 @@ export class SyncEngine {
   }
 
   private async repairLoop(snapshot: NonNullable<SyncTransport['snapshot']>): Promise<void> {
+    this.scope = await this.scopeOf();
     try {
       await this.repairTables(snapshot);
     } catch (error) {
@@ -1087,7 +1145,7 @@ export class SyncEngine {
       let cursor: string | null = null;
       let after: string | null = null;
       do {
-        const page = await snapshot(table, after, this.snapshotLimit);
+        const page = await snapshot(table, after, this.snapshotLimit, this.scope);
         this.succeeded('pull');
         await this.store.applyRepairPage(page, rebase);
         for (const row of page.rows) seen.add(row.id);

@@ -8,6 +8,7 @@ import {
   type PushResult,
   type SnapshotPage,
 } from './model';
+import { scopeArgs, type SyncScope } from './scope';
 import { verifyAnswerSchema, type VerifyAnswer } from './verify';
 import { TransportError, type PushOptions, type ServerError, type SyncTransport, type WireOp } from './transport';
 import { errorMessage } from '../errors';
@@ -71,10 +72,12 @@ export function supabaseTransport(client: RpcClient, options: { timeoutMs: numbe
   return {
     push: async (deviceId: string, ops: WireOp[], pushOptions?: PushOptions): Promise<PushResult[]> =>
       (await call('push_changes', { device_id: deviceId, ops }, pushResponseSchema, pushOptions?.signal)).results,
-    pull: (cursor: string | null, limit: number): Promise<PullPage> => call('pull_changes', { cursor, limit }, pullPageSchema),
-    snapshot: (table: CachedTable, after: string | null, limit: number): Promise<SnapshotPage> =>
-      call('pull_snapshot', { tbl: table, after, limit }, snapshotPageSchema),
-    verify: (cursor: string): Promise<VerifyAnswer> => call('sync_verify', { cursor }, verifyAnswerSchema),
+    pull: (cursor: string | null, limit: number, scope?: SyncScope): Promise<PullPage> =>
+      call('pull_changes', { cursor, limit, ...scopeArgs(scope) }, pullPageSchema),
+    snapshot: (table: CachedTable, after: string | null, limit: number, scope?: SyncScope): Promise<SnapshotPage> =>
+      call('pull_snapshot', { tbl: table, after, limit, ...scopeArgs(scope) }, snapshotPageSchema),
+    verify: (cursor: string, scope?: SyncScope): Promise<VerifyAnswer> =>
+      call('sync_verify', { cursor, ...scopeArgs(scope) }, verifyAnswerSchema),
     refreshSession: async () => (await client.auth.refreshSession()).error === null,
   };
 }

@@ -1,20 +1,22 @@
+import type { SyncScope } from './scope';
 import type { VerifyAnswer } from './verify';
 import type { CachedTable, PullPage, PushResult, QueuedOp, SnapshotPage } from './model';
 
 /** How the engine reaches the server. Injected, so tests can fault it. */
 export interface SyncTransport {
   push(deviceId: string, ops: WireOp[], options?: PushOptions): Promise<PushResult[]>;
-  pull(cursor: string | null, limit: number): Promise<PullPage>;
+  /** The log after `cursor`; with a scope, only the changes of its rows (the cursor is the whole log's). */
+  pull(cursor: string | null, limit: number, scope?: SyncScope): Promise<PullPage>;
   /**
    * One page of a table as it is now, for a new device's first sync (core/sync/snapshot.ts).
    * Optional: without it a new device replays the change log from the start, as before.
    */
-  snapshot?(table: CachedTable, after: string | null, limit: number): Promise<SnapshotPage>;
+  snapshot?(table: CachedTable, after: string | null, limit: number, scope?: SyncScope): Promise<SnapshotPage>;
   /**
    * The server's counts and checksums for the caller's copy at `cursor` (core/sync/verify.ts).
    * Optional: without it the copy is not verified.
    */
-  verify?(cursor: string): Promise<VerifyAnswer>;
+  verify?(cursor: string, scope?: SyncScope): Promise<VerifyAnswer>;
   /** Gets a fresh access token (after a 401); resolves false when the session is gone. */
   refreshSession(): Promise<boolean>;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { seededRandom } from '../../core/random';
 import { SyncEngine } from '../../core/sync/engine';
+import { WHOLE_ORGANIZATION } from '../../core/sync/scope';
 import { supabaseTransport } from '../../core/sync/supabase-transport';
 import type { SyncTransport } from '../../core/sync/transport';
 import { SqliteQueueStore } from '../../main/sync/sqlite-queue-store';
@@ -43,6 +44,8 @@ export async function openStation(options: {
     batchSize: options.batchSize ?? 200,
     ...(options.snapshotLimit === undefined ? {} : { snapshotLimit: options.snapshotLimit }),
     backoff: options.backoff ?? { baseMs: 5, maxMs: 50 },
+    // As the host composes it: the scope the device's settings hold.
+    scope: async () => (await store.settings.syncScope.get()) ?? WHOLE_ORGANIZATION,
   });
   await store.recoverInFlight();
   return { engine, store, client, transport };

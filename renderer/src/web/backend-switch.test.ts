@@ -24,7 +24,12 @@ function memoryStore(unsynced: Partial<QueueStats>) {
     },
   });
   const store: BackendStore = {
-    settings: { backend: setting('backend'), stationName: setting('station_name'), memberRoles: setting('member_roles') },
+    settings: {
+      backend: setting('backend'),
+      stationName: setting('station_name'),
+      memberRoles: setting('member_roles'),
+      syncScope: setting('sync_scope'),
+    },
     session: {
       getItem: (key) => Promise.resolve(meta.get(`auth:${key}`) ?? null),
       setItem: (key, value) => {
