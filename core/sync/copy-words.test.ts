@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyWords } from './copy-words';
+import { copyWords, scopeWords } from './copy-words';
 import { NO_COPY_STATE } from './verify';
 
 const now = Date.UTC(2027, 5, 12, 14, 40);
@@ -41,5 +41,24 @@ describe('the local copy in words', () => {
       asOf: null,
       checked: 'not checked yet',
     });
+  });
+});
+
+describe('what the device keeps, in words', () => {
+  const names: Record<string, string> = {
+    '00000000-0000-4000-8000-000000000001': 'Autumn tour',
+    '00000000-0000-4000-8000-000000000002': 'Spring tour',
+    '00000000-0000-4000-8000-000000000003': 'Festival season',
+  };
+  const nameOf = (id: string): string | undefined => names[id];
+  it('names the scope, the chosen gigs by name, and never shows an id', () => {
+    expect(scopeWords({ kind: 'org' }, nameOf)).toBe('the whole company');
+    expect(scopeWords({ kind: 'mine' }, nameOf)).toBe('my gigs (the ones I am crew on)');
+    expect(scopeWords({ kind: 'gigs', roots: ['00000000-0000-4000-8000-000000000001'] }, nameOf)).toBe('Autumn tour');
+    const three = Object.keys(names);
+    expect(scopeWords({ kind: 'gigs', roots: three }, nameOf)).toBe('Autumn tour, Spring tour and 1 more gig');
+    const unknown = '00000000-0000-4000-8000-00000000000f';
+    expect(scopeWords({ kind: 'gigs', roots: [unknown] }, nameOf)).toBe('1 chosen gig');
+    expect(scopeWords({ kind: 'gigs', roots: [unknown, three[0] ?? ''] }, nameOf)).not.toMatch(/0000/);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { localTime } from '../views/time';
 import type { CachedTable } from './model';
+import type { SyncScope } from './scope';
 import type { CopyState } from './verify';
 
 /** Each synced table as the screens name it, in the order they are listed. */
@@ -67,4 +68,19 @@ export function copyWords(copy: CopyState, now: number, timeZone?: string): Copy
   if (copy.verifiedAt === null) return { headline: `Not verified yet · ${data}`, tone: 'unverified', asOf, tables, problems, checked };
   const summary = [counted('gigs', copy.counts.gigs ?? 0), counted('assets', copy.counts.assets ?? 0)].join(', ');
   return { headline: `Ready offline · ${data} · ${summary} · verified`, tone: 'verified', asOf, tables, problems, checked };
+}
+
+/**
+ * What the device keeps, in words: "the whole company", "my gigs", or the chosen gigs by name
+ * ("Autumn tour, Spring tour", "Autumn tour and 3 more gigs"); a gig whose name this copy lacks
+ * is counted, never shown as an id.
+ */
+export function scopeWords(scope: SyncScope, nameOf: (gigId: string) => string | undefined): string {
+  if (scope.kind === 'org') return 'the whole company';
+  if (scope.kind === 'mine') return 'my gigs (the ones I am crew on)';
+  const names = scope.roots.map(nameOf).filter((name): name is string => name !== undefined);
+  const shown = names.slice(0, 2);
+  const more = scope.roots.length - shown.length;
+  if (shown.length === 0) return `${number.format(more)} chosen ${more === 1 ? 'gig' : 'gigs'}`;
+  return more === 0 ? shown.join(', ') : `${shown.join(', ')} and ${number.format(more)} more ${more === 1 ? 'gig' : 'gigs'}`;
 }

@@ -81,7 +81,7 @@ export function App({ variant = 'station', push, onOpenGig, onSignedIn }: AppPro
   const [recent, setRecent] = useState<readonly RecentScan[]>([]);
   const sync = useSyncStatus();
   // A station PC keeps its lists warm (screens open instantly); a phone loads them when shown.
-  const fresh = useStationLists(variant === 'station' || screen === 'gigs' || screen === 'assets' || screen === 'plan');
+  const fresh = useStationLists(variant === 'station' || ['gigs', 'assets', 'plan', 'sync', 'settings'].includes(screen));
   // The same object while its parts are the same: the list screens (memoised) skip a scan's re-render.
   const lists = useMemo(() => fresh, [fresh.gigs, fresh.tree, fresh.assets, fresh.loaded, fresh.error]); // eslint-disable-line react-hooks/exhaustive-deps
 
@@ -239,7 +239,7 @@ export function App({ variant = 'station', push, onOpenGig, onSignedIn }: AppPro
             <Plan target={planTarget} lists={lists} feedback={lastFeedback} onOpen={openPlan} onBack={closePlan} />
           )}
           {screen === 'assets' && <Assets lists={lists} />}
-          {screen === 'sync' && <Sync sync={sync} />}
+          {screen === 'sync' && <Sync sync={sync} gigs={lists.gigs} />}
           {screen === 'conflicts' && <Conflicts sync={sync} />}
           {screen === 'scanners' && <Scanners feedback={lastFeedback} />}
           {screen === 'settings' && settingsError !== null && (
@@ -248,7 +248,13 @@ export function App({ variant = 'station', push, onOpenGig, onSignedIn }: AppPro
             </p>
           )}
           {screen === 'settings' && (
-            <Settings key={settings === null ? 'loading' : 'ready'} info={load.info} settings={settings} onSaved={settingsSaved} />
+            <Settings
+              key={settings === null ? 'loading' : 'ready'}
+              info={load.info}
+              settings={settings}
+              onSaved={settingsSaved}
+              gigs={lists.gigs}
+            />
           )}
         </main>
       )}

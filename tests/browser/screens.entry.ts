@@ -46,7 +46,7 @@ function mount(scenario: { screen: 'sync' | 'app'; failures: Failures }): void {
   Object.defineProperty(window, 'station', { value: stationStandIn(scenario.failures), configurable: true });
   const root = document.getElementById('root');
   if (root === null) throw new Error('no #root');
-  createRoot(root).render(scenario.screen === 'sync' ? createElement(SyncScreen, { sync: null }) : createElement(App));
+  createRoot(root).render(scenario.screen === 'sync' ? createElement(SyncScreen, { sync: null, gigs: [] }) : createElement(App));
 }
 
 (globalThis as { mount?: typeof mount }).mount = mount;

@@ -192,6 +192,19 @@ describe('the crew phone at 360 and 414 px', { timeout: 180_000 }, () => {
     await fits('Conflicts', 'crew-conflicts');
     await tab('Settings');
     await fits('Settings', 'crew-settings');
+    // What the phone keeps: its member's gigs, then the whole company again (the copy follows each).
+    await page.getByRole('radio', { name: /My gigs/ }).click();
+    await expect.poll(() => page.getByTestId('scope-now').innerText(), { timeout: 60_000 }).toBe('Keeps my gigs (the ones I am crew on).');
+    for (const phone of PHONES) {
+      await page.setViewportSize(phone.viewport);
+      await expect.poll(() => page.evaluate<string[]>(OVERFLOW), { message: `On this device at ${phone.name} px` }).toEqual([]);
+      const file = join(SHOTS, `crew-settings-scope-${phone.name}.png`);
+      await page.getByRole('region', { name: 'On this device' }).screenshot({ path: file });
+      copyFileSync(file, join(PROJECT_ROOT, 'docs', 'screenshots', `crew-settings-scope-${phone.name}.png`));
+    }
+    await page.setViewportSize(PHONES[0].viewport);
+    await page.getByRole('radio', { name: /The whole company/ }).click();
+    await expect.poll(() => page.getByTestId('scope-now').innerText(), { timeout: 60_000 }).toBe('Keeps the whole company.');
 
     // An invite to another backend on a phone already signed in: the question it asks fits too.
     await page.goto('about:blank');

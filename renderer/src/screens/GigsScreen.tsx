@@ -5,6 +5,7 @@ import { ancestry, visibleGigRows } from '../../../core/views/gig-tree';
 import { errorText, type StationLists } from '../station-data';
 import { Time } from '../Time';
 import { useVirtualRows } from '../virtual';
+import { KeepOnDevice } from './DeviceScope';
 import { MovementsExport } from './MovementsExport';
 import { OverdueList } from './OverdueList';
 import { OverdueReturns } from './PlanAvailability';
@@ -251,6 +252,7 @@ export function GigsScreen({
               </p>
             )}
             {message !== null && <p role="status">{message}</p>}
+            <KeepOnDevice gig={gig} />
             {selectedPlan !== null && selectedPlan.gig.id === gig.id && <OverdueReturns overdue={selectedPlan.availability.overdue} />}
             <MovementsExport gigId={gig.id} />
           </>

@@ -1,18 +1,22 @@
 import { useState, type FormEvent } from 'react';
 import type { StationInfo } from '../../../core/station-api';
-import type { StationSettings } from '../../../core/station-views';
+import type { GigListItem, StationSettings } from '../../../core/station-views';
 import { errorText } from '../station-data';
 import { BackendForm, SignInForm, type FormOutcome } from './AccountForms';
+import { DeviceScopeSettings } from './DeviceScope';
 
 /** Station name, which backend it syncs with (BackendForm), and who it is signed in as (SignInForm). */
 export function SettingsScreen({
   info,
   settings,
   onSaved,
+  gigs,
 }: {
   info: StationInfo;
   settings: StationSettings | null;
   onSaved: (s: StationSettings) => void;
+  /** The gigs this copy holds, to name the chosen ones. */
+  gigs: readonly GigListItem[];
 }) {
   const [name, setName] = useState(settings?.stationName ?? '');
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
@@ -80,6 +84,8 @@ export function SettingsScreen({
           Save name
         </button>
       </form>
+
+      <DeviceScopeSettings gigs={gigs} />
 
       <BackendForm settings={settings} outcome={outcome} />
 

@@ -2,11 +2,13 @@ import { useEffect, useRef, useState } from 'react';
 import type { z } from 'zod';
 import type { quarantineEntrySchema, SyncStatusView } from '../../../core/station-api';
 import type { QueuedOp } from '../../../core/sync/model';
-import { copyWords } from '../../../core/sync/copy-words';
+import type { GigListItem } from '../../../core/station-views';
+import { copyWords, scopeWords } from '../../../core/sync/copy-words';
 import { quarantineWords } from '../../../core/sync/quarantine-words';
 import { queuedOpState } from '../../../core/sync/queue-words';
 import { ago, errorText, useNow } from '../station-data';
 import { useVirtualRows } from '../virtual';
+import { gigNames } from './DeviceScope';
 
 type Quarantined = z.infer<typeof quarantineEntrySchema>;
 const QUEUE_ROWS = 1000;
@@ -16,7 +18,7 @@ const ROW_HEIGHT = 44;
 const LABELS_KEPT = 2000;
 
 /** The queue as the operator needs it: is it moving, how far behind, and what needs a decision. */
-export function SyncScreen({ sync }: { sync: SyncStatusView | null }) {
+export function SyncScreen({ sync, gigs }: { sync: SyncStatusView | null; gigs: readonly GigListItem[] }) {
   const now = useNow();
   const [queue, setQueue] = useState<QueuedOp[]>([]);
   const [quarantine, setQuarantine] = useState<Quarantined[]>([]);
@@ -135,7 +137,7 @@ export function SyncScreen({ sync }: { sync: SyncStatusView | null }) {
         {message !== null && <p role="status">{message}</p>}
       </section>
 
-      <LocalCopy sync={sync} now={now} />
+      <LocalCopy sync={sync} now={now} gigs={gigs} />
 
       <section aria-label="Quarantined">
         <h2>Quarantined ({quarantine.length})</h2>
@@ -209,7 +211,7 @@ export function SyncScreen({ sync }: { sync: SyncStatusView | null }) {
  * Whether this device can go dark: how old its data is, what it holds, when that was last
  * checked against the server (core/sync/verify.ts), and Repair when something differs.
  */
-function LocalCopy({ sync, now }: { sync: SyncStatusView | null; now: number }) {
+function LocalCopy({ sync, now, gigs }: { sync: SyncStatusView | null; now: number; gigs: readonly GigListItem[] }) {
   const [busy, setBusy] = useState<'verify' | 'repair' | null>(null);
   // The section's own outcome is its headline; only a failure needs words of its own.
   const [failure, setFailure] = useState<string | null>(null);
@@ -231,6 +233,9 @@ function LocalCopy({ sync, now }: { sync: SyncStatusView | null; now: number }) 
       <h2>Local copy</h2>
       <p className="copy-headline" data-testid="copy-headline">
         {words.headline}
+      </p>
+      <p data-testid="copy-scope">
+        Keeps {scopeWords(sync.scope, gigNames(gigs))} <span className="muted">(Settings, “On this device”)</span>
       </p>
       {words.problems.length > 0 && (
         <ul className="copy-problems" data-testid="copy-problems">
