@@ -78,6 +78,9 @@ const membershipsSchema = z.array(
 /** Roles read longer ago than this are read again when asked for (in the background). */
 const ROLES_FRESH_MS = 10 * 60_000;
 
+/** The platform's timers (Node, a page, a worker), for rejoining a closed channel later. */
+const timers = globalThis as unknown as { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(handle: unknown): void };
+
 /** The companies a member's channels are for, as one comparable key. */
 function orgKey(roles: KnownRoles): string {
   return roles.roles
@@ -112,6 +115,8 @@ export class BackendLink implements StationBackend {
   private toldLive = false;
   /** Bumped whenever the channels are dropped: a channel's late status from before is ignored. */
   private generation = 0;
+  private rejoinTimer: unknown = null;
+  private rejoins = 0;
 
   constructor(
     private readonly store: BackendStore,
@@ -192,8 +197,9 @@ export class BackendLink implements StationBackend {
     // bring the old backend's rows into the new backend's copy (the engine waits for those in flight).
     this.switching = true;
     try {
+      // First: a poke now would start a pull the switch refuses (the device would look offline).
+      await this.dropChannels(true);
       await this.changes.emitAndWait({ kind: 'switching-backend', from: this.config?.url ?? null, to: next.url });
-      await this.dropChannels();
       // The old backend's session goes with its client and its caches either way (reset below); a
       // local sign-out that fails leaves nothing the new backend could use.
       await this.client?.auth.signOut({ scope: 'local' }).catch(() => undefined);
@@ -222,7 +228,7 @@ export class BackendLink implements StationBackend {
 
   async signOut(): Promise<void> {
     await this.changes.emitAndWait({ kind: 'signing-out' });
-    await this.dropChannels();
+    await this.dropChannels(true);
     await this.client?.auth.signOut({ scope: 'local' });
     await this.store.settings.memberRoles.clear();
   }
@@ -287,7 +293,7 @@ export class BackendLink implements StationBackend {
 
   async unlisten(): Promise<void> {
     this.listening = false;
-    await this.dropChannels();
+    await this.dropChannels(true);
   }
 
   private relistenQuietly(): void {
@@ -296,22 +302,24 @@ export class BackendLink implements StationBackend {
   }
 
   private async relisten(): Promise<void> {
-    await this.dropChannels();
-    const client = this.client;
-    if (!this.listening || client === null) return;
+    // The generation is this call's from before anything is awaited: a later relisten, sign-out or
+    // switch bumps it, and this one stops at its next step (two at once joined every channel twice).
+    const leaving = this.dropChannels(false);
     const generation = this.generation;
+    await leaving;
+    const client = this.client;
+    if (!this.listening || client === null || generation !== this.generation) return;
     const session = (await client.auth.getSession()).data.session;
     if (session === null) return;
     const stored = await this.store.settings.memberRoles.get();
     const email = session.user.email?.toLowerCase();
     const roles = stored !== null && stored.email.toLowerCase() === email ? stored : await this.readRoles().catch(() => null);
-    // Dropped again meanwhile (signed out, switched, listened again): that call decides.
     if (roles === null || generation !== this.generation || client !== this.client) return;
     // Private channels join with the member's JWT (else with the anon key, which RLS refuses).
     await client.realtime.setAuth().catch(() => undefined);
     if (generation !== this.generation) return;
     this.listenedOrgs = orgKey(roles);
-    for (const { orgId } of roles.roles) {
+    for (const orgId of new Set(roles.roles.map((r) => r.orgId))) {
       const channel = client
         .channel(`org:${orgId}`, { config: { private: true } })
         .on('broadcast', { event: 'changed' }, () => {
@@ -319,21 +327,44 @@ export class BackendLink implements StationBackend {
         })
         .subscribe((status) => {
           if (generation !== this.generation) return;
-          if (status === REALTIME_SUBSCRIBE_STATES.SUBSCRIBED) this.joined.add(channel);
-          else this.joined.delete(channel);
+          if (status === REALTIME_SUBSCRIBE_STATES.SUBSCRIBED) {
+            this.joined.add(channel);
+            this.rejoins = 0;
+          } else this.joined.delete(channel);
           this.tellLive();
+          // Realtime closes a channel (a token expired or refused at refresh, a passing failure of
+          // the service) and supabase-js does not join a closed channel again: this link does, spaced.
+          if (status === REALTIME_SUBSCRIBE_STATES.CLOSED) this.rejoinLater(generation);
         });
       this.channels.push({ client, channel });
     }
   }
 
-  private async dropChannels(): Promise<void> {
+  private rejoinLater(generation: number): void {
+    if (this.rejoinTimer !== null) return;
+    const wait = Math.min(60_000, 2000 * 2 ** this.rejoins);
+    this.rejoins += 1;
+    this.rejoinTimer = timers.setTimeout(() => {
+      this.rejoinTimer = null;
+      if (generation === this.generation) this.relistenQuietly();
+    }, wait);
+  }
+
+  /** Leaves every channel (and, when the host stops or the backend changes, closes the socket too). */
+  private dropChannels(disconnect: boolean): Promise<void> {
     this.generation += 1;
+    if (this.rejoinTimer !== null) timers.clearTimeout(this.rejoinTimer);
+    this.rejoinTimer = null;
     this.listenedOrgs = '';
     const channels = this.channels.splice(0);
     this.joined.clear();
     this.tellLive();
-    await Promise.all(channels.map(({ client, channel }) => client.removeChannel(channel).catch(() => undefined)));
+    const clients = new Set(channels.map((c) => c.client));
+    return (async () => {
+      await Promise.all(channels.map(({ client, channel }) => client.removeChannel(channel).catch(() => undefined)));
+      // Left alone, supabase-js closes an idle socket only after two heartbeats (50 s), reconnecting meanwhile.
+      if (disconnect) for (const client of clients) await Promise.resolve(client.realtime.disconnect()).catch(() => undefined);
+    })();
   }
 
   private tellLive(): void {

@@ -35,7 +35,11 @@ function setup() {
     // The page is stored, the pull ends, and a pull it asked for is started.
     for (let i = 0; i < 5; i += 1) await clock.advance(0);
   };
-  return { clock, engine, answer, pulls: () => pulls, inFlight: () => answers.length };
+  // Only a repair asks for snapshots (no table differs here, so none is asked for).
+  const canRepair = (): void => {
+    transport.snapshot = () => Promise.reject(new Error('never asked'));
+  };
+  return { clock, engine, answer, canRepair, pulls: () => pulls, inFlight: () => answers.length };
 }
 
 describe('pokes', () => {
@@ -105,6 +109,47 @@ describe('the poll while pokes arrive', () => {
     expect(pulls()).toBe(4);
     await answer();
     expect((await engine.status()).live).toBe(false);
+    engine.stop();
+  });
+});
+
+describe('pokes around a repair and a lost channel', () => {
+  it('a poke during a repair is pulled after it, as during a pull, not at the next minute’s poll', async () => {
+    const { clock, engine, answer, canRepair, pulls, inFlight } = setup();
+    await engine.start();
+    await clock.advance(0);
+    await answer();
+    engine.setLive(true);
+    await clock.advance(250);
+    await answer();
+    canRepair();
+    const before = pulls();
+    const repairing = engine.repair();
+    for (let i = 0; i < 10; i += 1) await clock.advance(0);
+    expect(inFlight()).toBe(1);
+    engine.poke();
+    await answer();
+    await repairing;
+    await clock.advance(5_000);
+    expect(pulls()).toBe(before + 2);
+    engine.stop();
+  });
+
+  it('a poke while the channel drops keeps its pull soon, not at the next 15 s poll', async () => {
+    const { clock, engine, answer, pulls } = setup();
+    await engine.start();
+    await clock.advance(0);
+    await answer();
+    engine.setLive(true);
+    await clock.advance(250);
+    await answer();
+    expect(pulls()).toBe(2);
+    // A poke within the gap sets a pull 250 ms after the last began; the channel drops meanwhile.
+    engine.poke();
+    engine.setLive(false);
+    await clock.advance(250);
+    expect(pulls()).toBe(3);
+    await answer();
     engine.stop();
   });
 });

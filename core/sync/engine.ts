@@ -230,6 +230,8 @@ export class SyncEngine {
   /** What the last check came to (verifyNow tells its caller). */
   private lastCheck: CheckOutcome = 'not_checked';
   private readonly timers: Record<Loop, unknown> = { push: null, pull: null };
+  /** When the pull timer fires (null: none set). */
+  private pullDueAt: number | null = null;
   private running = false;
   private platformOnline = true;
   private reachable = true;
@@ -306,6 +308,7 @@ export class SyncEngine {
       if (pending !== null) this.clock.clearTimeout(pending);
       this.timers[loop] = null;
     }
+    this.pullDueAt = null;
   }
 
   /** Validates and durably queues an op, then tries to send it. */
@@ -359,8 +362,14 @@ export class SyncEngine {
 
   /** Pulls until the server has nothing newer (single flight), then verifies the copy when it is due. */
   pull(): Promise<void> {
-    if (this.pulling === null) this.lastPullAt = this.clock.now();
-    this.pulling ??= this.pullLoop().finally(() => {
+    this.pulling ??= this.inPullFlight(this.pullLoop());
+    return this.pulling;
+  }
+
+  /** A pull or a repair as the one in flight: when it ends, a poke that came meanwhile pulls again. */
+  private inPullFlight(run: Promise<void>): Promise<void> {
+    this.lastPullAt = this.clock.now();
+    return run.finally(() => {
       this.pulling = null;
       void this.emit();
       if (this.pullAgain) {
@@ -368,7 +377,6 @@ export class SyncEngine {
         this.pullAfterGap();
       }
     });
-    return this.pulling;
   }
 
   /**
@@ -394,7 +402,8 @@ export class SyncEngine {
     if (live === this.live) return;
     this.live = live;
     if (live) this.poke();
-    else this.schedulePull(this.pollMs);
+    // A pull a poke already set sooner stays where it is.
+    else if (this.pullDueAt === null || this.pullDueAt > this.clock.now() + this.pollMs) this.schedulePull(this.pollMs);
     void this.emit();
   }
 
@@ -460,11 +469,7 @@ export class SyncEngine {
       );
     this.repairing ??= (async () => {
       while (this.pulling !== null) await this.pulling.catch(() => undefined);
-      const run = this.repairLoop(snapshot);
-      this.pulling = run.finally(() => {
-        this.pulling = null;
-        void this.emit();
-      });
+      this.pulling = this.inPullFlight(this.repairLoop(snapshot));
       await this.pulling;
     })().finally(() => {
       this.repairing = null;
@@ -630,8 +635,10 @@ export class SyncEngine {
     if (!this.running) return;
     const pending = this.timers[loop];
     if (pending !== null) this.clock.clearTimeout(pending);
+    if (loop === 'pull') this.pullDueAt = this.clock.now() + ms;
     this.timers[loop] = this.clock.setTimeout(() => {
       this.timers[loop] = null;
+      if (loop === 'pull') this.pullDueAt = null;
       // A failure the loop did not record itself (the store failing, say) becomes lastError, which
       // the Sync screen shows; the poll loop goes on either way.
       void (loop === 'push' ? this.drain() : this.pull())

@@ -127,8 +127,8 @@ export async function startRealtime(options: RealtimeOptions): Promise<RunningRe
         [topic],
       );
       await client.query(
-        "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('realtime.topic', $3, true)",
-        [role, JSON.stringify(verified.claims), topic],
+        "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('request.jwt.claim.sub', $3, true), set_config('realtime.topic', $4, true)",
+        [role, JSON.stringify(verified.claims), typeof verified.claims.sub === 'string' ? verified.claims.sub : '', topic],
       );
       const read = await client.query<{ allowed: boolean }>('select exists (select 1 from realtime.messages where id = $1) as allowed', [
         probe.rows[0]?.id,
@@ -180,8 +180,8 @@ export async function startRealtime(options: RealtimeOptions): Promise<RunningRe
       event: 'system',
       payload: { status: 'error', extension: 'system', channel: joined.topic, message: why },
     });
-    // The client's channel errors and rejoins (with its backoff), with whatever token it holds then.
-    send(socket, { joinRef: joined.joinRef, ref: joined.joinRef, topic: joined.channel, event: 'phx_error', payload: {} });
+    // As Realtime shuts a channel down: the client's channel is closed (supabase-js does not join it again by itself).
+    send(socket, { joinRef: joined.joinRef, ref: joined.joinRef, topic: joined.channel, event: 'phx_close', payload: {} });
   };
 
   const handle = async (socket: WebSocket, frame: Frame): Promise<void> => {
@@ -254,6 +254,8 @@ export async function startRealtime(options: RealtimeOptions): Promise<RunningRe
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = new URL(req.url ?? '/', 'http://realtime.invalid');
+    // Handed over by the HTTP server without its error handler: a client that resets now must not take the stack down.
+    socket.on('error', () => socket.destroy());
     if (url.pathname !== PATH && url.pathname !== `${PATH}/`) return refuse(socket, 404, 'Not Found');
     if (paused || stopped) return refuse(socket, 503, 'Service Unavailable');
     const apikey = url.searchParams.get('apikey');
