@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { seededRandom } from '../../core/random';
 import { SyncEngine } from '../../core/sync/engine';
+import type { SyncScope } from '../../core/sync/scope';
 import { SNAPSHOT_TABLES } from '../../core/sync/snapshot';
 import { supabaseTransport } from '../../core/sync/supabase-transport';
 import { SqliteQueueStore } from '../../main/sync/sqlite-queue-store';
@@ -96,7 +97,49 @@ async function initialSync(
 }
 
 /**
- * A new station's first sync end to end (initialSync), then pull_changes through supabase-js
+ * A touring laptop's first sync: the scope of the seed's largest tour (the root gig with the most
+ * gigs under it), into SQLite on disk, until the copy is verified against the tour.
+ */
+async function touringSync(env: SeededStack): Promise<{ rows: number; s: number; gigs: number }> {
+  const { rows: tours } = await env.db.query<{ id: string; gigs: number }>(
+    `select r.id, count(*)::int as gigs
+       from public.gigs r join public.gigs g on g.org_id = r.org_id and g.path operator(extensions.<@) r.path
+      where r.org_id = $1 and r.parent_gig_id is null and r.deleted_at is null and g.deleted_at is null
+      group by r.id order by count(*) desc, r.id limit 1`,
+    [env.orgId],
+  );
+  const tour = tours[0];
+  if (tour === undefined) throw new Error('the seed has no tour');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-touring-'));
+  const store = new SqliteQueueStore({ path: join(dir, 'laptop.sqlite'), newId: randomUUID });
+  try {
+    const scope: SyncScope = { kind: 'gigs', roots: [tour.id] };
+    await store.settings.syncScope.set(scope);
+    const engine = new SyncEngine({
+      store,
+      transport: supabaseTransport(env.manager, { timeoutMs: 60_000 }),
+      clock: systemClock,
+      random: seededRandom(21),
+      newId: randomUUID,
+      scope: () => Promise.resolve(scope),
+    });
+    const started = performance.now();
+    await engine.pull();
+    const s = (performance.now() - started) / 1000;
+    const { copy, lastError } = await engine.status();
+    if (copy.verifiedAt === null || copy.mismatched.length > 0)
+      throw new Error(`the touring laptop's first sync ended unverified: ${JSON.stringify(copy.mismatched)} ${lastError ?? ''}`);
+    let rows = 0;
+    for (const name of SNAPSHOT_TABLES) rows += await store.countCached(name);
+    return { rows, s, gigs: tour.gigs };
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A new station's first sync end to end (initialSync), a touring laptop's (touringSync), then pull_changes through supabase-js
  * over HTTP at a seeded scale: the same organization replayed from the change log (pages of
  * 1,000: what a device without pull_snapshot does, and the figure before it), then 200
  * incremental pulls, each after 5 assets changed, from the cursor the previous pull returned —
@@ -122,6 +165,8 @@ export async function pullBench(args: string[]): Promise<Record<string, unknown>
 
     log('first sync of a new station into SQLite…');
     const initial = await initialSync(env);
+    log('first sync of a touring laptop (one tour) into SQLite…');
+    const touring = await touringSync(env);
 
     log('full pull of the organization from the change log…');
     const pages: number[] = [];
@@ -163,6 +208,10 @@ export async function pullBench(args: string[]): Promise<Record<string, unknown>
       rows_per_s: initialRowsPerS,
       // How long until the first page is in the store (what its user waits for before anything shows).
       first_page_ms: round(initial.firstPageMs, 1),
+      // A touring laptop's first sync of one tour (the seed's largest), verified.
+      touring_scope_s: round(touring.s, 2),
+      touring_rows: touring.rows,
+      touring_gigs: touring.gigs,
       snapshot_page_p95_ms: round(percentile(initial.pages, 95), 1),
       // Of initial_s, the check: the station summing its copy, and sync_verify answering.
       check_local_ms: round(initial.localCheckMs, 0),
@@ -201,7 +250,8 @@ export async function pullBench(args: string[]): Promise<Record<string, unknown>
           ],
         ],
       )}\nfirst sync of a new station: ${initial.rows} rows in SQLite in ${result.initial_s} s (${initialRowsPerS} rows/s), ` +
-        `first page applied after ${result.first_page_ms} ms; the check: ${result.check_local_ms} ms here, ${result.check_server_ms} ms on the server\nlog replay: ${rows} rows in ${result.full_s} s (${result.full_rows_per_s} rows/s)\n`,
+        `first page applied after ${result.first_page_ms} ms; the check: ${result.check_local_ms} ms here, ${result.check_server_ms} ms on the server\n` +
+        `touring laptop, one tour (${touring.gigs} gigs): ${touring.rows} rows in SQLite, verified, in ${result.touring_scope_s} s\nlog replay: ${rows} rows in ${result.full_s} s (${result.full_rows_per_s} rows/s)\n`,
     );
     return result;
   } finally {
