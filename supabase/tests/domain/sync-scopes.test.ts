@@ -222,6 +222,20 @@ describe('pulling and checking a scope', () => {
     const whole = await org.members.manager.client.rpc('pull_changes', { cursor, limit: 500 });
     expect((whole.data as { cursor: string }).cursor).toBe(page.cursor);
     expect((whole.data as { changes: Record<string, unknown[]> }).changes['gigs']).toHaveLength(2);
+    // A row that leaves by being deleted (a gig soft-deleted, a plan line removed) still sends its
+    // tombstone, though it is no longer in the scope; a row outside the scope is not fetched.
+    const hidden = await insertGig(stack.db, org.id, { parent: ids.tour, name: 'Cancelled night' });
+    const { rows: line } = await stack.db.query<{ id: string }>(
+      'insert into public.kit_assignments (org_id, gig_id, asset_id) values ($1, $2, $3) returning id',
+      [org.id, hidden, ids.loose],
+    );
+    const before = await org.members.manager.client.rpc('pull_changes', { cursor: page.cursor, limit: 500, scope });
+    const mid = (before.data as { cursor: string }).cursor;
+    await stack.db.query('delete from public.kit_assignments where id = $1', [line[0]?.id]);
+    await stack.db.query('update public.gigs set deleted_at = now() where id = $1', [hidden]);
+    const gone = await org.members.manager.client.rpc('pull_changes', { cursor: mid, limit: 500, scope });
+    const tombstones = (gone.data as { tombstones: { table: string; id: string }[] }).tombstones.map((t) => `${t.table}:${t.id}`);
+    expect(tombstones.sort()).toEqual([`gigs:${hidden}`, `kit_assignments:${line[0]?.id ?? ''}`].sort());
   });
 
   it('sync_verify counts the scope, and a commit outside the scope does not make its copy move on', async () => {
