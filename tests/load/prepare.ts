@@ -102,6 +102,20 @@ export async function prepareFestival(dbUrl: string, scenario: Scenario, log: (l
       )
     ).rows;
     if (assets.length < needed) throw new Error(`only ${assets.length} available loose assets for ${needed} needed`);
+    // Each crew member's gear is planned for their set: it is what their phone keeps (the scope
+    // "mine": their sets and what is planned for or out to them), checked out or in.
+    const per = scenario.users.assetsPerUser;
+    await client.query(
+      `insert into public.kit_assignments (org_id, gig_id, asset_id)
+       select $1, a.gig_id, a.asset_id from jsonb_to_recordset($2::jsonb) as a(gig_id uuid, asset_id uuid)
+        where not exists (select 1 from public.kit_assignments k where k.gig_id = a.gig_id and k.asset_id = a.asset_id)`,
+      [
+        orgId,
+        JSON.stringify(
+          assignment.flatMap((a, i) => assets.slice(i * per, (i + 1) * per).map((x) => ({ gig_id: a.set.id, asset_id: x.id }))),
+        ),
+      ],
+    );
     await client.query('commit');
 
     const cursor =
@@ -111,7 +125,6 @@ export async function prepareFestival(dbUrl: string, scenario: Scenario, log: (l
           [orgId],
         )
       ).rows[0]?.cursor ?? null;
-    const per = scenario.users.assetsPerUser;
     const prepared: LoadUser[] = assignment.map((a, i) => ({
       email: a.email,
       password: LOAD_PASSWORD,

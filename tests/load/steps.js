@@ -109,7 +109,9 @@ export function stepRequest(step, user, state, tools) {
     case 'search':
       return rpc(step, { query: tools.searchTerms[Math.floor(tools.random() * tools.searchTerms.length)] ?? 'mixer', limit: 20 });
     case 'pull':
-      return rpc(step, { cursor: state.cursor, limit: 200 });
+      // A crew phone keeps its member's gigs (the scope "mine"): the page of the log is the whole
+      // organization's, the rows fetched only those of its gigs.
+      return rpc(step, { cursor: state.cursor, limit: 200, scope: { kind: 'mine' } });
     case 'push_scans': {
       // Each crew member scans their own gear out to their gig, and back in on the next round.
       const ops = state.assets.map((asset) =>
