@@ -618,6 +618,15 @@ export class Queue implements QueueStore {
     return sums;
   }
 
+  /** The copy is no longer known to be complete (its scope changed): unchecked until the next check. */
+  forgetVerification(): Promise<CopyState> {
+    return this.run('readwrite', async (tx) => {
+      const next: CopyState = { ...(await readCopyState(tx)), verifiedAt: null, counts: {}, mismatched: [] };
+      await writeCopyState(tx, next);
+      return next;
+    });
+  }
+
   /** Stores what a verification found (the server's counts, the tables that differ). */
   recordVerification(server: Partial<Record<CachedTable, TableChecksum>>, found: TableMismatch[]): Promise<CopyState> {
     const now = this.options.clock();

@@ -3,7 +3,16 @@ import { Observers } from '../observers';
 import type { Random } from '../random';
 import type { syncStatusSchema } from '../station-api';
 import { backoffDelay, type BackoffPolicy } from './backoff';
-import { entityKey, newOpSchema, type ConflictChoice, type NewOp, type PushResult, type QueuedOp, type SnapshotPage } from './model';
+import {
+  entityKey,
+  newOpSchema,
+  type ConflictChoice,
+  type NewOp,
+  type PullPage,
+  type PushResult,
+  type QueuedOp,
+  type SnapshotPage,
+} from './model';
 import { rebase } from './optimistic';
 import { QueueStoreError, type Outcome, type QueueStore } from './queue-store';
 import { DEFAULT_REQUEST_TIMING, RequestTimer, type RequestTiming } from './request-timer';
@@ -61,6 +70,8 @@ export interface SyncEngineOptions {
   pokeGapMs?: number;
   /** What this device keeps (the stored setting; the whole organization by default). */
   scope?: () => Promise<SyncScope>;
+  /** The least time between two checks of a scoped copy that pulls brought rows to (default 10 s: a check reads the whole copy). */
+  scopedCheckGapMs?: number;
   /** Batches making progress at once (default 2). */
   concurrency?: number;
   /**
@@ -95,6 +106,8 @@ export interface BatchRetryPolicy extends BackoffPolicy {
 const TRANSIENT: readonly string[] = ['network', 'timeout', 'server', 'protocol'];
 /** Failures that say the server cannot be reached (rather than that it answered badly). */
 const UNREACHABLE: readonly string[] = ['network', 'timeout'];
+/** The tables whose rows decide which assets, cases and staff profiles a scope holds. */
+const MEMBERSHIP_TABLES: readonly string[] = ['kit_assignments', 'gig_staff', 'cases'];
 
 /**
  * One drain's shared state. When one sender finds the network down, the others stop too.
@@ -205,10 +218,15 @@ export class SyncEngine {
   /** When the last pull began (the poke gap counts from it). */
   private lastPullAt = Number.NEGATIVE_INFINITY;
   private readonly scopeOf: () => Promise<SyncScope>;
+  private readonly scopedCheckGapMs: number;
   /** The scope the pull or repair in flight asks for (read once as it starts). */
   private scope: SyncScope = WHOLE_ORGANIZATION;
   /** The scope changed: the next check's differences are repaired at once, whatever the scope. */
   private repairAfterCheck = false;
+  /** A pull brought rows of a scoped copy: check it (at most every scopedCheckGapMs). */
+  private scopedCheckDue = false;
+  /** When a check last asked the server (the spacing of scoped checks counts from it). */
+  private lastCheckAt = Number.NEGATIVE_INFINITY;
   private readonly concurrency: number;
   private readonly maxBatches: number;
   private readonly timer: RequestTimer;
@@ -274,6 +292,7 @@ export class SyncEngine {
     this.livePollMs = Math.max(this.pollMs, options.livePollMs ?? 60_000);
     this.pokeGapMs = options.pokeGapMs ?? 250;
     this.scopeOf = options.scope ?? (() => Promise.resolve(WHOLE_ORGANIZATION));
+    this.scopedCheckGapMs = options.scopedCheckGapMs ?? 10_000;
     this.concurrency = options.concurrency ?? 2;
     this.maxBatches = Math.max(this.concurrency, options.maxBatches ?? 3 * this.concurrency);
     this.timer = new RequestTimer({ ...DEFAULT_REQUEST_TIMING, ...options.timing });
@@ -444,8 +463,10 @@ export class SyncEngine {
    * fetched again (rows that left the scope go, unless queued ops still refer to them).
    */
   async rescope(): Promise<void> {
-    this.scope = await this.scopeOf();
+    // Not complete for the new scope until checked (offline, the Sync screen must not say "verified").
+    await this.store.forgetVerification();
     while (this.pulling !== null) await this.pulling.catch(() => undefined);
+    this.scope = await this.scopeOf();
     this.verifyWanted = true;
     this.repairAfterCheck = true;
     await this.pull();
@@ -1013,9 +1034,11 @@ export class SyncEngine {
     this.lastCheck = 'not_checked';
     const changed = await this.pullToEnd();
     if (changed === null) return;
-    // A scoped copy gains and loses rows through other rows (an asset planned for the tour has no
-    // change of its own): it is checked after every pull that brought something.
-    if (changed && this.scope.kind !== 'org') this.verifyWanted = true;
+    // A scoped copy gains rows through other rows (an asset planned for the tour has no change of
+    // its own): it is checked after a pull that brought rows of the scope, at most every
+    // scopedCheckGapMs (a row leaving the scope comes as a tombstone and needs no check).
+    if (changed && this.scope.kind !== 'org') this.scopedCheckDue = true;
+    if (this.scopedCheckDue && this.clock.now() - this.lastCheckAt >= this.scopedCheckGapMs) this.verifyWanted = true;
     await this.verifyIfDue();
     await this.repairIfWanted();
   }
@@ -1026,13 +1049,25 @@ export class SyncEngine {
    * Repair (the Sync screen). Once per pull: a copy still different waits for the next.
    */
   private async repairIfWanted(): Promise<void> {
+    const afterRescope = this.repairAfterCheck;
+    // The first check that answers after a change of scope decides; later ones are ordinary.
+    if (this.lastCheck === 'verified' || this.lastCheck === 'mismatch') this.repairAfterCheck = false;
     const snapshot = this.transport.snapshot?.bind(this.transport);
     if (this.lastCheck !== 'mismatch' || snapshot === undefined || this.snapshotUnsupported) return;
-    if (this.scope.kind === 'org' && !this.repairAfterCheck) return;
-    this.repairAfterCheck = false;
+    if (this.scope.kind === 'org' && !afterRescope) return;
     await this.repairTables(snapshot);
     this.verifyWanted = true;
     if ((await this.pullToEnd()) !== null) await this.verifyIfDue();
+  }
+
+  /** Whether a scoped page drops a plan line, crew line or case this device holds. */
+  private async dropsMembership(page: PullPage): Promise<boolean> {
+    if (this.scope.kind === 'org') return false;
+    for (const gone of page.tombstones) {
+      if (!MEMBERSHIP_TABLES.includes(gone.table)) continue;
+      if ((await this.store.getCached(gone.table, gone.id)) !== null) return true;
+    }
+    return false;
   }
 
   /** Pulls until the server has nothing newer: whether any page brought a row or a tombstone, or null when it stopped on an error. */
@@ -1072,9 +1107,11 @@ export class SyncEngine {
       }
       refreshed = false;
       this.succeeded('pull');
+      // A scoped copy may gain or lose rows through these: rows of the scope, or a plan line, crew
+      // line or case it holds that is gone (its asset or profile may leave with it).
+      changed ||= Object.values(page.changes).some((rows) => rows.length > 0) || (await this.dropsMembership(page));
       await this.store.applyPull(page, rebase);
       fromStart = false;
-      changed ||= page.tombstones.length > 0 || Object.values(page.changes).some((rows) => rows.length > 0);
       if (!page.has_more) return changed;
     }
   }
@@ -1106,6 +1143,8 @@ export class SyncEngine {
     };
     // The local side first: a commit after it moves the server past the cursor, which the server
     // then says instead of counting (a push answered meanwhile cannot make the copy look wrong).
+    this.lastCheckAt = this.clock.now();
+    this.scopedCheckDue = false;
     const local = await this.store.localChecksums();
     let answer;
     try {

@@ -66,6 +66,8 @@ export interface QueueStore {
   ): Promise<SnapshotStep>;
   /** Count and checksum of the server rows held, per table (core/sync/verify.ts). */
   localChecksums(): Promise<Record<CachedTable, TableChecksum>>;
+  /** The copy's scope changed: not verified until it is checked again. */
+  forgetVerification(): Promise<CopyState>;
   /** Stores what a verification found; the copy state as it is now. */
   recordVerification(server: Partial<Record<CachedTable, TableChecksum>>, found: TableMismatch[]): Promise<CopyState>;
   /** One page of a table re-read to repair it. */

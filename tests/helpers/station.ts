@@ -28,6 +28,8 @@ export async function openStation(options: {
   backoff?: { baseMs: number; maxMs: number };
   wrap?: (transport: SyncTransport) => SyncTransport;
   seed?: number;
+  /** Checks of a scoped copy as often as pulls bring rows (the engine spaces them 10 s apart). */
+  scopedCheckGapMs?: number;
 }): Promise<Station> {
   const client = nodeSupabaseClient(options.url, options.anonKey);
   const { error } = await client.auth.signInWithPassword({ email: options.email, password: options.password });
@@ -46,6 +48,7 @@ export async function openStation(options: {
     backoff: options.backoff ?? { baseMs: 5, maxMs: 50 },
     // As the host composes it: the scope the device's settings hold.
     scope: async () => (await store.settings.syncScope.get()) ?? WHOLE_ORGANIZATION,
+    ...(options.scopedCheckGapMs === undefined ? {} : { scopedCheckGapMs: options.scopedCheckGapMs }),
   });
   await store.recoverInFlight();
   return { engine, store, client, transport };

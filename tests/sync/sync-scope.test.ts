@@ -65,6 +65,7 @@ async function laptop(scope: SyncScope, fetched = new Map<CachedTable, number>()
     password: member.password,
     dbPath: join(dir, `${randomUUID()}.sqlite`),
     snapshotLimit: 3,
+    scopedCheckGapMs: 0,
     wrap: counting(fetched, state),
   });
   await station.store.settings.syncScope.set(scope);

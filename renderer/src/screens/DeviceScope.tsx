@@ -49,17 +49,18 @@ function Outcome({ message }: { message: { ok: boolean; text: string } | null })
 }
 
 /**
- * On a gig's detail: keep this gig (and what it needs) on the device — a touring laptop about to
+ * On a gig's detail (`within`: the gig and the gigs above it): keep this gig (and what it needs) on the device — a touring laptop about to
  * leave the warehouse's network. The first choice narrows the device's copy, so it is confirmed.
  */
-export function KeepOnDevice({ gig }: { gig: { id: string; name: string } }) {
+export function KeepOnDevice({ gig, within }: { gig: { id: string; name: string }; within: readonly string[] }) {
   const sync = useSyncStatus();
   const [confirming, setConfirming] = useState(false);
   const { busy, message, change } = useScopeChange();
   if (sync === null) return null;
   const scope = sync.scope;
   const roots = scope.kind === 'gigs' ? scope.roots : [];
-  if (roots.includes(gig.id))
+  // The gig or one above it is kept: the gig is on the device with its subtree.
+  if (within.some((id) => roots.includes(id)))
     return (
       <div className="keep-on-device">
         <p className="muted" data-testid="keep-state">

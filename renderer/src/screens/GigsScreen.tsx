@@ -252,7 +252,7 @@ export function GigsScreen({
               </p>
             )}
             {message !== null && <p role="status">{message}</p>}
-            <KeepOnDevice gig={gig} />
+            <KeepOnDevice gig={gig} within={ancestry(tree, gig.id).map((step) => step.id)} />
             {selectedPlan !== null && selectedPlan.gig.id === gig.id && <OverdueReturns overdue={selectedPlan.availability.overdue} />}
             <MovementsExport gigId={gig.id} />
           </>
