@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrg, insertGig, type MemberRole, type Org } from '../../../tests/helpers/domain';
 import { startFaultingProxy } from '../../../tests/helpers/faulting-proxy';
 import { startTestStack, type TestStack } from '../../../tests/helpers/local-stack';
+import { pullToCurrent } from '../../../tests/helpers/pull';
 import { nodeSupabaseClient } from '../../../tests/helpers/supabase-client';
 
 // Bulk stock (issue 18, "Quantities"): bulk_items.check_out / check_in through push_changes as
@@ -200,16 +201,7 @@ describe('isolation, roles and replays', () => {
     const mine = await insertBulk(org.id, { inWarehouse: 9 });
     const theirs = await insertBulk(rival.id, { inWarehouse: 9 });
     await push([op('check_out', { id: mine, gig_id: gig, quantity: 2 })]);
-    const pulled: Record<string, unknown>[] = [];
-    let cursor: string | null = null;
-    for (let page = 0; page < 50; page += 1) {
-      const { data, error } = await org.members.crew.client.rpc('pull_changes', { cursor, limit: 1000 });
-      expect(error).toBeNull();
-      const body = data as { changes: Record<string, Record<string, unknown>[]>; cursor: string; has_more: boolean };
-      pulled.push(...(body.changes['bulk_items'] ?? []));
-      cursor = body.cursor;
-      if (!body.has_more) break;
-    }
+    const pulled = ((await pullToCurrent(org.members.crew, null)).changes['bulk_items'] ?? []) as Record<string, unknown>[];
     const ids = pulled.map((row) => row['id']);
     expect(ids).toContain(mine);
     expect(ids).not.toContain(theirs);

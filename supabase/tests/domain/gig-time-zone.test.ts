@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrg, insertGig, type Org } from '../../../tests/helpers/domain';
 import { startTestStack, type TestStack } from '../../../tests/helpers/local-stack';
+import { pullToCurrent } from '../../../tests/helpers/pull';
 
 // A gig's venue zone (migration 20261204000100): a place's IANA zone or nothing; anything else is
 // refused by name and changes nothing; devices receive it with the gig in the pull.
@@ -39,16 +40,8 @@ describe('gig time zone', () => {
     }
     await stack.db.query(`update public.gigs set time_zone = 'Europe/Lisbon' where id = $1`, [gig]);
 
-    let cursor: string | null = null;
-    let pulled: { id: string; time_zone?: string | null } | undefined;
-    for (;;) {
-      const { data, error } = await org.members.crew.client.rpc('pull_changes', { cursor, limit: 500 });
-      if (error !== null) throw new Error(`${error.code}: ${error.message}`);
-      const page = data as { changes: Record<string, { id: string; time_zone?: string | null }[]>; cursor: string; has_more: boolean };
-      pulled = (page.changes['gigs'] ?? []).find((row) => row.id === gig) ?? pulled;
-      cursor = page.cursor;
-      if (!page.has_more) break;
-    }
+    const page = await pullToCurrent(org.members.crew, null);
+    const pulled = page.changes['gigs']?.findLast((row) => row.id === gig);
     expect(pulled?.time_zone).toBe('Europe/Lisbon');
   });
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrg, insertAsset, insertCase, insertGig, type MemberRole, type Org } from '../../../tests/helpers/domain';
 import { startTestStack, type TestStack } from '../../../tests/helpers/local-stack';
+import { pullToCurrent } from '../../../tests/helpers/pull';
 
 // Planning by queued ops (issue 19): a gig's pick list (kit_assignments) and crew (gig_staff)
 // created, changed and removed through push_changes as real members; gig times version-checked;
@@ -253,13 +254,7 @@ describe('pick list lines (kit_assignments)', () => {
 
   it('pull_changes brings new lines and a tombstone for a removed one', async () => {
     const target = await insertGig(stack.db, org.id, { status: 'confirmed' });
-    const { data: start } = await org.members.crew.client.rpc('pull_changes', { cursor: null, limit: 1000 });
-    let cursor = (start as { cursor: string }).cursor;
-    for (let more = (start as { has_more: boolean }).has_more; more;) {
-      const { data } = await org.members.crew.client.rpc('pull_changes', { cursor, limit: 1000 });
-      cursor = (data as { cursor: string }).cursor;
-      more = (data as { has_more: boolean }).has_more;
-    }
+    const { cursor } = await pullToCurrent(org.members.crew, null);
     const kept = randomUUID();
     const removed = randomUUID();
     await push('manager', [
@@ -267,10 +262,8 @@ describe('pick list lines (kit_assignments)', () => {
       op('kit_assignments', 'create', { id: removed, gig_id: target, category: 'Safety bond', quantity: 2 }),
     ]);
     await pushOne('manager', op('kit_assignments', 'delete', { id: removed }));
-    const { data, error } = await org.members.crew.client.rpc('pull_changes', { cursor, limit: 500 });
-    expect(error).toBeNull();
-    const page = data as { changes: { kit_assignments?: { id: string }[] }; tombstones: { table: string; id: string }[] };
-    expect(page.changes.kit_assignments?.map((r) => r.id)).toEqual([kept]);
+    const page = await pullToCurrent(org.members.crew, cursor);
+    expect(page.changes['kit_assignments']?.map((r) => r.id)).toEqual([kept]);
     expect(page.tombstones).toContainEqual(expect.objectContaining({ table: 'kit_assignments', id: removed }));
   });
 });

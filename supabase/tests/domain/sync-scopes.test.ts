@@ -5,6 +5,7 @@ import { snapshotPageSchema } from '../../../core/sync/model';
 import { createOrg, insertAsset, insertCase, insertGig, type Member, type Org } from '../../../tests/helpers/domain';
 import { startTestStack, type TestStack } from '../../../tests/helpers/local-stack';
 import { nodeSupabaseClient } from '../../../tests/helpers/supabase-client';
+import { isCurrent, pullToCurrent } from '../../../tests/helpers/pull';
 
 // Sync scopes (migration 20261207000200): a touring laptop holds its tour (the subtrees, their
 // ancestors, the plan, crew, cases, assets and the crew's profiles), a phone its member's gigs;
@@ -112,34 +113,6 @@ async function snapshot(who: Member, scope: Scope, limit = 5000): Promise<{ rows
       return { rows, cursor: step.cursor };
     }
     place = step.progress;
-  }
-}
-
-type PullPage = { changes: Record<string, { id: string }[]>; tombstones: { table: string; id: string }[]; cursor: string };
-
-// Pulls until the copy is current. The commit-safe cursor stays behind any transaction still
-// open on the server (an autoanalyze on a loaded machine, for one), so a single pull may stop
-// short of a commit that has landed; the device pulls again, and so does this, within a bound.
-async function isCurrent(who: Member, cursor: string, scope: Scope): Promise<boolean> {
-  const { data, error } = await who.client.rpc('sync_verify', { cursor, scope });
-  if (error !== null) throw new Error(error.message);
-  return !(data as { moved: boolean }).moved;
-}
-
-async function pullToCurrent(who: Member, from: string | null, scope: Scope): Promise<PullPage> {
-  const got: PullPage = { changes: {}, tombstones: [], cursor: from ?? '' };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const { data, error } = await who.client.rpc('pull_changes', { cursor: from, limit: 1000, scope });
-    if (error !== null) throw new Error(`${error.code}: ${error.message}`);
-    const page = data as PullPage & { has_more: boolean };
-    for (const [table, rows] of Object.entries(page.changes)) (got.changes[table] ??= []).push(...rows);
-    got.tombstones.push(...page.tombstones);
-    got.cursor = page.cursor;
-    from = page.cursor;
-    if (!page.has_more && (await isCurrent(who, from, scope))) return got;
-    if (Date.now() > deadline) throw new Error(`the pull from ${from} did not become current within 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
