@@ -201,7 +201,7 @@ describe('isolation, roles and replays', () => {
     const mine = await insertBulk(org.id, { inWarehouse: 9 });
     const theirs = await insertBulk(rival.id, { inWarehouse: 9 });
     await push([op('check_out', { id: mine, gig_id: gig, quantity: 2 })]);
-    const pulled = ((await pullToCurrent(org.members.crew, null)).changes['bulk_items'] ?? []) as Record<string, unknown>[];
+    const pulled = (await pullToCurrent(org.members.crew, null)).changes['bulk_items'] ?? [];
     const ids = pulled.map((row) => row['id']);
     expect(ids).toContain(mine);
     expect(ids).not.toContain(theirs);
