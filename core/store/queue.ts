@@ -8,6 +8,7 @@
 import {
   CACHED_TABLES,
   entityKey,
+  isCachedTable,
   queuedOpSchema,
   rowSchema,
   type CachedTable,
@@ -101,7 +102,7 @@ export function changedTables(change: CacheChange): Set<CachedTable> {
   const tables = new Set<CachedTable>();
   for (const key of change) {
     const table = key.slice(0, key.indexOf(':'));
-    if ((CACHED_TABLES as readonly string[]).includes(table)) tables.add(table as CachedTable);
+    if (isCachedTable(table)) tables.add(table);
   }
   return tables;
 }
@@ -201,15 +202,15 @@ export class Queue implements QueueStore {
       const written = new Map<string, QueuedOp>();
       for (const { op, id, now } of entries) {
         const rowId = String(op.payload['id']);
-        const cached = isCached(op.table);
+        const cachedTable = isCachedTable(op.table) ? op.table : null;
         const key = entityKey(op);
         // Every read this op needs, at once: on IndexedDB each awaited round of requests is a task
         // hop, and on a phone's CPU the hop, not the request, is what a scan waits for.
         const [seq, existing, record, before] = await Promise.all([
           nextSeq(tx),
           tx.ops.get(id),
-          cached ? tx.cache.get(op.table, rowId) : undefined,
-          cached ? tx.ops.forEntity(key) : [],
+          cachedTable !== null ? tx.cache.get(cachedTable, rowId) : undefined,
+          cachedTable !== null ? tx.ops.forEntity(key) : [],
         ]);
         if (existing !== undefined) throw new QueueStoreError('invalid_op', `op ${id} is already queued`);
         const queued: QueuedOp = {
@@ -321,7 +322,7 @@ export class Queue implements QueueStore {
         }
       };
       await Promise.all(outcomes.map(settleOne));
-      const cached = refresh.filter((r) => isCached(r.table));
+      const cached = refresh.filter((r) => isCachedTable(r.table));
       const queued = await queuedOfEntities(tx, [...new Set(cached.map((r) => r.key))]);
       // Entities side by side; one entity's answers in queue order, so its cache ends on the newest server row.
       const byEntity = new Map<string, typeof cached>();
@@ -855,10 +856,6 @@ async function heldKeys(tx: StorageTx): Promise<Set<string>> {
   return new Set([...(await tx.conflicts.entityKeys()), ...(await tx.quarantine.entityKeys())]);
 }
 
-function isCached(table: string): table is CachedTable {
-  return (CACHED_TABLES as readonly string[]).includes(table);
-}
-
 /** The server row to keep: the incoming one, unless it is older than the server's last word already cached. */
 function newerServerRow(incoming: Row, stored: StoredCacheRecord | undefined): Row {
   if (stored?.serverRow == null) return incoming;
@@ -886,7 +883,7 @@ async function refreshCache(
   /** The cached record, when the caller read it already in this transaction. */
   recordNow?: { record: StoredCacheRecord | undefined },
 ): Promise<void> {
-  if (!isCached(table)) return;
+  if (!isCachedTable(table)) return;
   const key = `${table}:${id}`;
   touched.add(key);
   // Both reads at once: on IndexedDB each awaited request is a round trip.

@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import { GIG_STATUSES, type GigStatus } from '../station-views';
-import type { Conflict, Row } from './model';
+import { isCachedTable, type Conflict, type Row } from './model';
 import { opDefinition } from './ops';
 import { assetWords, bulkItemWords, caseWords, gigWords, opLabel, opNames, type CachedLookup } from './quarantine-words';
 import { opAllowed, roleWords, transitionAllowed, type MemberRole } from './roles';
@@ -90,7 +90,7 @@ export async function conflictView(
   const { op, serverRow } = conflict;
   const read = async (table: Parameters<CachedLookup>[0], id: unknown): Promise<Row | null> =>
     typeof id === 'string' ? context.lookup(table, id).catch(() => null) : null;
-  const cached = await read(op.table, op.payload['id']);
+  const cached = isCachedTable(op.table) ? await read(op.table, op.payload['id']) : null;
   // The server's row names the thing as it is now; the cache as this station knew it.
   const row = serverRow ?? cached;
   const what = await opLabel(op, context.lookup);

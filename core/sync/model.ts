@@ -8,7 +8,7 @@ import type { CopyState } from './verify';
 import { z } from 'zod';
 import { actionsOf, versionedActionsOf } from './ops';
 
-export const OP_TABLES = ['gigs', 'assets', 'cases', 'bulk_items', 'kit_assignments', 'gig_staff'] as const;
+export const OP_TABLES = ['gigs', 'assets', 'cases', 'bulk_items', 'kit_assignments', 'gig_staff', 'locations', 'audits'] as const;
 export type OpTable = (typeof OP_TABLES)[number];
 
 /** Each table's actions: the ops defined in ops.ts (one definition per op). */
@@ -19,6 +19,8 @@ export const ACTIONS: Record<OpTable, readonly string[]> = {
   bulk_items: actionsOf('bulk_items'),
   kit_assignments: actionsOf('kit_assignments'),
   gig_staff: actionsOf('gig_staff'),
+  locations: actionsOf('locations'),
+  audits: actionsOf('audits'),
 };
 
 /** Ops whose server check needs the row's version (critical fields), from ops.ts. */
@@ -29,6 +31,8 @@ export const NEEDS_BASE_VERSION: Record<OpTable, readonly string[]> = {
   bulk_items: versionedActionsOf('bulk_items'),
   kit_assignments: versionedActionsOf('kit_assignments'),
   gig_staff: versionedActionsOf('gig_staff'),
+  locations: versionedActionsOf('locations'),
+  audits: versionedActionsOf('audits'),
 };
 
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
@@ -108,6 +112,11 @@ export const pushResponseSchema = z.object({ results: z.array(pushResultSchema) 
 
 export const CACHED_TABLES = ['gigs', 'assets', 'cases', 'kit_assignments', 'gig_staff', 'staff_profiles', 'bulk_items'] as const;
 export type CachedTable = (typeof CACHED_TABLES)[number];
+
+/** Whether a table's rows are held on the device (locations and audits are not, yet: their ops are only queued). */
+export function isCachedTable(table: string): table is CachedTable {
+  return (CACHED_TABLES as readonly string[]).includes(table);
+}
 
 export const pullPageSchema = z.object({
   changes: z.partialRecord(z.enum(CACHED_TABLES), z.array(rowSchema)),

@@ -88,6 +88,13 @@ function bulkMoved(
 }
 const unitsOf = (payload: Record<string, unknown>): string => String(payload['quantity']);
 
+/** Where a put-away puts its item: `{id, location_id, home?}` (home: the place becomes its home too). */
+const putAway = (payload: Record<string, unknown>): Record<string, unknown> => ({
+  location_id: payload['location_id'],
+  ...(payload['home'] === true ? { home_location_id: payload['location_id'] } : {}),
+});
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
 const fieldsOf = (payload: Record<string, unknown>): Record<string, unknown> =>
   typeof payload['fields'] === 'object' && payload['fields'] !== null ? (payload['fields'] as Record<string, unknown>) : {};
 
@@ -153,6 +160,35 @@ export const OPS = {
       noun: 'item edit',
       label: async (payload, names) => `Edit of ${await names.asset(payload['id'])}`,
     },
+    put_away: {
+      needsBaseVersion: false,
+      sets: putAway,
+      noun: 'put-away scan',
+      label: async (payload, names) => `Put-away of ${await names.asset(payload['id'])}`,
+    },
+    /** A pre-printed label's code claimed for a new asset: `{id, org_id, code, name, category, serial_number?, location_id?}`. */
+    claim: {
+      needsBaseVersion: false,
+      sets: () => null,
+      creates: (payload) => ({
+        id: String(payload['id']),
+        org_id: payload['org_id'],
+        serial_number: text(payload['serial_number']) ?? payload['code'],
+        barcode: payload['code'],
+        name: payload['name'],
+        category: payload['category'],
+        status: 'available',
+        current_gig_id: null,
+        case_id: null,
+        notes: null,
+        home_location_id: text(payload['location_id']),
+        location_id: text(payload['location_id']),
+        version: 1,
+        deleted_at: null,
+      }),
+      noun: 'label claim',
+      label: (payload) => Promise.resolve(`Label ${String(payload['code'])} claimed for ${String(payload['name'])}`),
+    },
   },
   cases: {
     // A case op moves the contents (each as the asset op would) and bumps the case's version.
@@ -169,6 +205,13 @@ export const OPS = {
       contents: 'check_in',
       noun: 'case check-in scan',
       label: async (payload, names) => `Check-in of ${await names.kase(payload['id'])}`,
+    },
+    /** The case and everything in it go to the place (the contents' rows come with the pull). */
+    put_away: {
+      needsBaseVersion: false,
+      sets: putAway,
+      noun: 'case put-away scan',
+      label: async (payload, names) => `Put-away of ${await names.kase(payload['id'])}`,
     },
   },
   /**
@@ -191,6 +234,91 @@ export const OPS = {
       noun: 'quantity check-in scan',
       label: async (payload, names) =>
         `Check-in of ${unitsOf(payload)} × ${await names.bulkItem(payload['id'])} from ${await names.gig(payload['gig_id'])}`,
+    },
+    put_away: {
+      needsBaseVersion: false,
+      sets: putAway,
+      noun: 'put-away scan',
+      label: async (payload, names) => `Put-away of ${await names.bulkItem(payload['id'])}`,
+    },
+  },
+  /**
+   * Warehouses and the places in them (admins and managers): `{id, kind, code, name}` with
+   * `org_id` for a warehouse or `parent_location_id` for a zone, shelf or bin; the server sets
+   * each place's warehouse. Names and codes change last-write-wins; only an empty place is removed.
+   */
+  locations: {
+    create: {
+      needsBaseVersion: false,
+      sets: () => null,
+      creates: (payload) => ({
+        id: String(payload['id']),
+        ...(typeof payload['org_id'] === 'string' ? { org_id: payload['org_id'] } : {}),
+        kind: payload['kind'],
+        parent_location_id: text(payload['parent_location_id']),
+        code: payload['code'],
+        name: payload['name'],
+        version: 1,
+        deleted_at: null,
+      }),
+      noun: 'new location',
+      label: (payload) => Promise.resolve(`New ${String(payload['kind'])} ${String(payload['name'])}`),
+    },
+    update: {
+      needsBaseVersion: false,
+      sets: fieldsOf,
+      noun: 'location change',
+      label: (payload) =>
+        Promise.resolve(`Change to location ${text(fieldsOf(payload)['name']) ?? text(fieldsOf(payload)['code']) ?? ''}`.trim()),
+    },
+    delete: {
+      needsBaseVersion: false,
+      sets: (_payload, timestamp) => ({ deleted_at: new Date(timestamp).toISOString() }),
+      noun: 'location removal',
+      label: () => Promise.resolve('Removal of a location'),
+    },
+  },
+  /**
+   * A stock-take of a place and everything in it: start `{id, location_id, category?}`, scan
+   * `{id, code, location_id?, quantity?}` (quantity: a bulk item's count), close `{id, adjust?}`.
+   * Every op of one audit has the audit's id, so its scans reach the server in order; the server
+   * judges each scan and merges several devices' scans into one report.
+   */
+  audits: {
+    start: {
+      needsBaseVersion: false,
+      sets: () => null,
+      creates: (payload) => ({
+        id: String(payload['id']),
+        location_id: payload['location_id'],
+        category: text(payload['category']),
+        status: 'open',
+        adjusted: false,
+        closed_at: null,
+        version: 1,
+      }),
+      noun: 'stock-take start',
+      label: () => Promise.resolve('Start of a stock-take'),
+    },
+    scan: {
+      needsBaseVersion: false,
+      sets: () => ({}),
+      noun: 'stock-take scan',
+      label: (payload) =>
+        Promise.resolve(
+          `Stock-take scan of ${String(payload['code'])}${typeof payload['quantity'] === 'number' ? ` (${payload['quantity']} counted)` : ''}`,
+        ),
+    },
+    close: {
+      needsBaseVersion: false,
+      sets: (payload, timestamp) => ({
+        status: 'closed',
+        adjusted: payload['adjust'] === true,
+        closed_at: new Date(timestamp).toISOString(),
+      }),
+      noun: 'stock-take close',
+      label: (payload) =>
+        Promise.resolve(payload['adjust'] === true ? 'Close of a stock-take, moving what it found' : 'Close of a stock-take'),
     },
   },
   /**
@@ -255,7 +383,10 @@ export const OPS = {
       label: async (payload, names) => `Removal of ${await names.crewAssignment(payload['id'])}`,
     },
   },
-} as const satisfies Record<'gigs' | 'assets' | 'cases' | 'bulk_items' | 'kit_assignments' | 'gig_staff', Record<string, OpDefinition>>;
+} as const satisfies Record<
+  'gigs' | 'assets' | 'cases' | 'bulk_items' | 'kit_assignments' | 'gig_staff' | 'locations' | 'audits',
+  Record<string, OpDefinition>
+>;
 
 /** What a new pick list line plans, in words: an item, a case, or "24 × XLR cable". */
 async function planned(payload: Record<string, unknown>, names: OpNames): Promise<string> {

@@ -37,7 +37,7 @@ export function scansAsThemselves(known: KnownRoles | null): boolean {
   return known !== null && known.roles.length > 0 && known.roles.every((r) => r.role === 'crew');
 }
 
-/** The ops crew and stations may send: moving kit in and out. */
+/** The ops crew and stations may send: moving kit in and out, putting it away, stock-takes. */
 const HANDS_ON: readonly string[] = [
   'assets.check_out',
   'assets.check_in',
@@ -45,13 +45,21 @@ const HANDS_ON: readonly string[] = [
   'cases.check_in',
   'bulk_items.check_out',
   'bulk_items.check_in',
+  'assets.put_away',
+  'cases.put_away',
+  'bulk_items.put_away',
+  'audits.start',
+  'audits.scan',
+  'audits.close',
 ];
+/** What a station may send beyond that: note an item, claim a pre-printed label for a new one. */
+const STATION_ONLY: readonly string[] = ['assets.update', 'assets.claim'];
 
-/** app.op_allowed: admins and managers plan, crew and stations move kit (stations also note items). */
+/** app.op_allowed: admins and managers plan, crew and stations move kit (stations also note items and claim labels). */
 export function opAllowed(role: MemberRole, table: string, action: string): boolean {
   if (role === 'admin' || role === 'manager') return true;
   const op = `${table}.${action}`;
-  return HANDS_ON.includes(op) || (role === 'station' && op === 'assets.update');
+  return HANDS_ON.includes(op) || (role === 'station' && STATION_ONLY.includes(op));
 }
 
 /** app.gig_status_transition_allowed. */

@@ -165,6 +165,7 @@ const EXPLAINED = new Set(['rls_enabled_no_policy', 'authenticated_security_defi
  * by name. Anything else that becomes callable is a finding.
  */
 const RPC_API = [
+  'audit_report(uuid)',
   'delete_push_subscription(text)',
   'get_asset_history(uuid,integer)',
   'get_availability(uuid,timestamp with time zone,timestamp with time zone,text[],text[])',

@@ -23,6 +23,8 @@ export interface OrgData {
   inBox: string;
   loose: string;
   staff: string;
+  /** A stock-take of the organization's warehouse that scanned the case's mic. */
+  audit: string;
 }
 
 export interface Attackers {
@@ -75,7 +77,15 @@ async function orgData(stack: TestStack, slug: string, marker: string): Promise<
   const staff = rows[0]?.id ?? '';
   await stack.db.query("insert into public.gig_staff (org_id, gig_id, staff_id, role) values ($1, $2, $3, 'Tech')", [org.id, child, staff]);
   await stack.db.query('insert into public.kit_assignments (org_id, gig_id, case_id) values ($1, $2, $3)', [org.id, child, box]);
-  return { org, marker, root, child, box, inBox, loose, staff };
+  const { rows: audits } = await stack.db.query<{ id: string }>(
+    `with w as (insert into public.locations (org_id, kind, code, name) values ($1, 'warehouse', $2, $3) returning id),
+          a as (insert into public.audits (id, org_id, location_id) select gen_random_uuid(), $1, w.id from w returning id, location_id)
+     insert into public.audit_scans (id, org_id, audit_id, code, location_id, kind, asset_id, scanned_at)
+     select gen_random_uuid(), $1, a.id, $4, a.location_id, 'wrong_place', $5, now() from a returning audit_id as id`,
+    [org.id, `${marker}-WH`, `Warehouse ${marker}`, `${marker}-IN`, inBox],
+  );
+  const audit = audits[0]?.id ?? '';
+  return { org, marker, root, child, box, inBox, loose, staff, audit };
 }
 
 export async function arrangeAttackers(stack: TestStack, prefix: string): Promise<Attackers> {

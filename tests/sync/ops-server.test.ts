@@ -31,12 +31,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-type Table = 'gigs' | 'assets' | 'cases' | 'bulk_items' | 'kit_assignments' | 'gig_staff';
+type Table = 'gigs' | 'assets' | 'cases' | 'bulk_items' | 'kit_assignments' | 'gig_staff' | 'locations' | 'audits';
 
 /** A row as pull_changes sends it (and the caches hold it). */
 async function serverRow(table: Table, id: string): Promise<Row | null> {
   // A bulk item's row carries where its units are (out_to), as pull_changes sends it.
-  const row = table === 'bulk_items' ? 'app.bulk_item_json(t)' : "to_jsonb(t) - 'search_vector'";
+  // An audit's row comes without its frozen report (audit_report reads that).
+  const row = table === 'bulk_items' ? 'app.bulk_item_json(t)' : "to_jsonb(t) - 'search_vector' - 'report'";
   const { rows } = await stack.db.query<{ row: Row }>(`select ${row} as row from public.${table} t where t.id = $1`, [id]);
   return rows[0]?.row ?? null;
 }
@@ -85,8 +86,11 @@ function comparable(column: string, value: unknown): unknown {
   return value;
 }
 
-/** Columns the station never claims: the server stamps or derives them (a gig's ltree path) and the next pull brings them. */
-const SERVER_STAMPED = new Set(['updated_at', 'created_at', 'path']);
+/**
+ * Columns the station never claims: the server stamps or derives them (a gig's ltree path, who
+ * closed an audit: the signed-in user) and the next pull brings them.
+ */
+const SERVER_STAMPED = new Set(['updated_at', 'created_at', 'path', 'closed_by']);
 
 function expectSameRow(optimistic: Row | null, after: Row | null): void {
   expect(after === null).toBe(optimistic === null);
@@ -230,7 +234,78 @@ const SAMPLES: Record<OpKey, Sample> = {
     const assignment = await crewAssignment();
     return { who: 'manager', table: 'gig_staff', op: queued('gig_staff', 'delete', { id: assignment }) };
   },
+  'assets.put_away': async () => {
+    const asset = await insertAsset(stack.db, org.id, `PUT-${randomUUID().slice(0, 8)}`);
+    return { who: 'station', table: 'assets', op: queued('assets', 'put_away', { id: asset, location_id: await shelf(), home: true }) };
+  },
+  'assets.claim': async () => {
+    const code = `PRE-${randomUUID().slice(0, 8).toUpperCase()}`;
+    const payload = { id: randomUUID(), org_id: org.id, code, name: 'Shure SM58', category: 'Audio', location_id: await shelf() };
+    return { who: 'station', table: 'assets', op: queued('assets', 'claim', payload) };
+  },
+  'cases.put_away': async () => {
+    const box = await insertCase(stack.db, org.id, `CASE-${randomUUID().slice(0, 8)}`);
+    await insertAsset(stack.db, org.id, `PC-${randomUUID().slice(0, 8)}`, { caseId: box });
+    return { who: 'station', table: 'cases', op: queued('cases', 'put_away', { id: box, location_id: await shelf() }) };
+  },
+  'bulk_items.put_away': async () => {
+    const item = await insertBulkItem(30);
+    return {
+      who: 'station',
+      table: 'bulk_items',
+      op: queued('bulk_items', 'put_away', { id: item, location_id: await shelf(), home: true }),
+    };
+  },
+  'locations.create': () =>
+    Promise.resolve({
+      who: 'manager',
+      table: 'locations',
+      op: queued('locations', 'create', {
+        id: randomUUID(),
+        org_id: org.id,
+        kind: 'warehouse',
+        code: `WH-${randomUUID().slice(0, 8)}`,
+        name: 'South',
+      }),
+    }),
+  'locations.update': async () => ({
+    who: 'manager',
+    table: 'locations',
+    op: queued('locations', 'update', { id: await shelf(), fields: { name: 'Shelf B7', code: `B7-${randomUUID().slice(0, 8)}` } }),
+  }),
+  'locations.delete': async () => ({ who: 'manager', table: 'locations', op: queued('locations', 'delete', { id: await shelf() }) }),
+  'audits.start': async () => ({
+    who: 'station',
+    table: 'audits',
+    op: queued('audits', 'start', { id: randomUUID(), location_id: await shelf() }),
+  }),
+  'audits.scan': async () => ({
+    who: 'station',
+    table: 'audits',
+    op: queued('audits', 'scan', { id: await audit(), code: 'NOT-IN-SYSTEM-1' }),
+  }),
+  'audits.close': async () => ({ who: 'station', table: 'audits', op: queued('audits', 'close', { id: await audit(), adjust: true }) }),
 };
+
+/** A new empty shelf in a new warehouse of the organization. */
+async function shelf(): Promise<string> {
+  const { rows } = await stack.db.query<{ id: string }>(
+    `with w as (insert into public.locations (org_id, kind, code, name) values ($1, 'warehouse', $2, 'North') returning id)
+     insert into public.locations (org_id, kind, parent_location_id, code, name) select $1, 'shelf', w.id, $3, 'Shelf A1' from w returning id`,
+    [org.id, `WH-${randomUUID().slice(0, 8)}`, `SH-${randomUUID().slice(0, 8)}`],
+  );
+  return rows[0]?.id ?? '';
+}
+
+/** An open audit of a new shelf. */
+async function audit(): Promise<string> {
+  const id = randomUUID();
+  const { rows } = await stack.db.query<{ id: string }>(
+    `insert into public.audits (id, org_id, location_id) values ($1, $2, $3) returning id`,
+    [id, org.id, await shelf()],
+  );
+  return rows[0]?.id ?? '';
+}
 
 async function planLine(): Promise<string> {
   const gig = await insertGig(stack.db, org.id, { status: 'confirmed' });

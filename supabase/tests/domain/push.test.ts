@@ -277,7 +277,7 @@ describe('bad input', () => {
       'an unknown table',
       { id: randomUUID(), table: 'memberships', action: 'update', payload: {} },
       'unknown_table',
-      "unknown table 'memberships'; ops may target gigs, assets, cases, bulk_items, kit_assignments or gig_staff",
+      "unknown table 'memberships'; ops may target gigs, assets, cases, bulk_items, kit_assignments, gig_staff, locations or audits",
     ],
     [
       'an unknown action',
