@@ -1,5 +1,5 @@
 import type { CacheChanged } from './station-views';
-import { CACHED_TABLES, type CachedTable } from './sync/model';
+import type { CachedTable } from './sync/model';
 
 type Topic = CacheChanged['topics'][number];
 
@@ -12,11 +12,8 @@ const CACHE_TOPIC: Record<CachedTable, Topic> = {
   gig_staff: 'other',
   staff_profiles: 'other',
   bulk_items: 'assets',
+  locations: 'assets',
 };
-
-export function isCachedTable(name: string): name is CachedTable {
-  return (CACHED_TABLES as readonly string[]).includes(name);
-}
 
 export interface CoalescingTimer {
   setTimeout(fn: () => void, ms: number): unknown;

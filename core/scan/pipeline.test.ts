@@ -48,6 +48,8 @@ describe('plan scans (issue 19)', () => {
     currentGigId: null,
     caseId: null,
     notes: null,
+    homeLocationId: null,
+    locationId: null,
     version: 1,
     deletedAt: null,
   };

@@ -53,6 +53,10 @@ const GROUPS = {
     barcode: (item: RowOf<'bulk_items'>) => item.barcode.toUpperCase(),
     category: (item: RowOf<'bulk_items'>) => item.category,
   },
+  locations: {
+    code: (place: RowOf<'locations'>) => (place.deletedAt === null ? place.code.toUpperCase() : null),
+    parentId: (place: RowOf<'locations'>) => place.parentLocationId,
+  },
 } as const satisfies { [T in CachedTable]: Record<string, (row: RowOf<T>) => string | null> };
 
 type GroupName<T extends CachedTable> = keyof (typeof GROUPS)[T] & string;

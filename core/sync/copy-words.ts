@@ -17,6 +17,7 @@ export const TABLE_WORDS: readonly (readonly [CachedTable, string, string])[] = 
   ['kit_assignments', 'kit plan line', 'kit plan lines'],
   ['gig_staff', 'crew assignment', 'crew assignments'],
   ['staff_profiles', 'staff member', 'staff'],
+  ['locations', 'place', 'places'],
 ];
 
 const number = new Intl.NumberFormat('en-GB');

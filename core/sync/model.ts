@@ -110,7 +110,16 @@ export const pushResultSchema = z.object({
 export type PushResult = z.infer<typeof pushResultSchema>;
 export const pushResponseSchema = z.object({ results: z.array(pushResultSchema) });
 
-export const CACHED_TABLES = ['gigs', 'assets', 'cases', 'kit_assignments', 'gig_staff', 'staff_profiles', 'bulk_items'] as const;
+export const CACHED_TABLES = [
+  'gigs',
+  'assets',
+  'cases',
+  'kit_assignments',
+  'gig_staff',
+  'staff_profiles',
+  'bulk_items',
+  'locations',
+] as const;
 export type CachedTable = (typeof CACHED_TABLES)[number];
 
 /** Whether a table's rows are held on the device (locations and audits are not, yet: their ops are only queued). */

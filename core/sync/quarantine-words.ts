@@ -1,4 +1,4 @@
-import type { QuarantinedOp, Row } from './model';
+import type { CachedTable, QuarantinedOp, Row } from './model';
 import { shortDay } from '../views/time';
 import { opDefinition, type OpNames } from './ops';
 import { CORRUPT_CODE, REPLAY_EXPIRED } from './queue-store';
@@ -40,10 +40,7 @@ export function quarantineWords(entry: Pick<QuarantinedOp, 'op' | 'code' | 'mess
 }
 
 /** Reads a row from the station's caches (null when the station does not hold it). */
-export type CachedLookup = (
-  table: 'assets' | 'gigs' | 'cases' | 'bulk_items' | 'staff_profiles' | 'kit_assignments' | 'gig_staff',
-  id: string,
-) => Promise<Row | null>;
+export type CachedLookup = (table: CachedTable, id: string) => Promise<Row | null>;
 
 /**
  * What a quarantined op was, in words, with the names the station holds: "Check-out of Shure

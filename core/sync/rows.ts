@@ -46,6 +46,10 @@ export const assetSchema = z.object({
   currentGigId: maybe(uuid),
   caseId: maybe(uuid),
   notes: maybe(text),
+  /** Where it is put back (issue 21): a shelf or bin of a warehouse. */
+  homeLocationId: maybe(uuid),
+  /** Where it is now: none while it is out to a gig (or never put on a shelf). */
+  locationId: maybe(uuid),
   version: z.number().int(),
   deletedAt: maybe(text),
 });
@@ -57,6 +61,8 @@ export const caseSchema = z.object({
   barcode: text,
   name: maybe(text),
   parentCaseId: maybe(uuid),
+  homeLocationId: maybe(uuid),
+  locationId: maybe(uuid),
   version: z.number().int(),
   deletedAt: maybe(text),
 });
@@ -111,9 +117,29 @@ export const bulkItemSchema = z.object({
     .nullable()
     .transform((v) => v ?? {})
     .default({}),
+  homeLocationId: maybe(uuid),
+  locationId: maybe(uuid),
   version: z.number().int(),
 });
 export type BulkItem = z.infer<typeof bulkItemSchema>;
+
+export const LOCATION_KINDS = ['warehouse', 'zone', 'shelf', 'bin'] as const;
+
+/**
+ * A place of a company (issue 21): a warehouse, or a zone, shelf or bin in one, with a code on its
+ * label. `warehouseId` is the warehouse it is in (its own id for a warehouse).
+ */
+export const locationSchema = z.object({
+  id: uuid,
+  kind: z.enum(LOCATION_KINDS),
+  parentLocationId: maybe(uuid),
+  warehouseId: uuid,
+  code: text,
+  name: text,
+  version: z.number().int(),
+  deletedAt: maybe(text),
+});
+export type Location = z.infer<typeof locationSchema>;
 
 /** Each cached table's schema: the key is the table's name on the server and in the caches. */
 export const ROW_SCHEMAS = {
@@ -124,6 +150,7 @@ export const ROW_SCHEMAS = {
   gig_staff: gigStaffSchema,
   staff_profiles: staffProfileSchema,
   bulk_items: bulkItemSchema,
+  locations: locationSchema,
 } as const satisfies Record<CachedTable, z.ZodObject>;
 export type RowOf<T extends CachedTable> = z.infer<(typeof ROW_SCHEMAS)[T]>;
 

@@ -15,6 +15,7 @@ import { CACHED_TABLES, type CachedTable, type SnapshotPage } from './model';
 
 /** Parents before children, so a screen that shows a partial copy never shows an orphan. */
 export const SNAPSHOT_TABLES: readonly CachedTable[] = [
+  'locations',
   'staff_profiles',
   'gigs',
   'cases',

@@ -28,6 +28,8 @@ const asset = (id: string, extra: Partial<Asset> = {}): Asset => ({
   currentGigId: null,
   caseId: null,
   notes: null,
+  homeLocationId: null,
+  locationId: null,
   version: 1,
   deletedAt: null,
   ...extra,
@@ -93,7 +95,16 @@ function expectLinesAddUp(list: PickListView): void {
 
 const MAIN = gig('g1', 'Main Stage Day 2');
 const OTHER = gig('g9', 'Club Night');
-const CASE: Case = { id: 'k1', barcode: 'CASE-0001', name: 'Wireless mic case', parentCaseId: null, version: 1, deletedAt: null };
+const CASE: Case = {
+  id: 'k1',
+  barcode: 'CASE-0001',
+  name: 'Wireless mic case',
+  parentCaseId: null,
+  homeLocationId: null,
+  locationId: null,
+  version: 1,
+  deletedAt: null,
+};
 
 describe('pick list lines', () => {
   it('lists assets, a case with its contents, bulk lines and extras — each with planned, scanned, missing and where a missing item is', () => {

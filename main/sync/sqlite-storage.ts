@@ -96,6 +96,7 @@ const CACHE_TABLE: Record<CachedTable, { name: string; entity: string | null }> 
   gig_staff: { name: 'entity_cache', entity: 'gig_staff' },
   staff_profiles: { name: 'entity_cache', entity: 'staff_profiles' },
   bulk_items: { name: 'entity_cache', entity: 'bulk_items' },
+  locations: { name: 'entity_cache', entity: 'locations' },
 };
 
 /**

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrg, insertAsset, insertCase, insertGig, type MemberRole, type Org } from '../../../tests/helpers/domain';
 import { startTestStack, type TestStack } from '../../../tests/helpers/local-stack';
+import { pullToCurrent } from '../../../tests/helpers/pull';
 
 // Warehouses, locations and stock-takes (issue 21) through push_changes as real members, the way
 // a station or a phone sends them after a day offline: locations set up by managers, put-aways
@@ -450,5 +451,35 @@ describe('claiming a pre-printed label', () => {
       code: 'missing_field',
       message: 'payload.code is required (a string)',
     });
+  });
+});
+
+describe('places reach the devices', () => {
+  it("a station's pull, a touring laptop's scope and the crew's own scope hold every place of the company and none of another's; sync_verify counts them", async () => {
+    const theirs = await place('warehouse', null, 'Rival depot', rival);
+    const removed = await place('bin', shelfB, 'Bin to remove');
+    expect(await one(op('locations', 'delete', { id: removed }), 'manager')).toMatchObject({ status: 'applied' });
+    const { rows } = await stack.db.query<{ id: string }>('select id from public.locations where org_id = $1 and deleted_at is null', [
+      org.id,
+    ]);
+    const live = rows.map((r) => r.id).sort();
+    const tour = await insertGig(stack.db, org.id, { name: 'Spring tour', status: 'confirmed' });
+    for (const [who, scope] of [
+      ['station', null],
+      ['manager', { kind: 'gigs', roots: [tour] }],
+      ['crew', { kind: 'mine' }],
+    ] as const) {
+      const pulled = await pullToCurrent(org.members[who], null, scope);
+      const held = new Map((pulled.changes['locations'] ?? []).map((row) => [row.id, row]));
+      for (const t of pulled.tombstones) if (t.table === 'locations') held.delete(t.id);
+      expect([...held.keys()].sort(), `${who} ${JSON.stringify(scope)}`).toEqual(live);
+      expect(held.has(theirs)).toBe(false);
+      expect(held.get(shelfA)).toMatchObject({ kind: 'shelf', name: 'Shelf A1', warehouse_id: warehouse });
+      const { data, error } = await org.members[who].client.rpc('sync_verify', { cursor: pulled.cursor, scope });
+      expect(error).toBeNull();
+      expect((data as { tables: Record<string, { count: number }> }).tables['locations']?.count).toBe(live.length);
+    }
+    const { data } = await org.members.manager.client.rpc('pull_snapshot', { tbl: 'locations', after: null, limit: 1000 });
+    expect(((data as { rows: { id: string }[] }).rows.map((r) => r.id) ?? []).sort()).toEqual(live);
   });
 });

@@ -81,6 +81,16 @@ async function everyKind(target: Org, tag: string): Promise<{ deletedGig: string
   const show = await insertGig(stack.db, target.id, { parent: tour, name: `Show ${tag}` });
   const box = await insertCase(stack.db, target.id, `CASE-${tag}`);
   const asset = await insertAsset(stack.db, target.id, `SER-${tag}`, { barcode: `BC-${tag}`, caseId: box });
+  // A warehouse with a shelf the asset lives on, and a removed shelf (a tombstone for the replay).
+  const { rows: shelf } = await stack.db.query<{ id: string }>(
+    `with w as (insert into public.locations (org_id, kind, code, name) values ($1, 'warehouse', $2, 'North') returning id)
+     insert into public.locations (org_id, kind, parent_location_id, code, name)
+     select $1, 'shelf'::public.location_kind, w.id, $3, 'Shelf A1' from w
+     union all select $1, 'shelf', w.id, $4, 'Old shelf' from w returning id`,
+    [target.id, `WH-${tag}`, `A1-${tag}`, `OLD-${tag}`],
+  );
+  await stack.db.query('update public.assets set location_id = $2, home_location_id = $2 where id = $1', [asset, shelf[0]?.id]);
+  await stack.db.query('update public.locations set deleted_at = now() where id = $1', [shelf[1]?.id]);
   await stack.db.query('insert into public.kit_assignments (org_id, gig_id, asset_id) values ($1, $2, $3)', [target.id, show, asset]);
   const { rows: staff } = await stack.db.query<{ id: string }>(
     `insert into public.staff_profiles (org_id, user_id, display_name, email, phone, badge_code)
