@@ -59,4 +59,23 @@ describe('seed data generator', () => {
       expect(last.get(asset.id)).toMatchObject({ kind: 'check_out', gig: asset.currentGig });
     }
   });
+
+  it('puts everything in the warehouse on a shelf, with its home; a case’s contents where the case is; what is out on none', () => {
+    const ids = new Set(data.locations.map((l) => l.id));
+    for (const place of data.locations) if (place.parent !== null) expect(ids.has(place.parent)).toBe(true);
+    expect(new Set(data.locations.map((l) => l.code.toUpperCase())).size).toBe(data.locations.length);
+    const shelves = new Set(data.locations.filter((l) => l.kind === 'shelf').map((l) => l.id));
+    const cases = new Map(data.cases.map((c) => [c.id, data.placed.get(c.id)]));
+    let displaced = 0;
+    for (const asset of data.assets) {
+      const place = data.placed.get(asset.id);
+      expect(place !== undefined && shelves.has(place.home)).toBe(true);
+      if (asset.currentGig !== null) expect(place?.at).toBeNull();
+      else if (asset.caseId !== null) expect(place?.at).toBe(cases.get(asset.caseId)?.at);
+      else if (place?.at !== place?.home) displaced += 1;
+    }
+    // Some loose items sit on another shelf than their home: what a stock-take is for.
+    expect(displaced).toBeGreaterThan(0);
+    expect(displaced).toBeLessThan(data.assets.length * 0.05);
+  });
 });

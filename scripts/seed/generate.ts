@@ -101,8 +101,26 @@ export interface BulkItemRow {
   inWarehouse: number;
 }
 
+/** A warehouse, or a zone or shelf in one (issue 21). Parents come before their children. */
+export interface LocationRow {
+  id: string;
+  parent: string | null;
+  kind: 'warehouse' | 'zone' | 'shelf';
+  code: string;
+  name: string;
+}
+
+/** Where a thing is put back (home) and where it is now (`at`, null while out to a gig). */
+export interface Placed {
+  home: string;
+  at: string | null;
+}
+
 export interface OrgData {
   gigs: GigRow[];
+  locations: LocationRow[];
+  /** Asset, case and bulk item id → its places. */
+  placed: Map<string, Placed>;
   bulkItems: BulkItemRow[];
   cases: CaseRow[];
   assets: AssetRow[];
@@ -376,6 +394,62 @@ export function generateOrg(seed: number, size: SeedSize, orgSlug: string): OrgD
     };
   });
 
+  // Where everything lives: a main warehouse of 6 zones × 20 shelves and a dock store of 2 × 10,
+  // from a generator of their own (the other rows stay as they were). A case's contents live where
+  // the case does; 2 % of what is in the warehouse sits on another shelf than its home (what a
+  // stock-take finds); what is out to a gig is on no shelf.
+  const placeRandom = seededRandom(seed + 9_000_011);
+  const locations: LocationRow[] = [];
+  const shelves: string[] = [];
+  for (const [w, name, zones, perZone] of [
+    [1, 'Main Warehouse', 6, 20],
+    [2, 'Dock Store', 2, 10],
+  ] as const) {
+    const warehouse = { id: randomUuid(placeRandom), parent: null, kind: 'warehouse' as const, code: `WH${w}`, name };
+    locations.push(warehouse);
+    for (let z = 0; z < zones; z += 1) {
+      const letter = String.fromCharCode(65 + z);
+      const zone = {
+        id: randomUuid(placeRandom),
+        parent: warehouse.id,
+        kind: 'zone' as const,
+        code: `WH${w}-${letter}`,
+        name: `Zone ${letter}`,
+      };
+      locations.push(zone);
+      for (let s = 1; s <= perZone; s += 1) {
+        const code = `WH${w}-${letter}${String(s).padStart(2, '0')}`;
+        const shelf = {
+          id: randomUuid(placeRandom),
+          parent: zone.id,
+          kind: 'shelf' as const,
+          code,
+          name: `Shelf ${letter}${String(s).padStart(2, '0')}`,
+        };
+        locations.push(shelf);
+        shelves.push(shelf.id);
+      }
+    }
+  }
+  const placed = new Map<string, Placed>();
+  const shelfOf = (): string => pick(placeRandom, shelves);
+  for (const box of cases) placed.set(box.id, { home: shelfOf(), at: null });
+  for (const box of cases) {
+    const place = placed.get(box.id);
+    if (place !== undefined) place.at = place.home;
+  }
+  for (const asset of assets) {
+    const inCase = asset.caseId === null ? undefined : placed.get(asset.caseId);
+    const home = inCase?.home ?? shelfOf();
+    const away = asset.currentGig !== null;
+    const at = away ? null : inCase !== undefined ? (inCase.at ?? home) : placeRandom() < 0.02 ? shelfOf() : home;
+    placed.set(asset.id, { home, at });
+  }
+  for (const item of bulkItems) {
+    const home = shelfOf();
+    placed.set(item.id, { home, at: home });
+  }
+
   // History: out/in pairs over the past, ending where each asset is now.
   const perAsset = assets.map((asset) => {
     const pairs = randomInt(random, 4, 7);
@@ -399,5 +473,19 @@ export function generateOrg(seed: number, size: SeedSize, orgSlug: string): OrgD
     }
   }
 
-  return { gigs, bulkItems, cases, assets, staff, kit, gigStaff, movements, movementCount, largestTreeNodes: largest, maxDepth };
+  return {
+    gigs,
+    locations,
+    placed,
+    bulkItems,
+    cases,
+    assets,
+    staff,
+    kit,
+    gigStaff,
+    movements,
+    movementCount,
+    largestTreeNodes: largest,
+    maxDepth,
+  };
 }

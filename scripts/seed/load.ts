@@ -86,23 +86,58 @@ export async function loadOrg(client: pg.ClientBase, data: OrgData, options: Loa
   );
   progress(`  ${options.orgSlug}: ${gigs} gigs (largest tree ${data.largestTreeNodes}, ${data.maxDepth} levels)`);
 
+  // Places first (parents before children: the trigger sets each one's warehouse from its parent).
+  await copyRows(
+    client,
+    'public.locations',
+    ['id', 'org_id', 'kind', 'parent_location_id', 'warehouse_id', 'code', 'name'],
+    map(data.locations, (l) => [l.id, orgId, l.kind, l.parent, l.id, l.code, l.name]),
+  );
+  const home = (id: string): string | null => data.placed.get(id)?.home ?? null;
+  const at = (id: string): string | null => data.placed.get(id)?.at ?? null;
   await copyRows(
     client,
     'public.cases',
-    ['id', 'org_id', 'parent_case_id', 'barcode', 'name'],
-    map(data.cases, (c) => [c.id, orgId, c.parent, c.barcode, c.name]),
+    ['id', 'org_id', 'parent_case_id', 'barcode', 'name', 'home_location_id', 'location_id'],
+    map(data.cases, (c) => [c.id, orgId, c.parent, c.barcode, c.name, home(c.id), at(c.id)]),
   );
   await copyRows(
     client,
     'public.bulk_items',
-    ['id', 'org_id', 'category', 'name', 'barcode', 'unit', 'consumable', 'in_warehouse'],
-    map(data.bulkItems, (b) => [b.id, orgId, b.category, b.name, b.barcode, b.unit, b.consumable ? 'true' : 'false', b.inWarehouse]),
+    ['id', 'org_id', 'category', 'name', 'barcode', 'unit', 'consumable', 'in_warehouse', 'home_location_id', 'location_id'],
+    map(data.bulkItems, (b) => [
+      b.id,
+      orgId,
+      b.category,
+      b.name,
+      b.barcode,
+      b.unit,
+      b.consumable ? 'true' : 'false',
+      b.inWarehouse,
+      home(b.id),
+      at(b.id),
+    ]),
   );
   const assets = await copyRows(
     client,
     'public.assets',
-    ['id', 'org_id', 'serial_number', 'barcode', 'name', 'category', 'status', 'current_gig_id', 'case_id'],
-    map(data.assets, (a) => [a.id, orgId, a.serial, a.barcode, a.name, a.category, a.status, a.currentGig, a.caseId]),
+    [
+      'id',
+      'org_id',
+      'serial_number',
+      'barcode',
+      'name',
+      'category',
+      'status',
+      'current_gig_id',
+      'case_id',
+      'home_location_id',
+      'location_id',
+    ],
+    map(data.assets, (a) => [a.id, orgId, a.serial, a.barcode, a.name, a.category, a.status, a.currentGig, a.caseId, home(a.id), at(a.id)]),
+  );
+  progress(
+    `  ${options.orgSlug}: ${data.locations.length} places in ${data.locations.filter((l) => l.kind === 'warehouse').length} warehouses`,
   );
   progress(`  ${options.orgSlug}: ${assets} assets in ${data.cases.length} cases`);
 

@@ -322,7 +322,8 @@ declare
 begin
   select * into asset from public.assets a
    where a.org_id = org and a.deleted_at is null and (upper(a.barcode) = upper(scanned) or upper(a.serial_number) = upper(scanned))
-   order by (upper(a.barcode) = upper(scanned)) desc nulls last limit 1;
+   -- A serial number first, then a barcode (as the devices' catalog: core/store/catalog.ts).
+   order by (upper(a.serial_number) = upper(scanned)) desc limit 1;
   if asset.id is not null then
     return query select
       case when asset.status = 'checked_out' then 'out_to_gig'
@@ -539,6 +540,13 @@ begin
   if audit.status = 'closed' then
     return app.result(op_id, 'applied', 'audits', entity, jsonb_build_object('code', 'noop', 'row', app.row_json('audits', entity)));
   end if;
+  update public.audits a
+     set status = 'closed', closed_at = occurred, closed_by = auth.uid(), adjusted = adjust,
+         version = a.version + 1, updated_at = now()
+   where a.id = audit.id
+  returning * into audit;
+  -- The report says what the audit found, before its adjustments move anything.
+  update public.audits a set report = app.audit_report(audit) where a.id = audit.id;
   if adjust then
     -- What was found in the wrong place goes where it was found (its latest scan).
     for line in
@@ -554,12 +562,6 @@ begin
       end if;
     end loop;
   end if;
-  update public.audits a
-     set status = 'closed', closed_at = occurred, closed_by = auth.uid(), adjusted = adjust,
-         version = a.version + 1, updated_at = now()
-   where a.id = audit.id
-  returning * into audit;
-  update public.audits a set report = app.audit_report(audit) where a.id = audit.id;
   return app.applied(op_id, 'audits', entity);
 end
 $$;

@@ -30,6 +30,7 @@ const benches: Record<string, Bench> = {
   faults: faultsBench,
   availability: async (args) => (await import('./availability')).availabilityBench(args),
   live: async (args) => (await import('./live')).liveBench(args),
+  audit: async (args) => (await import('./audit')).auditBench(args),
 };
 
 async function main(): Promise<number> {
