@@ -56,18 +56,22 @@ export interface LabelLayout {
 export const MIN_MODULE_MM = 0.19;
 
 /**
- * A text cut to fit `width` mm at `size`: character widths are taken as 0.62 of the size, wider
- * than Helvetica's and the Zebra's font 0 average, so nothing runs off the label.
+ * A character's width for fitting, as a share of the cap height: Helvetica's average advance is
+ * about 0.55 em and its cap height 0.718 em (0.77 of the cap height); 0.8 leaves room, and the
+ * Zebra's font 0 is narrower, so nothing runs off the label.
  */
+export const CHAR_WIDTH = 0.8;
+
+/** A text cut to fit `width` mm at `size` (cap height), with an ellipsis when cut. */
 export function fitText(text: string, size: number, width: number): string {
-  const fits = Math.max(1, Math.floor(width / (size * 0.62)));
+  const fits = Math.max(1, Math.floor(width / (size * CHAR_WIDTH)));
   const clean = text.replace(/\s+/g, ' ').trim();
   return clean.length <= fits ? clean : `${clean.slice(0, Math.max(1, fits - 1)).trimEnd()}…`;
 }
 
 /** A text in at most `lines` lines of `width` mm, broken at spaces, the last one cut with an ellipsis. */
 export function wrapText(text: string, size: number, width: number, lines: number): string[] {
-  const fits = Math.max(1, Math.floor(width / (size * 0.62)));
+  const fits = Math.max(1, Math.floor(width / (size * CHAR_WIDTH)));
   const out: string[] = [];
   let rest = text.replace(/\s+/g, ' ').trim();
   while (rest.length > 0 && out.length < lines - 1 && rest.length > fits) {
@@ -87,7 +91,7 @@ export function layoutLabel(spec: LabelSpec, size: LabelSize): LabelLayout {
   const inner = width - 2 * pad;
   if (symbol.kind === 'linear') {
     const titleSize = Math.min(6, height * 0.11);
-    const codeSize = Math.min(4, height * 0.08);
+    const codeSize = Math.min(4, height * 0.08, inner / (Math.max(1, spec.code.length) * CHAR_WIDTH));
     const module = Math.min(0.6, inner / (symbol.modules + 2 * symbol.quiet));
     if (module < MIN_MODULE_MM) {
       throw new StationError(
@@ -95,35 +99,37 @@ export function layoutLabel(spec: LabelSpec, size: LabelSize): LabelLayout {
         `${spec.code} is too long for a Code 128 label of ${LABEL_SIZES[size].name} (bars would be ${module.toFixed(2)} mm, scanners need ${MIN_MODULE_MM}): print it as a QR or DataMatrix label`,
       );
     }
-    const titleY = pad;
-    const barsY = titleY + titleSize * 1.6 + (spec.detail === undefined ? 0 : codeSize * 1.5);
+    // A title of one line on a roll label, two where the label is tall enough (4 × 6 in).
+    const titles = wrapText(spec.title, titleSize, inner, height > 60 ? 2 : 1);
+    const texts: TextBox[] = titles.map((line, i) => ({ text: line, x: pad, y: pad + i * titleSize * 1.6, size: titleSize, bold: true }));
+    let barsY = pad + titles.length * titleSize * 1.6;
+    if (spec.detail !== undefined) {
+      texts.push({ text: fitText(spec.detail, codeSize, inner), x: pad, y: barsY, size: codeSize, bold: false });
+      barsY += codeSize * 1.5;
+    }
     const barHeight = Math.min(30, height - barsY - pad - codeSize * 1.8);
     const symbolWidth = symbol.modules * module;
-    const texts: TextBox[] = [{ text: fitText(spec.title, titleSize, inner), x: pad, y: titleY, size: titleSize, bold: true }];
-    if (spec.detail !== undefined)
-      texts.push({ text: fitText(spec.detail, codeSize, inner), x: pad, y: titleY + titleSize * 1.6, size: codeSize, bold: false });
     texts.push({ text: spec.code, x: pad + symbol.quiet * module, y: barsY + barHeight + codeSize * 0.6, size: codeSize, bold: false });
     return { symbol, x: (width - symbolWidth) / 2, y: barsY, module, barHeight, texts };
   }
-  const codeSize = Math.min(5, height * 0.1);
-  const titleSize = Math.min(6, height * 0.11);
+  // The code in words is never cut: a long one is set smaller to fit beside (or under) the symbol.
+  const codeSizeFor = (room: number): number => Math.min(5, height * 0.1, room / (Math.max(1, spec.code.length) * CHAR_WIDTH));
+  const titleSize = Math.min(6, height * 0.09);
+  const detailSize = Math.min(4, height * 0.08);
   if (height > width) {
+    const codeSize = codeSizeFor(inner);
     // A tall label (4 × 6 in): the symbol large and centred on top, the words full width below it.
     const side = Math.min(inner, (height - 2 * pad) * 0.6);
     const module = side / (Math.max(symbol.cols, symbol.rows) + 2 * symbol.quiet);
     const below = pad + side + pad;
-    const texts: TextBox[] = [
-      { text: fitText(spec.code, codeSize, inner), x: pad, y: below, size: codeSize, bold: true },
-      { text: fitText(spec.title, titleSize, inner), x: pad, y: below + codeSize * 2, size: titleSize, bold: false },
-    ];
+    const texts: TextBox[] = [{ text: spec.code, x: pad, y: below, size: codeSize, bold: true }];
+    let y = below + codeSize * 2;
+    for (const line of wrapText(spec.title, titleSize, inner, 2)) {
+      texts.push({ text: line, x: pad, y, size: titleSize, bold: false });
+      y += titleSize * 1.6;
+    }
     if (spec.detail !== undefined)
-      texts.push({
-        text: fitText(spec.detail, codeSize, inner),
-        x: pad,
-        y: below + codeSize * 2 + titleSize * 1.8,
-        size: codeSize,
-        bold: false,
-      });
+      texts.push({ text: fitText(spec.detail, codeSize, inner), x: pad, y: y + titleSize * 0.2, size: codeSize, bold: false });
     return { symbol, x: (width - side) / 2 + symbol.quiet * module, y: pad + symbol.quiet * module, module, barHeight: 0, texts };
   }
   // A square symbol on the left (its quiet zone inside the padding), the words beside it.
@@ -137,14 +143,15 @@ export function layoutLabel(spec: LabelSpec, size: LabelSize): LabelLayout {
   }
   const textX = pad + side + pad;
   const textWidth = width - textX - pad;
-  const texts: TextBox[] = [{ text: fitText(spec.code, codeSize, textWidth), x: textX, y: pad, size: codeSize, bold: true }];
+  const codeSize = codeSizeFor(textWidth);
+  const texts: TextBox[] = [{ text: spec.code, x: textX, y: pad, size: codeSize, bold: true }];
   let y = pad + codeSize * 2;
   for (const line of wrapText(spec.title, titleSize, textWidth, 2)) {
     texts.push({ text: line, x: textX, y, size: titleSize, bold: false });
     y += titleSize * 1.6;
   }
   if (spec.detail !== undefined)
-    texts.push({ text: fitText(spec.detail, codeSize, textWidth), x: textX, y: y + titleSize * 0.2, size: codeSize, bold: false });
+    texts.push({ text: fitText(spec.detail, detailSize, textWidth), x: textX, y: y + titleSize * 0.2, size: detailSize, bold: false });
   return { symbol, x: pad + symbol.quiet * module, y: pad + symbol.quiet * module, module, barHeight: 0, texts };
 }
 

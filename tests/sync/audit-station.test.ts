@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as mupdf from 'mupdf';
 import { judgeAuditScan, type AuditJudgment } from '../../core/audit/judge';
+import { auditReportCsv, auditReportPdf, auditReportSchema } from '../../core/audit/report';
 import { CacheIndex } from '../../core/store/cache-index';
 import { TransportError, type SyncTransport } from '../../core/sync/transport';
 import { createOrg, insertAsset, insertCase, insertGig, type Org } from '../helpers/domain';
@@ -151,7 +153,8 @@ describe('a stock-take on a station, offline', () => {
     await drainUntilSettled(station);
     const { data, error } = await org.members.manager.client.rpc('audit_report', { audit_id: audit });
     expect(error).toBeNull();
-    const report = data as { status: string; lines: { kind: string; code: string }[] };
+    // Read once through the report's schema: what the screens, the CSV and the PDF are made from.
+    const report = auditReportSchema.parse(data);
     expect(report.status).toBe('closed');
     expect(Object.fromEntries(report.lines.map((l) => [l.code, l.kind]))).toEqual({
       'MIC-2001': 'found',
@@ -163,6 +166,21 @@ describe('a stock-take on a station, offline', () => {
       'PRE-0099': 'unknown',
       'MIC-2003': 'missing',
     });
+    expect(report.totals).toEqual({ found: 2, wrong_place: 3, out_to_gig: 1, unknown: 1, missing: 1 });
+    const csv = auditReportCsv(report).split('\r\n');
+    expect(csv[0]).toBe('\uFEFFResult,What,Code,Name,Belongs in,Found at,Out to,In case,Expected,Counted,Scanned at (UTC)');
+    // What needs doing first: the missing, then what was in the wrong place.
+    expect(csv[1]).toMatch(/^Missing,asset,MIC-2003,Shure Beta 58,Shelf A1 \(A1-\w+\),,,,,,$/);
+    expect(csv.find((l) => l.startsWith('Wrong place,bulk,XLR-10M'))).toMatch(
+      /,Shelf B1 \(B1-\w+\),Shelf A1 \(A1-\w+\),,,0,38,\d{4}-\d\d-\d\dT/,
+    );
+    expect(csv.find((l) => l.startsWith('Out to a gig'))).toContain(',Harbour Festival,');
+    const pdf = mupdf.Document.openDocument(auditReportPdf(report, '06 Dec 2026 14:32'), 'application/pdf');
+    const words = pdf.loadPage(0).toStructuredText('preserve-whitespace').asText();
+    for (const line of report.lines) expect(words).toContain(line.code);
+    expect(words).toContain('1 missing · 3 wrong place · 1 unknown code · 1 out to a gig · 2 found');
+    expect(words).toMatch(/Shure SM58 · belongs in Shelf B1 \(B1-\w+\), found at Shelf A1/);
+
     // The station's copy learns where things went from its next pull.
     await station.engine.syncNow();
     const index = new CacheIndex(station.store);
