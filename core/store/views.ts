@@ -114,12 +114,13 @@ export class CacheStationViews implements StationViews {
 
   /** The gig's pick list (check-out) or what is still out to it (check-in), over its sets too. */
   async pickList(gigId: string, mode: PickListView['mode'] = 'check_out'): Promise<PickListView> {
-    const [gigs, kit, assets, cases, bulk] = await Promise.all([
+    const [gigs, kit, assets, cases, bulk, places] = await Promise.all([
       this.index.table('gigs'),
       this.index.table('kit_assignments'),
       this.index.table('assets'),
       this.index.table('cases'),
       this.index.table('bulk_items'),
+      this.index.table('locations'),
     ]);
     const picked = subtree(gigId, { gig: (id) => gigs.get(id), children: (id) => gigs.find('parentId', id) });
     // The cases whose queued moves can show on this list: planned on it, with contents out to it,
@@ -149,6 +150,7 @@ export class CacheStationViews implements StationViews {
         ...[...moved.values()].filter((a) => a.currentGigId === id && assets.get(a.id)?.currentGigId !== id),
       ],
       bulk: [...bulk.byId.values()],
+      place: (id) => places.get(id),
     });
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pickListSchema, type PickListView } from '../station-views';
-import type { Asset, Case, Gig, KitAssignment } from '../sync/rows';
+import type { Asset, Case, Gig, KitAssignment, Location } from '../sync/rows';
 import { buildPickList, tickReturns, type BulkStock, type PickListSource } from './pick-list';
 
 const gig = (id: string, name: string, extra: Partial<Gig> = {}): Gig => ({
@@ -161,6 +161,52 @@ describe('pick list lines', () => {
       ['Cable ramp', 'SHELF-RAMP', 2],
     ]);
     expect(list.totals).toEqual({ planned: 32, scanned: 19, missing: 13, extra: 3 });
+  });
+
+  it('says where to find each missing line in the warehouse: the shelf of an item, of a case, of bulk stock', () => {
+    const shelf = (id: string, name: string, code: string, deletedAt: string | null = null): Location => ({
+      id,
+      kind: 'shelf',
+      parentLocationId: 'wh',
+      warehouseId: 'wh',
+      code,
+      name,
+      version: 1,
+      deletedAt,
+    });
+    const places = [
+      shelf('s3', 'Shelf A03', 'WH1-A03'),
+      shelf('s7', 'Shelf B07', 'WH1-B07'),
+      shelf('old', 'Old shelf', 'WH1-Z99', '2026-01-01T00:00:00Z'),
+    ];
+    const assets = [
+      asset('a2', { name: 'Stage box', locationId: 's3' }),
+      asset('a5', { name: 'Fog machine', locationId: 'old' }),
+      asset('a6', { name: 'Truss clamp', locationId: 'somewhere-not-held' }),
+      asset('m3', { caseId: 'k1', name: 'Beta 58', locationId: 's7' }),
+    ];
+    const kit = [
+      line('g1', { assetId: 'a2' }),
+      line('g1', { assetId: 'a5' }),
+      line('g1', { assetId: 'a6' }),
+      line('g1', { caseId: 'k1' }),
+      line('g1', { category: 'XLR', quantity: 20 }),
+    ];
+    const stock = [bulk('XLR', 'XLR cable 10 m', { locationId: 's7' })];
+    const list = buildPickList('g1', 'check_out', {
+      ...source([MAIN], assets, [{ ...CASE, locationId: 's7' }], kit, stock),
+      place: (id) => places.find((p) => p.id === id) ?? null,
+    });
+    expectLinesAddUp(list);
+    expect(list.groups[0]?.lines.map((l) => [l.name, l.where])).toEqual([
+      ['Stage box', 'on Shelf A03 (WH1-A03)'],
+      // A removed shelf, or one this device does not hold, is not named.
+      ['Fog machine', 'in the warehouse'],
+      ['Truss clamp', 'in the warehouse'],
+      ['Wireless mic case', 'on Shelf B07 (WH1-B07)'],
+      ['XLR cable 10 m', '40 on Shelf B07 (WH1-B07)'],
+    ]);
+    expect(list.groups[0]?.lines[3]?.contents.map((c) => c.where)).toEqual(['on Shelf B07 (WH1-B07)']);
   });
 
   it('counts an asset planned by name and inside a planned case once', () => {

@@ -11,7 +11,7 @@
 import type { PickCounts } from './counts';
 import { bulkOutTo, countPickList } from './counts';
 import type { PickGroup, PickItem, PickLineView, PickListView } from '../station-views';
-import type { Asset, Case, Gig, KitAssignment } from '../sync/rows';
+import type { Asset, Case, Gig, KitAssignment, Location } from '../sync/rows';
 
 export type PickLine = PickLineView;
 
@@ -27,6 +27,8 @@ export interface BulkStock {
   inWarehouse: number;
   /** Gig id → units out there now. */
   outTo: Readonly<Record<string, number>>;
+  /** The shelf its stock is on (issue 21), if known. */
+  locationId?: string | null;
 }
 
 export interface PickListSource {
@@ -42,6 +44,8 @@ export interface PickListSource {
   /** Assets out to the gig now (queued check-outs included). */
   outTo(gigId: string): readonly Asset[];
   bulk: readonly BulkStock[];
+  /** A place (shelf, bin, zone, warehouse) by id: where to find what is in the warehouse. */
+  place?(id: string): Location | null;
 }
 
 /** How many levels of sets a pick list follows (a damaged parent chain must not loop). */
@@ -49,11 +53,17 @@ const MAX_DEPTH = 8;
 
 const live = (asset: Asset): boolean => asset.deletedAt === null;
 
-/** Where an item is now, in the operator's words. */
-export function whereIs(asset: Asset, gigName: (id: string) => string | null): string {
+/** Where to find something on the shelves: "on Shelf A03 (WH1-A03)", or null when its place is not known here. */
+export function placeWords(locationId: string | null | undefined, place: PickListSource['place']): string | null {
+  const found = locationId == null || place === undefined ? null : place(locationId);
+  return found === null || found.deletedAt !== null ? null : `on ${found.name} (${found.code})`;
+}
+
+/** Where an item is now, in the operator's words (its shelf when the device knows it). */
+export function whereIs(asset: Asset, gigName: (id: string) => string | null, place?: PickListSource['place']): string {
   switch (asset.status) {
     case 'available':
-      return 'in the warehouse';
+      return placeWords(asset.locationId, place) ?? 'in the warehouse';
     case 'checked_out':
       return asset.currentGigId === null ? 'checked out' : `out to ${gigName(asset.currentGigId) ?? 'a gig not on this device'}`;
     case 'in_maintenance':
@@ -96,7 +106,8 @@ function pickGroup(gig: Gig, source: PickListSource, gigName: (id: string) => st
   const outAssets = source.outTo(gig.id).filter(live);
   const outIds = new Set(outAssets.map((a) => a.id));
   const here = `out to ${gig.name}`;
-  const state = (asset: Asset): PickItem => (outIds.has(asset.id) ? item(asset, true, here) : item(asset, false, whereIs(asset, gigName)));
+  const state = (asset: Asset): PickItem =>
+    outIds.has(asset.id) ? item(asset, true, here) : item(asset, false, whereIs(asset, gigName, source.place?.bind(source)));
 
   // Each planned asset belongs to the first line that names it (by itself or in a case).
   const claimed = new Set<string>();
@@ -142,6 +153,8 @@ function pickGroup(gig: Gig, source: PickListSource, gigName: (id: string) => st
         planned: contents.length,
         scanned,
         missing: contents.length - scanned,
+        // Where to pick the case up (its contents say where each missing one is).
+        where: scanned < contents.length && box !== null ? placeWords(box.locationId, source.place?.bind(source)) : null,
         contents,
       });
     }
@@ -176,7 +189,11 @@ function pickGroup(gig: Gig, source: PickListSource, gigName: (id: string) => st
       scanned,
       missing: planned - scanned,
       where:
-        scanned >= planned ? null : stock === undefined ? 'no stock of this kind on this device' : `${stock.inWarehouse} in the warehouse`,
+        scanned >= planned
+          ? null
+          : stock === undefined
+            ? 'no stock of this kind on this device'
+            : `${stock.inWarehouse} ${placeWords(stock.locationId, source.place?.bind(source)) ?? 'in the warehouse'}`,
       contents: taken.map((a) => item(a, true, here)),
     });
   }
