@@ -72,6 +72,15 @@ async function seedPickList(): Promise<void> {
        ($3, $1, 'Pick ramp', 'Cable ramp', 'BULK-PICK-RAMP', 'pcs', false, 12)`,
     [org, uuid(201), uuid(202)],
   );
+  // Where to find them (issue 21): the desk, the case and the XLR stock on the demo warehouse's shelves.
+  const shelf = '(select id from public.locations where org_id = $1 and code = $3)';
+  await db.query(`update public.assets set location_id = ${shelf}, home_location_id = ${shelf} where id = $2`, [org, uuid(101), 'WH1-A01']);
+  await db.query(`update public.cases set location_id = ${shelf}, home_location_id = ${shelf} where id = $2`, [org, CASE, 'WH1-A02']);
+  await db.query(`update public.bulk_items set location_id = ${shelf}, home_location_id = ${shelf} where id = $2`, [
+    org,
+    uuid(201),
+    'WH1-B01',
+  ]);
   await db.query(
     `insert into public.kit_assignments (org_id, gig_id, asset_id, case_id, category, quantity) values
        ($1, $2, $4, null, null, null),
@@ -180,7 +189,9 @@ describe('the Scan screen’s pick list', { timeout: 240_000 }, () => {
     expect(await screenTotals()).toEqual({ planned: 29, scanned: 0, missing: 29, extra: 0 });
     expect(await line('AMP-PICK-1').innerText()).toMatch(/out to /);
     expect(await line('MON-PICK-1').innerText()).toContain('in maintenance');
-    expect(await line('DESK-PICK-1').innerText()).toContain('in the warehouse');
+    expect(await line('DESK-PICK-1').innerText()).toContain('on Shelf A01 (WH1-A01)');
+    expect(await line('CASE-PICK-1').innerText()).toContain('on Shelf A02 (WH1-A02)');
+    expect(await line('BULK-PICK-XLR').innerText()).toContain('60 on Shelf B01 (WH1-B01)');
 
     await typeScan('DESK-PICK-1');
     await typeScan('CASE-PICK-1');
