@@ -102,6 +102,25 @@ as $$
 $$;
 revoke execute on function app.missing_text_field(jsonb, text[]) from public, anon, authenticated;
 
+-- Why a place's code or name cannot be used (null: it can): words, before a constraint says it in SQL.
+create function app.location_text_problem(p_org uuid, p_place uuid, p_code text, p_name text)
+returns text
+language sql stable security definer set search_path = ''
+as $$
+  select case
+    when p_code is not null and p_code !~ '^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$' then
+      'a location''s code is 1 to 64 letters, digits and . _ / - (what its label carries)'
+    when p_name is not null and length(btrim(p_name)) not between 1 and 200 then
+      'a location''s name is 1 to 200 characters'
+    when p_code is not null then (
+      select format('code %s is already on %s (%s)', quote_literal(p_code), l.name, l.code)
+        from public.locations l
+       where l.org_id = p_org and l.deleted_at is null and upper(l.code) = upper(p_code) and l.id is distinct from p_place
+       limit 1)
+  end
+$$;
+revoke execute on function app.location_text_problem(uuid, uuid, text, text) from public, anon, authenticated;
+
 -- A place in words: "Shelf A3 (WH1-A3)".
 create function app.location_words(location_id uuid)
 returns text
@@ -165,6 +184,10 @@ begin
     if app.my_role(target_org) is null or not app.op_allowed(app.my_role(target_org), 'locations', 'create') then
       return app.rejected(op_id, 'locations', entity, 'forbidden', 'only admins and managers set up warehouses and locations');
     end if;
+    bad := app.location_text_problem(target_org, entity, payload ->> 'code', payload ->> 'name');
+    if bad is not null then
+      return app.rejected(op_id, 'locations', entity, 'invalid_field', bad);
+    end if;
     insert into public.locations (id, org_id, kind, parent_location_id, warehouse_id, code, name)
     values (entity, target_org, kind, parent.id, coalesce(parent.warehouse_id, entity), payload ->> 'code', payload ->> 'name');
     return app.applied(op_id, 'locations', entity);
@@ -196,6 +219,10 @@ begin
     bad := app.non_text_field(fields, array['code', 'name']);
     if bad is not null then
       return app.rejected(op_id, 'locations', entity, 'invalid_field', format('payload.fields.%s must be a string', bad));
+    end if;
+    bad := app.location_text_problem(place.org_id, entity, fields ->> 'code', fields ->> 'name');
+    if bad is not null then
+      return app.rejected(op_id, 'locations', entity, 'invalid_field', bad);
     end if;
     update public.locations l
        set name = coalesce(fields ->> 'name', l.name), code = coalesce(fields ->> 'code', l.code),
@@ -470,8 +497,9 @@ begin
     if not app.op_allowed(app.my_role(place.org_id), 'audits', 'start') then
       return app.rejected(op_id, 'audits', entity, 'forbidden', 'your role cannot audit');
     end if;
-    if payload ? 'category' and payload -> 'category' <> 'null'::jsonb and jsonb_typeof(payload -> 'category') <> 'string' then
-      return app.rejected(op_id, 'audits', entity, 'invalid_field', 'payload.category must be a string');
+    if payload ? 'category' and payload -> 'category' <> 'null'::jsonb
+       and (jsonb_typeof(payload -> 'category') <> 'string' or length(btrim(payload ->> 'category')) not between 1 and 80) then
+      return app.rejected(op_id, 'audits', entity, 'invalid_field', 'payload.category must be a category''s name (1 to 80 characters)');
     end if;
     insert into public.audits (id, org_id, location_id, category, started_by, device_id, started_at)
     values (entity, place.org_id, place.id, payload ->> 'category', auth.uid(), device, occurred);
@@ -513,8 +541,10 @@ begin
     end if;
     select * into judged from app.judge_scan(audit.org_id, scanned, place.id);
     if judged.bulk_item_id is not null then
-      if jsonb_typeof(payload -> 'quantity') is distinct from 'number' or (payload ->> 'quantity') !~ '^[0-9]{1,8}$' then
-        return app.rejected(op_id, 'audits', entity, 'invalid_field', 'a bulk item is counted: payload.quantity must be a whole number, 0 or more');
+      if jsonb_typeof(payload -> 'quantity') is distinct from 'number' or (payload ->> 'quantity') !~ '^[0-9]{1,8}$'
+         or (payload ->> 'quantity')::integer > 10000000 then
+        return app.rejected(op_id, 'audits', entity, 'invalid_field',
+          'a bulk item is counted: payload.quantity must be a whole number from 0 to 10,000,000');
       end if;
       qty := (payload ->> 'quantity')::integer;
     elsif payload ? 'quantity' and payload -> 'quantity' <> 'null'::jsonb then

@@ -483,3 +483,54 @@ describe('places reach the devices', () => {
     expect(((data as { rows: { id: string }[] }).rows.map((r) => r.id) ?? []).sort()).toEqual(live);
   });
 });
+
+describe('bad input is refused in words and changes nothing', () => {
+  it('a location with a bad or taken code, a blank name; an audit with a blank category; a count past 10 million', async () => {
+    const { rows: before } = await stack.db.query<{ n: number }>('select count(*)::int as n from public.locations where org_id = $1', [
+      org.id,
+    ]);
+    const { rows: taken } = await stack.db.query<{ code: string }>('select code from public.locations where id = $1', [shelfA]);
+    const make = (payload: Record<string, unknown>): Op =>
+      op('locations', 'create', { id: randomUUID(), kind: 'shelf', parent_location_id: warehouse, ...payload });
+    const refusals: [Op, RegExp][] = [
+      [make({ code: 'BAD CODE', name: 'X' }), /a location's code is 1 to 64 letters, digits and \. _ \/ -/],
+      [make({ code: `A${'1'.repeat(64)}`, name: 'X' }), /a location's code is 1 to 64 letters/],
+      [make({ code: 'FINE-1', name: '   ' }), /a location's name is 1 to 200 characters/],
+      [make({ code: (taken[0]?.code ?? '').toLowerCase(), name: 'Twin' }), /^code '[\w-]+' is already on Shelf A1 \(LOC-[\w-]+\)$/],
+      [op('locations', 'update', { id: shelfB, fields: { code: taken[0]?.code } }), /is already on Shelf A1/],
+      [
+        op('locations', 'update', { id: shelfB, fields: { warehouse_id: randomUUID() } }),
+        /a location's 'warehouse_id' cannot be changed; name and code can/,
+      ],
+    ];
+    for (const [attempt, words] of refusals) {
+      const result = await one(attempt, 'manager');
+      expect(result, JSON.stringify(attempt)).toMatchObject({ status: 'rejected', code: 'invalid_field' });
+      expect(result.message).toMatch(words);
+    }
+    const { rows: after } = await stack.db.query<{ n: number }>('select count(*)::int as n from public.locations where org_id = $1', [
+      org.id,
+    ]);
+    expect(after[0]?.n).toBe(before[0]?.n);
+
+    const blank = await one(op('audits', 'start', { id: randomUUID(), location_id: shelfA, category: '  ' }));
+    expect(blank).toMatchObject({
+      status: 'rejected',
+      code: 'invalid_field',
+      message: "payload.category must be a category's name (1 to 80 characters)",
+    });
+    const audit = randomUUID();
+    expect(await one(op('audits', 'start', { id: audit, location_id: shelfA }))).toMatchObject({ status: 'applied' });
+    const { rows: bulk } = await stack.db.query<{ barcode: string }>(
+      `insert into public.bulk_items (org_id, category, name, barcode, in_warehouse, location_id) values ($1, 'Sandbags', 'Sandbag', $2, 10, $3) returning barcode`,
+      [org.id, code('SAND'), shelfA],
+    );
+    const huge = await one(op('audits', 'scan', { id: audit, code: bulk[0]?.barcode, quantity: 99_999_999 }));
+    expect(huge).toMatchObject({
+      status: 'rejected',
+      code: 'invalid_field',
+      message: 'a bulk item is counted: payload.quantity must be a whole number from 0 to 10,000,000',
+    });
+    expect((await report(audit)).scans).toBe(0);
+  });
+});
