@@ -7,7 +7,7 @@ import { jsPDF } from 'jspdf';
 import { z } from 'zod';
 import { csvText } from '../views/movements-csv';
 import { drawText } from '../labels/pdf';
-import { fitText } from '../labels/layout';
+import { fitText, wrapText } from '../labels/layout';
 
 export const AUDIT_LINE_KINDS = ['found', 'wrong_place', 'out_to_gig', 'unknown', 'missing'] as const;
 export type AuditLineKind = (typeof AUDIT_LINE_KINDS)[number];
@@ -91,7 +91,12 @@ function lineWords(line: AuditLine): string {
   if (line.kind === 'out_to_gig' && line.gig !== null) parts.push(`out to ${line.gig}`);
   if (line.kind === 'unknown') parts.push(`a label not in the system, at ${line.seen_at ?? '?'}: claim it for a new item`);
   if (line.in_case !== null) parts.push(`in ${line.in_case}`);
-  if (line.expected !== null || line.counted !== null) parts.push(`${line.counted ?? 0} counted of ${line.expected ?? 0}`);
+  if (line.expected !== null || line.counted !== null)
+    parts.push(
+      line.expected === 0 || line.expected === null
+        ? `${line.counted ?? 0} counted here`
+        : `${line.counted ?? 0} counted of ${line.expected}`,
+    );
   return parts.filter((p) => p !== '').join(' · ');
 }
 
@@ -119,15 +124,17 @@ export function auditReportPdf(report: AuditReport, printedAt: string): Uint8Arr
   };
   let y = header();
   for (const line of sorted(report)) {
-    if (y > PAGE.height - PAGE.margin - LINE) {
+    // What it is and where, wrapped to two lines rather than cut: "found at …" is the point.
+    const words = wrapText(lineWords(line), 2.6, width - 68, 2);
+    if (y + (words.length - 1) * LINE * 0.8 > PAGE.height - PAGE.margin - LINE) {
       doc.addPage('a4', 'portrait');
       page += 1;
       y = header();
     }
     drawText(doc, { text: KIND_WORDS[line.kind], x: PAGE.margin, y, size: 2.6, bold: true }, 0, 0);
     drawText(doc, { text: fitText(line.code, 2.6, 36), x: PAGE.margin + 30, y, size: 2.6, bold: false }, 0, 0);
-    drawText(doc, { text: fitText(lineWords(line), 2.6, width - 68), x: PAGE.margin + 68, y, size: 2.6, bold: false }, 0, 0);
-    y += LINE;
+    words.forEach((text, i) => drawText(doc, { text, x: PAGE.margin + 68, y: y + i * LINE * 0.8, size: 2.6, bold: false }, 0, 0));
+    y += LINE + (words.length - 1) * LINE * 0.8;
   }
   drawText(doc, { text: `Printed ${printedAt}`, x: PAGE.margin, y: PAGE.height - PAGE.margin + 4, size: 2.4, bold: false }, 0, 0);
   return new Uint8Array(doc.output('arraybuffer'));
