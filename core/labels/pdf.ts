@@ -4,7 +4,7 @@
  * words in Helvetica. One page per roll or shipping label; A4 sheets of 24.
  */
 import { jsPDF } from 'jspdf';
-import { bars, type LabelSymbol } from './symbol';
+import { bars, darkRuns, type LabelSymbol } from './symbol';
 import { LABEL_SIZES, layoutLabel, placeOnPage, type LabelLayout, type LabelSize, type LabelSpec, type TextBox } from './layout';
 
 /** Helvetica's cap height is 0.718 em; a point is 0.3528 mm. */
@@ -45,20 +45,10 @@ export function drawSymbol(doc: jsPDF, symbol: LabelSymbol, x: number, y: number
     for (const bar of bars(symbol)) doc.rect(x + bar.at * module, y, bar.width * module, barHeight, 'F');
     return;
   }
-  // Runs of dark modules in a row as one rectangle, a hair taller than the row so a renderer's
-  // anti-aliasing leaves no light seam between rows.
+  // A hair taller than its row, so a renderer's anti-aliasing leaves no light seam between rows.
   const seam = module * 0.04;
-  for (let row = 0; row < symbol.rows; row += 1) {
-    let col = 0;
-    while (col < symbol.cols) {
-      if (symbol.dark[row * symbol.cols + col] !== 1) {
-        col += 1;
-        continue;
-      }
-      const start = col;
-      while (col < symbol.cols && symbol.dark[row * symbol.cols + col] === 1) col += 1;
-      doc.rect(x + start * module, y + row * module, (col - start) * module, module + (row < symbol.rows - 1 ? seam : 0), 'F');
-    }
+  for (const run of darkRuns(symbol)) {
+    doc.rect(x + run.col * module, y + run.row * module, run.length * module, module + (run.row < symbol.rows - 1 ? seam : 0), 'F');
   }
 }
 

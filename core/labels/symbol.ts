@@ -65,3 +65,24 @@ export function bars(symbol: LinearSymbol): { at: number; width: number }[] {
   });
   return out;
 }
+
+/**
+ * Each row's runs of dark modules of a matrix symbol: one rectangle each for the PDF and one box
+ * for the ZPL, instead of one per module (fewer shapes, no seams between neighbours).
+ */
+export function darkRuns(symbol: MatrixSymbol): { row: number; col: number; length: number }[] {
+  const runs: { row: number; col: number; length: number }[] = [];
+  for (let row = 0; row < symbol.rows; row += 1) {
+    let col = 0;
+    while (col < symbol.cols) {
+      if (symbol.dark[row * symbol.cols + col] !== 1) {
+        col += 1;
+        continue;
+      }
+      const start = col;
+      while (col < symbol.cols && symbol.dark[row * symbol.cols + col] === 1) col += 1;
+      runs.push({ row, col: start, length: col - start });
+    }
+  }
+  return runs;
+}

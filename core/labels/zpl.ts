@@ -6,7 +6,7 @@
  * Words in font 0, UTF-8 (^CI28), with ^ ~ and \ escaped as hex (^FH).
  */
 import { StationError } from '../errors';
-import { bars } from './symbol';
+import { bars, darkRuns } from './symbol';
 import { LABEL_SIZES, layoutLabel, type LabelSize, type LabelSpec } from './layout';
 
 /** Printer resolutions Zebra sells: 203 dpi (8 dots/mm), 300 dpi (12 dots/mm). */
@@ -45,17 +45,8 @@ export function labelsZpl(specs: readonly LabelSpec[], size: LabelSize, dpi: Zpl
       } else {
         const left = dots(layout.x);
         const top = dots(layout.y);
-        for (let row = 0; row < symbol.rows; row += 1) {
-          let col = 0;
-          while (col < symbol.cols) {
-            if (symbol.dark[row * symbol.cols + col] !== 1) {
-              col += 1;
-              continue;
-            }
-            const start = col;
-            while (col < symbol.cols && symbol.dark[row * symbol.cols + col] === 1) col += 1;
-            out.push(box(left + start * moduleDots, top + row * moduleDots, (col - start) * moduleDots, moduleDots));
-          }
+        for (const run of darkRuns(symbol)) {
+          out.push(box(left + run.col * moduleDots, top + run.row * moduleDots, run.length * moduleDots, moduleDots));
         }
       }
       for (const text of layout.texts) {

@@ -148,23 +148,3 @@ alter table public.asset_movements
   add column location_id uuid,
   add column audit_id uuid;
 create index asset_movements_location_idx on public.asset_movements (location_id) where location_id is not null;
-
--- A new station's first sync reads assets with their places (as 20261206000100 otherwise).
-create or replace function app.sync_row_sql(tbl text, out select_list text, out soft_deleted boolean)
-language sql immutable set search_path = ''
-as $$
-  select s.select_list, s.soft_deleted
-    from (values
-      ('gigs', 't.id, t.org_id, t.parent_gig_id, t.path, t.code, t.name, t.status, t.starts_at, t.ends_at, t.venue, t.notes, '
-               't.version, t.created_at, t.updated_at, t.deleted_at, t.time_zone, t.updated_by', true),
-      ('assets', 't.id, t.org_id, t.serial_number, t.barcode, t.name, t.category, t.status, t.current_gig_id, t.case_id, t.notes, '
-                 't.version, t.created_at, t.updated_at, t.deleted_at, t.home_location_id, t.location_id', true),
-      ('cases', 't.*', true),
-      ('kit_assignments', 't.*', false),
-      ('gig_staff', 't.*', false),
-      ('staff_profiles', 't.id, t.org_id, t.display_name, t.badge_code, t.email, t.phone, t.created_at, t.updated_at', false),
-      ('bulk_items', 't.*, coalesce((select json_object_agg(s.gig_id, s.quantity order by s.gig_id) from public.bulk_stock s '
-                     'where s.bulk_item_id = t.id), ''{}''::json) as out_to', false)
-    ) as s (tbl, select_list, soft_deleted)
-   where s.tbl = sync_row_sql.tbl
-$$;

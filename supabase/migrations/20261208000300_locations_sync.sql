@@ -34,7 +34,7 @@ begin
 end
 $$;
 
--- A new device's first sync reads places too (as 20261208000100 otherwise).
+-- A new device's first sync reads places too, and assets with their places (as 20261206000100 otherwise).
 create or replace function app.sync_row_sql(tbl text, out select_list text, out soft_deleted boolean)
 language sql immutable set search_path = ''
 as $$

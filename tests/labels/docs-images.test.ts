@@ -1,24 +1,17 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as mupdf from 'mupdf';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
 import { auditReportPdf, auditReportSchema } from '../../core/audit/report';
 import { caseSheetPdf } from '../../core/labels/case-sheet';
 import { labelsPdf } from '../../core/labels/pdf';
+import { decodeSymbols } from '../helpers/decoder';
 
 // The labels, a case's contents sheet and a stock-take report as docs/labels shows them (rendered
 // by MuPDF at 150 dpi), each image read back where it carries a symbol: what the docs show scans.
 const out = join(import.meta.dirname, '../../docs/labels');
 
 beforeAll(() => {
-  const require = createRequire(import.meta.url);
-  const wasm = readFileSync(require.resolve('zxing-wasm/reader/zxing_reader.wasm'));
-  void prepareZXingModule({
-    overrides: { wasmBinary: wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) },
-    fireImmediately: true,
-  });
   mkdirSync(out, { recursive: true });
 });
 
@@ -58,11 +51,7 @@ describe('docs/labels', () => {
       ],
     ];
     for (const [name, pdf, codes] of images) {
-      const read = await readBarcodes(firstPage(pdf, name), {
-        formats: ['Code128', 'QRCode', 'DataMatrix'],
-        tryHarder: true,
-        maxNumberOfSymbols: 32,
-      });
+      const read = await decodeSymbols(firstPage(pdf, name), ['Code128', 'QRCode', 'DataMatrix']);
       expect(read.map((r) => r.text).sort(), name).toEqual([...codes].sort());
     }
   });
@@ -77,7 +66,7 @@ describe('docs/labels', () => {
       ],
       '06 Dec 2026 14:32',
     );
-    const read = await readBarcodes(firstPage(sheet, 'case-contents-sheet'), { formats: ['Code128', 'QRCode'], tryHarder: true });
+    const read = await decodeSymbols(firstPage(sheet, 'case-contents-sheet'), ['Code128', 'QRCode']);
     expect(read.map((r) => r.text)).toEqual(['CASE-000007', 'CASE-000007']);
     const line = (
       kind: string,

@@ -1,39 +1,30 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as mupdf from 'mupdf';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { prepareZXingModule, readBarcodes, type ReadResult } from 'zxing-wasm/reader';
+import { describe, expect, it } from 'vitest';
+import type { ReadResult } from 'zxing-wasm/reader';
 import { StationError } from '../../core/errors';
 import { caseSheetPdf, contentsReference, type CaseContentLine } from '../../core/labels/case-sheet';
 import { CHAR_WIDTH, LABEL_SIZES, layoutLabel, type LabelSize, type LabelSpec } from '../../core/labels/layout';
 import { labelsPdf } from '../../core/labels/pdf';
 import { SYMBOLOGIES, type Symbology } from '../../core/labels/symbol';
 import { labelsZpl, ZPL_DPI, type ZplDpi } from '../../core/labels/zpl';
+import { decodeSymbols } from '../helpers/decoder';
 
 // Labels that scan (issue 21): every symbol printed, in each format and size, is read back by the
 // decoder the phone's camera uses (zxing-wasm's reader, behind the barcode-detector ponyfill).
 // PDFs are rendered by MuPDF (what print previews use) at a thermal printer's 203 dpi and an
 // office printer's 300; ZPL is rasterised from its ^GB boxes at the printer's own dots, the way a
 // Zebra prints them. A code that cannot be printed readably is refused in words.
-beforeAll(() => {
-  const require = createRequire(import.meta.url);
-  const wasm = readFileSync(require.resolve('zxing-wasm/reader/zxing_reader.wasm'));
-  void prepareZXingModule({
-    overrides: { wasmBinary: wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) },
-    fireImmediately: true,
-  });
-});
 
-const FORMAT: Record<Symbology, string> = { code128: 'Code128', qrcode: 'QRCode', datamatrix: 'DataMatrix' };
+const FORMAT: Record<Symbology, 'Code128' | 'QRCode' | 'DataMatrix'> = { code128: 'Code128', qrcode: 'QRCode', datamatrix: 'DataMatrix' };
 
 /** Codes like the seed's and a production company's: serials, case and place codes, badges, with every allowed character. */
 const CODES = ['MIC-1042', 'SPK/L-2031', 'WH1.A3.B2', 'case_07', 'B-MIKA-01', 'a0Z9-._/x'];
 
-async function decode(
+function decode(
   image: Uint8Array | { data: Uint8ClampedArray; width: number; height: number },
-  formats: string[],
+  formats: ('Code128' | 'QRCode' | 'DataMatrix')[],
 ): Promise<ReadResult[]> {
-  return readBarcodes(image, { formats: formats as never, tryHarder: true, maxNumberOfSymbols: 32 });
+  return decodeSymbols(image, formats);
 }
 
 /** Each page of a PDF as PNG, rendered at `dpi`. */
