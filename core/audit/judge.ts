@@ -5,7 +5,7 @@
  * the same and tests/sync/audit-station.test.ts holds the two to it:
  *
  *   a location's code          → the place being counted changes (it is not a thing counted)
- *   an asset (serial, then barcode), out to a gig        → out_to_gig
+ *   an asset (serial, then barcode) out to a gig, or a case whose contents are → out_to_gig
  *   an asset, case or bulk item whose place is inside the place scanned → found
  *   any of them anywhere else (or on no shelf yet)       → wrong_place (it belongs elsewhere)
  *   a code the copy does not hold                        → unknown (a label to claim)
@@ -61,7 +61,13 @@ export async function judgeAuditScan(index: CacheIndex, place: string, code: str
     return { ...where(asset.locationId), what: 'asset', id: asset.id, name };
   }
   const box = cases.first('barcode', key);
-  if (box !== null && box.deletedAt === null) return { ...where(box.locationId), what: 'case', id: box.id, name: box.name ?? box.barcode };
+  if (box !== null && box.deletedAt === null) {
+    const name = box.name ?? box.barcode;
+    // A case whose contents are out to a gig went with them.
+    if (assets.find('caseId', box.id).some((a) => a.status === 'checked_out'))
+      return { kind: 'out_to_gig', what: 'case', id: box.id, name, belongs: null };
+    return { ...where(box.locationId), what: 'case', id: box.id, name };
+  }
   const item = bulk.first('barcode', key);
   if (item !== null) return { ...where(item.locationId), what: 'bulk', id: item.id, name: item.name };
   return { kind: 'unknown', what: 'code', id: null, name: key, belongs: null };

@@ -193,7 +193,8 @@ begin
     return app.applied(op_id, 'locations', entity);
   end if;
 
-  select * into place from public.locations l where l.id = entity for update;
+  -- Locked only when it is one of the caller's companies' (a stranger with the id locks nothing).
+  select * into place from public.locations l where l.id = entity and l.org_id in (select app.my_org_ids()) for update;
   if place.id is null or app.my_role(place.org_id) is null then
     return app.rejected(op_id, 'locations', entity, 'not_found', 'the location was not found');
   end if;
@@ -242,6 +243,11 @@ begin
        and (b.location_id in (select app.location_subtree(entity)) or b.home_location_id in (select app.location_subtree(entity)))
     union all
     select 1 from public.locations l where l.parent_location_id = entity and l.deleted_at is null) held_here;
+  if exists (select 1 from public.audits a where a.status = 'open' and a.org_id = place.org_id
+               and (a.location_id in (select app.location_subtree(entity)) or entity in (select app.location_subtree(a.location_id)))) then
+    return app.rejected(op_id, 'locations', entity, 'audit_open',
+      format('a stock-take that counts %s is still open: close it first', app.location_words(entity)));
+  end if;
   if held > 0 then
     return app.rejected(op_id, 'locations', entity, 'not_empty',
       format('%s still holds or is home to %s things or places: move them first', app.location_words(entity), held));
@@ -282,6 +288,10 @@ begin
     return app.rejected(op_id, tbl, entity, 'invalid_field', 'payload.home must be true or false');
   end if;
   make_home := coalesce((payload ->> 'home')::boolean, false);
+  -- Where a thing lives is the warehouse's decision (its stations, managers): crew put things away.
+  if make_home and app.my_role(org) = 'crew' then
+    return app.rejected(op_id, tbl, entity, 'forbidden', 'crew put things away but do not change where they live: put it away without home');
+  end if;
   if tbl = 'assets' and exists (select 1 from public.assets a where a.id = entity and a.status = 'checked_out') then
     return app.rejected(op_id, tbl, entity, 'checked_out', format('%s is out to a gig: check it in before putting it on a shelf', what));
   end if;
@@ -328,7 +338,7 @@ begin
        set location_id = place, home_location_id = case when make_home and tbl = 'assets' then place else a.home_location_id end,
            version = a.version + 1, updated_at = now()
       from goods g
-     where a.id = g.id and (a.location_id is distinct from place or (make_home and tbl = 'assets' and a.home_location_id is distinct from place))
+     where a.id = g.id and a.status <> 'checked_out' and (a.location_id is distinct from place or (make_home and tbl = 'assets' and a.home_location_id is distinct from place))
     returning a.id, g.org_id, g.before
   )
   insert into public.asset_movements (org_id, asset_id, kind, actor_user_id, device_id, occurred_at, from_location_id, location_id, audit_id)
@@ -362,7 +372,8 @@ begin
   select * into box from public.cases c where c.org_id = org and c.deleted_at is null and upper(c.barcode) = upper(scanned);
   if box.id is not null then
     return query select
-      case when box.location_id in (select app.location_subtree(place)) then 'found' else 'wrong_place' end::public.audit_scan_kind,
+      case when exists (select 1 from public.assets a where a.case_id = box.id and a.status = 'checked_out') then 'out_to_gig'
+           when box.location_id in (select app.location_subtree(place)) then 'found' else 'wrong_place' end::public.audit_scan_kind,
       null::uuid, box.id, null::uuid, box.location_id;
     return;
   end if;
@@ -395,11 +406,13 @@ as $$
      order by s.bulk_item_id, s.location_id, s.scanned_at desc, s.recorded_at desc),
   unknown as (
     select distinct on (upper(s.code)) s.* from scans s where s.kind = 'unknown' order by upper(s.code), s.scanned_at desc),
-  -- What is in each scanned case, at any depth: counted with the case unless scanned itself.
+  -- What is in each scanned case, at any depth: counted with the nearest case above it that was
+  -- scanned (a nested case scanned itself counts its own contents, so nothing is counted twice).
   in_case (root, id) as (
     select c.case_id, c.case_id from last_case c
     union
     select i.root, x.id from public.cases x join in_case i on x.parent_case_id = i.id
+     where x.id not in (select l.case_id from last_case l)
   ),
   contents as (
     select a.id as asset_id, c.kind, c.location_id, c.scanned_by, c.scanned_at, c.case_id
@@ -418,9 +431,11 @@ as $$
     select a.* from public.assets a
      where a.org_id = audit.org_id and a.deleted_at is null and a.status not in ('checked_out', 'retired')
        and a.location_id in (select id from area) and (audit.category is null or a.category = audit.category)),
+  -- A case whose contents are out to a gig went with them: not expected on the shelf.
   expected_cases as (
     select c.* from public.cases c
-     where audit.category is null and c.org_id = audit.org_id and c.deleted_at is null and c.location_id in (select id from area)),
+     where audit.category is null and c.org_id = audit.org_id and c.deleted_at is null and c.location_id in (select id from area)
+       and not exists (select 1 from public.assets a where a.case_id = c.id and a.status = 'checked_out')),
   expected_bulk as (
     select b.* from public.bulk_items b
      where b.org_id = audit.org_id and b.location_id in (select id from area) and (audit.category is null or b.category = audit.category)),
@@ -441,7 +456,7 @@ as $$
       from last_case c join public.cases x on x.id = c.case_id
     union all
     select 'missing', 'case', x.id, x.barcode, x.name, app.location_words(x.location_id), null, null, null, null, null, null
-      from expected_cases x where not exists (select 1 from last_case c where c.case_id = x.id)
+      from expected_cases x where not exists (select 1 from in_case i where i.id = x.id)
     union all
     select case when t.counted is null then 'missing'
                 when b.location_id is null or b.location_id not in (select id from area) then 'wrong_place'
@@ -506,7 +521,7 @@ begin
     return app.applied(op_id, 'audits', entity);
   end if;
 
-  select * into audit from public.audits a where a.id = entity for update;
+  select * into audit from public.audits a where a.id = entity and a.org_id in (select app.my_org_ids()) for update;
   role := app.my_role(audit.org_id);
   if audit.id is null or role is null then
     return app.rejected(op_id, 'audits', entity, 'not_found', 'the audit was not found');
@@ -538,6 +553,13 @@ begin
       end if;
     else
       place := app.my_location(audit.location_id);
+    end if;
+    if place.id is null then
+      return app.rejected(op_id, 'audits', entity, 'not_found', 'the place this stock-take counts was removed: start a new one');
+    end if;
+    -- The same scan sent again under another device id (a reinstalled app): counted once.
+    if exists (select 1 from public.audit_scans x where x.id = op_id) then
+      return app.result(op_id, 'applied', 'audits', entity, jsonb_build_object('code', 'noop', 'row', app.row_json('audits', entity)));
     end if;
     select * into judged from app.judge_scan(audit.org_id, scanned, place.id);
     if judged.bulk_item_id is not null then
@@ -582,12 +604,21 @@ begin
     for line in
       select distinct on (coalesce(s.asset_id, s.case_id, s.bulk_item_id))
              case when s.asset_id is not null then 'assets' when s.case_id is not null then 'cases' else 'bulk_items' end as tbl,
-             coalesce(s.asset_id, s.case_id, s.bulk_item_id) as id, s.kind, s.location_id
+             coalesce(s.asset_id, s.case_id, s.bulk_item_id) as id, s.kind, s.location_id, s.expected_location_id
         from public.audit_scans s
        where s.audit_id = audit.id and s.kind <> 'unknown'
        order by coalesce(s.asset_id, s.case_id, s.bulk_item_id), s.scanned_at desc, s.recorded_at desc
     loop
-      if line.kind = 'wrong_place' then
+      -- Only what is still where the scan found it belonged: a thing put away since (or checked
+      -- out) has moved on, and the adjustment must not undo that. The report still lists it.
+      if line.kind = 'wrong_place'
+         and (case line.tbl
+                when 'assets' then (select a.location_id is not distinct from line.expected_location_id and a.status <> 'checked_out'
+                                      from public.assets a where a.id = line.id)
+                when 'cases' then (select c.location_id is not distinct from line.expected_location_id from public.cases c where c.id = line.id)
+                else (select b.location_id is not distinct from line.expected_location_id from public.bulk_items b where b.id = line.id)
+              end)
+         and exists (select 1 from public.locations l where l.id = line.location_id and l.deleted_at is null) then
         perform app.relocate(line.tbl, line.id, line.location_id, false, audit.id, device, occurred);
       end if;
     end loop;
@@ -619,9 +650,23 @@ begin
   if bad is not null then
     return app.rejected(op_id, 'assets', entity, 'missing_field', format('payload.%s is required (a string)', bad));
   end if;
+  if (payload ->> 'code') !~ '^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$'
+     or (payload ? 'serial_number' and coalesce(payload ->> 'serial_number', '') !~ '^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$') then
+    return app.rejected(op_id, 'assets', entity, 'invalid_field',
+      'a label''s code and a serial number are 1 to 64 letters, digits and . _ / - (what the scanners read)');
+  end if;
+  -- The words rules every item's name and category follow (control and bidi characters, lengths).
+  bad := replace(app.asset_text_problem(jsonb_build_object('name', payload ->> 'name', 'category', payload ->> 'category')),
+                 'payload.fields.', 'payload.');
+  if bad is not null then
+    return app.rejected(op_id, 'assets', entity, 'invalid_field', bad);
+  end if;
   if exists (select 1 from public.assets a where a.org_id = target_org
-               and (upper(a.barcode) = upper(payload ->> 'code') or upper(a.serial_number) = upper(payload ->> 'code')))
+               and (upper(a.barcode) in (upper(payload ->> 'code'), upper(coalesce(payload ->> 'serial_number', payload ->> 'code')))
+                    or upper(a.serial_number) in (upper(payload ->> 'code'), upper(coalesce(payload ->> 'serial_number', payload ->> 'code')))))
      or exists (select 1 from public.cases c where c.org_id = target_org and upper(c.barcode) = upper(payload ->> 'code'))
+     or exists (select 1 from public.bulk_items b where b.org_id = target_org and upper(b.barcode) = upper(payload ->> 'code'))
+     or exists (select 1 from public.staff_profiles p where p.org_id = target_org and upper(p.badge_code) = upper(payload ->> 'code'))
      or exists (select 1 from public.locations l where l.org_id = target_org and l.deleted_at is null and upper(l.code) = upper(payload ->> 'code')) then
     return app.rejected(op_id, 'assets', entity, 'already_claimed', format('code %s is already on something; scan it to see what',
       quote_literal(payload ->> 'code')));

@@ -80,6 +80,11 @@ describe('a stock-take on a station, offline', () => {
     await insertAsset(stack.db, org.id, 'DI-2005', { name: 'Radial DI' });
     const box = await insertCase(stack.db, org.id, 'CASE-2006');
     await put(box, 'cases', shelfA);
+    // A case that went out with its contents (it still names shelf A as its place).
+    const away = await insertCase(stack.db, org.id, 'CASE-2007');
+    await put(away, 'cases', shelfA);
+    const inAway = await insertAsset(stack.db, org.id, 'MIC-2008', { name: 'Shure SM58', caseId: away });
+    await stack.db.query("update public.assets set status = 'checked_out', current_gig_id = $2 where id = $1", [inAway, gig]);
     await stack.db.query(
       `insert into public.bulk_items (org_id, category, name, barcode, in_warehouse, location_id, home_location_id)
        values ($1, 'XLR 10 m', 'XLR cable 10 m', 'XLR-10M', 40, $2, $2)`,
@@ -102,7 +107,18 @@ describe('a stock-take on a station, offline', () => {
     const audit = randomUUID();
     await station.engine.enqueue({ table: 'audits', action: 'start', payload: { id: audit, location_id: shelfA } });
     // What the operator scans: a shelf label first (the place counted), then what is on it.
-    const codes = [codeA.toLowerCase(), 'mic-2001', 'BC-2002', 'MIC-2004', 'DI-2005', 'CASE-2006', 'XLR-10M', 'PRE-0099', codeB];
+    const codes = [
+      codeA.toLowerCase(),
+      'mic-2001',
+      'BC-2002',
+      'MIC-2004',
+      'DI-2005',
+      'CASE-2006',
+      'CASE-2007',
+      'XLR-10M',
+      'PRE-0099',
+      codeB,
+    ];
     const judged: { code: string; judgment: AuditJudgment; op: string | null }[] = [];
     let place = shelfA;
     for (const code of codes) {
@@ -123,14 +139,15 @@ describe('a stock-take on a station, offline', () => {
       ['MIC-2004', 'out_to_gig'],
       ['DI-2005', 'wrong_place'],
       ['CASE-2006', 'found'],
+      ['CASE-2007', 'out_to_gig'],
       ['XLR-10M', 'wrong_place'],
       ['PRE-0099', 'unknown'],
       [codeB, 'place'],
     ]);
     const strayJudged = judged[2]?.judgment;
     expect(strayJudged?.kind === 'wrong_place' && strayJudged.belongs?.name).toBe('Shelf B1');
-    // Nothing reached the server: the queue holds the start and the seven scans.
-    expect((await station.store.stats()).depth).toBe(8);
+    // Nothing reached the server: the queue holds the start and the eight scans.
+    expect((await station.store.stats()).depth).toBe(9);
     expect((await stack.db.query('select 1 from public.audits where id = $1', [audit])).rows).toHaveLength(0);
 
     offline.on = false;
@@ -141,7 +158,7 @@ describe('a stock-take on a station, offline', () => {
     );
     const serverKind = new Map(server.map((r) => [r.id, r.kind]));
     for (const { code, judgment, op } of judged) if (op !== null) expect(serverKind.get(op), code).toBe(judgment.kind);
-    expect(server).toHaveLength(7);
+    expect(server).toHaveLength(8);
   });
 
   it('closing with adjustments moves what was in the wrong place; the report is the server’s, with what is missing', async () => {
@@ -162,11 +179,14 @@ describe('a stock-take on a station, offline', () => {
       'MIC-2004': 'out_to_gig',
       'DI-2005': 'wrong_place',
       'CASE-2006': 'found',
+      'CASE-2007': 'out_to_gig',
+      // Its contents are counted with it: out to the gig too.
+      'MIC-2008': 'out_to_gig',
       'XLR-10M': 'wrong_place',
       'PRE-0099': 'unknown',
       'MIC-2003': 'missing',
     });
-    expect(report.totals).toEqual({ found: 2, wrong_place: 3, out_to_gig: 1, unknown: 1, missing: 1 });
+    expect(report.totals).toEqual({ found: 2, wrong_place: 3, out_to_gig: 3, unknown: 1, missing: 1 });
     const csv = auditReportCsv(report).split('\r\n');
     expect(csv[0]).toBe('\uFEFFResult,What,Code,Name,Belongs in,Found at,Out to,In case,Expected,Counted,Scanned at (UTC)');
     // What needs doing first: the missing, then what was in the wrong place.
@@ -174,11 +194,11 @@ describe('a stock-take on a station, offline', () => {
     expect(csv.find((l) => l.startsWith('Wrong place,bulk,XLR-10M'))).toMatch(
       /,Shelf B1 \(B1-\w+\),Shelf A1 \(A1-\w+\),,,0,38,\d{4}-\d\d-\d\dT/,
     );
-    expect(csv.find((l) => l.startsWith('Out to a gig'))).toContain(',Harbour Festival,');
+    expect(csv.find((l) => l.startsWith('Out to a gig,asset,MIC-2004'))).toContain(',Harbour Festival,');
     const pdf = mupdf.Document.openDocument(auditReportPdf(report, '06 Dec 2026 14:32'), 'application/pdf');
     const words = pdf.loadPage(0).toStructuredText('preserve-whitespace').asText();
     for (const line of report.lines) expect(words).toContain(line.code);
-    expect(words).toContain('1 missing · 3 wrong place · 1 unknown code · 1 out to a gig · 2 found');
+    expect(words).toContain('1 missing · 3 wrong place · 1 unknown code · 3 out to a gig · 2 found');
     expect(words).toMatch(/Shure SM58 · belongs in Shelf B1 \(B1-\w+\), found\s+at Shelf A1/);
 
     // The station's copy learns where things went from its next pull.

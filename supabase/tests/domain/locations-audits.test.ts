@@ -534,3 +534,109 @@ describe('bad input is refused in words and changes nothing', () => {
     expect((await report(audit)).scans).toBe(0);
   });
 });
+
+describe('from an outside review', () => {
+  it('an adjustment moves only what is still where the audit found it belonged: a put-away since stands', async () => {
+    const shelf = await place('shelf', warehouse, 'Shelf F1');
+    const home = await place('shelf', warehouse, 'Shelf F2');
+    const since = await place('shelf', warehouse, 'Shelf F3');
+    const stray = await insertAsset(stack.db, org.id, code('SER'));
+    expect(await one(op('assets', 'put_away', { id: stray, location_id: home, home: true }))).toMatchObject({ status: 'applied' });
+    const { rows } = await stack.db.query<{ serial_number: string }>('select serial_number from public.assets where id = $1', [stray]);
+    const audit = randomUUID();
+    await push([
+      op('audits', 'start', { id: audit, location_id: shelf }),
+      op('audits', 'scan', { id: audit, code: rows[0]?.serial_number }),
+    ]);
+    // Someone puts it away properly before the manager closes the audit.
+    expect(await one(op('assets', 'put_away', { id: stray, location_id: since }), 'crew')).toMatchObject({ status: 'applied' });
+    expect(await one(op('audits', 'close', { id: audit, adjust: true }), 'manager')).toMatchObject({ status: 'applied' });
+    expect((await located(stray)).location_id).toBe(since);
+    expect((await relocations(stray)).filter((m) => m.audit_id === audit)).toEqual([]);
+    expect((await report(audit)).totals).toEqual({ wrong_place: 1 });
+  });
+
+  it('a case scanned inside a scanned case counts its own contents; nothing is counted twice, and it is not missing', async () => {
+    const shelf = await place('shelf', warehouse, 'Shelf G1');
+    const outer = await insertCase(stack.db, org.id, code('CASE'));
+    const inner = await insertCase(stack.db, org.id, code('CASE'), outer);
+    const mic = await insertAsset(stack.db, org.id, code('SER'), { caseId: inner });
+    expect(await one(op('cases', 'put_away', { id: outer, location_id: shelf }))).toMatchObject({ status: 'applied' });
+    const { rows } = await stack.db.query<{ id: string; barcode: string }>('select id, barcode from public.cases where id = any($1)', [
+      [outer, inner],
+    ]);
+    const audit = randomUUID();
+    await push([
+      op('audits', 'start', { id: audit, location_id: shelf }),
+      ...rows.map((r) => op('audits', 'scan', { id: audit, code: r.barcode })),
+    ]);
+    const lines = (await report(audit)).lines;
+    expect(lines.filter((l) => l.id === mic)).toHaveLength(1);
+    expect(lines.filter((l) => l.what === 'case').map((l) => l.kind)).toEqual(['found', 'found']);
+    // Only the outer case scanned: the inner one is counted with it, not missing.
+    const second = randomUUID();
+    await push([
+      op('audits', 'start', { id: second, location_id: shelf }),
+      op('audits', 'scan', { id: second, code: rows.find((r) => r.id === outer)?.barcode }),
+    ]);
+    expect((await report(second)).lines.filter((l) => l.kind === 'missing')).toEqual([]);
+  });
+
+  it('a case out to a gig with its contents is not missing from its shelf, and a scan of it says it is out', async () => {
+    const shelf = await place('shelf', warehouse, 'Shelf H1');
+    const box = await insertCase(stack.db, org.id, code('CASE'));
+    const inside = await insertAsset(stack.db, org.id, code('SER'), { caseId: box });
+    expect(await one(op('cases', 'put_away', { id: box, location_id: shelf }))).toMatchObject({ status: 'applied' });
+    await stack.db.query("update public.assets set status = 'checked_out', current_gig_id = $2 where id = $1", [inside, gig]);
+    const audit = randomUUID();
+    await push([op('audits', 'start', { id: audit, location_id: shelf })]);
+    expect((await report(audit)).lines.filter((l) => l.kind === 'missing')).toEqual([]);
+    const { rows } = await stack.db.query<{ barcode: string }>('select barcode from public.cases where id = $1', [box]);
+    expect(await one(op('audits', 'scan', { id: audit, code: rows[0]?.barcode }))).toMatchObject({ status: 'applied', code: 'out_to_gig' });
+  });
+
+  it('crew put things away but do not change where they live; a place under an open stock-take is not removed', async () => {
+    const shelf = await place('shelf', warehouse, 'Shelf J1');
+    const asset = await insertAsset(stack.db, org.id, code('SER'));
+    const homed = await one(op('assets', 'put_away', { id: asset, location_id: shelf, home: true }), 'crew');
+    expect(homed).toMatchObject({ status: 'rejected', code: 'forbidden' });
+    expect(homed.message).toMatch(/^crew put things away but do not change where they live/);
+    expect(await located(asset)).toEqual({ location_id: null, home_location_id: null });
+    const bin = await place('bin', shelf, 'Bin J1-1');
+    await push([op('audits', 'start', { id: randomUUID(), location_id: shelf })]);
+    const removed = await one(op('locations', 'delete', { id: bin }), 'manager');
+    expect(removed).toMatchObject({ status: 'rejected', code: 'audit_open' });
+    expect(removed.message).toMatch(/^a stock-take that counts Bin J1-1 \(LOC-[\w-]+\) is still open: close it first$/);
+  });
+
+  it('a claim with a bad code, a control character in its name or a code on a bulk item or a badge is refused in words', async () => {
+    const { rows: bulk } = await stack.db.query<{ barcode: string }>(
+      `insert into public.bulk_items (org_id, category, name, barcode, in_warehouse) values ($1, 'Gaffer', 'Gaffer tape', $2, 10) returning barcode`,
+      [org.id, code('GAF')],
+    );
+    await stack.db.query("insert into public.staff_profiles (org_id, display_name, badge_code) values ($1, 'Kim', 'B-CLAIM-1')", [org.id]);
+    const claim = (payload: Record<string, unknown>): Op =>
+      op('assets', 'claim', { id: randomUUID(), org_id: org.id, name: 'Shure SM58', category: 'Audio', ...payload });
+    const cases: [Op, string, RegExp][] = [
+      [claim({ code: '' }), 'invalid_field', /a label's code and a serial number are 1 to 64 letters/],
+      [claim({ code: 'OK-CLAIM-1', serial_number: 'has space' }), 'invalid_field', /a label's code and a serial number/],
+      [claim({ code: 'OK-CLAIM-2', name: 'SM58\u001b[31m' }), 'invalid_field', /^payload\.name: control characters/],
+      [claim({ code: bulk[0]?.barcode }), 'already_claimed', /is already on something; scan it to see what/],
+      [claim({ code: 'b-claim-1' }), 'already_claimed', /is already on something/],
+    ];
+    for (const [attempt, codeWord, words] of cases) {
+      const result = await one(attempt);
+      expect(result, JSON.stringify(attempt)).toMatchObject({ status: 'rejected', code: codeWord });
+      expect(result.message).toMatch(words);
+    }
+  });
+
+  it('the same scan sent again under another device id (a reinstalled app) is counted once, with no raw error', async () => {
+    const audit = randomUUID();
+    await push([op('audits', 'start', { id: audit, location_id: shelfA })]);
+    const scan = op('audits', 'scan', { id: audit, code: 'PRE-REPLAY-1' });
+    expect(await one(scan, 'station', org, 'dock-1')).toMatchObject({ status: 'applied', code: 'unknown' });
+    expect(await one(scan, 'station', org, 'dock-1-reinstalled')).toMatchObject({ status: 'applied', code: 'noop' });
+    expect((await report(audit)).scans).toBe(1);
+  });
+});
