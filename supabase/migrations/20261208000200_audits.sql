@@ -112,6 +112,9 @@ as $$
       'a location''s code is 1 to 64 letters, digits and . _ / - (what its label carries)'
     when p_name is not null and length(btrim(p_name)) not between 1 and 200 then
       'a location''s name is 1 to 200 characters'
+    -- The rule for every name on a label or a screen (…001300): one line, no direction overrides.
+    when p_name is not null and p_name ~ '[\x01-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]' then
+      'a location''s name is one line of text, without control or text-direction characters'
     when p_code is not null then (
       select format('code %s is already on %s (%s)', quote_literal(p_code), l.name, l.code)
         from public.locations l
@@ -464,7 +467,8 @@ as $$
                 else 'found' end,
            'bulk', b.id, b.barcode, b.name, app.location_words(b.location_id), t.places, null, null,
            case when b.location_id in (select id from area) then b.in_warehouse else 0 end, coalesce(t.counted, 0), t.scanned_at
-      from (select e.id from expected_bulk e union select l.bulk_item_id from last_count l) ids
+      -- What the place should hold (none when its stock is all out) and what was counted in it.
+      from (select e.id from expected_bulk e where e.in_warehouse > 0 union select l.bulk_item_id from last_count l) ids
       join public.bulk_items b on b.id = ids.id
       left join (select l.bulk_item_id, sum(l.quantity)::integer as counted, max(l.scanned_at) as scanned_at,
                         string_agg(app.location_words(l.location_id), ', ' order by l.location_id) as places

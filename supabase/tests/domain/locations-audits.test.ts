@@ -496,6 +496,11 @@ describe('bad input is refused in words and changes nothing', () => {
       [make({ code: 'BAD CODE', name: 'X' }), /a location's code is 1 to 64 letters, digits and \. _ \/ -/],
       [make({ code: `A${'1'.repeat(64)}`, name: 'X' }), /a location's code is 1 to 64 letters/],
       [make({ code: 'FINE-1', name: '   ' }), /a location's name is 1 to 200 characters/],
+      [
+        make({ code: 'FINE-2', name: 'Shelf \u202Egnp.exe' }),
+        /a location's name is one line of text, without control or text-direction characters/,
+      ],
+      [make({ code: 'FINE-3', name: 'Shelf\nA1' }), /one line of text/],
       [make({ code: (taken[0]?.code ?? '').toLowerCase(), name: 'Twin' }), /^code '[\w-]+' is already on Shelf A1 \(LOC-[\w-]+\)$/],
       [op('locations', 'update', { id: shelfB, fields: { code: taken[0]?.code } }), /is already on Shelf A1/],
       [
@@ -593,6 +598,17 @@ describe('from an outside review', () => {
     expect((await report(audit)).lines.filter((l) => l.kind === 'missing')).toEqual([]);
     const { rows } = await stack.db.query<{ barcode: string }>('select barcode from public.cases where id = $1', [box]);
     expect(await one(op('audits', 'scan', { id: audit, code: rows[0]?.barcode }))).toMatchObject({ status: 'applied', code: 'out_to_gig' });
+  });
+
+  it('bulk stock that is all out is not expected on its shelf (no "missing, 0 expected" line)', async () => {
+    const shelf = await place('shelf', warehouse, 'Shelf K1');
+    await stack.db.query(
+      `insert into public.bulk_items (org_id, category, name, barcode, in_warehouse, location_id) values ($1, 'Ramps', 'Cable ramp', $2, 0, $3)`,
+      [org.id, code('RAMP'), shelf],
+    );
+    const audit = randomUUID();
+    await push([op('audits', 'start', { id: audit, location_id: shelf })]);
+    expect((await report(audit)).lines).toEqual([]);
   });
 
   it('crew put things away but do not change where they live; a place under an open stock-take is not removed', async () => {
