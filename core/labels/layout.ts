@@ -112,28 +112,10 @@ export function layoutLabel(spec: LabelSpec, size: LabelSize): LabelLayout {
     texts.push({ text: spec.code, x: pad + symbol.quiet * module, y: barsY + barHeight + codeSize * 0.6, size: codeSize, bold: false });
     return { symbol, x: (width - symbolWidth) / 2, y: barsY, module, barHeight, texts };
   }
-  // The code in words is never cut: a long one is set smaller to fit beside (or under) the symbol.
-  const codeSizeFor = (room: number): number => Math.min(5, height * 0.1, room / (Math.max(1, spec.code.length) * CHAR_WIDTH));
-  const titleSize = Math.min(6, height * 0.09);
-  const detailSize = Math.min(4, height * 0.08);
-  if (height > width) {
-    const codeSize = codeSizeFor(inner);
-    // A tall label (4 × 6 in): the symbol large and centred on top, the words full width below it.
-    const side = Math.min(inner, (height - 2 * pad) * 0.6);
-    const module = side / (Math.max(symbol.cols, symbol.rows) + 2 * symbol.quiet);
-    const below = pad + side + pad;
-    const texts: TextBox[] = [{ text: spec.code, x: pad, y: below, size: codeSize, bold: true }];
-    let y = below + codeSize * 2;
-    for (const line of wrapText(spec.title, titleSize, inner, 2)) {
-      texts.push({ text: line, x: pad, y, size: titleSize, bold: false });
-      y += titleSize * 1.6;
-    }
-    if (spec.detail !== undefined)
-      texts.push({ text: fitText(spec.detail, codeSize, inner), x: pad, y: y + titleSize * 0.2, size: codeSize, bold: false });
-    return { symbol, x: (width - side) / 2 + symbol.quiet * module, y: pad + symbol.quiet * module, module, barHeight: 0, texts };
-  }
-  // A square symbol on the left (its quiet zone inside the padding), the words beside it.
-  const side = Math.min(height - 2 * pad, inner * 0.5);
+  // A square symbol: large and centred on top of a tall label (4 × 6 in), the words full width
+  // below it; on the left of a wide one (its quiet zone inside the padding), the words beside it.
+  const tall = height > width;
+  const side = tall ? Math.min(inner, (height - 2 * pad) * 0.6) : Math.min(height - 2 * pad, inner * 0.5);
   const module = side / (Math.max(symbol.cols, symbol.rows) + 2 * symbol.quiet);
   if (module < MIN_MODULE_MM) {
     throw new StationError(
@@ -141,18 +123,27 @@ export function layoutLabel(spec: LabelSpec, size: LabelSize): LabelLayout {
       `${spec.code} does not fit a ${symbol.cols}-module symbol on a ${LABEL_SIZES[size].name} label`,
     );
   }
-  const textX = pad + side + pad;
-  const textWidth = width - textX - pad;
-  const codeSize = codeSizeFor(textWidth);
-  const texts: TextBox[] = [{ text: spec.code, x: textX, y: pad, size: codeSize, bold: true }];
-  let y = pad + codeSize * 2;
-  for (const line of wrapText(spec.title, titleSize, textWidth, 2)) {
-    texts.push({ text: line, x: textX, y, size: titleSize, bold: false });
-    y += titleSize * 1.6;
+  const textX = tall ? pad : pad + side + pad;
+  const textWidth = tall ? inner : width - textX - pad;
+  const texts = matrixWords(spec, textX, tall ? pad + side + pad : pad, textWidth, height);
+  const x = tall ? (width - side) / 2 : pad;
+  return { symbol, x: x + symbol.quiet * module, y: pad + symbol.quiet * module, module, barHeight: 0, texts };
+}
+
+/** The words of a square-symbol label from (x, y): the code (never cut: a long one is set smaller), the title in two lines, the detail. */
+function matrixWords(spec: LabelSpec, x: number, y: number, width: number, height: number): TextBox[] {
+  const codeSize = Math.min(5, height * 0.1, width / (Math.max(1, spec.code.length) * CHAR_WIDTH));
+  const titleSize = Math.min(6, height * 0.09);
+  const detailSize = Math.min(4, height * 0.08);
+  const texts: TextBox[] = [{ text: spec.code, x, y, size: codeSize, bold: true }];
+  let at = y + codeSize * 2;
+  for (const line of wrapText(spec.title, titleSize, width, 2)) {
+    texts.push({ text: line, x, y: at, size: titleSize, bold: false });
+    at += titleSize * 1.6;
   }
   if (spec.detail !== undefined)
-    texts.push({ text: fitText(spec.detail, detailSize, textWidth), x: textX, y: y + titleSize * 0.2, size: detailSize, bold: false });
-  return { symbol, x: pad + symbol.quiet * module, y: pad + symbol.quiet * module, module, barHeight: 0, texts };
+    texts.push({ text: fitText(spec.detail, detailSize, width), x, y: at + titleSize * 0.2, size: detailSize, bold: false });
+  return texts;
 }
 
 /** Where label `index` of a run sits on its page (A4 sheets hold 24; roll and shipping labels one each). */
