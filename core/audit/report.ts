@@ -5,7 +5,7 @@
  */
 import { jsPDF } from 'jspdf';
 import { z } from 'zod';
-import { csvText } from '../views/movements-csv';
+import { csvText, csvUtc } from '../views/movements-csv';
 import { drawText } from '../labels/pdf';
 import { fitText, wrapText } from '../labels/layout';
 
@@ -76,7 +76,7 @@ export function auditReportCsv(report: AuditReport): string {
         csvText(line.in_case),
         line.expected === null ? '' : String(line.expected),
         line.counted === null ? '' : String(line.counted),
-        line.scanned_at === null ? '' : new Date(line.scanned_at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        line.scanned_at === null ? '' : csvUtc(line.scanned_at),
       ].join(','),
     );
   }

@@ -51,7 +51,7 @@ export function csvText(value: string | null): string {
 }
 
 /** The server's timestamp as ISO 8601 in UTC ("2026-12-03T14:05:09Z"), whatever offset it came with. */
-function utc(at: string): string {
+export function csvUtc(at: string): string {
   const ms = Date.parse(at);
   return Number.isNaN(ms) ? csvText(at) : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
@@ -61,8 +61,8 @@ export function movementsCsv(rows: readonly GigMovement[], own: { id: string; na
   for (const row of rows) {
     lines.push(
       [
-        utc(row.occurred_at),
-        utc(row.recorded_at),
+        csvUtc(row.occurred_at),
+        csvUtc(row.recorded_at),
         csvText(KIND_WORDS[row.kind] ?? row.kind),
         csvText(row.item_name),
         csvText(row.item_code),

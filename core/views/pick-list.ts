@@ -106,8 +106,9 @@ function pickGroup(gig: Gig, source: PickListSource, gigName: (id: string) => st
   const outAssets = source.outTo(gig.id).filter(live);
   const outIds = new Set(outAssets.map((a) => a.id));
   const here = `out to ${gig.name}`;
+  const place = source.place?.bind(source);
   const state = (asset: Asset): PickItem =>
-    outIds.has(asset.id) ? item(asset, true, here) : item(asset, false, whereIs(asset, gigName, source.place?.bind(source)));
+    outIds.has(asset.id) ? item(asset, true, here) : item(asset, false, whereIs(asset, gigName, place));
 
   // Each planned asset belongs to the first line that names it (by itself or in a case).
   const claimed = new Set<string>();
@@ -154,7 +155,7 @@ function pickGroup(gig: Gig, source: PickListSource, gigName: (id: string) => st
         scanned,
         missing: contents.length - scanned,
         // Where to pick the case up (its contents say where each missing one is).
-        where: scanned < contents.length && box !== null ? placeWords(box.locationId, source.place?.bind(source)) : null,
+        where: scanned < contents.length && box !== null ? placeWords(box.locationId, place) : null,
         contents,
       });
     }
@@ -193,7 +194,7 @@ function pickGroup(gig: Gig, source: PickListSource, gigName: (id: string) => st
           ? null
           : stock === undefined
             ? 'no stock of this kind on this device'
-            : `${stock.inWarehouse} ${placeWords(stock.locationId, source.place?.bind(source)) ?? 'in the warehouse'}`,
+            : `${stock.inWarehouse} ${placeWords(stock.locationId, place) ?? 'in the warehouse'}`,
       contents: taken.map((a) => item(a, true, here)),
     });
   }

@@ -1,6 +1,5 @@
 import * as mupdf from 'mupdf';
 import { describe, expect, it } from 'vitest';
-import type { ReadResult } from 'zxing-wasm/reader';
 import { StationError } from '../../core/errors';
 import { caseSheetPdf, contentsReference, type CaseContentLine } from '../../core/labels/case-sheet';
 import { CHAR_WIDTH, LABEL_SIZES, layoutLabel, type LabelSize, type LabelSpec } from '../../core/labels/layout';
@@ -19,13 +18,6 @@ const FORMAT: Record<Symbology, 'Code128' | 'QRCode' | 'DataMatrix'> = { code128
 
 /** Codes like the seed's and a production company's: serials, case and place codes, badges, with every allowed character. */
 const CODES = ['MIC-1042', 'SPK/L-2031', 'WH1.A3.B2', 'case_07', 'B-MIKA-01', 'a0Z9-._/x'];
-
-function decode(
-  image: Uint8Array | { data: Uint8ClampedArray; width: number; height: number },
-  formats: ('Code128' | 'QRCode' | 'DataMatrix')[],
-): Promise<ReadResult[]> {
-  return decodeSymbols(image, formats);
-}
 
 /** Each page of a PDF as PNG, rendered at `dpi`. */
 function renderPdf(bytes: Uint8Array, dpi: number): Uint8Array[] {
@@ -71,7 +63,8 @@ describe('PDF labels decode back to their codes', () => {
         const pages = renderPdf(pdf, dpi);
         expect(pages).toHaveLength(LABEL_SIZES[size].sheet === null ? CODES.length : 1);
         const read: string[] = [];
-        for (const page of pages) read.push(...(await decode(page, [FORMAT[symbology]])).filter((r) => r.isValid).map((r) => r.text));
+        for (const page of pages)
+          read.push(...(await decodeSymbols(page, [FORMAT[symbology]])).filter((r) => r.isValid).map((r) => r.text));
         expect(read.sort(), `${size} ${symbology} at ${dpi} dpi`).toEqual([...CODES].sort());
       }
     },
@@ -85,7 +78,7 @@ describe('PDF labels decode back to their codes', () => {
     );
     const pages = renderPdf(pdf, 203);
     expect(pages).toHaveLength(2);
-    const read = (await Promise.all(pages.map((p) => decode(p, ['QRCode'])))).map((page) => page.map((r) => r.text).sort());
+    const read = (await Promise.all(pages.map((p) => decodeSymbols(p, ['QRCode'])))).map((page) => page.map((r) => r.text).sort());
     expect(read[0]).toHaveLength(24);
     expect([...(read[0] ?? []), ...(read[1] ?? [])].sort()).toEqual(codes);
   });
@@ -111,7 +104,7 @@ describe('ZPL labels decode back to their codes', () => {
       for (const [, field] of label.matchAll(/\^FD([^\n]*?)\^FS/g)) expect(field).toMatch(/^(?:[^\\^~]|\\[0-9A-F]{2})*$/);
       const words = [...label.matchAll(/\^FD([^\n]*?)\^FS/g)].map(([, field]) => field).join(' ');
       if (size === '4x6in') expect(words).toContain('Case \\5E07 \\7E Stage \\5C left');
-      const read = await decode(rasterZpl(label), [FORMAT[symbology]]);
+      const read = await decodeSymbols(rasterZpl(label), [FORMAT[symbology]]);
       expect(read.map((r) => r.text)).toEqual([CODES[i]]);
     }
   });
@@ -143,7 +136,7 @@ describe('what cannot be printed is refused in words, before anything is drawn',
       /too long for a Code 128 label of 62 × 29 mm.*QR or DataMatrix/,
     );
     const [page] = renderPdf(labelsPdf([{ code, title: 'Bin', symbology: 'qrcode' }], '62x29mm'), 203);
-    expect((await decode(page ?? new Uint8Array(), ['QRCode'])).map((r) => r.text)).toEqual([code]);
+    expect((await decodeSymbols(page ?? new Uint8Array(), ['QRCode'])).map((r) => r.text)).toEqual([code]);
   });
 
   it('A4 sheets are not sent to a Zebra', () => {
@@ -182,9 +175,9 @@ describe("a case's contents sheet", () => {
     expect(text).toContain('60 items · continued, page 2');
     expect(text).toContain(`contents reference ${contentsReference(contents)}`);
     const pages = renderPdf(pdf, 203);
-    const first = await decode(pages[0] ?? new Uint8Array(), ['QRCode', 'Code128']);
+    const first = await decodeSymbols(pages[0] ?? new Uint8Array(), ['QRCode', 'Code128']);
     expect(first.map((r) => `${r.format}:${r.text}`).sort()).toEqual(['Code128:CASE-MIC-07', 'QRCode:CASE-MIC-07']);
-    expect((await decode(pages[1] ?? new Uint8Array(), ['QRCode'])).map((r) => r.text)).toEqual(['CASE-MIC-07']);
+    expect((await decodeSymbols(pages[1] ?? new Uint8Array(), ['QRCode'])).map((r) => r.text)).toEqual(['CASE-MIC-07']);
   });
 
   it('its reference changes when the contents change, not when they are listed in another order', () => {
