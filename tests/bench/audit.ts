@@ -7,10 +7,10 @@ import { seededRandom, pick } from '../../core/random';
 import { CacheIndex } from '../../core/store/cache-index';
 import { SyncEngine } from '../../core/sync/engine';
 import { supabaseTransport } from '../../core/sync/supabase-transport';
-import { TransportError, type SyncTransport } from '../../core/sync/transport';
 import { SqliteQueueStore } from '../../main/sync/sqlite-queue-store';
 import { systemClock } from '../../main/sync/system-clock';
 import { DEMO_PASSWORD } from '../../scripts/seed/seed';
+import { cuttable } from '../helpers/station';
 import { nodeSupabaseClient } from '../helpers/supabase-client';
 import { seededStack } from './seeded-stack';
 import { parseScale, percentile, round, table } from './stats';
@@ -36,13 +36,7 @@ export async function auditBench(args: string[]): Promise<Record<string, unknown
     const { error } = await client.auth.signInWithPassword({ email: 'station@northlight.test', password: DEMO_PASSWORD });
     if (error !== null) throw new Error(`the station could not sign in: ${error.message}`);
     const offline = { on: false };
-    const base = supabaseTransport(client, { timeoutMs: 60_000 });
-    const cut = (): Promise<never> => Promise.reject(new TransportError('network', 'the warehouse Wi-Fi is down'));
-    const transport: SyncTransport = {
-      ...base,
-      push: (...a) => (offline.on ? cut() : base.push(...a)),
-      pull: (...a) => (offline.on ? cut() : base.pull(...a)),
-    };
+    const transport = cuttable(offline)(supabaseTransport(client, { timeoutMs: 60_000 }));
     const engine = new SyncEngine({ store, transport, clock: systemClock, random: seededRandom(31), newId: randomUUID, batchSize: 200 });
     log('the station syncs the organization…');
     const syncStarted = performance.now();

@@ -3,7 +3,7 @@ import { seededRandom } from '../../core/random';
 import { SyncEngine } from '../../core/sync/engine';
 import { WHOLE_ORGANIZATION } from '../../core/sync/scope';
 import { supabaseTransport } from '../../core/sync/supabase-transport';
-import type { SyncTransport } from '../../core/sync/transport';
+import { TransportError, type SyncTransport } from '../../core/sync/transport';
 import { SqliteQueueStore } from '../../main/sync/sqlite-queue-store';
 import { systemClock } from '../../main/sync/system-clock';
 import { nodeSupabaseClient, type NodeSupabaseClient } from './supabase-client';
@@ -64,4 +64,13 @@ export async function drainUntilSettled(station: Station, deadlineMs = 60_000): 
     if (Date.now() > until) throw new Error(`queue still holds ${stats.depth} ops after ${deadlineMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** The station's transport, cut off while `offline.on` (as a warehouse with the Wi-Fi down). */
+export function cuttable(offline: { on: boolean }): (transport: SyncTransport) => SyncTransport {
+  return (inner) => ({
+    ...inner,
+    push: (...args) => (offline.on ? Promise.reject(new TransportError('network', 'no network')) : inner.push(...args)),
+    pull: (...args) => (offline.on ? Promise.reject(new TransportError('network', 'no network')) : inner.pull(...args)),
+  });
 }

@@ -7,10 +7,9 @@ import * as mupdf from 'mupdf';
 import { judgeAuditScan, type AuditJudgment } from '../../core/audit/judge';
 import { auditReportCsv, auditReportPdf, auditReportSchema } from '../../core/audit/report';
 import { CacheIndex } from '../../core/store/cache-index';
-import { TransportError, type SyncTransport } from '../../core/sync/transport';
 import { createOrg, insertAsset, insertCase, insertGig, type Org } from '../helpers/domain';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
-import { drainUntilSettled, openStation, type Station } from '../helpers/station';
+import { cuttable, drainUntilSettled, openStation, type Station } from '../helpers/station';
 
 // A stock-take on a station with no network (issue 21): every scan judged at once from the
 // station's own copy and queued; when the network is back the server judges each again, and the
@@ -48,15 +47,6 @@ async function places(): Promise<{ warehouse: string; shelfA: string; shelfB: st
     codeA: rows[0]?.code ?? '',
     codeB: rows[1]?.code ?? '',
   };
-}
-
-/** The station's transport, cut off while `offline.on` (as a warehouse with the Wi-Fi down). */
-function cuttable(offline: { on: boolean }): (transport: SyncTransport) => SyncTransport {
-  return (inner) => ({
-    ...inner,
-    push: (...args) => (offline.on ? Promise.reject(new TransportError('network', 'no network')) : inner.push(...args)),
-    pull: (...args) => (offline.on ? Promise.reject(new TransportError('network', 'no network')) : inner.pull(...args)),
-  });
 }
 
 describe('a stock-take on a station, offline', () => {
