@@ -43,6 +43,22 @@ describe('demo data around now', () => {
     }
   });
 
+  it('gives the demo crew member a confirmed gig with gear on its pick list at any minute of the day', () => {
+    // The phone's demo (My gigs → Scan) needs one; once it failed between 23:20 and midnight, when
+    // the member's only confirmed gig started.
+    for (let minute = 0; minute < 24 * 60; minute += 10) {
+      const now = Date.UTC(2026, 11, 6, 0, minute);
+      const data = generateOrg(42, { ...DEMO, now }, 'northlight');
+      const crew = data.staff.find((s) => s.role === 'crew');
+      const mine = new Set(data.gigStaff.filter((g) => g.staff === crew?.id).map((g) => g.gig));
+      const ready = data.gigs.filter(
+        (g) => mine.has(g.id) && g.status === 'confirmed' && data.kit.some((k) => k.gig === g.id && k.asset !== null),
+      );
+      // …one that stays confirmed for a test run's length at least.
+      expect(Math.max(...ready.map((g) => Date.parse(g.startsAt))) - now, new Date(now).toISOString()).toBeGreaterThan(3 * 3_600_000);
+    }
+  });
+
   it('spreads a large seed’s trees from two months back to nine months ahead', () => {
     const large = generateOrg(7, { gigs: 3000, assets: 100, staff: 6, now: NOW }, 'northlight');
     const roots = large.gigs.filter((g) => g.parent === null).map((g) => (Date.parse(g.startsAt) - NOW) / 86_400_000);

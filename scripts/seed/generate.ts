@@ -377,6 +377,18 @@ export function generateOrg(seed: number, size: SeedSize, orgSlug: string): OrgD
     }
   }
 
+  // The first crew member (the demo login) is on the confirmed gig with gear on its pick list that
+  // starts last, whatever the hour: the phone's demo needs one that stays confirmed for hours, and
+  // drawn crews left none late in the evening. Its own generator keeps the other rows as they were.
+  const firstCrew = staff.find((s) => s.role === 'crew');
+  const upcoming = gigs
+    .filter((g) => g.status === 'confirmed' && kit.some((k) => k.gig === g.id && k.asset !== null))
+    .sort((a, b) => Date.parse(b.startsAt) - Date.parse(a.startsAt) || a.code.localeCompare(b.code))[0];
+  if (firstCrew !== undefined && upcoming !== undefined && !gigStaff.some((g) => g.gig === upcoming.id && g.staff === firstCrew.id)) {
+    const crewRandom = seededRandom(seed + 11_000_027);
+    gigStaff.push({ id: randomUuid(crewRandom), gig: upcoming.id, staff: firstCrew.id, role: pick(crewRandom, STAFF_ROLES) });
+  }
+
   // Bulk stock: every open gig's bulk lines can be picked at once, with some to spare. Ids come
   // from a generator of their own so the seed's other rows (and their codes) stay as they were.
   const open = new Set(gigs.filter((g) => g.status !== 'completed' && g.status !== 'cancelled').map((g) => g.id));
