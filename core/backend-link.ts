@@ -8,6 +8,27 @@ import { gigMovementSchema, movementSchema, type GigMovement, type Movement, typ
 import type { QueueStats } from './sync/model';
 import { MEMBER_ROLES, type KnownRoles } from './sync/roles';
 import { supabaseTransport } from './sync/supabase-transport';
+import { auditReportSchema, type AuditReport } from './audit/report';
+import { openAuditSchema, type OpenAudit } from './audit/stock-take';
+
+/** What went wrong reading a stock-take's answer from the server, in words. */
+function auditWords(what: string): ServerWords {
+  return {
+    offline: `${what} come from the server: connect and try again`,
+    notFound: 'the server has no such stock-take for this account',
+    unauthorized: `sign in again to read ${what}`,
+    refused: `the server refused ${what}`,
+  };
+}
+
+/** Words for a read-only RPC's failures: offline, PT404, 401, and any other refusal (followed by the server's message). */
+interface ServerWords {
+  offline: string;
+  notFound: string;
+  unauthorized: string;
+  refused: string;
+  timeoutMs?: number;
+}
 import { TransportError, type SyncTransport } from './sync/transport';
 
 /** What the link keeps in the station's store: settings, the session, and a reset for a new backend. */
@@ -410,24 +431,21 @@ export class BackendLink implements StationBackend {
    * lives on the server: offline, unknown gig and refusals are StationErrors the screen words.
    */
   async gigMovements(gigId: string): Promise<GigMovement[]> {
-    if (this.client === null) throw new StationError('not_configured', 'no backend configured: set one in Settings first');
     // The server's largest page, asked for whole: its default (20,000) cut a residency's export
     // short without a word. A full page may be cut too, so it is refused rather than saved as complete.
     const limit = 100_000;
-    const response = await this.client
-      .rpc('get_gig_movements', { p_gig_id: gigId, p_limit: limit })
-      .abortSignal(AbortSignal.timeout(30_000))
-      .then(
-        (r) => r,
-        (error: unknown) => ({ data: null, error: { message: errorMessage(error), code: '' }, status: 0 }),
-      );
-    if (response.error !== null) {
-      if (response.status === 0) throw new StationError('offline', 'the movements come from the server: connect and try again');
-      if (response.error.code === 'PT404') throw new StationError('not_found', 'the server has no such gig for this account');
-      if (response.status === 401) throw new StationError('unauthorized', 'sign in again to export movements');
-      throw new Error(`the server refused the export: ${response.error.message}`);
-    }
-    const parsed = z.array(gigMovementSchema).safeParse(response.data);
+    const data = await this.serverAnswer(
+      'get_gig_movements',
+      { p_gig_id: gigId, p_limit: limit },
+      {
+        offline: 'the movements come from the server: connect and try again',
+        notFound: 'the server has no such gig for this account',
+        unauthorized: 'sign in again to export movements',
+        refused: 'the server refused the export',
+        timeoutMs: 30_000,
+      },
+    );
+    const parsed = z.array(gigMovementSchema).safeParse(data);
     if (!parsed.success) throw new Error('the server answered the export in an unexpected shape');
     if (parsed.data.length >= limit)
       throw new StationError(
@@ -435,6 +453,41 @@ export class BackendLink implements StationBackend {
         `${limit.toLocaleString('en')} movements or more: too many for one file, export its sets one at a time`,
       );
     return parsed.data;
+  }
+
+  /**
+   * A stock-take's report (public.audit_report: frozen at close, merged from every device). Online
+   * only: offline, another company's or an unknown audit, and refusals are StationErrors in words.
+   */
+  async auditReport(auditId: string): Promise<AuditReport> {
+    const data = await this.serverAnswer('audit_report', { audit_id: auditId }, auditWords('the stock-take report'));
+    const parsed = auditReportSchema.safeParse(data);
+    if (!parsed.success) throw new Error('the server answered the stock-take report in an unexpected shape');
+    return parsed.data;
+  }
+
+  /** The stock-takes still open in the signed-in person's companies (a second device joins one). */
+  async openAudits(): Promise<OpenAudit[]> {
+    const parsed = z.array(openAuditSchema).safeParse(await this.serverAnswer('open_audits', {}, auditWords('the open stock-takes')));
+    if (!parsed.success) throw new Error('the server answered the open stock-takes in an unexpected shape');
+    return parsed.data;
+  }
+
+  /** One read-only RPC's answer, or a StationError in `words`. */
+  private async serverAnswer(fn: string, args: Record<string, unknown>, words: ServerWords): Promise<unknown> {
+    if (this.client === null) throw new StationError('not_configured', 'no backend configured: set one in Settings first');
+    const response = await this.client
+      .rpc(fn, args)
+      .abortSignal(AbortSignal.timeout(words.timeoutMs ?? 15_000))
+      .then(
+        (r) => r,
+        (error: unknown) => ({ data: null, error: { message: errorMessage(error), code: '' }, status: 0 }),
+      );
+    if (response.error === null) return response.data;
+    if (response.status === 0) throw new StationError('offline', words.offline);
+    if (response.error.code === 'PT404') throw new StationError('not_found', words.notFound);
+    if (response.status === 401) throw new StationError('unauthorized', words.unauthorized);
+    throw new Error(`${words.refused}: ${response.error.message}`);
   }
 
   /** The asset's movements from the server, or why they could not be fetched. */

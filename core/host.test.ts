@@ -9,6 +9,7 @@ import type { StationEventName, StationEventValues } from './station-api';
 import type { StationViews } from './station-handlers';
 import { MemoryStorage } from './store/memory-storage';
 import { Queue } from './store/queue';
+import { CacheIndex } from './store/cache-index';
 import type { Clock } from './sync/engine';
 import type { PullPage } from './sync/model';
 import type { SyncTransport } from './sync/transport';
@@ -123,6 +124,7 @@ function host(transport: SyncTransport = offline) {
     newId,
     log: (line) => logged.push(line),
     catalog: nothing,
+    index: new CacheIndex(store),
     views: noViews,
     scanning: (pipeline) => (devices = new NoDevices(pipeline)),
   });

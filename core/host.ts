@@ -11,6 +11,8 @@ import type { Listener } from './observers';
 import type { Random } from './random';
 import type { ScanCatalog } from './scan/catalog';
 import { ScanPipeline } from './scan/pipeline';
+import { StockTakes } from './audit/stock-take';
+import type { CacheIndex } from './store/cache-index';
 import { createPlanning } from './planning/planning';
 import type { Feedback } from './scan/workflow';
 import type { DeviceInput, ScanEvent } from './scanner/types';
@@ -21,7 +23,7 @@ import { changedTables, type Queue } from './store/queue';
 import type { QueueStore } from './sync/queue-store';
 import type { SyncTransport } from './sync/transport';
 import { errorMessage } from './errors';
-import { scansAsThemselves } from './sync/roles';
+import { onlyMembership, scansAsThemselves } from './sync/roles';
 import { WHOLE_ORGANIZATION } from './sync/scope';
 
 /** Where cache changes come from: the store's entity keys of changed rows (core/store/queue.ts). */
@@ -93,6 +95,8 @@ export interface HostScanning extends StationScanning {
 
 export interface HostParts<S extends HostStore, C extends HostScanning> extends SyncParts<S> {
   catalog: ScanCatalog;
+  /** The cached rows a stock-take judges scans from (the catalog's and views' index). */
+  index: Pick<CacheIndex, 'table'>;
   views: StationViews;
   /** The platform's scanning, given the host's pipeline. */
   scanning: (pipeline: ScanPipeline) => C;
@@ -152,6 +156,15 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
     newId: parts.newId,
     now: () => parts.clock.now(),
   });
+  const stockTakes = new StockTakes({
+    index: parts.index,
+    enqueue: (op) => engine.enqueue(op),
+    saved: store.settings.stockTake,
+    newId: parts.newId,
+    now: () => parts.clock.now(),
+    duplicateWindowMs: DUPLICATE_WINDOW_MS,
+    member: async () => onlyMembership(await backend.knownRoles(), (await backend.settings()).signedInAs),
+  });
   const pipeline = new ScanPipeline(
     {
       catalog: parts.catalog,
@@ -163,6 +176,7 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
     },
     (error) => parts.log(`scan failed: ${errorMessage(error)}`),
     { add: (edit) => planning.editPlan(edit), now: () => parts.clock.now() },
+    { scan: (scan, quantity) => stockTakes.scan(scan, quantity) },
   );
   const scanning = parts.scanning(pipeline);
   const startedAt = new Date(parts.clock.now());
@@ -181,6 +195,8 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
         now: () => new Date(parts.clock.now()),
         planning,
         planScan: (gigId, seconds) => pipeline.planFor(gigId, seconds),
+        stockTakes,
+        auditScan: (seconds) => pipeline.auditFor(seconds),
         sync: { engine, store },
         scanning,
         backend,

@@ -5,6 +5,8 @@
  */
 
 import { syncScopeSchema } from './sync/scope';
+import { auditReportSchema } from './audit/report';
+import { auditPlaceSchema, claimInputSchema, openAuditSchema, stockTakeViewSchema } from './audit/stock-take';
 import { copyStateSchema } from './sync/verify';
 import { z } from 'zod';
 import { deviceInputSchema, scanEventSchema, type ScanEvent } from './scanner/types';
@@ -222,6 +224,45 @@ export const stationApiSchema = {
     result: z.object({ gigId: z.uuid().nullable() }),
   },
   getScanState: { args: z.tuple([]), result: scanStateSchema },
+  /** Warehouses, zones and shelves this device knows, each after its parent: what a stock-take may count. */
+  listAuditPlaces: { args: z.tuple([]), result: z.array(auditPlaceSchema) },
+  /** The stock-take open on this device (null: none), with its tally and what is still to find. */
+  getStockTake: { args: z.tuple([]), result: stockTakeViewSchema.nullable() },
+  /** Starts a stock-take of a place (its id, or the code on its label), offline too. */
+  startStockTake: {
+    args: z.tuple([
+      z
+        .strictObject({
+          placeId: z.uuid().optional(),
+          code: z.string().min(1).max(64).optional(),
+          category: z.string().max(80, 'the category is longer than 80 characters').nullable().optional(),
+        })
+        .refine((input) => (input.placeId === undefined) !== (input.code === undefined), 'name the place by its id or its code'),
+    ]),
+    result: stockTakeViewSchema,
+  },
+  /** Stock-takes other devices started and this one may join (online). */
+  listOpenStockTakes: { args: z.tuple([]), result: z.array(openAuditSchema) },
+  joinStockTake: { args: z.tuple([z.strictObject({ auditId: z.uuid() })]), result: stockTakeViewSchema },
+  /**
+   * While the Stock-take screen is open, scans are counted in the open stock-take. A lease the
+   * screen renews; `seconds: 0` ends it (a closed window cannot leave it on).
+   */
+  setStockTakeScan: {
+    args: z.tuple([z.strictObject({ seconds: z.number().int().min(0).max(30) })]),
+    result: z.object({ auditing: z.boolean() }),
+  },
+  /** An unknown code scanned in the stock-take becomes a new item on the shelf counted (stations, managers). */
+  claimLabel: {
+    args: z.tuple([claimInputSchema.extend({ deviceId: z.string().min(1).max(100) })]),
+    result: feedbackSchema,
+  },
+  /** Closes the open stock-take; `adjust` moves what was found in the wrong place to where it was found. */
+  closeStockTake: { args: z.tuple([z.strictObject({ adjust: z.boolean() })]), result: z.object({ auditId: z.uuid() }) },
+  /** Leaves the open stock-take on this device without closing it (other devices may still count). */
+  leaveStockTake: { args: z.tuple([]), result: z.object({ left: z.literal(true) }) },
+  /** A stock-take's report from the server: frozen at close, merged from every device (online). */
+  getAuditReport: { args: z.tuple([z.strictObject({ auditId: z.uuid() })]), result: auditReportSchema },
   listGigs: { args: z.tuple([]), result: z.array(gigListItemSchema) },
   listAssets: { args: z.tuple([]), result: z.array(assetListItemSchema) },
   /** The signed-in person's assigned gigs, soonest first (the crew's schedule). */

@@ -21,6 +21,8 @@ import { gigStatusChoices, opAllowed, roleIn, roleWords, type KnownRoles } from 
 import type { QueueStore } from './sync/queue-store';
 import { decodeRow } from './sync/rows';
 import type { Planning } from './planning/planning';
+import type { AuditReport } from './audit/report';
+import type { OpenAudit, StockTakes } from './audit/stock-take';
 import type { PlanTables } from './store/views';
 import { deviceWords } from './views/device-words';
 import { movementsCsv, movementsFileName } from './views/movements-csv';
@@ -38,6 +40,10 @@ export interface StationBackend {
   gigMovements(gigId: string): Promise<GigMovement[]>;
   /** The signed-in person's roles as last known (offline too); null when never learnt. */
   knownRoles(): Promise<KnownRoles | null>;
+  /** A stock-take's report from the server (StationError offline or for an unknown audit). */
+  auditReport(auditId: string): Promise<AuditReport>;
+  /** The stock-takes open in the signed-in person's companies (StationError offline). */
+  openAudits(): Promise<OpenAudit[]>;
 }
 
 /** The screens' lists, read from the station's caches. */
@@ -75,6 +81,10 @@ export interface StationHandlerContext {
   planning: Planning;
   /** Scans add to this gig's pick list for `seconds` (null or 0 ends it); the gig planned now. */
   planScan: (gigId: string | null, seconds: number) => string | null;
+  /** The stock-take open on this device (core/audit/stock-take.ts). */
+  stockTakes: StockTakes;
+  /** Scans go to the open stock-take for `seconds` (0 ends it); whether they do now. */
+  auditScan: (seconds: number) => boolean;
   sync: { engine: SyncEngine; store: QueueStore };
   scanning: StationScanning;
   backend: StationBackend;
@@ -89,7 +99,7 @@ export interface StationHandlerContext {
  */
 export function createStationHandlers(context: StationHandlerContext): StationHandlers {
   const { engine, store } = context.sync;
-  const { scanning, backend, views, planning } = context;
+  const { scanning, backend, views, planning, stockTakes } = context;
   const info = (): StationInfo => ({
     appName: 'GigManager Station',
     appVersion: context.appVersion,
@@ -273,6 +283,23 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
     editPlan: (edit) => planning.editPlan(edit),
     editGig: (edit) => planning.editGig(edit),
     setPlanScan: ({ gigId, seconds }) => Promise.resolve({ gigId: context.planScan(gigId, seconds) }),
+    listAuditPlaces: () => stockTakes.places(),
+    getStockTake: () => stockTakes.view(),
+    startStockTake: (input) => stockTakes.start(input),
+    listOpenStockTakes: () => backend.openAudits(),
+    joinStockTake: async ({ auditId }) => {
+      const audit = (await backend.openAudits()).find((a) => a.id === auditId);
+      if (audit === undefined) throw new StationError('not_found', 'that stock-take is not open (it may have been closed)');
+      return stockTakes.join({ id: audit.id, locationId: audit.location_id, category: audit.category });
+    },
+    setStockTakeScan: async ({ seconds }) => ({ auditing: (await stockTakes.open()) && context.auditScan(seconds) }),
+    claimLabel: (input) => stockTakes.claim(input, { code: input.code, deviceId: input.deviceId, receivedAt: context.now().getTime() }),
+    closeStockTake: ({ adjust }) => stockTakes.close(adjust),
+    leaveStockTake: async () => {
+      await stockTakes.leave();
+      return { left: true as const };
+    },
+    getAuditReport: ({ auditId }) => backend.auditReport(auditId),
     getSettings: () => backend.settings(),
     saveSettings: async ({ stationName, backend: next }) => {
       if (next !== undefined) {

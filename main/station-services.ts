@@ -70,6 +70,7 @@ export async function createStationServices(config: StationConfig): Promise<Stat
     log: config.log,
     ...(config.pollMs === undefined ? {} : { pollMs: config.pollMs }),
     catalog: new CacheScanCatalog(index),
+    index,
     views: new CacheStationViews(index, store),
     scanning: (pipeline) => new ScanningService({ store, pipeline, devices, now: () => systemClock.now(), log: config.log }),
   });

@@ -40,7 +40,7 @@ export function isInside(locations: TableOf<'locations'>, placeId: string | null
   return false;
 }
 
-export async function judgeAuditScan(index: CacheIndex, place: string, code: string): Promise<AuditJudgment> {
+export async function judgeAuditScan(index: Pick<CacheIndex, 'table'>, place: string, code: string): Promise<AuditJudgment> {
   const key = code.toUpperCase();
   const [locations, assets, cases, bulk] = await Promise.all([
     index.table('locations'),

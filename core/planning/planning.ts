@@ -6,7 +6,7 @@
 import type { BackendLink } from '../backend-link';
 import { StationError } from '../errors';
 import type { QueueStore } from '../sync/queue-store';
-import { roleIn } from '../sync/roles';
+import { onlyMembership, roleIn } from '../sync/roles';
 import type { SyncEngine } from '../sync/engine';
 import type { PlanTables } from '../store/views';
 import type { EditResult, GigEdit, GigPlan, OverdueReturn, PlanEdit } from './plan-api';
@@ -80,10 +80,7 @@ export function createPlanning(deps: PlanningDeps): Planning {
       ...tables,
       availabilityIndex,
       roleFor: async (id) => roleIn(known, signedInAs, await orgOf(id)),
-      onlyMembership: () => {
-        const [only, ...more] = known?.roles ?? [];
-        return Promise.resolve(only === undefined || more.length > 0 || roleIn(known, signedInAs, only.orgId) === null ? null : only);
-      },
+      onlyMembership: () => Promise.resolve(onlyMembership(known, signedInAs)),
       clashes: (id, assetIds) => clashWords(availabilityIndex(), id, assetIds, deps.now(), tables),
       newId: deps.newId,
     };

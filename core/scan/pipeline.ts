@@ -8,6 +8,11 @@ export interface PlanScans {
   now: () => number;
 }
 
+/** Stock-take scans (issue 21): what judges and counts a scan in the stock-take open on this device. */
+export interface StockTakeScans {
+  scan: (scan: ScanEvent, quantity?: number) => Promise<Feedback>;
+}
+
 /**
  * Scans → workflow → feedback, one at a time in arrival order (feedback must match the order
  * operators scanned in), with every raw scan and every feedback published for the UI. The
@@ -20,11 +25,14 @@ export class ScanPipeline {
   private queue: Promise<unknown> = Promise.resolve();
   /** The gig the Plan screen adds scans to, until when (a lease it renews: a closed screen cannot leave it on). */
   private planning: { gigId: string; until: number } | null = null;
+  /** Until when the Stock-take screen holds the scans (a lease like planning's). */
+  private auditingUntil: number | null = null;
 
   constructor(
     deps: WorkflowDeps,
     private readonly onError: (error: unknown) => void = () => undefined,
     private readonly plans?: PlanScans,
+    private readonly stockTakes?: StockTakeScans,
   ) {
     this.session = new ScanSession(deps);
     // A broken listener (a closed window, a full log) is reported; the scan is still decided.
@@ -42,6 +50,10 @@ export class ScanPipeline {
 
   /** `input`: what the screen adds to a typed code (a keypad quantity for a bulk item, a condition's note). */
   process(scan: ScanEvent, role: 'out' | 'in' | 'any', input: ScanInput = {}): Promise<Feedback> {
+    if (this.auditing() && this.stockTakes !== undefined) {
+      const { scan: count } = this.stockTakes;
+      return this.run(scan, () => count(scan, input.quantity));
+    }
     const gigId = this.planningGig();
     if (gigId !== null && this.plans !== undefined) {
       const { add } = this.plans;
@@ -55,6 +67,19 @@ export class ScanPipeline {
     const now = this.plans?.now();
     this.planning = gigId === null || seconds <= 0 || now === undefined ? null : { gigId, until: now + seconds * 1000 };
     return this.planningGig();
+  }
+
+  /** Scans go to the open stock-take for `seconds` (0 ends it); whether they do now. */
+  auditFor(seconds: number): boolean {
+    const now = this.plans?.now();
+    this.auditingUntil = seconds <= 0 || now === undefined || this.stockTakes === undefined ? null : now + seconds * 1000;
+    return this.auditing();
+  }
+
+  private auditing(): boolean {
+    if (this.auditingUntil === null || this.plans === undefined) return false;
+    if (this.plans.now() >= this.auditingUntil) this.auditingUntil = null;
+    return this.auditingUntil !== null;
   }
 
   private planningGig(): string | null {

@@ -16,6 +16,7 @@
 import { z } from 'zod';
 import { knownRolesSchema } from '../sync/roles';
 import { syncScopeSchema } from '../sync/scope';
+import { stockTakeStateSchema } from '../audit/state';
 import type { StorageTx, TxMode } from './port';
 
 /** One stored setting: null when none is saved (or what is saved no longer reads). */
@@ -76,6 +77,8 @@ const SETTINGS = {
   memberRoles: { key: 'member_roles', codec: json(knownRolesSchema) },
   /** What this device keeps (absent: the whole organization); core/sync/scope.ts. */
   syncScope: { key: 'sync_scope', codec: json(syncScopeSchema) },
+  /** The stock-take this device is in, and its own scans' tally (core/audit/stock-take.ts). */
+  stockTake: { key: 'stock_take', codec: json(stockTakeStateSchema) },
 } as const;
 
 type Definitions = typeof SETTINGS;

@@ -81,6 +81,12 @@ export function roleIn(known: KnownRoles | null, signedInAs: string | null, orgI
   return match?.role ?? null;
 }
 
+/** The signed-in person's one membership (null: none known, several, or another person's): whose company a new row is for. */
+export function onlyMembership(known: KnownRoles | null, signedInAs: string | null): KnownRoles['roles'][number] | null {
+  const [only, ...more] = known?.roles ?? [];
+  return only === undefined || more.length > 0 || roleIn(known, signedInAs, only.orgId) === null ? null : only;
+}
+
 /** What the Gigs screen offers for a gig's status: the changes the role may make, or why none. */
 export interface GigStatusChoices {
   statuses: GigStatus[];

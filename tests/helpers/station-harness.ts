@@ -65,6 +65,7 @@ export function stationHarness(options: {
     newId: randomUUID,
     log: () => undefined,
     catalog: new CacheScanCatalog(index),
+    index,
     views,
     scanning: (pipeline) => new ScanningService({ store, pipeline, devices, now: () => now.getTime(), log: () => undefined }),
   });

@@ -202,6 +202,7 @@ export async function createPwaStation(options: { launchDefault: BackendConfig |
     exclusive,
     log,
     catalog: new CacheScanCatalog(index),
+    index,
     views: new CacheStationViews(index, store),
     scanning: (pipeline) => new PhoneScanning(pipeline),
   });
