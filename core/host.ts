@@ -176,7 +176,7 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
     },
     (error) => parts.log(`scan failed: ${errorMessage(error)}`),
     { add: (edit) => planning.editPlan(edit), now: () => parts.clock.now() },
-    { scan: (scan, quantity) => stockTakes.scan(scan, quantity) },
+    { scan: (scan, quantity) => stockTakes.scan(scan, quantity), claim: (input, scan) => stockTakes.claim(input, scan) },
   );
   const scanning = parts.scanning(pipeline);
   const startedAt = new Date(parts.clock.now());
@@ -197,6 +197,7 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
         planScan: (gigId, seconds) => pipeline.planFor(gigId, seconds),
         stockTakes,
         auditScan: (seconds) => pipeline.auditFor(seconds),
+        claimLabel: (input, scan) => pipeline.claimLabel(input, scan),
         sync: { engine, store },
         scanning,
         backend,

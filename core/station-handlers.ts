@@ -21,6 +21,8 @@ import { gigStatusChoices, opAllowed, roleIn, roleWords, type KnownRoles } from 
 import type { QueueStore } from './sync/queue-store';
 import { decodeRow } from './sync/rows';
 import type { Planning } from './planning/planning';
+import type { ScanEvent } from './scanner/types';
+import type { Feedback } from './scan/workflow';
 import type { AuditReport } from './audit/report';
 import type { OpenAudit, StockTakes } from './audit/stock-take';
 import type { PlanTables } from './store/views';
@@ -85,6 +87,8 @@ export interface StationHandlerContext {
   stockTakes: StockTakes;
   /** Scans go to the open stock-take for `seconds` (0 ends it); whether they do now. */
   auditScan: (seconds: number) => boolean;
+  /** Claims an unknown label in the open stock-take, in turn with the scans. */
+  claimLabel: (input: { code: string; name: string; category: string }, scan: ScanEvent) => Promise<Feedback>;
   sync: { engine: SyncEngine; store: QueueStore };
   scanning: StationScanning;
   backend: StationBackend;
@@ -292,8 +296,8 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
       if (audit === undefined) throw new StationError('not_found', 'that stock-take is not open (it may have been closed)');
       return stockTakes.join({ id: audit.id, locationId: audit.location_id, category: audit.category });
     },
-    setStockTakeScan: async ({ seconds }) => ({ auditing: (await stockTakes.open()) && context.auditScan(seconds) }),
-    claimLabel: (input) => stockTakes.claim(input, { code: input.code, deviceId: input.deviceId, receivedAt: context.now().getTime() }),
+    setStockTakeScan: ({ seconds }) => Promise.resolve({ auditing: context.auditScan(seconds) }),
+    claimLabel: ({ deviceId, ...input }) => context.claimLabel(input, { code: input.code, deviceId, receivedAt: context.now().getTime() }),
     closeStockTake: ({ adjust }) => stockTakes.close(adjust),
     leaveStockTake: async () => {
       await stockTakes.leave();

@@ -5,7 +5,7 @@
  */
 import { jsPDF } from 'jspdf';
 import { z } from 'zod';
-import { csvText, csvUtc } from '../views/movements-csv';
+import { csvText, csvUtc, fileStem } from '../views/movements-csv';
 import { drawText } from '../labels/pdf';
 import { fitText, wrapText } from '../labels/layout';
 
@@ -55,7 +55,14 @@ export const KIND_WORDS: Record<AuditLineKind, string> = {
 /** The order the office reads a report in: what needs doing first. */
 const ORDER: readonly AuditLineKind[] = ['missing', 'wrong_place', 'unknown', 'out_to_gig', 'found'];
 
-function sorted(report: AuditReport): AuditLine[] {
+/** "stock-take-Shelf-A03-WH1-A03-2026-12-07.csv": the place and the day it closed (or started). */
+export function auditReportFileName(report: AuditReport, extension: 'csv' | 'pdf'): string {
+  const day = (report.closed_at ?? report.started_at).slice(0, 10);
+  return `stock-take-${fileStem(report.place, 'place')}-${/^\d{4}-\d{2}-\d{2}$/.test(day) ? day : 'undated'}.${extension}`;
+}
+
+/** The report's lines in the order the office reads them: what needs doing first. */
+export function reportLines(report: AuditReport): AuditLine[] {
   return [...report.lines].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind) || a.code.localeCompare(b.code));
 }
 
@@ -63,7 +70,7 @@ const HEADER = ['Result', 'What', 'Code', 'Name', 'Belongs in', 'Found at', 'Out
 
 export function auditReportCsv(report: AuditReport): string {
   const rows = [HEADER.join(',')];
-  for (const line of sorted(report)) {
+  for (const line of reportLines(report)) {
     rows.push(
       [
         csvText(KIND_WORDS[line.kind]),
@@ -123,7 +130,7 @@ export function auditReportPdf(report: AuditReport, printedAt: string): Uint8Arr
     return PAGE.margin + 25;
   };
   let y = header();
-  for (const line of sorted(report)) {
+  for (const line of reportLines(report)) {
     // What it is and where, wrapped to two lines rather than cut: "found at …" is the point.
     const words = wrapText(lineWords(line), 2.6, width - 68, 2);
     if (y + (words.length - 1) * LINE * 0.8 > PAGE.height - PAGE.margin - LINE) {

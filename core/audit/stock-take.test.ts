@@ -199,6 +199,7 @@ describe('a stock-take on this device', () => {
     expect(added.map((op) => op.action)).toEqual(['assets.claim', 'audits.scan']);
     expect(added[0]?.payload).toMatchObject({ org_id: ORG, code: 'PRE-0099', name: 'DI box', location_id: SHELF_A });
     expect((await takes.view())?.unclaimed).toEqual([]);
+    expect((await takes.view())?.counts).toMatchObject({ found: 1, unknown: 0 });
   });
 
   it('closes: crew without moving only; a station moves what it found; nothing is left open', async () => {
@@ -211,7 +212,13 @@ describe('a stock-take on this device', () => {
     expect(await takes.close(true)).toEqual({ auditId });
     expect((await queued()).at(-1)).toEqual({ action: 'audits.close', payload: { id: auditId, adjust: true } });
     expect(await takes.view()).toBeNull();
-    expect(await takes.scan(event('MIC-1'))).toMatchObject({ kind: 'error', message: 'no stock-take is open: start one first' });
+    expect(await takes.scan(event('MIC-1'))).toMatchObject({
+      kind: 'error',
+      message: "no stock-take is open: scan a shelf's, zone's or warehouse's label to start one",
+    });
+    // A place's label starts the next one.
+    expect(await takes.scan(event('wh1-b01'))).toMatchObject({ kind: 'ok', message: 'Stock-take of Shelf B01 (WH1-B01) started' });
+    expect((await takes.view())?.root.code).toBe('WH1-B01');
   });
 
   it('refuses a second stock-take, an unknown place and a long category in words, queueing nothing', async () => {

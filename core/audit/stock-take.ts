@@ -230,7 +230,9 @@ export class StockTakes {
       await this.save(null);
       return null;
     }
-    const counts = { found: 0, wrong_place: 0, out_to_gig: 0, unknown: state.unknown.length, expected: 0 };
+    const unclaimed = state.unknown.filter((code) => assets.first('barcode', code) === null && assets.first('serial', code) === null);
+    // A label claimed since is no longer unknown (the server's report leaves it out too).
+    const counts = { found: 0, wrong_place: 0, out_to_gig: 0, unknown: unclaimed.length, expected: 0 };
     for (const kind of Object.values(state.seen)) if (kind !== 'unknown') counts[kind] += 1;
     const toFind = this.toFind(state, { locations, assets, cases, bulk });
     counts.expected = toFind.expected;
@@ -245,7 +247,7 @@ export class StockTakes {
       recent: [...state.recent].reverse(),
       toFind: toFind.lines.slice(0, TO_FIND),
       toFindTotal: toFind.lines.length,
-      unclaimed: state.unknown.filter((code) => assets.first('barcode', code) === null && assets.first('serial', code) === null),
+      unclaimed,
       canClaim: role !== null && opAllowed(role, 'assets', 'claim'),
       // Crew adjust only where their company allows it, which this device does not know: not offered.
       canAdjust: role !== null && role !== 'crew',
@@ -303,9 +305,21 @@ export class StockTakes {
       queued,
       ...(awaiting === undefined ? {} : { awaiting }),
     });
-    if (state === null) return answer('error', 'no stock-take is open: start one first', '');
     const parsed = parseBarcode(event.code);
     if (parsed.kind === 'empty') return answer('error', 'empty scan', '');
+    if (state === null) {
+      // With none open, a place's label starts one: the operator walks up to a shelf and scans it.
+      const code = parsed.kind === 'code' ? parsed.code : '';
+      const spot = code === '' ? null : (await this.deps.index.table('locations')).first('code', code);
+      if (spot === null || spot.deletedAt !== null)
+        return answer('error', "no stock-take is open: scan a shelf's, zone's or warehouse's label to start one", code);
+      try {
+        const view = await this.start({ placeId: spot.id });
+        return answer('ok', `Stock-take of ${view.root.name} (${view.root.code}) started`, code);
+      } catch (error) {
+        return answer('error', error instanceof Error ? error.message : String(error), code);
+      }
+    }
     if (parsed.kind === 'command') return answer('warning', `CMD:${parsed.command} does nothing in a stock-take`, `CMD:${parsed.command}`);
     if (parsed.kind === 'quantity') {
       const why = quantityProblem(parsed.text);
@@ -459,10 +473,5 @@ export class StockTakes {
     this.awaiting = null;
     this.heldQuantity = null;
     await this.save(null);
-  }
-
-  /** Whether a stock-take is open here (the pipeline routes scans to it while the screen holds them). */
-  async open(): Promise<boolean> {
-    return (await this.current()) !== null;
   }
 }

@@ -11,6 +11,8 @@ export interface PlanScans {
 /** Stock-take scans (issue 21): what judges and counts a scan in the stock-take open on this device. */
 export interface StockTakeScans {
   scan: (scan: ScanEvent, quantity?: number) => Promise<Feedback>;
+  /** An unknown label claimed for a new item, then counted: one scan's feedback. */
+  claim: (input: { code: string; name: string; category: string }, scan: ScanEvent) => Promise<Feedback>;
 }
 
 /**
@@ -67,6 +69,13 @@ export class ScanPipeline {
     const now = this.plans?.now();
     this.planning = gigId === null || seconds <= 0 || now === undefined ? null : { gigId, until: now + seconds * 1000 };
     return this.planningGig();
+  }
+
+  /** Claims an unknown label in the open stock-take, in turn with the scans (its feedback published like theirs). */
+  claimLabel(input: { code: string; name: string; category: string }, scan: ScanEvent): Promise<Feedback> {
+    const takes = this.stockTakes;
+    if (takes === undefined) return Promise.reject(new Error('this host takes no stock'));
+    return this.run(scan, () => takes.claim(input, scan));
   }
 
   /** Scans go to the open stock-take for `seconds` (0 ends it); whether they do now. */

@@ -86,10 +86,14 @@ export function movementsCsv(rows: readonly GigMovement[], own: { id: string; na
  * whole characters (a name in another script is not cut mid-character nor reduced to "gig").
  */
 export function movementsFileName(gig: { code: string | null; name: string }, now: number): string {
-  const cleaned = (gig.code ?? gig.name)
+  return `movements-${fileStem(gig.code ?? gig.name, 'gig')}-${new Date(now).toISOString().slice(0, 10)}.csv`;
+}
+
+/** A file name's part from words, by movementsFileName's rule (`fallback` when nothing is left). */
+export function fileStem(words: string, fallback: string): string {
+  const cleaned = words
     .normalize('NFC')
     .replace(/[^\p{L}\p{M}\p{N}]+/gu, '-')
     .replace(/^-+|-+$/g, '');
-  const stem = Array.from(cleaned).slice(0, 60).join('').replace(/-+$/, '') || 'gig';
-  return `movements-${stem}-${new Date(now).toISOString().slice(0, 10)}.csv`;
+  return Array.from(cleaned).slice(0, 60).join('').replace(/-+$/, '') || fallback;
 }

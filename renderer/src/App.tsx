@@ -15,6 +15,7 @@ import { RECENT, ScanScreen } from './screens/ScanScreen';
 import { ScannersScreen } from './screens/ScannersScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
 import { SignInScreen } from './screens/SignInScreen';
+import { StockTakeScreen } from './screens/StockTakeScreen';
 import { SyncScreen } from './screens/SyncScreen';
 import { beep, prepareAudio } from './sound';
 import { errorText, useNow, useStationLists, useSyncStatus } from './station-data';
@@ -30,13 +31,14 @@ const ALL_SCREENS = {
   scanners: 'Scanners',
   settings: 'Settings',
   plan: 'Plan',
+  stock: 'Stock-take',
 } as const;
 export type Screen = keyof typeof ALL_SCREENS;
 
 /** In order: F1, F2… A phone has no scanner settings; its home is the crew member's schedule. The Plan screen opens from Gigs. */
 const SCREENS: Record<'station' | 'crew', readonly Screen[]> = {
-  station: ['scan', 'gigs', 'assets', 'sync', 'conflicts', 'scanners', 'settings'],
-  crew: ['mine', 'scan', 'gigs', 'assets', 'sync', 'conflicts', 'settings'],
+  station: ['scan', 'gigs', 'assets', 'sync', 'conflicts', 'scanners', 'settings', 'stock'],
+  crew: ['mine', 'scan', 'gigs', 'assets', 'sync', 'conflicts', 'settings', 'stock'],
 };
 
 /**
@@ -53,6 +55,7 @@ const Conflicts = memo(ConflictsScreen);
 const Scanners = memo(ScannersScreen);
 const Settings = memo(SettingsScreen);
 const Plan = memo(PlanScreen);
+const StockTake = memo(StockTakeScreen);
 const SignIn = memo(SignInScreen);
 
 type Load = { state: 'loading' } | { state: 'ready'; info: StationInfo } | { state: 'failed'; message: string };
@@ -242,6 +245,7 @@ export function App({ variant = 'station', push, onOpenGig, onSignedIn }: AppPro
           {screen === 'sync' && <Sync sync={sync} gigs={lists.gigs} />}
           {screen === 'conflicts' && <Conflicts sync={sync} />}
           {screen === 'scanners' && <Scanners feedback={lastFeedback} />}
+          {screen === 'stock' && <StockTake feedback={lastFeedback} camera={variant === 'crew'} />}
           {screen === 'settings' && settingsError !== null && (
             <p role="alert" className="note-error">
               {settingsError}

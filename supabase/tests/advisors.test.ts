@@ -174,6 +174,7 @@ const RPC_API = [
   'get_gig_movements(uuid,integer)',
   'list_push_subscriptions()',
   'my_memberships()',
+  'open_audits()',
   'pull_changes(text,integer,jsonb)',
   'pull_snapshot(text,text,integer,jsonb)',
   'push_changes(text,jsonb)',

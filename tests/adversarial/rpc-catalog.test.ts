@@ -36,6 +36,7 @@ const API: Record<string, ApiEntry> = {
   },
   sync_verify: { callers: 'authenticated', baseline: () => ({ cursor: '0:0', scope: { kind: 'org' } }) },
   audit_report: { callers: 'authenticated', baseline: (w) => ({ audit_id: w.a.audit }) },
+  open_audits: { callers: 'authenticated', baseline: () => ({}) },
   get_asset_history: { callers: 'authenticated', baseline: (w) => ({ p_asset_id: w.a.loose, p_limit: 10 }) },
   get_gig_movements: { callers: 'authenticated', baseline: (w) => ({ p_gig_id: w.a.root, p_limit: 10 }) },
   get_availability: { callers: 'authenticated', baseline: (w) => ({ p_gig_id: w.a.root, p_expand: ['Audio'] }) },

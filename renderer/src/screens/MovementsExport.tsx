@@ -1,18 +1,6 @@
 import { useState } from 'react';
+import { download } from '../download';
 import { errorText } from '../station-data';
-
-/** Hands a file to the browser's (or Electron's) download: a Save dialog on the station, Downloads on a phone. */
-function download(fileName: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // The download has its own copy by the next task; the URL is not needed after.
-  setTimeout(() => URL.revokeObjectURL(url), 0);
-}
 
 /**
  * "Who moved what, when, from which device" for a gig and its sets, as a CSV file
@@ -32,7 +20,7 @@ export function MovementsExport({ gigId }: { gigId: string }) {
     setState({ gigId, busy: true, message: 'Asking the server…', failed: false });
     window.station.exportGigMovements({ gigId }).then(
       (result) => {
-        download(result.fileName, result.csv);
+        download(result.fileName, result.csv, 'text/csv;charset=utf-8');
         const count = result.rows === 1 ? '1 movement' : `${result.rows.toLocaleString()} movements`;
         setState({ gigId, busy: false, message: `Exported ${count} (with its sets): ${result.fileName}`, failed: false });
       },

@@ -26,7 +26,7 @@ function firstSize(message: string): number {
  * The feedback panel's message, always whole: it wraps (up to three lines on a station) and a
  * long one gets a smaller font until it fits the fixed-size panel — never cut with an ellipsis.
  */
-function FeedbackMessage({ message }: { message: string }) {
+export function FeedbackMessage({ message }: { message: string }) {
   const ref = useRef<HTMLParagraphElement>(null);
   useLayoutEffect(() => {
     const el = ref.current;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrg, insertAsset, insertCase, insertGig, type MemberRole, type Org } from '../../../tests/helpers/domain';
 import { startTestStack, type TestStack } from '../../../tests/helpers/local-stack';
 import { pullToCurrent } from '../../../tests/helpers/pull';
+import { nodeSupabaseClient } from '../../../tests/helpers/supabase-client';
 
 // Warehouses, locations and stock-takes (issue 21) through push_changes as real members, the way
 // a station or a phone sends them after a day offline: locations set up by managers, put-aways
@@ -391,6 +392,61 @@ describe('audits', () => {
     } finally {
       await stack.db.query('update public.organizations set crew_adjusts_audits = false where id = $1', [org.id]);
     }
+  });
+
+  it('leaves out of the report an unknown label claimed and scanned again in the same audit (listed once, as found)', async () => {
+    const audit = randomUUID();
+    const label = code('PRE');
+    expect(await one(op('audits', 'start', { id: audit, location_id: shelfA }))).toMatchObject({ status: 'applied' });
+    expect(await one(op('audits', 'scan', { id: audit, code: label, location_id: shelfA }))).toMatchObject({ code: 'unknown' });
+    const claimed = randomUUID();
+    expect(
+      await one(
+        op('assets', 'claim', { id: claimed, org_id: org.id, code: label, name: 'DI box', category: 'Audio', location_id: shelfA }),
+      ),
+    ).toMatchObject({ status: 'applied' });
+    expect(await one(op('audits', 'scan', { id: audit, code: label.toLowerCase(), location_id: shelfA }))).toMatchObject({ code: 'found' });
+    // Another label scanned unknown and never claimed stays unknown.
+    const stray = code('PRE');
+    await one(op('audits', 'scan', { id: audit, code: stray, location_id: shelfA }));
+    const lines = (await report(audit)).lines.filter((l) => l.code === label || l.code === stray);
+    expect(lines.map((l) => [l.code, l.kind, l.id]).sort()).toEqual(
+      [
+        [label, 'found', claimed],
+        [stray, 'unknown', null],
+      ].sort(),
+    );
+  });
+
+  it('lists the open stock-takes of the caller’s company for a second device to join — not closed ones, not to another company', async () => {
+    const audit = randomUUID();
+    const closed = randomUUID();
+    expect(await one(op('audits', 'start', { id: audit, location_id: shelfA, category: 'Audio' }), 'crew')).toMatchObject({
+      status: 'applied',
+    });
+    await one(op('audits', 'scan', { id: audit, code: 'ANY-OPEN-1' }), 'crew');
+    expect(await one(op('audits', 'start', { id: closed, location_id: shelfB }))).toMatchObject({ status: 'applied' });
+    expect(await one(op('audits', 'close', { id: closed }))).toMatchObject({ status: 'applied' });
+    const { data, error } = await org.members.station.client.rpc('open_audits');
+    expect(error).toBeNull();
+    const open = data as { id: string; place: string; category: string | null; started_by: string | null; scans: number }[];
+    const { rows } = await stack.db.query<{ words: string; starter: string }>(
+      `select l.name || ' (' || l.code || ')' as words,
+              (select display_name from public.staff_profiles where user_id = $2 and org_id = $3) as starter
+         from public.locations l where l.id = $1`,
+      [shelfA, org.members.crew.userId, org.id],
+    );
+    expect(open.find((a) => a.id === audit)).toMatchObject({
+      place: rows[0]?.words,
+      category: 'Audio',
+      started_by: rows[0]?.starter,
+      scans: 1,
+    });
+    expect(open.map((a) => a.id)).not.toContain(closed);
+    const { data: theirs } = await rival.members.admin.client.rpc('open_audits');
+    expect((theirs as { id: string }[]).map((a) => a.id)).not.toContain(audit);
+    const { error: anon } = await nodeSupabaseClient(stack.url, stack.anonKey).rpc('open_audits');
+    expect(anon).not.toBeNull();
   });
 
   it("attack: another company's admin cannot read, scan into or close our audit; bad scans are refused and counted nowhere", async () => {

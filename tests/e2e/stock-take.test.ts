@@ -1,0 +1,292 @@
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as mupdf from 'mupdf';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditReportSchema, type AuditReport } from '../../core/audit/report';
+import { labelsPdf } from '../../core/labels/pdf';
+import { runBrowserStation, type RunningBrowserStation } from '../../main/browser-host/run';
+import { serveWeb, type WebServer } from '../../scripts/serve-web';
+import { PROJECT_ROOT } from '../../supabase/local/paths';
+import { launchChromium } from '../helpers/chromium';
+import { signInOnPhone } from '../helpers/crew-sign-in';
+import { createOrg, insertAsset, type Org } from '../helpers/domain';
+import { startTestStack, type TestStack } from '../helpers/local-stack';
+import { OVERFLOW } from '../helpers/overflow';
+import { PtyPair, PtyWriter } from '../helpers/socat';
+
+// Issue 21's proof: a shelf stock-taken by two devices at once. The real station (SQLite, engine,
+// serial driver) behind the browser host in Chromium at 1366×768 with a serial scanner on a socat
+// pty; a crew phone (the production PWA) whose camera sees a label printed by the station's own
+// label code (core/labels, rendered by MuPDF). The station starts the stock-take by scanning the
+// shelf's label, finds one microphone, one DI box from another shelf (wrong place) and an unknown
+// pre-printed label it claims for a new item; the phone joins and finds a second microphone by
+// camera; one microphone is never scanned. The station closes it, moving the DI box: the report on
+// its screen is the server's, with one missing, one in the wrong place, and the move a movement.
+const dir = mkdtempSync(join(tmpdir(), 'stock-take-'));
+chmodSync(dir, 0o755);
+const SHOTS = join(PROJECT_ROOT, 'test-results', 'screens');
+mkdirSync(SHOTS, { recursive: true });
+const DOC_SHOTS = join(PROJECT_ROOT, 'docs', 'screenshots');
+const RENDERER = join(PROJECT_ROOT, 'out', 'renderer');
+
+let stack: TestStack;
+let org: Org;
+let station: RunningBrowserStation;
+let web: WebServer;
+let browser: Browser;
+let phoneBrowser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+const pty = new PtyPair(join(dir, 'ttyStation'), join(dir, 'ttyScanner'));
+let scannerEnd: PtyWriter;
+let shelfA = '';
+let shelfB = '';
+const ids: Record<string, string> = {};
+
+/** The phone camera's view: a 62 mm roll label for `code`, printed by core/labels and rendered at 300 dpi, on a desk. */
+async function cameraFile(code: string): Promise<string> {
+  const pdf = labelsPdf([{ code, title: 'Shure SM58', detail: 'Audio', symbology: 'code128' }], '62x29mm');
+  const png = mupdf.Document.openDocument(pdf, 'application/pdf')
+    .loadPage(0)
+    .toPixmap(mupdf.Matrix.scale(300 / 72, 300 / 72), mupdf.ColorSpace.DeviceRGB, false, true)
+    .asPNG();
+  const painter = await launchChromium();
+  try {
+    const shot = await painter.newPage({ viewport: { width: 640, height: 480 } });
+    await shot.setContent(
+      `<body style="margin:0;background:#c9c2b6;display:grid;place-items:center;height:480px">
+         <img style="width:560px;box-shadow:0 2px 8px #0006" src="data:image/png;base64,${Buffer.from(png).toString('base64')}"></body>`,
+    );
+    const file = join(dir, 'label.mjpeg');
+    writeFileSync(file, await shot.screenshot({ type: 'jpeg', quality: 95 }));
+    return file;
+  } finally {
+    await painter.close();
+  }
+}
+
+async function screenTo(key: string, name: string): Promise<void> {
+  await page.keyboard.press(key);
+  await page.locator(`main[data-screen="${name}"]`).waitFor();
+}
+
+/** A serial scanner's frame, then the station's feedback for it. */
+async function scanUntil(code: string, says: string | RegExp): Promise<void> {
+  await scannerEnd.write(`${code}\r`);
+  await expect.poll(() => page.getByTestId('last-scan').innerText(), { timeout: 30_000 }).toMatch(says);
+}
+
+async function shoot(target: Page, name: string): Promise<void> {
+  const file = join(SHOTS, `${name}.png`);
+  await target.screenshot({ path: file });
+  copyFileSync(file, join(DOC_SHOTS, `${name}.png`));
+}
+
+async function serverReport(auditId: string): Promise<AuditReport> {
+  const { data, error } = await org.members.manager.client.rpc('audit_report', { audit_id: auditId });
+  if (error !== null) throw new Error(error.message);
+  return auditReportSchema.parse(data);
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(RENDERER, 'index.html'))) throw new Error(`no built renderer in ${RENDERER}: run npm run build`);
+  stack = await startTestStack();
+  org = await createOrg(stack, 'stock-take');
+  const db = stack.db;
+  const { rows } = await db.query<{ id: string; code: string }>(
+    `with w as (insert into public.locations (org_id, kind, code, name) values ($1, 'warehouse', 'ST-WH', 'North Warehouse') returning id)
+     insert into public.locations (org_id, kind, parent_location_id, code, name)
+     select $1, 'shelf'::public.location_kind, w.id, 'ST-A01', 'Shelf A01' from w
+     union all select $1, 'shelf', w.id, 'ST-B01', 'Shelf B01' from w returning id, code`,
+    [org.id],
+  );
+  shelfA = rows.find((r) => r.code === 'ST-A01')?.id ?? '';
+  shelfB = rows.find((r) => r.code === 'ST-B01')?.id ?? '';
+  for (const [serial, name, at] of [
+    ['MIC-ST-1', 'Shure SM58', shelfA],
+    ['MIC-ST-2', 'Shure SM58', shelfA],
+    ['MIC-ST-4', 'Shure SM58', shelfA],
+    ['DI-ST-3', 'Radial J48 DI', shelfB],
+  ] as const) {
+    ids[serial] = await insertAsset(db, org.id, serial, { name, category: 'Audio' });
+    await db.query('update public.assets set location_id = $2, home_location_id = $2 where id = $1', [ids[serial], at]);
+  }
+  await pty.start();
+  station = await runBrowserStation({
+    dataDir: dir,
+    backend: { url: stack.url, anonKey: stack.anonKey },
+    credentials: { email: org.members.station.email, password: org.members.station.password },
+    log: () => undefined,
+    rendererDir: RENDERER,
+    port: 0,
+    appVersion: 'e2e',
+  });
+  web = await serveWeb();
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(station.openUrl);
+  await page.getByRole('status', { name: 'Connection' }).filter({ hasText: 'Online' }).waitFor({ timeout: 60_000 });
+  scannerEnd = await PtyWriter.open(pty.scanner);
+}, 300_000);
+
+afterAll(async () => {
+  await scannerEnd?.close();
+  await phoneBrowser?.close();
+  await browser?.close();
+  await station?.stop();
+  await web?.close();
+  await pty.stop();
+  await stack?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a shelf stock-taken by a station and a phone at once', () => {
+  it('finds, flags the wrong place, claims an unknown label, merges the phone’s camera scan, and the report is the server’s', async () => {
+    // The pty becomes a scanner on the Scanners screen, then the Stock-take screen holds the scans.
+    await screenTo('F6', 'scanners');
+    await page.getByPlaceholder('/dev/ttyACM0 or COM3').fill(pty.device);
+    await page.getByPlaceholder('Dock door').fill('Dock door');
+    await page.getByRole('button', { name: 'Add scanner' }).click();
+    await expect.poll(() => page.getByTestId('scanner').first().textContent(), { timeout: 15_000 }).toContain('serial · ready');
+    await screenTo('F8', 'stock');
+    await page.getByText("Scan a shelf's label to start").waitFor();
+    await shoot(page, 'stock-take-start-station');
+
+    // The shelf's label starts it (once the station's copy holds the places).
+    await expect
+      .poll(
+        async () => {
+          await scannerEnd.write('st-a01\r');
+          return page.getByTestId('last-scan').innerText();
+        },
+        { timeout: 60_000, interval: 1000 },
+      )
+      .toMatch(/Stock-take of Shelf A01 \(ST-A01\) started/);
+    await expect.poll(() => page.getByTestId('stock-take-root').innerText()).toBe('Shelf A01 (ST-A01)');
+    await scanUntil('MIC-ST-1', 'Found: Shure SM58 · MIC-ST-1');
+    await scanUntil('DI-ST-3', 'Wrong place: Radial J48 DI · DI-ST-3 — belongs on Shelf B01 (ST-B01)');
+    await scanUntil('PRE-ST-0099', 'Unknown code: PRE-ST-0099');
+
+    // The unknown label is claimed for a new item, and counted where it was found.
+    await page.getByRole('button', { name: 'Claim for a new item' }).click();
+    const claim = page.getByRole('form', { name: 'Claim PRE-ST-0099' });
+    await claim.getByLabel('Name').fill('Radial J48 DI (spare)');
+    await claim.getByLabel('Category').fill('Audio');
+    await claim.getByRole('button', { name: 'Claim' }).click();
+    await expect.poll(() => page.getByTestId('last-scan').innerText()).toMatch(/Found: Radial J48 DI \(spare\) · PRE-ST-0099/);
+    await expect
+      .poll(() => page.getByTestId('stock-take-counts').innerText())
+      .toMatch(/Found\s*2\s*Wrong place\s*1\s*Out to a gig\s*0\s*Unknown\s*0/);
+    await expect.poll(() => page.getByTestId('stock-take-to-find').innerText()).toContain('MIC-ST-2');
+    await shoot(page, 'stock-take-station');
+
+    // The station's ops reach the server; the phone joins the stock-take and scans by camera.
+    await page.evaluate('window.station.syncNow()');
+    const openAudit = async (): Promise<string> =>
+      (await stack.db.query<{ id: string }>("select id from public.audits where org_id = $1 and status = 'open'", [org.id])).rows[0]?.id ??
+      '';
+    await expect.poll(openAudit, { timeout: 30_000 }).not.toBe('');
+    const auditId = await openAudit();
+    phoneBrowser = await launchChromium([
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${await cameraFile('MIC-ST-4')}`,
+    ]);
+    const phone = await phoneBrowser.newContext({
+      viewport: { width: 360, height: 740 },
+      hasTouch: true,
+      isMobile: true,
+      locale: 'en-GB',
+      timezoneId: 'Europe/Berlin',
+    });
+    await phone.grantPermissions(['camera'], { origin: web.url });
+    const crew = await phone.newPage();
+    crew.on('pageerror', (error) => pageErrors.push(`phone: ${error.message}`));
+    await crew.goto(`${web.url}/#backend=${encodeURIComponent(stack.url)}&anon=${encodeURIComponent(stack.anonKey)}`);
+    await signInOnPhone(crew, org.members.crew.email, org.members.crew.password);
+    await crew.getByRole('button', { name: /^Stock-take/ }).click();
+    const join = crew.getByRole('region', { name: 'Stock-takes in progress' }).getByRole('button', { name: 'Join' });
+    await expect
+      .poll(
+        async () => {
+          if (await join.count()) return true;
+          // The list is read when the screen opens: open it again until the phone's copy has the shelf.
+          await crew.getByRole('button', { name: /^Settings/ }).click();
+          await crew.getByRole('button', { name: /^Stock-take/ }).click();
+          return false;
+        },
+        { timeout: 60_000, interval: 1000 },
+      )
+      .toBe(true);
+    await shoot(crew, 'stock-take-join-360');
+    await join.click();
+    await expect.poll(() => crew.getByTestId('stock-take-root').innerText(), { timeout: 30_000 }).toBe('Shelf A01 (ST-A01)');
+    await crew.getByRole('button', { name: 'Scan with camera' }).click();
+    await expect.poll(() => crew.getByTestId('last-scan').innerText(), { timeout: 30_000 }).toContain('Found: Shure SM58 · MIC-ST-4');
+    await crew.getByRole('button', { name: 'Stop camera' }).click();
+    // Crew may count but not move what the count found: closing offers no move.
+    await crew.getByRole('button', { name: 'Close stock-take…' }).click();
+    expect(await crew.getByRole('button', { name: /move what was in the wrong place/ }).count()).toBe(0);
+    await crew.getByRole('button', { name: 'Keep counting' }).click();
+    // Online, what is still to find counts every device's scans (the server's merge): only MIC-ST-2 is left.
+    await crew.evaluate('window.station.syncNow()');
+    await expect
+      .poll(() => crew.getByTestId('stock-take-to-find').innerText(), { timeout: 30_000 })
+      .toMatch(/^Shure SM58 MIC-ST-2\s*Shelf A01 \(ST-A01\)$/);
+    await crew.evaluate(`document.querySelector('main.screen').scrollTo(0, 0)`);
+    for (const size of [
+      { name: '360', width: 360, height: 740 },
+      { name: '414', width: 414, height: 896 },
+    ]) {
+      await crew.setViewportSize({ width: size.width, height: size.height });
+      expect(await crew.evaluate<string[]>(OVERFLOW), `${size.name} px`).toEqual([]);
+      await shoot(crew, `stock-take-phone-${size.name}`);
+    }
+    // Its scan is on the server.
+    await expect
+      .poll(
+        async () =>
+          (
+            await stack.db.query<{ n: number }>(
+              "select count(*)::int as n from public.audit_scans where audit_id = $1 and code = 'MIC-ST-4'",
+              [auditId],
+            )
+          ).rows[0]?.n,
+        { timeout: 30_000 },
+      )
+      .toBe(1);
+
+    // The station closes it, moving the DI box to the shelf where it was found; the report is the server's.
+    await page.getByRole('button', { name: 'Close stock-take…' }).click();
+    await page.getByRole('button', { name: 'Close and move what was in the wrong place here' }).click();
+    await page.evaluate('window.station.syncNow()');
+    await expect.poll(() => page.getByTestId('audit-report').isVisible(), { timeout: 60_000 }).toBe(true);
+    await expect.poll(() => page.getByTestId('audit-report').innerText(), { timeout: 30_000 }).toMatch(/Closed/);
+    const report = await serverReport(auditId);
+    const totals = await page.getByTestId('audit-report-totals').locator('dd').allInnerTexts();
+    expect(totals.map(Number)).toEqual(
+      ['found', 'wrong_place', 'out_to_gig', 'unknown', 'missing'].map((k) => report.totals[k as 'found'] ?? 0),
+    );
+    const kinds = Object.fromEntries(report.lines.filter((l) => l.what === 'asset').map((l) => [l.code, l.kind]));
+    expect(report.totals.unknown ?? 0).toBe(0);
+    expect(kinds).toMatchObject({
+      'MIC-ST-1': 'found',
+      'MIC-ST-4': 'found',
+      'DI-ST-3': 'wrong_place',
+      'MIC-ST-2': 'missing',
+      'PRE-ST-0099': 'found',
+    });
+    await shoot(page, 'stock-take-report-station');
+
+    // The adjustment is a movement with the audit, from shelf B to shelf A.
+    const { rows: moved } = await stack.db.query<{ from_location_id: string; location_id: string; audit_id: string }>(
+      "select from_location_id, location_id, audit_id from public.asset_movements where asset_id = $1 and kind = 'relocate'",
+      [ids['DI-ST-3']],
+    );
+    expect(moved).toEqual([{ from_location_id: shelfB, location_id: shelfA, audit_id: auditId }]);
+    expect(pageErrors).toEqual([]);
+  }, 420_000);
+});
