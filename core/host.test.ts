@@ -61,6 +61,7 @@ const nothing: ScanCatalog = {
   assetsOutTo: () => Promise.resolve([]),
   findStaffByEmail: () => Promise.resolve(null),
   findBulkItem: () => Promise.resolve(null),
+  findLocation: () => Promise.resolve(null),
   bulkItemsOutTo: () => Promise.resolve([]),
 };
 

@@ -1,4 +1,4 @@
-import type { Asset, BulkItem, Case, Gig, KitAssignment, StaffProfile } from '../sync/rows';
+import type { Asset, BulkItem, Case, Gig, KitAssignment, Location, StaffProfile } from '../sync/rows';
 
 /**
  * What the scan workflow looks up, offline, in the station's caches. Implementations decode each
@@ -17,6 +17,8 @@ export interface ScanCatalog {
   findStaffByEmail(email: string): Promise<StaffProfile | null>;
   /** A bulk item by its category/shelf barcode (case-insensitive). */
   findBulkItem(barcode: string): Promise<BulkItem | null>;
+  /** A warehouse, zone, shelf or bin by the code on its label (case-insensitive); removed places are not found. */
+  findLocation(code: string): Promise<Location | null>;
   /** Bulk items with units out to the gig now (their outTo names it; queued ops included). */
   bulkItemsOutTo(gigId: string): Promise<BulkItem[]>;
   /** Every asset in a case, nested cases included. */

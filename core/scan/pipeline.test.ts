@@ -16,6 +16,7 @@ const empty: ScanCatalog = {
   assetsOutTo: () => Promise.resolve([]),
   findStaffByEmail: () => Promise.resolve(null),
   findBulkItem: () => Promise.resolve(null),
+  findLocation: () => Promise.resolve(null),
   bulkItemsOutTo: () => Promise.resolve([]),
 };
 

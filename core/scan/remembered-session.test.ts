@@ -34,6 +34,7 @@ const catalog: ScanCatalog = {
   assetsOutTo: () => Promise.resolve([]),
   findStaffByEmail: () => Promise.resolve(null),
   findBulkItem: () => Promise.resolve(null),
+  findLocation: () => Promise.resolve(null),
   bulkItemsOutTo: () => Promise.resolve([]),
 };
 

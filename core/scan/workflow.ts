@@ -3,7 +3,7 @@ import type { ScanEvent } from '../scanner/types';
 import type { feedbackSchema, scanStateSchema } from '../station-api';
 import type { SavedScanSession, Setting } from '../store/settings';
 import type { NewOp, QueuedOp } from '../sync/model';
-import type { Asset, BulkItem, Case, Gig, StaffProfile } from '../sync/rows';
+import type { Asset, BulkItem, Case, Gig, Location, StaffProfile } from '../sync/rows';
 import { bulkOutTo, countPickList } from '../views/counts';
 import { caseName, itemName } from '../planning/names';
 import { parseBarcode, quantityProblem, type Command } from './barcode';
@@ -82,7 +82,15 @@ type Found =
   | { kind: 'staff'; row: StaffProfile }
   | { kind: 'case'; row: Case }
   | { kind: 'asset'; row: Asset }
-  | { kind: 'bulk'; row: BulkItem };
+  | { kind: 'bulk'; row: BulkItem }
+  | { kind: 'location'; row: Location };
+
+/** What a shelf's label scanned next puts away: the thing just checked in. */
+interface PutAwayTarget {
+  table: 'assets' | 'cases' | 'bulk_items';
+  id: string;
+  name: string;
+}
 
 /** A condition given to one item of a case that is still out: sent with the case's check-in. */
 interface ItemCondition {
@@ -125,6 +133,8 @@ export class ScanSession {
   private readonly sentInCases = new Map<string, Set<string>>();
   /** A quantity scanned (CMD:QTY:n) before its bulk item. */
   private pendingQuantity: number | null = null;
+  /** The thing checked in by the last scan: a shelf's label scanned next puts it there (issue 21). */
+  private putAwayTarget: PutAwayTarget | null = null;
   /** A bulk item scanned without a quantity: the next CMD:QTY:n (or typed quantity) moves it. */
   private awaitingQuantity: { item: BulkItem; mode: Mode } | null = null;
   /** Per case still out: items scanned with a condition, sent with the case's check-in (the rest come back OK). */
@@ -224,6 +234,9 @@ export class ScanSession {
     if (parsed.kind === 'code' && !carriesQuantity && last !== undefined && scan.receivedAt - last < this.deps.duplicateWindowMs) {
       return this.dropping(this.feedback('warning', `${code} scanned again — counted once`, code, scan));
     }
+    // Only the scan right after a check-in can put it away.
+    const putAway = this.putAwayTarget;
+    this.putAwayTarget = null;
     // A command, a gig or a badge is a deliberate act between two scans, never a double read: the
     // same item scanned right after it is meant (out by mistake, Check-in, scanned back in).
     if (parsed.kind === 'command') {
@@ -234,6 +247,7 @@ export class ScanSession {
     const found = await this.resolve(code);
     if (found?.kind === 'gig' || found?.kind === 'staff') this.recent.clear();
     if (found?.kind === 'bulk') return this.bulkScan(found.row, typed, mode, code, scan);
+    if (found?.kind === 'location') return this.dropping(await this.putAway(found.row, putAway, mode, code, scan));
     if (found === null || found.kind === 'asset' || found.kind === 'case') {
       const quantity = typed ?? this.pendingQuantity;
       if (quantity !== null) {
@@ -333,7 +347,9 @@ export class ScanSession {
           ? `case ${found.row.name ?? found.row.barcode}`
           : found.kind === 'bulk'
             ? `bulk item ${found.row.name} (${found.row.inWarehouse} ${found.row.unit} in the warehouse)`
-            : `${found.kind} ${found.row.name}`;
+            : found.kind === 'location'
+              ? `the place ${found.row.name}`
+              : `${found.kind} ${found.row.name}`;
     return this.feedback('ok', `test scan: ${parsed.code} is ${what} — nothing was changed`, parsed.code, scan);
   }
 
@@ -373,7 +389,12 @@ export class ScanSession {
       edit = { kind: 'add_quantity', gigId, category: found.row.category, quantity: input.quantity };
       what = `${input.quantity} × ${found.row.name}`;
     } else {
-      const noun = found.kind === 'gig' ? `the gig ${found.row.name}` : `${found.row.displayName}'s badge`;
+      const noun =
+        found.kind === 'gig'
+          ? `the gig ${found.row.name}`
+          : found.kind === 'location'
+            ? `the place ${found.row.name}`
+            : `${found.row.displayName}'s badge`;
       return this.feedback('warning', `planning: ${parsed.code} is ${noun} — scan an item or a case to add it`, parsed.code, scan);
     }
     try {
@@ -396,7 +417,9 @@ export class ScanSession {
     const asset = await this.deps.catalog.findAsset(code);
     if (asset !== null) return { kind: 'asset', row: asset };
     const bulk = await this.deps.catalog.findBulkItem(code);
-    return bulk === null ? null : { kind: 'bulk', row: bulk };
+    if (bulk !== null) return { kind: 'bulk', row: bulk };
+    const place = await this.deps.catalog.findLocation(code);
+    return place === null ? null : { kind: 'location', row: place };
   }
 
   /** CMD:QTY:n: moves the bulk item scanned just before, or is held for the next bulk item. */
@@ -451,10 +474,28 @@ export class ScanSession {
     const op = await this.enqueue({ table: 'bulk_items', action: 'check_in', payload: { id: item.id, gig_id: gigId, quantity } });
     this.history.push({ code, undo: [{ table: 'bulk_items', action: 'check_out', payload: { id: item.id, gig_id: gigId, quantity } }] });
     const out = item.outTo[gigId] ?? 0;
+    this.putAwayTarget = { table: 'bulk_items', id: item.id, name };
     const message = `${quantity} × ${name} in${item.consumable ? ' (unused, back to stock)' : ''}`;
     return out < quantity
       ? this.feedback('warning', `${message}: this station counts ${out} out to that gig; the server decides`, code, scan, [op])
       : this.feedback('ok', message, code, scan, [op]);
+  }
+
+  /**
+   * A place's label: right after a check-in it puts what came back on that shelf (its home stays;
+   * without a shelf scanned it goes back home, the server's rule). Anywhere else it says how.
+   */
+  private async putAway(place: Location, target: PutAwayTarget | null, mode: Mode, code: string, scan: ScanEvent): Promise<Feedback> {
+    const words = `${place.name} (${place.code})`;
+    if (mode !== 'check_in' || target === null)
+      return this.feedback(
+        'warning',
+        `${words} is a place: check an item in, then scan its shelf to put it there${mode === 'check_in' ? '' : ' (or take stock on the Stock-take screen)'}`,
+        code,
+        scan,
+      );
+    const op = await this.enqueue({ table: target.table, action: 'put_away', payload: { id: target.id, location_id: place.id } });
+    return this.feedback('ok', `${target.name} put away on ${words}`, code, scan, [op]);
   }
 
   /** A bulk check-out beyond the gig's bulk lines of that category, or with none. */
@@ -635,7 +676,9 @@ export class ScanSession {
     const serial = asset.serialNumber;
     if (asset.status === 'retired') return this.feedback('error', `${serial} is retired`, code, scan);
     if (asset.status === 'available' && this.condition === 'ok') {
-      return this.feedback('warning', `${serial} is already in`, code, scan);
+      // Re-shelving: an item already in, then a shelf's label, moves it there.
+      this.putAwayTarget = { table: 'assets', id: asset.id, name: serial };
+      return this.feedback('warning', `${serial} is already in (scan a shelf to put it there)`, code, scan);
     }
     const condition = this.condition;
     const given = note?.trim() === '' ? undefined : note?.trim();
@@ -670,6 +713,8 @@ export class ScanSession {
       });
     }
     this.setCondition('ok');
+    // A damaged or incomplete item goes to quarantine or maintenance, not onto a shelf.
+    if (condition === 'ok') this.putAwayTarget = { table: 'assets', id: asset.id, name: serial };
     if (condition === 'damaged') return this.feedback('warning', `${serial} in, damaged → quarantine`, code, scan, [op]);
     if (condition === 'missing_parts') return this.feedback('warning', `${serial} in, missing parts → maintenance`, code, scan, [op]);
     return this.feedback('ok', `${serial} in`, code, scan, [op]);
@@ -684,6 +729,7 @@ export class ScanSession {
     });
     this.itemConditions.delete(box.id);
     this.setCondition('ok');
+    this.putAwayTarget = { table: 'cases', id: box.id, name: `case ${box.barcode}` };
     if (items.length === 0) return this.feedback('ok', `case ${box.barcode} in`, code, scan, [op]);
     const words = items.map((item) => item.condition.replace('_', ' ')).join(', ');
     return this.feedback('warning', `case ${box.barcode} in: ${items.length} item(s) ${words}, the rest OK`, code, scan, [op]);

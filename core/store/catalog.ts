@@ -4,7 +4,7 @@
  * compare upper-cased, an asset answers to its serial number first, then its barcode.
  */
 import type { ScanCatalog } from '../scan/catalog';
-import type { Asset, BulkItem, Case, Gig, KitAssignment, StaffProfile } from '../sync/rows';
+import type { Asset, BulkItem, Case, Gig, KitAssignment, Location, StaffProfile } from '../sync/rows';
 import type { CacheIndex, TableOf } from './cache-index';
 
 /** How many nested cases one case's contents follow (a damaged parent chain must not loop). */
@@ -60,6 +60,11 @@ export class CacheScanCatalog implements ScanCatalog {
 
   async findBulkItem(barcode: string): Promise<BulkItem | null> {
     return (await this.index.table('bulk_items')).first('barcode', barcode.toUpperCase());
+  }
+
+  async findLocation(code: string): Promise<Location | null> {
+    const place = (await this.index.table('locations')).first('code', code.toUpperCase());
+    return place === null || place.deletedAt !== null ? null : place;
   }
 
   async bulkItemsOutTo(gigId: string): Promise<BulkItem[]> {

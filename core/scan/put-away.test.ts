@@ -1,0 +1,134 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ScanEvent } from '../scanner/types';
+import { CacheIndex } from '../store/cache-index';
+import { CacheScanCatalog } from '../store/catalog';
+import { MemoryStorage } from '../store/memory-storage';
+import { Queue } from '../store/queue';
+import type { Row } from '../sync/model';
+import { rebase } from '../sync/optimistic';
+import { ScanSession } from './workflow';
+
+// Putting away on check-in (issue 21): an item checked in, then a shelf's label, goes on that
+// shelf (its home stays); a case takes its contents; bulk stock its units. A shelf's label any
+// other time says how, and queues nothing.
+const id = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const GIG = id(1);
+const WH = id(2);
+const SHELF = id(3);
+const CASE = id(10);
+const asset = (n: number, serial: string, extra: Record<string, unknown> = {}): Row => ({
+  id: id(100 + n),
+  serial_number: serial,
+  name: `Item ${n}`,
+  category: 'Audio',
+  status: 'checked_out',
+  current_gig_id: GIG,
+  case_id: null,
+  version: 1,
+  ...extra,
+});
+const place = (placeId: string, kind: string, code: string, name: string, parent: string | null): Row => ({
+  id: placeId,
+  kind,
+  parent_location_id: parent,
+  warehouse_id: WH,
+  code,
+  name,
+  version: 1,
+  deleted_at: null,
+});
+
+let ids = 0;
+let now = 1_000;
+let queue: Queue;
+let session: ScanSession;
+const scan = (code: string): ReturnType<ScanSession['handle']> =>
+  session.handle({ deviceId: 'test', code, receivedAt: (now += 5_000) } satisfies ScanEvent);
+const queued = async (): Promise<string[]> =>
+  (await queue.listQueue(100)).map((op) =>
+    `${op.table}.${op.action} ${String(op.payload['id'])} ${String(op.payload['location_id'] ?? '')}`.trim(),
+  );
+
+beforeEach(async () => {
+  queue = new Queue(new MemoryStorage(), { newId: () => id(900 + (ids += 1)), clock: () => now, devicePrefix: 'test-' });
+  await queue.applyPull(
+    {
+      changes: {
+        gigs: [{ id: GIG, code: 'GIG-1', name: 'Harbour Hall', status: 'in_progress', version: 1 }],
+        locations: [place(WH, 'warehouse', 'WH1', 'Main Warehouse', null), place(SHELF, 'shelf', 'WH1-B01', 'Shelf B01', WH)],
+        assets: [asset(1, 'MIC-1'), asset(2, 'MIC-2'), asset(3, 'MIC-3', { case_id: CASE })],
+        cases: [{ id: CASE, barcode: 'CASE-1', name: 'Mic case', version: 1 }],
+        bulk_items: [
+          {
+            id: id(50),
+            category: 'XLR',
+            name: 'XLR cable 10 m',
+            barcode: 'SHELF-XLR',
+            unit: 'pcs',
+            consumable: false,
+            in_warehouse: 30,
+            out_to: { [GIG]: 10 },
+            version: 1,
+          },
+        ],
+      },
+      tombstones: [],
+      cursor: '1:1',
+      has_more: false,
+    },
+    rebase,
+  );
+  session = new ScanSession({
+    catalog: new CacheScanCatalog(new CacheIndex(queue)),
+    enqueue: (op) => queue.enqueue(op, { id: `00000000-0000-4000-b000-${String((ids += 1)).padStart(12, '0')}`, now }),
+    duplicateWindowMs: 1500,
+  });
+  await scan('CMD:CHECK-IN');
+});
+
+describe('putting away on check-in', () => {
+  it('puts the item just checked in on the shelf scanned after it, in any case', async () => {
+    expect(await scan('MIC-1')).toMatchObject({ kind: 'ok', message: 'MIC-1 in' });
+    expect(await scan('wh1-b01')).toMatchObject({ kind: 'ok', message: 'MIC-1 put away on Shelf B01 (WH1-B01)' });
+    expect(await queued()).toEqual([`assets.check_in ${id(101)}`, `assets.put_away ${id(101)} ${SHELF}`]);
+    // Once: the shelf again puts nothing more away.
+    expect(await scan('WH1-B01')).toMatchObject({ kind: 'warning', queued: [] });
+    // Re-shelving: an item already in, then a shelf.
+    expect(await scan('MIC-1')).toMatchObject({ kind: 'warning', message: 'MIC-1 is already in (scan a shelf to put it there)' });
+    expect(await scan('WH1-B01')).toMatchObject({ kind: 'ok', message: 'MIC-1 put away on Shelf B01 (WH1-B01)' });
+  });
+
+  it('puts a case away with its contents, and bulk stock by its units', async () => {
+    await scan('CASE-1');
+    expect(await scan('WH1-B01')).toMatchObject({ message: 'case CASE-1 put away on Shelf B01 (WH1-B01)' });
+    await scan('CMD:QTY:10');
+    await scan('SHELF-XLR');
+    expect(await scan('WH1-B01')).toMatchObject({ kind: 'ok', message: 'XLR cable 10 m · SHELF-XLR put away on Shelf B01 (WH1-B01)' });
+    expect((await queued()).filter((op) => op.includes('put_away'))).toEqual([
+      `cases.put_away ${CASE} ${SHELF}`,
+      `bulk_items.put_away ${id(50)} ${SHELF}`,
+    ]);
+  });
+
+  it('says how when a shelf is scanned at any other time, and queues nothing', async () => {
+    expect(await scan('WH1-B01')).toMatchObject({
+      kind: 'warning',
+      message: 'Shelf B01 (WH1-B01) is a place: check an item in, then scan its shelf to put it there',
+    });
+    // Something between the item and the shelf: the shelf is not for the item any more.
+    await scan('MIC-1');
+    await scan('MIC-2');
+    await scan('CMD:CHECK-OUT');
+    expect(await scan('WH1-B01')).toMatchObject({
+      kind: 'warning',
+      message:
+        'Shelf B01 (WH1-B01) is a place: check an item in, then scan its shelf to put it there (or take stock on the Stock-take screen)',
+    });
+    // A damaged item goes to quarantine, not onto a shelf.
+    await scan('CMD:CHECK-IN');
+    await scan('CMD:DAMAGED');
+    await scan('MIC-1');
+    expect(await scan('WH1-B01')).toMatchObject({ kind: 'warning', queued: [] });
+    expect((await queued()).filter((op) => op.includes('put_away'))).toEqual([]);
+  });
+});
