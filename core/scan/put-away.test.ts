@@ -45,9 +45,10 @@ let session: ScanSession;
 const scan = (code: string): ReturnType<ScanSession['handle']> =>
   session.handle({ deviceId: 'test', code, receivedAt: (now += 5_000) } satisfies ScanEvent);
 const queued = async (): Promise<string[]> =>
-  (await queue.listQueue(100)).map((op) =>
-    `${op.table}.${op.action} ${String(op.payload['id'])} ${String(op.payload['location_id'] ?? '')}`.trim(),
-  );
+  (await queue.listQueue(100)).map((op) => {
+    const at = op.payload['location_id'];
+    return `${op.table}.${op.action} ${String(op.payload['id'])}${typeof at === 'string' ? ` ${at}` : ''}`;
+  });
 
 beforeEach(async () => {
   queue = new Queue(new MemoryStorage(), { newId: () => id(900 + (ids += 1)), clock: () => now, devicePrefix: 'test-' });
