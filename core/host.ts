@@ -12,6 +12,7 @@ import type { Random } from './random';
 import type { ScanCatalog } from './scan/catalog';
 import { ScanPipeline } from './scan/pipeline';
 import { StockTakes } from './audit/stock-take';
+import { LabelSources } from './labels/sources';
 import type { CacheIndex } from './store/cache-index';
 import { createPlanning } from './planning/planning';
 import type { Feedback } from './scan/workflow';
@@ -198,6 +199,7 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
         stockTakes,
         auditScan: (seconds) => pipeline.auditFor(seconds),
         claimLabel: (input, scan) => pipeline.claimLabel(input, scan),
+        labels: new LabelSources(parts.index, store.settings.printedSheets),
         sync: { engine, store },
         scanning,
         backend,

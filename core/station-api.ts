@@ -6,6 +6,7 @@
 
 import { syncScopeSchema } from './sync/scope';
 import { auditReportSchema } from './audit/report';
+import { caseSheetSchema, labelListSchema, labelQuerySchema } from './labels/sources';
 import { auditPlaceSchema, claimInputSchema, openAuditSchema, stockTakeViewSchema } from './audit/stock-take';
 import { copyStateSchema } from './sync/verify';
 import { z } from 'zod';
@@ -263,6 +264,17 @@ export const stationApiSchema = {
   leaveStockTake: { args: z.tuple([]), result: z.object({ left: z.literal(true) }) },
   /** A stock-take's report from the server: frozen at close, merged from every device (online). */
   getAuditReport: { args: z.tuple([z.strictObject({ auditId: z.uuid() })]), result: auditReportSchema },
+  /** Labels to print, from this device's copy: places under a place, items and cases (at a place or by words), badges. */
+  listLabels: { args: z.tuple([labelQuerySchema]), result: labelListSchema },
+  /** A case's contents sheet: its lines and the reference printed on it. */
+  getCaseSheet: { args: z.tuple([z.strictObject({ caseId: z.uuid() })]), result: caseSheetSchema },
+  /** The sheet with this reference was printed or saved: the Labels screen says when the contents change since. */
+  markSheetPrinted: {
+    args: z.tuple([
+      z.strictObject({ caseId: z.uuid(), reference: z.string().regex(/^[0-9A-F]{8}$/, 'a contents reference is 8 hex digits') }),
+    ]),
+    result: z.object({ caseId: z.uuid(), reference: z.string() }),
+  },
   listGigs: { args: z.tuple([]), result: z.array(gigListItemSchema) },
   listAssets: { args: z.tuple([]), result: z.array(assetListItemSchema) },
   /** The signed-in person's assigned gigs, soonest first (the crew's schedule). */

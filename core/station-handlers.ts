@@ -25,6 +25,7 @@ import type { ScanEvent } from './scanner/types';
 import type { Feedback } from './scan/workflow';
 import type { AuditReport } from './audit/report';
 import type { OpenAudit, StockTakes } from './audit/stock-take';
+import type { LabelSources } from './labels/sources';
 import type { PlanTables } from './store/views';
 import { deviceWords } from './views/device-words';
 import { movementsCsv, movementsFileName } from './views/movements-csv';
@@ -87,6 +88,8 @@ export interface StationHandlerContext {
   stockTakes: StockTakes;
   /** Scans go to the open stock-take for `seconds` (0 ends it); whether they do now. */
   auditScan: (seconds: number) => boolean;
+  /** What labels are printed from (core/labels/sources.ts). */
+  labels: LabelSources;
   /** Claims an unknown label in the open stock-take, in turn with the scans. */
   claimLabel: (input: { code: string; name: string; category: string }, scan: ScanEvent) => Promise<Feedback>;
   sync: { engine: SyncEngine; store: QueueStore };
@@ -304,6 +307,12 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
       return { left: true as const };
     },
     getAuditReport: ({ auditId }) => backend.auditReport(auditId),
+    listLabels: (query) => context.labels.list(query),
+    getCaseSheet: ({ caseId }) => context.labels.sheet(caseId),
+    markSheetPrinted: async ({ caseId, reference }) => {
+      await context.labels.printedSheet(caseId, reference);
+      return { caseId, reference };
+    },
     getSettings: () => backend.settings(),
     saveSettings: async ({ stationName, backend: next }) => {
       if (next !== undefined) {

@@ -79,6 +79,8 @@ const SETTINGS = {
   syncScope: { key: 'sync_scope', codec: json(syncScopeSchema) },
   /** The stock-take this device is in, and its own scans' tally (core/audit/stock-take.ts). */
   stockTake: { key: 'stock_take', codec: json(stockTakeStateSchema) },
+  /** The contents reference each case's sheet was printed with here (core/labels/sources.ts). */
+  printedSheets: { key: 'case_sheets', codec: json(z.record(z.string(), z.string())) },
 } as const;
 
 type Definitions = typeof SETTINGS;

@@ -192,7 +192,11 @@ describe('scan workflow', () => {
   it('checks items in without choosing a gig; damaged ones go to quarantine', async () => {
     expect(await scan('CMD:CHECK-IN')).toMatchObject({ kind: 'ok' });
     expect(await scan('SPK-3')).toMatchObject({ kind: 'ok', message: 'SPK-3 in' });
-    expect(await scan('SPK-1')).toMatchObject({ kind: 'warning', message: 'SPK-1 is already in (scan a shelf to put it there)', queued: [] });
+    expect(await scan('SPK-1')).toMatchObject({
+      kind: 'warning',
+      message: 'SPK-1 is already in (scan a shelf to put it there)',
+      queued: [],
+    });
     await scan('CMD:DAMAGED');
     expect(await scan('SPK-2')).toMatchObject({ kind: 'warning', message: 'SPK-2 in, damaged → quarantine' });
     expect((await store.listQueue(5)).map((op) => op.payload['condition'])).toEqual(['ok', 'damaged']);

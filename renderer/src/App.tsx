@@ -15,6 +15,7 @@ import { RECENT, ScanScreen } from './screens/ScanScreen';
 import { ScannersScreen } from './screens/ScannersScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
 import { SignInScreen } from './screens/SignInScreen';
+import { LabelsScreen } from './screens/LabelsScreen';
 import { StockTakeScreen } from './screens/StockTakeScreen';
 import { SyncScreen } from './screens/SyncScreen';
 import { beep, prepareAudio } from './sound';
@@ -32,13 +33,14 @@ const ALL_SCREENS = {
   settings: 'Settings',
   plan: 'Plan',
   stock: 'Stock-take',
+  labels: 'Labels',
 } as const;
 export type Screen = keyof typeof ALL_SCREENS;
 
 /** In order: F1, F2… A phone has no scanner settings; its home is the crew member's schedule. The Plan screen opens from Gigs. */
 const SCREENS: Record<'station' | 'crew', readonly Screen[]> = {
-  station: ['scan', 'gigs', 'assets', 'sync', 'conflicts', 'scanners', 'settings', 'stock'],
-  crew: ['mine', 'scan', 'gigs', 'assets', 'sync', 'conflicts', 'settings', 'stock'],
+  station: ['scan', 'gigs', 'assets', 'sync', 'conflicts', 'scanners', 'settings', 'stock', 'labels'],
+  crew: ['mine', 'scan', 'gigs', 'assets', 'sync', 'conflicts', 'settings', 'stock', 'labels'],
 };
 
 /**
@@ -56,6 +58,7 @@ const Scanners = memo(ScannersScreen);
 const Settings = memo(SettingsScreen);
 const Plan = memo(PlanScreen);
 const StockTake = memo(StockTakeScreen);
+const Labels = memo(LabelsScreen);
 const SignIn = memo(SignInScreen);
 
 type Load = { state: 'loading' } | { state: 'ready'; info: StationInfo } | { state: 'failed'; message: string };
@@ -246,6 +249,7 @@ export function App({ variant = 'station', push, onOpenGig, onSignedIn }: AppPro
           {screen === 'conflicts' && <Conflicts sync={sync} />}
           {screen === 'scanners' && <Scanners feedback={lastFeedback} />}
           {screen === 'stock' && <StockTake feedback={lastFeedback} camera={variant === 'crew'} />}
+          {screen === 'labels' && <Labels />}
           {screen === 'settings' && settingsError !== null && (
             <p role="alert" className="note-error">
               {settingsError}

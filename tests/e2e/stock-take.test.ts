@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as mupdf from 'mupdf';
@@ -11,6 +11,7 @@ import { serveWeb, type WebServer } from '../../scripts/serve-web';
 import { PROJECT_ROOT } from '../../supabase/local/paths';
 import { launchChromium } from '../helpers/chromium';
 import { signInOnPhone } from '../helpers/crew-sign-in';
+import { decodeSymbols } from '../helpers/decoder';
 import { createOrg, insertAsset, type Org } from '../helpers/domain';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 import { OVERFLOW } from '../helpers/overflow';
@@ -245,6 +246,19 @@ describe('a shelf stock-taken by a station and a phone at once', () => {
       expect(await crew.evaluate<string[]>(OVERFLOW), `${size.name} px`).toEqual([]);
       await shoot(crew, `stock-take-phone-${size.name}`);
     }
+    // The Labels screen on the phone: the shelf's items, ready to print or download.
+    await crew.getByRole('button', { name: /^Labels/ }).click();
+    await crew.getByRole('button', { name: 'Items', exact: true }).click();
+    await crew.getByLabel('At place').selectOption({ label: '\u2003Shelf A01 (ST-A01)' });
+    await expect.poll(() => crew.getByTestId('labels-count').innerText(), { timeout: 15_000 }).toMatch(/^4 of 4 chosen/);
+    for (const size of [
+      { name: '360', width: 360, height: 740 },
+      { name: '414', width: 414, height: 896 },
+    ]) {
+      await crew.setViewportSize({ width: size.width, height: size.height });
+      expect(await crew.evaluate<string[]>(OVERFLOW), `labels at ${size.name} px`).toEqual([]);
+      await shoot(crew, `labels-phone-${size.name}`);
+    }
     // Its scan is on the server.
     await expect
       .poll(
@@ -289,4 +303,32 @@ describe('a shelf stock-taken by a station and a phone at once', () => {
     expect(moved).toEqual([{ from_location_id: shelfB, location_id: shelfA, audit_id: auditId }]);
     expect(pageErrors).toEqual([]);
   }, 420_000);
+
+  it('prints the places’ labels the scanners read: a PDF downloaded from the Labels screen decodes to every code listed', async () => {
+    await screenTo('F9', 'labels');
+    await page.getByRole('button', { name: 'Places', exact: true }).click();
+    await page.getByLabel('At place').selectOption({ label: 'North Warehouse (ST-WH)' });
+    await page.getByLabel('Symbol').selectOption('qrcode');
+    await expect.poll(() => page.getByTestId('labels-count').innerText(), { timeout: 15_000 }).toMatch(/^3 of 3 chosen/);
+    await shoot(page, 'labels-station');
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download PDF' }).click()]);
+    const pdf = new Uint8Array(readFileSync(await file.path()));
+    const doc = mupdf.Document.openDocument(pdf, 'application/pdf');
+    const read: string[] = [];
+    for (let i = 0; i < doc.countPages(); i += 1) {
+      const png = doc
+        .loadPage(i)
+        .toPixmap(mupdf.Matrix.scale(203 / 72, 203 / 72), mupdf.ColorSpace.DeviceRGB, false, true)
+        .asPNG();
+      read.push(...(await decodeSymbols(png, ['QRCode'])).filter((r) => r.isValid).map((r) => r.text));
+    }
+    expect(read.sort()).toEqual(['ST-A01', 'ST-B01', 'ST-WH']);
+    await expect.poll(() => page.getByTestId('labels-result').innerText()).toBe('Saved as PDF: 3 labels');
+    // The print dialog gets the same labels as a page of the label's size.
+    await page.getByRole('button', { name: 'Print…' }).click();
+    await expect.poll(() => page.getByTestId('labels-result').innerText()).toBe('Sent to the print dialog: 3 labels');
+    const printed = await page.locator('iframe[data-testid="print-frame"]').first().getAttribute('srcdoc');
+    expect(printed).toContain('@page { size: 62mm 29mm; margin: 0; }');
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
 });
