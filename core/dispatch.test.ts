@@ -40,7 +40,7 @@ const handlers: StationHandlers = {
   editPlan: unused,
   editGig: unused,
   setPlanScan: unused,
-  listAuditPlaces: unused,
+  listPlaces: unused,
   getStockTake: unused,
   startStockTake: unused,
   listOpenStockTakes: unused,

@@ -226,7 +226,7 @@ export const stationApiSchema = {
   },
   getScanState: { args: z.tuple([]), result: scanStateSchema },
   /** Warehouses, zones and shelves this device knows, each after its parent: what a stock-take may count. */
-  listAuditPlaces: { args: z.tuple([]), result: z.array(auditPlaceSchema) },
+  listPlaces: { args: z.tuple([]), result: z.array(auditPlaceSchema) },
   /** The stock-take open on this device (null: none), with its tally and what is still to find. */
   getStockTake: { args: z.tuple([]), result: stockTakeViewSchema.nullable() },
   /** Starts a stock-take of a place (its id, or the code on its label), offline too. */

@@ -290,7 +290,7 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
     editPlan: (edit) => planning.editPlan(edit),
     editGig: (edit) => planning.editGig(edit),
     setPlanScan: ({ gigId, seconds }) => Promise.resolve({ gigId: context.planScan(gigId, seconds) }),
-    listAuditPlaces: () => stockTakes.places(),
+    listPlaces: () => stockTakes.places(),
     getStockTake: () => stockTakes.view(),
     startStockTake: (input) => stockTakes.start(input),
     listOpenStockTakes: () => backend.openAudits(),

@@ -113,6 +113,10 @@ export const assetListItemSchema = z.object({
   status: z.string(),
   gigId: z.uuid().nullable(),
   caseId: z.uuid().nullable(),
+  /** Where it is (issue 21): its place and every place above it, nearest first (empty while out or on no shelf). */
+  placeIds: z.array(z.uuid()),
+  /** Its place in words, "Shelf A03 (WH1-A03)". */
+  place: z.string().nullable(),
 });
 export type AssetListItem = z.infer<typeof assetListItemSchema>;
 

@@ -327,6 +327,8 @@ describe('list views over the cache index', () => {
       status: 'available',
       gigId: null,
       caseId: null,
+      placeIds: [],
+      place: null,
     });
     expect(assets[3]).toMatchObject({ status: 'checked_out', gigId: GIG });
   });

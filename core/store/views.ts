@@ -85,10 +85,32 @@ export class CacheStationViews implements StationViews {
 
   /** Assets not deleted, in the store's order (the screens sort). */
   async listAssets(): Promise<AssetListItem[]> {
+    const [assets, locations] = await Promise.all([this.index.table('assets'), this.index.table('locations')]);
+    // Each place's chain up to its warehouse, once per place (thousands of items share a few hundred shelves).
+    const chains = new Map<string, string[]>();
+    const chain = (placeId: string | null): string[] => {
+      if (placeId === null) return [];
+      let known = chains.get(placeId);
+      if (known === undefined) {
+        known = [];
+        for (let at: string | null = placeId, depth = 0; at !== null && depth < 16; depth += 1) {
+          const place = locations.get(at);
+          if (place === null || place.deletedAt !== null) break;
+          known.push(place.id);
+          at = place.parentLocationId;
+        }
+        chains.set(placeId, known);
+      }
+      return known;
+    };
     const items: AssetListItem[] = [];
-    for (const asset of (await this.index.table('assets')).byId.values()) {
+    for (const asset of assets.byId.values()) {
       if (asset.deletedAt !== null) continue;
+      const placeIds = asset.status === 'checked_out' ? [] : chain(asset.locationId);
+      const place = placeIds.length === 0 ? null : locations.get(placeIds[0] ?? '');
       items.push({
+        placeIds,
+        place: place === null ? null : `${place.name} (${place.code})`,
         id: asset.id,
         serial: asset.serialNumber,
         barcode: asset.barcode,

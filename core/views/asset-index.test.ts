@@ -15,6 +15,8 @@ function asset(serial: string, name: string, category: string, extra: Partial<As
     status: 'available',
     gigId: null,
     caseId: null,
+    placeIds: [],
+    place: null,
     ...extra,
   };
 }
@@ -53,6 +55,7 @@ describe('asset index', () => {
   it('labels locations and counts facets', () => {
     expect(index.entries.map((e) => e.locationLabel)).toEqual(['Warehouse', 'Main Stage', 'Warehouse', 'Main Stage']);
     expect(index.facets()).toEqual({
+      places: new Map(),
       statuses: [
         ['available', 1],
         ['checked_out', 2],
@@ -67,5 +70,40 @@ describe('asset index', () => {
         [GIG, 'Main Stage', 2],
       ],
     });
+  });
+});
+
+describe('filtering by place', () => {
+  const WH = '00000000-0000-4000-8000-0000000000b1';
+  const SHELF = '00000000-0000-4000-8000-0000000000b2';
+  const OTHER = '00000000-0000-4000-8000-0000000000b3';
+  const placed = new AssetIndex(
+    [
+      asset('AMP-1', 'Amp', 'Audio', { placeIds: [SHELF, WH], place: 'Shelf A03 (WH1-A03)' }),
+      asset('AMP-2', 'Amp', 'Audio', { placeIds: [WH], place: 'Main Warehouse (WH1)' }),
+      asset('AMP-3', 'Amp', 'Audio', { placeIds: [OTHER], place: 'Dock Store (WH2)' }),
+      asset('AMP-4', 'Amp', 'Audio', { status: 'checked_out', gigId: GIG }),
+    ],
+    () => 'Main Stage',
+  );
+
+  it('finds what is at a place or anywhere inside it, and counts each place', () => {
+    expect(serials(placed.query({ ...none, place: WH }, 'serial'))).toEqual(['AMP-1', 'AMP-2']);
+    expect(serials(placed.query({ ...none, place: SHELF }, 'serial'))).toEqual(['AMP-1']);
+    expect(placed.facets().places.get(WH)).toBe(2);
+    expect(placed.facets().places.get(OTHER)).toBe(1);
+    // The row says the shelf; the location filter still groups the warehouse as one.
+    expect(placed.entries.map((e) => e.locationLabel)).toEqual([
+      'Shelf A03 (WH1-A03)',
+      'Main Warehouse (WH1)',
+      'Dock Store (WH2)',
+      'Main Stage',
+    ]);
+    expect(placed.facets().locations[0]).toEqual([WAREHOUSE, 'Warehouse', 3]);
+  });
+
+  it('finds by the place’s code or name in the search', () => {
+    expect(serials(placed.query({ ...none, query: 'wh1-a03' }, 'serial'))).toEqual(['AMP-1']);
+    expect(serials(placed.query({ ...none, query: 'dock store' }, 'serial'))).toEqual(['AMP-3']);
   });
 });

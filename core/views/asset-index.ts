@@ -18,6 +18,8 @@ export interface AssetFilter {
   category: string | null;
   /** `WAREHOUSE` or a gig id. */
   location: string | null;
+  /** A place (warehouse, zone, shelf or bin): what is there or anywhere inside it. */
+  place?: string | null;
 }
 
 export interface AssetEntry {
@@ -36,9 +38,17 @@ export class AssetIndex {
   constructor(assets: readonly AssetListItem[], gigName: (id: string) => string | undefined) {
     this.entries = assets.map((asset) => {
       const location = asset.gigId ?? WAREHOUSE;
-      return { asset, location, locationLabel: asset.gigId === null ? 'Warehouse' : (gigName(asset.gigId) ?? 'Unknown gig') };
+      // In the warehouse: its shelf when the device knows it.
+      return {
+        asset,
+        location,
+        locationLabel: asset.gigId === null ? (asset.place ?? 'Warehouse') : (gigName(asset.gigId) ?? 'Unknown gig'),
+      };
     });
-    this.haystacks = assets.map((a) => `${a.serial}\u0000${a.barcode ?? ''}\u0000${a.name}\u0000${a.category}`.toLowerCase());
+    // The place's words too: "WH1-A03" or "Shelf A03" finds what is on that shelf.
+    this.haystacks = assets.map((a) =>
+      `${a.serial}\u0000${a.barcode ?? ''}\u0000${a.name}\u0000${a.category}\u0000${a.place ?? ''}`.toLowerCase(),
+    );
   }
 
   get size(): number {
@@ -51,7 +61,14 @@ export class AssetIndex {
     return this.facetCache;
   }
 
-  private countFacets(): { statuses: [string, number][]; categories: [string, number][]; locations: [string, string, number][] } {
+  private countFacets(): {
+    statuses: [string, number][];
+    categories: [string, number][];
+    locations: [string, string, number][];
+    /** Items at each place or inside it, by place id. */
+    places: ReadonlyMap<string, number>;
+  } {
+    const places = new Map<string, number>();
     const statuses = new Map<string, number>();
     const categories = new Map<string, number>();
     const locations = new Map<string, [string, number]>();
@@ -59,10 +76,12 @@ export class AssetIndex {
       statuses.set(asset.status, (statuses.get(asset.status) ?? 0) + 1);
       categories.set(asset.category, (categories.get(asset.category) ?? 0) + 1);
       const seen = locations.get(location);
-      locations.set(location, [locationLabel, (seen?.[1] ?? 0) + 1]);
+      locations.set(location, [location === WAREHOUSE ? 'Warehouse' : locationLabel, (seen?.[1] ?? 0) + 1]);
+      for (const placeId of asset.placeIds) places.set(placeId, (places.get(placeId) ?? 0) + 1);
     }
     const byName = (a: [string, unknown], b: [string, unknown]): number => a[0].localeCompare(b[0]);
     return {
+      places,
       statuses: [...statuses].sort(byName),
       categories: [...categories].sort(byName),
       locations: [...locations]
@@ -74,7 +93,8 @@ export class AssetIndex {
   /** Opening the list (no filter) reuses the last answer: the screen mounts without a pass over every asset. */
   query(filter: AssetFilter, sort: AssetSort): AssetEntry[] {
     const needle = filter.query.trim().toLowerCase();
-    const everything = needle === '' && filter.status === null && filter.category === null && filter.location === null;
+    const place = filter.place ?? null;
+    const everything = needle === '' && filter.status === null && filter.category === null && filter.location === null && place === null;
     if (everything) {
       let all = this.unfiltered.get(sort);
       if (all === undefined) {
@@ -89,6 +109,7 @@ export class AssetIndex {
       if (filter.status !== null && entry.asset.status !== filter.status) continue;
       if (filter.category !== null && entry.asset.category !== filter.category) continue;
       if (filter.location !== null && entry.location !== filter.location) continue;
+      if (place !== null && !entry.asset.placeIds.includes(place)) continue;
       if (needle !== '' && !(this.haystacks[i] as string).includes(needle)) continue;
       out.push(entry);
     }

@@ -18,6 +18,8 @@ export function printHtml(html: string): void {
       view.addEventListener('afterprint', () => setTimeout(() => frame.remove(), 1000), { once: true });
       view.focus();
       view.print();
+      // Keys (F-keys, a keyboard-wedge scanner) belong to the app again once the dialog is closed.
+      window.focus();
     },
     { once: true },
   );

@@ -329,6 +329,15 @@ describe('a shelf stock-taken by a station and a phone at once', () => {
     await expect.poll(() => page.getByTestId('labels-result').innerText()).toBe('Sent to the print dialog: 3 labels');
     const printed = await page.locator('iframe[data-testid="print-frame"]').first().getAttribute('srcdoc');
     expect(printed).toContain('@page { size: 62mm 29mm; margin: 0; }');
+
+    // The Assets screen finds what is on a shelf: the place filter and the shelf's code in the search.
+    await screenTo('F3', 'assets');
+    await page.getByLabel('Place').selectOption({ label: '\u2003Shelf A01 (ST-A01) (5)' });
+    await expect.poll(() => page.getByTestId('asset-count').innerText(), { timeout: 15_000 }).toMatch(/^5 of /);
+    await shoot(page, 'assets-place-station');
+    await page.getByLabel('Place').selectOption({ label: 'Any place' });
+    await page.getByLabel('Search assets').fill('st-a01');
+    await expect.poll(() => page.getByTestId('asset-count').innerText(), { timeout: 15_000 }).toMatch(/^5 of /);
     expect(pageErrors).toEqual([]);
   }, 120_000);
 });

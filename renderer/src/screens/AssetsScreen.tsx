@@ -1,4 +1,5 @@
-import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import type { AuditPlace } from '../../../core/audit/stock-take';
 import { ASSET_SORTS, type AssetFilter, type AssetSort } from '../../../core/views/asset-index';
 import type { StationLists } from '../station-data';
 import { useVirtualRows } from '../virtual';
@@ -9,7 +10,12 @@ const ROW_HEIGHT = 48;
 /** Every asset on the station, virtualized: search as you type, filters, sort, and a detail pane. */
 export function AssetsScreen({ lists }: { lists: StationLists }) {
   const index = lists.assets;
-  const [filter, setFilter] = useState<AssetFilter>({ query: '', status: null, category: null, location: null });
+  const [filter, setFilter] = useState<AssetFilter>({ query: '', status: null, category: null, location: null, place: null });
+  // Warehouses, zones and shelves (issue 21): a place filter over what is there or inside it.
+  const [places, setPlaces] = useState<readonly AuditPlace[]>([]);
+  useEffect(() => {
+    window.station.listPlaces().then(setPlaces, () => setPlaces([]));
+  }, []);
   const [sort, setSort] = useState<AssetSort>('serial');
   const [selected, setSelected] = useState<string | null>(null);
   // Thousands of gigs can hold assets: their options are built when the menu is first used, not on mount.
@@ -39,7 +45,7 @@ export function AssetsScreen({ lists }: { lists: StationLists }) {
           <input
             type="search"
             aria-label="Search assets"
-            placeholder="Search serial, barcode, name"
+            placeholder="Search serial, barcode, name, shelf"
             value={filter.query}
             onChange={(e) => set({ query: e.target.value })}
           />
@@ -81,6 +87,20 @@ export function AssetsScreen({ lists }: { lists: StationLists }) {
               </option>
             ))}
           </select>
+          {places.length > 0 && (
+            <select
+              aria-label="Place"
+              value={filter.place ?? ''}
+              onChange={(e) => set({ place: e.target.value === '' ? null : e.target.value })}
+            >
+              <option value="">Any place</option>
+              {places.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {`${'\u2003'.repeat(p.depth)}${p.name} (${p.code}) (${facets.places.get(p.id) ?? 0})`}
+                </option>
+              ))}
+            </select>
+          )}
           <select aria-label="Sort by" value={sort} onChange={(e) => setSort(e.target.value as AssetSort)}>
             {ASSET_SORTS.map((s) => (
               <option key={s} value={s}>

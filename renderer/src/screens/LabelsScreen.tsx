@@ -53,7 +53,7 @@ export function LabelsScreen() {
   const [reload, setReload] = useState(0);
 
   useEffect(() => {
-    window.station.listAuditPlaces().then(setPlaces, () => setPlaces([]));
+    window.station.listPlaces().then(setPlaces, () => setPlaces([]));
   }, []);
   useEffect(() => {
     let live = true;

@@ -71,7 +71,7 @@ function StartStockTake({ onStart }: { onStart: (work: Promise<unknown>) => void
   const [category, setCategory] = useState('');
   const [open, setOpen] = useState<OpenAudit[] | string | null>(null);
   useEffect(() => {
-    window.station.listAuditPlaces().then(
+    window.station.listPlaces().then(
       (list) => {
         setPlaces(list);
         setPlaceId((id) => (id === '' ? (list[0]?.id ?? '') : id));
