@@ -51,6 +51,8 @@ const handlers: StationHandlers = {
   leaveStockTake: unused,
   getAuditReport: unused,
   listLabels: unused,
+  getStationWarehouse: unused,
+  setStationWarehouse: unused,
   getCaseSheet: unused,
   markSheetPrinted: unused,
   listOverdueReturns: unused,

@@ -62,6 +62,7 @@ const nothing: ScanCatalog = {
   findStaffByEmail: () => Promise.resolve(null),
   findBulkItem: () => Promise.resolve(null),
   findLocation: () => Promise.resolve(null),
+  findLocationById: () => Promise.resolve(null),
   bulkItemsOutTo: () => Promise.resolve([]),
 };
 

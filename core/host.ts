@@ -174,6 +174,7 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
       remember: store.settings.scanSession,
       signedInEmail,
       scansAsThemselves: () => store.settings.memberRoles.get().then(scansAsThemselves, () => false),
+      stationWarehouse: () => store.settings.stationWarehouse.get(),
     },
     (error) => parts.log(`scan failed: ${errorMessage(error)}`),
     { add: (edit) => planning.editPlan(edit), now: () => parts.clock.now() },

@@ -166,6 +166,9 @@ export const diagnosticsSchema = z.object({
   log: z.array(z.string()),
 });
 
+/** The station's warehouse, by id and in words ("Dock Store (WH2)"). */
+export const stationWarehouseSchema = z.object({ warehouseId: z.uuid().nullable(), name: z.string().nullable() });
+
 export const stationApiSchema = {
   getInfo: { args: z.tuple([]), result: stationInfoSchema },
   ping: { args: z.tuple([pingInputSchema]), result: pingResultSchema },
@@ -264,6 +267,9 @@ export const stationApiSchema = {
   leaveStockTake: { args: z.tuple([]), result: z.object({ left: z.literal(true) }) },
   /** A stock-take's report from the server: frozen at close, merged from every device (online). */
   getAuditReport: { args: z.tuple([z.strictObject({ auditId: z.uuid() })]), result: auditReportSchema },
+  /** The warehouse this station stands in (null: none set): what it checks in from another warehouse stays here. */
+  getStationWarehouse: { args: z.tuple([]), result: stationWarehouseSchema },
+  setStationWarehouse: { args: z.tuple([z.strictObject({ warehouseId: z.uuid().nullable() })]), result: stationWarehouseSchema },
   /** Labels to print, from this device's copy: places under a place, items and cases (at a place or by words), badges. */
   listLabels: { args: z.tuple([labelQuerySchema]), result: labelListSchema },
   /** A case's contents sheet: its lines and the reference printed on it. */

@@ -118,6 +118,12 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
   const lookup: CachedLookup = (table, id) => store.getCached(table, id);
   /** The signed-in role in an organization, as last known. */
   const roleFor = async (orgId: unknown) => roleIn(await backend.knownRoles(), (await backend.settings()).signedInAs, orgId);
+  /** The station's warehouse as saved, in words (a warehouse removed since reads as none). */
+  const stationWarehouse = async (): Promise<StationReturn<'getStationWarehouse'>> => {
+    const id = await store.settings.stationWarehouse.get();
+    const place = id === null ? undefined : (await stockTakes.places()).find((p) => p.id === id && p.kind === 'warehouse');
+    return place === undefined ? { warehouseId: null, name: null } : { warehouseId: place.id, name: `${place.name} (${place.code})` };
+  };
   /** This device as deviceWords names it ("this station (Dock door A)"). */
   const ownDevice = async (): Promise<{ id: string; name: string }> => ({
     id: await store.deviceId(),
@@ -307,6 +313,16 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
       return { left: true as const };
     },
     getAuditReport: ({ auditId }) => backend.auditReport(auditId),
+    getStationWarehouse: () => stationWarehouse(),
+    setStationWarehouse: async ({ warehouseId }) => {
+      if (warehouseId === null) await store.settings.stationWarehouse.clear();
+      else {
+        const place = (await stockTakes.places()).find((p) => p.id === warehouseId);
+        if (place?.kind !== 'warehouse') throw new StationError('not_found', 'that warehouse is not on this station (sync first)');
+        await store.settings.stationWarehouse.set(warehouseId);
+      }
+      return stationWarehouse();
+    },
     listLabels: (query) => context.labels.list(query),
     getCaseSheet: ({ caseId }) => context.labels.sheet(caseId),
     markSheetPrinted: async ({ caseId, reference }) => {

@@ -19,6 +19,7 @@ export interface ScanCatalog {
   findBulkItem(barcode: string): Promise<BulkItem | null>;
   /** A warehouse, zone, shelf or bin by the code on its label (case-insensitive); removed places are not found. */
   findLocation(code: string): Promise<Location | null>;
+  findLocationById(id: string): Promise<Location | null>;
   /** Bulk items with units out to the gig now (their outTo names it; queued ops included). */
   bulkItemsOutTo(gigId: string): Promise<BulkItem[]>;
   /** Every asset in a case, nested cases included. */

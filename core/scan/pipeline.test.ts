@@ -17,6 +17,7 @@ const empty: ScanCatalog = {
   findStaffByEmail: () => Promise.resolve(null),
   findBulkItem: () => Promise.resolve(null),
   findLocation: () => Promise.resolve(null),
+  findLocationById: () => Promise.resolve(null),
   bulkItemsOutTo: () => Promise.resolve([]),
 };
 

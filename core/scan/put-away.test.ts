@@ -16,6 +16,8 @@ const GIG = id(1);
 const WH = id(2);
 const SHELF = id(3);
 const CASE = id(10);
+const DOCK = id(4);
+let standsIn: string | null = null;
 const asset = (n: number, serial: string, extra: Record<string, unknown> = {}): Row => ({
   id: id(100 + n),
   serial_number: serial,
@@ -56,8 +58,17 @@ beforeEach(async () => {
     {
       changes: {
         gigs: [{ id: GIG, code: 'GIG-1', name: 'Harbour Hall', status: 'in_progress', version: 1 }],
-        locations: [place(WH, 'warehouse', 'WH1', 'Main Warehouse', null), place(SHELF, 'shelf', 'WH1-B01', 'Shelf B01', WH)],
-        assets: [asset(1, 'MIC-1'), asset(2, 'MIC-2'), asset(3, 'MIC-3', { case_id: CASE })],
+        locations: [
+          place(WH, 'warehouse', 'WH1', 'Main Warehouse', null),
+          place(SHELF, 'shelf', 'WH1-B01', 'Shelf B01', WH),
+          { ...place(DOCK, 'warehouse', 'WH2', 'Dock Store', null), warehouse_id: DOCK },
+        ],
+        assets: [
+          asset(1, 'MIC-1', { home_location_id: SHELF }),
+          asset(2, 'MIC-2'),
+          asset(3, 'MIC-3', { case_id: CASE }),
+          asset(5, 'MIC-5', { home_location_id: DOCK }),
+        ],
         cases: [{ id: CASE, barcode: 'CASE-1', name: 'Mic case', version: 1 }],
         bulk_items: [
           {
@@ -83,7 +94,9 @@ beforeEach(async () => {
     catalog: new CacheScanCatalog(new CacheIndex(queue)),
     enqueue: (op) => queue.enqueue(op, { id: `00000000-0000-4000-b000-${String((ids += 1)).padStart(12, '0')}`, now }),
     duplicateWindowMs: 1500,
+    stationWarehouse: () => Promise.resolve(standsIn),
   });
+  standsIn = null;
   await scan('CMD:CHECK-IN');
 });
 
@@ -131,5 +144,18 @@ describe('putting away on check-in', () => {
     await scan('MIC-1');
     expect(await scan('WH1-B01')).toMatchObject({ kind: 'warning', queued: [] });
     expect((await queued()).filter((op) => op.includes('put_away'))).toEqual([]);
+  });
+});
+
+describe('a station that belongs to a warehouse', () => {
+  it('keeps what it checks in from another warehouse here (a transfer), and leaves its own warehouse’s things to go home', async () => {
+    standsIn = DOCK;
+    expect(await scan('MIC-1')).toMatchObject({
+      kind: 'warning',
+      message: 'MIC-1 in — kept at Dock Store (WH2); its home is in Main Warehouse',
+    });
+    expect(await queued()).toEqual([`assets.check_in ${id(101)}`, `assets.put_away ${id(101)} ${DOCK}`]);
+    expect(await scan('MIC-5')).toMatchObject({ kind: 'ok', message: 'MIC-5 in' });
+    expect((await queued()).filter((op) => op.includes('put_away'))).toHaveLength(1);
   });
 });

@@ -35,6 +35,7 @@ const catalog: ScanCatalog = {
   findStaffByEmail: () => Promise.resolve(null),
   findBulkItem: () => Promise.resolve(null),
   findLocation: () => Promise.resolve(null),
+  findLocationById: () => Promise.resolve(null),
   bulkItemsOutTo: () => Promise.resolve([]),
 };
 

@@ -38,6 +38,8 @@ export interface WorkflowDeps {
   signedInEmail?: () => Promise<string | null> | string | null;
   /** True while the signed-in member may only name themselves (crew: core/sync/roles.ts scansAsThemselves). */
   scansAsThemselves?: () => Promise<boolean> | boolean;
+  /** The warehouse this station stands in (a location id), if set: what it checks in from another warehouse stays here. */
+  stationWarehouse?: () => Promise<string | null>;
 }
 
 /** Adds to a gig's pick list (core/planning): the ops it queued, or a StationError with words. */
@@ -482,6 +484,21 @@ export class ScanSession {
   }
 
   /**
+   * Checked in at a station of another warehouse than the thing's home: it stays in this station's
+   * warehouse (a transfer, put away there; its home is unchanged) instead of being recorded back
+   * home where it is not. Null when the station has no warehouse, or the home is in this one.
+   */
+  private async keepHere(table: 'assets' | 'cases', id: string, homeId: string | null): Promise<{ op: QueuedOp; words: string } | null> {
+    const here = (await this.deps.stationWarehouse?.()) ?? null;
+    if (here === null || homeId === null) return null;
+    const [warehouse, home] = await Promise.all([this.deps.catalog.findLocationById(here), this.deps.catalog.findLocationById(homeId)]);
+    if (warehouse === null || home === null || home.warehouseId === warehouse.id) return null;
+    const homeWarehouse = await this.deps.catalog.findLocationById(home.warehouseId);
+    const op = await this.enqueue({ table, action: 'put_away', payload: { id, location_id: warehouse.id } });
+    return { op, words: `kept at ${warehouse.name} (${warehouse.code}); its home is in ${homeWarehouse?.name ?? 'another warehouse'}` };
+  }
+
+  /**
    * A place's label: right after a check-in it puts what came back on that shelf (its home stays;
    * without a shelf scanned it goes back home, the server's rule). Anywhere else it says how.
    */
@@ -715,9 +732,12 @@ export class ScanSession {
     this.setCondition('ok');
     // A damaged or incomplete item goes to quarantine or maintenance, not onto a shelf.
     if (condition === 'ok') this.putAwayTarget = { table: 'assets', id: asset.id, name: serial };
-    if (condition === 'damaged') return this.feedback('warning', `${serial} in, damaged → quarantine`, code, scan, [op]);
-    if (condition === 'missing_parts') return this.feedback('warning', `${serial} in, missing parts → maintenance`, code, scan, [op]);
-    return this.feedback('ok', `${serial} in`, code, scan, [op]);
+    const kept = await this.keepHere('assets', asset.id, asset.homeLocationId);
+    const also = kept === null ? '' : ` — ${kept.words}`;
+    const ops = kept === null ? [op] : [op, kept.op];
+    if (condition === 'damaged') return this.feedback('warning', `${serial} in, damaged → quarantine${also}`, code, scan, ops);
+    if (condition === 'missing_parts') return this.feedback('warning', `${serial} in, missing parts → maintenance${also}`, code, scan, ops);
+    return this.feedback(kept === null ? 'ok' : 'warning', `${serial} in${also}`, code, scan, ops);
   }
 
   private async checkInCase(box: Case, code: string, scan: ScanEvent): Promise<Feedback> {
@@ -730,9 +750,12 @@ export class ScanSession {
     this.itemConditions.delete(box.id);
     this.setCondition('ok');
     this.putAwayTarget = { table: 'cases', id: box.id, name: `case ${box.barcode}` };
-    if (items.length === 0) return this.feedback('ok', `case ${box.barcode} in`, code, scan, [op]);
+    const kept = await this.keepHere('cases', box.id, box.homeLocationId);
+    const also = kept === null ? '' : ` — ${kept.words}`;
+    const ops = kept === null ? [op] : [op, kept.op];
+    if (items.length === 0) return this.feedback(kept === null ? 'ok' : 'warning', `case ${box.barcode} in${also}`, code, scan, ops);
     const words = items.map((item) => item.condition.replace('_', ' ')).join(', ');
-    return this.feedback('warning', `case ${box.barcode} in: ${items.length} item(s) ${words}, the rest OK`, code, scan, [op]);
+    return this.feedback('warning', `case ${box.barcode} in: ${items.length} item(s) ${words}, the rest OK${also}`, code, scan, ops);
   }
 
   /**

@@ -67,6 +67,11 @@ export class CacheScanCatalog implements ScanCatalog {
     return place === null || place.deletedAt !== null ? null : place;
   }
 
+  async findLocationById(id: string): Promise<Location | null> {
+    const place = (await this.index.table('locations')).get(id);
+    return place === null || place.deletedAt !== null ? null : place;
+  }
+
   async bulkItemsOutTo(gigId: string): Promise<BulkItem[]> {
     // A few dozen bulk items per organization: read them all rather than index a map's keys.
     return [...(await this.index.table('bulk_items')).byId.values()].filter((item) => (item.outTo[gigId] ?? 0) > 0);

@@ -79,6 +79,8 @@ const SETTINGS = {
   syncScope: { key: 'sync_scope', codec: json(syncScopeSchema) },
   /** The stock-take this device is in, and its own scans' tally (core/audit/stock-take.ts). */
   stockTake: { key: 'stock_take', codec: json(stockTakeStateSchema) },
+  /** The warehouse this station stands in (a location id): what it checks in stays here (core/scan/workflow.ts). */
+  stationWarehouse: { key: 'station_warehouse', codec: text },
   /** The contents reference each case's sheet was printed with here (core/labels/sources.ts). */
   printedSheets: { key: 'case_sheets', codec: json(z.record(z.string(), z.string())) },
 } as const;

@@ -44,6 +44,7 @@ const pty = new PtyPair(join(dir, 'ttyStation'), join(dir, 'ttyScanner'));
 let scannerEnd: PtyWriter;
 let shelfA = '';
 let shelfB = '';
+let warehouseId = '';
 const ids: Record<string, string> = {};
 
 /** The phone camera's view: a 62 mm roll label for `code`, printed by core/labels and rendered at 300 dpi, on a desk. */
@@ -104,6 +105,7 @@ beforeAll(async () => {
     [org.id],
   );
   shelfA = rows.find((r) => r.code === 'ST-A01')?.id ?? '';
+  warehouseId = (await db.query<{ id: string }>("select id from public.locations where code = 'ST-WH'")).rows[0]?.id ?? '';
   shelfB = rows.find((r) => r.code === 'ST-B01')?.id ?? '';
   for (const [serial, name, at] of [
     ['MIC-ST-1', 'Shure SM58', shelfA],
@@ -152,8 +154,18 @@ describe('a shelf stock-taken by a station and a phone at once', () => {
     await page.getByPlaceholder('Dock door').fill('Dock door');
     await page.getByRole('button', { name: 'Add scanner' }).click();
     await expect.poll(() => page.getByTestId('scanner').first().textContent(), { timeout: 15_000 }).toContain('serial · ready');
+    // The station stands in the North Warehouse (Settings): the Stock-take screen starts there.
+    await screenTo('F7', 'settings');
+    const warehouse = page.getByRole('form', { name: 'Warehouse' });
+    await expect.poll(() => warehouse.count(), { timeout: 60_000 }).toBe(1);
+    await warehouse.getByRole('combobox').selectOption({ label: 'North Warehouse (ST-WH)' });
+    await warehouse.getByRole('button', { name: 'Save warehouse' }).click();
+    await page.getByText('This station is in North Warehouse (ST-WH)').waitFor();
+    await warehouse.scrollIntoViewIfNeeded();
+    await shoot(page, 'settings-warehouse-station');
     await screenTo('F8', 'stock');
     await page.getByText("Scan a shelf's label to start").waitFor();
+    await expect.poll(() => page.getByLabel('Place').inputValue()).toBe(warehouseId);
     await shoot(page, 'stock-take-start-station');
 
     // The shelf's label starts it (once the station's copy holds the places).

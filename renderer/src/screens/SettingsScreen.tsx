@@ -1,4 +1,5 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
+import type { AuditPlace } from '../../../core/audit/stock-take';
 import type { StationInfo } from '../../../core/station-api';
 import type { GigListItem, StationSettings } from '../../../core/station-views';
 import { errorText } from '../station-data';
@@ -85,6 +86,11 @@ export function SettingsScreen({
         </button>
       </form>
 
+      <StationWarehouse
+        onSaved={(words) => setMessage({ ok: true, text: words })}
+        onFailed={(words) => setMessage({ ok: false, text: words })}
+      />
+
       <DeviceScopeSettings gigs={gigs} />
 
       <BackendForm settings={settings} outcome={outcome} />
@@ -104,5 +110,50 @@ export function SettingsScreen({
         </button>
       </section>
     </div>
+  );
+}
+
+/**
+ * The warehouse this station stands in (issue 21): what it checks in from another warehouse stays
+ * here instead of being recorded back home; the Stock-take screen starts here.
+ */
+function StationWarehouse({ onSaved, onFailed }: { onSaved: (words: string) => void; onFailed: (words: string) => void }) {
+  const [warehouses, setWarehouses] = useState<readonly AuditPlace[]>([]);
+  const [chosen, setChosen] = useState('');
+  useEffect(() => {
+    window.station.listPlaces().then(
+      (places) => setWarehouses(places.filter((p) => p.kind === 'warehouse')),
+      () => setWarehouses([]),
+    );
+    window.station.getStationWarehouse().then(
+      (saved) => setChosen(saved.warehouseId ?? ''),
+      () => setChosen(''),
+    );
+  }, []);
+  if (warehouses.length === 0) return null;
+  const save = (event: FormEvent): void => {
+    event.preventDefault();
+    window.station.setStationWarehouse({ warehouseId: chosen === '' ? null : chosen }).then(
+      (saved) => onSaved(saved.name === null ? 'This station belongs to no warehouse' : `This station is in ${saved.name}`),
+      (e: unknown) => onFailed(errorText(e)),
+    );
+  };
+  return (
+    <form onSubmit={save} aria-label="Warehouse">
+      <h2>Warehouse</h2>
+      <label>
+        This station stands in
+        <select value={chosen} onChange={(e) => setChosen(e.target.value)}>
+          <option value="">No warehouse</option>
+          {warehouses.map((w) => (
+            <option key={w.id} value={w.id}>{`${w.name} (${w.code})`}</option>
+          ))}
+        </select>
+      </label>
+      <p className="muted">What it checks in from another warehouse stays here (a transfer); its home does not change.</p>
+      <button type="submit" className="big">
+        Save warehouse
+      </button>
+    </form>
   );
 }

@@ -71,10 +71,11 @@ function StartStockTake({ onStart }: { onStart: (work: Promise<unknown>) => void
   const [category, setCategory] = useState('');
   const [open, setOpen] = useState<OpenAudit[] | string | null>(null);
   useEffect(() => {
-    window.station.listPlaces().then(
-      (list) => {
+    // The station's own warehouse first, when it has one.
+    void Promise.all([window.station.listPlaces(), window.station.getStationWarehouse().catch(() => null)]).then(
+      ([list, home]) => {
         setPlaces(list);
-        setPlaceId((id) => (id === '' ? (list[0]?.id ?? '') : id));
+        setPlaceId((id) => (id === '' ? (home?.warehouseId ?? list[0]?.id ?? '') : id));
       },
       () => setPlaces([]),
     );
