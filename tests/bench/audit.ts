@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { judgeAuditScan } from '../../core/audit/judge';
+import { StockTakes } from '../../core/audit/stock-take';
 import { seededRandom, pick } from '../../core/random';
 import { CacheIndex } from '../../core/store/cache-index';
 import { SyncEngine } from '../../core/sync/engine';
 import { supabaseTransport } from '../../core/sync/supabase-transport';
 import { SqliteQueueStore } from '../../main/sync/sqlite-queue-store';
 import { systemClock } from '../../main/sync/system-clock';
-import { DEMO_PASSWORD } from '../../scripts/seed/seed';
+import { DEMO_PASSWORD, ORGS } from '../../scripts/seed/seed';
 import { cuttable } from '../helpers/station';
 import { nodeSupabaseClient } from '../helpers/supabase-client';
 import { seededStack } from './seeded-stack';
@@ -76,20 +76,31 @@ export async function auditBench(args: string[]): Promise<Record<string, unknown
 
     log(`offline: ${items} item scans and ${walk.length - items} shelf labels into an audit of ${warehouse.name}…`);
     offline.on = true;
-    const audit = randomUUID();
-    await engine.enqueue({ table: 'audits', action: 'start', payload: { id: audit, location_id: warehouse.id } });
+    // The station's own stock-take service (what the Stock-take screen and the scanners use): each
+    // scan judged, queued and tallied, the tally kept in SQLite too.
+    let clock = Date.now();
+    const takes = new StockTakes({
+      index,
+      enqueue: (op) => engine.enqueue(op),
+      saved: store.settings.stockTake,
+      newId: randomUUID,
+      now: () => clock,
+      member: () => Promise.resolve({ orgId: ORGS.northlight.id, role: 'station' }),
+      duplicateWindowMs: 1500,
+    });
+    const { auditId: audit } = await takes.start({ placeId: warehouse.id });
     const feedback: number[] = [];
     const kinds: Record<string, number> = {};
-    let place = warehouse.id;
     for (const code of walk) {
+      // Scans two seconds apart (an operator's pace): none is a scanner's double read.
+      clock += 2000;
       const started = performance.now();
-      const judged = await judgeAuditScan(index, place, code);
-      if (judged.kind === 'place') place = judged.place.id;
-      else await engine.enqueue({ table: 'audits', action: 'scan', payload: { id: audit, code, location_id: place } });
+      const answer = await takes.scan({ deviceId: 'bench-scanner', code, receivedAt: clock });
       feedback.push(performance.now() - started);
-      kinds[judged.kind] = (kinds[judged.kind] ?? 0) + 1;
+      const kind = answer.message.startsWith('Counting') ? 'place' : (answer.message.split(':')[0] ?? '');
+      kinds[kind] = (kinds[kind] ?? 0) + 1;
     }
-    await engine.enqueue({ table: 'audits', action: 'close', payload: { id: audit, adjust: true } });
+    await takes.close(true);
     const queued = (await store.stats()).depth;
 
     log(`the network is back: sending ${queued} queued ops…`);
