@@ -8,7 +8,7 @@ import { gigMovementSchema, movementSchema, type GigMovement, type Movement, typ
 import type { QueueStats } from './sync/model';
 import { MEMBER_ROLES, type KnownRoles } from './sync/roles';
 import { supabaseTransport } from './sync/supabase-transport';
-import { auditReportSchema, type AuditReport } from './audit/report';
+import { auditReportSchema, type AuditReport } from './audit/report-schema';
 import { openAuditSchema, type OpenAudit } from './audit/stock-take';
 
 /** What went wrong reading a stock-take's answer from the server, in words. */

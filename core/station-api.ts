@@ -5,7 +5,7 @@
  */
 
 import { syncScopeSchema } from './sync/scope';
-import { auditReportSchema } from './audit/report';
+import { auditReportSchema } from './audit/report-schema';
 import { caseSheetSchema, labelListSchema, labelQuerySchema } from './labels/sources';
 import { auditPlaceSchema, claimInputSchema, openAuditSchema, stockTakeViewSchema } from './audit/stock-take';
 import { copyStateSchema } from './sync/verify';

@@ -23,7 +23,7 @@ import { decodeRow } from './sync/rows';
 import type { Planning } from './planning/planning';
 import type { ScanEvent } from './scanner/types';
 import type { Feedback } from './scan/workflow';
-import type { AuditReport } from './audit/report';
+import type { AuditReport } from './audit/report-schema';
 import type { OpenAudit, StockTakes } from './audit/stock-take';
 import type { LabelSources } from './labels/sources';
 import type { PlanTables } from './store/views';

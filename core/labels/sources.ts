@@ -9,7 +9,7 @@ import { StationError } from '../errors';
 import type { CacheIndex } from '../store/cache-index';
 import type { Setting } from '../store/settings';
 import { isInside } from '../audit/judge';
-import { contentsReference, type CaseContentLine } from './case-sheet';
+import { contentsReference, type CaseContentLine } from './contents';
 
 export const LABEL_KINDS = ['places', 'items', 'cases', 'badges'] as const;
 export type LabelKind = (typeof LABEL_KINDS)[number];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as mupdf from 'mupdf';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditReportSchema, type AuditReport } from '../../core/audit/report';
+import { auditReportSchema, type AuditReport } from '../../core/audit/report-schema';
 import { labelsPdf } from '../../core/labels/pdf';
 import { runBrowserStation, type RunningBrowserStation } from '../../main/browser-host/run';
 import { serveWeb, type WebServer } from '../../scripts/serve-web';

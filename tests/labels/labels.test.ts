@@ -1,7 +1,8 @@
 import * as mupdf from 'mupdf';
 import { describe, expect, it } from 'vitest';
 import { StationError } from '../../core/errors';
-import { caseSheetPdf, contentsReference, type CaseContentLine } from '../../core/labels/case-sheet';
+import { caseSheetPdf } from '../../core/labels/case-sheet';
+import { contentsReference, type CaseContentLine } from '../../core/labels/contents';
 import { CHAR_WIDTH, LABEL_SIZES, layoutLabel, type LabelSize, type LabelSpec } from '../../core/labels/layout';
 import { labelsPdf } from '../../core/labels/pdf';
 import { SYMBOLOGIES, type Symbology } from '../../core/labels/symbol';

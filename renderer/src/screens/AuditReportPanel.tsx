@@ -1,13 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import {
-  AUDIT_LINE_KINDS,
-  KIND_WORDS,
-  auditReportCsv,
-  auditReportFileName,
-  auditReportPdf,
-  reportLines,
-  type AuditReport,
-} from '../../../core/audit/report';
+import { auditReportCsv, auditReportPdf } from '../../../core/audit/report';
+import { AUDIT_LINE_KINDS, KIND_WORDS, auditReportFileName, reportLines, type AuditReport } from '../../../core/audit/report-schema';
 import { download } from '../download';
 import { errorText } from '../station-data';
 
