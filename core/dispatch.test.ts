@@ -47,6 +47,7 @@ const handlers: StationHandlers = {
   joinStockTake: unused,
   setStockTakeScan: unused,
   claimLabel: unused,
+  submitStockTakeScan: unused,
   closeStockTake: unused,
   leaveStockTake: unused,
   getAuditReport: unused,

@@ -164,6 +164,7 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
     newId: parts.newId,
     now: () => parts.clock.now(),
     duplicateWindowMs: DUPLICATE_WINDOW_MS,
+    wholeCopy: async () => ((await store.settings.syncScope.get()) ?? WHOLE_ORGANIZATION).kind === 'org',
     member: async () => onlyMembership(await backend.knownRoles(), (await backend.settings()).signedInAs),
   });
   const pipeline = new ScanPipeline(
@@ -199,7 +200,7 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
         planScan: (gigId, seconds) => pipeline.planFor(gigId, seconds),
         stockTakes,
         auditScan: (seconds) => pipeline.auditFor(seconds),
-        claimLabel: (input, scan) => pipeline.claimLabel(input, scan),
+        stockTakeTurns: pipeline,
         labels: new LabelSources(parts.index, store.settings.printedSheets),
         sync: { engine, store },
         scanning,

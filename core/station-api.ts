@@ -256,6 +256,17 @@ export const stationApiSchema = {
     args: z.tuple([z.strictObject({ seconds: z.number().int().min(0).max(30) })]),
     result: z.object({ auditing: z.boolean() }),
   },
+  /** A code typed (or a bulk count keyed) on the Stock-take screen: counted in the open stock-take, never checked in or out. */
+  submitStockTakeScan: {
+    args: z.tuple([
+      z.strictObject({
+        code: z.string().min(1).max(MAX_CODE_BYTES),
+        deviceId: z.string().min(1).max(100),
+        quantity: z.number().int().min(0).max(10_000_000).optional(),
+      }),
+    ]),
+    result: feedbackSchema,
+  },
   /** An unknown code scanned in the stock-take becomes a new item on the shelf counted (stations, managers). */
   claimLabel: {
     args: z.tuple([claimInputSchema.extend({ deviceId: z.string().min(1).max(100) })]),

@@ -21,8 +21,7 @@ import { gigStatusChoices, opAllowed, roleIn, roleWords, type KnownRoles } from 
 import type { QueueStore } from './sync/queue-store';
 import { decodeRow } from './sync/rows';
 import type { Planning } from './planning/planning';
-import type { ScanEvent } from './scanner/types';
-import type { Feedback } from './scan/workflow';
+import type { ScanPipeline } from './scan/pipeline';
 import type { AuditReport } from './audit/report-schema';
 import type { OpenAudit, StockTakes } from './audit/stock-take';
 import type { LabelSources } from './labels/sources';
@@ -90,8 +89,8 @@ export interface StationHandlerContext {
   auditScan: (seconds: number) => boolean;
   /** What labels are printed from (core/labels/sources.ts). */
   labels: LabelSources;
-  /** Claims an unknown label in the open stock-take, in turn with the scans. */
-  claimLabel: (input: { code: string; name: string; category: string }, scan: ScanEvent) => Promise<Feedback>;
+  /** The open stock-take's scans in turn with every other scan (core/scan/pipeline.ts). */
+  stockTakeTurns: Pick<ScanPipeline, 'claimLabel' | 'stockTakeScan' | 'serially'>;
   sync: { engine: SyncEngine; store: QueueStore };
   scanning: StationScanning;
   backend: StationBackend;
@@ -106,7 +105,7 @@ export interface StationHandlerContext {
  */
 export function createStationHandlers(context: StationHandlerContext): StationHandlers {
   const { engine, store } = context.sync;
-  const { scanning, backend, views, planning, stockTakes } = context;
+  const { scanning, backend, views, planning, stockTakes, stockTakeTurns: turns } = context;
   const info = (): StationInfo => ({
     appName: 'GigManager Station',
     appVersion: context.appVersion,
@@ -298,18 +297,20 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
     setPlanScan: ({ gigId, seconds }) => Promise.resolve({ gigId: context.planScan(gigId, seconds) }),
     listPlaces: () => stockTakes.places(),
     getStockTake: () => stockTakes.view(),
-    startStockTake: (input) => stockTakes.start(input),
+    startStockTake: (input) => turns.serially(() => stockTakes.start(input)),
     listOpenStockTakes: () => backend.openAudits(),
     joinStockTake: async ({ auditId }) => {
       const audit = (await backend.openAudits()).find((a) => a.id === auditId);
       if (audit === undefined) throw new StationError('not_found', 'that stock-take is not open (it may have been closed)');
-      return stockTakes.join({ id: audit.id, locationId: audit.location_id, category: audit.category });
+      return turns.serially(() => stockTakes.join({ id: audit.id, locationId: audit.location_id, category: audit.category }));
     },
     setStockTakeScan: ({ seconds }) => Promise.resolve({ auditing: context.auditScan(seconds) }),
-    claimLabel: ({ deviceId, ...input }) => context.claimLabel(input, { code: input.code, deviceId, receivedAt: context.now().getTime() }),
-    closeStockTake: ({ adjust }) => stockTakes.close(adjust),
+    submitStockTakeScan: ({ code, deviceId, quantity }) =>
+      turns.stockTakeScan({ code, deviceId, receivedAt: context.now().getTime() }, quantity),
+    claimLabel: ({ deviceId, ...input }) => turns.claimLabel(input, { code: input.code, deviceId, receivedAt: context.now().getTime() }),
+    closeStockTake: ({ adjust }) => turns.serially(() => stockTakes.close(adjust)),
     leaveStockTake: async () => {
-      await stockTakes.leave();
+      await turns.serially(() => stockTakes.leave());
       return { left: true as const };
     },
     getAuditReport: ({ auditId }) => backend.auditReport(auditId),

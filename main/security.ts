@@ -17,6 +17,10 @@ export function secureWebPreferences(preloadPath: string): WebPreferences {
     experimentalFeatures: false,
     webviewTag: false,
     spellcheck: false,
+    // A station's screens hold the scanners by leases they renew every 2 s (the Stock-take and Plan
+    // screens): a minimised or covered window must not have its timers slowed until a lease lapses
+    // and scans fall back to checking items in and out.
+    backgroundThrottling: false,
   };
 }
 

@@ -46,6 +46,7 @@ let ids = 0;
 let now = 1_000;
 let queue: Queue;
 let role: MemberRole = 'station';
+let whole = true;
 let takes: StockTakes;
 const event = (code: string): ScanEvent => ({ deviceId: 'serial-1', code, receivedAt: (now += 5_000) });
 const open = (): StockTakes =>
@@ -57,12 +58,14 @@ const open = (): StockTakes =>
     now: () => now,
     member: () => Promise.resolve({ orgId: ORG, role }),
     duplicateWindowMs: 1500,
+    wholeCopy: () => Promise.resolve(whole),
   });
 const queued = async (): Promise<{ action: string; payload: Record<string, unknown> }[]> =>
   (await queue.listQueue(100)).map((op) => ({ action: `${op.table}.${op.action}`, payload: op.payload }));
 
 beforeEach(async () => {
   role = 'station';
+  whole = true;
   queue = new Queue(new MemoryStorage(), { newId: () => id(900 + (ids += 1)), clock: () => now, devicePrefix: 'test-' });
   await queue.applyPull(
     {
@@ -163,13 +166,15 @@ describe('a stock-take on this device', () => {
     await takes.start({ placeId: SHELF_B });
     const asked = await takes.scan(event('XLR-10M'));
     expect(asked).toMatchObject({ awaiting: 'quantity', queued: [], message: 'XLR cable 10 m: how many are here?' });
-    expect(await takes.scan(event('CMD:QTY:0'))).toMatchObject({ kind: 'error', message: 'quantity 0 moves nothing' });
+    expect(await takes.scan(event('CMD:QTY:-3'))).toMatchObject({ kind: 'error', message: 'a count is a whole number of units, not -3' });
     const counted = await takes.scan(event('CMD:QTY:12'));
     expect(counted.message).toBe('XLR cable 10 m: 12 counted on Shelf B01 (WH1-B01)');
     expect(await takes.scan(event('XLR-10M'), 30)).toMatchObject({ message: 'XLR cable 10 m: 30 counted on Shelf B01 (WH1-B01)' });
     expect(await takes.scan(event('MIC-2'), 4)).toMatchObject({ kind: 'error', queued: [] });
+    // A count corrected to none here (the cables were counted on the wrong shelf).
+    expect(await takes.scan(event('XLR-10M'), 0)).toMatchObject({ message: 'XLR cable 10 m: 0 counted on Shelf B01 (WH1-B01)' });
     const counts = (await queued()).filter((op) => op.action === 'audits.scan').map((op) => op.payload['quantity']);
-    expect(counts).toEqual([12, 30]);
+    expect(counts).toEqual([12, 30, 0]);
     expect((await takes.view())?.counts.found).toBe(1);
   });
 
@@ -192,6 +197,13 @@ describe('a stock-take on this device', () => {
       code: 'conflict',
       message: "MIC-1 is already an item's code",
     });
+    // Only a code this stock-take found unknown: not a command, a place, or a code never scanned.
+    for (const code of ['CMD:QTY:5', 'WH1-B01', 'PRE-0100'])
+      await expect(takes.claim({ code, name: 'DI box', category: 'Audio' }, event(code))).rejects.toMatchObject({
+        code: 'invalid_arguments',
+      });
+    // A count held for a bulk item is not for the new item.
+    await takes.scan(event('CMD:QTY:5'));
     const before = (await queued()).length;
     const claimed = await takes.claim({ code: 'pre-0099', name: 'DI box', category: 'Audio' }, event('pre-0099'));
     expect(claimed).toMatchObject({ kind: 'ok', message: 'Found: DI box · PRE-0099' });
@@ -219,6 +231,15 @@ describe('a stock-take on this device', () => {
     // A place's label starts the next one.
     expect(await takes.scan(event('wh1-b01'))).toMatchObject({ kind: 'ok', message: 'Stock-take of Shelf B01 (WH1-B01) started' });
     expect((await takes.view())?.root.code).toBe('WH1-B01');
+  });
+
+  it('refuses a device that keeps only some gigs: real items would read unknown and nothing would be expected', async () => {
+    whole = false;
+    await expect(takes.start({ placeId: SHELF_A })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/whole company/),
+    });
+    expect(await queued()).toEqual([]);
   });
 
   it('refuses a second stock-take, an unknown place and a long category in words, queueing nothing', async () => {

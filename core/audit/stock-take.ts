@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { StationError } from '../errors';
 import type { CacheIndex, TableOf } from '../store/cache-index';
 import type { Setting } from '../store/settings';
-import { parseBarcode, quantityProblem } from '../scan/barcode';
+import { parseBarcode } from '../scan/barcode';
 import type { ScanEvent } from '../scanner/types';
 import type { NewOp, QueuedOp } from '../sync/model';
 import { opAllowed, roleWords, type MemberRole } from '../sync/roles';
@@ -82,7 +82,21 @@ export interface StockTakeDeps {
   member: () => Promise<{ orgId: string; role: MemberRole } | null>;
   /** The same code again within this window is a scanner's double read, not a second count. */
   duplicateWindowMs: number;
+  /** Whether this device keeps the whole company (a partial copy would judge real items unknown and miss what is expected). */
+  wholeCopy: () => Promise<boolean>;
 }
+
+/** The largest count of a bulk item at one place the server takes (audit_scans.quantity). */
+const MAX_COUNT = 10_000_000;
+
+/** Why a stock-take count cannot be used, or null: a whole number from 0 (none here: a count corrected) to MAX_COUNT. */
+export function countProblem(quantity: number | string): string | null {
+  const text = String(quantity).trim();
+  if (!/^\d+$/.test(text)) return `a count is a whole number of units, not ${text.slice(0, 20) || 'nothing'}`;
+  return Number(text) > MAX_COUNT ? `a count of ${text} is over ${MAX_COUNT.toLocaleString('en')}` : null;
+}
+
+const PARTIAL_COPY = "a stock-take needs this device to keep the whole company's data: Settings → What this device keeps";
 
 const KIND_FEEDBACK: Record<AuditScanKind, Feedback['kind']> = {
   found: 'ok',
@@ -171,6 +185,7 @@ export class StockTakes {
     const category = input.category?.trim() ?? '';
     if (category.length > 80) throw new StationError('invalid_arguments', 'the category is longer than 80 characters');
     if ((await this.current()) !== null) throw new StationError('conflict', 'a stock-take is already open here: close it first');
+    if (!(await this.deps.wholeCopy())) throw new StationError('conflict', PARTIAL_COPY);
     const auditId = this.deps.newId();
     await this.deps.enqueue({
       table: 'audits',
@@ -187,6 +202,7 @@ export class StockTakes {
       throw new StationError('not_found', 'the place of that stock-take is not on this device yet: sync first');
     const open = await this.current();
     if (open !== null && open.auditId !== audit.id) throw new StationError('conflict', 'a stock-take is already open here: close it first');
+    if (!(await this.deps.wholeCopy())) throw new StationError('conflict', PARTIAL_COPY);
     if (open !== null) return this.shown();
     return this.begin(audit.id, place, audit.category);
   }
@@ -268,7 +284,14 @@ export class StockTakes {
     const where = (at: string | null): string => placeText(at === null ? null : t.locations.get(at)) ?? 'no shelf';
     const lines: StockTakeView['toFind'] = [];
     let expected = 0;
-    const seenCase = (caseId: string | null): boolean => caseId !== null && state.seen[caseId] !== undefined;
+    // In a case scanned here, at any depth (the server counts a case's contents with it).
+    const seenCase = (caseId: string | null): boolean => {
+      for (let at = caseId, depth = 0; at !== null && depth < 16; depth += 1) {
+        if (state.seen[at] !== undefined) return true;
+        at = t.cases.get(at)?.parentCaseId ?? null;
+      }
+      return false;
+    };
     for (const asset of t.assets.byId.values()) {
       if (asset.deletedAt !== null || asset.status === 'checked_out' || asset.status === 'retired' || !inside(asset.locationId)) continue;
       if (state.category !== null && asset.category !== state.category) continue;
@@ -281,11 +304,11 @@ export class StockTakes {
         if (box.deletedAt !== null || !inside(box.locationId)) continue;
         if (t.assets.find('caseId', box.id).some((a) => a.status === 'checked_out')) continue;
         expected += 1;
-        if (state.seen[box.id] === undefined)
-          lines.push({ id: box.id, code: box.barcode, name: box.name ?? box.barcode, where: where(box.locationId) });
+        if (!seenCase(box.id)) lines.push({ id: box.id, code: box.barcode, name: box.name ?? box.barcode, where: where(box.locationId) });
       }
     for (const item of t.bulk.byId.values()) {
-      if (!inside(item.locationId) || (state.category !== null && item.category !== state.category)) continue;
+      // Stock that is all out is not expected on its shelf.
+      if (item.inWarehouse === 0 || !inside(item.locationId) || (state.category !== null && item.category !== state.category)) continue;
       expected += 1;
       if (state.seen[item.id] === undefined)
         lines.push({ id: item.id, code: item.barcode ?? item.name, name: item.name, where: where(item.locationId) });
@@ -322,7 +345,7 @@ export class StockTakes {
     }
     if (parsed.kind === 'command') return answer('warning', `CMD:${parsed.command} does nothing in a stock-take`, `CMD:${parsed.command}`);
     if (parsed.kind === 'quantity') {
-      const why = quantityProblem(parsed.text);
+      const why = countProblem(parsed.text);
       if (why !== null) return answer('error', why, `CMD:QTY:${parsed.text}`);
       const quantity = Number(parsed.text);
       if (this.awaiting !== null) {
@@ -357,7 +380,7 @@ export class StockTakes {
         this.awaiting = { id: judged.id, code, name: judged.name };
         return answer('ok', `${judged.name}: how many are here?`, code, [], 'quantity');
       }
-      const why = quantityProblem(quantity);
+      const why = countProblem(quantity);
       if (why !== null) return answer('error', why, code);
       return this.count(state, event, { id: judged.id, code, name: judged.name }, quantity);
     }
@@ -437,6 +460,11 @@ export class StockTakes {
     const assets = await this.deps.index.table('assets');
     if (assets.first('barcode', code) !== null || assets.first('serial', code) !== null)
       throw new StationError('conflict', `${code} is already an item's code`);
+    // Only a label this stock-take found unknown: not a command, a place, or a code never scanned.
+    if (!state.unknown.includes(code)) throw new StationError('invalid_arguments', `scan ${code} in this stock-take before claiming it`);
+    // A count held for a bulk item is not for the new item.
+    this.awaiting = null;
+    this.heldQuantity = null;
     await this.deps.enqueue({
       table: 'assets',
       action: 'claim',

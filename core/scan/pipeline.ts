@@ -78,6 +78,20 @@ export class ScanPipeline {
     return this.run(scan, () => takes.claim(input, scan));
   }
 
+  /** A code typed (or a count keyed) on the Stock-take screen: counted there whatever the lease, never checked in or out. */
+  stockTakeScan(scan: ScanEvent, quantity?: number): Promise<Feedback> {
+    const takes = this.stockTakes;
+    if (takes === undefined) return Promise.reject(new Error('this host takes no stock'));
+    return this.run(scan, () => takes.scan(scan, quantity));
+  }
+
+  /** Work in turn with the scans (a stock-take started, joined, closed or left between two scans, never during one). */
+  serially<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(this.onError);
+    return result;
+  }
+
   /** Scans go to the open stock-take for `seconds` (0 ends it); whether they do now. */
   auditFor(seconds: number): boolean {
     const now = this.plans?.now();

@@ -112,16 +112,29 @@ describe('putting away on check-in', () => {
     expect(await scan('WH1-B01')).toMatchObject({ kind: 'ok', message: 'MIC-1 put away on Shelf B01 (WH1-B01)' });
   });
 
-  it('puts a case away with its contents, and bulk stock by its units', async () => {
+  it('puts a case away with its contents; not bulk stock (a few units back would move the whole stock)', async () => {
     await scan('CASE-1');
     expect(await scan('WH1-B01')).toMatchObject({ message: 'case CASE-1 put away on Shelf B01 (WH1-B01)' });
     await scan('CMD:QTY:10');
     await scan('SHELF-XLR');
-    expect(await scan('WH1-B01')).toMatchObject({ kind: 'ok', message: 'XLR cable 10 m · SHELF-XLR put away on Shelf B01 (WH1-B01)' });
-    expect((await queued()).filter((op) => op.includes('put_away'))).toEqual([
-      `cases.put_away ${CASE} ${SHELF}`,
-      `bulk_items.put_away ${id(50)} ${SHELF}`,
-    ]);
+    expect(await scan('WH1-B01')).toMatchObject({ kind: 'warning', queued: [] });
+    expect((await queued()).filter((op) => op.includes('put_away'))).toEqual([`cases.put_away ${CASE} ${SHELF}`]);
+  });
+
+  it('puts away only what the same scanner checked in, within minutes; UNDO puts it back where it was', async () => {
+    const bench = (code: string, deviceId: string, after = 5_000): ReturnType<ScanSession['handle']> =>
+      session.handle({ deviceId, code, receivedAt: (now += after) });
+    await bench('MIC-1', 'bench-1');
+    // Another bench's shelf scan is not for bench 1's item.
+    expect(await bench('WH1-B01', 'bench-2')).toMatchObject({ kind: 'warning', queued: [] });
+    await bench('MIC-2', 'bench-1');
+    // Long after the check-in, a shelf's label does not move it.
+    expect(await bench('WH1-B01', 'bench-1', 10 * 60_000)).toMatchObject({ kind: 'warning', queued: [] });
+    await bench('MIC-1', 'bench-1');
+    expect(await bench('WH1-B01', 'bench-1')).toMatchObject({ kind: 'ok' });
+    expect(await bench('CMD:UNDO', 'bench-1')).toMatchObject({ kind: 'ok' });
+    const ops = await queued();
+    expect(ops.slice(-2)).toEqual([`assets.put_away ${id(101)} ${SHELF}`, `assets.put_away ${id(101)} ${SHELF}`]);
   });
 
   it('says how when a shelf is scanned at any other time, and queues nothing', async () => {

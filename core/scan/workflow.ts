@@ -87,12 +87,18 @@ type Found =
   | { kind: 'bulk'; row: BulkItem }
   | { kind: 'location'; row: Location };
 
-/** What a shelf's label scanned next puts away: the thing just checked in. */
+/** What a shelf's label scanned next puts away: the thing just checked in, by that scanner. */
 interface PutAwayTarget {
-  table: 'assets' | 'cases' | 'bulk_items';
+  table: 'assets' | 'cases';
   id: string;
   name: string;
+  /** Only the scanner that checked it in puts it away (two benches on one station share the session). */
+  deviceId: string;
+  at: number;
 }
+
+/** How long after its check-in a shelf's label still puts a thing away. */
+const PUT_AWAY_WINDOW_MS = 5 * 60_000;
 
 /** A condition given to one item of a case that is still out: sent with the case's check-in. */
 interface ItemCondition {
@@ -236,9 +242,10 @@ export class ScanSession {
     if (parsed.kind === 'code' && !carriesQuantity && last !== undefined && scan.receivedAt - last < this.deps.duplicateWindowMs) {
       return this.dropping(this.feedback('warning', `${code} scanned again — counted once`, code, scan));
     }
-    // Only the scan right after a check-in can put it away.
-    const putAway = this.putAwayTarget;
+    // Only the same scanner's next scan, within minutes of the check-in, can put it away.
+    const held = this.putAwayTarget;
     this.putAwayTarget = null;
+    const putAway = held !== null && held.deviceId === scan.deviceId && scan.receivedAt - held.at < PUT_AWAY_WINDOW_MS ? held : null;
     // A command, a gig or a badge is a deliberate act between two scans, never a double read: the
     // same item scanned right after it is meant (out by mistake, Check-in, scanned back in).
     if (parsed.kind === 'command') {
@@ -476,7 +483,6 @@ export class ScanSession {
     const op = await this.enqueue({ table: 'bulk_items', action: 'check_in', payload: { id: item.id, gig_id: gigId, quantity } });
     this.history.push({ code, undo: [{ table: 'bulk_items', action: 'check_out', payload: { id: item.id, gig_id: gigId, quantity } }] });
     const out = item.outTo[gigId] ?? 0;
-    this.putAwayTarget = { table: 'bulk_items', id: item.id, name };
     const message = `${quantity} × ${name} in${item.consumable ? ' (unused, back to stock)' : ''}`;
     return out < quantity
       ? this.feedback('warning', `${message}: this station counts ${out} out to that gig; the server decides`, code, scan, [op])
@@ -511,7 +517,14 @@ export class ScanSession {
         code,
         scan,
       );
+    const before =
+      target.table === 'assets'
+        ? ((await this.deps.catalog.findAssetById(target.id))?.locationId ?? null)
+        : ((await this.deps.catalog.findCaseById(target.id))?.locationId ?? null);
     const op = await this.enqueue({ table: target.table, action: 'put_away', payload: { id: target.id, location_id: place.id } });
+    // UNDO puts it back where it was (not the check-in before it).
+    if (before !== null)
+      this.history.push({ code, undo: [{ table: target.table, action: 'put_away', payload: { id: target.id, location_id: before } }] });
     return this.feedback('ok', `${target.name} put away on ${words}`, code, scan, [op]);
   }
 
@@ -694,7 +707,7 @@ export class ScanSession {
     if (asset.status === 'retired') return this.feedback('error', `${serial} is retired`, code, scan);
     if (asset.status === 'available' && this.condition === 'ok') {
       // Re-shelving: an item already in, then a shelf's label, moves it there.
-      this.putAwayTarget = { table: 'assets', id: asset.id, name: serial };
+      this.putAwayTarget = { table: 'assets', id: asset.id, name: serial, deviceId: scan.deviceId, at: scan.receivedAt };
       return this.feedback('warning', `${serial} is already in (scan a shelf to put it there)`, code, scan);
     }
     const condition = this.condition;
@@ -731,8 +744,10 @@ export class ScanSession {
     }
     this.setCondition('ok');
     // A damaged or incomplete item goes to quarantine or maintenance, not onto a shelf.
-    if (condition === 'ok') this.putAwayTarget = { table: 'assets', id: asset.id, name: serial };
-    const kept = await this.keepHere('assets', asset.id, asset.homeLocationId);
+    if (condition === 'ok')
+      this.putAwayTarget = { table: 'assets', id: asset.id, name: serial, deviceId: scan.deviceId, at: scan.receivedAt };
+    // An item of a case checked in alone stays with its case's record; only whole things are transferred.
+    const kept = asset.caseId === null ? await this.keepHere('assets', asset.id, asset.homeLocationId) : null;
     const also = kept === null ? '' : ` — ${kept.words}`;
     const ops = kept === null ? [op] : [op, kept.op];
     if (condition === 'damaged') return this.feedback('warning', `${serial} in, damaged → quarantine${also}`, code, scan, ops);
@@ -742,14 +757,17 @@ export class ScanSession {
 
   private async checkInCase(box: Case, code: string, scan: ScanEvent): Promise<Feedback> {
     const items = this.itemConditions.get(box.id) ?? [];
+    const condition = this.condition;
     const op = await this.enqueue({
       table: 'cases',
       action: 'check_in',
-      payload: { id: box.id, condition: this.condition, ...(items.length === 0 ? {} : { items }) },
+      payload: { id: box.id, condition, ...(items.length === 0 ? {} : { items }) },
     });
     this.itemConditions.delete(box.id);
     this.setCondition('ok');
-    this.putAwayTarget = { table: 'cases', id: box.id, name: `case ${box.barcode}` };
+    // A case with items marked damaged or missing parts: those go to quarantine or maintenance, not onto a shelf with it.
+    if (items.length === 0 && condition === 'ok')
+      this.putAwayTarget = { table: 'cases', id: box.id, name: `case ${box.barcode}`, deviceId: scan.deviceId, at: scan.receivedAt };
     const kept = await this.keepHere('cases', box.id, box.homeLocationId);
     const also = kept === null ? '' : ` — ${kept.words}`;
     const ops = kept === null ? [op] : [op, kept.op];

@@ -137,17 +137,19 @@ export const OPS = {
     },
   },
   assets: {
+    // Out to a gig an item is on no shelf; back in, it is home (the server's rule, migration 20261208000100).
     check_out: {
       needsBaseVersion: true,
-      sets: (payload) => ({ status: 'checked_out', current_gig_id: payload['gig_id'] }),
+      sets: (payload) => ({ status: 'checked_out', current_gig_id: payload['gig_id'], location_id: null }),
       noun: 'check-out scan',
       label: async (payload, names) => `Check-out of ${await names.asset(payload['id'])} to ${await names.gig(payload['gig_id'])}`,
     },
     check_in: {
       needsBaseVersion: false,
-      sets: (payload) => ({
+      sets: (payload, _timestamp, row) => ({
         status: (typeof payload['condition'] === 'string' ? CONDITION_STATUS[payload['condition']] : undefined) ?? 'available',
         current_gig_id: null,
+        ...(row !== null && row['status'] === 'checked_out' ? { location_id: row['home_location_id'] ?? null } : {}),
       }),
       noun: 'check-in scan',
       label: async (payload, names) =>

@@ -87,6 +87,7 @@ export async function auditBench(args: string[]): Promise<Record<string, unknown
       now: () => clock,
       member: () => Promise.resolve({ orgId: ORGS.northlight.id, role: 'station' }),
       duplicateWindowMs: 1500,
+      wholeCopy: () => Promise.resolve(true),
     });
     const { auditId: audit } = await takes.start({ placeId: warehouse.id });
     const feedback: number[] = [];

@@ -22,6 +22,7 @@ export function StockTakeScreen({ feedback, camera = false }: { feedback: Feedba
   const [view, setView] = useState<StockTakeView | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   const [closedId, setClosedId] = useState<string | null>(null);
+  const [closedElsewhere, setClosedElsewhere] = useState(false);
   const auditing = useScanLease('stock-take', (seconds) => window.station.setStockTakeScan({ seconds }).then((r) => r.auditing));
 
   const refresh = useCallback(() => {
@@ -47,14 +48,35 @@ export function StockTakeScreen({ feedback, camera = false }: { feedback: Feedba
       {view === null && closedId === null && <StartStockTake onStart={(work) => act(work)} />}
       {view === null && closedId !== null && (
         <section aria-label="Report">
+          {closedElsewhere && (
+            <p role="status" className="note-error" data-testid="closed-elsewhere">
+              This stock-take was closed on another device: scans here would not be counted. The report is below.
+            </p>
+          )}
           <AuditReportPanel auditId={closedId} />
-          <button type="button" className="big" onClick={() => setClosedId(null)}>
+          <button
+            type="button"
+            className="big"
+            onClick={() => {
+              setClosedId(null);
+              setClosedElsewhere(false);
+            }}
+          >
             Start another stock-take
           </button>
         </section>
       )}
       {view != null && (
-        <OpenStockTake view={view} feedback={feedback} camera={camera} act={act} onClosed={(auditId) => setClosedId(auditId)} />
+        <OpenStockTake
+          view={view}
+          feedback={feedback}
+          camera={camera}
+          act={act}
+          onClosed={(auditId, where) => {
+            setClosedId(auditId);
+            setClosedElsewhere(where === 'elsewhere');
+          }}
+        />
       )}
       {error !== null && (
         <p role="alert" className="note-error">
@@ -153,7 +175,7 @@ function OpenStockTake({
   feedback: FeedbackView | null;
   camera: boolean;
   act: (work: Promise<unknown>, after?: () => void) => void;
-  onClosed: (auditId: string) => void;
+  onClosed: (auditId: string, where: 'here' | 'elsewhere') => void;
 }) {
   const [typed, setTyped] = useState('');
   const [answered, setAnswered] = useState<FeedbackView | null>(null);
@@ -161,6 +183,13 @@ function OpenStockTake({
   const [closing, setClosing] = useState(false);
   const asked = feedback !== null && feedback !== answered && feedback.awaiting === 'quantity' ? feedback : null;
   const elsewhere = useScannedElsewhere(view.auditId);
+  // Closed on another device: scans here would be refused and not counted. This device leaves it
+  // and shows the server's report.
+  const closedElsewhere = elsewhere?.closed === true;
+  useEffect(() => {
+    if (closedElsewhere) act(window.station.leaveStockTake(), () => onClosed(view.auditId, 'elsewhere'));
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- once, when the server says it closed
+  }, [closedElsewhere]);
   const toFind = elsewhere === null ? view.toFind : view.toFind.filter((thing) => !elsewhere.ids.has(thing.id));
   const toFindTotal = view.toFindTotal - (view.toFind.length - toFind.length);
   const submit = (event: FormEvent): void => {
@@ -168,7 +197,7 @@ function OpenStockTake({
     const code = typed.trim();
     if (code === '') return;
     setTyped('');
-    act(window.station.submitScan({ code, deviceId: 'screen' }));
+    act(window.station.submitStockTakeScan({ code, deviceId: 'screen' }));
   };
   const { counts } = view;
   const inRoot = view.place.id === view.root.id;
@@ -335,7 +364,7 @@ function OpenStockTake({
               <button
                 type="button"
                 className="big"
-                onClick={() => act(window.station.closeStockTake({ adjust: true }).then((r) => onClosed(r.auditId)))}
+                onClick={() => act(window.station.closeStockTake({ adjust: true }).then((r) => onClosed(r.auditId, 'here')))}
               >
                 Close and move what was in the wrong place here
               </button>
@@ -343,7 +372,7 @@ function OpenStockTake({
             <button
               type="button"
               className="big"
-              onClick={() => act(window.station.closeStockTake({ adjust: false }).then((r) => onClosed(r.auditId)))}
+              onClick={() => act(window.station.closeStockTake({ adjust: false }).then((r) => onClosed(r.auditId, 'here')))}
             >
               {view.canAdjust ? 'Close without moving anything' : 'Close'}
             </button>
@@ -360,7 +389,7 @@ function OpenStockTake({
           hint="How many are here?"
           onEnter={(quantity) => {
             setAnswered(asked);
-            act(window.station.submitScan({ code: `CMD:QTY:${quantity}`, deviceId: 'screen' }));
+            act(window.station.submitStockTakeScan({ code: `CMD:QTY:${quantity}`, deviceId: 'screen' }));
           }}
           onCancel={() => setAnswered(asked)}
         />
@@ -376,15 +405,15 @@ const MERGE_EVERY_MS = 10_000;
  * What every device has scanned in this stock-take, by thing, as the server has merged it (its
  * report of the open audit): the Still-to-find list leaves those out. Null offline or until read.
  */
-function useScannedElsewhere(auditId: string): { ids: ReadonlySet<string>; at: number } | null {
-  const [seen, setSeen] = useState<{ auditId: string; ids: ReadonlySet<string>; at: number } | null>(null);
+function useScannedElsewhere(auditId: string): { ids: ReadonlySet<string>; at: number; closed: boolean } | null {
+  const [seen, setSeen] = useState<{ auditId: string; ids: ReadonlySet<string>; at: number; closed: boolean } | null>(null);
   useEffect(() => {
     let live = true;
     const read = (): void =>
       void window.station.getAuditReport({ auditId }).then(
         (report) => {
           const ids = new Set(report.lines.filter((l) => l.kind !== 'missing' && l.id !== null).map((l) => l.id ?? ''));
-          if (live) setSeen({ auditId, ids, at: Date.now() });
+          if (live) setSeen({ auditId, ids, at: Date.now(), closed: report.status === 'closed' });
         },
         // Offline, or the start not synced yet: this device's own scans stand alone.
         () => live && setSeen(null),
