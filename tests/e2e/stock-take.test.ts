@@ -308,6 +308,11 @@ describe('a shelf stock-taken by a station and a phone at once', () => {
       'PRE-ST-0099': 'found',
     });
     await shoot(page, 'stock-take-report-station');
+    // The phone, still in the stock-take, learns it was closed: it leaves it and shows the server's report.
+    await crew.getByRole('button', { name: /^Stock-take/ }).click();
+    await expect.poll(() => crew.getByTestId('closed-elsewhere').count(), { timeout: 60_000 }).toBe(1);
+    await expect.poll(() => crew.getByTestId('audit-report-totals').innerText(), { timeout: 30_000 }).toMatch(/Missing\s*1/);
+    expect(await crew.evaluate('window.station.getStockTake()')).toBeNull();
 
     // The adjustment is a movement with the audit, from shelf B to shelf A.
     const { rows: moved } = await stack.db.query<{ from_location_id: string; location_id: string; audit_id: string }>(
