@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { RecentScan } from '../../../core/scan/recent';
 import type { ScanStateView, SyncStatusView } from '../../../core/station-api';
 import { errorText } from '../station-data';
 import { CameraScanner } from './CameraScanner';
+import { ManualEntry } from './ManualEntry';
 import { PickList } from './PickList';
 import { usePickList } from './usePickList';
 
@@ -78,7 +79,6 @@ export function ScanScreen({
 }) {
   const [state, setState] = useState<ScanStateView | null>(null);
   const feedback = recent[0] ?? null;
-  const [typed, setTyped] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState('');
 
@@ -95,18 +95,13 @@ export function ScanScreen({
     command(condition, setError, given === '' ? undefined : given);
   };
 
-  const submitTyped = (event: FormEvent): void => {
-    event.preventDefault();
-    const code = typed.trim();
-    if (code === '') return;
-    setTyped('');
+  const submitTyped = (code: string): void => {
     window.station.submitScan({ code, deviceId: 'screen' }).then(
       () => setError(null),
       (e: unknown) => setError(errorText(e)),
     );
   };
 
-  // Totals and lines come from one pick list (the one count definition, core/views/counts.ts).
   const pick = usePickList(state?.gig?.id ?? null, state?.mode ?? 'check_out', feedback);
   const progress = pick.list?.totals ?? null;
   const back = pick.list?.mode === 'check_in';
@@ -209,20 +204,7 @@ export function ScanScreen({
 
       {camera && <CameraScanner />}
 
-      <form className="manual-entry" onSubmit={submitTyped}>
-        <label htmlFor="manual-code">Type a code</label>
-        <input
-          id="manual-code"
-          value={typed}
-          onChange={(e) => setTyped(e.target.value)}
-          autoComplete="off"
-          spellCheck={false}
-          placeholder="serial, barcode, gig code or CMD:…"
-        />
-        <button type="submit" className="big">
-          Enter
-        </button>
-      </form>
+      <ManualEntry id="manual-code" placeholder="serial, barcode, gig code or CMD:…" onCode={submitTyped} />
       {error !== null && <p role="alert">{error}</p>}
 
       <section aria-label="Recent scans">

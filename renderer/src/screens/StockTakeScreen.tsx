@@ -4,6 +4,7 @@ import type { FeedbackView } from '../../../core/station-api';
 import { Time } from '../Time';
 import { errorText } from '../station-data';
 import { CameraScanner } from './CameraScanner';
+import { ManualEntry } from './ManualEntry';
 import { QuantityPad } from './QuantityPad';
 import { FeedbackMessage } from './ScanScreen';
 import { AuditReportPanel } from './AuditReportPanel';
@@ -177,7 +178,6 @@ function OpenStockTake({
   act: (work: Promise<unknown>, after?: () => void) => void;
   onClosed: (auditId: string, where: 'here' | 'elsewhere') => void;
 }) {
-  const [typed, setTyped] = useState('');
   const [answered, setAnswered] = useState<FeedbackView | null>(null);
   const [claiming, setClaiming] = useState<string | null>(null);
   const [closing, setClosing] = useState(false);
@@ -192,13 +192,6 @@ function OpenStockTake({
   }, [closedElsewhere]);
   const toFind = elsewhere === null ? view.toFind : view.toFind.filter((thing) => !elsewhere.ids.has(thing.id));
   const toFindTotal = view.toFindTotal - (view.toFind.length - toFind.length);
-  const submit = (event: FormEvent): void => {
-    event.preventDefault();
-    const code = typed.trim();
-    if (code === '') return;
-    setTyped('');
-    act(window.station.submitStockTakeScan({ code, deviceId: 'screen' }));
-  };
   const { counts } = view;
   const inRoot = view.place.id === view.root.id;
   return (
@@ -257,20 +250,11 @@ function OpenStockTake({
       </dl>
 
       {camera && <CameraScanner />}
-      <form className="manual-entry" onSubmit={submit}>
-        <label htmlFor="stock-code">Type a code</label>
-        <input
-          id="stock-code"
-          value={typed}
-          onChange={(e) => setTyped(e.target.value)}
-          autoComplete="off"
-          spellCheck={false}
-          placeholder="serial, barcode or shelf label"
-        />
-        <button type="submit" className="big">
-          Enter
-        </button>
-      </form>
+      <ManualEntry
+        id="stock-code"
+        placeholder="serial, barcode or shelf label"
+        onCode={(code) => act(window.station.submitStockTakeScan({ code, deviceId: 'screen' }))}
+      />
 
       {view.unclaimed.length > 0 && (
         <section aria-label="Unknown codes" className="stock-take-unknown">
