@@ -13,6 +13,8 @@ import type { ScanCatalog } from './scan/catalog';
 import { ScanPipeline } from './scan/pipeline';
 import { StockTakes } from './audit/stock-take';
 import { LabelSources } from './labels/sources';
+import { claimCode, editPlace } from './places/places';
+import type { NewOp } from './sync/model';
 import type { CacheIndex } from './store/cache-index';
 import { createPlanning } from './planning/planning';
 import type { Feedback } from './scan/workflow';
@@ -24,7 +26,7 @@ import { changedTables, type Queue } from './store/queue';
 import type { QueueStore } from './sync/queue-store';
 import type { SyncTransport } from './sync/transport';
 import { errorMessage } from './errors';
-import { onlyMembership, scansAsThemselves } from './sync/roles';
+import { onlyMembership, opAllowed, scansAsThemselves } from './sync/roles';
 import { WHOLE_ORGANIZATION } from './sync/scope';
 
 /** Where cache changes come from: the store's entity keys of changed rows (core/store/queue.ts). */
@@ -157,6 +159,9 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
     newId: parts.newId,
     now: () => parts.clock.now(),
   });
+  /** The signed-in person's one membership, as last known (offline too). */
+  const member = async () => onlyMembership(await backend.knownRoles(), (await backend.settings()).signedInAs);
+  const placeDeps = { index: parts.index, enqueue: (op: NewOp) => engine.enqueue(op), newId: parts.newId, member };
   const stockTakes = new StockTakes({
     index: parts.index,
     enqueue: (op) => engine.enqueue(op),
@@ -165,7 +170,7 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
     now: () => parts.clock.now(),
     duplicateWindowMs: DUPLICATE_WINDOW_MS,
     wholeCopy: async () => ((await store.settings.syncScope.get()) ?? WHOLE_ORGANIZATION).kind === 'org',
-    member: async () => onlyMembership(await backend.knownRoles(), (await backend.settings()).signedInAs),
+    member,
   });
   const pipeline = new ScanPipeline(
     {
@@ -202,6 +207,15 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
         auditScan: (seconds) => pipeline.auditFor(seconds),
         stockTakeTurns: pipeline,
         labels: new LabelSources(parts.index, store.settings.printedSheets),
+        rights: async () => {
+          const role = (await member())?.role;
+          return {
+            editPlaces: role !== undefined && opAllowed(role, 'locations', 'create'),
+            claimLabels: role !== undefined && opAllowed(role, 'assets', 'claim'),
+          };
+        },
+        claimCode: async (input) => claimCode({ ...placeDeps, stationWarehouse: () => store.settings.stationWarehouse.get() }, input),
+        editPlace: (edit) => editPlace(placeDeps, edit),
         sync: { engine, store },
         scanning,
         backend,

@@ -7,6 +7,7 @@
 import { syncScopeSchema } from './sync/scope';
 import { auditReportSchema } from './audit/report-schema';
 import { caseSheetSchema, labelListSchema, labelQuerySchema } from './labels/sources';
+import { placeEditSchema } from './places/places';
 import { auditPlaceSchema, claimInputSchema, openAuditSchema, stockTakeViewSchema } from './audit/stock-take';
 import { copyStateSchema } from './sync/verify';
 import { z } from 'zod';
@@ -278,6 +279,15 @@ export const stationApiSchema = {
   leaveStockTake: { args: z.tuple([]), result: z.object({ left: z.literal(true) }) },
   /** A stock-take's report from the server: frozen at close, merged from every device (online). */
   getAuditReport: { args: z.tuple([z.strictObject({ auditId: z.uuid() })]), result: auditReportSchema },
+  /** Sets up a warehouse or a place in one, renames one, or removes an empty one (admins, managers); checked against this device's copy first. */
+  editPlace: { args: z.tuple([placeEditSchema]), result: queuedOpSchema },
+  /** What the signed-in person may do here, as last known: set up places (admins, managers), claim pre-printed labels (stations too). */
+  getRights: { args: z.tuple([]), result: z.object({ editPlaces: z.boolean(), claimLabels: z.boolean() }) },
+  /** A pre-printed label scanned and not known: a new item with its code (in this station's warehouse, if it has one). */
+  claimCode: {
+    args: z.tuple([claimInputSchema]),
+    result: queuedOpSchema,
+  },
   /** The warehouse this station stands in (null: none set): what it checks in from another warehouse stays here. */
   getStationWarehouse: { args: z.tuple([]), result: stationWarehouseSchema },
   setStationWarehouse: { args: z.tuple([z.strictObject({ warehouseId: z.uuid().nullable() })]), result: stationWarehouseSchema },

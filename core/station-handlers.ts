@@ -25,6 +25,7 @@ import type { ScanPipeline } from './scan/pipeline';
 import type { AuditReport } from './audit/report-schema';
 import type { OpenAudit, StockTakes } from './audit/stock-take';
 import type { LabelSources } from './labels/sources';
+import type { PlaceEdit } from './places/places';
 import type { PlanTables } from './store/views';
 import { deviceWords } from './views/device-words';
 import { movementsCsv, movementsFileName } from './views/movements-csv';
@@ -87,6 +88,11 @@ export interface StationHandlerContext {
   stockTakes: StockTakes;
   /** Scans go to the open stock-take for `seconds` (0 ends it); whether they do now. */
   auditScan: (seconds: number) => boolean;
+  /** Sets up the places (core/places/places.ts). */
+  editPlace: (edit: PlaceEdit) => Promise<QueuedOp>;
+  rights: () => Promise<StationReturn<'getRights'>>;
+  /** Claims a pre-printed label for a new item (core/places/places.ts claimCode). */
+  claimCode: (input: StationArgs<'claimCode'>[0]) => Promise<QueuedOp>;
   /** What labels are printed from (core/labels/sources.ts). */
   labels: LabelSources;
   /** The open stock-take's scans in turn with every other scan (core/scan/pipeline.ts). */
@@ -314,6 +320,9 @@ export function createStationHandlers(context: StationHandlerContext): StationHa
       return { left: true as const };
     },
     getAuditReport: ({ auditId }) => backend.auditReport(auditId),
+    editPlace: (edit) => context.editPlace(edit),
+    getRights: () => context.rights(),
+    claimCode: (input) => context.claimCode(input),
     getStationWarehouse: () => stationWarehouse(),
     setStationWarehouse: async ({ warehouseId }) => {
       if (warehouseId === null) await store.settings.stationWarehouse.clear();

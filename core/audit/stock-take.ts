@@ -138,10 +138,10 @@ export class StockTakes {
     return (await this.deps.member())?.role ?? null;
   }
 
-  /** Warehouses, zones and shelves this device knows, each under its parent, for the picker. */
+  /** Every place this device knows (warehouses, zones, shelves, bins), each under its parent, for the pickers. */
   async places(): Promise<AuditPlace[]> {
     const locations = await this.deps.index.table('locations');
-    const live = [...locations.byId.values()].filter((l) => l.deletedAt === null && l.kind !== 'bin');
+    const live = [...locations.byId.values()].filter((l) => l.deletedAt === null);
     const children = new Map<string | null, Location[]>();
     for (const place of live) {
       const siblings = children.get(place.parentLocationId) ?? [];

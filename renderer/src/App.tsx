@@ -16,6 +16,7 @@ import { ScannersScreen } from './screens/ScannersScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
 import { SignInScreen } from './screens/SignInScreen';
 import { LabelsScreen } from './screens/LabelsScreen';
+import { PlacesScreen } from './screens/PlacesScreen';
 import { StockTakeScreen } from './screens/StockTakeScreen';
 import { SyncScreen } from './screens/SyncScreen';
 import { beep, prepareAudio } from './sound';
@@ -34,13 +35,14 @@ const ALL_SCREENS = {
   plan: 'Plan',
   stock: 'Stock-take',
   labels: 'Labels',
+  places: 'Places',
 } as const;
 export type Screen = keyof typeof ALL_SCREENS;
 
 /** In order: F1, F2… A phone has no scanner settings; its home is the crew member's schedule. The Plan screen opens from Gigs. */
 const SCREENS: Record<'station' | 'crew', readonly Screen[]> = {
-  station: ['scan', 'gigs', 'assets', 'sync', 'conflicts', 'scanners', 'settings', 'stock', 'labels'],
-  crew: ['mine', 'scan', 'gigs', 'assets', 'sync', 'conflicts', 'settings', 'stock', 'labels'],
+  station: ['scan', 'gigs', 'assets', 'sync', 'conflicts', 'scanners', 'settings', 'stock', 'labels', 'places'],
+  crew: ['mine', 'scan', 'gigs', 'assets', 'sync', 'conflicts', 'settings', 'stock', 'labels', 'places'],
 };
 
 /**
@@ -59,6 +61,7 @@ const Settings = memo(SettingsScreen);
 const Plan = memo(PlanScreen);
 const StockTake = memo(StockTakeScreen);
 const Labels = memo(LabelsScreen);
+const Places = memo(PlacesScreen);
 const SignIn = memo(SignInScreen);
 
 type Load = { state: 'loading' } | { state: 'ready'; info: StationInfo } | { state: 'failed'; message: string };
@@ -175,7 +178,7 @@ export function App({ variant = 'station', push, onOpenGig, onSignedIn }: AppPro
   // F-keys switch screens: reachable with a scanner in one hand.
   useEffect(() => {
     const onKey = (event: KeyboardEvent): void => {
-      const next = screens[Number(/^F([1-9])$/.exec(event.key)?.[1] ?? 0) - 1];
+      const next = screens[Number(/^F([1-9]|1[0-2])$/.exec(event.key)?.[1] ?? 0) - 1];
       if (next === undefined) return;
       event.preventDefault();
       setScreen(next);
@@ -250,6 +253,7 @@ export function App({ variant = 'station', push, onOpenGig, onSignedIn }: AppPro
           {screen === 'scanners' && <Scanners feedback={lastFeedback} />}
           {screen === 'stock' && <StockTake feedback={lastFeedback} camera={variant === 'crew'} />}
           {screen === 'labels' && <Labels />}
+          {screen === 'places' && <Places />}
           {screen === 'settings' && settingsError !== null && (
             <p role="alert" className="note-error">
               {settingsError}

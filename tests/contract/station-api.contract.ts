@@ -271,6 +271,8 @@ export function stationApiContract(name: string, connect: () => Promise<Connecte
           status: 'checked_out',
           gigId: GIG_TOUR,
           caseId: CASE,
+          placeIds: [],
+          place: null,
         },
         {
           id: ASSET_HOME,
@@ -281,6 +283,8 @@ export function stationApiContract(name: string, connect: () => Promise<Connecte
           status: 'available',
           gigId: null,
           caseId: null,
+          placeIds: [],
+          place: null,
         },
       ]);
     });

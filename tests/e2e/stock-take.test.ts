@@ -359,4 +359,72 @@ describe('a shelf stock-taken by a station and a phone at once', () => {
     await expect.poll(() => page.getByTestId('asset-count').innerText(), { timeout: 30_000 }).toMatch(/^5 of /);
     expect(pageErrors).toEqual([]);
   }, 120_000);
+
+  it('a manager adds a shelf on the Places screen (checked first, then queued and sent); the station lists it, read-only', async () => {
+    const manager = await browser.newPage({ viewport: { width: 414, height: 896 }, hasTouch: true, isMobile: true });
+    manager.on('pageerror', (error) => pageErrors.push(`manager: ${error.message}`));
+    await manager.goto(`${web.url}/#backend=${encodeURIComponent(stack.url)}&anon=${encodeURIComponent(stack.anonKey)}`);
+    await signInOnPhone(manager, org.members.manager.email, org.members.manager.password);
+    await manager.getByRole('button', { name: /^Places/ }).click();
+    const warehouseRow = manager.getByTestId('places-list').getByRole('button', { name: /North Warehouse ST-WH/ });
+    await expect.poll(() => warehouseRow.count(), { timeout: 60_000 }).toBe(1);
+    await warehouseRow.click();
+    const add = manager.getByRole('form', { name: 'Add inside North Warehouse' });
+    await add.getByLabel('Kind').selectOption('shelf');
+    // A code already on a shelf is refused in words before anything is queued.
+    await add.getByLabel('Name').fill('Shelf C01');
+    await add.getByLabel('Code (on its label)').fill('st-a01');
+    await add.getByRole('button', { name: 'Add' }).click();
+    await expect
+      .poll(() => manager.getByTestId('places-result').innerText(), { timeout: 30_000 })
+      .toBe('code ST-A01 is already on Shelf A01 (ST-A01)');
+    await add.getByLabel('Code (on its label)').fill('st-c01');
+    await add.getByRole('button', { name: 'Add' }).click();
+    await expect.poll(() => manager.getByTestId('places-result').innerText(), { timeout: 30_000 }).toBe('Shelf C01 (ST-C01) added');
+    expect(await manager.evaluate<string[]>(OVERFLOW)).toEqual([]);
+    await shoot(manager, 'places-manager-414');
+    await manager.evaluate('window.station.syncNow()');
+    const onServer = async (): Promise<number> =>
+      (
+        await stack.db.query<{ n: number }>(
+          "select count(*)::int as n from public.locations where code = 'ST-C01' and parent_location_id = $1",
+          [warehouseId],
+        )
+      ).rows[0]?.n ?? 0;
+    await expect.poll(onServer, { timeout: 30_000 }).toBe(1);
+    await manager.setViewportSize({ width: 360, height: 740 });
+    expect(await manager.evaluate<string[]>(OVERFLOW)).toEqual([]);
+    await shoot(manager, 'places-manager-360');
+    await manager.close();
+
+    // The station (its role cannot set places up) lists it, and offers no changes.
+    await page.evaluate('window.station.syncNow()');
+    await page.keyboard.press('F10');
+    await page.locator('main[data-screen="places"]').waitFor();
+    await expect.poll(() => page.getByTestId('places-list').innerText(), { timeout: 30_000 }).toContain('ST-C01');
+    await page
+      .getByTestId('places-list')
+      .getByRole('button', { name: /Shelf C01/ })
+      .click();
+    expect(await page.getByRole('button', { name: /^Remove/ }).count()).toBe(0);
+    await shoot(page, 'places-station');
+
+    // A pre-printed label on its first scan: the station claims it for a new item, in its warehouse.
+    await screenTo('F1', 'scan');
+    await scanUntil('PRE-ST-0200', 'unknown barcode PRE-ST-0200');
+    await page.getByRole('button', { name: 'Claim PRE-ST-0200 for a new item' }).click();
+    const claim = page.getByRole('form', { name: 'Claim PRE-ST-0200' });
+    await claim.getByLabel('Name').fill('Cable tester');
+    await claim.getByLabel('Category').fill('Tools');
+    await claim.getByRole('button', { name: 'Claim' }).click();
+    await page.getByText('PRE-ST-0200 is now Cable tester: scan it again to move it').waitFor({ timeout: 30_000 });
+    expect(await page.getByRole('button', { name: 'Claim PRE-ST-0200 for a new item' }).count()).toBe(0);
+    await shoot(page, 'scan-claim-station');
+    await page.evaluate('window.station.syncNow()');
+    const claimed = async (): Promise<string | null> =>
+      (await stack.db.query<{ location_id: string }>("select location_id from public.assets where barcode = 'PRE-ST-0200'")).rows[0]
+        ?.location_id ?? null;
+    await expect.poll(claimed, { timeout: 30_000 }).toBe(warehouseId);
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
 });

@@ -3,6 +3,7 @@ import type { RecentScan } from '../../../core/scan/recent';
 import type { ScanStateView, SyncStatusView } from '../../../core/station-api';
 import { errorText } from '../station-data';
 import { CameraScanner } from './CameraScanner';
+import { ClaimForm } from './ClaimForm';
 import { ManualEntry } from './ManualEntry';
 import { PickList } from './PickList';
 import { usePickList } from './usePickList';
@@ -206,6 +207,7 @@ export function ScanScreen({
 
       <ManualEntry id="manual-code" placeholder="serial, barcode, gig code or CMD:…" onCode={submitTyped} />
       {error !== null && <p role="alert">{error}</p>}
+      <UnknownLabel feedback={feedback} />
 
       <section aria-label="Recent scans">
         <h2>Recent scans</h2>
@@ -221,6 +223,54 @@ export function ScanScreen({
       </section>
 
       <PickList list={pick.list} error={pick.error} focus={pickListFocus} feedback={feedback} />
+    </div>
+  );
+}
+
+/**
+ * A pre-printed label the station does not know (issue 21): a station or a manager claims it for a
+ * new item on its first scan — its name and category — then scans it again to move it.
+ */
+function UnknownLabel({ feedback }: { feedback: RecentScan | null }) {
+  const [canClaim, setCanClaim] = useState(false);
+  const [claiming, setClaiming] = useState<string | null>(null);
+  const [said, setSaid] = useState<{ code: string; text: string; failed: boolean } | null>(null);
+  useEffect(() => {
+    window.station.getRights().then(
+      (r) => setCanClaim(r.claimLabels),
+      () => setCanClaim(false),
+    );
+  }, []);
+  const code = feedback?.kind === 'error' && feedback.message.startsWith('unknown barcode ') ? feedback.code : null;
+  if (!canClaim || (code === null && said === null && claiming === null)) return null;
+  return (
+    <div className="unknown-label" data-testid="unknown-label">
+      {code !== null && claiming !== code && said?.code !== code && (
+        <button type="button" onClick={() => setClaiming(code)}>
+          Claim {code} for a new item
+        </button>
+      )}
+      {claiming !== null && (
+        <ClaimForm
+          code={claiming}
+          onCancel={() => setClaiming(null)}
+          onClaim={(name, category) => {
+            const claimed = claiming;
+            window.station.claimCode({ code: claimed, name, category }).then(
+              () => {
+                setClaiming(null);
+                setSaid({ code: claimed, text: `${claimed} is now ${name}: scan it again to move it`, failed: false });
+              },
+              (e: unknown) => setSaid({ code: '', text: errorText(e), failed: true }),
+            );
+          }}
+        />
+      )}
+      {said !== null && (
+        <p role={said.failed ? 'alert' : 'status'} className={said.failed ? 'note-error' : 'note-ok'}>
+          {said.text}
+        </p>
+      )}
     </div>
   );
 }
