@@ -178,11 +178,15 @@ describe('a stock-take on this device', () => {
     expect((await takes.view())?.counts.found).toBe(1);
   });
 
-  it('carries on after a restart, from what the device kept', async () => {
+  it('carries on after a restart, from what the device kept: the tally every 20 scans, an unknown label at once', async () => {
     const { auditId } = await takes.start({ placeId: SHELF_A });
-    await takes.scan(event('MIC-1'));
+    for (let i = 0; i < 20; i += 1) await takes.scan(event(i % 2 === 0 ? 'MIC-1' : 'MIC-4'));
+    await takes.scan(event('PRE-0099'));
+    await takes.scan(event('CASE-1'));
     const again = await open().view();
-    expect(again).toMatchObject({ auditId, counts: { found: 1 } });
+    // The case's tick was not written yet (its scan op is queued; the server's report has it).
+    expect(again).toMatchObject({ auditId, counts: { found: 2, unknown: 1 }, unclaimed: ['PRE-0099'] });
+    expect((await queued()).filter((op) => op.action === 'audits.scan')).toHaveLength(22);
   });
 
   it('claims an unknown label for a new item on the shelf counted, then counts it there; crew cannot', async () => {

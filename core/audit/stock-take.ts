@@ -20,6 +20,8 @@ import { stockTakeLineSchema, type StockTakeState } from './state';
 
 /** How many of the latest scans the screen lists (the tally counts all of them). */
 const RECENT = 30;
+/** Every how many scans the tally is written to the device's settings (each write is the whole tally). */
+const TALLY_EVERY = 20;
 /** How many things still to find the screen lists (the total is given too). */
 const TO_FIND = 200;
 
@@ -120,6 +122,8 @@ export class StockTakes {
   /** A count scanned (CMD:QTY:n) before its bulk item. */
   private heldQuantity: number | null = null;
   private lastScan: { code: string; at: number } | null = null;
+  /** Scans tallied in memory since the state was last written. */
+  private unsaved = 0;
 
   constructor(private readonly deps: StockTakeDeps) {}
 
@@ -130,8 +134,20 @@ export class StockTakes {
 
   private async save(state: StockTakeState | null): Promise<void> {
     this.state = state;
+    this.unsaved = 0;
     if (state === null) await this.deps.saved.clear();
     else await this.deps.saved.set(state);
+  }
+
+  /**
+   * A scan's tally: kept in memory at once, written to the device's settings every TALLY_EVERY
+   * scans (or now, when `now`). The scan's op is queued durably before this; the tally is what the
+   * screen shows, and a restart loses at most the last few scans' ticks (the server's report has them).
+   */
+  private async tally(state: StockTakeState, now = false): Promise<void> {
+    this.unsaved += 1;
+    if (now || this.unsaved >= TALLY_EVERY) await this.save(state);
+    else this.state = state;
   }
 
   private async role(): Promise<MemberRole | null> {
@@ -408,12 +424,16 @@ export class StockTakes {
     const seen = { ...state.seen };
     if (judged.id !== null) seen[judged.id] = judged.kind;
     const unknown = judged.kind === 'unknown' ? [...state.unknown.filter((c) => c !== code), code] : state.unknown;
-    await this.save({
-      ...state,
-      seen,
-      unknown,
-      recent: [...state.recent, { code, kind: judged.kind, name: judged.name, detail, at: event.receivedAt }].slice(-RECENT),
-    });
+    // An unknown label is written at once: it is claimed from this list, after a restart too.
+    await this.tally(
+      {
+        ...state,
+        seen,
+        unknown,
+        recent: [...state.recent, { code, kind: judged.kind, name: judged.name, detail, at: event.receivedAt }].slice(-RECENT),
+      },
+      judged.kind === 'unknown',
+    );
     const words = { found: 'Found', wrong_place: 'Wrong place', out_to_gig: 'Out to a gig', unknown: 'Unknown code' }[judged.kind];
     return answer(
       KIND_FEEDBACK[judged.kind],
@@ -439,7 +459,7 @@ export class StockTakes {
     const row = bulk.get(item.id);
     const kind: AuditScanKind = row !== null && isInside(locations, row.locationId, state.placeId) ? 'found' : 'wrong_place';
     const detail = `${quantity} counted on ${placeText(locations.get(state.placeId)) ?? 'this place'}`;
-    await this.save({
+    await this.tally({
       ...state,
       seen: { ...state.seen, [item.id]: kind },
       recent: [...state.recent, { code: item.code, kind, name: item.name, detail, at: event.receivedAt }].slice(-RECENT),
