@@ -161,7 +161,8 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
   });
   /** The signed-in person's one membership, as last known (offline too). */
   const member = async () => onlyMembership(await backend.knownRoles(), (await backend.settings()).signedInAs);
-  const placeDeps = { index: parts.index, enqueue: (op: NewOp) => engine.enqueue(op), newId: parts.newId, member };
+  const wholeCopy = async (): Promise<boolean> => ((await store.settings.syncScope.get()) ?? WHOLE_ORGANIZATION).kind === 'org';
+  const placeDeps = { index: parts.index, enqueue: (op: NewOp) => engine.enqueue(op), newId: parts.newId, member, wholeCopy };
   const stockTakes = new StockTakes({
     index: parts.index,
     enqueue: (op) => engine.enqueue(op),
@@ -169,7 +170,7 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
     newId: parts.newId,
     now: () => parts.clock.now(),
     duplicateWindowMs: DUPLICATE_WINDOW_MS,
-    wholeCopy: async () => ((await store.settings.syncScope.get()) ?? WHOLE_ORGANIZATION).kind === 'org',
+    wholeCopy,
     member,
   });
   const pipeline = new ScanPipeline(
@@ -214,7 +215,9 @@ export function composeHost<S extends HostStore, C extends HostScanning>(parts: 
             claimLabels: role !== undefined && opAllowed(role, 'assets', 'claim'),
           };
         },
-        claimCode: async (input) => claimCode({ ...placeDeps, stationWarehouse: () => store.settings.stationWarehouse.get() }, input),
+        // In turn with the scans: the scan right after a claim finds the new item.
+        claimCode: (input) =>
+          pipeline.serially(() => claimCode({ ...placeDeps, stationWarehouse: () => store.settings.stationWarehouse.get() }, input)),
         editPlace: (edit) => editPlace(placeDeps, edit),
         sync: { engine, store },
         scanning,

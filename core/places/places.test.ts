@@ -27,6 +27,7 @@ const place = (placeId: string, kind: string, code: string, name: string, parent
 
 let queue: Queue;
 let role: MemberRole = 'manager';
+let whole = true;
 let ids = 0;
 const edit = (change: PlaceEdit): ReturnType<typeof editPlace> =>
   editPlace(
@@ -35,6 +36,7 @@ const edit = (change: PlaceEdit): ReturnType<typeof editPlace> =>
       enqueue: (op) => queue.enqueue(op, { id: id(800 + (ids += 1)), now: 1000 }),
       newId: () => id(700 + (ids += 1)),
       member: () => Promise.resolve({ orgId: ORG, role }),
+      wholeCopy: () => Promise.resolve(whole),
     },
     change,
   );
@@ -42,6 +44,7 @@ const queued = async (): Promise<unknown[]> => (await queue.listQueue(100)).map(
 
 beforeEach(async () => {
   role = 'manager';
+  whole = true;
   queue = new Queue(new MemoryStorage(), { newId: () => id(900 + (ids += 1)), clock: () => 1000, devicePrefix: 'test-' });
   await queue.applyPull(
     {
@@ -69,10 +72,21 @@ describe('setting up places', () => {
     await edit({ action: 'create', kind: 'warehouse', parentId: null, code: 'wh2', name: 'Dock Store' });
     await edit({ action: 'create', kind: 'shelf', parentId: WH, code: 'wh1-a02', name: 'Shelf A02' });
     await edit({ action: 'update', id: SHELF, name: 'Shelf A1' });
+    // On this device's lists at once, offline: a place to put a shelf in, its code taken.
+    const index = new CacheIndex(queue);
+    const dock = (await index.table('locations')).first('code', 'WH2');
+    expect(dock).toMatchObject({ kind: 'warehouse', name: 'Dock Store' });
+    expect(dock?.warehouseId).toBe(dock?.id);
+    expect((await index.table('locations')).first('code', 'WH1-A02')?.warehouseId).toBe(WH);
+    await expect(edit({ action: 'create', kind: 'zone', parentId: dock?.id ?? '', code: 'wh1-a02', name: 'Zone A' })).rejects.toThrow(
+      /already on Shelf A02/,
+    );
+    await edit({ action: 'create', kind: 'zone', parentId: dock?.id ?? '', code: 'wh2-a', name: 'Zone A' });
     expect(await queued()).toMatchObject([
       ['locations.create', { kind: 'warehouse', org_id: ORG, code: 'WH2', name: 'Dock Store' }],
       ['locations.create', { kind: 'shelf', parent_location_id: WH, code: 'WH1-A02', name: 'Shelf A02' }],
       ['locations.update', { id: SHELF, fields: { name: 'Shelf A1' } }],
+      ['locations.create', { kind: 'zone', code: 'WH2-A' }],
     ]);
   });
 
@@ -95,6 +109,9 @@ describe('setting up places', () => {
       ['manager', { action: 'update', id: SHELF }, /change the name or the code/],
       ['manager', { action: 'delete', id: id(77) }, /not on this device/],
     ];
+    whole = false;
+    await expect(edit({ action: 'create', kind: 'shelf', parentId: WH, code: 'X-9', name: 'X' })).rejects.toThrow(/keeps only some/);
+    whole = true;
     for (const [who, change, words] of refused) {
       role = who;
       await expect(edit(change), JSON.stringify(change)).rejects.toThrow(words);
@@ -111,6 +128,7 @@ describe('claiming a pre-printed label on its first scan', () => {
         enqueue: (op) => queue.enqueue(op, { id: id(800 + (ids += 1)), now: 1000 }),
         newId: () => id(700 + (ids += 1)),
         member: () => Promise.resolve({ orgId: ORG, role }),
+        wholeCopy: () => Promise.resolve(whole),
         stationWarehouse: () => Promise.resolve(standsIn),
       },
       { code, name: 'DI box', category: 'Audio' },

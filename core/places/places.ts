@@ -37,6 +37,8 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u206
 
 export interface PlaceDeps {
   index: Pick<CacheIndex, 'table'>;
+  /** Whether this device keeps the whole company: a partial copy cannot tell a code is free or a place empty. */
+  wholeCopy: () => Promise<boolean>;
   enqueue: (op: NewOp) => Promise<QueuedOp>;
   newId: () => string;
   member: () => Promise<{ orgId: string; role: MemberRole } | null>;
@@ -79,8 +81,12 @@ function checkCode(code: string): string {
   return clean;
 }
 
+const PARTIAL_COPY =
+  "this device keeps only some of the company's data, so it cannot tell a code is free or a place empty: Settings → What this device keeps";
+
 /** Queues one edit of the places, or says in words why not (nothing queued). */
 export async function editPlace(deps: PlaceDeps, edit: PlaceEdit): Promise<QueuedOp> {
+  if (!(await deps.wholeCopy())) throw new StationError('conflict', PARTIAL_COPY);
   const member = await deps.member();
   if (member === null)
     throw new StationError('forbidden', 'places are set up once this device has learnt your role (sign in while online)');
@@ -98,7 +104,12 @@ export async function editPlace(deps: PlaceDeps, edit: PlaceEdit): Promise<Queue
     const id = deps.newId();
     if (edit.kind === 'warehouse') {
       if (edit.parentId !== null) throw new StationError('invalid_arguments', 'a warehouse is in no other place');
-      return deps.enqueue({ table: 'locations', action: 'create', payload: { id, kind: 'warehouse', org_id: member.orgId, code, name } });
+      return deps.enqueue({
+        table: 'locations',
+        action: 'create',
+        // warehouse_id: what the server will set, so the new place is on this device's lists at once.
+        payload: { id, kind: 'warehouse', org_id: member.orgId, code, name, warehouse_id: id },
+      });
     }
     const parent = edit.parentId === null ? null : locations.get(edit.parentId);
     if (parent === null || parent.deletedAt !== null) throw new StationError('not_found', `choose the place this ${edit.kind} goes in`);
@@ -106,7 +117,7 @@ export async function editPlace(deps: PlaceDeps, edit: PlaceEdit): Promise<Queue
     return deps.enqueue({
       table: 'locations',
       action: 'create',
-      payload: { id, kind: edit.kind, parent_location_id: parent.id, code, name },
+      payload: { id, kind: edit.kind, parent_location_id: parent.id, code, name, warehouse_id: parent.warehouseId },
     });
   }
   const place = locations.get(edit.id);
@@ -150,6 +161,7 @@ export async function claimCode(
   deps: PlaceDeps & { stationWarehouse: () => Promise<string | null> },
   input: { code: string; name: string; category: string },
 ): Promise<QueuedOp> {
+  if (!(await deps.wholeCopy())) throw new StationError('conflict', PARTIAL_COPY);
   const member = await deps.member();
   if (member === null)
     throw new StationError('forbidden', 'labels are claimed once this device has learnt your role (sign in while online)');

@@ -124,9 +124,16 @@ describe('putting away on check-in', () => {
   it('puts away only what the same scanner checked in, within minutes; UNDO puts it back where it was', async () => {
     const bench = (code: string, deviceId: string, after = 5_000): ReturnType<ScanSession['handle']> =>
       session.handle({ deviceId, code, receivedAt: (now += after) });
+    // Two benches side by side: each puts away what it checked in.
     await bench('MIC-1', 'bench-1');
-    // Another bench's shelf scan is not for bench 1's item.
-    expect(await bench('WH1-B01', 'bench-2')).toMatchObject({ kind: 'warning', queued: [] });
+    await bench('MIC-2', 'bench-2');
+    expect(await bench('WH1-B01', 'bench-1')).toMatchObject({ kind: 'ok', message: 'MIC-1 put away on Shelf B01 (WH1-B01)' });
+    expect(await bench('WH1-B01', 'bench-2')).toMatchObject({ kind: 'ok', message: 'MIC-2 put away on Shelf B01 (WH1-B01)' });
+    // A shelf scan from a bench that checked nothing in puts nothing away.
+    expect(await bench('WH1-B01', 'bench-3')).toMatchObject({ kind: 'warning', queued: [] });
+    // An item of a case checked in alone goes where its case goes, not onto a shelf of its own.
+    await bench('MIC-3', 'bench-1');
+    expect(await bench('WH1-B01', 'bench-1')).toMatchObject({ kind: 'warning', queued: [] });
     await bench('MIC-2', 'bench-1');
     // Long after the check-in, a shelf's label does not move it.
     expect(await bench('WH1-B01', 'bench-1', 10 * 60_000)).toMatchObject({ kind: 'warning', queued: [] });

@@ -142,7 +142,7 @@ export class ScanSession {
   /** A quantity scanned (CMD:QTY:n) before its bulk item. */
   private pendingQuantity: number | null = null;
   /** The thing checked in by the last scan: a shelf's label scanned next puts it there (issue 21). */
-  private putAwayTarget: PutAwayTarget | null = null;
+  private readonly putAwayTargets = new Map<string, PutAwayTarget>();
   /** A bulk item scanned without a quantity: the next CMD:QTY:n (or typed quantity) moves it. */
   private awaitingQuantity: { item: BulkItem; mode: Mode } | null = null;
   /** Per case still out: items scanned with a condition, sent with the case's check-in (the rest come back OK). */
@@ -242,10 +242,11 @@ export class ScanSession {
     if (parsed.kind === 'code' && !carriesQuantity && last !== undefined && scan.receivedAt - last < this.deps.duplicateWindowMs) {
       return this.dropping(this.feedback('warning', `${code} scanned again — counted once`, code, scan));
     }
-    // Only the same scanner's next scan, within minutes of the check-in, can put it away.
-    const held = this.putAwayTarget;
-    this.putAwayTarget = null;
-    const putAway = held !== null && held.deviceId === scan.deviceId && scan.receivedAt - held.at < PUT_AWAY_WINDOW_MS ? held : null;
+    // Only the same scanner's next scan, within minutes of the check-in, can put it away (each
+    // scanner has its own: two benches on one station check in and put away side by side).
+    const held = this.putAwayTargets.get(scan.deviceId);
+    this.putAwayTargets.delete(scan.deviceId);
+    const putAway = held !== undefined && scan.receivedAt - held.at < PUT_AWAY_WINDOW_MS ? held : null;
     // A command, a gig or a badge is a deliberate act between two scans, never a double read: the
     // same item scanned right after it is meant (out by mistake, Check-in, scanned back in).
     if (parsed.kind === 'command') {
@@ -517,14 +518,16 @@ export class ScanSession {
         code,
         scan,
       );
-    const before =
-      target.table === 'assets'
-        ? ((await this.deps.catalog.findAssetById(target.id))?.locationId ?? null)
-        : ((await this.deps.catalog.findCaseById(target.id))?.locationId ?? null);
+    const row =
+      target.table === 'assets' ? await this.deps.catalog.findAssetById(target.id) : await this.deps.catalog.findCaseById(target.id);
+    // Where it was: its place, else its home (a case's place is known once the server answers its check-in).
+    const before = row?.locationId ?? row?.homeLocationId ?? null;
     const op = await this.enqueue({ table: target.table, action: 'put_away', payload: { id: target.id, location_id: place.id } });
-    // UNDO puts it back where it was (not the check-in before it).
-    if (before !== null)
-      this.history.push({ code, undo: [{ table: target.table, action: 'put_away', payload: { id: target.id, location_id: before } }] });
+    // UNDO puts it back where it was — never the scan before it (with no place known, it undoes nothing).
+    this.history.push({
+      code,
+      undo: before === null ? [] : [{ table: target.table, action: 'put_away', payload: { id: target.id, location_id: before } }],
+    });
     return this.feedback('ok', `${target.name} put away on ${words}`, code, scan, [op]);
   }
 
@@ -706,8 +709,15 @@ export class ScanSession {
     const serial = asset.serialNumber;
     if (asset.status === 'retired') return this.feedback('error', `${serial} is retired`, code, scan);
     if (asset.status === 'available' && this.condition === 'ok') {
-      // Re-shelving: an item already in, then a shelf's label, moves it there.
-      this.putAwayTarget = { table: 'assets', id: asset.id, name: serial, deviceId: scan.deviceId, at: scan.receivedAt };
+      // Re-shelving: an item already in, then a shelf's label, moves it there (an item of a case goes with its case).
+      if (asset.caseId === null)
+        this.putAwayTargets.set(scan.deviceId, {
+          table: 'assets',
+          id: asset.id,
+          name: serial,
+          deviceId: scan.deviceId,
+          at: scan.receivedAt,
+        });
       return this.feedback('warning', `${serial} is already in (scan a shelf to put it there)`, code, scan);
     }
     const condition = this.condition;
@@ -744,8 +754,9 @@ export class ScanSession {
     }
     this.setCondition('ok');
     // A damaged or incomplete item goes to quarantine or maintenance, not onto a shelf.
-    if (condition === 'ok')
-      this.putAwayTarget = { table: 'assets', id: asset.id, name: serial, deviceId: scan.deviceId, at: scan.receivedAt };
+    // An item of a case goes where its case goes.
+    if (condition === 'ok' && asset.caseId === null)
+      this.putAwayTargets.set(scan.deviceId, { table: 'assets', id: asset.id, name: serial, deviceId: scan.deviceId, at: scan.receivedAt });
     // An item of a case checked in alone stays with its case's record; only whole things are transferred.
     const kept = asset.caseId === null ? await this.keepHere('assets', asset.id, asset.homeLocationId) : null;
     const also = kept === null ? '' : ` — ${kept.words}`;
@@ -767,7 +778,13 @@ export class ScanSession {
     this.setCondition('ok');
     // A case with items marked damaged or missing parts: those go to quarantine or maintenance, not onto a shelf with it.
     if (items.length === 0 && condition === 'ok')
-      this.putAwayTarget = { table: 'cases', id: box.id, name: `case ${box.barcode}`, deviceId: scan.deviceId, at: scan.receivedAt };
+      this.putAwayTargets.set(scan.deviceId, {
+        table: 'cases',
+        id: box.id,
+        name: `case ${box.barcode}`,
+        deviceId: scan.deviceId,
+        at: scan.receivedAt,
+      });
     const kept = await this.keepHere('cases', box.id, box.homeLocationId);
     const also = kept === null ? '' : ` — ${kept.words}`;
     const ops = kept === null ? [op] : [op, kept.op];

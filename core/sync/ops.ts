@@ -258,6 +258,8 @@ export const OPS = {
         ...(typeof payload['org_id'] === 'string' ? { org_id: payload['org_id'] } : {}),
         kind: payload['kind'],
         parent_location_id: text(payload['parent_location_id']),
+        // The server sets it from the parent whatever is sent; the device fills it in the same way meanwhile.
+        warehouse_id: text(payload['warehouse_id']) ?? String(payload['id']),
         code: payload['code'],
         name: payload['name'],
         version: 1,

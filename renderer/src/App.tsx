@@ -178,7 +178,7 @@ export function App({ variant = 'station', push, onOpenGig, onSignedIn }: AppPro
   // F-keys switch screens: reachable with a scanner in one hand.
   useEffect(() => {
     const onKey = (event: KeyboardEvent): void => {
-      const next = screens[Number(/^F([1-9]|1[0-2])$/.exec(event.key)?.[1] ?? 0) - 1];
+      const next = screens[Number(/^F([1-9])$/.exec(event.key)?.[1] ?? 0) - 1];
       if (next === undefined) return;
       event.preventDefault();
       setScreen(next);
@@ -234,7 +234,8 @@ export function App({ variant = 'station', push, onOpenGig, onSignedIn }: AppPro
               {ALL_SCREENS[id]}
               {id === 'conflicts' && sync !== null && sync.conflicts > 0 && <span className="badge">{sync.conflicts}</span>}
               {id === 'sync' && sync !== null && sync.quarantined > 0 && <span className="badge">{sync.quarantined}</span>}
-              <kbd>F{i + 1}</kbd>
+              {/* F1–F9 only: F10 opens the window's or the browser's menu. */}
+              {i < 9 && <kbd>F{i + 1}</kbd>}
             </button>
           ))}
         </nav>

@@ -262,7 +262,7 @@ describe('a shelf stock-taken by a station and a phone at once', () => {
     }
     // The Labels screen on the phone: the shelf's items, ready to print or download.
     await crew.getByRole('button', { name: /^Labels/ }).click();
-    await crew.getByRole('button', { name: 'Items', exact: true }).click();
+    await crew.getByRole('group', { name: 'What to label' }).getByRole('button', { name: 'Items', exact: true }).click();
     await crew.getByLabel('At place').selectOption({ label: '\u2003Shelf A01 (ST-A01)' });
     await expect.poll(() => crew.getByTestId('labels-count').innerText(), { timeout: 30_000 }).toMatch(/^4 of 4 chosen/);
     for (const size of [
@@ -325,7 +325,7 @@ describe('a shelf stock-taken by a station and a phone at once', () => {
 
   it('prints the places’ labels the scanners read: a PDF downloaded from the Labels screen decodes to every code listed', async () => {
     await screenTo('F9', 'labels');
-    await page.getByRole('button', { name: 'Places', exact: true }).click();
+    await page.getByRole('group', { name: 'What to label' }).getByRole('button', { name: 'Places', exact: true }).click();
     await page.getByLabel('At place').selectOption({ label: 'North Warehouse (ST-WH)' });
     await page.getByLabel('Symbol').selectOption('qrcode');
     await expect.poll(() => page.getByTestId('labels-count').innerText(), { timeout: 30_000 }).toMatch(/^3 of 3 chosen/);
@@ -365,7 +365,10 @@ describe('a shelf stock-taken by a station and a phone at once', () => {
     manager.on('pageerror', (error) => pageErrors.push(`manager: ${error.message}`));
     await manager.goto(`${web.url}/#backend=${encodeURIComponent(stack.url)}&anon=${encodeURIComponent(stack.anonKey)}`);
     await signInOnPhone(manager, org.members.manager.email, org.members.manager.password);
-    await manager.getByRole('button', { name: /^Places/ }).click();
+    await manager
+      .getByRole('navigation', { name: 'Screens' })
+      .getByRole('button', { name: /^Places/ })
+      .click();
     const warehouseRow = manager.getByTestId('places-list').getByRole('button', { name: /North Warehouse ST-WH/ });
     await expect.poll(() => warehouseRow.count(), { timeout: 60_000 }).toBe(1);
     await warehouseRow.click();
@@ -399,7 +402,10 @@ describe('a shelf stock-taken by a station and a phone at once', () => {
 
     // The station (its role cannot set places up) lists it, and offers no changes.
     await page.evaluate('window.station.syncNow()');
-    await page.keyboard.press('F10');
+    await page
+      .getByRole('navigation', { name: 'Screens' })
+      .getByRole('button', { name: /^Places/ })
+      .click();
     await page.locator('main[data-screen="places"]').waitFor();
     await expect.poll(() => page.getByTestId('places-list').innerText(), { timeout: 30_000 }).toContain('ST-C01');
     await page
