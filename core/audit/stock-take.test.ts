@@ -4,6 +4,7 @@ import { CacheIndex } from '../store/cache-index';
 import { MemoryStorage } from '../store/memory-storage';
 import { Queue } from '../store/queue';
 import type { Row } from '../sync/model';
+import { placeRow } from '../store/place-rows.test-helper';
 import { rebase } from '../sync/optimistic';
 import type { MemberRole } from '../sync/roles';
 import { StockTakes } from './stock-take';
@@ -18,16 +19,8 @@ const SHELF_B = id(3);
 const OTHER_WH = id(4);
 const GIG = id(5);
 const CASE = id(10);
-const place = (placeId: string, kind: string, code: string, name: string, parent: string | null): Row => ({
-  id: placeId,
-  kind,
-  parent_location_id: parent,
-  warehouse_id: parent === null ? placeId : WH,
-  code,
-  name,
-  version: 1,
-  deleted_at: null,
-});
+const place = (placeId: string, kind: string, code: string, name: string, parent: string | null): Row =>
+  placeRow(placeId, kind, code, name, parent, parent === null ? placeId : WH);
 const asset = (n: number, serial: string, at: string | null, extra: Record<string, unknown> = {}): Row => ({
   id: id(100 + n),
   serial_number: serial,

@@ -3,6 +3,7 @@ import { CacheIndex } from '../store/cache-index';
 import { MemoryStorage } from '../store/memory-storage';
 import { Queue } from '../store/queue';
 import type { Row } from '../sync/model';
+import { placeRow } from '../store/place-rows.test-helper';
 import { rebase } from '../sync/optimistic';
 import type { MemberRole } from '../sync/roles';
 import { claimCode, editPlace, type PlaceEdit } from './places';
@@ -14,16 +15,8 @@ const ORG = id(9);
 const WH = id(1);
 const SHELF = id(2);
 const BIN = id(3);
-const place = (placeId: string, kind: string, code: string, name: string, parent: string | null): Row => ({
-  id: placeId,
-  kind,
-  parent_location_id: parent,
-  warehouse_id: WH,
-  code,
-  name,
-  version: 1,
-  deleted_at: null,
-});
+const place = (placeId: string, kind: string, code: string, name: string, parent: string | null): Row =>
+  placeRow(placeId, kind, code, name, parent, parent === null ? placeId : WH);
 
 let queue: Queue;
 let role: MemberRole = 'manager';

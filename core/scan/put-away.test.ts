@@ -5,6 +5,7 @@ import { CacheScanCatalog } from '../store/catalog';
 import { MemoryStorage } from '../store/memory-storage';
 import { Queue } from '../store/queue';
 import type { Row } from '../sync/model';
+import { placeRow } from '../store/place-rows.test-helper';
 import { rebase } from '../sync/optimistic';
 import { ScanSession } from './workflow';
 
@@ -29,16 +30,8 @@ const asset = (n: number, serial: string, extra: Record<string, unknown> = {}): 
   version: 1,
   ...extra,
 });
-const place = (placeId: string, kind: string, code: string, name: string, parent: string | null): Row => ({
-  id: placeId,
-  kind,
-  parent_location_id: parent,
-  warehouse_id: WH,
-  code,
-  name,
-  version: 1,
-  deleted_at: null,
-});
+const place = (placeId: string, kind: string, code: string, name: string, parent: string | null): Row =>
+  placeRow(placeId, kind, code, name, parent, parent === null ? placeId : WH);
 
 let ids = 0;
 let now = 1_000;
@@ -61,7 +54,7 @@ beforeEach(async () => {
         locations: [
           place(WH, 'warehouse', 'WH1', 'Main Warehouse', null),
           place(SHELF, 'shelf', 'WH1-B01', 'Shelf B01', WH),
-          { ...place(DOCK, 'warehouse', 'WH2', 'Dock Store', null), warehouse_id: DOCK },
+          place(DOCK, 'warehouse', 'WH2', 'Dock Store', null),
         ],
         assets: [
           asset(1, 'MIC-1', { home_location_id: SHELF }),

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { RecentScan } from '../../../core/scan/recent';
-import type { ScanStateView, SyncStatusView } from '../../../core/station-api';
+import type { FeedbackView, ScanStateView, SyncStatusView } from '../../../core/station-api';
 import { errorText } from '../station-data';
 import { CameraScanner } from './CameraScanner';
 import { ClaimForm } from './ClaimForm';
@@ -58,6 +58,21 @@ export function FeedbackMessage({ message }: { message: string }) {
     <p className="last-scan-message" ref={ref}>
       {message}
     </p>
+  );
+}
+
+/** The last scan, large enough to read from the dock door: its words whole, its code under them; `idle` before any. */
+export function LastScan({ feedback, idle, hint = ' ' }: { feedback: FeedbackView | null; idle: string; hint?: string }) {
+  return (
+    <section
+      className={`last-scan last-scan-${feedback?.kind ?? 'idle'}`}
+      aria-live="assertive"
+      aria-label="Last scan"
+      data-testid="last-scan"
+    >
+      <FeedbackMessage message={feedback?.message ?? idle} />
+      <p className="last-scan-code">{feedback?.code ?? hint}</p>
+    </section>
   );
 }
 
@@ -130,15 +145,7 @@ export function ScanScreen({
         </div>
       </section>
 
-      <section
-        className={`last-scan last-scan-${feedback?.kind ?? 'idle'}`}
-        aria-live="assertive"
-        aria-label="Last scan"
-        data-testid="last-scan"
-      >
-        <FeedbackMessage message={feedback?.message ?? 'Ready to scan'} />
-        <p className="last-scan-code">{feedback?.code ?? ' '}</p>
-      </section>
+      <LastScan feedback={feedback} idle="Ready to scan" />
 
       <section className="progress" aria-label="Progress">
         <div className="progress-bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={done}>

@@ -7,7 +7,7 @@ import { CameraScanner } from './CameraScanner';
 import { ClaimForm } from './ClaimForm';
 import { ManualEntry } from './ManualEntry';
 import { QuantityPad } from './QuantityPad';
-import { FeedbackMessage } from './ScanScreen';
+import { LastScan } from './ScanScreen';
 import { AuditReportPanel } from './AuditReportPanel';
 import { useScanLease } from './useScanLease';
 import './stock-take.css';
@@ -47,7 +47,7 @@ export function StockTakeScreen({ feedback, camera = false }: { feedback: Feedba
   return (
     <div className="stock-take-screen">
       {!auditing && <p className="muted">Taking over the scanners…</p>}
-      {view === null && closedId === null && <StartStockTake onStart={(work) => act(work)} />}
+      {view === null && closedId === null && <StartStockTake onStart={(work) => act(work)} feedback={feedback} />}
       {view === null && closedId !== null && (
         <section aria-label="Report">
           {closedElsewhere && (
@@ -89,7 +89,7 @@ export function StockTakeScreen({ feedback, camera = false }: { feedback: Feedba
   );
 }
 
-function StartStockTake({ onStart }: { onStart: (work: Promise<unknown>) => void }) {
+function StartStockTake({ onStart, feedback }: { onStart: (work: Promise<unknown>) => void; feedback: FeedbackView | null }) {
   const [places, setPlaces] = useState<AuditPlace[] | null>(null);
   const [placeId, setPlaceId] = useState('');
   const [category, setCategory] = useState('');
@@ -112,10 +112,7 @@ function StartStockTake({ onStart }: { onStart: (work: Promise<unknown>) => void
   };
   return (
     <>
-      <section className="last-scan last-scan-idle" aria-label="Last scan" data-testid="last-scan">
-        <FeedbackMessage message="Scan a shelf's label to start" />
-        <p className="last-scan-code">or choose a place below</p>
-      </section>
+      <LastScan feedback={feedback} idle="Scan a shelf's label to start" hint="or choose a place below" />
       <form className="stock-take-start" onSubmit={start} aria-label="Start a stock-take">
         <h2>Start a stock-take</h2>
         <label htmlFor="stock-place">Place</label>
@@ -215,15 +212,7 @@ function OpenStockTake({
         </div>
       </section>
 
-      <section
-        className={`last-scan last-scan-${feedback?.kind ?? 'idle'}`}
-        aria-live="assertive"
-        aria-label="Last scan"
-        data-testid="last-scan"
-      >
-        <FeedbackMessage message={feedback?.message ?? 'Scan what is on the shelf'} />
-        <p className="last-scan-code">{feedback?.code ?? ' '}</p>
-      </section>
+      <LastScan feedback={feedback} idle="Scan what is on the shelf" />
 
       <dl className="stock-take-counts" data-testid="stock-take-counts">
         <div className="count-found">
