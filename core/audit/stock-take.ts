@@ -13,10 +13,11 @@ import { parseBarcode } from '../scan/barcode';
 import type { ScanEvent } from '../scanner/types';
 import type { NewOp, QueuedOp } from '../sync/model';
 import { opAllowed, roleWords, type MemberRole } from '../sync/roles';
-import type { Location } from '../sync/rows';
+import { LOCATION_KINDS, type Location } from '../sync/rows';
 import type { Feedback } from '../scan/workflow';
 import { isInside, judgeAuditScan, type AuditScanKind } from './judge';
 import { stockTakeLineSchema, type StockTakeState } from './state';
+import { KIND_WORDS } from './report-schema';
 
 /** How many of the latest scans the screen lists (the tally counts all of them). */
 const RECENT = 30;
@@ -25,7 +26,7 @@ const TALLY_EVERY = 20;
 /** How many things still to find the screen lists (the total is given too). */
 const TO_FIND = 200;
 
-const placeViewSchema = z.object({ id: z.uuid(), kind: z.string(), code: z.string(), name: z.string() });
+const placeViewSchema = z.object({ id: z.uuid(), kind: z.enum(LOCATION_KINDS), code: z.string(), name: z.string() });
 
 /** The Stock-take screen's view: the audit, its tally, the latest scans and what is still to find. */
 export const stockTakeViewSchema = z.object({
@@ -434,7 +435,7 @@ export class StockTakes {
       },
       judged.kind === 'unknown',
     );
-    const words = { found: 'Found', wrong_place: 'Wrong place', out_to_gig: 'Out to a gig', unknown: 'Unknown code' }[judged.kind];
+    const words = KIND_WORDS[judged.kind];
     return answer(
       KIND_FEEDBACK[judged.kind],
       `${words}: ${judged.kind === 'unknown' ? code : judged.name}${detail === null ? '' : ` — ${detail}`}`,

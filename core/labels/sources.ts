@@ -9,6 +9,7 @@ import { StationError } from '../errors';
 import type { CacheIndex } from '../store/cache-index';
 import type { Setting } from '../store/settings';
 import { isInside } from '../audit/judge';
+import { LOCATION_KIND_WORDS } from '../sync/rows';
 import { contentsReference, type CaseContentLine } from './contents';
 
 export const LABEL_KINDS = ['places', 'items', 'cases', 'badges'] as const;
@@ -47,8 +48,6 @@ export const caseSheetSchema = z.object({
 });
 export type CaseSheet = z.infer<typeof caseSheetSchema>;
 
-const KIND_WORDS: Record<string, string> = { warehouse: 'Warehouse', zone: 'Zone', shelf: 'Shelf', bin: 'Bin' };
-
 export class LabelSources {
   constructor(
     private readonly index: Pick<CacheIndex, 'table'>,
@@ -73,7 +72,7 @@ export class LabelSources {
       for (const place of locations.byId.values()) {
         if (place.deletedAt !== null || !at(place.id) || !matches(place.code, place.name)) continue;
         const warehouse = locations.get(place.warehouseId);
-        const detail = place.kind === 'warehouse' ? 'Warehouse' : `${KIND_WORDS[place.kind] ?? place.kind} · ${warehouse?.name ?? ''}`;
+        const detail = place.kind === 'warehouse' ? 'Warehouse' : `${LOCATION_KIND_WORDS[place.kind]} · ${warehouse?.name ?? ''}`;
         found.push({ id: place.id, code: place.code, title: place.name, detail });
       }
     } else if (query.kind === 'items') {

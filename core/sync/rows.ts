@@ -124,6 +124,13 @@ export const bulkItemSchema = z.object({
 export type BulkItem = z.infer<typeof bulkItemSchema>;
 
 export const LOCATION_KINDS = ['warehouse', 'zone', 'shelf', 'bin'] as const;
+/** Each kind of place in words ("Shelf"), for lists and labels. */
+export const LOCATION_KIND_WORDS: Record<(typeof LOCATION_KINDS)[number], string> = {
+  warehouse: 'Warehouse',
+  zone: 'Zone',
+  shelf: 'Shelf',
+  bin: 'Bin',
+};
 
 /**
  * A place of a company (issue 21): a warehouse, or a zone, shelf or bin in one, with a code on its

@@ -2,17 +2,13 @@ import { useCallback, useEffect, useState } from 'react';
 import { auditReportCsv, auditReportPdf } from '../../../core/audit/report';
 import { AUDIT_LINE_KINDS, KIND_WORDS, auditReportFileName, reportLines, type AuditReport } from '../../../core/audit/report-schema';
 import { download } from '../download';
+import { printedNow } from '../printed-at';
 import { errorText } from '../station-data';
 
 /** How many lines the screen lists (the files hold every one). */
 const SHOWN = 300;
 /** How often a report not closed yet on the server is asked for again. */
 const RETRY_MS = 5000;
-
-/** "06 Dec 2026, 14:35": when the PDF was printed, in this device's time. */
-function printedNow(): string {
-  return new Date().toLocaleString('en-GB', { day: '2-digit', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
-}
 
 /**
  * A closed stock-take's report as the server states it (merged from every device, frozen at

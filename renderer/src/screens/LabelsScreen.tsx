@@ -8,6 +8,7 @@ import type { LabelKind, LabelSource } from '../../../core/labels/sources';
 import type { Symbology } from '../../../core/labels/symbol';
 import { labelsZpl } from '../../../core/labels/zpl';
 import { download } from '../download';
+import { printedNow } from '../printed-at';
 import { printHtml } from '../print';
 import { errorText } from '../station-data';
 import './labels.css';
@@ -28,11 +29,6 @@ const SHEET_WORDS = {
   current: 'Contents sheet up to date',
   changed: 'Contents changed since the sheet was printed',
 } as const;
-
-/** "06 Dec 2026, 14:35": when a sheet was printed, in this device's time. */
-function printedNow(): string {
-  return new Date().toLocaleString('en-GB', { day: '2-digit', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
-}
 
 /**
  * Labels (issue 21): places, items, cases and badges from this device's copy, as PDF (roll,

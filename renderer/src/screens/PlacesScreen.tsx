@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { AuditPlace } from '../../../core/audit/stock-take';
 import type { PlaceEdit } from '../../../core/places/places';
+import { LOCATION_KIND_WORDS } from '../../../core/sync/rows';
 import { errorText } from '../station-data';
 import './labels.css';
 
-const KIND_WORDS: Record<string, string> = { warehouse: 'Warehouse', zone: 'Zone', shelf: 'Shelf', bin: 'Bin' };
 /** What goes inside each kind of place (a bin holds things, not places). */
 const INSIDE: Record<string, ('zone' | 'shelf' | 'bin')[]> = {
   warehouse: ['zone', 'shelf'],
@@ -77,7 +77,7 @@ export function PlacesScreen() {
               onClick={() => setChosen(p.id === chosen ? null : p.id)}
             >
               <span style={{ paddingLeft: `${p.depth * 1.2}rem` }}>
-                <strong>{p.name}</strong> <code>{p.code}</code> <span className="muted">· {KIND_WORDS[p.kind] ?? p.kind}</span>
+                <strong>{p.name}</strong> <code>{p.code}</code> <span className="muted">· {LOCATION_KIND_WORDS[p.kind]}</span>
               </span>
             </button>
             {canEdit && p.id === chosen && place !== null && (
@@ -160,7 +160,7 @@ function PlaceForm({
           <select value={kind} onChange={(e) => setKind(e.target.value as typeof kind)}>
             {kinds.map((k) => (
               <option key={k} value={k}>
-                {KIND_WORDS[k]}
+                {LOCATION_KIND_WORDS[k]}
               </option>
             ))}
           </select>

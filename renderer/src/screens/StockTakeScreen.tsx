@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { AuditPlace, OpenAudit, StockTakeView } from '../../../core/audit/stock-take';
+import { KIND_WORDS } from '../../../core/audit/report-schema';
 import type { FeedbackView } from '../../../core/station-api';
 import { Time } from '../Time';
 import { errorText } from '../station-data';
@@ -11,8 +12,6 @@ import { LastScan } from './ScanScreen';
 import { AuditReportPanel } from './AuditReportPanel';
 import { useScanLease } from './useScanLease';
 import './stock-take.css';
-
-const KIND_WORDS = { found: 'Found', wrong_place: 'Wrong place', out_to_gig: 'Out to a gig', unknown: 'Unknown code' } as const;
 
 /**
  * A stock-take (issue 21): start one by scanning a shelf's label (or choosing a place), then scan
